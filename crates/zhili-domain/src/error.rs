@@ -1,0 +1,83 @@
+//! One error vocabulary with stable machine codes. The HTTP layer maps each code to a status;
+//! the CLI prints it. Codes never change once published: clients match on them.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The body is not valid JSON, or not the JSON shape expected.
+    InvalidJson,
+    /// A field has a bad value (type, range, format).
+    InvalidParameter,
+    MissingField,
+    UnknownField,
+    PayloadTooLarge,
+    Unauthenticated,
+    InvalidCredentials,
+    AccountLocked,
+    Forbidden,
+    NotFound,
+    OutsideCoverage,
+    /// A boundary file failed validation; `details` lists every problem.
+    InvalidGeometry,
+    Conflict,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::MissingField => "missing_field",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::AccountLocked => "account_locked",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::OutsideCoverage => "outside_coverage",
+            ErrorCode::InvalidGeometry => "invalid_geometry",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// A refusal from the domain: a stable code, the field at fault (if one), and a sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomainError {
+    pub code: ErrorCode,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl DomainError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        DomainError { code, field: None, message: message.into() }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        DomainError { code: ErrorCode::InvalidParameter, field: Some(field.to_string()), message: message.into() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        DomainError::new(ErrorCode::NotFound, what)
+    }
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{} ({}): {}", self.code.as_str(), field, self.message),
+            None => write!(f, "{}: {}", self.code.as_str(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for DomainError {}

@@ -1,0 +1,21 @@
+//! The pure domain core of zhili: values and rules with no I/O and no async.
+//!
+//! Everything here can be unit-tested in isolation; the spatial, storage and HTTP layers
+//! depend on this crate, never the other way round.
+
+pub mod chain;
+pub mod code;
+pub mod error;
+pub mod region;
+pub mod role;
+pub mod scope;
+pub mod time;
+pub mod unit;
+pub mod user;
+
+pub use code::RegionCode;
+pub use error::{DomainError, ErrorCode};
+pub use region::{Level, Region, RegionKind};
+pub use role::Role;
+pub use scope::Scope;
+pub use unit::{Unit, UnitKind};

@@ -1,0 +1,84 @@
+//! The roles a user can hold; what each may do is decided here, not in handlers.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    DistrictCommander,
+    DistrictOperator,
+    TownOperator,
+    VillageOperator,
+    GridWorker,
+    DepartmentHandler,
+    Leader,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::DistrictCommander,
+        Role::DistrictOperator,
+        Role::TownOperator,
+        Role::VillageOperator,
+        Role::GridWorker,
+        Role::DepartmentHandler,
+        Role::Leader,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::DistrictCommander => "district_commander",
+            Role::DistrictOperator => "district_operator",
+            Role::TownOperator => "town_operator",
+            Role::VillageOperator => "village_operator",
+            Role::GridWorker => "grid_worker",
+            Role::DepartmentHandler => "department_handler",
+            Role::Leader => "leader",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::DistrictCommander => "区综治中心指挥长",
+            Role::DistrictOperator => "区综治中心受理员",
+            Role::TownOperator => "镇街综治中心受理员",
+            Role::VillageOperator => "村社综治站受理员",
+            Role::GridWorker => "网格员",
+            Role::DepartmentHandler => "部门处置员",
+            Role::Leader => "领导",
+        }
+    }
+
+    /// The region level a user of this role is anchored at.
+    pub fn anchor_level(self) -> crate::Level {
+        use crate::Level;
+        match self {
+            Role::Admin
+            | Role::DistrictCommander
+            | Role::DistrictOperator
+            | Role::DepartmentHandler
+            | Role::Leader => Level::District,
+            Role::TownOperator => Level::Town,
+            Role::VillageOperator => Level::Village,
+            Role::GridWorker => Level::Grid,
+        }
+    }
+
+    /// Only administrators change reference data, boundaries and accounts.
+    pub fn administers(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Leaders look; they never act.
+    pub fn read_only(self) -> bool {
+        self == Role::Leader
+    }
+}
