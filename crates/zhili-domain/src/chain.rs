@@ -198,3 +198,21 @@ mod tests {
         assert_ne!(a.seal(1, GENESIS).hash, b.seal(1, GENESIS).hash);
     }
 }
+
+/// Who did something: the account and the unit they acted for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Actor {
+    pub username: String,
+    pub unit: Option<String>,
+}
+
+impl Actor {
+    /// Changes made by the system itself (demo build, migrations), not by a person.
+    pub fn system() -> Actor {
+        Actor { username: "system".into(), unit: None }
+    }
+
+    pub fn action(&self, at: i64, action: &str, subject: &str) -> NewAction {
+        NewAction::new(at, &self.username, action, subject).unit(self.unit.clone())
+    }
+}

@@ -1,14 +1,155 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! Storage of zhili behind one trait. `SqlStore` implements it on SQLite (bundled, WAL,
+//! synchronous=FULL: the embedded default) and on PostgreSQL (the scale-out engine), with
+//! the same SQL where the engines agree and per-engine DDL where they do not.
+//!
+//! Every query that lists or reads governed objects takes a `Scope`; the filter is built in
+//! one place (`scope_filter`), so no caller can forget it.
+
+mod migrate;
+mod sql;
+pub mod testing;
+
+pub use sql::SqlStore;
+
+use async_trait::async_trait;
+use zhili_domain::chain::{Action, Actor};
+use zhili_domain::user::{LoginState, User};
+use zhili_domain::{DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Scope, Unit, UnitKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[derive(Debug)]
+pub enum StoreError {
+    /// A refusal the caller can act on (conflict, not found, bad value).
+    Domain(DomainError),
+    /// The database failed; not the caller's fault.
+    Database(String),
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Domain(e) => write!(f, "{e}"),
+            StoreError::Database(e) => write!(f, "database error: {e}"),
+        }
     }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl From<DomainError> for StoreError {
+    fn from(e: DomainError) -> Self {
+        StoreError::Domain(e)
+    }
+}
+
+impl StoreError {
+    pub fn conflict(msg: impl Into<String>) -> Self {
+        StoreError::Domain(DomainError::new(ErrorCode::Conflict, msg))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A region version with its boundary as GeoJSON text (when asked for).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionRecord {
+    pub region: Region,
+    pub geometry: Option<String>,
+}
+
+/// A region to write: the store assigns the version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewRegion {
+    pub code: RegionCode,
+    pub name: String,
+    pub kind: RegionKind,
+    pub geometry: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RegionFilter {
+    pub level: Option<Level>,
+    pub parent: Option<RegionCode>,
+    pub with_geometry: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub retired: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: zhili_domain::Role,
+    pub unit_id: Option<String>,
+    pub region_code: RegionCode,
+    pub department: Option<String>,
+    pub password_hash: String,
+}
+
+/// What sign-in needs: the account, its password hash and its lockout counters.
+#[derive(Clone, Debug)]
+pub struct LoginRecord {
+    pub user: User,
+    pub password_hash: String,
+    pub state: LoginState,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    // Regions.
+    async fn list_regions(&self, scope: &Scope, filter: &RegionFilter) -> Result<Vec<RegionRecord>>;
+    async fn get_region(&self, scope: &Scope, code: &RegionCode, with_geometry: bool) -> Result<Option<RegionRecord>>;
+    /// Every version of a region, oldest first.
+    async fn region_versions(&self, scope: &Scope, code: &RegionCode) -> Result<Vec<RegionRecord>>;
+    /// Bumped whenever any boundary changes, so servers know to rebuild their index.
+    async fn regions_generation(&self) -> Result<i64>;
+    /// Writes regions (first versions, or new versions of changed ones) in one transaction.
+    async fn upsert_regions(&self, actor: &Actor, regions: &[NewRegion], now: i64) -> Result<ImportSummary>;
+    /// Replaces the whole current grid set of each village in `villages` with `grids`.
+    async fn replace_grids(&self, actor: &Actor, villages: &[RegionCode], grids: &[NewRegion], now: i64) -> Result<ImportSummary>;
+
+    // Units.
+    async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>>;
+    async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()>;
+
+    // Users and sign-in.
+    async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()>;
+    async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>>;
+    async fn record_login_failure(&self, user: &User, state: LoginState, now: i64) -> Result<()>;
+    async fn record_login_success(&self, user: &User, token_hash: &str, expires_at: i64, now: i64) -> Result<()>;
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()>;
+    /// Sets a new password hash; ends every session of the user. False when no such user.
+    async fn set_password(&self, actor: &Actor, username: &str, password_hash: &str, now: i64) -> Result<bool>;
+    async fn count_users(&self) -> Result<i64>;
+
+    // The record.
+    async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;
+    async fn meta(&self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+}
+
+/// Opens the store at `url` (`sqlite:PATH`, a plain file path, or `postgres://…`) and
+/// applies pending migrations.
+pub async fn open(url: &str) -> Result<SqlStore> {
+    SqlStore::open(url).await
 }

@@ -1,0 +1,609 @@
+//! The SQL implementation of `Store`, over sqlx's `Any` driver so one body of queries
+//! serves SQLite and PostgreSQL. Placeholders are `$n` (both engines accept them).
+
+use crate::{
+    migrate, Backend, ImportSummary, LoginRecord, NewRegion, NewUser, RegionFilter, RegionRecord, Result, Store,
+    StoreError,
+};
+use async_trait::async_trait;
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
+
+use zhili_domain::chain::{Action, Actor, NewAction};
+use zhili_domain::user::{LoginState, User};
+use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, UnitKind};
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A statement under construction with its arguments, numbered `$1…` as they are bound.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    args: Vec<String>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Sql {
+        Sql { text: text.to_string(), args: vec![] }
+    }
+
+    fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    fn bind_text(&mut self, v: impl Into<String>) -> &mut Self {
+        self.args.push(v.into());
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = q.bind(a.as_str());
+        }
+        q
+    }
+}
+
+/// The one scope filter: `column` (a region code) must lie in the scope's subtree.
+fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
+    sql.push(" AND ").push(column).push(" LIKE ").bind_text(format!("{}%", scope.region_prefix()));
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Database(format!("stored {what} {value:?} is not valid"))
+}
+
+const REGION_COLUMNS: &str = "code, version, name, level, kind, parent_code, valid_from, valid_to";
+
+fn region_from_row(row: &AnyRow, with_geometry: bool) -> Result<RegionRecord> {
+    let code: String = row.try_get("code")?;
+    let level: String = row.try_get("level")?;
+    let kind: String = row.try_get("kind")?;
+    let parent: Option<String> = row.try_get("parent_code")?;
+    let region = Region {
+        code: RegionCode::parse(&code).map_err(|_| corrupt("region code", &code))?,
+        name: row.try_get("name")?,
+        level: Level::parse(&level).ok_or_else(|| corrupt("level", &level))?,
+        kind: RegionKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        parent_code: parent.map(|p| RegionCode::parse(&p).map_err(|_| corrupt("parent code", &p))).transpose()?,
+        version: row.try_get("version")?,
+        valid_from: row.try_get("valid_from")?,
+        valid_to: row.try_get("valid_to")?,
+    };
+    let geometry = if with_geometry { row.try_get("geometry")? } else { None };
+    Ok(RegionRecord { region, geometry })
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.unit_id, u.region_code, u.department";
+
+fn user_from_row(row: &AnyRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    let region: String = row.try_get("region_code")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        unit_id: row.try_get("unit_id")?,
+        region_code: RegionCode::parse(&region).map_err(|_| corrupt("region code", &region))?,
+        department: row.try_get("department")?,
+    })
+}
+
+/// Appends actions to the chain inside the caller's transaction. The head row is updated
+/// first, which takes the write lock on both engines before anything is read, so
+/// concurrent appends serialise instead of forking the chain.
+async fn append_actions(conn: &mut AnyConnection, actions: Vec<NewAction>) -> Result<()> {
+    if actions.is_empty() {
+        return Ok(());
+    }
+    let row = sqlx::query("UPDATE chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(actions.len() as i64)
+        .fetch_one(&mut *conn)
+        .await?;
+    let last: i64 = row.try_get("seq")?;
+    let mut prev: String = row.try_get("hash")?;
+    let mut seq = last - actions.len() as i64;
+    for a in actions {
+        seq += 1;
+        let sealed = a.seal(seq, &prev);
+        sqlx::query(
+            "INSERT INTO actions (seq, at, actor, unit, action, subject, from_state, to_state, opinion, attachments, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(sealed.seq)
+        .bind(sealed.at)
+        .bind(sealed.actor)
+        .bind(sealed.unit)
+        .bind(sealed.action)
+        .bind(sealed.subject)
+        .bind(sealed.from_state)
+        .bind(sealed.to_state)
+        .bind(sealed.opinion)
+        .bind(sealed.attachments)
+        .bind(sealed.prev_hash)
+        .bind(sealed.hash.clone())
+        .execute(&mut *conn)
+        .await?;
+        prev = sealed.hash;
+    }
+    sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1").bind(prev).execute(&mut *conn).await?;
+    Ok(())
+}
+
+struct CurrentVersion {
+    id: i64,
+    version: i64,
+    name: String,
+    kind: String,
+    geometry: Option<String>,
+}
+
+async fn current_version(conn: &mut AnyConnection, code: &str) -> Result<Option<CurrentVersion>> {
+    let row = sqlx::query("SELECT id, version, name, kind, geometry FROM regions WHERE code = $1 AND valid_to IS NULL")
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok(CurrentVersion {
+            id: r.try_get("id")?,
+            version: r.try_get("version")?,
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            geometry: r.try_get("geometry")?,
+        })
+    })
+    .transpose()
+}
+
+/// Writes one region: nothing if unchanged, else closes the current version and adds the next.
+async fn write_region(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    r: &NewRegion,
+    now: i64,
+    summary: &mut ImportSummary,
+    actions: &mut Vec<NewAction>,
+) -> Result<()> {
+    let code = r.code.as_str();
+    let current = current_version(conn, code).await?;
+    if let Some(c) = &current {
+        if c.name == r.name && c.kind == r.kind.as_str() && c.geometry.as_deref() == Some(r.geometry.as_str()) {
+            summary.unchanged += 1;
+            return Ok(());
+        }
+        sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2").bind(now).bind(c.id).execute(&mut *conn).await?;
+    }
+    let version = match &current {
+        Some(c) => c.version + 1,
+        None => {
+            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM regions WHERE code = $1")
+                .bind(code)
+                .fetch_one(&mut *conn)
+                .await?;
+            max.unwrap_or(0) + 1
+        }
+    };
+    sqlx::query(
+        "INSERT INTO regions (code, version, name, level, kind, parent_code, geometry, valid_from, valid_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
+    )
+    .bind(code)
+    .bind(version)
+    .bind(r.name.clone())
+    .bind(r.code.level().as_str())
+    .bind(r.kind.as_str())
+    .bind(r.code.parent().map(|p| p.to_string()))
+    .bind(r.geometry.clone())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let (verb, from) = match &current {
+        Some(c) => {
+            summary.updated += 1;
+            ("region.update", Some(format!("v{}", c.version)))
+        }
+        None => {
+            summary.created += 1;
+            ("region.create", None)
+        }
+    };
+    let to = format!("v{version}");
+    actions.push(actor.action(now, verb, &format!("region:{code}")).states(from.as_deref(), Some(&to)).opinion(r.name.clone()));
+    Ok(())
+}
+
+async fn bump_generation(conn: &mut AnyConnection) -> Result<()> {
+    // Stored as text in `meta`; read, add one, write back inside the caller's transaction.
+    let current: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'regions_generation'")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let next = current.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
+    sqlx::query("UPDATE meta SET value = $1 WHERE key = 'regions_generation'").bind(next.to_string()).execute(&mut *conn).await?;
+    Ok(())
+}
+
+impl SqlStore {
+    pub async fn open(url: &str) -> Result<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                return Err(StoreError::Database("empty SQLite path".into()));
+            }
+            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 8,
+            })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL for concurrent readers; FULL so an acknowledged commit survives
+                        // kill -9 and power loss; wait instead of failing when a writer holds the lock.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 10000",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url).await?;
+        migrate::run(&pool, backend).await?;
+        Ok(SqlStore { pool, backend })
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at BEGIN: a deferred
+    /// transaction that reads first and writes later can deadlock with another writer, and
+    /// SQLite then fails at once instead of waiting.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// The pool itself, for tools that must reach below the trait (tests that tamper
+    /// with the record to prove `audit verify` notices).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    async fn fetch_regions(&self, sql: &Sql, with_geometry: bool) -> Result<Vec<RegionRecord>> {
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(|r| region_from_row(r, with_geometry)).collect()
+    }
+
+    fn region_select(with_geometry: bool) -> Sql {
+        let geometry = if with_geometry { ", geometry" } else { "" };
+        Sql::new(&format!("SELECT {REGION_COLUMNS}{geometry} FROM regions WHERE 1 = 1"))
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn list_regions(&self, scope: &Scope, filter: &RegionFilter) -> Result<Vec<RegionRecord>> {
+        let mut sql = Self::region_select(filter.with_geometry);
+        sql.push(" AND valid_to IS NULL");
+        scope_filter(&mut sql, "code", scope);
+        if let Some(level) = filter.level {
+            sql.push(" AND level = ").bind_text(level.as_str());
+        }
+        if let Some(parent) = &filter.parent {
+            sql.push(" AND parent_code = ").bind_text(parent.as_str());
+        }
+        sql.push(" ORDER BY code");
+        self.fetch_regions(&sql, filter.with_geometry).await
+    }
+
+    async fn get_region(&self, scope: &Scope, code: &RegionCode, with_geometry: bool) -> Result<Option<RegionRecord>> {
+        let mut sql = Self::region_select(with_geometry);
+        sql.push(" AND valid_to IS NULL AND code = ").bind_text(code.as_str());
+        scope_filter(&mut sql, "code", scope);
+        Ok(self.fetch_regions(&sql, with_geometry).await?.pop())
+    }
+
+    async fn region_versions(&self, scope: &Scope, code: &RegionCode) -> Result<Vec<RegionRecord>> {
+        let mut sql = Self::region_select(true);
+        sql.push(" AND code = ").bind_text(code.as_str());
+        scope_filter(&mut sql, "code", scope);
+        sql.push(" ORDER BY version");
+        self.fetch_regions(&sql, true).await
+    }
+
+    async fn regions_generation(&self) -> Result<i64> {
+        Ok(self.meta("regions_generation").await?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    async fn upsert_regions(&self, actor: &Actor, regions: &[NewRegion], now: i64) -> Result<ImportSummary> {
+        let mut tx = self.write_tx().await?;
+        let mut summary = ImportSummary::default();
+        let mut actions = Vec::new();
+        for r in regions {
+            write_region(&mut tx, actor, r, now, &mut summary, &mut actions).await?;
+        }
+        if !actions.is_empty() {
+            bump_generation(&mut tx).await?;
+            append_actions(&mut tx, actions).await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn replace_grids(&self, actor: &Actor, villages: &[RegionCode], grids: &[NewRegion], now: i64) -> Result<ImportSummary> {
+        let mut tx = self.write_tx().await?;
+        let mut summary = ImportSummary::default();
+        let mut actions = Vec::new();
+        for g in grids {
+            write_region(&mut tx, actor, g, now, &mut summary, &mut actions).await?;
+        }
+        let keep: std::collections::HashSet<&str> = grids.iter().map(|g| g.code.as_str()).collect();
+        for v in villages {
+            let rows = sqlx::query("SELECT id, code, version FROM regions WHERE parent_code = $1 AND level = 'grid' AND valid_to IS NULL")
+                .bind(v.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in rows {
+                let code: String = row.try_get("code")?;
+                if keep.contains(code.as_str()) {
+                    continue;
+                }
+                let id: i64 = row.try_get("id")?;
+                let version: i64 = row.try_get("version")?;
+                sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+                summary.retired += 1;
+                actions.push(actor.action(now, "region.retire", &format!("region:{code}")).states(Some(&format!("v{version}")), Some("retired")));
+            }
+        }
+        if !actions.is_empty() {
+            bump_generation(&mut tx).await?;
+            append_actions(&mut tx, actions).await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>> {
+        // Departments serve the whole district (see Scope::sees_unit); others by subtree.
+        let mut sql = Sql::new("SELECT id, name, kind, region_code FROM units WHERE (kind = 'department' OR (1 = 1");
+        scope_filter(&mut sql, "region_code", scope);
+        sql.push("))");
+        if let Some(kind) = kind {
+            sql.push(" AND kind = ").bind_text(kind.as_str());
+        }
+        sql.push(" ORDER BY kind, id");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                let region: String = row.try_get("region_code")?;
+                let unit = Unit {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    kind: UnitKind::parse(&kind).ok_or_else(|| corrupt("unit kind", &kind))?,
+                    region_code: RegionCode::parse(&region).map_err(|_| corrupt("region code", &region))?,
+                };
+                debug_assert!(scope.sees_unit(&unit));
+                Ok(unit)
+            })
+            .collect()
+    }
+
+    async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let mut actions = Vec::with_capacity(units.len());
+        for u in units {
+            let exists: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1").bind(u.id.clone()).fetch_optional(&mut *tx).await?;
+            if exists.is_some() {
+                return Err(StoreError::conflict(format!("unit {} already exists", u.id)));
+            }
+            sqlx::query("INSERT INTO units (id, name, kind, region_code) VALUES ($1, $2, $3, $4)")
+                .bind(u.id.clone())
+                .bind(u.name.clone())
+                .bind(u.kind.as_str())
+                .bind(u.region_code.to_string())
+                .execute(&mut *tx)
+                .await?;
+            actions.push(actor.action(now, "unit.add", &format!("unit:{}", u.id)).states(None, Some("active")).opinion(u.name.clone()));
+        }
+        append_actions(&mut tx, actions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let mut actions = Vec::with_capacity(users.len());
+        for u in users {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(u.username.clone()).fetch_optional(&mut *tx).await?;
+            if exists.is_some() {
+                return Err(StoreError::conflict(format!("user {} already exists", u.username)));
+            }
+            if let Some(unit) = &u.unit_id {
+                let found: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1").bind(unit.clone()).fetch_optional(&mut *tx).await?;
+                if found.is_none() {
+                    return Err(StoreError::Domain(zhili_domain::DomainError::invalid("unit", format!("no unit {unit}"))));
+                }
+            }
+            sqlx::query(
+                "INSERT INTO users (username, display_name, role, unit_id, region_code, department, password_hash, failed_count, locked_until, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8)",
+            )
+            .bind(u.username.clone())
+            .bind(u.display_name.clone())
+            .bind(u.role.as_str())
+            .bind(u.unit_id.clone())
+            .bind(u.region_code.to_string())
+            .bind(u.department.clone())
+            .bind(u.password_hash.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            actions.push(actor.action(now, "user.add", &format!("user:{}", u.username)).states(None, Some(u.role.as_str())));
+        }
+        append_actions(&mut tx, actions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, u.password_hash, u.failed_count, u.locked_until FROM users u WHERE u.username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(LoginRecord {
+                user: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+                state: LoginState { failed_count: r.try_get("failed_count")?, locked_until: r.try_get("locked_until")? },
+            })
+        })
+        .transpose()
+    }
+
+    async fn record_login_failure(&self, user: &User, state: LoginState, now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE users SET failed_count = $1, locked_until = $2 WHERE id = $3")
+            .bind(state.failed_count)
+            .bind(state.locked_until)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        let actor = Actor { username: user.username.clone(), unit: user.unit_id.clone() };
+        let subject = format!("user:{}", user.username);
+        let mut actions = vec![actor.action(now, "auth.login_failed", &subject).opinion(format!("failure {}", state.failed_count))];
+        if state.locked_until.is_some() {
+            actions.push(actor.action(now, "auth.locked", &subject).states(Some("active"), Some("locked")));
+        }
+        append_actions(&mut tx, actions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_login_success(&self, user: &User, token_hash: &str, expires_at: i64, now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1").bind(user.id).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, NULL)")
+            .bind(token_hash)
+            .bind(user.id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        let actor = Actor { username: user.username.clone(), unit: user.unit_id.clone() };
+        append_actions(&mut tx, vec![actor.action(now, "auth.login", &format!("user:{}", user.username))]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| user_from_row(&r)).transpose()
+    }
+
+    async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() > 0 {
+            let actor = Actor { username: user.username.clone(), unit: user.unit_id.clone() };
+            append_actions(&mut tx, vec![actor.action(now, "auth.logout", &format!("user:{}", user.username))]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_password(&self, actor: &Actor, username: &str, password_hash: &str, now: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_optional(&mut *tx).await?;
+        let Some(id) = id else { return Ok(false) };
+        sqlx::query("UPDATE users SET password_hash = $1, failed_count = 0, locked_until = NULL WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(id).execute(&mut *tx).await?;
+        append_actions(&mut tx, vec![actor.action(now, "user.passwd", &format!("user:{username}"))]).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+    }
+
+    async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, unit, action, subject, from_state, to_state, opinion, attachments, prev_hash, hash \
+             FROM actions WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Action {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    unit: r.try_get("unit")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                    opinion: r.try_get("opinion")?,
+                    attachments: r.try_get("attachments")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2").bind(value).bind(key).execute(&mut *tx).await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)").bind(key).bind(value).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
