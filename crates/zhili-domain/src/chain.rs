@@ -97,7 +97,11 @@ fn action_hash(seq: i64, prev_hash: &str, a: &NewAction) -> String {
         h.update((bytes.len() as u64).to_be_bytes());
         h.update(bytes);
     };
-    let opt = |o: &Option<String>| o.as_deref().map(|s| format!("+{s}")).unwrap_or_else(|| "-".into());
+    let opt = |o: &Option<String>| {
+        o.as_deref()
+            .map(|s| format!("+{s}"))
+            .unwrap_or_else(|| "-".into())
+    };
     field(&seq.to_be_bytes());
     field(prev_hash.as_bytes());
     field(&a.at.to_be_bytes());
@@ -121,15 +125,31 @@ pub struct ChainBreak {
 
 /// Checks a chain read in `seq` order; names the first broken record.
 pub fn verify<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Result<u64, ChainBreak> {
-    let mut expected_seq = 1;
-    let mut prev = GENESIS.to_string();
+    verify_from(actions, 1, GENESIS)
+}
+
+/// Checks a stretch of the chain that should start at `first_seq` and link to `prev_hash`
+/// (for reading a long record page by page).
+pub fn verify_from<'a>(
+    actions: impl IntoIterator<Item = &'a Action>,
+    first_seq: i64,
+    prev_hash: &str,
+) -> Result<u64, ChainBreak> {
+    let mut expected_seq = first_seq;
+    let mut prev = prev_hash.to_string();
     let mut count = 0;
     for a in actions {
         if a.seq != expected_seq {
-            return Err(ChainBreak { seq: expected_seq, reason: format!("record {expected_seq} is missing (next is {})", a.seq) });
+            return Err(ChainBreak {
+                seq: expected_seq,
+                reason: format!("record {expected_seq} is missing (next is {})", a.seq),
+            });
         }
         if a.prev_hash != prev {
-            return Err(ChainBreak { seq: a.seq, reason: "does not link to the previous record".into() });
+            return Err(ChainBreak {
+                seq: a.seq,
+                reason: "does not link to the previous record".into(),
+            });
         }
         let unsealed = NewAction {
             at: a.at,
@@ -143,7 +163,10 @@ pub fn verify<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Result<u64, 
             attachments: a.attachments.clone(),
         };
         if action_hash(a.seq, &a.prev_hash, &unsealed) != a.hash {
-            return Err(ChainBreak { seq: a.seq, reason: "content does not match its hash (altered)".into() });
+            return Err(ChainBreak {
+                seq: a.seq,
+                reason: "content does not match its hash (altered)".into(),
+            });
         }
         prev = a.hash.clone();
         expected_seq += 1;
@@ -160,7 +183,8 @@ mod tests {
         let mut prev = GENESIS.to_string();
         (1..=n)
             .map(|seq| {
-                let a = NewAction::new(seq * 10, "admin", "user.add", &format!("user:u{seq}")).seal(seq, &prev);
+                let a = NewAction::new(seq * 10, "admin", "user.add", &format!("user:u{seq}"))
+                    .seal(seq, &prev);
                 prev = a.hash.clone();
                 a
             })
@@ -209,7 +233,10 @@ pub struct Actor {
 impl Actor {
     /// Changes made by the system itself (demo build, migrations), not by a person.
     pub fn system() -> Actor {
-        Actor { username: "system".into(), unit: None }
+        Actor {
+            username: "system".into(),
+            unit: None,
+        }
     }
 
     pub fn action(&self, at: i64, action: &str, subject: &str) -> NewAction {

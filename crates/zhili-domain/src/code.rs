@@ -15,7 +15,10 @@ impl RegionCode {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let s = s.trim();
         if !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(DomainError::invalid("code", format!("region code {s:?} must be digits only")));
+            return Err(DomainError::invalid(
+                "code",
+                format!("region code {s:?} must be digits only"),
+            ));
         }
         match s.len() {
             6 | 9 | 12 | 15 => {}
@@ -28,10 +31,16 @@ impl RegionCode {
         }
         // The last segment of a code never is all zeros: 000 is not a town, village or grid.
         if s.len() > 6 && s.ends_with("000") {
-            return Err(DomainError::invalid("code", format!("region code {s:?} ends in 000")));
+            return Err(DomainError::invalid(
+                "code",
+                format!("region code {s:?} ends in 000"),
+            ));
         }
         if s.len() == 6 && s.ends_with("00") {
-            return Err(DomainError::invalid("code", format!("{s:?} is a prefecture, not a district")));
+            return Err(DomainError::invalid(
+                "code",
+                format!("{s:?} is a prefecture, not a district"),
+            ));
         }
         let code = RegionCode(s.to_string());
         if code.level() == Level::Town && code.town_kind().is_none() {
@@ -151,13 +160,27 @@ mod tests {
         assert_eq!(k("500114001").town_kind(), Some(RegionKind::Subdistrict));
         assert_eq!(k("500114105").town_kind(), Some(RegionKind::Town));
         assert_eq!(k("500114246").town_kind(), Some(RegionKind::Township));
-        assert_eq!(k("500114001001").village_kind(), Some(RegionKind::Community));
+        assert_eq!(
+            k("500114001001").village_kind(),
+            Some(RegionKind::Community)
+        );
         assert_eq!(k("500114105201").village_kind(), Some(RegionKind::Village));
     }
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "50011", "5001140010", "50011400100a", "500100", "500114000", "500114001000", "500114400", "500114001400", "500114001001000"] {
+        for bad in [
+            "",
+            "50011",
+            "5001140010",
+            "50011400100a",
+            "500100",
+            "500114000",
+            "500114001000",
+            "500114400",
+            "500114001400",
+            "500114001001000",
+        ] {
             assert!(RegionCode::parse(bad).is_err(), "{bad} should be refused");
         }
     }

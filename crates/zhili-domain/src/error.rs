@@ -59,11 +59,19 @@ pub struct DomainError {
 
 impl DomainError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        DomainError { code, field: None, message: message.into() }
+        DomainError {
+            code,
+            field: None,
+            message: message.into(),
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        DomainError { code: ErrorCode::InvalidParameter, field: Some(field.to_string()), message: message.into() }
+        DomainError {
+            code: ErrorCode::InvalidParameter,
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

@@ -16,7 +16,11 @@ pub struct Scope {
 
 impl Scope {
     pub fn new(root: RegionCode, role: Role, department: Option<String>) -> Self {
-        Scope { root, department, role }
+        Scope {
+            root,
+            department,
+            role,
+        }
     }
 
     pub fn sees_region(&self, code: &RegionCode) -> bool {
@@ -57,10 +61,30 @@ mod tests {
     #[test]
     fn departments_visible_to_all_stations_only_in_subtree() {
         let s = Scope::new(code("500114001001"), Role::VillageOperator, None);
-        let dept = Unit { id: "D01".into(), name: "公安".into(), kind: UnitKind::Department, region_code: code("500114") };
-        let own = Unit { id: "S500114001001".into(), name: "x".into(), kind: UnitKind::Station, region_code: code("500114001001") };
-        let other = Unit { id: "S500114001002".into(), name: "y".into(), kind: UnitKind::Station, region_code: code("500114001002") };
-        let town = Unit { id: "C500114001".into(), name: "z".into(), kind: UnitKind::Centre, region_code: code("500114001") };
+        let dept = Unit {
+            id: "D01".into(),
+            name: "公安".into(),
+            kind: UnitKind::Department,
+            region_code: code("500114"),
+        };
+        let own = Unit {
+            id: "S500114001001".into(),
+            name: "x".into(),
+            kind: UnitKind::Station,
+            region_code: code("500114001001"),
+        };
+        let other = Unit {
+            id: "S500114001002".into(),
+            name: "y".into(),
+            kind: UnitKind::Station,
+            region_code: code("500114001002"),
+        };
+        let town = Unit {
+            id: "C500114001".into(),
+            name: "z".into(),
+            kind: UnitKind::Centre,
+            region_code: code("500114001"),
+        };
         assert!(s.sees_unit(&dept));
         assert!(s.sees_unit(&own));
         assert!(!s.sees_unit(&other));

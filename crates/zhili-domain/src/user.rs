@@ -43,9 +43,10 @@ pub fn validate_account(
         ));
     }
     match (role, department) {
-        (Role::DepartmentHandler, None) => {
-            Err(DomainError::invalid("department", "a department handler needs a department"))
-        }
+        (Role::DepartmentHandler, None) => Err(DomainError::invalid(
+            "department",
+            "a department handler needs a department",
+        )),
         (Role::DepartmentHandler, Some(_)) | (_, None) => Ok(()),
         (_, Some(_)) => Err(DomainError::invalid(
             "department",
@@ -56,11 +57,16 @@ pub fn validate_account(
 
 pub fn validate_username(username: &str) -> Result<(), DomainError> {
     let ok_len = (2..=64).contains(&username.len());
-    let ok_chars = username.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    let ok_chars = username
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     if ok_len && ok_chars {
         Ok(())
     } else {
-        Err(DomainError::invalid("username", "2–64 characters of a–z, 0–9, '-', '_' or '.'"))
+        Err(DomainError::invalid(
+            "username",
+            "2–64 characters of a–z, 0–9, '-', '_' or '.'",
+        ))
     }
 }
 
@@ -86,7 +92,11 @@ pub struct LoginPolicy {
 
 impl Default for LoginPolicy {
     fn default() -> Self {
-        LoginPolicy { max_failures: 5, lock_ms: 15 * 60 * 1000, token_ttl_ms: 12 * 3600 * 1000 }
+        LoginPolicy {
+            max_failures: 5,
+            lock_ms: 15 * 60 * 1000,
+            token_ttl_ms: 12 * 3600 * 1000,
+        }
     }
 }
 
@@ -104,7 +114,10 @@ impl LoginPolicy {
         match state.locked_until {
             Some(until) if until > now => Err(DomainError::new(
                 ErrorCode::AccountLocked,
-                format!("account locked after repeated failures; retry in {} s", (until - now + 999) / 1000),
+                format!(
+                    "account locked after repeated failures; retry in {} s",
+                    (until - now + 999) / 1000
+                ),
             )),
             _ => Ok(()),
         }
@@ -112,10 +125,17 @@ impl LoginPolicy {
 
     pub fn after_failure(&self, state: LoginState, now: i64) -> LoginState {
         // A lock that has run out starts a fresh count.
-        let base = if state.locked_until.is_some_and(|u| u <= now) { 0 } else { state.failed_count };
+        let base = if state.locked_until.is_some_and(|u| u <= now) {
+            0
+        } else {
+            state.failed_count
+        };
         let failed_count = base + 1;
         let locked_until = (failed_count >= self.max_failures).then_some(now + self.lock_ms);
-        LoginState { failed_count, locked_until }
+        LoginState {
+            failed_count,
+            locked_until,
+        }
     }
 
     pub fn after_success(&self) -> LoginState {

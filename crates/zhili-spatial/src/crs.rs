@@ -142,11 +142,19 @@ mod tests {
 
     #[test]
     fn round_trips_are_sub_millimetre() {
-        for &(lon, lat) in &[(108.7708, 29.5330), (108.5, 29.2), (109.0, 29.8), (116.4, 39.9)] {
+        for &(lon, lat) in &[
+            (108.7708, 29.5330),
+            (108.5, 29.2),
+            (109.0, 29.8),
+            (116.4, 39.9),
+        ] {
             for crs in [Crs::Wgs84, Crs::Gcj02, Crs::Bd09] {
                 let (x, y) = crs.from_wgs84(lon, lat);
                 let (bx, by) = crs.to_wgs84(x, y);
-                assert!((bx - lon).abs() < 1e-8 && (by - lat).abs() < 1e-8, "{crs:?} {lon},{lat} -> {bx},{by}");
+                assert!(
+                    (bx - lon).abs() < 1e-8 && (by - lat).abs() < 1e-8,
+                    "{crs:?} {lon},{lat} -> {bx},{by}"
+                );
             }
         }
     }
@@ -155,7 +163,10 @@ mod tests {
     fn known_reference_point() {
         // Tiananmen, a widely published pair: WGS84 (116.391275, 39.907172) ≈ GCJ-02 (116.397520, 39.908571).
         let (glon, glat) = wgs84_to_gcj02(116.391275, 39.907172);
-        assert!((glon - 116.397520).abs() < 2e-5 && (glat - 39.908571).abs() < 2e-5, "{glon},{glat}");
+        assert!(
+            (glon - 116.397520).abs() < 2e-5 && (glat - 39.908571).abs() < 2e-5,
+            "{glon},{glat}"
+        );
     }
 
     #[test]

@@ -10,25 +10,43 @@ pub const MAX_VERTICES_PER_SHAPE: usize = 200_000;
 /// Reads a GeoJSON `Polygon` or `MultiPolygon` geometry object.
 pub fn parse_polygonal(geometry: &Value) -> Result<MultiPolygon<f64>, String> {
     let obj = geometry.as_object().ok_or("geometry must be an object")?;
-    let kind = obj.get("type").and_then(Value::as_str).ok_or("geometry has no \"type\"")?;
-    let coords = obj.get("coordinates").ok_or("geometry has no \"coordinates\"")?;
+    let kind = obj
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("geometry has no \"type\"")?;
+    let coords = obj
+        .get("coordinates")
+        .ok_or("geometry has no \"coordinates\"")?;
     let mut budget = MAX_VERTICES_PER_SHAPE;
     match kind {
         "Polygon" => Ok(MultiPolygon(vec![parse_polygon(coords, &mut budget)?])),
         "MultiPolygon" => {
-            let parts = coords.as_array().ok_or("MultiPolygon coordinates must be an array")?;
+            let parts = coords
+                .as_array()
+                .ok_or("MultiPolygon coordinates must be an array")?;
             if parts.is_empty() {
                 return Err("MultiPolygon has no polygons".into());
             }
-            parts.iter().map(|p| parse_polygon(p, &mut budget)).collect::<Result<Vec<_>, _>>().map(MultiPolygon)
+            parts
+                .iter()
+                .map(|p| parse_polygon(p, &mut budget))
+                .collect::<Result<Vec<_>, _>>()
+                .map(MultiPolygon)
         }
-        other => Err(format!("geometry type {other:?} is not Polygon or MultiPolygon")),
+        other => Err(format!(
+            "geometry type {other:?} is not Polygon or MultiPolygon"
+        )),
     }
 }
 
 fn parse_polygon(v: &Value, budget: &mut usize) -> Result<Polygon<f64>, String> {
-    let rings = v.as_array().ok_or("polygon coordinates must be an array of rings")?;
-    let mut rings = rings.iter().enumerate().map(|(i, r)| parse_ring(r, budget).map_err(|e| format!("ring {i}: {e}")));
+    let rings = v
+        .as_array()
+        .ok_or("polygon coordinates must be an array of rings")?;
+    let mut rings = rings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| parse_ring(r, budget).map_err(|e| format!("ring {i}: {e}")));
     let exterior = rings.next().ok_or("polygon has no rings")??;
     let interiors = rings.collect::<Result<Vec<_>, _>>()?;
     Ok(Polygon::new(exterior, interiors))
@@ -37,11 +55,16 @@ fn parse_polygon(v: &Value, budget: &mut usize) -> Result<Polygon<f64>, String> 
 fn parse_ring(v: &Value, budget: &mut usize) -> Result<LineString<f64>, String> {
     let positions = v.as_array().ok_or("a ring must be an array of positions")?;
     if positions.len() > *budget {
-        return Err(format!("too many vertices (limit {MAX_VERTICES_PER_SHAPE} per shape)"));
+        return Err(format!(
+            "too many vertices (limit {MAX_VERTICES_PER_SHAPE} per shape)"
+        ));
     }
     *budget -= positions.len();
     if positions.len() < 4 {
-        return Err(format!("a ring needs at least 4 positions, has {}", positions.len()));
+        return Err(format!(
+            "a ring needs at least 4 positions, has {}",
+            positions.len()
+        ));
     }
     let coords = positions
         .iter()
@@ -79,7 +102,9 @@ pub fn check_lon_lat(lon: f64, lat: f64) -> Result<(), String> {
 pub fn to_geometry(shape: &MultiPolygon<f64>) -> Value {
     let ring = |ls: &LineString<f64>| ls.0.iter().map(|c| json!([c.x, c.y])).collect::<Vec<_>>();
     let poly = |p: &Polygon<f64>| {
-        std::iter::once(ring(p.exterior())).chain(p.interiors().iter().map(ring)).collect::<Vec<_>>()
+        std::iter::once(ring(p.exterior()))
+            .chain(p.interiors().iter().map(ring))
+            .collect::<Vec<_>>()
     };
     if shape.0.len() == 1 {
         json!({"type": "Polygon", "coordinates": poly(&shape.0[0])})

@@ -20,5 +20,8 @@ pub fn area_m2(shape: &geo::MultiPolygon<f64>) -> f64 {
 /// Rounds every coordinate to 1e-7 degrees (about 1 cm), the precision we store and serve.
 pub fn snap(shape: &geo::MultiPolygon<f64>) -> geo::MultiPolygon<f64> {
     use geo::MapCoords;
-    shape.map_coords(|c| geo::Coord { x: (c.x * 1e7).round() / 1e7, y: (c.y * 1e7).round() / 1e7 })
+    shape.map_coords(|c| geo::Coord {
+        x: (c.x * 1e7).round() / 1e7,
+        y: (c.y * 1e7).round() / 1e7,
+    })
 }

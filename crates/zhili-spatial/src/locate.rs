@@ -72,7 +72,12 @@ impl LocateIndex {
         let segs = collect_segments(&shapes);
         let bbox = segs.iter().fold(None, |acc: Option<[f64; 4]>, s| {
             let [x0, y0, x1, y1] = acc.unwrap_or([s.ax, s.ay, s.ax, s.ay]);
-            Some([x0.min(s.ax).min(s.bx), y0.min(s.ay).min(s.by), x1.max(s.ax).max(s.bx), y1.max(s.ay).max(s.by)])
+            Some([
+                x0.min(s.ax).min(s.bx),
+                y0.min(s.ay).min(s.by),
+                x1.max(s.ax).max(s.bx),
+                y1.max(s.ay).max(s.by),
+            ])
         });
         let Some([min_x, min_y, max_x, max_y]) = bbox else {
             return LocateIndex {
@@ -141,10 +146,23 @@ impl LocateIndex {
             }
             let (cx, cy) = (cell as usize % nx, cell as usize / nx);
             let list = &cell_segs[start as usize..];
-            let (ref_x, ref_y) = reference_point(&segs, list, min_x + (cx as f64 + 0.5) * cw, min_y + (cy as f64 + 0.5) * ch, cw, ch);
+            let (ref_x, ref_y) = reference_point(
+                &segs,
+                list,
+                min_x + (cx as f64 + 0.5) * cw,
+                min_y + (cy as f64 + 0.5) * ch,
+                cw,
+                ch,
+            );
             let ref_owner = buckets.owner(&shapes, ref_x, ref_y).unwrap_or(NO_OWNER);
             cells[cell as usize] = BOUNDARY | boundary.len() as u32;
-            boundary.push(BoundaryCell { ref_x, ref_y, ref_owner, start, len: list.len() as u32 });
+            boundary.push(BoundaryCell {
+                ref_x,
+                ref_y,
+                ref_owner,
+                start,
+                len: list.len() as u32,
+            });
         }
         // Free cells: a run of them along a row has no edge inside, so one owner for the run.
         for cy in 0..ny {
@@ -154,7 +172,11 @@ impl LocateIndex {
                     cx += 1;
                     continue;
                 }
-                let owner = buckets.owner(&shapes, min_x + (cx as f64 + 0.5) * cw, min_y + (cy as f64 + 0.5) * ch);
+                let owner = buckets.owner(
+                    &shapes,
+                    min_x + (cx as f64 + 0.5) * cw,
+                    min_y + (cy as f64 + 0.5) * ch,
+                );
                 let v = owner.map_or(0, |o| o + 1);
                 while cx < nx && cells[cy * nx + cx] == 0 {
                     cells[cy * nx + cx] = v;
@@ -171,7 +193,21 @@ impl LocateIndex {
                 *v = 0;
             }
         }
-        LocateIndex { min_x, min_y, cw, ch, nx, ny, near_m, cells, boundary, cell_segs, segs, shapes, buckets }
+        LocateIndex {
+            min_x,
+            min_y,
+            cw,
+            ch,
+            nx,
+            ny,
+            near_m,
+            cells,
+            boundary,
+            cell_segs,
+            segs,
+            shapes,
+            buckets,
+        }
     }
 
     pub fn shape_count(&self) -> usize {
@@ -201,7 +237,10 @@ impl LocateIndex {
             return None;
         }
         if v & BOUNDARY == 0 {
-            return Some(LocateHit { shape: v - 1, near_boundary: false });
+            return Some(LocateHit {
+                shape: v - 1,
+                near_boundary: false,
+            });
         }
         self.locate_in_boundary_cell(&self.boundary[(v & !BOUNDARY) as usize], lon, lat)
     }
@@ -243,14 +282,22 @@ impl LocateIndex {
         let mut owner = None;
         if !degenerate {
             // The reference point's owner stays the owner unless one of its edges was crossed.
-            let ref_flipped = parity[..n_owners].iter().any(|&(o, p)| o == b.ref_owner && p);
+            let ref_flipped = parity[..n_owners]
+                .iter()
+                .any(|&(o, p)| o == b.ref_owner && p);
             if b.ref_owner != NO_OWNER && !ref_flipped {
                 owner = Some(b.ref_owner);
             } else {
-                owner = parity[..n_owners].iter().find(|&&(o, p)| p && o != b.ref_owner).map(|&(o, _)| o);
+                owner = parity[..n_owners]
+                    .iter()
+                    .find(|&&(o, p)| p && o != b.ref_owner)
+                    .map(|&(o, _)| o);
             }
         } else {
-            for &(o, _) in parity[..n_owners].iter().chain(std::iter::once(&(b.ref_owner, false))) {
+            for &(o, _) in parity[..n_owners]
+                .iter()
+                .chain(std::iter::once(&(b.ref_owner, false)))
+            {
                 if o != NO_OWNER && point_in_shape(&self.shapes[o as usize], x, y) {
                     owner = Some(o);
                     break;
@@ -260,7 +307,10 @@ impl LocateIndex {
         if owner.is_none() && min_d2 <= SLIVER_M * SLIVER_M {
             owner = Some(nearest_owner);
         }
-        owner.map(|shape| LocateHit { shape, near_boundary })
+        owner.map(|shape| LocateHit {
+            shape,
+            near_boundary,
+        })
     }
 
     /// The slow, obviously-correct answer, for tests and fallbacks.
@@ -276,7 +326,13 @@ fn collect_segments(shapes: &[MultiPolygon<f64>]) -> Vec<Seg> {
             for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
                 for w in ring.0.windows(2) {
                     if w[0] != w[1] {
-                        segs.push(Seg { ax: w[0].x, ay: w[0].y, bx: w[1].x, by: w[1].y, owner: owner as u32 });
+                        segs.push(Seg {
+                            ax: w[0].x,
+                            ay: w[0].y,
+                            bx: w[1].x,
+                            by: w[1].y,
+                            owner: owner as u32,
+                        });
                     }
                 }
             }
@@ -315,7 +371,11 @@ enum Crossing {
 
 fn crossing(s: &Seg, rx: f64, ry: f64, qx: f64, qy: f64) -> Crossing {
     // Quick reject on bounding boxes.
-    if s.ax.max(s.bx) < rx.min(qx) || s.ax.min(s.bx) > rx.max(qx) || s.ay.max(s.by) < ry.min(qy) || s.ay.min(s.by) > ry.max(qy) {
+    if s.ax.max(s.bx) < rx.min(qx)
+        || s.ax.min(s.bx) > rx.max(qx)
+        || s.ay.max(s.by) < ry.min(qy)
+        || s.ay.min(s.by) > ry.max(qy)
+    {
         return Crossing::No;
     }
     let d1 = orient(s.ax, s.ay, s.bx, s.by, rx, ry);
@@ -338,7 +398,11 @@ fn dist2_m(s: &Seg, x: f64, y: f64, kx: f64) -> f64 {
     let (bx, by) = ((s.bx - x) * kx, (s.by - y) * M_PER_DEG);
     let (dx, dy) = (bx - ax, by - ay);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if len2 > 0.0 {
+        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let (px, py) = (ax + t * dx, ay + t * dy);
     px * px + py * py
 }
@@ -348,7 +412,12 @@ fn segment_hits_rect(s: &Seg, x0: f64, y0: f64, x1: f64, y1: f64) -> bool {
     let (dx, dy) = (s.bx - s.ax, s.by - s.ay);
     let mut t0: f64 = 0.0;
     let mut t1: f64 = 1.0;
-    for (p, q) in [(-dx, s.ax - x0), (dx, x1 - s.ax), (-dy, s.ay - y0), (dy, y1 - s.ay)] {
+    for (p, q) in [
+        (-dx, s.ax - x0),
+        (dx, x1 - s.ax),
+        (-dy, s.ay - y0),
+        (dy, y1 - s.ay),
+    ] {
         if p == 0.0 {
             if q < 0.0 {
                 return false;
@@ -400,7 +469,11 @@ impl ShapeBuckets {
         use geo::BoundingRect;
         let bboxes: Vec<[f64; 4]> = shapes
             .iter()
-            .map(|s| s.bounding_rect().map_or([f64::NAN; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y]))
+            .map(|s| {
+                s.bounding_rect().map_or([f64::NAN; 4], |r| {
+                    [r.min().x, r.min().y, r.max().x, r.max().y]
+                })
+            })
             .collect();
         let valid = bboxes.iter().filter(|b| b[0].is_finite());
         let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
@@ -412,7 +485,15 @@ impl ShapeBuckets {
         }
         let n = 64;
         if x0 > x1 {
-            return ShapeBuckets { min_x: 0.0, min_y: 0.0, bw: 1.0, bh: 1.0, n, bboxes, buckets: vec![vec![]; n * n] };
+            return ShapeBuckets {
+                min_x: 0.0,
+                min_y: 0.0,
+                bw: 1.0,
+                bh: 1.0,
+                n,
+                bboxes,
+                buckets: vec![vec![]; n * n],
+            };
         }
         let bw = ((x1 - x0) / n as f64).max(1e-9);
         let bh = ((y1 - y0) / n as f64).max(1e-9);
@@ -425,7 +506,15 @@ impl ShapeBuckets {
                 }
             }
         }
-        ShapeBuckets { min_x: x0, min_y: y0, bw, bh, n, bboxes, buckets }
+        ShapeBuckets {
+            min_x: x0,
+            min_y: y0,
+            bw,
+            bh,
+            n,
+            bboxes,
+            buckets,
+        }
     }
 
     fn owner(&self, shapes: &[MultiPolygon<f64>], x: f64, y: f64) -> Option<u32> {
@@ -437,7 +526,11 @@ impl ShapeBuckets {
         let (bx, by) = ((fx as usize).min(self.n - 1), (fy as usize).min(self.n - 1));
         self.buckets[by * self.n + bx].iter().copied().find(|&i| {
             let b = self.bboxes[i as usize];
-            x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3] && point_in_shape(&shapes[i as usize], x, y)
+            x >= b[0]
+                && x <= b[2]
+                && y >= b[1]
+                && y <= b[3]
+                && point_in_shape(&shapes[i as usize], x, y)
         })
     }
 }
@@ -448,14 +541,21 @@ mod tests {
     use geo::{polygon, MultiPolygon};
 
     fn square(x0: f64, y0: f64, s: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s), (x: x0, y: y0)]])
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s), (x: x0, y: y0)],
+        ])
     }
 
     fn two_by_two() -> LocateIndex {
         // Four 0.01° squares (≈ 1 km) around (108.77, 29.53).
         let s = 0.01;
         LocateIndex::build(
-            vec![square(108.76, 29.52, s), square(108.77, 29.52, s), square(108.76, 29.53, s), square(108.77, 29.53, s)],
+            vec![
+                square(108.76, 29.52, s),
+                square(108.77, 29.52, s),
+                square(108.76, 29.53, s),
+                square(108.77, 29.53, s),
+            ],
             30.0,
         )
     }
@@ -495,7 +595,10 @@ mod tests {
         let idx = LocateIndex::build(vec![MultiPolygon(vec![outer])], 30.0);
         assert_eq!(idx.locate(0.5, 0.5), None);
         assert_eq!(idx.locate(0.2, 0.2).map(|h| h.shape), Some(0));
-        assert_eq!(idx.locate(0.3999, 0.5).map(|h| (h.shape, h.near_boundary)), Some((0, true)));
+        assert_eq!(
+            idx.locate(0.3999, 0.5).map(|h| (h.shape, h.near_boundary)),
+            Some((0, true))
+        );
         assert_eq!(idx.locate(0.4001, 0.5), None);
     }
 
@@ -510,7 +613,8 @@ mod tests {
                 (108.8 + r * a.cos(), 29.5 + r * a.sin())
             })
             .collect();
-        let mut ring: Vec<geo::Coord<f64>> = star.iter().map(|&(x, y)| geo::Coord { x, y }).collect();
+        let mut ring: Vec<geo::Coord<f64>> =
+            star.iter().map(|&(x, y)| geo::Coord { x, y }).collect();
         ring.push(ring[0]);
         let star_poly = geo::Polygon::new(geo::LineString(ring.clone()), vec![]);
         let mut hole = ring.clone();
@@ -525,11 +629,18 @@ mod tests {
             ]),
             vec![geo::LineString(hole)],
         );
-        let idx = LocateIndex::build(vec![MultiPolygon(vec![star_poly]), MultiPolygon(vec![boxed])], 30.0);
+        let idx = LocateIndex::build(
+            vec![MultiPolygon(vec![star_poly]), MultiPolygon(vec![boxed])],
+            30.0,
+        );
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..100_000 {
             let (x, y) = (rng.gen_range(108.68..108.92), rng.gen_range(29.38..29.62));
-            assert_eq!(idx.locate(x, y).map(|h| h.shape), idx.locate_exhaustive(x, y), "at {x},{y}");
+            assert_eq!(
+                idx.locate(x, y).map(|h| h.shape),
+                idx.locate_exhaustive(x, y),
+                "at {x},{y}"
+            );
         }
     }
 }

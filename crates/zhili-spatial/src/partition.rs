@@ -13,25 +13,31 @@ struct Frame {
 
 impl Frame {
     fn of(shape: &MultiPolygon<f64>) -> Frame {
-        let lat = shape.bounding_rect().map_or(0.0, |r| (r.min().y + r.max().y) / 2.0);
-        Frame { kx: lat.to_radians().cos() }
+        let lat = shape
+            .bounding_rect()
+            .map_or(0.0, |r| (r.min().y + r.max().y) / 2.0);
+        Frame {
+            kx: lat.to_radians().cos(),
+        }
     }
 }
 
-/// Spreads `n` seeds over `parent` by best-candidate sampling; `draw` proposes candidate
-/// points (already inside the bounding box) and `uniform` yields numbers in [0, 1).
+/// Spreads `n` more seeds over `parent` (after `existing` ones) by best-candidate sampling;
+/// `draw` proposes candidate points.
 /// Proposals outside the parent are refused; of `k` proposals the one farthest from the
 /// seeds placed so far wins, which spaces seeds evenly while following `draw`'s density.
 pub fn spread_seeds(
     parent: &MultiPolygon<f64>,
+    existing: &[Coord<f64>],
     n: usize,
     k: usize,
     draw: &mut dyn FnMut() -> Coord<f64>,
 ) -> Vec<Coord<f64>> {
     let frame = Frame::of(parent);
-    let mut seeds: Vec<Coord<f64>> = Vec::with_capacity(n);
+    let mut seeds: Vec<Coord<f64>> = existing.to_vec();
+    let target = existing.len() + n;
     let mut attempts = 0usize;
-    while seeds.len() < n {
+    while seeds.len() < target {
         let mut best: Option<(f64, Coord<f64>)> = None;
         let mut tried = 0;
         while tried < k.max(1) {
@@ -57,18 +63,26 @@ pub fn spread_seeds(
             None => break, // the parent has (almost) no area; the caller checks the count
         }
     }
-    seeds
+    seeds.split_off(existing.len())
 }
 
 /// The Voronoi cell of every seed, clipped to the parent. Cells are built from half-planes
 /// in the local frame, then intersected with the parent (which may be non-convex).
 pub fn voronoi_cells(parent: &MultiPolygon<f64>, seeds: &[Coord<f64>]) -> Vec<MultiPolygon<f64>> {
-    let Some(rect) = parent.bounding_rect() else { return vec![MultiPolygon(vec![]); seeds.len()] };
+    let Some(rect) = parent.bounding_rect() else {
+        return vec![MultiPolygon(vec![]); seeds.len()];
+    };
     let frame = Frame::of(parent);
     let to_local = |c: Coord<f64>| (c.x * frame.kx, c.y);
     let pad = (rect.width() + rect.height()) * 0.1 + 1e-6;
-    let (x0, y0) = to_local(Coord { x: rect.min().x - pad, y: rect.min().y - pad });
-    let (x1, y1) = to_local(Coord { x: rect.max().x + pad, y: rect.max().y + pad });
+    let (x0, y0) = to_local(Coord {
+        x: rect.min().x - pad,
+        y: rect.min().y - pad,
+    });
+    let (x1, y1) = to_local(Coord {
+        x: rect.max().x + pad,
+        y: rect.max().y + pad,
+    });
     let local: Vec<(f64, f64)> = seeds.iter().map(|&s| to_local(s)).collect();
     local
         .iter()
@@ -86,7 +100,10 @@ pub fn voronoi_cells(parent: &MultiPolygon<f64>, seeds: &[Coord<f64>]) -> Vec<Mu
             if cell.len() < 3 {
                 return MultiPolygon(vec![]);
             }
-            let mut ring: Vec<Coord<f64>> = cell.iter().map(|&(x, y)| Coord { x: x / frame.kx, y }).collect();
+            let mut ring: Vec<Coord<f64>> = cell
+                .iter()
+                .map(|&(x, y)| Coord { x: x / frame.kx, y })
+                .collect();
             ring.push(ring[0]);
             parent.intersection(&Polygon::new(LineString(ring), vec![]))
         })
@@ -170,7 +187,10 @@ pub fn weld(shapes: &mut [MultiPolygon<f64>], tol: f64) {
                 }
             }
         }
-        let rounded = Coord { x: kx as f64 * tol, y: ky as f64 * tol };
+        let rounded = Coord {
+            x: kx as f64 * tol,
+            y: ky as f64 * tol,
+        };
         canon.insert((kx, ky), rounded);
         rounded
     };
@@ -181,14 +201,20 @@ pub fn weld(shapes: &mut [MultiPolygon<f64>], tol: f64) {
             .filter_map(|p| {
                 let (ext, ints) = p.into_inner();
                 let ext = weld_ring(ext, &mut snap)?;
-                let ints = ints.into_iter().filter_map(|r| weld_ring(r, &mut snap)).collect();
+                let ints = ints
+                    .into_iter()
+                    .filter_map(|r| weld_ring(r, &mut snap))
+                    .collect();
                 Some(Polygon::new(ext, ints))
             })
             .collect();
     }
 }
 
-fn weld_ring(ring: LineString<f64>, snap: &mut dyn FnMut(Coord<f64>) -> Coord<f64>) -> Option<LineString<f64>> {
+fn weld_ring(
+    ring: LineString<f64>,
+    snap: &mut dyn FnMut(Coord<f64>) -> Coord<f64>,
+) -> Option<LineString<f64>> {
     let mut out: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
     for c in ring.0 {
         let s = snap(c);
@@ -211,14 +237,21 @@ mod tests {
 
     #[test]
     fn cells_tile_the_parent() {
-        let parent = MultiPolygon(vec![polygon![(x: 108.0, y: 29.0), (x: 108.2, y: 29.0), (x: 108.2, y: 29.1), (x: 108.1, y: 29.05), (x: 108.0, y: 29.1), (x: 108.0, y: 29.0)]]);
+        let parent = MultiPolygon(vec![
+            polygon![(x: 108.0, y: 29.0), (x: 108.2, y: 29.0), (x: 108.2, y: 29.1), (x: 108.1, y: 29.05), (x: 108.0, y: 29.1), (x: 108.0, y: 29.0)],
+        ]);
         let mut state = 12345u64;
         let mut uniform = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        let mut draw = || Coord { x: 108.0 + 0.2 * uniform(), y: 29.0 + 0.1 * uniform() };
-        let mut seeds = spread_seeds(&parent, 12, 8, &mut draw);
+        let mut draw = || Coord {
+            x: 108.0 + 0.2 * uniform(),
+            y: 29.0 + 0.1 * uniform(),
+        };
+        let mut seeds = spread_seeds(&parent, &[], 12, 8, &mut draw);
         assert_eq!(seeds.len(), 12);
         relax(&parent, &mut seeds, &[], 2);
         let mut cells = voronoi_cells(&parent, &seeds);
@@ -233,7 +266,10 @@ mod tests {
             }
         }
         // Planar areas in square degrees are exactly additive; 1e-10 deg² is about 1 m².
-        assert!((total - parent_area).abs() < 1e-10, "{total} vs {parent_area}");
+        assert!(
+            (total - parent_area).abs() < 1e-10,
+            "{total} vs {parent_area}"
+        );
         assert!(overlap < 1e-10, "overlap {overlap}");
         assert!(area_m2(&parent) > 1e8);
         let order = reading_order(&cells);

@@ -35,8 +35,18 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn at(feature: Option<usize>, code: Option<&str>, problem: &'static str, message: impl Into<String>) -> Self {
-        Problem { feature, code: code.map(str::to_string), problem, message: message.into() }
+    fn at(
+        feature: Option<usize>,
+        code: Option<&str>,
+        problem: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem {
+            feature,
+            code: code.map(str::to_string),
+            problem,
+            message: message.into(),
+        }
     }
 }
 
@@ -58,7 +68,17 @@ pub fn read_grid_file(bytes: &[u8]) -> (Vec<GridFeature>, Vec<Problem>) {
     let mut problems = Vec::new();
     let doc: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
-        Err(e) => return (vec![], vec![Problem::at(None, None, "invalid_json", format!("not valid JSON: {e}"))]),
+        Err(e) => {
+            return (
+                vec![],
+                vec![Problem::at(
+                    None,
+                    None,
+                    "invalid_json",
+                    format!("not valid JSON: {e}"),
+                )],
+            )
+        }
     };
     read_grid_collection(&doc, &mut problems)
         .map(|features| (features, problems.clone()))
@@ -67,11 +87,21 @@ pub fn read_grid_file(bytes: &[u8]) -> (Vec<GridFeature>, Vec<Problem>) {
 
 fn read_grid_collection(doc: &Value, problems: &mut Vec<Problem>) -> Option<Vec<GridFeature>> {
     if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-        problems.push(Problem::at(None, None, "not_feature_collection", "the file must be a GeoJSON FeatureCollection"));
+        problems.push(Problem::at(
+            None,
+            None,
+            "not_feature_collection",
+            "the file must be a GeoJSON FeatureCollection",
+        ));
         return None;
     }
     let Some(features) = doc.get("features").and_then(Value::as_array) else {
-        problems.push(Problem::at(None, None, "not_feature_collection", "\"features\" must be an array"));
+        problems.push(Problem::at(
+            None,
+            None,
+            "not_feature_collection",
+            "\"features\" must be an array",
+        ));
         return None;
     };
     if features.is_empty() {
@@ -79,7 +109,12 @@ fn read_grid_collection(doc: &Value, problems: &mut Vec<Problem>) -> Option<Vec<
         return None;
     }
     if features.len() > MAX_FEATURES {
-        problems.push(Problem::at(None, None, "too_many_features", format!("{} features; at most {MAX_FEATURES}", features.len())));
+        problems.push(Problem::at(
+            None,
+            None,
+            "too_many_features",
+            format!("{} features; at most {MAX_FEATURES}", features.len()),
+        ));
         return None;
     }
     let mut out = Vec::with_capacity(features.len());
@@ -87,18 +122,26 @@ fn read_grid_collection(doc: &Value, problems: &mut Vec<Problem>) -> Option<Vec<
     for (i, f) in features.iter().enumerate() {
         let props = f.get("properties").and_then(Value::as_object);
         let raw_code = props.and_then(|p| p.get("code")).and_then(Value::as_str);
-        let mut bad = |problem: &'static str, msg: String| problems.push(Problem::at(Some(i), raw_code, problem, msg));
+        let mut bad = |problem: &'static str, msg: String| {
+            problems.push(Problem::at(Some(i), raw_code, problem, msg))
+        };
         if f.get("type").and_then(Value::as_str) != Some("Feature") {
             bad("invalid_feature", "not a GeoJSON Feature".into());
             continue;
         }
         let Some(props) = props else {
-            bad("invalid_feature", "the feature has no \"properties\" object".into());
+            bad(
+                "invalid_feature",
+                "the feature has no \"properties\" object".into(),
+            );
             continue;
         };
         let code = match raw_code.map(RegionCode::parse) {
             None => {
-                bad("invalid_code", "properties.code (a 15-digit grid code) is missing or not a string".into());
+                bad(
+                    "invalid_code",
+                    "properties.code (a 15-digit grid code) is missing or not a string".into(),
+                );
                 None
             }
             Some(Err(e)) => {
@@ -106,29 +149,48 @@ fn read_grid_collection(doc: &Value, problems: &mut Vec<Problem>) -> Option<Vec<
                 None
             }
             Some(Ok(c)) if c.level() != Level::Grid => {
-                bad("invalid_code", format!("{c} is a {} code, not a 15-digit grid code", c.level().as_str()));
+                bad(
+                    "invalid_code",
+                    format!(
+                        "{c} is a {} code, not a 15-digit grid code",
+                        c.level().as_str()
+                    ),
+                );
                 None
             }
             Some(Ok(c)) => Some(c),
         };
         if let Some(c) = &code {
             if let Some(first) = seen.insert(c.to_string(), i) {
-                bad("duplicate_code", format!("code {c} already used by feature {first}"));
+                bad(
+                    "duplicate_code",
+                    format!("code {c} already used by feature {first}"),
+                );
             }
         }
         let name = match props.get("name").and_then(Value::as_str).map(str::trim) {
             Some(n) if !n.is_empty() && n.chars().count() <= 100 => Some(n.to_string()),
             _ => {
-                bad("invalid_name", "properties.name must be a non-empty string of at most 100 characters".into());
+                bad(
+                    "invalid_name",
+                    "properties.name must be a non-empty string of at most 100 characters".into(),
+                );
                 None
             }
         };
         let kind = match props.get("kind") {
             None | Some(Value::Null) => Some(RegionKind::GeneralGrid),
-            Some(v) => match v.as_str().and_then(RegionKind::parse).filter(|k| k.level() == Level::Grid) {
+            Some(v) => match v
+                .as_str()
+                .and_then(RegionKind::parse)
+                .filter(|k| k.level() == Level::Grid)
+            {
                 Some(k) => Some(k),
                 None => {
-                    bad("invalid_kind", format!("properties.kind must be 综合网格 or 专属网格, not {v}"));
+                    bad(
+                        "invalid_kind",
+                        format!("properties.kind must be 综合网格 or 专属网格, not {v}"),
+                    );
                     None
                 }
             },
@@ -155,7 +217,13 @@ fn read_grid_collection(doc: &Value, problems: &mut Vec<Problem>) -> Option<Vec<
             }
         };
         if let (Some(code), Some(name), Some(kind), Some(shape)) = (code, name, kind, shape) {
-            out.push(GridFeature { index: i, code, name, kind, shape });
+            out.push(GridFeature {
+                index: i,
+                code,
+                name,
+                kind,
+                shape,
+            });
         }
     }
     Some(out)
@@ -174,7 +242,11 @@ pub enum TilingProblem {
 
 /// Checks that `children` cover `parent` with no overlap, no gap and nothing outside,
 /// up to `tol_m2` of noise for each.
-pub fn tiling_problems(parent: &MultiPolygon<f64>, children: &[&MultiPolygon<f64>], tol_m2: f64) -> Vec<TilingProblem> {
+pub fn tiling_problems(
+    parent: &MultiPolygon<f64>,
+    children: &[&MultiPolygon<f64>],
+    tol_m2: f64,
+) -> Vec<TilingProblem> {
     let mut problems = Vec::new();
     for (i, c) in children.iter().enumerate() {
         let outside = area_m2(&c.difference(parent));
@@ -185,8 +257,13 @@ pub fn tiling_problems(parent: &MultiPolygon<f64>, children: &[&MultiPolygon<f64
     let boxes: Vec<Option<geo::Rect<f64>>> = children.iter().map(|c| c.bounding_rect()).collect();
     for i in 0..children.len() {
         for j in i + 1..children.len() {
-            let (Some(a), Some(b)) = (boxes[i], boxes[j]) else { continue };
-            let disjoint = a.max().x < b.min().x || b.max().x < a.min().x || a.max().y < b.min().y || b.max().y < a.min().y;
+            let (Some(a), Some(b)) = (boxes[i], boxes[j]) else {
+                continue;
+            };
+            let disjoint = a.max().x < b.min().x
+                || b.max().x < a.min().x
+                || a.max().y < b.min().y
+                || b.max().y < a.min().y;
             if disjoint {
                 continue;
             }
@@ -215,12 +292,20 @@ pub fn check_grids(
     let mut problems = Vec::new();
     let mut by_village: BTreeMap<RegionCode, Vec<&GridFeature>> = BTreeMap::new();
     for g in grids {
-        by_village.entry(g.code.parent().expect("grid codes have parents")).or_default().push(g);
+        by_village
+            .entry(g.code.parent().expect("grid codes have parents"))
+            .or_default()
+            .push(g);
     }
     for (vcode, members) in by_village {
         let Some(vshape) = village(&vcode) else {
             for g in members {
-                problems.push(Problem::at(Some(g.index), Some(g.code.as_str()), "unknown_village", format!("no village {vcode} for grid {}", g.code)));
+                problems.push(Problem::at(
+                    Some(g.index),
+                    Some(g.code.as_str()),
+                    "unknown_village",
+                    format!("no village {vcode} for grid {}", g.code),
+                ));
             }
             continue;
         };
@@ -237,7 +322,10 @@ pub fn check_grids(
                     Some(members[i].index),
                     Some(members[i].code.as_str()),
                     "overlap",
-                    format!("overlaps grid {} (feature {}) by {:.1} m²", members[j].code, members[j].index, m2),
+                    format!(
+                        "overlaps grid {} (feature {}) by {:.1} m²",
+                        members[j].code, members[j].index, m2
+                    ),
                 ),
                 TilingProblem::Gap(m2) => Problem::at(
                     None,
@@ -265,7 +353,8 @@ mod tests {
     }
 
     fn village(code: &RegionCode) -> Option<MultiPolygon<f64>> {
-        (code.as_str() == "500114001001").then(|| geojson::parse_polygonal(&sq(108.0, 29.0, 108.02, 29.01)).unwrap())
+        (code.as_str() == "500114001001")
+            .then(|| geojson::parse_polygonal(&sq(108.0, 29.0, 108.02, 29.01)).unwrap())
     }
 
     fn check(doc: Value) -> Vec<Problem> {
@@ -335,7 +424,11 @@ mod tests {
                 (Some(5), "invalid_feature"),
             ]
         );
-        assert!(p[2].message.contains("self-intersection"), "{}", p[2].message);
+        assert!(
+            p[2].message.contains("self-intersection"),
+            "{}",
+            p[2].message
+        );
     }
 
     #[test]
@@ -343,7 +436,13 @@ mod tests {
         let doc = json!({"type":"FeatureCollection","features":[feature("500114002001001", sq(108.0, 29.0, 108.01, 29.01))]});
         assert_eq!(kinds(&check(doc)), vec!["unknown_village"]);
         assert_eq!(kinds(&read_grid_file(b"{").1), vec!["invalid_json"]);
-        assert_eq!(kinds(&read_grid_file(b"[]").1), vec!["not_feature_collection"]);
-        assert_eq!(kinds(&read_grid_file(br#"{"type":"FeatureCollection","features":[]}"#).1), vec!["empty"]);
+        assert_eq!(
+            kinds(&read_grid_file(b"[]").1),
+            vec!["not_feature_collection"]
+        );
+        assert_eq!(
+            kinds(&read_grid_file(br#"{"type":"FeatureCollection","features":[]}"#).1),
+            vec!["empty"]
+        );
     }
 }

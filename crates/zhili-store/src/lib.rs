@@ -14,7 +14,9 @@ pub use sql::SqlStore;
 use async_trait::async_trait;
 use zhili_domain::chain::{Action, Actor};
 use zhili_domain::user::{LoginState, User};
-use zhili_domain::{DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Scope, Unit, UnitKind};
+use zhili_domain::{
+    DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Scope, Unit, UnitKind,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -103,6 +105,15 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// Everything a new city starts with.
+#[derive(Clone, Debug, Default)]
+pub struct CityLoad {
+    pub regions: Vec<NewRegion>,
+    pub units: Vec<Unit>,
+    pub users: Vec<NewUser>,
+    pub meta: Vec<(String, String)>,
+}
+
 /// What sign-in needs: the account, its password hash and its lockout counters.
 #[derive(Clone, Debug)]
 pub struct LoginRecord {
@@ -116,34 +127,68 @@ pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
 
     // Regions.
-    async fn list_regions(&self, scope: &Scope, filter: &RegionFilter) -> Result<Vec<RegionRecord>>;
-    async fn get_region(&self, scope: &Scope, code: &RegionCode, with_geometry: bool) -> Result<Option<RegionRecord>>;
+    async fn list_regions(&self, scope: &Scope, filter: &RegionFilter)
+        -> Result<Vec<RegionRecord>>;
+    async fn get_region(
+        &self,
+        scope: &Scope,
+        code: &RegionCode,
+        with_geometry: bool,
+    ) -> Result<Option<RegionRecord>>;
     /// Every version of a region, oldest first.
     async fn region_versions(&self, scope: &Scope, code: &RegionCode) -> Result<Vec<RegionRecord>>;
     /// Bumped whenever any boundary changes, so servers know to rebuild their index.
     async fn regions_generation(&self) -> Result<i64>;
     /// Writes regions (first versions, or new versions of changed ones) in one transaction.
-    async fn upsert_regions(&self, actor: &Actor, regions: &[NewRegion], now: i64) -> Result<ImportSummary>;
+    async fn upsert_regions(
+        &self,
+        actor: &Actor,
+        regions: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary>;
     /// Replaces the whole current grid set of each village in `villages` with `grids`.
-    async fn replace_grids(&self, actor: &Actor, villages: &[RegionCode], grids: &[NewRegion], now: i64) -> Result<ImportSummary>;
+    async fn replace_grids(
+        &self,
+        actor: &Actor,
+        villages: &[RegionCode],
+        grids: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary>;
 
     // Units.
     async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>>;
     async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()>;
 
+    /// Loads a whole city (regions, units, users, meta) in one transaction: all or nothing.
+    async fn load_city(&self, actor: &Actor, city: &CityLoad, now: i64) -> Result<()>;
+
     // Users and sign-in.
     async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()>;
     async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>>;
     async fn record_login_failure(&self, user: &User, state: LoginState, now: i64) -> Result<()>;
-    async fn record_login_success(&self, user: &User, token_hash: &str, expires_at: i64, now: i64) -> Result<()>;
+    async fn record_login_success(
+        &self,
+        user: &User,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()>;
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
     async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()>;
     /// Sets a new password hash; ends every session of the user. False when no such user.
-    async fn set_password(&self, actor: &Actor, username: &str, password_hash: &str, now: i64) -> Result<bool>;
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<bool>;
     async fn count_users(&self) -> Result<i64>;
 
     // The record.
     async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;
+    /// The number of the last record and its hash, as the chain head remembers them.
+    async fn chain_head(&self) -> Result<(i64, String)>;
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 }
@@ -152,4 +197,9 @@ pub trait Store: Send + Sync {
 /// applies pending migrations.
 pub async fn open(url: &str) -> Result<SqlStore> {
     SqlStore::open(url).await
+}
+
+/// Deletes everything at `url`: the SQLite file, or every table of the PostgreSQL schema.
+pub async fn destroy(url: &str) -> Result<()> {
+    SqlStore::destroy(url).await
 }

@@ -15,10 +15,11 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
             Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => pool.begin().await?,
         };
-        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if done.is_some() {
             continue;
         }
@@ -27,7 +28,11 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
             Backend::Postgres => "BIGSERIAL PRIMARY KEY",
         };
         // Comments go first: they may hold semicolons.
-        let body: String = text.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+        let body: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
         for statement in body.replace("{id}", id).split(';') {
             if !statement.trim().is_empty() {
                 tx.execute(statement).await?;

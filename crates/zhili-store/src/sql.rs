@@ -2,8 +2,8 @@
 //! serves SQLite and PostgreSQL. Placeholders are `$n` (both engines accept them).
 
 use crate::{
-    migrate, Backend, ImportSummary, LoginRecord, NewRegion, NewUser, RegionFilter, RegionRecord, Result, Store,
-    StoreError,
+    migrate, Backend, CityLoad, ImportSummary, LoginRecord, NewRegion, NewUser, RegionFilter,
+    RegionRecord, Result, Store, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
@@ -27,7 +27,10 @@ struct Sql {
 
 impl Sql {
     fn new(text: &str) -> Sql {
-        Sql { text: text.to_string(), args: vec![] }
+        Sql {
+            text: text.to_string(),
+            args: vec![],
+        }
     }
 
     fn push(&mut self, s: &str) -> &mut Self {
@@ -53,7 +56,10 @@ impl Sql {
 
 /// The one scope filter: `column` (a region code) must lie in the scope's subtree.
 fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
-    sql.push(" AND ").push(column).push(" LIKE ").bind_text(format!("{}%", scope.region_prefix()));
+    sql.push(" AND ")
+        .push(column)
+        .push(" LIKE ")
+        .bind_text(format!("{}%", scope.region_prefix()));
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -72,16 +78,23 @@ fn region_from_row(row: &AnyRow, with_geometry: bool) -> Result<RegionRecord> {
         name: row.try_get("name")?,
         level: Level::parse(&level).ok_or_else(|| corrupt("level", &level))?,
         kind: RegionKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
-        parent_code: parent.map(|p| RegionCode::parse(&p).map_err(|_| corrupt("parent code", &p))).transpose()?,
+        parent_code: parent
+            .map(|p| RegionCode::parse(&p).map_err(|_| corrupt("parent code", &p)))
+            .transpose()?,
         version: row.try_get("version")?,
         valid_from: row.try_get("valid_from")?,
         valid_to: row.try_get("valid_to")?,
     };
-    let geometry = if with_geometry { row.try_get("geometry")? } else { None };
+    let geometry = if with_geometry {
+        row.try_get("geometry")?
+    } else {
+        None
+    };
     Ok(RegionRecord { region, geometry })
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.unit_id, u.region_code, u.department";
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.role, u.unit_id, u.region_code, u.department";
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
     let role: String = row.try_get("role")?;
@@ -134,7 +147,10 @@ async fn append_actions(conn: &mut AnyConnection, actions: Vec<NewAction>) -> Re
         .await?;
         prev = sealed.hash;
     }
-    sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1").bind(prev).execute(&mut *conn).await?;
+    sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
+        .bind(prev)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -175,19 +191,27 @@ async fn write_region(
     let code = r.code.as_str();
     let current = current_version(conn, code).await?;
     if let Some(c) = &current {
-        if c.name == r.name && c.kind == r.kind.as_str() && c.geometry.as_deref() == Some(r.geometry.as_str()) {
+        if c.name == r.name
+            && c.kind == r.kind.as_str()
+            && c.geometry.as_deref() == Some(r.geometry.as_str())
+        {
             summary.unchanged += 1;
             return Ok(());
         }
-        sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2").bind(now).bind(c.id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2")
+            .bind(now)
+            .bind(c.id)
+            .execute(&mut *conn)
+            .await?;
     }
     let version = match &current {
         Some(c) => c.version + 1,
         None => {
-            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM regions WHERE code = $1")
-                .bind(code)
-                .fetch_one(&mut *conn)
-                .await?;
+            let max: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(version) FROM regions WHERE code = $1")
+                    .bind(code)
+                    .fetch_one(&mut *conn)
+                    .await?;
             max.unwrap_or(0) + 1
         }
     };
@@ -216,17 +240,26 @@ async fn write_region(
         }
     };
     let to = format!("v{version}");
-    actions.push(actor.action(now, verb, &format!("region:{code}")).states(from.as_deref(), Some(&to)).opinion(r.name.clone()));
+    actions.push(
+        actor
+            .action(now, verb, &format!("region:{code}"))
+            .states(from.as_deref(), Some(&to))
+            .opinion(r.name.clone()),
+    );
     Ok(())
 }
 
 async fn bump_generation(conn: &mut AnyConnection) -> Result<()> {
     // Stored as text in `meta`; read, add one, write back inside the caller's transaction.
-    let current: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'regions_generation'")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'regions_generation'")
+            .fetch_optional(&mut *conn)
+            .await?;
     let next = current.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
-    sqlx::query("UPDATE meta SET value = $1 WHERE key = 'regions_generation'").bind(next.to_string()).execute(&mut *conn).await?;
+    sqlx::query("UPDATE meta SET value = $1 WHERE key = 'regions_generation'")
+        .bind(next.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -236,7 +269,10 @@ impl SqlStore {
         let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
             let path = path.split('?').next().unwrap_or(path);
             if path.is_empty() {
                 return Err(StoreError::Database("empty SQLite path".into()));
@@ -270,6 +306,33 @@ impl SqlStore {
         Ok(SqlStore { pool, backend })
     }
 
+    pub async fn destroy(url: &str) -> Result<()> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            sqlx::any::install_default_drivers();
+            let mut conn = <AnyConnection as sqlx::Connection>::connect(url).await?;
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE").await?;
+            conn.execute("CREATE SCHEMA public").await?;
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let path = path.split('?').next().unwrap_or(path);
+            for suffix in ["", "-wal", "-shm"] {
+                match std::fs::remove_file(format!("{path}{suffix}")) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(StoreError::Database(format!(
+                            "cannot remove {path}{suffix}: {e}"
+                        )))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A transaction that will write. On SQLite it takes the write lock at BEGIN: a deferred
     /// transaction that reads first and writes later can deadlock with another writer, and
     /// SQLite then fails at once instead of waiting.
@@ -288,12 +351,16 @@ impl SqlStore {
 
     async fn fetch_regions(&self, sql: &Sql, with_geometry: bool) -> Result<Vec<RegionRecord>> {
         let rows = sql.query().fetch_all(&self.pool).await?;
-        rows.iter().map(|r| region_from_row(r, with_geometry)).collect()
+        rows.iter()
+            .map(|r| region_from_row(r, with_geometry))
+            .collect()
     }
 
     fn region_select(with_geometry: bool) -> Sql {
         let geometry = if with_geometry { ", geometry" } else { "" };
-        Sql::new(&format!("SELECT {REGION_COLUMNS}{geometry} FROM regions WHERE 1 = 1"))
+        Sql::new(&format!(
+            "SELECT {REGION_COLUMNS}{geometry} FROM regions WHERE 1 = 1"
+        ))
     }
 }
 
@@ -303,7 +370,11 @@ impl Store for SqlStore {
         self.backend
     }
 
-    async fn list_regions(&self, scope: &Scope, filter: &RegionFilter) -> Result<Vec<RegionRecord>> {
+    async fn list_regions(
+        &self,
+        scope: &Scope,
+        filter: &RegionFilter,
+    ) -> Result<Vec<RegionRecord>> {
         let mut sql = Self::region_select(filter.with_geometry);
         sql.push(" AND valid_to IS NULL");
         scope_filter(&mut sql, "code", scope);
@@ -317,9 +388,15 @@ impl Store for SqlStore {
         self.fetch_regions(&sql, filter.with_geometry).await
     }
 
-    async fn get_region(&self, scope: &Scope, code: &RegionCode, with_geometry: bool) -> Result<Option<RegionRecord>> {
+    async fn get_region(
+        &self,
+        scope: &Scope,
+        code: &RegionCode,
+        with_geometry: bool,
+    ) -> Result<Option<RegionRecord>> {
         let mut sql = Self::region_select(with_geometry);
-        sql.push(" AND valid_to IS NULL AND code = ").bind_text(code.as_str());
+        sql.push(" AND valid_to IS NULL AND code = ")
+            .bind_text(code.as_str());
         scope_filter(&mut sql, "code", scope);
         Ok(self.fetch_regions(&sql, with_geometry).await?.pop())
     }
@@ -333,10 +410,19 @@ impl Store for SqlStore {
     }
 
     async fn regions_generation(&self) -> Result<i64> {
-        Ok(self.meta("regions_generation").await?.and_then(|v| v.parse().ok()).unwrap_or(0))
+        Ok(self
+            .meta("regions_generation")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 
-    async fn upsert_regions(&self, actor: &Actor, regions: &[NewRegion], now: i64) -> Result<ImportSummary> {
+    async fn upsert_regions(
+        &self,
+        actor: &Actor,
+        regions: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary> {
         let mut tx = self.write_tx().await?;
         let mut summary = ImportSummary::default();
         let mut actions = Vec::new();
@@ -351,7 +437,13 @@ impl Store for SqlStore {
         Ok(summary)
     }
 
-    async fn replace_grids(&self, actor: &Actor, villages: &[RegionCode], grids: &[NewRegion], now: i64) -> Result<ImportSummary> {
+    async fn replace_grids(
+        &self,
+        actor: &Actor,
+        villages: &[RegionCode],
+        grids: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary> {
         let mut tx = self.write_tx().await?;
         let mut summary = ImportSummary::default();
         let mut actions = Vec::new();
@@ -371,9 +463,17 @@ impl Store for SqlStore {
                 }
                 let id: i64 = row.try_get("id")?;
                 let version: i64 = row.try_get("version")?;
-                sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 summary.retired += 1;
-                actions.push(actor.action(now, "region.retire", &format!("region:{code}")).states(Some(&format!("v{version}")), Some("retired")));
+                actions.push(
+                    actor
+                        .action(now, "region.retire", &format!("region:{code}"))
+                        .states(Some(&format!("v{version}")), Some("retired")),
+                );
             }
         }
         if !actions.is_empty() {
@@ -386,7 +486,9 @@ impl Store for SqlStore {
 
     async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>> {
         // Departments serve the whole district (see Scope::sees_unit); others by subtree.
-        let mut sql = Sql::new("SELECT id, name, kind, region_code FROM units WHERE (kind = 'department' OR (1 = 1");
+        let mut sql = Sql::new(
+            "SELECT id, name, kind, region_code FROM units WHERE (kind = 'department' OR (1 = 1",
+        );
         scope_filter(&mut sql, "region_code", scope);
         sql.push("))");
         if let Some(kind) = kind {
@@ -402,7 +504,8 @@ impl Store for SqlStore {
                     id: row.try_get("id")?,
                     name: row.try_get("name")?,
                     kind: UnitKind::parse(&kind).ok_or_else(|| corrupt("unit kind", &kind))?,
-                    region_code: RegionCode::parse(&region).map_err(|_| corrupt("region code", &region))?,
+                    region_code: RegionCode::parse(&region)
+                        .map_err(|_| corrupt("region code", &region))?,
                 };
                 debug_assert!(scope.sees_unit(&unit));
                 Ok(unit)
@@ -412,21 +515,7 @@ impl Store for SqlStore {
 
     async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let mut actions = Vec::with_capacity(units.len());
-        for u in units {
-            let exists: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1").bind(u.id.clone()).fetch_optional(&mut *tx).await?;
-            if exists.is_some() {
-                return Err(StoreError::conflict(format!("unit {} already exists", u.id)));
-            }
-            sqlx::query("INSERT INTO units (id, name, kind, region_code) VALUES ($1, $2, $3, $4)")
-                .bind(u.id.clone())
-                .bind(u.name.clone())
-                .bind(u.kind.as_str())
-                .bind(u.region_code.to_string())
-                .execute(&mut *tx)
-                .await?;
-            actions.push(actor.action(now, "unit.add", &format!("unit:{}", u.id)).states(None, Some("active")).opinion(u.name.clone()));
-        }
+        let actions = insert_units_in(&mut tx, actor, units, now).await?;
         append_actions(&mut tx, actions).await?;
         tx.commit().await?;
         Ok(())
@@ -434,34 +523,31 @@ impl Store for SqlStore {
 
     async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let mut actions = Vec::with_capacity(users.len());
-        for u in users {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(u.username.clone()).fetch_optional(&mut *tx).await?;
-            if exists.is_some() {
-                return Err(StoreError::conflict(format!("user {} already exists", u.username)));
-            }
-            if let Some(unit) = &u.unit_id {
-                let found: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1").bind(unit.clone()).fetch_optional(&mut *tx).await?;
-                if found.is_none() {
-                    return Err(StoreError::Domain(zhili_domain::DomainError::invalid("unit", format!("no unit {unit}"))));
-                }
-            }
-            sqlx::query(
-                "INSERT INTO users (username, display_name, role, unit_id, region_code, department, password_hash, failed_count, locked_until, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8)",
-            )
-            .bind(u.username.clone())
-            .bind(u.display_name.clone())
-            .bind(u.role.as_str())
-            .bind(u.unit_id.clone())
-            .bind(u.region_code.to_string())
-            .bind(u.department.clone())
-            .bind(u.password_hash.clone())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            actions.push(actor.action(now, "user.add", &format!("user:{}", u.username)).states(None, Some(u.role.as_str())));
+        let actions = insert_users_in(&mut tx, actor, users, now).await?;
+        append_actions(&mut tx, actions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load_city(&self, actor: &Actor, city: &CityLoad, now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let mut summary = ImportSummary::default();
+        let mut actions = Vec::new();
+        for r in &city.regions {
+            write_region(&mut tx, actor, r, now, &mut summary, &mut actions).await?;
         }
+        bump_generation(&mut tx).await?;
+        actions.extend(insert_units_in(&mut tx, actor, &city.units, now).await?);
+        actions.extend(insert_users_in(&mut tx, actor, &city.users, now).await?);
+        for (key, value) in &city.meta {
+            set_meta_in(&mut tx, key, value).await?;
+        }
+        actions.push(actor.action(now, "city.load", "city").opinion(format!(
+            "{} regions, {} units, {} users",
+            city.regions.len(),
+            city.units.len(),
+            city.users.len()
+        )));
         append_actions(&mut tx, actions).await?;
         tx.commit().await?;
         Ok(())
@@ -476,7 +562,10 @@ impl Store for SqlStore {
             Ok(LoginRecord {
                 user: user_from_row(&r)?,
                 password_hash: r.try_get("password_hash")?,
-                state: LoginState { failed_count: r.try_get("failed_count")?, locked_until: r.try_get("locked_until")? },
+                state: LoginState {
+                    failed_count: r.try_get("failed_count")?,
+                    locked_until: r.try_get("locked_until")?,
+                },
             })
         })
         .transpose()
@@ -490,20 +579,38 @@ impl Store for SqlStore {
             .bind(user.id)
             .execute(&mut *tx)
             .await?;
-        let actor = Actor { username: user.username.clone(), unit: user.unit_id.clone() };
+        let actor = Actor {
+            username: user.username.clone(),
+            unit: user.unit_id.clone(),
+        };
         let subject = format!("user:{}", user.username);
-        let mut actions = vec![actor.action(now, "auth.login_failed", &subject).opinion(format!("failure {}", state.failed_count))];
+        let mut actions = vec![actor
+            .action(now, "auth.login_failed", &subject)
+            .opinion(format!("failure {}", state.failed_count))];
         if state.locked_until.is_some() {
-            actions.push(actor.action(now, "auth.locked", &subject).states(Some("active"), Some("locked")));
+            actions.push(
+                actor
+                    .action(now, "auth.locked", &subject)
+                    .states(Some("active"), Some("locked")),
+            );
         }
         append_actions(&mut tx, actions).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn record_login_success(&self, user: &User, token_hash: &str, expires_at: i64, now: i64) -> Result<()> {
+    async fn record_login_success(
+        &self,
+        user: &User,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        sqlx::query("UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1").bind(user.id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, NULL)")
             .bind(token_hash)
             .bind(user.id)
@@ -511,8 +618,15 @@ impl Store for SqlStore {
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
-        let actor = Actor { username: user.username.clone(), unit: user.unit_id.clone() };
-        append_actions(&mut tx, vec![actor.action(now, "auth.login", &format!("user:{}", user.username))]).await?;
+        let actor = Actor {
+            username: user.username.clone(),
+            unit: user.unit_id.clone(),
+        };
+        append_actions(
+            &mut tx,
+            vec![actor.action(now, "auth.login", &format!("user:{}", user.username))],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -531,36 +645,64 @@ impl Store for SqlStore {
 
     async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() > 0 {
-            let actor = Actor { username: user.username.clone(), unit: user.unit_id.clone() };
-            append_actions(&mut tx, vec![actor.action(now, "auth.logout", &format!("user:{}", user.username))]).await?;
+            let actor = Actor {
+                username: user.username.clone(),
+                unit: user.unit_id.clone(),
+            };
+            append_actions(
+                &mut tx,
+                vec![actor.action(now, "auth.logout", &format!("user:{}", user.username))],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    async fn set_password(&self, actor: &Actor, username: &str, password_hash: &str, now: i64) -> Result<bool> {
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_optional(&mut *tx).await?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(id) = id else { return Ok(false) };
         sqlx::query("UPDATE users SET password_hash = $1, failed_count = 0, locked_until = NULL WHERE id = $2")
             .bind(password_hash)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(id).execute(&mut *tx).await?;
-        append_actions(&mut tx, vec![actor.action(now, "user.passwd", &format!("user:{username}"))]).await?;
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        append_actions(
+            &mut tx,
+            vec![actor.action(now, "user.passwd", &format!("user:{username}"))],
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
 
     async fn count_users(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>> {
@@ -592,18 +734,128 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn chain_head(&self) -> Result<(i64, String)> {
+        let row = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get("seq")?, row.try_get("hash")?))
+    }
+
     async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2").bind(value).bind(key).execute(&mut *tx).await?;
-        if updated.rows_affected() == 0 {
-            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)").bind(key).bind(value).execute(&mut *tx).await?;
-        }
+        set_meta_in(&mut tx, key, value).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
+async fn set_meta_in(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
+    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2")
+        .bind(value)
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_units_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    units: &[Unit],
+    now: i64,
+) -> Result<Vec<NewAction>> {
+    let mut actions = Vec::with_capacity(units.len());
+    for u in units {
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
+            .bind(u.id.clone())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::conflict(format!(
+                "unit {} already exists",
+                u.id
+            )));
+        }
+        sqlx::query("INSERT INTO units (id, name, kind, region_code) VALUES ($1, $2, $3, $4)")
+            .bind(u.id.clone())
+            .bind(u.name.clone())
+            .bind(u.kind.as_str())
+            .bind(u.region_code.to_string())
+            .execute(&mut *conn)
+            .await?;
+        actions.push(
+            actor
+                .action(now, "unit.add", &format!("unit:{}", u.id))
+                .states(None, Some("active"))
+                .opinion(u.name.clone()),
+        );
+    }
+    Ok(actions)
+}
+
+async fn insert_users_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    users: &[NewUser],
+    now: i64,
+) -> Result<Vec<NewAction>> {
+    let mut actions = Vec::with_capacity(users.len());
+    for u in users {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(u.username.clone())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::conflict(format!(
+                "user {} already exists",
+                u.username
+            )));
+        }
+        if let Some(unit) = &u.unit_id {
+            let found: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
+                .bind(unit.clone())
+                .fetch_optional(&mut *conn)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::Domain(zhili_domain::DomainError::invalid(
+                    "unit",
+                    format!("no unit {unit}"),
+                )));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO users (username, display_name, role, unit_id, region_code, department, password_hash, failed_count, locked_until, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8)",
+        )
+        .bind(u.username.clone())
+        .bind(u.display_name.clone())
+        .bind(u.role.as_str())
+        .bind(u.unit_id.clone())
+        .bind(u.region_code.to_string())
+        .bind(u.department.clone())
+        .bind(u.password_hash.clone())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        actions.push(
+            actor
+                .action(now, "user.add", &format!("user:{}", u.username))
+                .states(None, Some(u.role.as_str())),
+        );
+    }
+    Ok(actions)
+}

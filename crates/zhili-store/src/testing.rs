@@ -14,15 +14,27 @@ pub struct TestDb {
 }
 
 fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{prefix}_{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Swaps the database name in a PostgreSQL URL.
 pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{db}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -35,7 +47,12 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let name = unique("zhili_test");
         let path = std::env::temp_dir().join(format!("{name}.db"));
-        TestDb { url: format!("sqlite:{}", path.display()), backend: Backend::Sqlite, admin_url: None, name }
+        TestDb {
+            url: format!("sqlite:{}", path.display()),
+            backend: Backend::Sqlite,
+            admin_url: None,
+            name,
+        }
     }
 
     pub async fn postgres(admin_url: &str) -> Result<TestDb> {
@@ -43,7 +60,12 @@ impl TestDb {
         sqlx::any::install_default_drivers();
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
         sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await?;
-        Ok(TestDb { url: with_database(admin_url, &name), backend: Backend::Postgres, admin_url: Some(admin_url.to_string()), name })
+        Ok(TestDb {
+            url: with_database(admin_url, &name),
+            backend: Backend::Postgres,
+            admin_url: Some(admin_url.to_string()),
+            name,
+        })
     }
 
     /// Every backend this run can test: SQLite, plus PostgreSQL when its URL is given.
@@ -51,7 +73,11 @@ impl TestDb {
         let mut dbs = vec![TestDb::sqlite()];
         if let Ok(url) = std::env::var("ZHILI_TEST_DATABASE_URL") {
             if !url.is_empty() {
-                dbs.push(TestDb::postgres(&url).await.expect("ZHILI_TEST_DATABASE_URL is set but unusable"));
+                dbs.push(
+                    TestDb::postgres(&url)
+                        .await
+                        .expect("ZHILI_TEST_DATABASE_URL is set but unusable"),
+                );
             }
         }
         dbs
@@ -72,9 +98,12 @@ impl TestDb {
             }
             Some(admin) => {
                 let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await?;
-                sqlx::Executor::execute(&mut conn, format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
-                    .await
-                    .map_err(StoreError::from)?;
+                sqlx::Executor::execute(
+                    &mut conn,
+                    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str(),
+                )
+                .await
+                .map_err(StoreError::from)?;
                 Ok(())
             }
         }
@@ -85,8 +114,14 @@ impl TestDb {
 mod tests {
     #[test]
     fn swaps_database_names() {
-        assert_eq!(super::with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
-        assert_eq!(super::with_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://u:p@h:5432/postgres", "x"),
+            "postgres://u:p@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
         assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
     }
 }

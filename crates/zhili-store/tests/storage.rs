@@ -12,11 +12,22 @@ fn code(s: &str) -> RegionCode {
 }
 
 fn square(x: f64, y: f64) -> String {
-    format!(r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}"#, x + 0.01, x + 0.01, y + 0.01, y + 0.01)
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}"#,
+        x + 0.01,
+        x + 0.01,
+        y + 0.01,
+        y + 0.01
+    )
 }
 
 fn region(c: &str, name: &str, kind: RegionKind, x: f64) -> NewRegion {
-    NewRegion { code: code(c), name: name.into(), kind, geometry: square(x, 29.0) }
+    NewRegion {
+        code: code(c),
+        name: name.into(),
+        kind,
+        geometry: square(x, 29.0),
+    }
 }
 
 async fn seed(store: &SqlStore) {
@@ -30,9 +41,24 @@ async fn seed(store: &SqlStore) {
                 region("500114002", "城南街道", RegionKind::Subdistrict, 108.1),
                 region("500114001001", "文汇社区", RegionKind::Community, 108.0),
                 region("500114002001", "某社区", RegionKind::Community, 108.1),
-                region("500114001001001", "文汇社区第1网格", RegionKind::GeneralGrid, 108.0),
-                region("500114001001002", "文汇社区第2网格", RegionKind::GeneralGrid, 108.0),
-                region("500114002001001", "某社区第1网格", RegionKind::GeneralGrid, 108.1),
+                region(
+                    "500114001001001",
+                    "文汇社区第1网格",
+                    RegionKind::GeneralGrid,
+                    108.0,
+                ),
+                region(
+                    "500114001001002",
+                    "文汇社区第2网格",
+                    RegionKind::GeneralGrid,
+                    108.0,
+                ),
+                region(
+                    "500114002001001",
+                    "某社区第1网格",
+                    RegionKind::GeneralGrid,
+                    108.1,
+                ),
             ],
             1000,
         )
@@ -42,11 +68,36 @@ async fn seed(store: &SqlStore) {
         .insert_units(
             &sys,
             &[
-                Unit { id: "C500114".into(), name: "区综治中心".into(), kind: UnitKind::Centre, region_code: code("500114") },
-                Unit { id: "C500114001".into(), name: "城东街道综治中心".into(), kind: UnitKind::Centre, region_code: code("500114001") },
-                Unit { id: "C500114002".into(), name: "城南街道综治中心".into(), kind: UnitKind::Centre, region_code: code("500114002") },
-                Unit { id: "S500114001001".into(), name: "文汇社区综治站".into(), kind: UnitKind::Station, region_code: code("500114001001") },
-                Unit { id: "D01".into(), name: "黔江区公安分局".into(), kind: UnitKind::Department, region_code: code("500114") },
+                Unit {
+                    id: "C500114".into(),
+                    name: "区综治中心".into(),
+                    kind: UnitKind::Centre,
+                    region_code: code("500114"),
+                },
+                Unit {
+                    id: "C500114001".into(),
+                    name: "城东街道综治中心".into(),
+                    kind: UnitKind::Centre,
+                    region_code: code("500114001"),
+                },
+                Unit {
+                    id: "C500114002".into(),
+                    name: "城南街道综治中心".into(),
+                    kind: UnitKind::Centre,
+                    region_code: code("500114002"),
+                },
+                Unit {
+                    id: "S500114001001".into(),
+                    name: "文汇社区综治站".into(),
+                    kind: UnitKind::Station,
+                    region_code: code("500114001001"),
+                },
+                Unit {
+                    id: "D01".into(),
+                    name: "黔江区公安分局".into(),
+                    kind: UnitKind::Department,
+                    region_code: code("500114"),
+                },
             ],
             1000,
         )
@@ -60,7 +111,10 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     for db in TestDb::all().await {
-        let store = db.open().await.unwrap_or_else(|e| panic!("{:?}: {e}", db.backend));
+        let store = db
+            .open()
+            .await
+            .unwrap_or_else(|e| panic!("{:?}: {e}", db.backend));
         seed(&store).await;
         test(store).await;
         db.drop_database().await.unwrap();
@@ -82,21 +136,58 @@ async fn regions_are_scoped_to_the_subtree() {
     for_each_backend(|store| async move {
         let district = Scope::new(code("500114"), Role::DistrictCommander, None);
         let town = Scope::new(code("500114001"), Role::TownOperator, None);
-        let grids = RegionFilter { level: Some(Level::Grid), ..Default::default() };
-        assert_eq!(store.list_regions(&district, &grids).await.unwrap().len(), 3);
+        let grids = RegionFilter {
+            level: Some(Level::Grid),
+            ..Default::default()
+        };
+        assert_eq!(
+            store.list_regions(&district, &grids).await.unwrap().len(),
+            3
+        );
         let mine = store.list_regions(&town, &grids).await.unwrap();
-        assert_eq!(mine.iter().map(|r| r.region.code.as_str()).collect::<Vec<_>>(), ["500114001001001", "500114001001002"]);
+        assert_eq!(
+            mine.iter()
+                .map(|r| r.region.code.as_str())
+                .collect::<Vec<_>>(),
+            ["500114001001001", "500114001001002"]
+        );
         assert!(mine.iter().all(|r| r.geometry.is_none()));
-        let with_geo = RegionFilter { level: Some(Level::Town), with_geometry: true, ..Default::default() };
+        let with_geo = RegionFilter {
+            level: Some(Level::Town),
+            with_geometry: true,
+            ..Default::default()
+        };
         let towns = store.list_regions(&town, &with_geo).await.unwrap();
         assert_eq!(towns.len(), 1);
         assert!(towns[0].geometry.as_deref().unwrap().contains("Polygon"));
         // Out of scope reads as absent, exactly like a code that does not exist.
-        assert!(store.get_region(&town, &code("500114002001"), false).await.unwrap().is_none());
-        assert!(store.get_region(&town, &code("500114"), false).await.unwrap().is_none());
-        assert!(store.get_region(&town, &code("500114001001"), false).await.unwrap().is_some());
-        let by_parent = RegionFilter { parent: Some(code("500114001001")), ..Default::default() };
-        assert_eq!(store.list_regions(&district, &by_parent).await.unwrap().len(), 2);
+        assert!(store
+            .get_region(&town, &code("500114002001"), false)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(store
+            .get_region(&town, &code("500114"), false)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(store
+            .get_region(&town, &code("500114001001"), false)
+            .await
+            .unwrap()
+            .is_some());
+        let by_parent = RegionFilter {
+            parent: Some(code("500114001001")),
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .list_regions(&district, &by_parent)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
     })
     .await;
 }
@@ -106,26 +197,80 @@ async fn boundary_changes_make_versions() {
     for_each_backend(|store| async move {
         let district = Scope::new(code("500114"), Role::Admin, None);
         let gen0 = store.regions_generation().await.unwrap();
-        let unchanged = store.upsert_regions(&Actor::system(), &[region("500114001001001", "文汇社区第1网格", RegionKind::GeneralGrid, 108.0)], 2000).await.unwrap();
+        let unchanged = store
+            .upsert_regions(
+                &Actor::system(),
+                &[region(
+                    "500114001001001",
+                    "文汇社区第1网格",
+                    RegionKind::GeneralGrid,
+                    108.0,
+                )],
+                2000,
+            )
+            .await
+            .unwrap();
         assert_eq!(unchanged.unchanged, 1);
         assert_eq!(store.regions_generation().await.unwrap(), gen0);
-        let moved = region("500114001001001", "文汇社区第1网格", RegionKind::GeneralGrid, 108.005);
-        let summary = store.replace_grids(&Actor::system(), &[code("500114001001")], &[moved], 3000).await.unwrap();
-        assert_eq!((summary.updated, summary.retired, summary.created), (1, 1, 0));
+        let moved = region(
+            "500114001001001",
+            "文汇社区第1网格",
+            RegionKind::GeneralGrid,
+            108.005,
+        );
+        let summary = store
+            .replace_grids(&Actor::system(), &[code("500114001001")], &[moved], 3000)
+            .await
+            .unwrap();
+        assert_eq!(
+            (summary.updated, summary.retired, summary.created),
+            (1, 1, 0)
+        );
         assert!(store.regions_generation().await.unwrap() > gen0);
-        let versions = store.region_versions(&district, &code("500114001001001")).await.unwrap();
+        let versions = store
+            .region_versions(&district, &code("500114001001001"))
+            .await
+            .unwrap();
         assert_eq!(versions.len(), 2);
         assert_eq!(versions[0].region.valid_to, Some(3000));
         assert_eq!(versions[1].region.version, 2);
         assert_eq!(versions[1].region.valid_from, 3000);
         assert!(versions[1].region.is_current());
         // The retired grid keeps its history but is no longer current.
-        assert!(store.get_region(&district, &code("500114001001002"), false).await.unwrap().is_none());
-        assert_eq!(store.region_versions(&district, &code("500114001001002")).await.unwrap().len(), 1);
+        assert!(store
+            .get_region(&district, &code("500114001001002"), false)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            store
+                .region_versions(&district, &code("500114001001002"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // Re-creating a retired code continues its version numbers.
-        let back = region("500114001001002", "文汇社区第2网格", RegionKind::GeneralGrid, 108.0);
-        store.upsert_regions(&Actor::system(), &[back], 4000).await.unwrap();
-        assert_eq!(store.get_region(&district, &code("500114001001002"), false).await.unwrap().unwrap().region.version, 2);
+        let back = region(
+            "500114001001002",
+            "文汇社区第2网格",
+            RegionKind::GeneralGrid,
+            108.0,
+        );
+        store
+            .upsert_regions(&Actor::system(), &[back], 4000)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .get_region(&district, &code("500114001001002"), false)
+                .await
+                .unwrap()
+                .unwrap()
+                .region
+                .version,
+            2
+        );
     })
     .await;
 }
@@ -134,12 +279,33 @@ async fn boundary_changes_make_versions() {
 async fn units_departments_are_seen_by_all_stations_by_subtree() {
     for_each_backend(|store| async move {
         let village = Scope::new(code("500114001001"), Role::VillageOperator, None);
-        let ids: Vec<String> = store.list_units(&village, None).await.unwrap().into_iter().map(|u| u.id).collect();
+        let ids: Vec<String> = store
+            .list_units(&village, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
         assert_eq!(ids, ["D01", "S500114001001"]);
         let district = Scope::new(code("500114"), Role::DistrictCommander, None);
-        assert_eq!(store.list_units(&district, Some(UnitKind::Centre)).await.unwrap().len(), 3);
-        let dup = Unit { id: "D01".into(), name: "x".into(), kind: UnitKind::Department, region_code: code("500114") };
-        assert!(store.insert_units(&Actor::system(), &[dup], 1).await.is_err());
+        assert_eq!(
+            store
+                .list_units(&district, Some(UnitKind::Centre))
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+        let dup = Unit {
+            id: "D01".into(),
+            name: "x".into(),
+            kind: UnitKind::Department,
+            region_code: code("500114"),
+        };
+        assert!(store
+            .insert_units(&Actor::system(), &[dup], 1)
+            .await
+            .is_err());
     })
     .await;
 }
@@ -157,13 +323,23 @@ async fn sign_in_state_tokens_and_the_chain() {
             department: None,
             password_hash: "h1".into(),
         };
-        store.insert_users(&sys, std::slice::from_ref(&user), 10).await.unwrap();
-        assert!(store.insert_users(&sys, &[user.clone()], 11).await.is_err(), "duplicate username");
+        store
+            .insert_users(&sys, std::slice::from_ref(&user), 10)
+            .await
+            .unwrap();
+        assert!(
+            store.insert_users(&sys, &[user.clone()], 11).await.is_err(),
+            "duplicate username"
+        );
         let mut bad_unit = user.clone();
         bad_unit.username = "x2".into();
         bad_unit.unit_id = Some("NOPE".into());
         assert!(store.insert_users(&sys, &[bad_unit], 11).await.is_err());
-        assert_eq!(store.count_users().await.unwrap(), 1, "refused inserts wrote nothing");
+        assert_eq!(
+            store.count_users().await.unwrap(),
+            1,
+            "refused inserts wrote nothing"
+        );
 
         let login = store.find_login("town-500114001").await.unwrap().unwrap();
         assert_eq!(login.user.role, Role::TownOperator);
@@ -172,33 +348,88 @@ async fn sign_in_state_tokens_and_the_chain() {
         let mut state = login.state;
         for i in 0..5 {
             state = policy.after_failure(state, 100 + i);
-            store.record_login_failure(&login.user, state, 100 + i).await.unwrap();
+            store
+                .record_login_failure(&login.user, state, 100 + i)
+                .await
+                .unwrap();
         }
         let locked = store.find_login("town-500114001").await.unwrap().unwrap();
         assert!(policy.check_locked(locked.state, 200).is_err());
 
-        store.record_login_success(&login.user, "tokhash", 10_000, 300).await.unwrap();
-        assert_eq!(store.find_login("town-500114001").await.unwrap().unwrap().state.failed_count, 0);
-        assert_eq!(store.user_by_token("tokhash", 5_000).await.unwrap().unwrap().username, "town-500114001");
-        assert!(store.user_by_token("tokhash", 10_000).await.unwrap().is_none(), "expired");
+        store
+            .record_login_success(&login.user, "tokhash", 10_000, 300)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .find_login("town-500114001")
+                .await
+                .unwrap()
+                .unwrap()
+                .state
+                .failed_count,
+            0
+        );
+        assert_eq!(
+            store
+                .user_by_token("tokhash", 5_000)
+                .await
+                .unwrap()
+                .unwrap()
+                .username,
+            "town-500114001"
+        );
+        assert!(
+            store
+                .user_by_token("tokhash", 10_000)
+                .await
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
         assert!(store.user_by_token("other", 5_000).await.unwrap().is_none());
-        store.revoke_token(&login.user, "tokhash", 400).await.unwrap();
-        assert!(store.user_by_token("tokhash", 5_000).await.unwrap().is_none(), "revoked");
+        store
+            .revoke_token(&login.user, "tokhash", 400)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .user_by_token("tokhash", 5_000)
+                .await
+                .unwrap()
+                .is_none(),
+            "revoked"
+        );
 
-        store.record_login_success(&login.user, "tok2", 10_000, 500).await.unwrap();
-        assert!(store.set_password(&sys, "town-500114001", "h2", 600).await.unwrap());
-        assert!(store.user_by_token("tok2", 700).await.unwrap().is_none(), "password change ends sessions");
+        store
+            .record_login_success(&login.user, "tok2", 10_000, 500)
+            .await
+            .unwrap();
+        assert!(store
+            .set_password(&sys, "town-500114001", "h2", 600)
+            .await
+            .unwrap());
+        assert!(
+            store.user_by_token("tok2", 700).await.unwrap().is_none(),
+            "password change ends sessions"
+        );
         assert!(!store.set_password(&sys, "nobody", "h", 600).await.unwrap());
 
         let actions = store.actions(0, 100_000).await.unwrap();
         let n = chain::verify(&actions).unwrap();
         assert!(n >= 20, "{n} actions");
         assert!(actions.iter().any(|a| a.action == "auth.locked"));
-        assert!(actions.iter().any(|a| a.action == "user.passwd" && a.subject == "user:town-500114001"));
+        assert!(actions
+            .iter()
+            .any(|a| a.action == "user.passwd" && a.subject == "user:town-500114001"));
 
         // Tampering with one record is found and named.
         let victim = actions[actions.len() / 2].seq;
-        sqlx::query("UPDATE actions SET opinion = 'edited' WHERE seq = $1").bind(victim).execute(store.pool()).await.unwrap();
+        sqlx::query("UPDATE actions SET opinion = 'edited' WHERE seq = $1")
+            .bind(victim)
+            .execute(store.pool())
+            .await
+            .unwrap();
         let after = store.actions(0, 100_000).await.unwrap();
         assert_eq!(chain::verify(&after).unwrap_err().seq, victim);
     })

@@ -1,3 +1,582 @@
-fn main() {
-    println!("Hello, world!");
+//! `zhili`: serve the API, build and serve the demo city, import boundaries, manage users,
+//! verify the record.
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+use std::sync::Arc;
+use zhili::{auth, demo, http, import, now_ms, state::AppState};
+use zhili_domain::chain::{self, Actor};
+use zhili_domain::user::{self, LoginPolicy};
+use zhili_domain::{RegionCode, Role};
+use zhili_store::{NewUser, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "zhili",
+    version,
+    about = "zhili 治理 — city-level social governance platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Db {
+    /// SQLite database file (the default engine).
+    #[arg(long, default_value = "zhili.db", global = true)]
+    db: String,
+    /// PostgreSQL URL (postgres://user:pass@host/db); overrides --db.
+    #[arg(
+        long,
+        env = "ZHILI_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    database: Option<String>,
+}
+
+impl Db {
+    fn url(&self) -> String {
+        match &self.database {
+            Some(url) if !url.is_empty() => url.clone(),
+            _ => format!("sqlite:{}", self.db),
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+struct Policy {
+    /// Failed sign-ins that lock an account.
+    #[arg(long, env = "ZHILI_LOCK_AFTER", default_value_t = 5)]
+    lock_after: i64,
+    /// Minutes an account stays locked.
+    #[arg(long, env = "ZHILI_LOCK_MINUTES", default_value_t = 15)]
+    lock_minutes: i64,
+    /// Hours a sign-in token lives.
+    #[arg(long, env = "ZHILI_TOKEN_HOURS", default_value_t = 12)]
+    token_hours: i64,
+}
+
+impl Policy {
+    fn login_policy(&self) -> LoginPolicy {
+        LoginPolicy {
+            max_failures: self.lock_after.max(1),
+            lock_ms: self.lock_minutes.max(0) * 60_000,
+            token_ttl_ms: self.token_hours.max(1) * 3_600_000,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API on an existing database.
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        policy: Policy,
+        /// Address to listen on.
+        #[arg(long, env = "ZHILI_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Build the Qianjiang demo city (unless the database already holds it), then serve it.
+    Demo {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        policy: Policy,
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Password of every demo account; generated and printed once when absent.
+        #[arg(long, env = "ZHILI_DEMO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Seed of the synthesized boundaries (same seed, same city).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Delete the database and build the demo anew.
+        #[arg(long)]
+        fresh: bool,
+        /// Build only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import data files.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Check the hash-chained record.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Replace the grids of the villages named in a GeoJSON FeatureCollection (all or nothing).
+    Grids {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: Db,
+        /// Validate and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add an account. The password is read from ZHILI_USER_PASSWORD or standard input.
+    Add {
+        username: String,
+        /// admin, district_commander, district_operator, town_operator, village_operator, grid_worker, department_handler, leader
+        #[arg(long)]
+        role: String,
+        /// The region code the account is anchored at (its scope).
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Department code (D01…) for department handlers.
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Set an account's password (ends its sessions). Read from ZHILI_USER_PASSWORD or standard input.
+    Passwd {
+        username: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Verify the whole chain; exits non-zero and names the first broken record if any.
+    Verify {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZHILI_LOG")
+                .unwrap_or_else(|_| "zhili=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { db, policy, bind } => serve(&db, policy.login_policy(), &bind).await,
+        Command::Demo {
+            db,
+            policy,
+            port,
+            password,
+            seed,
+            fresh,
+            no_serve,
+        } => {
+            run_demo(
+                &db,
+                policy.login_policy(),
+                port,
+                password,
+                seed,
+                fresh,
+                no_serve,
+            )
+            .await
+        }
+        Command::Import {
+            what: ImportWhat::Grids { file, db, dry_run },
+        } => import_grids(&db, &file, dry_run).await,
+        Command::User { action } => user_command(action).await,
+        Command::Audit {
+            action: AuditAction::Verify { db },
+        } => audit_verify(&db).await,
+    }
+}
+
+async fn open(db: &Db) -> Result<zhili_store::SqlStore, String> {
+    zhili_store::open(&db.url())
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+async fn serve(db: &Db, policy: LoginPolicy, bind: &str) -> ExitCode {
+    let store = match open(db).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    serve_store(Arc::new(store), policy, bind).await
+}
+
+async fn serve_store(store: Arc<dyn Store>, policy: LoginPolicy, bind: &str) -> ExitCode {
+    let state = match AppState::new(store, policy).await {
+        Ok(s) => s,
+        Err(e) => return fail(format!("cannot load regions: {e}")),
+    };
+    let listener = match tokio::net::TcpListener::bind(bind).await {
+        Ok(l) => l,
+        Err(e) => return fail(format!("cannot listen on {bind}: {e}")),
+    };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| bind.to_string());
+    let index = state.index();
+    println!(
+        "zhili serving on http://{addr}/  ({} grids in the locate index)",
+        index.grids.len()
+    );
+    match http::serve(state, listener).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("server stopped: {e}")),
+    }
+}
+
+async fn run_demo(
+    db: &Db,
+    policy: LoginPolicy,
+    port: u16,
+    password: Option<String>,
+    seed: u64,
+    fresh: bool,
+    no_serve: bool,
+) -> ExitCode {
+    let url = db.url();
+    if fresh {
+        if let Err(e) = zhili_store::destroy(&url).await {
+            return fail(format!("cannot clear the database: {e}"));
+        }
+    }
+    let store = match open(db).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let built = store.meta("demo_seed").await.ok().flatten();
+    if let Some(existing_seed) = built {
+        println!("Serving the existing demo city (seed {existing_seed}); its accounts keep the password they were built with. Use --fresh to rebuild.");
+    } else {
+        match store.count_users().await {
+            Ok(0) => {}
+            Ok(_) => return fail("this database holds data that is not the demo city; use --fresh to replace it, or another --db"),
+            Err(e) => return fail(e),
+        }
+        let started = std::time::Instant::now();
+        let (password, generated) = match password {
+            Some(p) => (p, false),
+            None => (auth::generate_password(), true),
+        };
+        if let Err(e) = user::validate_password(&password) {
+            return fail(format!("demo password: {}", e.message));
+        }
+        let bar = ProgressBar::new(100);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:24} [{bar:40}] {pos:>3}% {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message("synthesizing boundaries");
+        let hash_task = tokio::task::spawn_blocking({
+            let password = password.clone();
+            move || auth::hash_password(&password)
+        });
+        let plan_bar = bar.clone();
+        let plan = tokio::task::spawn_blocking(move || {
+            demo::city::synthesize(seed, &mut |done, total| {
+                plan_bar.set_position(done * 80 / total.max(1))
+            })
+        })
+        .await;
+        let plan = match plan {
+            Ok(p) => p,
+            Err(e) => return fail(format!("boundary synthesis failed: {e}")),
+        };
+        let hash = match hash_task.await {
+            Ok(Ok(h)) => h,
+            _ => return fail("could not hash the demo password"),
+        };
+        bar.set_message("writing the city");
+        bar.set_position(85);
+        let load = demo::city_load(&plan, &hash, seed, now_ms());
+        if let Err(e) = store.load_city(&Actor::system(), &load, now_ms()).await {
+            return fail(format!("could not write the demo city: {e}"));
+        }
+        bar.set_position(100);
+        bar.finish_with_message("demo city ready");
+        println!(
+            "Built 黔江区: {} towns, {} villages, {} grids, {} units, {} accounts in {:.1} s.",
+            plan.towns.len(),
+            plan.villages.len(),
+            plan.grids.len(),
+            load.units.len(),
+            load.users.len(),
+            started.elapsed().as_secs_f64()
+        );
+        println!("Accounts: admin, district (commander), district-operator, leader, town-<9-digit code>, village-<12-digit code>, grid-<15-digit code>, dept-D01 … dept-D26");
+        println!("  e.g. town-500114001, village-500114001001, grid-500114001001001");
+        if generated {
+            println!("Password of every demo account (shown once): {password}");
+        } else {
+            println!("Password of every demo account: the one you gave.");
+        }
+    }
+    if no_serve {
+        return ExitCode::SUCCESS;
+    }
+    serve_store(Arc::new(store), policy, &format!("127.0.0.1:{port}")).await
+}
+
+async fn import_grids(db: &Db, file: &std::path::Path, dry_run: bool) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
+    let store = match open(db).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let actor = Actor {
+        username: cli_actor(),
+        unit: None,
+    };
+    let report = match import::import_grids(&store, &actor, &bytes, dry_run, now_ms()).await {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if !report.problems.is_empty() {
+        eprintln!(
+            "{}: {} problem(s); nothing was written",
+            file.display(),
+            report.problems.len()
+        );
+        for p in &report.problems {
+            eprintln!("  {p}");
+        }
+        return ExitCode::FAILURE;
+    }
+    match (&report.summary, dry_run) {
+        (Some(s), _) => println!(
+            "Imported {} grids in {} villages: {} created, {} updated, {} unchanged, {} retired.",
+            report.grids,
+            report.villages.len(),
+            s.created,
+            s.updated,
+            s.unchanged,
+            s.retired
+        ),
+        (None, _) => println!(
+            "Valid: {} grids in {} villages (dry run; nothing written).",
+            report.grids,
+            report.villages.len()
+        ),
+    }
+    ExitCode::SUCCESS
+}
+
+/// The operating-system account that ran a CLI command, for the record.
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("ZHILI_USER_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is shown; prefer ZHILI_USER_PASSWORD or a pipe): ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn user_command(action: UserAction) -> ExitCode {
+    match action {
+        UserAction::Add {
+            username,
+            role,
+            region,
+            unit,
+            department,
+            name,
+            db,
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                return fail(format!("--role {role:?} is not one of admin, district_commander, district_operator, town_operator, village_operator, grid_worker, department_handler, leader"));
+            };
+            let region = match RegionCode::parse(&region) {
+                Ok(r) => r,
+                Err(e) => return fail(format!("--region: {}", e.message)),
+            };
+            if let Err(e) = user::validate_account(&username, role, &region, department.as_deref())
+            {
+                return fail(format!(
+                    "{}: {}",
+                    e.field.as_deref().unwrap_or("account"),
+                    e.message
+                ));
+            }
+            let password = match read_password() {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = user::validate_password(&password) {
+                return fail(format!("password: {}", e.message));
+            }
+            let store = match open(&db).await {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match store
+                .get_region(
+                    &zhili_domain::Scope::new(region.clone(), Role::Admin, None),
+                    &region,
+                    false,
+                )
+                .await
+            {
+                Ok(Some(_)) => {}
+                Ok(None) => return fail(format!("--region: no region {region} in this database")),
+                Err(e) => return fail(e),
+            }
+            let hash = match auth::hash_password(&password) {
+                Ok(h) => h,
+                Err(e) => return fail(e),
+            };
+            let new = NewUser {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username: username.clone(),
+                role,
+                unit_id: unit,
+                region_code: region,
+                department,
+                password_hash: hash,
+            };
+            match store
+                .insert_users(
+                    &Actor {
+                        username: cli_actor(),
+                        unit: None,
+                    },
+                    &[new],
+                    now_ms(),
+                )
+                .await
+            {
+                Ok(()) => {
+                    println!("Added {username} ({}).", role.as_str());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        UserAction::Passwd { username, db } => {
+            let password = match read_password() {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = user::validate_password(&password) {
+                return fail(format!("password: {}", e.message));
+            }
+            let store = match open(&db).await {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let hash = match auth::hash_password(&password) {
+                Ok(h) => h,
+                Err(e) => return fail(e),
+            };
+            match store
+                .set_password(
+                    &Actor {
+                        username: cli_actor(),
+                        unit: None,
+                    },
+                    &username,
+                    &hash,
+                    now_ms(),
+                )
+                .await
+            {
+                Ok(true) => {
+                    println!("Password of {username} changed; its sessions are ended.");
+                    ExitCode::SUCCESS
+                }
+                Ok(false) => fail(format!("no user {username}")),
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+async fn audit_verify(db: &Db) -> ExitCode {
+    let store = match open(db).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    // Read in pages, carrying the link across pages, so memory stays flat on long records.
+    let mut checked = 0u64;
+    let mut after = 0i64;
+    let mut prev_hash = chain::GENESIS.to_string();
+    loop {
+        let page = match store.actions(after, 10_000).await {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        if page.is_empty() {
+            break;
+        }
+        if let Err(broken) = chain::verify_from(&page, after + 1, &prev_hash) {
+            eprintln!("audit: record {} is broken: {}", broken.seq, broken.reason);
+            return ExitCode::FAILURE;
+        }
+        checked += page.len() as u64;
+        after = page.last().map(|a| a.seq).unwrap_or(after);
+        prev_hash = page.last().map(|a| a.hash.clone()).unwrap_or(prev_hash);
+    }
+    // The head must agree with the last record, or records were cut off the end.
+    match store.chain_head().await {
+        Ok((seq, hash)) if seq == after && hash == prev_hash => {
+            println!("audit: {checked} records verified; the chain is intact.");
+            ExitCode::SUCCESS
+        }
+        Ok((seq, _)) => {
+            eprintln!("audit: record {} is broken: the chain head says {seq} records, {after} are present", after + 1);
+            ExitCode::FAILURE
+        }
+        Err(e) => fail(e),
+    }
 }

@@ -1,0 +1,159 @@
+//! The Qianjiang demo city: real district outline, towns and villages; synthesized
+//! boundaries (see `city`); the units of the three levels and the 26 departments; a demo
+//! account for every role.
+
+pub mod city;
+pub mod data;
+
+use city::{CityPlan, PlannedRegion};
+use zhili_domain::unit::{centre_id, station_id};
+use zhili_domain::{Role, Unit, UnitKind};
+use zhili_spatial::geojson;
+use zhili_store::{CityLoad, NewRegion, NewUser};
+
+fn new_region(r: &PlannedRegion) -> NewRegion {
+    NewRegion {
+        code: r.code.clone(),
+        name: r.name.clone(),
+        kind: r.kind,
+        geometry: geojson::to_geometry(&r.shape).to_string(),
+    }
+}
+
+/// Everything the demo database starts with. Every demo account shares one password, so
+/// they share one argon2id hash (hashing ~1,900 times would take a minute on two cores).
+pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> CityLoad {
+    let district = &plan.district.code;
+    let mut regions = vec![new_region(&plan.district)];
+    regions.extend(plan.towns.iter().map(new_region));
+    regions.extend(plan.villages.iter().map(new_region));
+    regions.extend(plan.grids.iter().map(new_region));
+
+    let mut units = vec![Unit {
+        id: centre_id(district),
+        name: "黔江区综治中心".into(),
+        kind: UnitKind::Centre,
+        region_code: district.clone(),
+    }];
+    units.extend(plan.towns.iter().map(|t| Unit {
+        id: centre_id(&t.code),
+        name: format!("{}综治中心", t.name),
+        kind: UnitKind::Centre,
+        region_code: t.code.clone(),
+    }));
+    units.extend(plan.villages.iter().map(|v| Unit {
+        id: station_id(&v.code),
+        name: format!("{}综治站", v.name),
+        kind: UnitKind::Station,
+        region_code: v.code.clone(),
+    }));
+    let departments = data::departments();
+    units.extend(departments.iter().map(|d| Unit {
+        id: d.code.clone(),
+        name: d.name.clone(),
+        kind: UnitKind::Department,
+        region_code: district.clone(),
+    }));
+
+    let user = |username: String,
+                display_name: String,
+                role: Role,
+                unit: Option<String>,
+                region: &zhili_domain::RegionCode,
+                department: Option<String>| NewUser {
+        username,
+        display_name,
+        role,
+        unit_id: unit,
+        region_code: region.clone(),
+        department,
+        password_hash: password_hash.to_string(),
+    };
+    let centre = Some(centre_id(district));
+    let mut users = vec![
+        user(
+            "admin".into(),
+            "系统管理员".into(),
+            Role::Admin,
+            centre.clone(),
+            district,
+            None,
+        ),
+        user(
+            "district".into(),
+            "区综治中心指挥长".into(),
+            Role::DistrictCommander,
+            centre.clone(),
+            district,
+            None,
+        ),
+        user(
+            "district-operator".into(),
+            "区综治中心受理员".into(),
+            Role::DistrictOperator,
+            centre.clone(),
+            district,
+            None,
+        ),
+        user(
+            "leader".into(),
+            "区领导".into(),
+            Role::Leader,
+            centre,
+            district,
+            None,
+        ),
+    ];
+    users.extend(plan.towns.iter().map(|t| {
+        user(
+            format!("town-{}", t.code),
+            format!("{}综治中心受理员", t.name),
+            Role::TownOperator,
+            Some(centre_id(&t.code)),
+            &t.code,
+            None,
+        )
+    }));
+    users.extend(plan.villages.iter().map(|v| {
+        user(
+            format!("village-{}", v.code),
+            format!("{}综治站受理员", v.name),
+            Role::VillageOperator,
+            Some(station_id(&v.code)),
+            &v.code,
+            None,
+        )
+    }));
+    users.extend(plan.grids.iter().map(|g| {
+        let village = g.code.parent().expect("grid has a village");
+        user(
+            format!("grid-{}", g.code),
+            format!("{}网格员", g.name),
+            Role::GridWorker,
+            Some(station_id(&village)),
+            &g.code,
+            None,
+        )
+    }));
+    users.extend(departments.iter().map(|d| {
+        user(
+            format!("dept-{}", d.code),
+            format!("{}处置员", d.short_name),
+            Role::DepartmentHandler,
+            Some(d.code.clone()),
+            district,
+            Some(d.code.clone()),
+        )
+    }));
+
+    CityLoad {
+        regions,
+        units,
+        users,
+        meta: vec![
+            ("district_code".into(), district.to_string()),
+            ("demo_seed".into(), seed.to_string()),
+            ("demo_built_at".into(), zhili_domain::time::rfc3339(now)),
+        ],
+    }
+}

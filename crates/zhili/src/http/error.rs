@@ -1,0 +1,294 @@
+//! One error shape, `{"code","message","details"}`, and the extractors that turn every kind
+//! of bad input (malformed JSON, unknown or missing fields, wrong types, oversized bodies,
+//! bad query strings) into it, with the field at fault.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use zhili_domain::{DomainError, ErrorCode};
+use zhili_store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Value,
+}
+
+/// The error body, as documented in the OpenAPI document.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `invalid_parameter`, `outside_coverage`.
+    pub code: String,
+    pub message: String,
+    /// Extra facts: the `field` at fault, or a list of `problems`.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidJson | ErrorCode::MissingField | ErrorCode::UnknownField => {
+            StatusCode::BAD_REQUEST
+        }
+        ErrorCode::InvalidParameter | ErrorCode::InvalidGeometry => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        ErrorCode::AccountLocked => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound | ErrorCode::OutsideCoverage => StatusCode::NOT_FOUND,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status: status_of(code),
+            code,
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+
+    pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            details: json!({ "field": field }),
+            ..ApiError::new(code, message)
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::Forbidden, message)
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let details = e
+            .field
+            .as_ref()
+            .map_or_else(|| json!({}), |f| json!({ "field": f }));
+        ApiError {
+            status: status_of(e.code),
+            code: e.code,
+            message: e.message,
+            details,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => d.into(),
+            StoreError::Database(msg) => {
+                tracing::error!(error = %msg, "database failure");
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "the database failed; the request was not completed",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body =
+            json!({ "code": self.code.as_str(), "message": self.message, "details": self.details });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Classifies a serde failure at `path` into a stable code with the field at fault.
+fn serde_failure(path: String, inner: &str, is_syntax: bool) -> ApiError {
+    if is_syntax {
+        return ApiError::new(ErrorCode::InvalidJson, format!("malformed JSON: {inner}"));
+    }
+    let field = if path.is_empty() || path == "." {
+        None
+    } else {
+        Some(path)
+    };
+    if let Some(rest) = inner.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return ApiError::field(
+            ErrorCode::UnknownField,
+            name,
+            format!("unknown field `{name}`"),
+        );
+    }
+    if let Some(rest) = inner.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        let full = field.map_or(name.to_string(), |f| format!("{f}.{name}"));
+        return ApiError::field(
+            ErrorCode::MissingField,
+            &full,
+            format!("missing field `{name}`"),
+        );
+    }
+    match field {
+        Some(f) => ApiError::field(ErrorCode::InvalidParameter, &f, format!("{f}: {inner}")),
+        None => ApiError::new(ErrorCode::InvalidJson, inner.to_string()),
+    }
+}
+
+/// A JSON body: must be `application/json`, parse completely, and match `T` exactly.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as Content-Type: application/json",
+            ));
+        }
+        let bytes = read_body(req, state).await?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(de) {
+            Ok(v) => Ok(Json(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let syntax = matches!(
+                    inner.classify(),
+                    serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+                );
+                Err(serde_failure(path, &inner.to_string(), syntax))
+            }
+        }
+    }
+}
+
+/// Reads the whole body under the route's size limit.
+pub async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "the request body is larger than this endpoint accepts",
+                )
+            } else {
+                ApiError::new(
+                    ErrorCode::InvalidJson,
+                    format!("the body could not be read: {rejection}"),
+                )
+            }
+        })
+}
+
+/// A query string that must match `T` exactly (unknown parameters are refused).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+        match serde_path_to_error::deserialize(de) {
+            Ok(v) => Ok(Query(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                Err(serde_failure(path, &e.into_inner().to_string(), false))
+            }
+        }
+    }
+}
+
+fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(q.as_bytes())
+}
+
+/// Answers unknown routes with the error shape.
+pub async fn no_route() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such endpoint")
+}
+
+pub async fn wrong_method() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this endpoint does not accept that method",
+    )
+}
+
+/// Turns a panic into the error shape instead of a dropped connection (and logs it).
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("panic");
+    tracing::error!(panic = what, "handler panicked");
+    ApiError::new(ErrorCode::Internal, "internal error").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_serde_failures() {
+        assert_eq!(
+            serde_failure(String::new(), "unknown field `x`, expected `a`", false).code,
+            ErrorCode::UnknownField
+        );
+        let missing = serde_failure(String::new(), "missing field `password`", false);
+        assert_eq!(missing.code, ErrorCode::MissingField);
+        assert_eq!(missing.details["field"], "password");
+        let typed = serde_failure(
+            "lat".into(),
+            "invalid type: string \"x\", expected f64",
+            false,
+        );
+        assert_eq!(
+            (typed.code, typed.status),
+            (
+                ErrorCode::InvalidParameter,
+                StatusCode::UNPROCESSABLE_ENTITY
+            )
+        );
+        assert_eq!(typed.details["field"], "lat");
+        assert_eq!(
+            serde_failure(String::new(), "EOF", true).code,
+            ErrorCode::InvalidJson
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! The HTTP layer: routes, authentication, limits, the OpenAPI document, serving.
+
+pub mod error;
+pub mod handlers;
+mod openapi;
+
+use crate::state::AppState;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::{header, request::Parts};
+use axum::routing::{get, post};
+use axum::Router;
+use error::ApiError;
+use std::sync::Arc;
+use zhili_domain::user::User;
+use zhili_domain::ErrorCode;
+
+/// Ordinary JSON bodies are small; boundary files get their own, larger limit.
+pub const BODY_LIMIT: usize = 64 * 1024;
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The signed-in user, from `Authorization: Bearer <token>`.
+pub struct CurrentUser {
+    pub user: User,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let token = header
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 200)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    "sign in and send Authorization: Bearer <token>",
+                )
+            })?;
+        let token_hash = crate::auth::token_hash(token);
+        let now = crate::now_ms();
+        if let Some(user) = state.cached_user(&token_hash, now) {
+            return Ok(CurrentUser { user, token_hash });
+        }
+        let user = state
+            .store
+            .user_by_token(&token_hash, now)
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    "the token is unknown, expired or signed out",
+                )
+            })?;
+        state.cache_user(&token_hash, &user, now);
+        Ok(CurrentUser { user, token_hash })
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    use handlers::*;
+    let api = Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+        .route("/regions", get(list_regions))
+        .route("/regions/{code}", get(get_region))
+        .route("/regions/{code}/versions", get(region_versions))
+        .route("/locate", get(locate))
+        .route("/units", get(list_units))
+        .route(
+            "/grids/import",
+            post(import_grids).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+        );
+    Router::new()
+        .route("/", get(index_page))
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::document))
+        .nest("/api/v1", api)
+        .fallback(error::no_route)
+        .method_not_allowed_fallback(error::wrong_method)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped; rebuilds the region index when boundaries change
+/// (an import by another process is noticed within seconds).
+pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let watcher = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = watcher.refresh_index().await {
+                tracing::warn!(error = %e, "could not check for boundary changes");
+            }
+        }
+    });
+    axum::serve(listener, router(state)).await
+}

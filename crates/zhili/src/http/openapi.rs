@@ -1,0 +1,43 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and types.
+
+use super::error::ErrorBody;
+use super::handlers;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "zhili 治理 API", description = "City-level social governance: regions and grids, units, users, scoped access."),
+    paths(
+        handlers::healthz,
+        handlers::login,
+        handlers::logout,
+        handlers::me,
+        handlers::list_regions,
+        handlers::get_region,
+        handlers::region_versions,
+        handlers::locate,
+        handlers::list_units,
+        handlers::import_grids,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

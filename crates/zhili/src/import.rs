@@ -1,0 +1,105 @@
+//! Grid import, shared by `zhili import grids` and `POST /api/v1/grids/import`: validate the
+//! whole file first (structure, codes, rings, containment, overlaps, gaps), then write all
+//! of it in one transaction, or nothing.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use zhili_domain::chain::Actor;
+use zhili_domain::{RegionCode, Role, Scope};
+use zhili_spatial::geojson;
+use zhili_spatial::validate::{self, Problem};
+use zhili_store::{ImportSummary, NewRegion, Store, StoreError};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// True when the grids were written.
+    pub written: bool,
+    pub dry_run: bool,
+    /// Grids in the file that passed parsing.
+    pub grids: usize,
+    /// Villages whose grid sets the file replaces.
+    pub villages: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    pub summary: Option<ImportSummary>,
+    /// Every problem found, with the feature index and code at fault.
+    #[schema(value_type = Vec<Object>)]
+    pub problems: Vec<Problem>,
+}
+
+pub async fn import_grids(
+    store: &dyn Store,
+    actor: &Actor,
+    bytes: &[u8],
+    dry_run: bool,
+    now: i64,
+) -> Result<ImportReport, StoreError> {
+    let bytes = bytes.to_vec();
+    let (grids, mut problems) =
+        tokio::task::spawn_blocking(move || validate::read_grid_file(&bytes))
+            .await
+            .map_err(|e| StoreError::Database(format!("validation failed: {e}")))?;
+    let mut village_codes: Vec<RegionCode> = grids.iter().filter_map(|g| g.code.parent()).collect();
+    village_codes.sort();
+    village_codes.dedup();
+    let mut report = ImportReport {
+        written: false,
+        dry_run,
+        grids: grids.len(),
+        villages: village_codes.iter().map(|c| c.to_string()).collect(),
+        summary: None,
+        problems: vec![],
+    };
+    if !problems.is_empty() {
+        report.problems = problems;
+        return Ok(report);
+    }
+    // Villages are looked up within the district this database governs.
+    let root = crate::regions::root_region(store).await?;
+    let mut villages = HashMap::new();
+    if let Some(root) = root {
+        let scope = Scope::new(root, Role::Admin, None);
+        for code in &village_codes {
+            if let Some(r) = store.get_region(&scope, code, true).await? {
+                let shape = r
+                    .geometry
+                    .as_deref()
+                    .and_then(|g| serde_json::from_str(g).ok())
+                    .and_then(|v| geojson::parse_polygonal(&v).ok());
+                if let Some(shape) = shape {
+                    villages.insert(code.clone(), shape);
+                }
+            }
+        }
+    }
+    let (grids, found) = tokio::task::spawn_blocking(move || {
+        let found = validate::check_grids(
+            &grids,
+            &|code| villages.get(code).cloned(),
+            validate::DEFAULT_TOLERANCE_M2,
+        );
+        (grids, found)
+    })
+    .await
+    .map_err(|e| StoreError::Database(format!("validation failed: {e}")))?;
+    problems = found;
+    if !problems.is_empty() || dry_run {
+        report.problems = problems;
+        return Ok(report);
+    }
+    let regions: Vec<NewRegion> = grids
+        .into_iter()
+        .map(|g| NewRegion {
+            code: g.code,
+            name: g.name,
+            kind: g.kind,
+            geometry: geojson::to_geometry(&zhili_spatial::snap(&g.shape)).to_string(),
+        })
+        .collect();
+    report.summary = Some(
+        store
+            .replace_grids(actor, &village_codes, &regions, now)
+            .await?,
+    );
+    report.written = true;
+    Ok(report)
+}

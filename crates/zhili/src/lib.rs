@@ -1,0 +1,17 @@
+//! zhili (治理): the application — HTTP API, CLI commands and the demo city — assembled on
+//! the domain core, the spatial layer and the storage trait.
+
+pub mod auth;
+pub mod demo;
+pub mod http;
+pub mod import;
+pub mod regions;
+pub mod state;
+
+/// Unix milliseconds now. The one place the application reads the clock.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

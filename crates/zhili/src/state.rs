@@ -1,0 +1,86 @@
+//! What the server holds: the store, the current region index, the sign-in policy and a
+//! short-lived cache of resolved tokens (so a hot read path does not hit the database).
+
+use crate::regions::RegionIndex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use zhili_domain::user::{LoginPolicy, User};
+use zhili_store::Store;
+
+/// How long a resolved token is trusted without asking the database again. A token revoked
+/// by another process (a password change from the CLI) stops working within this time;
+/// a logout through this server ends it at once.
+pub const TOKEN_CACHE_MS: i64 = 10_000;
+const TOKEN_CACHE_MAX: usize = 100_000;
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    index: RwLock<Arc<RegionIndex>>,
+    pub policy: LoginPolicy,
+    tokens: Mutex<HashMap<String, (User, i64)>>,
+    /// Serialises index rebuilds so two triggers do not build twice.
+    rebuild: tokio::sync::Mutex<()>,
+}
+
+impl AppState {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        policy: LoginPolicy,
+    ) -> Result<Arc<AppState>, zhili_store::StoreError> {
+        let index = RegionIndex::load(store.as_ref()).await?;
+        Ok(Arc::new(AppState {
+            store,
+            index: RwLock::new(Arc::new(index)),
+            policy,
+            tokens: Mutex::new(HashMap::new()),
+            rebuild: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    pub fn index(&self) -> Arc<RegionIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Rebuilds the region index if boundaries changed since it was built.
+    pub async fn refresh_index(&self) -> Result<bool, zhili_store::StoreError> {
+        let _guard = self.rebuild.lock().await;
+        let generation = self.store.regions_generation().await?;
+        if generation == self.index().generation {
+            return Ok(false);
+        }
+        let fresh = RegionIndex::load(self.store.as_ref()).await?;
+        tracing::info!(
+            generation = fresh.generation,
+            grids = fresh.grids.len(),
+            "region index rebuilt"
+        );
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
+        Ok(true)
+    }
+
+    pub fn cached_user(&self, token_hash: &str, now: i64) -> Option<User> {
+        let cache = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(token_hash)
+            .filter(|(_, at)| now - at < TOKEN_CACHE_MS)
+            .map(|(u, _)| u.clone())
+    }
+
+    pub fn cache_user(&self, token_hash: &str, user: &User, now: i64) {
+        let mut cache = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= TOKEN_CACHE_MAX {
+            cache.retain(|_, (_, at)| now - *at < TOKEN_CACHE_MS);
+            if cache.len() >= TOKEN_CACHE_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(token_hash.to_string(), (user.clone(), now));
+    }
+
+    pub fn forget_token(&self, token_hash: &str) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(token_hash);
+    }
+}
