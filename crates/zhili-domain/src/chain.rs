@@ -135,10 +135,9 @@ pub fn verify_from<'a>(
     first_seq: i64,
     prev_hash: &str,
 ) -> Result<u64, ChainBreak> {
-    let mut expected_seq = first_seq;
     let mut prev = prev_hash.to_string();
     let mut count = 0;
-    for a in actions {
+    for (expected_seq, a) in (first_seq..).zip(actions) {
         if a.seq != expected_seq {
             return Err(ChainBreak {
                 seq: expected_seq,
@@ -169,7 +168,6 @@ pub fn verify_from<'a>(
             });
         }
         prev = a.hash.clone();
-        expected_seq += 1;
         count += 1;
     }
     Ok(count)

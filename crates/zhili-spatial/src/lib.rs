@@ -17,7 +17,14 @@ pub use locate::{LocateHit, LocateIndex, ShapeRef};
 /// longitudes lose them to cancellation.
 pub fn area_m2(shape: &geo::MultiPolygon<f64>) -> f64 {
     const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
-    let Some(origin) = shape.0.first().and_then(|p| p.exterior().0.first()).copied() else { return 0.0 };
+    let Some(origin) = shape
+        .0
+        .first()
+        .and_then(|p| p.exterior().0.first())
+        .copied()
+    else {
+        return 0.0;
+    };
     let kx = M_PER_DEG * origin.y.to_radians().cos();
     let ring_area = |ring: &geo::LineString<f64>| {
         let mut twice = 0.0;
@@ -35,15 +42,6 @@ pub fn area_m2(shape: &geo::MultiPolygon<f64>) -> f64 {
         .sum()
 }
 
-/// Rounds every coordinate to 1e-7 degrees (about 1 cm), the precision we store and serve.
-pub fn snap(shape: &geo::MultiPolygon<f64>) -> geo::MultiPolygon<f64> {
-    use geo::MapCoords;
-    shape.map_coords(|c| geo::Coord {
-        x: (c.x * 1e7).round() / 1e7,
-        y: (c.y * 1e7).round() / 1e7,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use geo::polygon;
@@ -51,11 +49,15 @@ mod tests {
     #[test]
     fn area_of_a_known_square_and_a_sliver() {
         // 0.01° × 0.01° at 29.5°N ≈ 1111.95 m × 967.8 m.
-        let sq = geo::MultiPolygon(vec![polygon![(x: 108.0, y: 29.5), (x: 108.01, y: 29.5), (x: 108.01, y: 29.51), (x: 108.0, y: 29.51), (x: 108.0, y: 29.5)]]);
+        let sq = geo::MultiPolygon(vec![
+            polygon![(x: 108.0, y: 29.5), (x: 108.01, y: 29.5), (x: 108.01, y: 29.51), (x: 108.0, y: 29.51), (x: 108.0, y: 29.5)],
+        ]);
         let a = super::area_m2(&sq);
         assert!((a - 1_076_100.0).abs() < 2_000.0, "{a}");
         // A 1 mm × 1 km sliver is one square metre.
-        let sliver = geo::MultiPolygon(vec![polygon![(x: 108.0, y: 29.5), (x: 108.0 + 1e-8, y: 29.5), (x: 108.0 + 1e-8, y: 29.509), (x: 108.0, y: 29.509), (x: 108.0, y: 29.5)]]);
+        let sliver = geo::MultiPolygon(vec![
+            polygon![(x: 108.0, y: 29.5), (x: 108.0 + 1e-8, y: 29.5), (x: 108.0 + 1e-8, y: 29.509), (x: 108.0, y: 29.509), (x: 108.0, y: 29.5)],
+        ]);
         let s = super::area_m2(&sliver);
         assert!((s - 0.97).abs() < 0.05, "{s}");
     }

@@ -175,6 +175,9 @@ pub fn reading_order(shapes: &[MultiPolygon<f64>]) -> Vec<usize> {
 /// then rounds to `tol`, so that neighbours computed separately share their edges exactly.
 pub fn weld(shapes: &mut [MultiPolygon<f64>], tol: f64) {
     let key = |c: Coord<f64>| ((c.x / tol).round() as i64, (c.y / tol).round() as i64);
+    // Dividing by the integer inverse gives the double nearest the decimal (29.545680025,
+    // not 29.545680025000003), so coordinates print as short as they are.
+    let inv = (1.0 / tol).round();
     let mut canon: HashMap<(i64, i64), Coord<f64>> = HashMap::new();
     let mut snap = |c: Coord<f64>| -> Coord<f64> {
         let (kx, ky) = key(c);
@@ -188,8 +191,8 @@ pub fn weld(shapes: &mut [MultiPolygon<f64>], tol: f64) {
             }
         }
         let rounded = Coord {
-            x: kx as f64 * tol,
-            y: ky as f64 * tol,
+            x: kx as f64 / inv,
+            y: ky as f64 / inv,
         };
         canon.insert((kx, ky), rounded);
         rounded

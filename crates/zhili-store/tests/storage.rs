@@ -328,7 +328,10 @@ async fn sign_in_state_tokens_and_the_chain() {
             .await
             .unwrap();
         assert!(
-            store.insert_users(&sys, &[user.clone()], 11).await.is_err(),
+            store
+                .insert_users(&sys, std::slice::from_ref(&user), 11)
+                .await
+                .is_err(),
             "duplicate username"
         );
         let mut bad_unit = user.clone();

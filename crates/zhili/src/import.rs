@@ -92,7 +92,9 @@ pub async fn import_grids(
             code: g.code,
             name: g.name,
             kind: g.kind,
-            geometry: geojson::to_geometry(&zhili_spatial::snap(&g.shape)).to_string(),
+            // Stored in the one canonical serialisation, so re-importing the same boundary
+            // is recognised as unchanged.
+            geometry: geojson::to_geometry(&g.shape).to_string(),
         })
         .collect();
     report.summary = Some(

@@ -294,18 +294,45 @@ mod tests {
     #[test]
     fn the_city_nests_exactly() {
         let plan = plan();
-        assert_eq!((plan.towns.len(), plan.villages.len(), plan.grids.len()), (30, 220, GRID_TOTAL));
+        assert_eq!(
+            (plan.towns.len(), plan.villages.len(), plan.grids.len()),
+            (30, 220, GRID_TOTAL)
+        );
         let towns: Vec<&MultiPolygon<f64>> = plan.towns.iter().map(|t| &t.shape).collect();
-        assert_eq!(tiling_problems(&plan.district.shape, &towns, 1.0), vec![], "towns tile the district");
+        assert_eq!(
+            tiling_problems(&plan.district.shape, &towns, 1.0),
+            vec![],
+            "towns tile the district"
+        );
         for t in &plan.towns {
-            let v: Vec<&MultiPolygon<f64>> = plan.villages.iter().filter(|v| v.code.parent().as_ref() == Some(&t.code)).map(|v| &v.shape).collect();
+            let v: Vec<&MultiPolygon<f64>> = plan
+                .villages
+                .iter()
+                .filter(|v| v.code.parent().as_ref() == Some(&t.code))
+                .map(|v| &v.shape)
+                .collect();
             assert!(!v.is_empty());
-            assert_eq!(tiling_problems(&t.shape, &v, 1.0), vec![], "villages tile {}", t.name);
+            assert_eq!(
+                tiling_problems(&t.shape, &v, 1.0),
+                vec![],
+                "villages tile {}",
+                t.name
+            );
         }
         for v in &plan.villages {
-            let g: Vec<&MultiPolygon<f64>> = plan.grids.iter().filter(|g| g.code.parent().as_ref() == Some(&v.code)).map(|g| &g.shape).collect();
+            let g: Vec<&MultiPolygon<f64>> = plan
+                .grids
+                .iter()
+                .filter(|g| g.code.parent().as_ref() == Some(&v.code))
+                .map(|g| &g.shape)
+                .collect();
             assert!(!g.is_empty());
-            assert_eq!(tiling_problems(&v.shape, &g, 1.0), vec![], "grids tile {}", v.name);
+            assert_eq!(
+                tiling_problems(&v.shape, &g, 1.0),
+                vec![],
+                "grids tile {}",
+                v.name
+            );
         }
     }
 
@@ -313,11 +340,27 @@ mod tests {
     fn urban_grids_are_small_and_rural_ones_large() {
         let plan = plan();
         let mean = |urban: bool| {
-            let areas: Vec<f64> = plan.grids.iter().filter(|g| is_urban(&g.code.ancestor_at(zhili_domain::Level::Town).unwrap()) == urban && g.code.parent().unwrap().village_kind() == Some(if urban { RegionKind::Community } else { RegionKind::Village })).map(|g| zhili_spatial::area_m2(&g.shape)).collect();
+            let areas: Vec<f64> = plan
+                .grids
+                .iter()
+                .filter(|g| {
+                    is_urban(&g.code.ancestor_at(zhili_domain::Level::Town).unwrap()) == urban
+                        && g.code.parent().unwrap().village_kind()
+                            == Some(if urban {
+                                RegionKind::Community
+                            } else {
+                                RegionKind::Village
+                            })
+                })
+                .map(|g| zhili_spatial::area_m2(&g.shape))
+                .collect();
             areas.iter().sum::<f64>() / areas.len() as f64
         };
         let (urban, rural) = (mean(true), mean(false));
-        assert!(urban * 3.0 < rural, "urban community grids {urban:.0} m², rural village grids {rural:.0} m²");
+        assert!(
+            urban * 3.0 < rural,
+            "urban community grids {urban:.0} m², rural village grids {rural:.0} m²"
+        );
     }
 
     #[test]
@@ -329,30 +372,52 @@ mod tests {
             .iter()
             .map(|g| serde_json::json!({"type": "Feature", "properties": {"code": g.code.as_str(), "name": g.name, "kind": g.kind.as_str()}, "geometry": geojson::to_geometry(&g.shape)}))
             .collect();
-        let doc = serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
+        let doc =
+            serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
         let (grids, problems) = validate::read_grid_file(doc.as_bytes());
         assert_eq!(problems, vec![]);
-        let villages: HashMap<RegionCode, MultiPolygon<f64>> = plan.villages.iter().map(|v| (v.code.clone(), v.shape.clone())).collect();
-        assert_eq!(validate::check_grids(&grids, &|c| villages.get(c).cloned(), validate::DEFAULT_TOLERANCE_M2), vec![]);
+        let villages: HashMap<RegionCode, MultiPolygon<f64>> = plan
+            .villages
+            .iter()
+            .map(|v| (v.code.clone(), v.shape.clone()))
+            .collect();
+        assert_eq!(
+            validate::check_grids(
+                &grids,
+                &|c| villages.get(c).cloned(),
+                validate::DEFAULT_TOLERANCE_M2
+            ),
+            vec![]
+        );
     }
 
     #[test]
     fn same_seed_same_city() {
         let again = synthesize(2026, &mut |_, _| {});
         assert_eq!(again.grids.len(), plan().grids.len());
-        assert!(again.grids.iter().zip(&plan().grids).all(|(a, b)| a.code == b.code && a.shape == b.shape && a.name == b.name));
+        assert!(again
+            .grids
+            .iter()
+            .zip(&plan().grids)
+            .all(|(a, b)| a.code == b.code && a.shape == b.shape && a.name == b.name));
     }
 
     #[test]
     fn locate_agrees_with_point_in_polygon_across_the_city() {
         use rand::{Rng, SeedableRng};
         let plan = plan();
-        let index = zhili_spatial::LocateIndex::build(plan.grids.iter().map(|g| g.shape.clone()).collect(), 30.0);
+        let index = zhili_spatial::LocateIndex::build(
+            plan.grids.iter().map(|g| g.shape.clone()).collect(),
+            30.0,
+        );
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let r = plan.district.shape.bounding_rect().unwrap();
         let mut inside = 0;
         for _ in 0..200_000 {
-            let (x, y) = (rng.gen_range(r.min().x..r.max().x), rng.gen_range(r.min().y..r.max().y));
+            let (x, y) = (
+                rng.gen_range(r.min().x..r.max().x),
+                rng.gen_range(r.min().y..r.max().y),
+            );
             let fast = index.locate(x, y).map(|h| h.shape);
             assert_eq!(fast, index.locate_exhaustive(x, y), "at {x},{y}");
             inside += fast.is_some() as usize;

@@ -145,7 +145,7 @@ pub async fn logout(
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = UserView)))]
-pub async fn me(user: CurrentUser) -> axum::Json<UserView> {
+pub async fn me(user: CurrentUser, _params: Query<NoParams>) -> axum::Json<UserView> {
     axum::Json(UserView::from(&user.user))
 }
 
@@ -279,6 +279,7 @@ pub async fn region_versions(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Path(code): Path<String>,
+    _params: Query<NoParams>,
 ) -> ApiResult<axum::Json<Vec<RegionDetail>>> {
     let code = parse_code("code", &code)?;
     let rows = state
@@ -290,6 +291,11 @@ pub async fn region_versions(
     }
     Ok(axum::Json(rows.into_iter().map(region_detail).collect()))
 }
+
+/// For endpoints that take no query parameters: a stray one is a client mistake, refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

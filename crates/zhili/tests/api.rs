@@ -1,0 +1,934 @@
+//! End-to-end tests: the real server on a random port, on a fresh database loaded with the
+//! demo city — SQLite always, PostgreSQL too when ZHILI_TEST_DATABASE_URL is given.
+
+use geo::{Coord, InteriorPoint, MultiPolygon};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::{Arc, OnceLock};
+use zhili::demo::{self, city::CityPlan};
+use zhili::state::AppState;
+use zhili_domain::chain::{self, Actor};
+use zhili_domain::user::LoginPolicy;
+use zhili_spatial::geojson;
+use zhili_store::testing::TestDb;
+use zhili_store::{SqlStore, Store};
+
+const PASSWORD: &str = "demo-password-2026";
+
+fn plan() -> &'static CityPlan {
+    static PLAN: OnceLock<CityPlan> = OnceLock::new();
+    PLAN.get_or_init(|| demo::city::synthesize(2026, &mut |_, _| {}))
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| zhili::auth::hash_password(PASSWORD).unwrap())
+}
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+    store: Arc<SqlStore>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(db: &TestDb) -> Server {
+        let store = Arc::new(db.open().await.unwrap());
+        let load = demo::city_load(plan(), password_hash(), 2026, 1_790_000_000_000);
+        store
+            .load_city(&Actor::system(), &load, 1_790_000_000_000)
+            .await
+            .unwrap();
+        let state = AppState::new(store.clone(), LoginPolicy::default())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            zhili::http::serve(state, listener).await.unwrap();
+        });
+        Server {
+            base,
+            http: reqwest::Client::new(),
+            store,
+            task,
+        }
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.post(format!("{}{path}", self.base)).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn login_as(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            Some("application/json"),
+            json!({"username": username, "password": password}).to_string(),
+        )
+        .await
+    }
+
+    async fn token(&self, username: &str) -> String {
+        let (status, body) = self.login_as(username, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{username}: {body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    async fn stop(self) {
+        self.task.abort();
+        let actions = self.store.actions(0, i64::MAX).await.unwrap();
+        chain::verify(&actions).expect("the record stays intact through every test");
+    }
+}
+
+/// Runs `test` against a fresh server on every backend.
+async fn on_every_backend<F, Fut>(test: F)
+where
+    F: Fn(Server) -> Fut,
+    Fut: std::future::Future<Output = Server>,
+{
+    for db in TestDb::all().await {
+        let server = Server::start(&db).await;
+        let server = test(server).await;
+        server.stop().await;
+        db.drop_database().await.unwrap();
+    }
+}
+
+fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_code: &str) {
+    assert_eq!(status.as_u16(), want_status, "{body}");
+    assert_eq!(body["code"], want_code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(body.get("details").is_some(), "{body}");
+}
+
+fn grid(code: &str) -> &'static demo::city::PlannedRegion {
+    plan()
+        .grids
+        .iter()
+        .find(|g| g.code.as_str() == code)
+        .unwrap()
+}
+
+const M_PER_DEG: f64 = 111_195.0;
+
+fn distance_to_edges_m(shape: &MultiPolygon<f64>, p: Coord<f64>) -> f64 {
+    let kx = M_PER_DEG * p.y.to_radians().cos();
+    let mut best = f64::INFINITY;
+    for poly in &shape.0 {
+        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            for w in ring.0.windows(2) {
+                let (ax, ay) = ((w[0].x - p.x) * kx, (w[0].y - p.y) * M_PER_DEG);
+                let (bx, by) = ((w[1].x - p.x) * kx, (w[1].y - p.y) * M_PER_DEG);
+                let (dx, dy) = (bx - ax, by - ay);
+                let t = (-(ax * dx + ay * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+                best = best.min(((ax + t * dx).powi(2) + (ay + t * dy).powi(2)).sqrt());
+            }
+        }
+    }
+    best
+}
+
+/// A point well inside a grid (more than 30 m from every edge).
+fn deep_point(code: &str) -> Coord<f64> {
+    let g = grid(code);
+    let p = g.shape.interior_point().unwrap().0;
+    assert!(
+        distance_to_edges_m(&g.shape, p) > 30.0,
+        "interior point of {code} is too near an edge"
+    );
+    p
+}
+
+#[tokio::test]
+async fn health_and_openapi() {
+    on_every_backend(|s| async move {
+        let (status, body) = s.get("/healthz", None).await;
+        assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+        let (status, doc) = s.get("/api/openapi.json", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        for path in [
+            "/api/v1/auth/login",
+            "/api/v1/regions",
+            "/api/v1/regions/{code}",
+            "/api/v1/locate",
+            "/api/v1/units",
+            "/api/v1/grids/import",
+            "/healthz",
+        ] {
+            assert!(
+                doc["paths"].get(path).is_some(),
+                "{path} missing from the OpenAPI document"
+            );
+        }
+        assert!(doc["components"]["schemas"].get("ErrorBody").is_some());
+        let (status, _) = s.get("/", None).await;
+        assert_eq!(status, StatusCode::OK);
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_demo_role_signs_in_and_sees_its_own_scope() {
+    on_every_backend(|s| async move {
+        let cases = [
+            ("admin", "admin", "500114", 30),
+            ("district", "district_commander", "500114", 30),
+            ("district-operator", "district_operator", "500114", 30),
+            ("leader", "leader", "500114", 30),
+            ("dept-D09", "department_handler", "500114", 30),
+            ("town-500114001", "town_operator", "500114001", 1),
+            (
+                "village-500114001001",
+                "village_operator",
+                "500114001001",
+                0,
+            ),
+            ("grid-500114001001001", "grid_worker", "500114001001001", 0),
+        ];
+        for (username, role, region, towns) in cases {
+            let (status, body) = s.login_as(username, PASSWORD).await;
+            assert_eq!(status, StatusCode::OK, "{username}: {body}");
+            assert_eq!(body["user"]["role"], role);
+            assert_eq!(body["user"]["region_code"], region);
+            let token = body["token"].as_str().unwrap();
+            let (status, me) = s.get("/api/v1/auth/me", Some(token)).await;
+            assert_eq!(
+                (status, me["username"].as_str()),
+                (StatusCode::OK, Some(username))
+            );
+            let (status, list) = s.get("/api/v1/regions?level=town", Some(token)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(list.as_array().unwrap().len(), towns, "{username} towns");
+            let (_, grids) = s.get("/api/v1/regions?level=grid", Some(token)).await;
+            let grids = grids.as_array().unwrap();
+            assert!(!grids.is_empty(), "{username} sees grids");
+            assert!(
+                grids
+                    .iter()
+                    .all(|g| g["code"].as_str().unwrap().starts_with(region)),
+                "{username} sees only its subtree"
+            );
+        }
+        let dept = s.token("dept-D01").await;
+        let (_, me) = s.get("/api/v1/auth/me", Some(&dept)).await;
+        assert_eq!(me["department"], "D01");
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn regions_contract_and_out_of_scope_is_404() {
+    on_every_backend(|s| async move {
+        let district = s.token("district").await;
+        let (status, towns) = s.get("/api/v1/regions?level=town", Some(&district)).await;
+        assert_eq!(status, StatusCode::OK);
+        let towns = towns.as_array().unwrap();
+        assert_eq!(towns.len(), 30);
+        let first = &towns[0];
+        assert_eq!(first["code"], "500114001");
+        assert_eq!(first["name"], "城东街道");
+        assert_eq!(first["level"], "town");
+        assert_eq!(first["kind"], "街道");
+        assert_eq!(first["parent_code"], "500114");
+        assert!(
+            first.get("geometry").is_none(),
+            "no boundaries unless asked"
+        );
+        let (_, villages) = s
+            .get("/api/v1/regions?level=village", Some(&district))
+            .await;
+        assert_eq!(villages.as_array().unwrap().len(), 220);
+        let (_, grids) = s.get("/api/v1/regions?level=grid", Some(&district)).await;
+        assert_eq!(grids.as_array().unwrap().len(), 1662);
+        let (_, children) = s
+            .get(
+                "/api/v1/regions?level=grid&parent=500114001001",
+                Some(&district),
+            )
+            .await;
+        let children = children.as_array().unwrap();
+        assert!(
+            !children.is_empty()
+                && children.iter().all(|g| g["parent_code"] == "500114001001"
+                    && g["code"].as_str().unwrap().len() == 15)
+        );
+        let (_, with_geo) = s
+            .get(
+                "/api/v1/regions?level=village&parent=500114001&geometry=true",
+                Some(&district),
+            )
+            .await;
+        for v in with_geo.as_array().unwrap() {
+            let shape = geojson::parse_polygonal(&v["geometry"]).expect("geometry is GeoJSON");
+            assert!(zhili_spatial::area_m2(&shape) > 1000.0);
+        }
+
+        let (status, detail) = s
+            .get(
+                "/api/v1/regions/500114001001001?geometry=true",
+                Some(&district),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(detail["version"], 1);
+        assert_eq!(
+            detail["kind"].as_str().map(|k| k.ends_with("网格")),
+            Some(true)
+        );
+        assert!(detail["valid_to"].is_null());
+        assert!(detail["geometry"]["type"].is_string());
+
+        // Out of scope answers exactly like a code that does not exist.
+        let town = s.token("town-500114001").await;
+        let (status_other, other) = s.get("/api/v1/regions/500114002001", Some(&town)).await;
+        let (status_none, none) = s.get("/api/v1/regions/500114001399", Some(&town)).await;
+        assert_error(status_other, &other, 404, "not_found");
+        assert_error(status_none, &none, 404, "not_found");
+        let (status, _) = s.get("/api/v1/regions/500114", Some(&town)).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "the district is above a town operator's scope"
+        );
+        let (status, _) = s.get("/api/v1/regions/500114001002", Some(&town)).await;
+        assert_eq!(status, StatusCode::OK);
+        let worker = s.token("grid-500114001001001").await;
+        let (status, _) = s
+            .get("/api/v1/regions/500114001001002", Some(&worker))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, versions) = s
+            .get("/api/v1/regions/500114001001001/versions", Some(&worker))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(versions.as_array().unwrap().len(), 1);
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn locate_resolves_the_chain_in_every_crs() {
+    on_every_backend(|s| async move {
+        let district = s.token("district").await;
+        let code = "500114001001001";
+        let p = deep_point(code);
+        let (status, hit) = s
+            .get(
+                &format!("/api/v1/locate?lon={}&lat={}", p.x, p.y),
+                Some(&district),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{hit}");
+        assert_eq!(hit["grid"]["code"], code);
+        assert_eq!(
+            hit["village"],
+            json!({"code": "500114001001", "name": "文汇社区"})
+        );
+        assert_eq!(
+            hit["town"],
+            json!({"code": "500114001", "name": "城东街道"})
+        );
+        assert_eq!(hit["district"], json!({"code": "500114", "name": "黔江区"}));
+        assert_eq!(hit["near_boundary"], false);
+        assert!(hit["grid"]["name"].as_str().unwrap().contains("网格"));
+
+        for crs in [zhili_spatial::Crs::Gcj02, zhili_spatial::Crs::Bd09] {
+            let (x, y) = crs.from_wgs84(p.x, p.y);
+            let name = if crs == zhili_spatial::Crs::Gcj02 {
+                "gcj02"
+            } else {
+                "bd09"
+            };
+            let (status, hit) = s
+                .get(
+                    &format!("/api/v1/locate?lon={x}&lat={y}&crs={name}"),
+                    Some(&district),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(hit["grid"]["code"], code, "{name}");
+            assert!((hit["lon"].as_f64().unwrap() - p.x).abs() < 1e-7);
+        }
+
+        // 10 m from an edge of the grid, toward its inside.
+        let g = grid(code);
+        let ring = &g.shape.0[0].exterior().0;
+        let (a, b) = (ring[0], ring[1]);
+        let mid = Coord {
+            x: (a.x + b.x) / 2.0,
+            y: (a.y + b.y) / 2.0,
+        };
+        let toward = Coord {
+            x: p.x - mid.x,
+            y: p.y - mid.y,
+        };
+        let len_m = ((toward.x * M_PER_DEG * mid.y.to_radians().cos()).powi(2)
+            + (toward.y * M_PER_DEG).powi(2))
+        .sqrt();
+        let near = Coord {
+            x: mid.x + toward.x * 10.0 / len_m,
+            y: mid.y + toward.y * 10.0 / len_m,
+        };
+        let (status, hit) = s
+            .get(
+                &format!("/api/v1/locate?lon={}&lat={}", near.x, near.y),
+                Some(&district),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(hit["near_boundary"], true, "{hit}");
+
+        let (status, body) = s
+            .get("/api/v1/locate?lon=116.39&lat=39.9", Some(&district))
+            .await;
+        assert_error(status, &body, 404, "outside_coverage");
+
+        // A grid worker's coverage is their grid.
+        let worker = s.token("grid-500114001001001").await;
+        let (status, _) = s
+            .get(
+                &format!("/api/v1/locate?lon={}&lat={}", p.x, p.y),
+                Some(&worker),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let elsewhere = deep_point(
+            &plan()
+                .grids
+                .iter()
+                .find(|g| g.code.as_str().starts_with("500114002"))
+                .unwrap()
+                .code
+                .to_string(),
+        );
+        let (status, body) = s
+            .get(
+                &format!("/api/v1/locate?lon={}&lat={}", elsewhere.x, elsewhere.y),
+                Some(&worker),
+            )
+            .await;
+        assert_error(status, &body, 404, "outside_coverage");
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn units_are_scoped() {
+    on_every_backend(|s| async move {
+        let district = s.token("district").await;
+        let (status, all) = s.get("/api/v1/units", Some(&district)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(all.as_array().unwrap().len(), 1 + 30 + 220 + 26);
+        let (_, depts) = s.get("/api/v1/units?kind=department", Some(&district)).await;
+        let depts = depts.as_array().unwrap();
+        assert_eq!(depts.len(), 26);
+        assert_eq!(depts[0], json!({"id": "D01", "name": "黔江区公安分局", "kind": "department", "region_code": "500114"}));
+        let (_, centres) = s.get("/api/v1/units?kind=centre", Some(&district)).await;
+        assert_eq!(centres.as_array().unwrap().len(), 31);
+        let village = s.token("village-500114001001").await;
+        let (_, mine) = s.get("/api/v1/units", Some(&village)).await;
+        let ids: Vec<&str> = mine.as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 27);
+        assert!(ids.contains(&"S500114001001") && !ids.contains(&"S500114001002") && !ids.contains(&"C500114001"));
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_failures_lock_and_tokens_end() {
+    on_every_backend(|s| async move {
+        let (status, body) = s.login_as("nobody", PASSWORD).await;
+        assert_error(status, &body, 401, "invalid_credentials");
+        for _ in 0..4 {
+            let (status, body) = s.login_as("town-500114002", "wrong password").await;
+            assert_error(status, &body, 401, "invalid_credentials");
+        }
+        let (status, body) = s.login_as("town-500114002", "wrong password").await;
+        assert_error(status, &body, 429, "account_locked");
+        let (status, body) = s.login_as("town-500114002", PASSWORD).await;
+        assert_error(status, &body, 429, "account_locked");
+        // Other accounts are unaffected.
+        let token = s.token("town-500114003").await;
+
+        let (status, body) = s.get("/api/v1/regions", None).await;
+        assert_error(status, &body, 401, "unauthenticated");
+        let (status, body) = s.get("/api/v1/regions", Some("zl_not_a_real_token")).await;
+        assert_error(status, &body, 401, "unauthenticated");
+        let (status, _) = s.post("/api/v1/auth/logout", Some(&token), None, "").await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, body) = s.get("/api/v1/regions", Some(&token)).await;
+        assert_error(status, &body, 401, "unauthenticated");
+
+        let actions = s.store.actions(0, i64::MAX).await.unwrap();
+        assert!(actions
+            .iter()
+            .any(|a| a.action == "auth.locked" && a.subject == "user:town-500114002"));
+        assert!(actions
+            .iter()
+            .any(|a| a.action == "auth.logout" && a.subject == "user:town-500114003"));
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_the_field_never_a_500() {
+    on_every_backend(|s| async move {
+        let json_ct = Some("application/json");
+        let login = "/api/v1/auth/login";
+        let (st, b) = s.post(login, None, json_ct, "{\"username\": ").await;
+        assert_error(st, &b, 400, "invalid_json");
+        let (st, b) = s
+            .post(
+                login,
+                None,
+                json_ct,
+                r#"{"username":"a","password":"b","extra":1}"#,
+            )
+            .await;
+        assert_error(st, &b, 400, "unknown_field");
+        assert_eq!(b["details"]["field"], "extra");
+        let (st, b) = s.post(login, None, json_ct, r#"{"username":"a"}"#).await;
+        assert_error(st, &b, 400, "missing_field");
+        assert_eq!(b["details"]["field"], "password");
+        let (st, b) = s
+            .post(login, None, json_ct, r#"{"username":7,"password":"b"}"#)
+            .await;
+        assert_error(st, &b, 422, "invalid_parameter");
+        assert_eq!(b["details"]["field"], "username");
+        let (st, b) = s.post(login, None, json_ct, "[]").await;
+        assert_error(st, &b, 400, "invalid_json");
+        let (st, b) = s
+            .post(login, None, None, r#"{"username":"a","password":"b"}"#)
+            .await;
+        assert_error(st, &b, 415, "unsupported_media_type");
+        let huge = format!(r#"{{"username":"a","password":"{}"}}"#, "x".repeat(200_000));
+        let (st, b) = s.post(login, None, json_ct, huge).await;
+        assert_error(st, &b, 413, "payload_too_large");
+
+        let t = s.token("district").await;
+        let t = Some(t.as_str());
+        for (path, status, code, field) in [
+            (
+                "/api/v1/regions?level=country",
+                422,
+                "invalid_parameter",
+                Some("level"),
+            ),
+            (
+                "/api/v1/regions?parent=12345",
+                422,
+                "invalid_parameter",
+                Some("parent"),
+            ),
+            (
+                "/api/v1/regions?geometry=maybe",
+                422,
+                "invalid_parameter",
+                Some("geometry"),
+            ),
+            (
+                "/api/v1/regions?bogus=1",
+                400,
+                "unknown_field",
+                Some("bogus"),
+            ),
+            (
+                "/api/v1/regions/abc",
+                422,
+                "invalid_parameter",
+                Some("code"),
+            ),
+            (
+                "/api/v1/regions/500114001001001/versions?x=1",
+                400,
+                "unknown_field",
+                Some("x"),
+            ),
+            (
+                "/api/v1/auth/me?verbose=1",
+                400,
+                "unknown_field",
+                Some("verbose"),
+            ),
+            (
+                "/api/v1/locate?lon=108.7&lat=95",
+                422,
+                "invalid_parameter",
+                Some("lat"),
+            ),
+            (
+                "/api/v1/locate?lon=200&lat=29.5",
+                422,
+                "invalid_parameter",
+                Some("lon"),
+            ),
+            (
+                "/api/v1/locate?lon=abc&lat=29.5",
+                422,
+                "invalid_parameter",
+                Some("lon"),
+            ),
+            (
+                "/api/v1/locate?lon=NaN&lat=29.5",
+                422,
+                "invalid_parameter",
+                Some("lon"),
+            ),
+            (
+                "/api/v1/locate?lon=108.7",
+                400,
+                "missing_field",
+                Some("lat"),
+            ),
+            (
+                "/api/v1/locate?lon=108.7&lat=29.5&crs=utm",
+                422,
+                "invalid_parameter",
+                Some("crs"),
+            ),
+            (
+                "/api/v1/units?kind=shop",
+                422,
+                "invalid_parameter",
+                Some("kind"),
+            ),
+            ("/api/v1/nothing-here", 404, "not_found", None),
+        ] {
+            let (st, b) = s.get(path, t).await;
+            assert_error(st, &b, status, code);
+            if let Some(f) = field {
+                assert_eq!(b["details"]["field"], f, "{path}: {b}");
+            }
+        }
+        let (st, b) = s.post("/api/v1/regions", t, json_ct, "{}").await;
+        assert_error(st, &b, 405, "method_not_allowed");
+        s
+    })
+    .await;
+}
+
+fn feature(code: &str, name: &str, shape: &MultiPolygon<f64>) -> Value {
+    json!({"type": "Feature", "properties": {"code": code, "name": name, "kind": "综合网格"}, "geometry": geojson::to_geometry(shape)})
+}
+
+#[tokio::test]
+async fn grid_import_validates_everything_then_writes_all_or_nothing() {
+    on_every_backend(|s| async move {
+        use geo::BooleanOps;
+        let village = "500114001001";
+        let grids: Vec<&demo::city::PlannedRegion> = plan().grids.iter().filter(|g| g.code.as_str().starts_with(village)).collect();
+        assert!(grids.len() >= 3);
+        let admin = s.token("admin").await;
+        let generation = s.store.regions_generation().await.unwrap();
+
+        // Overlap: grid 2 also claims grid 1's area.
+        let mut bad: Vec<Value> = grids.iter().map(|g| feature(g.code.as_str(), &g.name, &g.shape)).collect();
+        bad[1] = feature(grids[1].code.as_str(), &grids[1].name, &grids[1].shape.union(&grids[0].shape));
+        bad.push(json!({"type": "Feature", "properties": {"code": "500114001001x", "name": "坏"}, "geometry": null}));
+        let body = json!({"type": "FeatureCollection", "features": bad}).to_string();
+        let (st, b) = s.post("/api/v1/grids/import", Some(&admin), Some("application/geo+json"), body.clone()).await;
+        assert_error(st, &b, 422, "invalid_geometry");
+        let problems = b["details"]["problems"].as_array().unwrap();
+        assert!(problems.iter().any(|p| p["problem"] == "invalid_code" && p["feature"] == grids.len()), "{b}");
+        // Structural problems stop the file before geometry checks; fix them and see the overlap.
+        let mut bad2: Vec<Value> = grids.iter().map(|g| feature(g.code.as_str(), &g.name, &g.shape)).collect();
+        bad2[1] = feature(grids[1].code.as_str(), &grids[1].name, &grids[1].shape.union(&grids[0].shape));
+        let body2 = json!({"type": "FeatureCollection", "features": bad2}).to_string();
+        let (st, b) = s.post("/api/v1/grids/import", Some(&admin), None, body2).await;
+        assert_error(st, &b, 422, "invalid_geometry");
+        let problems = b["details"]["problems"].as_array().unwrap();
+        assert!(problems.iter().any(|p| p["problem"] == "overlap"), "{b}");
+        assert_eq!(s.store.regions_generation().await.unwrap(), generation, "nothing written");
+
+        // Not an admin: refused.
+        let district = s.token("district").await;
+        let (st, b) = s.post("/api/v1/grids/import", Some(&district), None, body).await;
+        assert_error(st, &b, 403, "forbidden");
+        let (st, b) = s.post("/api/v1/grids/import", Some(&admin), None, "not json").await;
+        assert_error(st, &b, 422, "invalid_geometry");
+
+        // Merge grids 1 and 2 into one: valid. Dry run first, then for real.
+        let merged = grids[0].shape.union(&grids[1].shape);
+        let mut good: Vec<Value> = vec![feature(grids[0].code.as_str(), "合并后的第1网格", &merged)];
+        good.extend(grids[2..].iter().map(|g| feature(g.code.as_str(), &g.name, &g.shape)));
+        let body = json!({"type": "FeatureCollection", "features": good}).to_string();
+        let (st, b) = s.post("/api/v1/grids/import?dry_run=true", Some(&admin), None, body.clone()).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(b["written"], false);
+        assert_eq!(s.store.regions_generation().await.unwrap(), generation);
+        let (st, b) = s.post("/api/v1/grids/import", Some(&admin), None, body).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(b["summary"], json!({"created": 0, "updated": 1, "unchanged": grids.len() - 2, "retired": 1}));
+
+        // The old boundary is history, the new one is current, and locate follows at once.
+        let (_, versions) = s.get(&format!("/api/v1/regions/{}/versions", grids[0].code), Some(&district)).await;
+        let versions = versions.as_array().unwrap();
+        assert_eq!(versions.len(), 2);
+        assert!(versions[0]["valid_to"].is_string() && versions[1]["valid_to"].is_null());
+        assert_eq!(versions[1]["name"], "合并后的第1网格");
+        let (st, _) = s.get(&format!("/api/v1/regions/{}", grids[1].code), Some(&district)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "the absorbed grid is retired");
+        let p = deep_point(grids[1].code.as_str());
+        let (st, hit) = s.get(&format!("/api/v1/locate?lon={}&lat={}", p.x, p.y), Some(&district)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(hit["grid"]["code"], grids[0].code.as_str());
+        s
+    })
+    .await;
+}
+
+fn zhili() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zhili"))
+}
+
+#[test]
+fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
+    let dir = std::env::temp_dir().join(format!("zhili_cli_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("demo.db");
+    let out = zhili()
+        .args([
+            "demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--password",
+            PASSWORD,
+            "--no-serve",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1662 grids"));
+
+    let bad = dir.join("bad.geojson");
+    std::fs::write(&bad, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"500114001001001","name":"x"},"geometry":{"type":"Polygon","coordinates":[[[108,29],[109,30],[109,29],[108,30],[108,29]]]}},{"type":"Feature","properties":{"code":"123","name":"y"},"geometry":null}]}"#).unwrap();
+    let out = zhili()
+        .args([
+            "import",
+            "grids",
+            bad.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("feature 0 (500114001001001)") && err.contains("self-intersection"),
+        "{err}"
+    );
+    assert!(
+        err.contains("feature 1 (123)") && err.contains("invalid_code"),
+        "{err}"
+    );
+
+    let out = zhili()
+        .args(["audit", "verify", "--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = zhili()
+        .args([
+            "user",
+            "add",
+            "ops-1",
+            "--role",
+            "town_operator",
+            "--region",
+            "500114002",
+            "--unit",
+            "C500114002",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .env("ZHILI_USER_PASSWORD", "a long password")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = zhili()
+        .args([
+            "user",
+            "add",
+            "ops-2",
+            "--role",
+            "town_operator",
+            "--region",
+            "500114",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .env("ZHILI_USER_PASSWORD", "a long password")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("region"));
+    let out = zhili()
+        .args(["user", "passwd", "ops-1", "--db", db.to_str().unwrap()])
+        .env("ZHILI_USER_PASSWORD", "another long one")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    // Alter one record behind the system's back: verify names it and fails.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = zhili_store::open(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE actions SET actor = 'mallory' WHERE seq = 42")
+            .execute(store.pool())
+            .await
+            .unwrap();
+    });
+    let out = zhili()
+        .args(["audit", "verify", "--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("record 42"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    let dir = std::env::temp_dir().join(format!("zhili_kill_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("demo.db");
+    let out = zhili()
+        .args([
+            "demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--password",
+            PASSWORD,
+            "--no-serve",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = zhili()
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let token = rt.block_on(async {
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if http
+                .get(format!("http://127.0.0.1:{port}/healthz"))
+                .send()
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let resp = http
+            .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+            .json(&json!({"username": "leader", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
+    // SIGKILL: no shutdown, no flush. What was acknowledged must be on disk.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    rt.block_on(async {
+        let store = zhili_store::open(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        let user = store
+            .user_by_token(&zhili::auth::token_hash(&token), zhili::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(user.map(|u| u.username).as_deref(), Some("leader"));
+        let actions = store.actions(0, i64::MAX).await.unwrap();
+        chain::verify(&actions).unwrap();
+        assert!(actions
+            .iter()
+            .any(|a| a.action == "auth.login" && a.subject == "user:leader"));
+    });
+    std::fs::remove_dir_all(&dir).ok();
+}
