@@ -407,6 +407,13 @@ fn cli_actor() -> String {
     )
 }
 
+/// Reads a new password, checks it, and returns its argon2id hash.
+fn read_new_password_hash() -> Result<String, String> {
+    let password = read_password()?;
+    user::validate_password(&password).map_err(|e| format!("password: {}", e.message))?;
+    auth::hash_password(&password)
+}
+
 fn read_password() -> Result<String, String> {
     if let Ok(p) = std::env::var("ZHILI_USER_PASSWORD") {
         return Ok(p);
@@ -449,13 +456,10 @@ async fn user_command(action: UserAction) -> ExitCode {
                     e.message
                 ));
             }
-            let password = match read_password() {
-                Ok(p) => p,
+            let hash = match read_new_password_hash() {
+                Ok(h) => h,
                 Err(e) => return fail(e),
             };
-            if let Err(e) = user::validate_password(&password) {
-                return fail(format!("password: {}", e.message));
-            }
             let store = match open(&db).await {
                 Ok(s) => s,
                 Err(e) => return fail(e),
@@ -472,10 +476,6 @@ async fn user_command(action: UserAction) -> ExitCode {
                 Ok(None) => return fail(format!("--region: no region {region} in this database")),
                 Err(e) => return fail(e),
             }
-            let hash = match auth::hash_password(&password) {
-                Ok(h) => h,
-                Err(e) => return fail(e),
-            };
             let new = NewUser {
                 display_name: name.unwrap_or_else(|| username.clone()),
                 username: username.clone(),
@@ -504,19 +504,12 @@ async fn user_command(action: UserAction) -> ExitCode {
             }
         }
         UserAction::Passwd { username, db } => {
-            let password = match read_password() {
-                Ok(p) => p,
+            let hash = match read_new_password_hash() {
+                Ok(h) => h,
                 Err(e) => return fail(e),
             };
-            if let Err(e) = user::validate_password(&password) {
-                return fail(format!("password: {}", e.message));
-            }
             let store = match open(&db).await {
                 Ok(s) => s,
-                Err(e) => return fail(e),
-            };
-            let hash = match auth::hash_password(&password) {
-                Ok(h) => h,
                 Err(e) => return fail(e),
             };
             match store

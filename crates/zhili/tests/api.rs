@@ -727,9 +727,9 @@ fn zhili() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_zhili"))
 }
 
-#[test]
-fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
-    let dir = std::env::temp_dir().join(format!("zhili_cli_{}", std::process::id()));
+/// A scratch folder holding a demo database built by the real binary.
+fn demo_db(purpose: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("zhili_{purpose}_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("demo.db");
     let out = zhili()
@@ -749,6 +749,12 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("1662 grids"));
+    (dir, db)
+}
+
+#[test]
+fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
+    let (dir, db) = demo_db("cli");
 
     let bad = dir.join("bad.geojson");
     std::fs::write(&bad, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"500114001001001","name":"x"},"geometry":{"type":"Polygon","coordinates":[[[108,29],[109,30],[109,29],[108,30],[108,29]]]}},{"type":"Feature","properties":{"code":"123","name":"y"},"geometry":null}]}"#).unwrap();
@@ -855,21 +861,7 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
 
 #[test]
 fn acknowledged_writes_survive_kill_9() {
-    let dir = std::env::temp_dir().join(format!("zhili_kill_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("demo.db");
-    let out = zhili()
-        .args([
-            "demo",
-            "--db",
-            db.to_str().unwrap(),
-            "--password",
-            PASSWORD,
-            "--no-serve",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let (dir, db) = demo_db("kill");
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
