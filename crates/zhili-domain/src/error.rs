@@ -21,6 +21,8 @@ pub enum ErrorCode {
     /// A boundary file failed validation; `details` lists every problem.
     InvalidGeometry,
     Conflict,
+    /// The action is not allowed in the event's state, or not for this user.
+    InvalidTransition,
     MethodNotAllowed,
     UnsupportedMediaType,
     Internal,
@@ -42,6 +44,7 @@ impl ErrorCode {
             ErrorCode::OutsideCoverage => "outside_coverage",
             ErrorCode::InvalidGeometry => "invalid_geometry",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",

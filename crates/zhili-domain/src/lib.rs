@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod chain;
 pub mod code;
 pub mod error;
+pub mod event;
 pub mod region;
 pub mod role;
 pub mod scope;

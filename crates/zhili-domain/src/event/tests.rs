@@ -1,0 +1,777 @@
+use super::*;
+use crate::calendar::{DAY_MS, MINUTE_MS};
+use crate::time::days_from_civil;
+
+const GRID: &str = "500114001001003";
+const VILLAGE: &str = "500114001001";
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+/// Monday 2026-11-30 09:00 in China.
+fn monday_9() -> i64 {
+    days_from_civil(2026, 11, 30) * DAY_MS + 9 * HOUR_MS - 8 * HOUR_MS
+}
+
+fn cal() -> WorkingCalendar {
+    WorkingCalendar::default()
+}
+
+fn limits() -> Limits {
+    Limits::for_category(4.0, 40.0, false)
+}
+
+fn new_case(class: MatterClass) -> Case {
+    Case::reported(
+        code(GRID),
+        class,
+        limits(),
+        station_id(&code(VILLAGE)),
+        monday_9(),
+        &cal(),
+    )
+}
+
+fn actor(role: Role, unit: &str, region: &str) -> Actor {
+    Actor {
+        role,
+        unit: Some(unit.to_string()),
+        region: code(region),
+    }
+}
+
+fn village_op() -> Actor {
+    actor(Role::VillageOperator, "S500114001001", VILLAGE)
+}
+fn other_village_op() -> Actor {
+    actor(Role::VillageOperator, "S500114001002", "500114001002")
+}
+fn town_op() -> Actor {
+    actor(Role::TownOperator, "C500114001", "500114001")
+}
+fn district_op() -> Actor {
+    actor(Role::DistrictOperator, "C500114", "500114")
+}
+fn dept(d: &str) -> Actor {
+    actor(Role::DepartmentHandler, d, "500114")
+}
+fn worker() -> Actor {
+    actor(Role::GridWorker, "S500114001001", GRID)
+}
+fn leader() -> Actor {
+    actor(Role::Leader, "C500114", "500114")
+}
+
+fn all_commands() -> Vec<Command> {
+    vec![
+        Command::Register {
+            class: None,
+            reason: None,
+        },
+        Command::Reject {
+            reason: "重复报送".into(),
+        },
+        Command::Merge { into: 1 },
+        Command::Dispatch {
+            lead: "D09".into(),
+            assisting: vec!["D01".into()],
+        },
+        Command::Accept,
+        Command::Return {
+            reason: "不属于本单位职责".into(),
+        },
+        Command::Handle {
+            feedback: "已清理".into(),
+        },
+        Command::Verify { passed: true },
+        Command::Close {
+            resident_confirmed: false,
+        },
+        Command::Evaluate { satisfaction: 5 },
+        Command::Escalate {
+            reason: "村级无法处置".into(),
+        },
+        Command::Supervise { level: 2 },
+        Command::RequestExtension {
+            hours: 8.0,
+            reason: "需协调多部门".into(),
+        },
+        Command::ApproveExtension { approved: true },
+        Command::Defer {
+            reason: "待汛期结束".into(),
+        },
+        Command::Resume,
+        Command::Reopen {
+            reason: "问题复发".into(),
+        },
+    ]
+}
+
+/// The actor who would rightly take each action.
+fn right_actor(c: &Command) -> Actor {
+    match c {
+        Command::Accept
+        | Command::Return { .. }
+        | Command::Handle { .. }
+        | Command::RequestExtension { .. } => dept("D09"),
+        Command::Verify { .. } => worker(),
+        Command::Supervise { .. } => town_op(),
+        _ => village_op(),
+    }
+}
+
+/// A 大事 case sitting in `status`, with what that state implies already in place.
+fn case_in(status: Status) -> Case {
+    let mut c = new_case(MatterClass::Major);
+    c.status = status;
+    if matches!(
+        status,
+        Status::Dispatched
+            | Status::Accepted
+            | Status::Handled
+            | Status::Verified
+            | Status::Closed
+            | Status::Evaluated
+    ) {
+        c.lead_unit = Some("D09".into());
+    }
+    if status == Status::Accepted {
+        c.pending_extension_ms = None;
+    }
+    if matches!(status, Status::Closed | Status::Evaluated) {
+        c.closed_at = Some(monday_9());
+        c.step_started = None;
+        c.step_due = None;
+    }
+    if status == Status::Deferred {
+        c.deferred_from = Some(Status::Registered);
+        c.remaining_ms = Some(HOUR_MS);
+    }
+    c
+}
+
+fn allowed(status: Status, command: &Command) -> bool {
+    use Status as S;
+    match command {
+        Command::Register { .. } | Command::Reject { .. } | Command::Merge { .. } => {
+            status == S::Reported
+        }
+        Command::Dispatch { .. } | Command::Escalate { .. } => status == S::Registered,
+        Command::Accept => status == S::Dispatched,
+        Command::Return { .. } => matches!(status, S::Dispatched | S::Accepted),
+        Command::Handle { .. } | Command::RequestExtension { .. } => status == S::Accepted,
+        Command::ApproveExtension { .. } => false, // needs a pending request; tested separately
+        Command::Verify { .. } => status == S::Handled,
+        Command::Close { .. } => false, // without resident confirmation only Verified closes; below
+        Command::Evaluate { .. } => status == S::Closed,
+        Command::Supervise { .. } => matches!(
+            status,
+            S::Registered | S::Dispatched | S::Accepted | S::Handled | S::Verified | S::Deferred
+        ),
+        Command::Defer { .. } => matches!(status, S::Registered | S::Dispatched | S::Accepted),
+        Command::Resume => status == S::Deferred,
+        Command::Reopen { .. } => matches!(status, S::Closed | S::Evaluated),
+    }
+}
+
+#[test]
+fn every_action_from_every_state() {
+    let now = monday_9() + 10 * MINUTE_MS;
+    for status in Status::ALL {
+        for command in all_commands() {
+            let case = case_in(status);
+            let mut expect = allowed(status, &command);
+            if matches!(command, Command::Close { .. }) {
+                expect = status == Status::Verified;
+            }
+            let got = apply(&case, &right_actor(&command), &command, now, &cal());
+            assert_eq!(
+                got.is_ok(),
+                expect,
+                "{} from {}: {got:?}",
+                command.name(),
+                status.as_str()
+            );
+            if let Err(e) = got {
+                assert_eq!(
+                    e.code,
+                    ErrorCode::InvalidTransition,
+                    "{} from {}",
+                    command.name(),
+                    status.as_str()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_the_right_people_may_act() {
+    let now = monday_9() + 10 * MINUTE_MS;
+    let strangers = [
+        leader(),
+        other_village_op(),
+        dept("D01"),
+        actor(Role::GridWorker, "S500114001001", "500114001001004"),
+        actor(Role::Admin, "C500114", "500114"),
+    ];
+    for status in Status::ALL {
+        for command in all_commands() {
+            let case = case_in(status);
+            if apply(&case, &right_actor(&command), &command, now, &cal()).is_err() {
+                continue;
+            }
+            for stranger in &strangers {
+                let r = apply(&case, stranger, &command, now, &cal());
+                assert!(
+                    r.is_err(),
+                    "{:?} may not {} from {}",
+                    stranger.role,
+                    command.name(),
+                    status.as_str()
+                );
+            }
+        }
+    }
+    // Centres above the owner manage too; a department does not register.
+    let case = case_in(Status::Reported);
+    let register = Command::Register {
+        class: None,
+        reason: None,
+    };
+    assert!(apply(&case, &town_op(), &register, now, &cal()).is_ok());
+    assert!(apply(&case, &district_op(), &register, now, &cal()).is_ok());
+    assert!(apply(&case, &dept("D09"), &register, now, &cal()).is_err());
+    // Once escalated to the town, the village station no longer manages it.
+    let mut town_case = case_in(Status::Registered);
+    town_case.owner = "C500114001".into();
+    let dispatch = Command::Dispatch {
+        lead: "D09".into(),
+        assisting: vec![],
+    };
+    assert!(apply(&town_case, &village_op(), &dispatch, now, &cal()).is_err());
+    assert!(apply(&town_case, &town_op(), &dispatch, now, &cal()).is_ok());
+    // Supervision comes from above the owner.
+    let sup = Command::Supervise { level: 1 };
+    assert!(apply(&town_case, &town_op(), &sup, now, &cal()).is_err());
+    assert!(apply(&town_case, &district_op(), &sup, now, &cal()).is_ok());
+}
+
+#[test]
+fn a_case_walks_the_whole_loop_on_working_time() {
+    let c = cal();
+    let t0 = monday_9();
+    let case = new_case(MatterClass::Major);
+    assert_eq!(
+        case.step_due,
+        Some(t0 + 4 * HOUR_MS + 2 * HOUR_MS),
+        "4 working hours, lunch skipped: 15:00"
+    );
+    let step =
+        |case: &Case, who: Actor, cmd: Command, at: i64| apply(case, &who, &cmd, at, &c).unwrap();
+
+    let o = step(
+        &case,
+        village_op(),
+        Command::Register {
+            class: None,
+            reason: None,
+        },
+        t0 + 30 * MINUTE_MS,
+    );
+    assert_eq!(
+        o.step_done,
+        Some(StepDone {
+            step: Step::Register,
+            due: t0 + 6 * HOUR_MS,
+            on_time: true
+        })
+    );
+    let o = step(
+        &o.case,
+        village_op(),
+        Command::Dispatch {
+            lead: "D09".into(),
+            assisting: vec!["D01".into()],
+        },
+        t0 + 2 * HOUR_MS,
+    );
+    assert_eq!(
+        o.step_done.map(|d| d.on_time),
+        Some(false),
+        "dispatch took 1.5 working hours of its 1"
+    );
+    assert_eq!(o.case.lead_unit.as_deref(), Some("D09"));
+    let o = step(
+        &o.case,
+        dept("D09"),
+        Command::Accept,
+        t0 + 2 * HOUR_MS + 10 * MINUTE_MS,
+    );
+    assert_eq!(o.case.status, Status::Accepted);
+    let due_handle = o.case.step_due.unwrap();
+    // Extension: 8 working hours later.
+    let o = step(
+        &o.case,
+        dept("D09"),
+        Command::RequestExtension {
+            hours: 8.0,
+            reason: "等待配件".into(),
+        },
+        t0 + 3 * HOUR_MS,
+    );
+    let o = step(
+        &o.case,
+        village_op(),
+        Command::ApproveExtension { approved: true },
+        t0 + 3 * HOUR_MS,
+    );
+    assert_eq!(
+        o.case.step_due,
+        Some(c.add_working(due_handle, 8 * HOUR_MS))
+    );
+    assert_eq!(o.case.extensions, 1);
+    let o = step(
+        &o.case,
+        dept("D09"),
+        Command::Handle {
+            feedback: "已修复".into(),
+        },
+        t0 + DAY_MS,
+    );
+    let o = step(
+        &o.case,
+        worker(),
+        Command::Verify { passed: false },
+        t0 + DAY_MS + HOUR_MS,
+    );
+    assert_eq!((o.case.status, o.case.reworks), (Status::Accepted, 1));
+    let o = step(
+        &o.case,
+        dept("D09"),
+        Command::Handle {
+            feedback: "已彻底修复".into(),
+        },
+        t0 + DAY_MS + 2 * HOUR_MS,
+    );
+    let o = step(
+        &o.case,
+        worker(),
+        Command::Verify { passed: true },
+        t0 + DAY_MS + 3 * HOUR_MS,
+    );
+    let o = step(
+        &o.case,
+        village_op(),
+        Command::Close {
+            resident_confirmed: false,
+        },
+        t0 + DAY_MS + 3 * HOUR_MS + 5 * MINUTE_MS,
+    );
+    assert_eq!(o.case.status, Status::Closed);
+    assert!(o.case.step_due.is_none());
+    let o = step(
+        &o.case,
+        village_op(),
+        Command::Evaluate { satisfaction: 4 },
+        t0 + 2 * DAY_MS,
+    );
+    assert_eq!(
+        (o.case.status, o.case.satisfaction),
+        (Status::Evaluated, Some(4))
+    );
+    // Reopened by the reporter within a week; not after.
+    let reopened = step(
+        &o.case,
+        village_op(),
+        Command::Reopen {
+            reason: "又坏了".into(),
+        },
+        t0 + 5 * DAY_MS,
+    );
+    assert_eq!(
+        (
+            reopened.case.status,
+            reopened.case.reopens,
+            reopened.case.lead_unit.clone()
+        ),
+        (Status::Registered, 1, None)
+    );
+    let late = apply(
+        &o.case,
+        &village_op(),
+        &Command::Reopen {
+            reason: "又坏了".into(),
+        },
+        t0 + 9 * DAY_MS,
+        &c,
+    );
+    assert_eq!(late.unwrap_err().code, ErrorCode::InvalidTransition);
+}
+
+#[test]
+fn returns_escalations_and_deferral() {
+    let c = cal();
+    let t0 = monday_9();
+    let registered = apply(
+        &new_case(MatterClass::Minor),
+        &village_op(),
+        &Command::Register {
+            class: None,
+            reason: None,
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    // 小事 stays with the village.
+    let to_dept = apply(
+        &registered,
+        &village_op(),
+        &Command::Dispatch {
+            lead: "D09".into(),
+            assisting: vec![],
+        },
+        t0,
+        &c,
+    );
+    assert_eq!(to_dept.unwrap_err().field.as_deref(), Some("lead"));
+    let to_station = apply(
+        &registered,
+        &village_op(),
+        &Command::Dispatch {
+            lead: "S500114001001".into(),
+            assisting: vec!["D09".into()],
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    // The station returns it; it goes back for re-dispatch, counted.
+    let returned = apply(
+        &to_station,
+        &village_op(),
+        &Command::Return {
+            reason: "需上级协调".into(),
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert_eq!(
+        (
+            returned.status,
+            returned.returns,
+            returned.lead_unit.clone()
+        ),
+        (Status::Registered, 1, None)
+    );
+    // Escalation: village → town → district, then no further; a 小事 becomes a 大事.
+    let up1 = apply(
+        &returned,
+        &village_op(),
+        &Command::Escalate {
+            reason: "村级无法处置".into(),
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert_eq!(
+        (up1.owner.as_str(), up1.class, up1.escalations),
+        ("C500114001", MatterClass::Major, 1)
+    );
+    assert!(
+        apply(
+            &up1,
+            &village_op(),
+            &Command::Escalate { reason: "x".into() },
+            t0,
+            &c
+        )
+        .is_err(),
+        "no longer the village's"
+    );
+    let up2 = apply(
+        &up1,
+        &town_op(),
+        &Command::Escalate {
+            reason: "镇级无法处置".into(),
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert_eq!(up2.owner, "C500114");
+    assert_eq!(
+        apply(
+            &up2,
+            &district_op(),
+            &Command::Escalate { reason: "x".into() },
+            t0,
+            &c
+        )
+        .unwrap_err()
+        .code,
+        ErrorCode::InvalidTransition
+    );
+    // Deferral pauses the clock; resume restores the time that was left.
+    let dispatched = apply(
+        &up2,
+        &district_op(),
+        &Command::Dispatch {
+            lead: "D09".into(),
+            assisting: vec![],
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    let accepted = apply(
+        &dispatched,
+        &dept("D09"),
+        &Command::Accept,
+        t0 + 10 * MINUTE_MS,
+        &c,
+    )
+    .unwrap()
+    .case;
+    let left = c.working_between(t0 + HOUR_MS, accepted.step_due.unwrap());
+    let deferred = apply(
+        &accepted,
+        &district_op(),
+        &Command::Defer {
+            reason: "等待汛期结束".into(),
+        },
+        t0 + HOUR_MS,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert_eq!(
+        (deferred.status, deferred.step_due),
+        (Status::Deferred, None)
+    );
+    assert_eq!(
+        deferred.warning(t0 + 100 * DAY_MS, &c),
+        Warning::None,
+        "no warning while paused"
+    );
+    let later = t0 + 30 * DAY_MS;
+    let resumed = apply(&deferred, &district_op(), &Command::Resume, later, &c)
+        .unwrap()
+        .case;
+    assert_eq!(resumed.status, Status::Accepted);
+    assert_eq!(resumed.step_due, Some(c.add_working(later, left)));
+}
+
+#[test]
+fn private_matters_close_with_guidance_and_confirmation() {
+    let c = cal();
+    let t0 = monday_9();
+    let reg = apply(
+        &new_case(MatterClass::Private),
+        &village_op(),
+        &Command::Register {
+            class: None,
+            reason: None,
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert!(apply(
+        &reg,
+        &village_op(),
+        &Command::Dispatch {
+            lead: "D09".into(),
+            assisting: vec![]
+        },
+        t0,
+        &c
+    )
+    .is_err());
+    assert_eq!(
+        apply(
+            &reg,
+            &village_op(),
+            &Command::Close {
+                resident_confirmed: false
+            },
+            t0,
+            &c
+        )
+        .unwrap_err()
+        .field
+        .as_deref(),
+        Some("resident_confirmed")
+    );
+    let closed = apply(
+        &reg,
+        &village_op(),
+        &Command::Close {
+            resident_confirmed: true,
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert_eq!(closed.status, Status::Closed);
+    // Reclassifying at registration needs a reason.
+    let r = apply(
+        &new_case(MatterClass::Private),
+        &village_op(),
+        &Command::Register {
+            class: Some(MatterClass::Major),
+            reason: None,
+        },
+        t0,
+        &c,
+    );
+    assert_eq!(r.unwrap_err().field.as_deref(), Some("reason"));
+    let r = apply(
+        &new_case(MatterClass::Private),
+        &village_op(),
+        &Command::Register {
+            class: Some(MatterClass::Major),
+            reason: Some("涉及多户".into()),
+        },
+        t0,
+        &c,
+    )
+    .unwrap();
+    assert_eq!(r.case.class, MatterClass::Major);
+}
+
+#[test]
+fn warnings_at_eighty_and_hundred_percent() {
+    let c = cal();
+    let t0 = monday_9();
+    let case = new_case(MatterClass::Major); // 4 working hours to register, due 15:00
+    assert_eq!(case.warning(t0 + HOUR_MS, &c), Warning::None);
+    // 80% of 4 h = 3.2 h: 09:00 + 3 h (to 12:00) + 0.2 h after lunch = 14:12.
+    assert_eq!(
+        case.warning(t0 + 5 * HOUR_MS + 11 * MINUTE_MS, &c),
+        Warning::None
+    );
+    assert_eq!(
+        case.warning(t0 + 5 * HOUR_MS + 12 * MINUTE_MS, &c),
+        Warning::Yellow
+    );
+    assert_eq!(case.warning(t0 + 6 * HOUR_MS, &c), Warning::Red);
+    // Urgent categories count calendar time.
+    let urgent = Case::reported(
+        code(GRID),
+        MatterClass::Major,
+        Limits::for_category(0.5, 4.0, true),
+        station_id(&code(VILLAGE)),
+        t0,
+        &c,
+    );
+    assert_eq!(urgent.step_due, Some(t0 + 30 * MINUTE_MS));
+}
+
+#[test]
+fn parameters_are_checked() {
+    let c = cal();
+    let t0 = monday_9();
+    let accepted = case_in(Status::Accepted);
+    for (cmd, field) in [
+        (
+            Command::Handle {
+                feedback: " ".into(),
+            },
+            "feedback",
+        ),
+        (
+            Command::RequestExtension {
+                hours: -1.0,
+                reason: "x".into(),
+            },
+            "hours",
+        ),
+        (
+            Command::RequestExtension {
+                hours: f64::NAN,
+                reason: "x".into(),
+            },
+            "hours",
+        ),
+        (Command::Return { reason: "".into() }, "reason"),
+    ] {
+        let e = apply(&accepted, &dept("D09"), &cmd, t0, &c).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some(field), "{cmd:?}");
+    }
+    let closed = case_in(Status::Closed);
+    assert_eq!(
+        apply(
+            &closed,
+            &village_op(),
+            &Command::Evaluate { satisfaction: 6 },
+            t0,
+            &c
+        )
+        .unwrap_err()
+        .field
+        .as_deref(),
+        Some("satisfaction")
+    );
+    let reg = case_in(Status::Registered);
+    assert_eq!(
+        apply(&reg, &town_op(), &Command::Supervise { level: 4 }, t0, &c)
+            .unwrap_err()
+            .field
+            .as_deref(),
+        Some("level")
+    );
+    // One extension request at a time.
+    let asked = apply(
+        &accepted,
+        &dept("D09"),
+        &Command::RequestExtension {
+            hours: 4.0,
+            reason: "x".into(),
+        },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert!(apply(
+        &asked,
+        &dept("D09"),
+        &Command::RequestExtension {
+            hours: 4.0,
+            reason: "x".into()
+        },
+        t0,
+        &c
+    )
+    .is_err());
+    let denied = apply(
+        &asked,
+        &village_op(),
+        &Command::ApproveExtension { approved: false },
+        t0,
+        &c,
+    )
+    .unwrap()
+    .case;
+    assert_eq!(
+        (
+            denied.pending_extension_ms,
+            denied.extensions,
+            denied.step_due
+        ),
+        (None, 0, asked.step_due)
+    );
+}
