@@ -82,6 +82,52 @@ impl Status {
     }
 }
 
+/// Where a report came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    GridPatrol,
+    Resident,
+    Hotline,
+    VideoAlert,
+    Department,
+    WalkIn,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Channel::GridPatrol,
+        Channel::Resident,
+        Channel::Hotline,
+        Channel::VideoAlert,
+        Channel::Department,
+        Channel::WalkIn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::GridPatrol => "grid_patrol",
+            Channel::Resident => "resident",
+            Channel::Hotline => "hotline",
+            Channel::VideoAlert => "video_alert",
+            Channel::Department => "department",
+            Channel::WalkIn => "walk_in",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Hotline calls (群众诉求接待中心), video alerts and department referrals arrive at the
+    /// district centre; the rest at the village station of the place.
+    pub fn arrives_at_district(self) -> bool {
+        matches!(
+            self,
+            Channel::Hotline | Channel::VideoAlert | Channel::Department
+        )
+    }
+}
+
 /// 三事分流.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MatterClass {
