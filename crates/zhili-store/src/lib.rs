@@ -5,6 +5,7 @@
 //! Every query that lists or reads governed objects takes a `Scope`; the filter is built in
 //! one place (`scope_filter`), so no caller can forget it.
 
+mod events;
 mod migrate;
 mod sql;
 pub mod testing;
@@ -114,6 +115,97 @@ pub struct CityLoad {
     pub meta: Vec<(String, String)>,
 }
 
+/// The reference data of the closed loop, as stored now.
+#[derive(Clone, Debug, Default)]
+pub struct ReferenceData {
+    pub categories: Vec<zhili_domain::reference::Category>,
+    pub rules: Vec<zhili_domain::reference::DispatchRule>,
+    /// (YYYY-MM-DD, kind, name)
+    pub days: Vec<(String, zhili_domain::calendar::DayKind, String)>,
+    /// e.g. `08:30-12:00,14:00-17:30`
+    pub working_hours: String,
+}
+
+/// A report to file. The region chain comes from locating the point.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub channel: zhili_domain::event::Channel,
+    pub category: String,
+    pub category_version: i64,
+    pub description: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub occurred_at: i64,
+    pub reporter_name: Option<String>,
+    pub reporter_phone_enc: Option<String>,
+    pub reporter_phone_masked: Option<String>,
+    pub duplicate_of: Option<i64>,
+    /// The case as the state machine starts it.
+    pub case: zhili_domain::event::Case,
+    /// The opening record's attachments (JSON array).
+    pub attachments: String,
+}
+
+/// An event as stored.
+#[derive(Clone, Debug)]
+pub struct EventRecord {
+    pub id: i64,
+    pub case_number: String,
+    pub channel: zhili_domain::event::Channel,
+    pub category: String,
+    pub category_version: i64,
+    pub description: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub occurred_at: i64,
+    pub reported_at: i64,
+    pub reporter_name: Option<String>,
+    pub reporter_phone_enc: Option<String>,
+    pub reporter_phone_masked: Option<String>,
+    pub duplicate_of: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub case: zhili_domain::event::Case,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+/// A state change decided by the state machine, to write with its record.
+#[derive(Clone, Debug)]
+pub struct EventChange {
+    pub action: String,
+    pub case: zhili_domain::event::Case,
+    pub from: zhili_domain::event::Status,
+    pub opinion: Option<String>,
+    pub attachments: String,
+    pub step_done: Option<zhili_domain::event::StepDone>,
+    pub merged_into: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub status: Option<zhili_domain::event::Status>,
+    pub category: Option<String>,
+    pub region: Option<RegionCode>,
+    pub channel: Option<zhili_domain::event::Channel>,
+    /// Only events whose running step is past due at this instant.
+    pub overdue_at: Option<i64>,
+    /// Text in the description or case number.
+    pub text: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A completed step of an event, for its timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepRecord {
+    pub seq: i64,
+    pub step: String,
+    pub unit: Option<String>,
+    pub due: i64,
+    pub done_at: i64,
+    pub on_time: bool,
+}
+
 /// What sign-in needs: the account, its password hash and its lockout counters.
 #[derive(Clone, Debug)]
 pub struct LoginRecord {
@@ -184,6 +276,35 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<bool>;
     async fn count_users(&self) -> Result<i64>;
+
+    // The closed loop.
+    async fn reference(&self) -> Result<ReferenceData>;
+    /// Stores reference data when none is stored yet (first start); false if some was.
+    async fn seed_reference(&self, actor: &Actor, data: &ReferenceData, now: i64) -> Result<bool>;
+    async fn create_event(&self, actor: &Actor, event: &NewEvent, now: i64) -> Result<EventRecord>;
+    async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<EventRecord>>;
+    async fn list_events(
+        &self,
+        scope: &Scope,
+        filter: &EventFilter,
+    ) -> Result<(Vec<EventRecord>, i64)>;
+    /// Writes a change if the event is still at `expected_version`; else `conflict`.
+    async fn change_event(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        change: &EventChange,
+        now: i64,
+    ) -> Result<EventRecord>;
+    async fn event_timeline(&self, id: i64) -> Result<(Vec<Action>, Vec<StepRecord>)>;
+    /// Events of `category` reported since `since` inside the bounding box (lon/lat).
+    async fn events_near(
+        &self,
+        category: &str,
+        since: i64,
+        bbox: [f64; 4],
+    ) -> Result<Vec<(i64, f64, f64)>>;
 
     // The record.
     async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;

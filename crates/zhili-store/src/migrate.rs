@@ -5,7 +5,10 @@ use crate::{Backend, Result};
 use sqlx::AnyPool;
 use sqlx::Executor;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_foundation.sql")),
+    (2, include_str!("../migrations/0002_events.sql")),
+];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     pool.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")

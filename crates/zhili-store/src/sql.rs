@@ -14,55 +14,92 @@ use zhili_domain::user::{LoginState, User};
 use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, UnitKind};
 
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     backend: Backend,
 }
 
 /// A statement under construction with its arguments, numbered `$1…` as they are bound.
 #[derive(Default)]
-struct Sql {
+pub(crate) struct Sql {
     text: String,
-    args: Vec<String>,
+    args: Vec<Arg>,
+}
+
+#[derive(Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
 }
 
 impl Sql {
-    fn new(text: &str) -> Sql {
+    pub(crate) fn new(text: &str) -> Sql {
         Sql {
             text: text.to_string(),
             args: vec![],
         }
     }
 
-    fn push(&mut self, s: &str) -> &mut Self {
+    pub(crate) fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
     }
 
-    fn bind_text(&mut self, v: impl Into<String>) -> &mut Self {
-        self.args.push(v.into());
+    pub(crate) fn bind_text(&mut self, v: impl Into<String>) -> &mut Self {
+        self.bind(Arg::Text(v.into()))
+    }
+
+    /// `head` followed by a filter built on its own (from `Sql::new("")`), with the
+    /// filter's arguments; further binds number on from there.
+    pub(crate) fn with_filter(head: &str, filter: &Sql) -> Sql {
+        Sql {
+            text: format!("{head}{}", filter.text),
+            args: filter.args.clone(),
+        }
+    }
+
+    pub(crate) fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
         let n = self.args.len();
         self.text.push_str(&format!("${n}"));
         self
     }
 
-    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+    pub(crate) fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for a in &self.args {
-            q = q.bind(a.as_str());
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
         }
         q
     }
 }
 
 /// The one scope filter: `column` (a region code) must lie in the scope's subtree.
-fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
+pub(crate) fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
     sql.push(" AND ")
         .push(column)
         .push(" LIKE ")
         .bind_text(format!("{}%", scope.region_prefix()));
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+/// The scope filter for events: the region subtree, and for department users only the
+/// events their department leads or assists.
+pub(crate) fn event_scope(sql: &mut Sql, scope: &Scope) {
+    scope_filter(sql, "e.grid_code", scope);
+    if let Some(department) = &scope.department {
+        sql.push(" AND (e.lead_unit = ")
+            .bind_text(department.as_str());
+        sql.push(
+            " OR EXISTS (SELECT 1 FROM event_units eu WHERE eu.event_id = e.id AND eu.unit_id = ",
+        )
+        .bind_text(department.as_str());
+        sql.push("))");
+    }
+}
+
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Database(format!("stored {what} {value:?} is not valid"))
 }
 
@@ -93,6 +130,25 @@ fn region_from_row(row: &AnyRow, with_geometry: bool) -> Result<RegionRecord> {
     Ok(RegionRecord { region, geometry })
 }
 
+const ACTION_COLUMNS: &str = "seq, at, actor, unit, action, subject, from_state, to_state, opinion, attachments, prev_hash, hash";
+
+fn action_from_row(r: &AnyRow) -> Result<Action> {
+    Ok(Action {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        unit: r.try_get("unit")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        from_state: r.try_get("from_state")?,
+        to_state: r.try_get("to_state")?,
+        opinion: r.try_get("opinion")?,
+        attachments: r.try_get("attachments")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
 const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.role, u.unit_id, u.region_code, u.department";
 
@@ -113,7 +169,10 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
 /// Appends actions to the chain inside the caller's transaction. The head row is updated
 /// first, which takes the write lock on both engines before anything is read, so
 /// concurrent appends serialise instead of forking the chain.
-async fn append_actions(conn: &mut AnyConnection, actions: Vec<NewAction>) -> Result<()> {
+pub(crate) async fn append_actions(
+    conn: &mut AnyConnection,
+    actions: Vec<NewAction>,
+) -> Result<()> {
     if actions.is_empty() {
         return Ok(());
     }
@@ -336,11 +395,22 @@ impl SqlStore {
     /// A transaction that will write. On SQLite it takes the write lock at BEGIN: a deferred
     /// transaction that reads first and writes later can deadlock with another writer, and
     /// SQLite then fails at once instead of waiting.
-    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, Any>> {
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// The record of one subject (`event:42`), oldest first.
+    pub async fn actions_of(&self, subject: &str) -> Result<Vec<Action>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACTION_COLUMNS} FROM actions WHERE subject = $1 ORDER BY seq"
+        ))
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(action_from_row).collect()
     }
 
     /// The pool itself, for tools that must reach below the trait (tests that tamper
@@ -706,32 +776,73 @@ impl Store for SqlStore {
     }
 
     async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, unit, action, subject, from_state, to_state, opinion, attachments, prev_hash, hash \
-             FROM actions WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {ACTION_COLUMNS} FROM actions WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
         .bind(after_seq)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Action {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    unit: r.try_get("unit")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    from_state: r.try_get("from_state")?,
-                    to_state: r.try_get("to_state")?,
-                    opinion: r.try_get("opinion")?,
-                    attachments: r.try_get("attachments")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
-            .collect()
+        rows.iter().map(action_from_row).collect()
+    }
+
+    async fn reference(&self) -> Result<crate::ReferenceData> {
+        crate::events::reference(self).await
+    }
+
+    async fn seed_reference(
+        &self,
+        actor: &Actor,
+        data: &crate::ReferenceData,
+        now: i64,
+    ) -> Result<bool> {
+        crate::events::seed_reference(self, actor, data, now).await
+    }
+
+    async fn create_event(
+        &self,
+        actor: &Actor,
+        event: &crate::NewEvent,
+        now: i64,
+    ) -> Result<crate::EventRecord> {
+        crate::events::create_event(self, actor, event, now).await
+    }
+
+    async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<crate::EventRecord>> {
+        crate::events::get_event(self, scope, id).await
+    }
+
+    async fn list_events(
+        &self,
+        scope: &Scope,
+        filter: &crate::EventFilter,
+    ) -> Result<(Vec<crate::EventRecord>, i64)> {
+        crate::events::list_events(self, scope, filter).await
+    }
+
+    async fn change_event(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        change: &crate::EventChange,
+        now: i64,
+    ) -> Result<crate::EventRecord> {
+        crate::events::change_event(self, actor, id, expected_version, change, now).await
+    }
+
+    async fn event_timeline(&self, id: i64) -> Result<(Vec<Action>, Vec<crate::StepRecord>)> {
+        let actions = self.actions_of(&format!("event:{id}")).await?;
+        Ok((actions, crate::events::steps(self, id).await?))
+    }
+
+    async fn events_near(
+        &self,
+        category: &str,
+        since: i64,
+        bbox: [f64; 4],
+    ) -> Result<Vec<(i64, f64, f64)>> {
+        crate::events::events_near(self, category, since, bbox).await
     }
 
     async fn chain_head(&self) -> Result<(i64, String)> {

@@ -470,3 +470,271 @@ async fn concurrent_appends_keep_one_chain() {
         db.drop_database().await.unwrap();
     }
 }
+
+mod events {
+    use super::*;
+    use zhili_domain::calendar::WorkingCalendar;
+    use zhili_domain::event::{apply, Actor as Who, Case, Channel, Command, MatterClass, Status};
+    use zhili_domain::reference::{Category, Lead};
+    use zhili_store::{EventChange, EventFilter, NewEvent, ReferenceData};
+
+    fn category() -> Category {
+        Category {
+            code: "0602".into(),
+            major: "市政设施".into(),
+            minor: "路灯故障".into(),
+            class: MatterClass::Major,
+            urgent: false,
+            accept_hours: 4.0,
+            handle_hours: 40.0,
+            lead: Lead::parse("D01").unwrap(),
+            opens_dispute: false,
+            version: 1,
+        }
+    }
+
+    fn report(grid: &str, now: i64) -> NewEvent {
+        let cal = WorkingCalendar::default();
+        let grid = code(grid);
+        let owner = zhili_domain::reference::intake_owner(false, &grid);
+        NewEvent {
+            channel: Channel::GridPatrol,
+            category: "0602".into(),
+            category_version: 1,
+            description: "路灯不亮 50%_test".into(),
+            lon: 108.005,
+            lat: 29.005,
+            occurred_at: now - 1000,
+            reporter_name: Some("张三".into()),
+            reporter_phone_enc: Some("ciphertext".into()),
+            reporter_phone_masked: Some("138****5678".into()),
+            duplicate_of: None,
+            case: Case::reported(
+                grid,
+                MatterClass::Major,
+                category().limits(),
+                owner,
+                now,
+                &cal,
+            ),
+            attachments: "[]".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn reference_is_seeded_once() {
+        for_each_backend(|store| async move {
+            let data = ReferenceData {
+                categories: vec![category()],
+                rules: vec![],
+                days: vec![(
+                    "2026-10-01".into(),
+                    zhili_domain::calendar::DayKind::Holiday,
+                    "国庆节".into(),
+                )],
+                working_hours: "08:30-12:00,14:00-17:30".into(),
+            };
+            assert!(store
+                .seed_reference(&Actor::system(), &data, 1)
+                .await
+                .unwrap());
+            assert!(!store
+                .seed_reference(&Actor::system(), &data, 2)
+                .await
+                .unwrap());
+            let back = store.reference().await.unwrap();
+            assert_eq!(back.categories, vec![category()]);
+            assert_eq!(back.days.len(), 1);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn events_are_numbered_scoped_changed_once_and_recorded() {
+        for_each_backend(|store| async move {
+            let sys = Actor::system();
+            let now = 1_795_775_400_000; // 2026-11-27 18:30 in China
+            let a = store
+                .create_event(&sys, &report("500114001001001", now), now)
+                .await
+                .unwrap();
+            let b = store
+                .create_event(&sys, &report("500114002001001", now + 1), now + 1)
+                .await
+                .unwrap();
+            assert_eq!(a.case_number, "500114-20261127-00001");
+            assert_eq!(b.case_number, "500114-20261127-00002");
+            assert_eq!(a.case.status, Status::Reported);
+            assert_eq!(a.reporter_phone_masked.as_deref(), Some("138****5678"));
+
+            let town1 = Scope::new(code("500114001"), Role::TownOperator, None);
+            assert!(store.get_event(&town1, a.id).await.unwrap().is_some());
+            assert!(
+                store.get_event(&town1, b.id).await.unwrap().is_none(),
+                "out of scope reads as absent"
+            );
+            let district = Scope::new(code("500114"), Role::DistrictCommander, None);
+            let (all, total) = store
+                .list_events(
+                    &district,
+                    &EventFilter {
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!((all.len(), total), (2, 2));
+            let (mine, total) = store
+                .list_events(
+                    &town1,
+                    &EventFilter {
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!((mine.len(), total), (1, 1));
+            // Text search escapes LIKE wildcards: "50%_" matches literally.
+            let (found, _) = store
+                .list_events(
+                    &district,
+                    &EventFilter {
+                        text: Some("50%_t".into()),
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(found.len(), 2);
+            let (none, _) = store
+                .list_events(
+                    &district,
+                    &EventFilter {
+                        text: Some("5_%".into()),
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(none.len(), 0);
+            let (overdue, _) = store
+                .list_events(
+                    &district,
+                    &EventFilter {
+                        overdue_at: Some(now + 30 * 86_400_000),
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(overdue.len(), 2);
+
+            // Register, then dispatch to D01 with D09 assisting; D09's handler now sees it.
+            let cal = WorkingCalendar::default();
+            let op = Who {
+                role: Role::VillageOperator,
+                unit: Some("S500114001001".into()),
+                region: code("500114001001"),
+            };
+            let reg = apply(
+                &a.case,
+                &op,
+                &Command::Register {
+                    class: None,
+                    reason: None,
+                },
+                now + 5,
+                &cal,
+            )
+            .unwrap();
+            let change = EventChange {
+                action: "register".into(),
+                case: reg.case.clone(),
+                from: Status::Reported,
+                opinion: None,
+                attachments: "[]".into(),
+                step_done: reg.step_done,
+                merged_into: None,
+            };
+            let actor = Actor {
+                username: "village-500114001001".into(),
+                unit: Some("S500114001001".into()),
+            };
+            let a2 = store
+                .change_event(&actor, a.id, a.version, &change, now + 5)
+                .await
+                .unwrap();
+            assert_eq!((a2.case.status, a2.version), (Status::Registered, 2));
+            // The same change again, on the stale version: refused, nothing written.
+            let again = store
+                .change_event(&actor, a.id, a.version, &change, now + 6)
+                .await;
+            assert!(again.is_err());
+            let dis = apply(
+                &a2.case,
+                &op,
+                &Command::Dispatch {
+                    lead: "D01".into(),
+                    assisting: vec!["D09".into()],
+                },
+                now + 7,
+                &cal,
+            )
+            .unwrap();
+            let change = EventChange {
+                action: "dispatch".into(),
+                case: dis.case.clone(),
+                from: Status::Registered,
+                opinion: Some("请公安处置".into()),
+                attachments: "[]".into(),
+                step_done: dis.step_done,
+                merged_into: None,
+            };
+            let a3 = store
+                .change_event(&actor, a.id, a2.version, &change, now + 7)
+                .await
+                .unwrap();
+            assert_eq!(a3.case.assisting_units, vec!["D09".to_string()]);
+            let d09 = Scope::new(code("500114"), Role::DepartmentHandler, Some("D09".into()));
+            let d05 = Scope::new(code("500114"), Role::DepartmentHandler, Some("D05".into()));
+            assert!(store.get_event(&d09, a.id).await.unwrap().is_some());
+            assert!(store.get_event(&d05, a.id).await.unwrap().is_none());
+            let (d01_list, _) = store
+                .list_events(
+                    &Scope::new(code("500114"), Role::DepartmentHandler, Some("D01".into())),
+                    &EventFilter {
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(d01_list.len(), 1);
+
+            let (timeline, steps) = store.event_timeline(a.id).await.unwrap();
+            let names: Vec<&str> = timeline.iter().map(|t| t.action.as_str()).collect();
+            assert_eq!(names, ["report", "register", "dispatch"]);
+            assert_eq!(timeline[2].from_state.as_deref(), Some("registered"));
+            assert_eq!(timeline[2].opinion.as_deref(), Some("请公安处置"));
+            assert_eq!(
+                steps
+                    .iter()
+                    .map(|s| (s.step.as_str(), s.on_time))
+                    .collect::<Vec<_>>(),
+                [("register", true), ("dispatch", true)]
+            );
+            let near = store
+                .events_near("0602", now - 10, [108.0, 29.0, 108.01, 29.01])
+                .await
+                .unwrap();
+            assert_eq!(near.len(), 2);
+            chain::verify(&store.actions(0, i64::MAX).await.unwrap()).unwrap();
+        })
+        .await;
+    }
+}

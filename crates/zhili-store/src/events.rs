@@ -1,0 +1,585 @@
+//! Events and the reference data of the closed loop, on the same SQL body as the rest.
+
+use crate::sql::{append_actions, corrupt, event_scope, Arg, Sql};
+use crate::{
+    EventChange, EventFilter, EventRecord, NewEvent, ReferenceData, Result, SqlStore, StepRecord,
+    StoreError,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use zhili_domain::calendar::{date_string, Clock, DayKind, CHINA_OFFSET_MS, DAY_MS};
+use zhili_domain::chain::Actor;
+use zhili_domain::event::{Case, Channel, Limits, MatterClass, Status};
+use zhili_domain::reference::{Category, DispatchRule, Lead};
+use zhili_domain::{RegionCode, Scope};
+
+pub const DEFAULT_WORKING_HOURS: &str = "08:30-12:00,14:00-17:30";
+
+pub(crate) async fn reference(store: &SqlStore) -> Result<ReferenceData> {
+    let rows = sqlx::query(
+        "SELECT code, version, major, minor, matter_class, urgent, accept_hours, handle_hours, lead, opens_dispute \
+         FROM categories WHERE valid_to IS NULL ORDER BY code",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    let categories = rows
+        .iter()
+        .map(|r| {
+            let class: String = r.try_get("matter_class")?;
+            let lead: String = r.try_get("lead")?;
+            Ok(Category {
+                code: r.try_get("code")?,
+                major: r.try_get("major")?,
+                minor: r.try_get("minor")?,
+                class: MatterClass::parse(&class).ok_or_else(|| corrupt("matter class", &class))?,
+                urgent: r.try_get::<i64, _>("urgent")? != 0,
+                accept_hours: r.try_get("accept_hours")?,
+                handle_hours: r.try_get("handle_hours")?,
+                lead: Lead::parse(&lead).map_err(|_| corrupt("lead", &lead))?,
+                opens_dispute: r.try_get::<i64, _>("opens_dispute")? != 0,
+                version: r.try_get("version")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let rows = sqlx::query("SELECT position, category_prefix, region_code, lead, assisting FROM dispatch_rules WHERE valid_to IS NULL ORDER BY position")
+        .fetch_all(&store.pool)
+        .await?;
+    let rules = rows
+        .iter()
+        .map(|r| {
+            let region: String = r.try_get("region_code")?;
+            let lead: String = r.try_get("lead")?;
+            let assisting: String = r.try_get("assisting")?;
+            Ok(DispatchRule {
+                position: r.try_get("position")?,
+                category_prefix: r.try_get("category_prefix")?,
+                region: RegionCode::parse(&region).map_err(|_| corrupt("region code", &region))?,
+                lead: Lead::parse(&lead).map_err(|_| corrupt("lead", &lead))?,
+                assisting: assisting
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let rows = sqlx::query("SELECT day, kind, name FROM calendar_days ORDER BY day")
+        .fetch_all(&store.pool)
+        .await?;
+    let days = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok((
+                r.try_get("day")?,
+                DayKind::parse(&kind).ok_or_else(|| corrupt("day kind", &kind))?,
+                r.try_get("name")?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let working_hours: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'working_hours'")
+            .fetch_optional(&store.pool)
+            .await?;
+    Ok(ReferenceData {
+        categories,
+        rules,
+        days,
+        working_hours: working_hours.unwrap_or_else(|| DEFAULT_WORKING_HOURS.to_string()),
+    })
+}
+
+pub(crate) async fn seed_reference(
+    store: &SqlStore,
+    actor: &Actor,
+    data: &ReferenceData,
+    now: i64,
+) -> Result<bool> {
+    let mut tx = store.write_tx().await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM categories")
+        .fetch_one(&mut *tx)
+        .await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    for c in &data.categories {
+        sqlx::query(
+            "INSERT INTO categories (code, version, major, minor, matter_class, urgent, accept_hours, handle_hours, lead, opens_dispute, valid_from, valid_to) \
+             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)",
+        )
+        .bind(c.code.clone())
+        .bind(c.major.clone())
+        .bind(c.minor.clone())
+        .bind(c.class.as_str())
+        .bind(c.urgent as i64)
+        .bind(c.accept_hours)
+        .bind(c.handle_hours)
+        .bind(c.lead.as_str().to_string())
+        .bind(c.opens_dispute as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for r in &data.rules {
+        sqlx::query("INSERT INTO dispatch_rules (position, category_prefix, region_code, lead, assisting, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6, NULL)")
+            .bind(r.position)
+            .bind(r.category_prefix.clone())
+            .bind(r.region.to_string())
+            .bind(r.lead.as_str().to_string())
+            .bind(r.assisting.join(","))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (day, kind, name) in &data.days {
+        sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
+            .bind(day.clone())
+            .bind(kind.as_str())
+            .bind(name.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'working_hours'")
+        .bind(data.working_hours.clone())
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('working_hours', $1)")
+            .bind(data.working_hours.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let summary = format!(
+        "{} categories, {} dispatch rules, {} calendar days, working hours {}",
+        data.categories.len(),
+        data.rules.len(),
+        data.days.len(),
+        data.working_hours
+    );
+    append_actions(
+        &mut tx,
+        vec![actor
+            .action(now, "reference.seed", "reference")
+            .opinion(summary)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.case_number, e.channel, e.category, e.category_version, e.description, e.lon, e.lat, e.grid_code, \
+    e.occurred_at, e.reported_at, e.reporter_name, e.reporter_phone_enc, e.reporter_phone_masked, e.duplicate_of, e.merged_into, \
+    e.status, e.matter_class, e.owner, e.lead_unit, e.limit_register, e.limit_dispatch, e.limit_take_up, e.limit_handle, \
+    e.limit_verify, e.limit_close, e.clock, e.step_started, e.step_due, e.deferred_from, e.remaining_ms, e.pending_extension_ms, \
+    e.closed_at, e.returns, e.reworks, e.escalations, e.supervision_level, e.extensions, e.deferrals, e.reopens, e.satisfaction, \
+    e.version, e.updated_at";
+
+fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
+    let text = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
+    let channel = text("channel")?;
+    let status = text("status")?;
+    let class = text("matter_class")?;
+    let grid = text("grid_code")?;
+    let clock = text("clock")?;
+    let deferred_from: Option<String> = r.try_get("deferred_from")?;
+    let case = Case {
+        status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        class: MatterClass::parse(&class).ok_or_else(|| corrupt("matter class", &class))?,
+        grid: RegionCode::parse(&grid).map_err(|_| corrupt("grid code", &grid))?,
+        owner: text("owner")?,
+        lead_unit: r.try_get("lead_unit")?,
+        assisting_units: assisting,
+        limits: Limits {
+            register_ms: r.try_get("limit_register")?,
+            dispatch_ms: r.try_get("limit_dispatch")?,
+            take_up_ms: r.try_get("limit_take_up")?,
+            handle_ms: r.try_get("limit_handle")?,
+            verify_ms: r.try_get("limit_verify")?,
+            close_ms: r.try_get("limit_close")?,
+            clock: if clock == "calendar" {
+                Clock::Calendar
+            } else {
+                Clock::Working
+            },
+        },
+        step_started: r.try_get("step_started")?,
+        step_due: r.try_get("step_due")?,
+        deferred_from: deferred_from
+            .map(|s| Status::parse(&s).ok_or_else(|| corrupt("status", &s)))
+            .transpose()?,
+        remaining_ms: r.try_get("remaining_ms")?,
+        pending_extension_ms: r.try_get("pending_extension_ms")?,
+        closed_at: r.try_get("closed_at")?,
+        returns: r.try_get("returns")?,
+        reworks: r.try_get("reworks")?,
+        escalations: r.try_get("escalations")?,
+        supervision_level: r.try_get("supervision_level")?,
+        extensions: r.try_get("extensions")?,
+        deferrals: r.try_get("deferrals")?,
+        reopens: r.try_get("reopens")?,
+        satisfaction: r.try_get("satisfaction")?,
+    };
+    Ok(EventRecord {
+        id: r.try_get("id")?,
+        case_number: text("case_number")?,
+        channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+        category: text("category")?,
+        category_version: r.try_get("category_version")?,
+        description: text("description")?,
+        lon: r.try_get("lon")?,
+        lat: r.try_get("lat")?,
+        occurred_at: r.try_get("occurred_at")?,
+        reported_at: r.try_get("reported_at")?,
+        reporter_name: r.try_get("reporter_name")?,
+        reporter_phone_enc: r.try_get("reporter_phone_enc")?,
+        reporter_phone_masked: r.try_get("reporter_phone_masked")?,
+        duplicate_of: r.try_get("duplicate_of")?,
+        merged_into: r.try_get("merged_into")?,
+        case,
+        version: r.try_get("version")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+async fn assisting_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = sqlx::query(&format!("SELECT event_id, unit_id FROM event_units WHERE event_id IN ({list}) ORDER BY event_id, unit_id"))
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in rows {
+        out.entry(r.try_get("event_id")?)
+            .or_default()
+            .push(r.try_get("unit_id")?);
+    }
+    Ok(out)
+}
+
+async fn read_event(
+    conn: &mut AnyConnection,
+    scope: Option<&Scope>,
+    id: i64,
+) -> Result<Option<EventRecord>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = "
+    ));
+    sql.bind(Arg::Int(id));
+    if let Some(scope) = scope {
+        event_scope(&mut sql, scope);
+    }
+    let Some(row) = sql.query().fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let assisting = assisting_of(conn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(Some(event_from_row(&row, assisting)?))
+}
+
+/// `500114-20261127-00042`: district, local date, the day's sequence.
+async fn next_case_number(conn: &mut AnyConnection, district: &str, now: i64) -> Result<String> {
+    let day = date_string((now + CHINA_OFFSET_MS).div_euclid(DAY_MS));
+    let bumped: Option<i64> =
+        sqlx::query_scalar("UPDATE case_counters SET n = n + 1 WHERE day = $1 RETURNING n")
+            .bind(day.clone())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let n = match bumped {
+        Some(n) => n,
+        None => {
+            sqlx::query("INSERT INTO case_counters (day, n) VALUES ($1, 1)")
+                .bind(day.clone())
+                .execute(&mut *conn)
+                .await?;
+            1
+        }
+    };
+    Ok(format!("{district}-{}-{n:05}", day.replace('-', "")))
+}
+
+fn clock_str(c: Clock) -> &'static str {
+    match c {
+        Clock::Working => "working",
+        Clock::Calendar => "calendar",
+    }
+}
+
+pub(crate) async fn create_event(
+    store: &SqlStore,
+    actor: &Actor,
+    e: &NewEvent,
+    now: i64,
+) -> Result<EventRecord> {
+    let mut tx = store.write_tx().await?;
+    let grid = &e.case.grid;
+    let level = |l| {
+        grid.ancestor_at(l)
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    };
+    let district = level(zhili_domain::Level::District);
+    let case_number = next_case_number(&mut tx, &district, now).await?;
+    let c = &e.case;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO events (case_number, channel, category, category_version, description, lon, lat, grid_code, village_code, town_code, district_code, \
+         occurred_at, reported_at, reporter_name, reporter_phone_enc, reporter_phone_masked, duplicate_of, merged_into, status, matter_class, owner, lead_unit, \
+         limit_register, limit_dispatch, limit_take_up, limit_handle, limit_verify, limit_close, clock, step_started, step_due, version, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, $18, $19, $20, NULL, $21, $22, $23, $24, $25, $26, $27, $28, $29, 1, $30) RETURNING id",
+    )
+    .bind(case_number.clone())
+    .bind(e.channel.as_str())
+    .bind(e.category.clone())
+    .bind(e.category_version)
+    .bind(e.description.clone())
+    .bind(e.lon)
+    .bind(e.lat)
+    .bind(grid.to_string())
+    .bind(level(zhili_domain::Level::Village))
+    .bind(level(zhili_domain::Level::Town))
+    .bind(district)
+    .bind(e.occurred_at)
+    .bind(now)
+    .bind(e.reporter_name.clone())
+    .bind(e.reporter_phone_enc.clone())
+    .bind(e.reporter_phone_masked.clone())
+    .bind(e.duplicate_of)
+    .bind(c.status.as_str())
+    .bind(c.class.as_str())
+    .bind(c.owner.clone())
+    .bind(c.limits.register_ms)
+    .bind(c.limits.dispatch_ms)
+    .bind(c.limits.take_up_ms)
+    .bind(c.limits.handle_ms)
+    .bind(c.limits.verify_ms)
+    .bind(c.limits.close_ms)
+    .bind(clock_str(c.limits.clock))
+    .bind(c.step_started)
+    .bind(c.step_due)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut action = actor
+        .action(now, "report", &format!("event:{id}"))
+        .states(None, Some(c.status.as_str()))
+        .opinion(format!("{} {}", e.channel.as_str(), e.category));
+    action.attachments = e.attachments.clone();
+    append_actions(&mut tx, vec![action]).await?;
+    let record = read_event(&mut tx, None, id)
+        .await?
+        .ok_or_else(|| StoreError::Database("event vanished".into()))?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+pub(crate) async fn get_event(
+    store: &SqlStore,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<EventRecord>> {
+    let mut conn = store.pool.acquire().await?;
+    read_event(&mut conn, Some(scope), id).await
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub(crate) async fn list_events(
+    store: &SqlStore,
+    scope: &Scope,
+    f: &EventFilter,
+) -> Result<(Vec<EventRecord>, i64)> {
+    let mut filter = Sql::new("");
+    event_scope(&mut filter, scope);
+    if let Some(s) = f.status {
+        filter.push(" AND e.status = ").bind_text(s.as_str());
+    }
+    if let Some(c) = &f.category {
+        filter
+            .push(" AND e.category LIKE ")
+            .bind_text(format!("{c}%"));
+    }
+    if let Some(r) = &f.region {
+        filter
+            .push(" AND e.grid_code LIKE ")
+            .bind_text(format!("{r}%"));
+    }
+    if let Some(ch) = f.channel {
+        filter.push(" AND e.channel = ").bind_text(ch.as_str());
+    }
+    if let Some(now) = f.overdue_at {
+        filter
+            .push(" AND e.step_due IS NOT NULL AND e.step_due < ")
+            .bind(Arg::Int(now));
+    }
+    if let Some(q) = &f.text {
+        let p = like_pattern(q);
+        filter
+            .push(" AND (e.description LIKE ")
+            .bind_text(p.clone());
+        filter
+            .push(" ESCAPE '\\' OR e.case_number LIKE ")
+            .bind_text(p);
+        filter.push(" ESCAPE '\\')");
+    }
+    let count = Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter);
+    let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
+    let mut page = Sql::with_filter(
+        &format!("SELECT {EVENT_COLUMNS} FROM events e WHERE 1 = 1"),
+        &filter,
+    );
+    page.push(" ORDER BY e.id DESC LIMIT ")
+        .bind(Arg::Int(f.limit));
+    page.push(" OFFSET ").bind(Arg::Int(f.offset));
+    let rows = page.query().fetch_all(&store.pool).await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut conn = store.pool.acquire().await?;
+    let mut assisting = assisting_of(&mut conn, &ids).await?;
+    let events = rows
+        .iter()
+        .zip(&ids)
+        .map(|(r, id)| event_from_row(r, assisting.remove(id).unwrap_or_default()))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((events, total))
+}
+
+pub(crate) async fn change_event(
+    store: &SqlStore,
+    actor: &Actor,
+    id: i64,
+    expected_version: i64,
+    ch: &EventChange,
+    now: i64,
+) -> Result<EventRecord> {
+    let mut tx = store.write_tx().await?;
+    let c = &ch.case;
+    let updated = sqlx::query(
+        "UPDATE events SET status = $1, matter_class = $2, owner = $3, lead_unit = $4, step_started = $5, step_due = $6, deferred_from = $7, \
+         remaining_ms = $8, pending_extension_ms = $9, closed_at = $10, returns = $11, reworks = $12, escalations = $13, supervision_level = $14, \
+         extensions = $15, deferrals = $16, reopens = $17, satisfaction = $18, merged_into = COALESCE($19, merged_into), version = version + 1, updated_at = $20 \
+         WHERE id = $21 AND version = $22",
+    )
+    .bind(c.status.as_str())
+    .bind(c.class.as_str())
+    .bind(c.owner.clone())
+    .bind(c.lead_unit.clone())
+    .bind(c.step_started)
+    .bind(c.step_due)
+    .bind(c.deferred_from.map(|s| s.as_str()))
+    .bind(c.remaining_ms)
+    .bind(c.pending_extension_ms)
+    .bind(c.closed_at)
+    .bind(c.returns)
+    .bind(c.reworks)
+    .bind(c.escalations)
+    .bind(c.supervision_level)
+    .bind(c.extensions)
+    .bind(c.deferrals)
+    .bind(c.reopens)
+    .bind(c.satisfaction)
+    .bind(ch.merged_into)
+    .bind(now)
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::Domain(zhili_domain::DomainError::new(
+            zhili_domain::ErrorCode::InvalidTransition,
+            "the event changed while this action was being taken; reload it and try again",
+        )));
+    }
+    sqlx::query("DELETE FROM event_units WHERE event_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for unit in &c.assisting_units {
+        sqlx::query("INSERT INTO event_units (event_id, unit_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(unit.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(done) = ch.step_done {
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM event_steps WHERE event_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO event_steps (event_id, seq, step, unit, due, done_at, on_time) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind(seq)
+            .bind(done.step.as_str())
+            .bind(actor.unit.clone())
+            .bind(done.due)
+            .bind(now)
+            .bind(done.on_time as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut action = actor
+        .action(now, &ch.action, &format!("event:{id}"))
+        .states(Some(ch.from.as_str()), Some(c.status.as_str()));
+    action.opinion = ch.opinion.clone();
+    action.attachments = ch.attachments.clone();
+    append_actions(&mut tx, vec![action]).await?;
+    let record = read_event(&mut tx, None, id)
+        .await?
+        .ok_or_else(|| StoreError::Database("event vanished".into()))?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+pub(crate) async fn steps(store: &SqlStore, id: i64) -> Result<Vec<StepRecord>> {
+    let rows = sqlx::query("SELECT seq, step, unit, due, done_at, on_time FROM event_steps WHERE event_id = $1 ORDER BY seq").bind(id).fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StepRecord {
+                seq: r.try_get("seq")?,
+                step: r.try_get("step")?,
+                unit: r.try_get("unit")?,
+                due: r.try_get("due")?,
+                done_at: r.try_get("done_at")?,
+                on_time: r.try_get::<i64, _>("on_time")? != 0,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn events_near(
+    store: &SqlStore,
+    category: &str,
+    since: i64,
+    bbox: [f64; 4],
+) -> Result<Vec<(i64, f64, f64)>> {
+    let rows = sqlx::query(
+        "SELECT id, lon, lat FROM events WHERE category = $1 AND reported_at >= $2 AND lon >= $3 AND lat >= $4 AND lon <= $5 AND lat <= $6 \
+         AND status NOT IN ('rejected', 'merged') ORDER BY id",
+    )
+    .bind(category)
+    .bind(since)
+    .bind(bbox[0])
+    .bind(bbox[1])
+    .bind(bbox[2])
+    .bind(bbox[3])
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("lon")?, r.try_get("lat")?)))
+        .collect()
+}
