@@ -78,3 +78,74 @@ mod tests {
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
     }
 }
+
+/// Parses RFC 3339 (`2026-11-27T08:30:00Z`, `2026-11-27T16:30:00.5+08:00`) to Unix ms.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let (date, rest) = s.split_once(['T', 't', ' '])?;
+    let day = parse_date(date)?;
+    let (clock, offset_ms) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
+        (c, 0)
+    } else {
+        let i = rest.rfind(['+', '-'])?;
+        let (c, off) = rest.split_at(i);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let (h, m) = off[1..].split_once(':')?;
+        let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+        if off.len() != 6 || h > 23 || m > 59 {
+            return None;
+        }
+        (c, sign * (h * 3600 + m * 60) * 1000)
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut parts = hms.split(':');
+    let h: i64 = parts.next()?.parse().ok()?;
+    let mi: i64 = parts.next()?.parse().ok()?;
+    let se: i64 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || hms.len() != 8 || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 9 {
+        return None;
+    }
+    let millis: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<3}")[..3].parse().ok()?
+    };
+    Some(day * 86_400_000 + (h * 3600 + mi * 60 + se) * 1000 + millis - offset_ms)
+}
+
+#[cfg(test)]
+mod rfc3339_tests {
+    use super::*;
+
+    #[test]
+    fn parses_offsets_and_fractions() {
+        assert_eq!(
+            parse_rfc3339("2026-11-27T10:30:00.123Z"),
+            Some(1_795_775_400_123)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-27T18:30:00.123+08:00"),
+            Some(1_795_775_400_123)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-27T10:30:00Z"),
+            Some(1_795_775_400_000)
+        );
+        for bad in [
+            "2026-11-27",
+            "2026-11-27T25:00:00Z",
+            "2026-11-27T10:30Z",
+            "2026-11-27T10:30:00",
+            "2026-11-27T10:30:00+8",
+            "x",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+        assert_eq!(
+            rfc3339(parse_rfc3339("2026-02-28T23:59:59.999Z").unwrap()),
+            "2026-02-28T23:59:59.999Z"
+        );
+    }
+}

@@ -10,6 +10,7 @@ mod migrate;
 mod sql;
 pub mod testing;
 
+pub use events::DEFAULT_WORKING_HOURS;
 pub use sql::SqlStore;
 
 use async_trait::async_trait;

@@ -2,9 +2,11 @@
 //! the domain core, the spatial layer and the storage trait.
 
 pub mod auth;
+pub mod crypto;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod reference;
 pub mod regions;
 pub mod state;
 

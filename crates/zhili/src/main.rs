@@ -36,9 +36,25 @@ struct Db {
         hide_env_values = true
     )]
     database: Option<String>,
+    /// File holding the data key that seals personal identifiers (created if missing;
+    /// ZHILI_DATA_KEY, base64, takes precedence). Default: beside the SQLite file.
+    #[arg(long, env = "ZHILI_KEY_FILE", global = true)]
+    key_file: Option<std::path::PathBuf>,
 }
 
 impl Db {
+    /// The data key lives beside a SQLite file (never inside it); for PostgreSQL in the
+    /// working directory unless given.
+    fn key_file(&self) -> std::path::PathBuf {
+        if let Some(path) = &self.key_file {
+            return path.clone();
+        }
+        match &self.database {
+            Some(url) if !url.is_empty() => "zhili.key".into(),
+            _ => format!("{}.key", self.db).into(),
+        }
+    }
+
     fn url(&self) -> String {
         match &self.database {
             Some(url) if !url.is_empty() => url.clone(),
@@ -230,11 +246,20 @@ async fn serve(db: &Db, policy: LoginPolicy, bind: &str) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    serve_store(Arc::new(store), policy, bind).await
+    serve_store(Arc::new(store), policy, bind, &db.key_file()).await
 }
 
-async fn serve_store(store: Arc<dyn Store>, policy: LoginPolicy, bind: &str) -> ExitCode {
-    let state = match AppState::new(store, policy).await {
+async fn serve_store(
+    store: Arc<dyn Store>,
+    policy: LoginPolicy,
+    bind: &str,
+    key_file: &std::path::Path,
+) -> ExitCode {
+    let key = match zhili::crypto::DataKey::load_or_create(key_file) {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let state = match AppState::new(store, policy, key).await {
         Ok(s) => s,
         Err(e) => return fail(format!("cannot load regions: {e}")),
     };
@@ -347,7 +372,13 @@ async fn run_demo(
     if no_serve {
         return ExitCode::SUCCESS;
     }
-    serve_store(Arc::new(store), policy, &format!("127.0.0.1:{port}")).await
+    serve_store(
+        Arc::new(store),
+        policy,
+        &format!("127.0.0.1:{port}"),
+        &db.key_file(),
+    )
+    .await
 }
 
 async fn import_grids(db: &Db, file: &std::path::Path, dry_run: bool) -> ExitCode {

@@ -29,6 +29,8 @@ pub struct RegionIndex {
     pub generation: i64,
     pub locate: LocateIndex,
     pub grids: Vec<GridChain>,
+    /// Position in `grids` by grid code.
+    pub by_code: HashMap<String, usize>,
     /// The district this database governs, if it has one yet.
     pub root: Option<RegionCode>,
 }
@@ -39,6 +41,7 @@ impl RegionIndex {
             generation: -1,
             locate: LocateIndex::build(vec![], NEAR_BOUNDARY_M),
             grids: vec![],
+            by_code: HashMap::new(),
             root: None,
         }
     }
@@ -93,10 +96,17 @@ impl RegionIndex {
                 });
                 shapes.push(shape);
             }
-            RegionIndex { generation, locate: LocateIndex::build(shapes, NEAR_BOUNDARY_M), grids: chains, root: Some(root) }
+            let by_code = chains.iter().enumerate().map(|(i, c)| (c.grid.code.clone(), i)).collect();
+            RegionIndex { generation, locate: LocateIndex::build(shapes, NEAR_BOUNDARY_M), grids: chains, by_code, root: Some(root) }
         })
         .await
         .map_err(|e| StoreError::Database(format!("index build failed: {e}")))
+    }
+}
+
+impl RegionIndex {
+    pub fn chain(&self, grid_code: &str) -> Option<&GridChain> {
+        self.by_code.get(grid_code).map(|&i| &self.grids[i])
     }
 }
 

@@ -1,9 +1,12 @@
 //! What the server holds: the store, the current region index, the sign-in policy and a
 //! short-lived cache of resolved tokens (so a hot read path does not hit the database).
 
+use crate::crypto::DataKey;
+use crate::reference::Reference;
 use crate::regions::RegionIndex;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use zhili_domain::chain::Actor;
 use zhili_domain::user::{LoginPolicy, User};
 use zhili_store::Store;
 
@@ -16,6 +19,9 @@ const TOKEN_CACHE_MAX: usize = 100_000;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     index: RwLock<Arc<RegionIndex>>,
+    reference: RwLock<Arc<Reference>>,
+    /// Seals personal identifiers (reporter phones) at rest.
+    pub key: DataKey,
     pub policy: LoginPolicy,
     tokens: Mutex<HashMap<String, (User, i64)>>,
     /// Serialises index rebuilds so two triggers do not build twice.
@@ -26,11 +32,24 @@ impl AppState {
     pub async fn new(
         store: Arc<dyn Store>,
         policy: LoginPolicy,
+        key: DataKey,
     ) -> Result<Arc<AppState>, zhili_store::StoreError> {
         let index = RegionIndex::load(store.as_ref()).await?;
+        // First start: store the shipped reference data; afterwards the database is the source.
+        store
+            .seed_reference(
+                &Actor::system(),
+                &crate::reference::defaults(),
+                crate::now_ms(),
+            )
+            .await?;
+        let reference = Reference::from_data(&store.reference().await?)
+            .map_err(zhili_store::StoreError::Database)?;
         Ok(Arc::new(AppState {
             store,
             index: RwLock::new(Arc::new(index)),
+            reference: RwLock::new(Arc::new(reference)),
+            key,
             policy,
             tokens: Mutex::new(HashMap::new()),
             rebuild: tokio::sync::Mutex::new(()),
@@ -39,6 +58,13 @@ impl AppState {
 
     pub fn index(&self) -> Arc<RegionIndex> {
         self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Rebuilds the region index if boundaries changed since it was built.

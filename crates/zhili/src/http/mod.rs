@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, authentication, limits, the OpenAPI document, serving.
 
 pub mod error;
+pub mod events;
 pub mod handlers;
 mod openapi;
 
@@ -79,6 +80,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/regions/{code}/versions", get(region_versions))
         .route("/locate", get(locate))
         .route("/units", get(list_units))
+        .route(
+            "/events",
+            get(events::list_events).post(events::create_event),
+        )
+        .route("/events/{id}", get(events::get_event))
+        .route("/events/{id}/actions", post(events::act))
         .route(
             "/grids/import",
             post(import_grids).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),

@@ -19,6 +19,10 @@ use utoipa::{Modify, OpenApi};
         handlers::locate,
         handlers::list_units,
         handlers::import_grids,
+        super::events::create_event,
+        super::events::list_events,
+        super::events::get_event,
+        super::events::act,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)

@@ -1,0 +1,845 @@
+//! `/api/v1/events`: intake, lists, the event with its timeline, and actions through the
+//! state machine. Every read is scoped; every change is checked by the domain and written
+//! with its record in one transaction, or not at all.
+
+use super::error::{ApiError, ApiResult, Json, Query};
+use super::CurrentUser;
+use crate::crypto;
+use crate::regions::Named;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use zhili_domain::chain::Actor;
+use zhili_domain::event::{self, Case, Channel, Command, MatterClass, Status};
+use zhili_domain::reference::{intake_owner, suggest_dispatch};
+use zhili_domain::user::User;
+use zhili_domain::{time, ErrorCode, Role};
+use zhili_spatial::Crs;
+use zhili_store::{EventChange, EventFilter, EventRecord, NewEvent};
+
+/// Reports of the same subcategory this close and this recent suggest a duplicate.
+const DUPLICATE_RADIUS_M: f64 = 100.0;
+const DUPLICATE_WINDOW_MS: i64 = 24 * 3_600_000;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub lon: f64,
+    pub lat: f64,
+    /// wgs84 (default), gcj02 or bd09
+    pub crs: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reporter {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEventRequest {
+    /// grid_patrol, resident, hotline, video_alert, department, walk_in
+    pub channel: String,
+    /// Four-digit subcategory code, e.g. 0602.
+    pub category: String,
+    pub description: String,
+    pub location: Location,
+    /// RFC 3339; defaults to now.
+    pub occurred_at: Option<String>,
+    pub reporter: Option<Reporter>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionChain {
+    pub district: Named,
+    pub town: Named,
+    pub village: Named,
+    pub grid: Named,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedEvent {
+    pub id: i64,
+    pub case_number: String,
+    pub status: String,
+    pub region: RegionChain,
+    /// An open report of the same subcategory within 100 m in the last 24 h, if any.
+    pub duplicate_of_suggestion: Option<i64>,
+}
+
+fn actor_of(user: &User) -> Actor {
+    Actor {
+        username: user.username.clone(),
+        unit: user.unit_id.clone(),
+    }
+}
+
+fn who(user: &User) -> event::Actor {
+    event::Actor {
+        role: user.role,
+        unit: user.unit_id.clone(),
+        region: user.region_code.clone(),
+    }
+}
+
+fn text_field(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if v.chars().count() > max {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            field,
+            format!("{field} is longer than {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let kx = 111_195.0 * a.1.to_radians().cos();
+    (((a.0 - b.0) * kx).powi(2) + ((a.1 - b.1) * 111_195.0).powi(2)).sqrt()
+}
+
+fn chain_of(state: &AppState, grid: &str) -> RegionChain {
+    let index = state.index();
+    let named = |code: String| Named {
+        name: String::new(),
+        code,
+    };
+    match index.chain(grid) {
+        Some(c) => RegionChain {
+            district: c.district.clone(),
+            town: c.town.clone(),
+            village: c.village.clone(),
+            grid: c.grid.clone(),
+        },
+        // A grid retired since the report: the codes still say where it was.
+        None => RegionChain {
+            district: named(grid[..6].to_string()),
+            town: named(grid[..9].to_string()),
+            village: named(grid[..12].to_string()),
+            grid: named(grid.to_string()),
+        },
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = NewEventRequest, security(("bearer" = [])),
+    responses((status = 201, body = CreatedEvent), (status = 404, body = super::error::ErrorBody, description = "outside_coverage"),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter (unknown category, channel …)")))]
+pub async fn create_event(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(req): Json<NewEventRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedEvent>)> {
+    let user = &user.user;
+    if user.role.read_only() {
+        return Err(ApiError::forbidden("leaders have read-only access"));
+    }
+    let channel = Channel::parse(&req.channel)
+        .ok_or_else(|| ApiError::field(ErrorCode::InvalidParameter, "channel", format!("channel {:?} is not one of grid_patrol, resident, hotline, video_alert, department, walk_in", req.channel)))?;
+    let reference = state.reference();
+    let category = reference
+        .categories
+        .get(&req.category)
+        .ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidParameter,
+                "category",
+                format!("no event category {:?}", req.category),
+            )
+        })?
+        .clone();
+    let description = text_field("description", &req.description, 2000)?;
+    let crs = match req.location.crs.as_deref() {
+        None => Crs::Wgs84,
+        Some(c) => Crs::parse(c).ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidParameter,
+                "location.crs",
+                format!("crs {c:?} is not wgs84, gcj02 or bd09"),
+            )
+        })?,
+    };
+    let (lon, lat) = (req.location.lon, req.location.lat);
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "location.lon",
+            "longitude is outside -180..180",
+        ));
+    }
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "location.lat",
+            "latitude is outside -90..90",
+        ));
+    }
+    let (lon, lat) = crs.to_wgs84(lon, lat);
+    let now = crate::now_ms();
+    let occurred_at = match &req.occurred_at {
+        None => now,
+        Some(t) => {
+            let at = time::parse_rfc3339(t).ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    "occurred_at",
+                    "occurred_at must be RFC 3339, e.g. 2026-11-27T09:30:00+08:00",
+                )
+            })?;
+            if at > now + 5 * 60_000 {
+                return Err(ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    "occurred_at",
+                    "occurred_at is in the future",
+                ));
+            }
+            at
+        }
+    };
+    let (reporter_name, phone) = match &req.reporter {
+        None => (None, None),
+        Some(r) => (
+            r.name
+                .as_deref()
+                .map(|n| text_field("reporter.name", n, 50))
+                .transpose()?,
+            r.phone
+                .as_deref()
+                .map(crypto::normalize_phone)
+                .transpose()?,
+        ),
+    };
+    let index = state.index();
+    let outside = || {
+        ApiError::new(
+            ErrorCode::OutsideCoverage,
+            format!("({lon:.6}, {lat:.6}) is outside the grids you cover"),
+        )
+    };
+    let hit = index.locate.locate(lon, lat).ok_or_else(outside)?;
+    let grid = index.grids[hit.shape as usize].grid_code.clone();
+    if !user.scope().sees_region(&grid) {
+        return Err(outside());
+    }
+    // Duplicate suggestion: same subcategory, within 100 m, in the last 24 hours.
+    let dlat = DUPLICATE_RADIUS_M / 111_195.0;
+    let dlon = dlat / lat.to_radians().cos().max(0.01);
+    let near = state
+        .store
+        .events_near(
+            &category.code,
+            now - DUPLICATE_WINDOW_MS,
+            [lon - dlon, lat - dlat, lon + dlon, lat + dlat],
+        )
+        .await?;
+    let duplicate = near
+        .into_iter()
+        .map(|(id, x, y)| (distance_m((lon, lat), (x, y)), id))
+        .filter(|(d, _)| *d <= DUPLICATE_RADIUS_M)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id);
+    let owner = intake_owner(channel.arrives_at_district(), &grid);
+    let case = Case::reported(
+        grid.clone(),
+        category.class,
+        category.limits(),
+        owner,
+        now,
+        &reference.calendar,
+    );
+    let new = NewEvent {
+        channel,
+        category: category.code.clone(),
+        category_version: category.version,
+        description,
+        lon,
+        lat,
+        occurred_at,
+        reporter_name,
+        reporter_phone_enc: phone
+            .as_deref()
+            .map(|p| state.key.seal(p, "reporter_phone")),
+        reporter_phone_masked: phone.as_deref().map(crypto::mask_phone),
+        duplicate_of: duplicate,
+        case,
+        attachments: "[]".into(),
+    };
+    let record = state.store.create_event(&actor_of(user), &new, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CreatedEvent {
+            id: record.id,
+            case_number: record.case_number,
+            status: record.case.status.as_str().into(),
+            region: chain_of(&state, grid.as_str()),
+            duplicate_of_suggestion: duplicate,
+        }),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventSummary {
+    pub id: i64,
+    pub case_number: String,
+    pub status: String,
+    /// 大事, 小事 or 私事 (三事分流)
+    pub matter_class: String,
+    pub category: String,
+    pub category_name: String,
+    pub channel: String,
+    pub description: String,
+    pub grid_code: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub reported_at: String,
+    /// Due time of the running step.
+    pub due_at: Option<String>,
+    /// none, yellow (80% of the limit used) or red (overdue)
+    pub warning: String,
+    pub owner: String,
+    pub lead_unit: Option<String>,
+    pub reporter_phone: Option<String>,
+}
+
+fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
+    let reference = state.reference();
+    let name = reference
+        .categories
+        .get(&e.category)
+        .map(|c| format!("{}/{}", c.major, c.minor))
+        .unwrap_or_default();
+    EventSummary {
+        id: e.id,
+        case_number: e.case_number.clone(),
+        status: e.case.status.as_str().into(),
+        matter_class: e.case.class.as_str().into(),
+        category: e.category.clone(),
+        category_name: name,
+        channel: e.channel.as_str().into(),
+        description: e.description.clone(),
+        grid_code: e.case.grid.to_string(),
+        lon: e.lon,
+        lat: e.lat,
+        reported_at: time::rfc3339(e.reported_at),
+        due_at: e.case.step_due.map(time::rfc3339),
+        warning: e.case.warning(now, &reference.calendar).as_str().into(),
+        owner: e.case.owner.clone(),
+        lead_unit: e.case.lead_unit.clone(),
+        reporter_phone: e.reporter_phone_masked.clone(),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    pub status: Option<String>,
+    /// A category code or its two-digit major class.
+    pub category: Option<String>,
+    /// A region code: only events in its subtree.
+    pub region: Option<String>,
+    pub overdue: Option<bool>,
+    pub channel: Option<String>,
+    /// Text in the description or case number.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsQuery), security(("bearer" = [])), responses((status = 200, body = EventPage)))]
+pub async fn list_events(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<axum::Json<EventPage>> {
+    let bad = |field: &str, msg: String| ApiError::field(ErrorCode::InvalidParameter, field, msg);
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(20);
+    if !(1..=1_000_000).contains(&page) {
+        return Err(bad("page", "page starts at 1".into()));
+    }
+    if !(1..=200).contains(&page_size) {
+        return Err(bad("page_size", "page_size is 1 to 200".into()));
+    }
+    let now = crate::now_ms();
+    let filter = EventFilter {
+        status: q
+            .status
+            .as_deref()
+            .map(|s| Status::parse(s).ok_or_else(|| bad("status", format!("no status {s:?}"))))
+            .transpose()?,
+        category: q
+            .category
+            .map(|c| {
+                if (c.len() == 2 || c.len() == 4) && c.bytes().all(|b| b.is_ascii_digit()) {
+                    Ok(c)
+                } else {
+                    Err(bad(
+                        "category",
+                        format!("category {c:?} is not 2 or 4 digits"),
+                    ))
+                }
+            })
+            .transpose()?,
+        region: q
+            .region
+            .as_deref()
+            .map(|r| zhili_domain::RegionCode::parse(r).map_err(|e| bad("region", e.message)))
+            .transpose()?,
+        channel: q
+            .channel
+            .as_deref()
+            .map(|c| Channel::parse(c).ok_or_else(|| bad("channel", format!("no channel {c:?}"))))
+            .transpose()?,
+        overdue_at: q.overdue.unwrap_or(false).then_some(now),
+        text: q.q.map(|t| t.chars().take(100).collect()),
+        offset: (page - 1) * page_size,
+        limit: page_size,
+    };
+    let (events, total) = state.store.list_events(&user.user.scope(), &filter).await?;
+    Ok(axum::Json(EventPage {
+        items: events.iter().map(|e| summary(&state, e, now)).collect(),
+        total,
+        page,
+        page_size,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub unit: Option<String>,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub opinion: Option<String>,
+    #[schema(value_type = Object)]
+    pub attachments: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepEntry {
+    pub step: String,
+    pub unit: Option<String>,
+    pub due_at: String,
+    pub done_at: String,
+    pub on_time: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Counters {
+    pub returns: i64,
+    pub reworks: i64,
+    pub escalations: i64,
+    pub supervision_level: i64,
+    pub extensions: i64,
+    pub deferrals: i64,
+    pub reopens: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub summary: EventSummary,
+    pub region: RegionChain,
+    pub occurred_at: String,
+    pub reporter_name: Option<String>,
+    pub assisting_units: Vec<String>,
+    pub satisfaction: Option<i64>,
+    pub pending_extension_hours: Option<f64>,
+    pub duplicate_of: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub counters: Counters,
+    /// Pass back as `version` with an action to make sure nobody changed it meanwhile.
+    pub version: i64,
+    /// The dispatch the rules suggest (for registered events).
+    pub suggested_lead: Option<String>,
+    pub suggested_assisting: Vec<String>,
+    pub timeline: Vec<TimelineEntry>,
+    pub steps: Vec<StepEntry>,
+}
+
+async fn detail(state: &AppState, e: EventRecord) -> ApiResult<EventDetail> {
+    let now = crate::now_ms();
+    let (actions, steps) = state.store.event_timeline(e.id).await?;
+    let reference = state.reference();
+    let suggestion = (e.case.status == Status::Registered)
+        .then(|| {
+            reference
+                .categories
+                .get(&e.category)
+                .map(|c| suggest_dispatch(&reference.rules, c, &e.case.grid, &e.case.owner))
+        })
+        .flatten();
+    Ok(EventDetail {
+        summary: summary(state, &e, now),
+        region: chain_of(state, e.case.grid.as_str()),
+        occurred_at: time::rfc3339(e.occurred_at),
+        reporter_name: e.reporter_name.clone(),
+        assisting_units: e.case.assisting_units.clone(),
+        satisfaction: e.case.satisfaction,
+        pending_extension_hours: e
+            .case
+            .pending_extension_ms
+            .map(|ms| ms as f64 / 3_600_000.0),
+        duplicate_of: e.duplicate_of,
+        merged_into: e.merged_into,
+        counters: Counters {
+            returns: e.case.returns,
+            reworks: e.case.reworks,
+            escalations: e.case.escalations,
+            supervision_level: e.case.supervision_level,
+            extensions: e.case.extensions,
+            deferrals: e.case.deferrals,
+            reopens: e.case.reopens,
+        },
+        version: e.version,
+        suggested_lead: suggestion.as_ref().map(|s| s.0.clone()),
+        suggested_assisting: suggestion.map(|s| s.1).unwrap_or_default(),
+        timeline: actions
+            .into_iter()
+            .map(|a| TimelineEntry {
+                seq: a.seq,
+                at: time::rfc3339(a.at),
+                actor: a.actor,
+                unit: a.unit,
+                action: a.action,
+                from_state: a.from_state,
+                to_state: a.to_state,
+                opinion: a.opinion,
+                attachments: serde_json::from_str(&a.attachments).unwrap_or_default(),
+            })
+            .collect(),
+        steps: steps
+            .into_iter()
+            .map(|s| StepEntry {
+                step: s.step,
+                unit: s.unit,
+                due_at: time::rfc3339(s.due),
+                done_at: time::rfc3339(s.done_at),
+                on_time: s.on_time,
+            })
+            .collect(),
+    })
+}
+
+fn parse_id(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "id",
+            format!("{raw:?} is not an event id"),
+        )
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = EventDetail), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get_event(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    _q: Query<super::handlers::NoParams>,
+) -> ApiResult<axum::Json<EventDetail>> {
+    let id = parse_id(&id)?;
+    let e = state
+        .store
+        .get_event(&user.user.scope(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("event {id}")))?;
+    Ok(axum::Json(detail(&state, e).await?))
+}
+
+/// An action and its parameters; which parameters apply depends on the action.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// register, reject, merge, dispatch, accept, return, handle, verify, close, evaluate,
+    /// escalate, supervise, request_extension, approve_extension, defer, resume, reopen
+    pub action: String,
+    /// The version the caller saw; a change by someone else since answers 409.
+    pub version: Option<i64>,
+    /// Free text for the record (required as `reason` / `feedback` where the action needs one).
+    pub opinion: Option<String>,
+    pub reason: Option<String>,
+    /// register: override the 三事分流 class (大事/小事/私事), with a reason.
+    pub matter_class: Option<String>,
+    /// merge: the event this report duplicates.
+    pub into: Option<i64>,
+    /// dispatch: lead unit (default: the rules' suggestion) and assisting units.
+    pub lead: Option<String>,
+    pub assisting: Option<Vec<String>>,
+    /// handle: what was done.
+    pub feedback: Option<String>,
+    /// verify: did the on-site check pass?
+    pub passed: Option<bool>,
+    /// close (私事): the resident confirmed the guidance.
+    pub resident_confirmed: Option<bool>,
+    /// evaluate: the reporter's satisfaction, 1–5.
+    pub satisfaction: Option<i64>,
+    /// supervise: 1–3.
+    pub level: Option<i64>,
+    /// request_extension: working hours asked for.
+    pub hours: Option<f64>,
+    /// approve_extension: false to refuse (default true).
+    pub approved: Option<bool>,
+}
+
+fn need<T>(v: Option<T>, field: &str) -> ApiResult<T> {
+    v.ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::MissingField,
+            field,
+            format!("this action needs `{field}`"),
+        )
+    })
+}
+
+async fn command_of(
+    state: &AppState,
+    user: &User,
+    e: &EventRecord,
+    r: &ActionRequest,
+) -> ApiResult<(Command, Option<i64>)> {
+    let reason = || need(r.reason.clone().or_else(|| r.opinion.clone()), "reason");
+    Ok(match r.action.as_str() {
+        "register" => {
+            let class = r
+                .matter_class
+                .as_deref()
+                .map(|c| {
+                    MatterClass::parse(c).ok_or_else(|| {
+                        ApiError::field(
+                            ErrorCode::InvalidParameter,
+                            "matter_class",
+                            "matter_class is 大事, 小事 or 私事",
+                        )
+                    })
+                })
+                .transpose()?;
+            (
+                Command::Register {
+                    class,
+                    reason: r.reason.clone(),
+                },
+                None,
+            )
+        }
+        "reject" => (Command::Reject { reason: reason()? }, None),
+        "merge" => {
+            let into = need(r.into, "into")?;
+            let target = state.store.get_event(&user.scope(), into).await?;
+            match target {
+                Some(t)
+                    if t.id != e.id
+                        && !matches!(t.case.status, Status::Rejected | Status::Merged) =>
+                {
+                    (Command::Merge { into }, Some(into))
+                }
+                _ => {
+                    return Err(ApiError::field(
+                        ErrorCode::InvalidParameter,
+                        "into",
+                        format!("event {into} is not an open event you can see"),
+                    ))
+                }
+            }
+        }
+        "dispatch" => {
+            let reference = state.reference();
+            let suggested = reference
+                .categories
+                .get(&e.category)
+                .map(|c| suggest_dispatch(&reference.rules, c, &e.case.grid, &e.case.owner));
+            let lead = match (&r.lead, &suggested) {
+                (Some(l), _) => l.clone(),
+                (None, Some(s)) => s.0.clone(),
+                (None, None) => {
+                    return Err(ApiError::field(
+                        ErrorCode::MissingField,
+                        "lead",
+                        "this action needs `lead`",
+                    ))
+                }
+            };
+            let assisting = r
+                .assisting
+                .clone()
+                .or_else(|| {
+                    if r.lead.is_none() {
+                        suggested.map(|s| s.1)
+                    } else {
+                        None
+                    }
+                })
+                .unwrap_or_default();
+            if assisting.len() > 20 {
+                return Err(ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    "assisting",
+                    "at most 20 assisting units",
+                ));
+            }
+            let units = state
+                .store
+                .list_units(
+                    &zhili_domain::Scope::new(
+                        e.case
+                            .grid
+                            .ancestor_at(zhili_domain::Level::District)
+                            .expect("district"),
+                        Role::Admin,
+                        None,
+                    ),
+                    None,
+                )
+                .await?;
+            for (field, unit) in
+                std::iter::once(("lead", &lead)).chain(assisting.iter().map(|a| ("assisting", a)))
+            {
+                if !units.iter().any(|u| &u.id == unit) {
+                    return Err(ApiError::field(
+                        ErrorCode::InvalidParameter,
+                        field,
+                        format!("no unit {unit}"),
+                    ));
+                }
+            }
+            (Command::Dispatch { lead, assisting }, None)
+        }
+        "accept" => (Command::Accept, None),
+        "return" => (Command::Return { reason: reason()? }, None),
+        "handle" => (
+            Command::Handle {
+                feedback: need(r.feedback.clone().or_else(|| r.opinion.clone()), "feedback")?,
+            },
+            None,
+        ),
+        "verify" => (
+            Command::Verify {
+                passed: need(r.passed, "passed")?,
+            },
+            None,
+        ),
+        "close" => (
+            Command::Close {
+                resident_confirmed: r.resident_confirmed.unwrap_or(false),
+            },
+            None,
+        ),
+        "evaluate" => (
+            Command::Evaluate {
+                satisfaction: need(r.satisfaction, "satisfaction")?,
+            },
+            None,
+        ),
+        "escalate" => (Command::Escalate { reason: reason()? }, None),
+        "supervise" => (
+            Command::Supervise {
+                level: need(r.level, "level")?,
+            },
+            None,
+        ),
+        "request_extension" => (
+            Command::RequestExtension {
+                hours: need(r.hours, "hours")?,
+                reason: reason()?,
+            },
+            None,
+        ),
+        "approve_extension" => (
+            Command::ApproveExtension {
+                approved: r.approved.unwrap_or(true),
+            },
+            None,
+        ),
+        "defer" => (Command::Defer { reason: reason()? }, None),
+        "resume" => (Command::Resume, None),
+        "reopen" => (Command::Reopen { reason: reason()? }, None),
+        other => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "action",
+                format!("no action {other:?}"),
+            ))
+        }
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/events/{id}/actions", tag = "events", params(("id" = i64, Path)), request_body = ActionRequest, security(("bearer" = [])),
+    responses((status = 200, body = EventDetail), (status = 409, body = super::error::ErrorBody, description = "invalid_transition: not allowed now, not for you, or changed meanwhile"),
+              (status = 422, body = super::error::ErrorBody, description = "bad parameters")))]
+pub async fn act(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(req): Json<ActionRequest>,
+) -> ApiResult<axum::Json<EventDetail>> {
+    let id = parse_id(&id)?;
+    let user = &user.user;
+    let e = state
+        .store
+        .get_event(&user.scope(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("event {id}")))?;
+    if let Some(v) = req.version {
+        if v != e.version {
+            return Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                format!("the event is at version {}, not {v}; reload it", e.version),
+            ));
+        }
+    }
+    if let Some(o) = &req.opinion {
+        text_field("opinion", o, 2000)?;
+    }
+    let (command, merged_into) = command_of(&state, user, &e, &req).await?;
+    let now = crate::now_ms();
+    let outcome = event::apply(
+        &e.case,
+        &who(user),
+        &command,
+        now,
+        &state.reference().calendar,
+    )?;
+    let change = EventChange {
+        action: command.name().to_string(),
+        case: outcome.case,
+        from: e.case.status,
+        opinion: req
+            .opinion
+            .clone()
+            .or_else(|| req.reason.clone())
+            .or_else(|| req.feedback.clone()),
+        attachments: "[]".into(),
+        step_done: outcome.step_done,
+        merged_into,
+    };
+    let updated = state
+        .store
+        .change_event(&actor_of(user), id, e.version, &change, now)
+        .await?;
+    Ok(axum::Json(detail(&state, updated).await?))
+}

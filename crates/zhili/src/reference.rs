@@ -1,0 +1,107 @@
+//! The closed loop's reference data in memory: categories by code, dispatch rules, and the
+//! working calendar. Defaults come from the embedded CSVs (data, not code) and are stored on
+//! first start; after that the database is the source.
+
+use std::collections::HashMap;
+use zhili_domain::calendar::{parse_hhmm, DayKind, WorkingCalendar};
+use zhili_domain::event::MatterClass;
+use zhili_domain::reference::{Category, DispatchRule, Lead};
+use zhili_store::{ReferenceData, DEFAULT_WORKING_HOURS};
+
+const CATEGORIES_CSV: &str = include_str!("../data/event-categories.csv");
+const CALENDAR_CSV: &str = include_str!("../data/calendar-cn-2026.csv");
+
+pub struct Reference {
+    pub categories: HashMap<String, Category>,
+    pub rules: Vec<DispatchRule>,
+    pub calendar: WorkingCalendar,
+}
+
+/// The shipped defaults: the event taxonomy and the 2026 national calendar.
+pub fn defaults() -> ReferenceData {
+    let mut categories = Vec::new();
+    for row in csv::Reader::from_reader(CATEGORIES_CSV.as_bytes()).records() {
+        let r = row.expect("embedded CSV is well-formed");
+        categories.push(Category {
+            code: r[0].to_string(),
+            major: r[1].to_string(),
+            minor: r[2].to_string(),
+            class: MatterClass::parse(&r[3]).expect("embedded class"),
+            urgent: &r[4] == "紧急",
+            accept_hours: r[5].parse().expect("embedded hours"),
+            handle_hours: r[6].parse().expect("embedded hours"),
+            lead: Lead::parse(&r[7]).expect("embedded lead"),
+            opens_dispute: &r[8] == "yes",
+            version: 1,
+        });
+    }
+    let days = csv::Reader::from_reader(CALENDAR_CSV.as_bytes())
+        .records()
+        .map(|row| {
+            let r = row.expect("embedded CSV is well-formed");
+            (
+                r[0].to_string(),
+                DayKind::parse(&r[1]).expect("embedded day kind"),
+                r[2].to_string(),
+            )
+        })
+        .collect();
+    ReferenceData {
+        categories,
+        rules: vec![],
+        days,
+        working_hours: DEFAULT_WORKING_HOURS.to_string(),
+    }
+}
+
+/// `08:30-12:00,14:00-17:30` → minute windows.
+pub fn parse_working_hours(text: &str) -> Result<Vec<(i64, i64)>, String> {
+    text.split(',')
+        .map(|w| {
+            let (a, b) = w
+                .trim()
+                .split_once('-')
+                .ok_or_else(|| format!("{w:?} is not HH:MM-HH:MM"))?;
+            Ok((
+                parse_hhmm(a.trim()).ok_or_else(|| format!("{a:?} is not HH:MM"))?,
+                parse_hhmm(b.trim()).ok_or_else(|| format!("{b:?} is not HH:MM"))?,
+            ))
+        })
+        .collect()
+}
+
+impl Reference {
+    pub fn from_data(data: &ReferenceData) -> Result<Reference, String> {
+        let windows = parse_working_hours(&data.working_hours)?;
+        let mut calendar = WorkingCalendar::with_windows(&windows).map_err(|e| e.message)?;
+        for (day, kind, _) in &data.days {
+            calendar.set_day(day, *kind).map_err(|e| e.message)?;
+        }
+        Ok(Reference {
+            categories: data
+                .categories
+                .iter()
+                .map(|c| (c.code.clone(), c.clone()))
+                .collect(),
+            rules: data.rules.clone(),
+            calendar,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_complete_and_valid() {
+        let d = defaults();
+        assert_eq!(d.categories.len(), 62);
+        assert!(d.categories.iter().all(|c| c.validate().is_ok()));
+        assert!(d.categories.iter().any(|c| c.urgent && c.code == "0404"));
+        assert_eq!(d.days.len(), 39);
+        let r = Reference::from_data(&d).unwrap();
+        assert_eq!(r.calendar.windows(), &[(510, 720), (840, 1050)]);
+        assert!(parse_working_hours("8-12").is_err());
+    }
+}
