@@ -92,6 +92,8 @@ CREATE TABLE events (
     deferrals BIGINT NOT NULL DEFAULT 0,
     reopens BIGINT NOT NULL DEFAULT 0,
     satisfaction BIGINT,
+    -- 1 once any handling step was completed after its due time (for 按期结案率).
+    handle_late BIGINT NOT NULL DEFAULT 0,
     version BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

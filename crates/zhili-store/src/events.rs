@@ -470,7 +470,8 @@ pub(crate) async fn change_event(
     let updated = sqlx::query(
         "UPDATE events SET status = $1, matter_class = $2, owner = $3, lead_unit = $4, step_started = $5, step_due = $6, deferred_from = $7, \
          remaining_ms = $8, pending_extension_ms = $9, closed_at = $10, returns = $11, reworks = $12, escalations = $13, supervision_level = $14, \
-         extensions = $15, deferrals = $16, reopens = $17, satisfaction = $18, merged_into = COALESCE($19, merged_into), version = version + 1, updated_at = $20 \
+         extensions = $15, deferrals = $16, reopens = $17, satisfaction = $18, merged_into = COALESCE($19, merged_into), version = version + 1, updated_at = $20, \
+         handle_late = CASE WHEN $23 = 1 THEN 1 ELSE handle_late END \
          WHERE id = $21 AND version = $22",
     )
     .bind(c.status.as_str())
@@ -495,6 +496,7 @@ pub(crate) async fn change_event(
     .bind(now)
     .bind(id)
     .bind(expected_version)
+    .bind(ch.step_done.is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time) as i64)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -581,5 +583,55 @@ pub(crate) async fn events_near(
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("lon")?, r.try_get("lat")?)))
+        .collect()
+}
+
+/// Counts for the dashboard, per group key (a child region code or a lead unit) and status.
+pub(crate) async fn event_stats(
+    store: &SqlStore,
+    scope: &Scope,
+    q: &crate::StatsQuery,
+) -> Result<Vec<crate::StatRow>> {
+    let key = match q.group {
+        crate::StatGroup::Town => "e.town_code",
+        crate::StatGroup::Village => "e.village_code",
+        crate::StatGroup::Grid => "e.grid_code",
+        crate::StatGroup::LeadUnit => "COALESCE(e.lead_unit, '')",
+    };
+    let mut filter = Sql::new("");
+    event_scope(&mut filter, scope);
+    if let Some(r) = &q.region {
+        filter
+            .push(" AND e.grid_code LIKE ")
+            .bind_text(format!("{r}%"));
+    }
+    let mut sql = Sql::new("");
+    sql.push(&format!(
+        "SELECT {key} AS k, e.status AS status, COUNT(*) AS n, SUM(CASE WHEN e.step_due < "
+    ));
+    sql.bind(Arg::Int(q.now));
+    sql.push(" THEN 1 ELSE 0 END) AS overdue, SUM(CASE WHEN e.handle_late = 0 THEN 1 ELSE 0 END) AS on_time, \
+        SUM(CASE WHEN e.reworks > 0 THEN 1 ELSE 0 END) AS reworked, SUM(CASE WHEN e.satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
+        SUM(CASE WHEN e.satisfaction >= 4 THEN 1 ELSE 0 END) AS satisfied, SUM(CASE WHEN e.reported_at >= ");
+    sql.bind(Arg::Int(q.today_start));
+    sql.push(" THEN 1 ELSE 0 END) AS today FROM events e WHERE 1 = 1");
+    sql.append(&filter);
+    sql.push(&format!(" GROUP BY {key}, e.status"));
+    let rows = sql.query().fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok(crate::StatRow {
+                key: r.try_get("k")?,
+                status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+                count: r.try_get("n")?,
+                overdue: r.try_get("overdue")?,
+                handled_on_time: r.try_get("on_time")?,
+                reworked: r.try_get("reworked")?,
+                rated: r.try_get("rated")?,
+                satisfied: r.try_get("satisfied")?,
+                today: r.try_get("today")?,
+            })
+        })
         .collect()
 }

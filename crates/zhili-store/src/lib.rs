@@ -196,6 +196,40 @@ pub struct EventFilter {
     pub limit: i64,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatGroup {
+    Town,
+    Village,
+    Grid,
+    LeadUnit,
+}
+
+#[derive(Clone, Debug)]
+pub struct StatsQuery {
+    pub region: Option<RegionCode>,
+    pub group: StatGroup,
+    pub now: i64,
+    pub today_start: i64,
+}
+
+/// Counts of the events of one group in one status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatRow {
+    pub key: String,
+    pub status: zhili_domain::event::Status,
+    pub count: i64,
+    /// Whose running step is past due now.
+    pub overdue: i64,
+    /// Never handled late.
+    pub handled_on_time: i64,
+    pub reworked: i64,
+    pub rated: i64,
+    /// Rated 4 or 5.
+    pub satisfied: i64,
+    /// Reported since the start of today.
+    pub today: i64,
+}
+
 /// A completed step of an event, for its timeline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepRecord {
@@ -306,6 +340,9 @@ pub trait Store: Send + Sync {
         since: i64,
         bbox: [f64; 4],
     ) -> Result<Vec<(i64, f64, f64)>>;
+
+    /// Dashboard counts grouped by child region or lead unit and by status.
+    async fn event_stats(&self, scope: &Scope, query: &StatsQuery) -> Result<Vec<StatRow>>;
 
     // The record.
     async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;

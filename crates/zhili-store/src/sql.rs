@@ -25,7 +25,7 @@ pub(crate) struct Sql {
     args: Vec<Arg>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
@@ -55,6 +55,30 @@ impl Sql {
             text: format!("{head}{}", filter.text),
             args: filter.args.clone(),
         }
+    }
+
+    /// Appends another statement's text and arguments, renumbering its placeholders to
+    /// follow this statement's own.
+    pub(crate) fn append(&mut self, other: &Sql) -> &mut Self {
+        let base = self.args.len();
+        let mut chars = other.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            self.text.push(c);
+            if c == '$' {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if let Ok(n) = digits.parse::<usize>() {
+                    self.text.push_str(&(n + base).to_string());
+                } else {
+                    self.text.push_str(&digits);
+                }
+            }
+        }
+        self.args.extend(other.args.iter().cloned());
+        self
     }
 
     pub(crate) fn bind(&mut self, arg: Arg) -> &mut Self {
@@ -845,6 +869,14 @@ impl Store for SqlStore {
         crate::events::events_near(self, category, since, bbox).await
     }
 
+    async fn event_stats(
+        &self,
+        scope: &Scope,
+        query: &crate::StatsQuery,
+    ) -> Result<Vec<crate::StatRow>> {
+        crate::events::event_stats(self, scope, query).await
+    }
+
     async fn chain_head(&self) -> Result<(i64, String)> {
         let row = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1")
             .fetch_one(&self.pool)
@@ -969,4 +1001,30 @@ async fn insert_users_in(
         );
     }
     Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_placeholders_are_renumbered() {
+        let mut filter = Sql::new("");
+        for i in 0..12 {
+            filter.push(" AND c = ").bind(Arg::Int(i));
+        }
+        let mut sql = Sql::new("SELECT ");
+        sql.bind(Arg::Int(100))
+            .push(" WHERE 1 = 1")
+            .bind(Arg::Int(101));
+        sql.append(&filter);
+        assert!(
+            sql.text.ends_with("AND c = $13 AND c = $14"),
+            "{}",
+            sql.text
+        );
+        assert!(sql.text.contains(" AND c = $3 AND c = $4"), "{}", sql.text);
+        assert_eq!(sql.args.len(), 14);
+        assert_eq!(sql.args[13], Arg::Int(11));
+    }
 }

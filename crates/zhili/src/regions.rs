@@ -31,6 +31,8 @@ pub struct RegionIndex {
     pub grids: Vec<GridChain>,
     /// Position in `grids` by grid code.
     pub by_code: HashMap<String, usize>,
+    /// Names of every current region by code.
+    pub names: HashMap<String, String>,
     /// The district this database governs, if it has one yet.
     pub root: Option<RegionCode>,
 }
@@ -42,6 +44,7 @@ impl RegionIndex {
             locate: LocateIndex::build(vec![], NEAR_BOUNDARY_M),
             grids: vec![],
             by_code: HashMap::new(),
+            names: HashMap::new(),
             root: None,
         }
     }
@@ -97,7 +100,9 @@ impl RegionIndex {
                 shapes.push(shape);
             }
             let by_code = chains.iter().enumerate().map(|(i, c)| (c.grid.code.clone(), i)).collect();
-            RegionIndex { generation, locate: LocateIndex::build(shapes, NEAR_BOUNDARY_M), grids: chains, by_code, root: Some(root) }
+            let mut names = names;
+            names.extend(chains.iter().map(|c| (c.grid.code.clone(), c.grid.name.clone())));
+            RegionIndex { generation, locate: LocateIndex::build(shapes, NEAR_BOUNDARY_M), grids: chains, by_code, names, root: Some(root) }
         })
         .await
         .map_err(|e| StoreError::Database(format!("index build failed: {e}")))

@@ -1,5 +1,6 @@
 //! The HTTP layer: routes, authentication, limits, the OpenAPI document, serving.
 
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod handlers;
@@ -86,6 +87,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))
+        .route("/dashboard/summary", get(dashboard::summary))
         .route(
             "/grids/import",
             post(import_grids).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),

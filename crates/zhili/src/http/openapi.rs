@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         super::events::list_events,
         super::events::get_event,
         super::events::act,
+        super::dashboard::summary,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)

@@ -1,0 +1,215 @@
+//! `GET /api/v1/dashboard/summary`: the caller's area at a glance — totals by status,
+//! overdue now, today's intake, and the evaluation rates of GB/T 30428.4 practice, for the
+//! area, each child region and each department.
+//!
+//! 结案率 = closed / due-to-close, where due-to-close = cases handled (handled, verified,
+//! closed, evaluated) + cases overdue before handling; deferred (挂账) cases leave the
+//! denominator. 按期结案率 = closed with every handling step on time / due-to-close.
+//! 返工率 = cases reworked at least once / due-to-close. 满意率 = ratings of 4–5 / ratings.
+
+use super::error::{ApiError, ApiResult, Query};
+use super::CurrentUser;
+use crate::state::AppState;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS};
+use zhili_domain::event::Status;
+use zhili_domain::{time, ErrorCode, Level, RegionCode, UnitKind};
+use zhili_store::{StatGroup, StatRow, StatsQuery};
+
+#[derive(Serialize, ToSchema, Default, Clone)]
+pub struct Metrics {
+    pub total: i64,
+    pub open: i64,
+    pub overdue: i64,
+    pub today_intake: i64,
+    pub by_status: BTreeMap<String, i64>,
+    pub due_to_close: i64,
+    pub closed: i64,
+    pub closed_on_time: i64,
+    pub reworked: i64,
+    pub ratings: i64,
+    pub satisfied: i64,
+    /// 结案率
+    pub closure_rate: Option<f64>,
+    /// 按期结案率
+    pub on_time_closure_rate: Option<f64>,
+    /// 返工率
+    pub rework_rate: Option<f64>,
+    /// 满意率
+    pub satisfaction_rate: Option<f64>,
+}
+
+impl Metrics {
+    fn add(&mut self, r: &StatRow) {
+        use Status as S;
+        self.total += r.count;
+        self.today_intake += r.today;
+        *self
+            .by_status
+            .entry(r.status.as_str().to_string())
+            .or_default() += r.count;
+        if r.status.is_open() {
+            self.open += r.count;
+        }
+        self.overdue += r.overdue;
+        match r.status {
+            S::Handled | S::Verified => self.due_to_close += r.count,
+            S::Closed | S::Evaluated => {
+                self.due_to_close += r.count;
+                self.closed += r.count;
+                self.closed_on_time += r.handled_on_time;
+            }
+            S::Reported | S::Registered | S::Dispatched | S::Accepted => {
+                self.due_to_close += r.overdue
+            }
+            S::Rejected | S::Merged | S::Deferred => {}
+        }
+        if !matches!(r.status, S::Rejected | S::Merged) {
+            self.reworked += r.reworked;
+        }
+        self.ratings += r.rated;
+        self.satisfied += r.satisfied;
+    }
+
+    fn finish(mut self) -> Metrics {
+        let ratio =
+            |a: i64, b: i64| (b > 0).then(|| (a as f64 / b as f64 * 10_000.0).round() / 10_000.0);
+        self.closure_rate = ratio(self.closed, self.due_to_close);
+        self.on_time_closure_rate = ratio(self.closed_on_time, self.due_to_close);
+        self.rework_rate = ratio(self.reworked, self.due_to_close);
+        self.satisfaction_rate = ratio(self.satisfied, self.ratings);
+        self
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupMetrics {
+    pub code: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub metrics: Metrics,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Summary {
+    pub region: GroupMetrics,
+    pub generated_at: String,
+    /// The child regions (towns of the district, villages of a town, grids of a village).
+    pub by_region: Vec<GroupMetrics>,
+    /// The departments leading cases here.
+    pub by_department: Vec<GroupMetrics>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// A region in the caller's scope (default: the scope's root).
+    pub region: Option<String>,
+}
+
+fn group(rows: &[StatRow]) -> BTreeMap<String, Metrics> {
+    let mut out: BTreeMap<String, Metrics> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.key.clone()).or_default().add(r);
+    }
+    out
+}
+
+#[utoipa::path(get, path = "/api/v1/dashboard/summary", tag = "events", params(SummaryQuery), security(("bearer" = [])),
+    responses((status = 200, body = Summary), (status = 404, body = super::error::ErrorBody, description = "region not in the caller's scope")))]
+pub async fn summary(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<SummaryQuery>,
+) -> ApiResult<axum::Json<Summary>> {
+    let scope = user.user.scope();
+    let region = match q.region.as_deref() {
+        None => scope.root.clone(),
+        Some(r) => {
+            let code = RegionCode::parse(r)
+                .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+            if !scope.sees_region(&code) {
+                return Err(ApiError::not_found(&format!("region {code}")));
+            }
+            code
+        }
+    };
+    let now = crate::now_ms();
+    let today_start = (now + CHINA_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
+    let child = match region.level() {
+        Level::District => StatGroup::Town,
+        Level::Town => StatGroup::Village,
+        Level::Village | Level::Grid => StatGroup::Grid,
+    };
+    let query = StatsQuery {
+        region: Some(region.clone()),
+        group: child,
+        now,
+        today_start,
+    };
+    let by_child = group(&state.store.event_stats(&scope, &query).await?);
+    let by_lead = group(
+        &state
+            .store
+            .event_stats(
+                &scope,
+                &StatsQuery {
+                    group: StatGroup::LeadUnit,
+                    ..query
+                },
+            )
+            .await?,
+    );
+    let index = state.index();
+    let name_of = |code: &str| index.names.get(code).cloned().unwrap_or_default();
+    let mut total = Metrics::default();
+    for m in by_child.values() {
+        total.total += m.total;
+        total.open += m.open;
+        total.overdue += m.overdue;
+        total.today_intake += m.today_intake;
+        for (k, v) in &m.by_status {
+            *total.by_status.entry(k.clone()).or_default() += v;
+        }
+        total.due_to_close += m.due_to_close;
+        total.closed += m.closed;
+        total.closed_on_time += m.closed_on_time;
+        total.reworked += m.reworked;
+        total.ratings += m.ratings;
+        total.satisfied += m.satisfied;
+    }
+    let departments = state
+        .store
+        .list_units(&scope, Some(UnitKind::Department))
+        .await?;
+    let by_department = departments
+        .into_iter()
+        .map(|d| GroupMetrics {
+            metrics: by_lead.get(&d.id).cloned().unwrap_or_default().finish(),
+            code: d.id,
+            name: d.name,
+        })
+        .collect();
+    Ok(axum::Json(Summary {
+        region: GroupMetrics {
+            code: region.to_string(),
+            name: name_of(region.as_str()),
+            metrics: total.finish(),
+        },
+        generated_at: time::rfc3339(now),
+        by_region: by_child
+            .into_iter()
+            .map(|(code, m)| GroupMetrics {
+                name: name_of(&code),
+                code,
+                metrics: m.finish(),
+            })
+            .collect(),
+        by_department,
+    }))
+}
