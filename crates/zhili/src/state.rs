@@ -24,11 +24,65 @@ pub struct AppState {
     pub key: DataKey,
     pub policy: LoginPolicy,
     tokens: Mutex<HashMap<String, (User, i64)>>,
+    /// New and changed events, for the live streams (this process's changes).
+    pub notices: tokio::sync::broadcast::Sender<EventNotice>,
     /// Serialises index rebuilds so two triggers do not build twice.
     rebuild: tokio::sync::Mutex<()>,
 }
 
+/// What a live stream tells about an event: enough to show it and to decide who may see it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EventNotice {
+    pub id: i64,
+    pub case_number: String,
+    /// `report` for a new event, else the action taken.
+    pub action: String,
+    pub status: String,
+    pub category: String,
+    pub grid_code: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub lead_unit: Option<String>,
+    #[serde(skip)]
+    pub assisting_units: Vec<String>,
+    pub at: String,
+}
+
+impl EventNotice {
+    pub fn of(e: &zhili_store::EventRecord, action: &str, at: i64) -> EventNotice {
+        EventNotice {
+            id: e.id,
+            case_number: e.case_number.clone(),
+            action: action.to_string(),
+            status: e.case.status.as_str().to_string(),
+            category: e.category.clone(),
+            grid_code: e.case.grid.to_string(),
+            lon: e.lon,
+            lat: e.lat,
+            lead_unit: e.case.lead_unit.clone(),
+            assisting_units: e.case.assisting_units.clone(),
+            at: zhili_domain::time::rfc3339(at),
+        }
+    }
+
+    /// The same rule as the storage scope filter: the subtree, and for departments only
+    /// what they lead or assist.
+    pub fn visible_to(&self, scope: &zhili_domain::Scope) -> bool {
+        let in_area =
+            zhili_domain::RegionCode::parse(&self.grid_code).is_ok_and(|g| scope.sees_region(&g));
+        in_area
+            && scope.department.as_ref().is_none_or(|d| {
+                self.lead_unit.as_ref() == Some(d) || self.assisting_units.contains(d)
+            })
+    }
+}
+
 impl AppState {
+    /// Tells live streams; nobody listening is fine.
+    pub fn notify(&self, notice: EventNotice) {
+        let _ = self.notices.send(notice);
+    }
+
     pub async fn new(
         store: Arc<dyn Store>,
         policy: LoginPolicy,
@@ -52,6 +106,7 @@ impl AppState {
             key,
             policy,
             tokens: Mutex::new(HashMap::new()),
+            notices: tokio::sync::broadcast::channel(1024).0,
             rebuild: tokio::sync::Mutex::new(()),
         }))
     }

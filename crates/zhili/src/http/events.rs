@@ -277,6 +277,7 @@ pub async fn create_event(
         attachments: "[]".into(),
     };
     let record = state.store.create_event(&actor_of(user), &new, now).await?;
+    state.notify(crate::state::EventNotice::of(&record, "report", now));
     Ok((
         StatusCode::CREATED,
         axum::Json(CreatedEvent {
@@ -841,5 +842,48 @@ pub async fn act(
         .store
         .change_event(&actor_of(user), id, e.version, &change, now)
         .await?;
+    state.notify(crate::state::EventNotice::of(&updated, &change.action, now));
     Ok(axum::Json(detail(&state, updated).await?))
+}
+
+/// `GET /api/v1/events/stream`: server-sent events (`event: event`, JSON data) for every new
+/// or changed event in the caller's scope, as they happen; a comment every 15 s keeps the
+/// connection open through proxies.
+#[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", security(("bearer" = [])),
+    responses((status = 200, description = "text/event-stream of event notices", content_type = "text/event-stream")))]
+pub async fn stream(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    _q: Query<super::handlers::NoParams>,
+) -> axum::response::Sse<
+    impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let scope = user.user.scope();
+    let receiver = state.notices.subscribe();
+    let events = futures_util::stream::unfold((receiver, scope), |(mut rx, scope)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(notice) if notice.visible_to(&scope) => {
+                    let event = Event::default()
+                        .event("event")
+                        .id(notice.id.to_string())
+                        .json_data(&notice)
+                        .unwrap_or_else(|_| Event::default().comment("unserialisable"));
+                    return Some((Ok(event), (rx, scope)));
+                }
+                Ok(_) => continue,
+                // A slow reader missed some: tell it to reload rather than silently drop.
+                Err(RecvError::Lagged(n)) => {
+                    return Some((
+                        Ok(Event::default().event("lagged").data(n.to_string())),
+                        (rx, scope),
+                    ))
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
 }

@@ -85,6 +85,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/events",
             get(events::list_events).post(events::create_event),
         )
+        .route("/events/stream", get(events::stream))
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))
         .route("/dashboard/summary", get(dashboard::summary))

@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         super::events::get_event,
         super::events::act,
         super::dashboard::summary,
+        super::events::stream,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
