@@ -635,3 +635,215 @@ pub(crate) async fn event_stats(
         })
         .collect()
 }
+
+pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem]) -> Result<()> {
+    use crate::sql::insert_rows;
+    let mut tx = store.write_tx().await?;
+    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut counters: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for r in sqlx::query("SELECT day, n FROM case_counters")
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        counters.insert(r.try_get("day")?, r.try_get("n")?);
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].reported_at);
+    let (mut events, mut units, mut steps, mut actions) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (n, &i) in order.iter().enumerate() {
+        let item = &items[i];
+        let id = first_id + n as i64;
+        let e = &item.event;
+        let day = date_string((item.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS));
+        let counter = counters.entry(day.clone()).or_insert(0);
+        *counter += 1;
+        let grid = &e.case.grid;
+        let level = |l| {
+            grid.ancestor_at(l)
+                .map(|c| c.to_string())
+                .unwrap_or_default()
+        };
+        let district = level(zhili_domain::Level::District);
+        let case_number = format!("{district}-{}-{:05}", day.replace('-', ""), counter);
+        let c = item.changes.last().map_or(&e.case, |ch| &ch.change.case);
+        let merged_into = item
+            .changes
+            .iter()
+            .rev()
+            .find_map(|ch| ch.change.merged_into);
+        let handle_late = item.changes.iter().any(|ch| {
+            ch.change
+                .step_done
+                .is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time)
+        });
+        let updated_at = item.changes.last().map_or(item.reported_at, |ch| ch.at);
+        events.push(vec![
+            Arg::Int(id),
+            Arg::Text(case_number),
+            Arg::Text(e.channel.as_str().into()),
+            Arg::Text(e.category.clone()),
+            Arg::Int(e.category_version),
+            Arg::Text(e.description.clone()),
+            Arg::Float(e.lon),
+            Arg::Float(e.lat),
+            Arg::Text(grid.to_string()),
+            Arg::Text(level(zhili_domain::Level::Village)),
+            Arg::Text(level(zhili_domain::Level::Town)),
+            Arg::Text(district),
+            Arg::Int(e.occurred_at),
+            Arg::Int(item.reported_at),
+            e.reporter_name.clone().into(),
+            e.reporter_phone_enc.clone().into(),
+            e.reporter_phone_masked.clone().into(),
+            e.duplicate_of.into(),
+            merged_into.into(),
+            Arg::Text(c.status.as_str().into()),
+            Arg::Text(c.class.as_str().into()),
+            Arg::Text(c.owner.clone()),
+            c.lead_unit.clone().into(),
+            Arg::Int(c.limits.register_ms),
+            Arg::Int(c.limits.dispatch_ms),
+            Arg::Int(c.limits.take_up_ms),
+            Arg::Int(c.limits.handle_ms),
+            Arg::Int(c.limits.verify_ms),
+            Arg::Int(c.limits.close_ms),
+            Arg::Text(clock_str(c.limits.clock).into()),
+            c.step_started.into(),
+            c.step_due.into(),
+            c.deferred_from.map(|s| s.as_str().to_string()).into(),
+            c.remaining_ms.into(),
+            c.pending_extension_ms.into(),
+            c.closed_at.into(),
+            Arg::Int(c.returns),
+            Arg::Int(c.reworks),
+            Arg::Int(c.escalations),
+            Arg::Int(c.supervision_level),
+            Arg::Int(c.extensions),
+            Arg::Int(c.deferrals),
+            Arg::Int(c.reopens),
+            c.satisfaction.into(),
+            Arg::Int(handle_late as i64),
+            Arg::Int(1 + item.changes.len() as i64),
+            Arg::Int(updated_at),
+        ]);
+        for unit in &c.assisting_units {
+            units.push(vec![Arg::Int(id), Arg::Text(unit.clone())]);
+        }
+        let subject = format!("event:{id}");
+        let mut opening = item
+            .reporter
+            .action(item.reported_at, "report", &subject)
+            .states(None, Some(e.case.status.as_str()))
+            .opinion(format!("{} {}", e.channel.as_str(), e.category));
+        opening.attachments = e.attachments.clone();
+        actions.push(opening);
+        let mut seq = 0;
+        for ch in &item.changes {
+            if let Some(done) = ch.change.step_done {
+                seq += 1;
+                steps.push(vec![
+                    Arg::Int(id),
+                    Arg::Int(seq),
+                    Arg::Text(done.step.as_str().into()),
+                    ch.actor.unit.clone().into(),
+                    Arg::Int(done.due),
+                    Arg::Int(ch.at),
+                    Arg::Int(done.on_time as i64),
+                ]);
+            }
+            let mut a = ch.actor.action(ch.at, &ch.change.action, &subject).states(
+                Some(ch.change.from.as_str()),
+                Some(ch.change.case.status.as_str()),
+            );
+            a.opinion = ch.change.opinion.clone();
+            a.attachments = ch.change.attachments.clone();
+            actions.push(a);
+        }
+    }
+    const EVENT_INSERT_COLUMNS: [&str; 47] = [
+        "id",
+        "case_number",
+        "channel",
+        "category",
+        "category_version",
+        "description",
+        "lon",
+        "lat",
+        "grid_code",
+        "village_code",
+        "town_code",
+        "district_code",
+        "occurred_at",
+        "reported_at",
+        "reporter_name",
+        "reporter_phone_enc",
+        "reporter_phone_masked",
+        "duplicate_of",
+        "merged_into",
+        "status",
+        "matter_class",
+        "owner",
+        "lead_unit",
+        "limit_register",
+        "limit_dispatch",
+        "limit_take_up",
+        "limit_handle",
+        "limit_verify",
+        "limit_close",
+        "clock",
+        "step_started",
+        "step_due",
+        "deferred_from",
+        "remaining_ms",
+        "pending_extension_ms",
+        "closed_at",
+        "returns",
+        "reworks",
+        "escalations",
+        "supervision_level",
+        "extensions",
+        "deferrals",
+        "reopens",
+        "satisfaction",
+        "handle_late",
+        "version",
+        "updated_at",
+    ];
+    insert_rows(&mut tx, "events", &EVENT_INSERT_COLUMNS, events).await?;
+    insert_rows(&mut tx, "event_units", &["event_id", "unit_id"], units).await?;
+    insert_rows(
+        &mut tx,
+        "event_steps",
+        &[
+            "event_id", "seq", "step", "unit", "due", "done_at", "on_time",
+        ],
+        steps,
+    )
+    .await?;
+    // The record reads in time order, as it would have been written.
+    actions.sort_by_key(|a| a.at);
+    append_actions(&mut tx, actions).await?;
+    for (day, n) in counters {
+        let updated = sqlx::query("UPDATE case_counters SET n = $1 WHERE day = $2")
+            .bind(n)
+            .bind(day.clone())
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO case_counters (day, n) VALUES ($1, $2)")
+                .bind(day)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    if store.backend == crate::Backend::Postgres {
+        // Explicit ids leave the sequence behind; move it past them.
+        sqlx::query("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT COALESCE(MAX(id), 1) FROM events))").execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -230,6 +230,23 @@ pub struct StatRow {
     pub today: i64,
 }
 
+/// A whole past case, for loading history in bulk (the demo's year).
+#[derive(Clone, Debug)]
+pub struct HistoryItem {
+    pub event: NewEvent,
+    pub reported_at: i64,
+    pub reporter: Actor,
+    /// Every change in order; the last one's case is the event's state now.
+    pub changes: Vec<HistoryChange>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HistoryChange {
+    pub actor: Actor,
+    pub at: i64,
+    pub change: EventChange,
+}
+
 /// A completed step of an event, for its timeline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepRecord {
@@ -341,6 +358,8 @@ pub trait Store: Send + Sync {
         bbox: [f64; 4],
     ) -> Result<Vec<(i64, f64, f64)>>;
 
+    /// Loads past cases with their whole record in one transaction (chain in time order).
+    async fn load_history(&self, items: &[HistoryItem]) -> Result<()>;
     /// Dashboard counts grouped by child region or lead unit and by status.
     async fn event_stats(&self, scope: &Scope, query: &StatsQuery) -> Result<Vec<StatRow>>;
 

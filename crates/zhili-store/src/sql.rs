@@ -15,7 +15,7 @@ use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, Uni
 
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 /// A statement under construction with its arguments, numbered `$1…` as they are bound.
@@ -29,6 +29,22 @@ pub(crate) struct Sql {
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
+    Float(f64),
+    /// Typed NULLs: PostgreSQL checks a parameter's type against its column.
+    NullText,
+    NullInt,
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Arg {
+        v.map_or(Arg::NullText, Arg::Text)
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Arg {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
 }
 
 impl Sql {
@@ -94,6 +110,9 @@ impl Sql {
             q = match a {
                 Arg::Text(t) => q.bind(t.as_str()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::Float(f) => q.bind(*f),
+                Arg::NullText => q.bind(None::<String>),
+                Arg::NullInt => q.bind(None::<i64>),
             };
         }
         q
@@ -207,29 +226,46 @@ pub(crate) async fn append_actions(
     let last: i64 = row.try_get("seq")?;
     let mut prev: String = row.try_get("hash")?;
     let mut seq = last - actions.len() as i64;
+    let mut rows = Vec::with_capacity(actions.len());
     for a in actions {
         seq += 1;
         let sealed = a.seal(seq, &prev);
-        sqlx::query(
-            "INSERT INTO actions (seq, at, actor, unit, action, subject, from_state, to_state, opinion, attachments, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(sealed.seq)
-        .bind(sealed.at)
-        .bind(sealed.actor)
-        .bind(sealed.unit)
-        .bind(sealed.action)
-        .bind(sealed.subject)
-        .bind(sealed.from_state)
-        .bind(sealed.to_state)
-        .bind(sealed.opinion)
-        .bind(sealed.attachments)
-        .bind(sealed.prev_hash)
-        .bind(sealed.hash.clone())
-        .execute(&mut *conn)
-        .await?;
-        prev = sealed.hash;
+        prev = sealed.hash.clone();
+        rows.push(vec![
+            Arg::Int(sealed.seq),
+            Arg::Int(sealed.at),
+            Arg::Text(sealed.actor),
+            sealed.unit.into(),
+            Arg::Text(sealed.action),
+            Arg::Text(sealed.subject),
+            sealed.from_state.into(),
+            sealed.to_state.into(),
+            sealed.opinion.into(),
+            Arg::Text(sealed.attachments),
+            Arg::Text(sealed.prev_hash),
+            Arg::Text(sealed.hash),
+        ]);
     }
+    insert_rows(
+        conn,
+        "actions",
+        &[
+            "seq",
+            "at",
+            "actor",
+            "unit",
+            "action",
+            "subject",
+            "from_state",
+            "to_state",
+            "opinion",
+            "attachments",
+            "prev_hash",
+            "hash",
+        ],
+        rows,
+    )
+    .await?;
     sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
         .bind(prev)
         .execute(&mut *conn)
@@ -869,6 +905,10 @@ impl Store for SqlStore {
         crate::events::events_near(self, category, since, bbox).await
     }
 
+    async fn load_history(&self, items: &[crate::HistoryItem]) -> Result<()> {
+        crate::events::load_history(self, items).await
+    }
+
     async fn event_stats(
         &self,
         scope: &Scope,
@@ -1027,4 +1067,43 @@ mod tests {
         assert_eq!(sql.args.len(), 14);
         assert_eq!(sql.args[13], Arg::Int(11));
     }
+}
+
+/// Inserts many rows with multi-row `VALUES`, in chunks that stay under both engines'
+/// parameter limits. For bulk loads inside one transaction.
+///
+/// SQLite gets anonymous `?` placeholders: binding a named one (`$n`) makes SQLite search
+/// its list of names, which turns a statement of thousands of parameters quadratic.
+pub(crate) async fn insert_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> Result<()> {
+    let positional = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let per_chunk = (30_000 / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_chunk).collect();
+        let mut text = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut args = Vec::with_capacity(chunk.len() * columns.len());
+        for (i, row) in chunk.into_iter().enumerate() {
+            debug_assert_eq!(row.len(), columns.len());
+            text.push_str(if i == 0 { "(" } else { ", (" });
+            for (j, arg) in row.into_iter().enumerate() {
+                if j > 0 {
+                    text.push_str(", ");
+                }
+                args.push(arg);
+                if positional {
+                    text.push('?');
+                } else {
+                    text.push_str(&format!("${}", args.len()));
+                }
+            }
+            text.push(')');
+        }
+        Sql { text, args }.query().execute(&mut *conn).await?;
+    }
+    Ok(())
 }

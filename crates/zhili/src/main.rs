@@ -104,21 +104,8 @@ enum Command {
         db: Db,
         #[command(flatten)]
         policy: Policy,
-        /// Port on 127.0.0.1.
-        #[arg(long, default_value_t = 8080)]
-        port: u16,
-        /// Password of every demo account; generated and printed once when absent.
-        #[arg(long, env = "ZHILI_DEMO_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
-        /// Seed of the synthesized boundaries (same seed, same city).
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-        /// Delete the database and build the demo anew.
-        #[arg(long)]
-        fresh: bool,
-        /// Build only; do not serve.
-        #[arg(long)]
-        no_serve: bool,
+        #[command(flatten)]
+        demo: DemoArgs,
     },
     /// Import data files.
     Import {
@@ -135,6 +122,28 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Password of every demo account; generated and printed once when absent.
+    #[arg(long, env = "ZHILI_DEMO_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Seed of the synthesized boundaries (same seed, same city).
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Delete the database and build the demo anew.
+    #[arg(long)]
+    fresh: bool,
+    /// Build only; do not serve.
+    #[arg(long)]
+    no_serve: bool,
+    /// Events in the demo's year of history.
+    #[arg(long, default_value_t = 60_000)]
+    events: usize,
 }
 
 #[derive(Subcommand)]
@@ -198,33 +207,14 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ZHILI_LOG")
-                .unwrap_or_else(|_| "zhili=info,warn".into()),
+                .unwrap_or_else(|_| "zhili=info,sqlx=error,warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { db, policy, bind } => serve(&db, policy.login_policy(), &bind).await,
-        Command::Demo {
-            db,
-            policy,
-            port,
-            password,
-            seed,
-            fresh,
-            no_serve,
-        } => {
-            run_demo(
-                &db,
-                policy.login_policy(),
-                port,
-                password,
-                seed,
-                fresh,
-                no_serve,
-            )
-            .await
-        }
+        Command::Demo { db, policy, demo } => run_demo(&db, policy.login_policy(), demo).await,
         Command::Import {
             what: ImportWhat::Grids { file, db, dry_run },
         } => import_grids(&db, &file, dry_run).await,
@@ -282,15 +272,15 @@ async fn serve_store(
     }
 }
 
-async fn run_demo(
-    db: &Db,
-    policy: LoginPolicy,
-    port: u16,
-    password: Option<String>,
-    seed: u64,
-    fresh: bool,
-    no_serve: bool,
-) -> ExitCode {
+async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode {
+    let DemoArgs {
+        port,
+        password,
+        seed,
+        fresh,
+        no_serve,
+        events,
+    } = demo_args;
     let url = db.url();
     if fresh {
         if let Err(e) = zhili_store::destroy(&url).await {
@@ -332,7 +322,7 @@ async fn run_demo(
         let plan_bar = bar.clone();
         let plan = tokio::task::spawn_blocking(move || {
             demo::city::synthesize(seed, &mut |done, total| {
-                plan_bar.set_position(done * 80 / total.max(1))
+                plan_bar.set_position(done * 20 / total.max(1))
             })
         })
         .await;
@@ -345,22 +335,75 @@ async fn run_demo(
             _ => return fail("could not hash the demo password"),
         };
         bar.set_message("writing the city");
-        bar.set_position(85);
+        bar.set_position(25);
         let load = demo::city_load(&plan, &hash, seed, now_ms());
         if let Err(e) = store.load_city(&Actor::system(), &load, now_ms()).await {
             return fail(format!("could not write the demo city: {e}"));
         }
+        // A year of events, walked through the state machine by the demo accounts.
+        let key = match zhili::crypto::DataKey::load_or_create(&db.key_file()) {
+            Ok(k) => k,
+            Err(e) => return fail(e),
+        };
+        if let Err(e) = store
+            .seed_reference(&Actor::system(), &zhili::reference::defaults(), now_ms())
+            .await
+        {
+            return fail(format!("could not store the reference data: {e}"));
+        }
+        let reference = match store
+            .reference()
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| zhili::reference::Reference::from_data(&r))
+        {
+            Ok(r) => r,
+            Err(e) => return fail(format!("could not read the reference data: {e}")),
+        };
+        bar.set_message("living through a year");
+        let history_bar = bar.clone();
+        let params = demo::history::HistoryParams {
+            events,
+            days: 365,
+            now: now_ms(),
+            seed,
+        };
+        let generated_history = tokio::task::spawn_blocking(move || {
+            let out =
+                demo::history::generate(&plan, &reference, &key, &params, &mut |done, total| {
+                    history_bar.set_position(30 + done * 50 / total.max(1))
+                });
+            (plan, out)
+        })
+        .await;
+        let (plan, (items, stats)) = match generated_history {
+            Ok(x) => x,
+            Err(e) => return fail(format!("history generation failed: {e}")),
+        };
+        bar.set_message("writing the history");
+        bar.set_position(80);
+        if let Err(e) = store.load_history(&items).await {
+            return fail(format!("could not write the demo history: {e}"));
+        }
         bar.set_position(100);
         bar.finish_with_message("demo city ready");
         println!(
-            "Built 黔江区: {} towns, {} villages, {} grids, {} units, {} accounts in {:.1} s.",
+            "Built 黔江区: {} towns, {} villages, {} grids, {} units, {} accounts, {} events with {} recorded steps, in {:.1} s.",
             plan.towns.len(),
             plan.villages.len(),
             plan.grids.len(),
             load.units.len(),
             load.users.len(),
+            stats.events,
+            stats.changes,
             started.elapsed().as_secs_f64()
         );
+        if stats.refused > 0 {
+            tracing::warn!(
+                refused = stats.refused,
+                "the history generator proposed actions the state machine refused"
+            );
+        }
         println!("Accounts: admin, district (commander), district-operator, leader, town-<9-digit code>, village-<12-digit code>, grid-<15-digit code>, dept-D01 … dept-D26");
         println!("  e.g. town-500114001, village-500114001001, grid-500114001001001");
         if generated {

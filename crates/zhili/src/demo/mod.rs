@@ -4,6 +4,7 @@
 
 pub mod city;
 pub mod data;
+pub mod history;
 
 use city::{CityPlan, PlannedRegion};
 use zhili_domain::unit::{centre_id, station_id};

@@ -1,0 +1,663 @@
+//! A year of the demo city's life: reports over every channel and category with daily,
+//! weekly and seasonal rhythms, spread by population, each walked through the real state
+//! machine by the demo accounts — registered, dispatched by the rules, accepted, extended,
+//! deferred, returned, handled late or on time, reworked, escalated, supervised, closed and
+//! rated — or left open where "now" finds it.
+
+use super::city::{is_urban, CityPlan};
+use crate::crypto::{mask_phone, DataKey};
+use crate::reference::Reference;
+use geo::BoundingRect;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS, HOUR_MS, MINUTE_MS};
+use zhili_domain::chain::Actor as Recorder;
+use zhili_domain::event::{self, apply, Case, Channel, Command, MatterClass};
+use zhili_domain::reference::{intake_owner, suggest_dispatch, Category};
+use zhili_domain::{Level, RegionCode, RegionKind, Role};
+use zhili_spatial::locate::point_in_shape;
+use zhili_store::{EventChange, HistoryChange, HistoryItem, NewEvent};
+
+pub struct HistoryParams {
+    pub events: usize,
+    pub days: i64,
+    pub now: i64,
+    pub seed: u64,
+}
+
+/// What happened, for the build's report.
+#[derive(Debug, Default)]
+pub struct HistoryStats {
+    pub events: usize,
+    pub changes: usize,
+    /// Actions the state machine refused (a generator bug if ever non-zero).
+    pub refused: usize,
+}
+
+/// Share of reports by major class, and how the season moves it (summer rain, winter fire).
+fn major_weight(major: &str, month: u32) -> f64 {
+    let base = match major {
+        "01" => 12.0,
+        "02" => 6.0,
+        "03" => 5.0,
+        "04" => 7.0,
+        "05" => 12.0,
+        "06" => 15.0,
+        "07" => 18.0,
+        "08" => 10.0,
+        "09" => 3.0,
+        "10" => 4.0,
+        "11" => 2.0,
+        "12" => 1.5,
+        _ => 4.5,
+    };
+    let season = match (major, month) {
+        ("12", 5..=8) => 4.0,
+        ("04", 12 | 1 | 2) => 1.6,
+        ("05", 6..=8) => 1.3,
+        ("01", 1 | 2) => 1.4, // family and debt disputes around the Spring Festival
+        _ => 1.0,
+    };
+    base * season
+}
+
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
+    let total: f64 = items.iter().map(|(_, w)| w).sum();
+    let mut x = rng.gen_range(0.0..total);
+    for &(item, w) in items {
+        if x < w {
+            return item;
+        }
+        x -= w;
+    }
+    items[items.len() - 1].0
+}
+
+/// A cumulative table for fast weighted picks over many items.
+struct Weighted {
+    cumulative: Vec<f64>,
+}
+
+impl Weighted {
+    fn new(weights: impl Iterator<Item = f64>) -> Weighted {
+        let mut acc = 0.0;
+        Weighted {
+            cumulative: weights
+                .map(|w| {
+                    acc += w;
+                    acc
+                })
+                .collect(),
+        }
+    }
+
+    fn pick(&self, rng: &mut ChaCha8Rng) -> usize {
+        let x = rng.gen_range(0.0..*self.cumulative.last().unwrap_or(&1.0));
+        self.cumulative
+            .partition_point(|&c| c <= x)
+            .min(self.cumulative.len() - 1)
+    }
+}
+
+/// The account that acts for a unit (the demo has one per unit).
+fn account_for_unit(unit: &str) -> (String, Role, RegionCode) {
+    let code = |s: &str| RegionCode::parse(s).expect("unit codes are region codes");
+    if let Some(d) = unit.strip_prefix('D').filter(|_| unit.len() == 3) {
+        return (
+            format!("dept-D{d}"),
+            Role::DepartmentHandler,
+            code("500114"),
+        );
+    }
+    let region = &unit[1..];
+    match region.len() {
+        12 => (
+            format!("village-{region}"),
+            Role::VillageOperator,
+            code(region),
+        ),
+        9 => (format!("town-{region}"), Role::TownOperator, code(region)),
+        _ => (
+            "district-operator".to_string(),
+            Role::DistrictOperator,
+            code(region),
+        ),
+    }
+}
+
+struct Walk<'a> {
+    case: Case,
+    changes: Vec<HistoryChange>,
+    reference: &'a Reference,
+    now: i64,
+    refused: usize,
+}
+
+impl Walk<'_> {
+    /// Takes `command` at `at` as `account` of `unit`; false if "now" comes first or it is refused.
+    fn step(
+        &mut self,
+        unit: &str,
+        account: Option<(String, Role, RegionCode)>,
+        command: Command,
+        at: i64,
+        opinion: Option<String>,
+    ) -> bool {
+        if at > self.now {
+            return false;
+        }
+        let (username, role, region) = account.unwrap_or_else(|| account_for_unit(unit));
+        let who = event::Actor {
+            role,
+            unit: Some(unit.to_string()),
+            region,
+        };
+        match apply(&self.case, &who, &command, at, &self.reference.calendar) {
+            Ok(outcome) => {
+                let from = self.case.status;
+                self.case = outcome.case.clone();
+                self.changes.push(HistoryChange {
+                    actor: Recorder {
+                        username,
+                        unit: Some(unit.to_string()),
+                    },
+                    at,
+                    change: EventChange {
+                        action: command.name().to_string(),
+                        case: outcome.case,
+                        from,
+                        opinion,
+                        attachments: "[]".into(),
+                        step_done: outcome.step_done,
+                        merged_into: None,
+                    },
+                });
+                true
+            }
+            Err(_) => {
+                self.refused += 1;
+                false
+            }
+        }
+    }
+
+    fn manager(&self) -> String {
+        self.case.owner.clone()
+    }
+
+    fn lead(&self) -> String {
+        self.case.lead_unit.clone().unwrap_or_default()
+    }
+
+    /// When a step started at `from` finishes if it takes `fraction` of its limit.
+    fn after(&self, from: i64, limit: i64, fraction: f64) -> i64 {
+        let span = ((limit as f64) * fraction).max(MINUTE_MS as f64) as i64;
+        self.reference
+            .calendar
+            .due(from, span, self.case.limits.clock)
+    }
+}
+
+/// How much of a step's limit it takes: mostly well inside, sometimes late.
+fn fraction(rng: &mut ChaCha8Rng, late_share: f64) -> f64 {
+    if rng.gen_bool(late_share) {
+        rng.gen_range(1.05..2.5)
+    } else {
+        rng.gen_range(0.05..0.95f64).powf(1.3)
+    }
+}
+
+pub fn generate(
+    plan: &CityPlan,
+    reference: &Reference,
+    key: &DataKey,
+    p: &HistoryParams,
+    progress: &mut dyn FnMut(u64, u64),
+) -> (Vec<HistoryItem>, HistoryStats) {
+    let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x5EED_4E57);
+    let mut stats = HistoryStats::default();
+    // Where: grids weighted by the people in them.
+    let grid_weights = Weighted::new(plan.grids.iter().map(|g| {
+        let town = g.code.ancestor_at(Level::Town).expect("town");
+        let community =
+            g.code.parent().and_then(|v| v.village_kind()) == Some(RegionKind::Community);
+        match (is_urban(&town), community) {
+            (true, true) => 3.0,
+            (true, false) | (false, true) => 1.5,
+            (false, false) => 1.0,
+        }
+    }));
+    // When: days weighted by weekday, holidays and a slow rise over the year.
+    let today = (p.now + CHINA_OFFSET_MS).div_euclid(DAY_MS);
+    let days: Vec<i64> = (0..p.days).map(|d| today - d).collect();
+    let day_weights = Weighted::new(days.iter().map(|&day| {
+        let weekday = (day + 3).rem_euclid(7);
+        let working = reference.calendar.is_working_day(day);
+        let base = if working {
+            1.0
+        } else if weekday >= 5 {
+            0.55
+        } else {
+            0.45
+        };
+        base * (1.0 + 0.15 * (day - (today - p.days)) as f64 / p.days as f64)
+    }));
+    let hours: Vec<(i64, f64)> = (0..24)
+        .map(|h| {
+            (
+                h,
+                match h {
+                    0..=5 => 0.3,
+                    6..=7 => 1.0,
+                    8..=11 => 6.0,
+                    12..=13 => 3.0,
+                    14..=17 => 5.5,
+                    18..=21 => 2.5,
+                    _ => 1.0,
+                },
+            )
+        })
+        .collect();
+    let mut categories: Vec<&Category> = reference.categories.values().collect();
+    categories.sort_by(|a, b| a.code.cmp(&b.code));
+
+    let mut items = Vec::with_capacity(p.events);
+    for n in 0..p.events {
+        if n % 2000 == 0 {
+            progress(n as u64, p.events as u64);
+        }
+        let day = days[day_weights.pick(&mut rng)];
+        let hour = pick(&mut rng, &hours);
+        let reported_at =
+            day * DAY_MS - CHINA_OFFSET_MS + hour * HOUR_MS + rng.gen_range(0..HOUR_MS);
+        if reported_at > p.now {
+            continue;
+        }
+        let month = zhili_domain::time::civil_from_days(day).1;
+        let weighted: Vec<(usize, f64)> = categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, major_weight(&c.code[..2], month)))
+            .collect();
+        let category = categories[pick(&mut rng, &weighted)];
+        let grid = &plan.grids[grid_weights.pick(&mut rng)];
+        let r = grid.shape.bounding_rect().expect("grid has a shape");
+        let (lon, lat) = loop {
+            let (x, y) = (
+                rng.gen_range(r.min().x..r.max().x),
+                rng.gen_range(r.min().y..r.max().y),
+            );
+            if point_in_shape(&grid.shape, x, y) {
+                break (x, y);
+            }
+        };
+        let channel = pick(
+            &mut rng,
+            &[
+                (Channel::GridPatrol, 45.0),
+                (Channel::Resident, 14.0),
+                (Channel::Hotline, 20.0),
+                (Channel::WalkIn, 8.0),
+                (Channel::VideoAlert, 7.0),
+                (Channel::Department, 6.0),
+            ],
+        );
+        let village = grid.code.parent().expect("village");
+        let reporter = match channel {
+            Channel::GridPatrol => Recorder {
+                username: format!("grid-{}", grid.code),
+                unit: Some(zhili_domain::unit::station_id(&village)),
+            },
+            Channel::WalkIn => Recorder {
+                username: format!("village-{village}"),
+                unit: Some(zhili_domain::unit::station_id(&village)),
+            },
+            Channel::Hotline => Recorder {
+                username: "district-operator".into(),
+                unit: Some("C500114".into()),
+            },
+            Channel::VideoAlert => Recorder {
+                username: "video-platform".into(),
+                unit: None,
+            },
+            Channel::Resident => Recorder {
+                username: "resident-app".into(),
+                unit: None,
+            },
+            Channel::Department => {
+                let lead = match &category.lead {
+                    zhili_domain::reference::Lead::Department(d) => d.clone(),
+                    _ => "D09".into(),
+                };
+                Recorder {
+                    username: format!("dept-{lead}"),
+                    unit: Some(lead),
+                }
+            }
+        };
+        let phone = matches!(
+            channel,
+            Channel::Resident | Channel::Hotline | Channel::WalkIn
+        )
+        .then(|| {
+            format!(
+                "1{}{:09}",
+                [3, 5, 7, 8, 9][rng.gen_range(0..5)],
+                rng.gen_range(0..1_000_000_000u64)
+            )
+        });
+        let owner = intake_owner(channel.arrives_at_district(), &grid.code);
+        let case = Case::reported(
+            grid.code.clone(),
+            category.class,
+            category.limits(),
+            owner,
+            reported_at,
+            &reference.calendar,
+        );
+        let event = NewEvent {
+            channel,
+            category: category.code.clone(),
+            category_version: category.version,
+            description: format!("{}，位于{}", category.minor, grid.name),
+            lon,
+            lat,
+            occurred_at: reported_at - rng.gen_range(0..2 * HOUR_MS),
+            reporter_name: phone.as_ref().map(|_| {
+                ["王", "李", "张", "刘", "陈", "杨", "黄", "赵"][rng.gen_range(0..8)].to_string()
+                    + "先生"
+            }),
+            reporter_phone_enc: phone.as_deref().map(|ph| key.seal(ph, "reporter_phone")),
+            reporter_phone_masked: phone.as_deref().map(mask_phone),
+            duplicate_of: None,
+            case: case.clone(),
+            attachments: "[]".into(),
+        };
+        let mut walk = Walk {
+            case,
+            changes: vec![],
+            reference,
+            now: p.now,
+            refused: 0,
+        };
+        live_through(&mut walk, &mut rng, category, reported_at, &grid.code);
+        stats.refused += walk.refused;
+        stats.changes += walk.changes.len();
+        stats.events += 1;
+        items.push(HistoryItem {
+            event,
+            reported_at,
+            reporter,
+            changes: walk.changes,
+        });
+    }
+    progress(p.events as u64, p.events as u64);
+    (items, stats)
+}
+
+/// Walks one case as far as "now" lets it.
+fn live_through(
+    w: &mut Walk,
+    rng: &mut ChaCha8Rng,
+    category: &Category,
+    reported_at: i64,
+    grid: &RegionCode,
+) {
+    let limits = w.case.limits;
+    let grid_worker = (format!("grid-{grid}"), Role::GridWorker, grid.clone());
+    let station = zhili_domain::unit::station_id(&grid.parent().expect("a grid has a village"));
+    // Register, or reject a few.
+    let mut t = w.after(reported_at, limits.register_ms, fraction(rng, 0.05));
+    let manager = w.manager();
+    if rng.gen_bool(0.03) {
+        w.step(
+            &manager,
+            None,
+            Command::Reject {
+                reason: "经核实不属于受理范围".into(),
+            },
+            t,
+            Some("不予受理".into()),
+        );
+        return;
+    }
+    if !w.step(
+        &manager,
+        None,
+        Command::Register {
+            class: None,
+            reason: None,
+        },
+        t,
+        None,
+    ) {
+        return;
+    }
+    if category.class == MatterClass::Private {
+        t = w.after(t, limits.dispatch_ms, fraction(rng, 0.05));
+        w.step(
+            &manager,
+            None,
+            Command::Close {
+                resident_confirmed: true,
+            },
+            t,
+            Some("已告知办理途径，当事人确认".into()),
+        );
+        if rng.gen_bool(0.6) {
+            let at = t + rng.gen_range(HOUR_MS..3 * DAY_MS);
+            w.step(
+                &manager,
+                None,
+                Command::Evaluate {
+                    satisfaction: satisfaction(rng),
+                },
+                at,
+                None,
+            );
+        }
+        return;
+    }
+    // Some cases are beyond the village (or town) and go up.
+    if w.case.owner.starts_with('S') && rng.gen_bool(0.04) {
+        t += rng.gen_range(10 * MINUTE_MS..2 * HOUR_MS);
+        if !w.step(
+            &manager,
+            None,
+            Command::Escalate {
+                reason: "村级力量无法处置，提请镇街".into(),
+            },
+            t,
+            None,
+        ) {
+            return;
+        }
+        if rng.gen_bool(0.15) {
+            t += rng.gen_range(HOUR_MS..4 * HOUR_MS);
+            let town = w.manager();
+            if !w.step(
+                &town,
+                None,
+                Command::Escalate {
+                    reason: "涉及多部门，提请区综治中心".into(),
+                },
+                t,
+                None,
+            ) {
+                return;
+            }
+        }
+    }
+    let mut returned = false;
+    loop {
+        let manager = w.manager();
+        let (lead, assisting) = suggest_dispatch(&w.reference.rules, category, grid, &manager);
+        let lead = if returned && lead.starts_with('D') && category.class == MatterClass::Major {
+            "D09".to_string()
+        } else {
+            lead
+        };
+        let assisting: Vec<String> = assisting.into_iter().filter(|a| *a != lead).collect();
+        t = w.after(t, limits.dispatch_ms, fraction(rng, 0.07));
+        if !w.step(
+            &manager,
+            None,
+            Command::Dispatch {
+                lead: lead.clone(),
+                assisting,
+            },
+            t,
+            None,
+        ) {
+            return;
+        }
+        t = w.after(t, limits.take_up_ms, fraction(rng, 0.06));
+        if !returned && rng.gen_bool(0.04) {
+            if w.step(
+                &lead,
+                None,
+                Command::Return {
+                    reason: "不属于本单位职责范围".into(),
+                },
+                t,
+                None,
+            ) {
+                returned = true;
+                continue;
+            }
+            return;
+        }
+        if !w.step(&lead, None, Command::Accept, t, None) {
+            return;
+        }
+        break;
+    }
+    if rng.gen_bool(0.04) {
+        let at = t + rng.gen_range(HOUR_MS..2 * DAY_MS);
+        w.step(
+            "C500114",
+            Some((
+                "district".into(),
+                Role::DistrictCommander,
+                RegionCode::parse("500114").expect("code"),
+            )),
+            Command::Supervise {
+                level: rng.gen_range(1..=3),
+            },
+            at,
+            Some("请加快办理".into()),
+        );
+    }
+    let handle_start = t;
+    if rng.gen_bool(0.05) {
+        let lead = w.lead();
+        let at = t + rng.gen_range(HOUR_MS..DAY_MS);
+        if w.step(
+            &lead,
+            None,
+            Command::RequestExtension {
+                hours: [8.0, 16.0, 40.0][rng.gen_range(0..3)],
+                reason: "需协调相关单位".into(),
+            },
+            at,
+            None,
+        ) {
+            let manager = w.manager();
+            let approved = rng.gen_bool(0.8);
+            w.step(
+                &manager,
+                None,
+                Command::ApproveExtension { approved },
+                at + rng.gen_range(10 * MINUTE_MS..4 * HOUR_MS),
+                None,
+            );
+        }
+    }
+    if rng.gen_bool(0.01) {
+        let manager = w.manager();
+        let at = t + rng.gen_range(HOUR_MS..DAY_MS);
+        if w.step(
+            &manager,
+            None,
+            Command::Defer {
+                reason: "受季节或工程条件限制，暂缓办理".into(),
+            },
+            at,
+            None,
+        ) {
+            let back = at + rng.gen_range(5 * DAY_MS..40 * DAY_MS);
+            if !w.step(&manager, None, Command::Resume, back, None) {
+                return;
+            }
+            t = back;
+        }
+    }
+    let mut reworked = false;
+    loop {
+        let lead = w.lead();
+        // The working time the handling step has (its limit, extended or resumed).
+        let start = t.max(handle_start);
+        let due = w.case.step_due.unwrap_or(start);
+        let limit = w
+            .reference
+            .calendar
+            .elapsed(start, due, limits.clock)
+            .max(limits.handle_ms / 4);
+        t = w.after(start, limit, fraction(rng, 0.08));
+        if !w.step(
+            &lead,
+            None,
+            Command::Handle {
+                feedback: "已现场处置完毕".into(),
+            },
+            t,
+            None,
+        ) {
+            return;
+        }
+        t = w.after(t, limits.verify_ms, fraction(rng, 0.05));
+        let passed = reworked || !rng.gen_bool(0.06);
+        if !w.step(
+            &station,
+            Some(grid_worker.clone()),
+            Command::Verify { passed },
+            t,
+            None,
+        ) {
+            return;
+        }
+        if passed {
+            break;
+        }
+        reworked = true;
+    }
+    let manager = w.manager();
+    t = w.after(t, limits.close_ms, fraction(rng, 0.04));
+    if !w.step(
+        &manager,
+        None,
+        Command::Close {
+            resident_confirmed: false,
+        },
+        t,
+        None,
+    ) {
+        return;
+    }
+    if rng.gen_bool(0.7) {
+        let at = t + rng.gen_range(HOUR_MS..3 * DAY_MS);
+        w.step(
+            &manager,
+            None,
+            Command::Evaluate {
+                satisfaction: satisfaction(rng),
+            },
+            at,
+            None,
+        );
+    }
+}
+
+fn satisfaction(rng: &mut ChaCha8Rng) -> i64 {
+    pick(rng, &[(5, 60.0), (4, 25.0), (3, 8.0), (2, 4.0), (1, 3.0)])
+}
