@@ -1043,32 +1043,6 @@ async fn insert_users_in(
     Ok(actions)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn appended_placeholders_are_renumbered() {
-        let mut filter = Sql::new("");
-        for i in 0..12 {
-            filter.push(" AND c = ").bind(Arg::Int(i));
-        }
-        let mut sql = Sql::new("SELECT ");
-        sql.bind(Arg::Int(100))
-            .push(" WHERE 1 = 1")
-            .bind(Arg::Int(101));
-        sql.append(&filter);
-        assert!(
-            sql.text.ends_with("AND c = $13 AND c = $14"),
-            "{}",
-            sql.text
-        );
-        assert!(sql.text.contains(" AND c = $3 AND c = $4"), "{}", sql.text);
-        assert_eq!(sql.args.len(), 14);
-        assert_eq!(sql.args[13], Arg::Int(11));
-    }
-}
-
 /// Inserts many rows with multi-row `VALUES`, in chunks that stay under both engines'
 /// parameter limits. For bulk loads inside one transaction.
 ///
@@ -1106,4 +1080,30 @@ pub(crate) async fn insert_rows(
         Sql { text, args }.query().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_placeholders_are_renumbered() {
+        let mut filter = Sql::new("");
+        for i in 0..12 {
+            filter.push(" AND c = ").bind(Arg::Int(i));
+        }
+        let mut sql = Sql::new("SELECT ");
+        sql.bind(Arg::Int(100))
+            .push(" WHERE 1 = 1")
+            .bind(Arg::Int(101));
+        sql.append(&filter);
+        assert!(
+            sql.text.ends_with("AND c = $13 AND c = $14"),
+            "{}",
+            sql.text
+        );
+        assert!(sql.text.contains(" AND c = $3 AND c = $4"), "{}", sql.text);
+        assert_eq!(sql.args.len(), 14);
+        assert_eq!(sql.args[13], Arg::Int(11));
+    }
 }
