@@ -8,6 +8,7 @@ pub mod http;
 pub mod import;
 pub mod reference;
 pub mod regions;
+pub mod sim;
 pub mod state;
 
 /// Unix milliseconds now. The one place the application reads the clock.

@@ -117,6 +117,27 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Replay realistic intake and handling traffic against a running server.
+    Sim {
+        /// Base URL of the server.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        target: String,
+        /// Target operations per second (all clients together).
+        #[arg(long, default_value_t = 200.0)]
+        rate: f64,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Password of the demo accounts.
+        #[arg(long, env = "ZHILI_DEMO_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Distinct grid workers reporting.
+        #[arg(long, default_value_t = 64)]
+        reporters: usize,
+    },
     /// Check the hash-chained record.
     Audit {
         #[command(subcommand)]
@@ -219,6 +240,30 @@ async fn main() -> ExitCode {
             what: ImportWhat::Grids { file, db, dry_run },
         } => import_grids(&db, &file, dry_run).await,
         Command::User { action } => user_command(action).await,
+        Command::Sim {
+            target,
+            rate,
+            duration,
+            concurrency,
+            password,
+            reporters,
+        } => {
+            let params = zhili::sim::SimParams {
+                target,
+                rate,
+                duration: std::time::Duration::from_secs(duration),
+                concurrency,
+                password,
+                reporters,
+            };
+            match zhili::sim::run(params).await {
+                Ok(mut report) => {
+                    report.print();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
         Command::Audit {
             action: AuditAction::Verify { db },
         } => audit_verify(&db).await,

@@ -1527,3 +1527,29 @@ mod history {
         .await;
     }
 }
+
+mod sim {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_load_command_reports_and_everything_it_sends_succeeds() {
+        let db = TestDb::sqlite();
+        let s = Server::start(&db).await;
+        let params = zhili::sim::SimParams {
+            target: s.base.clone(),
+            rate: 40.0,
+            duration: std::time::Duration::from_secs(2),
+            concurrency: 4,
+            password: PASSWORD.into(),
+            reporters: 4,
+        };
+        let report = zhili::sim::run(params).await.unwrap();
+        assert_eq!(report.errors, 0, "{:?}", report.samples);
+        assert!(report.intake.len() >= 20, "{} intakes", report.intake.len());
+        let district = s.token("district").await;
+        let (_, page) = s.get("/api/v1/events?page_size=1", Some(&district)).await;
+        assert_eq!(page["total"].as_u64(), Some(report.intake.len() as u64));
+        s.stop().await;
+        db.drop_database().await.unwrap();
+    }
+}

@@ -1,0 +1,266 @@
+//! `zhili sim`: replays realistic traffic through the HTTP API — grid workers reporting
+//! events at points inside their own grids, village stations registering and dispatching
+//! them — at a target rate with a number of concurrent clients, then prints throughput and
+//! latency percentiles.
+
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+pub struct SimParams {
+    pub target: String,
+    pub rate: f64,
+    pub duration: Duration,
+    pub concurrency: usize,
+    pub password: String,
+    /// How many distinct grid workers report.
+    pub reporters: usize,
+}
+
+#[derive(Default)]
+pub struct SimReport {
+    pub intake: Vec<Duration>,
+    pub actions: Vec<Duration>,
+    pub errors: u64,
+    /// The first few failures, as the server answered them.
+    pub samples: Vec<String>,
+    pub elapsed: Duration,
+}
+
+impl SimReport {
+    fn failed(&mut self, what: String) {
+        self.errors += 1;
+        if self.samples.len() < 5 {
+            self.samples.push(what);
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+impl SimReport {
+    pub fn print(&mut self) {
+        self.intake.sort();
+        self.actions.sort();
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!("ran {:.1} s; {} errors", secs, self.errors);
+        for s in &self.samples {
+            println!("  e.g. {s}");
+        }
+        for (name, list) in [
+            ("intake (POST /events)", &self.intake),
+            ("actions (register, dispatch)", &self.actions),
+        ] {
+            println!(
+                "{name}: {} requests, {:.0}/s, latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                list.len(),
+                list.len() as f64 / secs,
+                ms(percentile(list, 0.50)),
+                ms(percentile(list, 0.95)),
+                ms(percentile(list, 0.99)),
+                ms(list.last().copied().unwrap_or_default()),
+            );
+        }
+    }
+}
+
+struct Reporter {
+    token: String,
+    /// Points known to lie inside the worker's grid (its vertices pulled toward the centre).
+    points: Vec<(f64, f64)>,
+    village_token: String,
+}
+
+async fn login(
+    http: &reqwest::Client,
+    target: &str,
+    username: &str,
+    password: &str,
+) -> Result<String, String> {
+    let resp = http
+        .post(format!("{target}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {target}: {e}"))?;
+    let status = resp.status();
+    let body: Value = resp
+        .json()
+        .await
+        .map_err(|e| format!("login answer unreadable: {e}"))?;
+    body["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("login as {username} failed ({status}): {body}"))
+}
+
+/// Points strictly inside a convex-ish grid: each vertex moved 70% of the way to the centroid.
+fn inner_points(geometry: &Value) -> Vec<(f64, f64)> {
+    let ring = geometry["coordinates"][0]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ring = if geometry["type"] == "MultiPolygon" {
+        geometry["coordinates"][0][0]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    } else {
+        ring
+    };
+    let pts: Vec<(f64, f64)> = ring
+        .iter()
+        .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
+        .collect();
+    if pts.len() < 4 {
+        return vec![];
+    }
+    let n = (pts.len() - 1) as f64;
+    let (cx, cy) = pts[..pts.len() - 1]
+        .iter()
+        .fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
+    pts[..pts.len() - 1]
+        .iter()
+        .map(|&(x, y)| (cx + (x - cx) * 0.3, cy + (y - cy) * 0.3))
+        .collect()
+}
+
+pub async fn run(p: SimParams) -> Result<SimReport, String> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(p.concurrency.max(1))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let target = p.target.trim_end_matches('/').to_string();
+    let district = login(&http, &target, "district", &p.password).await?;
+    let grids: Value = http
+        .get(format!("{target}/api/v1/regions?level=grid&geometry=true"))
+        .bearer_auth(&district)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let grids = grids.as_array().cloned().ok_or("no grids in the target")?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut reporters = Vec::new();
+    for _ in 0..p.reporters.max(1) {
+        let g = &grids[rng.gen_range(0..grids.len())];
+        let code = g["code"].as_str().unwrap_or_default();
+        let points = inner_points(&g["geometry"]);
+        if points.is_empty() {
+            continue;
+        }
+        let token = login(&http, &target, &format!("grid-{code}"), &p.password).await?;
+        // Keep only the points the server itself places in this grid (grids can be concave).
+        let mut inside = Vec::new();
+        for (lon, lat) in points {
+            let hit: Option<Value> = match http
+                .get(format!("{target}/api/v1/locate?lon={lon}&lat={lat}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+            {
+                Ok(resp) if resp.status().is_success() => resp.json().await.ok(),
+                _ => None,
+            };
+            if hit.is_some_and(|h| h["grid"]["code"] == code) {
+                inside.push((lon, lat));
+            }
+        }
+        let points = inside;
+        if points.is_empty() {
+            continue;
+        }
+        let village_token = login(
+            &http,
+            &target,
+            &format!("village-{}", &code[..12]),
+            &p.password,
+        )
+        .await?;
+        reporters.push(Reporter {
+            token,
+            points,
+            village_token,
+        });
+    }
+    let reporters = Arc::new(reporters);
+    let report = Arc::new(Mutex::new(SimReport::default()));
+    let started = Instant::now();
+    let interval = Duration::from_secs_f64(p.concurrency as f64 / p.rate.max(0.001));
+    let mut workers = Vec::new();
+    for w in 0..p.concurrency.max(1) {
+        let (http, target, reporters, report) = (
+            http.clone(),
+            target.clone(),
+            reporters.clone(),
+            report.clone(),
+        );
+        let duration = p.duration;
+        workers.push(tokio::spawn(async move {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(100 + w as u64);
+            // Spread the clients' schedules over one interval.
+            let mut next = Instant::now() + interval.mul_f64(w as f64 / p.concurrency.max(1) as f64);
+            let categories = ["0602", "0701", "0501", "0601", "0102", "0705", "0403", "0801"];
+            while started.elapsed() < duration {
+                tokio::time::sleep_until(next.into()).await;
+                next += interval;
+                let r = &reporters[rng.gen_range(0..reporters.len())];
+                let (lon, lat) = r.points[rng.gen_range(0..r.points.len())];
+                let body = json!({"channel": "grid_patrol", "category": categories[rng.gen_range(0..categories.len())], "description": "模拟上报", "location": {"lon": lon, "lat": lat}});
+                let t = Instant::now();
+                let resp = http.post(format!("{target}/api/v1/events")).bearer_auth(&r.token).json(&body).send().await;
+                let took = t.elapsed();
+                let created: Result<Value, String> = match resp {
+                    Ok(resp) if resp.status().as_u16() == 201 => resp.json().await.map_err(|e| e.to_string()),
+                    Ok(resp) => Err(format!("intake {}: {}", resp.status(), resp.text().await.unwrap_or_default())),
+                    Err(e) => Err(format!("intake: {e}")),
+                };
+                let mut rep = report.lock().await;
+                let created = match created {
+                    Ok(c) => c,
+                    Err(e) => {
+                        rep.failed(e);
+                        continue;
+                    }
+                };
+                rep.intake.push(took);
+                drop(rep);
+                // One in four reports is taken up by the station at once: register, dispatch.
+                if rng.gen_bool(0.25) {
+                    let id = created["id"].as_i64().unwrap_or_default();
+                    for action in ["register", "dispatch"] {
+                        let t = Instant::now();
+                        let resp = http.post(format!("{target}/api/v1/events/{id}/actions")).bearer_auth(&r.village_token).json(&json!({"action": action})).send().await;
+                        let took = t.elapsed();
+                        let failure = match resp {
+                            Ok(resp) if resp.status().is_success() => None,
+                            Ok(resp) => Some(format!("{action} {}: {}", resp.status(), resp.text().await.unwrap_or_default())),
+                            Err(e) => Some(format!("{action}: {e}")),
+                        };
+                        let mut rep = report.lock().await;
+                        match failure {
+                            None => rep.actions.push(took),
+                            Some(f) => rep.failed(f),
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    for w in workers {
+        w.await.map_err(|e| e.to_string())?;
+    }
+    let mut out = std::mem::take(&mut *report.lock().await);
+    out.elapsed = started.elapsed();
+    Ok(out)
+}
