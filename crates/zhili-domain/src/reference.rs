@@ -10,8 +10,8 @@ use crate::unit::{centre_id, station_id};
 /// Who leads a category's cases when no dispatch rule says otherwise.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lead {
-    /// A department (its code, e.g. `D09`).
-    Department(String),
+    /// A unit by id: a department (`D09`), or a centre or station (`C500114001`, `S500114001001`).
+    Unit(String),
     /// 属地: the centre that owns the case's place.
     Locality,
 }
@@ -22,21 +22,23 @@ impl Lead {
         if s == "属地" {
             return Ok(Lead::Locality);
         }
-        let valid =
-            s.len() == 3 && s.starts_with('D') && s[1..].bytes().all(|b| b.is_ascii_digit());
+        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        let valid = match s.split_at_checked(1) {
+            Some(("D", rest)) => rest.len() == 2 && digits(rest),
+            Some(("C", rest)) => matches!(rest.len(), 6 | 9) && digits(rest),
+            Some(("S", rest)) => rest.len() == 12 && digits(rest),
+            _ => false,
+        };
         if valid {
-            Ok(Lead::Department(s.to_string()))
+            Ok(Lead::Unit(s.to_string()))
         } else {
-            Err(DomainError::invalid(
-                "lead",
-                format!("lead {s:?} is neither 属地 nor a department code like D09"),
-            ))
+            Err(DomainError::invalid("lead", format!("lead {s:?} is neither 属地 nor a unit id like D09, C500114001 or S500114001001")))
         }
     }
 
     pub fn as_str(&self) -> &str {
         match self {
-            Lead::Department(d) => d,
+            Lead::Unit(d) => d,
             Lead::Locality => "属地",
         }
     }
@@ -134,7 +136,7 @@ pub fn suggest_dispatch(
         None => (category.lead.clone(), vec![]),
     };
     let mut lead_unit = match lead {
-        Lead::Department(d) => d,
+        Lead::Unit(d) => d,
         Lead::Locality => locality_unit(grid, owner),
     };
     if category.class == MatterClass::Minor {

@@ -847,3 +847,144 @@ pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem])
     tx.commit().await?;
     Ok(())
 }
+
+pub(crate) async fn put_category(
+    store: &SqlStore,
+    actor: &Actor,
+    c: &Category,
+    now: i64,
+) -> Result<Category> {
+    let mut tx = store.write_tx().await?;
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM categories WHERE code = $1 AND valid_to IS NULL")
+            .bind(c.code.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM categories WHERE code = $1")
+            .bind(c.code.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+    let version = last.unwrap_or(0) + 1;
+    sqlx::query("UPDATE categories SET valid_to = $1 WHERE code = $2 AND valid_to IS NULL")
+        .bind(now)
+        .bind(c.code.clone())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO categories (code, version, major, minor, matter_class, urgent, accept_hours, handle_hours, lead, opens_dispute, valid_from, valid_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+    )
+    .bind(c.code.clone())
+    .bind(version)
+    .bind(c.major.clone())
+    .bind(c.minor.clone())
+    .bind(c.class.as_str())
+    .bind(c.urgent as i64)
+    .bind(c.accept_hours)
+    .bind(c.handle_hours)
+    .bind(c.lead.as_str().to_string())
+    .bind(c.opens_dispute as i64)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let summary = format!(
+        "{} {}/{} {} {}h/{}h lead {}",
+        c.code,
+        c.major,
+        c.minor,
+        c.class.as_str(),
+        c.accept_hours,
+        c.handle_hours,
+        c.lead.as_str()
+    );
+    let action = actor
+        .action(now, "category.put", &format!("category:{}", c.code))
+        .states(
+            current.map(|v| format!("v{v}")).as_deref(),
+            Some(&format!("v{version}")),
+        )
+        .opinion(summary);
+    append_actions(&mut tx, vec![action]).await?;
+    tx.commit().await?;
+    Ok(Category {
+        version,
+        ..c.clone()
+    })
+}
+
+pub(crate) async fn replace_dispatch_rules(
+    store: &SqlStore,
+    actor: &Actor,
+    rules: &[DispatchRule],
+    now: i64,
+) -> Result<()> {
+    let mut tx = store.write_tx().await?;
+    sqlx::query("UPDATE dispatch_rules SET valid_to = $1 WHERE valid_to IS NULL")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    for (i, r) in rules.iter().enumerate() {
+        sqlx::query("INSERT INTO dispatch_rules (position, category_prefix, region_code, lead, assisting, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6, NULL)")
+            .bind(i as i64 + 1)
+            .bind(r.category_prefix.clone())
+            .bind(r.region.to_string())
+            .bind(r.lead.as_str().to_string())
+            .bind(r.assisting.join(","))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    append_actions(
+        &mut tx,
+        vec![actor
+            .action(now, "dispatch_rules.replace", "dispatch_rules")
+            .opinion(format!("{} rules", rules.len()))],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn replace_calendar_year(
+    store: &SqlStore,
+    actor: &Actor,
+    year: i64,
+    days: &[(String, DayKind, String)],
+    working_hours: &str,
+    now: i64,
+) -> Result<()> {
+    let mut tx = store.write_tx().await?;
+    sqlx::query("DELETE FROM calendar_days WHERE day LIKE $1")
+        .bind(format!("{year:04}-%"))
+        .execute(&mut *tx)
+        .await?;
+    for (day, kind, name) in days {
+        sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
+            .bind(day.clone())
+            .bind(kind.as_str())
+            .bind(name.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'working_hours'")
+        .bind(working_hours)
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('working_hours', $1)")
+            .bind(working_hours)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let summary = format!("{} days; working hours {working_hours}", days.len());
+    append_actions(
+        &mut tx,
+        vec![actor
+            .action(now, "calendar.replace", &format!("calendar:{year}"))
+            .opinion(summary)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -358,6 +358,29 @@ pub trait Store: Send + Sync {
         bbox: [f64; 4],
     ) -> Result<Vec<(i64, f64, f64)>>;
 
+    /// Writes a category as a new version (closing the current one); returns it as stored.
+    async fn put_category(
+        &self,
+        actor: &Actor,
+        category: &zhili_domain::reference::Category,
+        now: i64,
+    ) -> Result<zhili_domain::reference::Category>;
+    /// Replaces the ordered dispatch rules (the old ones are kept, closed).
+    async fn replace_dispatch_rules(
+        &self,
+        actor: &Actor,
+        rules: &[zhili_domain::reference::DispatchRule],
+        now: i64,
+    ) -> Result<()>;
+    /// Replaces one year's holidays and make-up days, and the daily working hours.
+    async fn replace_calendar_year(
+        &self,
+        actor: &Actor,
+        year: i64,
+        days: &[(String, zhili_domain::calendar::DayKind, String)],
+        working_hours: &str,
+        now: i64,
+    ) -> Result<()>;
     /// Loads past cases with their whole record in one transaction (chain in time order).
     async fn load_history(&self, items: &[HistoryItem]) -> Result<()>;
     /// Dashboard counts grouped by child region or lead unit and by status.

@@ -905,6 +905,35 @@ impl Store for SqlStore {
         crate::events::events_near(self, category, since, bbox).await
     }
 
+    async fn put_category(
+        &self,
+        actor: &Actor,
+        category: &zhili_domain::reference::Category,
+        now: i64,
+    ) -> Result<zhili_domain::reference::Category> {
+        crate::events::put_category(self, actor, category, now).await
+    }
+
+    async fn replace_dispatch_rules(
+        &self,
+        actor: &Actor,
+        rules: &[zhili_domain::reference::DispatchRule],
+        now: i64,
+    ) -> Result<()> {
+        crate::events::replace_dispatch_rules(self, actor, rules, now).await
+    }
+
+    async fn replace_calendar_year(
+        &self,
+        actor: &Actor,
+        year: i64,
+        days: &[(String, zhili_domain::calendar::DayKind, String)],
+        working_hours: &str,
+        now: i64,
+    ) -> Result<()> {
+        crate::events::replace_calendar_year(self, actor, year, days, working_hours, now).await
+    }
+
     async fn load_history(&self, items: &[crate::HistoryItem]) -> Result<()> {
         crate::events::load_history(self, items).await
     }

@@ -115,6 +115,14 @@ impl AppState {
         self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Re-reads the reference data after an edit.
+    pub async fn reload_reference(&self) -> Result<(), zhili_store::StoreError> {
+        let fresh = Reference::from_data(&self.store.reference().await?)
+            .map_err(zhili_store::StoreError::Database)?;
+        *self.reference.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
+        Ok(())
+    }
+
     pub fn reference(&self) -> Arc<Reference> {
         self.reference
             .read()

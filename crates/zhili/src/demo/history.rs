@@ -326,7 +326,7 @@ pub fn generate(
             },
             Channel::Department => {
                 let lead = match &category.lead {
-                    zhili_domain::reference::Lead::Department(d) => d.clone(),
+                    zhili_domain::reference::Lead::Unit(d) => d.clone(),
                     _ => "D09".into(),
                 };
                 Recorder {

@@ -5,6 +5,7 @@ pub mod error;
 pub mod events;
 pub mod handlers;
 mod openapi;
+pub mod reference;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -89,6 +90,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))
         .route("/dashboard/summary", get(dashboard::summary))
+        .route("/reference/categories", get(reference::list_categories))
+        .route(
+            "/reference/categories/{code}",
+            axum::routing::put(reference::put_category),
+        )
+        .route(
+            "/reference/dispatch-rules",
+            get(reference::list_rules).put(reference::put_rules),
+        )
+        .route(
+            "/reference/calendar/{year}",
+            get(reference::get_calendar).put(reference::put_calendar),
+        )
         .route(
             "/grids/import",
             post(import_grids).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),

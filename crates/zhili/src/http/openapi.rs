@@ -25,6 +25,12 @@ use utoipa::{Modify, OpenApi};
         super::events::act,
         super::dashboard::summary,
         super::events::stream,
+        super::reference::list_categories,
+        super::reference::put_category,
+        super::reference::list_rules,
+        super::reference::put_rules,
+        super::reference::get_calendar,
+        super::reference::put_calendar,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
