@@ -1600,7 +1600,7 @@ mod reference_data {
                 body.as_object_mut().unwrap().remove(k);
             }
             body["accept_hours"] = json!(1.0);
-            let (st, b) = s.post_put(&"/api/v1/reference/categories/0602".to_string(), Some(&district), body.to_string()).await;
+            let (st, b) = s.post_put("/api/v1/reference/categories/0602", Some(&district), body.to_string()).await;
             assert_error(st, &b, 403, "forbidden");
             let (st, updated) = s.post_put("/api/v1/reference/categories/0602", Some(&admin), body.to_string()).await;
             assert_eq!(st, StatusCode::OK, "{updated}");
