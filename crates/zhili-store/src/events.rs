@@ -318,6 +318,31 @@ pub(crate) async fn create_event(
     now: i64,
 ) -> Result<EventRecord> {
     let mut tx = store.write_tx().await?;
+    let record = create_event_in(&mut tx, actor, e, now).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Several reports in one transaction: one durable commit for all of them (group commit).
+pub(crate) async fn create_events(
+    store: &SqlStore,
+    batch: &[(Actor, NewEvent, i64)],
+) -> Result<Vec<EventRecord>> {
+    let mut tx = store.write_tx().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for (actor, e, now) in batch {
+        out.push(create_event_in(&mut tx, actor, e, *now).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn create_event_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    e: &NewEvent,
+    now: i64,
+) -> Result<EventRecord> {
     let grid = &e.case.grid;
     let level = |l| {
         grid.ancestor_at(l)
@@ -325,7 +350,7 @@ pub(crate) async fn create_event(
             .unwrap_or_default()
     };
     let district = level(zhili_domain::Level::District);
-    let case_number = next_case_number(&mut tx, &district, now).await?;
+    let case_number = next_case_number(&mut *tx, &district, now).await?;
     let c = &e.case;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO events (case_number, channel, category, category_version, description, lon, lat, grid_code, village_code, town_code, district_code, \
@@ -370,12 +395,10 @@ pub(crate) async fn create_event(
         .states(None, Some(c.status.as_str()))
         .opinion(format!("{} {}", e.channel.as_str(), e.category));
     action.attachments = e.attachments.clone();
-    append_actions(&mut tx, vec![action]).await?;
-    let record = read_event(&mut tx, None, id)
+    append_actions(&mut *tx, vec![action]).await?;
+    read_event(&mut *tx, None, id)
         .await?
-        .ok_or_else(|| StoreError::Database("event vanished".into()))?;
-    tx.commit().await?;
-    Ok(record)
+        .ok_or_else(|| StoreError::Database("event vanished".into()))
 }
 
 pub(crate) async fn get_event(

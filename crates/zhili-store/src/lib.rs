@@ -334,6 +334,8 @@ pub trait Store: Send + Sync {
     /// Stores reference data when none is stored yet (first start); false if some was.
     async fn seed_reference(&self, actor: &Actor, data: &ReferenceData, now: i64) -> Result<bool>;
     async fn create_event(&self, actor: &Actor, event: &NewEvent, now: i64) -> Result<EventRecord>;
+    /// Many reports in one transaction (one durable commit); all or none.
+    async fn create_events(&self, batch: &[(Actor, NewEvent, i64)]) -> Result<Vec<EventRecord>>;
     async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<EventRecord>>;
     async fn list_events(
         &self,

@@ -868,6 +868,13 @@ impl Store for SqlStore {
         crate::events::create_event(self, actor, event, now).await
     }
 
+    async fn create_events(
+        &self,
+        batch: &[(Actor, crate::NewEvent, i64)],
+    ) -> Result<Vec<crate::EventRecord>> {
+        crate::events::create_events(self, batch).await
+    }
+
     async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<crate::EventRecord>> {
         crate::events::get_event(self, scope, id).await
     }

@@ -24,6 +24,8 @@ pub struct AppState {
     pub key: DataKey,
     pub policy: LoginPolicy,
     tokens: Mutex<HashMap<String, (User, i64)>>,
+    /// Reports waiting for the intake writer (group commit).
+    intake: tokio::sync::mpsc::Sender<IntakeJob>,
     /// New and changed events, for the live streams (this process's changes).
     pub notices: tokio::sync::broadcast::Sender<EventNotice>,
     /// Serialises index rebuilds so two triggers do not build twice.
@@ -77,7 +79,78 @@ impl EventNotice {
     }
 }
 
+/// A report waiting to be written, and where its answer goes.
+pub struct IntakeJob {
+    actor: Actor,
+    event: zhili_store::NewEvent,
+    now: i64,
+    reply: tokio::sync::oneshot::Sender<Result<zhili_store::EventRecord, zhili_store::StoreError>>,
+}
+
+/// Most reports one commit carries.
+const INTAKE_BATCH: usize = 256;
+
+/// One writer takes every report waiting and writes them in one transaction, so concurrent
+/// reports share one durable commit (one fsync) instead of queueing for one each. A lone
+/// report is written at once; under load the batches grow by themselves.
+fn spawn_intake_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Sender<IntakeJob> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<IntakeJob>(4096);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < INTAKE_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            let (batch, replies): (Vec<_>, Vec<_>) = jobs
+                .into_iter()
+                .map(|j| ((j.actor, j.event, j.now), j.reply))
+                .unzip();
+            match store.create_events(&batch).await {
+                Ok(records) => {
+                    for (reply, record) in replies.into_iter().zip(records) {
+                        let _ = reply.send(Ok(record));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, reports = replies.len(), "intake batch failed; nothing of it was written");
+                    for reply in replies {
+                        let _ = reply.send(Err(zhili_store::StoreError::Database(e.to_string())));
+                    }
+                }
+            }
+        }
+    });
+    tx
+}
+
 impl AppState {
+    /// Writes a report through the intake writer; answers once it is durable.
+    pub async fn submit_report(
+        &self,
+        actor: Actor,
+        event: zhili_store::NewEvent,
+        now: i64,
+    ) -> Result<zhili_store::EventRecord, zhili_store::StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.intake
+            .send(IntakeJob {
+                actor,
+                event,
+                now,
+                reply,
+            })
+            .await
+            .map_err(|_| {
+                zhili_store::StoreError::Database("the intake writer has stopped".into())
+            })?;
+        answer.await.map_err(|_| {
+            zhili_store::StoreError::Database("the intake writer has stopped".into())
+        })?
+    }
+
     /// Tells live streams; nobody listening is fine.
     pub fn notify(&self, notice: EventNotice) {
         let _ = self.notices.send(notice);
@@ -99,6 +172,7 @@ impl AppState {
             .await?;
         let reference = Reference::from_data(&store.reference().await?)
             .map_err(zhili_store::StoreError::Database)?;
+        let store_for_intake = store.clone();
         Ok(Arc::new(AppState {
             store,
             index: RwLock::new(Arc::new(index)),
@@ -107,6 +181,7 @@ impl AppState {
             policy,
             tokens: Mutex::new(HashMap::new()),
             notices: tokio::sync::broadcast::channel(1024).0,
+            intake: spawn_intake_writer(store_for_intake),
             rebuild: tokio::sync::Mutex::new(()),
         }))
     }

@@ -276,7 +276,7 @@ pub async fn create_event(
         case,
         attachments: "[]".into(),
     };
-    let record = state.store.create_event(&actor_of(user), &new, now).await?;
+    let record = state.submit_report(actor_of(user), new, now).await?;
     state.notify(crate::state::EventNotice::of(&record, "report", now));
     Ok((
         StatusCode::CREATED,
