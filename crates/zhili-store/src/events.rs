@@ -324,17 +324,46 @@ pub(crate) async fn create_event(
 }
 
 /// Several reports in one transaction: one durable commit for all of them (group commit).
+/// Several reports in one transaction: one durable commit for all of them (group commit),
+/// written with the bulk path (a handful of statements per batch, not per report).
 pub(crate) async fn create_events(
     store: &SqlStore,
     batch: &[(Actor, NewEvent, i64)],
 ) -> Result<Vec<EventRecord>> {
-    let mut tx = store.write_tx().await?;
-    let mut out = Vec::with_capacity(batch.len());
-    for (actor, e, now) in batch {
-        out.push(create_event_in(&mut tx, actor, e, *now).await?);
-    }
-    tx.commit().await?;
-    Ok(out)
+    let items: Vec<crate::HistoryItem> = batch
+        .iter()
+        .map(|(actor, e, now)| crate::HistoryItem {
+            event: e.clone(),
+            reported_at: *now,
+            reporter: actor.clone(),
+            changes: vec![],
+        })
+        .collect();
+    let written = load_history_returning(store, &items).await?;
+    Ok(batch
+        .iter()
+        .zip(written)
+        .map(|((_, e, now), (id, case_number))| EventRecord {
+            id,
+            case_number,
+            channel: e.channel,
+            category: e.category.clone(),
+            category_version: e.category_version,
+            description: e.description.clone(),
+            lon: e.lon,
+            lat: e.lat,
+            occurred_at: e.occurred_at,
+            reported_at: *now,
+            reporter_name: e.reporter_name.clone(),
+            reporter_phone_enc: e.reporter_phone_enc.clone(),
+            reporter_phone_masked: e.reporter_phone_masked.clone(),
+            duplicate_of: e.duplicate_of,
+            merged_into: None,
+            case: e.case.clone(),
+            version: 1,
+            updated_at: *now,
+        })
+        .collect())
 }
 
 async fn create_event_in(
@@ -660,8 +689,21 @@ pub(crate) async fn event_stats(
 }
 
 pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem]) -> Result<()> {
+    load_history_returning(store, items).await.map(|_| ())
+}
+
+/// Writes whole cases in bulk; answers each item's (id, case number) in input order.
+async fn load_history_returning(
+    store: &SqlStore,
+    items: &[crate::HistoryItem],
+) -> Result<Vec<(i64, String)>> {
     use crate::sql::insert_rows;
     let mut tx = store.write_tx().await?;
+    // Take the chain head's lock first: ids are assigned from MAX(id) below, and every writer
+    // of events appends to the chain, so this serialises them on PostgreSQL too.
+    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
     let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
         .fetch_one(&mut *tx)
         .await?;
@@ -676,6 +718,7 @@ pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem])
     order.sort_by_key(|&i| items[i].reported_at);
     let (mut events, mut units, mut steps, mut actions) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut written = vec![(0i64, String::new()); items.len()];
     for (n, &i) in order.iter().enumerate() {
         let item = &items[i];
         let id = first_id + n as i64;
@@ -691,6 +734,7 @@ pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem])
         };
         let district = level(zhili_domain::Level::District);
         let case_number = format!("{district}-{}-{:05}", day.replace('-', ""), counter);
+        written[i] = (id, case_number.clone());
         let c = item.changes.last().map_or(&e.case, |ch| &ch.change.case);
         let merged_into = item
             .changes
@@ -868,7 +912,7 @@ pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem])
         sqlx::query("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT COALESCE(MAX(id), 1) FROM events))").execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(written)
 }
 
 pub(crate) async fn put_category(
