@@ -1,6 +1,6 @@
 //! Events and the reference data of the closed loop, on the same SQL body as the rest.
 
-use crate::sql::{append_actions, corrupt, event_scope, Arg, Sql};
+use crate::sql::{append_actions, corrupt, event_scope, set_meta_in, Arg, Sql};
 use crate::{
     EventChange, EventFilter, EventRecord, NewEvent, ReferenceData, Result, SqlStore, StepRecord,
     StoreError,
@@ -103,52 +103,11 @@ pub(crate) async fn seed_reference(
         return Ok(false);
     }
     for c in &data.categories {
-        sqlx::query(
-            "INSERT INTO categories (code, version, major, minor, matter_class, urgent, accept_hours, handle_hours, lead, opens_dispute, valid_from, valid_to) \
-             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)",
-        )
-        .bind(c.code.clone())
-        .bind(c.major.clone())
-        .bind(c.minor.clone())
-        .bind(c.class.as_str())
-        .bind(c.urgent as i64)
-        .bind(c.accept_hours)
-        .bind(c.handle_hours)
-        .bind(c.lead.as_str().to_string())
-        .bind(c.opens_dispute as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        insert_category(&mut tx, c, 1, now).await?;
     }
-    for r in &data.rules {
-        sqlx::query("INSERT INTO dispatch_rules (position, category_prefix, region_code, lead, assisting, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6, NULL)")
-            .bind(r.position)
-            .bind(r.category_prefix.clone())
-            .bind(r.region.to_string())
-            .bind(r.lead.as_str().to_string())
-            .bind(r.assisting.join(","))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for (day, kind, name) in &data.days {
-        sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
-            .bind(day.clone())
-            .bind(kind.as_str())
-            .bind(name.clone())
-            .execute(&mut *tx)
-            .await?;
-    }
-    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'working_hours'")
-        .bind(data.working_hours.clone())
-        .execute(&mut *tx)
-        .await?;
-    if updated.rows_affected() == 0 {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('working_hours', $1)")
-            .bind(data.working_hours.clone())
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_rules(&mut tx, &data.rules, now).await?;
+    insert_days(&mut tx, &data.days).await?;
+    set_meta_in(&mut tx, "working_hours", &data.working_hours).await?;
     let summary = format!(
         "{} categories, {} dispatch rules, {} calendar days, working hours {}",
         data.categories.len(),
@@ -938,23 +897,7 @@ pub(crate) async fn put_category(
         .bind(c.code.clone())
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO categories (code, version, major, minor, matter_class, urgent, accept_hours, handle_hours, lead, opens_dispute, valid_from, valid_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
-    )
-    .bind(c.code.clone())
-    .bind(version)
-    .bind(c.major.clone())
-    .bind(c.minor.clone())
-    .bind(c.class.as_str())
-    .bind(c.urgent as i64)
-    .bind(c.accept_hours)
-    .bind(c.handle_hours)
-    .bind(c.lead.as_str().to_string())
-    .bind(c.opens_dispute as i64)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    insert_category(&mut tx, c, version, now).await?;
     let summary = format!(
         "{} {}/{} {} {}h/{}h lead {}",
         c.code,
@@ -991,17 +934,7 @@ pub(crate) async fn replace_dispatch_rules(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    for (i, r) in rules.iter().enumerate() {
-        sqlx::query("INSERT INTO dispatch_rules (position, category_prefix, region_code, lead, assisting, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6, NULL)")
-            .bind(i as i64 + 1)
-            .bind(r.category_prefix.clone())
-            .bind(r.region.to_string())
-            .bind(r.lead.as_str().to_string())
-            .bind(r.assisting.join(","))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_rules(&mut tx, rules, now).await?;
     append_actions(
         &mut tx,
         vec![actor
@@ -1026,24 +959,8 @@ pub(crate) async fn replace_calendar_year(
         .bind(format!("{year:04}-%"))
         .execute(&mut *tx)
         .await?;
-    for (day, kind, name) in days {
-        sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
-            .bind(day.clone())
-            .bind(kind.as_str())
-            .bind(name.clone())
-            .execute(&mut *tx)
-            .await?;
-    }
-    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'working_hours'")
-        .bind(working_hours)
-        .execute(&mut *tx)
-        .await?;
-    if updated.rows_affected() == 0 {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('working_hours', $1)")
-            .bind(working_hours)
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_days(&mut tx, days).await?;
+    set_meta_in(&mut tx, "working_hours", working_hours).await?;
     let summary = format!("{} days; working hours {working_hours}", days.len());
     append_actions(
         &mut tx,
@@ -1053,5 +970,58 @@ pub(crate) async fn replace_calendar_year(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+async fn insert_category(
+    conn: &mut AnyConnection,
+    c: &Category,
+    version: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO categories (code, version, major, minor, matter_class, urgent, accept_hours, handle_hours, lead, opens_dispute, valid_from, valid_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+    )
+    .bind(c.code.clone())
+    .bind(version)
+    .bind(c.major.clone())
+    .bind(c.minor.clone())
+    .bind(c.class.as_str())
+    .bind(c.urgent as i64)
+    .bind(c.accept_hours)
+    .bind(c.handle_hours)
+    .bind(c.lead.as_str().to_string())
+    .bind(c.opens_dispute as i64)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_rules(conn: &mut AnyConnection, rules: &[DispatchRule], now: i64) -> Result<()> {
+    for r in rules {
+        sqlx::query("INSERT INTO dispatch_rules (position, category_prefix, region_code, lead, assisting, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6, NULL)")
+            .bind(r.position)
+            .bind(r.category_prefix.clone())
+            .bind(r.region.to_string())
+            .bind(r.lead.as_str().to_string())
+            .bind(r.assisting.join(","))
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_days(conn: &mut AnyConnection, days: &[(String, DayKind, String)]) -> Result<()> {
+    for (day, kind, name) in days {
+        sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
+            .bind(day.clone())
+            .bind(kind.as_str())
+            .bind(name.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }

@@ -975,7 +975,7 @@ impl Store for SqlStore {
     }
 }
 
-async fn set_meta_in(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
+pub(crate) async fn set_meta_in(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
     let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2")
         .bind(value)
         .bind(key)
