@@ -137,6 +137,9 @@ enum Command {
         /// Distinct grid workers reporting.
         #[arg(long, default_value_t = 64)]
         reporters: usize,
+        /// Share of reports the village station registers and dispatches right away.
+        #[arg(long, default_value_t = 0.25)]
+        handling_share: f64,
     },
     /// Check the hash-chained record.
     Audit {
@@ -247,6 +250,7 @@ async fn main() -> ExitCode {
             concurrency,
             password,
             reporters,
+            handling_share,
         } => {
             let params = zhili::sim::SimParams {
                 target,
@@ -255,6 +259,7 @@ async fn main() -> ExitCode {
                 concurrency,
                 password,
                 reporters,
+                handling_share,
             };
             match zhili::sim::run(params).await {
                 Ok(mut report) => {

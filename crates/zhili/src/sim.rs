@@ -17,6 +17,8 @@ pub struct SimParams {
     pub password: String,
     /// How many distinct grid workers report.
     pub reporters: usize,
+    /// Share of reports the station registers and dispatches at once (0 to 1).
+    pub handling_share: f64,
 }
 
 #[derive(Default)]
@@ -206,6 +208,7 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
             report.clone(),
         );
         let duration = p.duration;
+        let handling_share = p.handling_share.clamp(0.0, 1.0);
         workers.push(tokio::spawn(async move {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(100 + w as u64);
             // Spread the clients' schedules over one interval.
@@ -236,7 +239,7 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
                 rep.intake.push(took);
                 drop(rep);
                 // One in four reports is taken up by the station at once: register, dispatch.
-                if rng.gen_bool(0.25) {
+                if rng.gen_bool(handling_share) {
                     let id = created["id"].as_i64().unwrap_or_default();
                     for action in ["register", "dispatch"] {
                         let t = Instant::now();

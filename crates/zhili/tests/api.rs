@@ -1560,6 +1560,7 @@ mod sim {
             concurrency: 4,
             password: PASSWORD.into(),
             reporters: 4,
+            handling_share: 0.25,
         };
         let report = zhili::sim::run(params).await.unwrap();
         assert_eq!(report.errors, 0, "{:?}", report.samples);
