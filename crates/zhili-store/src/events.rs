@@ -242,27 +242,6 @@ async fn read_event(
     Ok(Some(event_from_row(&row, assisting)?))
 }
 
-/// `500114-20261127-00042`: district, local date, the day's sequence.
-async fn next_case_number(conn: &mut AnyConnection, district: &str, now: i64) -> Result<String> {
-    let day = date_string((now + CHINA_OFFSET_MS).div_euclid(DAY_MS));
-    let bumped: Option<i64> =
-        sqlx::query_scalar("UPDATE case_counters SET n = n + 1 WHERE day = $1 RETURNING n")
-            .bind(day.clone())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let n = match bumped {
-        Some(n) => n,
-        None => {
-            sqlx::query("INSERT INTO case_counters (day, n) VALUES ($1, 1)")
-                .bind(day.clone())
-                .execute(&mut *conn)
-                .await?;
-            1
-        }
-    };
-    Ok(format!("{district}-{}-{n:05}", day.replace('-', "")))
-}
-
 fn clock_str(c: Clock) -> &'static str {
     match c {
         Clock::Working => "working",
@@ -270,16 +249,17 @@ fn clock_str(c: Clock) -> &'static str {
     }
 }
 
+/// One report: the same path as a batch of one, so case numbers and records are made in one place.
 pub(crate) async fn create_event(
     store: &SqlStore,
     actor: &Actor,
     e: &NewEvent,
     now: i64,
 ) -> Result<EventRecord> {
-    let mut tx = store.write_tx().await?;
-    let record = create_event_in(&mut tx, actor, e, now).await?;
-    tx.commit().await?;
-    Ok(record)
+    let mut records = create_events(store, &[(actor.clone(), e.clone(), now)]).await?;
+    records
+        .pop()
+        .ok_or_else(|| StoreError::Database("the report was not written".into()))
 }
 
 /// Several reports in one transaction: one durable commit for all of them (group commit).
@@ -323,70 +303,6 @@ pub(crate) async fn create_events(
             updated_at: *now,
         })
         .collect())
-}
-
-async fn create_event_in(
-    tx: &mut AnyConnection,
-    actor: &Actor,
-    e: &NewEvent,
-    now: i64,
-) -> Result<EventRecord> {
-    let grid = &e.case.grid;
-    let level = |l| {
-        grid.ancestor_at(l)
-            .map(|c| c.to_string())
-            .unwrap_or_default()
-    };
-    let district = level(zhili_domain::Level::District);
-    let case_number = next_case_number(&mut *tx, &district, now).await?;
-    let c = &e.case;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO events (case_number, channel, category, category_version, description, lon, lat, grid_code, village_code, town_code, district_code, \
-         occurred_at, reported_at, reporter_name, reporter_phone_enc, reporter_phone_masked, duplicate_of, merged_into, status, matter_class, owner, lead_unit, \
-         limit_register, limit_dispatch, limit_take_up, limit_handle, limit_verify, limit_close, clock, step_started, step_due, version, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, $18, $19, $20, NULL, $21, $22, $23, $24, $25, $26, $27, $28, $29, 1, $30) RETURNING id",
-    )
-    .bind(case_number.clone())
-    .bind(e.channel.as_str())
-    .bind(e.category.clone())
-    .bind(e.category_version)
-    .bind(e.description.clone())
-    .bind(e.lon)
-    .bind(e.lat)
-    .bind(grid.to_string())
-    .bind(level(zhili_domain::Level::Village))
-    .bind(level(zhili_domain::Level::Town))
-    .bind(district)
-    .bind(e.occurred_at)
-    .bind(now)
-    .bind(e.reporter_name.clone())
-    .bind(e.reporter_phone_enc.clone())
-    .bind(e.reporter_phone_masked.clone())
-    .bind(e.duplicate_of)
-    .bind(c.status.as_str())
-    .bind(c.class.as_str())
-    .bind(c.owner.clone())
-    .bind(c.limits.register_ms)
-    .bind(c.limits.dispatch_ms)
-    .bind(c.limits.take_up_ms)
-    .bind(c.limits.handle_ms)
-    .bind(c.limits.verify_ms)
-    .bind(c.limits.close_ms)
-    .bind(clock_str(c.limits.clock))
-    .bind(c.step_started)
-    .bind(c.step_due)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut action = actor
-        .action(now, "report", &format!("event:{id}"))
-        .states(None, Some(c.status.as_str()))
-        .opinion(format!("{} {}", e.channel.as_str(), e.category));
-    action.attachments = e.attachments.clone();
-    append_actions(&mut *tx, vec![action]).await?;
-    read_event(&mut *tx, None, id)
-        .await?
-        .ok_or_else(|| StoreError::Database("event vanished".into()))
 }
 
 pub(crate) async fn get_event(
