@@ -2,8 +2,7 @@
 
 use crate::sql::{append_actions, corrupt, event_scope, set_meta_in, Arg, Sql};
 use crate::{
-    EventChange, EventFilter, EventRecord, NewEvent, ReferenceData, Result, SqlStore, StepRecord,
-    StoreError,
+    EventFilter, EventRecord, NewEvent, ReferenceData, Result, SqlStore, StepRecord, StoreError,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -249,24 +248,26 @@ fn clock_str(c: Clock) -> &'static str {
     }
 }
 
-/// One report: the same path as a batch of one, so case numbers and records are made in one place.
-pub(crate) async fn create_event(
+/// Reports and changes in one transaction (one durable commit). A change whose event moved
+/// on since it was read is answered `invalid_transition` and writes nothing; any other
+/// failure undoes the whole batch.
+pub(crate) async fn write_events(
     store: &SqlStore,
-    actor: &Actor,
-    e: &NewEvent,
-    now: i64,
-) -> Result<EventRecord> {
-    let mut records = create_events(store, &[(actor.clone(), e.clone(), now)]).await?;
-    records
-        .pop()
-        .ok_or_else(|| StoreError::Database("the report was not written".into()))
+    batch: &crate::EventBatch,
+) -> Result<crate::EventsWritten> {
+    let mut tx = store.write_tx().await?;
+    let created = insert_reports(store, &mut tx, &batch.reports).await?;
+    let mut changed = Vec::with_capacity(batch.changes.len());
+    for c in &batch.changes {
+        changed.push(apply_change(&mut tx, c).await?);
+    }
+    tx.commit().await?;
+    Ok(crate::EventsWritten { created, changed })
 }
 
-/// Several reports in one transaction: one durable commit for all of them (group commit).
-/// Several reports in one transaction: one durable commit for all of them (group commit),
-/// written with the bulk path (a handful of statements per batch, not per report).
-pub(crate) async fn create_events(
+async fn insert_reports(
     store: &SqlStore,
+    conn: &mut AnyConnection,
     batch: &[(Actor, NewEvent, i64)],
 ) -> Result<Vec<EventRecord>> {
     let items: Vec<crate::HistoryItem> = batch
@@ -278,7 +279,7 @@ pub(crate) async fn create_events(
             changes: vec![],
         })
         .collect();
-    let written = load_history_returning(store, &items).await?;
+    let written = insert_history(store, conn, &items).await?;
     Ok(batch
         .iter()
         .zip(written)
@@ -384,15 +385,20 @@ pub(crate) async fn list_events(
     Ok((events, total))
 }
 
-pub(crate) async fn change_event(
-    store: &SqlStore,
-    actor: &Actor,
-    id: i64,
-    expected_version: i64,
-    ch: &EventChange,
-    now: i64,
-) -> Result<EventRecord> {
-    let mut tx = store.write_tx().await?;
+/// One change inside the writer's transaction: `Ok(Err(conflict))` when the event is no
+/// longer at the version the change was computed from (nothing is written then).
+async fn apply_change(
+    tx: &mut AnyConnection,
+    request: &crate::ChangeRequest,
+) -> Result<Result<EventRecord>> {
+    let crate::ChangeRequest {
+        actor,
+        id,
+        expected_version,
+        change: ch,
+        now,
+    } = request;
+    let (id, now) = (*id, *now);
     let c = &ch.case;
     let updated = sqlx::query(
         "UPDATE events SET status = $1, matter_class = $2, owner = $3, lead_unit = $4, step_started = $5, step_due = $6, deferred_from = $7, \
@@ -427,10 +433,10 @@ pub(crate) async fn change_event(
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(StoreError::Domain(zhili_domain::DomainError::new(
+        return Ok(Err(StoreError::Domain(zhili_domain::DomainError::new(
             zhili_domain::ErrorCode::InvalidTransition,
             "the event changed while this action was being taken; reload it and try again",
-        )));
+        ))));
     }
     sqlx::query("DELETE FROM event_units WHERE event_id = $1")
         .bind(id)
@@ -466,12 +472,11 @@ pub(crate) async fn change_event(
         .states(Some(ch.from.as_str()), Some(c.status.as_str()));
     action.opinion = ch.opinion.clone();
     action.attachments = ch.attachments.clone();
-    append_actions(&mut tx, vec![action]).await?;
-    let record = read_event(&mut tx, None, id)
+    append_actions(tx, vec![action]).await?;
+    let record = read_event(tx, None, id)
         .await?
         .ok_or_else(|| StoreError::Database("event vanished".into()))?;
-    tx.commit().await?;
-    Ok(record)
+    Ok(Ok(record))
 }
 
 pub(crate) async fn steps(store: &SqlStore, id: i64) -> Result<Vec<StepRecord>> {
@@ -490,24 +495,39 @@ pub(crate) async fn steps(store: &SqlStore, id: i64) -> Result<Vec<StepRecord>> 
         .collect()
 }
 
+/// A duplicate suggestion looks at no more than the latest this many reports nearby.
+const NEAR_MAX: usize = 50;
+
 pub(crate) async fn events_near(
     store: &SqlStore,
     category: &str,
     since: i64,
     bbox: [f64; 4],
 ) -> Result<Vec<(i64, f64, f64)>> {
-    let rows = sqlx::query(
-        "SELECT id, lon, lat FROM events WHERE category = $1 AND reported_at >= $2 AND lon >= $3 AND lat >= $4 AND lon <= $5 AND lat <= $6 \
-         AND status NOT IN ('rejected', 'merged') ORDER BY id",
-    )
-    .bind(category)
-    .bind(since)
-    .bind(bbox[0])
-    .bind(bbox[1])
-    .bind(bbox[2])
-    .bind(bbox[3])
-    .fetch_all(&store.pool)
-    .await?;
+    let mut cells = zhili_domain::place::cells_within(bbox);
+    // Padded to 3 x 3 so the statement has one shape (one prepared statement) for the
+    // usual 100 m search.
+    while cells.len() < 9 {
+        cells.push(cells[cells.len() - 1]);
+    }
+    let marks: Vec<String> = (0..cells.len()).map(|i| format!("${}", i + 7)).collect();
+    let text = format!(
+        "SELECT id, lon, lat FROM events WHERE category = $1 AND reported_at >= $2 \
+         AND lon >= $3 AND lat >= $4 AND lon <= $5 AND lat <= $6 AND status NOT IN ('rejected', 'merged') \
+         AND place_cell IN ({}) ORDER BY reported_at DESC, id DESC LIMIT {NEAR_MAX}",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(&text)
+        .bind(category)
+        .bind(since)
+        .bind(bbox[0])
+        .bind(bbox[1])
+        .bind(bbox[2])
+        .bind(bbox[3]);
+    for cell in cells {
+        query = query.bind(cell);
+    }
+    let rows = query.fetch_all(&store.pool).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("lon")?, r.try_get("lat")?)))
         .collect()
@@ -564,16 +584,22 @@ pub(crate) async fn event_stats(
 }
 
 pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem]) -> Result<()> {
-    load_history_returning(store, items).await.map(|_| ())
+    let mut tx = store.write_tx().await?;
+    insert_history(store, &mut tx, items).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Writes whole cases in bulk; answers each item's (id, case number) in input order.
-async fn load_history_returning(
+async fn insert_history(
     store: &SqlStore,
+    tx: &mut AnyConnection,
     items: &[crate::HistoryItem],
 ) -> Result<Vec<(i64, String)>> {
     use crate::sql::insert_rows;
-    let mut tx = store.write_tx().await?;
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
     // Take the chain head's lock first: ids are assigned from MAX(id) below, and every writer
     // of events appends to the chain, so this serialises them on PostgreSQL too.
     sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
@@ -582,12 +608,27 @@ async fn load_history_returning(
     let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
         .fetch_one(&mut *tx)
         .await?;
-    let mut counters: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    for r in sqlx::query("SELECT day, n FROM case_counters")
-        .fetch_all(&mut *tx)
-        .await?
-    {
-        counters.insert(r.try_get("day")?, r.try_get("n")?);
+    // Only the days this batch numbers cases on: a live batch touches one, a year of
+    // history 365.
+    let days: std::collections::BTreeSet<String> = items
+        .iter()
+        .map(|i| date_string((i.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS)))
+        .collect();
+    let mut known = Sql::new("SELECT day, n FROM case_counters WHERE day IN (");
+    for (k, day) in days.iter().enumerate() {
+        if k > 0 {
+            known.push(", ");
+        }
+        known.bind_text(day.clone());
+    }
+    known.push(")");
+    let mut counters: std::collections::HashMap<String, i64> =
+        days.iter().map(|d| (d.clone(), 0)).collect();
+    let mut stored = std::collections::HashSet::new();
+    for r in known.query().fetch_all(&mut *tx).await? {
+        let day: String = r.try_get("day")?;
+        counters.insert(day.clone(), r.try_get("n")?);
+        stored.insert(day);
     }
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| items[i].reported_at);
@@ -631,6 +672,7 @@ async fn load_history_returning(
             Arg::Text(e.description.clone()),
             Arg::Float(e.lon),
             Arg::Float(e.lat),
+            Arg::Int(zhili_domain::place::cell_of(e.lon, e.lat)),
             Arg::Text(grid.to_string()),
             Arg::Text(level(zhili_domain::Level::Village)),
             Arg::Text(level(zhili_domain::Level::Town)),
@@ -705,7 +747,7 @@ async fn load_history_returning(
             actions.push(a);
         }
     }
-    const EVENT_INSERT_COLUMNS: [&str; 47] = [
+    const EVENT_INSERT_COLUMNS: [&str; 48] = [
         "id",
         "case_number",
         "channel",
@@ -714,6 +756,7 @@ async fn load_history_returning(
         "description",
         "lon",
         "lat",
+        "place_cell",
         "grid_code",
         "village_code",
         "town_code",
@@ -754,10 +797,10 @@ async fn load_history_returning(
         "version",
         "updated_at",
     ];
-    insert_rows(&mut tx, "events", &EVENT_INSERT_COLUMNS, events).await?;
-    insert_rows(&mut tx, "event_units", &["event_id", "unit_id"], units).await?;
+    insert_rows(tx, "events", &EVENT_INSERT_COLUMNS, events).await?;
+    insert_rows(tx, "event_units", &["event_id", "unit_id"], units).await?;
     insert_rows(
-        &mut tx,
+        tx,
         "event_steps",
         &[
             "event_id", "seq", "step", "unit", "due", "done_at", "on_time",
@@ -767,26 +810,23 @@ async fn load_history_returning(
     .await?;
     // The record reads in time order, as it would have been written.
     actions.sort_by_key(|a| a.at);
-    append_actions(&mut tx, actions).await?;
+    append_actions(tx, actions).await?;
     for (day, n) in counters {
-        let updated = sqlx::query("UPDATE case_counters SET n = $1 WHERE day = $2")
+        let statement = if stored.contains(&day) {
+            "UPDATE case_counters SET n = $1 WHERE day = $2"
+        } else {
+            "INSERT INTO case_counters (n, day) VALUES ($1, $2)"
+        };
+        sqlx::query(statement)
             .bind(n)
-            .bind(day.clone())
+            .bind(day)
             .execute(&mut *tx)
             .await?;
-        if updated.rows_affected() == 0 {
-            sqlx::query("INSERT INTO case_counters (day, n) VALUES ($1, $2)")
-                .bind(day)
-                .bind(n)
-                .execute(&mut *tx)
-                .await?;
-        }
     }
     if store.backend == crate::Backend::Postgres {
         // Explicit ids leave the sequence behind; move it past them.
         sqlx::query("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT COALESCE(MAX(id), 1) FROM events))").execute(&mut *tx).await?;
     }
-    tx.commit().await?;
     Ok(written)
 }
 

@@ -170,6 +170,31 @@ pub struct EventRecord {
     pub updated_at: i64,
 }
 
+/// A change to write if the event is still at `expected_version`.
+#[derive(Clone, Debug)]
+pub struct ChangeRequest {
+    pub actor: Actor,
+    pub id: i64,
+    pub expected_version: i64,
+    pub change: EventChange,
+    pub now: i64,
+}
+
+/// What one durable commit of the event writer carries.
+#[derive(Clone, Debug, Default)]
+pub struct EventBatch {
+    /// (reporter, report, reported at)
+    pub reports: Vec<(Actor, NewEvent, i64)>,
+    pub changes: Vec<ChangeRequest>,
+}
+
+/// The batch as written: the created events in order, and each change's outcome in order.
+#[derive(Debug, Default)]
+pub struct EventsWritten {
+    pub created: Vec<EventRecord>,
+    pub changed: Vec<Result<EventRecord>>,
+}
+
 /// A state change decided by the state machine, to write with its record.
 #[derive(Clone, Debug)]
 pub struct EventChange {
@@ -301,6 +326,7 @@ pub trait Store: Send + Sync {
 
     // Units.
     async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>>;
+    async fn get_unit(&self, scope: &Scope, id: &str) -> Result<Option<Unit>>;
     async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()>;
 
     /// Loads a whole city (regions, units, users, meta) in one transaction: all or nothing.
@@ -333,16 +359,28 @@ pub trait Store: Send + Sync {
     async fn reference(&self) -> Result<ReferenceData>;
     /// Stores reference data when none is stored yet (first start); false if some was.
     async fn seed_reference(&self, actor: &Actor, data: &ReferenceData, now: i64) -> Result<bool>;
-    async fn create_event(&self, actor: &Actor, event: &NewEvent, now: i64) -> Result<EventRecord>;
-    /// Many reports in one transaction (one durable commit); all or none.
-    async fn create_events(&self, batch: &[(Actor, NewEvent, i64)]) -> Result<Vec<EventRecord>>;
+    /// Reports and changes in one transaction (one durable commit). Each change is written
+    /// only if its event is still at the version it was computed from, else it is answered
+    /// `invalid_transition`; any other failure writes nothing of the batch.
+    async fn write_events(&self, batch: &EventBatch) -> Result<EventsWritten>;
+    async fn create_event(&self, actor: &Actor, event: &NewEvent, now: i64) -> Result<EventRecord> {
+        let batch = EventBatch {
+            reports: vec![(actor.clone(), event.clone(), now)],
+            changes: vec![],
+        };
+        self.write_events(&batch)
+            .await?
+            .created
+            .pop()
+            .ok_or_else(|| StoreError::Database("the report was not written".into()))
+    }
     async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<EventRecord>>;
     async fn list_events(
         &self,
         scope: &Scope,
         filter: &EventFilter,
     ) -> Result<(Vec<EventRecord>, i64)>;
-    /// Writes a change if the event is still at `expected_version`; else `conflict`.
+    /// Writes a change if the event is still at `expected_version`; else `invalid_transition`.
     async fn change_event(
         &self,
         actor: &Actor,
@@ -350,9 +388,26 @@ pub trait Store: Send + Sync {
         expected_version: i64,
         change: &EventChange,
         now: i64,
-    ) -> Result<EventRecord>;
+    ) -> Result<EventRecord> {
+        let batch = EventBatch {
+            reports: vec![],
+            changes: vec![ChangeRequest {
+                actor: actor.clone(),
+                id,
+                expected_version,
+                change: change.clone(),
+                now,
+            }],
+        };
+        self.write_events(&batch)
+            .await?
+            .changed
+            .pop()
+            .ok_or_else(|| StoreError::Database("the change was not written".into()))?
+    }
     async fn event_timeline(&self, id: i64) -> Result<(Vec<Action>, Vec<StepRecord>)>;
-    /// Events of `category` reported since `since` inside the bounding box (lon/lat).
+    /// Events of `category` reported since `since` inside the bounding box (lon/lat), the latest
+    /// 50 at most, newest first.
     async fn events_near(
         &self,
         category: &str,

@@ -8,6 +8,7 @@ use sqlx::Executor;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_events.sql")),
+    (3, include_str!("../migrations/0003_place_cells.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -41,12 +42,45 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
                 tx.execute(statement).await?;
             }
         }
+        if version == 3 {
+            fill_place_cells(&mut tx).await?;
+        }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(version)
             .bind(0i64)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Gives events stored before migration 3 their place cell.
+async fn fill_place_cells(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT id, lon, lat FROM events WHERE place_cell IS NULL")
+        .fetch_all(&mut *conn)
+        .await?;
+    let cells: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("id")?,
+                zhili_domain::place::cell_of(r.try_get("lon")?, r.try_get("lat")?),
+            ))
+        })
+        .collect::<std::result::Result<_, sqlx::Error>>()?;
+    for chunk in cells.chunks(500) {
+        // Values are integers computed here, so they are written inline.
+        let mut text = String::from("UPDATE events SET place_cell = CASE id");
+        for (id, cell) in chunk {
+            text.push_str(&format!(" WHEN {id} THEN {cell}"));
+        }
+        text.push_str(" END WHERE id IN (");
+        let ids: Vec<String> = chunk.iter().map(|(id, _)| id.to_string()).collect();
+        text.push_str(&ids.join(","));
+        text.push(')');
+        conn.execute(text.as_str()).await?;
     }
     Ok(())
 }

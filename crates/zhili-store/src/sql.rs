@@ -8,6 +8,7 @@ use crate::{
 use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
+use std::sync::Arc;
 
 use zhili_domain::chain::{Action, Actor, NewAction};
 use zhili_domain::user::{LoginState, User};
@@ -16,6 +17,35 @@ use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, Uni
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order,
+    /// instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms.
+    writer_turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it also holds this process's writer turn until it ends.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 /// A statement under construction with its arguments, numbered `$1…` as they are bound.
@@ -408,11 +438,15 @@ impl SqlStore {
                     if backend == Backend::Sqlite {
                         // WAL for concurrent readers; FULL so an acknowledged commit survives
                         // kill -9 and power loss; wait instead of failing when a writer holds the lock.
+                        // Pages are read through a memory map (no copy per page read) with a
+                        // larger page cache per connection than the default 2 MB.
                         for pragma in [
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA synchronous = FULL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
+                            "PRAGMA mmap_size = 1073741824",
+                            "PRAGMA cache_size = -32768",
                         ] {
                             conn.execute(pragma).await?;
                         }
@@ -422,7 +456,11 @@ impl SqlStore {
             });
         let pool = options.connect(&url).await?;
         migrate::run(&pool, backend).await?;
-        Ok(SqlStore { pool, backend })
+        Ok(SqlStore {
+            pool,
+            backend,
+            writer_turn: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     pub async fn destroy(url: &str) -> Result<()> {
@@ -455,10 +493,19 @@ impl SqlStore {
     /// A transaction that will write. On SQLite it takes the write lock at BEGIN: a deferred
     /// transaction that reads first and writes later can deadlock with another writer, and
     /// SQLite then fails at once instead of waiting.
-    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, Any>> {
+    pub(crate) async fn write_tx(&self) -> Result<WriteTx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.writer_turn.clone().lock_owned().await;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 
@@ -477,6 +524,43 @@ impl SqlStore {
     /// with the record to prove `audit verify` notices).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    async fn fetch_units(
+        &self,
+        scope: &Scope,
+        kind: Option<UnitKind>,
+        id: Option<&str>,
+    ) -> Result<Vec<Unit>> {
+        // Departments serve the whole district (see Scope::sees_unit); others by subtree.
+        let mut sql = Sql::new(
+            "SELECT id, name, kind, region_code FROM units WHERE (kind = 'department' OR (1 = 1",
+        );
+        scope_filter(&mut sql, "region_code", scope);
+        sql.push("))");
+        if let Some(kind) = kind {
+            sql.push(" AND kind = ").bind_text(kind.as_str());
+        }
+        if let Some(id) = id {
+            sql.push(" AND id = ").bind_text(id);
+        }
+        sql.push(" ORDER BY kind, id");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                let region: String = row.try_get("region_code")?;
+                let unit = Unit {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    kind: UnitKind::parse(&kind).ok_or_else(|| corrupt("unit kind", &kind))?,
+                    region_code: RegionCode::parse(&region)
+                        .map_err(|_| corrupt("region code", &region))?,
+                };
+                debug_assert!(scope.sees_unit(&unit));
+                Ok(unit)
+            })
+            .collect()
     }
 
     async fn fetch_regions(&self, sql: &Sql, with_geometry: bool) -> Result<Vec<RegionRecord>> {
@@ -615,32 +699,11 @@ impl Store for SqlStore {
     }
 
     async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>> {
-        // Departments serve the whole district (see Scope::sees_unit); others by subtree.
-        let mut sql = Sql::new(
-            "SELECT id, name, kind, region_code FROM units WHERE (kind = 'department' OR (1 = 1",
-        );
-        scope_filter(&mut sql, "region_code", scope);
-        sql.push("))");
-        if let Some(kind) = kind {
-            sql.push(" AND kind = ").bind_text(kind.as_str());
-        }
-        sql.push(" ORDER BY kind, id");
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                let region: String = row.try_get("region_code")?;
-                let unit = Unit {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    kind: UnitKind::parse(&kind).ok_or_else(|| corrupt("unit kind", &kind))?,
-                    region_code: RegionCode::parse(&region)
-                        .map_err(|_| corrupt("region code", &region))?,
-                };
-                debug_assert!(scope.sees_unit(&unit));
-                Ok(unit)
-            })
-            .collect()
+        self.fetch_units(scope, kind, None).await
+    }
+
+    async fn get_unit(&self, scope: &Scope, id: &str) -> Result<Option<Unit>> {
+        Ok(self.fetch_units(scope, None, Some(id)).await?.pop())
     }
 
     async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()> {
@@ -859,20 +922,8 @@ impl Store for SqlStore {
         crate::events::seed_reference(self, actor, data, now).await
     }
 
-    async fn create_event(
-        &self,
-        actor: &Actor,
-        event: &crate::NewEvent,
-        now: i64,
-    ) -> Result<crate::EventRecord> {
-        crate::events::create_event(self, actor, event, now).await
-    }
-
-    async fn create_events(
-        &self,
-        batch: &[(Actor, crate::NewEvent, i64)],
-    ) -> Result<Vec<crate::EventRecord>> {
-        crate::events::create_events(self, batch).await
+    async fn write_events(&self, batch: &crate::EventBatch) -> Result<crate::EventsWritten> {
+        crate::events::write_events(self, batch).await
     }
 
     async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<crate::EventRecord>> {
@@ -885,17 +936,6 @@ impl Store for SqlStore {
         filter: &crate::EventFilter,
     ) -> Result<(Vec<crate::EventRecord>, i64)> {
         crate::events::list_events(self, scope, filter).await
-    }
-
-    async fn change_event(
-        &self,
-        actor: &Actor,
-        id: i64,
-        expected_version: i64,
-        change: &crate::EventChange,
-        now: i64,
-    ) -> Result<crate::EventRecord> {
-        crate::events::change_event(self, actor, id, expected_version, change, now).await
     }
 
     async fn event_timeline(&self, id: i64) -> Result<(Vec<Action>, Vec<crate::StepRecord>)> {

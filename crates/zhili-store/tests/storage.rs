@@ -476,7 +476,9 @@ mod events {
     use zhili_domain::calendar::WorkingCalendar;
     use zhili_domain::event::{apply, Actor as Who, Case, Channel, Command, MatterClass, Status};
     use zhili_domain::reference::{Category, Lead};
-    use zhili_store::{EventChange, EventFilter, NewEvent, ReferenceData};
+    use zhili_store::{
+        ChangeRequest, EventBatch, EventChange, EventFilter, NewEvent, ReferenceData,
+    };
 
     fn category() -> Category {
         Category {
@@ -733,6 +735,90 @@ mod events {
                 .await
                 .unwrap();
             assert_eq!(near.len(), 2);
+            chain::verify(&store.actions(0, i64::MAX).await.unwrap()).unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn one_batch_carries_reports_and_changes_and_only_one_of_two_racing_changes() {
+        for_each_backend(|store| async move {
+            let sys = Actor::system();
+            let now = 1_795_775_400_000;
+            let a = store
+                .create_event(&sys, &report("500114001001001", now), now)
+                .await
+                .unwrap();
+            let op = Who {
+                role: Role::VillageOperator,
+                unit: Some("S500114001001".into()),
+                region: code("500114001001"),
+            };
+            let actor = Actor {
+                username: "village-500114001001".into(),
+                unit: Some("S500114001001".into()),
+            };
+            let register = |at: i64| {
+                let out = apply(
+                    &a.case,
+                    &op,
+                    &Command::Register {
+                        class: None,
+                        reason: None,
+                    },
+                    at,
+                    &WorkingCalendar::default(),
+                )
+                .unwrap();
+                ChangeRequest {
+                    actor: actor.clone(),
+                    id: a.id,
+                    expected_version: a.version,
+                    change: EventChange {
+                        action: "register".into(),
+                        case: out.case,
+                        from: Status::Reported,
+                        opinion: None,
+                        attachments: "[]".into(),
+                        step_done: out.step_done,
+                        merged_into: None,
+                    },
+                    now: at,
+                }
+            };
+            let batch = EventBatch {
+                reports: vec![
+                    (sys.clone(), report("500114001001001", now + 1), now + 1),
+                    (sys.clone(), report("500114002001001", now + 2), now + 2),
+                ],
+                changes: vec![register(now + 3), register(now + 4)],
+            };
+            let written = store.write_events(&batch).await.unwrap();
+            assert_eq!(
+                written
+                    .created
+                    .iter()
+                    .map(|e| e.case_number.as_str())
+                    .collect::<Vec<_>>(),
+                ["500114-20261127-00002", "500114-20261127-00003"]
+            );
+            assert_eq!(written.changed.len(), 2);
+            let first = written.changed[0].as_ref().unwrap();
+            assert_eq!((first.case.status, first.version), (Status::Registered, 2));
+            assert!(
+                written.changed[1].is_err(),
+                "the second change was computed from the same version: refused"
+            );
+            let (timeline, steps) = store.event_timeline(a.id).await.unwrap();
+            assert_eq!(timeline.len(), 2, "report and one register");
+            assert_eq!(steps.len(), 1);
+            // The created events are found by the duplicate search of their place.
+            let near = store
+                .events_near("0602", now - 10, [108.004, 29.004, 108.006, 29.006])
+                .await
+                .unwrap();
+            assert_eq!(near.len(), 3);
+            assert!(near[0].0 > near[2].0, "newest first");
             chain::verify(&store.actions(0, i64::MAX).await.unwrap()).unwrap();
         })
         .await;

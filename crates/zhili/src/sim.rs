@@ -104,35 +104,56 @@ async fn login(
         .ok_or_else(|| format!("login as {username} failed ({status}): {body}"))
 }
 
-/// Points strictly inside a convex-ish grid: each vertex moved 70% of the way to the centroid.
-fn inner_points(geometry: &Value) -> Vec<(f64, f64)> {
-    let ring = geometry["coordinates"][0]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let ring = if geometry["type"] == "MultiPolygon" {
-        geometry["coordinates"][0][0]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+/// Places a grid worker reports from: this many random points in the grid's bounding box
+/// that the server itself places in the grid, so reports spread over the grid as real
+/// ones do (and duplicates are as rare as they are in life).
+const POINTS_PER_REPORTER: usize = 48;
+
+/// The bounding box of a Polygon or MultiPolygon's outer rings.
+fn bbox(geometry: &Value) -> Option<[f64; 4]> {
+    let polygons: Vec<&Value> = if geometry["type"] == "MultiPolygon" {
+        geometry["coordinates"].as_array()?.iter().collect()
     } else {
-        ring
+        vec![&geometry["coordinates"]]
     };
-    let pts: Vec<(f64, f64)> = ring
-        .iter()
-        .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
-        .collect();
-    if pts.len() < 4 {
-        return vec![];
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in polygons {
+        for v in p[0].as_array()? {
+            let (x, y) = (v[0].as_f64()?, v[1].as_f64()?);
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+        }
     }
-    let n = (pts.len() - 1) as f64;
-    let (cx, cy) = pts[..pts.len() - 1]
-        .iter()
-        .fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
-    pts[..pts.len() - 1]
-        .iter()
-        .map(|&(x, y)| (cx + (x - cx) * 0.3, cy + (y - cy) * 0.3))
-        .collect()
+    (b[0] < b[2] && b[1] < b[3]).then_some(b)
+}
+
+async fn points_in_grid(
+    http: &reqwest::Client,
+    target: &str,
+    token: &str,
+    code: &str,
+    b: [f64; 4],
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Vec<(f64, f64)> {
+    let mut inside = Vec::new();
+    for _ in 0..POINTS_PER_REPORTER * 8 {
+        if inside.len() == POINTS_PER_REPORTER {
+            break;
+        }
+        let (lon, lat) = (rng.gen_range(b[0]..b[2]), rng.gen_range(b[1]..b[3]));
+        let hit: Option<Value> = match http
+            .get(format!("{target}/api/v1/locate?lon={lon}&lat={lat}"))
+            .bearer_auth(token)
+            .send()
+            .await
+        {
+            Ok(resp) if resp.status().is_success() => resp.json().await.ok(),
+            _ => None,
+        };
+        if hit.is_some_and(|h| h["grid"]["code"] == code) {
+            inside.push((lon, lat));
+        }
+    }
+    inside
 }
 
 pub async fn run(p: SimParams) -> Result<SimReport, String> {
@@ -152,33 +173,37 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
         .await
         .map_err(|e| e.to_string())?;
     let grids = grids.as_array().cloned().ok_or("no grids in the target")?;
+    let categories: Value = http
+        .get(format!("{target}/api/v1/reference/categories"))
+        .bearer_auth(&district)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    // (code, whether the station dispatches it: 私事 are closed with guidance instead)
+    let categories: Arc<Vec<(String, bool)>> = Arc::new(
+        categories
+            .as_array()
+            .ok_or("no categories in the target")?
+            .iter()
+            .filter_map(|c| Some((c["code"].as_str()?.to_string(), c["matter_class"] != "私事")))
+            .collect(),
+    );
+    if categories.is_empty() {
+        return Err("the target has no event categories".into());
+    }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     let mut reporters = Vec::new();
     for _ in 0..p.reporters.max(1) {
         let g = &grids[rng.gen_range(0..grids.len())];
         let code = g["code"].as_str().unwrap_or_default();
-        let points = inner_points(&g["geometry"]);
-        if points.is_empty() {
+        let Some(b) = bbox(&g["geometry"]) else {
             continue;
-        }
+        };
         let token = login(&http, &target, &format!("grid-{code}"), &p.password).await?;
-        // Keep only the points the server itself places in this grid (grids can be concave).
-        let mut inside = Vec::new();
-        for (lon, lat) in points {
-            let hit: Option<Value> = match http
-                .get(format!("{target}/api/v1/locate?lon={lon}&lat={lat}"))
-                .bearer_auth(&token)
-                .send()
-                .await
-            {
-                Ok(resp) if resp.status().is_success() => resp.json().await.ok(),
-                _ => None,
-            };
-            if hit.is_some_and(|h| h["grid"]["code"] == code) {
-                inside.push((lon, lat));
-            }
-        }
-        let points = inside;
+        let points = points_in_grid(&http, &target, &token, code, b, &mut rng).await;
         if points.is_empty() {
             continue;
         }
@@ -201,11 +226,12 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
     let interval = Duration::from_secs_f64(p.concurrency as f64 / p.rate.max(0.001));
     let mut workers = Vec::new();
     for w in 0..p.concurrency.max(1) {
-        let (http, target, reporters, report) = (
+        let (http, target, reporters, report, categories) = (
             http.clone(),
             target.clone(),
             reporters.clone(),
             report.clone(),
+            categories.clone(),
         );
         let duration = p.duration;
         let handling_share = p.handling_share.clamp(0.0, 1.0);
@@ -213,13 +239,13 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(100 + w as u64);
             // Spread the clients' schedules over one interval.
             let mut next = Instant::now() + interval.mul_f64(w as f64 / p.concurrency.max(1) as f64);
-            let categories = ["0602", "0701", "0501", "0601", "0102", "0705", "0403", "0801"];
             while started.elapsed() < duration {
                 tokio::time::sleep_until(next.into()).await;
                 next += interval;
                 let r = &reporters[rng.gen_range(0..reporters.len())];
                 let (lon, lat) = r.points[rng.gen_range(0..r.points.len())];
-                let body = json!({"channel": "grid_patrol", "category": categories[rng.gen_range(0..categories.len())], "description": "模拟上报", "location": {"lon": lon, "lat": lat}});
+                let (category, dispatchable) = &categories[rng.gen_range(0..categories.len())];
+                let body = json!({"channel": "grid_patrol", "category": category, "description": "模拟上报", "location": {"lon": lon, "lat": lat}});
                 let t = Instant::now();
                 let resp = http.post(format!("{target}/api/v1/events")).bearer_auth(&r.token).json(&body).send().await;
                 let took = t.elapsed();
@@ -239,7 +265,7 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
                 rep.intake.push(took);
                 drop(rep);
                 // One in four reports is taken up by the station at once: register, dispatch.
-                if rng.gen_bool(handling_share) {
+                if *dispatchable && rng.gen_bool(handling_share) {
                     let id = created["id"].as_i64().unwrap_or_default();
                     for action in ["register", "dispatch"] {
                         let t = Instant::now();

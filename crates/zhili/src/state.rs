@@ -24,8 +24,8 @@ pub struct AppState {
     pub key: DataKey,
     pub policy: LoginPolicy,
     tokens: Mutex<HashMap<String, (User, i64)>>,
-    /// Reports waiting for the intake writer (group commit).
-    intake: tokio::sync::mpsc::Sender<IntakeJob>,
+    /// Reports and changes waiting for the event writer (group commit).
+    writer: tokio::sync::mpsc::Sender<WriteJob>,
     /// New and changed events, for the live streams (this process's changes).
     pub notices: tokio::sync::broadcast::Sender<EventNotice>,
     /// Serialises index rebuilds so two triggers do not build twice.
@@ -79,44 +79,72 @@ impl EventNotice {
     }
 }
 
-/// A report waiting to be written, and where its answer goes.
-pub struct IntakeJob {
-    actor: Actor,
-    event: zhili_store::NewEvent,
-    now: i64,
-    reply: tokio::sync::oneshot::Sender<Result<zhili_store::EventRecord, zhili_store::StoreError>>,
+type Reply =
+    tokio::sync::oneshot::Sender<Result<zhili_store::EventRecord, zhili_store::StoreError>>;
+
+/// A report or a change waiting to be written, and where its answer goes.
+pub enum WriteJob {
+    Report {
+        actor: Actor,
+        event: zhili_store::NewEvent,
+        now: i64,
+        reply: Reply,
+    },
+    Change {
+        request: zhili_store::ChangeRequest,
+        reply: Reply,
+    },
 }
 
-/// Most reports one commit carries.
-const INTAKE_BATCH: usize = 256;
+/// Most reports and changes one commit carries.
+const WRITE_BATCH: usize = 256;
 
-/// One writer takes every report waiting and writes them in one transaction, so concurrent
-/// reports share one durable commit (one fsync) instead of queueing for one each. A lone
-/// report is written at once; under load the batches grow by themselves.
-fn spawn_intake_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Sender<IntakeJob> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<IntakeJob>(4096);
+/// One writer takes every report and change waiting and writes them in one transaction, so
+/// concurrent writers share one durable commit (one fsync) instead of queueing for one
+/// each. A lone write goes at once; under load the batches grow by themselves.
+fn spawn_event_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Sender<WriteJob> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<WriteJob>(4096);
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
             let mut jobs = vec![first];
-            while jobs.len() < INTAKE_BATCH {
+            while jobs.len() < WRITE_BATCH {
                 match rx.try_recv() {
                     Ok(job) => jobs.push(job),
                     Err(_) => break,
                 }
             }
-            let (batch, replies): (Vec<_>, Vec<_>) = jobs
-                .into_iter()
-                .map(|j| ((j.actor, j.event, j.now), j.reply))
-                .unzip();
-            match store.create_events(&batch).await {
-                Ok(records) => {
-                    for (reply, record) in replies.into_iter().zip(records) {
+            let mut batch = zhili_store::EventBatch::default();
+            let (mut report_replies, mut change_replies) = (Vec::new(), Vec::new());
+            for job in jobs {
+                match job {
+                    WriteJob::Report {
+                        actor,
+                        event,
+                        now,
+                        reply,
+                    } => {
+                        batch.reports.push((actor, event, now));
+                        report_replies.push(reply);
+                    }
+                    WriteJob::Change { request, reply } => {
+                        batch.changes.push(request);
+                        change_replies.push(reply);
+                    }
+                }
+            }
+            match store.write_events(&batch).await {
+                Ok(written) => {
+                    for (reply, record) in report_replies.into_iter().zip(written.created) {
                         let _ = reply.send(Ok(record));
+                    }
+                    for (reply, outcome) in change_replies.into_iter().zip(written.changed) {
+                        let _ = reply.send(outcome);
                     }
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, reports = replies.len(), "intake batch failed; nothing of it was written");
-                    for reply in replies {
+                    tracing::error!(error = %e, reports = batch.reports.len(), changes = batch.changes.len(),
+                        "event write failed; nothing of the batch was written");
+                    for reply in report_replies.into_iter().chain(change_replies) {
                         let _ = reply.send(Err(zhili_store::StoreError::Database(e.to_string())));
                     }
                 }
@@ -127,7 +155,19 @@ fn spawn_intake_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Sender<Intak
 }
 
 impl AppState {
-    /// Writes a report through the intake writer; answers once it is durable.
+    async fn write(
+        &self,
+        job: WriteJob,
+        answer: tokio::sync::oneshot::Receiver<
+            Result<zhili_store::EventRecord, zhili_store::StoreError>,
+        >,
+    ) -> Result<zhili_store::EventRecord, zhili_store::StoreError> {
+        let stopped = || zhili_store::StoreError::Database("the event writer has stopped".into());
+        self.writer.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Writes a report through the event writer; answers once it is durable.
     pub async fn submit_report(
         &self,
         actor: Actor,
@@ -135,20 +175,24 @@ impl AppState {
         now: i64,
     ) -> Result<zhili_store::EventRecord, zhili_store::StoreError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.intake
-            .send(IntakeJob {
-                actor,
-                event,
-                now,
-                reply,
-            })
+        let job = WriteJob::Report {
+            actor,
+            event,
+            now,
+            reply,
+        };
+        self.write(job, answer).await
+    }
+
+    /// Writes a change through the event writer if the event is still at the version the
+    /// change was computed from; answers once it is durable.
+    pub async fn submit_change(
+        &self,
+        request: zhili_store::ChangeRequest,
+    ) -> Result<zhili_store::EventRecord, zhili_store::StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.write(WriteJob::Change { request, reply }, answer)
             .await
-            .map_err(|_| {
-                zhili_store::StoreError::Database("the intake writer has stopped".into())
-            })?;
-        answer.await.map_err(|_| {
-            zhili_store::StoreError::Database("the intake writer has stopped".into())
-        })?
     }
 
     /// Tells live streams; nobody listening is fine.
@@ -172,7 +216,7 @@ impl AppState {
             .await?;
         let reference = Reference::from_data(&store.reference().await?)
             .map_err(zhili_store::StoreError::Database)?;
-        let store_for_intake = store.clone();
+        let store_for_writer = store.clone();
         Ok(Arc::new(AppState {
             store,
             index: RwLock::new(Arc::new(index)),
@@ -181,7 +225,7 @@ impl AppState {
             policy,
             tokens: Mutex::new(HashMap::new()),
             notices: tokio::sync::broadcast::channel(1024).0,
-            intake: spawn_intake_writer(store_for_intake),
+            writer: spawn_event_writer(store_for_writer),
             rebuild: tokio::sync::Mutex::new(()),
         }))
     }

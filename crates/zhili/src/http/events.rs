@@ -703,24 +703,19 @@ async fn command_of(
                     "at most 20 assisting units",
                 ));
             }
-            let units = state
-                .store
-                .list_units(
-                    &zhili_domain::Scope::new(
-                        e.case
-                            .grid
-                            .ancestor_at(zhili_domain::Level::District)
-                            .expect("district"),
-                        Role::Admin,
-                        None,
-                    ),
-                    None,
-                )
-                .await?;
+            // Any unit of the event's district may be named, whoever dispatches.
+            let district = zhili_domain::Scope::new(
+                e.case
+                    .grid
+                    .ancestor_at(zhili_domain::Level::District)
+                    .expect("district"),
+                Role::Admin,
+                None,
+            );
             for (field, unit) in
                 std::iter::once(("lead", &lead)).chain(assisting.iter().map(|a| ("assisting", a)))
             {
-                if !units.iter().any(|u| &u.id == unit) {
+                if state.store.get_unit(&district, unit).await?.is_none() {
                     return Err(ApiError::field(
                         ErrorCode::InvalidParameter,
                         field,
@@ -838,11 +833,17 @@ pub async fn act(
         step_done: outcome.step_done,
         merged_into,
     };
+    let action = change.action.clone();
     let updated = state
-        .store
-        .change_event(&actor_of(user), id, e.version, &change, now)
+        .submit_change(zhili_store::ChangeRequest {
+            actor: actor_of(user),
+            id,
+            expected_version: e.version,
+            change,
+            now,
+        })
         .await?;
-    state.notify(crate::state::EventNotice::of(&updated, &change.action, now));
+    state.notify(crate::state::EventNotice::of(&updated, &action, now));
     Ok(axum::Json(detail(&state, updated).await?))
 }
 
