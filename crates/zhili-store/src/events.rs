@@ -1,5 +1,6 @@
 //! Events and the reference data of the closed loop, on the same SQL body as the rest.
 
+use crate::counts::{CountChanges, Share};
 use crate::sql::{append_actions, corrupt, event_scope, set_meta_in, Arg, Sql};
 use crate::{
     EventFilter, EventRecord, NewEvent, ReferenceData, Result, SqlStore, StepRecord, StoreError,
@@ -256,11 +257,13 @@ pub(crate) async fn write_events(
     batch: &crate::EventBatch,
 ) -> Result<crate::EventsWritten> {
     let mut tx = store.write_tx().await?;
-    let created = insert_reports(store, &mut tx, &batch.reports).await?;
+    let mut counts = CountChanges::default();
+    let created = insert_reports(store, &mut tx, &batch.reports, &mut counts).await?;
     let mut changed = Vec::with_capacity(batch.changes.len());
     for c in &batch.changes {
-        changed.push(apply_change(&mut tx, c).await?);
+        changed.push(apply_change(&mut tx, c, &mut counts).await?);
     }
+    counts.write(&mut tx).await?;
     tx.commit().await?;
     Ok(crate::EventsWritten { created, changed })
 }
@@ -269,6 +272,7 @@ async fn insert_reports(
     store: &SqlStore,
     conn: &mut AnyConnection,
     batch: &[(Actor, NewEvent, i64)],
+    counts: &mut CountChanges,
 ) -> Result<Vec<EventRecord>> {
     let items: Vec<crate::HistoryItem> = batch
         .iter()
@@ -279,7 +283,7 @@ async fn insert_reports(
             changes: vec![],
         })
         .collect();
-    let written = insert_history(store, conn, &items).await?;
+    let written = insert_history(store, conn, &items, counts).await?;
     Ok(batch
         .iter()
         .zip(written)
@@ -390,6 +394,7 @@ pub(crate) async fn list_events(
 async fn apply_change(
     tx: &mut AnyConnection,
     request: &crate::ChangeRequest,
+    counts: &mut CountChanges,
 ) -> Result<Result<EventRecord>> {
     let crate::ChangeRequest {
         actor,
@@ -400,6 +405,39 @@ async fn apply_change(
     } = request;
     let (id, now) = (*id, *now);
     let c = &ch.case;
+    let conflict = || {
+        Ok(Err(StoreError::Domain(zhili_domain::DomainError::new(
+            zhili_domain::ErrorCode::InvalidTransition,
+            "the event changed while this action was being taken; reload it and try again",
+        ))))
+    };
+    // Its share of the dashboard totals before the change (the version check below makes
+    // sure no other change came in between).
+    let Some(before) = sqlx::query(
+        "SELECT village_code, lead_unit, status, handle_late, reworks, satisfaction, version FROM events WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return conflict();
+    };
+    if before.try_get::<i64, _>("version")? != *expected_version {
+        return conflict();
+    }
+    let handle_late_before = before.try_get::<i64, _>("handle_late")? != 0;
+    let village: String = before.try_get("village_code")?;
+    let share_before = Share::new(
+        village.clone(),
+        before.try_get::<Option<String>, _>("lead_unit")?.as_deref(),
+        &before.try_get::<String, _>("status")?,
+        handle_late_before,
+        before.try_get("reworks")?,
+        before.try_get("satisfaction")?,
+    );
+    let late_now = ch
+        .step_done
+        .is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time);
     let updated = sqlx::query(
         "UPDATE events SET status = $1, matter_class = $2, owner = $3, lead_unit = $4, step_started = $5, step_due = $6, deferred_from = $7, \
          remaining_ms = $8, pending_extension_ms = $9, closed_at = $10, returns = $11, reworks = $12, escalations = $13, supervision_level = $14, \
@@ -429,15 +467,24 @@ async fn apply_change(
     .bind(now)
     .bind(id)
     .bind(expected_version)
-    .bind(ch.step_done.is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time) as i64)
+    .bind(late_now as i64)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
-        return Ok(Err(StoreError::Domain(zhili_domain::DomainError::new(
-            zhili_domain::ErrorCode::InvalidTransition,
-            "the event changed while this action was being taken; reload it and try again",
-        ))));
+        return conflict();
     }
+    counts.add(&share_before, -1);
+    counts.add(
+        &Share::new(
+            village,
+            c.lead_unit.as_deref(),
+            c.status.as_str(),
+            handle_late_before || late_now,
+            c.reworks,
+            c.satisfaction,
+        ),
+        1,
+    );
     sqlx::query("DELETE FROM event_units WHERE event_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -539,6 +586,19 @@ pub(crate) async fn event_stats(
     scope: &Scope,
     q: &crate::StatsQuery,
 ) -> Result<Vec<crate::StatRow>> {
+    if crate::counts::answers(scope, q) {
+        return crate::counts::stats(&store.pool, scope, q).await;
+    }
+    event_stats_scan(store, scope, q).await
+}
+
+/// The same statistics counted from the events themselves (departments, villages, grids;
+/// and the check that the running totals agree).
+pub(crate) async fn event_stats_scan(
+    store: &SqlStore,
+    scope: &Scope,
+    q: &crate::StatsQuery,
+) -> Result<Vec<crate::StatRow>> {
     let key = match q.group {
         crate::StatGroup::Town => "e.town_code",
         crate::StatGroup::Village => "e.village_code",
@@ -585,7 +645,9 @@ pub(crate) async fn event_stats(
 
 pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem]) -> Result<()> {
     let mut tx = store.write_tx().await?;
-    insert_history(store, &mut tx, items).await?;
+    let mut counts = CountChanges::default();
+    insert_history(store, &mut tx, items, &mut counts).await?;
+    counts.write(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -595,6 +657,7 @@ async fn insert_history(
     store: &SqlStore,
     tx: &mut AnyConnection,
     items: &[crate::HistoryItem],
+    counts: &mut CountChanges,
 ) -> Result<Vec<(i64, String)>> {
     use crate::sql::insert_rows;
     if items.is_empty() {
@@ -663,6 +726,17 @@ async fn insert_history(
                 .is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time)
         });
         let updated_at = item.changes.last().map_or(item.reported_at, |ch| ch.at);
+        counts.add(
+            &Share::new(
+                level(zhili_domain::Level::Village),
+                c.lead_unit.as_deref(),
+                c.status.as_str(),
+                handle_late,
+                c.reworks,
+                c.satisfaction,
+            ),
+            1,
+        );
         events.push(vec![
             Arg::Int(id),
             Arg::Text(case_number),

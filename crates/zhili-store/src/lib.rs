@@ -5,6 +5,7 @@
 //! Every query that lists or reads governed objects takes a `Scope`; the filter is built in
 //! one place (`scope_filter`), so no caller can forget it.
 
+mod counts;
 mod events;
 mod migrate;
 mod sql;

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_events.sql")),
     (3, include_str!("../migrations/0003_place_cells.sql")),
+    (4, include_str!("../migrations/0004_event_counts.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -509,6 +509,16 @@ impl SqlStore {
         })
     }
 
+    /// Dashboard statistics counted from the events, never from the running totals: what
+    /// the totals must always agree with.
+    pub async fn event_stats_counted(
+        &self,
+        scope: &Scope,
+        q: &crate::StatsQuery,
+    ) -> Result<Vec<crate::StatRow>> {
+        crate::events::event_stats_scan(self, scope, q).await
+    }
+
     /// The record of one subject (`event:42`), oldest first.
     pub async fn actions_of(&self, subject: &str) -> Result<Vec<Action>> {
         let rows = sqlx::query(&format!(

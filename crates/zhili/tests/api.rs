@@ -190,6 +190,39 @@ fn distance_to_edges_m(shape: &MultiPolygon<f64>, p: Coord<f64>) -> f64 {
 }
 
 /// A point well inside a grid (more than 30 m from every edge).
+/// The dashboard's running totals say what counting the events says, for the district
+/// and a town, by child region and by lead unit.
+async fn totals_agree(store: &SqlStore) {
+    use zhili_domain::{RegionCode, Role, Scope};
+    use zhili_store::{StatGroup, StatsQuery};
+    let now = zhili::now_ms();
+    for (root, group) in [
+        ("500114", StatGroup::Town),
+        ("500114", StatGroup::LeadUnit),
+        ("500114001", StatGroup::Village),
+        ("500114001", StatGroup::LeadUnit),
+    ] {
+        let scope = Scope::new(
+            RegionCode::parse(root).unwrap(),
+            Role::DistrictCommander,
+            None,
+        );
+        let q = StatsQuery {
+            region: None,
+            group,
+            now,
+            today_start: now - 86_400_000,
+        };
+        let mut totals = store.event_stats(&scope, &q).await.unwrap();
+        let mut counted = store.event_stats_counted(&scope, &q).await.unwrap();
+        for rows in [&mut totals, &mut counted] {
+            rows.retain(|r| r.count != 0);
+            rows.sort_by(|a, b| (&a.key, a.status.as_str()).cmp(&(&b.key, b.status.as_str())));
+        }
+        assert_eq!(totals, counted, "{root} {:?}", q.group);
+    }
+}
+
 fn deep_point(code: &str) -> Coord<f64> {
     let g = grid(code);
     let p = g.shape.interior_point().unwrap().0;
@@ -1198,6 +1231,7 @@ mod events {
                 ),
                 (Some(2), 1)
             );
+            totals_agree(&s.store).await;
             s
         })
         .await;
@@ -1245,6 +1279,7 @@ mod events {
             let (_, d) = s.get(&format!("/api/v1/events/{id}"), Some(&town)).await;
             let dispatches = d["timeline"].as_array().unwrap().iter().filter(|t| t["action"] == "dispatch").count();
             assert_eq!(dispatches, 1, "the loser wrote nothing");
+            totals_agree(&s.store).await;
             s
         })
         .await;
@@ -1432,6 +1467,7 @@ mod dashboard {
             assert!(sum["region"]["closure_rate"].is_null(), "no denominator, no rate");
             let (st, b) = s.get("/api/v1/dashboard/summary?region=x", Some(&town)).await;
             assert_error(st, &b, 422, "invalid_parameter");
+            totals_agree(&s.store).await;
             s
         })
         .await;
@@ -1540,6 +1576,7 @@ mod history {
             let (st, e) = s.post("/api/v1/events", Some(&worker), Some("application/json"), body).await;
             assert_eq!(st, StatusCode::CREATED, "{e}");
             assert!(e["id"].as_i64().unwrap() > items.len() as i64);
+            totals_agree(&s.store).await;
             s
         })
         .await;
