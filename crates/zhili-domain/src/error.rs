@@ -25,6 +25,8 @@ pub enum ErrorCode {
     InvalidTransition,
     MethodNotAllowed,
     UnsupportedMediaType,
+    /// An upload claims to be a photo but is broken or absurd.
+    InvalidImage,
     Internal,
 }
 
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::InvalidGeometry => "invalid_geometry",
             ErrorCode::Conflict => "conflict",
             ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::InvalidImage => "invalid_image",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",

@@ -519,6 +519,7 @@ async fn apply_change(
         .states(Some(ch.from.as_str()), Some(c.status.as_str()));
     action.opinion = ch.opinion.clone();
     action.attachments = ch.attachments.clone();
+    crate::attachments::link(tx, id, &crate::attachments::ids_of(&ch.attachments)?).await?;
     append_actions(tx, vec![action]).await?;
     let record = read_event(tx, None, id)
         .await?
@@ -695,8 +696,8 @@ async fn insert_history(
     }
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| items[i].reported_at);
-    let (mut events, mut units, mut steps, mut actions) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut events, mut units, mut steps, mut actions, mut photos) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut written = vec![(0i64, String::new()); items.len()];
     for (n, &i) in order.iter().enumerate() {
         let item = &items[i];
@@ -798,6 +799,11 @@ async fn insert_history(
             .opinion(format!("{} {}", e.channel.as_str(), e.category));
         opening.attachments = e.attachments.clone();
         actions.push(opening);
+        let mut shown = crate::attachments::ids_of(&e.attachments)?;
+        for ch in &item.changes {
+            shown.extend(crate::attachments::ids_of(&ch.change.attachments)?);
+        }
+        photos.extend(crate::attachments::rows(id, &shown));
         let mut seq = 0;
         for ch in &item.changes {
             if let Some(done) = ch.change.step_done {
@@ -873,6 +879,7 @@ async fn insert_history(
     ];
     insert_rows(tx, "events", &EVENT_INSERT_COLUMNS, events).await?;
     insert_rows(tx, "event_units", &["event_id", "unit_id"], units).await?;
+    insert_rows(tx, "event_attachments", &["event_id", "sha256"], photos).await?;
     insert_rows(
         tx,
         "event_steps",

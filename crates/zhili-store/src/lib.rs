@@ -5,6 +5,7 @@
 //! Every query that lists or reads governed objects takes a `Scope`; the filter is built in
 //! one place (`scope_filter`), so no caller can forget it.
 
+mod attachments;
 mod counts;
 mod events;
 mod migrate;
@@ -169,6 +170,16 @@ pub struct EventRecord {
     pub case: zhili_domain::event::Case,
     pub version: i64,
     pub updated_at: i64,
+}
+
+/// A stored photo, without its bytes. `sha256` (hex) is its id.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AttachmentInfo {
+    pub sha256: String,
+    pub media_type: String,
+    pub size: i64,
+    pub width: i64,
+    pub height: i64,
 }
 
 /// A change to write if the event is still at `expected_version`.
@@ -406,6 +417,23 @@ pub trait Store: Send + Sync {
             .pop()
             .ok_or_else(|| StoreError::Database("the change was not written".into()))?
     }
+    /// Stores a photo once per content; true when it was new.
+    async fn put_attachment(
+        &self,
+        actor: &Actor,
+        info: &AttachmentInfo,
+        bytes: &[u8],
+        now: i64,
+    ) -> Result<bool>;
+    /// The stored photos among `ids`, in the order asked.
+    async fn attachment_infos(&self, ids: &[String]) -> Result<Vec<AttachmentInfo>>;
+    /// A photo with its bytes, if `username` uploaded it or `scope` sees an event showing it.
+    async fn read_attachment(
+        &self,
+        scope: &Scope,
+        username: &str,
+        id: &str,
+    ) -> Result<Option<(AttachmentInfo, Vec<u8>)>>;
     async fn event_timeline(&self, id: i64) -> Result<(Vec<Action>, Vec<StepRecord>)>;
     /// Events of `category` reported since `since` inside the bounding box (lon/lat), the latest
     /// 50 at most, newest first.

@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_events.sql")),
     (3, include_str!("../migrations/0003_place_cells.sql")),
     (4, include_str!("../migrations/0004_event_counts.sql")),
+    (5, include_str!("../migrations/0005_attachments.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -28,9 +29,9 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         if done.is_some() {
             continue;
         }
-        let id = match backend {
-            Backend::Sqlite => "INTEGER PRIMARY KEY",
-            Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+        let (id, blob) = match backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY", "BLOB"),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
         };
         // Comments go first: they may hold semicolons.
         let body: String = text
@@ -38,7 +39,7 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
             .filter(|l| !l.trim_start().starts_with("--"))
             .collect::<Vec<_>>()
             .join("\n");
-        for statement in body.replace("{id}", id).split(';') {
+        for statement in body.replace("{id}", id).replace("{blob}", blob).split(';') {
             if !statement.trim().is_empty() {
                 tx.execute(statement).await?;
             }

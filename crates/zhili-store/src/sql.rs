@@ -932,6 +932,29 @@ impl Store for SqlStore {
         crate::events::seed_reference(self, actor, data, now).await
     }
 
+    async fn put_attachment(
+        &self,
+        actor: &Actor,
+        info: &crate::AttachmentInfo,
+        bytes: &[u8],
+        now: i64,
+    ) -> Result<bool> {
+        crate::attachments::put(self, actor, info, bytes, now).await
+    }
+
+    async fn attachment_infos(&self, ids: &[String]) -> Result<Vec<crate::AttachmentInfo>> {
+        crate::attachments::infos(self, ids).await
+    }
+
+    async fn read_attachment(
+        &self,
+        scope: &Scope,
+        username: &str,
+        id: &str,
+    ) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
+        crate::attachments::read(self, scope, username, id).await
+    }
+
     async fn write_events(&self, batch: &crate::EventBatch) -> Result<crate::EventsWritten> {
         crate::events::write_events(self, batch).await
     }

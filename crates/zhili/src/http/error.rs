@@ -34,7 +34,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidJson | ErrorCode::MissingField | ErrorCode::UnknownField => {
             StatusCode::BAD_REQUEST
         }
-        ErrorCode::InvalidParameter | ErrorCode::InvalidGeometry => {
+        ErrorCode::InvalidParameter | ErrorCode::InvalidGeometry | ErrorCode::InvalidImage => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

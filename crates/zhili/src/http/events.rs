@@ -52,6 +52,8 @@ pub struct NewEventRequest {
     /// RFC 3339; defaults to now.
     pub occurred_at: Option<String>,
     pub reporter: Option<Reporter>,
+    /// Photo ids from `POST /api/v1/attachments` (at most 9).
+    pub attachments: Option<Vec<String>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -221,6 +223,8 @@ pub async fn create_event(
                 .transpose()?,
         ),
     };
+    let attachments =
+        super::attachments::checked_list(&state, "attachments", req.attachments.as_ref()).await?;
     let index = state.index();
     let outside = || {
         ApiError::new(
@@ -274,7 +278,7 @@ pub async fn create_event(
         reporter_phone_masked: phone.as_deref().map(crypto::mask_phone),
         duplicate_of: duplicate,
         case,
-        attachments: "[]".into(),
+        attachments,
     };
     let record = state.submit_report(actor_of(user), new, now).await?;
     state.notify(crate::state::EventNotice::of(&record, "report", now));
@@ -606,6 +610,8 @@ pub struct ActionRequest {
     pub hours: Option<f64>,
     /// approve_extension: false to refuse (default true).
     pub approved: Option<bool>,
+    /// Photo ids from `POST /api/v1/attachments` (evidence of handling, of the site check …).
+    pub attachments: Option<Vec<String>>,
 }
 
 fn need<T>(v: Option<T>, field: &str) -> ApiResult<T> {
@@ -829,7 +835,12 @@ pub async fn act(
             .clone()
             .or_else(|| req.reason.clone())
             .or_else(|| req.feedback.clone()),
-        attachments: "[]".into(),
+        attachments: super::attachments::checked_list(
+            &state,
+            "attachments",
+            req.attachments.as_ref(),
+        )
+        .await?,
         step_done: outcome.step_done,
         merged_into,
     };

@@ -1,5 +1,6 @@
 //! The HTTP layer: routes, authentication, limits, the OpenAPI document, serving.
 
+pub mod attachments;
 pub mod dashboard;
 pub mod error;
 pub mod events;
@@ -86,6 +87,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/events",
             get(events::list_events).post(events::create_event),
         )
+        .route(
+            "/attachments",
+            post(attachments::upload).layer(DefaultBodyLimit::max(zhili_domain::image::MAX_BYTES)),
+        )
+        .route("/attachments/{id}", get(attachments::read))
         .route("/events/stream", get(events::stream))
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))

@@ -25,6 +25,8 @@ use utoipa::{Modify, OpenApi};
         super::events::act,
         super::dashboard::summary,
         super::events::stream,
+        super::attachments::upload,
+        super::attachments::read,
         super::reference::list_categories,
         super::reference::put_category,
         super::reference::list_rules,

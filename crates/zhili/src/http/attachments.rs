@@ -1,0 +1,185 @@
+//! `/api/v1/attachments`: photos for reports and evidence. The bytes decide what a file is;
+//! each photo is stored once under the SHA-256 of its content and is readable by whoever
+//! uploaded it or may see an event showing it.
+
+use super::error::{ApiError, ApiResult};
+use super::CurrentUser;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use zhili_domain::{image, ErrorCode};
+use zhili_store::AttachmentInfo;
+
+/// A stored photo.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Photo {
+    /// SHA-256 of the bytes (hex): give it in `attachments` of a report or action.
+    pub id: String,
+    pub media_type: String,
+    pub size: i64,
+    pub width: i64,
+    pub height: i64,
+    /// Where to read it.
+    pub url: String,
+}
+
+impl From<AttachmentInfo> for Photo {
+    fn from(a: AttachmentInfo) -> Photo {
+        Photo {
+            url: format!("/api/v1/attachments/{}", a.sha256),
+            id: a.sha256,
+            media_type: a.media_type,
+            size: a.size,
+            width: a.width,
+            height: a.height,
+        }
+    }
+}
+
+/// At most this many photos on one report or action.
+pub const MAX_PER_ACTION: usize = 9;
+
+/// A photo id: 64 lowercase hex digits.
+pub fn is_id(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Checks a list of photo ids given with a report or action: well-formed, not too many,
+/// each stored. Answers the JSON kept in the record.
+pub async fn checked_list(
+    state: &AppState,
+    field: &str,
+    ids: Option<&Vec<String>>,
+) -> ApiResult<String> {
+    let Some(ids) = ids.filter(|l| !l.is_empty()) else {
+        return Ok("[]".into());
+    };
+    if ids.len() > MAX_PER_ACTION {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            field,
+            format!("at most {MAX_PER_ACTION} photos"),
+        ));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if !is_id(id) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                &format!("{field}[{i}]"),
+                "a photo id is the 64-digit hex id answered by POST /api/v1/attachments",
+            ));
+        }
+    }
+    let stored = state.store.attachment_infos(ids).await?;
+    if let Some((i, id)) = ids
+        .iter()
+        .enumerate()
+        .find(|(_, id)| !stored.iter().any(|s| &s.sha256 == *id))
+    {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            &format!("{field}[{i}]"),
+            format!("no uploaded photo {id}; upload it first"),
+        ));
+    }
+    let mut unique: Vec<&String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    Ok(serde_json::to_string(&unique).unwrap_or_else(|_| "[]".into()))
+}
+
+#[utoipa::path(post, path = "/api/v1/attachments", tag = "events", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the photo's bytes (JPEG, PNG or WebP; at most 10 MB)"),
+    responses((status = 201, body = Photo, description = "stored"), (status = 200, body = Photo, description = "already stored"),
+              (status = 413, body = super::error::ErrorBody, description = "payload_too_large"),
+              (status = 415, body = super::error::ErrorBody, description = "unsupported_media_type: not a JPEG, PNG or WebP"),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_image: broken, cut off or absurd")))]
+pub async fn upload(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    request: axum::extract::Request,
+) -> ApiResult<(StatusCode, axum::Json<Photo>)> {
+    if user.user.role.read_only() {
+        return Err(ApiError::forbidden("leaders have read-only access"));
+    }
+    let bytes = super::error::read_body(request, &()).await?;
+    let found = image::inspect(&bytes)?;
+    let info = AttachmentInfo {
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        media_type: found.kind.media_type().into(),
+        size: bytes.len() as i64,
+        width: found.width as i64,
+        height: found.height as i64,
+    };
+    let actor = zhili_domain::chain::Actor {
+        username: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+    };
+    let new = state
+        .store
+        .put_attachment(&actor, &info, &bytes, crate::now_ms())
+        .await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(info.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "events", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SHA-256 of the photo (hex)")),
+    responses((status = 200, description = "the photo", content_type = "image/*"), (status = 304, description = "unchanged (If-None-Match)"),
+              (status = 404, body = super::error::ErrorBody, description = "no such photo, or not one you may see")))]
+pub async fn read(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if !is_id(&id) {
+        return Err(ApiError::not_found(&format!("photo {id}")));
+    }
+    let user = &user.user;
+    let (info, bytes) = state
+        .store
+        .read_attachment(&user.scope(), &user.username, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("photo {id}")))?;
+    let etag = format!("\"{}\"", info.sha256);
+    // The content never changes under its id: cache for good, but only privately.
+    let mut out = HeaderMap::new();
+    out.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex"));
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, out).into_response());
+    }
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&info.media_type).expect("media type"),
+    );
+    out.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    Ok((StatusCode::OK, out, bytes).into_response())
+}
