@@ -140,6 +140,13 @@ enum Command {
         /// Share of reports the village station registers and dispatches right away.
         #[arg(long, default_value_t = 0.25)]
         handling_share: f64,
+        /// Instead of intake: read this path (e.g. /api/v1/dashboard/summary) as fast as
+        /// the clients can, and report its latency.
+        #[arg(long)]
+        read: Option<String>,
+        /// The demo account that reads.
+        #[arg(long = "as", default_value = "district")]
+        read_as: String,
     },
     /// Check the hash-chained record.
     Audit {
@@ -226,6 +233,9 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Cases of demo history written per transaction.
+const HISTORY_CHUNK: usize = 25_000;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -251,7 +261,26 @@ async fn main() -> ExitCode {
             password,
             reporters,
             handling_share,
+            read,
+            read_as,
         } => {
+            if let Some(path) = read {
+                let params = zhili::sim::ReadParams {
+                    target,
+                    path,
+                    username: read_as,
+                    password,
+                    duration: std::time::Duration::from_secs(duration),
+                    concurrency,
+                };
+                return match zhili::sim::run_reads(params).await {
+                    Ok(mut report) => {
+                        report.print();
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(e),
+                };
+            }
             let params = zhili::sim::SimParams {
                 target,
                 rate,
@@ -418,23 +447,30 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
             now: now_ms(),
             seed,
         };
-        let generated_history = tokio::task::spawn_blocking(move || {
-            let out =
-                demo::history::generate(&plan, &reference, &key, &params, &mut |done, total| {
-                    history_bar.set_position(30 + done * 50 / total.max(1))
-                });
-            (plan, out)
-        })
-        .await;
-        let (plan, (items, stats)) = match generated_history {
+        // Generated on a blocking thread and written as it comes, a chunk per transaction,
+        // so a long history never sits in memory whole.
+        let (chunks, mut arriving) = tokio::sync::mpsc::channel(2);
+        let generator = tokio::task::spawn_blocking(move || {
+            let stats = demo::history::generate_in_chunks(
+                &plan,
+                &reference,
+                &key,
+                &params,
+                HISTORY_CHUNK,
+                &mut |chunk| chunks.blocking_send(chunk).is_ok(),
+                &mut |done, total| history_bar.set_position(30 + done * 70 / total.max(1)),
+            );
+            (plan, stats)
+        });
+        while let Some(chunk) = arriving.recv().await {
+            if let Err(e) = store.load_history(&chunk).await {
+                return fail(format!("could not write the demo history: {e}"));
+            }
+        }
+        let (plan, stats) = match generator.await {
             Ok(x) => x,
             Err(e) => return fail(format!("history generation failed: {e}")),
         };
-        bar.set_message("writing the history");
-        bar.set_position(80);
-        if let Err(e) = store.load_history(&items).await {
-            return fail(format!("could not write the demo history: {e}"));
-        }
         bar.set_position(100);
         bar.finish_with_message("demo city ready");
         println!(

@@ -25,6 +25,7 @@ pub struct SimParams {
 pub struct SimReport {
     pub intake: Vec<Duration>,
     pub actions: Vec<Duration>,
+    pub reads: Vec<Duration>,
     pub errors: u64,
     /// The first few failures, as the server answered them.
     pub samples: Vec<String>,
@@ -60,7 +61,11 @@ impl SimReport {
         for (name, list) in [
             ("intake (POST /events)", &self.intake),
             ("actions (register, dispatch)", &self.actions),
+            ("reads", &self.reads),
         ] {
+            if name == "reads" && list.is_empty() {
+                continue;
+            }
             println!(
                 "{name}: {} requests, {:.0}/s, latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
                 list.len(),
@@ -282,6 +287,68 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
                             Some(f) => rep.failed(f),
                         }
                     }
+                }
+            }
+        }));
+    }
+    for w in workers {
+        w.await.map_err(|e| e.to_string())?;
+    }
+    let mut out = std::mem::take(&mut *report.lock().await);
+    out.elapsed = started.elapsed();
+    Ok(out)
+}
+
+pub struct ReadParams {
+    pub target: String,
+    pub path: String,
+    pub username: String,
+    pub password: String,
+    pub duration: Duration,
+    pub concurrency: usize,
+}
+
+/// Reads one path over and over from `concurrency` clients (each waits for its answer
+/// before asking again) and records every latency.
+pub async fn run_reads(p: ReadParams) -> Result<SimReport, String> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(p.concurrency.max(1))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let target = p.target.trim_end_matches('/').to_string();
+    let token = login(&http, &target, &p.username, &p.password).await?;
+    let url = format!("{target}{}", p.path);
+    // One read first, so a wrong path fails at once instead of after the whole run.
+    let first = http
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !first.status().is_success() {
+        return Err(format!("GET {} answered {}", p.path, first.status()));
+    }
+    let report = Arc::new(Mutex::new(SimReport::default()));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..p.concurrency.max(1) {
+        let (http, url, token, report) = (http.clone(), url.clone(), token.clone(), report.clone());
+        let duration = p.duration;
+        workers.push(tokio::spawn(async move {
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                let answer = match http.get(&url).bearer_auth(&token).send().await {
+                    Ok(resp) if resp.status().is_success() => {
+                        resp.bytes().await.map(|_| ()).map_err(|e| e.to_string())
+                    }
+                    Ok(resp) => Err(format!("GET {}", resp.status())),
+                    Err(e) => Err(e.to_string()),
+                };
+                let took = t.elapsed();
+                let mut rep = report.lock().await;
+                match answer {
+                    Ok(()) => rep.reads.push(took),
+                    Err(e) => rep.failed(e),
                 }
             }
         }));

@@ -207,6 +207,7 @@ fn fraction(rng: &mut ChaCha8Rng, late_share: f64) -> f64 {
     }
 }
 
+/// The whole year in memory (tests, small demos).
 pub fn generate(
     plan: &CityPlan,
     reference: &Reference,
@@ -214,6 +215,33 @@ pub fn generate(
     p: &HistoryParams,
     progress: &mut dyn FnMut(u64, u64),
 ) -> (Vec<HistoryItem>, HistoryStats) {
+    let mut items = Vec::new();
+    let stats = generate_in_chunks(
+        plan,
+        reference,
+        key,
+        p,
+        usize::MAX,
+        &mut |chunk| {
+            items.extend(chunk);
+            true
+        },
+        progress,
+    );
+    (items, stats)
+}
+
+/// The year in report-time order, handed to `sink` `chunk` cases at a time, so a history
+/// of millions of cases never has to be in memory at once. `sink` answers false to stop.
+pub fn generate_in_chunks(
+    plan: &CityPlan,
+    reference: &Reference,
+    key: &DataKey,
+    p: &HistoryParams,
+    chunk: usize,
+    sink: &mut dyn FnMut(Vec<HistoryItem>) -> bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> HistoryStats {
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x5EED_4E57);
     let mut stats = HistoryStats::default();
     // Where: grids weighted by the people in them.
@@ -261,17 +289,21 @@ pub fn generate(
     let mut categories: Vec<&Category> = reference.categories.values().collect();
     categories.sort_by(|a, b| a.code.cmp(&b.code));
 
-    let mut items = Vec::with_capacity(p.events);
-    for n in 0..p.events {
+    // When each case is reported, first, so cases are made (and numbered) in time order.
+    let mut times: Vec<(i64, i64)> = (0..p.events)
+        .map(|_| {
+            let day = days[day_weights.pick(&mut rng)];
+            let hour = pick(&mut rng, &hours);
+            let at = day * DAY_MS - CHINA_OFFSET_MS + hour * HOUR_MS + rng.gen_range(0..HOUR_MS);
+            (at, day)
+        })
+        .filter(|(at, _)| *at <= p.now)
+        .collect();
+    times.sort_unstable();
+    let mut items = Vec::with_capacity(chunk.min(times.len()));
+    for (n, &(reported_at, day)) in times.iter().enumerate() {
         if n % 2000 == 0 {
             progress(n as u64, p.events as u64);
-        }
-        let day = days[day_weights.pick(&mut rng)];
-        let hour = pick(&mut rng, &hours);
-        let reported_at =
-            day * DAY_MS - CHINA_OFFSET_MS + hour * HOUR_MS + rng.gen_range(0..HOUR_MS);
-        if reported_at > p.now {
-            continue;
         }
         let month = zhili_domain::time::civil_from_days(day).1;
         let weighted: Vec<(usize, f64)> = categories
@@ -390,9 +422,15 @@ pub fn generate(
             reporter,
             changes: walk.changes,
         });
+        if items.len() >= chunk && !sink(std::mem::take(&mut items)) {
+            return stats;
+        }
+    }
+    if !items.is_empty() {
+        sink(items);
     }
     progress(p.events as u64, p.events as u64);
-    (items, stats)
+    stats
 }
 
 /// Walks one case as far as "now" lets it.
