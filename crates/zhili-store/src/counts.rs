@@ -41,21 +41,37 @@ impl Share {
     }
 }
 
-/// Changes to the totals, gathered over a transaction and written once at its end.
+/// Changes to the totals, gathered over a transaction and written once at its end, keyed
+/// by (level, area, lead unit, status).
 #[derive(Default)]
-pub(crate) struct CountChanges(HashMap<(String, String, String), [i64; 5]>);
+pub(crate) struct CountChanges(HashMap<(&'static str, String, String, String), [i64; 5]>);
 
 impl CountChanges {
+    /// Counts an event (sign 1) or takes it out (sign -1): at its village and its town for
+    /// the area breakdowns, and at its town and its district under its lead unit for the
+    /// department breakdowns.
     pub fn add(&mut self, s: &Share, sign: i64) {
-        let d = self
-            .0
-            .entry((s.village.clone(), s.lead.clone(), s.status.clone()))
-            .or_default();
-        for (slot, on) in d
-            .iter_mut()
-            .zip([true, s.on_time, s.reworked, s.rated, s.satisfied])
-        {
-            *slot += sign * on as i64;
+        let town = s.village.get(..9).unwrap_or(&s.village).to_string();
+        let district = s.village.get(..6).unwrap_or(&s.village).to_string();
+        let mut keys = vec![
+            ("village", s.village.clone(), String::new()),
+            ("town", town.clone(), String::new()),
+        ];
+        if !s.lead.is_empty() {
+            keys.push(("town-lead", town, s.lead.clone()));
+            keys.push(("district-lead", district, s.lead.clone()));
+        }
+        for (level, area, lead) in keys {
+            let d = self
+                .0
+                .entry((level, area, lead, s.status.clone()))
+                .or_default();
+            for (slot, on) in d
+                .iter_mut()
+                .zip([true, s.on_time, s.reworked, s.rated, s.satisfied])
+            {
+                *slot += sign * on as i64;
+            }
         }
     }
 
@@ -66,10 +82,11 @@ impl CountChanges {
             .filter(|(_, d)| d.iter().any(|v| *v != 0))
             .collect();
         for chunk in rows.chunks(500) {
-            let mut sql = Sql::new("INSERT INTO event_counts (village_code, lead_unit, status, n, on_time, reworked, rated, satisfied) VALUES ");
-            for (i, ((village, lead, status), d)) in chunk.iter().enumerate() {
+            let mut sql = Sql::new("INSERT INTO event_counts (level, area_code, lead_unit, status, n, on_time, reworked, rated, satisfied) VALUES ");
+            for (i, ((level, area, lead, status), d)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
-                sql.bind_text(village.clone()).push(", ");
+                sql.bind_text(*level).push(", ");
+                sql.bind_text(area.clone()).push(", ");
                 sql.bind_text(lead.clone()).push(", ");
                 sql.bind_text(status.clone());
                 for v in d {
@@ -78,7 +95,7 @@ impl CountChanges {
                 sql.push(")");
             }
             sql.push(
-                " ON CONFLICT (village_code, lead_unit, status) DO UPDATE SET n = event_counts.n + excluded.n, \
+                " ON CONFLICT (level, area_code, lead_unit, status) DO UPDATE SET n = event_counts.n + excluded.n, \
                  on_time = event_counts.on_time + excluded.on_time, reworked = event_counts.reworked + excluded.reworked, \
                  rated = event_counts.rated + excluded.rated, satisfied = event_counts.satisfied + excluded.satisfied",
             );
@@ -88,38 +105,84 @@ impl CountChanges {
     }
 }
 
-/// Whether the totals can answer this query: a whole district or town seen by a centre
-/// (departments see only what they lead or assist; grids are finer than the totals).
+/// Whether the totals can answer this query: a whole district or town seen by a centre,
+/// by child region or by leading department (departments see only what they lead or
+/// assist; villages and grids are small enough to count).
 pub(crate) fn answers(scope: &Scope, q: &StatsQuery) -> bool {
     let region = q.region.as_ref().unwrap_or(&scope.root);
     scope.department.is_none()
-        && matches!(region.level(), Level::District | Level::Town)
         && matches!(
-            q.group,
-            StatGroup::Town | StatGroup::Village | StatGroup::LeadUnit
+            (region.level(), q.group),
+            (Level::District, StatGroup::Town | StatGroup::Department)
+                | (Level::Town, StatGroup::Village | StatGroup::Department)
         )
 }
 
 /// Dashboard rows from the totals, plus the two clock-dependent counts read live.
 pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Result<Vec<StatRow>> {
     let region = q.region.as_ref().unwrap_or(&scope.root);
-    // The area is a prefix of the village code; the caller checked it lies in the scope.
-    let prefix = format!("{}%", region.as_str());
-    let key = match q.group {
-        StatGroup::Town => "substr(village_code, 1, 9)",
-        StatGroup::LeadUnit => "COALESCE(lead_unit, '')",
-        _ => "village_code",
+    let by_department = q.group == StatGroup::Department;
+    if by_department && q.departments.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The caller checked the region lies in the scope.
+    let (level, event_key) = match (region.level(), by_department) {
+        (Level::District, false) => ("town", "substr(village_code, 1, 9)"),
+        (_, false) => ("village", "village_code"),
+        // Through COALESCE (here and in the filter) so no planner trades the small
+        // covering range for the lead-unit index (every case those units ever led).
+        (Level::District, true) => ("district-lead", "COALESCE(lead_unit, '')"),
+        (_, true) => ("town-lead", "COALESCE(lead_unit, '')"),
     };
-    let mut rows: HashMap<(String, String), StatRow> = HashMap::new();
+    let total_key = if by_department {
+        "lead_unit"
+    } else {
+        "area_code"
+    };
     let mut totals = Sql::new(&format!(
         // PostgreSQL sums BIGINT as NUMERIC: cast back.
-        "SELECT {key} AS k, status, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(on_time) AS BIGINT) AS on_time, \
+        "SELECT {total_key} AS k, status, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(on_time) AS BIGINT) AS on_time, \
          CAST(SUM(reworked) AS BIGINT) AS reworked, CAST(SUM(rated) AS BIGINT) AS rated, \
-         CAST(SUM(satisfied) AS BIGINT) AS satisfied FROM event_counts WHERE village_code LIKE "
+         CAST(SUM(satisfied) AS BIGINT) AS satisfied FROM event_counts WHERE level = "
     ));
-    totals.bind_text(prefix.clone());
+    totals.bind_text(level);
+    if by_department {
+        totals.push(" AND area_code = ").bind_text(region.as_str());
+        departments_filter(&mut totals, "lead_unit", &q.departments);
+    } else {
+        // Codes are digits, so ':' sorts after every code of the subtree.
+        totals.push(" AND area_code >= ").bind_text(region.as_str());
+        totals
+            .push(" AND area_code < ")
+            .bind_text(format!("{}:", region.as_str()));
+    }
     totals.push(" GROUP BY k, status HAVING SUM(n) <> 0");
-    for r in totals.query().fetch_all(pool).await? {
+    // Overdue (the running steps already past due) and reported today: the index ranges
+    // hold only those events.
+    let live: Vec<Sql> = [("step_due <", q.now), ("reported_at >=", q.today_start)]
+        .into_iter()
+        .map(|(column, at)| {
+            let mut live = Sql::new(&format!(
+                "SELECT {event_key} AS k, status, COUNT(*) AS n FROM events WHERE {column} "
+            ));
+            live.bind(Arg::Int(at));
+            live.push(" AND village_code LIKE ")
+                .bind_text(format!("{}%", region.as_str()));
+            if by_department {
+                departments_filter(&mut live, "COALESCE(lead_unit, '')", &q.departments);
+            }
+            live.push(" GROUP BY k, status");
+            live
+        })
+        .collect();
+    // Three independent reads on three pooled connections at once.
+    let (stored, overdue, today) = tokio::try_join!(
+        totals.query().fetch_all(pool),
+        live[0].query().fetch_all(pool),
+        live[1].query().fetch_all(pool)
+    )?;
+    let mut rows: HashMap<(String, String), StatRow> = HashMap::new();
+    for r in stored {
         let row = entry(&mut rows, r.try_get("k")?, r.try_get("status")?)?;
         row.count = r.try_get("n")?;
         row.handled_on_time = r.try_get("on_time")?;
@@ -127,30 +190,27 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
         row.rated = r.try_get("rated")?;
         row.satisfied = r.try_get("satisfied")?;
     }
-    // Overdue: the running steps already past due (the index range holds only those).
-    let mut overdue = Sql::new(&format!(
-        "SELECT {key} AS k, status, COUNT(*) AS n FROM events WHERE step_due < "
-    ));
-    overdue.bind(Arg::Int(q.now));
-    overdue
-        .push(" AND village_code LIKE ")
-        .bind_text(prefix.clone());
-    overdue.push(" GROUP BY k, status");
-    for r in overdue.query().fetch_all(pool).await? {
+    for r in overdue {
         entry(&mut rows, r.try_get("k")?, r.try_get("status")?)?.overdue = r.try_get("n")?;
     }
-    let mut today = Sql::new(&format!(
-        "SELECT {key} AS k, status, COUNT(*) AS n FROM events WHERE reported_at >= "
-    ));
-    today.bind(Arg::Int(q.today_start));
-    today.push(" AND village_code LIKE ").bind_text(prefix);
-    today.push(" GROUP BY k, status");
-    for r in today.query().fetch_all(pool).await? {
+    for r in today {
         entry(&mut rows, r.try_get("k")?, r.try_get("status")?)?.today = r.try_get("n")?;
     }
     let mut out: Vec<StatRow> = rows.into_values().collect();
     out.sort_by(|a, b| (&a.key, a.status.as_str()).cmp(&(&b.key, b.status.as_str())));
     Ok(out)
+}
+
+/// ` AND <column> IN (…)`; shared with the counting path so both mean the same.
+pub(crate) fn departments_filter(sql: &mut Sql, column: &str, departments: &[String]) {
+    sql.push(" AND ").push(column).push(" IN (");
+    for (i, d) in departments.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind_text(d.clone());
+    }
+    sql.push(")");
 }
 
 fn entry(

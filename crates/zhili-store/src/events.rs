@@ -604,10 +604,16 @@ pub(crate) async fn event_stats_scan(
         crate::StatGroup::Town => "e.town_code",
         crate::StatGroup::Village => "e.village_code",
         crate::StatGroup::Grid => "e.grid_code",
-        crate::StatGroup::LeadUnit => "COALESCE(e.lead_unit, '')",
+        crate::StatGroup::Department => "e.lead_unit",
     };
+    if q.group == crate::StatGroup::Department && q.departments.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut filter = Sql::new("");
     event_scope(&mut filter, scope);
+    if q.group == crate::StatGroup::Department {
+        crate::counts::departments_filter(&mut filter, "e.lead_unit", &q.departments);
+    }
     if let Some(r) = &q.region {
         filter
             .push(" AND e.grid_code LIKE ")

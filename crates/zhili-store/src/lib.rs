@@ -238,7 +238,8 @@ pub enum StatGroup {
     Town,
     Village,
     Grid,
-    LeadUnit,
+    /// By lead unit, for the units in `StatsQuery::departments`.
+    Department,
 }
 
 #[derive(Clone, Debug)]
@@ -247,6 +248,8 @@ pub struct StatsQuery {
     pub group: StatGroup,
     pub now: i64,
     pub today_start: i64,
+    /// The lead units counted when grouping by department.
+    pub departments: Vec<String>,
 }
 
 /// Counts of the events of one group in one status.

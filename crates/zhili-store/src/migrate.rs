@@ -29,9 +29,9 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         if done.is_some() {
             continue;
         }
-        let (id, blob) = match backend {
-            Backend::Sqlite => ("INTEGER PRIMARY KEY", "BLOB"),
-            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
+        let (id, blob, clustered) = match backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY", "BLOB", " WITHOUT ROWID"),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", ""),
         };
         // Comments go first: they may hold semicolons.
         let body: String = text
@@ -39,7 +39,12 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
             .filter(|l| !l.trim_start().starts_with("--"))
             .collect::<Vec<_>>()
             .join("\n");
-        for statement in body.replace("{id}", id).replace("{blob}", blob).split(';') {
+        for statement in body
+            .replace("{id}", id)
+            .replace("{blob}", blob)
+            .replace("{clustered}", clustered)
+            .split(';')
+        {
             if !statement.trim().is_empty() {
                 tx.execute(statement).await?;
             }

@@ -446,6 +446,9 @@ impl SqlStore {
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
                             "PRAGMA mmap_size = 1073741824",
+                            // Readers that never pause keep the WAL from being reset; cap what
+                            // stays on disk after each checkpoint.
+                            "PRAGMA journal_size_limit = 67108864",
                             "PRAGMA cache_size = -32768",
                         ] {
                             conn.execute(pragma).await?;

@@ -52,6 +52,7 @@ impl SimReport {
     pub fn print(&mut self) {
         self.intake.sort();
         self.actions.sort();
+        self.reads.sort();
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         println!("ran {:.1} s; {} errors", secs, self.errors);
@@ -63,7 +64,9 @@ impl SimReport {
             ("actions (register, dispatch)", &self.actions),
             ("reads", &self.reads),
         ] {
-            if name == "reads" && list.is_empty() {
+            // A read run has no intake, an intake run no reads: show what ran.
+            let read_run = !self.reads.is_empty();
+            if (name == "reads") != read_run {
                 continue;
             }
             println!(

@@ -198,9 +198,9 @@ async fn totals_agree(store: &SqlStore) {
     let now = zhili::now_ms();
     for (root, group) in [
         ("500114", StatGroup::Town),
-        ("500114", StatGroup::LeadUnit),
+        ("500114", StatGroup::Department),
         ("500114001", StatGroup::Village),
-        ("500114001", StatGroup::LeadUnit),
+        ("500114001", StatGroup::Department),
     ] {
         let scope = Scope::new(
             RegionCode::parse(root).unwrap(),
@@ -212,6 +212,7 @@ async fn totals_agree(store: &SqlStore) {
             group,
             now,
             today_start: now - 86_400_000,
+            departments: (1..=26).map(|d| format!("D{d:02}")).collect(),
         };
         let mut totals = store.event_stats(&scope, &q).await.unwrap();
         let mut counted = store.event_stats_counted(&scope, &q).await.unwrap();

@@ -146,25 +146,26 @@ pub async fn summary(
         Level::Town => StatGroup::Village,
         Level::Village | Level::Grid => StatGroup::Grid,
     };
+    let departments = state
+        .store
+        .list_units(&scope, Some(UnitKind::Department))
+        .await?;
     let query = StatsQuery {
         region: Some(region.clone()),
         group: child,
         now,
         today_start,
+        departments: departments.iter().map(|d| d.id.clone()).collect(),
     };
-    let by_child = group(&state.store.event_stats(&scope, &query).await?);
-    let by_lead = group(
-        &state
-            .store
-            .event_stats(
-                &scope,
-                &StatsQuery {
-                    group: StatGroup::LeadUnit,
-                    ..query
-                },
-            )
-            .await?,
-    );
+    let by_department_query = StatsQuery {
+        group: StatGroup::Department,
+        ..query.clone()
+    };
+    let (by_child, by_lead) = tokio::try_join!(
+        state.store.event_stats(&scope, &query),
+        state.store.event_stats(&scope, &by_department_query)
+    )?;
+    let (by_child, by_lead) = (group(&by_child), group(&by_lead));
     let index = state.index();
     let name_of = |code: &str| index.names.get(code).cloned().unwrap_or_default();
     let mut total = Metrics::default();
@@ -183,10 +184,6 @@ pub async fn summary(
         total.ratings += m.ratings;
         total.satisfied += m.satisfied;
     }
-    let departments = state
-        .store
-        .list_units(&scope, Some(UnitKind::Department))
-        .await?;
     let by_department = departments
         .into_iter()
         .map(|d| GroupMetrics {
