@@ -233,6 +233,29 @@ pub enum Warning {
 }
 
 impl Warning {
+    /// Red once the running step is past due; yellow once 80% of its limit is used.
+    pub fn of(
+        step_started: Option<i64>,
+        step_due: Option<i64>,
+        clock: Clock,
+        now: i64,
+        cal: &WorkingCalendar,
+    ) -> Warning {
+        let (Some(start), Some(due)) = (step_started, step_due) else {
+            return Warning::None;
+        };
+        if now >= due {
+            return Warning::Red;
+        }
+        let limit = cal.elapsed(start, due, clock);
+        let used = cal.elapsed(start, now, clock);
+        if limit > 0 && used * 5 >= limit * 4 {
+            Warning::Yellow
+        } else {
+            Warning::None
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Warning::None => "none",
@@ -325,19 +348,13 @@ impl Case {
     }
 
     pub fn warning(&self, now: i64, cal: &WorkingCalendar) -> Warning {
-        let (Some(start), Some(due)) = (self.step_started, self.step_due) else {
-            return Warning::None;
-        };
-        if now >= due {
-            return Warning::Red;
-        }
-        let limit = cal.elapsed(start, due, self.limits.clock);
-        let used = cal.elapsed(start, now, self.limits.clock);
-        if limit > 0 && used * 5 >= limit * 4 {
-            Warning::Yellow
-        } else {
-            Warning::None
-        }
+        Warning::of(
+            self.step_started,
+            self.step_due,
+            self.limits.clock,
+            now,
+            cal,
+        )
     }
 }
 
@@ -795,3 +812,51 @@ pub fn apply(
 
 #[cfg(test)]
 mod tests;
+
+/// The actions `actor` may take on `case` now: each action is tried on the machine with
+/// ordinary parameters, so this list can never disagree with `apply`.
+pub fn allowed_actions(
+    case: &Case,
+    actor: &Actor,
+    now: i64,
+    cal: &WorkingCalendar,
+) -> Vec<&'static str> {
+    let reason = || "—".to_string();
+    let candidates = [
+        Command::Register {
+            class: None,
+            reason: None,
+        },
+        Command::Reject { reason: reason() },
+        Command::Merge { into: 0 },
+        Command::Dispatch {
+            lead: "—".into(),
+            assisting: vec![],
+        },
+        Command::Accept,
+        Command::Return { reason: reason() },
+        Command::Handle { feedback: reason() },
+        Command::Verify { passed: true },
+        Command::Close {
+            resident_confirmed: true,
+        },
+        Command::Evaluate { satisfaction: 5 },
+        Command::Escalate { reason: reason() },
+        Command::Supervise {
+            level: (case.supervision_level + 1).min(3),
+        },
+        Command::RequestExtension {
+            hours: 8.0,
+            reason: reason(),
+        },
+        Command::ApproveExtension { approved: true },
+        Command::Defer { reason: reason() },
+        Command::Resume,
+        Command::Reopen { reason: reason() },
+    ];
+    candidates
+        .iter()
+        .filter(|c| apply(case, actor, c, now, cal).is_ok())
+        .map(Command::name)
+        .collect()
+}

@@ -1068,3 +1068,40 @@ async fn insert_days(conn: &mut AnyConnection, days: &[(String, DayKind, String)
     }
     Ok(())
 }
+
+pub(crate) async fn open_event_points(
+    store: &SqlStore,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<crate::EventPoint>> {
+    let mut sql = Sql::new(
+        "SELECT e.id, e.lon, e.lat, e.status, e.category, e.grid_code, e.step_started, e.step_due, e.clock FROM events e \
+         WHERE e.status NOT IN ('closed', 'evaluated', 'rejected', 'merged')",
+    );
+    event_scope(&mut sql, scope);
+    sql.push(" ORDER BY e.id DESC LIMIT ").bind(Arg::Int(limit));
+    sql.query()
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            let clock: String = r.try_get("clock")?;
+            Ok(crate::EventPoint {
+                id: r.try_get("id")?,
+                lon: r.try_get("lon")?,
+                lat: r.try_get("lat")?,
+                status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+                category: r.try_get("category")?,
+                grid_code: r.try_get("grid_code")?,
+                step_started: r.try_get("step_started")?,
+                step_due: r.try_get("step_due")?,
+                clock: if clock == "calendar" {
+                    Clock::Calendar
+                } else {
+                    Clock::Working
+                },
+            })
+        })
+        .collect()
+}

@@ -172,6 +172,20 @@ pub struct EventRecord {
     pub updated_at: i64,
 }
 
+/// An open event as the map shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventPoint {
+    pub id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub status: zhili_domain::event::Status,
+    pub category: String,
+    pub grid_code: String,
+    pub step_started: Option<i64>,
+    pub step_due: Option<i64>,
+    pub clock: zhili_domain::calendar::Clock,
+}
+
 /// A stored photo, without its bytes. `sha256` (hex) is its id.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AttachmentInfo {
@@ -420,6 +434,8 @@ pub trait Store: Send + Sync {
             .pop()
             .ok_or_else(|| StoreError::Database("the change was not written".into()))?
     }
+    /// The open events in scope, newest first, at most `limit`.
+    async fn open_event_points(&self, scope: &Scope, limit: i64) -> Result<Vec<EventPoint>>;
     /// Stores a photo once per content; true when it was new.
     async fn put_attachment(
         &self,

@@ -935,6 +935,10 @@ impl Store for SqlStore {
         crate::events::seed_reference(self, actor, data, now).await
     }
 
+    async fn open_event_points(&self, scope: &Scope, limit: i64) -> Result<Vec<crate::EventPoint>> {
+        crate::events::open_event_points(self, scope, limit).await
+    }
+
     async fn put_attachment(
         &self,
         actor: &Actor,

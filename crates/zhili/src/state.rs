@@ -30,6 +30,9 @@ pub struct AppState {
     pub notices: tokio::sync::broadcast::Sender<EventNotice>,
     /// Serialises index rebuilds so two triggers do not build twice.
     rebuild: tokio::sync::Mutex<()>,
+    /// Built map layers by ETag (the ETag names the boundary generation, so a stale entry is
+    /// never asked for again; the map is small and bounded by levels × areas).
+    map_layers: Mutex<HashMap<String, Arc<Vec<u8>>>>,
 }
 
 /// What a live stream tells about an event: enough to show it and to decide who may see it.
@@ -227,6 +230,7 @@ impl AppState {
             notices: tokio::sync::broadcast::channel(1024).0,
             writer: spawn_event_writer(store_for_writer),
             rebuild: tokio::sync::Mutex::new(()),
+            map_layers: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -283,6 +287,23 @@ impl AppState {
             }
         }
         cache.insert(token_hash.to_string(), (user.clone(), now));
+    }
+
+    pub fn cached_map(&self, etag: &str) -> Option<Arc<Vec<u8>>> {
+        self.map_layers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(etag)
+            .cloned()
+    }
+
+    pub fn cache_map(&self, etag: &str, body: Arc<Vec<u8>>) {
+        let mut layers = self.map_layers.lock().unwrap_or_else(|e| e.into_inner());
+        // Entries of older generations are dead weight: drop everything now and then.
+        if layers.len() >= 256 {
+            layers.clear();
+        }
+        layers.insert(etag.to_string(), body);
     }
 
     pub fn forget_token(&self, token_hash: &str) {

@@ -775,3 +775,36 @@ fn parameters_are_checked() {
         (None, 0, asked.step_due)
     );
 }
+
+#[test]
+fn the_allowed_actions_are_exactly_those_the_machine_accepts() {
+    let case = new_case(MatterClass::Major);
+    let now = monday_9() + 60_000;
+    let station = actor(Role::VillageOperator, &station_id(&code(VILLAGE)), VILLAGE);
+    assert_eq!(
+        allowed_actions(&case, &station, now, &cal()),
+        ["register", "reject", "merge"]
+    );
+    let leader = actor(Role::Leader, "C500114", "500114");
+    assert!(allowed_actions(&case, &leader, now, &cal()).is_empty());
+    let stranger = actor(Role::VillageOperator, "S500114002001", "500114002001");
+    assert!(!allowed_actions(&case, &stranger, now, &cal()).contains(&"register"));
+    // After registering, the station dispatches; nobody registers twice.
+    let registered = apply(
+        &case,
+        &station,
+        &Command::Register {
+            class: None,
+            reason: None,
+        },
+        now,
+        &cal(),
+    )
+    .unwrap()
+    .case;
+    let next = allowed_actions(&registered, &station, now, &cal());
+    assert!(
+        next.contains(&"dispatch") && !next.contains(&"register"),
+        "{next:?}"
+    );
+}

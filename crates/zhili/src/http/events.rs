@@ -484,9 +484,11 @@ pub struct EventDetail {
     pub suggested_assisting: Vec<String>,
     pub timeline: Vec<TimelineEntry>,
     pub steps: Vec<StepEntry>,
+    /// The actions the caller may take now (the machine's own answer).
+    pub allowed_actions: Vec<String>,
 }
 
-async fn detail(state: &AppState, e: EventRecord) -> ApiResult<EventDetail> {
+async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<EventDetail> {
     let now = crate::now_ms();
     let (actions, steps) = state.store.event_timeline(e.id).await?;
     let reference = state.reference();
@@ -523,6 +525,10 @@ async fn detail(state: &AppState, e: EventRecord) -> ApiResult<EventDetail> {
         version: e.version,
         suggested_lead: suggestion.as_ref().map(|s| s.0.clone()),
         suggested_assisting: suggestion.map(|s| s.1).unwrap_or_default(),
+        allowed_actions: event::allowed_actions(&e.case, &who(user), now, &reference.calendar)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
         timeline: actions
             .into_iter()
             .map(|a| TimelineEntry {
@@ -574,7 +580,7 @@ pub async fn get_event(
         .get_event(&user.user.scope(), id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("event {id}")))?;
-    Ok(axum::Json(detail(&state, e).await?))
+    Ok(axum::Json(detail(&state, &user.user, e).await?))
 }
 
 /// An action and its parameters; which parameters apply depends on the action.
@@ -855,7 +861,7 @@ pub async fn act(
         })
         .await?;
     state.notify(crate::state::EventNotice::of(&updated, &action, now));
-    Ok(axum::Json(detail(&state, updated).await?))
+    Ok(axum::Json(detail(&state, user, updated).await?))
 }
 
 /// `GET /api/v1/events/stream`: server-sent events (`event: event`, JSON data) for every new

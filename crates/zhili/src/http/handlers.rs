@@ -476,8 +476,3 @@ pub async fn import_grids(
     }
     Ok(axum::Json(report))
 }
-
-/// Points a browser at what the server offers until the web app lands on `/`.
-pub async fn index_page() -> impl IntoResponse {
-    axum::response::Html(include_str!("index.html"))
-}

@@ -5,8 +5,10 @@ pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod handlers;
+pub mod map;
 mod openapi;
 pub mod reference;
+mod web;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -21,6 +23,21 @@ use zhili_domain::ErrorCode;
 /// Ordinary JSON bodies are small; boundary files get their own, larger limit.
 pub const BODY_LIMIT: usize = 64 * 1024;
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Unknown API paths answer the error shape; any other GET is the web app.
+async fn fallback(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api")
+        || !matches!(method, axum::http::Method::GET | axum::http::Method::HEAD)
+    {
+        return error::no_route().await.into_response();
+    }
+    web::serve(uri, headers).await
+}
 
 /// The signed-in user, from `Authorization: Bearer <token>`.
 pub struct CurrentUser {
@@ -96,6 +113,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))
         .route("/dashboard/summary", get(dashboard::summary))
+        .route("/map/boundaries", get(map::boundaries))
+        .route("/map/events", get(map::open_events))
         .route("/reference/categories", get(reference::list_categories))
         .route(
             "/reference/categories/{code}",
@@ -114,11 +133,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(import_grids).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         );
     Router::new()
-        .route("/", get(index_page))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
-        .fallback(error::no_route)
+        .fallback(fallback)
         .method_not_allowed_fallback(error::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

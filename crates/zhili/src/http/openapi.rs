@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         super::dashboard::summary,
         super::events::stream,
         super::attachments::upload,
+        super::map::boundaries,
+        super::map::open_events,
         super::attachments::read,
         super::reference::list_categories,
         super::reference::put_category,

@@ -1,0 +1,150 @@
+//! `/api/v1/map/…`: what the command-centre map draws. Boundaries are served as one GeoJSON
+//! FeatureCollection per level and area, built once per boundary generation and revalidated
+//! by ETag (a repeat load is a 304 with no body); open events as a compact FeatureCollection.
+
+use super::error::{ApiError, ApiResult, Query};
+use super::CurrentUser;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::IntoParams;
+use zhili_domain::event::Warning;
+use zhili_domain::{ErrorCode, Level};
+use zhili_store::RegionFilter;
+
+/// Most open events one map load carries (newest first).
+const MAX_POINTS: i64 = 50_000;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BoundariesQuery {
+    /// town, village or grid
+    pub level: String,
+}
+
+fn json_response(body: Arc<Vec<u8>>, etag: Option<&str>) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(t).ok()) {
+        headers.insert(header::ETAG, tag);
+    }
+    (StatusCode::OK, headers, body.as_ref().clone()).into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/map/boundaries", tag = "regions", params(BoundariesQuery), security(("bearer" = [])),
+    responses((status = 200, description = "GeoJSON FeatureCollection: properties code, name", content_type = "application/geo+json"),
+              (status = 304, description = "unchanged since the ETag given in If-None-Match")))]
+pub async fn boundaries(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<BoundariesQuery>,
+    request_headers: HeaderMap,
+) -> ApiResult<Response> {
+    let level = match Level::parse(&q.level) {
+        Some(l @ (Level::Town | Level::Village | Level::Grid)) => l,
+        _ => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "level",
+                format!("level {:?} is not town, village or grid", q.level),
+            ))
+        }
+    };
+    let scope = user.user.scope();
+    let generation = state.index().generation;
+    let etag = format!("\"b{generation}-{}-{}\"", level.as_str(), scope.root);
+    if request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    if let Some(body) = state.cached_map(&etag) {
+        return Ok(json_response(body, Some(&etag)));
+    }
+    let regions = state
+        .store
+        .list_regions(
+            &scope,
+            &RegionFilter {
+                level: Some(level),
+                with_geometry: true,
+                ..Default::default()
+            },
+        )
+        .await?;
+    // The stored geometries are GeoJSON already: spliced in, not parsed and re-written.
+    let mut out = String::with_capacity(regions.len() * 2048);
+    out.push_str(r#"{"type":"FeatureCollection","features":["#);
+    let mut first = true;
+    for r in &regions {
+        let Some(geometry) = &r.geometry else {
+            continue;
+        };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let properties = serde_json::json!({"code": r.region.code.as_str(), "name": r.region.name});
+        out.push_str(&format!(
+            r#"{{"type":"Feature","id":{},"properties":{},"geometry":{}}}"#,
+            r.region.code.as_str(),
+            properties,
+            geometry
+        ));
+    }
+    out.push_str("]}");
+    let body = Arc::new(out.into_bytes());
+    state.cache_map(&etag, body.clone());
+    Ok(json_response(body, Some(&etag)))
+}
+
+#[utoipa::path(get, path = "/api/v1/map/events", tag = "events", security(("bearer" = [])),
+    responses((status = 200, description = "GeoJSON FeatureCollection of the open events in scope: properties id, status, warning (none, yellow, red), category, grid", content_type = "application/geo+json")))]
+pub async fn open_events(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    _q: Query<super::handlers::NoParams>,
+) -> ApiResult<Response> {
+    let points = state
+        .store
+        .open_event_points(&user.user.scope(), MAX_POINTS)
+        .await?;
+    let now = crate::now_ms();
+    let calendar = &state.reference().calendar;
+    let mut out = String::with_capacity(points.len() * 160);
+    out.push_str(r#"{"type":"FeatureCollection","features":["#);
+    for (i, p) in points.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let warning = Warning::of(p.step_started, p.step_due, p.clock, now, calendar);
+        out.push_str(&format!(
+            r#"{{"type":"Feature","id":{},"properties":{{"id":{},"status":"{}","warning":"{}","category":"{}","grid":"{}"}},"geometry":{{"type":"Point","coordinates":[{:.6},{:.6}]}}}}"#,
+            p.id,
+            p.id,
+            p.status.as_str(),
+            warning.as_str(),
+            p.category,
+            p.grid_code,
+            p.lon,
+            p.lat
+        ));
+    }
+    out.push_str("]}");
+    Ok(json_response(Arc::new(out.into_bytes()), None))
+}

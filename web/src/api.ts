@@ -1,0 +1,155 @@
+// The one way the UI talks to the server: JSON over /api/v1 with the bearer token, errors
+// as the server's {code, message}. Nothing here ever leaves the origin.
+import { ref } from 'vue'
+
+export interface User {
+  id: number
+  username: string
+  display_name: string
+  role: string
+  role_label: string
+  unit_id: string | null
+  region_code: string
+  department: string | null
+}
+
+export class ApiError extends Error {
+  status: number
+  code: string
+  details: unknown
+  constructor(status: number, code: string, message: string, details: unknown) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+}
+
+export const user = ref<User | null>(JSON.parse(localStorage.getItem('zhili.user') || 'null'))
+let token: string | null = localStorage.getItem('zhili.token')
+
+export function signedIn(): boolean {
+  return token !== null && user.value !== null
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {}
+  if (token) headers.Authorization = `Bearer ${token}`
+  let payload: BodyInit | undefined
+  if (body instanceof Blob) {
+    payload = body
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    payload = JSON.stringify(body)
+  }
+  const resp = await fetch(`/api/v1${path}`, { method, headers, body: payload })
+  const text = await resp.text()
+  const data = text ? JSON.parse(text) : null
+  if (!resp.ok) {
+    if (resp.status === 401 && path !== '/auth/login') forget()
+    throw new ApiError(resp.status, data?.code ?? 'error', data?.message ?? resp.statusText, data?.details)
+  }
+  return data as T
+}
+
+export const get = <T>(path: string) => call<T>('GET', path)
+export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body)
+
+export async function login(username: string, password: string): Promise<User> {
+  const answer = await post<{ token: string; user: User }>('/auth/login', { username, password })
+  token = answer.token
+  user.value = answer.user
+  localStorage.setItem('zhili.token', answer.token)
+  localStorage.setItem('zhili.user', JSON.stringify(answer.user))
+  return answer.user
+}
+
+function forget() {
+  token = null
+  user.value = null
+  localStorage.removeItem('zhili.token')
+  localStorage.removeItem('zhili.user')
+}
+
+export async function logout() {
+  try {
+    await post('/auth/logout')
+  } catch {
+    // the session ends here either way
+  }
+  forget()
+}
+
+/** Where each role starts. */
+export function homeOf(u: User): string {
+  switch (u.role) {
+    case 'grid_worker':
+      return '/phone'
+    case 'town_operator':
+    case 'village_operator':
+    case 'department_handler':
+    case 'district_operator':
+      return '/inbox'
+    default:
+      return '/command'
+  }
+}
+
+export interface Notice {
+  id: number
+  case_number: string
+  action: string
+  status: string
+  category: string
+  grid_code: string
+  lon: number
+  lat: number
+  at: string
+}
+
+/**
+ * The live stream of new and changed events (server-sent events read through fetch, which,
+ * unlike EventSource, can send the bearer token). Reconnects after a drop.
+ */
+export function follow(onNotice: (n: Notice) => void): () => void {
+  let stopped = false
+  let controller = new AbortController()
+  const run = async () => {
+    while (!stopped) {
+      try {
+        controller = new AbortController()
+        const resp = await fetch('/api/v1/events/stream', {
+          headers: { Authorization: `Bearer ${token}` },
+          signal: controller.signal,
+        })
+        if (!resp.ok || !resp.body) throw new Error(`stream ${resp.status}`)
+        const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader()
+        let buffer = ''
+        for (;;) {
+          const { value, done } = await reader.read()
+          if (done) break
+          buffer += value
+          let end
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end)
+            buffer = buffer.slice(end + 2)
+            const data = block
+              .split('\n')
+              .filter((l) => l.startsWith('data:'))
+              .map((l) => l.slice(5).trim())
+              .join('\n')
+            if (data) onNotice(JSON.parse(data))
+          }
+        }
+      } catch {
+        // dropped or aborted: wait a moment and reconnect unless stopped
+      }
+      if (!stopped) await new Promise((r) => setTimeout(r, 2000))
+    }
+  }
+  void run()
+  return () => {
+    stopped = true
+    controller.abort()
+  }
+}

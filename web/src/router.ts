@@ -1,0 +1,19 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { signedIn } from './api'
+import LoginView from './views/LoginView.vue'
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', redirect: '/command' },
+    { path: '/login', component: LoginView },
+    { path: '/command', component: () => import('./views/CommandCentre.vue') },
+    { path: '/inbox', component: () => import('./views/InboxView.vue') },
+    { path: '/events/:id', component: () => import('./views/EventView.vue'), props: true },
+    { path: '/phone', component: () => import('./views/PhoneView.vue') },
+  ],
+})
+
+router.beforeEach((to) => {
+  if (to.path !== '/login' && !signedIn()) return '/login'
+})

@@ -1,0 +1,210 @@
+// Browser tests of the web app in headless Chromium (Debian's package, driven by
+// playwright-core). Run by `cargo test` (crates/zhili/tests/api.rs starts a fresh demo
+// server and passes ZHILI_URL and ZHILI_PASSWORD); screenshots go to ZHILI_SCREENSHOTS.
+import { chromium } from 'playwright-core'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const base = process.env.ZHILI_URL
+const password = process.env.ZHILI_PASSWORD
+const shots = process.env.ZHILI_SCREENSHOTS || join(here, '..', 'test-results')
+if (!base || !password) throw new Error('set ZHILI_URL and ZHILI_PASSWORD')
+mkdirSync(shots, { recursive: true })
+const origin = new URL(base)
+const photo = readFileSync(join(here, '..', '..', 'crates', 'zhili-domain', 'src', 'image', 'photo.jpg'))
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
+})
+const problems = []
+let failed = 0
+
+/** A signed-in page that records every request leaving 127.0.0.1, every failed response and console error. */
+async function open(username, viewport = { width: 1920, height: 1080 }, extra = {}) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', ...extra })
+  const page = await context.newPage()
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url())
+    if (url.protocol !== 'blob:' && url.protocol !== 'data:' && url.hostname !== origin.hostname) {
+      problems.push(`${username}: request left the server: ${url.href}`)
+      return route.abort()
+    }
+    return route.continue()
+  })
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${username}: console error: ${m.text()}`) })
+  page.on('pageerror', (e) => problems.push(`${username}: page error: ${e.message}`))
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${username}: ${r.status()} ${r.url()}`) })
+  await page.goto(`${base}/login`)
+  await page.fill('input[name=username]', username)
+  await page.fill('input[name=password]', password)
+  await page.click('[data-test=login]')
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
+  return { context, page }
+}
+
+async function step(name, body) {
+  const started = Date.now()
+  try {
+    await body()
+    console.log(`ok   ${name} (${Date.now() - started} ms)`)
+  } catch (e) {
+    failed++
+    console.log(`FAIL ${name}: ${e.stack || e}`)
+  }
+}
+
+function expect(cond, message) {
+  if (!cond) throw new Error(message)
+}
+
+async function mapReady(page, name = '__zhiliMap') {
+  await page.waitForFunction((n) => window[n] && window[n].loaded() && window[n].getSource('events'), name, { timeout: 30000 }).catch(() => {})
+  await page.waitForSelector('.map-pane[data-ready=true]', { timeout: 30000 })
+}
+
+await step('each role lands on its own home', async () => {
+  const homes = {
+    district: '/command', leader: '/command', 'district-operator': '/inbox', 'town-500114001': '/inbox',
+    'village-500114001001': '/inbox', 'dept-D01': '/inbox', 'grid-500114001001001': '/phone',
+  }
+  for (const [who, path] of Object.entries(homes)) {
+    const { context, page } = await open(who)
+    expect(new URL(page.url()).pathname === path, `${who} landed on ${page.url()}, not ${path}`)
+    await context.close()
+  }
+})
+
+let commander
+await step('the command centre shows a living district: boundaries, events, 3D, KPIs, rankings', async () => {
+  commander = await open('district')
+  const { page } = commander
+  await mapReady(page)
+  const counts = await page.evaluate(() => {
+    const m = window.__zhiliMap
+    const n = (layers) => m.queryRenderedFeatures({ layers }).length
+    return { towns: n(['town-line']), villages: n(['village-line']), grids: n(['grid-fill']), events: n(['event-point', 'clusters']), labels: n(['town-label']) }
+  })
+  expect(counts.towns >= 30 && counts.grids > 100 && counts.labels > 0, `boundaries: ${JSON.stringify(counts)}`)
+  expect(counts.events > 0, `events on the map: ${JSON.stringify(counts)}`)
+  const intake = await page.textContent('[data-test=kpi-open] .value')
+  expect(Number(intake) > 0, `open KPI ${intake}`)
+  await page.waitForSelector('[data-test=ranking] canvas')
+  await page.screenshot({ path: join(shots, 'command-centre.png') })
+  await page.click('[data-test=toggle-3d]')
+  await page.waitForTimeout(1500)
+  const extruded = await page.evaluate(() => window.__zhiliMap.queryRenderedFeatures({ layers: ['grid-3d'] }).length)
+  expect(extruded > 0, 'the 3D layer draws extruded grids')
+  await page.screenshot({ path: join(shots, 'command-centre-3d.png') })
+  await page.click('[data-test=toggle-3d]')
+  // Laptop size too.
+  await page.setViewportSize({ width: 1366, height: 768 })
+  await page.waitForTimeout(500)
+  await page.screenshot({ path: join(shots, 'command-centre-laptop.png') })
+})
+
+await step('Chinese text renders with real glyphs', async () => {
+  const { page } = commander
+  const differs = await page.evaluate(() => {
+    // A missing glyph draws the same box for every character: two different characters
+    // drawing identically means no CJK font.
+    const draw = (ch) => {
+      const c = document.createElement('canvas')
+      c.width = 40; c.height = 40
+      const g = c.getContext('2d')
+      g.font = '32px "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
+      g.fillText(ch, 2, 32)
+      return c.toDataURL()
+    }
+    return draw('治') !== draw('理')
+  })
+  expect(differs, 'CJK glyphs are missing (install fonts-wqy-microhei)')
+  const title = await page.textContent('[data-test=app-title]')
+  expect(title.includes('社会治理'), `title ${title}`)
+})
+
+let caseNumber
+await step('a grid worker reports from the phone and the commander sees it live', async () => {
+  const worker = await open('grid-500114001001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+  const { page } = worker
+  await page.waitForSelector('[data-test=category]')
+  await page.click('[data-test=category]')
+  await page.keyboard.type('路灯')
+  await page.click('.el-select-dropdown__item:visible >> text=路灯')
+  await page.setInputFiles('[data-test=photo-input]', { name: 'street.jpg', mimeType: 'image/jpeg', buffer: photo })
+  await page.waitForFunction(() => window.__zhiliGridMap && window.__zhiliGridMap.loaded(), null, { timeout: 30000 })
+  const box = await page.locator('[data-test=grid-map]').boundingBox()
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
+  await page.screenshot({ path: join(shots, 'phone-report.png') })
+  await page.click('[data-test=send-report]')
+  await page.waitForSelector('[data-test=report-message]')
+  const message = await page.textContent('[data-test=report-message]')
+  caseNumber = message.match(/500114-\d{8}-\d{5,}/)?.[0]
+  expect(caseNumber, `no case number in ${message}`)
+  await page.screenshot({ path: join(shots, 'phone-reported.png') })
+  await commander.page.waitForSelector(`[data-test=feed] [data-case="${caseNumber}"]`, { timeout: 15000 })
+  await commander.page.screenshot({ path: join(shots, 'command-centre-live.png') })
+  await worker.context.close()
+})
+
+await step('the event is walked from dispatch to closure in the UI', async () => {
+  expect(caseNumber, 'needs the reported case')
+  const village = await open('village-500114001001')
+  await village.page.fill('[data-test=search]', caseNumber)
+  await village.page.keyboard.press('Enter')
+  await village.page.click(`[data-test=inbox] tr:has-text("${caseNumber}")`)
+  await village.page.waitForSelector('[data-test=case-number]')
+  const eventUrl = village.page.url()
+  const accounts = ['village-500114001001', 'town-500114001', 'grid-500114001001001', 'district']
+  const sessions = { 'village-500114001001': village }
+  const plan = ['register', 'dispatch', 'accept', 'handle', 'verify', 'close']
+  for (const action of plan) {
+    let done = false
+    const detail = await (await village.page.request.get(`${base}/api/v1/events/${eventUrl.split('/').pop()}`, {
+      headers: { Authorization: `Bearer ${await village.page.evaluate(() => localStorage.getItem('zhili.token'))}` },
+    })).json()
+    const candidates = [...accounts]
+    if (detail.lead_unit?.startsWith('D')) candidates.unshift(`dept-${detail.lead_unit}`)
+    for (const who of candidates) {
+      const t0 = Date.now()
+      sessions[who] ??= await open(who)
+      const { page } = sessions[who]
+      await page.goto(eventUrl)
+      await page.waitForSelector('[data-test=actions]')
+      if (process.env.ZHILI_TRACE) console.log(`  ${action}: ${who} ready in ${Date.now() - t0} ms`)
+      const button = page.locator(`[data-test=actions] [data-action=${action}]`)
+      if (!(await button.count())) continue
+      await button.click()
+      await page.fill('[data-test=opinion]', `${action} 已办理`)
+      await page.click('[data-test=submit-action]')
+      await page.waitForFunction((a) => !document.querySelector(`[data-test=actions] [data-action=${a}]`) || document.querySelector('[data-test=action-error]'), action)
+      const error = page.locator('[data-test=action-error]')
+      if (await error.count()) throw new Error(`${action} by ${who}: ${await error.textContent()}`)
+      done = true
+      break
+    }
+    expect(done, `nobody could ${action}`)
+  }
+  const { page } = sessions['village-500114001001']
+  await page.goto(eventUrl)
+  await page.waitForSelector('[data-test=timeline] li')
+  const status = await page.textContent('[data-test=status]')
+  expect(status.includes('已结案'), `status after the walk: ${status}`)
+  const steps = await page.locator('[data-test=steps] tr').count()
+  expect(steps >= 5, `${steps} timed steps recorded`)
+  expect((await page.locator('[data-test=photo]').count()) >= 1, 'the report photo shows')
+  await page.screenshot({ path: join(shots, 'event-closed.png'), fullPage: true })
+  for (const s of Object.values(sessions)) await s.context.close()
+})
+
+await commander?.context.close()
+await browser.close()
+for (const p of problems) console.log(`PROBLEM ${p}`)
+if (failed || problems.length) {
+  console.log(`${failed} failed, ${problems.length} problems`)
+  process.exit(1)
+}
+console.log('all browser tests passed')
