@@ -1581,6 +1581,63 @@ mod browser {
     }
 }
 
+mod map_layers {
+    use super::*;
+
+    #[tokio::test]
+    async fn boundaries_and_open_events_are_scoped_and_revalidated() {
+        on_every_backend(|s| async move {
+            let district = s.token("district").await;
+            let worker = s.token("grid-500114001001001").await;
+            let (st, towns) = s.get("/api/v1/map/boundaries?level=town", Some(&district)).await;
+            assert_eq!(st, StatusCode::OK);
+            assert_eq!(towns["features"].as_array().unwrap().len(), 30);
+            assert!(towns["features"][0]["properties"]["name"].is_string());
+            let (_, grids) = s.get("/api/v1/map/boundaries?level=grid", Some(&worker)).await;
+            assert_eq!(grids["features"].as_array().unwrap().len(), 1, "a grid worker's map is their grid");
+            assert_eq!(grids["features"][0]["properties"]["code"], "500114001001001");
+            // Revalidation: the same layer again with its ETag is a 304 without a body.
+            let first = s.http.get(format!("{}/api/v1/map/boundaries?level=village", s.base)).bearer_auth(&district).send().await.unwrap();
+            let etag = first.headers()["etag"].to_str().unwrap().to_string();
+            let again = s.http.get(format!("{}/api/v1/map/boundaries?level=village", s.base)).bearer_auth(&district)
+                .header("if-none-match", &etag).send().await.unwrap();
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+            let (st, b) = s.get("/api/v1/map/boundaries?level=district", Some(&district)).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+
+            // Open events: a new report appears with its warning; the caller's scope holds.
+            let p = deep_point("500114001001001");
+            let body = json!({"channel": "grid_patrol", "category": "0602", "description": "路灯", "location": {"lon": p.x, "lat": p.y}}).to_string();
+            let (st, created) = s.post("/api/v1/events", Some(&worker), Some("application/json"), body).await;
+            assert_eq!(st, StatusCode::CREATED);
+            let (_, events) = s.get("/api/v1/map/events", Some(&district)).await;
+            let features = events["features"].as_array().unwrap();
+            assert_eq!(features.len(), 1);
+            assert_eq!(features[0]["properties"]["id"], created["id"]);
+            assert_eq!(features[0]["properties"]["warning"], "none");
+            let other = s.token("town-500114002").await;
+            let (_, none) = s.get("/api/v1/map/events", Some(&other)).await;
+            assert!(none["features"].as_array().unwrap().is_empty());
+            // The event page tells each user what they may do now, and only that.
+            let id = created["id"].as_i64().unwrap();
+            let village = s.token("village-500114001001").await;
+            let (_, d) = s.get(&format!("/api/v1/events/{id}"), Some(&village)).await;
+            assert_eq!(d["allowed_actions"], json!(["register", "reject", "merge"]));
+            let leader = s.token("leader").await;
+            let (_, d) = s.get(&format!("/api/v1/events/{id}"), Some(&leader)).await;
+            assert_eq!(d["allowed_actions"], json!([]));
+            // The web app is served for app routes; unknown API paths keep the error shape.
+            let page = s.http.get(format!("{}/command", s.base)).send().await.unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            assert!(page.text().await.unwrap().contains("<div id=\"app\">"));
+            let (st, b) = s.get("/api/v1/nothing", Some(&district)).await;
+            assert_error(st, &b, 404, "not_found");
+            s
+        })
+        .await;
+    }
+}
+
 mod photos {
     use super::*;
 
