@@ -1075,8 +1075,9 @@ pub(crate) async fn open_event_points(
     limit: i64,
 ) -> Result<Vec<crate::EventPoint>> {
     let mut sql = Sql::new(
+        // The open statuses named, so the status index finds them (a NOT IN walks every event).
         "SELECT e.id, e.lon, e.lat, e.status, e.category, e.grid_code, e.step_started, e.step_due, e.clock FROM events e \
-         WHERE e.status NOT IN ('closed', 'evaluated', 'rejected', 'merged')",
+         WHERE e.status IN ('reported', 'registered', 'dispatched', 'accepted', 'handled', 'verified', 'deferred')",
     );
     event_scope(&mut sql, scope);
     sql.push(" ORDER BY e.id DESC LIMIT ").bind(Arg::Int(limit));

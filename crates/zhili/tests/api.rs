@@ -1602,6 +1602,9 @@ mod map_layers {
             let again = s.http.get(format!("{}/api/v1/map/boundaries?level=village", s.base)).bearer_auth(&district)
                 .header("if-none-match", &etag).send().await.unwrap();
             assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+            let zipped = s.http.get(format!("{}/api/v1/map/boundaries?level=grid", s.base)).bearer_auth(&district)
+                .header("accept-encoding", "gzip").send().await.unwrap();
+            assert_eq!(zipped.headers()["content-encoding"], "gzip", "layers travel compressed to clients that ask");
             let (st, b) = s.get("/api/v1/map/boundaries?level=district", Some(&district)).await;
             assert_error(st, &b, 422, "invalid_parameter");
 

@@ -139,6 +139,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(error::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // gzip for clients that ask (the app's scripts, map layers, lists); never for the
+        // live stream or photos (the default predicate leaves those alone).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
