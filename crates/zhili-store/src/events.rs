@@ -1069,40 +1069,67 @@ async fn insert_days(conn: &mut AnyConnection, days: &[(String, DayKind, String)
     Ok(())
 }
 
+/// Open events for the map: tens of thousands of small rows. They come back as JSON text,
+/// a thousand events to a row, because every row crossing the driver costs far more than
+/// its few bytes (on SQLite, a hand-over between threads per row).
 pub(crate) async fn open_event_points(
     store: &SqlStore,
     scope: &Scope,
     limit: i64,
 ) -> Result<Vec<crate::EventPoint>> {
-    let mut sql = Sql::new(
-        // The open statuses named, so the status index finds them (a NOT IN walks every event).
-        "SELECT e.id, e.lon, e.lat, e.status, e.category, e.grid_code, e.step_started, e.step_due, e.clock FROM events e \
-         WHERE e.status IN ('reported', 'registered', 'dispatched', 'accepted', 'handled', 'verified', 'deferred')",
-    );
+    let (row_json, aggregate) = match store.backend {
+        crate::Backend::Sqlite => ("json_array", "group_concat"),
+        crate::Backend::Postgres => ("json_build_array", "string_agg"),
+    };
+    let cast = if store.backend == crate::Backend::Postgres {
+        "::text"
+    } else {
+        ""
+    };
+    // The open statuses named, so the status index finds them (a NOT IN walks every event).
+    let mut sql = Sql::new(&format!(
+        "SELECT {aggregate}(j, ',') AS chunk FROM (\
+         SELECT {row_json}(e.id, e.lon, e.lat, e.status, e.category, e.grid_code, e.step_started, e.step_due, e.clock){cast} AS j, \
+         row_number() OVER (ORDER BY e.id DESC) AS n FROM events e \
+         WHERE e.status IN ('reported', 'registered', 'dispatched', 'accepted', 'handled', 'verified', 'deferred')"
+    ));
     event_scope(&mut sql, scope);
     sql.push(" ORDER BY e.id DESC LIMIT ").bind(Arg::Int(limit));
-    sql.query()
-        .fetch_all(&store.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            let status: String = r.try_get("status")?;
-            let clock: String = r.try_get("clock")?;
-            Ok(crate::EventPoint {
-                id: r.try_get("id")?,
-                lon: r.try_get("lon")?,
-                lat: r.try_get("lat")?,
+    sql.push(") t GROUP BY (n - 1) / 1000");
+    type Raw = (
+        i64,
+        f64,
+        f64,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        String,
+    );
+    let mut out = Vec::new();
+    for row in sql.query().fetch_all(&store.pool).await? {
+        let chunk: String = row.try_get("chunk")?;
+        let raws: Vec<Raw> = serde_json::from_str(&format!("[{chunk}]"))
+            .map_err(|e| StoreError::Database(format!("open events as JSON: {e}")))?;
+        for (id, lon, lat, status, category, grid_code, step_started, step_due, clock) in raws {
+            out.push(crate::EventPoint {
+                id,
+                lon,
+                lat,
                 status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
-                category: r.try_get("category")?,
-                grid_code: r.try_get("grid_code")?,
-                step_started: r.try_get("step_started")?,
-                step_due: r.try_get("step_due")?,
+                category,
+                grid_code,
+                step_started,
+                step_due,
                 clock: if clock == "calendar" {
                     Clock::Calendar
                 } else {
                     Clock::Working
                 },
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    out.sort_unstable_by_key(|p| std::cmp::Reverse(p.id));
+    Ok(out)
 }
