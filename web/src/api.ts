@@ -85,6 +85,8 @@ export function homeOf(u: User): string {
   switch (u.role) {
     case 'grid_worker':
       return '/phone'
+    case 'admin':
+      return '/admin'
     case 'town_operator':
     case 'village_operator':
     case 'department_handler':

@@ -62,6 +62,15 @@ const words: Record<string, [string, string]> = {
   onlyOverdue: ['仅超期', 'Overdue only'],
   total: ['总数', 'Total'],
   back: ['返回', 'Back'],
+  admin: ['系统管理', 'Administration'],
+  categories: ['事件类别与办理时限', 'Event categories and time limits'],
+  categoriesHint: ['修改后生成新版本；已在办理的事件仍按受理时的时限计算。', 'An edit makes a new version; running cases keep the limits they were given.'],
+  acceptHours: ['受理时限(工作小时)', 'Register within (working h)'],
+  handleHours: ['办理时限(工作小时)', 'Handle within (working h)'],
+  lead: ['牵头', 'Lead'],
+  urgent: ['紧急', 'Urgent'],
+  save: ['保存', 'Save'],
+  saved: ['已保存', 'Saved'],
 }
 
 export function t(key: string): string {

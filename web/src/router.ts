@@ -11,6 +11,7 @@ export const router = createRouter({
     { path: '/inbox', component: () => import('./views/InboxView.vue') },
     { path: '/events/:id', component: () => import('./views/EventView.vue'), props: true },
     { path: '/phone', component: () => import('./views/PhoneView.vue') },
+    { path: '/admin', component: () => import('./views/AdminView.vue') },
   ],
 })
 

@@ -69,7 +69,7 @@ async function mapReady(page, name = '__zhiliMap') {
 await step('each role lands on its own home', async () => {
   const homes = {
     district: '/command', leader: '/command', 'district-operator': '/inbox', 'town-500114001': '/inbox',
-    'village-500114001001': '/inbox', 'dept-D01': '/inbox', 'grid-500114001001001': '/phone',
+    'village-500114001001': '/inbox', 'dept-D01': '/inbox', 'grid-500114001001001': '/phone', admin: '/admin',
   }
   for (const [who, path] of Object.entries(homes)) {
     const { context, page } = await open(who)
@@ -198,6 +198,22 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
   expect((await page.locator('[data-test=photo]').count()) >= 1, 'the report photo shows')
   await page.screenshot({ path: join(shots, 'event-closed.png'), fullPage: true })
   for (const s of Object.values(sessions)) await s.context.close()
+})
+
+await step('an administrator changes a time limit and gets a new version', async () => {
+  const { context, page } = await open('admin')
+  await page.waitForSelector('[data-test=categories] tr')
+  const row = page.locator('[data-test=categories] tr:has-text("0602")').first()
+  const before = Number(await row.locator('td').nth(7).textContent())
+  const input = page.locator('[data-test=handle-0602] input')
+  await input.fill('72')
+  await input.press('Tab')
+  await page.click('[data-test=save-0602]')
+  await page.waitForSelector('[data-test=saved]')
+  const saved = await page.textContent('[data-test=saved]')
+  expect(saved.includes(`0602 v${before + 1}`), `saved ${saved}, before v${before}`)
+  await page.screenshot({ path: join(shots, 'admin-categories.png') })
+  await context.close()
 })
 
 await commander?.context.close()
