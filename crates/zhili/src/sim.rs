@@ -165,10 +165,7 @@ async fn points_in_grid(
 }
 
 pub async fn run(p: SimParams) -> Result<SimReport, String> {
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(p.concurrency.max(1))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let http = client(p.concurrency)?;
     let target = p.target.trim_end_matches('/').to_string();
     let district = login(&http, &target, "district", &p.password).await?;
     let grids: Value = http
@@ -294,6 +291,22 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
             }
         }));
     }
+    finish(workers, &report, started).await
+}
+
+fn client(concurrency: usize) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency.max(1))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Waits for every client and hands back what they recorded.
+async fn finish(
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    report: &Mutex<SimReport>,
+    started: Instant,
+) -> Result<SimReport, String> {
     for w in workers {
         w.await.map_err(|e| e.to_string())?;
     }
@@ -314,10 +327,7 @@ pub struct ReadParams {
 /// Reads one path over and over from `concurrency` clients (each waits for its answer
 /// before asking again) and records every latency.
 pub async fn run_reads(p: ReadParams) -> Result<SimReport, String> {
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(p.concurrency.max(1))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let http = client(p.concurrency)?;
     let target = p.target.trim_end_matches('/').to_string();
     let token = login(&http, &target, &p.username, &p.password).await?;
     let url = format!("{target}{}", p.path);
@@ -356,10 +366,5 @@ pub async fn run_reads(p: ReadParams) -> Result<SimReport, String> {
             }
         }));
     }
-    for w in workers {
-        w.await.map_err(|e| e.to_string())?;
-    }
-    let mut out = std::mem::take(&mut *report.lock().await);
-    out.elapsed = started.elapsed();
-    Ok(out)
+    finish(workers, &report, started).await
 }

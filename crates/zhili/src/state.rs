@@ -32,7 +32,7 @@ pub struct AppState {
     rebuild: tokio::sync::Mutex<()>,
     /// Built map layers by ETag (the ETag names the boundary generation, so a stale entry is
     /// never asked for again; the map is small and bounded by levels × areas).
-    map_layers: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    map_layers: Mutex<HashMap<String, axum::body::Bytes>>,
 }
 
 /// What a live stream tells about an event: enough to show it and to decide who may see it.
@@ -289,7 +289,7 @@ impl AppState {
         cache.insert(token_hash.to_string(), (user.clone(), now));
     }
 
-    pub fn cached_map(&self, etag: &str) -> Option<Arc<Vec<u8>>> {
+    pub fn cached_map(&self, etag: &str) -> Option<axum::body::Bytes> {
         self.map_layers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -297,7 +297,7 @@ impl AppState {
             .cloned()
     }
 
-    pub fn cache_map(&self, etag: &str, body: Arc<Vec<u8>>) {
+    pub fn cache_map(&self, etag: &str, body: axum::body::Bytes) {
         let mut layers = self.map_layers.lock().unwrap_or_else(|e| e.into_inner());
         // Entries of older generations are dead weight: drop everything now and then.
         if layers.len() >= 256 {

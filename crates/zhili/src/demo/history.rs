@@ -482,18 +482,7 @@ fn live_through(
             t,
             Some("已告知办理途径，当事人确认".into()),
         );
-        if rng.gen_bool(0.6) {
-            let at = t + rng.gen_range(HOUR_MS..3 * DAY_MS);
-            w.step(
-                &manager,
-                None,
-                Command::Evaluate {
-                    satisfaction: satisfaction(rng),
-                },
-                at,
-                None,
-            );
-        }
+        rate_later(w, rng, &manager, t, 0.6);
         return;
     }
     // Some cases are beyond the village (or town) and go up.
@@ -682,17 +671,15 @@ fn live_through(
     ) {
         return;
     }
-    if rng.gen_bool(0.7) {
-        let at = t + rng.gen_range(HOUR_MS..3 * DAY_MS);
-        w.step(
-            &manager,
-            None,
-            Command::Evaluate {
-                satisfaction: satisfaction(rng),
-            },
-            at,
-            None,
-        );
+    rate_later(w, rng, &manager, t, 0.7);
+}
+
+/// The reporter rates the closed case within three days, `share` of the time.
+fn rate_later(w: &mut Walk, rng: &mut ChaCha8Rng, manager: &str, closed: i64, share: f64) {
+    if rng.gen_bool(share) {
+        let at = closed + rng.gen_range(HOUR_MS..3 * DAY_MS);
+        let satisfaction = satisfaction(rng);
+        w.step(manager, None, Command::Evaluate { satisfaction }, at, None);
     }
 }
 

@@ -162,11 +162,7 @@ pub async fn read(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),
     );
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    if super::etag_matches(&headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
     out.insert(

@@ -5,6 +5,7 @@
 use super::error::{ApiError, ApiResult, Query};
 use super::CurrentUser;
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +27,7 @@ pub struct BoundariesQuery {
     pub level: String,
 }
 
-fn json_response(body: Arc<Vec<u8>>, etag: Option<&str>) -> Response {
+fn json_response(body: Bytes, etag: Option<&str>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
@@ -39,7 +40,8 @@ fn json_response(body: Arc<Vec<u8>>, etag: Option<&str>) -> Response {
     if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(t).ok()) {
         headers.insert(header::ETAG, tag);
     }
-    (StatusCode::OK, headers, body.as_ref().clone()).into_response()
+    // Bytes: a cached layer is shared by every answer, never copied.
+    (StatusCode::OK, headers, body).into_response()
 }
 
 #[utoipa::path(get, path = "/api/v1/map/boundaries", tag = "regions", params(BoundariesQuery), security(("bearer" = [])),
@@ -64,11 +66,7 @@ pub async fn boundaries(
     let scope = user.user.scope();
     let generation = state.index().generation;
     let etag = format!("\"b{generation}-{}-{}\"", level.as_str(), scope.root);
-    if request_headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    if super::etag_matches(&request_headers, &etag) {
         let mut headers = HeaderMap::new();
         headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
@@ -108,7 +106,7 @@ pub async fn boundaries(
         ));
     }
     out.push_str("]}");
-    let body = Arc::new(out.into_bytes());
+    let body = Bytes::from(out);
     state.cache_map(&etag, body.clone());
     Ok(json_response(body, Some(&etag)))
 }
@@ -146,5 +144,5 @@ pub async fn open_events(
         ));
     }
     out.push_str("]}");
-    Ok(json_response(Arc::new(out.into_bytes()), None))
+    Ok(json_response(Bytes::from(out), None))
 }

@@ -24,6 +24,14 @@ use zhili_domain::ErrorCode;
 pub const BODY_LIMIT: usize = 64 * 1024;
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 
+/// Whether a request's `If-None-Match` names `etag` (then the answer is 304, no body).
+pub fn etag_matches(request: &axum::http::HeaderMap, etag: &str) -> bool {
+    request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+}
+
 /// Unknown API paths answer the error shape; any other GET is the web app.
 async fn fallback(
     method: axum::http::Method,
