@@ -71,6 +71,56 @@ const words: Record<string, [string, string]> = {
   urgent: ['紧急', 'Urgent'],
   save: ['保存', 'Save'],
   saved: ['已保存', 'Saved'],
+  trend: ['近30日事件趋势', 'Events, last 30 days'],
+  closedPerDay: ['结案', 'Closed'],
+  others: ['其他', 'Other'],
+  gridDetails: ['网格详情', 'Grid'],
+  openEvents: ['在办事件', 'Open events'],
+  allEvents: ['全部事件', 'All events'],
+  noOpenEvents: ['暂无在办事件', 'No open events'],
+  town: ['镇街', 'Town'],
+  dispatchRules: ['派遣规则', 'Dispatch rules'],
+  dispatchRulesHint: ['按顺序匹配，第一条命中的规则决定牵头单位；保存即替换全部规则，在办事件不受影响。', 'Matched in order; the first match names the lead. Saving replaces all rules; running cases are not moved.'],
+  categoryPrefix: ['类别前缀', 'Category prefix'],
+  region: ['区域', 'Region'],
+  assisting: ['协办单位', 'Assisting'],
+  addRule: ['添加规则', 'Add rule'],
+  remove: ['删除', 'Remove'],
+  moveUp: ['上移', 'Up'],
+  calendar: ['节假日与工作时间', 'Holidays and working hours'],
+  calendarHint: ['法定节假日不计入工作时限；调休上班日按工作日计。', 'Public holidays do not count towards working-hour limits; make-up workdays do.'],
+  workingHours: ['工作时间', 'Working hours'],
+  date: ['日期', 'Date'],
+  kind: ['类型', 'Kind'],
+  name: ['名称', 'Name'],
+  holiday: ['节假日', 'Holiday'],
+  workday: ['调休上班', 'Make-up workday'],
+  addDay: ['添加日期', 'Add a day'],
+  year: ['年份', 'Year'],
+  users: ['用户管理', 'Users'],
+  role: ['角色', 'Role'],
+  unit: ['单位', 'Unit'],
+  displayName: ['姓名', 'Name'],
+  locked: ['已锁定', 'Locked'],
+  addUser: ['新增用户', 'Add user'],
+  resetPassword: ['重置密码', 'Reset password'],
+  newPassword: ['新密码(至少8位)', 'New password (8+ characters)'],
+  created: ['已创建', 'Created'],
+  units: ['单位', 'Units'],
+  gridImport: ['网格导入', 'Grid import'],
+  gridImportHint: ['上传网格边界 GeoJSON（每个要素含 code、name、kind）。先校验：有任何问题则一条都不写入。', 'Upload a GeoJSON of grid boundaries (code, name, kind per feature). It is checked first: with any problem nothing is written.'],
+  chooseFile: ['选择文件', 'Choose a file'],
+  validate: ['校验', 'Validate'],
+  import: ['导入', 'Import'],
+  problems: ['问题', 'Problems'],
+  noProblems: ['校验通过', 'No problems'],
+  feature: ['要素', 'Feature'],
+  reason: ['原因', 'Reason'],
+  summary: ['结果', 'Result'],
+  cancel: ['取消', 'Cancel'],
+  kindDepartment: ['职能部门', 'Departments'],
+  kindCentre: ['综治中心', 'Centres'],
+  kindStation: ['综治站', 'Stations'],
 }
 
 export function t(key: string): string {
@@ -132,6 +182,45 @@ export function statusName(s: string): string {
   const w = statuses[s]
   return w ? (lang.value === 'zh' ? w[0] : w[1]) : s
 }
+
+const channels: Record<string, [string, string]> = {
+  grid_patrol: ['网格巡查', 'Grid patrol'],
+  resident: ['群众上报', 'Resident'],
+  hotline: ['12345热线', 'Hotline'],
+  video_alert: ['视频预警', 'Video alert'],
+  department: ['部门移交', 'Department'],
+  walk_in: ['来访', 'Walk-in'],
+}
+
+const steps: Record<string, [string, string]> = {
+  register: ['受理', 'Register'],
+  dispatch: ['派遣', 'Dispatch'],
+  take_up: ['签收', 'Take up'],
+  handle: ['处置', 'Handle'],
+  verify: ['核查', 'Verify'],
+  close: ['结案', 'Close'],
+}
+
+const roles: Record<string, [string, string]> = {
+  admin: ['系统管理员', 'Administrator'],
+  district_commander: ['区综治中心指挥长', 'District commander'],
+  district_operator: ['区综治中心受理员', 'District operator'],
+  town_operator: ['镇街综治中心受理员', 'Town operator'],
+  village_operator: ['村社综治站受理员', 'Village operator'],
+  grid_worker: ['网格员', 'Grid worker'],
+  department_handler: ['部门处置员', 'Department handler'],
+  leader: ['领导', 'Leader'],
+}
+
+function pick(table: Record<string, [string, string]>, key: string): string {
+  const w = table[key]
+  return w ? (lang.value === 'zh' ? w[0] : w[1]) : key
+}
+
+export const channelName = (c: string) => pick(channels, c)
+export const stepName = (s: string) => pick(steps, s)
+export const roleName = (r: string) => pick(roles, r)
+export const roleKeys = Object.keys(roles)
 
 export function actionName(a: string): string {
   const w = actionNames[a]

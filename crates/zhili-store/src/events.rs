@@ -319,7 +319,11 @@ pub(crate) async fn get_event(
     read_event(&mut conn, Some(scope), id).await
 }
 
-fn like_pattern(text: &str) -> String {
+/// The open statuses named, so the status indexes find them (a NOT IN walks every event).
+const OPEN_STATUSES: &str =
+    "'reported', 'registered', 'dispatched', 'accepted', 'handled', 'verified', 'deferred'";
+
+pub(crate) fn like_pattern(text: &str) -> String {
     let escaped = text
         .replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -336,6 +340,9 @@ pub(crate) async fn list_events(
     event_scope(&mut filter, scope);
     if let Some(s) = f.status {
         filter.push(" AND e.status = ").bind_text(s.as_str());
+    }
+    if f.open {
+        filter.push(&format!(" AND e.status IN ({OPEN_STATUSES})"));
     }
     if let Some(c) = &f.category {
         filter
@@ -1086,12 +1093,11 @@ pub(crate) async fn open_event_points(
     } else {
         ""
     };
-    // The open statuses named, so the status index finds them (a NOT IN walks every event).
     let mut sql = Sql::new(&format!(
         "SELECT {aggregate}(j, ',') AS chunk FROM (\
          SELECT {row_json}(e.id, e.lon, e.lat, e.status, e.category, e.grid_code, e.step_started, e.step_due, e.clock){cast} AS j, \
          row_number() OVER (ORDER BY e.id DESC) AS n FROM events e \
-         WHERE e.status IN ('reported', 'registered', 'dispatched', 'accepted', 'handled', 'verified', 'deferred')"
+         WHERE e.status IN ({OPEN_STATUSES})"
     ));
     event_scope(&mut sql, scope);
     sql.push(" ORDER BY e.id DESC LIMIT ").bind(Arg::Int(limit));
@@ -1132,4 +1138,17 @@ pub(crate) async fn open_event_points(
     }
     out.sort_unstable_by_key(|p| std::cmp::Reverse(p.id));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_named_open_statuses_are_the_domains() {
+        let open: Vec<String> = zhili_domain::event::Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(super::OPEN_STATUSES, open.join(", "));
+    }
 }

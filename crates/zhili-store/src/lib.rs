@@ -11,6 +11,8 @@ mod events;
 mod migrate;
 mod sql;
 pub mod testing;
+mod trend;
+mod users;
 
 pub use events::DEFAULT_WORKING_HOURS;
 pub use sql::SqlStore;
@@ -107,6 +109,24 @@ pub struct NewUser {
     pub region_code: RegionCode,
     pub department: Option<String>,
     pub password_hash: String,
+}
+
+/// Which accounts an administrator lists.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// Part of the username or display name.
+    pub text: Option<String>,
+    pub role: Option<zhili_domain::Role>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// An account as administration sees it (never its password hash).
+#[derive(Clone, Debug)]
+pub struct UserListing {
+    pub user: User,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
 }
 
 /// Everything a new city starts with.
@@ -236,6 +256,8 @@ pub struct EventChange {
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
     pub status: Option<zhili_domain::event::Status>,
+    /// Only events still being worked on (any open status).
+    pub open: bool,
     pub category: Option<String>,
     pub region: Option<RegionCode>,
     pub channel: Option<zhili_domain::event::Channel>,
@@ -264,6 +286,17 @@ pub struct StatsQuery {
     pub today_start: i64,
     /// The lead units counted when grouping by department.
     pub departments: Vec<String>,
+}
+
+/// Events reported and closed on one Beijing day in one major category.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendRow {
+    /// Days since 1970-01-01 in Beijing time.
+    pub day: i64,
+    /// The category's first two digits.
+    pub major: String,
+    pub reported: i64,
+    pub closed: i64,
 }
 
 /// Counts of the events of one group in one status.
@@ -383,6 +416,12 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<bool>;
     async fn count_users(&self) -> Result<i64>;
+    /// Accounts anchored in the scope's subtree, by username; and how many match.
+    async fn list_users(
+        &self,
+        scope: &Scope,
+        filter: &UserFilter,
+    ) -> Result<(i64, Vec<UserListing>)>;
 
     // The closed loop.
     async fn reference(&self) -> Result<ReferenceData>;
@@ -490,6 +529,14 @@ pub trait Store: Send + Sync {
     async fn load_history(&self, items: &[HistoryItem]) -> Result<()>;
     /// Dashboard counts grouped by child region or lead unit and by status.
     async fn event_stats(&self, scope: &Scope, query: &StatsQuery) -> Result<Vec<StatRow>>;
+    /// Reports and closures per day and major category under `region`, in [from, to).
+    async fn event_trend(
+        &self,
+        scope: &Scope,
+        region: &RegionCode,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<TrendRow>>;
 
     // The record.
     async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;

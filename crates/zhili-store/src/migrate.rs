@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_place_cells.sql")),
     (4, include_str!("../migrations/0004_event_counts.sql")),
     (5, include_str!("../migrations/0005_attachments.sql")),
+    (6, include_str!("../migrations/0006_trend.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -222,10 +222,10 @@ fn action_from_row(r: &AnyRow) -> Result<Action> {
     })
 }
 
-const USER_COLUMNS: &str =
+pub(crate) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.role, u.unit_id, u.region_code, u.department";
 
-fn user_from_row(row: &AnyRow) -> Result<User> {
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
     let role: String = row.try_get("role")?;
     let region: String = row.try_get("region_code")?;
     Ok(User {
@@ -905,6 +905,14 @@ impl Store for SqlStore {
         Ok(true)
     }
 
+    async fn list_users(
+        &self,
+        scope: &Scope,
+        filter: &crate::UserFilter,
+    ) -> Result<(i64, Vec<crate::UserListing>)> {
+        crate::users::list_users(self, scope, filter).await
+    }
+
     async fn count_users(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)
@@ -1031,6 +1039,16 @@ impl Store for SqlStore {
         query: &crate::StatsQuery,
     ) -> Result<Vec<crate::StatRow>> {
         crate::events::event_stats(self, scope, query).await
+    }
+
+    async fn event_trend(
+        &self,
+        scope: &Scope,
+        region: &RegionCode,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<crate::TrendRow>> {
+        crate::trend::event_trend(self, scope, region, from, to).await
     }
 
     async fn chain_head(&self) -> Result<(i64, String)> {

@@ -306,6 +306,14 @@ impl AppState {
         layers.insert(etag.to_string(), body);
     }
 
+    /// Ends the cached sessions of one account (its tokens are revoked in the store).
+    pub fn forget_user(&self, id: i64) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (u, _)| u.id != id);
+    }
+
     pub fn forget_token(&self, token_hash: &str) {
         self.tokens
             .lock()

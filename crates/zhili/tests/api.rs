@@ -126,7 +126,11 @@ impl Server {
     }
 
     async fn token(&self, username: &str) -> String {
-        let (status, body) = self.login_as(username, PASSWORD).await;
+        self.token_with(username, PASSWORD).await
+    }
+
+    async fn token_with(&self, username: &str, password: &str) -> String {
+        let (status, body) = self.login_as(username, password).await;
         assert_eq!(status, StatusCode::OK, "{username}: {body}");
         body["token"].as_str().unwrap().to_string()
     }
@@ -1468,6 +1472,32 @@ mod dashboard {
             assert!(sum["region"]["closure_rate"].is_null(), "no denominator, no rate");
             let (st, b) = s.get("/api/v1/dashboard/summary?region=x", Some(&town)).await;
             assert_error(st, &b, 422, "invalid_parameter");
+
+            // The trend: today's three reports by major class, one closure; other days empty.
+            let (st, tr) = s.get("/api/v1/dashboard/trend?days=7", Some(&district)).await;
+            assert_eq!(st, StatusCode::OK, "{tr}");
+            let days = tr["days"].as_array().unwrap();
+            assert_eq!(days.len(), 7);
+            assert_eq!(tr["reported"], json!([0, 0, 0, 0, 0, 0, 3]));
+            assert_eq!(tr["closed"], json!([0, 0, 0, 0, 0, 0, 1]));
+            let majors: Vec<(&str, i64)> = tr["categories"].as_array().unwrap().iter()
+                .map(|c| (c["code"].as_str().unwrap(), c["reported"][6].as_i64().unwrap())).collect();
+            assert_eq!(majors, vec![("06", 2), ("13", 1)], "the busiest class first");
+            assert!(tr["categories"][0]["name"].as_str().is_some_and(|n| !n.is_empty() && n != "06"));
+            let today = days[6].as_str().unwrap();
+            assert_eq!(today, &zhili_domain::time::rfc3339(zhili::now_ms() + 8 * 3_600_000)[..10]);
+            let (_, tr) = s.get("/api/v1/dashboard/trend", Some(&other)).await;
+            assert_eq!(tr["reported"].as_array().unwrap().len(), 30);
+            assert!(tr["reported"].as_array().unwrap().iter().all(|n| n == 0), "another town's events are not counted");
+            let d01 = s.token("dept-D01").await;
+            let (_, tr) = s.get("/api/v1/dashboard/trend?days=1", Some(&d01)).await;
+            assert_eq!(tr["reported"], json!([0]), "a department sees only what it leads or assists");
+            let (_, tr) = s.get("/api/v1/dashboard/trend?days=1", Some(&d09)).await;
+            assert_eq!(tr["reported"], json!([1]));
+            for bad in ["days=0", "days=367", "days=x", "region=500114002", "until=1"] {
+                let (st, b) = s.get(&format!("/api/v1/dashboard/trend?{bad}"), Some(&town)).await;
+                assert!(st.is_client_error(), "{bad}: {st} {b}");
+            }
             totals_agree(&s.store).await;
             s
         })
@@ -1962,6 +1992,76 @@ mod group_commit {
             }
             let (_, page) = s.get("/api/v1/events?page_size=1", Some(&worker)).await;
             assert_eq!(page["total"], 60);
+            s
+        })
+        .await;
+    }
+}
+
+mod accounts {
+    use super::*;
+
+    #[tokio::test]
+    async fn administrators_list_add_and_reset_accounts() {
+        on_every_backend(|s| async move {
+            let admin = s.token("admin").await;
+            let (st, page) = s.get("/api/v1/users?q=grid-500114001001&limit=5", Some(&admin)).await;
+            assert_eq!(st, StatusCode::OK, "{page}");
+            assert!(page["total"].as_i64().unwrap() >= 5);
+            assert_eq!(page["items"].as_array().unwrap().len(), 5);
+            assert_eq!(page["items"][0]["role"], "grid_worker");
+            assert!(page["items"][0].get("password_hash").is_none());
+            let (_, commanders) = s.get("/api/v1/users?role=district_commander", Some(&admin)).await;
+            assert!(commanders["items"].as_array().unwrap().iter().all(|u| u["role"] == "district_commander"));
+
+            let new = json!({"username": "grid-new-1", "display_name": "新网格员", "role": "grid_worker",
+                "region_code": "500114001001001", "unit_id": null, "department": null, "password": "a long secret"});
+            let (st, made) = s.post("/api/v1/users", Some(&admin), Some("application/json"), new.to_string()).await;
+            assert_eq!(st, StatusCode::CREATED, "{made}");
+            assert_eq!(made["role_label"], "网格员");
+            let (st, b) = s.post("/api/v1/users", Some(&admin), Some("application/json"), new.to_string()).await;
+            assert_error(st, &b, 409, "conflict");
+            let fresh = s.token_with("grid-new-1", "a long secret").await;
+            let (st, _) = s.get("/api/v1/auth/me", Some(&fresh)).await;
+            assert_eq!(st, StatusCode::OK);
+
+            // Every bad field is named; nothing is written.
+            for (field, value) in [
+                ("role", json!("king")),
+                ("region_code", json!("500114001001")),
+                ("region_code", json!("500115001001001")),
+                ("password", json!("short")),
+                ("unit_id", json!("X99")),
+                ("display_name", json!("  ")),
+                ("username", json!("no spaces allowed")),
+            ] {
+                let mut body = new.clone();
+                body["username"] = json!("grid-new-2");
+                body[field] = value;
+                let (st, b) = s.post("/api/v1/users", Some(&admin), Some("application/json"), body.to_string()).await;
+                assert!(st == StatusCode::UNPROCESSABLE_ENTITY || st == StatusCode::BAD_REQUEST, "{field}: {st} {b}");
+                assert_eq!(b["details"]["field"], field, "{b}");
+            }
+            let (_, page) = s.get("/api/v1/users?q=grid-new-2", Some(&admin)).await;
+            assert_eq!(page["total"], 0);
+
+            // A reset ends the account's sessions at once.
+            let (st, b) = s.post_put("/api/v1/users/grid-new-1/password", Some(&admin), json!({"password": "another secret"}).to_string()).await;
+            assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+            let (st, _) = s.get("/api/v1/auth/me", Some(&fresh)).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED);
+            s.token_with("grid-new-1", "another secret").await;
+            let (st, b) = s.post_put("/api/v1/users/nobody/password", Some(&admin), json!({"password": "another secret"}).to_string()).await;
+            assert_error(st, &b, 404, "not_found");
+
+            // Only administrators.
+            let district = s.token("district").await;
+            let (st, b) = s.get("/api/v1/users", Some(&district)).await;
+            assert_error(st, &b, 403, "forbidden");
+            let (st, b) = s.post_put("/api/v1/users/grid-new-1/password", Some(&district), json!({"password": "hijacked!!"}).to_string()).await;
+            assert_error(st, &b, 403, "forbidden");
+            let actions = s.store.actions(0, 100_000).await.unwrap();
+            assert!(actions.iter().any(|a| a.action == "user.passwd" && a.subject == "user:grid-new-1"));
             s
         })
         .await;

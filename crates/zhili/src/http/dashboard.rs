@@ -128,17 +128,7 @@ pub async fn summary(
     Query(q): Query<SummaryQuery>,
 ) -> ApiResult<axum::Json<Summary>> {
     let scope = user.user.scope();
-    let region = match q.region.as_deref() {
-        None => scope.root.clone(),
-        Some(r) => {
-            let code = RegionCode::parse(r)
-                .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
-            if !scope.sees_region(&code) {
-                return Err(ApiError::not_found(&format!("region {code}")));
-            }
-            code
-        }
-    };
+    let region = region_in_scope(&scope, q.region.as_deref())?;
     let now = crate::now_ms();
     let today_start = (now + CHINA_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
     let child = match region.level() {
@@ -208,5 +198,123 @@ pub async fn summary(
             })
             .collect(),
         by_department,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TrendQuery {
+    /// A region in the caller's scope (default: the scope's root).
+    pub region: Option<String>,
+    /// How many days back, today included: 1 to 366 (default 30).
+    pub days: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryTrend {
+    /// The major class: the category code's first two digits.
+    pub code: String,
+    pub name: String,
+    /// Reports per day, aligned with `Trend::days`.
+    pub reported: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Trend {
+    pub region: String,
+    /// The Beijing dates, oldest first (YYYY-MM-DD).
+    pub days: Vec<String>,
+    /// Reports per day.
+    pub reported: Vec<i64>,
+    /// Closures per day.
+    pub closed: Vec<i64>,
+    /// Reports per day by major class, the busiest first.
+    pub categories: Vec<CategoryTrend>,
+}
+
+/// The region asked for, checked against the caller's scope.
+fn region_in_scope(scope: &zhili_domain::Scope, raw: Option<&str>) -> ApiResult<RegionCode> {
+    match raw {
+        None => Ok(scope.root.clone()),
+        Some(r) => {
+            let code = RegionCode::parse(r)
+                .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+            if !scope.sees_region(&code) {
+                return Err(ApiError::not_found(&format!("region {code}")));
+            }
+            Ok(code)
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/dashboard/trend", tag = "events", params(TrendQuery), security(("bearer" = [])),
+    responses((status = 200, body = Trend), (status = 404, body = super::error::ErrorBody, description = "region not in the caller's scope"),
+              (status = 400, body = super::error::ErrorBody)))]
+pub async fn trend(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<TrendQuery>,
+) -> ApiResult<axum::Json<Trend>> {
+    let scope = user.user.scope();
+    let region = region_in_scope(&scope, q.region.as_deref())?;
+    let days = q.days.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "days",
+            "from 1 to 366",
+        ));
+    }
+    let now = crate::now_ms();
+    let today = (now + CHINA_OFFSET_MS).div_euclid(DAY_MS);
+    let first = today - days + 1;
+    let from = first * DAY_MS - CHINA_OFFSET_MS;
+    let to = (today + 1) * DAY_MS - CHINA_OFFSET_MS;
+    let rows = state.store.event_trend(&scope, &region, from, to).await?;
+    let width = days as usize;
+    let slot = |day: i64| usize::try_from(day - first).ok().filter(|&i| i < width);
+    let mut reported = vec![0; width];
+    let mut closed = vec![0; width];
+    let mut by_major: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for r in &rows {
+        let Some(i) = slot(r.day) else { continue };
+        reported[i] += r.reported;
+        closed[i] += r.closed;
+        if r.reported > 0 {
+            by_major
+                .entry(r.major.clone())
+                .or_insert_with(|| vec![0; width])[i] += r.reported;
+        }
+    }
+    let reference = state.reference();
+    let major_name = |code: &str| {
+        reference
+            .categories
+            .values()
+            .find(|c| c.code.starts_with(code))
+            .map(|c| c.major.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let mut categories: Vec<CategoryTrend> = by_major
+        .into_iter()
+        .map(|(code, reported)| CategoryTrend {
+            name: major_name(&code),
+            code,
+            reported,
+        })
+        .collect();
+    categories.sort_by_key(|c| std::cmp::Reverse(c.reported.iter().sum::<i64>()));
+    Ok(axum::Json(Trend {
+        region: region.to_string(),
+        days: (first..=today)
+            .map(|d| {
+                let (y, m, dd) = time::civil_from_days(d);
+                format!("{y:04}-{m:02}-{dd:02}")
+            })
+            .collect(),
+        reported,
+        closed,
+        categories,
     }))
 }

@@ -356,6 +356,8 @@ pub struct EventsQuery {
     /// A region code: only events in its subtree.
     pub region: Option<String>,
     pub overdue: Option<bool>,
+    /// Only events still being worked on.
+    pub open: Option<bool>,
     pub channel: Option<String>,
     /// Text in the description or case number.
     pub q: Option<String>,
@@ -417,6 +419,7 @@ pub async fn list_events(
             .map(|c| Channel::parse(c).ok_or_else(|| bad("channel", format!("no channel {c:?}"))))
             .transpose()?,
         overdue_at: q.overdue.unwrap_or(false).then_some(now),
+        open: q.open.unwrap_or(false),
         text: q.q.map(|t| t.chars().take(100).collect()),
         offset: (page - 1) * page_size,
         limit: page_size,

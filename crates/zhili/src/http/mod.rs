@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod map;
 mod openapi;
 pub mod reference;
+pub mod users;
 mod web;
 
 use crate::state::AppState;
@@ -108,6 +109,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/regions/{code}/versions", get(region_versions))
         .route("/locate", get(locate))
         .route("/units", get(list_units))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{username}/password",
+            axum::routing::put(users::set_password),
+        )
         .route(
             "/events",
             get(events::list_events).post(events::create_event),
@@ -121,6 +127,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))
         .route("/dashboard/summary", get(dashboard::summary))
+        .route("/dashboard/trend", get(dashboard::trend))
         .route("/map/boundaries", get(map::boundaries))
         .route("/map/events", get(map::open_events))
         .route("/reference/categories", get(reference::list_categories))

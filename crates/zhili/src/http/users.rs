@@ -1,0 +1,261 @@
+//! `/api/v1/users`: administrators list the accounts of their area, add accounts and set
+//! passwords. Every change is a hash-chained action; password hashes never leave the store.
+
+use super::error::{ApiError, ApiResult, Json, Query};
+use super::handlers::UserView;
+use super::CurrentUser;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use zhili_domain::chain::Actor;
+use zhili_domain::{user, ErrorCode, RegionCode, Role, Scope};
+use zhili_store::{NewUser, UserFilter};
+
+fn administrator(user: &CurrentUser) -> ApiResult<Actor> {
+    if !user.user.role.administers() {
+        return Err(ApiError::forbidden("only administrators manage accounts"));
+    }
+    Ok(Actor {
+        username: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// Part of the username or display name.
+    pub q: Option<String>,
+    pub role: Option<String>,
+    /// 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// Locked after repeated wrong passwords, until this time.
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountPage {
+    pub total: i64,
+    pub items: Vec<AccountView>,
+}
+
+fn parse_role(raw: &str) -> ApiResult<Role> {
+    Role::parse(raw).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "role",
+            format!("{raw:?} is not a role"),
+        )
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UsersQuery), security(("bearer" = [])),
+    responses((status = 200, body = AccountPage), (status = 403, body = super::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<UsersQuery>,
+) -> ApiResult<axum::Json<AccountPage>> {
+    administrator(&user)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "limit",
+            "from 1 to 200",
+        ));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "offset",
+            "0 or more",
+        ));
+    }
+    let filter = UserFilter {
+        text: q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        role: q.role.as_deref().map(parse_role).transpose()?,
+        limit,
+        offset,
+    };
+    let (total, rows) = state.store.list_users(&user.user.scope(), &filter).await?;
+    let now = crate::now_ms();
+    Ok(axum::Json(AccountPage {
+        total,
+        items: rows
+            .into_iter()
+            .map(|r| AccountView {
+                user: UserView::from(&r.user),
+                locked_until: r
+                    .locked_until
+                    .filter(|&t| t > now)
+                    .map(zhili_domain::time::rfc3339),
+                created_at: zhili_domain::time::rfc3339(r.created_at),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    /// The region the account is anchored at: its scope.
+    pub region_code: String,
+    /// The centre, station or department the account works for.
+    pub unit_id: Option<String>,
+    /// Department code (D01…), for department handlers.
+    pub department: Option<String>,
+    /// At least 8 characters; stored only as an argon2id hash.
+    pub password: String,
+}
+
+async fn hash(password: String) -> ApiResult<String> {
+    user::validate_password(&password)?;
+    tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("hashing failed: {e}")))?
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount, security(("bearer" = [])),
+    responses((status = 201, body = UserView), (status = 403, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "the username is taken"),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(body): Json<NewAccount>,
+) -> ApiResult<(StatusCode, axum::Json<UserView>)> {
+    let actor = administrator(&user)?;
+    let role = parse_role(&body.role)?;
+    let region = RegionCode::parse(&body.region_code)
+        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region_code", e.message))?;
+    let scope = user.user.scope();
+    if !scope.sees_region(&region) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "region_code",
+            format!("{region} is not in your area"),
+        ));
+    }
+    let department = body.department.filter(|d| !d.is_empty());
+    user::validate_account(&body.username, role, &region, department.as_deref()).map_err(
+        |mut e| {
+            // The domain names the anchor "region"; this API's field is region_code.
+            if e.field.as_deref() == Some("region") {
+                e.field = Some("region_code".into());
+            }
+            e
+        },
+    )?;
+    let display_name = body.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 50 {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "display_name",
+            "1 to 50 characters",
+        ));
+    }
+    let whole = Scope::new(region.clone(), Role::Admin, None);
+    if state
+        .store
+        .get_region(&whole, &region, false)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "region_code",
+            format!("no region {region}"),
+        ));
+    }
+    let unit_id = body.unit_id.filter(|u| !u.is_empty());
+    for (field, id) in [("unit_id", &unit_id), ("department", &department)] {
+        if let Some(id) = id {
+            if state.store.get_unit(&scope, id).await?.is_none() {
+                return Err(ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    field,
+                    format!("no unit {id}"),
+                ));
+            }
+        }
+    }
+    if state.store.find_login(&body.username).await?.is_some() {
+        return Err(ApiError::field(
+            ErrorCode::Conflict,
+            "username",
+            format!("{} is taken", body.username),
+        ));
+    }
+    let password_hash = hash(body.password).await?;
+    let new = NewUser {
+        username: body.username.clone(),
+        display_name,
+        role,
+        unit_id,
+        region_code: region,
+        department,
+        password_hash,
+    };
+    state
+        .store
+        .insert_users(&actor, std::slice::from_ref(&new), crate::now_ms())
+        .await?;
+    let created = state
+        .store
+        .find_login(&new.username)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the new account vanished"))?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(UserView::from(&created.user)),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path)), request_body = NewPassword, security(("bearer" = [])),
+    responses((status = 204, description = "set; the account's sessions are ended and a lock is lifted"),
+              (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn set_password(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(username): Path<String>,
+    Json(body): Json<NewPassword>,
+) -> ApiResult<StatusCode> {
+    let actor = administrator(&user)?;
+    // Only accounts of the administrator's own area; others do not exist for them.
+    let target = state.store.find_login(&username).await?;
+    let Some(target) = target.filter(|t| user.user.scope().sees_region(&t.user.region_code)) else {
+        return Err(ApiError::not_found(&format!("user {username}")));
+    };
+    let password_hash = hash(body.password).await?;
+    state
+        .store
+        .set_password(&actor, &username, &password_hash, crate::now_ms())
+        .await?;
+    state.forget_user(target.user.id);
+    Ok(StatusCode::NO_CONTENT)
+}
