@@ -241,18 +241,37 @@ impl Warning {
         now: i64,
         cal: &WorkingCalendar,
     ) -> Warning {
-        let (Some(start), Some(due)) = (step_started, step_due) else {
-            return Warning::None;
-        };
-        if now >= due {
+        if step_due.is_some_and(|due| now >= due) {
             return Warning::Red;
         }
+        Warning::at(
+            Warning::yellow_at(step_started, step_due, clock, cal),
+            step_due,
+            now,
+        )
+    }
+
+    /// The instant the running step turns yellow (80% of its limit used), for callers that
+    /// judge many events at many instants: `at` is then a pair of comparisons.
+    pub fn yellow_at(
+        step_started: Option<i64>,
+        step_due: Option<i64>,
+        clock: Clock,
+        cal: &WorkingCalendar,
+    ) -> Option<i64> {
+        let (start, due) = (step_started?, step_due?);
         let limit = cal.elapsed(start, due, clock);
-        let used = cal.elapsed(start, now, clock);
-        if limit > 0 && used * 5 >= limit * 4 {
-            Warning::Yellow
-        } else {
-            Warning::None
+        // used * 5 >= limit * 4  <=>  used >= ceil(limit * 4 / 5); elapsed time reaches a
+        // working duration first at the instant `due` gives for it.
+        (limit > 0).then(|| cal.due(start, (limit * 4 + 4) / 5, clock))
+    }
+
+    /// The warning now, from `yellow_at` and the step's due time.
+    pub fn at(yellow_at: Option<i64>, step_due: Option<i64>, now: i64) -> Warning {
+        match (yellow_at, step_due) {
+            (_, Some(due)) if now >= due => Warning::Red,
+            (Some(yellow), _) if now >= yellow => Warning::Yellow,
+            _ => Warning::None,
         }
     }
 

@@ -32,6 +32,12 @@ impl Scope {
         self.root.as_str()
     }
 
+    /// The storage filter on a region code column (`LIKE prefix || '%'`), for layers kept
+    /// in memory. Department work (lead or assisting) is only known to storage.
+    pub fn covers_code(&self, code: &str) -> bool {
+        self.department.is_none() && code.starts_with(self.region_prefix())
+    }
+
     /// Departments serve the whole district, so every user may see (and address) them;
     /// centres and stations are visible inside the subtree only.
     pub fn sees_unit(&self, unit: &Unit) -> bool {

@@ -1084,6 +1084,29 @@ pub(crate) async fn open_event_points(
     scope: &Scope,
     limit: i64,
 ) -> Result<Vec<crate::EventPoint>> {
+    let mut filter = Sql::new(&format!(" AND e.status IN ({OPEN_STATUSES})"));
+    event_scope(&mut filter, scope);
+    points(store, &filter, limit).await
+}
+
+/// The map points of these events, whatever their status (the caller drops closed ones).
+pub(crate) async fn event_points(store: &SqlStore, ids: &[i64]) -> Result<Vec<crate::EventPoint>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut filter = Sql::new(" AND e.id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                filter.push(", ");
+            }
+            filter.bind(Arg::Int(*id));
+        }
+        filter.push(")");
+        out.extend(points(store, &filter, chunk.len() as i64).await?);
+    }
+    Ok(out)
+}
+
+async fn points(store: &SqlStore, filter: &Sql, limit: i64) -> Result<Vec<crate::EventPoint>> {
     let (row_json, aggregate) = match store.backend {
         crate::Backend::Sqlite => ("json_array", "group_concat"),
         crate::Backend::Postgres => ("json_build_array", "string_agg"),
@@ -1096,10 +1119,9 @@ pub(crate) async fn open_event_points(
     let mut sql = Sql::new(&format!(
         "SELECT {aggregate}(j, ',') AS chunk FROM (\
          SELECT {row_json}(e.id, e.lon, e.lat, e.status, e.category, e.grid_code, e.step_started, e.step_due, e.clock){cast} AS j, \
-         row_number() OVER (ORDER BY e.id DESC) AS n FROM events e \
-         WHERE e.status IN ({OPEN_STATUSES})"
+         row_number() OVER (ORDER BY e.id DESC) AS n FROM events e WHERE 1 = 1"
     ));
-    event_scope(&mut sql, scope);
+    sql.append(filter);
     sql.push(" ORDER BY e.id DESC LIMIT ").bind(Arg::Int(limit));
     sql.push(") t GROUP BY (n - 1) / 1000");
     type Raw = (

@@ -475,6 +475,13 @@ pub trait Store: Send + Sync {
     }
     /// The open events in scope, newest first, at most `limit`.
     async fn open_event_points(&self, scope: &Scope, limit: i64) -> Result<Vec<EventPoint>>;
+    /// The map points of these events in any status (no scope: for a server-side layer
+    /// that is filtered per caller).
+    async fn event_points(&self, ids: &[i64]) -> Result<Vec<EventPoint>>;
+    /// The events changed by the recorded actions after `after_seq` (at most `limit`
+    /// actions), and the last sequence number read. Sequence numbers are taken under the
+    /// chain head's lock, so they become visible in order: nothing is skipped.
+    async fn changed_events(&self, after_seq: i64, limit: i64) -> Result<(i64, Vec<i64>)>;
     /// Stores a photo once per content; true when it was new.
     async fn put_attachment(
         &self,

@@ -947,6 +947,31 @@ impl Store for SqlStore {
         crate::events::open_event_points(self, scope, limit).await
     }
 
+    async fn event_points(&self, ids: &[i64]) -> Result<Vec<crate::EventPoint>> {
+        crate::events::event_points(self, ids).await
+    }
+
+    async fn changed_events(&self, after_seq: i64, limit: i64) -> Result<(i64, Vec<i64>)> {
+        let rows =
+            sqlx::query("SELECT seq, subject FROM actions WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut last = after_seq;
+        let mut ids = Vec::new();
+        for r in &rows {
+            last = r.try_get("seq")?;
+            let subject: String = r.try_get("subject")?;
+            if let Some(id) = subject.strip_prefix("event:").and_then(|s| s.parse().ok()) {
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok((last, ids))
+    }
+
     async fn put_attachment(
         &self,
         actor: &Actor,

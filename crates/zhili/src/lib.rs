@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod open_layer;
 pub mod reference;
 pub mod regions;
 pub mod sim;

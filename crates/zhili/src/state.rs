@@ -33,6 +33,8 @@ pub struct AppState {
     /// Built map layers by ETag (the ETag names the boundary generation, so a stale entry is
     /// never asked for again; the map is small and bounded by levels × areas).
     map_layers: Mutex<HashMap<String, axum::body::Bytes>>,
+    /// Open events for the map, caught up from the record on each use.
+    pub open_events: crate::open_layer::OpenLayer,
 }
 
 /// What a live stream tells about an event: enough to show it and to decide who may see it.
@@ -231,6 +233,7 @@ impl AppState {
             writer: spawn_event_writer(store_for_writer),
             rebuild: tokio::sync::Mutex::new(()),
             map_layers: Mutex::new(HashMap::new()),
+            open_events: Default::default(),
         }))
     }
 

@@ -1651,6 +1651,29 @@ mod map_layers {
             let other = s.token("town-500114002").await;
             let (_, none) = s.get("/api/v1/map/events", Some(&other)).await;
             assert!(none["features"].as_array().unwrap().is_empty());
+
+            // A second server on the same database, as behind a load balancer: what it records
+            // shows on this server's map at the next answer, and an event closed out leaves it.
+            let second = AppState::new(s.store.clone(), LoginPolicy::default(), zhili::crypto::DataKey::generate()).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base2 = format!("http://{}", listener.local_addr().unwrap());
+            let task2 = tokio::spawn(async move { zhili::http::serve(second, listener).await.unwrap() });
+            let body = json!({"channel": "grid_patrol", "category": "0301", "description": "井盖缺失", "location": {"lon": p.x, "lat": p.y}}).to_string();
+            let there = s.http.post(format!("{base2}/api/v1/events")).bearer_auth(&worker).header("content-type", "application/json").body(body).send().await.unwrap();
+            assert_eq!(there.status(), StatusCode::CREATED);
+            let there: Value = there.json().await.unwrap();
+            let village_token = s.token("village-500114001001").await;
+            let rejected = s.http.post(format!("{base2}/api/v1/events/{}/actions", created["id"])).bearer_auth(&village_token)
+                .header("content-type", "application/json").body(json!({"action": "reject", "reason": "重复上报"}).to_string()).send().await.unwrap();
+            assert_eq!(rejected.status(), StatusCode::OK);
+            let (_, events) = s.get("/api/v1/map/events", Some(&district)).await;
+            let ids: Vec<i64> = events["features"].as_array().unwrap().iter().map(|f| f["properties"]["id"].as_i64().unwrap()).collect();
+            assert_eq!(ids, vec![there["id"].as_i64().unwrap()]);
+            let district_scope = zhili_domain::Scope::new(zhili_domain::RegionCode::parse("500114").unwrap(), zhili_domain::Role::DistrictCommander, None);
+            let stored: Vec<i64> = s.store.open_event_points(&district_scope, 100).await.unwrap().iter().map(|p| p.id).collect();
+            assert_eq!(ids, stored, "the kept layer and storage agree");
+            task2.abort();
+            let created = there;
             // The event page tells each user what they may do now, and only that.
             let id = created["id"].as_i64().unwrap();
             let village = s.token("village-500114001001").await;

@@ -808,3 +808,55 @@ fn the_allowed_actions_are_exactly_those_the_machine_accepts() {
         "{next:?}"
     );
 }
+
+#[test]
+fn the_yellow_instant_judges_exactly_as_the_share_of_the_limit_used() {
+    let mut c = cal();
+    c.set_day("2026-12-02", crate::calendar::DayKind::Holiday)
+        .unwrap();
+    c.set_day("2026-12-05", crate::calendar::DayKind::Workday)
+        .unwrap();
+    let t0 = monday_9() - 2 * DAY_MS;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: i64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as i64
+    };
+    for _ in 0..3000 {
+        let clock = if next(2) == 0 {
+            Clock::Working
+        } else {
+            Clock::Calendar
+        };
+        let start = t0 + next(7 * DAY_MS);
+        let due = c.due(start, 1 + next(60 * HOUR_MS), clock);
+        let yellow = Warning::yellow_at(Some(start), Some(due), clock, &c);
+        // Random instants, and the millisecond on either side of the turn itself.
+        let edges = yellow.map(|y| [y - 1, y]).unwrap_or([start, start]);
+        for i in 0..22 {
+            let now = if i < 2 {
+                edges[i]
+            } else {
+                start + next(due - start + 2 * HOUR_MS)
+            };
+            // The rule as written: red past due, yellow from 80% of the limit used.
+            let limit = c.elapsed(start, due, clock);
+            let used = c.elapsed(start, now, clock);
+            let want = if now >= due {
+                Warning::Red
+            } else if limit > 0 && used * 5 >= limit * 4 {
+                Warning::Yellow
+            } else {
+                Warning::None
+            };
+            assert_eq!(
+                Warning::at(yellow, Some(due), now),
+                want,
+                "start {start} due {due} now {now}"
+            );
+        }
+    }
+    assert_eq!(Warning::at(None, None, t0), Warning::None);
+}

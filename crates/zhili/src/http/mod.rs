@@ -156,7 +156,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // gzip for clients that ask (the app's scripts, map layers, lists); never for the
         // live stream or photos (the default predicate leaves those alone).
-        .layer(tower_http::compression::CompressionLayer::new())
+        // The fastest level: on two cores, level 6 spent 100 ms on the 5 MB open-events
+        // layer for a few per cent fewer bytes.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest),
+        )
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
