@@ -482,6 +482,12 @@ pub trait Store: Send + Sync {
     /// actions), and the last sequence number read. Sequence numbers are taken under the
     /// chain head's lock, so they become visible in order: nothing is skipped.
     async fn changed_events(&self, after_seq: i64, limit: i64) -> Result<(i64, Vec<i64>)>;
+    /// Tells every server sharing this database (PostgreSQL NOTIFY, at most 8,000 bytes);
+    /// nothing on SQLite, where one process serves.
+    async fn publish(&self, channel: &str, payload: &str) -> Result<()>;
+    /// What any server publishes on `channel` (its own messages included), or `None` where
+    /// no other server can share the database.
+    async fn listen(&self, channel: &str) -> Result<Option<tokio::sync::mpsc::Receiver<String>>>;
     /// Stores a photo once per content; true when it was new.
     async fn put_attachment(
         &self,

@@ -20,6 +20,8 @@ pub struct SqlStore {
     /// SQLite has one writer at a time. Writers of this process queue here, in order,
     /// instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms.
     writer_turn: Arc<tokio::sync::Mutex<()>>,
+    /// Where the database is, for the PostgreSQL listener's own connection.
+    url: String,
 }
 
 /// A write transaction; on SQLite it also holds this process's writer turn until it ends.
@@ -463,6 +465,7 @@ impl SqlStore {
             pool,
             backend,
             writer_turn: Arc::new(tokio::sync::Mutex::new(())),
+            url,
         })
     }
 
@@ -949,6 +952,41 @@ impl Store for SqlStore {
 
     async fn event_points(&self, ids: &[i64]) -> Result<Vec<crate::EventPoint>> {
         crate::events::event_points(self, ids).await
+    }
+
+    async fn publish(&self, channel: &str, payload: &str) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(payload)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn listen(&self, channel: &str) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
+        listener.listen(channel).await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                // recv reconnects by itself after a lost connection (messages sent meanwhile
+                // are missed: live notices are a convenience, the record is the truth).
+                match listener.recv().await {
+                    Ok(n) => {
+                        if tx.send(n.payload().to_string()).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+                }
+            }
+        });
+        Ok(Some(rx))
     }
 
     async fn changed_events(&self, after_seq: i64, limit: i64) -> Result<(i64, Vec<i64>)> {

@@ -9,6 +9,7 @@ pub mod import;
 pub mod open_layer;
 pub mod reference;
 pub mod regions;
+pub mod relay;
 pub mod sim;
 pub mod state;
 

@@ -35,10 +35,12 @@ pub struct AppState {
     map_layers: Mutex<HashMap<String, axum::body::Bytes>>,
     /// Open events for the map, caught up from the record on each use.
     pub open_events: crate::open_layer::OpenLayer,
+    /// Where notices for the other servers of a shared database go (PostgreSQL only).
+    relay: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::relay::Outgoing>>,
 }
 
 /// What a live stream tells about an event: enough to show it and to decide who may see it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct EventNotice {
     pub id: i64,
     pub case_number: String,
@@ -50,7 +52,7 @@ pub struct EventNotice {
     pub lon: f64,
     pub lat: f64,
     pub lead_unit: Option<String>,
-    #[serde(skip)]
+    #[serde(default)]
     pub assisting_units: Vec<String>,
     pub at: String,
 }
@@ -200,8 +202,18 @@ impl AppState {
             .await
     }
 
-    /// Tells live streams; nobody listening is fine.
+    /// Tells live streams here and, through the relay, on the other servers.
     pub fn notify(&self, notice: EventNotice) {
+        if let Some(relay) = self.relay.get() {
+            // A full relay drops the notice for the other servers only: live notices are a
+            // convenience, the record is the truth.
+            let _ = relay.try_send(crate::relay::Outgoing::Notice(Box::new(notice.clone())));
+        }
+        self.notify_here(notice);
+    }
+
+    /// Tells this server's live streams; nobody listening is fine.
+    pub fn notify_here(&self, notice: EventNotice) {
         let _ = self.notices.send(notice);
     }
 
@@ -222,7 +234,7 @@ impl AppState {
         let reference = Reference::from_data(&store.reference().await?)
             .map_err(zhili_store::StoreError::Database)?;
         let store_for_writer = store.clone();
-        Ok(Arc::new(AppState {
+        let state = Arc::new(AppState {
             store,
             index: RwLock::new(Arc::new(index)),
             reference: RwLock::new(Arc::new(reference)),
@@ -234,14 +246,28 @@ impl AppState {
             rebuild: tokio::sync::Mutex::new(()),
             map_layers: Mutex::new(HashMap::new()),
             open_events: Default::default(),
-        }))
+            relay: std::sync::OnceLock::new(),
+        });
+        if let Some(relay) = crate::relay::start(&state).await? {
+            let _ = state.relay.set(relay);
+        }
+        Ok(state)
     }
 
     pub fn index(&self) -> Arc<RegionIndex> {
         self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Re-reads the reference data after an edit.
+    /// Re-reads the reference data after an edit here, and tells the other servers to.
+    pub async fn reference_changed(&self) -> Result<(), zhili_store::StoreError> {
+        self.reload_reference().await?;
+        if let Some(relay) = self.relay.get() {
+            let _ = relay.try_send(crate::relay::Outgoing::ReferenceChanged);
+        }
+        Ok(())
+    }
+
+    /// Re-reads the reference data.
     pub async fn reload_reference(&self) -> Result<(), zhili_store::StoreError> {
         let fresh = Reference::from_data(&self.store.reference().await?)
             .map_err(zhili_store::StoreError::Database)?;

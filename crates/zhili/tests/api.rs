@@ -1509,7 +1509,7 @@ mod live {
     use super::*;
 
     /// Reads the stream until a chunk mentions `needle`, or gives up after `wait`.
-    async fn read_until(
+    pub(crate) async fn read_until(
         resp: &mut reqwest::Response,
         needle: &str,
         wait: std::time::Duration,
@@ -1658,10 +1658,18 @@ mod map_layers {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base2 = format!("http://{}", listener.local_addr().unwrap());
             let task2 = tokio::spawn(async move { zhili::http::serve(second, listener).await.unwrap() });
+            let mut live_here = s.http.get(format!("{}/api/v1/events/stream", s.base)).bearer_auth(&district).send().await.unwrap();
             let body = json!({"channel": "grid_patrol", "category": "0301", "description": "井盖缺失", "location": {"lon": p.x, "lat": p.y}}).to_string();
             let there = s.http.post(format!("{base2}/api/v1/events")).bearer_auth(&worker).header("content-type", "application/json").body(body).send().await.unwrap();
             assert_eq!(there.status(), StatusCode::CREATED);
             let there: Value = there.json().await.unwrap();
+            // Where servers can share the database (PostgreSQL), this server's live stream
+            // tells of the other's report too.
+            if s.store.listen("probe").await.unwrap().is_some() {
+                let number = there["case_number"].as_str().unwrap();
+                let seen = super::live::read_until(&mut live_here, number, std::time::Duration::from_secs(5)).await;
+                assert!(seen.is_some(), "a report on another server streams here");
+            }
             let village_token = s.token("village-500114001001").await;
             let rejected = s.http.post(format!("{base2}/api/v1/events/{}/actions", created["id"])).bearer_auth(&village_token)
                 .header("content-type", "application/json").body(json!({"action": "reject", "reason": "重复上报"}).to_string()).send().await.unwrap();

@@ -138,7 +138,7 @@ pub async fn put_category(
         .store
         .put_category(&actor, &category, crate::now_ms())
         .await?;
-    state.reload_reference().await?;
+    state.reference_changed().await?;
     Ok(axum::Json(view(&stored)))
 }
 
@@ -245,7 +245,7 @@ pub async fn put_rules(
         .store
         .replace_dispatch_rules(&actor, &rules, crate::now_ms())
         .await?;
-    state.reload_reference().await?;
+    state.reference_changed().await?;
     Ok(axum::Json(body))
 }
 
@@ -366,6 +366,6 @@ pub async fn put_calendar(
             crate::now_ms(),
         )
         .await?;
-    state.reload_reference().await?;
+    state.reference_changed().await?;
     Ok(axum::Json(body))
 }
