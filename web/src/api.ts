@@ -25,6 +25,13 @@ export class ApiError extends Error {
   }
 }
 
+/** An error as a form shows it: the field at fault first, when the server names one. */
+export function explain(e: unknown): string {
+  if (!(e instanceof ApiError)) return String(e)
+  const field = (e.details as { field?: string } | null)?.field
+  return field ? `${field}: ${e.message}` : e.message
+}
+
 export const user = ref<User | null>(JSON.parse(localStorage.getItem('zhili.user') || 'null'))
 let token: string | null = localStorage.getItem('zhili.token')
 

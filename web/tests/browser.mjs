@@ -216,6 +216,9 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
   await village.page.keyboard.press('Enter')
   await village.page.click(`[data-test=inbox] tr:has-text("${caseNumber}")`)
   await village.page.waitForSelector('[data-test=case-number]')
+  // The event's grid with the event on it.
+  await village.page.waitForSelector('[data-test=grid-map] .maplibregl-marker')
+  await village.page.waitForFunction(() => window.__zhiliGridMap?.loaded() && window.__zhiliGridMap.queryRenderedFeatures({ layers: ['grid-line'] }).length > 0, null, { timeout: 30000 })
   const eventUrl = village.page.url()
   const accounts = ['village-500114001001', 'town-500114001', 'grid-500114001001001', 'district']
   const sessions = { 'village-500114001001': village }
