@@ -835,12 +835,10 @@ fn the_yellow_instant_judges_exactly_as_the_share_of_the_limit_used() {
         let yellow = Warning::yellow_at(Some(start), Some(due), clock, &c);
         // Random instants, and the millisecond on either side of the turn itself.
         let edges = yellow.map(|y| [y - 1, y]).unwrap_or([start, start]);
-        for i in 0..22 {
-            let now = if i < 2 {
-                edges[i]
-            } else {
-                start + next(due - start + 2 * HOUR_MS)
-            };
+        let random: Vec<i64> = (0..20)
+            .map(|_| start + next(due - start + 2 * HOUR_MS))
+            .collect();
+        for now in edges.into_iter().chain(random) {
             // The rule as written: red past due, yellow from 80% of the limit used.
             let limit = c.elapsed(start, due, clock);
             let used = c.elapsed(start, now, clock);
