@@ -27,6 +27,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// An upload claims to be a photo but is broken or absurd.
     InvalidImage,
+    /// A resident ID number fails GB 11643 (length, region, birth date or check character).
+    InvalidIdNumber,
     Internal,
 }
 
@@ -48,6 +50,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::InvalidImage => "invalid_image",
+            ErrorCode::InvalidIdNumber => "invalid_id_number",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",

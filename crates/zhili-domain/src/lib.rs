@@ -8,6 +8,7 @@ pub mod chain;
 pub mod code;
 pub mod error;
 pub mod event;
+pub mod id_number;
 pub mod image;
 pub mod place;
 pub mod reference;

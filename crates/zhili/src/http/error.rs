@@ -34,9 +34,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidJson | ErrorCode::MissingField | ErrorCode::UnknownField => {
             StatusCode::BAD_REQUEST
         }
-        ErrorCode::InvalidParameter | ErrorCode::InvalidGeometry | ErrorCode::InvalidImage => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        ErrorCode::InvalidParameter
+        | ErrorCode::InvalidGeometry
+        | ErrorCode::InvalidImage
+        | ErrorCode::InvalidIdNumber => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountLocked => StatusCode::TOO_MANY_REQUESTS,
