@@ -59,6 +59,12 @@ impl NewAction {
         self
     }
 
+    /// A JSON array of attachment ids.
+    pub fn attachments(mut self, json: String) -> Self {
+        self.attachments = json;
+        self
+    }
+
     pub fn unit(mut self, unit: Option<String>) -> Self {
         self.unit = unit;
         self

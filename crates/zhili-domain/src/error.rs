@@ -83,6 +83,12 @@ impl DomainError {
         }
     }
 
+    /// Names the field at fault.
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_string());
+        self
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         DomainError::new(ErrorCode::NotFound, what)
     }

@@ -9,6 +9,7 @@ mod attachments;
 mod counts;
 mod events;
 mod migrate;
+mod people;
 mod sql;
 pub mod testing;
 mod trend;
@@ -109,6 +110,108 @@ pub struct NewUser {
     pub region_code: RegionCode,
     pub department: Option<String>,
     pub password_hash: String,
+}
+
+/// A house or building of a grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewHouse {
+    pub code: String,
+    pub address: String,
+    pub grid_code: RegionCode,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// 住宅, 商铺, 厂房, 出租屋 …
+    pub usage: String,
+    pub rented: bool,
+    pub hazards: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HouseRecord {
+    pub id: i64,
+    pub house: NewHouse,
+    pub occupants: i64,
+}
+
+/// A person to write; identifiers arrive sealed, masked and blind-indexed by the caller,
+/// which holds the key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPerson {
+    pub id_type: String,
+    pub id_blind: String,
+    pub id_sealed: String,
+    pub id_masked: String,
+    pub name: String,
+    pub sex: Option<String>,
+    /// YYYY-MM-DD
+    pub birth_date: Option<String>,
+    pub phone_sealed: Option<String>,
+    pub phone_masked: Option<String>,
+    pub population_type: String,
+    pub house_id: Option<i64>,
+    pub grid_code: RegionCode,
+    /// The fields a population type needs (JSON object).
+    pub details: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonRecord {
+    pub id: i64,
+    pub person: NewPerson,
+    pub house_address: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PeopleFilter {
+    /// Part of a name or a house address.
+    pub text: Option<String>,
+    /// An exact identity number, as its blind index.
+    pub id_blind: Option<String>,
+    pub region: Option<RegionCode>,
+    pub key_group: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRoleRecord {
+    pub person_id: i64,
+    pub kind: String,
+    pub risk_level: Option<i64>,
+    pub visit_every_days: i64,
+    pub details: String,
+    pub since: i64,
+    pub last_visit_at: Option<i64>,
+    pub next_visit_due: i64,
+    pub grid_code: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewVisit {
+    pub person_id: i64,
+    pub kind: String,
+    pub at: i64,
+    pub place: String,
+    pub findings: String,
+    /// JSON array of photo ids.
+    pub attachments: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitRecord {
+    pub id: i64,
+    pub visit: NewVisit,
+    pub visitor: String,
+    pub grid_code: String,
+}
+
+/// A key person whose visit is due before the instant asked about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DueVisit {
+    pub role: KeyRoleRecord,
+    pub name: String,
+    pub id_masked: String,
 }
 
 /// Which accounts an administrator lists.
@@ -416,6 +519,53 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<bool>;
     async fn count_users(&self) -> Result<i64>;
+    async fn create_house(&self, actor: &Actor, house: &NewHouse, now: i64) -> Result<i64>;
+    async fn list_houses(
+        &self,
+        scope: &Scope,
+        region: Option<&RegionCode>,
+        limit: i64,
+    ) -> Result<Vec<HouseRecord>>;
+    async fn get_house(&self, scope: &Scope, id: i64) -> Result<Option<HouseRecord>>;
+    /// All or nothing: a person already registered (same document) fails the whole batch
+    /// with a conflict naming its position. Returns the new ids in order.
+    async fn create_people(
+        &self,
+        actor: &Actor,
+        people: &[NewPerson],
+        now: i64,
+    ) -> Result<Vec<i64>>;
+    /// Which of these blind indexes (of `id_type`) are registered already.
+    async fn registered_blinds(&self, id_type: &str, blinds: &[String]) -> Result<Vec<String>>;
+    async fn list_people(
+        &self,
+        scope: &Scope,
+        filter: &PeopleFilter,
+    ) -> Result<(i64, Vec<PersonRecord>)>;
+    async fn get_person(&self, scope: &Scope, id: i64) -> Result<Option<PersonRecord>>;
+    /// Records that `actor` saw a person's full identifiers, and why.
+    async fn record_reveal(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<()>;
+    async fn add_key_role(&self, actor: &Actor, role: &KeyRoleRecord, now: i64) -> Result<()>;
+    async fn key_roles(&self, person_id: i64) -> Result<Vec<KeyRoleRecord>>;
+    /// Records a visit and moves the key role's next due date.
+    async fn record_visit(&self, actor: &Actor, visit: &NewVisit, now: i64) -> Result<VisitRecord>;
+    async fn visits(&self, person_id: i64, limit: i64) -> Result<Vec<VisitRecord>>;
+    /// Key roles in scope whose next visit is due before `now`, the longest overdue first;
+    /// and how many there are.
+    async fn due_visits(
+        &self,
+        scope: &Scope,
+        region: Option<&RegionCode>,
+        now: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<DueVisit>)>;
+
     /// Accounts anchored in the scope's subtree, by username; and how many match.
     async fn list_users(
         &self,

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_event_counts.sql")),
     (5, include_str!("../migrations/0005_attachments.sql")),
     (6, include_str!("../migrations/0006_trend.sql")),
+    (7, include_str!("../migrations/0007_people.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -908,6 +908,94 @@ impl Store for SqlStore {
         Ok(true)
     }
 
+    async fn create_house(&self, actor: &Actor, house: &crate::NewHouse, now: i64) -> Result<i64> {
+        crate::people::create_house(self, actor, house, now).await
+    }
+
+    async fn list_houses(
+        &self,
+        scope: &Scope,
+        region: Option<&RegionCode>,
+        limit: i64,
+    ) -> Result<Vec<crate::HouseRecord>> {
+        crate::people::list_houses(self, scope, region, limit).await
+    }
+
+    async fn get_house(&self, scope: &Scope, id: i64) -> Result<Option<crate::HouseRecord>> {
+        crate::people::get_house(self, scope, id).await
+    }
+
+    async fn create_people(
+        &self,
+        actor: &Actor,
+        people: &[crate::NewPerson],
+        now: i64,
+    ) -> Result<Vec<i64>> {
+        crate::people::create_people(self, actor, people, now).await
+    }
+
+    async fn registered_blinds(&self, id_type: &str, blinds: &[String]) -> Result<Vec<String>> {
+        crate::people::registered_blinds(self, id_type, blinds).await
+    }
+
+    async fn list_people(
+        &self,
+        scope: &Scope,
+        filter: &crate::PeopleFilter,
+    ) -> Result<(i64, Vec<crate::PersonRecord>)> {
+        crate::people::list_people(self, scope, filter).await
+    }
+
+    async fn get_person(&self, scope: &Scope, id: i64) -> Result<Option<crate::PersonRecord>> {
+        crate::people::get_person(self, scope, id).await
+    }
+
+    async fn record_reveal(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<()> {
+        crate::people::record_reveal(self, actor, person_id, reason, now).await
+    }
+
+    async fn add_key_role(
+        &self,
+        actor: &Actor,
+        role: &crate::KeyRoleRecord,
+        now: i64,
+    ) -> Result<()> {
+        crate::people::add_key_role(self, actor, role, now).await
+    }
+
+    async fn key_roles(&self, person_id: i64) -> Result<Vec<crate::KeyRoleRecord>> {
+        crate::people::key_roles(self, person_id).await
+    }
+
+    async fn record_visit(
+        &self,
+        actor: &Actor,
+        visit: &crate::NewVisit,
+        now: i64,
+    ) -> Result<crate::VisitRecord> {
+        crate::people::record_visit(self, actor, visit, now).await
+    }
+
+    async fn visits(&self, person_id: i64, limit: i64) -> Result<Vec<crate::VisitRecord>> {
+        crate::people::visits(self, person_id, limit).await
+    }
+
+    async fn due_visits(
+        &self,
+        scope: &Scope,
+        region: Option<&RegionCode>,
+        now: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<crate::DueVisit>)> {
+        crate::people::due_visits(self, scope, region, now, limit).await
+    }
+
     async fn list_users(
         &self,
         scope: &Scope,

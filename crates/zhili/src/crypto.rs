@@ -72,6 +72,24 @@ impl DataKey {
         B64.encode(out)
     }
 
+    /// A keyed blind index (HMAC-SHA-256, hex) for exact lookup of a sealed value: equal
+    /// values give equal indexes, and without the key the index tells nothing. The HMAC key
+    /// is derived from the data key, so no second secret has to be kept.
+    pub fn blind(&self, context: &str, value: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let derive = |key: &[u8], message: &[u8]| {
+            let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+                .expect("HMAC takes keys of any length");
+            mac.update(message);
+            mac.finalize().into_bytes()
+        };
+        let blind_key = derive(&self.0, b"zhili blind index v1");
+        let mut message = context.as_bytes().to_vec();
+        message.push(0);
+        message.extend_from_slice(value.as_bytes());
+        hex::encode(derive(&blind_key, &message))
+    }
+
     pub fn open(&self, sealed: &str, context: &str) -> Result<String, String> {
         let bytes = B64
             .decode(sealed)

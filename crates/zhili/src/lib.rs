@@ -7,6 +7,7 @@ pub mod demo;
 pub mod http;
 pub mod import;
 pub mod open_layer;
+pub mod people;
 pub mod reference;
 pub mod regions;
 pub mod relay;

@@ -2098,3 +2098,166 @@ mod accounts {
         .await;
     }
 }
+
+mod people {
+    use super::*;
+    use sqlx::Row;
+
+    fn id_for(birth: (i64, u32, u32), seq: u32) -> String {
+        let day = zhili_domain::time::days_from_civil(birth.0, birth.1, birth.2);
+        zhili_domain::id_number::compose("500114", day, seq)
+    }
+
+    /// Every byte the database holds for people and the record, as text.
+    async fn database_text(store: &SqlStore) -> String {
+        let pool = store.pool();
+        let mut out = String::new();
+        let file: Option<String> =
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_optional(pool)
+                .await
+                .unwrap_or(None);
+        if let Some(file) = file.filter(|f| !f.is_empty()) {
+            // SQLite: the file and its write-ahead log, byte for byte.
+            for path in [file.clone(), format!("{file}-wal")] {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+            return out;
+        }
+        for table in [
+            "people",
+            "actions",
+            "visits",
+            "key_roles",
+            "houses",
+            "events",
+        ] {
+            for row in sqlx::query(&format!(
+                "SELECT CAST(t.* AS TEXT) AS r FROM (SELECT * FROM {table}) t"
+            ))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            {
+                let r: String = row.try_get("r").unwrap();
+                out.push_str(&r);
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_grid_worker_registers_a_household_and_a_key_person_and_visits() {
+        on_every_backend(|s| async move {
+            let worker = s.token("grid-500114001001001").await;
+            let post = |path: &'static str, token: String, body: Value| {
+                let s = &s;
+                async move { s.post(path, Some(&token), Some("application/json"), body.to_string()).await }
+            };
+            // A house in the worker's grid.
+            let p = deep_point("500114001001001");
+            let (st, house) = post("/api/v1/houses", worker.clone(), json!({"code": "H-001", "address": "城东街道文汇社区1号", "grid_code": "500114001001001",
+                "lon": p.x, "lat": p.y, "usage": "住宅", "rented": true})).await;
+            assert_eq!(st, StatusCode::CREATED, "{house}");
+            let (st, b) = post("/api/v1/houses", worker.clone(), json!({"code": "H-002", "address": "x", "grid_code": "500114001001001",
+                "lon": 100.0, "lat": 20.0, "usage": "住宅"})).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+
+            // The contract: 201 with identifiers masked.
+            let number = id_for((1986, 2, 28), 123);
+            let (st, person) = post("/api/v1/people", worker.clone(), json!({"id_type": "111", "id_number": number, "name": "张三",
+                "phone": "13800138000", "grid_code": "500114001001001", "population_type": "流动人口", "house_id": house["id"],
+                "details": {"origin": "湖北省恩施州"}})).await;
+            assert_eq!(st, StatusCode::CREATED, "{person}");
+            assert_eq!(person["id_number"], format!("{}************{}", &number[..4], &number[16..]));
+            assert_eq!(person["phone"], "138****8000");
+            assert_eq!((person["sex"].as_str(), person["birth_date"].as_str()), (Some("male"), Some("1986-02-28")));
+            assert_eq!(person["population_type"], "floating");
+            assert_eq!(person["house_address"], "城东街道文汇社区1号");
+            let id = person["id"].as_i64().unwrap();
+
+            // Refusals, each with its code and field.
+            let mut wrong = number.clone().into_bytes();
+            wrong[17] = if wrong[17] == b'1' { b'2' } else { b'1' };
+            let (st, b) = post("/api/v1/people", worker.clone(), json!({"id_number": String::from_utf8(wrong).unwrap(), "name": "李四", "grid_code": "500114001001001"})).await;
+            assert_error(st, &b, 422, "invalid_id_number");
+            let (st, b) = post("/api/v1/people", worker.clone(), json!({"id_number": number, "name": "张三", "grid_code": "500114001001001"})).await;
+            assert_error(st, &b, 409, "conflict");
+            let (st, b) = post("/api/v1/people", worker.clone(), json!({"id_number": id_for((1990, 1, 1), 1), "name": "王五", "grid_code": "500114001001002"})).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            assert_eq!(b["details"]["field"], "grid_code");
+
+            // Search: the exact number through the blind index, a name, an address; scoped.
+            let (_, found) = s.get(&format!("/api/v1/people?q={number}"), Some(&worker)).await;
+            assert_eq!((found["total"].as_i64(), found["items"][0]["id"].as_i64()), (Some(1), Some(id)));
+            let (_, found) = s.get(&format!("/api/v1/people?q={}", number.to_lowercase()), Some(&worker)).await;
+            assert_eq!(found["total"], 1, "an x check character is found in either case");
+            let (_, found) = s.get("/api/v1/people?q=%E5%BC%A0", Some(&worker)).await;
+            assert_eq!(found["total"], 1);
+            let (_, found) = s.get("/api/v1/people?q=%E6%96%87%E6%B1%87", Some(&worker)).await;
+            assert_eq!(found["total"], 1, "found by the house address");
+            let other = s.token("town-500114002").await;
+            let (_, none) = s.get(&format!("/api/v1/people?q={number}"), Some(&other)).await;
+            assert_eq!(none["total"], 0);
+            let (st, _) = s.get(&format!("/api/v1/people/{id}"), Some(&other)).await;
+            assert_eq!(st, StatusCode::NOT_FOUND);
+            let dept = s.token("dept-D01").await;
+            let (st, b) = s.get("/api/v1/people", Some(&dept)).await;
+            assert_error(st, &b, 403, "forbidden");
+
+            // A key role, a late visit that leaves the person overdue, then a visit now.
+            let (st, role) = post("/api/v1/people/{id}/key-roles".replace("{id}", &id.to_string()).leak(), worker.clone(),
+                json!({"kind": "severe_mental_illness", "risk_level": 4})).await;
+            assert_eq!(st, StatusCode::CREATED, "{role}");
+            assert_eq!(role["visit_every_days"], 14);
+            let (st, b) = post("/api/v1/people/{id}/key-roles".replace("{id}", &id.to_string()).leak(), worker.clone(),
+                json!({"kind": "drug_user", "risk_level": 2})).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            let visits = format!("/api/v1/people/{id}/visits").leak();
+            let twenty_days_ago = zhili_domain::time::rfc3339(zhili::now_ms() - 20 * 86_400_000);
+            let (st, v) = post(visits, worker.clone(), json!({"kind": "severe_mental_illness", "at": twenty_days_ago, "place": "家中", "findings": "情绪稳定，按时服药"})).await;
+            assert_eq!(st, StatusCode::CREATED, "{v}");
+            let (_, due) = s.get("/api/v1/visits/due", Some(&worker)).await;
+            assert_eq!(due["total"], 1, "{due}");
+            assert_eq!((due["items"][0]["person_id"].as_i64(), due["items"][0]["days_overdue"].as_i64()), (Some(id), Some(6)), "due 6 days ago");
+            let (_, none) = s.get("/api/v1/visits/due", Some(&other)).await;
+            assert_eq!(none["total"], 0);
+            let leader = s.token("leader").await;
+            let (st, b) = s.get("/api/v1/visits/due", Some(&leader)).await;
+            assert_error(st, &b, 403, "forbidden");
+            let (st, _) = post(visits, worker.clone(), json!({"kind": "severe_mental_illness", "place": "家中", "findings": "复诊已预约"})).await;
+            assert_eq!(st, StatusCode::CREATED);
+            let (_, due) = s.get("/api/v1/visits/due", Some(&worker)).await;
+            assert_eq!(due["total"], 0);
+            let (st, b) = post(visits, worker.clone(), json!({"kind": "key_youth", "place": "家中", "findings": "x"})).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+
+            // The person's page: masked; the full values with a reason, recorded; not for a leader.
+            let (_, page) = s.get(&format!("/api/v1/people/{id}"), Some(&worker)).await;
+            assert_eq!((page["revealed"].as_bool(), page["visits"].as_array().unwrap().len()), (Some(false), 2));
+            assert_eq!(page["key_roles"][0]["kind"], "severe_mental_illness");
+            let (st, b) = s.get(&format!("/api/v1/people/{id}?reveal=true"), Some(&worker)).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            let (_, full) = s.get(&format!("/api/v1/people/{id}?reveal=true&reason=%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AF%B9"), Some(&worker)).await;
+            assert_eq!((full["id_number"].as_str(), full["phone"].as_str()), (Some(number.as_str()), Some("13800138000")));
+            let (st, b) = s.get(&format!("/api/v1/people/{id}?reveal=true&reason=look"), Some(&leader)).await;
+            assert_error(st, &b, 403, "forbidden");
+            let (_, lead_view) = s.get(&format!("/api/v1/people/{id}"), Some(&leader)).await;
+            assert!(lead_view["key_roles"].as_array().unwrap().is_empty(), "key groups are not the leader's to see");
+            let actions = s.store.actions(0, 1_000_000).await.unwrap();
+            let reveal = actions.iter().find(|a| a.action == "person.reveal").expect("the reveal is recorded");
+            assert_eq!((reveal.actor.as_str(), reveal.subject.clone(), reveal.opinion.as_deref()),
+                ("grid-500114001001001", format!("person:{id}"), Some("入户核对")));
+
+            // No plain identity number or phone anywhere in the database.
+            let text = database_text(&s.store).await;
+            assert!(text.contains("张三"), "the check reads the data at all");
+            assert!(!text.contains(&number), "the plain ID number is stored nowhere");
+            assert!(!text.contains("13800138000"), "nor the plain phone");
+            s
+        })
+        .await;
+    }
+}

@@ -559,12 +559,12 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
     })
 }
 
-fn parse_id(raw: &str) -> ApiResult<i64> {
+pub(super) fn parse_id(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
         ApiError::field(
             ErrorCode::InvalidParameter,
             "id",
-            format!("{raw:?} is not an event id"),
+            format!("{raw:?} is not an id"),
         )
     })
 }

@@ -7,6 +7,7 @@ pub mod events;
 pub mod handlers;
 pub mod map;
 mod openapi;
+pub mod people;
 pub mod reference;
 pub mod users;
 mod web;
@@ -110,6 +111,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/locate", get(locate))
         .route("/units", get(list_units))
         .route("/users", get(users::list).post(users::create))
+        .route("/people", get(people::list).post(people::create))
+        .route("/people/{id}", get(people::get))
+        .route("/people/{id}/key-roles", post(people::add_key_role))
+        .route("/people/{id}/visits", post(people::record_visit))
+        .route("/visits/due", get(people::due))
+        .route(
+            "/houses",
+            get(people::list_houses).post(people::create_house),
+        )
         .route(
             "/users/{username}/password",
             axum::routing::put(users::set_password),

@@ -1,0 +1,266 @@
+//! People of the grids (实有人口) and the key groups among them (重点人群), as the national
+//! comprehensive-governance standard's data modules describe them: who may see and change
+//! them, how often each key group is visited, and what a valid record is.
+
+use crate::error::DomainError;
+use crate::id_number;
+use crate::role::Role;
+
+/// Identity document types (GA/T 517 codes); only 111 is checked against GB 11643.
+pub const ID_TYPES: [(&str, &str); 6] = [
+    ("111", "居民身份证"),
+    ("112", "临时居民身份证"),
+    ("414", "普通护照"),
+    ("511", "台湾居民来往大陆通行证"),
+    ("516", "港澳居民来往内地通行证"),
+    ("553", "外国人永久居留身份证"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PopulationType {
+    /// 户籍人口
+    Registered,
+    /// 流动人口
+    Floating,
+    /// 境外人员
+    Foreign,
+    /// 留守人员
+    LeftBehind,
+}
+
+impl PopulationType {
+    pub const ALL: [PopulationType; 4] = [
+        PopulationType::Registered,
+        PopulationType::Floating,
+        PopulationType::Foreign,
+        PopulationType::LeftBehind,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PopulationType::Registered => "registered",
+            PopulationType::Floating => "floating",
+            PopulationType::Foreign => "foreign",
+            PopulationType::LeftBehind => "left_behind",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PopulationType::Registered => "户籍人口",
+            PopulationType::Floating => "流动人口",
+            PopulationType::Foreign => "境外人员",
+            PopulationType::LeftBehind => "留守人员",
+        }
+    }
+
+    /// Either the code or the Chinese label (spreadsheets use the label).
+    pub fn parse(s: &str) -> Option<PopulationType> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s || p.label_zh() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyGroup {
+    /// 安置帮教人员 (released prisoners)
+    ReleasedPrisoner,
+    /// 社区矫正对象
+    CommunityCorrection,
+    /// 吸毒人员
+    DrugUser,
+    /// 严重精神障碍患者
+    SevereMentalIllness,
+    /// 重点青少年
+    KeyYouth,
+    /// 重复信访人员
+    RepeatPetitioner,
+}
+
+impl KeyGroup {
+    pub const ALL: [KeyGroup; 6] = [
+        KeyGroup::ReleasedPrisoner,
+        KeyGroup::CommunityCorrection,
+        KeyGroup::DrugUser,
+        KeyGroup::SevereMentalIllness,
+        KeyGroup::KeyYouth,
+        KeyGroup::RepeatPetitioner,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyGroup::ReleasedPrisoner => "released_prisoner",
+            KeyGroup::CommunityCorrection => "community_correction",
+            KeyGroup::DrugUser => "drug_user",
+            KeyGroup::SevereMentalIllness => "severe_mental_illness",
+            KeyGroup::KeyYouth => "key_youth",
+            KeyGroup::RepeatPetitioner => "repeat_petitioner",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            KeyGroup::ReleasedPrisoner => "安置帮教人员",
+            KeyGroup::CommunityCorrection => "社区矫正对象",
+            KeyGroup::DrugUser => "吸毒人员",
+            KeyGroup::SevereMentalIllness => "严重精神障碍患者",
+            KeyGroup::KeyYouth => "重点青少年",
+            KeyGroup::RepeatPetitioner => "重复信访人员",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyGroup> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.label_zh() == s)
+    }
+
+    /// Days between visits. Severe mental illness follows the risk level (0–5 of the
+    /// national management rules): levels 3–5 every two weeks, 1–2 monthly, 0 quarterly.
+    pub fn visit_every_days(self, risk_level: Option<u8>) -> i64 {
+        match self {
+            KeyGroup::SevereMentalIllness => match risk_level.unwrap_or(0) {
+                3..=5 => 14,
+                1..=2 => 30,
+                _ => 90,
+            },
+            KeyGroup::CommunityCorrection | KeyGroup::DrugUser => 30,
+            KeyGroup::RepeatPetitioner => 30,
+            KeyGroup::KeyYouth => 60,
+            KeyGroup::ReleasedPrisoner => 90,
+        }
+    }
+
+    /// Whether the group carries a risk level (0–5).
+    pub fn has_risk_level(self) -> bool {
+        self == KeyGroup::SevereMentalIllness
+    }
+}
+
+/// Who works with the people of their area (register, change, visit).
+pub fn may_register(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Admin
+            | Role::DistrictOperator
+            | Role::TownOperator
+            | Role::VillageOperator
+            | Role::GridWorker
+    )
+}
+
+/// Who may list people at all (masked). Department handlers work on events, not on the
+/// population registry.
+pub fn may_read(role: Role) -> bool {
+    may_register(role) || matches!(role, Role::DistrictCommander | Role::Leader)
+}
+
+/// Who may see key-group membership and visits: those who visit or coordinate them.
+pub fn sees_key_groups(role: Role) -> bool {
+    matches!(
+        role,
+        Role::DistrictCommander
+            | Role::DistrictOperator
+            | Role::TownOperator
+            | Role::VillageOperator
+            | Role::GridWorker
+    )
+}
+
+/// Who may see a full ID number or phone (each time with a reason, recorded).
+pub fn may_reveal(role: Role) -> bool {
+    matches!(
+        role,
+        Role::DistrictOperator | Role::TownOperator | Role::VillageOperator | Role::GridWorker
+    )
+}
+
+/// An identity document checked for its type; for resident ID cards, against GB 11643.
+/// Returns the number in its stored form and, for ID cards, what the number tells.
+pub fn check_document(
+    id_type: &str,
+    number: &str,
+    today: i64,
+) -> Result<(String, Option<id_number::ResidentId>), DomainError> {
+    if !ID_TYPES.iter().any(|(code, _)| *code == id_type) {
+        return Err(DomainError::invalid(
+            "id_type",
+            format!("{id_type:?} is not one of 111, 112, 414, 511, 516, 553"),
+        ));
+    }
+    if id_type == "111" || id_type == "112" {
+        let id = id_number::parse(number, today)?;
+        return Ok((id.number.clone(), Some(id)));
+    }
+    let n = number.trim().to_ascii_uppercase();
+    if !(5..=20).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(DomainError::invalid(
+            "id_number",
+            "5 to 20 letters and digits",
+        ));
+    }
+    Ok((n, None))
+}
+
+/// A person's name: 1 to 50 characters, no control characters.
+pub fn check_name(name: &str) -> Result<String, DomainError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 50 || n.chars().any(char::is_control) {
+        return Err(DomainError::invalid("name", "1 to 50 characters"));
+    }
+    Ok(n.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::time::days_from_civil;
+
+    #[test]
+    fn documents_are_checked_by_type() {
+        let today = days_from_civil(2026, 11, 28);
+        let good = id_number::compose("500114", days_from_civil(1980, 5, 1), 123);
+        let (stored, id) = check_document("111", &good.to_lowercase(), today).unwrap();
+        assert_eq!(stored, good);
+        assert_eq!(id.unwrap().birth_date, (1980, 5, 1));
+        let e = check_document("111", "500114198005011230", today).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidIdNumber);
+        assert_eq!(
+            check_document("414", " e1234567 ", today).unwrap().0,
+            "E1234567"
+        );
+        assert_eq!(
+            check_document("999", "x", today)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("id_type")
+        );
+        assert!(check_document("414", "E12-345", today).is_err());
+    }
+
+    #[test]
+    fn visit_intervals_and_labels() {
+        assert_eq!(KeyGroup::SevereMentalIllness.visit_every_days(Some(4)), 14);
+        assert_eq!(KeyGroup::SevereMentalIllness.visit_every_days(Some(0)), 90);
+        assert_eq!(
+            KeyGroup::parse("社区矫正对象"),
+            Some(KeyGroup::CommunityCorrection)
+        );
+        assert_eq!(
+            PopulationType::parse("流动人口"),
+            Some(PopulationType::Floating)
+        );
+        assert_eq!(
+            PopulationType::parse("left_behind"),
+            Some(PopulationType::LeftBehind)
+        );
+        assert!(!may_read(Role::DepartmentHandler));
+        assert!(!sees_key_groups(Role::Leader) && may_read(Role::Leader));
+        assert!(may_reveal(Role::GridWorker) && !may_reveal(Role::Admin));
+    }
+}

@@ -1,0 +1,796 @@
+//! `/api/v1/people`, `/houses`, `/visits/due`: the population registry of the grids.
+//! Identifiers are masked in every answer; a full value needs `reveal=true` with a reason,
+//! a role allowed to see it, and leaves a record in the hash chain.
+
+use super::error::{ApiError, ApiResult, Json, Query};
+use super::CurrentUser;
+use crate::people::{PersonInput, ID_CONTEXT, PHONE_CONTEXT};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS};
+use zhili_domain::chain::Actor;
+use zhili_domain::person::{self, KeyGroup, PopulationType};
+use zhili_domain::{time, ErrorCode, Level, RegionCode};
+use zhili_store::{KeyRoleRecord, NewHouse, NewVisit, PeopleFilter, PersonRecord};
+
+fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        username: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+    }
+}
+
+fn reader(user: &CurrentUser) -> ApiResult<()> {
+    if person::may_read(user.user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "this role does not work with the population registry",
+        ))
+    }
+}
+
+fn registrar(user: &CurrentUser) -> ApiResult<Actor> {
+    if person::may_register(user.user.role) {
+        Ok(actor(user))
+    } else {
+        Err(ApiError::forbidden("this role does not register people"))
+    }
+}
+
+fn key_group_worker(user: &CurrentUser) -> ApiResult<Actor> {
+    if person::sees_key_groups(user.user.role) {
+        Ok(actor(user))
+    } else {
+        Err(ApiError::forbidden(
+            "key groups are seen only by those who visit them",
+        ))
+    }
+}
+
+pub fn today(now: i64) -> i64 {
+    (now + CHINA_OFFSET_MS).div_euclid(DAY_MS)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    /// GA/T 517 document type: 111 resident ID card …
+    pub id_type: String,
+    /// Masked (5001************34) unless revealed.
+    pub id_number: String,
+    pub name: String,
+    pub sex: Option<String>,
+    pub birth_date: Option<String>,
+    /// Masked unless revealed.
+    pub phone: Option<String>,
+    pub population_type: String,
+    pub population_label: String,
+    pub house_id: Option<i64>,
+    pub house_address: Option<String>,
+    pub grid_code: String,
+    pub grid_name: String,
+    /// Key groups the person belongs to (only for roles that see them).
+    pub key_groups: Vec<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub created_at: String,
+}
+
+fn view(state: &AppState, p: &PersonRecord, key_groups: Vec<String>) -> PersonView {
+    let n = &p.person;
+    PersonView {
+        id: p.id,
+        id_type: n.id_type.clone(),
+        id_number: n.id_masked.clone(),
+        name: n.name.clone(),
+        sex: n.sex.clone(),
+        birth_date: n.birth_date.clone(),
+        phone: n.phone_masked.clone(),
+        population_label: PopulationType::parse(&n.population_type)
+            .map(|t| t.label_zh().to_string())
+            .unwrap_or_default(),
+        population_type: n.population_type.clone(),
+        house_id: n.house_id,
+        house_address: p.house_address.clone(),
+        grid_name: state
+            .index()
+            .names
+            .get(n.grid_code.as_str())
+            .cloned()
+            .unwrap_or_default(),
+        grid_code: n.grid_code.to_string(),
+        key_groups,
+        details: serde_json::from_str(&n.details).unwrap_or_default(),
+        created_at: time::rfc3339(p.created_at),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonBody {
+    /// 111 (resident ID card, default), 112, 414, 511, 516, 553
+    pub id_type: Option<String>,
+    pub id_number: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub grid_code: String,
+    /// registered, floating, foreign, left_behind (or 户籍人口 …)
+    pub population_type: Option<String>,
+    pub house_id: Option<i64>,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = PersonBody, security(("bearer" = [])),
+    responses((status = 201, body = PersonView, description = "identifiers masked"),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_id_number for an ID number failing GB 11643; invalid_parameter naming the field"),
+              (status = 409, body = super::error::ErrorBody, description = "already registered"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(body): Json<PersonBody>,
+) -> ApiResult<(StatusCode, axum::Json<PersonView>)> {
+    let actor = registrar(&user)?;
+    let scope = user.user.scope();
+    if let Some(h) = body.house_id {
+        let house = state.store.get_house(&scope, h).await?;
+        if house.is_none_or(|h| h.house.grid_code.as_str() != body.grid_code.trim()) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "house_id",
+                format!("no house {h} in grid {}", body.grid_code),
+            ));
+        }
+    }
+    let now = crate::now_ms();
+    let input = PersonInput {
+        id_type: body.id_type.unwrap_or_default(),
+        id_number: body.id_number,
+        name: body.name,
+        phone: body.phone,
+        grid_code: body.grid_code,
+        population_type: body.population_type,
+        house_id: body.house_id,
+        details: body.details.unwrap_or_default(),
+    };
+    let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, today(now))?;
+    let ids = state
+        .store
+        .create_people(&actor, std::slice::from_ref(&new), now)
+        .await?;
+    let stored = state
+        .store
+        .get_person(&scope, ids[0])
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the new person vanished"))?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(view(&state, &stored, vec![])),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeopleQuery {
+    /// A name, part of an address, or an exact identity number (found through the blind index).
+    pub q: Option<String>,
+    /// A region in the caller's area.
+    pub region: Option<String>,
+    /// Only members of this key group (roles that see key groups).
+    pub key_group: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeoplePage {
+    pub items: Vec<PersonView>,
+    pub total: i64,
+}
+
+/// Looks like an identity number rather than a name or an address.
+fn looks_like_id(q: &str) -> bool {
+    (5..=20).contains(&q.len())
+        && q.bytes().all(|b| b.is_ascii_alphanumeric())
+        && q.bytes().filter(u8::is_ascii_digit).count() >= 5
+}
+
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", params(PeopleQuery), security(("bearer" = [])),
+    responses((status = 200, body = PeoplePage, description = "masked"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<PeopleQuery>,
+) -> ApiResult<axum::Json<PeoplePage>> {
+    reader(&user)?;
+    let bad = |field: &str, msg: &str| ApiError::field(ErrorCode::InvalidParameter, field, msg);
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(20);
+    if !(1..=100_000).contains(&page) {
+        return Err(bad("page", "page starts at 1"));
+    }
+    if !(1..=200).contains(&page_size) {
+        return Err(bad("page_size", "1 to 200"));
+    }
+    let region = q
+        .region
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+    if let Some(k) = &q.key_group {
+        key_group_worker(&user)?;
+        if KeyGroup::parse(k).is_none() {
+            return Err(bad("key_group", "not a key group"));
+        }
+    }
+    let text = q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let (id_blind, text) = match text {
+        Some(t) if looks_like_id(&t) => (Some(crate::people::blind_id(&state.key, &t)), None),
+        other => (None, other.map(|t| t.chars().take(50).collect())),
+    };
+    let filter = PeopleFilter {
+        text,
+        id_blind,
+        region,
+        key_group: q
+            .key_group
+            .as_deref()
+            .and_then(KeyGroup::parse)
+            .map(|k| k.as_str().to_string()),
+        limit: page_size,
+        offset: (page - 1) * page_size,
+    };
+    let (total, people) = state.store.list_people(&user.user.scope(), &filter).await?;
+    let sees = person::sees_key_groups(user.user.role);
+    let mut items = Vec::with_capacity(people.len());
+    for p in &people {
+        let groups = if sees {
+            state
+                .store
+                .key_roles(p.id)
+                .await?
+                .into_iter()
+                .map(|k| k.kind)
+                .collect()
+        } else {
+            vec![]
+        };
+        items.push(view(&state, p, groups));
+    }
+    Ok(axum::Json(PeoplePage { items, total }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PersonQuery {
+    /// Show the full ID number and phone (allowed roles only; recorded).
+    pub reveal: Option<bool>,
+    /// Why the full values are needed (2–200 characters), required with reveal.
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyRoleView {
+    pub kind: String,
+    pub label: String,
+    pub risk_level: Option<i64>,
+    pub visit_every_days: i64,
+    pub since: String,
+    pub last_visit_at: Option<String>,
+    pub next_visit_due: String,
+    pub overdue: bool,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+fn role_view(k: &KeyRoleRecord, now: i64) -> KeyRoleView {
+    KeyRoleView {
+        label: KeyGroup::parse(&k.kind)
+            .map(|g| g.label_zh().to_string())
+            .unwrap_or_default(),
+        kind: k.kind.clone(),
+        risk_level: k.risk_level,
+        visit_every_days: k.visit_every_days,
+        since: time::rfc3339(k.since),
+        last_visit_at: k.last_visit_at.map(time::rfc3339),
+        next_visit_due: time::rfc3339(k.next_visit_due),
+        overdue: k.next_visit_due < now,
+        details: serde_json::from_str(&k.details).unwrap_or_default(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VisitView {
+    pub id: i64,
+    pub kind: String,
+    pub at: String,
+    pub place: String,
+    pub findings: String,
+    pub attachments: Vec<String>,
+    pub visitor: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonDetail {
+    #[serde(flatten)]
+    pub person: PersonView,
+    /// True when `id_number` and `phone` are the full values.
+    pub revealed: bool,
+    pub key_roles: Vec<KeyRoleView>,
+    pub visits: Vec<VisitView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path), PersonQuery), security(("bearer" = [])),
+    responses((status = 200, body = PersonDetail), (status = 404, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody, description = "reveal asked by a role that may not see full identifiers")))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<PersonQuery>,
+) -> ApiResult<axum::Json<PersonDetail>> {
+    let id = super::events::parse_id(&id)?;
+    reader(&user)?;
+    let reveal = q.reveal.unwrap_or(false);
+    let reason = q.reason.as_deref().map(str::trim).unwrap_or("");
+    if reveal {
+        if !person::may_reveal(user.user.role) {
+            return Err(ApiError::forbidden(
+                "this role may not see full identifiers",
+            ));
+        }
+        if !(2..=200).contains(&reason.chars().count()) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "reason",
+                "say why the full values are needed (2 to 200 characters)",
+            ));
+        }
+    }
+    let found = state.store.get_person(&user.user.scope(), id).await?;
+    let found = found.ok_or_else(|| ApiError::not_found(&format!("person {id}")))?;
+    let now = crate::now_ms();
+    let (roles, visits) = if person::sees_key_groups(user.user.role) {
+        (
+            state.store.key_roles(id).await?,
+            state.store.visits(id, 100).await?,
+        )
+    } else {
+        (vec![], vec![])
+    };
+    let mut person = view(
+        &state,
+        &found,
+        roles.iter().map(|k| k.kind.clone()).collect(),
+    );
+    if reveal {
+        // Recorded before anything is shown.
+        state
+            .store
+            .record_reveal(&actor(&user), id, reason, now)
+            .await?;
+        let open = |sealed: &str, context: &str| {
+            state.key.open(sealed, context).map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Internal,
+                    format!("cannot open a sealed value: {e}"),
+                )
+            })
+        };
+        person.id_number = open(&found.person.id_sealed, ID_CONTEXT)?;
+        person.phone = found
+            .person
+            .phone_sealed
+            .as_deref()
+            .map(|p| open(p, PHONE_CONTEXT))
+            .transpose()?;
+    }
+    Ok(axum::Json(PersonDetail {
+        person,
+        revealed: reveal,
+        key_roles: roles.iter().map(|k| role_view(k, now)).collect(),
+        visits: visits
+            .into_iter()
+            .map(|v| VisitView {
+                id: v.id,
+                kind: v.visit.kind,
+                at: time::rfc3339(v.visit.at),
+                place: v.visit.place,
+                findings: v.visit.findings,
+                attachments: serde_json::from_str(&v.visit.attachments).unwrap_or_default(),
+                visitor: v.visitor,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRoleBody {
+    /// released_prisoner, community_correction, drug_user, severe_mental_illness, key_youth,
+    /// repeat_petitioner (or the Chinese name)
+    pub kind: String,
+    /// 0–5, for severe mental illness only.
+    pub risk_level: Option<i64>,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{id}/key-roles", tag = "people", params(("id" = i64, Path)), request_body = KeyRoleBody, security(("bearer" = [])),
+    responses((status = 201, body = KeyRoleView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn add_key_role(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<KeyRoleBody>,
+) -> ApiResult<(StatusCode, axum::Json<KeyRoleView>)> {
+    let id = super::events::parse_id(&id)?;
+    let actor = key_group_worker(&user)?;
+    let found = state.store.get_person(&user.user.scope(), id).await?;
+    let found = found.ok_or_else(|| ApiError::not_found(&format!("person {id}")))?;
+    let kind = KeyGroup::parse(&body.kind).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "kind",
+            format!("{:?} is not a key group", body.kind),
+        )
+    })?;
+    let risk = match (kind.has_risk_level(), body.risk_level) {
+        (true, Some(r @ 0..=5)) => Some(r),
+        (true, _) => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "risk_level",
+                "0 to 5",
+            ))
+        }
+        (false, None) => None,
+        (false, Some(_)) => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "risk_level",
+                "only severe mental illness has a risk level",
+            ))
+        }
+    };
+    let every = kind.visit_every_days(risk.map(|r| r as u8));
+    let now = crate::now_ms();
+    let details = serde_json::Value::Object(body.details.unwrap_or_default()).to_string();
+    let role = KeyRoleRecord {
+        person_id: id,
+        kind: kind.as_str().to_string(),
+        risk_level: risk,
+        visit_every_days: every,
+        details,
+        since: now,
+        last_visit_at: None,
+        // A first visit within a week of joining, or sooner if the group's interval is shorter.
+        next_visit_due: now + every.min(7) * DAY_MS,
+        grid_code: found.person.grid_code.to_string(),
+    };
+    state.store.add_key_role(&actor, &role, now).await?;
+    Ok((StatusCode::CREATED, axum::Json(role_view(&role, now))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitBody {
+    /// The key group the visit is for.
+    pub kind: String,
+    /// RFC 3339; default now. At most 30 days back, not in the future.
+    pub at: Option<String>,
+    pub place: String,
+    pub findings: String,
+    /// Photo ids from POST /api/v1/attachments.
+    pub attachments: Option<Vec<String>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{id}/visits", tag = "people", params(("id" = i64, Path)), request_body = VisitBody, security(("bearer" = [])),
+    responses((status = 201, body = VisitView), (status = 422, body = super::error::ErrorBody)))]
+pub async fn record_visit(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<VisitBody>,
+) -> ApiResult<(StatusCode, axum::Json<VisitView>)> {
+    let id = super::events::parse_id(&id)?;
+    let actor = key_group_worker(&user)?;
+    if state
+        .store
+        .get_person(&user.user.scope(), id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found(&format!("person {id}")));
+    }
+    let kind = KeyGroup::parse(&body.kind).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "kind",
+            format!("{:?} is not a key group", body.kind),
+        )
+    })?;
+    let now = crate::now_ms();
+    let at = match body.at.as_deref() {
+        None => now,
+        Some(s) => time::parse_rfc3339(s)
+            .filter(|&t| t <= now + 5 * 60_000 && t >= now - 30 * DAY_MS)
+            .ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    "at",
+                    "an RFC 3339 time in the last 30 days",
+                )
+            })?,
+    };
+    for (field, text, max) in [
+        ("place", &body.place, 200),
+        ("findings", &body.findings, 2000),
+    ] {
+        let n = text.trim().chars().count();
+        if n == 0 || n > max {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                field,
+                format!("1 to {max} characters"),
+            ));
+        }
+    }
+    let attachments =
+        super::attachments::checked_list(&state, "attachments", body.attachments.as_ref()).await?;
+    let visit = NewVisit {
+        person_id: id,
+        kind: kind.as_str().to_string(),
+        at,
+        place: body.place.trim().to_string(),
+        findings: body.findings.trim().to_string(),
+        attachments,
+    };
+    let v = state.store.record_visit(&actor, &visit, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(VisitView {
+            id: v.id,
+            kind: v.visit.kind,
+            at: time::rfc3339(v.visit.at),
+            place: v.visit.place,
+            findings: v.visit.findings,
+            attachments: serde_json::from_str(&v.visit.attachments).unwrap_or_default(),
+            visitor: v.visitor,
+        }),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    pub region: Option<String>,
+    /// 1 to 500 (default 100).
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DueVisitView {
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub kind: String,
+    pub label: String,
+    pub risk_level: Option<i64>,
+    pub last_visit_at: Option<String>,
+    pub next_visit_due: String,
+    pub days_overdue: i64,
+    pub grid_code: String,
+    pub grid_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuePage {
+    pub total: i64,
+    pub items: Vec<DueVisitView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/visits/due", tag = "people", params(DueQuery), security(("bearer" = [])),
+    responses((status = 200, body = DuePage, description = "key people whose visit is overdue, the longest overdue first")))]
+pub async fn due(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<DueQuery>,
+) -> ApiResult<axum::Json<DuePage>> {
+    key_group_worker(&user)?;
+    let region = q
+        .region
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "limit",
+            "1 to 500",
+        ));
+    }
+    let now = crate::now_ms();
+    let (total, rows) = state
+        .store
+        .due_visits(&user.user.scope(), region.as_ref(), now, limit)
+        .await?;
+    let index = state.index();
+    Ok(axum::Json(DuePage {
+        total,
+        items: rows
+            .into_iter()
+            .map(|d| DueVisitView {
+                person_id: d.role.person_id,
+                name: d.name,
+                id_number: d.id_masked,
+                label: KeyGroup::parse(&d.role.kind)
+                    .map(|g| g.label_zh().to_string())
+                    .unwrap_or_default(),
+                kind: d.role.kind,
+                risk_level: d.role.risk_level,
+                last_visit_at: d.role.last_visit_at.map(time::rfc3339),
+                next_visit_due: time::rfc3339(d.role.next_visit_due),
+                days_overdue: (now - d.role.next_visit_due) / DAY_MS,
+                grid_name: index
+                    .names
+                    .get(&d.role.grid_code)
+                    .cloned()
+                    .unwrap_or_default(),
+                grid_code: d.role.grid_code,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HouseBody {
+    pub code: String,
+    pub address: String,
+    pub grid_code: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// 住宅, 商铺, 厂房, 出租屋, 其他
+    pub usage: String,
+    #[serde(default)]
+    pub rented: bool,
+    #[serde(default)]
+    pub hazards: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseView {
+    pub id: i64,
+    pub code: String,
+    pub address: String,
+    pub grid_code: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub usage: String,
+    pub rented: bool,
+    pub hazards: String,
+    pub occupants: i64,
+}
+
+const USAGES: [&str; 5] = ["住宅", "商铺", "厂房", "出租屋", "其他"];
+
+#[utoipa::path(post, path = "/api/v1/houses", tag = "people", request_body = HouseBody, security(("bearer" = [])),
+    responses((status = 201, body = HouseView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn create_house(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(body): Json<HouseBody>,
+) -> ApiResult<(StatusCode, axum::Json<HouseView>)> {
+    let actor = registrar(&user)?;
+    let bad = |field: &str, msg: String| ApiError::field(ErrorCode::InvalidParameter, field, msg);
+    let code = body.code.trim().to_string();
+    if code.is_empty() || code.chars().count() > 40 || code.chars().any(char::is_control) {
+        return Err(bad("code", "1 to 40 characters".into()));
+    }
+    let address = body.address.trim().to_string();
+    if address.is_empty() || address.chars().count() > 200 {
+        return Err(bad("address", "1 to 200 characters".into()));
+    }
+    if !USAGES.contains(&body.usage.as_str()) {
+        return Err(bad("usage", format!("one of {}", USAGES.join(", "))));
+    }
+    let grid = RegionCode::parse(body.grid_code.trim()).map_err(|e| bad("grid_code", e.message))?;
+    let index = state.index();
+    if grid.level() != Level::Grid
+        || index.chain(grid.as_str()).is_none()
+        || !user.user.scope().sees_region(&grid)
+    {
+        return Err(bad(
+            "grid_code",
+            format!("{grid} is not a current grid in your area"),
+        ));
+    }
+    match (body.lon, body.lat) {
+        (Some(lon), Some(lat)) => {
+            let hit = index.locate.locate(lon, lat);
+            if hit.is_none_or(|h| index.grids[h.shape as usize].grid_code != grid) {
+                return Err(bad(
+                    "lon",
+                    format!("({lon}, {lat}) is not inside grid {grid}"),
+                ));
+            }
+        }
+        (None, None) => {}
+        _ => return Err(bad("lat", "give both lon and lat, or neither".into())),
+    }
+    let house = NewHouse {
+        code,
+        address,
+        grid_code: grid,
+        lon: body.lon,
+        lat: body.lat,
+        usage: body.usage,
+        rented: body.rented,
+        hazards: body.hazards.trim().chars().take(500).collect(),
+    };
+    let id = state
+        .store
+        .create_house(&actor, &house, crate::now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(house_view(id, &house, 0))))
+}
+
+fn house_view(id: i64, h: &NewHouse, occupants: i64) -> HouseView {
+    HouseView {
+        id,
+        code: h.code.clone(),
+        address: h.address.clone(),
+        grid_code: h.grid_code.to_string(),
+        lon: h.lon,
+        lat: h.lat,
+        usage: h.usage.clone(),
+        rented: h.rented,
+        hazards: h.hazards.clone(),
+        occupants,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HousesQuery {
+    pub region: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/houses", tag = "people", params(HousesQuery), security(("bearer" = [])),
+    responses((status = 200, body = [HouseView])))]
+pub async fn list_houses(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<HousesQuery>,
+) -> ApiResult<axum::Json<Vec<HouseView>>> {
+    reader(&user)?;
+    let region = q
+        .region
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+    let houses = state
+        .store
+        .list_houses(&user.user.scope(), region.as_ref(), 500)
+        .await?;
+    Ok(axum::Json(
+        houses
+            .iter()
+            .map(|h| house_view(h.id, &h.house, h.occupants))
+            .collect(),
+    ))
+}

@@ -1,0 +1,108 @@
+//! Turning what a person's registration says into what is stored: the document checked
+//! (GB 11643 for ID cards), sex and birth date taken from the ID number, identifiers sealed,
+//! masked and blind-indexed. Shared by the API and the spreadsheet import, so both refuse
+//! the same things with the same field names.
+
+use crate::crypto::{self, DataKey};
+use crate::regions::RegionIndex;
+use zhili_domain::person::{self, PopulationType};
+use zhili_domain::{id_number, DomainError, Level, RegionCode, Scope};
+use zhili_store::NewPerson;
+
+/// Context strings bind each sealed value to its field.
+pub const ID_CONTEXT: &str = "person.id_number";
+pub const PHONE_CONTEXT: &str = "person.phone";
+
+/// A registration as entered.
+#[derive(Clone, Debug, Default)]
+pub struct PersonInput {
+    pub id_type: String,
+    pub id_number: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub grid_code: String,
+    pub population_type: Option<String>,
+    pub house_id: Option<i64>,
+    /// The fields a population type needs (e.g. 流动人口: origin, arrived, reason).
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The blind index of an identity number, whatever its document type.
+pub fn blind_id(key: &DataKey, number: &str) -> String {
+    key.blind("id_number", &number.trim().to_ascii_uppercase())
+}
+
+/// Checks one registration; the first problem found is returned with its field.
+pub fn prepare(
+    input: &PersonInput,
+    key: &DataKey,
+    index: &RegionIndex,
+    scope: &Scope,
+    today: i64,
+) -> Result<NewPerson, DomainError> {
+    let id_type = if input.id_type.trim().is_empty() {
+        "111"
+    } else {
+        input.id_type.trim()
+    };
+    let (number, resident) = person::check_document(id_type, &input.id_number, today)?;
+    let name = person::check_name(&input.name)?;
+    let grid = RegionCode::parse(input.grid_code.trim())
+        .map_err(|e| DomainError::invalid("grid_code", e.message))?;
+    if grid.level() != Level::Grid || index.chain(grid.as_str()).is_none() {
+        return Err(DomainError::invalid(
+            "grid_code",
+            format!("{grid} is not a current grid"),
+        ));
+    }
+    if !scope.sees_region(&grid) {
+        return Err(DomainError::invalid(
+            "grid_code",
+            format!("{grid} is not in your area"),
+        ));
+    }
+    let population = match input.population_type.as_deref().map(str::trim) {
+        None | Some("") => PopulationType::Registered,
+        Some(p) => PopulationType::parse(p).ok_or_else(|| {
+            DomainError::invalid(
+                "population_type",
+                format!("{p:?} is not 户籍人口, 流动人口, 境外人员 or 留守人员"),
+            )
+        })?,
+    };
+    if population == PopulationType::Foreign && id_type == "111" {
+        return Err(DomainError::invalid(
+            "id_type",
+            "foreign residents register with a passport or permanent-residence card",
+        ));
+    }
+    let phone = input
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(crypto::normalize_phone)
+        .transpose()?;
+    let details = serde_json::Value::Object(input.details.clone()).to_string();
+    if details.len() > 4_000 {
+        return Err(DomainError::invalid("details", "at most 4,000 bytes"));
+    }
+    Ok(NewPerson {
+        id_type: id_type.to_string(),
+        id_blind: blind_id(key, &number),
+        id_sealed: key.seal(&number, ID_CONTEXT),
+        id_masked: id_number::mask(&number),
+        name,
+        sex: resident.as_ref().map(|r| r.sex.as_str().to_string()),
+        birth_date: resident.as_ref().map(|r| {
+            let (y, m, d) = r.birth_date;
+            format!("{y:04}-{m:02}-{d:02}")
+        }),
+        phone_sealed: phone.as_deref().map(|p| key.seal(p, PHONE_CONTEXT)),
+        phone_masked: phone.as_deref().map(crypto::mask_phone),
+        population_type: population.as_str().to_string(),
+        house_id: input.house_id,
+        grid_code: grid,
+        details,
+    })
+}
