@@ -29,6 +29,8 @@ pub enum ErrorCode {
     InvalidImage,
     /// A resident ID number fails GB 11643 (length, region, birth date or check character).
     InvalidIdNumber,
+    /// An imported file has bad rows; `details.problems` lists every row and column.
+    InvalidRows,
     Internal,
 }
 
@@ -51,6 +53,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::InvalidImage => "invalid_image",
             ErrorCode::InvalidIdNumber => "invalid_id_number",
+            ErrorCode::InvalidRows => "invalid_rows",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",

@@ -8,6 +8,7 @@ pub mod http;
 pub mod import;
 pub mod open_layer;
 pub mod people;
+pub mod people_import;
 pub mod reference;
 pub mod regions;
 pub mod relay;

@@ -27,28 +27,14 @@ pub struct PersonInput {
     pub details: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The blind index of an identity number, whatever its document type.
-pub fn blind_id(key: &DataKey, number: &str) -> String {
-    key.blind("id_number", &number.trim().to_ascii_uppercase())
+/// The value, or the problem noted and nothing.
+fn keep<T>(problems: &mut Vec<DomainError>, r: Result<T, DomainError>) -> Option<T> {
+    r.map_err(|e| problems.push(e)).ok()
 }
 
-/// Checks one registration; the first problem found is returned with its field.
-pub fn prepare(
-    input: &PersonInput,
-    key: &DataKey,
-    index: &RegionIndex,
-    scope: &Scope,
-    today: i64,
-) -> Result<NewPerson, DomainError> {
-    let id_type = if input.id_type.trim().is_empty() {
-        "111"
-    } else {
-        input.id_type.trim()
-    };
-    let (number, resident) = person::check_document(id_type, &input.id_number, today)?;
-    let name = person::check_name(&input.name)?;
-    let grid = RegionCode::parse(input.grid_code.trim())
-        .map_err(|e| DomainError::invalid("grid_code", e.message))?;
+fn grid_in_scope(raw: &str, index: &RegionIndex, scope: &Scope) -> Result<RegionCode, DomainError> {
+    let grid =
+        RegionCode::parse(raw.trim()).map_err(|e| DomainError::invalid("grid_code", e.message))?;
     if grid.level() != Level::Grid || index.chain(grid.as_str()).is_none() {
         return Err(DomainError::invalid(
             "grid_code",
@@ -61,31 +47,82 @@ pub fn prepare(
             format!("{grid} is not in your area"),
         ));
     }
-    let population = match input.population_type.as_deref().map(str::trim) {
-        None | Some("") => PopulationType::Registered,
-        Some(p) => PopulationType::parse(p).ok_or_else(|| {
-            DomainError::invalid(
-                "population_type",
-                format!("{p:?} is not 户籍人口, 流动人口, 境外人员 or 留守人员"),
-            )
-        })?,
+    Ok(grid)
+}
+
+/// The blind index of an identity number, whatever its document type.
+pub fn blind_id(key: &DataKey, number: &str) -> String {
+    key.blind("id_number", &number.trim().to_ascii_uppercase())
+}
+
+/// Checks one registration: every field on its own, so a spreadsheet row learns all that is
+/// wrong with it at once. The problems come in column order.
+pub fn prepare(
+    input: &PersonInput,
+    key: &DataKey,
+    index: &RegionIndex,
+    scope: &Scope,
+    today: i64,
+) -> Result<NewPerson, Vec<DomainError>> {
+    let mut problems = Vec::new();
+    let id_type = if input.id_type.trim().is_empty() {
+        "111"
+    } else {
+        input.id_type.trim()
     };
-    if population == PopulationType::Foreign && id_type == "111" {
-        return Err(DomainError::invalid(
-            "id_type",
-            "foreign residents register with a passport or permanent-residence card",
-        ));
+    let document = keep(
+        &mut problems,
+        person::check_document(id_type, &input.id_number, today),
+    );
+    let name = keep(&mut problems, person::check_name(&input.name));
+    let phone = keep(
+        &mut problems,
+        input
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                crypto::normalize_phone(p).map_err(|e| DomainError::invalid("phone", e.message))
+            })
+            .transpose(),
+    );
+    let grid = keep(&mut problems, grid_in_scope(&input.grid_code, index, scope));
+    let population = keep(
+        &mut problems,
+        match input.population_type.as_deref().map(str::trim) {
+            None | Some("") => Ok(PopulationType::Registered),
+            Some(p) => PopulationType::parse(p).ok_or_else(|| {
+                DomainError::invalid(
+                    "population_type",
+                    format!("{p:?} is not 户籍人口, 流动人口, 境外人员 or 留守人员"),
+                )
+            }),
+        },
+    );
+    if population == Some(PopulationType::Foreign) && id_type == "111" {
+        keep(
+            &mut problems,
+            Err::<(), _>(DomainError::invalid(
+                "id_type",
+                "foreign residents register with a passport or permanent-residence card",
+            )),
+        );
     }
-    let phone = input
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(crypto::normalize_phone)
-        .transpose()?;
     let details = serde_json::Value::Object(input.details.clone()).to_string();
     if details.len() > 4_000 {
-        return Err(DomainError::invalid("details", "at most 4,000 bytes"));
+        keep(
+            &mut problems,
+            Err::<(), _>(DomainError::invalid("details", "at most 4,000 bytes")),
+        );
+    }
+    let (Some((number, resident)), Some(name), Some(grid), Some(population), Some(phone)) =
+        (document, name, grid, population, phone)
+    else {
+        return Err(problems);
+    };
+    if !problems.is_empty() {
+        return Err(problems);
     }
     Ok(NewPerson {
         id_type: id_type.to_string(),

@@ -2261,3 +2261,269 @@ mod people {
         .await;
     }
 }
+
+mod people_import {
+    use super::*;
+
+    fn id_for(day: (i64, u32, u32), seq: u32) -> String {
+        zhili_domain::id_number::compose(
+            "500114",
+            zhili_domain::time::days_from_civil(day.0, day.1, day.2),
+            seq,
+        )
+    }
+
+    #[derive(Clone)]
+    enum Cell<'a> {
+        Text(&'a str),
+        Number(f64),
+    }
+
+    fn workbook(rows: &[Vec<Cell>]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    Cell::Text(t) => sheet.write_string(r as u32, c as u16, *t).map(|_| ()),
+                    Cell::Number(n) => sheet.write_number(r as u32, c as u16, *n).map(|_| ()),
+                }
+                .unwrap();
+            }
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_spreadsheet_with_bad_rows_is_explained_row_by_row_and_nothing_is_written() {
+        on_every_backend(|s| async move {
+            let village = s.token("village-500114001001").await;
+            let upload = |query: &'static str, bytes: Vec<u8>| {
+                let s = &s;
+                let village = village.clone();
+                async move {
+                    s.post(
+                        &format!("/api/v1/people/import{query}"),
+                        Some(&village),
+                        Some("application/octet-stream"),
+                        bytes,
+                    )
+                    .await
+                }
+            };
+            // The template.
+            let t = s
+                .http
+                .get(format!("{}/api/v1/people/import/template", s.base))
+                .bearer_auth(&village)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(t.status(), StatusCode::OK);
+            assert!(
+                t.bytes().await.unwrap().starts_with(b"PK\x03\x04"),
+                "an .xlsx workbook"
+            );
+
+            let (a, b, c) = (
+                id_for((1980, 1, 2), 11),
+                id_for((1992, 7, 8), 22),
+                id_for((2001, 12, 30), 33),
+            );
+            let mut wrong = id_for((1975, 3, 4), 44).into_bytes();
+            wrong[17] = if wrong[17] == b'1' { b'2' } else { b'1' };
+            let wrong = String::from_utf8(wrong).unwrap();
+            let d = id_for((1966, 6, 6), 55);
+            use Cell::Text as T;
+            let header = vec![
+                T("证件类型"),
+                T("证件号码"),
+                T("姓名"),
+                T("联系电话"),
+                T("网格编码"),
+                T("人口类型"),
+            ];
+            let file = workbook(&[
+                header.clone(),
+                vec![
+                    T("111"),
+                    T(&a),
+                    T("赵一"),
+                    T("13900000001"),
+                    T("500114001001001"),
+                    T("户籍人口"),
+                ], // row 2: good
+                vec![
+                    T("111"),
+                    T(&b),
+                    T("钱二"),
+                    Cell::Number(13900000002.0),
+                    T("500114001001002"),
+                    T("流动人口"),
+                ], // row 3: good
+                vec![
+                    T("111"),
+                    T(&wrong),
+                    T("孙三"),
+                    T(""),
+                    T("500114001001001"),
+                    T(""),
+                ], // row 4: check character
+                vec![
+                    T("111"),
+                    T(&c),
+                    T("李四"),
+                    T(""),
+                    T("500114002001001"),
+                    T(""),
+                ], // row 5: not this village's grid
+                vec![
+                    T("111"),
+                    T(&a),
+                    T("周五"),
+                    T(""),
+                    T("500114001001001"),
+                    T(""),
+                ], // row 6: same as row 2
+                vec![
+                    T("111"),
+                    Cell::Number(d.parse::<f64>().unwrap_or(0.0)),
+                    T("吴六"),
+                    T(""),
+                    T("500114001001001"),
+                    T(""),
+                ], // row 7: ID typed as a number
+                vec![T("111"), T(&d), T(""), T(""), T("500114001001001"), T("")], // row 8: no name
+                vec![
+                    T("111"),
+                    T(&c),
+                    T("郑七"),
+                    T("123"),
+                    T("500114001001001"),
+                    T("外星人"),
+                ], // row 9: phone and type
+            ]);
+            let (st, dry) = upload("?dry_run=true", file.clone()).await;
+            assert_eq!(st, StatusCode::OK, "{dry}");
+            assert_eq!(
+                (
+                    dry["rows"].as_i64(),
+                    dry["valid"].as_i64(),
+                    dry["written"].as_i64()
+                ),
+                (Some(8), Some(2), Some(0))
+            );
+            let got: Vec<(i64, String, String)> = dry["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["row"].as_i64().unwrap(),
+                        p["column"].as_str().unwrap().to_string(),
+                        p["code"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            let want = [
+                (4, "证件号码", "invalid_id_number"),
+                (5, "网格编码", "invalid_parameter"),
+                (6, "证件号码", "conflict"),
+                (7, "证件号码", "invalid_id_number"),
+                (8, "姓名", "invalid_parameter"),
+                (9, "联系电话", "invalid_parameter"),
+                (9, "人口类型", "invalid_parameter"),
+            ];
+            assert_eq!(
+                got,
+                want.iter()
+                    .map(|(r, c, k)| (*r, c.to_string(), k.to_string()))
+                    .collect::<Vec<_>>(),
+                "{dry}"
+            );
+            let (_, listed) = s.get("/api/v1/people", Some(&village)).await;
+            assert_eq!(listed["total"], 0, "a dry run writes nothing");
+
+            // All or nothing: refused as a whole, with the same report.
+            let (st, b) = upload("", file.clone()).await;
+            assert_error(st, &b, 422, "invalid_rows");
+            assert_eq!(b["details"]["problems"].as_array().unwrap().len(), 7);
+            let (_, listed) = s.get("/api/v1/people", Some(&village)).await;
+            assert_eq!(
+                listed["total"], 0,
+                "nothing is written while any row is bad"
+            );
+
+            // Only the good rows, on request, with the rejected rows handed back.
+            let (st, part) = upload("?partial=true", file.clone()).await;
+            assert_eq!(st, StatusCode::OK, "{part}");
+            assert_eq!(part["written"], 2);
+            let rejected = part["rejected_csv"].as_str().unwrap();
+            assert!(
+                rejected.contains("问题")
+                    && rejected.contains("孙三")
+                    && !rejected.contains("赵一"),
+                "{rejected}"
+            );
+            let (_, listed) = s.get("/api/v1/people", Some(&village)).await;
+            assert_eq!(listed["total"], 2);
+            // A second time, every row is registered already.
+            let (_, again) = upload("?dry_run=true", file).await;
+            assert!(again["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["row"] == 2 && p["reason"] == "registered already"));
+
+            // CSV as Excel in China saves it (GB 18030) and an unknown column.
+            let text = format!("证件号码,姓名,网格编码\n{d},王八,500114001001001\n");
+            let csv = encoding_rs::GB18030.encode(&text).0.into_owned();
+            assert!(std::str::from_utf8(&csv).is_err(), "really not UTF-8");
+            let (st, r) = upload("", csv).await;
+            assert_eq!(
+                (st, r["written"].as_i64()),
+                (StatusCode::OK, Some(1)),
+                "{r}"
+            );
+            let (_, r) = upload(
+                "?dry_run=true",
+                "证件号码,姓名,网格编码,籍贯\n".as_bytes().to_vec(),
+            )
+            .await;
+            assert_eq!(
+                (
+                    r["problems"][0]["row"].as_i64(),
+                    r["problems"][0]["column"].as_str()
+                ),
+                (Some(1), Some("籍贯"))
+            );
+            let (st, b) = upload("", b"\x00\x01garbage".to_vec()).await;
+            assert!(st.is_client_error(), "{st} {b}");
+
+            // Export, masked.
+            let out = s
+                .http
+                .get(format!("{}/api/v1/people/export?format=csv", s.base))
+                .bearer_auth(&village)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(out.status(), StatusCode::OK);
+            let text = out.text().await.unwrap();
+            assert!(
+                text.contains("赵一") && text.contains("************") && !text.contains(&a),
+                "{text}"
+            );
+            let out = s
+                .http
+                .get(format!("{}/api/v1/people/export", s.base))
+                .bearer_auth(&village)
+                .send()
+                .await
+                .unwrap();
+            assert!(out.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+            s
+        })
+        .await;
+    }
+}

@@ -37,7 +37,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidParameter
         | ErrorCode::InvalidGeometry
         | ErrorCode::InvalidImage
-        | ErrorCode::InvalidIdNumber => StatusCode::UNPROCESSABLE_ENTITY,
+        | ErrorCode::InvalidIdNumber
+        | ErrorCode::InvalidRows => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountLocked => StatusCode::TOO_MANY_REQUESTS,

@@ -112,6 +112,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/units", get(list_units))
         .route("/users", get(users::list).post(users::create))
         .route("/people", get(people::list).post(people::create))
+        .route(
+            "/people/import",
+            post(people::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route("/people/import/template", get(people::template))
+        .route("/people/export", get(people::export))
         .route("/people/{id}", get(people::get))
         .route("/people/{id}/key-roles", post(people::add_key_role))
         .route("/people/{id}/visits", post(people::record_visit))

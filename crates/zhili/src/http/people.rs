@@ -158,7 +158,18 @@ pub async fn create(
         house_id: body.house_id,
         details: body.details.unwrap_or_default(),
     };
-    let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, today(now))?;
+    let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, today(now))
+        .map_err(|mut problems| {
+            // The first problem is the answer; all of them are in the details.
+            let all: Vec<serde_json::Value> = problems
+                .iter()
+                .map(|p| serde_json::json!({"field": p.field, "code": p.code.as_str(), "message": p.message}))
+                .collect();
+            let first = problems.remove(0);
+            let field = first.field.clone().unwrap_or_default();
+            ApiError::new(first.code, first.message)
+                .with_details(serde_json::json!({"field": field, "problems": all}))
+        })?;
     let ids = state
         .store
         .create_people(&actor, std::slice::from_ref(&new), now)
@@ -793,4 +804,226 @@ pub async fn list_houses(
             .map(|h| house_view(h.id, &h.house, h.occupants))
             .collect(),
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check every row; write nothing.
+    pub dry_run: Option<bool>,
+    /// Write the good rows and hand back the rejected ones (default: all or nothing).
+    pub partial: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportQuery), security(("bearer" = [])),
+    request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
+    responses((status = 200, body = crate::people_import::ImportReport),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written")))]
+pub async fn import(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<ImportQuery>,
+    request: axum::extract::Request,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let actor = registrar(&user)?;
+    let bytes = super::error::read_body(request, &()).await?;
+    let scope = user.user.scope();
+    let importer = crate::people_import::Importer {
+        store: state.store.as_ref(),
+        actor: &actor,
+        key: &state.key,
+        index: state.index(),
+        scope: &scope,
+    };
+    let (dry_run, partial) = (q.dry_run.unwrap_or(false), q.partial.unwrap_or(false));
+    let report = crate::people_import::import_people(
+        &importer,
+        bytes.to_vec(),
+        dry_run,
+        partial,
+        crate::now_ms(),
+    )
+    .await?;
+    if !report.problems.is_empty() && !dry_run && !partial {
+        let n = report.problems.len();
+        return Err(ApiError::new(
+            ErrorCode::InvalidRows,
+            format!("{n} problem(s) in the file; nothing was written"),
+        )
+        .with_details(serde_json::to_value(&report).unwrap_or_default()));
+    }
+    Ok(axum::Json(report).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// xlsx (default) or csv
+    pub format: Option<String>,
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn format_of(q: &FormatQuery) -> ApiResult<bool> {
+    match q.format.as_deref() {
+        None | Some("xlsx") => Ok(true),
+        Some("csv") => Ok(false),
+        Some(other) => Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "format",
+            format!("{other:?} is not xlsx or csv"),
+        )),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/people/import/template", tag = "people", params(FormatQuery), security(("bearer" = [])),
+    responses((status = 200, description = "the import template (.xlsx or CSV)")))]
+pub async fn template(
+    _user: CurrentUser,
+    Query(q): Query<FormatQuery>,
+) -> ApiResult<axum::response::Response> {
+    if format_of(&q)? {
+        let bytes = crate::people_import::template_xlsx()
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
+        Ok(download(bytes, XLSX, "people-template.xlsx"))
+    } else {
+        Ok(download(
+            crate::people_import::template_csv().into_bytes(),
+            "text/csv; charset=utf-8",
+            "people-template.csv",
+        ))
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    pub format: Option<String>,
+    pub q: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Most rows one export carries.
+const MAX_EXPORT: i64 = 100_000;
+
+#[utoipa::path(get, path = "/api/v1/people/export", tag = "people", params(ExportQuery), security(("bearer" = [])),
+    responses((status = 200, description = "the caller's people, identifiers masked (.xlsx or CSV)")))]
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    reader(&user)?;
+    let xlsx = format_of(&FormatQuery {
+        format: q.format.clone(),
+    })?;
+    let region = q
+        .region
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+    let text = q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let (id_blind, text) = match text {
+        Some(t) if looks_like_id(&t) => (Some(crate::people::blind_id(&state.key, &t)), None),
+        other => (None, other),
+    };
+    let filter = PeopleFilter {
+        text,
+        id_blind,
+        region,
+        key_group: None,
+        limit: MAX_EXPORT,
+        offset: 0,
+    };
+    let (_, people) = state.store.list_people(&user.user.scope(), &filter).await?;
+    let index = state.index();
+    let rows: Vec<[String; 8]> = people
+        .iter()
+        .map(|p| {
+            let n = &p.person;
+            [
+                n.id_type.clone(),
+                n.id_masked.clone(),
+                n.name.clone(),
+                n.phone_masked.clone().unwrap_or_default(),
+                n.grid_code.to_string(),
+                index
+                    .names
+                    .get(n.grid_code.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
+                PopulationType::parse(&n.population_type)
+                    .map(|t| t.label_zh().to_string())
+                    .unwrap_or_default(),
+                p.house_address.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = [
+        "证件类型",
+        "证件号码",
+        "姓名",
+        "联系电话",
+        "网格编码",
+        "网格",
+        "人口类型",
+        "住址",
+    ];
+    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        if xlsx {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (c, h) in header.iter().enumerate() {
+                sheet
+                    .write_string(0, c as u16, *h)
+                    .map_err(|e| e.to_string())?;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    sheet
+                        .write_string(r as u32 + 1, c as u16, v)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            book.save_to_buffer().map_err(|e| e.to_string())
+        } else {
+            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+            w.write_record(header).map_err(|e| e.to_string())?;
+            for row in &rows {
+                w.write_record(row).map_err(|e| e.to_string())?;
+            }
+            w.into_inner().map_err(|e| e.to_string())
+        }
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
+    Ok(if xlsx {
+        download(bytes, XLSX, "people.xlsx")
+    } else {
+        download(bytes, "text/csv; charset=utf-8", "people.csv")
+    })
 }
