@@ -117,6 +117,21 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Write a spreadsheet of N plausible people (valid synthetic ID numbers) in the
+    /// database's grids: something to try `import people` with, and its benchmark input.
+    SamplePeople {
+        #[arg(long, default_value_t = 1000)]
+        rows: usize,
+        /// Number of the first person (files with different ranges share nobody).
+        #[arg(long, default_value_t = 0)]
+        first: usize,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Replay realistic intake and handling traffic against a running server.
     Sim {
         /// Base URL of the server.
@@ -275,6 +290,13 @@ async fn main() -> ExitCode {
                 },
         } => import_people(&db, &file, dry_run, partial).await,
         Command::User { action } => user_command(action).await,
+        Command::SamplePeople {
+            rows,
+            first,
+            out,
+            seed,
+            db,
+        } => sample_people(&db, first, rows, &out, seed).await,
         Command::Sim {
             target,
             rate,
@@ -649,6 +671,41 @@ async fn import_people(db: &Db, file: &std::path::Path, dry_run: bool, partial: 
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+async fn sample_people(
+    db: &Db,
+    first: usize,
+    rows: usize,
+    out: &std::path::Path,
+    seed: u64,
+) -> ExitCode {
+    let store = match open(db).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let index = match zhili::regions::RegionIndex::load(&store).await {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    let Some(root) = index.root.clone() else {
+        return fail("this database has no district yet");
+    };
+    let grids: Vec<String> = index
+        .grids
+        .iter()
+        .map(|g| g.grid_code.to_string())
+        .collect();
+    match zhili::people_import::sample_xlsx(root.as_str(), &grids, first, rows, seed) {
+        Ok(bytes) => match std::fs::write(out, bytes) {
+            Ok(()) => {
+                println!("Wrote {rows} people to {}.", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(format!("cannot write {}: {e}", out.display())),
+        },
+        Err(e) => fail(e),
     }
 }
 

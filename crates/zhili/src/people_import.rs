@@ -427,3 +427,83 @@ pub fn template_csv() -> String {
     let header: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
     format!("\u{feff}{}\n", header.join(","))
 }
+
+/// A sheet of `rows` plausible people with valid synthetic ID numbers of `region`, spread
+/// over `grids` (a file to try the import with, and the import benchmark's input).
+/// Rows are numbered from `first`, so files made with different `first` never share a person.
+pub fn sample_xlsx(
+    region: &str,
+    grids: &[String],
+    first: usize,
+    rows: usize,
+    seed: u64,
+) -> Result<Vec<u8>, String> {
+    use rand::{Rng, SeedableRng};
+    if grids.is_empty() {
+        return Err("no grids to place people in".into());
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let surnames = [
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
+        "郭", "何", "罗", "冉", "田",
+    ];
+    let given = [
+        "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
+        "明", "超", "秀英", "华", "平",
+    ];
+    let kinds = [
+        "户籍人口",
+        "户籍人口",
+        "户籍人口",
+        "户籍人口",
+        "流动人口",
+        "留守人员",
+    ];
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "证件类型",
+        "证件号码",
+        "姓名",
+        "联系电话",
+        "网格编码",
+        "人口类型",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet
+            .write_string(0, c as u16, *h)
+            .map_err(|e| e.to_string())?;
+    }
+    let first_day = zhili_domain::time::days_from_civil(1940, 1, 1);
+    let last_day = zhili_domain::time::days_from_civil(2020, 12, 31);
+    for (row, r) in (first..first + rows).enumerate() {
+        // Distinct numbers: the sequence digits and the birth day together never repeat.
+        let day = first_day + (r as i64 * 7919) % (last_day - first_day);
+        let number = zhili_domain::id_number::compose(
+            region,
+            day,
+            (r / 29_220) as u32 * 7 + rng.gen_range(0..7),
+        );
+        let name = format!(
+            "{}{}",
+            surnames[rng.gen_range(0..surnames.len())],
+            given[rng.gen_range(0..given.len())]
+        );
+        let phone = format!("13{:09}", rng.gen_range(0..1_000_000_000u64));
+        let row = row as u32 + 1;
+        let cells = [
+            "111",
+            &number,
+            &name,
+            &phone,
+            &grids[rng.gen_range(0..grids.len())],
+            kinds[rng.gen_range(0..kinds.len())],
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet
+                .write_string(row, c as u16, *v)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    book.save_to_buffer().map_err(|e| e.to_string())
+}
