@@ -60,6 +60,23 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 }
 
 export const get = <T>(path: string) => call<T>('GET', path)
+
+/** Saves what an authenticated GET answers as a file (exports, templates). */
+export async function download(path: string, name: string) {
+  const resp = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} })
+  if (!resp.ok) throw new ApiError(resp.status, 'error', resp.statusText, null)
+  const url = URL.createObjectURL(await resp.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+/** Roles that work with the population registry; those that see key groups. */
+export const peopleRoles = ['admin', 'district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker', 'leader']
+export const keyGroupRoles = ['district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker']
+export const revealRoles = ['district_operator', 'town_operator', 'village_operator', 'grid_worker']
 export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body)
 
 export async function login(username: string, password: string): Promise<User> {

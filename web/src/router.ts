@@ -12,6 +12,8 @@ export const router = createRouter({
     { path: '/events/:id', component: () => import('./views/EventView.vue'), props: true },
     { path: '/phone', component: () => import('./views/PhoneView.vue') },
     { path: '/admin', component: () => import('./views/AdminView.vue') },
+    { path: '/people', component: () => import('./views/PeopleView.vue') },
+    { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],
 })
 

@@ -358,6 +358,54 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
   await context.close()
 })
 
+/** A valid resident ID number (GB 11643) for the district, born on `date` (YYYYMMDD). */
+function idNumber(date, seq) {
+  const body = `500114${date}${String(seq).padStart(3, '0')}`
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...body].reduce((n, d, i) => n + Number(d) * weights[i], 0)
+  return body + '10X98765432'[sum % 11]
+}
+
+await step('a grid worker registers a key person and records a visit; an operator imports a sheet with bad rows', async () => {
+  const { context, page } = await open('grid-500114001001001', { width: 1280, height: 900 })
+  await page.goto(`${base}/people`)
+  await page.click('[data-test=register-person]')
+  const number = idNumber('19850317', Date.now() % 1000)
+  await page.fill('[data-test=new-id-number] input, input[data-test=new-id-number]', number)
+  await page.fill('[data-test=new-person-name] input, input[data-test=new-person-name]', '测试人员')
+  await page.click('[data-test=save-person]')
+  await page.waitForURL(/\/people\/\d+$/)
+  const shown = await (await page.waitForSelector('[data-test=person-id]')).textContent()
+  expect(shown.startsWith('5001') && shown.includes('****') && !shown.includes(number), `masked on the page: ${shown}`)
+  await page.click('[data-test=add-role]')
+  await page.waitForSelector('[data-test=key-roles] tr')
+  await page.fill('input[data-test=visit-place]', '家中')
+  await page.fill('input[data-test=visit-findings]', '情况稳定')
+  await page.click('[data-test=save-visit]')
+  await page.waitForSelector('[data-test=visits] li')
+  await page.click('[data-test=reveal]')
+  await page.fill('input[data-test=reveal-reason]', '核对户籍信息')
+  await page.click('[data-test=confirm-reveal]')
+  await page.waitForFunction((n) => document.querySelector('[data-test=person-id]')?.textContent === n, number)
+  await page.screenshot({ path: join(shots, 'person.png'), fullPage: true })
+  await context.close()
+
+  const operator = await open('village-500114001001')
+  await operator.page.goto(`${base}/people`)
+  await operator.page.click('[data-test=import-people]')
+  const bad = idNumber('19900101', 7).slice(0, 17) + (idNumber('19900101', 7).endsWith('1') ? '2' : '1')
+  const csv = `证件号码,姓名,网格编码\n${idNumber('19700505', 1)},甲,500114001001001\n${bad},乙,500114001001001\n${idNumber('19800808', 2)},,500114002001001\n`
+  await operator.page.setInputFiles('[data-test=people-file]', { name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await operator.page.click('[data-test=check-people]')
+  await operator.page.waitForSelector('[data-test=people-problems] tbody tr')
+  const problems = await operator.page.locator('[data-test=people-problems] tbody tr').allTextContents()
+  expect(problems.length === 3 && problems[0].includes('3') && problems[0].includes('证件号码'), `problems ${JSON.stringify(problems)}`)
+  await operator.page.screenshot({ path: join(shots, 'people-import.png') })
+  await operator.page.click('[data-test=import-valid]')
+  await operator.page.waitForFunction(() => document.querySelector('[data-test=import-summary]')?.textContent?.includes('1 已导入'))
+  await operator.context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)
