@@ -158,6 +158,8 @@ const words: Record<string, [string, string]> = {
   sex: ['性别', 'Sex'],
   birthDate: ['出生日期', 'Born'],
   none: ['无', 'None'],
+  overdueVisits: ['走访超期', 'Visits overdue'],
+  openEvent: ['生成事件', 'Open an event'],
 }
 
 export function t(key: string): string {

@@ -134,6 +134,19 @@ impl KeyGroup {
         }
     }
 
+    /// The event category (the shipped taxonomy's 特殊人群 and 信访 classes) an overdue or
+    /// worrying visit opens.
+    pub fn event_category(self) -> &'static str {
+        match self {
+            KeyGroup::CommunityCorrection => "0901",
+            KeyGroup::ReleasedPrisoner => "0902",
+            KeyGroup::DrugUser => "0903",
+            KeyGroup::SevereMentalIllness => "0904",
+            KeyGroup::KeyYouth => "0905",
+            KeyGroup::RepeatPetitioner => "1002",
+        }
+    }
+
     /// Whether the group carries a risk level (0–5).
     pub fn has_risk_level(self) -> bool {
         self == KeyGroup::SevereMentalIllness

@@ -214,6 +214,18 @@ pub struct DueVisit {
     pub id_masked: String,
 }
 
+/// A population written in bulk (the demo city's): people name their house, key roles and
+/// visits their person, by position in these lists.
+#[derive(Clone, Debug, Default)]
+pub struct PopulationLoad {
+    pub houses: Vec<NewHouse>,
+    pub people: Vec<(NewPerson, Option<usize>)>,
+    /// `person_id` is a position in `people`.
+    pub roles: Vec<KeyRoleRecord>,
+    /// `person_id` is a position in `people`; with the visitor's username.
+    pub visits: Vec<(NewVisit, String)>,
+}
+
 /// Which accounts an administrator lists.
 #[derive(Clone, Debug, Default)]
 pub struct UserFilter {
@@ -520,6 +532,8 @@ pub trait Store: Send + Sync {
     ) -> Result<bool>;
     async fn count_users(&self) -> Result<i64>;
     async fn create_house(&self, actor: &Actor, house: &NewHouse, now: i64) -> Result<i64>;
+    /// Writes a whole population in one transaction, each object with its action.
+    async fn load_population(&self, actor: &Actor, load: &PopulationLoad, now: i64) -> Result<()>;
     async fn list_houses(
         &self,
         scope: &Scope,

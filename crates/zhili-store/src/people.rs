@@ -571,3 +571,222 @@ pub(crate) async fn due_visits(
         .collect::<Result<_>>()?;
     Ok((total, due))
 }
+
+pub(crate) async fn load_population(
+    store: &SqlStore,
+    actor: &Actor,
+    load: &crate::PopulationLoad,
+    now: i64,
+) -> Result<()> {
+    let mut tx = store.write_tx().await?;
+    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let first_house: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM houses")
+        .fetch_one(&mut *tx)
+        .await?;
+    let first_person: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM people")
+        .fetch_one(&mut *tx)
+        .await?;
+    let first_visit: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM visits")
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut actions = Vec::new();
+    let houses = load
+        .houses
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let id = first_house + i as i64;
+            actions.push(
+                actor
+                    .action(now, "house.create", &format!("house:{id}"))
+                    .opinion(h.code.clone()),
+            );
+            vec![
+                Arg::Int(id),
+                Arg::Text(h.code.clone()),
+                Arg::Text(h.address.clone()),
+                Arg::Text(h.grid_code.to_string()),
+                h.lon.map_or(Arg::NullInt, Arg::Float),
+                h.lat.map_or(Arg::NullInt, Arg::Float),
+                Arg::Text(h.usage.clone()),
+                Arg::Int(i64::from(h.rented)),
+                Arg::Text(h.hazards.clone()),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "houses",
+        &[
+            "id",
+            "code",
+            "address",
+            "grid_code",
+            "lon",
+            "lat",
+            "usage",
+            "rented",
+            "hazards",
+            "created_at",
+        ],
+        houses,
+    )
+    .await?;
+    let people = load
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, (p, house))| {
+            let id = first_person + i as i64;
+            actions.push(
+                actor
+                    .action(now, "person.create", &format!("person:{id}"))
+                    .opinion(format!("{} {}", p.grid_code, p.population_type)),
+            );
+            vec![
+                Arg::Int(id),
+                Arg::Text(p.id_type.clone()),
+                Arg::Text(p.id_blind.clone()),
+                Arg::Text(p.id_sealed.clone()),
+                Arg::Text(p.id_masked.clone()),
+                Arg::Text(p.name.clone()),
+                p.sex.clone().into(),
+                p.birth_date.clone().into(),
+                p.phone_sealed.clone().into(),
+                p.phone_masked.clone().into(),
+                Arg::Text(p.population_type.clone()),
+                house.map_or(Arg::NullInt, |h| Arg::Int(first_house + h as i64)),
+                Arg::Text(p.grid_code.to_string()),
+                Arg::Text(p.details.clone()),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "people",
+        &[
+            "id",
+            "id_type",
+            "id_blind",
+            "id_sealed",
+            "id_masked",
+            "name",
+            "sex",
+            "birth_date",
+            "phone_sealed",
+            "phone_masked",
+            "population_type",
+            "house_id",
+            "grid_code",
+            "details",
+            "created_at",
+        ],
+        people,
+    )
+    .await?;
+    let roles = load
+        .roles
+        .iter()
+        .map(|k| {
+            let person = first_person + k.person_id;
+            actions.push(
+                actor
+                    .action(now, "person.key_role", &format!("person:{person}"))
+                    .opinion(k.kind.clone()),
+            );
+            vec![
+                Arg::Int(person),
+                Arg::Text(k.kind.clone()),
+                k.risk_level.map_or(Arg::NullInt, Arg::Int),
+                Arg::Int(k.visit_every_days),
+                Arg::Text(k.details.clone()),
+                Arg::Int(k.since),
+                k.last_visit_at.map_or(Arg::NullInt, Arg::Int),
+                Arg::Int(k.next_visit_due),
+                Arg::Text(k.grid_code.clone()),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "key_roles",
+        &[
+            "person_id",
+            "kind",
+            "risk_level",
+            "visit_every_days",
+            "details",
+            "since",
+            "last_visit_at",
+            "next_visit_due",
+            "grid_code",
+        ],
+        roles,
+    )
+    .await?;
+    let visits = load
+        .visits
+        .iter()
+        .enumerate()
+        .map(|(i, (v, visitor))| {
+            let person = first_person + v.person_id;
+            let grid = load
+                .people
+                .get(v.person_id as usize)
+                .map(|(p, _)| p.grid_code.to_string())
+                .unwrap_or_default();
+            actions.push(
+                Actor {
+                    username: visitor.clone(),
+                    unit: None,
+                }
+                .action(v.at, "person.visit", &format!("person:{person}"))
+                .opinion(v.kind.clone()),
+            );
+            vec![
+                Arg::Int(first_visit + i as i64),
+                Arg::Int(person),
+                Arg::Text(v.kind.clone()),
+                Arg::Int(v.at),
+                Arg::Text(v.place.clone()),
+                Arg::Text(v.findings.clone()),
+                Arg::Text(v.attachments.clone()),
+                Arg::Text(visitor.clone()),
+                Arg::Text(grid),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "visits",
+        &[
+            "id",
+            "person_id",
+            "kind",
+            "at",
+            "place",
+            "findings",
+            "attachments",
+            "visitor",
+            "grid_code",
+        ],
+        visits,
+    )
+    .await?;
+    if store.backend == crate::Backend::Postgres {
+        for table in ["houses", "people", "visits"] {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    append_actions(&mut tx, actions).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -912,6 +912,15 @@ impl Store for SqlStore {
         crate::people::create_house(self, actor, house, now).await
     }
 
+    async fn load_population(
+        &self,
+        actor: &Actor,
+        load: &crate::PopulationLoad,
+        now: i64,
+    ) -> Result<()> {
+        crate::people::load_population(self, actor, load, now).await
+    }
+
     async fn list_houses(
         &self,
         scope: &Scope,

@@ -190,6 +190,9 @@ struct DemoArgs {
     /// Events in the demo's year of history.
     #[arg(long, default_value_t = 60_000)]
     events: usize,
+    /// About how many residents the demo registers.
+    #[arg(long, default_value_t = 105_000)]
+    people: usize,
 }
 
 #[derive(Subcommand)]
@@ -403,6 +406,7 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
         fresh,
         no_serve,
         events,
+        people,
     } = demo_args;
     let url = db.url();
     if fresh {
@@ -515,6 +519,31 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
             Ok(x) => x,
             Err(e) => return fail(format!("history generation failed: {e}")),
         };
+        bar.set_message("registering people");
+        let key = match zhili::crypto::DataKey::load_or_create(&db.key_file()) {
+            Ok(k) => k,
+            Err(e) => return fail(e),
+        };
+        let population_params = demo::population::PopulationParams {
+            seed,
+            now: now_ms(),
+            people,
+        };
+        let (plan, population) = match tokio::task::spawn_blocking(move || {
+            let load = demo::population::generate(&plan, &key, &population_params);
+            (plan, load)
+        })
+        .await
+        {
+            Ok(x) => x,
+            Err(e) => return fail(format!("population generation failed: {e}")),
+        };
+        if let Err(e) = store
+            .load_population(&Actor::system(), &population, now_ms())
+            .await
+        {
+            return fail(format!("could not write the demo population: {e}"));
+        }
         bar.set_position(100);
         bar.finish_with_message("demo city ready");
         println!(
@@ -527,6 +556,13 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
             stats.events,
             stats.changes,
             started.elapsed().as_secs_f64()
+        );
+        println!(
+            "People: {} in {} houses; {} in key groups, {} visits recorded.",
+            population.people.len(),
+            population.houses.len(),
+            population.roles.len(),
+            population.visits.len()
         );
         if stats.refused > 0 {
             tracing::warn!(

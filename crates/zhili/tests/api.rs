@@ -800,6 +800,8 @@ fn demo_db(purpose: &str) -> (std::path::PathBuf, std::path::PathBuf) {
             "--password",
             PASSWORD,
             "--no-serve",
+            "--people",
+            "3000",
         ])
         .output()
         .unwrap();
@@ -2149,6 +2151,65 @@ mod people {
     }
 
     #[tokio::test]
+    async fn the_demo_population_loads_and_its_overdue_visits_show() {
+        on_every_backend(|s| async move {
+            let key = zhili::crypto::DataKey::generate();
+            let now = zhili::now_ms();
+            let load = zhili::demo::population::generate(
+                plan(),
+                &key,
+                &zhili::demo::population::PopulationParams {
+                    seed: 3,
+                    now,
+                    people: 20_000,
+                },
+            );
+            assert!(
+                load.people.len() >= 15_000 && load.houses.len() > 5_000,
+                "{} people",
+                load.people.len()
+            );
+            assert!(!load.roles.is_empty() && !load.visits.is_empty());
+            s.store
+                .load_population(&Actor::system(), &load, now)
+                .await
+                .unwrap();
+            let district = s.token("district-operator").await;
+            let (_, all) = s.get("/api/v1/people?page_size=1", Some(&district)).await;
+            assert_eq!(all["total"].as_u64(), Some(load.people.len() as u64));
+            let overdue = load
+                .roles
+                .iter()
+                .filter(|r| r.next_visit_due < zhili::now_ms())
+                .count();
+            assert!(overdue > 0, "some visits are missed in the demo");
+            let (_, due) = s.get("/api/v1/visits/due?limit=1", Some(&district)).await;
+            assert_eq!(due["total"].as_u64(), Some(overdue as u64));
+            // Every demo ID number is valid, and found by its number.
+            let first = &load.people[0].0;
+            let number = key
+                .open(&first.id_sealed, zhili::people::ID_CONTEXT)
+                .unwrap();
+            zhili_domain::id_number::parse(&number, (now + 8 * 3_600_000) / 86_400_000).unwrap();
+            // (The server here holds another key, so the lookup goes to the store with this one.)
+            let scope = zhili_domain::Scope::new(
+                zhili_domain::RegionCode::parse("500114").unwrap(),
+                zhili_domain::Role::DistrictOperator,
+                None,
+            );
+            let filter = zhili_store::PeopleFilter {
+                id_blind: Some(zhili::people::blind_id(&key, &number)),
+                limit: 5,
+                ..Default::default()
+            };
+            let (n, found) = s.store.list_people(&scope, &filter).await.unwrap();
+            assert_eq!((n, found[0].person.name.as_str()), (1, first.name.as_str()));
+            s
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn a_grid_worker_registers_a_household_and_a_key_person_and_visits() {
         on_every_backend(|s| async move {
             let worker = s.token("grid-500114001001001").await;
@@ -2225,6 +2286,19 @@ mod people {
             let (_, none) = s.get("/api/v1/visits/due", Some(&other)).await;
             assert_eq!(none["total"], 0);
             let leader = s.token("leader").await;
+            // The warning on the dashboard, and an event opened from it.
+            let village = s.token("village-500114001001").await;
+            let (_, sum) = s.get("/api/v1/dashboard/summary", Some(&village)).await;
+            assert_eq!(sum["overdue_visits"], 1);
+            let (_, sum) = s.get("/api/v1/dashboard/summary", Some(&leader)).await;
+            assert!(sum["overdue_visits"].is_null(), "not the leader's to see");
+            let (st, ev) = post(format!("/api/v1/people/{id}/key-roles/severe_mental_illness/event").leak(), worker.clone(), json!({})).await;
+            assert_eq!(st, StatusCode::CREATED, "{ev}");
+            let (_, detail) = s.get(&format!("/api/v1/events/{}", ev["id"]), Some(&worker)).await;
+            assert_eq!(detail["category"], "0904", "{detail}");
+            assert!(detail["description"].as_str().unwrap().contains("走访超期6天"), "{detail}");
+            let (st, b) = post(format!("/api/v1/people/{id}/key-roles/drug_user/event").leak(), worker.clone(), json!({})).await;
+            assert_error(st, &b, 404, "not_found");
             let (st, b) = s.get("/api/v1/visits/due", Some(&leader)).await;
             assert_error(st, &b, 403, "forbidden");
             let (st, _) = post(visits, worker.clone(), json!({"kind": "severe_mental_illness", "place": "家中", "findings": "复诊已预约"})).await;

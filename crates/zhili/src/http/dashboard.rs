@@ -102,6 +102,8 @@ pub struct Summary {
     pub by_region: Vec<GroupMetrics>,
     /// The departments leading cases here.
     pub by_department: Vec<GroupMetrics>,
+    /// Key people here whose visit is overdue (for roles that see key groups).
+    pub overdue_visits: Option<i64>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -156,6 +158,17 @@ pub async fn summary(
         state.store.event_stats(&scope, &by_department_query)
     )?;
     let (by_child, by_lead) = (group(&by_child), group(&by_lead));
+    let overdue_visits = if zhili_domain::person::sees_key_groups(user.user.role) {
+        Some(
+            state
+                .store
+                .due_visits(&scope, Some(&region), now, 1)
+                .await?
+                .0,
+        )
+    } else {
+        None
+    };
     let index = state.index();
     let name_of = |code: &str| index.names.get(code).cloned().unwrap_or_default();
     let mut total = Metrics::default();
@@ -198,6 +211,7 @@ pub async fn summary(
             })
             .collect(),
         by_department,
+        overdue_visits,
     }))
 }
 

@@ -121,6 +121,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/people/{id}", get(people::get))
         .route("/people/{id}/key-roles", post(people::add_key_role))
         .route("/people/{id}/visits", post(people::record_visit))
+        .route(
+            "/people/{id}/key-roles/{kind}/event",
+            post(people::open_event),
+        )
         .route("/visits/due", get(people::due))
         .route(
             "/houses",

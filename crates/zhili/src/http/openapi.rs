@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         super::people::import,
         super::people::template,
         super::people::export,
+        super::people::open_event,
         super::events::stream,
         super::attachments::upload,
         super::map::boundaries,

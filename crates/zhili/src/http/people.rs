@@ -1027,3 +1027,87 @@ pub async fn export(
         download(bytes, "text/csv; charset=utf-8", "people.csv")
     })
 }
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRoleEventBody {
+    /// What is wrong; a default names the person's group and how overdue the visit is.
+    pub description: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{id}/key-roles/{kind}/event", tag = "people", params(("id" = i64, Path), ("kind" = String, Path)),
+    request_body = KeyRoleEventBody, security(("bearer" = [])),
+    responses((status = 201, body = super::events::CreatedEvent, description = "an event of the group's category (特殊人群 09xx, 重复信访 1002) at the person's house"),
+              (status = 422, body = super::error::ErrorBody, description = "the person has no house with a position")))]
+pub async fn open_event(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((id, kind)): Path<(String, String)>,
+    Json(body): Json<KeyRoleEventBody>,
+) -> ApiResult<(StatusCode, axum::Json<super::events::CreatedEvent>)> {
+    key_group_worker(&user)?;
+    let id = super::events::parse_id(&id)?;
+    let scope = user.user.scope();
+    let found = state.store.get_person(&scope, id).await?;
+    let found = found.ok_or_else(|| ApiError::not_found(&format!("person {id}")))?;
+    let group = KeyGroup::parse(&kind).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "kind",
+            format!("{kind:?} is not a key group"),
+        )
+    })?;
+    let role = state
+        .store
+        .key_roles(id)
+        .await?
+        .into_iter()
+        .find(|k| k.kind == group.as_str())
+        .ok_or_else(|| ApiError::not_found(&format!("person {id} in {}", group.as_str())))?;
+    let house = match found.person.house_id {
+        Some(h) => state.store.get_house(&scope, h).await?,
+        None => None,
+    };
+    let Some((lon, lat)) = house.and_then(|h| h.house.lon.zip(h.house.lat)) else {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "house_id",
+            "the person has no house with a position to place the event at",
+        ));
+    };
+    let now = crate::now_ms();
+    let description = body
+        .description
+        .filter(|d| !d.trim().is_empty())
+        .unwrap_or_else(|| {
+            let overdue = (now - role.next_visit_due) / DAY_MS;
+            if overdue > 0 {
+                format!(
+                    "{}（{}）走访超期{}天，需核实管控情况",
+                    found.person.name,
+                    group.label_zh(),
+                    overdue
+                )
+            } else {
+                format!(
+                    "{}（{}）情况异常，需核实",
+                    found.person.name,
+                    group.label_zh()
+                )
+            }
+        });
+    let request = super::events::NewEventRequest {
+        channel: "grid_patrol".into(),
+        category: group.event_category().into(),
+        description,
+        location: super::events::Location {
+            lon,
+            lat,
+            crs: None,
+        },
+        occurred_at: None,
+        reporter: None,
+        attachments: None,
+    };
+    super::events::create_event(State(state), user, Json(request)).await
+}
