@@ -160,6 +160,13 @@ const words: Record<string, [string, string]> = {
   none: ['无', 'None'],
   overdueVisits: ['走访超期', 'Visits overdue'],
   openEvent: ['生成事件', 'Open an event'],
+  things: ['部件与视频', 'Components and cameras'],
+  components: ['城市部件', 'City components'],
+  cameras: ['视频监控', 'Cameras'],
+  coverage: ['覆盖类型', 'Coverage'],
+  lastSeen: ['最后在线', 'Last seen'],
+  uptime: ['在线率', 'Uptime'],
+  target: ['目标', 'target'],
 }
 
 export function t(key: string): string {

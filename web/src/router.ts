@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/phone', component: () => import('./views/PhoneView.vue') },
     { path: '/admin', component: () => import('./views/AdminView.vue') },
     { path: '/people', component: () => import('./views/PeopleView.vue') },
+    { path: '/things', component: () => import('./views/ThingsView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],
 })

@@ -406,6 +406,15 @@ await step('a grid worker registers a key person and records a visit; an operato
   await operator.context.close()
 })
 
+await step('components and cameras with the uptime of each area', async () => {
+  const { context, page } = await open('town-500114001')
+  await page.goto(`${base}/things`)
+  await page.waitForSelector('[data-test=things]')
+  await page.waitForSelector('[data-test=uptime]')
+  await page.screenshot({ path: join(shots, 'things.png') })
+  await context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

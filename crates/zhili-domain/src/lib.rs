@@ -16,6 +16,7 @@ pub mod reference;
 pub mod region;
 pub mod role;
 pub mod scope;
+pub mod thing;
 pub mod time;
 pub mod unit;
 pub mod user;

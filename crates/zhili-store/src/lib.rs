@@ -12,6 +12,7 @@ mod migrate;
 mod people;
 mod sql;
 pub mod testing;
+mod things;
 mod trend;
 mod users;
 
@@ -212,6 +213,52 @@ pub struct DueVisit {
     pub role: KeyRoleRecord,
     pub name: String,
     pub id_masked: String,
+}
+
+/// A city component or a camera.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewThing {
+    /// component or camera
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    /// Components: major class and subclass codes; cameras: empty.
+    pub class: String,
+    pub subclass: String,
+    pub grid_code: RegionCode,
+    pub lon: f64,
+    pub lat: f64,
+    /// The responsible department (D01…), if any.
+    pub department: Option<String>,
+    /// Components: normal, damaged, lost, occupied; cameras: online, offline.
+    pub state: String,
+    /// Cameras: road, community, school, market, river, other.
+    pub coverage: Option<String>,
+    pub last_seen: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThingRecord {
+    pub id: i64,
+    pub thing: NewThing,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ThingFilter {
+    pub kind: Option<String>,
+    pub region: Option<RegionCode>,
+    pub state: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Cameras under one region code prefix, and how many are online.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CameraCount {
+    pub prefix: String,
+    pub total: i64,
+    pub online: i64,
 }
 
 /// A population written in bulk (the demo city's): people name their house, key roles and
@@ -532,6 +579,31 @@ pub trait Store: Send + Sync {
     ) -> Result<bool>;
     async fn count_users(&self) -> Result<i64>;
     async fn create_house(&self, actor: &Actor, house: &NewHouse, now: i64) -> Result<i64>;
+    /// All or nothing; a code already registered is a conflict naming its position.
+    async fn create_things(&self, actor: &Actor, things: &[NewThing], now: i64)
+        -> Result<Vec<i64>>;
+    async fn list_things(
+        &self,
+        scope: &Scope,
+        filter: &ThingFilter,
+    ) -> Result<(i64, Vec<ThingRecord>)>;
+    async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<ThingRecord>>;
+    /// A new state for one thing in scope (recorded); `None` when it is not there.
+    async fn set_thing_state(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        state: &str,
+        now: i64,
+    ) -> Result<Option<ThingRecord>>;
+    /// Cameras by the first `prefix_len` digits of their grid code, under `region`.
+    async fn camera_counts(
+        &self,
+        scope: &Scope,
+        region: &RegionCode,
+        prefix_len: usize,
+    ) -> Result<Vec<CameraCount>>;
     /// Writes a whole population in one transaction, each object with its action.
     async fn load_population(&self, actor: &Actor, load: &PopulationLoad, now: i64) -> Result<()>;
     async fn list_houses(

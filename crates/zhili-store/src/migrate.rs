@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_attachments.sql")),
     (6, include_str!("../migrations/0006_trend.sql")),
     (7, include_str!("../migrations/0007_people.sql")),
+    (8, include_str!("../migrations/0008_things.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -912,6 +912,47 @@ impl Store for SqlStore {
         crate::people::create_house(self, actor, house, now).await
     }
 
+    async fn create_things(
+        &self,
+        actor: &Actor,
+        things: &[crate::NewThing],
+        now: i64,
+    ) -> Result<Vec<i64>> {
+        crate::things::create_things(self, actor, things, now).await
+    }
+
+    async fn list_things(
+        &self,
+        scope: &Scope,
+        filter: &crate::ThingFilter,
+    ) -> Result<(i64, Vec<crate::ThingRecord>)> {
+        crate::things::list_things(self, scope, filter).await
+    }
+
+    async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<crate::ThingRecord>> {
+        crate::things::get_thing(self, scope, id).await
+    }
+
+    async fn set_thing_state(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        state: &str,
+        now: i64,
+    ) -> Result<Option<crate::ThingRecord>> {
+        crate::things::set_thing_state(self, actor, scope, id, state, now).await
+    }
+
+    async fn camera_counts(
+        &self,
+        scope: &Scope,
+        region: &RegionCode,
+        prefix_len: usize,
+    ) -> Result<Vec<crate::CameraCount>> {
+        crate::things::camera_counts(self, scope, region, prefix_len).await
+    }
+
     async fn load_population(
         &self,
         actor: &Actor,

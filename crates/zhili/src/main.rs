@@ -544,6 +544,15 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
         {
             return fail(format!("could not write the demo population: {e}"));
         }
+        let things = demo::things::generate(&plan, seed, now_ms());
+        if let Err(e) = store
+            .create_things(&Actor::system(), &things, now_ms())
+            .await
+        {
+            return fail(format!(
+                "could not write the demo components and cameras: {e}"
+            ));
+        }
         bar.set_position(100);
         bar.finish_with_message("demo city ready");
         println!(
@@ -563,6 +572,12 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
             population.houses.len(),
             population.roles.len(),
             population.visits.len()
+        );
+        let cameras = things.iter().filter(|t| t.kind == "camera").count();
+        println!(
+            "Things: {} city components, {} cameras.",
+            things.len() - cameras,
+            cameras
         );
         if stats.refused > 0 {
             tracing::warn!(

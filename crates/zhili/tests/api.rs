@@ -2601,3 +2601,73 @@ mod people_import {
         .await;
     }
 }
+
+mod things {
+    use super::*;
+
+    #[tokio::test]
+    async fn components_and_cameras_with_states_and_uptime_per_area() {
+        on_every_backend(|s| async move {
+            let worker = s.token("grid-500114001001001").await;
+            let p = deep_point("500114001001001");
+            let post = |body: Value| {
+                let s = &s;
+                let worker = worker.clone();
+                async move { s.post("/api/v1/things", Some(&worker), Some("application/json"), body.to_string()).await }
+            };
+            let (st, c) = post(json!({"kind": "component", "code": "5001140102000001", "name": "路灯", "lon": p.x, "lat": p.y, "department": "D09"})).await;
+            assert_eq!(st, StatusCode::CREATED, "{c}");
+            assert_eq!((c["class_name"].as_str(), c["state"].as_str(), c["grid_code"].as_str()), (Some("公用设施"), Some("normal"), Some("500114001001001")));
+            let (st, b) = post(json!({"kind": "component", "code": "5001140102000001", "name": "路灯", "lon": p.x, "lat": p.y})).await;
+            assert_error(st, &b, 409, "conflict");
+            for (body, field) in [
+                (json!({"kind": "component", "code": "5001150102000002", "name": "x", "lon": p.x, "lat": p.y}), "code"),
+                (json!({"kind": "component", "code": "5001140102000003", "name": "x", "lon": 100.0, "lat": 20.0}), "lon"),
+                (json!({"kind": "camera", "code": "CAM-1", "name": "x", "lon": p.x, "lat": p.y, "coverage": "sky"}), "coverage"),
+                (json!({"kind": "robot", "code": "R", "name": "x", "lon": p.x, "lat": p.y}), "kind"),
+            ] {
+                let (st, b) = post(body).await;
+                assert_error(st, &b, 422, "invalid_parameter");
+                assert_eq!(b["details"]["field"], field, "{b}");
+            }
+            // Fifty cameras in the grid, one goes offline: 98 %, on target; two: below.
+            let mut ids = Vec::new();
+            for i in 0..50 {
+                let (st, cam) = post(json!({"kind": "camera", "code": format!("CAM-{i:03}"), "name": format!("摄像头{i}"), "lon": p.x, "lat": p.y, "coverage": "road"})).await;
+                assert_eq!(st, StatusCode::CREATED, "{cam}");
+                ids.push(cam["id"].as_i64().unwrap());
+            }
+            let put = |id: i64, state: &'static str| {
+                let s = &s;
+                let worker = worker.clone();
+                async move { s.post_put(&format!("/api/v1/things/{id}/state"), Some(&worker), json!({"state": state}).to_string()).await }
+            };
+            let (st, off) = put(ids[0], "offline").await;
+            assert_eq!((st, off["state"].as_str()), (StatusCode::OK, Some("offline")));
+            let town = s.token("town-500114001").await;
+            let (_, up) = s.get("/api/v1/things/uptime", Some(&town)).await;
+            assert_eq!((up["region"]["total"].as_i64(), up["region"]["online"].as_i64(), up["region"]["rate"].as_f64()), (Some(50), Some(49), Some(0.98)));
+            assert_eq!(up["region"]["below_target"], false);
+            assert_eq!(up["by_region"][0]["code"], "500114001001");
+            put(ids[1], "offline").await;
+            let (_, up) = s.get("/api/v1/things/uptime", Some(&town)).await;
+            assert_eq!(up["region"]["below_target"], true);
+            let (st, b) = put(ids[2], "damaged").await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            let (_, listed) = s.get("/api/v1/things?kind=camera&state=offline", Some(&town)).await;
+            assert_eq!(listed["total"], 2);
+            let other = s.token("town-500114002").await;
+            let (_, none) = s.get("/api/v1/things", Some(&other)).await;
+            assert_eq!(none["total"], 0);
+            let (st, _) = put(ids[3], "offline").await;
+            assert_eq!(st, StatusCode::OK);
+            let other_worker = s.token("grid-500114002001001").await;
+            let (st, _) = s.post_put(&format!("/api/v1/things/{}/state", ids[4]), Some(&other_worker), json!({"state": "offline"}).to_string()).await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "outside the area it does not exist");
+            let actions = s.store.actions(0, 1_000_000).await.unwrap();
+            assert!(actions.iter().any(|a| a.action == "camera.state" && a.to_state.as_deref() == Some("offline")));
+            s
+        })
+        .await;
+    }
+}

@@ -9,6 +9,7 @@ pub mod map;
 mod openapi;
 pub mod people;
 pub mod reference;
+pub mod things;
 pub mod users;
 mod web;
 
@@ -130,6 +131,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/houses",
             get(people::list_houses).post(people::create_house),
         )
+        .route("/things", get(things::list).post(things::create))
+        .route("/things/uptime", get(things::uptime))
+        .route("/things/{id}/state", axum::routing::put(things::set_state))
         .route(
             "/users/{username}/password",
             axum::routing::put(users::set_password),

@@ -1,0 +1,95 @@
+//! Things of the grids: city components (城市部件, GB/T 30428.2 style 16-digit codes) and the
+//! cameras of the 雪亮工程 with their online state and the uptime rate each area answers for.
+
+use crate::error::DomainError;
+
+/// Major classes of city components.
+pub const MAJOR_CLASSES: [(&str, &str); 6] = [
+    ("01", "公用设施"),
+    ("02", "道路交通"),
+    ("03", "市容环境"),
+    ("04", "园林绿化"),
+    ("05", "房屋土地"),
+    ("06", "其他设施"),
+];
+
+/// The uptime an area's cameras are held to.
+pub const UPTIME_TARGET: f64 = 0.98;
+
+/// A component code: the district's six digits, a two-digit major class, a two-digit
+/// subclass and a six-digit sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComponentCode {
+    pub code: String,
+    pub major: String,
+    pub minor: String,
+}
+
+pub fn parse_component_code(raw: &str, district: &str) -> Result<ComponentCode, DomainError> {
+    let code = raw.trim();
+    let bad = |m: String| DomainError::invalid("code", m);
+    if code.len() != 16 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(format!("a component code is 16 digits, not {code:?}")));
+    }
+    if &code[..6] != district {
+        return Err(bad(format!(
+            "{} is not this district ({district})",
+            &code[..6]
+        )));
+    }
+    let major = &code[6..8];
+    if !MAJOR_CLASSES.iter().any(|(c, _)| *c == major) {
+        return Err(bad(format!("{major} is not a major class (01–06)")));
+    }
+    let minor = &code[8..10];
+    if minor == "00" || &code[10..] == "000000" {
+        return Err(bad(
+            "the subclass and the sequence start at 01 and 000001".into()
+        ));
+    }
+    Ok(ComponentCode {
+        code: code.to_string(),
+        major: major.to_string(),
+        minor: minor.to_string(),
+    })
+}
+
+/// Component states as inspections record them.
+pub const COMPONENT_STATES: [&str; 4] = ["normal", "damaged", "lost", "occupied"];
+/// What a camera covers.
+pub const COVERAGE: [&str; 6] = ["road", "community", "school", "market", "river", "other"];
+
+/// Online cameras over all cameras, when there are any.
+pub fn uptime(online: i64, total: i64) -> Option<f64> {
+    (total > 0).then(|| online as f64 / total as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_codes() {
+        let c = parse_component_code("5001140102000123", "500114").unwrap();
+        assert_eq!((c.major.as_str(), c.minor.as_str()), ("01", "02"));
+        for bad in [
+            "500114010200012",
+            "5001150102000123",
+            "5001140702000123",
+            "5001140100000123",
+            "5001140102000000",
+            "50011401020001x3",
+        ] {
+            assert_eq!(
+                parse_component_code(bad, "500114")
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("code"),
+                "{bad}"
+            );
+        }
+        assert_eq!(uptime(49, 50), Some(0.98));
+        assert_eq!(uptime(0, 0), None);
+    }
+}

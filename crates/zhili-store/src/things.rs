@@ -1,0 +1,252 @@
+//! City components and cameras. Every write appends its action in the same transaction.
+
+use crate::sql::{append_actions, insert_rows, scope_filter, Arg, Sql};
+use crate::{CameraCount, NewThing, Result, SqlStore, StoreError, ThingFilter, ThingRecord};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use zhili_domain::chain::Actor;
+use zhili_domain::{DomainError, ErrorCode, RegionCode, Scope};
+
+const COLUMNS: &str = "t.id, t.kind, t.code, t.name, t.class, t.subclass, t.grid_code, t.lon, t.lat, t.department, t.state, t.coverage, t.last_seen, t.updated_at";
+
+fn from_row(r: &AnyRow) -> Result<ThingRecord> {
+    let grid: String = r.try_get("grid_code")?;
+    Ok(ThingRecord {
+        id: r.try_get("id")?,
+        thing: NewThing {
+            kind: r.try_get("kind")?,
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
+            class: r.try_get("class")?,
+            subclass: r.try_get("subclass")?,
+            grid_code: RegionCode::parse(&grid)
+                .map_err(|_| crate::sql::corrupt("grid code", &grid))?,
+            lon: r.try_get("lon")?,
+            lat: r.try_get("lat")?,
+            department: r.try_get("department")?,
+            state: r.try_get("state")?,
+            coverage: r.try_get("coverage")?,
+            last_seen: r.try_get("last_seen")?,
+        },
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub(crate) async fn create_things(
+    store: &SqlStore,
+    actor: &Actor,
+    things: &[NewThing],
+    now: i64,
+) -> Result<Vec<i64>> {
+    if things.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = store.write_tx().await?;
+    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    for (i, chunk) in things.chunks(500).enumerate() {
+        let mut sql = Sql::new("SELECT code FROM things WHERE code IN (");
+        for (j, t) in chunk.iter().enumerate() {
+            if j > 0 {
+                sql.push(", ");
+            }
+            sql.bind_text(t.code.clone());
+        }
+        sql.push(")");
+        if let Some(row) = sql.query().fetch_optional(&mut *tx).await? {
+            let code: String = row.try_get("code")?;
+            let at = i * 500 + chunk.iter().position(|t| t.code == code).unwrap_or(0);
+            return Err(StoreError::Domain(
+                DomainError::new(
+                    ErrorCode::Conflict,
+                    format!("things[{at}]: {code} is registered already"),
+                )
+                .with_field("code"),
+            ));
+        }
+    }
+    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM things")
+        .fetch_one(&mut *tx)
+        .await?;
+    let ids: Vec<i64> = (first..first + things.len() as i64).collect();
+    let mut actions = Vec::with_capacity(things.len());
+    let rows = things
+        .iter()
+        .zip(&ids)
+        .map(|(t, id)| {
+            actions.push(
+                actor
+                    .action(now, &format!("{}.create", t.kind), &format!("thing:{id}"))
+                    .opinion(t.code.clone()),
+            );
+            vec![
+                Arg::Int(*id),
+                Arg::Text(t.kind.clone()),
+                Arg::Text(t.code.clone()),
+                Arg::Text(t.name.clone()),
+                Arg::Text(t.class.clone()),
+                Arg::Text(t.subclass.clone()),
+                Arg::Text(t.grid_code.to_string()),
+                Arg::Float(t.lon),
+                Arg::Float(t.lat),
+                t.department.clone().into(),
+                Arg::Text(t.state.clone()),
+                t.coverage.clone().into(),
+                t.last_seen.map_or(Arg::NullInt, Arg::Int),
+                Arg::Int(now),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "things",
+        &[
+            "id",
+            "kind",
+            "code",
+            "name",
+            "class",
+            "subclass",
+            "grid_code",
+            "lon",
+            "lat",
+            "department",
+            "state",
+            "coverage",
+            "last_seen",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+    )
+    .await?;
+    if store.backend == crate::Backend::Postgres {
+        sqlx::query("SELECT setval(pg_get_serial_sequence('things', 'id'), (SELECT COALESCE(MAX(id), 1) FROM things))")
+            .execute(&mut *tx)
+            .await?;
+    }
+    append_actions(&mut tx, actions).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+fn filter_sql(scope: &Scope, f: &ThingFilter) -> Sql {
+    let mut filter = Sql::new("");
+    scope_filter(&mut filter, "t.grid_code", scope);
+    if let Some(k) = &f.kind {
+        filter.push(" AND t.kind = ").bind_text(k.clone());
+    }
+    if let Some(r) = &f.region {
+        filter
+            .push(" AND t.grid_code LIKE ")
+            .bind_text(format!("{r}%"));
+    }
+    if let Some(s) = &f.state {
+        filter.push(" AND t.state = ").bind_text(s.clone());
+    }
+    filter
+}
+
+pub(crate) async fn list_things(
+    store: &SqlStore,
+    scope: &Scope,
+    f: &ThingFilter,
+) -> Result<(i64, Vec<ThingRecord>)> {
+    let filter = filter_sql(scope, f);
+    let count = Sql::with_filter("SELECT COUNT(*) AS n FROM things t WHERE 1 = 1", &filter);
+    let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
+    let mut page = Sql::with_filter(
+        &format!("SELECT {COLUMNS} FROM things t WHERE 1 = 1"),
+        &filter,
+    );
+    page.push(" ORDER BY t.code LIMIT ").bind(Arg::Int(f.limit));
+    page.push(" OFFSET ").bind(Arg::Int(f.offset));
+    let rows = page.query().fetch_all(&store.pool).await?;
+    Ok((total, rows.iter().map(from_row).collect::<Result<_>>()?))
+}
+
+pub(crate) async fn get_thing(
+    store: &SqlStore,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<ThingRecord>> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM things t WHERE t.id = "));
+    sql.bind(Arg::Int(id));
+    scope_filter(&mut sql, "t.grid_code", scope);
+    let row = sql.query().fetch_optional(&store.pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub(crate) async fn set_thing_state(
+    store: &SqlStore,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+    state: &str,
+    now: i64,
+) -> Result<Option<ThingRecord>> {
+    let mut tx = store.write_tx().await?;
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM things t WHERE t.id = "));
+    sql.bind(Arg::Int(id));
+    scope_filter(&mut sql, "t.grid_code", scope);
+    let Some(found) = sql.query().fetch_optional(&mut *tx).await? else {
+        return Ok(None);
+    };
+    let mut found = from_row(&found)?;
+    let seen = if state == "online" {
+        Some(now)
+    } else {
+        found.thing.last_seen
+    };
+    sqlx::query("UPDATE things SET state = $1, last_seen = $2, updated_at = $3 WHERE id = $4")
+        .bind(state.to_string())
+        .bind(seen)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    append_actions(
+        &mut tx,
+        vec![actor
+            .action(
+                now,
+                &format!("{}.state", found.thing.kind),
+                &format!("thing:{id}"),
+            )
+            .states(Some(&found.thing.state), Some(state))],
+    )
+    .await?;
+    tx.commit().await?;
+    found.thing.state = state.to_string();
+    found.thing.last_seen = seen;
+    found.updated_at = now;
+    Ok(Some(found))
+}
+
+pub(crate) async fn camera_counts(
+    store: &SqlStore,
+    scope: &Scope,
+    region: &RegionCode,
+    prefix_len: usize,
+) -> Result<Vec<CameraCount>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT substr(t.grid_code, 1, {prefix_len}) AS k, COUNT(*) AS n, \
+         SUM(CASE WHEN t.state = 'online' THEN 1 ELSE 0 END) AS online \
+         FROM things t WHERE t.kind = 'camera' AND t.grid_code LIKE "
+    ));
+    sql.bind_text(format!("{region}%"));
+    scope_filter(&mut sql, "t.grid_code", scope);
+    sql.push(" GROUP BY 1 ORDER BY 1");
+    let rows = sql.query().fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CameraCount {
+                prefix: r.try_get("k")?,
+                total: r.try_get("n")?,
+                online: r.try_get("online")?,
+            })
+        })
+        .collect()
+}

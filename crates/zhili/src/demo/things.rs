@@ -1,0 +1,129 @@
+//! The demo city's components and cameras: components of every class in each grid with
+//! their responsible departments and a few damaged or lost, and cameras on roads, schools and
+//! markets, some offline — more in the remote townships, so some areas miss the 98 % target.
+
+use super::city::{is_urban, CityPlan};
+use geo::BoundingRect;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use zhili_spatial::locate::point_in_shape;
+use zhili_store::NewThing;
+
+/// (class, subclass, name, responsible department, how many per grid on average)
+const COMPONENTS: [(&str, &str, &str, &str, f64); 14] = [
+    ("01", "01", "上水井盖", "D08", 1.2),
+    ("01", "02", "污水井盖", "D08", 1.2),
+    ("01", "03", "路灯", "D09", 2.0),
+    ("01", "04", "消防栓", "D19", 0.5),
+    ("01", "05", "电力设施", "D08", 0.4),
+    ("02", "01", "交通信号灯", "D14", 0.2),
+    ("02", "02", "交通标志牌", "D14", 0.6),
+    ("02", "03", "道路护栏", "D14", 0.5),
+    ("02", "04", "公交站亭", "D14", 0.2),
+    ("03", "01", "垃圾箱", "D09", 1.5),
+    ("03", "02", "公共厕所", "D09", 0.2),
+    ("03", "03", "户外广告牌", "D09", 0.3),
+    ("04", "01", "行道树", "D09", 1.0),
+    ("05", "01", "危房", "D08", 0.05),
+];
+const COVERAGE: [(&str, f64); 5] = [
+    ("road", 5.0),
+    ("community", 3.0),
+    ("school", 1.0),
+    ("market", 1.0),
+    ("river", 0.5),
+];
+
+pub fn generate(plan: &CityPlan, seed: u64, now: i64) -> Vec<NewThing> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5bd1_e995);
+    let district = plan.district.code.as_str();
+    let mut out = Vec::new();
+    let mut sequence = std::collections::HashMap::<(&str, &str), u32>::new();
+    let mut camera_no = 0;
+    for grid in &plan.grids {
+        let urban = grid
+            .code
+            .parent()
+            .and_then(|v| v.parent())
+            .is_some_and(|t| is_urban(&t));
+        let r = grid.shape.bounding_rect().expect("grid has a shape");
+        let point = |rng: &mut ChaCha8Rng| loop {
+            let (x, y) = (
+                rng.gen_range(r.min().x..r.max().x),
+                rng.gen_range(r.min().y..r.max().y),
+            );
+            if point_in_shape(&grid.shape, x, y) {
+                return (x, y);
+            }
+        };
+        let density = if urban { 2.0 } else { 0.8 };
+        for (class, subclass, name, department, mean) in COMPONENTS {
+            let n = (mean * density * rng.gen_range(0.5..1.5)).round() as usize;
+            for _ in 0..n {
+                let seq = sequence.entry((class, subclass)).or_default();
+                *seq += 1;
+                let (lon, lat) = point(&mut rng);
+                let state = match rng.gen_range(0..1000) {
+                    0..=14 => "damaged",
+                    15..=19 => "lost",
+                    20..=24 => "occupied",
+                    _ => "normal",
+                };
+                out.push(NewThing {
+                    kind: "component".into(),
+                    code: format!("{district}{class}{subclass}{:06}", seq),
+                    name: name.into(),
+                    class: class.into(),
+                    subclass: subclass.into(),
+                    grid_code: grid.code.clone(),
+                    lon,
+                    lat,
+                    department: Some(department.into()),
+                    state: state.into(),
+                    coverage: None,
+                    last_seen: None,
+                });
+            }
+        }
+        // Remote grids have fewer cameras and worse links.
+        let cameras = if urban {
+            rng.gen_range(2..5)
+        } else {
+            rng.gen_range(1..3)
+        };
+        let offline_share = if urban { 0.01 } else { 0.025 };
+        for _ in 0..cameras {
+            camera_no += 1;
+            let (lon, lat) = point(&mut rng);
+            let online = !rng.gen_bool(offline_share);
+            let total: f64 = COVERAGE.iter().map(|c| c.1).sum();
+            let mut pick = rng.gen_range(0.0..total);
+            let coverage = COVERAGE
+                .iter()
+                .find(|(_, w)| {
+                    pick -= w;
+                    pick < 0.0
+                })
+                .map_or("other", |c| c.0);
+            out.push(NewThing {
+                kind: "camera".into(),
+                code: format!("XL{district}{camera_no:06}"),
+                name: format!("{}视频点{}", grid.name, camera_no),
+                class: String::new(),
+                subclass: String::new(),
+                grid_code: grid.code.clone(),
+                lon,
+                lat,
+                department: Some("D01".into()),
+                state: if online { "online" } else { "offline" }.into(),
+                coverage: Some(coverage.into()),
+                last_seen: Some(if online {
+                    now
+                } else {
+                    now - rng.gen_range(1..72) * 3_600_000
+                }),
+            });
+        }
+    }
+    out
+}

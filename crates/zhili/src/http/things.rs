@@ -1,0 +1,376 @@
+//! `/api/v1/things`: city components and cameras of the caller's area, their states, and
+//! the camera uptime each area answers for (target 98 %).
+
+use super::error::{ApiError, ApiResult, Json, Query};
+use super::CurrentUser;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use zhili_domain::chain::Actor;
+use zhili_domain::thing::{self, COMPONENT_STATES, COVERAGE, UPTIME_TARGET};
+use zhili_domain::{person, time, ErrorCode, Level, RegionCode};
+use zhili_store::{NewThing, ThingFilter, ThingRecord};
+
+const CAMERA_STATES: [&str; 2] = ["online", "offline"];
+
+fn bad(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::field(ErrorCode::InvalidParameter, field, message)
+}
+
+fn kind_of(raw: &str) -> ApiResult<&'static str> {
+    match raw {
+        "component" => Ok("component"),
+        "camera" => Ok("camera"),
+        _ => Err(bad("kind", format!("{raw:?} is not component or camera"))),
+    }
+}
+
+fn region_of(raw: Option<&str>) -> ApiResult<Option<RegionCode>> {
+    raw.map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| bad("region", e.message))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThingView {
+    pub id: i64,
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub class: String,
+    pub class_name: String,
+    pub subclass: String,
+    pub grid_code: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub department: Option<String>,
+    pub state: String,
+    pub coverage: Option<String>,
+    pub last_seen: Option<String>,
+    pub updated_at: String,
+}
+
+fn view(t: &ThingRecord) -> ThingView {
+    let n = &t.thing;
+    ThingView {
+        id: t.id,
+        kind: n.kind.clone(),
+        code: n.code.clone(),
+        name: n.name.clone(),
+        class_name: thing::MAJOR_CLASSES
+            .iter()
+            .find(|(c, _)| *c == n.class)
+            .map(|(_, name)| name.to_string())
+            .unwrap_or_default(),
+        class: n.class.clone(),
+        subclass: n.subclass.clone(),
+        grid_code: n.grid_code.to_string(),
+        lon: n.lon,
+        lat: n.lat,
+        department: n.department.clone(),
+        state: n.state.clone(),
+        coverage: n.coverage.clone(),
+        last_seen: n.last_seen.map(time::rfc3339),
+        updated_at: time::rfc3339(t.updated_at),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ThingsQuery {
+    /// component or camera
+    pub kind: Option<String>,
+    pub region: Option<String>,
+    pub state: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThingPage {
+    pub items: Vec<ThingView>,
+    pub total: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/things", tag = "things", params(ThingsQuery), security(("bearer" = [])),
+    responses((status = 200, body = ThingPage)))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<ThingsQuery>,
+) -> ApiResult<axum::Json<ThingPage>> {
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(20);
+    if !(1..=100_000).contains(&page) {
+        return Err(bad("page", "page starts at 1"));
+    }
+    if !(1..=500).contains(&page_size) {
+        return Err(bad("page_size", "1 to 500"));
+    }
+    let filter = ThingFilter {
+        kind: q
+            .kind
+            .as_deref()
+            .map(kind_of)
+            .transpose()?
+            .map(str::to_string),
+        region: region_of(q.region.as_deref())?,
+        state: q.state,
+        limit: page_size,
+        offset: (page - 1) * page_size,
+    };
+    let (total, items) = state.store.list_things(&user.user.scope(), &filter).await?;
+    Ok(axum::Json(ThingPage {
+        items: items.iter().map(view).collect(),
+        total,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThingBody {
+    /// component or camera
+    pub kind: String,
+    /// Components: 16 digits (district, class, subclass, sequence); cameras: 1–40 characters.
+    pub code: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub department: Option<String>,
+    /// Components: normal (default), damaged, lost, occupied; cameras: online (default), offline.
+    pub state: Option<String>,
+    /// Cameras: road, community, school, market, river, other.
+    pub coverage: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/things", tag = "things", request_body = ThingBody, security(("bearer" = [])),
+    responses((status = 201, body = ThingView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(body): Json<ThingBody>,
+) -> ApiResult<(StatusCode, axum::Json<ThingView>)> {
+    if !person::may_register(user.user.role) {
+        return Err(ApiError::forbidden(
+            "this role does not register components or cameras",
+        ));
+    }
+    let kind = kind_of(&body.kind)?;
+    let index = state.index();
+    let root = index
+        .root
+        .clone()
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no district loaded"))?;
+    let (class, subclass, code) = if kind == "component" {
+        let c = thing::parse_component_code(&body.code, root.as_str())?;
+        (c.major, c.minor, c.code)
+    } else {
+        let code = body.code.trim().to_string();
+        if code.is_empty() || code.chars().count() > 40 || code.chars().any(char::is_control) {
+            return Err(bad("code", "1 to 40 characters"));
+        }
+        (String::new(), String::new(), code)
+    };
+    let name = body.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad("name", "1 to 100 characters"));
+    }
+    let hit = index
+        .locate
+        .locate(body.lon, body.lat)
+        .map(|h| index.grids[h.shape as usize].grid_code.clone())
+        .filter(|g| user.user.scope().sees_region(g))
+        .ok_or_else(|| {
+            bad(
+                "lon",
+                format!("({}, {}) is not in a grid of your area", body.lon, body.lat),
+            )
+        })?;
+    let states: &[&str] = if kind == "component" {
+        &COMPONENT_STATES
+    } else {
+        &CAMERA_STATES
+    };
+    let st = body.state.unwrap_or_else(|| states[0].to_string());
+    if !states.contains(&st.as_str()) {
+        return Err(bad("state", format!("one of {}", states.join(", "))));
+    }
+    let coverage = match (kind, body.coverage) {
+        ("camera", Some(c)) if COVERAGE.contains(&c.as_str()) => Some(c),
+        ("camera", None) => Some("other".to_string()),
+        ("camera", Some(_)) => {
+            return Err(bad("coverage", format!("one of {}", COVERAGE.join(", "))))
+        }
+        (_, None) => None,
+        (_, Some(_)) => return Err(bad("coverage", "only cameras have a coverage")),
+    };
+    if let Some(d) = &body.department {
+        if state.store.get_unit(&user.user.scope(), d).await?.is_none() {
+            return Err(bad("department", format!("no unit {d}")));
+        }
+    }
+    let now = crate::now_ms();
+    let new = NewThing {
+        kind: kind.into(),
+        code,
+        name,
+        class,
+        subclass,
+        grid_code: hit,
+        lon: body.lon,
+        lat: body.lat,
+        department: body.department,
+        last_seen: (st == "online").then_some(now),
+        state: st,
+        coverage,
+    };
+    let actor = Actor {
+        username: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+    };
+    let ids = state
+        .store
+        .create_things(&actor, std::slice::from_ref(&new), now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(view(&ThingRecord {
+            id: ids[0],
+            thing: new,
+            updated_at: now,
+        })),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateBody {
+    pub state: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/things/{id}/state", tag = "things", params(("id" = i64, Path)), request_body = StateBody, security(("bearer" = [])),
+    responses((status = 200, body = ThingView), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn set_state(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<StateBody>,
+) -> ApiResult<axum::Json<ThingView>> {
+    if user.user.role.read_only() {
+        return Err(ApiError::forbidden("leaders have read-only access"));
+    }
+    let id = super::events::parse_id(&id)?;
+    if !COMPONENT_STATES.contains(&body.state.as_str())
+        && !CAMERA_STATES.contains(&body.state.as_str())
+    {
+        return Err(bad(
+            "state",
+            "normal, damaged, lost, occupied (components) or online, offline (cameras)",
+        ));
+    }
+    let scope = user.user.scope();
+    let actor = Actor {
+        username: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+    };
+    // The state must be one of the thing's own kind.
+    let found = state
+        .store
+        .get_thing(&scope, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("thing {id}")))?;
+    let states: &[&str] = if found.thing.kind == "component" {
+        &COMPONENT_STATES
+    } else {
+        &CAMERA_STATES
+    };
+    if !states.contains(&body.state.as_str()) {
+        return Err(bad(
+            "state",
+            format!("a {} is one of {}", found.thing.kind, states.join(", ")),
+        ));
+    }
+    let updated = state
+        .store
+        .set_thing_state(&actor, &scope, id, &body.state, crate::now_ms())
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("thing {id}")))?;
+    Ok(axum::Json(view(&updated)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UptimeQuery {
+    pub region: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UptimeRow {
+    pub code: String,
+    pub name: String,
+    pub total: i64,
+    pub online: i64,
+    pub rate: Option<f64>,
+    /// Below the 98 % target.
+    pub below_target: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Uptime {
+    pub region: UptimeRow,
+    pub target: f64,
+    /// The child regions.
+    pub by_region: Vec<UptimeRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/things/uptime", tag = "things", params(UptimeQuery), security(("bearer" = [])),
+    responses((status = 200, body = Uptime, description = "cameras online over all cameras, for the area and each child region")))]
+pub async fn uptime(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<UptimeQuery>,
+) -> ApiResult<axum::Json<Uptime>> {
+    let scope = user.user.scope();
+    let region = match region_of(q.region.as_deref())? {
+        Some(r) if scope.sees_region(&r) => r,
+        Some(r) => return Err(ApiError::not_found(&format!("region {r}"))),
+        None => scope.root.clone(),
+    };
+    let child_len = match region.level() {
+        Level::District => 9,
+        Level::Town => 12,
+        Level::Village | Level::Grid => 15,
+    };
+    let counts = state
+        .store
+        .camera_counts(&scope, &region, child_len)
+        .await?;
+    let index = state.index();
+    let row = |code: String, total: i64, online: i64| {
+        let rate = thing::uptime(online, total);
+        UptimeRow {
+            name: index.names.get(&code).cloned().unwrap_or_default(),
+            code,
+            total,
+            online,
+            rate: rate.map(|r| (r * 10_000.0).round() / 10_000.0),
+            below_target: rate.is_some_and(|r| r < UPTIME_TARGET),
+        }
+    };
+    let (total, online) = counts
+        .iter()
+        .fold((0, 0), |(t, o), c| (t + c.total, o + c.online));
+    Ok(axum::Json(Uptime {
+        region: row(region.to_string(), total, online),
+        target: UPTIME_TARGET,
+        by_region: counts
+            .into_iter()
+            .map(|c| row(c.prefix, c.total, c.online))
+            .collect(),
+    }))
+}
