@@ -167,6 +167,10 @@ const words: Record<string, [string, string]> = {
   lastSeen: ['最后在线', 'Last seen'],
   uptime: ['在线率', 'Uptime'],
   target: ['目标', 'target'],
+  orgs: ['单位场所', 'Organisations and sites'],
+  creditCode: ['统一社会信用代码', 'Credit code'],
+  contact: ['负责人', 'Contact'],
+  staff: ['人数', 'Staff'],
 }
 
 export function t(key: string): string {

@@ -412,6 +412,8 @@ await step('components and cameras with the uptime of each area', async () => {
   await page.waitForSelector('[data-test=things]')
   await page.waitForSelector('[data-test=uptime]')
   await page.screenshot({ path: join(shots, 'things.png') })
+  await page.click('text=单位场所')
+  await page.waitForSelector('[data-test=orgs]')
   await context.close()
 })
 

@@ -215,6 +215,29 @@ pub struct DueVisit {
     pub id_masked: String,
 }
 
+/// An organisation or site.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOrg {
+    pub kind: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub address: String,
+    pub grid_code: RegionCode,
+    pub lon: f64,
+    pub lat: f64,
+    /// The responsible person.
+    pub contact_name: String,
+    pub contact_phone_sealed: Option<String>,
+    pub contact_phone_masked: Option<String>,
+    pub staff: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrgRecord {
+    pub id: i64,
+    pub org: NewOrg,
+}
+
 /// A city component or a camera.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewThing {
@@ -588,6 +611,17 @@ pub trait Store: Send + Sync {
         filter: &ThingFilter,
     ) -> Result<(i64, Vec<ThingRecord>)>;
     async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<ThingRecord>>;
+    /// All or nothing; a credit code registered already is a conflict.
+    async fn create_orgs(&self, actor: &Actor, orgs: &[NewOrg], now: i64) -> Result<Vec<i64>>;
+    /// Organisations in scope, of one kind or all, under a region; and how many.
+    async fn list_orgs(
+        &self,
+        scope: &Scope,
+        kind: Option<&str>,
+        region: Option<&RegionCode>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<OrgRecord>)>;
     /// A new state for one thing in scope (recorded); `None` when it is not there.
     async fn set_thing_state(
         &self,

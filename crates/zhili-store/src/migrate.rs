@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_trend.sql")),
     (7, include_str!("../migrations/0007_people.sql")),
     (8, include_str!("../migrations/0008_things.sql")),
+    (9, include_str!("../migrations/0009_orgs.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

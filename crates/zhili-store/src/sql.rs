@@ -929,6 +929,26 @@ impl Store for SqlStore {
         crate::things::list_things(self, scope, filter).await
     }
 
+    async fn create_orgs(
+        &self,
+        actor: &Actor,
+        orgs: &[crate::NewOrg],
+        now: i64,
+    ) -> Result<Vec<i64>> {
+        crate::things::create_orgs(self, actor, orgs, now).await
+    }
+
+    async fn list_orgs(
+        &self,
+        scope: &Scope,
+        kind: Option<&str>,
+        region: Option<&RegionCode>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<crate::OrgRecord>)> {
+        crate::things::list_orgs(self, scope, kind, region, limit, offset).await
+    }
+
     async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<crate::ThingRecord>> {
         crate::things::get_thing(self, scope, id).await
     }

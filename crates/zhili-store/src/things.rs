@@ -250,3 +250,150 @@ pub(crate) async fn camera_counts(
         })
         .collect()
 }
+
+pub(crate) async fn create_orgs(
+    store: &SqlStore,
+    actor: &Actor,
+    orgs: &[crate::NewOrg],
+    now: i64,
+) -> Result<Vec<i64>> {
+    if orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = store.write_tx().await?;
+    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let codes: Vec<&String> = orgs.iter().filter_map(|o| o.credit_code.as_ref()).collect();
+    for chunk in codes.chunks(500) {
+        let mut sql = Sql::new("SELECT credit_code FROM orgs WHERE credit_code IN (");
+        for (j, c) in chunk.iter().enumerate() {
+            if j > 0 {
+                sql.push(", ");
+            }
+            sql.bind_text((*c).clone());
+        }
+        sql.push(")");
+        if let Some(row) = sql.query().fetch_optional(&mut *tx).await? {
+            let code: String = row.try_get("credit_code")?;
+            return Err(StoreError::Domain(
+                DomainError::new(ErrorCode::Conflict, format!("{code} is registered already"))
+                    .with_field("credit_code"),
+            ));
+        }
+    }
+    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM orgs")
+        .fetch_one(&mut *tx)
+        .await?;
+    let ids: Vec<i64> = (first..first + orgs.len() as i64).collect();
+    let mut actions = Vec::with_capacity(orgs.len());
+    let rows = orgs
+        .iter()
+        .zip(&ids)
+        .map(|(o, id)| {
+            actions.push(
+                actor
+                    .action(now, "org.create", &format!("org:{id}"))
+                    .opinion(o.kind.clone()),
+            );
+            vec![
+                Arg::Int(*id),
+                Arg::Text(o.kind.clone()),
+                Arg::Text(o.name.clone()),
+                o.credit_code.clone().into(),
+                Arg::Text(o.address.clone()),
+                Arg::Text(o.grid_code.to_string()),
+                Arg::Float(o.lon),
+                Arg::Float(o.lat),
+                Arg::Text(o.contact_name.clone()),
+                o.contact_phone_sealed.clone().into(),
+                o.contact_phone_masked.clone().into(),
+                Arg::Int(o.staff),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "orgs",
+        &[
+            "id",
+            "kind",
+            "name",
+            "credit_code",
+            "address",
+            "grid_code",
+            "lon",
+            "lat",
+            "contact_name",
+            "contact_phone_sealed",
+            "contact_phone_masked",
+            "staff",
+            "created_at",
+        ],
+        rows,
+    )
+    .await?;
+    if store.backend == crate::Backend::Postgres {
+        sqlx::query("SELECT setval(pg_get_serial_sequence('orgs', 'id'), (SELECT COALESCE(MAX(id), 1) FROM orgs))")
+            .execute(&mut *tx)
+            .await?;
+    }
+    append_actions(&mut tx, actions).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+pub(crate) async fn list_orgs(
+    store: &SqlStore,
+    scope: &Scope,
+    kind: Option<&str>,
+    region: Option<&RegionCode>,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<crate::OrgRecord>)> {
+    let mut filter = Sql::new("");
+    scope_filter(&mut filter, "o.grid_code", scope);
+    if let Some(k) = kind {
+        filter.push(" AND o.kind = ").bind_text(k);
+    }
+    if let Some(r) = region {
+        filter
+            .push(" AND o.grid_code LIKE ")
+            .bind_text(format!("{r}%"));
+    }
+    let count = Sql::with_filter("SELECT COUNT(*) AS n FROM orgs o WHERE 1 = 1", &filter);
+    let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
+    let mut page = Sql::with_filter(
+        "SELECT o.id, o.kind, o.name, o.credit_code, o.address, o.grid_code, o.lon, o.lat, o.contact_name, \
+         o.contact_phone_sealed, o.contact_phone_masked, o.staff FROM orgs o WHERE 1 = 1",
+        &filter,
+    );
+    page.push(" ORDER BY o.id LIMIT ").bind(Arg::Int(limit));
+    page.push(" OFFSET ").bind(Arg::Int(offset));
+    let rows = page.query().fetch_all(&store.pool).await?;
+    let orgs = rows
+        .iter()
+        .map(|r| {
+            let grid: String = r.try_get("grid_code")?;
+            Ok(crate::OrgRecord {
+                id: r.try_get("id")?,
+                org: crate::NewOrg {
+                    kind: r.try_get("kind")?,
+                    name: r.try_get("name")?,
+                    credit_code: r.try_get("credit_code")?,
+                    address: r.try_get("address")?,
+                    grid_code: RegionCode::parse(&grid)
+                        .map_err(|_| crate::sql::corrupt("grid code", &grid))?,
+                    lon: r.try_get("lon")?,
+                    lat: r.try_get("lat")?,
+                    contact_name: r.try_get("contact_name")?,
+                    contact_phone_sealed: r.try_get("contact_phone_sealed")?,
+                    contact_phone_masked: r.try_get("contact_phone_masked")?,
+                    staff: r.try_get("staff")?,
+                },
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((total, orgs))
+}

@@ -553,6 +553,14 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
                 "could not write the demo components and cameras: {e}"
             ));
         }
+        let org_key = match zhili::crypto::DataKey::load_or_create(&db.key_file()) {
+            Ok(k) => k,
+            Err(e) => return fail(e),
+        };
+        let orgs = demo::things::orgs(&plan, &org_key, seed);
+        if let Err(e) = store.create_orgs(&Actor::system(), &orgs, now_ms()).await {
+            return fail(format!("could not write the demo organisations: {e}"));
+        }
         bar.set_position(100);
         bar.finish_with_message("demo city ready");
         println!(
@@ -575,9 +583,10 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
         );
         let cameras = things.iter().filter(|t| t.kind == "camera").count();
         println!(
-            "Things: {} city components, {} cameras.",
+            "Things: {} city components, {} cameras; {} organisations and sites.",
             things.len() - cameras,
-            cameras
+            cameras,
+            orgs.len()
         );
         if stats.refused > 0 {
             tracing::warn!(

@@ -2670,4 +2670,44 @@ mod things {
         })
         .await;
     }
+
+    #[tokio::test]
+    async fn organisations_with_checked_credit_codes() {
+        on_every_backend(|s| async move {
+            let village = s.token("village-500114001001").await;
+            let p = deep_point("500114001001001");
+            let code = zhili_domain::org::compose_credit_code("52", "500114", "MJ0000001");
+            let post = |body: Value| {
+                let s = &s;
+                let village = village.clone();
+                async move { s.post("/api/v1/orgs", Some(&village), Some("application/json"), body.to_string()).await }
+            };
+            let school = json!({"kind": "school", "name": "文汇小学", "credit_code": code, "address": "城东街道文汇路1号",
+                "lon": p.x, "lat": p.y, "contact_name": "校长", "contact_phone": "13900001111", "staff": 60});
+            let (st, made) = post(school.clone()).await;
+            assert_eq!(st, StatusCode::CREATED, "{made}");
+            assert_eq!((made["kind_label"].as_str(), made["grid_code"].as_str(), made["contact_phone"].as_str()), (Some("学校"), Some("500114001001001"), Some("139****1111")));
+            let (st, b) = post(school.clone()).await;
+            assert_error(st, &b, 409, "conflict");
+            let mut wrong = code.clone().into_bytes();
+            wrong[17] = if wrong[17] == b'1' { b'2' } else { b'1' };
+            let mut bad = school.clone();
+            bad["credit_code"] = json!(String::from_utf8(wrong).unwrap());
+            let (st, b) = post(bad).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            assert_eq!(b["details"]["field"], "credit_code");
+            let mut far = school.clone();
+            far["credit_code"] = Value::Null;
+            far["lon"] = json!(108.5);
+            far["lat"] = json!(29.0);
+            let (st, b) = post(far).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            let (_, list) = s.get("/api/v1/orgs?kind=school", Some(&village)).await;
+            assert_eq!(list["total"], 1);
+            let (_, none) = s.get("/api/v1/orgs", Some(&s.token("town-500114002").await)).await;
+            assert_eq!(none["total"], 0);
+            s
+        })
+        .await;
+    }
 }

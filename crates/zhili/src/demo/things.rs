@@ -127,3 +127,87 @@ pub fn generate(plan: &CityPlan, seed: u64, now: i64) -> Vec<NewThing> {
     }
     out
 }
+
+/// Organisations and sites: a school and a clinic in most villages, enterprises everywhere,
+/// delivery points and hazardous-chemical sites in the towns.
+pub fn orgs(plan: &CityPlan, key: &crate::crypto::DataKey, seed: u64) -> Vec<zhili_store::NewOrg> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x2545_f491);
+    let district = plan.district.code.as_str();
+    let mut out = Vec::new();
+    let mut n = 0u32;
+    for village in &plan.villages {
+        let grids: Vec<_> = plan
+            .grids
+            .iter()
+            .filter(|g| g.code.as_str().starts_with(village.code.as_str()))
+            .collect();
+        if grids.is_empty() {
+            continue;
+        }
+        let urban = village.code.parent().is_some_and(|t| is_urban(&t));
+        let mut sites: Vec<(&str, String, &str)> = Vec::new();
+        if rng.gen_bool(0.7) {
+            sites.push(("school", format!("{}小学", village.name), "52"));
+        }
+        if rng.gen_bool(0.9) {
+            sites.push(("hospital", format!("{}卫生室", village.name), "52"));
+        }
+        for i in 0..rng.gen_range(if urban { 4..10 } else { 1..4 }) {
+            sites.push((
+                "enterprise",
+                format!(
+                    "{}{}有限公司",
+                    village.name,
+                    ["建材", "农业", "商贸", "食品", "物业", "运输"][i % 6]
+                ),
+                "91",
+            ));
+        }
+        if urban || rng.gen_bool(0.3) {
+            sites.push(("logistics", format!("{}快递服务站", village.name), "92"));
+        }
+        if rng.gen_bool(if urban { 0.15 } else { 0.05 }) {
+            sites.push((
+                "hazardous_chemicals",
+                format!("{}加油站", village.name),
+                "91",
+            ));
+        }
+        if rng.gen_bool(0.4) {
+            sites.push(("social_org", format!("{}老年协会", village.name), "51"));
+        }
+        for (kind, name, prefix) in sites {
+            n += 1;
+            let grid = grids[rng.gen_range(0..grids.len())];
+            let r = grid.shape.bounding_rect().expect("grid has a shape");
+            let (lon, lat) = loop {
+                let (x, y) = (
+                    rng.gen_range(r.min().x..r.max().x),
+                    rng.gen_range(r.min().y..r.max().y),
+                );
+                if point_in_shape(&grid.shape, x, y) {
+                    break (x, y);
+                }
+            };
+            let phone = format!("13{:09}", rng.gen_range(0..1_000_000_000u64));
+            out.push(zhili_store::NewOrg {
+                kind: kind.into(),
+                name,
+                credit_code: Some(zhili_domain::org::compose_credit_code(
+                    prefix,
+                    district,
+                    &format!("MA{n:07}"),
+                )),
+                address: format!("{}{}号", village.name, rng.gen_range(1..200)),
+                grid_code: grid.code.clone(),
+                lon,
+                lat,
+                contact_name: ["负责人", "站长", "法定代表人"][rng.gen_range(0..3)].into(),
+                contact_phone_sealed: Some(key.seal(&phone, "org.contact_phone")),
+                contact_phone_masked: Some(crate::crypto::mask_phone(&phone)),
+                staff: rng.gen_range(2..200),
+            });
+        }
+    }
+    out
+}

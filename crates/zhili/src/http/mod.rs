@@ -133,6 +133,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/things", get(things::list).post(things::create))
         .route("/things/uptime", get(things::uptime))
+        .route("/orgs", get(things::list_orgs).post(things::create_org))
         .route("/things/{id}/state", axum::routing::put(things::set_state))
         .route(
             "/users/{username}/password",

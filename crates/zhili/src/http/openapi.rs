@@ -44,6 +44,8 @@ use utoipa::{Modify, OpenApi};
         super::things::create,
         super::things::set_state,
         super::things::uptime,
+        super::things::create_org,
+        super::things::list_orgs,
         super::events::stream,
         super::attachments::upload,
         super::map::boundaries,

@@ -374,3 +374,190 @@ pub async fn uptime(
             .collect(),
     }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgView {
+    pub id: i64,
+    pub kind: String,
+    pub kind_label: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub address: String,
+    pub grid_code: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub contact_name: String,
+    /// Masked.
+    pub contact_phone: Option<String>,
+    pub staff: i64,
+}
+
+fn org_view(id: i64, o: &zhili_store::NewOrg) -> OrgView {
+    OrgView {
+        id,
+        kind_label: zhili_domain::org::kind_label(&o.kind)
+            .unwrap_or_default()
+            .into(),
+        kind: o.kind.clone(),
+        name: o.name.clone(),
+        credit_code: o.credit_code.clone(),
+        address: o.address.clone(),
+        grid_code: o.grid_code.to_string(),
+        lon: o.lon,
+        lat: o.lat,
+        contact_name: o.contact_name.clone(),
+        contact_phone: o.contact_phone_masked.clone(),
+        staff: o.staff,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgBody {
+    /// enterprise, social_org, school, hospital, hazardous_chemicals, logistics
+    pub kind: String,
+    pub name: String,
+    /// Unified social credit code (GB 32100), checked when given.
+    pub credit_code: Option<String>,
+    pub address: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// The responsible person.
+    pub contact_name: String,
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub staff: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "things", request_body = OrgBody, security(("bearer" = [])),
+    responses((status = 201, body = OrgView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn create_org(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(body): Json<OrgBody>,
+) -> ApiResult<(StatusCode, axum::Json<OrgView>)> {
+    if !person::may_register(user.user.role) {
+        return Err(ApiError::forbidden(
+            "this role does not register organisations",
+        ));
+    }
+    if zhili_domain::org::kind_label(&body.kind).is_none() {
+        return Err(bad(
+            "kind",
+            "enterprise, social_org, school, hospital, hazardous_chemicals or logistics",
+        ));
+    }
+    let text = |field: &str, v: &str, max: usize| {
+        let v = v.trim();
+        if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+            Err(bad(field, format!("1 to {max} characters")))
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    let name = text("name", &body.name, 100)?;
+    let address = text("address", &body.address, 200)?;
+    let contact_name = text("contact_name", &body.contact_name, 50)?;
+    let credit_code = body
+        .credit_code
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(zhili_domain::org::parse_credit_code)
+        .transpose()?;
+    if !(0..=1_000_000).contains(&body.staff) {
+        return Err(bad("staff", "0 to 1,000,000"));
+    }
+    let phone = body
+        .contact_phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(crate::crypto::normalize_phone)
+        .transpose()
+        .map_err(|e| bad("contact_phone", e.message))?;
+    let index = state.index();
+    let grid = index
+        .locate
+        .locate(body.lon, body.lat)
+        .map(|h| index.grids[h.shape as usize].grid_code.clone())
+        .filter(|g| user.user.scope().sees_region(g))
+        .ok_or_else(|| {
+            bad(
+                "lon",
+                format!("({}, {}) is not in a grid of your area", body.lon, body.lat),
+            )
+        })?;
+    let org = zhili_store::NewOrg {
+        kind: body.kind,
+        name,
+        credit_code,
+        address,
+        grid_code: grid,
+        lon: body.lon,
+        lat: body.lat,
+        contact_name,
+        contact_phone_sealed: phone
+            .as_deref()
+            .map(|p| state.key.seal(p, "org.contact_phone")),
+        contact_phone_masked: phone.as_deref().map(crate::crypto::mask_phone),
+        staff: body.staff,
+    };
+    let actor = Actor {
+        username: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+    };
+    let ids = state
+        .store
+        .create_orgs(&actor, std::slice::from_ref(&org), crate::now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(org_view(ids[0], &org))))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrgsQuery {
+    pub kind: Option<String>,
+    pub region: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgPage {
+    pub items: Vec<OrgView>,
+    pub total: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "things", params(OrgsQuery), security(("bearer" = [])),
+    responses((status = 200, body = OrgPage)))]
+pub async fn list_orgs(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<OrgsQuery>,
+) -> ApiResult<axum::Json<OrgPage>> {
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(20);
+    if !(1..=100_000).contains(&page) || !(1..=500).contains(&page_size) {
+        return Err(bad("page", "page from 1, page_size 1 to 500"));
+    }
+    if let Some(k) = &q.kind {
+        if zhili_domain::org::kind_label(k).is_none() {
+            return Err(bad("kind", format!("{k:?} is not an organisation kind")));
+        }
+    }
+    let region = region_of(q.region.as_deref())?;
+    let (total, orgs) = state
+        .store
+        .list_orgs(
+            &user.user.scope(),
+            q.kind.as_deref(),
+            region.as_ref(),
+            page_size,
+            (page - 1) * page_size,
+        )
+        .await?;
+    Ok(axum::Json(OrgPage {
+        items: orgs.iter().map(|o| org_view(o.id, &o.org)).collect(),
+        total,
+    }))
+}
