@@ -202,49 +202,9 @@ pub(crate) async fn create_people(
     let rows = people
         .iter()
         .zip(&ids)
-        .map(|(p, id)| {
-            vec![
-                Arg::Int(*id),
-                Arg::Text(p.id_type.clone()),
-                Arg::Text(p.id_blind.clone()),
-                Arg::Text(p.id_sealed.clone()),
-                Arg::Text(p.id_masked.clone()),
-                Arg::Text(p.name.clone()),
-                p.sex.clone().into(),
-                p.birth_date.clone().into(),
-                p.phone_sealed.clone().into(),
-                p.phone_masked.clone().into(),
-                Arg::Text(p.population_type.clone()),
-                p.house_id.map_or(Arg::NullInt, Arg::Int),
-                Arg::Text(p.grid_code.to_string()),
-                Arg::Text(p.details.clone()),
-                Arg::Int(now),
-            ]
-        })
+        .map(|(p, id)| person_row(*id, p, p.house_id, now))
         .collect();
-    insert_rows(
-        &mut tx,
-        "people",
-        &[
-            "id",
-            "id_type",
-            "id_blind",
-            "id_sealed",
-            "id_masked",
-            "name",
-            "sex",
-            "birth_date",
-            "phone_sealed",
-            "phone_masked",
-            "population_type",
-            "house_id",
-            "grid_code",
-            "details",
-            "created_at",
-        ],
-        rows,
-    )
-    .await?;
+    insert_rows(&mut tx, "people", &PEOPLE_COLUMNS, rows).await?;
     if store.backend == crate::Backend::Postgres {
         sqlx::query("SELECT setval(pg_get_serial_sequence('people', 'id'), (SELECT COALESCE(MAX(id), 1) FROM people))")
             .execute(&mut *tx)
@@ -262,6 +222,45 @@ pub(crate) async fn create_people(
     append_actions(&mut tx, actions).await?;
     tx.commit().await?;
     Ok(ids)
+}
+
+const PEOPLE_COLUMNS: [&str; 15] = [
+    "id",
+    "id_type",
+    "id_blind",
+    "id_sealed",
+    "id_masked",
+    "name",
+    "sex",
+    "birth_date",
+    "phone_sealed",
+    "phone_masked",
+    "population_type",
+    "house_id",
+    "grid_code",
+    "details",
+    "created_at",
+];
+
+/// One person's row, in `PEOPLE_COLUMNS` order.
+fn person_row(id: i64, p: &NewPerson, house_id: Option<i64>, now: i64) -> Vec<Arg> {
+    vec![
+        Arg::Int(id),
+        Arg::Text(p.id_type.clone()),
+        Arg::Text(p.id_blind.clone()),
+        Arg::Text(p.id_sealed.clone()),
+        Arg::Text(p.id_masked.clone()),
+        Arg::Text(p.name.clone()),
+        p.sex.clone().into(),
+        p.birth_date.clone().into(),
+        p.phone_sealed.clone().into(),
+        p.phone_masked.clone().into(),
+        Arg::Text(p.population_type.clone()),
+        house_id.map_or(Arg::NullInt, Arg::Int),
+        Arg::Text(p.grid_code.to_string()),
+        Arg::Text(p.details.clone()),
+        Arg::Int(now),
+    ]
 }
 
 const PERSON_COLUMNS: &str = "p.id, p.id_type, p.id_blind, p.id_sealed, p.id_masked, p.name, p.sex, p.birth_date, \
@@ -646,48 +645,10 @@ pub(crate) async fn load_population(
                     .action(now, "person.create", &format!("person:{id}"))
                     .opinion(format!("{} {}", p.grid_code, p.population_type)),
             );
-            vec![
-                Arg::Int(id),
-                Arg::Text(p.id_type.clone()),
-                Arg::Text(p.id_blind.clone()),
-                Arg::Text(p.id_sealed.clone()),
-                Arg::Text(p.id_masked.clone()),
-                Arg::Text(p.name.clone()),
-                p.sex.clone().into(),
-                p.birth_date.clone().into(),
-                p.phone_sealed.clone().into(),
-                p.phone_masked.clone().into(),
-                Arg::Text(p.population_type.clone()),
-                house.map_or(Arg::NullInt, |h| Arg::Int(first_house + h as i64)),
-                Arg::Text(p.grid_code.to_string()),
-                Arg::Text(p.details.clone()),
-                Arg::Int(now),
-            ]
+            person_row(id, p, house.map(|h| first_house + h as i64), now)
         })
         .collect();
-    insert_rows(
-        &mut tx,
-        "people",
-        &[
-            "id",
-            "id_type",
-            "id_blind",
-            "id_sealed",
-            "id_masked",
-            "name",
-            "sex",
-            "birth_date",
-            "phone_sealed",
-            "phone_masked",
-            "population_type",
-            "house_id",
-            "grid_code",
-            "details",
-            "created_at",
-        ],
-        people,
-    )
-    .await?;
+    insert_rows(&mut tx, "people", &PEOPLE_COLUMNS, people).await?;
     let roles = load
         .roles
         .iter()

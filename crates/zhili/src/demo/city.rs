@@ -280,6 +280,20 @@ pub fn synthesize(seed: u64, progress: &mut dyn FnMut(u64, u64)) -> CityPlan {
     plan
 }
 
+/// A point drawn uniformly inside a shape (rejection sampling in its bounding box).
+pub fn random_point(shape: &MultiPolygon<f64>, rng: &mut impl rand::Rng) -> (f64, f64) {
+    let r = shape.bounding_rect().expect("a planned region has a shape");
+    loop {
+        let (x, y) = (
+            rng.gen_range(r.min().x..r.max().x),
+            rng.gen_range(r.min().y..r.max().y),
+        );
+        if zhili_spatial::locate::point_in_shape(shape, x, y) {
+            return (x, y);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,6 @@
 use super::city::{is_urban, CityPlan};
 use crate::crypto::{mask_phone, DataKey};
 use crate::reference::Reference;
-use geo::BoundingRect;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS, HOUR_MS, MINUTE_MS};
@@ -15,7 +14,6 @@ use zhili_domain::chain::Actor as Recorder;
 use zhili_domain::event::{self, apply, Case, Channel, Command, MatterClass};
 use zhili_domain::reference::{intake_owner, suggest_dispatch, Category};
 use zhili_domain::{Level, RegionCode, RegionKind, Role};
-use zhili_spatial::locate::point_in_shape;
 use zhili_store::{EventChange, HistoryChange, HistoryItem, NewEvent};
 
 pub struct HistoryParams {
@@ -313,16 +311,7 @@ pub fn generate_in_chunks(
             .collect();
         let category = categories[pick(&mut rng, &weighted)];
         let grid = &plan.grids[grid_weights.pick(&mut rng)];
-        let r = grid.shape.bounding_rect().expect("grid has a shape");
-        let (lon, lat) = loop {
-            let (x, y) = (
-                rng.gen_range(r.min().x..r.max().x),
-                rng.gen_range(r.min().y..r.max().y),
-            );
-            if point_in_shape(&grid.shape, x, y) {
-                break (x, y);
-            }
-        };
+        let (lon, lat) = super::city::random_point(&grid.shape, &mut rng);
         let channel = pick(
             &mut rng,
             &[

@@ -6,14 +6,12 @@
 use super::city::{is_urban, CityPlan};
 use crate::crypto::DataKey;
 use crate::people::{blind_id, ID_CONTEXT, PHONE_CONTEXT};
-use geo::BoundingRect;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
 use zhili_domain::calendar::DAY_MS;
 use zhili_domain::id_number;
 use zhili_domain::person::KeyGroup;
-use zhili_spatial::locate::point_in_shape;
 use zhili_store::{KeyRoleRecord, NewHouse, NewPerson, NewVisit, PopulationLoad};
 
 const SURNAMES: [&str; 24] = [
@@ -69,17 +67,8 @@ pub fn generate(plan: &CityPlan, key: &DataKey, p: &PopulationParams) -> Populat
         let residents = (per_grid as f64 * if urban { 1.6 } else { 0.85 }) as usize;
         let mut placed = 0;
         let mut house_no = 1;
-        let r = grid.shape.bounding_rect().expect("grid has a shape");
         while placed < residents {
-            let (lon, lat) = loop {
-                let (x, y) = (
-                    rng.gen_range(r.min().x..r.max().x),
-                    rng.gen_range(r.min().y..r.max().y),
-                );
-                if point_in_shape(&grid.shape, x, y) {
-                    break (x, y);
-                }
-            };
+            let (lon, lat) = super::city::random_point(&grid.shape, &mut rng);
             let rented = rng.gen_bool(if urban { 0.25 } else { 0.08 });
             let usage = if rng.gen_bool(0.06) {
                 "商铺"

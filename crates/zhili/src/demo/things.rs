@@ -3,10 +3,8 @@
 //! markets, some offline — more in the remote townships, so some areas miss the 98 % target.
 
 use super::city::{is_urban, CityPlan};
-use geo::BoundingRect;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use zhili_spatial::locate::point_in_shape;
 use zhili_store::NewThing;
 
 /// (class, subclass, name, responsible department, how many per grid on average)
@@ -46,16 +44,7 @@ pub fn generate(plan: &CityPlan, seed: u64, now: i64) -> Vec<NewThing> {
             .parent()
             .and_then(|v| v.parent())
             .is_some_and(|t| is_urban(&t));
-        let r = grid.shape.bounding_rect().expect("grid has a shape");
-        let point = |rng: &mut ChaCha8Rng| loop {
-            let (x, y) = (
-                rng.gen_range(r.min().x..r.max().x),
-                rng.gen_range(r.min().y..r.max().y),
-            );
-            if point_in_shape(&grid.shape, x, y) {
-                return (x, y);
-            }
-        };
+        let point = |rng: &mut ChaCha8Rng| super::city::random_point(&grid.shape, rng);
         let density = if urban { 2.0 } else { 0.8 };
         for (class, subclass, name, department, mean) in COMPONENTS {
             let n = (mean * density * rng.gen_range(0.5..1.5)).round() as usize;
@@ -179,16 +168,7 @@ pub fn orgs(plan: &CityPlan, key: &crate::crypto::DataKey, seed: u64) -> Vec<zhi
         for (kind, name, prefix) in sites {
             n += 1;
             let grid = grids[rng.gen_range(0..grids.len())];
-            let r = grid.shape.bounding_rect().expect("grid has a shape");
-            let (lon, lat) = loop {
-                let (x, y) = (
-                    rng.gen_range(r.min().x..r.max().x),
-                    rng.gen_range(r.min().y..r.max().y),
-                );
-                if point_in_shape(&grid.shape, x, y) {
-                    break (x, y);
-                }
-            };
+            let (lon, lat) = super::city::random_point(&grid.shape, &mut rng);
             let phone = format!("13{:09}", rng.gen_range(0..1_000_000_000u64));
             out.push(zhili_store::NewOrg {
                 kind: kind.into(),

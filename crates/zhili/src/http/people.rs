@@ -329,6 +329,18 @@ pub struct VisitView {
     pub visitor: String,
 }
 
+fn visit_view(v: zhili_store::VisitRecord) -> VisitView {
+    VisitView {
+        id: v.id,
+        kind: v.visit.kind,
+        at: time::rfc3339(v.visit.at),
+        place: v.visit.place,
+        findings: v.visit.findings,
+        attachments: serde_json::from_str(&v.visit.attachments).unwrap_or_default(),
+        visitor: v.visitor,
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct PersonDetail {
     #[serde(flatten)]
@@ -408,18 +420,7 @@ pub async fn get(
         person,
         revealed: reveal,
         key_roles: roles.iter().map(|k| role_view(k, now)).collect(),
-        visits: visits
-            .into_iter()
-            .map(|v| VisitView {
-                id: v.id,
-                kind: v.visit.kind,
-                at: time::rfc3339(v.visit.at),
-                place: v.visit.place,
-                findings: v.visit.findings,
-                attachments: serde_json::from_str(&v.visit.attachments).unwrap_or_default(),
-                visitor: v.visitor,
-            })
-            .collect(),
+        visits: visits.into_iter().map(visit_view).collect(),
     }))
 }
 
@@ -566,18 +567,7 @@ pub async fn record_visit(
         attachments,
     };
     let v = state.store.record_visit(&actor, &visit, now).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(VisitView {
-            id: v.id,
-            kind: v.visit.kind,
-            at: time::rfc3339(v.visit.at),
-            place: v.visit.place,
-            findings: v.visit.findings,
-            attachments: serde_json::from_str(&v.visit.attachments).unwrap_or_default(),
-            visitor: v.visitor,
-        }),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(visit_view(v))))
 }
 
 #[derive(Deserialize, IntoParams)]

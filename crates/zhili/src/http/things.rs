@@ -28,6 +28,26 @@ fn kind_of(raw: &str) -> ApiResult<&'static str> {
     }
 }
 
+/// The grid of the caller's area a position falls in.
+fn grid_at(
+    index: &crate::regions::RegionIndex,
+    scope: &zhili_domain::Scope,
+    lon: f64,
+    lat: f64,
+) -> ApiResult<RegionCode> {
+    index
+        .locate
+        .locate(lon, lat)
+        .map(|h| index.grids[h.shape as usize].grid_code.clone())
+        .filter(|g| scope.sees_region(g))
+        .ok_or_else(|| {
+            bad(
+                "lon",
+                format!("({lon}, {lat}) is not in a grid of your area"),
+            )
+        })
+}
+
 fn region_of(raw: Option<&str>) -> ApiResult<Option<RegionCode>> {
     raw.map(RegionCode::parse)
         .transpose()
@@ -179,17 +199,7 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(bad("name", "1 to 100 characters"));
     }
-    let hit = index
-        .locate
-        .locate(body.lon, body.lat)
-        .map(|h| index.grids[h.shape as usize].grid_code.clone())
-        .filter(|g| user.user.scope().sees_region(g))
-        .ok_or_else(|| {
-            bad(
-                "lon",
-                format!("({}, {}) is not in a grid of your area", body.lon, body.lat),
-            )
-        })?;
+    let hit = grid_at(&index, &user.user.scope(), body.lon, body.lat)?;
     let states: &[&str] = if kind == "component" {
         &COMPONENT_STATES
     } else {
@@ -475,17 +485,7 @@ pub async fn create_org(
         .transpose()
         .map_err(|e| bad("contact_phone", e.message))?;
     let index = state.index();
-    let grid = index
-        .locate
-        .locate(body.lon, body.lat)
-        .map(|h| index.grids[h.shape as usize].grid_code.clone())
-        .filter(|g| user.user.scope().sees_region(g))
-        .ok_or_else(|| {
-            bad(
-                "lon",
-                format!("({}, {}) is not in a grid of your area", body.lon, body.lat),
-            )
-        })?;
+    let grid = grid_at(&index, &user.user.scope(), body.lon, body.lat)?;
     let org = zhili_store::NewOrg {
         kind: body.kind,
         name,
