@@ -11,6 +11,11 @@ pub const HOUR_MS: i64 = 3_600_000;
 pub const DAY_MS: i64 = 86_400_000;
 /// China Standard Time, UTC+8, no daylight saving.
 pub const CHINA_OFFSET_MS: i64 = 8 * HOUR_MS;
+
+/// The Beijing day (days since 1970-01-01) an instant falls on.
+pub fn china_day(ms: i64) -> i64 {
+    (ms + CHINA_OFFSET_MS).div_euclid(DAY_MS)
+}
 /// Far enough for any limit we set; stops a calendar with no working time from looping.
 const MAX_DAYS_SEARCHED: i64 = 3_660;
 

@@ -673,6 +673,11 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     async fn add_key_role(&self, actor: &Actor, role: &KeyRoleRecord, now: i64) -> Result<()>;
     async fn key_roles(&self, person_id: i64) -> Result<Vec<KeyRoleRecord>>;
+    /// The key groups of each of these people (one query for a page of people).
+    async fn key_groups_of(
+        &self,
+        person_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>>;
     /// Records a visit and moves the key role's next due date.
     async fn record_visit(&self, actor: &Actor, visit: &NewVisit, now: i64) -> Result<VisitRecord>;
     async fn visits(&self, person_id: i64, limit: i64) -> Result<Vec<VisitRecord>>;

@@ -120,6 +120,17 @@ pub(crate) async fn registered_blinds(
     id_type: &str,
     blinds: &[String],
 ) -> Result<Vec<String>> {
+    let mut conn = store.pool.acquire().await?;
+    registered_in(&mut conn, id_type, blinds).await
+}
+
+/// Which of these blind indexes are registered, read on the caller's connection (inside a
+/// write transaction, or not).
+async fn registered_in(
+    conn: &mut sqlx::AnyConnection,
+    id_type: &str,
+    blinds: &[String],
+) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for chunk in blinds.chunks(500) {
         let mut sql = Sql::new("SELECT id_blind FROM people WHERE id_type = ");
@@ -131,7 +142,7 @@ pub(crate) async fn registered_blinds(
             sql.bind_text(b.clone());
         }
         sql.push(")");
-        for r in sql.query().fetch_all(&store.pool).await? {
+        for r in sql.query().fetch_all(&mut *conn).await? {
             out.push(r.try_get("id_blind")?);
         }
     }
@@ -169,30 +180,18 @@ pub(crate) async fn create_people(
             .push(p.id_blind.clone());
     }
     for (id_type, blinds) in by_type {
-        for chunk in blinds.chunks(500) {
-            let mut sql = Sql::new("SELECT id_blind FROM people WHERE id_type = ");
-            sql.bind_text(id_type).push(" AND id_blind IN (");
-            for (i, b) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_text(b.clone());
-            }
-            sql.push(")");
-            if let Some(row) = sql.query().fetch_optional(&mut *tx).await? {
-                let blind: String = row.try_get("id_blind")?;
-                let at = people
-                    .iter()
-                    .position(|p| p.id_type == id_type && p.id_blind == blind)
-                    .unwrap_or(0);
-                return Err(StoreError::Domain(
-                    DomainError::new(
-                        zhili_domain::ErrorCode::Conflict,
-                        format!("people[{at}] is registered already"),
-                    )
-                    .with_field("id_number"),
-                ));
-            }
+        if let Some(blind) = registered_in(&mut tx, id_type, &blinds).await?.first() {
+            let at = people
+                .iter()
+                .position(|p| p.id_type == id_type && &p.id_blind == blind)
+                .unwrap_or(0);
+            return Err(StoreError::Domain(
+                DomainError::new(
+                    zhili_domain::ErrorCode::Conflict,
+                    format!("people[{at}] is registered already"),
+                )
+                .with_field("id_number"),
+            ));
         }
     }
     let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM people")
@@ -436,6 +435,29 @@ pub(crate) async fn key_roles(store: &SqlStore, person_id: i64) -> Result<Vec<Ke
     .fetch_all(&store.pool)
     .await?;
     rows.iter().map(role_from_row).collect()
+}
+
+pub(crate) async fn key_groups_of(
+    store: &SqlStore,
+    person_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for chunk in person_ids.chunks(500) {
+        let mut sql = Sql::new("SELECT person_id, kind FROM key_roles WHERE person_id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Arg::Int(*id));
+        }
+        sql.push(") ORDER BY person_id, kind");
+        for r in sql.query().fetch_all(&store.pool).await? {
+            out.entry(r.try_get("person_id")?)
+                .or_default()
+                .push(r.try_get("kind")?);
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) async fn record_visit(

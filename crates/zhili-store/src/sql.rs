@@ -1039,6 +1039,13 @@ impl Store for SqlStore {
         crate::people::add_key_role(self, actor, role, now).await
     }
 
+    async fn key_groups_of(
+        &self,
+        person_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        crate::people::key_groups_of(self, person_ids).await
+    }
+
     async fn key_roles(&self, person_id: i64) -> Result<Vec<crate::KeyRoleRecord>> {
         crate::people::key_roles(self, person_id).await
     }

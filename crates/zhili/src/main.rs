@@ -472,6 +472,8 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
             Ok(k) => k,
             Err(e) => return fail(e),
         };
+        // The same key seals the population's identifiers and the organisations' phones.
+        let people_key = key.clone();
         if let Err(e) = store
             .seed_reference(&Actor::system(), &zhili::reference::defaults(), now_ms())
             .await
@@ -520,10 +522,7 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
             Err(e) => return fail(format!("history generation failed: {e}")),
         };
         bar.set_message("registering people");
-        let key = match zhili::crypto::DataKey::load_or_create(&db.key_file()) {
-            Ok(k) => k,
-            Err(e) => return fail(e),
-        };
+        let key = people_key.clone();
         let population_params = demo::population::PopulationParams {
             seed,
             now: now_ms(),
@@ -553,11 +552,7 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
                 "could not write the demo components and cameras: {e}"
             ));
         }
-        let org_key = match zhili::crypto::DataKey::load_or_create(&db.key_file()) {
-            Ok(k) => k,
-            Err(e) => return fail(e),
-        };
-        let orgs = demo::things::orgs(&plan, &org_key, seed);
+        let orgs = demo::things::orgs(&plan, &people_key, seed);
         if let Err(e) = store.create_orgs(&Actor::system(), &orgs, now_ms()).await {
             return fail(format!("could not write the demo organisations: {e}"));
         }

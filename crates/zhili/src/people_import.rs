@@ -298,7 +298,7 @@ pub async fn import_people(
     now: i64,
 ) -> Result<ImportReport, StoreError> {
     let store = to.store;
-    let today = crate::http::people::today(now);
+    let today = zhili_domain::calendar::china_day(now);
     let (key, scope, index) = (to.key.clone(), to.scope.clone(), to.index.clone());
     let (table, good, mut problems) = tokio::task::spawn_blocking(move || {
         let table = read_table(&bytes)?;

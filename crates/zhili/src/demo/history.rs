@@ -254,7 +254,7 @@ pub fn generate_in_chunks(
         }
     }));
     // When: days weighted by weekday, holidays and a slow rise over the year.
-    let today = (p.now + CHINA_OFFSET_MS).div_euclid(DAY_MS);
+    let today = zhili_domain::calendar::china_day(p.now);
     let days: Vec<i64> = (0..p.days).map(|d| today - d).collect();
     let day_weights = Weighted::new(days.iter().map(|&day| {
         let weekday = (day + 3).rem_euclid(7);

@@ -48,7 +48,7 @@ pub struct PopulationParams {
 pub fn generate(plan: &CityPlan, key: &DataKey, p: &PopulationParams) -> PopulationLoad {
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x9e37_79b9);
     let mut load = PopulationLoad::default();
-    let today = (p.now + zhili_domain::calendar::CHINA_OFFSET_MS).div_euclid(DAY_MS);
+    let today = zhili_domain::calendar::china_day(p.now);
     let per_grid = (p.people / plan.grids.len().max(1)).max(4);
     let mut numbers = HashSet::new();
     for grid in &plan.grids {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS};
+use zhili_domain::calendar::{china_day, CHINA_OFFSET_MS, DAY_MS};
 use zhili_domain::event::Status;
 use zhili_domain::{time, ErrorCode, Level, RegionCode, UnitKind};
 use zhili_store::{StatGroup, StatRow, StatsQuery};
@@ -132,7 +132,7 @@ pub async fn summary(
     let scope = user.user.scope();
     let region = region_in_scope(&scope, q.region.as_deref())?;
     let now = crate::now_ms();
-    let today_start = (now + CHINA_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
+    let today_start = china_day(now) * DAY_MS - CHINA_OFFSET_MS;
     let child = match region.level() {
         Level::District => StatGroup::Town,
         Level::Town => StatGroup::Village,
@@ -281,7 +281,7 @@ pub async fn trend(
         ));
     }
     let now = crate::now_ms();
-    let today = (now + CHINA_OFFSET_MS).div_euclid(DAY_MS);
+    let today = china_day(now);
     let first = today - days + 1;
     let from = first * DAY_MS - CHINA_OFFSET_MS;
     let to = (today + 1) * DAY_MS - CHINA_OFFSET_MS;

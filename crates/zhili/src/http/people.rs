@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS};
+use zhili_domain::calendar::{china_day, DAY_MS};
 use zhili_domain::chain::Actor;
 use zhili_domain::person::{self, KeyGroup, PopulationType};
 use zhili_domain::{time, ErrorCode, Level, RegionCode};
@@ -50,10 +50,6 @@ fn key_group_worker(user: &CurrentUser) -> ApiResult<Actor> {
             "key groups are seen only by those who visit them",
         ))
     }
-}
-
-pub fn today(now: i64) -> i64 {
-    (now + CHINA_OFFSET_MS).div_euclid(DAY_MS)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -158,7 +154,7 @@ pub async fn create(
         house_id: body.house_id,
         details: body.details.unwrap_or_default(),
     };
-    let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, today(now))
+    let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, china_day(now))
         .map_err(|mut problems| {
             // The first problem is the answer; all of them are in the details.
             let all: Vec<serde_json::Value> = problems
@@ -205,6 +201,16 @@ pub struct PeoplePage {
     pub total: i64,
 }
 
+/// A search box's text as the store takes it: an identity number becomes its blind index,
+/// anything else (at most 50 characters) a name or address to match.
+fn search_terms(state: &AppState, q: Option<&str>) -> (Option<String>, Option<String>) {
+    match q.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) if looks_like_id(t) => (Some(crate::people::blind_id(&state.key, t)), None),
+        Some(t) => (None, Some(t.chars().take(50).collect())),
+        None => (None, None),
+    }
+}
+
 /// Looks like an identity number rather than a name or an address.
 fn looks_like_id(q: &str) -> bool {
     (5..=20).contains(&q.len())
@@ -229,23 +235,14 @@ pub async fn list(
     if !(1..=200).contains(&page_size) {
         return Err(bad("page_size", "1 to 200"));
     }
-    let region = q
-        .region
-        .as_deref()
-        .map(RegionCode::parse)
-        .transpose()
-        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+    let region = super::things::region_of(q.region.as_deref())?;
     if let Some(k) = &q.key_group {
         key_group_worker(&user)?;
         if KeyGroup::parse(k).is_none() {
             return Err(bad("key_group", "not a key group"));
         }
     }
-    let text = q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-    let (id_blind, text) = match text {
-        Some(t) if looks_like_id(&t) => (Some(crate::people::blind_id(&state.key, &t)), None),
-        other => (None, other.map(|t| t.chars().take(50).collect())),
-    };
+    let (id_blind, text) = search_terms(&state, q.q.as_deref());
     let filter = PeopleFilter {
         text,
         id_blind,
@@ -259,22 +256,16 @@ pub async fn list(
         offset: (page - 1) * page_size,
     };
     let (total, people) = state.store.list_people(&user.user.scope(), &filter).await?;
-    let sees = person::sees_key_groups(user.user.role);
-    let mut items = Vec::with_capacity(people.len());
-    for p in &people {
-        let groups = if sees {
-            state
-                .store
-                .key_roles(p.id)
-                .await?
-                .into_iter()
-                .map(|k| k.kind)
-                .collect()
-        } else {
-            vec![]
-        };
-        items.push(view(&state, p, groups));
-    }
+    let mut groups = if person::sees_key_groups(user.user.role) {
+        let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+        state.store.key_groups_of(&ids).await?
+    } else {
+        Default::default()
+    };
+    let items = people
+        .iter()
+        .map(|p| view(&state, p, groups.remove(&p.id).unwrap_or_default()))
+        .collect();
     Ok(axum::Json(PeoplePage { items, total }))
 }
 
@@ -608,12 +599,7 @@ pub async fn due(
     Query(q): Query<DueQuery>,
 ) -> ApiResult<axum::Json<DuePage>> {
     key_group_worker(&user)?;
-    let region = q
-        .region
-        .as_deref()
-        .map(RegionCode::parse)
-        .transpose()
-        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+    let region = super::things::region_of(q.region.as_deref())?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::field(
@@ -778,12 +764,7 @@ pub async fn list_houses(
     Query(q): Query<HousesQuery>,
 ) -> ApiResult<axum::Json<Vec<HouseView>>> {
     reader(&user)?;
-    let region = q
-        .region
-        .as_deref()
-        .map(RegionCode::parse)
-        .transpose()
-        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
+    let region = super::things::region_of(q.region.as_deref())?;
     let houses = state
         .store
         .list_houses(&user.user.scope(), region.as_ref(), 500)
@@ -929,17 +910,8 @@ pub async fn export(
     let xlsx = format_of(&FormatQuery {
         format: q.format.clone(),
     })?;
-    let region = q
-        .region
-        .as_deref()
-        .map(RegionCode::parse)
-        .transpose()
-        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region", e.message))?;
-    let text = q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-    let (id_blind, text) = match text {
-        Some(t) if looks_like_id(&t) => (Some(crate::people::blind_id(&state.key, &t)), None),
-        other => (None, other),
-    };
+    let region = super::things::region_of(q.region.as_deref())?;
+    let (id_blind, text) = search_terms(&state, q.q.as_deref());
     let filter = PeopleFilter {
         text,
         id_blind,

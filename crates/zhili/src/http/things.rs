@@ -48,7 +48,7 @@ fn grid_at(
         })
 }
 
-fn region_of(raw: Option<&str>) -> ApiResult<Option<RegionCode>> {
+pub(super) fn region_of(raw: Option<&str>) -> ApiResult<Option<RegionCode>> {
     raw.map(RegionCode::parse)
         .transpose()
         .map_err(|e| bad("region", e.message))
