@@ -14,6 +14,7 @@ export const router = createRouter({
     { path: '/admin', component: () => import('./views/AdminView.vue') },
     { path: '/people', component: () => import('./views/PeopleView.vue') },
     { path: '/things', component: () => import('./views/ThingsView.vue') },
+    { path: '/situations', component: () => import('./views/SituationsView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],
 })

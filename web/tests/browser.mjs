@@ -406,6 +406,46 @@ await step('a grid worker registers a key person and records a visit; an operato
   await operator.context.close()
 })
 
+await step('a grid worker records a sensitive situation; the commander reads it, the village does not see it', async () => {
+  const title = `拟集体上访苗头 ${Date.now() % 100000}`
+  const { context, page } = await open('grid-500114001001001', { width: 1280, height: 900 })
+  await page.goto(`${base}/situations`)
+  await page.waitForSelector('[data-test=situations]')
+  await page.click('[data-test=new-situation]')
+  await page.click('[data-test=situation-kind]')
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '涉稳信息' }).click()
+  await page.click('[data-test=situation-level]')
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '敏感' }).click()
+  await page.fill('[data-test=situation-title] input, input[data-test=situation-title]', title)
+  await page.fill('[data-test=situation-text] textarea, textarea[data-test=situation-text]', '部分村民拟就征地补偿到区政府集体上访，已报告镇综治中心。')
+  await page.click('[data-test=situation-tags]')
+  await page.keyboard.type('征地拆迁')
+  await page.keyboard.press('Enter')
+  await page.click('.el-dialog__title')
+  await page.waitForSelector('.el-select-dropdown:visible', { state: 'detached' }).catch(() => {})
+  await page.click('[data-test=save-situation]')
+  await page.waitForFunction(() => document.querySelector('[data-test=situation-content]')?.textContent?.includes('集体上访'))
+  await context.close()
+
+  const village = await open('village-500114001001')
+  await village.page.goto(`${base}/situations?`)
+  await village.page.waitForSelector('[data-test=situations]')
+  await village.page.fill('[data-test=situation-q] input, input[data-test=situation-q]', title)
+  await village.page.keyboard.press('Enter')
+  await village.page.waitForSelector('[data-test=situations] .el-table__empty-block')
+  await village.context.close()
+
+  const district = await open('district')
+  await district.page.goto(`${base}/situations`)
+  await district.page.fill('[data-test=situation-q] input, input[data-test=situation-q]', title)
+  await district.page.keyboard.press('Enter')
+  await district.page.click(`[data-test=situations] td:has-text("${title}")`)
+  await district.page.waitForFunction(() => document.querySelector('[data-test=situation-content]')?.textContent?.includes('集体上访'))
+  await district.page.waitForTimeout(600) // the drawer's slide-in, for the picture
+  await district.page.screenshot({ path: join(shots, 'situation.png') })
+  await district.context.close()
+})
+
 await step('components and cameras with the uptime of each area', async () => {
   const { context, page } = await open('town-500114001')
   await page.goto(`${base}/things`)

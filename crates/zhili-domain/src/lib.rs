@@ -17,6 +17,7 @@ pub mod reference;
 pub mod region;
 pub mod role;
 pub mod scope;
+pub mod situation;
 pub mod thing;
 pub mod time;
 pub mod unit;

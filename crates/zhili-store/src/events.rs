@@ -372,6 +372,13 @@ pub(crate) async fn list_events(
             .bind_text(p);
         filter.push(" ESCAPE '\\')");
     }
+    if let Some((target, id)) = f.linked {
+        filter
+            .push(" AND EXISTS (SELECT 1 FROM links l WHERE l.source = 'event' AND l.source_id = e.id AND l.target = ")
+            .bind_text(target.as_str());
+        filter.push(" AND l.target_id = ").bind(Arg::Int(id));
+        filter.push(")");
+    }
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
     let mut page = Sql::with_filter(
@@ -920,6 +927,9 @@ async fn insert_history(
     if store.backend == crate::Backend::Postgres {
         // Explicit ids leave the sequence behind; move it past them.
         sqlx::query("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT COALESCE(MAX(id), 1) FROM events))").execute(&mut *tx).await?;
+    }
+    for (item, (id, _)) in items.iter().zip(&written) {
+        crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
     }
     Ok(written)
 }

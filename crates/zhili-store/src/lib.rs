@@ -10,6 +10,7 @@ mod counts;
 mod events;
 mod migrate;
 mod people;
+mod situations;
 mod sql;
 pub mod testing;
 mod things;
@@ -21,6 +22,7 @@ pub use sql::SqlStore;
 
 use async_trait::async_trait;
 use zhili_domain::chain::{Action, Actor};
+use zhili_domain::situation::{LinkTarget, Sensitivity};
 use zhili_domain::user::{LoginState, User};
 use zhili_domain::{
     DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Scope, Unit, UnitKind,
@@ -215,6 +217,46 @@ pub struct DueVisit {
     pub id_masked: String,
 }
 
+/// A situation note (社情民意).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewSituation {
+    /// The area it concerns: a grid, village, town or the district.
+    pub region_code: RegionCode,
+    pub kind: String,
+    pub source: String,
+    pub sensitivity: Sensitivity,
+    pub title: String,
+    pub content: String,
+    pub tags: Vec<String>,
+    pub links: Vec<(LinkTarget, i64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SituationRecord {
+    pub id: i64,
+    /// `links` are filled for a single note, empty in lists.
+    pub situation: NewSituation,
+    pub author: String,
+    pub unit: Option<String>,
+    pub created_at: i64,
+}
+
+/// Which notes a reader lists: who they are, the most sensitive level their role reads, and
+/// the narrowing they asked for.
+#[derive(Clone, Debug)]
+pub struct SituationFilter {
+    pub reader: String,
+    pub max_sensitivity: Sensitivity,
+    pub region: Option<RegionCode>,
+    pub kind: Option<String>,
+    pub sensitivity: Option<Sensitivity>,
+    pub tag: Option<String>,
+    pub text: Option<String>,
+    pub linked: Option<(LinkTarget, i64)>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 /// An organisation or site.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewOrg {
@@ -352,6 +394,8 @@ pub struct NewEvent {
     pub case: zhili_domain::event::Case,
     /// The opening record's attachments (JSON array).
     pub attachments: String,
+    /// What the event concerns (the person a key-group event was opened for, …).
+    pub links: Vec<(LinkTarget, i64)>,
 }
 
 /// An event as stored.
@@ -450,6 +494,8 @@ pub struct EventFilter {
     pub overdue_at: Option<i64>,
     /// Text in the description or case number.
     pub text: Option<String>,
+    /// Only events linked to this person, house, organisation, thing.
+    pub linked: Option<(LinkTarget, i64)>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -613,6 +659,7 @@ pub trait Store: Send + Sync {
     async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<ThingRecord>>;
     /// All or nothing; a credit code registered already is a conflict.
     async fn create_orgs(&self, actor: &Actor, orgs: &[NewOrg], now: i64) -> Result<Vec<i64>>;
+    async fn get_org(&self, scope: &Scope, id: i64) -> Result<Option<OrgRecord>>;
     /// Organisations in scope, of one kind or all, under a region; and how many.
     async fn list_orgs(
         &self,
@@ -663,14 +710,26 @@ pub trait Store: Send + Sync {
         filter: &PeopleFilter,
     ) -> Result<(i64, Vec<PersonRecord>)>;
     async fn get_person(&self, scope: &Scope, id: i64) -> Result<Option<PersonRecord>>;
-    /// Records that `actor` saw a person's full identifiers, and why.
-    async fn record_reveal(
+    /// Appends one action on its own: a logged read (a person's full identifiers revealed, a
+    /// sensitive note read), with who, whom, when and why.
+    async fn record_read(&self, action: zhili_domain::chain::NewAction) -> Result<()>;
+    /// Notes, each (author, note, recorded at), written in one transaction; their ids in order.
+    async fn create_situations(&self, items: &[(Actor, NewSituation, i64)]) -> Result<Vec<i64>>;
+    /// Notes in the scope up to the filter's sensitivity (and the reader's own), newest first.
+    async fn list_situations(
         &self,
-        actor: &Actor,
-        person_id: i64,
-        reason: &str,
-        now: i64,
-    ) -> Result<()>;
+        scope: &Scope,
+        filter: &SituationFilter,
+    ) -> Result<(i64, Vec<SituationRecord>)>;
+    /// One note with its links, if the reader may see it (the filter's reader and level).
+    async fn get_situation(
+        &self,
+        scope: &Scope,
+        filter: &SituationFilter,
+        id: i64,
+    ) -> Result<Option<SituationRecord>>;
+    /// What an event was opened about (people, houses, …).
+    async fn event_links(&self, id: i64) -> Result<Vec<(LinkTarget, i64)>>;
     async fn add_key_role(&self, actor: &Actor, role: &KeyRoleRecord, now: i64) -> Result<()>;
     async fn key_roles(&self, person_id: i64) -> Result<Vec<KeyRoleRecord>>;
     /// The key groups of each of these people (one query for a page of people).

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_people.sql")),
     (8, include_str!("../migrations/0008_things.sql")),
     (9, include_str!("../migrations/0009_orgs.sql")),
+    (10, include_str!("../migrations/0010_situations.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -347,25 +347,6 @@ pub(crate) async fn get_person(
     row.as_ref().map(person_from_row).transpose()
 }
 
-pub(crate) async fn record_reveal(
-    store: &SqlStore,
-    actor: &Actor,
-    person_id: i64,
-    reason: &str,
-    now: i64,
-) -> Result<()> {
-    let mut tx = store.write_tx().await?;
-    append_actions(
-        &mut tx,
-        vec![actor
-            .action(now, "person.reveal", &format!("person:{person_id}"))
-            .opinion(reason.to_string())],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 pub(crate) async fn add_key_role(
     store: &SqlStore,
     actor: &Actor,

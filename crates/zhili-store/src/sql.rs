@@ -11,6 +11,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 use std::sync::Arc;
 
 use zhili_domain::chain::{Action, Actor, NewAction};
+use zhili_domain::situation::LinkTarget;
 use zhili_domain::user::{LoginState, User};
 use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, UnitKind};
 
@@ -1020,14 +1021,40 @@ impl Store for SqlStore {
         crate::people::get_person(self, scope, id).await
     }
 
-    async fn record_reveal(
+    async fn get_org(&self, scope: &Scope, id: i64) -> Result<Option<crate::OrgRecord>> {
+        crate::things::get_org(self, scope, id).await
+    }
+
+    async fn record_read(&self, action: NewAction) -> Result<()> {
+        crate::situations::record_read(self, action).await
+    }
+
+    async fn create_situations(
         &self,
-        actor: &Actor,
-        person_id: i64,
-        reason: &str,
-        now: i64,
-    ) -> Result<()> {
-        crate::people::record_reveal(self, actor, person_id, reason, now).await
+        items: &[(Actor, crate::NewSituation, i64)],
+    ) -> Result<Vec<i64>> {
+        crate::situations::create_situations(self, items).await
+    }
+
+    async fn list_situations(
+        &self,
+        scope: &Scope,
+        filter: &crate::SituationFilter,
+    ) -> Result<(i64, Vec<crate::SituationRecord>)> {
+        crate::situations::list_situations(self, scope, filter).await
+    }
+
+    async fn get_situation(
+        &self,
+        scope: &Scope,
+        filter: &crate::SituationFilter,
+        id: i64,
+    ) -> Result<Option<crate::SituationRecord>> {
+        crate::situations::get_situation(self, scope, filter, id).await
+    }
+
+    async fn event_links(&self, id: i64) -> Result<Vec<(LinkTarget, i64)>> {
+        crate::situations::links_from(self, "event", id).await
     }
 
     async fn add_key_role(

@@ -365,35 +365,53 @@ pub(crate) async fn list_orgs(
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM orgs o WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
     let mut page = Sql::with_filter(
-        "SELECT o.id, o.kind, o.name, o.credit_code, o.address, o.grid_code, o.lon, o.lat, o.contact_name, \
-         o.contact_phone_sealed, o.contact_phone_masked, o.staff FROM orgs o WHERE 1 = 1",
+        &format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE 1 = 1"),
         &filter,
     );
     page.push(" ORDER BY o.id LIMIT ").bind(Arg::Int(limit));
     page.push(" OFFSET ").bind(Arg::Int(offset));
     let rows = page.query().fetch_all(&store.pool).await?;
-    let orgs = rows
-        .iter()
-        .map(|r| {
-            let grid: String = r.try_get("grid_code")?;
-            Ok(crate::OrgRecord {
-                id: r.try_get("id")?,
-                org: crate::NewOrg {
-                    kind: r.try_get("kind")?,
-                    name: r.try_get("name")?,
-                    credit_code: r.try_get("credit_code")?,
-                    address: r.try_get("address")?,
-                    grid_code: RegionCode::parse(&grid)
-                        .map_err(|_| crate::sql::corrupt("grid code", &grid))?,
-                    lon: r.try_get("lon")?,
-                    lat: r.try_get("lat")?,
-                    contact_name: r.try_get("contact_name")?,
-                    contact_phone_sealed: r.try_get("contact_phone_sealed")?,
-                    contact_phone_masked: r.try_get("contact_phone_masked")?,
-                    staff: r.try_get("staff")?,
-                },
-            })
-        })
-        .collect::<Result<_>>()?;
+    let orgs = rows.iter().map(org_from_row).collect::<Result<_>>()?;
     Ok((total, orgs))
+}
+
+const ORG_COLUMNS: &str =
+    "o.id, o.kind, o.name, o.credit_code, o.address, o.grid_code, o.lon, o.lat, o.contact_name, \
+     o.contact_phone_sealed, o.contact_phone_masked, o.staff";
+
+fn org_from_row(r: &AnyRow) -> Result<crate::OrgRecord> {
+    let grid: String = r.try_get("grid_code")?;
+    Ok(crate::OrgRecord {
+        id: r.try_get("id")?,
+        org: crate::NewOrg {
+            kind: r.try_get("kind")?,
+            name: r.try_get("name")?,
+            credit_code: r.try_get("credit_code")?,
+            address: r.try_get("address")?,
+            grid_code: RegionCode::parse(&grid)
+                .map_err(|_| crate::sql::corrupt("grid code", &grid))?,
+            lon: r.try_get("lon")?,
+            lat: r.try_get("lat")?,
+            contact_name: r.try_get("contact_name")?,
+            contact_phone_sealed: r.try_get("contact_phone_sealed")?,
+            contact_phone_masked: r.try_get("contact_phone_masked")?,
+            staff: r.try_get("staff")?,
+        },
+    })
+}
+
+pub(crate) async fn get_org(
+    store: &SqlStore,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<crate::OrgRecord>> {
+    let mut q = Sql::new(&format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = "));
+    q.bind(Arg::Int(id));
+    scope_filter(&mut q, "o.grid_code", scope);
+    q.query()
+        .fetch_optional(&store.pool)
+        .await?
+        .as_ref()
+        .map(org_from_row)
+        .transpose()
 }

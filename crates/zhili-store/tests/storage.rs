@@ -520,6 +520,7 @@ mod events {
                 &cal,
             ),
             attachments: "[]".into(),
+            links: Vec::new(),
         }
     }
 

@@ -556,6 +556,11 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
         if let Err(e) = store.create_orgs(&Actor::system(), &orgs, now_ms()).await {
             return fail(format!("could not write the demo organisations: {e}"));
         }
+        // The demo writes into an empty database: people are numbered from 1 in order.
+        let notes = demo::situations::generate(&plan, &population, 1, seed, now_ms());
+        if let Err(e) = store.create_situations(&notes).await {
+            return fail(format!("could not write the demo situations: {e}"));
+        }
         bar.set_position(100);
         bar.finish_with_message("demo city ready");
         println!(
@@ -578,10 +583,11 @@ async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode
         );
         let cameras = things.iter().filter(|t| t.kind == "camera").count();
         println!(
-            "Things: {} city components, {} cameras; {} organisations and sites.",
+            "Things: {} city components, {} cameras; {} organisations and sites; {} situation notes.",
             things.len() - cameras,
             cameras,
-            orgs.len()
+            orgs.len(),
+            notes.len()
         );
         if stats.refused > 0 {
             tracing::warn!(

@@ -2297,6 +2297,15 @@ mod people {
             let (_, detail) = s.get(&format!("/api/v1/events/{}", ev["id"]), Some(&worker)).await;
             assert_eq!(detail["category"], "0904", "{detail}");
             assert!(detail["description"].as_str().unwrap().contains("走访超期6天"), "{detail}");
+            assert_eq!((detail["links"][0]["kind"].as_str(), detail["links"][0]["id"].as_i64()), (Some("person"), Some(id)), "{detail}");
+            assert!(detail["links"][0]["label"].as_str().unwrap().starts_with("张三 5001****"), "{detail}");
+            // The person's events, through the link.
+            let (_, theirs) = s.get(&format!("/api/v1/events?linked_kind=person&linked_id={id}"), Some(&worker)).await;
+            assert_eq!((theirs["total"].as_i64(), theirs["items"][0]["id"].as_i64()), (Some(1), ev["id"].as_i64()), "{theirs}");
+            let (_, none) = s.get(&format!("/api/v1/events?linked_kind=person&linked_id={}", id + 1), Some(&worker)).await;
+            assert_eq!(none["total"], 0);
+            let (st, b) = s.get("/api/v1/events?linked_kind=person", Some(&worker)).await;
+            assert_error(st, &b, 422, "invalid_parameter");
             let (st, b) = post(format!("/api/v1/people/{id}/key-roles/drug_user/event").leak(), worker.clone(), json!({})).await;
             assert_error(st, &b, 404, "not_found");
             let (st, b) = s.get("/api/v1/visits/due", Some(&leader)).await;
@@ -2330,6 +2339,95 @@ mod people {
             assert!(text.contains("张三"), "the check reads the data at all");
             assert!(!text.contains(&number), "the plain ID number is stored nowhere");
             assert!(!text.contains("13800138000"), "nor the plain phone");
+            s
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn situations_are_read_up_to_each_roles_level_and_sensitive_reads_are_logged() {
+        on_every_backend(|s| async move {
+            let worker = s.token("grid-500114001001001").await;
+            let post = |token: String, body: Value| {
+                let s = &s;
+                async move { s.post("/api/v1/situations", Some(&token), Some("application/json"), body.to_string()).await }
+            };
+            let (st, person) = s.post("/api/v1/people", Some(&worker), Some("application/json"), json!({"id_number": id_for((1970, 5, 1), 7),
+                "name": "赵六", "grid_code": "500114001001001"}).to_string()).await;
+            assert_eq!(st, StatusCode::CREATED, "{person}");
+            let pid = person["id"].as_i64().unwrap();
+            let (st, general) = post(worker.clone(), json!({"region_code": "500114001001001", "kind": "sentiment", "source": "visit",
+                "title": "居民反映路灯不亮", "content": "文汇社区3栋门前路灯连续一周不亮，老人夜间出行不便。", "tags": ["民生诉求", " 民生诉求 "]})).await;
+            assert_eq!(st, StatusCode::CREATED, "{general}");
+            assert_eq!((general["tags"].as_array().unwrap().len(), general["sensitivity"].as_i64(), general["kind_label"].as_str()), (1, Some(1), Some("社情民意")));
+            let (st, secret) = post(worker.clone(), json!({"region_code": "500114001001001", "kind": "stability", "source": "resident", "sensitivity": 3,
+                "title": "拟集体上访苗头", "content": "赵六等人拟就征地补偿到区政府集体上访。", "tags": ["涉稳", "征地拆迁"],
+                "links": [{"kind": "person", "id": pid}]})).await;
+            assert_eq!(st, StatusCode::CREATED, "{secret}");
+            assert_eq!(secret["links"][0]["label"].as_str().unwrap().split(' ').next(), Some("赵六"));
+            let sid = secret["id"].as_i64().unwrap();
+
+            // Refusals, each naming its field.
+            for (body, field) in [
+                (json!({"region_code": "500114002", "kind": "sentiment", "title": "t", "content": "c"}), "region_code"),
+                (json!({"region_code": "500114001001001", "kind": "gossip", "title": "t", "content": "c"}), "kind"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "sensitivity": 4, "title": "t", "content": "c"}), "sensitivity"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": " ", "content": "c"}), "title"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "tags": ["a|b"]}), "tags"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "links": [{"kind": "person", "id": pid + 1000}]}), "links[0]"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "links": [{"kind": "planet", "id": 1}]}), "links[0]"),
+            ] {
+                let (st, b) = post(worker.clone(), body).await;
+                assert_error(st, &b, 422, "invalid_parameter");
+                assert_eq!(b["details"]["field"], field, "{b}");
+            }
+            let leader = s.token("leader").await;
+            let (st, b) = post(leader.clone(), json!({"region_code": "500114", "kind": "sentiment", "title": "t", "content": "c"})).await;
+            assert_error(st, &b, 403, "forbidden");
+            let (st, b) = s.get("/api/v1/situations", Some(&s.token("admin").await)).await;
+            assert_error(st, &b, 403, "forbidden");
+
+            // Who sees what: the village operator reads up to 内部, the commander everything
+            // (the sensitive text only on the note's own page), the department only 一般, the
+            // next town nothing; the author always their own.
+            let list = |token: String, query: &'static str| {
+                let s = &s;
+                async move { s.get(&format!("/api/v1/situations{query}"), Some(&token)).await.1 }
+            };
+            let village = s.token("village-500114001001").await;
+            assert_eq!(list(village.clone(), "").await["total"], 1);
+            let mine = list(worker.clone(), "").await;
+            assert_eq!(mine["total"], 2, "{mine}");
+            let commander = s.token("district").await;
+            let all = list(commander.clone(), "").await;
+            assert_eq!(all["total"], 2);
+            let listed = all["items"].as_array().unwrap().iter().find(|i| i["id"] == sid).unwrap();
+            assert!(listed["content"].is_null(), "a sensitive note's text is not in lists: {listed}");
+            assert_eq!(list(s.token("dept-D01").await, "").await["total"], 1);
+            assert_eq!(list(s.token("town-500114002").await, "").await["total"], 0);
+            assert_eq!(list(commander.clone(), "?tag=%E6%B6%89%E7%A8%B3").await["total"], 1, "by tag");
+            assert_eq!(list(commander.clone(), "?q=%E8%B7%AF%E7%81%AF").await["total"], 1, "by text");
+            assert_eq!(list(commander.clone(), "?kind=stability&sensitivity=3").await["total"], 1);
+            let (st, b) = s.get("/api/v1/situations?linked_kind=person", Some(&commander)).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            let (_, linked) = s.get(&format!("/api/v1/situations?linked_kind=person&linked_id={pid}"), Some(&commander)).await;
+            assert_eq!((linked["total"].as_i64(), linked["items"][0]["id"].as_i64()), (Some(1), Some(sid)));
+            let (st, b) = s.get(&format!("/api/v1/situations/{sid}"), Some(&village)).await;
+            assert_error(st, &b, 404, "not_found");
+
+            // Reading it in full is recorded: who, what, when — the author's own reads are not.
+            let before = s.store.actions(0, 1_000_000).await.unwrap().iter().filter(|a| a.action == "situation.read").count();
+            let (_, own) = s.get(&format!("/api/v1/situations/{sid}"), Some(&worker)).await;
+            assert!(own["content"].as_str().unwrap().contains("集体上访"));
+            let (st, full) = s.get(&format!("/api/v1/situations/{sid}"), Some(&commander)).await;
+            assert_eq!(st, StatusCode::OK, "{full}");
+            assert_eq!((full["content"].as_str().is_some(), full["links"].as_array().unwrap().len()), (true, 1));
+            let actions = s.store.actions(0, 1_000_000).await.unwrap();
+            let reads: Vec<_> = actions.iter().filter(|a| a.action == "situation.read").collect();
+            assert_eq!((before, reads.len()), (0, 1));
+            assert_eq!((reads[0].actor.as_str(), reads[0].subject.clone()), ("district", format!("situation:{sid}")));
+            let (_, vocabulary) = s.get("/api/v1/situations/vocabulary", Some(&village)).await;
+            assert_eq!((vocabulary["max_sensitivity"].as_i64(), vocabulary["kinds"].as_array().unwrap().len()), (Some(2), 5));
             s
         })
         .await;

@@ -393,6 +393,7 @@ pub fn generate_in_chunks(
             duplicate_of: None,
             case: case.clone(),
             attachments: "[]".into(),
+            links: Vec::new(),
         };
         let mut walk = Walk {
             case,

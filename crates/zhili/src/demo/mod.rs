@@ -6,6 +6,7 @@ pub mod city;
 pub mod data;
 pub mod history;
 pub mod population;
+pub mod situations;
 pub mod things;
 
 use city::{CityPlan, PlannedRegion};

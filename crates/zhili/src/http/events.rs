@@ -54,6 +54,8 @@ pub struct NewEventRequest {
     pub reporter: Option<Reporter>,
     /// Photo ids from `POST /api/v1/attachments` (at most 9).
     pub attachments: Option<Vec<String>>,
+    /// People, houses, organisations, things or events in the caller's area it concerns.
+    pub links: Option<Vec<super::situations::LinkRef>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -225,6 +227,9 @@ pub async fn create_event(
     };
     let attachments =
         super::attachments::checked_list(&state, "attachments", req.attachments.as_ref()).await?;
+    let links =
+        super::situations::checked_links(&state, &user.scope(), "links", req.links.as_ref())
+            .await?;
     let index = state.index();
     let outside = || {
         ApiError::new(
@@ -279,6 +284,7 @@ pub async fn create_event(
         duplicate_of: duplicate,
         case,
         attachments,
+        links,
     };
     let record = state.submit_report(actor_of(user), new, now).await?;
     state.notify(crate::state::EventNotice::of(&record, "report", now));
@@ -361,6 +367,9 @@ pub struct EventsQuery {
     pub channel: Option<String>,
     /// Text in the description or case number.
     pub q: Option<String>,
+    /// Only events linked to this person / house / org / thing (with `linked_id`).
+    pub linked_kind: Option<String>,
+    pub linked_id: Option<i64>,
     pub page: Option<i64>,
     pub page_size: Option<i64>,
 }
@@ -421,6 +430,7 @@ pub async fn list_events(
         overdue_at: q.overdue.unwrap_or(false).then_some(now),
         open: q.open.unwrap_or(false),
         text: q.q.map(|t| t.chars().take(100).collect()),
+        linked: super::situations::linked_of(q.linked_kind.as_deref(), q.linked_id)?,
         offset: (page - 1) * page_size,
         limit: page_size,
     };
@@ -489,6 +499,8 @@ pub struct EventDetail {
     pub steps: Vec<StepEntry>,
     /// The actions the caller may take now (the machine's own answer).
     pub allowed_actions: Vec<String>,
+    /// What it concerns, as far as the caller's area reaches.
+    pub links: Vec<super::situations::LinkView>,
 }
 
 async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<EventDetail> {
@@ -503,7 +515,10 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
                 .map(|c| suggest_dispatch(&reference.rules, c, &e.case.grid, &e.case.owner))
         })
         .flatten();
+    let links = state.store.event_links(e.id).await?;
+    let links = super::situations::link_views(state, &user.scope(), &links).await?;
     Ok(EventDetail {
+        links,
         summary: summary(state, &e, now),
         region: chain_of(state, e.case.grid.as_str()),
         occurred_at: time::rfc3339(e.occurred_at),

@@ -9,6 +9,7 @@ pub mod map;
 mod openapi;
 pub mod people;
 pub mod reference;
+pub mod situations;
 pub mod things;
 pub mod users;
 mod web;
@@ -134,6 +135,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/things", get(things::list).post(things::create))
         .route("/things/uptime", get(things::uptime))
         .route("/orgs", get(things::list_orgs).post(things::create_org))
+        .route(
+            "/situations",
+            get(situations::list).post(situations::create),
+        )
+        .route("/situations/vocabulary", get(situations::vocabulary))
+        .route("/situations/{id}", get(situations::get))
         .route("/things/{id}/state", axum::routing::put(things::set_state))
         .route(
             "/users/{username}/password",

@@ -389,7 +389,11 @@ pub async fn get(
         // Recorded before anything is shown.
         state
             .store
-            .record_reveal(&actor(&user), id, reason, now)
+            .record_read(
+                actor(&user)
+                    .action(now, "person.reveal", &format!("person:{id}"))
+                    .opinion(reason.to_string()),
+            )
             .await?;
         let open = |sealed: &str, context: &str| {
             state.key.open(sealed, context).map_err(|e| {
@@ -1070,6 +1074,10 @@ pub async fn open_event(
         occurred_at: None,
         reporter: None,
         attachments: None,
+        links: Some(vec![super::situations::LinkRef {
+            kind: "person".into(),
+            id,
+        }]),
     };
     super::events::create_event(State(state), user, Json(request)).await
 }

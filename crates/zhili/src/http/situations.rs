@@ -1,0 +1,449 @@
+//! `/api/v1/situations`: public-sentiment and intelligence notes (社情民意) of the caller's
+//! area, read up to the sensitivity their role allows; reading a sensitive note in full is
+//! logged. Also the links notes and events keep to people, houses, organisations, things and
+//! events, checked against the caller's area when written.
+
+use super::error::{ApiError, ApiResult, Json, Query};
+use super::CurrentUser;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use zhili_domain::chain::Actor;
+use zhili_domain::situation::{self, LinkTarget, Sensitivity, MAX_LINKS};
+use zhili_domain::{ErrorCode, RegionCode, Scope};
+use zhili_store::{NewSituation, SituationFilter, SituationRecord};
+
+fn bad(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::field(ErrorCode::InvalidParameter, field, message)
+}
+
+/// Something a note or an event concerns.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRef {
+    /// person, house, org, thing or event
+    pub kind: String,
+    pub id: i64,
+}
+
+/// A link as shown: what it is, and a label the reader may see (identifiers masked).
+#[derive(Serialize, ToSchema)]
+pub struct LinkView {
+    pub kind: String,
+    pub id: i64,
+    pub label: String,
+}
+
+/// Checks each link names something in the caller's area; `field` names the list in errors.
+pub(super) async fn checked_links(
+    state: &AppState,
+    scope: &Scope,
+    field: &str,
+    refs: Option<&Vec<LinkRef>>,
+) -> ApiResult<Vec<(LinkTarget, i64)>> {
+    let Some(refs) = refs else {
+        return Ok(Vec::new());
+    };
+    if refs.len() > MAX_LINKS {
+        return Err(bad(field, format!("at most {MAX_LINKS} links")));
+    }
+    let mut out = Vec::with_capacity(refs.len());
+    for (i, r) in refs.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        let target = LinkTarget::parse(&r.kind).ok_or_else(|| {
+            bad(
+                &at,
+                format!("{:?} is not person, house, org, thing or event", r.kind),
+            )
+        })?;
+        if label_of(state, scope, target, r.id).await?.is_none() {
+            return Err(bad(
+                &at,
+                format!("no {} {} in your area", target.as_str(), r.id),
+            ));
+        }
+        out.push((target, r.id));
+    }
+    Ok(out)
+}
+
+/// The label of a link target the caller sees, or `None` when it is not in their area.
+async fn label_of(
+    state: &AppState,
+    scope: &Scope,
+    target: LinkTarget,
+    id: i64,
+) -> ApiResult<Option<String>> {
+    let store = &state.store;
+    Ok(match target {
+        LinkTarget::Person => store
+            .get_person(scope, id)
+            .await?
+            .map(|p| format!("{} {}", p.person.name, p.person.id_masked)),
+        LinkTarget::House => store
+            .get_house(scope, id)
+            .await?
+            .map(|h| format!("{} {}", h.house.code, h.house.address)),
+        LinkTarget::Org => store.get_org(scope, id).await?.map(|o| o.org.name),
+        LinkTarget::Thing => store
+            .get_thing(scope, id)
+            .await?
+            .map(|t| format!("{} {}", t.thing.name, t.thing.code)),
+        LinkTarget::Event => store
+            .get_event(scope, id)
+            .await?
+            .map(|e| format!("{} {}", e.case_number, e.category)),
+    })
+}
+
+/// Links as the caller may see them: those outside their area are left out.
+pub(super) async fn link_views(
+    state: &AppState,
+    scope: &Scope,
+    links: &[(LinkTarget, i64)],
+) -> ApiResult<Vec<LinkView>> {
+    let mut out = Vec::with_capacity(links.len());
+    for (target, id) in links {
+        if let Some(label) = label_of(state, scope, *target, *id).await? {
+            out.push(LinkView {
+                kind: target.as_str().into(),
+                id: *id,
+                label,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The `linked_kind` + `linked_id` narrowing of a list.
+pub(super) fn linked_of(
+    kind: Option<&str>,
+    id: Option<i64>,
+) -> ApiResult<Option<(LinkTarget, i64)>> {
+    match (kind, id) {
+        (None, None) => Ok(None),
+        (Some(k), Some(id)) => Ok(Some((
+            LinkTarget::parse(k)
+                .ok_or_else(|| bad("linked_kind", "person, house, org, thing or event"))?,
+            id,
+        ))),
+        _ => Err(bad("linked_id", "linked_kind and linked_id go together")),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SituationView {
+    pub id: i64,
+    pub region_code: String,
+    pub region_name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub source: String,
+    pub source_label: String,
+    /// 1 一般, 2 内部, 3 敏感
+    pub sensitivity: i64,
+    pub sensitivity_label: String,
+    pub title: String,
+    /// Sensitive notes' text only in the single-note answer (whose reading is logged).
+    pub content: Option<String>,
+    pub tags: Vec<String>,
+    pub author: String,
+    pub created_at: String,
+    /// Filled in the single-note answer.
+    pub links: Vec<LinkView>,
+}
+
+fn view(state: &AppState, r: &SituationRecord, full: bool) -> SituationView {
+    let s = &r.situation;
+    SituationView {
+        id: r.id,
+        region_code: s.region_code.to_string(),
+        region_name: state
+            .index()
+            .names
+            .get(s.region_code.as_str())
+            .cloned()
+            .unwrap_or_default(),
+        kind_label: situation::kind_label(&s.kind).unwrap_or_default().into(),
+        kind: s.kind.clone(),
+        source_label: situation::source_label(&s.source)
+            .unwrap_or_default()
+            .into(),
+        source: s.source.clone(),
+        sensitivity: s.sensitivity.level(),
+        sensitivity_label: s.sensitivity.label_zh().into(),
+        title: s.title.clone(),
+        content: (full || !s.sensitivity.read_is_logged()).then(|| s.content.clone()),
+        tags: s.tags.clone(),
+        author: r.author.clone(),
+        created_at: zhili_domain::time::rfc3339(r.created_at),
+        links: Vec::new(),
+    }
+}
+
+fn reader_level(user: &CurrentUser) -> ApiResult<Sensitivity> {
+    situation::max_sensitivity(user.user.role)
+        .ok_or_else(|| ApiError::forbidden("this role does not read situations"))
+}
+
+fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        username: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SituationBody {
+    /// A grid, village, town or the district, within the caller's area.
+    pub region_code: String,
+    /// sentiment, dispute_clue, stability, safety_hazard, online_opinion
+    pub kind: String,
+    /// visit, resident, meeting, online, other
+    pub source: Option<String>,
+    /// 1 一般 (default), 2 内部, 3 敏感
+    pub sensitivity: Option<i64>,
+    pub title: String,
+    pub content: String,
+    pub tags: Option<Vec<String>>,
+    pub links: Option<Vec<LinkRef>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/situations", tag = "situations", request_body = SituationBody, security(("bearer" = [])),
+    responses((status = 201, body = SituationView), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(body): Json<SituationBody>,
+) -> ApiResult<(StatusCode, axum::Json<SituationView>)> {
+    if !situation::may_write(user.user.role) {
+        return Err(ApiError::forbidden("this role does not record situations"));
+    }
+    let scope = user.user.scope();
+    let region =
+        RegionCode::parse(body.region_code.trim()).map_err(|e| bad("region_code", e.message))?;
+    if !state.index().names.contains_key(region.as_str()) || !scope.sees_region(&region) {
+        return Err(bad(
+            "region_code",
+            format!("{region} is not an area of yours"),
+        ));
+    }
+    if situation::kind_label(&body.kind).is_none() {
+        return Err(bad(
+            "kind",
+            "sentiment, dispute_clue, stability, safety_hazard or online_opinion",
+        ));
+    }
+    let source = body.source.unwrap_or_else(|| "other".into());
+    if situation::source_label(&source).is_none() {
+        return Err(bad("source", "visit, resident, meeting, online or other"));
+    }
+    let sensitivity = Sensitivity::from_level(body.sensitivity.unwrap_or(1))
+        .ok_or_else(|| bad("sensitivity", "1 (一般), 2 (内部) or 3 (敏感)"))?;
+    let text = |field: &str, v: &str, max: usize| {
+        let v = v.trim();
+        if v.is_empty()
+            || v.chars().count() > max
+            || v.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            Err(bad(field, format!("1 to {max} characters")))
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    let title = text("title", &body.title, 100)?;
+    let content = text("content", &body.content, 5000)?;
+    let tags = situation::parse_tags(body.tags.as_deref().unwrap_or_default())?;
+    let links = checked_links(&state, &scope, "links", body.links.as_ref()).await?;
+    let new = NewSituation {
+        region_code: region,
+        kind: body.kind,
+        source,
+        sensitivity,
+        title,
+        content,
+        tags,
+        links,
+    };
+    let now = crate::now_ms();
+    let items = [(actor(&user), new, now)];
+    let id = state.store.create_situations(&items).await?[0];
+    let [(_, new, _)] = items;
+    let record = SituationRecord {
+        id,
+        situation: new,
+        author: user.user.username.clone(),
+        unit: user.user.unit_id.clone(),
+        created_at: now,
+    };
+    let mut out = view(&state, &record, true);
+    out.links = link_views(&state, &scope, &record.situation.links).await?;
+    Ok((StatusCode::CREATED, axum::Json(out)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SituationsQuery {
+    /// Text in the title or content.
+    pub q: Option<String>,
+    pub region: Option<String>,
+    pub kind: Option<String>,
+    pub sensitivity: Option<i64>,
+    pub tag: Option<String>,
+    /// Only notes linked to this person / house / org / thing / event (with `linked_id`).
+    pub linked_kind: Option<String>,
+    pub linked_id: Option<i64>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SituationPage {
+    pub items: Vec<SituationView>,
+    pub total: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/situations", tag = "situations", params(SituationsQuery), security(("bearer" = [])),
+    responses((status = 200, body = SituationPage), (status = 403, body = super::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<SituationsQuery>,
+) -> ApiResult<axum::Json<SituationPage>> {
+    let level = reader_level(&user)?;
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(20);
+    if !(1..=100_000).contains(&page) || !(1..=200).contains(&page_size) {
+        return Err(bad("page", "page from 1, page_size 1 to 200"));
+    }
+    if let Some(k) = &q.kind {
+        if situation::kind_label(k).is_none() {
+            return Err(bad("kind", format!("{k:?} is not a situation kind")));
+        }
+    }
+    let sensitivity = q
+        .sensitivity
+        .map(|l| Sensitivity::from_level(l).ok_or_else(|| bad("sensitivity", "1, 2 or 3")))
+        .transpose()?;
+    let linked = linked_of(q.linked_kind.as_deref(), q.linked_id)?;
+    let filter = SituationFilter {
+        reader: user.user.username.clone(),
+        max_sensitivity: level,
+        region: super::things::region_of(q.region.as_deref())?,
+        kind: q.kind,
+        sensitivity,
+        tag: q
+            .tag
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+        text: q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        linked,
+        limit: page_size,
+        offset: (page - 1) * page_size,
+    };
+    let (total, items) = state
+        .store
+        .list_situations(&user.user.scope(), &filter)
+        .await?;
+    Ok(axum::Json(SituationPage {
+        items: items.iter().map(|r| view(&state, r, false)).collect(),
+        total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/situations/{id}", tag = "situations", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = SituationView, description = "the full note; reading a sensitive one is recorded in the chain"),
+              (status = 404, body = super::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<SituationView>> {
+    let level = reader_level(&user)?;
+    let id = super::events::parse_id(&id)?;
+    let scope = user.user.scope();
+    let filter = SituationFilter {
+        reader: user.user.username.clone(),
+        max_sensitivity: level,
+        region: None,
+        kind: None,
+        sensitivity: None,
+        tag: None,
+        text: None,
+        linked: None,
+        limit: 1,
+        offset: 0,
+    };
+    let record = state
+        .store
+        .get_situation(&scope, &filter, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("situation {id}")))?;
+    if record.situation.sensitivity.read_is_logged() && record.author != user.user.username {
+        // Recorded before anything is shown.
+        state
+            .store
+            .record_read(actor(&user).action(
+                crate::now_ms(),
+                "situation.read",
+                &format!("situation:{id}"),
+            ))
+            .await?;
+    }
+    let mut out = view(&state, &record, true);
+    out.links = link_views(&state, &scope, &record.situation.links).await?;
+    Ok(axum::Json(out))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Coded {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SituationVocabulary {
+    pub kinds: Vec<Coded>,
+    pub sources: Vec<Coded>,
+    pub sensitivities: Vec<Coded>,
+    pub common_tags: Vec<String>,
+    /// The most sensitive level the caller reads.
+    pub max_sensitivity: i64,
+    pub may_write: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/situations/vocabulary", tag = "situations", security(("bearer" = [])),
+    responses((status = 200, body = SituationVocabulary)))]
+pub async fn vocabulary(user: CurrentUser) -> ApiResult<axum::Json<SituationVocabulary>> {
+    let level = reader_level(&user)?;
+    let coded = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(c, l)| Coded {
+                code: c.to_string(),
+                label: l.to_string(),
+            })
+            .collect()
+    };
+    Ok(axum::Json(SituationVocabulary {
+        kinds: coded(&situation::KINDS),
+        sources: coded(&situation::SOURCES),
+        sensitivities: Sensitivity::ALL
+            .iter()
+            .map(|s| Coded {
+                code: s.level().to_string(),
+                label: s.label_zh().into(),
+            })
+            .collect(),
+        common_tags: situation::COMMON_TAGS
+            .iter()
+            .map(|t| t.to_string())
+            .collect(),
+        max_sensitivity: level.level(),
+        may_write: situation::may_write(user.user.role),
+    }))
+}
