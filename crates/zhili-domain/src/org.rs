@@ -17,6 +17,14 @@ pub fn kind_label(kind: &str) -> Option<&'static str> {
     KINDS.iter().find(|(k, _)| *k == kind).map(|(_, l)| *l)
 }
 
+/// The kind's code from its code or its Chinese name (as a spreadsheet may give it).
+pub fn kind_code(kind: &str) -> Option<&'static str> {
+    KINDS
+        .iter()
+        .find(|(k, l)| *k == kind || *l == kind)
+        .map(|(k, _)| *k)
+}
+
 /// The 31 characters a credit code is written in (no I, O, Z, S, V).
 const CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [

@@ -217,6 +217,14 @@ pub struct DueVisit {
     pub id_masked: String,
 }
 
+/// The unique codes places and things are registered under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKind {
+    House,
+    OrgCredit,
+    Thing,
+}
+
 /// A situation note (社情民意).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewSituation {
@@ -647,7 +655,11 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<bool>;
     async fn count_users(&self) -> Result<i64>;
-    async fn create_house(&self, actor: &Actor, house: &NewHouse, now: i64) -> Result<i64>;
+    /// Houses in one transaction, all or none (409 when a code is registered already).
+    async fn create_houses(&self, actor: &Actor, houses: &[NewHouse], now: i64)
+        -> Result<Vec<i64>>;
+    /// Which of `codes` are registered already (an import's dry run reports them by row).
+    async fn taken_codes(&self, kind: CodeKind, codes: &[String]) -> Result<Vec<String>>;
     /// All or nothing; a code already registered is a conflict naming its position.
     async fn create_things(&self, actor: &Actor, things: &[NewThing], now: i64)
         -> Result<Vec<i64>>;

@@ -38,50 +38,85 @@ fn house_from_row(r: &AnyRow) -> Result<HouseRecord> {
     })
 }
 
-pub(crate) async fn create_house(
+/// Houses in one transaction, all or none: a code registered already refuses the batch.
+pub(crate) async fn create_houses(
     store: &SqlStore,
     actor: &Actor,
-    h: &NewHouse,
+    houses: &[NewHouse],
     now: i64,
-) -> Result<i64> {
+) -> Result<Vec<i64>> {
     let mut tx = store.write_tx().await?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM houses WHERE code = $1")
-        .bind(h.code.clone())
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
+    let codes: Vec<String> = houses.iter().map(|h| h.code.clone()).collect();
+    if let Some(code) = taken_in(&mut tx, crate::CodeKind::House, &codes)
+        .await?
+        .first()
+    {
         return Err(StoreError::Domain(
             DomainError::new(
                 zhili_domain::ErrorCode::Conflict,
-                format!("house {} is registered already", h.code),
+                format!("house {code} is registered already"),
             )
             .with_field("code"),
         ));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO houses (code, address, grid_code, lon, lat, usage, rented, hazards, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(h.code.clone())
-    .bind(h.address.clone())
-    .bind(h.grid_code.to_string())
-    .bind(h.lon)
-    .bind(h.lat)
-    .bind(h.usage.clone())
-    .bind(i64::from(h.rented))
-    .bind(h.hazards.clone())
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    append_actions(
-        &mut tx,
-        vec![actor
-            .action(now, "house.create", &format!("house:{id}"))
-            .opinion(h.code.clone())],
-    )
-    .await?;
+    let mut ids = Vec::with_capacity(houses.len());
+    let mut actions = Vec::with_capacity(houses.len());
+    for h in houses {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO houses (code, address, grid_code, lon, lat, usage, rented, hazards, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(h.code.clone())
+        .bind(h.address.clone())
+        .bind(h.grid_code.to_string())
+        .bind(h.lon)
+        .bind(h.lat)
+        .bind(h.usage.clone())
+        .bind(i64::from(h.rented))
+        .bind(h.hazards.clone())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        actions.push(
+            actor
+                .action(now, "house.create", &format!("house:{id}"))
+                .opinion(h.code.clone()),
+        );
+        ids.push(id);
+    }
+    append_actions(&mut tx, actions).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(ids)
+}
+
+/// Which of `codes` are taken already, of houses, organisations (credit codes) or things.
+pub(crate) async fn taken_in(
+    conn: &mut sqlx::AnyConnection,
+    kind: crate::CodeKind,
+    codes: &[String],
+) -> Result<Vec<String>> {
+    let (table, column) = match kind {
+        crate::CodeKind::House => ("houses", "code"),
+        crate::CodeKind::OrgCredit => ("orgs", "credit_code"),
+        crate::CodeKind::Thing => ("things", "code"),
+    };
+    let mut taken = Vec::new();
+    for chunk in codes.chunks(500) {
+        let mut sql = Sql::new(&format!(
+            "SELECT {column} AS code FROM {table} WHERE {column} IN ("
+        ));
+        for (j, c) in chunk.iter().enumerate() {
+            if j > 0 {
+                sql.push(", ");
+            }
+            sql.bind_text(c.clone());
+        }
+        sql.push(")");
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            taken.push(row.try_get("code")?);
+        }
+    }
+    Ok(taken)
 }
 
 pub(crate) async fn list_houses(

@@ -909,8 +909,18 @@ impl Store for SqlStore {
         Ok(true)
     }
 
-    async fn create_house(&self, actor: &Actor, house: &crate::NewHouse, now: i64) -> Result<i64> {
-        crate::people::create_house(self, actor, house, now).await
+    async fn create_houses(
+        &self,
+        actor: &Actor,
+        houses: &[crate::NewHouse],
+        now: i64,
+    ) -> Result<Vec<i64>> {
+        crate::people::create_houses(self, actor, houses, now).await
+    }
+
+    async fn taken_codes(&self, kind: crate::CodeKind, codes: &[String]) -> Result<Vec<String>> {
+        let mut conn = self.pool.acquire().await?;
+        crate::people::taken_in(&mut conn, kind, codes).await
     }
 
     async fn create_things(

@@ -45,26 +45,19 @@ pub(crate) async fn create_things(
     sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
         .execute(&mut *tx)
         .await?;
-    for (i, chunk) in things.chunks(500).enumerate() {
-        let mut sql = Sql::new("SELECT code FROM things WHERE code IN (");
-        for (j, t) in chunk.iter().enumerate() {
-            if j > 0 {
-                sql.push(", ");
-            }
-            sql.bind_text(t.code.clone());
-        }
-        sql.push(")");
-        if let Some(row) = sql.query().fetch_optional(&mut *tx).await? {
-            let code: String = row.try_get("code")?;
-            let at = i * 500 + chunk.iter().position(|t| t.code == code).unwrap_or(0);
-            return Err(StoreError::Domain(
-                DomainError::new(
-                    ErrorCode::Conflict,
-                    format!("things[{at}]: {code} is registered already"),
-                )
-                .with_field("code"),
-            ));
-        }
+    let codes: Vec<String> = things.iter().map(|t| t.code.clone()).collect();
+    if let Some(code) = crate::people::taken_in(&mut tx, crate::CodeKind::Thing, &codes)
+        .await?
+        .first()
+    {
+        let at = things.iter().position(|t| t.code == *code).unwrap_or(0);
+        return Err(StoreError::Domain(
+            DomainError::new(
+                ErrorCode::Conflict,
+                format!("things[{at}]: {code} is registered already"),
+            )
+            .with_field("code"),
+        ));
     }
     let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM things")
         .fetch_one(&mut *tx)
@@ -264,23 +257,15 @@ pub(crate) async fn create_orgs(
     sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
         .execute(&mut *tx)
         .await?;
-    let codes: Vec<&String> = orgs.iter().filter_map(|o| o.credit_code.as_ref()).collect();
-    for chunk in codes.chunks(500) {
-        let mut sql = Sql::new("SELECT credit_code FROM orgs WHERE credit_code IN (");
-        for (j, c) in chunk.iter().enumerate() {
-            if j > 0 {
-                sql.push(", ");
-            }
-            sql.bind_text((*c).clone());
-        }
-        sql.push(")");
-        if let Some(row) = sql.query().fetch_optional(&mut *tx).await? {
-            let code: String = row.try_get("credit_code")?;
-            return Err(StoreError::Domain(
-                DomainError::new(ErrorCode::Conflict, format!("{code} is registered already"))
-                    .with_field("credit_code"),
-            ));
-        }
+    let codes: Vec<String> = orgs.iter().filter_map(|o| o.credit_code.clone()).collect();
+    if let Some(code) = crate::people::taken_in(&mut tx, crate::CodeKind::OrgCredit, &codes)
+        .await?
+        .first()
+    {
+        return Err(StoreError::Domain(
+            DomainError::new(ErrorCode::Conflict, format!("{code} is registered already"))
+                .with_field("credit_code"),
+        ));
     }
     let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM orgs")
         .fetch_one(&mut *tx)

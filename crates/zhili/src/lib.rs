@@ -8,10 +8,11 @@ pub mod http;
 pub mod import;
 pub mod open_layer;
 pub mod people;
-pub mod people_import;
+pub mod places;
 pub mod reference;
 pub mod regions;
 pub mod relay;
+pub mod sheet_import;
 pub mod sim;
 pub mod state;
 

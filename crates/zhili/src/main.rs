@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::Arc;
+use zhili::sheet_import::Sheet;
 use zhili::{auth, demo, http, import, now_ms, state::AppState};
 use zhili_domain::chain::{self, Actor};
 use zhili_domain::user::{self, LoginPolicy};
@@ -208,17 +209,27 @@ enum ImportWhat {
     },
     /// Register people from an .xlsx or CSV file with the template's columns (证件类型, 证件号码,
     /// 姓名, 联系电话, 网格编码, 人口类型, 备注); all rows or none unless --partial.
-    People {
-        file: std::path::PathBuf,
-        #[command(flatten)]
-        db: Db,
-        /// Check every row and report; write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Write the good rows; the rejected ones go to FILE.rejected.csv.
-        #[arg(long)]
-        partial: bool,
-    },
+    People(SheetArgs),
+    /// Register houses (房屋编码, 地址, 网格编码, 经度, 纬度, 用途, 是否出租, 隐患).
+    Houses(SheetArgs),
+    /// Register organisations and sites (类型, 名称, 统一社会信用代码, 地址, 经度, 纬度, 负责人,
+    /// 联系电话, 从业人数).
+    Orgs(SheetArgs),
+    /// Register components and cameras (类型, 编码, 名称, 经度, 纬度, 责任单位, 状态, 覆盖类型).
+    Things(SheetArgs),
+}
+
+#[derive(clap::Args)]
+struct SheetArgs {
+    file: std::path::PathBuf,
+    #[command(flatten)]
+    db: Db,
+    /// Check every row and report; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the good rows; the rejected ones go to FILE.rejected.csv.
+    #[arg(long)]
+    partial: bool,
 }
 
 #[derive(Subcommand)]
@@ -284,14 +295,17 @@ async fn main() -> ExitCode {
             what: ImportWhat::Grids { file, db, dry_run },
         } => import_grids(&db, &file, dry_run).await,
         Command::Import {
-            what:
-                ImportWhat::People {
-                    file,
-                    db,
-                    dry_run,
-                    partial,
-                },
-        } => import_people(&db, &file, dry_run, partial).await,
+            what: ImportWhat::People(args),
+        } => import_sheet(Sheet::People, args).await,
+        Command::Import {
+            what: ImportWhat::Houses(args),
+        } => import_sheet(Sheet::Houses, args).await,
+        Command::Import {
+            what: ImportWhat::Orgs(args),
+        } => import_sheet(Sheet::Orgs, args).await,
+        Command::Import {
+            what: ImportWhat::Things(args),
+        } => import_sheet(Sheet::Things, args).await,
         Command::User { action } => user_command(action).await,
         Command::SamplePeople {
             rows,
@@ -662,7 +676,14 @@ async fn import_grids(db: &Db, file: &std::path::Path, dry_run: bool) -> ExitCod
     ExitCode::SUCCESS
 }
 
-async fn import_people(db: &Db, file: &std::path::Path, dry_run: bool, partial: bool) -> ExitCode {
+async fn import_sheet(sheet: Sheet, args: SheetArgs) -> ExitCode {
+    let SheetArgs {
+        file,
+        db,
+        dry_run,
+        partial,
+    } = args;
+    let (db, file) = (&db, file.as_path());
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
@@ -687,7 +708,7 @@ async fn import_people(db: &Db, file: &std::path::Path, dry_run: bool, partial: 
         username: cli_actor(),
         unit: None,
     };
-    let importer = zhili::people_import::Importer {
+    let importer = zhili::sheet_import::Importer {
         store: &store,
         actor: &actor,
         key: &key,
@@ -695,13 +716,19 @@ async fn import_people(db: &Db, file: &std::path::Path, dry_run: bool, partial: 
         scope: &scope,
     };
     let started = std::time::Instant::now();
-    let report =
-        match zhili::people_import::import_people(&importer, bytes, dry_run, partial, now_ms())
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => return fail(format!("{}: {e}", file.display())),
-        };
+    let report = match zhili::sheet_import::import_sheet(
+        &importer,
+        sheet,
+        bytes,
+        dry_run,
+        partial,
+        now_ms(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("{}: {e}", file.display())),
+    };
     for p in &report.problems {
         eprintln!(
             "{}: row {}, column {}: {} ({})",
@@ -758,7 +785,7 @@ async fn sample_people(
         .iter()
         .map(|g| g.grid_code.to_string())
         .collect();
-    match zhili::people_import::sample_xlsx(root.as_str(), &grids, first, rows, seed) {
+    match zhili::sheet_import::sample_xlsx(root.as_str(), &grids, first, rows, seed) {
         Ok(bytes) => match std::fs::write(out, bytes) {
             Ok(()) => {
                 println!("Wrote {rows} people to {}.", out.display());

@@ -2467,6 +2467,240 @@ mod people_import {
     }
 
     #[tokio::test]
+    async fn houses_organisations_and_components_import_with_the_same_checks_as_the_api() {
+        on_every_backend(|s| async move {
+            let village = s.token("village-500114001001").await;
+            let upload = |sheet: &'static str, query: &'static str, bytes: Vec<u8>| {
+                let s = &s;
+                let village = village.clone();
+                async move {
+                    s.post(
+                        &format!("/api/v1/import/{sheet}{query}"),
+                        Some(&village),
+                        Some("application/octet-stream"),
+                        bytes,
+                    )
+                    .await
+                }
+            };
+            // Each template's header is understood as it is downloaded (stars and all).
+            for sheet in ["people", "houses", "orgs", "things"] {
+                let t = s
+                    .http
+                    .get(format!(
+                        "{}/api/v1/import/{sheet}/template?format=csv",
+                        s.base
+                    ))
+                    .bearer_auth(&village)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(t.status(), StatusCode::OK);
+                let header = t.bytes().await.unwrap().to_vec();
+                let (st, report) = upload(sheet, "?dry_run=true", header).await;
+                assert_eq!(
+                    (
+                        st,
+                        report["rows"].as_i64(),
+                        report["problems"].as_array().map(Vec::len)
+                    ),
+                    (StatusCode::OK, Some(0), Some(0)),
+                    "{sheet}: {report}"
+                );
+                let t = s
+                    .http
+                    .get(format!("{}/api/v1/import/{sheet}/template", s.base))
+                    .bearer_auth(&village)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    t.bytes().await.unwrap().starts_with(b"PK\x03\x04"),
+                    "{sheet}: an .xlsx workbook"
+                );
+            }
+            let (st, b) = upload("planets", "", b"a,b\n".to_vec()).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+
+            // Houses: a good one with its position, a duplicate code, another village's grid, a
+            // position outside its grid, an unknown use and a rented cell that is neither.
+            let (a, far) = (deep_point("500114001001001"), deep_point("500114001001002"));
+            let csv = format!(
+                "房屋编码*,地址*,网格编码*,经度,纬度,用途*,是否出租\n\
+                 H-1,文汇路1号,500114001001001,{},{},住宅,是\n\
+                 H-1,文汇路2号,500114001001001,,,商铺,否\n\
+                 H-3,外村,500114002001001,,,住宅,\n\
+                 H-4,文汇路4号,500114001001001,{},{},仓库,也许\n",
+                a.x, a.y, far.x, far.y
+            );
+            let (st, b) = upload("houses", "", csv.clone().into_bytes()).await;
+            assert_error(st, &b, 422, "invalid_rows");
+            let problems: Vec<(i64, String)> = b["details"]["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["row"].as_i64().unwrap(),
+                        p["field"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                problems,
+                vec![
+                    (3, "code".into()),
+                    (4, "grid_code".into()),
+                    (5, "lon".into()),
+                    (5, "usage".into()),
+                    (5, "rented".into())
+                ],
+                "{b}"
+            );
+            let (_, houses) = s.get("/api/v1/houses", Some(&village)).await;
+            assert_eq!(
+                houses.as_array().map(Vec::len),
+                Some(0),
+                "all or nothing: {houses}"
+            );
+            let (st, report) = upload("houses", "?partial=true", csv.into_bytes()).await;
+            assert_eq!(
+                (st, report["written"].as_i64()),
+                (StatusCode::OK, Some(1)),
+                "{report}"
+            );
+            assert!(report["rejected_csv"].as_str().unwrap().contains("H-4"));
+            let (_, houses) = s.get("/api/v1/houses", Some(&village)).await;
+            assert_eq!(
+                (
+                    houses.as_array().map(Vec::len),
+                    houses[0]["rented"].as_bool()
+                ),
+                (Some(1), Some(true)),
+                "{houses}"
+            );
+            // The same file again: registered already, by row.
+            let (_, again) = upload(
+                "houses",
+                "?dry_run=true",
+                "房屋编码,地址,网格编码,用途\nH-1,文汇路1号,500114001001001,住宅\n".to_string()
+                    .into_bytes(),
+            )
+            .await;
+            assert_eq!(
+                (
+                    again["problems"][0]["row"].as_i64(),
+                    again["problems"][0]["reason"].as_str()
+                ),
+                (Some(2), Some("registered already")),
+                "{again}"
+            );
+
+            // Organisations from .xlsx: a school with a valid credit code (its kind in Chinese),
+            // a wrong check character, a position outside the village.
+            let code = zhili_domain::org::compose_credit_code("52", "500114", "MJ0000077");
+            let mut wrong = code.clone().into_bytes();
+            wrong[17] = if wrong[17] == b'1' { b'2' } else { b'1' };
+            let wrong = String::from_utf8(wrong).unwrap();
+            let other = deep_point("500114002001001");
+            let book = workbook(&[
+                vec![
+                    Cell::Text("类型"),
+                    Cell::Text("名称"),
+                    Cell::Text("统一社会信用代码"),
+                    Cell::Text("地址"),
+                    Cell::Text("经度"),
+                    Cell::Text("纬度"),
+                    Cell::Text("负责人"),
+                    Cell::Text("联系电话"),
+                ],
+                vec![
+                    Cell::Text("学校"),
+                    Cell::Text("文汇小学"),
+                    Cell::Text(&code),
+                    Cell::Text("文汇路9号"),
+                    Cell::Number(a.x),
+                    Cell::Number(a.y),
+                    Cell::Text("王校长"),
+                    Cell::Text("13800138001"),
+                ],
+                vec![
+                    Cell::Text("企业"),
+                    Cell::Text("某公司"),
+                    Cell::Text(&wrong),
+                    Cell::Text("x"),
+                    Cell::Number(a.x),
+                    Cell::Number(a.y),
+                    Cell::Text("李"),
+                    Cell::Text(""),
+                ],
+                vec![
+                    Cell::Text("企业"),
+                    Cell::Text("外村公司"),
+                    Cell::Text(""),
+                    Cell::Text("x"),
+                    Cell::Number(other.x),
+                    Cell::Number(other.y),
+                    Cell::Text("赵"),
+                    Cell::Text(""),
+                ],
+            ]);
+            let (st, report) = upload("orgs", "?partial=true", book).await;
+            assert_eq!(st, StatusCode::OK, "{report}");
+            let fields: Vec<&str> = report["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["column"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                (report["written"].as_i64(), fields),
+                (Some(1), vec!["统一社会信用代码", "经度"]),
+                "{report}"
+            );
+            let (_, orgs) = s.get("/api/v1/orgs", Some(&village)).await;
+            assert_eq!(
+                (
+                    orgs["items"][0]["kind"].as_str(),
+                    orgs["items"][0]["contact_phone"].as_str()
+                ),
+                (Some("school"), Some("138****8001")),
+                "{orgs}"
+            );
+
+            // Components and cameras: a wrong district in the code, an unknown department, a
+            // camera with a coverage it cannot have.
+            let csv = format!(
+                "类型,编码,名称,经度,纬度,责任单位,状态,覆盖类型\n\
+                 部件,5001140103000777,路灯,{x},{y},D09,damaged,\n\
+                 部件,5002220103000001,路灯,{x},{y},,,\n\
+                 摄像头,CAM-77,文汇路口,{x},{y},D99,online,sky\n",
+                x = a.x,
+                y = a.y
+            );
+            let (st, b) = upload("things", "", csv.into_bytes()).await;
+            assert_error(st, &b, 422, "invalid_rows");
+            let problems: Vec<(i64, &str)> = b["details"]["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["row"].as_i64().unwrap(), p["field"].as_str().unwrap()))
+                .collect();
+            assert_eq!(
+                problems,
+                vec![(3, "code"), (4, "department"), (4, "coverage")],
+                "{b}"
+            );
+            let (_, things) = s
+                .get("/api/v1/things?region=500114001001", Some(&village))
+                .await;
+            assert_eq!(things["total"], 0, "nothing written");
+            s
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn a_spreadsheet_with_bad_rows_is_explained_row_by_row_and_nothing_is_written() {
         on_every_backend(|s| async move {
             let village = s.token("village-500114001001").await;

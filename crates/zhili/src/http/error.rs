@@ -77,6 +77,21 @@ impl ApiError {
         ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
     }
 
+    /// Every problem of a registration: the first is the answer, all are in the details.
+    pub fn from_problems(mut problems: Vec<zhili_domain::DomainError>) -> Self {
+        if problems.is_empty() {
+            return ApiError::new(ErrorCode::Internal, "refused without a reason");
+        }
+        let all: Vec<Value> = problems
+            .iter()
+            .map(|p| serde_json::json!({"field": p.field, "code": p.code.as_str(), "message": p.message}))
+            .collect();
+        let first = problems.remove(0);
+        let field = first.field.clone().unwrap_or_default();
+        ApiError::new(first.code, first.message)
+            .with_details(serde_json::json!({"field": field, "problems": all}))
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::Forbidden, message)
     }

@@ -119,6 +119,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(people::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
         .route("/people/import/template", get(people::template))
+        .route(
+            "/import/{sheet}",
+            post(people::import_sheet).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route("/import/{sheet}/template", get(people::sheet_template))
         .route("/people/export", get(people::export))
         .route("/people/{id}", get(people::get))
         .route("/people/{id}/key-roles", post(people::add_key_role))

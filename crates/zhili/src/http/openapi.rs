@@ -38,6 +38,8 @@ use utoipa::{Modify, OpenApi};
         super::people::list_houses,
         super::people::import,
         super::people::template,
+        super::people::import_sheet,
+        super::people::sheet_template,
         super::people::export,
         super::people::open_event,
         super::things::list,

@@ -5,6 +5,7 @@
 use super::error::{ApiError, ApiResult, Json, Query};
 use super::CurrentUser;
 use crate::people::{PersonInput, ID_CONTEXT, PHONE_CONTEXT};
+use crate::sheet_import::Sheet;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhili_domain::calendar::{china_day, DAY_MS};
 use zhili_domain::chain::Actor;
 use zhili_domain::person::{self, KeyGroup, PopulationType};
-use zhili_domain::{time, ErrorCode, Level, RegionCode};
+use zhili_domain::{time, ErrorCode};
 use zhili_store::{KeyRoleRecord, NewHouse, NewVisit, PeopleFilter, PersonRecord};
 
 fn actor(user: &CurrentUser) -> Actor {
@@ -155,17 +156,7 @@ pub async fn create(
         details: body.details.unwrap_or_default(),
     };
     let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, china_day(now))
-        .map_err(|mut problems| {
-            // The first problem is the answer; all of them are in the details.
-            let all: Vec<serde_json::Value> = problems
-                .iter()
-                .map(|p| serde_json::json!({"field": p.field, "code": p.code.as_str(), "message": p.message}))
-                .collect();
-            let first = problems.remove(0);
-            let field = first.field.clone().unwrap_or_default();
-            ApiError::new(first.code, first.message)
-                .with_details(serde_json::json!({"field": field, "problems": all}))
-        })?;
+        .map_err(ApiError::from_problems)?;
     let ids = state
         .store
         .create_people(&actor, std::slice::from_ref(&new), now)
@@ -675,8 +666,6 @@ pub struct HouseView {
     pub occupants: i64,
 }
 
-const USAGES: [&str; 5] = ["住宅", "商铺", "厂房", "出租屋", "其他"];
-
 #[utoipa::path(post, path = "/api/v1/houses", tag = "people", request_body = HouseBody, security(("bearer" = [])),
     responses((status = 201, body = HouseView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create_house(
@@ -685,56 +674,22 @@ pub async fn create_house(
     Json(body): Json<HouseBody>,
 ) -> ApiResult<(StatusCode, axum::Json<HouseView>)> {
     let actor = registrar(&user)?;
-    let bad = |field: &str, msg: String| ApiError::field(ErrorCode::InvalidParameter, field, msg);
-    let code = body.code.trim().to_string();
-    if code.is_empty() || code.chars().count() > 40 || code.chars().any(char::is_control) {
-        return Err(bad("code", "1 to 40 characters".into()));
-    }
-    let address = body.address.trim().to_string();
-    if address.is_empty() || address.chars().count() > 200 {
-        return Err(bad("address", "1 to 200 characters".into()));
-    }
-    if !USAGES.contains(&body.usage.as_str()) {
-        return Err(bad("usage", format!("one of {}", USAGES.join(", "))));
-    }
-    let grid = RegionCode::parse(body.grid_code.trim()).map_err(|e| bad("grid_code", e.message))?;
-    let index = state.index();
-    if grid.level() != Level::Grid
-        || index.chain(grid.as_str()).is_none()
-        || !user.user.scope().sees_region(&grid)
-    {
-        return Err(bad(
-            "grid_code",
-            format!("{grid} is not a current grid in your area"),
-        ));
-    }
-    match (body.lon, body.lat) {
-        (Some(lon), Some(lat)) => {
-            let hit = index.locate.locate(lon, lat);
-            if hit.is_none_or(|h| index.grids[h.shape as usize].grid_code != grid) {
-                return Err(bad(
-                    "lon",
-                    format!("({lon}, {lat}) is not inside grid {grid}"),
-                ));
-            }
-        }
-        (None, None) => {}
-        _ => return Err(bad("lat", "give both lon and lat, or neither".into())),
-    }
-    let house = NewHouse {
-        code,
-        address,
-        grid_code: grid,
+    let input = crate::places::HouseInput {
+        code: body.code,
+        address: body.address,
+        grid_code: body.grid_code,
         lon: body.lon,
         lat: body.lat,
         usage: body.usage,
         rented: body.rented,
-        hazards: body.hazards.trim().chars().take(500).collect(),
+        hazards: body.hazards,
     };
+    let house = crate::places::prepare_house(&input, &state.index(), &user.user.scope())
+        .map_err(ApiError::from_problems)?;
     let id = state
         .store
-        .create_house(&actor, &house, crate::now_ms())
-        .await?;
+        .create_houses(&actor, std::slice::from_ref(&house), crate::now_ms())
+        .await?[0];
     Ok((StatusCode::CREATED, axum::Json(house_view(id, &house, 0))))
 }
 
@@ -793,7 +748,7 @@ pub struct ImportQuery {
 
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
-    responses((status = 200, body = crate::people_import::ImportReport),
+    responses((status = 200, body = crate::sheet_import::ImportReport),
               (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written")))]
 pub async fn import(
     State(state): State<Arc<AppState>>,
@@ -801,11 +756,46 @@ pub async fn import(
     Query(q): Query<ImportQuery>,
     request: axum::extract::Request,
 ) -> ApiResult<axum::response::Response> {
+    import_into(state, user, Sheet::People, q, request).await
+}
+
+fn sheet_of(raw: &str) -> ApiResult<Sheet> {
+    Sheet::parse(raw).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "sheet",
+            format!("{raw:?} is not people, houses, orgs or things"),
+        )
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/import/{sheet}", tag = "people", params(("sheet" = String, Path, description = "people, houses, orgs or things"), ImportQuery), security(("bearer" = [])),
+    request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
+    responses((status = 200, body = crate::sheet_import::ImportReport),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written")))]
+pub async fn import_sheet(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(sheet): Path<String>,
+    Query(q): Query<ImportQuery>,
+    request: axum::extract::Request,
+) -> ApiResult<axum::response::Response> {
+    let sheet = sheet_of(&sheet)?;
+    import_into(state, user, sheet, q, request).await
+}
+
+async fn import_into(
+    state: Arc<AppState>,
+    user: CurrentUser,
+    sheet: Sheet,
+    q: ImportQuery,
+    request: axum::extract::Request,
+) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let actor = registrar(&user)?;
     let bytes = super::error::read_body(request, &()).await?;
     let scope = user.user.scope();
-    let importer = crate::people_import::Importer {
+    let importer = crate::sheet_import::Importer {
         store: state.store.as_ref(),
         actor: &actor,
         key: &state.key,
@@ -813,8 +803,9 @@ pub async fn import(
         scope: &scope,
     };
     let (dry_run, partial) = (q.dry_run.unwrap_or(false), q.partial.unwrap_or(false));
-    let report = crate::people_import::import_people(
+    let report = crate::sheet_import::import_sheet(
         &importer,
+        sheet,
         bytes.to_vec(),
         dry_run,
         partial,
@@ -878,15 +869,30 @@ pub async fn template(
     _user: CurrentUser,
     Query(q): Query<FormatQuery>,
 ) -> ApiResult<axum::response::Response> {
-    if format_of(&q)? {
-        let bytes = crate::people_import::template_xlsx()
+    template_of(Sheet::People, &q)
+}
+
+#[utoipa::path(get, path = "/api/v1/import/{sheet}/template", tag = "people", params(("sheet" = String, Path, description = "people, houses, orgs or things"), FormatQuery), security(("bearer" = [])),
+    responses((status = 200, description = "the import template (.xlsx or CSV): required columns starred, an example row")))]
+pub async fn sheet_template(
+    _user: CurrentUser,
+    Path(sheet): Path<String>,
+    Query(q): Query<FormatQuery>,
+) -> ApiResult<axum::response::Response> {
+    template_of(sheet_of(&sheet)?, &q)
+}
+
+fn template_of(sheet: Sheet, q: &FormatQuery) -> ApiResult<axum::response::Response> {
+    let name = sheet.as_str();
+    if format_of(q)? {
+        let bytes = crate::sheet_import::template_xlsx(sheet)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
-        Ok(download(bytes, XLSX, "people-template.xlsx"))
+        Ok(download(bytes, XLSX, &format!("{name}-template.xlsx")))
     } else {
         Ok(download(
-            crate::people_import::template_csv().into_bytes(),
+            crate::sheet_import::template_csv(sheet).into_bytes(),
             "text/csv; charset=utf-8",
-            "people-template.csv",
+            &format!("{name}-template.csv"),
         ))
     }
 }

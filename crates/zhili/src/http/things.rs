@@ -3,6 +3,7 @@
 
 use super::error::{ApiError, ApiResult, Json, Query};
 use super::CurrentUser;
+use crate::places::CAMERA_STATES;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,11 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use zhili_domain::chain::Actor;
-use zhili_domain::thing::{self, COMPONENT_STATES, COVERAGE, UPTIME_TARGET};
+use zhili_domain::thing::{self, COMPONENT_STATES, UPTIME_TARGET};
 use zhili_domain::{person, time, ErrorCode, Level, RegionCode};
-use zhili_store::{NewThing, ThingFilter, ThingRecord};
-
-const CAMERA_STATES: [&str; 2] = ["online", "offline"];
+use zhili_store::{ThingFilter, ThingRecord};
 
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::field(ErrorCode::InvalidParameter, field, message)
@@ -26,26 +25,6 @@ fn kind_of(raw: &str) -> ApiResult<&'static str> {
         "camera" => Ok("camera"),
         _ => Err(bad("kind", format!("{raw:?} is not component or camera"))),
     }
-}
-
-/// The grid of the caller's area a position falls in.
-fn grid_at(
-    index: &crate::regions::RegionIndex,
-    scope: &zhili_domain::Scope,
-    lon: f64,
-    lat: f64,
-) -> ApiResult<RegionCode> {
-    index
-        .locate
-        .locate(lon, lat)
-        .map(|h| index.grids[h.shape as usize].grid_code.clone())
-        .filter(|g| scope.sees_region(g))
-        .ok_or_else(|| {
-            bad(
-                "lon",
-                format!("({lon}, {lat}) is not in a grid of your area"),
-            )
-        })
 }
 
 pub(super) fn region_of(raw: Option<&str>) -> ApiResult<Option<RegionCode>> {
@@ -180,64 +159,35 @@ pub async fn create(
         ));
     }
     let kind = kind_of(&body.kind)?;
-    let index = state.index();
-    let root = index
-        .root
-        .clone()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no district loaded"))?;
-    let (class, subclass, code) = if kind == "component" {
-        let c = thing::parse_component_code(&body.code, root.as_str())?;
-        (c.major, c.minor, c.code)
-    } else {
-        let code = body.code.trim().to_string();
-        if code.is_empty() || code.chars().count() > 40 || code.chars().any(char::is_control) {
-            return Err(bad("code", "1 to 40 characters"));
-        }
-        (String::new(), String::new(), code)
+    let units: std::collections::HashSet<String> = match &body.department {
+        Some(_) => state
+            .store
+            .list_units(&user.user.scope(), None)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect(),
+        None => Default::default(),
     };
-    let name = body.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(bad("name", "1 to 100 characters"));
-    }
-    let hit = grid_at(&index, &user.user.scope(), body.lon, body.lat)?;
-    let states: &[&str] = if kind == "component" {
-        &COMPONENT_STATES
-    } else {
-        &CAMERA_STATES
-    };
-    let st = body.state.unwrap_or_else(|| states[0].to_string());
-    if !states.contains(&st.as_str()) {
-        return Err(bad("state", format!("one of {}", states.join(", "))));
-    }
-    let coverage = match (kind, body.coverage) {
-        ("camera", Some(c)) if COVERAGE.contains(&c.as_str()) => Some(c),
-        ("camera", None) => Some("other".to_string()),
-        ("camera", Some(_)) => {
-            return Err(bad("coverage", format!("one of {}", COVERAGE.join(", "))))
-        }
-        (_, None) => None,
-        (_, Some(_)) => return Err(bad("coverage", "only cameras have a coverage")),
-    };
-    if let Some(d) = &body.department {
-        if state.store.get_unit(&user.user.scope(), d).await?.is_none() {
-            return Err(bad("department", format!("no unit {d}")));
-        }
-    }
     let now = crate::now_ms();
-    let new = NewThing {
+    let input = crate::places::ThingInput {
         kind: kind.into(),
-        code,
-        name,
-        class,
-        subclass,
-        grid_code: hit,
+        code: body.code,
+        name: body.name,
         lon: body.lon,
         lat: body.lat,
         department: body.department,
-        last_seen: (st == "online").then_some(now),
-        state: st,
-        coverage,
+        state: body.state,
+        coverage: body.coverage,
     };
+    let new = crate::places::prepare_thing(
+        &input,
+        &state.index(),
+        &user.user.scope(),
+        &|d| units.contains(d),
+        now,
+    )
+    .map_err(ApiError::from_problems)?;
     let actor = Actor {
         username: user.user.username.clone(),
         unit: user.user.unit_id.clone(),
@@ -451,56 +401,19 @@ pub async fn create_org(
             "this role does not register organisations",
         ));
     }
-    if zhili_domain::org::kind_label(&body.kind).is_none() {
-        return Err(bad(
-            "kind",
-            "enterprise, social_org, school, hospital, hazardous_chemicals or logistics",
-        ));
-    }
-    let text = |field: &str, v: &str, max: usize| {
-        let v = v.trim();
-        if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
-            Err(bad(field, format!("1 to {max} characters")))
-        } else {
-            Ok(v.to_string())
-        }
-    };
-    let name = text("name", &body.name, 100)?;
-    let address = text("address", &body.address, 200)?;
-    let contact_name = text("contact_name", &body.contact_name, 50)?;
-    let credit_code = body
-        .credit_code
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-        .map(zhili_domain::org::parse_credit_code)
-        .transpose()?;
-    if !(0..=1_000_000).contains(&body.staff) {
-        return Err(bad("staff", "0 to 1,000,000"));
-    }
-    let phone = body
-        .contact_phone
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        .map(crate::crypto::normalize_phone)
-        .transpose()
-        .map_err(|e| bad("contact_phone", e.message))?;
-    let index = state.index();
-    let grid = grid_at(&index, &user.user.scope(), body.lon, body.lat)?;
-    let org = zhili_store::NewOrg {
+    let input = crate::places::OrgInput {
         kind: body.kind,
-        name,
-        credit_code,
-        address,
-        grid_code: grid,
+        name: body.name,
+        credit_code: body.credit_code,
+        address: body.address,
         lon: body.lon,
         lat: body.lat,
-        contact_name,
-        contact_phone_sealed: phone
-            .as_deref()
-            .map(|p| state.key.seal(p, "org.contact_phone")),
-        contact_phone_masked: phone.as_deref().map(crate::crypto::mask_phone),
+        contact_name: body.contact_name,
+        contact_phone: body.contact_phone,
         staff: body.staff,
     };
+    let org = crate::places::prepare_org(&input, &state.key, &state.index(), &user.user.scope())
+        .map_err(ApiError::from_problems)?;
     let actor = Actor {
         username: user.user.username.clone(),
         unit: user.user.unit_id.clone(),
