@@ -2426,6 +2426,10 @@ mod people {
             let reads: Vec<_> = actions.iter().filter(|a| a.action == "situation.read").collect();
             assert_eq!((before, reads.len()), (0, 1));
             assert_eq!((reads[0].actor.as_str(), reads[0].subject.clone()), ("district", format!("situation:{sid}")));
+            // The export withholds the sensitive text (read on the note's page, logged).
+            let r = s.http.get(format!("{}/api/v1/export/situations?format=csv", s.base)).bearer_auth(&commander).send().await.unwrap();
+            let text = r.text().await.unwrap();
+            assert!(text.contains("拟集体上访苗头") && !text.contains("到区政府集体上访") && text.contains("路灯连续一周不亮"), "{text}");
             let (_, vocabulary) = s.get("/api/v1/situations/vocabulary", Some(&village)).await;
             assert_eq!((vocabulary["max_sensitivity"].as_i64(), vocabulary["kinds"].as_array().unwrap().len()), (Some(2), 5));
             s
@@ -2583,7 +2587,8 @@ mod people_import {
             let (_, again) = upload(
                 "houses",
                 "?dry_run=true",
-                "房屋编码,地址,网格编码,用途\nH-1,文汇路1号,500114001001001,住宅\n".to_string()
+                "房屋编码,地址,网格编码,用途\nH-1,文汇路1号,500114001001001,住宅\n"
+                    .to_string()
                     .into_bytes(),
             )
             .await;
@@ -2667,6 +2672,50 @@ mod people_import {
                 (Some("school"), Some("138****8001")),
                 "{orgs}"
             );
+
+            // Exports of the lists, masked, in the caller's area.
+            let export = |path: String, token: String| {
+                let s = &s;
+                async move {
+                    let r = s
+                        .http
+                        .get(format!("{}{path}", s.base))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap();
+                    (r.status(), r.text().await.unwrap())
+                }
+            };
+            let (st, text) = export("/api/v1/export/orgs?format=csv".into(), village.clone()).await;
+            assert_eq!(st, StatusCode::OK);
+            assert!(
+                text.contains("文汇小学")
+                    && text.contains("138****8001")
+                    && !text.contains("13800138001"),
+                "{text}"
+            );
+            let (_, text) =
+                export("/api/v1/export/houses?format=csv".into(), village.clone()).await;
+            assert!(
+                text.starts_with("\u{feff}房屋编码")
+                    && text.contains("H-1")
+                    && text.contains(",是,"),
+                "{text}"
+            );
+            let (_, text) = export(
+                "/api/v1/export/houses?format=csv".into(),
+                s.token("town-500114002").await,
+            )
+            .await;
+            assert!(
+                !text.contains("H-1"),
+                "another town's export has none of it"
+            );
+            let (st, _) = export("/api/v1/export/planets".into(), village.clone()).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+            let (st, _) = export("/api/v1/export/houses".into(), s.token("dept-D01").await).await;
+            assert_eq!(st, StatusCode::FORBIDDEN);
 
             // Components and cameras: a wrong district in the code, an unknown department, a
             // camera with a coverage it cannot have.

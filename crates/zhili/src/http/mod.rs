@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod dashboard;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod handlers;
 pub mod map;
 mod openapi;
@@ -124,6 +125,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(people::import_sheet).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
         .route("/import/{sheet}/template", get(people::sheet_template))
+        .route("/export/{list}", get(export::list))
         .route("/people/export", get(people::export))
         .route("/people/{id}", get(people::get))
         .route("/people/{id}/key-roles", post(people::add_key_role))

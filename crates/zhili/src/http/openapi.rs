@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         super::people::template,
         super::people::import_sheet,
         super::people::sheet_template,
+        super::export::list,
         super::people::export,
         super::people::open_event,
         super::things::list,

@@ -831,36 +831,8 @@ pub struct FormatQuery {
     pub format: Option<String>,
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> axum::response::Response {
-    use axum::http::{header, HeaderValue};
-    use axum::response::IntoResponse;
-    let disposition = format!("attachment; filename=\"{name}\"");
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 fn format_of(q: &FormatQuery) -> ApiResult<bool> {
-    match q.format.as_deref() {
-        None | Some("xlsx") => Ok(true),
-        Some("csv") => Ok(false),
-        Some(other) => Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "format",
-            format!("{other:?} is not xlsx or csv"),
-        )),
-    }
+    super::export::is_xlsx(q.format.as_deref())
 }
 
 #[utoipa::path(get, path = "/api/v1/people/import/template", tag = "people", params(FormatQuery), security(("bearer" = [])),
@@ -887,9 +859,13 @@ fn template_of(sheet: Sheet, q: &FormatQuery) -> ApiResult<axum::response::Respo
     if format_of(q)? {
         let bytes = crate::sheet_import::template_xlsx(sheet)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
-        Ok(download(bytes, XLSX, &format!("{name}-template.xlsx")))
+        Ok(super::export::download(
+            bytes,
+            super::export::XLSX,
+            &format!("{name}-template.xlsx"),
+        ))
     } else {
-        Ok(download(
+        Ok(super::export::download(
             crate::sheet_import::template_csv(sheet).into_bytes(),
             "text/csv; charset=utf-8",
             &format!("{name}-template.csv"),
@@ -907,7 +883,6 @@ pub struct ExportQuery {
 }
 
 /// Most rows one export carries.
-const MAX_EXPORT: i64 = 100_000;
 
 #[utoipa::path(get, path = "/api/v1/people/export", tag = "people", params(ExportQuery), security(("bearer" = [])),
     responses((status = 200, description = "the caller's people, identifiers masked (.xlsx or CSV)")))]
@@ -927,16 +902,16 @@ pub async fn export(
         id_blind,
         region,
         key_group: None,
-        limit: MAX_EXPORT,
+        limit: super::export::MAX_EXPORT,
         offset: 0,
     };
     let (_, people) = state.store.list_people(&user.user.scope(), &filter).await?;
     let index = state.index();
-    let rows: Vec<[String; 8]> = people
+    let rows = people
         .iter()
         .map(|p| {
             let n = &p.person;
-            [
+            vec![
                 n.id_type.clone(),
                 n.id_masked.clone(),
                 n.name.clone(),
@@ -954,7 +929,7 @@ pub async fn export(
             ]
         })
         .collect();
-    let header = [
+    const HEADER: &[&str] = &[
         "证件类型",
         "证件号码",
         "姓名",
@@ -964,40 +939,7 @@ pub async fn export(
         "人口类型",
         "住址",
     ];
-    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        if xlsx {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            for (c, h) in header.iter().enumerate() {
-                sheet
-                    .write_string(0, c as u16, *h)
-                    .map_err(|e| e.to_string())?;
-            }
-            for (r, row) in rows.iter().enumerate() {
-                for (c, v) in row.iter().enumerate() {
-                    sheet
-                        .write_string(r as u32 + 1, c as u16, v)
-                        .map_err(|e| e.to_string())?;
-                }
-            }
-            book.save_to_buffer().map_err(|e| e.to_string())
-        } else {
-            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-            w.write_record(header).map_err(|e| e.to_string())?;
-            for row in &rows {
-                w.write_record(row).map_err(|e| e.to_string())?;
-            }
-            w.into_inner().map_err(|e| e.to_string())
-        }
-    })
-    .await
-    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
-    .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
-    Ok(if xlsx {
-        download(bytes, XLSX, "people.xlsx")
-    } else {
-        download(bytes, "text/csv; charset=utf-8", "people.csv")
-    })
+    super::export::table(HEADER, rows, xlsx, "people").await
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -1,0 +1,324 @@
+//! `/api/v1/export/{list}`: a scoped list as .xlsx or CSV (UTF-8 with a byte-order mark, as
+//! Excel in China opens it), personal identifiers masked as in every list, sensitive situation
+//! text withheld. The columns follow the import templates where the list has one.
+
+use super::error::{ApiError, ApiResult, Query};
+use super::CurrentUser;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::IntoParams;
+use zhili_domain::situation::{self, Sensitivity};
+use zhili_domain::{person, time, ErrorCode};
+use zhili_store::{SituationFilter, ThingFilter};
+
+/// Most rows one export carries.
+pub const MAX_EXPORT: i64 = 100_000;
+
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `format`: xlsx (default) or csv.
+pub(super) fn is_xlsx(format: Option<&str>) -> ApiResult<bool> {
+    match format {
+        None | Some("xlsx") => Ok(true),
+        Some("csv") => Ok(false),
+        Some(other) => Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "format",
+            format!("{other:?} is not xlsx or csv"),
+        )),
+    }
+}
+
+/// A file to save, named.
+pub(super) fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    name: &str,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Text cells under a header, written off the async threads, as `{name}.xlsx` or `.csv`.
+pub(super) async fn table(
+    header: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+    xlsx: bool,
+    name: &str,
+) -> ApiResult<axum::response::Response> {
+    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        if xlsx {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (c, h) in header.iter().enumerate() {
+                sheet
+                    .write_string(0, c as u16, *h)
+                    .map_err(|e| e.to_string())?;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    sheet
+                        .write_string(r as u32 + 1, c as u16, v)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            book.save_to_buffer().map_err(|e| e.to_string())
+        } else {
+            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+            w.write_record(header).map_err(|e| e.to_string())?;
+            for row in &rows {
+                w.write_record(row).map_err(|e| e.to_string())?;
+            }
+            w.into_inner().map_err(|e| e.to_string())
+        }
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
+    Ok(if xlsx {
+        download(bytes, XLSX, &format!("{name}.xlsx"))
+    } else {
+        download(bytes, "text/csv; charset=utf-8", &format!("{name}.csv"))
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListExportQuery {
+    /// xlsx (default) or csv
+    pub format: Option<String>,
+    pub region: Option<String>,
+    /// orgs: their kind; things: component or camera; situations: their kind.
+    pub kind: Option<String>,
+    /// things: their state.
+    pub state: Option<String>,
+}
+
+fn coordinate(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.6}")).unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/api/v1/export/{list}", tag = "people", params(("list" = String, Path, description = "houses, orgs, things or situations"), ListExportQuery), security(("bearer" = [])),
+    responses((status = 200, description = "the list in the caller's area as .xlsx or CSV, identifiers masked"),
+              (status = 403, body = super::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(list): Path<String>,
+    Query(q): Query<ListExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    let xlsx = is_xlsx(q.format.as_deref())?;
+    let region = super::things::region_of(q.region.as_deref())?;
+    let scope = user.user.scope();
+    let index = state.index();
+    let name_of = |code: &str| index.names.get(code).cloned().unwrap_or_default();
+    let registry = || {
+        if person::may_read(user.user.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("this role does not read the registry"))
+        }
+    };
+    match list.as_str() {
+        "houses" => {
+            registry()?;
+            let houses = state
+                .store
+                .list_houses(&scope, region.as_ref(), MAX_EXPORT)
+                .await?;
+            let rows = houses
+                .iter()
+                .map(|h| {
+                    let n = &h.house;
+                    vec![
+                        n.code.clone(),
+                        n.address.clone(),
+                        n.grid_code.to_string(),
+                        name_of(n.grid_code.as_str()),
+                        coordinate(n.lon),
+                        coordinate(n.lat),
+                        n.usage.clone(),
+                        if n.rented { "是" } else { "否" }.into(),
+                        n.hazards.clone(),
+                        h.occupants.to_string(),
+                    ]
+                })
+                .collect();
+            const HEADER: &[&str] = &[
+                "房屋编码",
+                "地址",
+                "网格编码",
+                "网格",
+                "经度",
+                "纬度",
+                "用途",
+                "是否出租",
+                "隐患",
+                "居住人数",
+            ];
+            table(HEADER, rows, xlsx, "houses").await
+        }
+        "orgs" => {
+            registry()?;
+            let (_, orgs) = state
+                .store
+                .list_orgs(&scope, q.kind.as_deref(), region.as_ref(), MAX_EXPORT, 0)
+                .await?;
+            let rows = orgs
+                .iter()
+                .map(|o| {
+                    let n = &o.org;
+                    vec![
+                        zhili_domain::org::kind_label(&n.kind)
+                            .unwrap_or_default()
+                            .into(),
+                        n.name.clone(),
+                        n.credit_code.clone().unwrap_or_default(),
+                        n.address.clone(),
+                        coordinate(Some(n.lon)),
+                        coordinate(Some(n.lat)),
+                        n.contact_name.clone(),
+                        n.contact_phone_masked.clone().unwrap_or_default(),
+                        n.staff.to_string(),
+                        n.grid_code.to_string(),
+                        name_of(n.grid_code.as_str()),
+                    ]
+                })
+                .collect();
+            const HEADER: &[&str] = &[
+                "类型",
+                "名称",
+                "统一社会信用代码",
+                "地址",
+                "经度",
+                "纬度",
+                "负责人",
+                "联系电话",
+                "从业人数",
+                "网格编码",
+                "网格",
+            ];
+            table(HEADER, rows, xlsx, "orgs").await
+        }
+        "things" => {
+            let filter = ThingFilter {
+                kind: q.kind.clone(),
+                region,
+                state: q.state.clone(),
+                limit: MAX_EXPORT,
+                offset: 0,
+            };
+            let (_, things) = state.store.list_things(&scope, &filter).await?;
+            let rows = things
+                .iter()
+                .map(|t| {
+                    let n = &t.thing;
+                    vec![
+                        if n.kind == "camera" {
+                            "摄像头"
+                        } else {
+                            "部件"
+                        }
+                        .into(),
+                        n.code.clone(),
+                        n.name.clone(),
+                        coordinate(Some(n.lon)),
+                        coordinate(Some(n.lat)),
+                        n.department.clone().unwrap_or_default(),
+                        n.state.clone(),
+                        n.coverage.clone().unwrap_or_default(),
+                        n.grid_code.to_string(),
+                        name_of(n.grid_code.as_str()),
+                        n.last_seen.map(time::rfc3339).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            const HEADER: &[&str] = &[
+                "类型",
+                "编码",
+                "名称",
+                "经度",
+                "纬度",
+                "责任单位",
+                "状态",
+                "覆盖类型",
+                "网格编码",
+                "网格",
+                "最近在线",
+            ];
+            table(HEADER, rows, xlsx, "things").await
+        }
+        "situations" => {
+            let level: Sensitivity = situation::max_sensitivity(user.user.role)
+                .ok_or_else(|| ApiError::forbidden("this role does not read situations"))?;
+            let filter = SituationFilter {
+                reader: user.user.username.clone(),
+                max_sensitivity: level,
+                region,
+                kind: q.kind.clone(),
+                sensitivity: None,
+                tag: None,
+                text: None,
+                linked: None,
+                limit: MAX_EXPORT,
+                offset: 0,
+            };
+            let (_, notes) = state.store.list_situations(&scope, &filter).await?;
+            let rows = notes
+                .iter()
+                .map(|r| {
+                    let n = &r.situation;
+                    vec![
+                        n.sensitivity.label_zh().into(),
+                        situation::kind_label(&n.kind).unwrap_or_default().into(),
+                        n.title.clone(),
+                        // Sensitive text is read on the note's page, where the reading is logged.
+                        if n.sensitivity.read_is_logged() {
+                            "（敏感信息，请在系统内查阅）".into()
+                        } else {
+                            n.content.clone()
+                        },
+                        n.tags.join("、"),
+                        n.region_code.to_string(),
+                        name_of(n.region_code.as_str()),
+                        r.author.clone(),
+                        time::rfc3339(r.created_at),
+                    ]
+                })
+                .collect();
+            const HEADER: &[&str] = &[
+                "密级",
+                "信息类别",
+                "标题",
+                "内容",
+                "标签",
+                "区域编码",
+                "区域",
+                "记录人",
+                "记录时间",
+            ];
+            table(HEADER, rows, xlsx, "situations").await
+        }
+        other => Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "list",
+            format!("{other:?} is not houses, orgs, things or situations"),
+        )),
+    }
+}
