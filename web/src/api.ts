@@ -77,6 +77,7 @@ export async function download(path: string, name: string) {
 export const peopleRoles = ['admin', 'district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker', 'leader']
 export const keyGroupRoles = ['district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker']
 export const revealRoles = ['district_operator', 'town_operator', 'village_operator', 'grid_worker']
+export const registerRoles = ['admin', 'district_operator', 'town_operator', 'village_operator', 'grid_worker']
 export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body)
 
 export async function login(username: string, password: string): Promise<User> {

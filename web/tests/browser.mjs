@@ -452,6 +452,24 @@ await step('components and cameras with the uptime of each area', async () => {
   await page.waitForSelector('[data-test=things]')
   await page.waitForSelector('[data-test=uptime]')
   await page.screenshot({ path: join(shots, 'things.png') })
+  // A sheet of components with one bad row: the report names it, the good row goes in.
+  await page.click('[data-test=import-things]')
+  const point = await page.evaluate(async () => {
+    const token = localStorage.getItem('zhili.token')
+    const r = await fetch('/api/v1/things?kind=component&page_size=1', { headers: { Authorization: `Bearer ${token}` } })
+    const t = (await r.json()).items[0]
+    return [t.lon, t.lat]
+  })
+  const sheet = `类型,编码,名称,经度,纬度,责任单位\n部件,5001140103${String(Date.now() % 1000000).padStart(6, '0')},路灯,${point[0]},${point[1]},D09\n部件,5009990103000001,路灯,${point[0]},${point[1]},\n`
+  await page.setInputFiles('[data-test=things-file]', { name: 'things.csv', mimeType: 'text/csv', buffer: Buffer.from(sheet) })
+  await page.click('[data-test=check-things]')
+  await page.waitForSelector('[data-test=things-problems] tbody tr')
+  const problems = await page.locator('[data-test=things-problems] tbody tr').allTextContents()
+  expect(problems.length === 1 && problems[0].startsWith('3') && problems[0].includes('编码'), `problems ${JSON.stringify(problems)}`)
+  await page.click('[data-test=import-valid]')
+  await page.waitForFunction(() => document.querySelector('[data-test=import-summary]')?.textContent?.includes('1 已导入'))
+  await page.screenshot({ path: join(shots, 'things-import.png') })
+  await page.keyboard.press('Escape')
   await page.click('text=单位场所')
   await page.waitForSelector('[data-test=orgs]')
   await context.close()

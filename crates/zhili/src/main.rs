@@ -714,18 +714,34 @@ async fn import_sheet(sheet: Sheet, args: SheetArgs) -> ExitCode {
         key: &key,
         index,
         scope: &scope,
+        progress: Default::default(),
     };
     let started = std::time::Instant::now();
-    let report = match zhili::sheet_import::import_sheet(
-        &importer,
-        sheet,
-        bytes,
-        dry_run,
-        partial,
-        now_ms(),
-    )
-    .await
-    {
+    // A bar on standard error while the rows are checked (hidden when not a terminal).
+    let bar = ProgressBar::new(1);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:12} [{bar:40}] {pos}/{len} rows {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let watcher = {
+        let (bar, progress) = (bar.clone(), importer.progress.clone());
+        tokio::spawn(async move {
+            loop {
+                let (stage, done, total) = progress.read();
+                bar.set_message(stage);
+                bar.set_length(total.max(1) as u64);
+                bar.set_position(done as u64);
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let outcome =
+        zhili::sheet_import::import_sheet(&importer, sheet, bytes, dry_run, partial, now_ms())
+            .await;
+    watcher.abort();
+    bar.finish_and_clear();
+    let report = match outcome {
         Ok(r) => r,
         Err(e) => return fail(format!("{}: {e}", file.display())),
     };

@@ -379,6 +379,7 @@ fn header_problem(column: &str, field: &str, reason: &str) -> RowProblem {
 /// problems.
 fn check_table<T>(
     table: &Table,
+    progress: &Progress,
     columns: &'static [Column],
     prepare: impl Fn(&dyn Fn(&str) -> String) -> Result<T, Vec<DomainError>>,
     key_of: impl Fn(&T) -> Option<(&'static str, String)>,
@@ -395,7 +396,10 @@ fn check_table<T>(
     let mut good = Vec::with_capacity(table.rows.len());
     let mut problems = Vec::new();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    for (row, cells) in &table.rows {
+    for (n, (row, cells)) in table.rows.iter().enumerate() {
+        if n % 1000 == 0 {
+            progress.rows(n, table.rows.len());
+        }
         let cell = |field: &str| {
             at.get(field)
                 .and_then(|&i| cells.get(i))
@@ -441,6 +445,7 @@ fn check_table<T>(
             }
         }
     }
+    progress.rows(table.rows.len(), table.rows.len());
     (good, problems)
 }
 
@@ -507,6 +512,7 @@ struct Context {
     scope: Scope,
     units: HashSet<String>,
     now: i64,
+    progress: std::sync::Arc<Progress>,
 }
 
 fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowProblem>) {
@@ -517,6 +523,7 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
             let today = zhili_domain::calendar::china_day(cx.now);
             let (good, problems) = check_table(
                 table,
+                &cx.progress,
                 columns,
                 |cell| {
                     let input = PersonInput {
@@ -543,6 +550,7 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
         Sheet::Houses => {
             let (good, problems) = check_table(
                 table,
+                &cx.progress,
                 columns,
                 |cell| {
                     let mut problems = Vec::new();
@@ -581,6 +589,7 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
         Sheet::Orgs => {
             let (good, problems) = check_table(
                 table,
+                &cx.progress,
                 columns,
                 |cell| {
                     let mut problems = Vec::new();
@@ -626,6 +635,7 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
             let units = &cx.units;
             let (good, problems) = check_table(
                 table,
+                &cx.progress,
                 columns,
                 |cell| {
                     let mut problems = Vec::new();
@@ -674,6 +684,42 @@ pub struct Importer<'a> {
     pub index: std::sync::Arc<RegionIndex>,
     /// Rows must name grids in this area.
     pub scope: &'a Scope,
+    /// Where the import tells how far it is, for a progress bar.
+    pub progress: std::sync::Arc<Progress>,
+}
+
+/// How far an import is: its stage and, while checking, rows done of all.
+#[derive(Debug, Default)]
+pub struct Progress {
+    stage: std::sync::atomic::AtomicU8,
+    done: std::sync::atomic::AtomicUsize,
+    total: std::sync::atomic::AtomicUsize,
+}
+
+/// The stages an import goes through, in order.
+pub const STAGES: [&str; 5] = ["reading", "checking", "looking_up", "writing", "done"];
+
+impl Progress {
+    fn stage(&self, stage: usize) {
+        self.stage
+            .store(stage as u8, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn rows(&self, done: usize, total: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.total.store(total, Relaxed);
+        self.done.store(done, Relaxed);
+    }
+
+    /// (stage, rows checked, rows in the file)
+    pub fn read(&self) -> (&'static str, usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            STAGES[(self.stage.load(Relaxed) as usize).min(STAGES.len() - 1)],
+            self.done.load(Relaxed),
+            self.total.load(Relaxed),
+        )
+    }
 }
 
 /// Splits the checked rows into those to write and problems for those registered already.
@@ -728,9 +774,12 @@ pub async fn import_sheet(
         scope: to.scope.clone(),
         units,
         now,
+        progress: to.progress.clone(),
     };
+    to.progress.stage(0);
     let (table, checked, mut problems) = tokio::task::spawn_blocking(move || {
         let table = read_table(&bytes)?;
+        cx.progress.stage(1);
         if table.rows.len() > MAX_ROWS {
             return Err(file_error(format!("at most {MAX_ROWS} rows in one file")));
         }
@@ -739,6 +788,7 @@ pub async fn import_sheet(
     })
     .await
     .map_err(|e| StoreError::Database(format!("checking the file failed: {e}")))??;
+    to.progress.stage(2);
     // Registered already: one lookup for the whole file.
     let header = |field: &'static str| -> &'static str {
         sheet
@@ -835,6 +885,7 @@ pub async fn import_sheet(
     }
     let may_write = report.problems.is_empty() || partial;
     if !dry_run && may_write && valid > 0 {
+        to.progress.stage(3);
         let actor = to.actor;
         match writable {
             Batch::People(v) => {
@@ -852,6 +903,7 @@ pub async fn import_sheet(
         }
         report.written = valid;
     }
+    to.progress.stage(4);
     Ok(report)
 }
 

@@ -35,6 +35,8 @@ pub struct AppState {
     map_layers: Mutex<HashMap<String, axum::body::Bytes>>,
     /// Open events for the map, caught up from the record on each use.
     pub open_events: crate::open_layer::OpenLayer,
+    /// Running and recent spreadsheet imports by "username/id", with when they started.
+    pub imports: Mutex<HashMap<String, (i64, Arc<crate::sheet_import::Progress>)>>,
     /// Where notices for the other servers of a shared database go (PostgreSQL only).
     relay: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::relay::Outgoing>>,
 }
@@ -246,6 +248,7 @@ impl AppState {
             rebuild: tokio::sync::Mutex::new(()),
             map_layers: Mutex::new(HashMap::new()),
             open_events: Default::default(),
+            imports: Mutex::new(HashMap::new()),
             relay: std::sync::OnceLock::new(),
         });
         if let Some(relay) = crate::relay::start(&state).await? {

@@ -126,6 +126,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/import/{sheet}/template", get(people::sheet_template))
         .route("/export/{list}", get(export::list))
+        .route("/imports/{id}/progress", get(people::import_progress))
         .route("/people/export", get(people::export))
         .route("/people/{id}", get(people::get))
         .route("/people/{id}/key-roles", post(people::add_key_role))

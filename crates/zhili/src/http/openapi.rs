@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi};
         super::people::import_sheet,
         super::people::sheet_template,
         super::export::list,
+        super::people::import_progress,
         super::people::export,
         super::people::open_event,
         super::things::list,

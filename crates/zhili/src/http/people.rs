@@ -744,6 +744,70 @@ pub struct ImportQuery {
     pub dry_run: Option<bool>,
     /// Write the good rows and hand back the rejected ones (default: all or nothing).
     pub partial: Option<bool>,
+    /// An id of the caller's choosing (1–64 letters, digits, '-'): the import's progress is
+    /// then at `GET /api/v1/imports/{id}/progress` while it runs.
+    pub progress: Option<String>,
+}
+
+/// How long a finished import's progress stays readable.
+const PROGRESS_KEPT_MS: i64 = 10 * 60_000;
+
+/// Registers an import's progress under the caller's name and id.
+fn track(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Option<&str>,
+) -> ApiResult<Arc<crate::sheet_import::Progress>> {
+    let progress = Arc::new(crate::sheet_import::Progress::default());
+    let Some(id) = id else {
+        return Ok(progress);
+    };
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "progress",
+            "1 to 64 letters, digits or '-'",
+        ));
+    }
+    let now = crate::now_ms();
+    let mut imports = state.imports.lock().unwrap_or_else(|e| e.into_inner());
+    imports.retain(|_, (at, _)| now - *at < PROGRESS_KEPT_MS);
+    imports.insert(
+        format!("{}/{id}", user.user.username),
+        (now, progress.clone()),
+    );
+    Ok(progress)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportProgress {
+    /// reading, checking, looking_up, writing, done
+    pub stage: String,
+    pub rows_checked: usize,
+    pub rows: usize,
+}
+
+#[utoipa::path(get, path = "/api/v1/imports/{id}/progress", tag = "people", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ImportProgress), (status = 404, body = super::error::ErrorBody, description = "no import of yours by that id (yet)")))]
+pub async fn import_progress(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<ImportProgress>> {
+    let progress = state
+        .imports
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&format!("{}/{id}", user.user.username))
+        .map(|(_, p)| p.clone())
+        .ok_or_else(|| ApiError::not_found(&format!("import {id}")))?;
+    let (stage, rows_checked, rows) = progress.read();
+    Ok(axum::Json(ImportProgress {
+        stage: stage.into(),
+        rows_checked,
+        rows,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportQuery), security(("bearer" = [])),
@@ -801,6 +865,7 @@ async fn import_into(
         key: &state.key,
         index: state.index(),
         scope: &scope,
+        progress: track(&state, &user, q.progress.as_deref())?,
     };
     let (dry_run, partial) = (q.dry_run.unwrap_or(false), q.partial.unwrap_or(false));
     let report = crate::sheet_import::import_sheet(
