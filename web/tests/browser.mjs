@@ -475,6 +475,20 @@ await step('components and cameras with the uptime of each area', async () => {
   await context.close()
 })
 
+await step('the map shows cameras and organisations as layers', async () => {
+  const { context, page } = await open('district')
+  await page.goto(`${base}/command`)
+  await mapReady(page)
+  await page.click('[data-test=place-layers] >> text=视频监控')
+  await page.click('[data-test=place-layers] >> text=单位场所')
+  await page.waitForFunction(() => {
+    const m = window.__zhiliMap
+    return m.querySourceFeatures('place-cameras').length > 100 && m.querySourceFeatures('place-orgs').length > 10
+  }, null, { timeout: 30000 })
+  await page.screenshot({ path: join(shots, 'map-layers.png') })
+  await context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

@@ -217,6 +217,28 @@ pub struct DueVisit {
     pub id_masked: String,
 }
 
+/// A map layer of places and things.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlaceLayer {
+    Houses,
+    Orgs,
+    Components,
+    Cameras,
+}
+
+/// One point of a place layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapPoint {
+    pub id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub label: String,
+    /// Houses: their use; organisations: their kind; components: their class; cameras: coverage.
+    pub kind: String,
+    /// Houses: hazard, rented or normal; things: their state; organisations: empty.
+    pub state: String,
+}
+
 /// The unique codes places and things are registered under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeKind {
@@ -672,6 +694,14 @@ pub trait Store: Send + Sync {
     /// All or nothing; a credit code registered already is a conflict.
     async fn create_orgs(&self, actor: &Actor, orgs: &[NewOrg], now: i64) -> Result<Vec<i64>>;
     async fn get_org(&self, scope: &Scope, id: i64) -> Result<Option<OrgRecord>>;
+    /// Points of a place layer inside `bbox` (min lon, min lat, max lon, max lat), at most `limit`.
+    async fn map_points(
+        &self,
+        scope: &Scope,
+        layer: PlaceLayer,
+        bbox: [f64; 4],
+        limit: i64,
+    ) -> Result<Vec<MapPoint>>;
     /// Organisations in scope, of one kind or all, under a region; and how many.
     async fn list_orgs(
         &self,

@@ -1031,6 +1031,16 @@ impl Store for SqlStore {
         crate::people::get_person(self, scope, id).await
     }
 
+    async fn map_points(
+        &self,
+        scope: &Scope,
+        layer: crate::PlaceLayer,
+        bbox: [f64; 4],
+        limit: i64,
+    ) -> Result<Vec<crate::MapPoint>> {
+        crate::things::map_points(self, scope, layer, bbox, limit).await
+    }
+
     async fn get_org(&self, scope: &Scope, id: i64) -> Result<Option<crate::OrgRecord>> {
         crate::things::get_org(self, scope, id).await
     }

@@ -400,3 +400,60 @@ pub(crate) async fn get_org(
         .map(org_from_row)
         .transpose()
 }
+
+/// Points of one map layer inside a box, in the scope: houses (with a position), organisations
+/// and sites, components, cameras. At most `limit`, so a wide view stays light.
+pub(crate) async fn map_points(
+    store: &SqlStore,
+    scope: &Scope,
+    layer: crate::PlaceLayer,
+    bbox: [f64; 4],
+    limit: i64,
+) -> Result<Vec<crate::MapPoint>> {
+    use crate::PlaceLayer;
+    let (head, alias) = match layer {
+        PlaceLayer::Houses => (
+            "SELECT h.id, h.lon, h.lat, h.address AS label, h.usage AS kind, \
+             CASE WHEN h.hazards <> '' THEN 'hazard' WHEN h.rented = 1 THEN 'rented' ELSE 'normal' END AS state \
+             FROM houses h WHERE h.lon IS NOT NULL",
+            "h",
+        ),
+        PlaceLayer::Orgs => (
+            "SELECT o.id, o.lon, o.lat, o.name AS label, o.kind, '' AS state FROM orgs o WHERE 1 = 1",
+            "o",
+        ),
+        PlaceLayer::Components => (
+            "SELECT t.id, t.lon, t.lat, t.name AS label, t.class AS kind, t.state FROM things t WHERE t.kind = 'component'",
+            "t",
+        ),
+        PlaceLayer::Cameras => (
+            "SELECT t.id, t.lon, t.lat, t.name AS label, t.coverage AS kind, t.state FROM things t WHERE t.kind = 'camera'",
+            "t",
+        ),
+    };
+    let mut q = Sql::new(head);
+    scope_filter(&mut q, &format!("{alias}.grid_code"), scope);
+    q.push(&format!(" AND {alias}.lon >= "))
+        .bind(Arg::Float(bbox[0]));
+    q.push(&format!(" AND {alias}.lat >= "))
+        .bind(Arg::Float(bbox[1]));
+    q.push(&format!(" AND {alias}.lon <= "))
+        .bind(Arg::Float(bbox[2]));
+    q.push(&format!(" AND {alias}.lat <= "))
+        .bind(Arg::Float(bbox[3]));
+    q.push(&format!(" ORDER BY {alias}.id LIMIT "))
+        .bind(Arg::Int(limit));
+    let rows = q.query().fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::MapPoint {
+                id: r.try_get("id")?,
+                lon: r.try_get("lon")?,
+                lat: r.try_get("lat")?,
+                label: r.try_get("label")?,
+                kind: r.try_get::<Option<String>, _>("kind")?.unwrap_or_default(),
+                state: r.try_get("state")?,
+            })
+        })
+        .collect()
+}

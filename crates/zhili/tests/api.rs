@@ -1589,6 +1589,18 @@ mod browser {
         let key = zhili::crypto::DataKey::generate();
         let (items, _) = generate(plan(), &reference, &key, &params, &mut |_, _| {});
         s.store.load_history(&items).await.unwrap();
+        // Components, cameras and organisations for the things page and the map layers.
+        let actor = zhili_domain::chain::Actor::system();
+        let things = demo::things::generate(plan(), 5, zhili::now_ms());
+        s.store
+            .create_things(&actor, &things, zhili::now_ms())
+            .await
+            .unwrap();
+        let orgs = demo::things::orgs(plan(), &key, 5);
+        s.store
+            .create_orgs(&actor, &orgs, zhili::now_ms())
+            .await
+            .unwrap();
         let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
         let shots = std::env::var("ZHILI_SCREENSHOTS")
             .unwrap_or_else(|_| format!("{}/screenshots", env!("CARGO_TARGET_TMPDIR")));
@@ -3025,6 +3037,26 @@ mod things {
             };
             let (st, off) = put(ids[0], "offline").await;
             assert_eq!((st, off["state"].as_str()), (StatusCode::OK, Some("offline")));
+            // The map layers: the box around the grid holds them, with their states; a box
+            // elsewhere and another town hold none.
+            let near = format!("{},{},{},{}", p.x - 0.01, p.y - 0.01, p.x + 0.01, p.y + 0.01);
+            let (st, cams) = s.get(&format!("/api/v1/map/places?layer=cameras&bbox={near}"), Some(&worker)).await;
+            assert_eq!(st, StatusCode::OK);
+            let features = cams["features"].as_array().unwrap();
+            assert_eq!((features.len(), cams["truncated"].as_bool()), (50, Some(false)));
+            assert_eq!(features.iter().filter(|f| f["properties"]["state"] == "offline").count(), 1);
+            let (_, parts) = s.get(&format!("/api/v1/map/places?layer=components&bbox={near}"), Some(&worker)).await;
+            assert_eq!(parts["features"][0]["properties"]["label"], "路灯");
+            let (_, none) = s.get("/api/v1/map/places?layer=cameras&bbox=100,20,100.1,20.1", Some(&worker)).await;
+            assert_eq!(none["features"].as_array().map(Vec::len), Some(0));
+            let (_, none) = s.get(&format!("/api/v1/map/places?layer=cameras&bbox={near}"), Some(&s.token("town-500114002").await)).await;
+            assert_eq!(none["features"].as_array().map(Vec::len), Some(0));
+            for bad in ["layer=cameras&bbox=1,2,3", "layer=cameras&bbox=3,2,1,4", "layer=planets&bbox=1,2,3,4"] {
+                let (st, b) = s.get(&format!("/api/v1/map/places?{bad}"), Some(&worker)).await;
+                assert_error(st, &b, 422, "invalid_parameter");
+            }
+            let (st, b) = s.get(&format!("/api/v1/map/places?layer=houses&bbox={near}"), Some(&s.token("dept-D01").await)).await;
+            assert_error(st, &b, 403, "forbidden");
             let town = s.token("town-500114001").await;
             let (_, up) = s.get("/api/v1/things/uptime", Some(&town)).await;
             assert_eq!((up["region"]["total"].as_i64(), up["region"]["online"].as_i64(), up["region"]["rate"].as_f64()), (Some(50), Some(49), Some(0.98)));

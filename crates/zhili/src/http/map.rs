@@ -186,3 +186,78 @@ fn features<'a>(points: impl Iterator<Item = (&'a EventPoint, Warning)>) -> Byte
     out.push_str("]}");
     Bytes::from(out)
 }
+
+/// Most points one place layer answer carries; the map asks again as the view narrows.
+const MAX_PLACE_POINTS: i64 = 5_000;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlacesQuery {
+    /// houses, orgs, components or cameras
+    pub layer: String,
+    /// min lon, min lat, max lon, max lat (WGS 84)
+    pub bbox: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/map/places", tag = "things", params(PlacesQuery), security(("bearer" = [])),
+    responses((status = 200, description = "GeoJSON FeatureCollection of the layer's points in the box and the caller's area: properties id, label, kind, state; `truncated` when more than 5,000 matched", content_type = "application/geo+json"),
+              (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn places(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<PlacesQuery>,
+) -> ApiResult<Response> {
+    use zhili_store::PlaceLayer;
+    let bad = |field: &str, m: &str| ApiError::field(ErrorCode::InvalidParameter, field, m);
+    let layer = match q.layer.as_str() {
+        "houses" => PlaceLayer::Houses,
+        "orgs" => PlaceLayer::Orgs,
+        "components" => PlaceLayer::Components,
+        "cameras" => PlaceLayer::Cameras,
+        _ => return Err(bad("layer", "houses, orgs, components or cameras")),
+    };
+    if matches!(layer, PlaceLayer::Houses | PlaceLayer::Orgs)
+        && !zhili_domain::person::may_read(user.user.role)
+    {
+        return Err(ApiError::forbidden("this role does not read the registry"));
+    }
+    let bbox: Vec<f64> = q
+        .bbox
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad("bbox", "four numbers: min lon, min lat, max lon, max lat"))?;
+    let [x0, y0, x1, y1] = bbox[..] else {
+        return Err(bad(
+            "bbox",
+            "four numbers: min lon, min lat, max lon, max lat",
+        ));
+    };
+    if !(x0 <= x1 && y0 <= y1 && [x0, y0, x1, y1].iter().all(|v| v.is_finite())) {
+        return Err(bad("bbox", "min lon ≤ max lon and min lat ≤ max lat"));
+    }
+    let points = state
+        .store
+        .map_points(
+            &user.user.scope(),
+            layer,
+            [x0, y0, x1, y1],
+            MAX_PLACE_POINTS + 1,
+        )
+        .await?;
+    let truncated = points.len() as i64 > MAX_PLACE_POINTS;
+    let features: Vec<serde_json::Value> = points
+        .iter()
+        .take(MAX_PLACE_POINTS as usize)
+        .map(|p| {
+            serde_json::json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {"id": p.id, "label": p.label, "kind": p.kind, "state": p.state},
+            })
+        })
+        .collect();
+    let body = serde_json::json!({"type": "FeatureCollection", "truncated": truncated, "features": features});
+    Ok(json_response(Bytes::from(body.to_string()), None))
+}

@@ -170,6 +170,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/dashboard/trend", get(dashboard::trend))
         .route("/map/boundaries", get(map::boundaries))
         .route("/map/events", get(map::open_events))
+        .route("/map/places", get(map::places))
         .route("/reference/categories", get(reference::list_categories))
         .route(
             "/reference/categories/{code}",

@@ -58,6 +58,7 @@ use utoipa::{Modify, OpenApi};
         super::attachments::upload,
         super::map::boundaries,
         super::map::open_events,
+        super::map::places,
         super::attachments::read,
         super::reference::list_categories,
         super::reference::put_category,
