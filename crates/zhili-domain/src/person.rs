@@ -173,14 +173,7 @@ pub fn may_read(role: Role) -> bool {
 
 /// Who may see key-group membership and visits: those who visit or coordinate them.
 pub fn sees_key_groups(role: Role) -> bool {
-    matches!(
-        role,
-        Role::DistrictCommander
-            | Role::DistrictOperator
-            | Role::TownOperator
-            | Role::VillageOperator
-            | Role::GridWorker
-    )
+    role.works_the_grids()
 }
 
 /// Who may see a full ID number or phone (each time with a reason, recorded).

@@ -27,6 +27,19 @@ impl Role {
         Role::Leader,
     ];
 
+    /// The roles that work the grids and the centres: they visit key people and record
+    /// situations (not administrators, departments or leaders).
+    pub fn works_the_grids(self) -> bool {
+        matches!(
+            self,
+            Role::DistrictCommander
+                | Role::DistrictOperator
+                | Role::TownOperator
+                | Role::VillageOperator
+                | Role::GridWorker
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",

@@ -93,14 +93,7 @@ pub fn max_sensitivity(role: Role) -> Option<Sensitivity> {
 
 /// Who records notes: the roles that work the grids and the centres.
 pub fn may_write(role: Role) -> bool {
-    matches!(
-        role,
-        Role::DistrictCommander
-            | Role::DistrictOperator
-            | Role::TownOperator
-            | Role::VillageOperator
-            | Role::GridWorker
-    )
+    role.works_the_grids()
 }
 
 pub fn kind_label(code: &str) -> Option<&'static str> {

@@ -203,14 +203,8 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
 
 /// ` AND <column> IN (…)`; shared with the counting path so both mean the same.
 pub(crate) fn departments_filter(sql: &mut Sql, column: &str, departments: &[String]) {
-    sql.push(" AND ").push(column).push(" IN (");
-    for (i, d) in departments.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind_text(d.clone());
-    }
-    sql.push(")");
+    sql.push(" AND ").push(column).push(" IN ");
+    sql.bind_list(departments.iter().map(|d| Arg::Text(d.clone())));
 }
 
 fn entry(

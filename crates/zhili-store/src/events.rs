@@ -698,14 +698,8 @@ async fn insert_history(
         .iter()
         .map(|i| date_string((i.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS)))
         .collect();
-    let mut known = Sql::new("SELECT day, n FROM case_counters WHERE day IN (");
-    for (k, day) in days.iter().enumerate() {
-        if k > 0 {
-            known.push(", ");
-        }
-        known.bind_text(day.clone());
-    }
-    known.push(")");
+    let mut known = Sql::new("SELECT day, n FROM case_counters WHERE day IN ");
+    known.bind_list(days.iter().map(|d| Arg::Text(d.clone())));
     let mut counters: std::collections::HashMap<String, i64> =
         days.iter().map(|d| (d.clone(), 0)).collect();
     let mut stored = std::collections::HashSet::new();
@@ -1103,14 +1097,8 @@ pub(crate) async fn open_event_points(
 pub(crate) async fn event_points(store: &SqlStore, ids: &[i64]) -> Result<Vec<crate::EventPoint>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let mut filter = Sql::new(" AND e.id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                filter.push(", ");
-            }
-            filter.bind(Arg::Int(*id));
-        }
-        filter.push(")");
+        let mut filter = Sql::new(" AND e.id IN ");
+        filter.bind_list(chunk.iter().map(|id| Arg::Int(*id)));
         out.extend(points(store, &filter, chunk.len() as i64).await?);
     }
     Ok(out)

@@ -103,15 +103,9 @@ pub(crate) async fn taken_in(
     let mut taken = Vec::new();
     for chunk in codes.chunks(500) {
         let mut sql = Sql::new(&format!(
-            "SELECT {column} AS code FROM {table} WHERE {column} IN ("
+            "SELECT {column} AS code FROM {table} WHERE {column} IN "
         ));
-        for (j, c) in chunk.iter().enumerate() {
-            if j > 0 {
-                sql.push(", ");
-            }
-            sql.bind_text(c.clone());
-        }
-        sql.push(")");
+        sql.bind_list(chunk.iter().map(|c| Arg::Text(c.clone())));
         for row in sql.query().fetch_all(&mut *conn).await? {
             taken.push(row.try_get("code")?);
         }
@@ -169,14 +163,8 @@ async fn registered_in(
     let mut out = Vec::new();
     for chunk in blinds.chunks(500) {
         let mut sql = Sql::new("SELECT id_blind FROM people WHERE id_type = ");
-        sql.bind_text(id_type).push(" AND id_blind IN (");
-        for (i, b) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind_text(b.clone());
-        }
-        sql.push(")");
+        sql.bind_text(id_type).push(" AND id_blind IN ");
+        sql.bind_list(chunk.iter().map(|b| Arg::Text(b.clone())));
         for r in sql.query().fetch_all(&mut *conn).await? {
             out.push(r.try_get("id_blind")?);
         }
@@ -459,14 +447,9 @@ pub(crate) async fn key_groups_of(
 ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
     let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
     for chunk in person_ids.chunks(500) {
-        let mut sql = Sql::new("SELECT person_id, kind FROM key_roles WHERE person_id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(Arg::Int(*id));
-        }
-        sql.push(") ORDER BY person_id, kind");
+        let mut sql = Sql::new("SELECT person_id, kind FROM key_roles WHERE person_id IN ");
+        sql.bind_list(chunk.iter().map(|id| Arg::Int(*id)))
+            .push(" ORDER BY person_id, kind");
         for r in sql.query().fetch_all(&store.pool).await? {
             out.entry(r.try_get("person_id")?)
                 .or_default()

@@ -97,6 +97,18 @@ impl Sql {
         self.bind(Arg::Text(v.into()))
     }
 
+    /// `(v1, v2, …)` with each value bound: the right side of an `IN`.
+    pub(crate) fn bind_list(&mut self, values: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self.push(")")
+    }
+
     /// `head` followed by a filter built on its own (from `Sql::new("")`), with the
     /// filter's arguments; further binds number on from there.
     pub(crate) fn with_filter(head: &str, filter: &Sql) -> Sql {

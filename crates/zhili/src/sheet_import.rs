@@ -462,6 +462,28 @@ fn number(field: &'static str, raw: &str) -> Result<Option<f64>, DomainError> {
         .ok_or_else(|| DomainError::invalid(field, format!("{raw:?} is not a number")))
 }
 
+/// The cell's value, or its problem noted and nothing.
+fn keep_cell<T>(problems: &mut Vec<DomainError>, r: Result<Option<T>, DomainError>) -> Option<T> {
+    r.map_err(|e| problems.push(e)).ok().flatten()
+}
+
+/// 经度 and 纬度 as numbers; with `required`, both must be there.
+fn position(
+    cell: &dyn Fn(&str) -> String,
+    required: bool,
+    problems: &mut Vec<DomainError>,
+) -> (Option<f64>, Option<f64>) {
+    let lon = keep_cell(problems, number("lon", &cell("lon")));
+    let lat = keep_cell(problems, number("lat", &cell("lat")));
+    if required
+        && (lon.is_none() || lat.is_none())
+        && !problems.iter().any(|p| p.field.as_deref() == Some("lon"))
+    {
+        problems.push(DomainError::invalid("lon", "经度 and 纬度 are required"));
+    }
+    (lon, lat)
+}
+
 fn yes_no(field: &'static str, raw: &str) -> Result<bool, DomainError> {
     match raw.trim() {
         "" | "否" | "0" | "false" | "no" | "N" | "n" => Ok(false),
@@ -554,17 +576,10 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
                 columns,
                 |cell| {
                     let mut problems = Vec::new();
-                    let lon = number("lon", &cell("lon"))
-                        .map_err(|e| problems.push(e))
-                        .ok()
-                        .flatten();
-                    let lat = number("lat", &cell("lat"))
-                        .map_err(|e| problems.push(e))
-                        .ok()
-                        .flatten();
-                    let rented = yes_no("rented", &cell("rented"))
-                        .map_err(|e| problems.push(e))
-                        .unwrap_or(false);
+                    let (lon, lat) = position(cell, false, &mut problems);
+                    let rented =
+                        keep_cell(&mut problems, yes_no("rented", &cell("rented")).map(Some))
+                            .unwrap_or(false);
                     cells_first(problems, || {
                         prepare_house(
                             &HouseInput {
@@ -593,21 +608,8 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
                 columns,
                 |cell| {
                     let mut problems = Vec::new();
-                    let lon = number("lon", &cell("lon"))
-                        .map_err(|e| problems.push(e))
-                        .ok()
-                        .flatten();
-                    let lat = number("lat", &cell("lat"))
-                        .map_err(|e| problems.push(e))
-                        .ok()
-                        .flatten();
-                    let staff = number("staff", &cell("staff"))
-                        .map_err(|e| problems.push(e))
-                        .ok()
-                        .flatten();
-                    if lon.is_none() || lat.is_none() {
-                        problems.push(DomainError::invalid("lon", "经度 and 纬度 are required"));
-                    }
+                    let (lon, lat) = position(cell, true, &mut problems);
+                    let staff = keep_cell(&mut problems, number("staff", &cell("staff")));
                     cells_first(problems, || {
                         prepare_org(
                             &OrgInput {
@@ -639,17 +641,7 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
                 columns,
                 |cell| {
                     let mut problems = Vec::new();
-                    let lon = number("lon", &cell("lon"))
-                        .map_err(|e| problems.push(e))
-                        .ok()
-                        .flatten();
-                    let lat = number("lat", &cell("lat"))
-                        .map_err(|e| problems.push(e))
-                        .ok()
-                        .flatten();
-                    if lon.is_none() || lat.is_none() {
-                        problems.push(DomainError::invalid("lon", "经度 and 纬度 are required"));
-                    }
+                    let (lon, lat) = position(cell, true, &mut problems);
                     cells_first(problems, || {
                         prepare_thing(
                             &ThingInput {
