@@ -1,6 +1,7 @@
 // The one way the UI talks to the server: JSON over /api/v1 with the bearer token, errors
 // as the server's {code, message}. Nothing here ever leaves the origin.
 import { ref } from 'vue'
+import { lang } from './i18n'
 
 export interface User {
   id: number
@@ -17,19 +18,23 @@ export class ApiError extends Error {
   status: number
   code: string
   details: unknown
-  constructor(status: number, code: string, message: string, details: unknown) {
+  messageZh: string | null
+  constructor(status: number, code: string, message: string, details: unknown, messageZh: string | null = null) {
     super(message)
     this.status = status
     this.code = code
     this.details = details
+    this.messageZh = messageZh
   }
 }
 
-/** An error as a form shows it: the field at fault first, when the server names one. */
+/** An error as a form shows it: the field at fault first, when the server names one; in
+ *  Chinese when the server wrote it in Chinese too and the UI speaks Chinese. */
 export function explain(e: unknown): string {
   if (!(e instanceof ApiError)) return String(e)
   const field = (e.details as { field?: string } | null)?.field
-  return field ? `${field}: ${e.message}` : e.message
+  const message = lang.value === 'zh' && e.messageZh ? e.messageZh : e.message
+  return field ? `${field}: ${message}` : message
 }
 
 export const user = ref<User | null>(JSON.parse(localStorage.getItem('zhili.user') || 'null'))
@@ -54,7 +59,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   const data = text ? JSON.parse(text) : null
   if (!resp.ok) {
     if (resp.status === 401 && path !== '/auth/login') forget()
-    throw new ApiError(resp.status, data?.code ?? 'error', data?.message ?? resp.statusText, data?.details)
+    throw new ApiError(resp.status, data?.code ?? 'error', data?.message ?? resp.statusText, data?.details, data?.message_zh ?? null)
   }
   return data as T
 }

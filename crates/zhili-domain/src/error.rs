@@ -67,6 +67,8 @@ pub struct DomainError {
     pub code: ErrorCode,
     pub field: Option<String>,
     pub message: String,
+    /// The same sentence in Chinese, where one has been written (the UI's first language).
+    pub message_zh: Option<String>,
 }
 
 impl DomainError {
@@ -75,6 +77,7 @@ impl DomainError {
             code,
             field: None,
             message: message.into(),
+            message_zh: None,
         }
     }
 
@@ -83,7 +86,14 @@ impl DomainError {
             code: ErrorCode::InvalidParameter,
             field: Some(field.to_string()),
             message: message.into(),
+            message_zh: None,
         }
+    }
+
+    /// The sentence in Chinese.
+    pub fn zh(mut self, message: impl Into<String>) -> Self {
+        self.message_zh = Some(message.into());
+        self
     }
 
     /// Names the field at fault.

@@ -52,12 +52,10 @@ pub fn check_character(first17: &[u8]) -> u8 {
     CHECK[(sum % 11) as usize]
 }
 
-fn bad(message: impl Into<String>) -> DomainError {
-    DomainError {
-        code: ErrorCode::InvalidIdNumber,
-        field: Some("id_number".into()),
-        message: message.into(),
-    }
+fn bad(message: impl Into<String>, zh: String) -> DomainError {
+    DomainError::new(ErrorCode::InvalidIdNumber, message)
+        .with_field("id_number")
+        .zh(zh)
 }
 
 /// Parses and checks a number; `today` (days since 1970-01-01) bounds the birth date.
@@ -65,37 +63,43 @@ pub fn parse(raw: &str, today: i64) -> Result<ResidentId, DomainError> {
     let number = raw.trim().to_ascii_uppercase();
     let b = number.as_bytes();
     if b.len() != 18 {
-        return Err(bad(format!(
-            "an ID number has 18 characters, not {}",
-            b.len()
-        )));
+        return Err(bad(
+            format!("an ID number has 18 characters, not {}", b.len()),
+            format!("身份证号码应为18位，此处为{}位", b.len()),
+        ));
     }
     if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
-        return Err(bad("17 digits and a digit or X"));
+        return Err(bad(
+            "17 digits and a digit or X",
+            "应为17位数字加1位数字或X".into(),
+        ));
     }
     let province = (b[0] - b'0') * 10 + (b[1] - b'0');
     if !PROVINCES.contains(&province) {
-        return Err(bad(format!(
-            "{} is not a region of first registration",
-            &number[..6]
-        )));
+        return Err(bad(
+            format!("{} is not a region of first registration", &number[..6]),
+            format!("{}不是有效的地址码", &number[..6]),
+        ));
     }
     let digits = |r: std::ops::Range<usize>| number[r].parse::<i64>().unwrap_or(0);
     let (y, m, d) = (digits(6..10), digits(10..12) as u32, digits(12..14) as u32);
     let day = days_from_civil(y, m, d);
     let real = (1..=12).contains(&m) && d >= 1 && crate::time::civil_from_days(day) == (y, m, d);
     if !real || y < 1880 || day > today {
-        return Err(bad(format!(
-            "{} is not a possible birth date",
-            &number[6..14]
-        )));
+        return Err(bad(
+            format!("{} is not a possible birth date", &number[6..14]),
+            format!("出生日期{}不存在或不合理", &number[6..14]),
+        ));
     }
     let want = check_character(&b[..17]);
     if b[17] != want {
-        return Err(bad(format!(
-            "the check character is {}, not {}",
-            want as char, b[17] as char
-        )));
+        return Err(bad(
+            format!(
+                "the check character is {}, not {}",
+                want as char, b[17] as char
+            ),
+            format!("校验位应为{}，不是{}", want as char, b[17] as char),
+        ));
     }
     Ok(ResidentId {
         region: number[..6].to_string(),
@@ -154,20 +158,22 @@ mod tests {
     #[test]
     fn every_kind_of_wrong_number_is_refused_with_the_reason() {
         let cases = [
-            ("1101051949123100", "18 characters"),
-            ("11010519491231002Y", "digit or X"),
-            ("1101051949123A002X", "digit or X"),
-            ("99010519491231002X", "region"),
-            ("110105194913310028", "birth date"),
-            ("110105194902300028", "birth date"),
-            ("110105203001010028", "birth date"),
-            ("110105187001010028", "birth date"),
-            ("110105194912310021", "check character is X"),
+            ("1101051949123100", "18 characters", "应为18位"),
+            ("11010519491231002Y", "digit or X", "数字或X"),
+            ("1101051949123A002X", "digit or X", "数字或X"),
+            ("99010519491231002X", "region", "地址码"),
+            ("110105194913310028", "birth date", "出生日期"),
+            ("110105194902300028", "birth date", "出生日期"),
+            ("110105203001010028", "birth date", "出生日期"),
+            ("110105187001010028", "birth date", "出生日期"),
+            ("110105194912310021", "check character is X", "校验位应为X"),
         ];
-        for (raw, reason) in cases {
+        for (raw, reason, zh) in cases {
             let e = parse(raw, today()).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidIdNumber, "{raw}");
             assert!(e.message.contains(reason), "{raw}: {}", e.message);
+            let said = e.message_zh.unwrap_or_default();
+            assert!(said.contains(zh), "{raw}: {said}");
         }
     }
 

@@ -45,22 +45,26 @@ pub fn credit_check(first17: &str) -> Option<char> {
 /// part six digits, and the MOD 31 check character.
 pub fn parse_credit_code(raw: &str) -> Result<String, DomainError> {
     let code = raw.trim().to_ascii_uppercase();
-    let bad = |m: String| DomainError::invalid("credit_code", m);
+    let bad = |m: String, zh: String| DomainError::invalid("credit_code", m).zh(zh);
     if code.len() != 18 || !code.bytes().all(|b| CHARS.contains(&b)) {
         return Err(bad(
             "a unified social credit code is 18 characters of 0-9 and A-Y without I, O, S, V, Z"
                 .into(),
+            "统一社会信用代码应为18位数字或大写字母（不含I、O、S、V、Z）".into(),
         ));
     }
     if !code[2..8].bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad("characters 3 to 8 are the region code".into()));
+        return Err(bad(
+            "characters 3 to 8 are the region code".into(),
+            "第3至8位应为行政区划码".into(),
+        ));
     }
     let want = credit_check(&code[..17]).unwrap_or('?');
     if code.as_bytes()[17] as char != want {
-        return Err(bad(format!(
-            "the check character is {want}, not {}",
-            &code[17..]
-        )));
+        return Err(bad(
+            format!("the check character is {want}, not {}", &code[17..]),
+            format!("校验码应为{want}，不是{}", &code[17..]),
+        ));
     }
     Ok(code)
 }

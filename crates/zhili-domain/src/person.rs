@@ -195,7 +195,10 @@ pub fn check_document(
         return Err(DomainError::invalid(
             "id_type",
             format!("{id_type:?} is not one of 111, 112, 414, 511, 516, 553"),
-        ));
+        )
+        .zh(format!(
+            "证件类型“{id_type}”应为111、112、414、511、516或553"
+        )));
     }
     if id_type == "111" || id_type == "112" {
         let id = id_number::parse(number, today)?;
@@ -203,10 +206,10 @@ pub fn check_document(
     }
     let n = number.trim().to_ascii_uppercase();
     if !(5..=20).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(DomainError::invalid(
-            "id_number",
-            "5 to 20 letters and digits",
-        ));
+        return Err(
+            DomainError::invalid("id_number", "5 to 20 letters and digits")
+                .zh("证件号码应为5至20位字母或数字"),
+        );
     }
     Ok((n, None))
 }
@@ -215,7 +218,7 @@ pub fn check_document(
 pub fn check_name(name: &str) -> Result<String, DomainError> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 50 || n.chars().any(char::is_control) {
-        return Err(DomainError::invalid("name", "1 to 50 characters"));
+        return Err(DomainError::invalid("name", "1 to 50 characters").zh("姓名应为1至50个字"));
     }
     Ok(n.to_string())
 }

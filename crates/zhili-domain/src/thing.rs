@@ -27,24 +27,31 @@ pub struct ComponentCode {
 
 pub fn parse_component_code(raw: &str, district: &str) -> Result<ComponentCode, DomainError> {
     let code = raw.trim();
-    let bad = |m: String| DomainError::invalid("code", m);
+    let bad = |m: String, zh: String| DomainError::invalid("code", m).zh(zh);
     if code.len() != 16 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(format!("a component code is 16 digits, not {code:?}")));
+        return Err(bad(
+            format!("a component code is 16 digits, not {code:?}"),
+            format!("部件编码应为16位数字，“{code}”不是"),
+        ));
     }
     if &code[..6] != district {
-        return Err(bad(format!(
-            "{} is not this district ({district})",
-            &code[..6]
-        )));
+        return Err(bad(
+            format!("{} is not this district ({district})", &code[..6]),
+            format!("前6位{}不是本区县代码（{district}）", &code[..6]),
+        ));
     }
     let major = &code[6..8];
     if !MAJOR_CLASSES.iter().any(|(c, _)| *c == major) {
-        return Err(bad(format!("{major} is not a major class (01–06)")));
+        return Err(bad(
+            format!("{major} is not a major class (01–06)"),
+            format!("大类代码{major}不存在（应为01至06）"),
+        ));
     }
     let minor = &code[8..10];
     if minor == "00" || &code[10..] == "000000" {
         return Err(bad(
-            "the subclass and the sequence start at 01 and 000001".into()
+            "the subclass and the sequence start at 01 and 000001".into(),
+            "小类从01、序号从000001开始".into(),
         ));
     }
     Ok(ComponentCode {

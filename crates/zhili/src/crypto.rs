@@ -138,10 +138,10 @@ pub fn normalize_phone(raw: &str) -> Result<String, DomainError> {
         .filter(|c| !matches!(c, ' ' | '-'))
         .collect();
     if !(7..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(DomainError::invalid(
-            "reporter.phone",
-            "a phone number is 7 to 15 digits",
-        ));
+        return Err(
+            DomainError::invalid("reporter.phone", "a phone number is 7 to 15 digits")
+                .zh("电话号码应为7至15位数字"),
+        );
     }
     Ok(digits)
 }

@@ -747,12 +747,16 @@ async fn import_sheet(sheet: Sheet, args: SheetArgs) -> ExitCode {
     };
     for p in &report.problems {
         eprintln!(
-            "{}: row {}, column {}: {} ({})",
+            "{}: row {}, column {}: {} ({}){}",
             file.display(),
             p.row,
             p.column,
             p.reason,
-            p.code
+            p.code,
+            p.reason_zh
+                .as_deref()
+                .map(|zh| format!(" — {zh}"))
+                .unwrap_or_default()
         );
     }
     if let Some(csv) = &report.rejected_csv {

@@ -33,19 +33,21 @@ fn keep<T>(problems: &mut Vec<DomainError>, r: Result<T, DomainError>) -> Option
 }
 
 fn grid_in_scope(raw: &str, index: &RegionIndex, scope: &Scope) -> Result<RegionCode, DomainError> {
-    let grid =
-        RegionCode::parse(raw.trim()).map_err(|e| DomainError::invalid("grid_code", e.message))?;
+    let grid = RegionCode::parse(raw.trim()).map_err(|e| {
+        DomainError::invalid("grid_code", e.message)
+            .zh(format!("网格编码“{}”格式不对（应为15位数字）", raw.trim()))
+    })?;
     if grid.level() != Level::Grid || index.chain(grid.as_str()).is_none() {
-        return Err(DomainError::invalid(
-            "grid_code",
-            format!("{grid} is not a current grid"),
-        ));
+        return Err(
+            DomainError::invalid("grid_code", format!("{grid} is not a current grid"))
+                .zh(format!("{grid}不是现行网格")),
+        );
     }
     if !scope.sees_region(&grid) {
-        return Err(DomainError::invalid(
-            "grid_code",
-            format!("{grid} is not in your area"),
-        ));
+        return Err(
+            DomainError::invalid("grid_code", format!("{grid} is not in your area"))
+                .zh(format!("网格{grid}不在您的辖区内")),
+        );
     }
     Ok(grid)
 }
@@ -83,7 +85,10 @@ pub fn prepare(
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| {
-                crypto::normalize_phone(p).map_err(|e| DomainError::invalid("phone", e.message))
+                crypto::normalize_phone(p).map_err(|e| DomainError {
+                    field: Some("phone".into()),
+                    ..e
+                })
             })
             .transpose(),
     );
@@ -97,16 +102,22 @@ pub fn prepare(
                     "population_type",
                     format!("{p:?} is not 户籍人口, 流动人口, 境外人员 or 留守人员"),
                 )
+                .zh(format!(
+                    "人口类型“{p}”应为户籍人口、流动人口、境外人员或留守人员"
+                ))
             }),
         },
     );
     if population == Some(PopulationType::Foreign) && id_type == "111" {
         keep(
             &mut problems,
-            Err::<(), _>(DomainError::invalid(
-                "id_type",
-                "foreign residents register with a passport or permanent-residence card",
-            )),
+            Err::<(), _>(
+                DomainError::invalid(
+                    "id_type",
+                    "foreign residents register with a passport or permanent-residence card",
+                )
+                .zh("境外人员应以护照或永久居留身份证登记"),
+            ),
         );
     }
     let details = serde_json::Value::Object(input.details.clone()).to_string();

@@ -29,10 +29,10 @@ fn done<T>(value: Option<T>, problems: Vec<DomainError>) -> Result<T, Vec<Domain
 pub fn text(field: &str, raw: &str, max: usize) -> Result<String, DomainError> {
     let v = raw.trim();
     if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
-        Err(DomainError::invalid(
-            field,
-            format!("1 to {max} characters"),
-        ))
+        Err(
+            DomainError::invalid(field, format!("1 to {max} characters"))
+                .zh(format!("应为1至{max}个字")),
+        )
     } else {
         Ok(v.to_string())
     }
@@ -46,7 +46,7 @@ pub fn grid_at(
     lat: f64,
 ) -> Result<RegionCode, DomainError> {
     if !(lon.is_finite() && lat.is_finite()) {
-        return Err(DomainError::invalid("lon", "lon and lat must be numbers"));
+        return Err(DomainError::invalid("lon", "lon and lat must be numbers").zh("经纬度应为数字"));
     }
     index
         .locate
@@ -58,6 +58,7 @@ pub fn grid_at(
                 "lon",
                 format!("({lon}, {lat}) is not in a grid of your area"),
             )
+            .zh(format!("位置（{lon}, {lat}）不在您辖区的网格内"))
         })
 }
 
@@ -84,7 +85,12 @@ pub fn prepare_house(
     let grid = keep(
         &mut problems,
         RegionCode::parse(i.grid_code.trim())
-            .map_err(|e| DomainError::invalid("grid_code", e.message))
+            .map_err(|e| {
+                DomainError::invalid("grid_code", e.message).zh(format!(
+                    "网格编码“{}”格式不对（应为15位数字）",
+                    i.grid_code.trim()
+                ))
+            })
             .and_then(|g| {
                 if g.level() != Level::Grid
                     || index.chain(g.as_str()).is_none()
@@ -93,7 +99,8 @@ pub fn prepare_house(
                     Err(DomainError::invalid(
                         "grid_code",
                         format!("{g} is not a current grid in your area"),
-                    ))
+                    )
+                    .zh(format!("{g}不是您辖区内的现行网格")))
                 } else {
                     Ok(g)
                 }
@@ -103,23 +110,26 @@ pub fn prepare_house(
         (Some(lon), Some(lat), Some(grid)) => {
             let hit = index.locate.locate(lon, lat);
             if hit.is_none_or(|h| index.grids[h.shape as usize].grid_code != *grid) {
-                problems.push(DomainError::invalid(
-                    "lon",
-                    format!("({lon}, {lat}) is not inside grid {grid}"),
-                ));
+                problems.push(
+                    DomainError::invalid(
+                        "lon",
+                        format!("({lon}, {lat}) is not inside grid {grid}"),
+                    )
+                    .zh(format!("位置（{lon}, {lat}）不在网格{grid}内")),
+                );
             }
         }
-        (Some(_), None, _) | (None, Some(_), _) => problems.push(DomainError::invalid(
-            "lat",
-            "give both lon and lat, or neither",
-        )),
+        (Some(_), None, _) | (None, Some(_), _) => problems.push(
+            DomainError::invalid("lat", "give both lon and lat, or neither")
+                .zh("经度和纬度应同时填写或同时不填"),
+        ),
         _ => {}
     }
     if !HOUSE_USAGES.contains(&i.usage.trim()) {
-        problems.push(DomainError::invalid(
-            "usage",
-            format!("one of {}", HOUSE_USAGES.join(", ")),
-        ));
+        problems.push(
+            DomainError::invalid("usage", format!("one of {}", HOUSE_USAGES.join(", ")))
+                .zh(format!("用途应为{}之一", HOUSE_USAGES.join("、"))),
+        );
     }
     let house = code
         .zip(address)
@@ -163,7 +173,7 @@ pub fn prepare_org(
         problems.push(DomainError::invalid(
             "kind",
             "enterprise, social_org, school, hospital, hazardous_chemicals or logistics (or their Chinese names)",
-        ));
+        ).zh("类型应为企业、社会组织、学校、医疗机构、危化品场所或寄递物流网点"));
     }
     let name = keep(&mut problems, text("name", &i.name, 100));
     let credit_code = keep(
@@ -184,10 +194,13 @@ pub fn prepare_org(
             .filter(|p| !p.trim().is_empty())
             .map(crypto::normalize_phone)
             .transpose()
-            .map_err(|e| DomainError::invalid("contact_phone", e.message)),
+            .map_err(|e| DomainError {
+                field: Some("contact_phone".into()),
+                ..e
+            }),
     );
     if !(0..=1_000_000).contains(&i.staff) {
-        problems.push(DomainError::invalid("staff", "0 to 1,000,000"));
+        problems.push(DomainError::invalid("staff", "0 to 1,000,000").zh("从业人数应为0至1000000"));
     }
     let org = (|| {
         Some(NewOrg {
@@ -236,10 +249,10 @@ pub fn prepare_thing(
         "component" | "部件" => "component",
         "camera" | "摄像头" | "视频监控" => "camera",
         other => {
-            problems.push(DomainError::invalid(
-                "kind",
-                format!("{other:?} is not component or camera"),
-            ));
+            problems.push(
+                DomainError::invalid("kind", format!("{other:?} is not component or camera"))
+                    .zh(format!("类型“{other}”应为部件或摄像头")),
+            );
             return Err(problems);
         }
     };
@@ -273,10 +286,10 @@ pub fn prepare_thing(
         .unwrap_or(states[0])
         .to_string();
     if !states.contains(&state.as_str()) {
-        problems.push(DomainError::invalid(
-            "state",
-            format!("one of {}", states.join(", ")),
-        ));
+        problems.push(
+            DomainError::invalid("state", format!("one of {}", states.join(", ")))
+                .zh(format!("状态应为{}之一", states.join("、"))),
+        );
     }
     let coverage = i
         .coverage
@@ -287,18 +300,18 @@ pub fn prepare_thing(
         ("camera", Some(c)) if COVERAGE.contains(&c) => Some(c.to_string()),
         ("camera", None) => Some("other".to_string()),
         ("camera", Some(_)) => {
-            problems.push(DomainError::invalid(
-                "coverage",
-                format!("one of {}", COVERAGE.join(", ")),
-            ));
+            problems.push(
+                DomainError::invalid("coverage", format!("one of {}", COVERAGE.join(", ")))
+                    .zh(format!("覆盖类型应为{}之一", COVERAGE.join("、"))),
+            );
             None
         }
         (_, None) => None,
         (_, Some(_)) => {
-            problems.push(DomainError::invalid(
-                "coverage",
-                "only cameras have a coverage",
-            ));
+            problems.push(
+                DomainError::invalid("coverage", "only cameras have a coverage")
+                    .zh("只有摄像头有覆盖类型"),
+            );
             None
         }
     };
@@ -310,7 +323,10 @@ pub fn prepare_thing(
         .map(str::to_string);
     if let Some(d) = &department {
         if !unit_exists(d) {
-            problems.push(DomainError::invalid("department", format!("no unit {d}")));
+            problems.push(
+                DomainError::invalid("department", format!("no unit {d}"))
+                    .zh(format!("没有单位{d}")),
+            );
         }
     }
     let new = coded

@@ -204,6 +204,8 @@ pub struct RowProblem {
     pub field: String,
     pub code: String,
     pub reason: String,
+    /// The reason in Chinese, where one has been written.
+    pub reason_zh: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
@@ -336,7 +338,12 @@ fn map_columns(
         {
             Some(c) => {
                 if at.insert(c.field, i).is_some() {
-                    problems.push(header_problem(h, c.field, "this column appears twice"));
+                    problems.push(header_problem(
+                        h,
+                        c.field,
+                        "this column appears twice",
+                        "此列重复出现".into(),
+                    ));
                 }
             }
             None => {
@@ -348,13 +355,19 @@ fn map_columns(
                         "unknown column (the template's columns: {})",
                         known.join(", ")
                     ),
+                    format!("模板中没有此列（模板的列：{}）", known.join("、")),
                 ))
             }
         }
     }
     for c in columns {
         if c.required && !at.contains_key(c.field) {
-            problems.push(header_problem(c.header, c.field, "this column is missing"));
+            problems.push(header_problem(
+                c.header,
+                c.field,
+                "this column is missing",
+                "缺少此必填列".into(),
+            ));
         }
     }
     if problems.is_empty() {
@@ -364,13 +377,14 @@ fn map_columns(
     }
 }
 
-fn header_problem(column: &str, field: &str, reason: &str) -> RowProblem {
+fn header_problem(column: &str, field: &str, reason: &str, zh: String) -> RowProblem {
     RowProblem {
         row: 1,
         column: column.to_string(),
         field: field.to_string(),
         code: ErrorCode::InvalidParameter.as_str().to_string(),
         reason: reason.to_string(),
+        reason_zh: Some(zh),
     }
 }
 
@@ -415,6 +429,7 @@ fn check_table<T>(
                         field: field.into(),
                         code: ErrorCode::Conflict.as_str().into(),
                         reason: format!("the same as row {first}"),
+                        reason_zh: Some(format!("与第{first}行重复")),
                     }),
                     None => {
                         first_seen.insert(key, *row);
@@ -440,6 +455,7 @@ fn check_table<T>(
                         field,
                         code: e.code.as_str().into(),
                         reason: e.message,
+                        reason_zh: e.message_zh,
                     });
                 }
             }
@@ -459,7 +475,10 @@ fn number(field: &'static str, raw: &str) -> Result<Option<f64>, DomainError> {
         .ok()
         .filter(|v| v.is_finite())
         .map(Some)
-        .ok_or_else(|| DomainError::invalid(field, format!("{raw:?} is not a number")))
+        .ok_or_else(|| {
+            DomainError::invalid(field, format!("{raw:?} is not a number"))
+                .zh(format!("“{raw}”不是数字"))
+        })
 }
 
 /// The cell's value, or its problem noted and nothing.
@@ -479,7 +498,8 @@ fn position(
         && (lon.is_none() || lat.is_none())
         && !problems.iter().any(|p| p.field.as_deref() == Some("lon"))
     {
-        problems.push(DomainError::invalid("lon", "经度 and 纬度 are required"));
+        problems
+            .push(DomainError::invalid("lon", "经度 and 纬度 are required").zh("经度和纬度必填"));
     }
     (lon, lat)
 }
@@ -488,7 +508,8 @@ fn yes_no(field: &'static str, raw: &str) -> Result<bool, DomainError> {
     match raw.trim() {
         "" | "否" | "0" | "false" | "no" | "N" | "n" => Ok(false),
         "是" | "1" | "true" | "yes" | "Y" | "y" => Ok(true),
-        other => Err(DomainError::invalid(field, format!("{other:?}: 是 or 否"))),
+        other => Err(DomainError::invalid(field, format!("{other:?}: 是 or 否"))
+            .zh(format!("“{other}”应为是或否"))),
     }
 }
 
@@ -732,6 +753,7 @@ fn drop_taken<T>(
                 field: field.into(),
                 code: ErrorCode::Conflict.as_str().into(),
                 reason: "registered already".into(),
+                reason_zh: Some("已登记".into()),
             });
         } else {
             out.push(value);
@@ -902,10 +924,11 @@ pub async fn import_sheet(
 fn rejected_csv(table: &Table, problems: &[RowProblem]) -> String {
     let mut reasons: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
     for p in problems.iter().filter(|p| p.row > 1) {
-        reasons
-            .entry(p.row)
-            .or_default()
-            .push(format!("{}: {}", p.column, p.reason));
+        reasons.entry(p.row).or_default().push(format!(
+            "{}: {}",
+            p.column,
+            p.reason_zh.as_deref().unwrap_or(&p.reason)
+        ));
     }
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = table.headers.clone();

@@ -2752,6 +2752,21 @@ mod people_import {
                 vec![(3, "code"), (4, "department"), (4, "coverage")],
                 "{b}"
             );
+            let zh: Vec<&str> = b["details"]["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["reason_zh"].as_str().unwrap_or(""))
+                .collect();
+            assert_eq!(
+                zh,
+                vec![
+                    "前6位500222不是本区县代码（500114）",
+                    "没有单位D99",
+                    "覆盖类型应为road、community、school、market、river、other之一"
+                ],
+                "every reason in Chinese too"
+            );
             let (_, things) = s
                 .get("/api/v1/things?region=500114001001", Some(&village))
                 .await;

@@ -15,6 +15,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: String,
+    /// The message in Chinese, where the domain wrote one.
+    pub message_zh: Option<String>,
     pub details: Value,
 }
 
@@ -24,6 +26,8 @@ pub struct ErrorBody {
     /// Stable machine code, e.g. `invalid_parameter`, `outside_coverage`.
     pub code: String,
     pub message: String,
+    /// The message in Chinese (the UI's first language), when there is one.
+    pub message_zh: Option<String>,
     /// Extra facts: the `field` at fault, or a list of `problems`.
     #[schema(value_type = Object)]
     pub details: Value,
@@ -57,6 +61,7 @@ impl ApiError {
             status: status_of(code),
             code,
             message: message.into(),
+            message_zh: None,
             details: json!({}),
         }
     }
@@ -84,12 +89,15 @@ impl ApiError {
         }
         let all: Vec<Value> = problems
             .iter()
-            .map(|p| serde_json::json!({"field": p.field, "code": p.code.as_str(), "message": p.message}))
+            .map(|p| serde_json::json!({"field": p.field, "code": p.code.as_str(), "message": p.message, "message_zh": p.message_zh}))
             .collect();
         let first = problems.remove(0);
         let field = first.field.clone().unwrap_or_default();
-        ApiError::new(first.code, first.message)
-            .with_details(serde_json::json!({"field": field, "problems": all}))
+        ApiError {
+            message_zh: first.message_zh,
+            ..ApiError::new(first.code, first.message)
+        }
+        .with_details(serde_json::json!({"field": field, "problems": all}))
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -107,6 +115,7 @@ impl From<DomainError> for ApiError {
             status: status_of(e.code),
             code: e.code,
             message: e.message,
+            message_zh: e.message_zh,
             details,
         }
     }
@@ -129,8 +138,11 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
+        let mut body =
             json!({ "code": self.code.as_str(), "message": self.message, "details": self.details });
+        if let Some(zh) = self.message_zh {
+            body["message_zh"] = Value::String(zh);
+        }
         (self.status, axum::Json(body)).into_response()
     }
 }
