@@ -61,6 +61,162 @@ impl PopulationType {
             .into_iter()
             .find(|p| p.as_str() == s || p.label_zh() == s)
     }
+
+    /// The fields this kind of resident is registered with (kept in `details`).
+    pub fn fields(self) -> &'static [DetailField] {
+        match self {
+            PopulationType::Registered => &REGISTERED_FIELDS,
+            PopulationType::Floating => &FLOATING_FIELDS,
+            PopulationType::Foreign => &FOREIGN_FIELDS,
+            PopulationType::LeftBehind => &LEFT_BEHIND_FIELDS,
+        }
+    }
+}
+
+/// A field a population type needs: its key in `details`, its label, whether it is required,
+/// the values it may take (any text when empty), and whether it is a date (YYYY-MM-DD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DetailField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub required: bool,
+    pub choices: &'static [&'static str],
+    pub date: bool,
+}
+
+const fn field(
+    key: &'static str,
+    label: &'static str,
+    required: bool,
+    choices: &'static [&'static str],
+    date: bool,
+) -> DetailField {
+    DetailField {
+        key,
+        label,
+        required,
+        choices,
+        date,
+    }
+}
+
+const REGISTERED_FIELDS: [DetailField; 2] = [
+    field("household_no", "户号", false, &[], false),
+    field(
+        "relation",
+        "与户主关系",
+        false,
+        &["户主", "配偶", "子女", "父母", "其他"],
+        false,
+    ),
+];
+const FLOATING_FIELDS: [DetailField; 4] = [
+    field("origin", "户籍地", true, &[], false),
+    field(
+        "reason",
+        "流入原因",
+        true,
+        &["务工", "经商", "就学", "投亲", "其他"],
+        false,
+    ),
+    field("arrived", "来本地日期", false, &[], true),
+    field("residence_permit", "居住证号", false, &[], false),
+];
+const FOREIGN_FIELDS: [DetailField; 3] = [
+    field("nationality", "国籍", true, &[], false),
+    field("visa_type", "签证种类", false, &[], false),
+    field("stay_until", "停留期至", false, &[], true),
+];
+const LEFT_BEHIND_FIELDS: [DetailField; 3] = [
+    field("kind", "留守类型", true, &["儿童", "老人", "妇女"], false),
+    field("guardian", "监护人", false, &[], false),
+    field("guardian_phone", "监护人电话", false, &[], false),
+];
+
+/// Keys any resident's details may carry besides their type's fields.
+pub const COMMON_DETAILS: [&str; 1] = ["note"];
+
+/// Checks a resident's details against their population type: required fields present,
+/// choices among their values, dates real and (for arrival) not in the future, text at most
+/// 100 characters (a note 500), no keys the type does not have. Errors name `details.<key>`.
+pub fn check_details(
+    population: PopulationType,
+    details: &[(String, String)],
+    today: i64,
+) -> Vec<DomainError> {
+    let mut problems = Vec::new();
+    let fields = population.fields();
+    for f in fields {
+        let value = details
+            .iter()
+            .find(|(k, _)| k == f.key)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty());
+        let at = format!("details.{}", f.key);
+        let Some(v) = value else {
+            if f.required {
+                problems.push(
+                    DomainError::invalid(
+                        &at,
+                        format!(
+                            "{} ({}) is required for {}",
+                            f.label,
+                            f.key,
+                            population.as_str()
+                        ),
+                    )
+                    .zh(format!("{}需填写{}", population.label_zh(), f.label)),
+                );
+            }
+            continue;
+        };
+        if !f.choices.is_empty() && !f.choices.contains(&v) {
+            problems.push(
+                DomainError::invalid(&at, format!("one of {}", f.choices.join(", "))).zh(format!(
+                    "{}应为{}之一",
+                    f.label,
+                    f.choices.join("、")
+                )),
+            );
+        } else if f.date {
+            match crate::time::parse_date(v) {
+                Some(day) if f.key != "arrived" || day <= today => {}
+                _ => problems.push(
+                    DomainError::invalid(&at, format!("{v:?} is not a possible date (YYYY-MM-DD)"))
+                        .zh(format!("{}“{v}”不是有效日期（年-月-日）", f.label)),
+                ),
+            }
+        } else if v.chars().count() > 100 || v.chars().any(char::is_control) {
+            problems.push(
+                DomainError::invalid(&at, "at most 100 characters")
+                    .zh(format!("{}最多100个字", f.label)),
+            );
+        }
+    }
+    for (k, v) in details {
+        if COMMON_DETAILS.contains(&k.as_str()) {
+            if v.chars().count() > 500 {
+                problems.push(
+                    DomainError::invalid(&format!("details.{k}"), "at most 500 characters")
+                        .zh("备注最多500个字"),
+                );
+            }
+        } else if !fields.iter().any(|f| f.key == k) {
+            let known: Vec<&str> = fields.iter().map(|f| f.key).collect();
+            problems.push(
+                DomainError::invalid(
+                    &format!("details.{k}"),
+                    format!(
+                        "{} residents have no {k:?} (they have {})",
+                        population.as_str(),
+                        known.join(", ")
+                    ),
+                )
+                .zh(format!("{}没有“{k}”这一项", population.label_zh())),
+            );
+        }
+    }
+    problems
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,5 +427,66 @@ mod tests {
         assert!(!may_read(Role::DepartmentHandler));
         assert!(!sees_key_groups(Role::Leader) && may_read(Role::Leader));
         assert!(may_reveal(Role::GridWorker) && !may_reveal(Role::Admin));
+    }
+}
+
+#[cfg(test)]
+mod details_tests {
+    use super::*;
+
+    fn d(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn each_population_type_asks_for_its_own_fields() {
+        let today = crate::time::days_from_civil(2026, 11, 28);
+        let ok = d(&[
+            ("origin", "湖北省恩施州"),
+            ("reason", "务工"),
+            ("arrived", "2025-03-01"),
+        ]);
+        assert!(check_details(PopulationType::Floating, &ok, today).is_empty());
+        let fields = |p: &[DomainError]| -> Vec<String> {
+            p.iter()
+                .map(|e| e.field.clone().unwrap_or_default())
+                .collect()
+        };
+        let missing = check_details(PopulationType::Floating, &d(&[("reason", "旅游")]), today);
+        assert_eq!(fields(&missing), ["details.origin", "details.reason"]);
+        assert_eq!(
+            missing[0].message_zh.as_deref(),
+            Some("流动人口需填写户籍地")
+        );
+        let future = d(&[
+            ("origin", "x"),
+            ("reason", "务工"),
+            ("arrived", "2027-01-01"),
+        ]);
+        assert_eq!(
+            fields(&check_details(PopulationType::Floating, &future, today)),
+            ["details.arrived"]
+        );
+        let stray = d(&[
+            ("nationality", "法国"),
+            ("origin", "x"),
+            ("note", "会说中文"),
+        ]);
+        assert_eq!(
+            fields(&check_details(PopulationType::Foreign, &stray, today)),
+            ["details.origin"]
+        );
+        assert!(check_details(PopulationType::Registered, &[], today).is_empty());
+        assert_eq!(
+            fields(&check_details(
+                PopulationType::LeftBehind,
+                &d(&[("kind", "青年")]),
+                today
+            )),
+            ["details.kind"]
+        );
     }
 }

@@ -120,7 +120,28 @@ pub fn prepare(
             ),
         );
     }
-    let details = serde_json::Value::Object(input.details.clone()).to_string();
+    // The fields the population type needs, as text.
+    let mut pairs = Vec::with_capacity(input.details.len());
+    for (k, v) in &input.details {
+        match v {
+            serde_json::Value::String(s) => pairs.push((k.clone(), s.clone())),
+            serde_json::Value::Number(n) => pairs.push((k.clone(), n.to_string())),
+            serde_json::Value::Null => {}
+            _ => problems
+                .push(DomainError::invalid(&format!("details.{k}"), "a text value").zh("应为文字")),
+        }
+    }
+    if let Some(p) = population {
+        problems.extend(person::check_details(p, &pairs, today));
+    }
+    let details = serde_json::Value::Object(
+        pairs
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k, serde_json::Value::String(v.trim().to_string())))
+            .collect(),
+    )
+    .to_string();
     if details.len() > 4_000 {
         keep(
             &mut problems,

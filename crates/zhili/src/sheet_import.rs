@@ -40,7 +40,7 @@ const fn col(
     }
 }
 
-const PEOPLE: [Column; 7] = [
+const PEOPLE: [Column; 12] = [
     col("证件类型", "id_type", false, &["id_type"]),
     col(
         "证件号码",
@@ -52,8 +52,16 @@ const PEOPLE: [Column; 7] = [
     col("联系电话", "phone", false, &["手机", "电话", "phone"]),
     col("网格编码", "grid_code", true, &["网格", "grid_code"]),
     col("人口类型", "population_type", false, &["population_type"]),
-    col("备注", "note", false, &["note"]),
+    col("户籍地", "details.origin", false, &["origin"]),
+    col("流入原因", "details.reason", false, &["reason"]),
+    col("来本地日期", "details.arrived", false, &["arrived"]),
+    col("国籍", "details.nationality", false, &["nationality"]),
+    col("留守类型", "details.kind", false, &["left_behind_kind"]),
+    col("备注", "details.note", false, &["note"]),
 ];
+
+/// The people sheet's columns that go into `details`.
+const PEOPLE_DETAILS: [&str; 6] = ["origin", "reason", "arrived", "nationality", "kind", "note"];
 
 const HOUSES: [Column; 8] = [
     col("房屋编码", "code", true, &["编码", "code"]),
@@ -146,7 +154,12 @@ impl Sheet {
                 "张三",
                 "13800138000",
                 "500114001001001",
-                "户籍人口",
+                "流动人口",
+                "湖北省恩施州",
+                "务工",
+                "2025-03-01",
+                "",
+                "",
                 "",
             ],
             Sheet::Houses => &[
@@ -577,12 +590,12 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
                         grid_code: cell("grid_code"),
                         population_type: Some(cell("population_type")),
                         house_id: None,
-                        details: match cell("note") {
-                            n if n.is_empty() => Default::default(),
-                            n => [("note".to_string(), serde_json::Value::String(n))]
-                                .into_iter()
-                                .collect(),
-                        },
+                        details: PEOPLE_DETAILS
+                            .iter()
+                            .map(|k| (k.to_string(), cell(&format!("details.{k}"))))
+                            .filter(|(_, v)| !v.is_empty())
+                            .map(|(k, v)| (k, serde_json::Value::String(v)))
+                            .collect(),
                     };
                     prepare(&input, key, index, scope, today)
                 },
@@ -983,6 +996,16 @@ pub fn template_csv(sheet: Sheet) -> String {
     format!("\u{feff}{}\n", header.join(","))
 }
 
+/// Where the sample's migrants come from.
+const ORIGINS: [&str; 6] = [
+    "湖北省恩施州",
+    "贵州省遵义市",
+    "湖南省湘西州",
+    "四川省达州市",
+    "重庆市彭水县",
+    "重庆市酉阳县",
+];
+
 /// A sheet of `rows` plausible people with valid synthetic ID numbers of `region`, spread
 /// over `grids` (a file to try the import with, and the import benchmark's input).
 /// Rows are numbered from `first`, so files made with different `first` never share a person.
@@ -1023,6 +1046,9 @@ pub fn sample_xlsx(
         "联系电话",
         "网格编码",
         "人口类型",
+        "户籍地",
+        "流入原因",
+        "留守类型",
     ];
     for (c, h) in header.iter().enumerate() {
         sheet
@@ -1046,13 +1072,26 @@ pub fn sample_xlsx(
         );
         let phone = format!("13{:09}", rng.gen_range(0..1_000_000_000u64));
         let row = row as u32 + 1;
+        let kind = kinds[rng.gen_range(0..kinds.len())];
+        let (origin, reason, left) = match kind {
+            "流动人口" => (
+                ORIGINS[rng.gen_range(0..ORIGINS.len())],
+                ["务工", "经商", "就学", "投亲"][rng.gen_range(0..4)],
+                "",
+            ),
+            "留守人员" => ("", "", ["儿童", "老人", "妇女"][rng.gen_range(0..3)]),
+            _ => ("", "", ""),
+        };
         let cells = [
             "111",
             &number,
             &name,
             &phone,
             &grids[rng.gen_range(0..grids.len())],
-            kinds[rng.gen_range(0..kinds.len())],
+            kind,
+            origin,
+            reason,
+            left,
         ];
         for (c, v) in cells.iter().enumerate() {
             sheet

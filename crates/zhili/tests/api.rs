@@ -2242,7 +2242,7 @@ mod people {
             let number = id_for((1986, 2, 28), 123);
             let (st, person) = post("/api/v1/people", worker.clone(), json!({"id_type": "111", "id_number": number, "name": "张三",
                 "phone": "13800138000", "grid_code": "500114001001001", "population_type": "流动人口", "house_id": house["id"],
-                "details": {"origin": "湖北省恩施州"}})).await;
+                "details": {"origin": "湖北省恩施州", "reason": "务工"}})).await;
             assert_eq!(st, StatusCode::CREATED, "{person}");
             assert_eq!(person["id_number"], format!("{}************{}", &number[..4], &number[16..]));
             assert_eq!(person["phone"], "138****8000");
@@ -2824,6 +2824,8 @@ mod people_import {
                 T("联系电话"),
                 T("网格编码"),
                 T("人口类型"),
+                T("户籍地"),
+                T("流入原因"),
             ];
             let file = workbook(&[
                 header.clone(),
@@ -2842,7 +2844,9 @@ mod people_import {
                     Cell::Number(13900000002.0),
                     T("500114001001002"),
                     T("流动人口"),
-                ], // row 3: good
+                    T("湖北省恩施州"),
+                    T("务工"),
+                ], // row 3: good (a migrant with where from and why)
                 vec![
                     T("111"),
                     T(&wrong),
@@ -2884,6 +2888,16 @@ mod people_import {
                     T("500114001001001"),
                     T("外星人"),
                 ], // row 9: phone and type
+                vec![
+                    T("111"),
+                    T(&id_for((1988, 8, 8), 66)),
+                    T("王九"),
+                    T(""),
+                    T("500114001001001"),
+                    T("流动人口"),
+                    T(""),
+                    T("旅游"),
+                ], // row 10: a migrant without where from, and a reason not on the list
             ]);
             let (st, dry) = upload("?dry_run=true", file.clone()).await;
             assert_eq!(st, StatusCode::OK, "{dry}");
@@ -2893,7 +2907,7 @@ mod people_import {
                     dry["valid"].as_i64(),
                     dry["written"].as_i64()
                 ),
-                (Some(8), Some(2), Some(0))
+                (Some(9), Some(2), Some(0))
             );
             let got: Vec<(i64, String, String)> = dry["problems"]
                 .as_array()
@@ -2915,6 +2929,8 @@ mod people_import {
                 (8, "姓名", "invalid_parameter"),
                 (9, "联系电话", "invalid_parameter"),
                 (9, "人口类型", "invalid_parameter"),
+                (10, "户籍地", "invalid_parameter"),
+                (10, "流入原因", "invalid_parameter"),
             ];
             assert_eq!(
                 got,
@@ -2929,7 +2945,7 @@ mod people_import {
             // All or nothing: refused as a whole, with the same report.
             let (st, b) = upload("", file.clone()).await;
             assert_error(st, &b, 422, "invalid_rows");
-            assert_eq!(b["details"]["problems"].as_array().unwrap().len(), 7);
+            assert_eq!(b["details"]["problems"].as_array().unwrap().len(), 9);
             let (_, listed) = s.get("/api/v1/people", Some(&village)).await;
             assert_eq!(
                 listed["total"], 0,

@@ -127,11 +127,26 @@ pub fn generate(plan: &CityPlan, key: &DataKey, p: &PopulationParams) -> Populat
                     )
                 });
                 let (y, m, d) = resident.birth_date;
-                let details = if population == "floating" {
-                    let reason = ["务工", "经商", "就学", "投亲"][rng.gen_range(0..4)];
-                    serde_json::json!({"origin": region, "reason": reason}).to_string()
-                } else {
-                    "{}".into()
+                // The fields each population type is registered with (zhili_domain::person).
+                let details = match population {
+                    "floating" => {
+                        let reason = ["务工", "经商", "就学", "投亲"][rng.gen_range(0..4)];
+                        let arrived =
+                            zhili_domain::calendar::date_string(today - rng.gen_range(30..3650));
+                        serde_json::json!({"origin": region, "reason": reason, "arrived": arrived})
+                            .to_string()
+                    }
+                    "left_behind" => {
+                        let kind = if age_days < 16 * 365 {
+                            "儿童"
+                        } else if age_days > 60 * 365 {
+                            "老人"
+                        } else {
+                            "妇女"
+                        };
+                        serde_json::json!({"kind": kind}).to_string()
+                    }
+                    _ => "{}".into(),
                 };
                 load.people.push((
                     NewPerson {

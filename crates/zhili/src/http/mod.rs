@@ -128,6 +128,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/export/{list}", get(export::list))
         .route("/imports/{id}/progress", get(people::import_progress))
         .route("/people/export", get(people::export))
+        .route("/people/vocabulary", get(people::vocabulary))
         .route("/people/{id}", get(people::get))
         .route("/people/{id}/key-roles", post(people::add_key_role))
         .route("/people/{id}/visits", post(people::record_visit))

@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi};
         super::export::list,
         super::people::import_progress,
         super::people::export,
+        super::people::vocabulary,
         super::people::open_event,
         super::things::list,
         super::things::create,

@@ -1094,3 +1094,71 @@ pub async fn open_event(
     };
     super::events::create_event(State(state), user, Json(request)).await
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct DetailFieldView {
+    /// The key in `details`.
+    pub key: String,
+    pub label: String,
+    pub required: bool,
+    /// The values it may take; any text when empty.
+    pub choices: Vec<String>,
+    /// A date, YYYY-MM-DD.
+    pub date: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PopulationTypeView {
+    pub code: String,
+    pub label: String,
+    pub fields: Vec<DetailFieldView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyGroupView {
+    pub code: String,
+    pub label: String,
+    pub has_risk_level: bool,
+    pub visit_every_days: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeopleVocabulary {
+    pub population_types: Vec<PopulationTypeView>,
+    pub key_groups: Vec<KeyGroupView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/people/vocabulary", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = PeopleVocabulary, description = "population types with the fields each needs, and the key groups")))]
+pub async fn vocabulary(user: CurrentUser) -> ApiResult<axum::Json<PeopleVocabulary>> {
+    reader(&user)?;
+    Ok(axum::Json(PeopleVocabulary {
+        population_types: PopulationType::ALL
+            .iter()
+            .map(|p| PopulationTypeView {
+                code: p.as_str().into(),
+                label: p.label_zh().into(),
+                fields: p
+                    .fields()
+                    .iter()
+                    .map(|f| DetailFieldView {
+                        key: f.key.into(),
+                        label: f.label.into(),
+                        required: f.required,
+                        choices: f.choices.iter().map(|c| c.to_string()).collect(),
+                        date: f.date,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        key_groups: KeyGroup::ALL
+            .iter()
+            .map(|k| KeyGroupView {
+                code: k.as_str().into(),
+                label: k.label_zh().into(),
+                has_risk_level: k.has_risk_level(),
+                visit_every_days: k.visit_every_days(None),
+            })
+            .collect(),
+    }))
+}
