@@ -373,6 +373,12 @@ await step('a grid worker registers a key person and records a visit; an operato
   const number = idNumber('19850317', Date.now() % 1000)
   await page.fill('[data-test=new-id-number] input, input[data-test=new-id-number]', number)
   await page.fill('[data-test=new-person-name] input, input[data-test=new-person-name]', '测试人员')
+  // A migrant: the form asks for where from and why.
+  await page.click('[data-test=new-population-type]')
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '流动人口' }).click()
+  await page.fill('[data-test=detail-origin] input, input[data-test=detail-origin]', '湖北省恩施州')
+  await page.click('[data-test=detail-reason]')
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '务工' }).click()
   await page.click('[data-test=save-person]')
   await page.waitForURL(/\/people\/\d+$/)
   const shown = await (await page.waitForSelector('[data-test=person-id]')).textContent()
