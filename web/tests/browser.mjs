@@ -383,8 +383,13 @@ await step('a grid worker registers a key person and records a visit; an operato
   await page.waitForURL(/\/people\/\d+$/)
   const shown = await (await page.waitForSelector('[data-test=person-id]')).textContent()
   expect(shown.startsWith('5001') && shown.includes('****') && !shown.includes(number), `masked on the page: ${shown}`)
+  // 社区矫正对象 with its own fields: the type of correction and when it started.
+  await page.click('[data-test=role-correction_type]')
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '缓刑' }).click()
+  await page.fill('[data-test=role-started_on] input, input[data-test=role-started_on]', '2026-01-05')
   await page.click('[data-test=add-role]')
   await page.waitForSelector('[data-test=key-roles] tr')
+  expect((await page.locator('[data-test=key-roles]').textContent()).includes('缓刑'), 'the group fields are shown')
   await page.fill('input[data-test=visit-place]', '家中')
   await page.fill('input[data-test=visit-findings]', '情况稳定')
   await page.click('[data-test=save-visit]')

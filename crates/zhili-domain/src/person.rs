@@ -133,6 +133,60 @@ const LEFT_BEHIND_FIELDS: [DetailField; 3] = [
     field("guardian_phone", "监护人电话", false, &[], false),
 ];
 
+const RELEASED_FIELDS: [DetailField; 3] = [
+    field("released_on", "释放日期", true, &[], true),
+    field("offence", "原罪名", false, &[], false),
+    field("placement", "安置情况", false, &["已安置", "未安置"], false),
+];
+const CORRECTION_FIELDS: [DetailField; 3] = [
+    field(
+        "correction_type",
+        "矫正类别",
+        true,
+        &["管制", "缓刑", "假释", "暂予监外执行"],
+        false,
+    ),
+    field("started_on", "矫正开始日期", true, &[], true),
+    field("ends_on", "矫正结束日期", false, &[], true),
+];
+const DRUG_FIELDS: [DetailField; 2] = [
+    field(
+        "control",
+        "管控状态",
+        true,
+        &["社区戒毒", "社区康复", "戒断三年未复吸", "强制隔离戒毒"],
+        false,
+    ),
+    field("drug", "滥用物质", false, &[], false),
+];
+const MENTAL_FIELDS: [DetailField; 2] = [
+    field("guardian", "监护人", false, &[], false),
+    field(
+        "treatment",
+        "治疗情况",
+        false,
+        &["规律服药", "间断服药", "未服药", "住院"],
+        false,
+    ),
+];
+const YOUTH_FIELDS: [DetailField; 1] = [field(
+    "youth_type",
+    "人员类型",
+    true,
+    &[
+        "闲散青少年",
+        "不良行为青少年",
+        "流浪乞讨未成年人",
+        "服刑人员未成年子女",
+        "其他",
+    ],
+    false,
+)];
+const PETITIONER_FIELDS: [DetailField; 2] = [
+    field("claim", "主要诉求", true, &[], false),
+    field("lead", "包案领导", false, &[], false),
+];
+
 /// Keys any resident's details may carry besides their type's fields.
 pub const COMMON_DETAILS: [&str; 1] = ["note"];
 
@@ -144,8 +198,23 @@ pub fn check_details(
     details: &[(String, String)],
     today: i64,
 ) -> Vec<DomainError> {
+    check_fields(
+        population.fields(),
+        (population.as_str(), population.label_zh()),
+        details,
+        today,
+    )
+}
+
+/// Checks details against `fields` (a population type's or a key group's); `whose` names
+/// them in messages (code, Chinese label).
+pub fn check_fields(
+    fields: &[DetailField],
+    whose: (&str, &str),
+    details: &[(String, String)],
+    today: i64,
+) -> Vec<DomainError> {
     let mut problems = Vec::new();
-    let fields = population.fields();
     for f in fields {
         let value = details
             .iter()
@@ -158,14 +227,9 @@ pub fn check_details(
                 problems.push(
                     DomainError::invalid(
                         &at,
-                        format!(
-                            "{} ({}) is required for {}",
-                            f.label,
-                            f.key,
-                            population.as_str()
-                        ),
+                        format!("{} ({}) is required for {}", f.label, f.key, whose.0),
                     )
-                    .zh(format!("{}需填写{}", population.label_zh(), f.label)),
+                    .zh(format!("{}需填写{}", whose.1, f.label)),
                 );
             }
             continue;
@@ -179,8 +243,10 @@ pub fn check_details(
                 )),
             );
         } else if f.date {
+            // Dates of what has happened (arrival, release, start) are not in the future.
+            let past = matches!(f.key, "arrived" | "released_on" | "started_on");
             match crate::time::parse_date(v) {
-                Some(day) if f.key != "arrived" || day <= today => {}
+                Some(day) if !past || day <= today => {}
                 _ => problems.push(
                     DomainError::invalid(&at, format!("{v:?} is not a possible date (YYYY-MM-DD)"))
                         .zh(format!("{}“{v}”不是有效日期（年-月-日）", f.label)),
@@ -206,13 +272,9 @@ pub fn check_details(
             problems.push(
                 DomainError::invalid(
                     &format!("details.{k}"),
-                    format!(
-                        "{} residents have no {k:?} (they have {})",
-                        population.as_str(),
-                        known.join(", ")
-                    ),
+                    format!("{} has no {k:?} (it has {})", whose.0, known.join(", ")),
                 )
-                .zh(format!("{}没有“{k}”这一项", population.label_zh())),
+                .zh(format!("{}没有“{k}”这一项", whose.1)),
             );
         }
     }
@@ -304,6 +366,18 @@ impl KeyGroup {
     }
 
     /// Whether the group carries a risk level (0–5).
+    /// The fields a member of this group is registered with (kept in the key role's details).
+    pub fn fields(self) -> &'static [DetailField] {
+        match self {
+            KeyGroup::ReleasedPrisoner => &RELEASED_FIELDS,
+            KeyGroup::CommunityCorrection => &CORRECTION_FIELDS,
+            KeyGroup::DrugUser => &DRUG_FIELDS,
+            KeyGroup::SevereMentalIllness => &MENTAL_FIELDS,
+            KeyGroup::KeyYouth => &YOUTH_FIELDS,
+            KeyGroup::RepeatPetitioner => &PETITIONER_FIELDS,
+        }
+    }
+
     pub fn has_risk_level(self) -> bool {
         self == KeyGroup::SevereMentalIllness
     }

@@ -52,6 +52,36 @@ fn grid_in_scope(raw: &str, index: &RegionIndex, scope: &Scope) -> Result<Region
     Ok(grid)
 }
 
+/// Details as text pairs (numbers as written, nulls dropped); other values are problems.
+pub fn detail_pairs(
+    details: &serde_json::Map<String, serde_json::Value>,
+    problems: &mut Vec<DomainError>,
+) -> Vec<(String, String)> {
+    let mut pairs = Vec::with_capacity(details.len());
+    for (k, v) in details {
+        match v {
+            serde_json::Value::String(s) => pairs.push((k.clone(), s.clone())),
+            serde_json::Value::Number(n) => pairs.push((k.clone(), n.to_string())),
+            serde_json::Value::Null => {}
+            _ => problems
+                .push(DomainError::invalid(&format!("details.{k}"), "a text value").zh("应为文字")),
+        }
+    }
+    pairs
+}
+
+/// Checked details as stored: a JSON object of trimmed, non-empty text.
+pub fn details_json(pairs: Vec<(String, String)>) -> String {
+    serde_json::Value::Object(
+        pairs
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k, serde_json::Value::String(v.trim().to_string())))
+            .collect(),
+    )
+    .to_string()
+}
+
 /// The blind index of an identity number, whatever its document type.
 pub fn blind_id(key: &DataKey, number: &str) -> String {
     key.blind("id_number", &number.trim().to_ascii_uppercase())
@@ -121,27 +151,11 @@ pub fn prepare(
         );
     }
     // The fields the population type needs, as text.
-    let mut pairs = Vec::with_capacity(input.details.len());
-    for (k, v) in &input.details {
-        match v {
-            serde_json::Value::String(s) => pairs.push((k.clone(), s.clone())),
-            serde_json::Value::Number(n) => pairs.push((k.clone(), n.to_string())),
-            serde_json::Value::Null => {}
-            _ => problems
-                .push(DomainError::invalid(&format!("details.{k}"), "a text value").zh("应为文字")),
-        }
-    }
+    let pairs = detail_pairs(&input.details, &mut problems);
     if let Some(p) = population {
         problems.extend(person::check_details(p, &pairs, today));
     }
-    let details = serde_json::Value::Object(
-        pairs
-            .into_iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| (k, serde_json::Value::String(v.trim().to_string())))
-            .collect(),
-    )
-    .to_string();
+    let details = details_json(pairs);
     if details.len() > 4_000 {
         keep(
             &mut problems,

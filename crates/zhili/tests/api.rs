@@ -2288,6 +2288,15 @@ mod people {
             let (st, b) = post("/api/v1/people/{id}/key-roles".replace("{id}", &id.to_string()).leak(), worker.clone(),
                 json!({"kind": "drug_user", "risk_level": 2})).await;
             assert_error(st, &b, 422, "invalid_parameter");
+            // Each group's own fields: community correction needs its type and start.
+            let roles = "/api/v1/people/{id}/key-roles".replace("{id}", &id.to_string()).leak();
+            let (st, b) = post(roles, worker.clone(), json!({"kind": "community_correction", "details": {"correction_type": "罚款"}})).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            let fields: Vec<&str> = b["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+            assert_eq!(fields, ["details.correction_type", "details.started_on"], "{b}");
+            assert_eq!(b["message_zh"], "矫正类别应为管制、缓刑、假释、暂予监外执行之一");
+            let (st, role) = post(roles, worker.clone(), json!({"kind": "community_correction", "details": {"correction_type": "缓刑", "started_on": "2026-01-05"}})).await;
+            assert_eq!(st, StatusCode::CREATED, "{role}");
             let visits = format!("/api/v1/people/{id}/visits").leak();
             let twenty_days_ago = zhili_domain::time::rfc3339(zhili::now_ms() - 20 * 86_400_000);
             let (st, v) = post(visits, worker.clone(), json!({"kind": "severe_mental_illness", "at": twenty_days_ago, "place": "家中", "findings": "情绪稳定，按时服药"})).await;
@@ -2332,7 +2341,8 @@ mod people {
             // The person's page: masked; the full values with a reason, recorded; not for a leader.
             let (_, page) = s.get(&format!("/api/v1/people/{id}"), Some(&worker)).await;
             assert_eq!((page["revealed"].as_bool(), page["visits"].as_array().unwrap().len()), (Some(false), 2));
-            assert_eq!(page["key_roles"][0]["kind"], "severe_mental_illness");
+            let kinds: Vec<&str> = page["key_roles"].as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
+            assert_eq!(kinds, ["community_correction", "severe_mental_illness"]);
             let (st, b) = s.get(&format!("/api/v1/people/{id}?reveal=true"), Some(&worker)).await;
             assert_error(st, &b, 422, "invalid_parameter");
             let (_, full) = s.get(&format!("/api/v1/people/{id}?reveal=true&reason=%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AF%B9"), Some(&worker)).await;

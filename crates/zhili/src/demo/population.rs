@@ -179,6 +179,25 @@ pub fn generate(plan: &CityPlan, key: &DataKey, p: &PopulationParams) -> Populat
 }
 
 /// Perhaps puts the person just added into key groups, with a year of visits.
+/// A key group's required fields (zhili_domain::person::KeyGroup::fields), filled plausibly:
+/// a choice among the field's values, dates around when the person joined the group.
+fn group_details(rng: &mut ChaCha8Rng, group: KeyGroup, since: i64) -> String {
+    const CLAIMS: [&str; 4] = ["征地补偿", "拖欠工程款", "医疗纠纷赔偿", "宅基地权属"];
+    let since_day = since.div_euclid(DAY_MS);
+    let mut details = serde_json::Map::new();
+    for f in group.fields().iter().filter(|f| f.required) {
+        let value = if !f.choices.is_empty() {
+            f.choices[rng.gen_range(0..f.choices.len())].to_string()
+        } else if f.date {
+            zhili_domain::calendar::date_string(since_day - rng.gen_range(0..60))
+        } else {
+            CLAIMS[rng.gen_range(0..CLAIMS.len())].to_string()
+        };
+        details.insert(f.key.into(), serde_json::Value::String(value));
+    }
+    serde_json::Value::Object(details).to_string()
+}
+
 fn key_roles(rng: &mut ChaCha8Rng, load: &mut PopulationLoad, age_days: i64, now: i64) {
     let person = load.people.len() - 1;
     let grid = load.people[person].0.grid_code.to_string();
@@ -232,16 +251,47 @@ fn key_roles(rng: &mut ChaCha8Rng, load: &mut PopulationLoad, age_days: i64, now
             at += (every as f64 * DAY_MS as f64 * rng.gen_range(0.7..1.08)) as i64;
         }
         let next_due = last.map_or(since + every.min(7) * DAY_MS, |l| l + every * DAY_MS);
+        let details = group_details(rng, group, since);
         load.roles.push(KeyRoleRecord {
             person_id: person as i64,
             kind: group.as_str().into(),
             risk_level: risk,
             visit_every_days: every,
-            details: "{}".into(),
+            details,
             since,
             last_visit_at: last,
             next_visit_due: next_due,
             grid_code: grid.clone(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_key_roles_carry_the_fields_their_group_requires() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let now = 1_795_000_000_000;
+        let today = zhili_domain::calendar::china_day(now);
+        for group in KeyGroup::ALL {
+            for _ in 0..20 {
+                let details = group_details(&mut rng, group, now - 100 * DAY_MS);
+                let map: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&details).unwrap();
+                let pairs: Vec<(String, String)> = map
+                    .into_iter()
+                    .map(|(k, v)| (k, v.as_str().unwrap().to_string()))
+                    .collect();
+                let problems = zhili_domain::person::check_fields(
+                    group.fields(),
+                    (group.as_str(), group.label_zh()),
+                    &pairs,
+                    today,
+                );
+                assert!(problems.is_empty(), "{group:?}: {problems:?}");
+            }
+        }
     }
 }

@@ -461,7 +461,19 @@ pub async fn add_key_role(
     };
     let every = kind.visit_every_days(risk.map(|r| r as u8));
     let now = crate::now_ms();
-    let details = serde_json::Value::Object(body.details.unwrap_or_default()).to_string();
+    // The group's own fields (矫正类别, 管控状态, 主要诉求 …).
+    let mut problems = Vec::new();
+    let pairs = crate::people::detail_pairs(&body.details.unwrap_or_default(), &mut problems);
+    problems.extend(person::check_fields(
+        kind.fields(),
+        (kind.as_str(), kind.label_zh()),
+        &pairs,
+        china_day(now),
+    ));
+    if !problems.is_empty() {
+        return Err(ApiError::from_problems(problems));
+    }
+    let details = crate::people::details_json(pairs);
     let role = KeyRoleRecord {
         person_id: id,
         kind: kind.as_str().to_string(),
@@ -1120,12 +1132,26 @@ pub struct KeyGroupView {
     pub label: String,
     pub has_risk_level: bool,
     pub visit_every_days: i64,
+    pub fields: Vec<DetailFieldView>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct PeopleVocabulary {
     pub population_types: Vec<PopulationTypeView>,
     pub key_groups: Vec<KeyGroupView>,
+}
+
+fn field_views(fields: &[person::DetailField]) -> Vec<DetailFieldView> {
+    fields
+        .iter()
+        .map(|f| DetailFieldView {
+            key: f.key.into(),
+            label: f.label.into(),
+            required: f.required,
+            choices: f.choices.iter().map(|c| c.to_string()).collect(),
+            date: f.date,
+        })
+        .collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/people/vocabulary", tag = "people", security(("bearer" = [])),
@@ -1138,17 +1164,7 @@ pub async fn vocabulary(user: CurrentUser) -> ApiResult<axum::Json<PeopleVocabul
             .map(|p| PopulationTypeView {
                 code: p.as_str().into(),
                 label: p.label_zh().into(),
-                fields: p
-                    .fields()
-                    .iter()
-                    .map(|f| DetailFieldView {
-                        key: f.key.into(),
-                        label: f.label.into(),
-                        required: f.required,
-                        choices: f.choices.iter().map(|c| c.to_string()).collect(),
-                        date: f.date,
-                    })
-                    .collect(),
+                fields: field_views(p.fields()),
             })
             .collect(),
         key_groups: KeyGroup::ALL
@@ -1158,6 +1174,7 @@ pub async fn vocabulary(user: CurrentUser) -> ApiResult<axum::Json<PeopleVocabul
                 label: k.label_zh().into(),
                 has_risk_level: k.has_risk_level(),
                 visit_every_days: k.visit_every_days(None),
+                fields: field_views(k.fields()),
             })
             .collect(),
     }))
