@@ -130,6 +130,7 @@ const words: Record<string, [string, string]> = {
   importHouses: ['导入房屋', 'Import houses'],
   houses: ['房屋', 'Houses'],
   registerHouse: ['登记房屋', 'Register a house'],
+  houseOptional: ['选择所住房屋（可不选）', 'The house they live in (optional)'],
   houseCode: ['房屋编码', 'House code'],
   usage: ['用途', 'Use'],
   rented: ['出租', 'Rented'],

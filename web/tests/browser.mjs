@@ -379,10 +379,16 @@ await step('a grid worker registers a key person and records a visit; an operato
   await page.fill('[data-test=detail-origin] input, input[data-test=detail-origin]', '湖北省恩施州')
   await page.click('[data-test=detail-reason]')
   await page.locator('.el-select-dropdown__item:visible', { hasText: '务工' }).click()
+  // Into a house of the grid: a household member.
+  await page.click('[data-test=new-person-house]')
+  const home = page.locator('.house-options .el-select-dropdown__item').first()
+  const address = (await home.textContent()).split('（')[0]
+  await home.click()
   await page.click('[data-test=save-person]')
   await page.waitForURL(/\/people\/\d+$/)
   const shown = await (await page.waitForSelector('[data-test=person-id]')).textContent()
   expect(shown.startsWith('5001') && shown.includes('****') && !shown.includes(number), `masked on the page: ${shown}`)
+  expect((await page.locator('.el-descriptions').textContent()).includes(address), `lives at ${address}`)
   // 社区矫正对象 with its own fields: the type of correction and when it started.
   await page.click('[data-test=role-correction_type]')
   await page.locator('.el-select-dropdown__item:visible', { hasText: '缓刑' }).click()

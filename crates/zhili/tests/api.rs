@@ -1589,8 +1589,22 @@ mod browser {
         let key = zhili::crypto::DataKey::generate();
         let (items, _) = generate(plan(), &reference, &key, &params, &mut |_, _| {});
         s.store.load_history(&items).await.unwrap();
-        // Components, cameras and organisations for the things page and the map layers.
+        // Components, cameras and organisations for the things page and the map layers;
+        // houses and residents for the people pages.
         let actor = zhili_domain::chain::Actor::system();
+        let population = demo::population::generate(
+            plan(),
+            &key,
+            &demo::population::PopulationParams {
+                seed: 5,
+                now: zhili::now_ms(),
+                people: 5_000,
+            },
+        );
+        s.store
+            .load_population(&actor, &population, zhili::now_ms())
+            .await
+            .unwrap();
         let things = demo::things::generate(plan(), 5, zhili::now_ms());
         s.store
             .create_things(&actor, &things, zhili::now_ms())
