@@ -359,6 +359,18 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
 })
 
 /** A valid resident ID number (GB 11643) for the district, born on `date` (YYYYMMDD). */
+/** Chooses an option of an Element Plus select, and waits for its list to close, so the next
+ *  click does not land on a list still fading out. `text` null: the first option. */
+async function pick(page, select, text, popper = '') {
+  await page.click(select)
+  const items = page.locator(`${popper} .el-select-dropdown__item:visible`)
+  const item = text === null ? items.first() : items.filter({ hasText: text }).first()
+  const label = await item.textContent()
+  await item.click()
+  await page.waitForFunction(() => [...document.querySelectorAll('.el-select__popper')].every((e) => getComputedStyle(e).display === 'none'), null, { timeout: 10000 }).catch(() => {})
+  return label
+}
+
 function idNumber(date, seq) {
   const body = `500114${date}${String(seq).padStart(3, '0')}`
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -374,24 +386,21 @@ await step('a grid worker registers a key person and records a visit; an operato
   await page.fill('[data-test=new-id-number] input, input[data-test=new-id-number]', number)
   await page.fill('[data-test=new-person-name] input, input[data-test=new-person-name]', '测试人员')
   // A migrant: the form asks for where from and why.
-  await page.click('[data-test=new-population-type]')
-  await page.locator('.el-select-dropdown__item:visible', { hasText: '流动人口' }).click()
+  await pick(page, '[data-test=new-population-type]', '流动人口')
   await page.fill('[data-test=detail-origin] input, input[data-test=detail-origin]', '湖北省恩施州')
-  await page.click('[data-test=detail-reason]')
-  await page.locator('.el-select-dropdown__item:visible', { hasText: '务工' }).click()
+  await pick(page, '[data-test=detail-reason]', '务工')
   // Into a house of the grid: a household member.
-  await page.click('[data-test=new-person-house]')
-  const home = page.locator('.house-options .el-select-dropdown__item').first()
-  const address = (await home.textContent()).split('（')[0]
-  await home.click()
+  const address = (await pick(page, '[data-test=new-person-house]', null, '.house-options')).split('（')[0]
   await page.click('[data-test=save-person]')
+  await Promise.race([page.waitForURL(/\/people\/\d+$/), page.waitForSelector('[data-test=person-error]')])
+  const refused = (await page.locator('[data-test=person-error]').count()) ? await page.locator('[data-test=person-error]').textContent() : null
+  expect(refused === null, `registration refused: ${refused}`)
   await page.waitForURL(/\/people\/\d+$/)
   const shown = await (await page.waitForSelector('[data-test=person-id]')).textContent()
   expect(shown.startsWith('5001') && shown.includes('****') && !shown.includes(number), `masked on the page: ${shown}`)
   expect((await page.locator('.el-descriptions').textContent()).includes(address), `lives at ${address}`)
   // 社区矫正对象 with its own fields: the type of correction and when it started.
-  await page.click('[data-test=role-correction_type]')
-  await page.locator('.el-select-dropdown__item:visible', { hasText: '缓刑' }).click()
+  await pick(page, '[data-test=role-correction_type]', '缓刑')
   await page.fill('[data-test=role-started_on] input, input[data-test=role-started_on]', '2026-01-05')
   await page.click('[data-test=add-role]')
   await page.waitForSelector('[data-test=key-roles] tr')
@@ -429,10 +438,8 @@ await step('a grid worker records a sensitive situation; the commander reads it,
   await page.goto(`${base}/situations`)
   await page.waitForSelector('[data-test=situations]')
   await page.click('[data-test=new-situation]')
-  await page.click('[data-test=situation-kind]')
-  await page.locator('.el-select-dropdown__item:visible', { hasText: '涉稳信息' }).click()
-  await page.click('[data-test=situation-level]')
-  await page.locator('.el-select-dropdown__item:visible', { hasText: '敏感' }).click()
+  await pick(page, '[data-test=situation-kind]', '涉稳信息')
+  await pick(page, '[data-test=situation-level]', '敏感')
   await page.fill('[data-test=situation-title] input, input[data-test=situation-title]', title)
   await page.fill('[data-test=situation-text] textarea, textarea[data-test=situation-text]', '部分村民拟就征地补偿到区政府集体上访，已报告镇综治中心。')
   await page.click('[data-test=situation-tags]')

@@ -239,6 +239,16 @@ pub struct MapPoint {
     pub state: String,
 }
 
+/// Which houses a list shows.
+#[derive(Clone, Debug, Default)]
+pub struct HouseFilter {
+    pub region: Option<RegionCode>,
+    /// Text in the address or the house code.
+    pub text: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 /// The unique codes places and things are registered under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeKind {
@@ -729,12 +739,12 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<CameraCount>>;
     /// Writes a whole population in one transaction, each object with its action.
     async fn load_population(&self, actor: &Actor, load: &PopulationLoad, now: i64) -> Result<()>;
+    /// Houses in the scope, by code: the total and one page.
     async fn list_houses(
         &self,
         scope: &Scope,
-        region: Option<&RegionCode>,
-        limit: i64,
-    ) -> Result<Vec<HouseRecord>>;
+        filter: &HouseFilter,
+    ) -> Result<(i64, Vec<HouseRecord>)>;
     async fn get_house(&self, scope: &Scope, id: i64) -> Result<Option<HouseRecord>>;
     /// All or nothing: a person already registered (same document) fails the whole batch
     /// with a conflict naming its position. Returns the new ids in order.

@@ -116,18 +116,32 @@ pub(crate) async fn taken_in(
 pub(crate) async fn list_houses(
     store: &SqlStore,
     scope: &Scope,
-    region: Option<&RegionCode>,
-    limit: i64,
-) -> Result<Vec<HouseRecord>> {
-    let mut sql = Sql::new(&format!("SELECT {HOUSE_COLUMNS} FROM houses h WHERE 1 = 1"));
-    scope_filter(&mut sql, "h.grid_code", scope);
-    if let Some(r) = region {
-        sql.push(" AND h.grid_code LIKE ")
+    f: &crate::HouseFilter,
+) -> Result<(i64, Vec<HouseRecord>)> {
+    let mut filter = Sql::new("");
+    scope_filter(&mut filter, "h.grid_code", scope);
+    if let Some(r) = &f.region {
+        filter
+            .push(" AND h.grid_code LIKE ")
             .bind_text(format!("{r}%"));
     }
-    sql.push(" ORDER BY h.code LIMIT ").bind(Arg::Int(limit));
+    if let Some(text) = &f.text {
+        let p = crate::events::like_pattern(text);
+        filter.push(" AND (h.address LIKE ").bind_text(p.clone());
+        filter.push(" ESCAPE '\\' OR h.code LIKE ").bind_text(p);
+        filter.push(" ESCAPE '\\')");
+    }
+    let count = Sql::with_filter("SELECT COUNT(*) AS n FROM houses h WHERE 1 = 1", &filter);
+    let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
+    let mut sql = Sql::with_filter(
+        &format!("SELECT {HOUSE_COLUMNS} FROM houses h WHERE 1 = 1"),
+        &filter,
+    );
+    sql.push(" ORDER BY h.code LIMIT ").bind(Arg::Int(f.limit));
+    sql.push(" OFFSET ").bind(Arg::Int(f.offset));
     let rows = sql.query().fetch_all(&store.pool).await?;
-    rows.iter().map(house_from_row).collect()
+    let houses = rows.iter().map(house_from_row).collect::<Result<_>>()?;
+    Ok((total, houses))
 }
 
 pub(crate) async fn get_house(

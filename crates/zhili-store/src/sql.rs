@@ -1008,10 +1008,9 @@ impl Store for SqlStore {
     async fn list_houses(
         &self,
         scope: &Scope,
-        region: Option<&RegionCode>,
-        limit: i64,
-    ) -> Result<Vec<crate::HouseRecord>> {
-        crate::people::list_houses(self, scope, region, limit).await
+        filter: &crate::HouseFilter,
+    ) -> Result<(i64, Vec<crate::HouseRecord>)> {
+        crate::people::list_houses(self, scope, filter).await
     }
 
     async fn get_house(&self, scope: &Scope, id: i64) -> Result<Option<crate::HouseRecord>> {

@@ -2598,11 +2598,7 @@ mod people_import {
                 "{b}"
             );
             let (_, houses) = s.get("/api/v1/houses", Some(&village)).await;
-            assert_eq!(
-                houses.as_array().map(Vec::len),
-                Some(0),
-                "all or nothing: {houses}"
-            );
+            assert_eq!(houses["total"], 0, "all or nothing: {houses}");
             let (st, report) = upload("houses", "?partial=true", csv.into_bytes()).await;
             assert_eq!(
                 (st, report["written"].as_i64()),
@@ -2613,12 +2609,23 @@ mod people_import {
             let (_, houses) = s.get("/api/v1/houses", Some(&village)).await;
             assert_eq!(
                 (
-                    houses.as_array().map(Vec::len),
-                    houses[0]["rented"].as_bool()
+                    houses["total"].as_i64(),
+                    houses["items"][0]["rented"].as_bool()
                 ),
                 (Some(1), Some(true)),
                 "{houses}"
             );
+            let (_, found) = s
+                .get(
+                    "/api/v1/houses?q=%E6%96%87%E6%B1%87%E8%B7%AF1",
+                    Some(&village),
+                )
+                .await;
+            assert_eq!(found["total"], 1, "by address: {found}");
+            let (_, none) = s.get("/api/v1/houses?q=H-9", Some(&village)).await;
+            assert_eq!(none["total"], 0);
+            let (st, b) = s.get("/api/v1/houses?page_size=501", Some(&village)).await;
+            assert_error(st, &b, 422, "invalid_parameter");
             // The same file again: registered already, by row.
             let (_, again) = upload(
                 "houses",

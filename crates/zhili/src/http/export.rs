@@ -138,10 +138,13 @@ pub async fn list(
     match list.as_str() {
         "houses" => {
             registry()?;
-            let houses = state
-                .store
-                .list_houses(&scope, region.as_ref(), MAX_EXPORT)
-                .await?;
+            let filter = zhili_store::HouseFilter {
+                region,
+                text: None,
+                limit: MAX_EXPORT,
+                offset: 0,
+            };
+            let (_, houses) = state.store.list_houses(&scope, &filter).await?;
             let rows = houses
                 .iter()
                 .map(|h| {

@@ -725,27 +725,52 @@ fn house_view(id: i64, h: &NewHouse, occupants: i64) -> HouseView {
 #[into_params(parameter_in = Query)]
 pub struct HousesQuery {
     pub region: Option<String>,
+    /// Text in the address or the house code.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HousePage {
+    pub items: Vec<HouseView>,
+    pub total: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/houses", tag = "people", params(HousesQuery), security(("bearer" = [])),
-    responses((status = 200, body = [HouseView])))]
+    responses((status = 200, body = HousePage)))]
 pub async fn list_houses(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Query(q): Query<HousesQuery>,
-) -> ApiResult<axum::Json<Vec<HouseView>>> {
+) -> ApiResult<axum::Json<HousePage>> {
     reader(&user)?;
-    let region = super::things::region_of(q.region.as_deref())?;
-    let houses = state
-        .store
-        .list_houses(&user.user.scope(), region.as_ref(), 500)
-        .await?;
-    Ok(axum::Json(
-        houses
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(20);
+    if !(1..=100_000).contains(&page) || !(1..=500).contains(&page_size) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "page",
+            "page from 1, page_size 1 to 500",
+        ));
+    }
+    let filter = zhili_store::HouseFilter {
+        region: super::things::region_of(q.region.as_deref())?,
+        text: q
+            .q
+            .map(|t| t.trim().chars().take(50).collect::<String>())
+            .filter(|t| !t.is_empty()),
+        limit: page_size,
+        offset: (page - 1) * page_size,
+    };
+    let (total, houses) = state.store.list_houses(&user.user.scope(), &filter).await?;
+    Ok(axum::Json(HousePage {
+        items: houses
             .iter()
             .map(|h| house_view(h.id, &h.house, h.occupants))
             .collect(),
-    ))
+        total,
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
