@@ -362,13 +362,16 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
 /** Chooses an option of an Element Plus select, and waits for its list to close, so the next
  *  click does not land on a list still fading out. `text` null: the first option. */
 async function pick(page, select, text, popper = '') {
-  await page.click(select)
-  const items = page.locator(`${popper} .el-select-dropdown__item:visible`)
-  const item = text === null ? items.first() : items.filter({ hasText: text }).first()
-  const label = await item.textContent()
-  await item.click()
-  await page.waitForFunction(() => [...document.querySelectorAll('.el-select__popper')].every((e) => getComputedStyle(e).display === 'none'), null, { timeout: 10000 }).catch(() => {})
-  return label
+  for (let attempt = 0; ; attempt++) {
+    await page.click(select)
+    const items = page.locator(`${popper} .el-select-dropdown__item:visible`)
+    const item = text === null ? items.first() : items.filter({ hasText: text }).first()
+    const label = (await item.textContent()).trim()
+    await item.click()
+    await page.waitForFunction(() => [...document.querySelectorAll('.el-select__popper')].every((e) => getComputedStyle(e).display === 'none'), null, { timeout: 10000 }).catch(() => {})
+    // The select shows what was chosen; a click during the list's opening can be lost.
+    if ((await page.locator(select).textContent()).includes(label) || attempt === 2) return label
+  }
 }
 
 function idNumber(date, seq) {
