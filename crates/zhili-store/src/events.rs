@@ -363,21 +363,10 @@ pub(crate) async fn list_events(
             .bind(Arg::Int(now));
     }
     if let Some(q) = &f.text {
-        let p = like_pattern(q);
-        filter
-            .push(" AND (e.description LIKE ")
-            .bind_text(p.clone());
-        filter
-            .push(" ESCAPE '\\' OR e.case_number LIKE ")
-            .bind_text(p);
-        filter.push(" ESCAPE '\\')");
+        crate::sql::contains_any(&mut filter, &["e.description", "e.case_number"], q);
     }
-    if let Some((target, id)) = f.linked {
-        filter
-            .push(" AND EXISTS (SELECT 1 FROM links l WHERE l.source = 'event' AND l.source_id = e.id AND l.target = ")
-            .bind_text(target.as_str());
-        filter.push(" AND l.target_id = ").bind(Arg::Int(id));
-        filter.push(")");
+    if let Some(link) = f.linked {
+        crate::sql::linked_to(&mut filter, "event", "e.id", link);
     }
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;

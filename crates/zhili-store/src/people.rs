@@ -126,10 +126,7 @@ pub(crate) async fn list_houses(
             .bind_text(format!("{r}%"));
     }
     if let Some(text) = &f.text {
-        let p = crate::events::like_pattern(text);
-        filter.push(" AND (h.address LIKE ").bind_text(p.clone());
-        filter.push(" ESCAPE '\\' OR h.code LIKE ").bind_text(p);
-        filter.push(" ESCAPE '\\')");
+        crate::sql::contains_any(&mut filter, &["h.address", "h.code"], text);
     }
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM houses h WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;

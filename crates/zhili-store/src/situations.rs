@@ -146,17 +146,10 @@ pub(crate) async fn list_situations(
         filter.push(" ESCAPE '\\'");
     }
     if let Some(text) = &f.text {
-        let p = crate::events::like_pattern(text);
-        filter.push(" AND (s.title LIKE ").bind_text(p.clone());
-        filter.push(" ESCAPE '\\' OR s.content LIKE ").bind_text(p);
-        filter.push(" ESCAPE '\\')");
+        crate::sql::contains_any(&mut filter, &["s.title", "s.content"], text);
     }
-    if let Some((target, id)) = f.linked {
-        filter
-            .push(" AND EXISTS (SELECT 1 FROM links l WHERE l.source = 'situation' AND l.source_id = s.id AND l.target = ")
-            .bind_text(target.as_str());
-        filter.push(" AND l.target_id = ").bind(Arg::Int(id));
-        filter.push(")");
+    if let Some(link) = f.linked {
+        crate::sql::linked_to(&mut filter, "situation", "s.id", link);
     }
     let count = Sql::with_filter(
         "SELECT COUNT(*) AS n FROM situations s WHERE 1 = 1",

@@ -165,6 +165,35 @@ impl Sql {
 }
 
 /// The one scope filter: `column` (a region code) must lie in the scope's subtree.
+/// ` AND (c1 LIKE '%text%' OR c2 LIKE …)`, the text's own `%` and `_` taken literally.
+pub(crate) fn contains_any(sql: &mut Sql, columns: &[&str], text: &str) {
+    let pattern = crate::events::like_pattern(text);
+    sql.push(" AND (");
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push(c).push(" LIKE ").bind_text(pattern.clone());
+        sql.push(" ESCAPE '\\'");
+    }
+    sql.push(")");
+}
+
+/// ` AND` the `source` row (its id in `id_column`) is linked to `target:id`.
+pub(crate) fn linked_to(
+    sql: &mut Sql,
+    source: &str,
+    id_column: &str,
+    (target, id): (zhili_domain::situation::LinkTarget, i64),
+) {
+    sql.push(" AND EXISTS (SELECT 1 FROM links l WHERE l.source = ")
+        .bind_text(source);
+    sql.push(" AND l.source_id = ").push(id_column);
+    sql.push(" AND l.target = ").bind_text(target.as_str());
+    sql.push(" AND l.target_id = ").bind(Arg::Int(id));
+    sql.push(")");
+}
+
 pub(crate) fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
     sql.push(" AND ")
         .push(column)

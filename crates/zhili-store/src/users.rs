@@ -16,12 +16,7 @@ pub(crate) async fn list_users(
         filter.push(" AND u.role = ").bind_text(role.as_str());
     }
     if let Some(text) = &f.text {
-        let p = crate::events::like_pattern(text);
-        filter.push(" AND (u.username LIKE ").bind_text(p.clone());
-        filter
-            .push(" ESCAPE '\\' OR u.display_name LIKE ")
-            .bind_text(p);
-        filter.push(" ESCAPE '\\')");
+        crate::sql::contains_any(&mut filter, &["u.username", "u.display_name"], text);
     }
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM users u WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
