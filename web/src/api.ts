@@ -85,6 +85,26 @@ export const revealRoles = ['district_operator', 'town_operator', 'village_opera
 export const registerRoles = ['admin', 'district_operator', 'town_operator', 'village_operator', 'grid_worker']
 export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body)
 
+/** A field a population type or key group needs (GET /people/vocabulary). */
+export interface DetailField { key: string; label: string; required: boolean; choices: string[]; date: boolean }
+export interface PeopleVocabulary {
+  population_types: { code: string; label: string; fields: DetailField[] }[]
+  key_groups: { code: string; label: string; has_risk_level: boolean; fields: DetailField[] }[]
+}
+let vocabulary: Promise<PeopleVocabulary> | null = null
+/** The population types and key groups with their fields, fetched once. */
+export function peopleVocabulary(): Promise<PeopleVocabulary> {
+  vocabulary ??= get<PeopleVocabulary>('/people/vocabulary').catch((e) => {
+    vocabulary = null
+    throw e
+  })
+  return vocabulary
+}
+/** The filled-in values of `fields`, for a request's `details`. */
+export function filledDetails(fields: DetailField[], values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(fields.map((f) => [f.key, values[f.key] ?? '']).filter(([, v]) => v))
+}
+
 export async function login(username: string, password: string): Promise<User> {
   const answer = await post<{ token: string; user: User }>('/auth/login', { username, password })
   token = answer.token
