@@ -81,7 +81,16 @@ pub struct DetailField {
     pub label: &'static str,
     pub required: bool,
     pub choices: &'static [&'static str],
-    pub date: bool,
+    pub date: Date,
+}
+
+/// Whether a field is a date, and whether it records something that has happened (so not in
+/// the future: an arrival, a release, a start).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Date {
+    No,
+    Any,
+    Past,
 }
 
 const fn field(
@@ -89,7 +98,7 @@ const fn field(
     label: &'static str,
     required: bool,
     choices: &'static [&'static str],
-    date: bool,
+    date: Date,
 ) -> DetailField {
     DetailField {
         key,
@@ -101,42 +110,54 @@ const fn field(
 }
 
 const REGISTERED_FIELDS: [DetailField; 2] = [
-    field("household_no", "户号", false, &[], false),
+    field("household_no", "户号", false, &[], Date::No),
     field(
         "relation",
         "与户主关系",
         false,
         &["户主", "配偶", "子女", "父母", "其他"],
-        false,
+        Date::No,
     ),
 ];
 const FLOATING_FIELDS: [DetailField; 4] = [
-    field("origin", "户籍地", true, &[], false),
+    field("origin", "户籍地", true, &[], Date::No),
     field(
         "reason",
         "流入原因",
         true,
         &["务工", "经商", "就学", "投亲", "其他"],
-        false,
+        Date::No,
     ),
-    field("arrived", "来本地日期", false, &[], true),
-    field("residence_permit", "居住证号", false, &[], false),
+    field("arrived", "来本地日期", false, &[], Date::Past),
+    field("residence_permit", "居住证号", false, &[], Date::No),
 ];
 const FOREIGN_FIELDS: [DetailField; 3] = [
-    field("nationality", "国籍", true, &[], false),
-    field("visa_type", "签证种类", false, &[], false),
-    field("stay_until", "停留期至", false, &[], true),
+    field("nationality", "国籍", true, &[], Date::No),
+    field("visa_type", "签证种类", false, &[], Date::No),
+    field("stay_until", "停留期至", false, &[], Date::Any),
 ];
 const LEFT_BEHIND_FIELDS: [DetailField; 3] = [
-    field("kind", "留守类型", true, &["儿童", "老人", "妇女"], false),
-    field("guardian", "监护人", false, &[], false),
-    field("guardian_phone", "监护人电话", false, &[], false),
+    field(
+        "kind",
+        "留守类型",
+        true,
+        &["儿童", "老人", "妇女"],
+        Date::No,
+    ),
+    field("guardian", "监护人", false, &[], Date::No),
+    field("guardian_phone", "监护人电话", false, &[], Date::No),
 ];
 
 const RELEASED_FIELDS: [DetailField; 3] = [
-    field("released_on", "释放日期", true, &[], true),
-    field("offence", "原罪名", false, &[], false),
-    field("placement", "安置情况", false, &["已安置", "未安置"], false),
+    field("released_on", "释放日期", true, &[], Date::Past),
+    field("offence", "原罪名", false, &[], Date::No),
+    field(
+        "placement",
+        "安置情况",
+        false,
+        &["已安置", "未安置"],
+        Date::No,
+    ),
 ];
 const CORRECTION_FIELDS: [DetailField; 3] = [
     field(
@@ -144,10 +165,10 @@ const CORRECTION_FIELDS: [DetailField; 3] = [
         "矫正类别",
         true,
         &["管制", "缓刑", "假释", "暂予监外执行"],
-        false,
+        Date::No,
     ),
-    field("started_on", "矫正开始日期", true, &[], true),
-    field("ends_on", "矫正结束日期", false, &[], true),
+    field("started_on", "矫正开始日期", true, &[], Date::Past),
+    field("ends_on", "矫正结束日期", false, &[], Date::Any),
 ];
 const DRUG_FIELDS: [DetailField; 2] = [
     field(
@@ -155,18 +176,18 @@ const DRUG_FIELDS: [DetailField; 2] = [
         "管控状态",
         true,
         &["社区戒毒", "社区康复", "戒断三年未复吸", "强制隔离戒毒"],
-        false,
+        Date::No,
     ),
-    field("drug", "滥用物质", false, &[], false),
+    field("drug", "滥用物质", false, &[], Date::No),
 ];
 const MENTAL_FIELDS: [DetailField; 2] = [
-    field("guardian", "监护人", false, &[], false),
+    field("guardian", "监护人", false, &[], Date::No),
     field(
         "treatment",
         "治疗情况",
         false,
         &["规律服药", "间断服药", "未服药", "住院"],
-        false,
+        Date::No,
     ),
 ];
 const YOUTH_FIELDS: [DetailField; 1] = [field(
@@ -180,11 +201,11 @@ const YOUTH_FIELDS: [DetailField; 1] = [field(
         "服刑人员未成年子女",
         "其他",
     ],
-    false,
+    Date::No,
 )];
 const PETITIONER_FIELDS: [DetailField; 2] = [
-    field("claim", "主要诉求", true, &[], false),
-    field("lead", "包案领导", false, &[], false),
+    field("claim", "主要诉求", true, &[], Date::No),
+    field("lead", "包案领导", false, &[], Date::No),
 ];
 
 /// Keys any resident's details may carry besides their type's fields.
@@ -242,11 +263,9 @@ pub fn check_fields(
                     f.choices.join("、")
                 )),
             );
-        } else if f.date {
-            // Dates of what has happened (arrival, release, start) are not in the future.
-            let past = matches!(f.key, "arrived" | "released_on" | "started_on");
+        } else if f.date != Date::No {
             match crate::time::parse_date(v) {
-                Some(day) if !past || day <= today => {}
+                Some(day) if f.date == Date::Any || day <= today => {}
                 _ => problems.push(
                     DomainError::invalid(&at, format!("{v:?} is not a possible date (YYYY-MM-DD)"))
                         .zh(format!("{}“{v}”不是有效日期（年-月-日）", f.label)),

@@ -63,6 +63,17 @@ pub fn parse_component_code(raw: &str, district: &str) -> Result<ComponentCode, 
 
 /// Component states as inspections record them.
 pub const COMPONENT_STATES: [&str; 4] = ["normal", "damaged", "lost", "occupied"];
+/// Camera states as the video platform reports them.
+pub const CAMERA_STATES: [&str; 2] = ["online", "offline"];
+
+/// The states a thing of this kind (component or camera) may be in; the first is a new one's.
+pub fn states_of(kind: &str) -> &'static [&'static str] {
+    if kind == "camera" {
+        &CAMERA_STATES
+    } else {
+        &COMPONENT_STATES
+    }
+}
 /// What a camera covers.
 pub const COVERAGE: [&str; 6] = ["road", "community", "school", "market", "river", "other"];
 

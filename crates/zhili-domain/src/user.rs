@@ -19,6 +19,14 @@ pub struct User {
 }
 
 impl User {
+    /// Who the hash-chained record names for this user's actions.
+    pub fn actor(&self) -> crate::chain::Actor {
+        crate::chain::Actor {
+            username: self.username.clone(),
+            unit: self.unit_id.clone(),
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         Scope::new(self.region_code.clone(), self.role, self.department.clone())
     }

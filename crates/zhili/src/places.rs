@@ -6,12 +6,11 @@
 
 use crate::crypto::{self, DataKey};
 use crate::regions::RegionIndex;
-use zhili_domain::thing::{self, COMPONENT_STATES, COVERAGE};
+use zhili_domain::thing::{self, COVERAGE};
 use zhili_domain::{DomainError, Level, RegionCode, Scope};
 use zhili_store::{NewHouse, NewOrg, NewThing};
 
 pub const HOUSE_USAGES: [&str; 5] = ["住宅", "商铺", "厂房", "出租屋", "其他"];
-pub const CAMERA_STATES: [&str; 2] = ["online", "offline"];
 pub const ORG_PHONE_CONTEXT: &str = "org.contact_phone";
 
 fn keep<T>(problems: &mut Vec<DomainError>, r: Result<T, DomainError>) -> Option<T> {
@@ -273,11 +272,7 @@ pub fn prepare_thing(
     };
     let name = keep(&mut problems, text("name", &i.name, 100));
     let grid = keep(&mut problems, grid_at(index, scope, i.lon, i.lat));
-    let states: &[&str] = if kind == "component" {
-        &COMPONENT_STATES
-    } else {
-        &CAMERA_STATES
-    };
+    let states = thing::states_of(kind);
     let state = i
         .state
         .as_deref()

@@ -195,15 +195,42 @@ impl Sheet {
             ],
         }
     }
+}
 
-    /// The registered-already check: its column, and the store's code kind.
-    fn unique(self) -> Option<(&'static str, CodeKind)> {
-        match self {
-            Sheet::People => None,
-            Sheet::Houses => Some(("code", CodeKind::House)),
-            Sheet::Orgs => Some(("credit_code", CodeKind::OrgCredit)),
-            Sheet::Things => Some(("code", CodeKind::Thing)),
-        }
+/// What a sheet's rows become, and the key that tells one registration from another (in the
+/// file and in the store).
+trait Registration {
+    /// The field a repeated or registered key is reported on.
+    const KEY_FIELD: &'static str;
+    /// None: no key (an organisation without a credit code).
+    fn key(&self) -> Option<String>;
+}
+
+impl Registration for zhili_store::NewPerson {
+    const KEY_FIELD: &'static str = "id_number";
+    fn key(&self) -> Option<String> {
+        Some(format!("{}:{}", self.id_type, self.id_blind))
+    }
+}
+
+impl Registration for zhili_store::NewHouse {
+    const KEY_FIELD: &'static str = "code";
+    fn key(&self) -> Option<String> {
+        Some(self.code.clone())
+    }
+}
+
+impl Registration for zhili_store::NewOrg {
+    const KEY_FIELD: &'static str = "credit_code";
+    fn key(&self) -> Option<String> {
+        self.credit_code.clone()
+    }
+}
+
+impl Registration for zhili_store::NewThing {
+    const KEY_FIELD: &'static str = "code";
+    fn key(&self) -> Option<String> {
+        Some(self.code.clone())
     }
 }
 
@@ -401,15 +428,14 @@ fn header_problem(column: &str, field: &str, reason: &str, zh: String) -> RowPro
     }
 }
 
-/// Checks every row with `prepare` (given a row's cell by field); rows whose `key_of` repeats
-/// an earlier row's are refused. Returns the prepared values with their sheet rows, and the
+/// Checks every row with `prepare` (given a row's cell by field); rows whose key repeats an
+/// earlier row's are refused. Returns the prepared values with their sheet rows, and the
 /// problems.
-fn check_table<T>(
+fn check_table<T: Registration>(
     table: &Table,
     progress: &Progress,
     columns: &'static [Column],
     prepare: impl Fn(&dyn Fn(&str) -> String) -> Result<T, Vec<DomainError>>,
-    key_of: impl Fn(&T) -> Option<(&'static str, String)>,
 ) -> (Vec<(usize, T)>, Vec<RowProblem>) {
     let at = match map_columns(&table.headers, columns) {
         Ok(c) => c,
@@ -434,12 +460,12 @@ fn check_table<T>(
                 .unwrap_or_default()
         };
         match prepare(&cell) {
-            Ok(value) => match key_of(&value) {
-                Some((field, key)) => match first_seen.get(&key) {
+            Ok(value) => match value.key() {
+                Some(key) => match first_seen.get(&key) {
                     Some(first) => problems.push(RowProblem {
                         row: *row,
-                        column: header_of(field),
-                        field: field.into(),
+                        column: header_of(T::KEY_FIELD),
+                        field: T::KEY_FIELD.into(),
                         code: ErrorCode::Conflict.as_str().into(),
                         reason: format!("the same as row {first}"),
                         reason_zh: Some(format!("与第{first}行重复")),
@@ -577,126 +603,101 @@ fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked, Vec<RowPr
     match sheet {
         Sheet::People => {
             let today = zhili_domain::calendar::china_day(cx.now);
-            let (good, problems) = check_table(
-                table,
-                &cx.progress,
-                columns,
-                |cell| {
-                    let input = PersonInput {
-                        id_type: cell("id_type"),
-                        id_number: cell("id_number"),
-                        name: cell("name"),
-                        phone: Some(cell("phone")),
-                        grid_code: cell("grid_code"),
-                        population_type: Some(cell("population_type")),
-                        house_id: None,
-                        details: PEOPLE_DETAILS
-                            .iter()
-                            .map(|k| (k.to_string(), cell(&format!("details.{k}"))))
-                            .filter(|(_, v)| !v.is_empty())
-                            .map(|(k, v)| (k, serde_json::Value::String(v)))
-                            .collect(),
-                    };
-                    prepare(&input, key, index, scope, today)
-                },
-                |p| Some(("id_number", format!("{}:{}", p.id_type, p.id_blind))),
-            );
+            let (good, problems) = check_table(table, &cx.progress, columns, |cell| {
+                let input = PersonInput {
+                    id_type: cell("id_type"),
+                    id_number: cell("id_number"),
+                    name: cell("name"),
+                    phone: Some(cell("phone")),
+                    grid_code: cell("grid_code"),
+                    population_type: Some(cell("population_type")),
+                    house_id: None,
+                    details: PEOPLE_DETAILS
+                        .iter()
+                        .map(|k| (k.to_string(), cell(&format!("details.{k}"))))
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(k, v)| (k, serde_json::Value::String(v)))
+                        .collect(),
+                };
+                prepare(&input, key, index, scope, today)
+            });
             (Checked::People(good), problems)
         }
         Sheet::Houses => {
-            let (good, problems) = check_table(
-                table,
-                &cx.progress,
-                columns,
-                |cell| {
-                    let mut problems = Vec::new();
-                    let (lon, lat) = position(cell, false, &mut problems);
-                    let rented =
-                        keep_cell(&mut problems, yes_no("rented", &cell("rented")).map(Some))
-                            .unwrap_or(false);
-                    cells_first(problems, || {
-                        prepare_house(
-                            &HouseInput {
-                                code: cell("code"),
-                                address: cell("address"),
-                                grid_code: cell("grid_code"),
-                                lon,
-                                lat,
-                                usage: cell("usage"),
-                                rented,
-                                hazards: cell("hazards"),
-                            },
-                            index,
-                            scope,
-                        )
-                    })
-                },
-                |h| Some(("code", h.code.clone())),
-            );
+            let (good, problems) = check_table(table, &cx.progress, columns, |cell| {
+                let mut problems = Vec::new();
+                let (lon, lat) = position(cell, false, &mut problems);
+                let rented = keep_cell(&mut problems, yes_no("rented", &cell("rented")).map(Some))
+                    .unwrap_or(false);
+                cells_first(problems, || {
+                    prepare_house(
+                        &HouseInput {
+                            code: cell("code"),
+                            address: cell("address"),
+                            grid_code: cell("grid_code"),
+                            lon,
+                            lat,
+                            usage: cell("usage"),
+                            rented,
+                            hazards: cell("hazards"),
+                        },
+                        index,
+                        scope,
+                    )
+                })
+            });
             (Checked::Houses(good), problems)
         }
         Sheet::Orgs => {
-            let (good, problems) = check_table(
-                table,
-                &cx.progress,
-                columns,
-                |cell| {
-                    let mut problems = Vec::new();
-                    let (lon, lat) = position(cell, true, &mut problems);
-                    let staff = keep_cell(&mut problems, number("staff", &cell("staff")));
-                    cells_first(problems, || {
-                        prepare_org(
-                            &OrgInput {
-                                kind: cell("kind"),
-                                name: cell("name"),
-                                credit_code: Some(cell("credit_code")),
-                                address: cell("address"),
-                                lon: lon.unwrap_or_default(),
-                                lat: lat.unwrap_or_default(),
-                                contact_name: cell("contact_name"),
-                                contact_phone: Some(cell("contact_phone")),
-                                staff: staff.unwrap_or(0.0) as i64,
-                            },
-                            key,
-                            index,
-                            scope,
-                        )
-                    })
-                },
-                |o| o.credit_code.clone().map(|c| ("credit_code", c)),
-            );
+            let (good, problems) = check_table(table, &cx.progress, columns, |cell| {
+                let mut problems = Vec::new();
+                let (lon, lat) = position(cell, true, &mut problems);
+                let staff = keep_cell(&mut problems, number("staff", &cell("staff")));
+                cells_first(problems, || {
+                    prepare_org(
+                        &OrgInput {
+                            kind: cell("kind"),
+                            name: cell("name"),
+                            credit_code: Some(cell("credit_code")),
+                            address: cell("address"),
+                            lon: lon.unwrap_or_default(),
+                            lat: lat.unwrap_or_default(),
+                            contact_name: cell("contact_name"),
+                            contact_phone: Some(cell("contact_phone")),
+                            staff: staff.unwrap_or(0.0) as i64,
+                        },
+                        key,
+                        index,
+                        scope,
+                    )
+                })
+            });
             (Checked::Orgs(good), problems)
         }
         Sheet::Things => {
             let units = &cx.units;
-            let (good, problems) = check_table(
-                table,
-                &cx.progress,
-                columns,
-                |cell| {
-                    let mut problems = Vec::new();
-                    let (lon, lat) = position(cell, true, &mut problems);
-                    cells_first(problems, || {
-                        prepare_thing(
-                            &ThingInput {
-                                kind: cell("kind"),
-                                code: cell("code"),
-                                name: cell("name"),
-                                lon: lon.unwrap_or_default(),
-                                lat: lat.unwrap_or_default(),
-                                department: Some(cell("department")),
-                                state: Some(cell("state")),
-                                coverage: Some(cell("coverage")),
-                            },
-                            index,
-                            scope,
-                            &|d| units.contains(d),
-                            cx.now,
-                        )
-                    })
-                },
-                |t| Some(("code", t.code.clone())),
-            );
+            let (good, problems) = check_table(table, &cx.progress, columns, |cell| {
+                let mut problems = Vec::new();
+                let (lon, lat) = position(cell, true, &mut problems);
+                cells_first(problems, || {
+                    prepare_thing(
+                        &ThingInput {
+                            kind: cell("kind"),
+                            code: cell("code"),
+                            name: cell("name"),
+                            lon: lon.unwrap_or_default(),
+                            lat: lat.unwrap_or_default(),
+                            department: Some(cell("department")),
+                            state: Some(cell("state")),
+                            coverage: Some(cell("coverage")),
+                        },
+                        index,
+                        scope,
+                        &|d| units.contains(d),
+                        cx.now,
+                    )
+                })
+            });
             (Checked::Things(good), problems)
         }
     }
@@ -748,22 +749,29 @@ impl Progress {
     }
 }
 
+fn keys_of<T: Registration>(good: &[(usize, T)]) -> Vec<String> {
+    good.iter().filter_map(|(_, v)| v.key()).collect()
+}
+
 /// Splits the checked rows into those to write and problems for those registered already.
-fn drop_taken<T>(
+fn drop_taken<T: Registration>(
+    sheet: Sheet,
     good: Vec<(usize, T)>,
     taken: &HashSet<String>,
-    key_of: impl Fn(&T) -> Option<String>,
-    column: &str,
-    field: &str,
     problems: &mut Vec<RowProblem>,
 ) -> Vec<T> {
+    let column = sheet
+        .columns()
+        .iter()
+        .find(|c| c.field == T::KEY_FIELD)
+        .map_or(T::KEY_FIELD, |c| c.header);
     let mut out = Vec::with_capacity(good.len());
     for (row, value) in good {
-        if key_of(&value).is_some_and(|k| taken.contains(&k)) {
+        if value.key().is_some_and(|k| taken.contains(&k)) {
             problems.push(RowProblem {
                 row,
                 column: column.into(),
-                field: field.into(),
+                field: T::KEY_FIELD.into(),
                 code: ErrorCode::Conflict.as_str().into(),
                 reason: "registered already".into(),
                 reason_zh: Some("已登记".into()),
@@ -817,16 +825,9 @@ pub async fn import_sheet(
     .map_err(|e| StoreError::Database(format!("checking the file failed: {e}")))??;
     to.progress.stage(2);
     // Registered already: one lookup for the whole file.
-    let header = |field: &'static str| -> &'static str {
-        sheet
-            .columns()
-            .iter()
-            .find(|c| c.field == field)
-            .map_or(field, |c| c.header)
-    };
     let mut taken = HashSet::new();
-    match (&checked, sheet.unique()) {
-        (Checked::People(good), _) => {
+    match &checked {
+        Checked::People(good) => {
             let mut by_type: HashMap<&str, Vec<String>> = HashMap::new();
             for (_, p) in good {
                 by_type
@@ -840,56 +841,24 @@ pub async fn import_sheet(
                 }
             }
         }
-        (_, Some((_, kind))) => {
-            let codes: Vec<String> = match &checked {
-                Checked::Houses(g) => g.iter().map(|(_, h)| h.code.clone()).collect(),
-                Checked::Orgs(g) => g
-                    .iter()
-                    .filter_map(|(_, o)| o.credit_code.clone())
-                    .collect(),
-                Checked::Things(g) => g.iter().map(|(_, t)| t.code.clone()).collect(),
-                Checked::People(_) => Vec::new(),
-            };
-            taken.extend(store.taken_codes(kind, &codes).await?);
+        Checked::Houses(good) => {
+            taken.extend(store.taken_codes(CodeKind::House, &keys_of(good)).await?)
         }
-        (_, None) => {}
+        Checked::Orgs(good) => taken.extend(
+            store
+                .taken_codes(CodeKind::OrgCredit, &keys_of(good))
+                .await?,
+        ),
+        Checked::Things(good) => {
+            taken.extend(store.taken_codes(CodeKind::Thing, &keys_of(good)).await?)
+        }
     }
-    let (field, _) = sheet.unique().unwrap_or(("id_number", CodeKind::House));
-    let column = header(field);
     let p = &mut problems;
     let writable = match checked {
-        Checked::People(g) => Batch::People(drop_taken(
-            g,
-            &taken,
-            |p| Some(format!("{}:{}", p.id_type, p.id_blind)),
-            column,
-            field,
-            p,
-        )),
-        Checked::Houses(g) => Batch::Houses(drop_taken(
-            g,
-            &taken,
-            |h| Some(h.code.clone()),
-            column,
-            field,
-            p,
-        )),
-        Checked::Orgs(g) => Batch::Orgs(drop_taken(
-            g,
-            &taken,
-            |o| o.credit_code.clone(),
-            column,
-            field,
-            p,
-        )),
-        Checked::Things(g) => Batch::Things(drop_taken(
-            g,
-            &taken,
-            |t| Some(t.code.clone()),
-            column,
-            field,
-            p,
-        )),
+        Checked::People(g) => Batch::People(drop_taken(sheet, g, &taken, p)),
+        Checked::Houses(g) => Batch::Houses(drop_taken(sheet, g, &taken, p)),
+        Checked::Orgs(g) => Batch::Orgs(drop_taken(sheet, g, &taken, p)),
+        Checked::Things(g) => Batch::Things(drop_taken(sheet, g, &taken, p)),
     };
     let valid = match &writable {
         Batch::People(v) => v.len(),

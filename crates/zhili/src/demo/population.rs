@@ -188,7 +188,7 @@ fn group_details(rng: &mut ChaCha8Rng, group: KeyGroup, since: i64) -> String {
     for f in group.fields().iter().filter(|f| f.required) {
         let value = if !f.choices.is_empty() {
             f.choices[rng.gen_range(0..f.choices.len())].to_string()
-        } else if f.date {
+        } else if f.date != zhili_domain::person::Date::No {
             zhili_domain::calendar::date_string(since_day - rng.gen_range(0..60))
         } else {
             CLAIMS[rng.gen_range(0..CLAIMS.len())].to_string()

@@ -119,10 +119,7 @@ pub async fn upload(
         width: found.width as i64,
         height: found.height as i64,
     };
-    let actor = zhili_domain::chain::Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    };
+    let actor = user.user.actor();
     let new = state
         .store
         .put_attachment(&actor, &info, &bytes, crate::now_ms())

@@ -321,3 +321,36 @@ mod tests {
         );
     }
 }
+
+/// A list's page as asked (`page` from 1, default 1; `page_size` default 20, at most `max_size`),
+/// checked once for every list.
+#[derive(Clone, Copy, Debug)]
+pub struct Paging {
+    pub page: i64,
+    pub size: i64,
+}
+
+impl Paging {
+    pub fn of(page: Option<i64>, size: Option<i64>, max_size: i64) -> ApiResult<Paging> {
+        let (page, size) = (page.unwrap_or(1), size.unwrap_or(20));
+        if !(1..=1_000_000).contains(&page) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "page",
+                "page is 1 to 1,000,000",
+            ));
+        }
+        if !(1..=max_size).contains(&size) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "page_size",
+                format!("page_size is 1 to {max_size}"),
+            ));
+        }
+        Ok(Paging { page, size })
+    }
+
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.size
+    }
+}

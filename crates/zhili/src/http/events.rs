@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::chain::Actor;
 use zhili_domain::event::{self, Case, Channel, Command, MatterClass, Status};
 use zhili_domain::reference::{intake_owner, suggest_dispatch};
 use zhili_domain::user::User;
@@ -74,13 +73,6 @@ pub struct CreatedEvent {
     pub region: RegionChain,
     /// An open report of the same subcategory within 100 m in the last 24 h, if any.
     pub duplicate_of_suggestion: Option<i64>,
-}
-
-fn actor_of(user: &User) -> Actor {
-    Actor {
-        username: user.username.clone(),
-        unit: user.unit_id.clone(),
-    }
 }
 
 fn who(user: &User) -> event::Actor {
@@ -286,7 +278,7 @@ pub async fn create_event(
         attachments,
         links,
     };
-    let record = state.submit_report(actor_of(user), new, now).await?;
+    let record = state.submit_report(user.actor(), new, now).await?;
     state.notify(crate::state::EventNotice::of(&record, "report", now));
     Ok((
         StatusCode::CREATED,
@@ -389,14 +381,7 @@ pub async fn list_events(
     Query(q): Query<EventsQuery>,
 ) -> ApiResult<axum::Json<EventPage>> {
     let bad = |field: &str, msg: String| ApiError::field(ErrorCode::InvalidParameter, field, msg);
-    let page = q.page.unwrap_or(1);
-    let page_size = q.page_size.unwrap_or(20);
-    if !(1..=1_000_000).contains(&page) {
-        return Err(bad("page", "page starts at 1".into()));
-    }
-    if !(1..=200).contains(&page_size) {
-        return Err(bad("page_size", "page_size is 1 to 200".into()));
-    }
+    let paging = super::error::Paging::of(q.page, q.page_size, 200)?;
     let now = crate::now_ms();
     let filter = EventFilter {
         status: q
@@ -431,15 +416,15 @@ pub async fn list_events(
         open: q.open.unwrap_or(false),
         text: q.q.map(|t| t.chars().take(100).collect()),
         linked: super::situations::linked_of(q.linked_kind.as_deref(), q.linked_id)?,
-        offset: (page - 1) * page_size,
-        limit: page_size,
+        offset: paging.offset(),
+        limit: paging.size,
     };
     let (events, total) = state.store.list_events(&user.user.scope(), &filter).await?;
     Ok(axum::Json(EventPage {
         items: events.iter().map(|e| summary(&state, e, now)).collect(),
         total,
-        page,
-        page_size,
+        page: paging.page,
+        page_size: paging.size,
     }))
 }
 
@@ -871,7 +856,7 @@ pub async fn act(
     let action = change.action.clone();
     let updated = state
         .submit_change(zhili_store::ChangeRequest {
-            actor: actor_of(user),
+            actor: user.actor(),
             id,
             expected_version: e.version,
             change,

@@ -451,10 +451,7 @@ pub async fn import_grids(
         return Err(ApiError::forbidden("only administrators import boundaries"));
     }
     let bytes = super::error::read_body(request, &()).await?;
-    let actor = zhili_domain::chain::Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    };
+    let actor = user.user.actor();
     let report = import::import_grids(
         state.store.as_ref(),
         &actor,

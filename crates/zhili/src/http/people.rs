@@ -18,13 +18,6 @@ use zhili_domain::person::{self, KeyGroup, PopulationType};
 use zhili_domain::{time, ErrorCode};
 use zhili_store::{KeyRoleRecord, NewHouse, NewVisit, PeopleFilter, PersonRecord};
 
-fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    }
-}
-
 fn reader(user: &CurrentUser) -> ApiResult<()> {
     if person::may_read(user.user.role) {
         Ok(())
@@ -37,7 +30,7 @@ fn reader(user: &CurrentUser) -> ApiResult<()> {
 
 fn registrar(user: &CurrentUser) -> ApiResult<Actor> {
     if person::may_register(user.user.role) {
-        Ok(actor(user))
+        Ok(user.user.actor())
     } else {
         Err(ApiError::forbidden("this role does not register people"))
     }
@@ -45,7 +38,7 @@ fn registrar(user: &CurrentUser) -> ApiResult<Actor> {
 
 fn key_group_worker(user: &CurrentUser) -> ApiResult<Actor> {
     if person::sees_key_groups(user.user.role) {
-        Ok(actor(user))
+        Ok(user.user.actor())
     } else {
         Err(ApiError::forbidden(
             "key groups are seen only by those who visit them",
@@ -218,14 +211,7 @@ pub async fn list(
 ) -> ApiResult<axum::Json<PeoplePage>> {
     reader(&user)?;
     let bad = |field: &str, msg: &str| ApiError::field(ErrorCode::InvalidParameter, field, msg);
-    let page = q.page.unwrap_or(1);
-    let page_size = q.page_size.unwrap_or(20);
-    if !(1..=100_000).contains(&page) {
-        return Err(bad("page", "page starts at 1"));
-    }
-    if !(1..=200).contains(&page_size) {
-        return Err(bad("page_size", "1 to 200"));
-    }
+    let paging = super::error::Paging::of(q.page, q.page_size, 200)?;
     let region = super::things::region_of(q.region.as_deref())?;
     if let Some(k) = &q.key_group {
         key_group_worker(&user)?;
@@ -243,8 +229,8 @@ pub async fn list(
             .as_deref()
             .and_then(KeyGroup::parse)
             .map(|k| k.as_str().to_string()),
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        limit: paging.size,
+        offset: paging.offset(),
     };
     let (total, people) = state.store.list_people(&user.user.scope(), &filter).await?;
     let mut groups = if person::sees_key_groups(user.user.role) {
@@ -381,7 +367,8 @@ pub async fn get(
         state
             .store
             .record_read(
-                actor(&user)
+                user.user
+                    .actor()
                     .action(now, "person.reveal", &format!("person:{id}"))
                     .opinion(reason.to_string()),
             )
@@ -745,23 +732,15 @@ pub async fn list_houses(
     Query(q): Query<HousesQuery>,
 ) -> ApiResult<axum::Json<HousePage>> {
     reader(&user)?;
-    let page = q.page.unwrap_or(1);
-    let page_size = q.page_size.unwrap_or(20);
-    if !(1..=100_000).contains(&page) || !(1..=500).contains(&page_size) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "page",
-            "page from 1, page_size 1 to 500",
-        ));
-    }
+    let paging = super::error::Paging::of(q.page, q.page_size, 500)?;
     let filter = zhili_store::HouseFilter {
         region: super::things::region_of(q.region.as_deref())?,
         text: q
             .q
             .map(|t| t.trim().chars().take(50).collect::<String>())
             .filter(|t| !t.is_empty()),
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        limit: paging.size,
+        offset: paging.offset(),
     };
     let (total, houses) = state.store.list_houses(&user.user.scope(), &filter).await?;
     Ok(axum::Json(HousePage {
@@ -1174,7 +1153,7 @@ fn field_views(fields: &[person::DetailField]) -> Vec<DetailFieldView> {
             label: f.label.into(),
             required: f.required,
             choices: f.choices.iter().map(|c| c.to_string()).collect(),
-            date: f.date,
+            date: f.date != person::Date::No,
         })
         .collect()
 }

@@ -64,10 +64,7 @@ fn admin(user: &CurrentUser) -> ApiResult<Actor> {
             "only administrators change reference data",
         ));
     }
-    Ok(Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    })
+    Ok(user.user.actor())
 }
 
 async fn department_ids(state: &AppState) -> ApiResult<HashSet<String>> {

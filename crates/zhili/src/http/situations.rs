@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::chain::Actor;
 use zhili_domain::situation::{self, LinkTarget, Sensitivity, MAX_LINKS};
 use zhili_domain::{ErrorCode, RegionCode, Scope};
 use zhili_store::{NewSituation, SituationFilter, SituationRecord};
@@ -156,13 +155,12 @@ pub struct SituationView {
     pub links: Vec<LinkView>,
 }
 
-fn view(state: &AppState, r: &SituationRecord, full: bool) -> SituationView {
+fn view(index: &crate::regions::RegionIndex, r: &SituationRecord, full: bool) -> SituationView {
     let s = &r.situation;
     SituationView {
         id: r.id,
         region_code: s.region_code.to_string(),
-        region_name: state
-            .index()
+        region_name: index
             .names
             .get(s.region_code.as_str())
             .cloned()
@@ -187,13 +185,6 @@ fn view(state: &AppState, r: &SituationRecord, full: bool) -> SituationView {
 fn reader_level(user: &CurrentUser) -> ApiResult<Sensitivity> {
     situation::max_sensitivity(user.user.role)
         .ok_or_else(|| ApiError::forbidden("this role does not read situations"))
-}
-
-fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -270,7 +261,7 @@ pub async fn create(
         links,
     };
     let now = crate::now_ms();
-    let items = [(actor(&user), new, now)];
+    let items = [(user.user.actor(), new, now)];
     let id = state.store.create_situations(&items).await?[0];
     let [(_, new, _)] = items;
     let record = SituationRecord {
@@ -280,7 +271,7 @@ pub async fn create(
         unit: user.user.unit_id.clone(),
         created_at: now,
     };
-    let mut out = view(&state, &record, true);
+    let mut out = view(&state.index(), &record, true);
     out.links = link_views(&state, &scope, &record.situation.links).await?;
     Ok((StatusCode::CREATED, axum::Json(out)))
 }
@@ -316,11 +307,7 @@ pub async fn list(
     Query(q): Query<SituationsQuery>,
 ) -> ApiResult<axum::Json<SituationPage>> {
     let level = reader_level(&user)?;
-    let page = q.page.unwrap_or(1);
-    let page_size = q.page_size.unwrap_or(20);
-    if !(1..=100_000).contains(&page) || !(1..=200).contains(&page_size) {
-        return Err(bad("page", "page from 1, page_size 1 to 200"));
-    }
+    let paging = super::error::Paging::of(q.page, q.page_size, 200)?;
     if let Some(k) = &q.kind {
         if situation::kind_label(k).is_none() {
             return Err(bad("kind", format!("{k:?} is not a situation kind")));
@@ -343,15 +330,18 @@ pub async fn list(
             .filter(|t| !t.is_empty()),
         text: q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
         linked,
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        limit: paging.size,
+        offset: paging.offset(),
     };
     let (total, items) = state
         .store
         .list_situations(&user.user.scope(), &filter)
         .await?;
     Ok(axum::Json(SituationPage {
-        items: items.iter().map(|r| view(&state, r, false)).collect(),
+        items: {
+            let index = state.index();
+            items.iter().map(|r| view(&index, r, false)).collect()
+        },
         total,
     }))
 }
@@ -388,14 +378,14 @@ pub async fn get(
         // Recorded before anything is shown.
         state
             .store
-            .record_read(actor(&user).action(
+            .record_read(user.user.actor().action(
                 crate::now_ms(),
                 "situation.read",
                 &format!("situation:{id}"),
             ))
             .await?;
     }
-    let mut out = view(&state, &record, true);
+    let mut out = view(&state.index(), &record, true);
     out.links = link_views(&state, &scope, &record.situation.links).await?;
     Ok(axum::Json(out))
 }

@@ -3,15 +3,13 @@
 
 use super::error::{ApiError, ApiResult, Json, Query};
 use super::CurrentUser;
-use crate::places::CAMERA_STATES;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::chain::Actor;
-use zhili_domain::thing::{self, COMPONENT_STATES, UPTIME_TARGET};
+use zhili_domain::thing::{self, UPTIME_TARGET};
 use zhili_domain::{person, time, ErrorCode, Level, RegionCode};
 use zhili_store::{ThingFilter, ThingRecord};
 
@@ -102,14 +100,7 @@ pub async fn list(
     user: CurrentUser,
     Query(q): Query<ThingsQuery>,
 ) -> ApiResult<axum::Json<ThingPage>> {
-    let page = q.page.unwrap_or(1);
-    let page_size = q.page_size.unwrap_or(20);
-    if !(1..=100_000).contains(&page) {
-        return Err(bad("page", "page starts at 1"));
-    }
-    if !(1..=500).contains(&page_size) {
-        return Err(bad("page_size", "1 to 500"));
-    }
+    let paging = super::error::Paging::of(q.page, q.page_size, 500)?;
     let filter = ThingFilter {
         kind: q
             .kind
@@ -119,8 +110,8 @@ pub async fn list(
             .map(str::to_string),
         region: region_of(q.region.as_deref())?,
         state: q.state,
-        limit: page_size,
-        offset: (page - 1) * page_size,
+        limit: paging.size,
+        offset: paging.offset(),
     };
     let (total, items) = state.store.list_things(&user.user.scope(), &filter).await?;
     Ok(axum::Json(ThingPage {
@@ -158,20 +149,14 @@ pub async fn create(
             "this role does not register components or cameras",
         ));
     }
-    let kind = kind_of(&body.kind)?;
-    let units: std::collections::HashSet<String> = match &body.department {
-        Some(_) => state
-            .store
-            .list_units(&user.user.scope(), None)
-            .await?
-            .into_iter()
-            .map(|u| u.id)
-            .collect(),
-        None => Default::default(),
+    // The one department named, looked up rather than every unit listed.
+    let department_known = match &body.department {
+        Some(d) => state.store.get_unit(&user.user.scope(), d).await?.is_some(),
+        None => true,
     };
     let now = crate::now_ms();
     let input = crate::places::ThingInput {
-        kind: kind.into(),
+        kind: body.kind,
         code: body.code,
         name: body.name,
         lon: body.lon,
@@ -184,14 +169,11 @@ pub async fn create(
         &input,
         &state.index(),
         &user.user.scope(),
-        &|d| units.contains(d),
+        &|_| department_known,
         now,
     )
     .map_err(ApiError::from_problems)?;
-    let actor = Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    };
+    let actor = user.user.actor();
     let ids = state
         .store
         .create_things(&actor, std::slice::from_ref(&new), now)
@@ -224,30 +206,15 @@ pub async fn set_state(
         return Err(ApiError::forbidden("leaders have read-only access"));
     }
     let id = super::events::parse_id(&id)?;
-    if !COMPONENT_STATES.contains(&body.state.as_str())
-        && !CAMERA_STATES.contains(&body.state.as_str())
-    {
-        return Err(bad(
-            "state",
-            "normal, damaged, lost, occupied (components) or online, offline (cameras)",
-        ));
-    }
     let scope = user.user.scope();
-    let actor = Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    };
+    let actor = user.user.actor();
     // The state must be one of the thing's own kind.
     let found = state
         .store
         .get_thing(&scope, id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("thing {id}")))?;
-    let states: &[&str] = if found.thing.kind == "component" {
-        &COMPONENT_STATES
-    } else {
-        &CAMERA_STATES
-    };
+    let states = thing::states_of(&found.thing.kind);
     if !states.contains(&body.state.as_str()) {
         return Err(bad(
             "state",
@@ -414,10 +381,7 @@ pub async fn create_org(
     };
     let org = crate::places::prepare_org(&input, &state.key, &state.index(), &user.user.scope())
         .map_err(ApiError::from_problems)?;
-    let actor = Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    };
+    let actor = user.user.actor();
     let ids = state
         .store
         .create_orgs(&actor, std::slice::from_ref(&org), crate::now_ms())
@@ -448,11 +412,7 @@ pub async fn list_orgs(
     user: CurrentUser,
     Query(q): Query<OrgsQuery>,
 ) -> ApiResult<axum::Json<OrgPage>> {
-    let page = q.page.unwrap_or(1);
-    let page_size = q.page_size.unwrap_or(20);
-    if !(1..=100_000).contains(&page) || !(1..=500).contains(&page_size) {
-        return Err(bad("page", "page from 1, page_size 1 to 500"));
-    }
+    let paging = super::error::Paging::of(q.page, q.page_size, 500)?;
     if let Some(k) = &q.kind {
         if zhili_domain::org::kind_label(k).is_none() {
             return Err(bad("kind", format!("{k:?} is not an organisation kind")));
@@ -465,8 +425,8 @@ pub async fn list_orgs(
             &user.user.scope(),
             q.kind.as_deref(),
             region.as_ref(),
-            page_size,
-            (page - 1) * page_size,
+            paging.size,
+            paging.offset(),
         )
         .await?;
     Ok(axum::Json(OrgPage {

@@ -18,10 +18,7 @@ fn administrator(user: &CurrentUser) -> ApiResult<Actor> {
     if !user.user.role.administers() {
         return Err(ApiError::forbidden("only administrators manage accounts"));
     }
-    Ok(Actor {
-        username: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-    })
+    Ok(user.user.actor())
 }
 
 #[derive(Deserialize, IntoParams)]
