@@ -193,6 +193,7 @@ const words: Record<string, [string, string]> = {
   address: ['地址', 'Address'],
   sex: ['性别', 'Sex'],
   birthDate: ['出生日期', 'Born'],
+  ageBand: ['年龄段', 'Age'],
   none: ['无', 'None'],
   overdueVisits: ['走访超期', 'Visits overdue'],
   openEvent: ['生成事件', 'Open an event'],

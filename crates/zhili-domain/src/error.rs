@@ -31,6 +31,11 @@ pub enum ErrorCode {
     InvalidIdNumber,
     /// An imported file has bad rows; `details.problems` lists every row and column.
     InvalidRows,
+    /// Too many requests of this kind from this account or address; retry after a while.
+    RateLimited,
+    /// The server is at its bound for this kind of work (password checks, imports); retry
+    /// shortly.
+    Busy,
     Internal,
 }
 
@@ -56,6 +61,8 @@ impl ErrorCode {
             ErrorCode::InvalidRows => "invalid_rows",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
         }
     }
@@ -69,6 +76,8 @@ pub struct DomainError {
     pub message: String,
     /// The same sentence in Chinese, where one has been written (the UI's first language).
     pub message_zh: Option<String>,
+    /// For a refusal that passes with time (a lock, a budget): when trying again may succeed.
+    pub retry_after_ms: Option<i64>,
 }
 
 impl DomainError {
@@ -78,6 +87,7 @@ impl DomainError {
             field: None,
             message: message.into(),
             message_zh: None,
+            retry_after_ms: None,
         }
     }
 
@@ -87,12 +97,19 @@ impl DomainError {
             field: Some(field.to_string()),
             message: message.into(),
             message_zh: None,
+            retry_after_ms: None,
         }
     }
 
     /// The sentence in Chinese.
     pub fn zh(mut self, message: impl Into<String>) -> Self {
         self.message_zh = Some(message.into());
+        self
+    }
+
+    /// When trying again may succeed.
+    pub fn retry_after(mut self, ms: i64) -> Self {
+        self.retry_after_ms = Some(ms);
         self
     }
 

@@ -114,17 +114,33 @@ pub fn parse(raw: &str, today: i64) -> Result<ResidentId, DomainError> {
     })
 }
 
-/// As lists and exports show an identifier: the first four and last two characters
-/// (`5001************12`); short values are starred whole.
+/// As lists and exports show an identifier: the first four characters
+/// (`5001**************`); short values are starred whole.
 pub fn mask(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     if chars.len() <= 6 {
         return "*".repeat(chars.len());
     }
+    // Only the first four: with the last two (a sequence digit and the check character),
+    // and the birth date and sex shown beside them, a handful of candidates were left.
     let mut out: String = chars[..4].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - 6));
-    out.extend(&chars[chars.len() - 2..]);
+    out.push_str(&"*".repeat(chars.len() - 4));
     out
+}
+
+/// The ten-year age band (`30–39`) shown instead of a birth date to those who have not
+/// revealed a person's number: with the date and sex beside even a starred number, and the
+/// region all but known in a district, a thousand guesses would find any number.
+pub fn age_band(birth_date: &str, today: i64) -> Option<String> {
+    let born = crate::time::parse_date(birth_date)?;
+    let (by, bm, bd) = crate::time::civil_from_days(born);
+    let (ty, tm, td) = crate::time::civil_from_days(today);
+    let mut age = ty - by;
+    if (tm, td) < (bm, bd) {
+        age -= 1;
+    }
+    let low = age.max(0) / 10 * 10;
+    Some(format!("{low}–{}", low + 9))
 }
 
 /// A valid number for a region, birth day and sequence (demo data and tests).
@@ -196,9 +212,49 @@ mod tests {
     }
 
     #[test]
-    fn masks_keep_four_and_two() {
-        assert_eq!(mask("500114198602281234"), "5001************34");
-        assert_eq!(mask("13800138000"), "1380*****00");
+    fn masks_keep_four() {
+        assert_eq!(mask("500114198602281234"), "5001**************");
+        assert_eq!(mask("13800138000"), "1380*******");
         assert_eq!(mask("12345"), "*****");
+    }
+
+    /// What a role sees without revealing (the masked number, the age band, the sex), even
+    /// with the region taken as known, leaves at least a million valid numbers.
+    #[test]
+    fn what_is_shown_unrevealed_leaves_a_million_candidates() {
+        let today = today();
+        for (born, seq) in [((1986, 2, 28), 123), ((2020, 1, 1), 2), ((1926, 12, 31), 7)] {
+            let real = compose("500114", days_from_civil(born.0, born.1, born.2), seq);
+            let person = parse(&real, today).unwrap();
+            let band = age_band(&crate::calendar::date_string(person.birth_day), today).unwrap();
+            let shown = (mask(&real), band, person.sex.clone());
+            let mut days = 0i64;
+            for day in (today - 130 * 366)..=today {
+                let text = crate::calendar::date_string(day);
+                if age_band(&text, today).as_ref() == Some(&shown.1) {
+                    days += 1;
+                }
+            }
+            // Sequences with the sex's parity; the check character follows from the rest.
+            let sequences = (0..1000u32)
+                .filter(|s| {
+                    let id = compose("500114", person.birth_day, *s);
+                    parse(&id, today).is_ok_and(|p| p.sex == shown.2 && mask(&id) == shown.0)
+                })
+                .count() as i64;
+            assert!(
+                days * sequences >= 1_000_000,
+                "{real}: {days} days × {sequences} sequences"
+            );
+        }
+        assert_eq!(
+            age_band("1986-02-28", days_from_civil(2026, 2, 27)).as_deref(),
+            Some("30–39")
+        );
+        assert_eq!(
+            age_band("1986-02-28", days_from_civil(2026, 2, 28)).as_deref(),
+            Some("40–49")
+        );
+        assert_eq!(age_band("not a date", 0), None);
     }
 }

@@ -89,65 +89,131 @@ pub fn validate_password(password: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// Lockout after repeated failures: `max_failures` wrong passwords lock the account for
-/// `lock_ms`; a success resets the count.
+/// Lockout after repeated failures, counted per account *and* place (the address a sign-in
+/// comes from), as the established sign-in services count them: wrong passwords from one
+/// place lock the account there only, for a time that doubles with each further lock; the
+/// owner signing in from a place where they signed in before gets through while an attack
+/// runs elsewhere. Failures from all unfamiliar places together lock the account for every
+/// unfamiliar place, so an attacker with many addresses gains little. Names that are not
+/// accounts are counted and locked exactly the same, so locking tells nothing.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LoginPolicy {
+    /// Wrong passwords from one place that lock the account there.
     pub max_failures: i64,
+    /// The first lock; each further lock without a quiet spell doubles it.
     pub lock_ms: i64,
+    /// The longest lock.
+    pub max_lock_ms: i64,
+    /// A quiet spell this long forgets failures and locks.
+    pub reset_ms: i64,
+    /// Wrong passwords from all unfamiliar places together that lock the account for them.
+    pub max_unfamiliar_failures: i64,
+    /// How long a place where the account signed in stays familiar.
+    pub familiar_ms: i64,
     pub token_ttl_ms: i64,
 }
 
 impl Default for LoginPolicy {
     fn default() -> Self {
-        LoginPolicy {
-            max_failures: 5,
-            lock_ms: 15 * 60 * 1000,
-            token_ttl_ms: 12 * 3600 * 1000,
-        }
+        LoginPolicy::new(5, 15 * 60 * 1000, 12 * 3600 * 1000)
     }
 }
 
-/// The sign-in counters stored with an account.
+/// The place that stands for every unfamiliar place of an account.
+pub const UNFAMILIAR_PLACES: &str = "*";
+
+/// The failure counters of an account at one place (or at every unfamiliar place).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct LoginState {
-    pub failed_count: i64,
+pub struct Attempts {
+    pub failures: i64,
+    /// Locks in a row without a quiet spell: each doubles the next.
+    pub locks: i64,
     pub locked_until: Option<i64>,
+    pub last_failure_at: Option<i64>,
+}
+
+impl Attempts {
+    fn locked_at(&self, now: i64) -> Option<i64> {
+        self.locked_until.filter(|&until| until > now)
+    }
 }
 
 impl LoginPolicy {
-    /// Refuses an attempt on a locked account before the password is even checked, so a
-    /// locked account answers the same whether or not the guess was right.
-    pub fn check_locked(&self, state: LoginState, now: i64) -> Result<(), DomainError> {
-        match state.locked_until {
-            Some(until) if until > now => Err(DomainError::new(
-                ErrorCode::AccountLocked,
-                format!(
-                    "account locked after repeated failures; retry in {} s",
-                    (until - now + 999) / 1000
-                ),
-            )),
-            _ => Ok(()),
+    /// The policy from the two numbers operators set (failures that lock, the first lock's
+    /// length) and the token lifetime; the rest follows from them.
+    pub fn new(max_failures: i64, lock_ms: i64, token_ttl_ms: i64) -> LoginPolicy {
+        let max_failures = max_failures.max(1);
+        LoginPolicy {
+            max_failures,
+            lock_ms: lock_ms.max(0),
+            max_lock_ms: 24 * 3600 * 1000,
+            reset_ms: 12 * 3600 * 1000,
+            max_unfamiliar_failures: max_failures * 4,
+            familiar_ms: 90 * 24 * 3600 * 1000,
+            token_ttl_ms,
         }
     }
 
-    pub fn after_failure(&self, state: LoginState, now: i64) -> LoginState {
-        // A lock that has run out starts a fresh count.
-        let base = if state.locked_until.is_some_and(|u| u <= now) {
-            0
+    /// Until when a sign-in from a place is refused before its password is even checked
+    /// (so a locked place answers the same whether or not the guess was right): the
+    /// place's own lock, or, for an unfamiliar place, the lock of all unfamiliar places.
+    pub fn locked_until(
+        &self,
+        place: Attempts,
+        unfamiliar: Option<Attempts>,
+        now: i64,
+    ) -> Option<i64> {
+        let own = place.locked_at(now);
+        let all = unfamiliar.and_then(|u| u.locked_at(now));
+        own.max(all)
+    }
+
+    /// The refusal for a sign-in while locked.
+    pub fn locked_error(&self, until: i64, now: i64) -> DomainError {
+        let seconds = (until - now + 999) / 1000;
+        DomainError::new(
+            ErrorCode::AccountLocked,
+            format!("too many wrong passwords from here; retry in {seconds} s"),
+        )
+        .zh(format!("密码错误次数过多，请{seconds}秒后再试"))
+    }
+
+    /// The counters after one more wrong password, where `limit` failures lock.
+    pub fn after_failure(&self, before: Attempts, limit: i64, now: i64) -> Attempts {
+        // Quiet since the last failure, or since the lock ended if that is later.
+        let quiet = before
+            .last_failure_at
+            .max(before.locked_until)
+            .is_none_or(|at| now - at >= self.reset_ms);
+        let (failures, locks) = if quiet {
+            (0, 0)
+        } else if before.locked_until.is_some_and(|u| u <= now) {
+            // A lock that has run out starts a fresh count, and remembers it happened.
+            (0, before.locks)
         } else {
-            state.failed_count
+            (before.failures, before.locks)
         };
-        let failed_count = base + 1;
-        let locked_until = (failed_count >= self.max_failures).then_some(now + self.lock_ms);
-        LoginState {
-            failed_count,
-            locked_until,
+        let failures = failures + 1;
+        if failures >= limit {
+            let shift = locks.clamp(0, 30) as u32;
+            let length = self
+                .lock_ms
+                .saturating_mul(1i64 << shift)
+                .min(self.max_lock_ms);
+            Attempts {
+                failures,
+                locks: locks + 1,
+                locked_until: Some(now + length),
+                last_failure_at: Some(now),
+            }
+        } else {
+            Attempts {
+                failures,
+                locks,
+                locked_until: before.locked_until.filter(|&u| u > now),
+                last_failure_at: Some(now),
+            }
         }
-    }
-
-    pub fn after_success(&self) -> LoginState {
-        LoginState::default()
     }
 }
 
@@ -156,23 +222,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_lock_for_the_configured_time() {
+    fn failures_lock_a_place_for_a_time_that_doubles() {
         let p = LoginPolicy::default();
-        let mut s = LoginState::default();
+        let mut a = Attempts::default();
         for i in 0..4 {
-            s = p.after_failure(s, 1000 + i);
-            assert!(p.check_locked(s, 1000 + i).is_ok());
+            a = p.after_failure(a, p.max_failures, 1000 + i);
+            assert_eq!(p.locked_until(a, None, 1000 + i), None);
         }
-        s = p.after_failure(s, 2000);
-        assert_eq!(s.failed_count, 5);
-        let err = p.check_locked(s, 2001).unwrap_err();
-        assert_eq!(err.code, ErrorCode::AccountLocked);
-        assert!(p.check_locked(s, 2000 + p.lock_ms).is_ok());
-        // After the lock expires one more failure does not re-lock at once.
-        let s2 = p.after_failure(s, 2000 + p.lock_ms + 1);
-        assert_eq!(s2.failed_count, 1);
-        assert!(s2.locked_until.is_none());
-        assert_eq!(p.after_success(), LoginState::default());
+        a = p.after_failure(a, p.max_failures, 2000);
+        assert_eq!(a.failures, 5);
+        assert_eq!(p.locked_until(a, None, 2001), Some(2000 + p.lock_ms));
+        let e = p.locked_error(2000 + p.lock_ms, 2001);
+        assert_eq!(e.code, ErrorCode::AccountLocked);
+        assert!(e.message_zh.is_some());
+        assert_eq!(p.locked_until(a, None, 2000 + p.lock_ms), None);
+        // After the lock runs out a fresh count starts, and the next lock is twice as long.
+        let mut t = 2000 + p.lock_ms + 1;
+        a = p.after_failure(a, p.max_failures, t);
+        assert_eq!((a.failures, a.locks, a.locked_until), (1, 1, None));
+        for _ in 0..4 {
+            t += 1;
+            a = p.after_failure(a, p.max_failures, t);
+        }
+        assert_eq!(a.locked_until, Some(t + 2 * p.lock_ms));
+        // Locks grow up to the longest lock.
+        for _ in 0..20 {
+            t = a.locked_until.unwrap();
+            for _ in 0..5 {
+                a = p.after_failure(a, p.max_failures, t);
+            }
+        }
+        assert_eq!(a.locked_until, Some(t + p.max_lock_ms));
+        // A quiet spell forgets everything.
+        let later = a.locked_until.unwrap() + p.reset_ms;
+        a = p.after_failure(a, p.max_failures, later);
+        assert_eq!((a.failures, a.locks, a.locked_until), (1, 0, None));
+    }
+
+    #[test]
+    fn an_unfamiliar_place_is_also_held_by_the_lock_of_all_unfamiliar_places() {
+        let p = LoginPolicy::default();
+        let here = Attempts::default();
+        let mut everywhere = Attempts::default();
+        for i in 0..p.max_unfamiliar_failures {
+            everywhere = p.after_failure(everywhere, p.max_unfamiliar_failures, 100 + i);
+        }
+        let until = everywhere.locked_until.unwrap();
+        // A place never used before is held; a familiar place is asked without it.
+        assert_eq!(p.locked_until(here, Some(everywhere), 200), Some(until));
+        assert_eq!(p.locked_until(here, None, 200), None);
+        // Configured numbers are kept sane.
+        let q = LoginPolicy::new(0, -5, 1);
+        assert_eq!((q.max_failures, q.lock_ms), (1, 0));
     }
 
     #[test]

@@ -8,8 +8,10 @@
 mod attachments;
 mod counts;
 mod events;
+mod lookups;
 mod migrate;
 mod people;
+mod sign_in;
 mod situations;
 mod sql;
 pub mod testing;
@@ -23,7 +25,7 @@ pub use sql::SqlStore;
 use async_trait::async_trait;
 use zhili_domain::chain::{Action, Actor};
 use zhili_domain::situation::{LinkTarget, Sensitivity};
-use zhili_domain::user::{LoginState, User};
+use zhili_domain::user::{Attempts, LoginPolicy, User};
 use zhili_domain::{
     DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Scope, Unit, UnitKind,
 };
@@ -616,12 +618,19 @@ pub struct StepRecord {
     pub on_time: bool,
 }
 
-/// What sign-in needs: the account, its password hash and its lockout counters.
+/// What sign-in needs: the account and its password hash.
 #[derive(Clone, Debug)]
 pub struct LoginRecord {
     pub user: User,
     pub password_hash: String,
-    pub state: LoginState,
+}
+
+/// The sign-in failure counters of a name at a place, and at every unfamiliar place of the
+/// name (`None` when this place is familiar: the owner signed in from it lately).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignInState {
+    pub place: Attempts,
+    pub unfamiliar: Option<Attempts>,
 }
 
 #[async_trait]
@@ -668,14 +677,30 @@ pub trait Store: Send + Sync {
     // Users and sign-in.
     async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()>;
     async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>>;
-    async fn record_login_failure(&self, user: &User, state: LoginState, now: i64) -> Result<()>;
+    /// The failure counters of `username` (an account or not) at `place`.
+    async fn sign_in_state(&self, username: &str, place: &str, now: i64) -> Result<SignInState>;
+    /// Counts one wrong password for `username` at `place` atomically (and at every
+    /// unfamiliar place when `place` is one); records it for an account. Answers until when
+    /// the place is now locked, if it is.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        user: Option<&User>,
+        place: &str,
+        policy: &LoginPolicy,
+        now: i64,
+    ) -> Result<Option<i64>>;
+    /// Starts a session after a right password, unless the place locked meanwhile (then
+    /// answers until when, and starts nothing).
     async fn record_login_success(
         &self,
         user: &User,
+        place: &str,
         token_hash: &str,
         expires_at: i64,
+        policy: &LoginPolicy,
         now: i64,
-    ) -> Result<()>;
+    ) -> Result<Option<i64>>;
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
     async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()>;
     /// Sets a new password hash; ends every session of the user. False when no such user.
@@ -755,7 +780,25 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<Vec<i64>>;
     /// Which of these blind indexes (of `id_type`) are registered already.
-    async fn registered_blinds(&self, id_type: &str, blinds: &[String]) -> Result<Vec<String>>;
+    /// Which of these blind indexes are registered to people in `scope` (people elsewhere
+    /// are not told of).
+    async fn registered_blinds(
+        &self,
+        scope: &Scope,
+        id_type: &str,
+        blinds: &[String],
+    ) -> Result<Vec<String>>;
+    /// Charges `n` exact identifier lookups to `actor`'s account against `budget` per 24 hours and
+    /// records them in the chain; answers the milliseconds until there is room, if none.
+    async fn charge_lookups(
+        &self,
+        actor: &Actor,
+        n: i64,
+        budget: i64,
+        subject: &str,
+        note: &str,
+        now: i64,
+    ) -> Result<Option<i64>>;
     async fn list_people(
         &self,
         scope: &Scope,

@@ -16,6 +16,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_things.sql")),
     (9, include_str!("../migrations/0009_orgs.sql")),
     (10, include_str!("../migrations/0010_situations.sql")),
+    (11, include_str!("../migrations/0011_sign_in_attempts.sql")),
+    (12, include_str!("../migrations/0012_id_lookups.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

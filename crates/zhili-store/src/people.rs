@@ -157,11 +157,21 @@ pub(crate) async fn get_house(
 
 pub(crate) async fn registered_blinds(
     store: &SqlStore,
+    scope: &Scope,
     id_type: &str,
     blinds: &[String],
 ) -> Result<Vec<String>> {
-    let mut conn = store.pool.acquire().await?;
-    registered_in(&mut conn, id_type, blinds).await
+    let mut out = Vec::new();
+    for chunk in blinds.chunks(500) {
+        let mut sql = Sql::new("SELECT p.id_blind FROM people p WHERE p.id_type = ");
+        sql.bind_text(id_type).push(" AND p.id_blind IN ");
+        sql.bind_list(chunk.iter().map(|b| Arg::Text(b.clone())));
+        scope_filter(&mut sql, "p.grid_code", scope);
+        for r in sql.query().fetch_all(&store.pool).await? {
+            out.push(r.try_get("id_blind")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Which of these blind indexes are registered, read on the caller's connection (inside a
@@ -214,16 +224,15 @@ pub(crate) async fn create_people(
             .push(p.id_blind.clone());
     }
     for (id_type, blinds) in by_type {
-        if let Some(blind) = registered_in(&mut tx, id_type, &blinds).await?.first() {
-            let at = people
-                .iter()
-                .position(|p| p.id_type == id_type && &p.id_blind == blind)
-                .unwrap_or(0);
+        // Which one is not told: the caller's own area was checked before (and answered
+        // by row); what is left here is registered in an area the caller does not see.
+        if !registered_in(&mut tx, id_type, &blinds).await?.is_empty() {
             return Err(StoreError::Domain(
                 DomainError::new(
                     zhili_domain::ErrorCode::Conflict,
-                    format!("people[{at}] is registered already"),
+                    "registered already (here or in another area; the district centre can move a registration); nothing was written",
                 )
+                .zh("已登记（在本辖区或其他辖区，跨辖区迁移请联系区综治中心）；未写入任何数据")
                 .with_field("id_number"),
             ));
         }

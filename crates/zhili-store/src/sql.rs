@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use zhili_domain::chain::{Action, Actor, NewAction};
 use zhili_domain::situation::LinkTarget;
-use zhili_domain::user::{LoginState, User};
+use zhili_domain::user::{LoginPolicy, User};
 use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, UnitKind};
 
 pub struct SqlStore {
@@ -805,81 +805,51 @@ impl Store for SqlStore {
     }
 
     async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, u.password_hash, u.failed_count, u.locked_until FROM users u WHERE u.username = $1"))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(LoginRecord {
                 user: user_from_row(&r)?,
                 password_hash: r.try_get("password_hash")?,
-                state: LoginState {
-                    failed_count: r.try_get("failed_count")?,
-                    locked_until: r.try_get("locked_until")?,
-                },
             })
         })
         .transpose()
     }
 
-    async fn record_login_failure(&self, user: &User, state: LoginState, now: i64) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query("UPDATE users SET failed_count = $1, locked_until = $2 WHERE id = $3")
-            .bind(state.failed_count)
-            .bind(state.locked_until)
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
-        let actor = Actor {
-            username: user.username.clone(),
-            unit: user.unit_id.clone(),
-        };
-        let subject = format!("user:{}", user.username);
-        let mut actions = vec![actor
-            .action(now, "auth.login_failed", &subject)
-            .opinion(format!("failure {}", state.failed_count))];
-        if state.locked_until.is_some() {
-            actions.push(
-                actor
-                    .action(now, "auth.locked", &subject)
-                    .states(Some("active"), Some("locked")),
-            );
-        }
-        append_actions(&mut tx, actions).await?;
-        tx.commit().await?;
-        Ok(())
+    async fn sign_in_state(
+        &self,
+        username: &str,
+        place: &str,
+        now: i64,
+    ) -> Result<crate::SignInState> {
+        crate::sign_in::state(self, username, place, now).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        user: Option<&User>,
+        place: &str,
+        policy: &LoginPolicy,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        crate::sign_in::failure(self, username, user, place, policy, now).await
     }
 
     async fn record_login_success(
         &self,
         user: &User,
+        place: &str,
         token_hash: &str,
         expires_at: i64,
+        policy: &LoginPolicy,
         now: i64,
-    ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query("UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1")
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, NULL)")
-            .bind(token_hash)
-            .bind(user.id)
-            .bind(now)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
-        let actor = Actor {
-            username: user.username.clone(),
-            unit: user.unit_id.clone(),
-        };
-        append_actions(
-            &mut tx,
-            vec![actor.action(now, "auth.login", &format!("user:{}", user.username))],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+    ) -> Result<Option<i64>> {
+        crate::sign_in::success(self, user, place, token_hash, expires_at, policy, now).await
     }
 
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
@@ -936,6 +906,7 @@ impl Store for SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        crate::sign_in::forget(&mut tx, username).await?;
         sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
@@ -1055,8 +1026,25 @@ impl Store for SqlStore {
         crate::people::create_people(self, actor, people, now).await
     }
 
-    async fn registered_blinds(&self, id_type: &str, blinds: &[String]) -> Result<Vec<String>> {
-        crate::people::registered_blinds(self, id_type, blinds).await
+    async fn registered_blinds(
+        &self,
+        scope: &Scope,
+        id_type: &str,
+        blinds: &[String],
+    ) -> Result<Vec<String>> {
+        crate::people::registered_blinds(self, scope, id_type, blinds).await
+    }
+
+    async fn charge_lookups(
+        &self,
+        actor: &Actor,
+        n: i64,
+        budget: i64,
+        subject: &str,
+        note: &str,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        crate::lookups::charge(self, actor, n, budget, subject, note, now).await
     }
 
     async fn list_people(

@@ -21,7 +21,11 @@ pub(crate) async fn list_users(
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM users u WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
     let mut page = Sql::with_filter(
-        &format!("SELECT {USER_COLUMNS}, u.locked_until, u.created_at FROM users u WHERE 1 = 1"),
+        &format!(
+            "SELECT {USER_COLUMNS}, a.locked_until, u.created_at FROM users u \
+             LEFT JOIN sign_in_attempts a ON a.username = u.username AND a.place = '{}' WHERE 1 = 1",
+            zhili_domain::user::UNFAMILIAR_PLACES
+        ),
         &filter,
     );
     page.push(" ORDER BY u.username LIMIT ")

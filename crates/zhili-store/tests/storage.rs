@@ -348,31 +348,67 @@ async fn sign_in_state_tokens_and_the_chain() {
         assert_eq!(login.user.role, Role::TownOperator);
         assert!(store.find_login("nobody").await.unwrap().is_none());
         let policy = LoginPolicy::default();
-        let mut state = login.state;
-        for i in 0..5 {
-            state = policy.after_failure(state, 100 + i);
-            store
-                .record_login_failure(&login.user, state, 100 + i)
+        let user = Some(&login.user);
+        let here = "10.0.0.1";
+        for i in 0..4 {
+            let locked = store
+                .record_login_failure("town-500114001", user, here, &policy, 100 + i)
                 .await
                 .unwrap();
+            assert_eq!(locked, None);
         }
-        let locked = store.find_login("town-500114001").await.unwrap().unwrap();
-        assert!(policy.check_locked(locked.state, 200).is_err());
-
-        store
-            .record_login_success(&login.user, "tokhash", 10_000, 300)
+        let locked = store
+            .record_login_failure("town-500114001", user, here, &policy, 104)
+            .await
+            .unwrap();
+        assert_eq!(locked, Some(104 + policy.lock_ms));
+        let state = store
+            .sign_in_state("town-500114001", here, 200)
             .await
             .unwrap();
         assert_eq!(
-            store
-                .find_login("town-500114001")
-                .await
-                .unwrap()
-                .unwrap()
-                .state
-                .failed_count,
-            0
+            policy.locked_until(state.place, state.unfamiliar, 200),
+            Some(104 + policy.lock_ms)
         );
+        // The right password from the locked place starts nothing.
+        assert_eq!(
+            store
+                .record_login_success(&login.user, here, "tokhash", 10_000, &policy, 300)
+                .await
+                .unwrap(),
+            Some(104 + policy.lock_ms)
+        );
+        assert!(store
+            .user_by_token("tokhash", 5_000)
+            .await
+            .unwrap()
+            .is_none());
+        // Elsewhere it does, and that place becomes familiar.
+        let home = "10.0.0.2";
+        assert_eq!(
+            store
+                .record_login_success(&login.user, home, "tokhash", 10_000, &policy, 300)
+                .await
+                .unwrap(),
+            None
+        );
+        let at_home = store
+            .sign_in_state("town-500114001", home, 400)
+            .await
+            .unwrap();
+        assert_eq!(at_home.unfamiliar, None, "a familiar place");
+        assert_eq!(at_home.place.failures, 0);
+        // Names that are not accounts are counted the same, and nothing is recorded for them.
+        for i in 0..5 {
+            store
+                .record_login_failure("nobody", None, here, &policy, 500 + i)
+                .await
+                .unwrap();
+        }
+        let nobody = store.sign_in_state("nobody", here, 600).await.unwrap();
+        assert!(policy
+            .locked_until(nobody.place, nobody.unfamiliar, 600)
+            .is_some());
         assert_eq!(
             store
                 .user_by_token("tokhash", 5_000)
@@ -405,7 +441,7 @@ async fn sign_in_state_tokens_and_the_chain() {
         );
 
         store
-            .record_login_success(&login.user, "tok2", 10_000, 500)
+            .record_login_success(&login.user, home, "tok2", 10_000, &policy, 500)
             .await
             .unwrap();
         assert!(store
@@ -417,6 +453,15 @@ async fn sign_in_state_tokens_and_the_chain() {
             "password change ends sessions"
         );
         assert!(!store.set_password(&sys, "nobody", "h", 600).await.unwrap());
+        let after = store
+            .sign_in_state("town-500114001", here, 700)
+            .await
+            .unwrap();
+        assert_eq!(
+            policy.locked_until(after.place, after.unfamiliar, 700),
+            None,
+            "a new password lifts the locks"
+        );
 
         let actions = store.actions(0, 100_000).await.unwrap();
         let n = chain::verify(&actions).unwrap();
@@ -437,6 +482,62 @@ async fn sign_in_state_tokens_and_the_chain() {
         assert_eq!(chain::verify(&after).unwrap_err().seq, victim);
     })
     .await;
+}
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_all_count() {
+    for db in TestDb::all().await {
+        let store = std::sync::Arc::new(db.open().await.unwrap());
+        seed(&store).await;
+        let policy = LoginPolicy::new(1000, 60_000, 3_600_000);
+        let new = NewUser {
+            username: "town-500114001".into(),
+            display_name: "城东".into(),
+            role: Role::TownOperator,
+            unit_id: Some("C500114001".into()),
+            region_code: code("500114001"),
+            department: None,
+            password_hash: "h1".into(),
+        };
+        store
+            .insert_users(&Actor::system(), &[new], 10)
+            .await
+            .unwrap();
+        let user = store
+            .find_login("town-500114001")
+            .await
+            .unwrap()
+            .unwrap()
+            .user;
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let (store, user) = (store.clone(), user.clone());
+                tokio::spawn(async move {
+                    store
+                        .record_login_failure(
+                            "town-500114001",
+                            Some(&user),
+                            "10.1.1.1",
+                            &policy,
+                            1_000,
+                        )
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let state = store
+            .sign_in_state("town-500114001", "10.1.1.1", 2_000)
+            .await
+            .unwrap();
+        assert_eq!(state.place.failures, 40, "{:?}", db.backend);
+        assert_eq!(state.unfamiliar.unwrap().failures, 40);
+        chain::verify(&store.actions(0, i64::MAX).await.unwrap()).unwrap();
+        db.drop_database().await.unwrap();
+    }
 }
 
 #[tokio::test]

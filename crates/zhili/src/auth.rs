@@ -31,6 +31,76 @@ pub fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
 }
 
+/// Password checks bounded by the machine: argon2id takes ~19 MiB and tens of
+/// milliseconds of one core per check, so unbounded sign-ins (for names that exist or not)
+/// would take the process's memory and every core. At most one check per core runs; a
+/// bounded number wait briefly; the rest are answered `Busy` at once.
+pub struct PasswordChecks {
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+    /// Checks running now and the most that ever ran at once.
+    load: std::sync::Arc<(
+        std::sync::atomic::AtomicUsize,
+        std::sync::atomic::AtomicUsize,
+    )>,
+}
+
+/// No room for another password check now.
+#[derive(Debug)]
+pub struct Busy;
+
+/// How long a check waits for a free core before `Busy`.
+const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl PasswordChecks {
+    pub fn new(slots: usize, max_waiting: usize) -> PasswordChecks {
+        PasswordChecks {
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots.max(1))),
+            waiting: Default::default(),
+            max_waiting,
+            load: Default::default(),
+        }
+    }
+
+    /// One check per core, eight per core waiting.
+    pub fn for_this_machine() -> PasswordChecks {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PasswordChecks::new(cores, cores * 8)
+    }
+
+    /// The most checks that ran at once since start.
+    pub fn peak(&self) -> usize {
+        self.load.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Runs `work` (a hash or a verification) on a blocking thread within the bound.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.waiting.fetch_add(1, SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, SeqCst);
+            return Err(Busy);
+        }
+        let permit = tokio::time::timeout(CHECK_WAIT, self.slots.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, SeqCst);
+        let permit = permit.ok().and_then(Result::ok).ok_or(Busy)?;
+        let load = self.load.clone();
+        tokio::task::spawn_blocking(move || {
+            let running = load.0.fetch_add(1, SeqCst) + 1;
+            load.1.fetch_max(running, SeqCst);
+            let result = work();
+            load.0.fetch_sub(1, SeqCst);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| Busy)
+    }
+}
+
 /// A new opaque bearer token: 32 random bytes, URL-safe, with a recognisable prefix.
 pub fn new_token() -> String {
     use base64::Engine;
@@ -68,6 +138,28 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong horse", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn password_checks_run_one_per_slot_and_refuse_past_the_queue() {
+        let checks = std::sync::Arc::new(PasswordChecks::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let checks = checks.clone();
+            tokio::spawn(async move { checks.run(move || hold.recv().is_ok()).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // One waits for the slot; the next finds the queue full and is refused at once.
+        let second = {
+            let checks = checks.clone();
+            tokio::spawn(async move { checks.run(|| 2).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(checks.run(|| 3).await.is_err());
+        release.send(()).unwrap();
+        assert!(first.await.unwrap().unwrap());
+        assert_eq!(second.await.unwrap().unwrap(), 2);
+        assert_eq!(checks.peak(), 1);
     }
 
     #[test]

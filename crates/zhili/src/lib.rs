@@ -13,8 +13,10 @@ pub mod reference;
 pub mod regions;
 pub mod relay;
 pub mod sheet_import;
+pub mod sign_in;
 pub mod sim;
 pub mod state;
+pub mod workbook;
 
 /// Unix milliseconds now. The one place the application reads the clock.
 pub fn now_ms() -> i64 {

@@ -66,12 +66,17 @@ impl Db {
 
 #[derive(Args, Clone)]
 struct Policy {
-    /// Failed sign-ins that lock an account.
+    /// Wrong passwords from one place that lock an account there (four times as many from
+    /// all places the account has not signed in from lock it for those).
     #[arg(long, env = "ZHILI_LOCK_AFTER", default_value_t = 5)]
     lock_after: i64,
-    /// Minutes an account stays locked.
+    /// Minutes of the first lock; each further lock doubles it, up to a day.
     #[arg(long, env = "ZHILI_LOCK_MINUTES", default_value_t = 15)]
     lock_minutes: i64,
+    /// Identity-number lookups (searches by number, duplicate checks of registrations and
+    /// of imported rows) one account may make in 24 hours.
+    #[arg(long, env = "ZHILI_LOOKUP_BUDGET", default_value_t = zhili::state::DEFAULT_LOOKUP_BUDGET)]
+    lookup_budget: i64,
     /// Hours a sign-in token lives.
     #[arg(long, env = "ZHILI_TOKEN_HOURS", default_value_t = 12)]
     token_hours: i64,
@@ -79,11 +84,11 @@ struct Policy {
 
 impl Policy {
     fn login_policy(&self) -> LoginPolicy {
-        LoginPolicy {
-            max_failures: self.lock_after.max(1),
-            lock_ms: self.lock_minutes.max(0) * 60_000,
-            token_ttl_ms: self.token_hours.max(1) * 3_600_000,
-        }
+        LoginPolicy::new(
+            self.lock_after,
+            self.lock_minutes.max(0) * 60_000,
+            self.token_hours.max(1) * 3_600_000,
+        )
     }
 }
 
@@ -289,8 +294,8 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { db, policy, bind } => serve(&db, policy.login_policy(), &bind).await,
-        Command::Demo { db, policy, demo } => run_demo(&db, policy.login_policy(), demo).await,
+        Command::Serve { db, policy, bind } => serve(&db, &policy, &bind).await,
+        Command::Demo { db, policy, demo } => run_demo(&db, &policy, demo).await,
         Command::Import {
             what: ImportWhat::Grids { file, db, dry_run },
         } => import_grids(&db, &file, dry_run).await,
@@ -371,7 +376,7 @@ async fn open(db: &Db) -> Result<zhili_store::SqlStore, String> {
         .map_err(|e| format!("cannot open the database: {e}"))
 }
 
-async fn serve(db: &Db, policy: LoginPolicy, bind: &str) -> ExitCode {
+async fn serve(db: &Db, policy: &Policy, bind: &str) -> ExitCode {
     let store = match open(db).await {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -381,7 +386,7 @@ async fn serve(db: &Db, policy: LoginPolicy, bind: &str) -> ExitCode {
 
 async fn serve_store(
     store: Arc<dyn Store>,
-    policy: LoginPolicy,
+    policy: &Policy,
     bind: &str,
     key_file: &std::path::Path,
 ) -> ExitCode {
@@ -389,10 +394,14 @@ async fn serve_store(
         Ok(k) => k,
         Err(e) => return fail(e),
     };
-    let state = match AppState::new(store, policy, key).await {
+    let state = match AppState::new(store, policy.login_policy(), key).await {
         Ok(s) => s,
         Err(e) => return fail(format!("cannot load regions: {e}")),
     };
+    state.lookup_budget.store(
+        policy.lookup_budget.max(0),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {bind}: {e}")),
@@ -412,7 +421,7 @@ async fn serve_store(
     }
 }
 
-async fn run_demo(db: &Db, policy: LoginPolicy, demo_args: DemoArgs) -> ExitCode {
+async fn run_demo(db: &Db, policy: &Policy, demo_args: DemoArgs) -> ExitCode {
     let DemoArgs {
         port,
         password,
@@ -715,6 +724,8 @@ async fn import_sheet(sheet: Sheet, args: SheetArgs) -> ExitCode {
         index,
         scope: &scope,
         progress: Default::default(),
+        // An operator at the machine, who could read the database anyway.
+        lookup_budget: None,
     };
     let started = std::time::Instant::now();
     // A bar on standard error while the rows are checked (hidden when not a terminal).

@@ -264,98 +264,75 @@ pub struct ImportReport {
 }
 
 /// A file's first sheet as text cells, with the sheet row number of each data row.
-pub struct Table {
-    pub headers: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
-}
+pub type Table = crate::workbook::Rows;
+
+/// What one imported file may hold, whatever it declares: the reader stops at the first
+/// thing past these (the upload itself is at most 64 MiB).
+pub const LIMITS: crate::workbook::Limits = crate::workbook::Limits {
+    rows: MAX_ROWS,
+    columns: 64,
+    cell_bytes: 4096,
+    // Text kept in memory, counting what each cell and row costs besides its text.
+    text_bytes: 256 << 20,
+    sheet_xml_bytes: 512 << 20,
+    part_bytes: 128 << 20,
+    entries: 1000,
+};
 
 fn file_error(message: impl Into<String>) -> DomainError {
     DomainError::invalid("file", message)
 }
 
-/// Reads .xlsx (by its ZIP signature) or CSV (UTF-8, or GB 18030 as Excel in China saves it).
+/// Reads .xlsx (by its ZIP signature) or CSV (UTF-8, or GB 18030 as Excel in China saves it),
+/// within `LIMITS`.
 pub fn read_table(bytes: &[u8]) -> Result<Table, DomainError> {
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        crate::workbook::read_xlsx(bytes, &LIMITS)
     } else {
         read_csv(bytes)
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, DomainError> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut book = Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e| file_error(format!("not a readable .xlsx workbook: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| file_error("the workbook has no sheet"))?
-        .map_err(|e| file_error(format!("the first sheet cannot be read: {e}")))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range.rows().enumerate().map(|(i, cells)| {
-        let text = cells
-            .iter()
-            .map(|c| match c {
-                Data::String(s) => s.trim().to_string(),
-                Data::Int(i) => i.to_string(),
-                // Excel keeps numbers as doubles: a whole number prints without ".0"; an ID
-                // number typed as a number has lost its last digits and fails its check.
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", *f as i64),
-                Data::Float(f) => f.to_string(),
-                Data::Bool(b) => b.to_string(),
-                Data::Empty => String::new(),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>();
-        (first_row + i + 1, text)
-    });
-    let (_, headers) = rows
-        .next()
-        .ok_or_else(|| file_error("the sheet is empty"))?;
-    Ok(Table {
-        headers,
-        rows: rows
-            .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
-            .collect(),
-    })
-}
-
 fn read_csv(bytes: &[u8]) -> Result<Table, DomainError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_string(),
+        Ok(t) => std::borrow::Cow::Borrowed(t),
         Err(_) => {
             let (t, _, bad) = encoding_rs::GB18030.decode(bytes);
             if bad {
-                return Err(file_error(
-                    "neither UTF-8 nor GB 18030 text, nor an .xlsx workbook",
-                ));
+                return Err(
+                    file_error("neither UTF-8 nor GB 18030 text, nor an .xlsx workbook")
+                        .zh("既不是UTF-8或GB 18030文本，也不是.xlsx工作簿"),
+                );
             }
-            t.into_owned()
+            t
         }
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| file_error(format!("row {}: {e}", i + 1)))?;
-        rows.push((
-            i + 1,
-            record
-                .iter()
-                .map(|c| c.trim().to_string())
-                .collect::<Vec<_>>(),
-        ));
+    let mut sink = crate::workbook::RowSink::new(LIMITS);
+    let mut record = csv::StringRecord::new();
+    let mut row = 0;
+    loop {
+        row += 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(file_error(format!("row {row}: {e}")).zh(format!("第{row}行无法读取")))
+            }
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for (column, cell) in record.iter().enumerate() {
+            let cell = cell.trim();
+            sink.check_cell(row, column, cell)?;
+            cells.push(cell.to_string());
+        }
+        sink.push(row, cells)?;
     }
-    let mut rows = rows.into_iter();
-    let (_, headers) = rows.next().ok_or_else(|| file_error("the file is empty"))?;
-    Ok(Table {
-        headers,
-        rows: rows
-            .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
-            .collect(),
-    })
+    sink.finish()
 }
 
 /// Where each known field is in the file; unknown headers are refused so a misspelt one is
@@ -713,6 +690,9 @@ pub struct Importer<'a> {
     pub scope: &'a Scope,
     /// Where the import tells how far it is, for a progress bar.
     pub progress: std::sync::Arc<Progress>,
+    /// The importer's budget of identity-number lookups, when one applies (an account over
+    /// the API; not an operator at the machine): each row's duplicate check is one.
+    pub lookup_budget: Option<i64>,
 }
 
 /// How far an import is: its stage and, while checking, rows done of all.
@@ -815,11 +795,8 @@ pub async fn import_sheet(
     let (table, checked, mut problems) = tokio::task::spawn_blocking(move || {
         let table = read_table(&bytes)?;
         cx.progress.stage(1);
-        if table.rows.len() > MAX_ROWS {
-            return Err(file_error(format!("at most {MAX_ROWS} rows in one file")));
-        }
         let (checked, problems) = check_sheet(sheet, &table, &cx);
-        Ok((table, checked, problems))
+        Ok::<_, DomainError>((table, checked, problems))
     })
     .await
     .map_err(|e| StoreError::Database(format!("checking the file failed: {e}")))??;
@@ -828,6 +805,17 @@ pub async fn import_sheet(
     let mut taken = HashSet::new();
     match &checked {
         Checked::People(good) => {
+            if let Some(budget) = to.lookup_budget {
+                crate::state::charge_lookups(
+                    store,
+                    to.actor,
+                    budget,
+                    good.len(),
+                    "people",
+                    &format!("import's duplicate check ({} rows)", good.len()),
+                )
+                .await?;
+            }
             let mut by_type: HashMap<&str, Vec<String>> = HashMap::new();
             for (_, p) in good {
                 by_type
@@ -836,7 +824,7 @@ pub async fn import_sheet(
                     .push(p.id_blind.clone());
             }
             for (id_type, blinds) in by_type {
-                for b in store.registered_blinds(id_type, &blinds).await? {
+                for b in store.registered_blinds(to.scope, id_type, &blinds).await? {
                     taken.insert(format!("{id_type}:{b}"));
                 }
             }

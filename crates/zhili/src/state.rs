@@ -16,6 +16,9 @@ use zhili_store::Store;
 pub const TOKEN_CACHE_MS: i64 = 10_000;
 const TOKEN_CACHE_MAX: usize = 100_000;
 
+/// Exact identifier lookups per account per 24 hours, unless configured.
+pub const DEFAULT_LOOKUP_BUDGET: i64 = 5_000;
+
 pub struct AppState {
     pub store: Arc<dyn Store>,
     index: RwLock<Arc<RegionIndex>>,
@@ -37,6 +40,16 @@ pub struct AppState {
     pub open_events: crate::open_layer::OpenLayer,
     /// Running and recent spreadsheet imports by "username/id", with when they started.
     pub imports: Mutex<HashMap<String, (i64, Arc<crate::sheet_import::Progress>)>>,
+    /// Imports read, check and hold a whole sheet: one at a time, so the memory an import
+    /// may take (bounded by `sheet_import::LIMITS`) is taken once.
+    pub import_slots: tokio::sync::Semaphore,
+    /// Password checks (argon2id, ~19 MiB each), one per core; see `auth::PasswordChecks`.
+    pub password_checks: crate::auth::PasswordChecks,
+    /// One sign-in at a time per name.
+    pub sign_in_turns: crate::sign_in::Turns,
+    /// Exact identifier lookups one account may make in 24 hours (searches by ID number,
+    /// duplicate checks of registrations and imports); see `zhili_store::Store::charge_lookups`.
+    pub lookup_budget: std::sync::atomic::AtomicI64,
     /// Where notices for the other servers of a shared database go (PostgreSQL only).
     relay: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::relay::Outgoing>>,
 }
@@ -249,12 +262,37 @@ impl AppState {
             map_layers: Mutex::new(HashMap::new()),
             open_events: Default::default(),
             imports: Mutex::new(HashMap::new()),
+            import_slots: tokio::sync::Semaphore::new(1),
+            password_checks: crate::auth::PasswordChecks::for_this_machine(),
+            sign_in_turns: Default::default(),
+            lookup_budget: std::sync::atomic::AtomicI64::new(DEFAULT_LOOKUP_BUDGET),
             relay: std::sync::OnceLock::new(),
         });
         if let Some(relay) = crate::relay::start(&state).await? {
             let _ = state.relay.set(relay);
         }
         Ok(state)
+    }
+
+    /// Charges `n` exact identifier lookups to `actor`'s account and records them; refuses
+    /// with 429 `rate_limited` (and when to retry) past the account's budget.
+    pub async fn charge_lookups(
+        &self,
+        actor: &Actor,
+        n: usize,
+        subject: &str,
+        note: &str,
+    ) -> Result<(), zhili_store::StoreError> {
+        charge_lookups(
+            self.store.as_ref(),
+            actor,
+            self.lookup_budget
+                .load(std::sync::atomic::Ordering::Relaxed),
+            n,
+            subject,
+            note,
+        )
+        .await
     }
 
     pub fn index(&self) -> Arc<RegionIndex> {
@@ -351,5 +389,32 @@ impl AppState {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(token_hash);
+    }
+}
+
+/// Charges `n` exact identifier lookups against `budget` (see `AppState::charge_lookups`).
+pub async fn charge_lookups(
+    store: &dyn Store,
+    actor: &Actor,
+    budget: i64,
+    n: usize,
+    subject: &str,
+    note: &str,
+) -> Result<(), zhili_store::StoreError> {
+    let wait = store
+        .charge_lookups(actor, n as i64, budget, subject, note, crate::now_ms())
+        .await?;
+    match wait {
+        None => Ok(()),
+        Some(ms) => Err(zhili_store::StoreError::Domain(
+            zhili_domain::DomainError::new(
+                zhili_domain::ErrorCode::RateLimited,
+                format!(
+                    "an account may look up {budget} identity numbers in 24 hours; {n} more do not fit"
+                ),
+            )
+            .zh(format!("每个账号24小时内最多按证件号码查询{budget}次，剩余次数不足"))
+            .retry_after(ms),
+        )),
     }
 }

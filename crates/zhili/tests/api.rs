@@ -29,6 +29,7 @@ struct Server {
     base: String,
     http: reqwest::Client,
     store: Arc<SqlStore>,
+    state: Arc<AppState>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -49,13 +50,15 @@ impl Server {
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let serving = state.clone();
         let task = tokio::spawn(async move {
-            zhili::http::serve(state, listener).await.unwrap();
+            zhili::http::serve(serving, listener).await.unwrap();
         });
         Server {
             base,
             http: reqwest::Client::new(),
             store,
+            state,
             task,
         }
     }
@@ -2258,9 +2261,11 @@ mod people {
                 "phone": "13800138000", "grid_code": "500114001001001", "population_type": "流动人口", "house_id": house["id"],
                 "details": {"origin": "湖北省恩施州", "reason": "务工"}})).await;
             assert_eq!(st, StatusCode::CREATED, "{person}");
-            assert_eq!(person["id_number"], format!("{}************{}", &number[..4], &number[16..]));
+            assert_eq!(person["id_number"], format!("{}**************", &number[..4]));
             assert_eq!(person["phone"], "138****8000");
-            assert_eq!((person["sex"].as_str(), person["birth_date"].as_str()), (Some("male"), Some("1986-02-28")));
+            // Unrevealed: the sex and a ten-year age band, never the birth date.
+            assert_eq!((person["sex"].as_str(), person["birth_date"].as_str()), (Some("male"), None));
+            assert!(person["age_band"].as_str().is_some_and(|b| b.ends_with('9')), "{person}");
             assert_eq!(person["population_type"], "floating");
             assert_eq!(person["house_address"], "城东街道文汇社区1号");
             let id = person["id"].as_i64().unwrap();
@@ -2361,6 +2366,7 @@ mod people {
             assert_error(st, &b, 422, "invalid_parameter");
             let (_, full) = s.get(&format!("/api/v1/people/{id}?reveal=true&reason=%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AF%B9"), Some(&worker)).await;
             assert_eq!((full["id_number"].as_str(), full["phone"].as_str()), (Some(number.as_str()), Some("13800138000")));
+            assert_eq!(full["birth_date"], "1986-02-28", "the birth date with the number");
             let (st, b) = s.get(&format!("/api/v1/people/{id}?reveal=true&reason=look"), Some(&leader)).await;
             assert_error(st, &b, 403, "forbidden");
             let (_, lead_view) = s.get(&format!("/api/v1/people/{id}"), Some(&leader)).await;
@@ -3186,3 +3192,6 @@ mod things {
         .await;
     }
 }
+
+#[path = "api/security.rs"]
+mod security;

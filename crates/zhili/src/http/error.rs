@@ -18,6 +18,8 @@ pub struct ApiError {
     /// The message in Chinese, where the domain wrote one.
     pub message_zh: Option<String>,
     pub details: Value,
+    /// Seconds after which trying again may succeed (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 /// The error body, as documented in the OpenAPI document.
@@ -45,7 +47,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidRows => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
-        ErrorCode::AccountLocked => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::AccountLocked | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound | ErrorCode::OutsideCoverage => StatusCode::NOT_FOUND,
         ErrorCode::Conflict | ErrorCode::InvalidTransition => StatusCode::CONFLICT,
@@ -63,7 +66,27 @@ impl ApiError {
             message: message.into(),
             message_zh: None,
             details: json!({}),
+            retry_after: None,
         }
+    }
+
+    /// The message in Chinese.
+    pub fn zh(mut self, message: impl Into<String>) -> Self {
+        self.message_zh = Some(message.into());
+        self
+    }
+
+    fn retry_after_opt(self, ms: Option<i64>) -> Self {
+        match ms {
+            Some(ms) => self.retry_after_ms(ms),
+            None => self,
+        }
+    }
+
+    /// Tells the client when to try again (`Retry-After`, in whole seconds, at least 1).
+    pub fn retry_after_ms(mut self, ms: i64) -> Self {
+        self.retry_after = Some(((ms.max(0) + 999) / 1000).max(1) as u64);
+        self
     }
 
     pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
@@ -117,7 +140,9 @@ impl From<DomainError> for ApiError {
             message: e.message,
             message_zh: e.message_zh,
             details,
+            retry_after: None,
         }
+        .retry_after_opt(e.retry_after_ms)
     }
 }
 
@@ -143,7 +168,13 @@ impl IntoResponse for ApiError {
         if let Some(zh) = self.message_zh {
             body["message_zh"] = Value::String(zh);
         }
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

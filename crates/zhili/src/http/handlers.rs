@@ -3,7 +3,6 @@
 
 use super::error::{ApiError, ApiResult, Json, Query};
 use super::CurrentUser;
-use crate::auth;
 use crate::import::{self, ImportReport};
 use crate::regions::Named;
 use crate::state::AppState;
@@ -73,61 +72,44 @@ pub struct LoginResponse {
     pub user: UserView,
 }
 
+/// The answer when every password check is taken.
+pub fn busy() -> ApiError {
+    ApiError::new(
+        ErrorCode::Busy,
+        "the server is checking as many passwords as it can; try again shortly",
+    )
+    .zh("服务器繁忙，请稍后再试")
+    .retry_after_ms(1_000)
+}
+
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = super::error::ErrorBody, description = "invalid_credentials"),
-              (status = 429, body = super::error::ErrorBody, description = "account_locked")))]
+              (status = 429, body = super::error::ErrorBody, description = "account_locked: too many wrong passwords for this name from this place (or from places it has not signed in from); `Retry-After` tells when"),
+              (status = 503, body = super::error::ErrorBody, description = "busy: every password check is taken; `Retry-After` tells when to try again")))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<axum::Json<LoginResponse>> {
-    if req.username.len() > 64 || req.password.len() > 1024 {
-        return Err(ApiError::new(
+    use crate::sign_in::Refusal;
+    let place = peer.ip().to_canonical().to_string();
+    match crate::sign_in::sign_in(&state, &req.username, &req.password, &place).await {
+        Ok(s) => Ok(axum::Json(LoginResponse {
+            token: s.token,
+            expires_at: time::rfc3339(s.expires_at),
+            user: UserView::from(&s.user),
+        })),
+        Err(Refusal::Wrong) => Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "wrong username or password",
-        ));
+        )
+        .zh("用户名或密码错误")),
+        Err(Refusal::Locked { until, now }) => {
+            Err(ApiError::from(state.policy.locked_error(until, now)).retry_after_ms(until - now))
+        }
+        Err(Refusal::Busy) => Err(busy()),
+        Err(Refusal::Store(e)) => Err(e.into()),
     }
-    let record = state.store.find_login(&req.username).await?;
-    let now = crate::now_ms();
-    let Some(record) = record else {
-        // Spend the same time as a real check, so absent accounts cannot be told apart.
-        let password = req.password.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            auth::verify_password(&password, auth::decoy_hash())
-        })
-        .await;
-        return Err(ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "wrong username or password",
-        ));
-    };
-    state.policy.check_locked(record.state, now)?;
-    let (password, hash) = (req.password.clone(), record.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::Internal, "password check failed"))?;
-    if !ok {
-        let next = state.policy.after_failure(record.state, now);
-        state
-            .store
-            .record_login_failure(&record.user, next, now)
-            .await?;
-        state.policy.check_locked(next, now)?;
-        return Err(ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "wrong username or password",
-        ));
-    }
-    let token = auth::new_token();
-    let expires_at = now + state.policy.token_ttl_ms;
-    state
-        .store
-        .record_login_success(&record.user, &auth::token_hash(&token), expires_at, now)
-        .await?;
-    Ok(axum::Json(LoginResponse {
-        token,
-        expires_at: time::rfc3339(expires_at),
-        user: UserView::from(&record.user),
-    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),

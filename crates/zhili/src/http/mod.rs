@@ -223,5 +223,10 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
             }
         }
     });
-    axum::serve(listener, router(state)).await
+    // The peer's address is where a sign-in comes from (failures are counted per place).
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

@@ -51,11 +51,14 @@ pub struct PersonView {
     pub id: i64,
     /// GA/T 517 document type: 111 resident ID card …
     pub id_type: String,
-    /// Masked (5001************34) unless revealed.
+    /// Masked (5001**************) unless revealed.
     pub id_number: String,
     pub name: String,
     pub sex: Option<String>,
+    /// Only when revealed.
     pub birth_date: Option<String>,
+    /// Ten-year age band (`30–39`), shown instead of the birth date.
+    pub age_band: Option<String>,
     /// Masked unless revealed.
     pub phone: Option<String>,
     pub population_type: String,
@@ -79,7 +82,11 @@ fn view(state: &AppState, p: &PersonRecord, key_groups: Vec<String>) -> PersonVi
         id_number: n.id_masked.clone(),
         name: n.name.clone(),
         sex: n.sex.clone(),
-        birth_date: n.birth_date.clone(),
+        birth_date: None,
+        age_band: n
+            .birth_date
+            .as_deref()
+            .and_then(|b| zhili_domain::id_number::age_band(b, china_day(crate::now_ms()))),
         phone: n.phone_masked.clone(),
         population_label: PopulationType::parse(&n.population_type)
             .map(|t| t.label_zh().to_string())
@@ -150,6 +157,10 @@ pub async fn create(
     };
     let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, china_day(now))
         .map_err(ApiError::from_problems)?;
+    // The duplicate check is a lookup of the number like any other.
+    state
+        .charge_lookups(&actor, 1, "people", "registration's duplicate check")
+        .await?;
     let ids = state
         .store
         .create_people(&actor, std::slice::from_ref(&new), now)
@@ -187,12 +198,23 @@ pub struct PeoplePage {
 
 /// A search box's text as the store takes it: an identity number becomes its blind index,
 /// anything else (at most 50 characters) a name or address to match.
-fn search_terms(state: &AppState, q: Option<&str>) -> (Option<String>, Option<String>) {
-    match q.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) if looks_like_id(t) => (Some(crate::people::blind_id(&state.key, t)), None),
+/// A search's blind index (for an exact identity number, charged to the caller's lookup
+/// budget and recorded) or text.
+async fn search_terms(
+    state: &AppState,
+    user: &CurrentUser,
+    q: Option<&str>,
+) -> ApiResult<(Option<String>, Option<String>)> {
+    Ok(match q.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) if looks_like_id(t) => {
+            state
+                .charge_lookups(&user.user.actor(), 1, "people", "search by ID number")
+                .await?;
+            (Some(crate::people::blind_id(&state.key, t)), None)
+        }
         Some(t) => (None, Some(t.chars().take(50).collect())),
         None => (None, None),
-    }
+    })
 }
 
 /// Looks like an identity number rather than a name or an address.
@@ -219,7 +241,7 @@ pub async fn list(
             return Err(bad("key_group", "not a key group"));
         }
     }
-    let (id_blind, text) = search_terms(&state, q.q.as_deref());
+    let (id_blind, text) = search_terms(&state, &user, q.q.as_deref()).await?;
     let filter = PeopleFilter {
         text,
         id_blind,
@@ -382,6 +404,7 @@ pub async fn get(
             })
         };
         person.id_number = open(&found.person.id_sealed, ID_CONTEXT)?;
+        person.birth_date = found.person.birth_date.clone();
         person.phone = found
             .person
             .phone_sealed
@@ -765,6 +788,9 @@ pub struct ImportQuery {
     pub progress: Option<String>,
 }
 
+/// How long an import waits for the one before it before answering 503 busy.
+const IMPORT_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// How long a finished import's progress stays readable.
 const PROGRESS_KEPT_MS: i64 = 10 * 60_000;
 
@@ -873,6 +899,19 @@ async fn import_into(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let actor = registrar(&user)?;
+    // Wait a little for the import before this one; the body is read only with the slot.
+    let _slot = tokio::time::timeout(IMPORT_WAIT, state.import_slots.acquire())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Busy,
+                "another import is running; try again when it has finished",
+            )
+            .zh("另一个导入正在进行，请稍后再试")
+            .retry_after_ms(5_000)
+        })?;
     let bytes = super::error::read_body(request, &()).await?;
     let scope = user.user.scope();
     let importer = crate::sheet_import::Importer {
@@ -882,6 +921,11 @@ async fn import_into(
         index: state.index(),
         scope: &scope,
         progress: track(&state, &user, q.progress.as_deref())?,
+        lookup_budget: Some(
+            state
+                .lookup_budget
+                .load(std::sync::atomic::Ordering::Relaxed),
+        ),
     };
     let (dry_run, partial) = (q.dry_run.unwrap_or(false), q.partial.unwrap_or(false));
     let report = crate::sheet_import::import_sheet(
@@ -977,7 +1021,7 @@ pub async fn export(
         format: q.format.clone(),
     })?;
     let region = super::things::region_of(q.region.as_deref())?;
-    let (id_blind, text) = search_terms(&state, q.q.as_deref());
+    let (id_blind, text) = search_terms(&state, &user, q.q.as_deref()).await?;
     let filter = PeopleFilter {
         text,
         id_blind,

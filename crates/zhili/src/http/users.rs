@@ -122,11 +122,13 @@ pub struct NewAccount {
     pub password: String,
 }
 
-async fn hash(password: String) -> ApiResult<String> {
+async fn hash(state: &AppState, password: String) -> ApiResult<String> {
     user::validate_password(&password)?;
-    tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+    state
+        .password_checks
+        .run(move || crate::auth::hash_password(&password))
         .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("hashing failed: {e}")))?
+        .map_err(|_| super::handlers::busy())?
         .map_err(|e| ApiError::new(ErrorCode::Internal, e))
 }
 
@@ -201,7 +203,7 @@ pub async fn create(
             format!("{} is taken", body.username),
         ));
     }
-    let password_hash = hash(body.password).await?;
+    let password_hash = hash(&state, body.password).await?;
     let new = NewUser {
         username: body.username.clone(),
         display_name,
@@ -248,7 +250,7 @@ pub async fn set_password(
     let Some(target) = target.filter(|t| user.user.scope().sees_region(&t.user.region_code)) else {
         return Err(ApiError::not_found(&format!("user {username}")));
     };
-    let password_hash = hash(body.password).await?;
+    let password_hash = hash(&state, body.password).await?;
     state
         .store
         .set_password(&actor, &username, &password_hash, crate::now_ms())

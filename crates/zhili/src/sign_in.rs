@@ -1,0 +1,141 @@
+//! Signing in: the password checked within the machine's bound, failures counted per
+//! account and place (`zhili_domain::user::LoginPolicy`), names that are not accounts
+//! treated exactly like accounts (the same work, the same counting, the same answers).
+
+use crate::auth;
+use crate::state::AppState;
+use zhili_domain::user::User;
+use zhili_store::StoreError;
+
+/// A session just started.
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: i64,
+    pub user: User,
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Wrong name or password (which of the two is not told).
+    Wrong,
+    /// Too many wrong passwords from this place (or from unfamiliar places) lately.
+    Locked {
+        until: i64,
+        now: i64,
+    },
+    /// Every password check is taken; try again shortly.
+    Busy,
+    Store(StoreError),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        Refusal::Store(e)
+    }
+}
+
+/// One sign-in at a time per name on this server: the lock check, the password check and
+/// the count then happen in turn, so concurrent guesses cannot all pass the check before
+/// the first failure is counted (the count itself is atomic in the database, which bounds
+/// what several servers can race to the number of servers).
+#[derive(Default)]
+pub struct Turns {
+    names:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// How long a sign-in waits for its name's turn before `Busy`.
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Turns {
+    async fn take(&self, name: &str) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let turn = {
+            let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
+            if names.len() > 1024 {
+                // Forget names nobody is waiting on.
+                names.retain(|_, t| std::sync::Arc::strong_count(t) > 1);
+            }
+            names.entry(name.to_string()).or_default().clone()
+        };
+        tokio::time::timeout(TURN_WAIT, turn.lock_owned())
+            .await
+            .ok()
+    }
+}
+
+/// Signs `username` in from `place` (the client's address).
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    place: &str,
+) -> Result<SignedIn, Refusal> {
+    if username.is_empty() || username.len() > 64 || password.len() > 1024 {
+        return Err(Refusal::Wrong);
+    }
+    let _turn = state
+        .sign_in_turns
+        .take(username)
+        .await
+        .ok_or(Refusal::Busy)?;
+    let policy = &state.policy;
+    let now = crate::now_ms();
+    let counters = state.store.sign_in_state(username, place, now).await?;
+    if let Some(until) = policy.locked_until(counters.place, counters.unfamiliar, now) {
+        return Err(Refusal::Locked { until, now });
+    }
+    let record = state.store.find_login(username).await?;
+    // An absent account is checked against a decoy hash: the same time, memory and bound.
+    let hash = record.as_ref().map_or_else(
+        || auth::decoy_hash().to_string(),
+        |r| r.password_hash.clone(),
+    );
+    let guess = password.to_string();
+    let right = state
+        .password_checks
+        .run(move || auth::verify_password(&guess, &hash))
+        .await
+        .map_err(|_| Refusal::Busy)?;
+    let now = crate::now_ms();
+    let record = match record {
+        Some(record) if right => record,
+        other => return Err(failed(state, username, other.map(|r| r.user), place).await),
+    };
+    let token = auth::new_token();
+    let expires_at = now + policy.token_ttl_ms;
+    if let Some(until) = state
+        .store
+        .record_login_success(
+            &record.user,
+            place,
+            &auth::token_hash(&token),
+            expires_at,
+            policy,
+            now,
+        )
+        .await?
+    {
+        // A concurrent wrong guess locked this place while the password was checked.
+        return Err(Refusal::Locked { until, now });
+    }
+    Ok(SignedIn {
+        token,
+        expires_at,
+        user: record.user,
+    })
+}
+
+/// Counts a wrong password; the answer is the lock it caused, if any.
+async fn failed(state: &AppState, username: &str, user: Option<User>, place: &str) -> Refusal {
+    let now = crate::now_ms();
+    match state
+        .store
+        .record_login_failure(username, user.as_ref(), place, &state.policy, now)
+        .await
+    {
+        Ok(Some(until)) => Refusal::Locked { until, now },
+        Ok(None) => Refusal::Wrong,
+        Err(e) => Refusal::Store(e),
+    }
+}
