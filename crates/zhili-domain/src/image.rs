@@ -31,6 +31,9 @@ pub struct ImageInfo {
     pub kind: ImageKind,
     pub width: u32,
     pub height: u32,
+    /// Bytes of the image itself, up to its end marker: whatever follows (a phone's motion
+    /// video, or a payload someone appended) is not part of the photo and is not kept.
+    pub len: usize,
 }
 
 fn bad(message: impl Into<String>) -> DomainError {
@@ -50,7 +53,7 @@ pub fn inspect(bytes: &[u8]) -> Result<ImageInfo, DomainError> {
             ),
         ));
     }
-    let (kind, (width, height)) = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+    let (kind, (width, height, len)) = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         (ImageKind::Jpeg, jpeg(bytes)?)
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         (ImageKind::Png, png(bytes)?)
@@ -70,10 +73,14 @@ pub fn inspect(bytes: &[u8]) -> Result<ImageInfo, DomainError> {
             "the image claims {width} × {height} pixels; at most {MAX_SIDE} a side and 100 megapixels"
         )));
     }
+    if kind == ImageKind::Png {
+        png_pixels(bytes, width, height)?;
+    }
     Ok(ImageInfo {
         kind,
         width,
         height,
+        len,
     })
 }
 
@@ -89,11 +96,14 @@ fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// Walks the marker segments to the frame header; the scan must be followed by the end marker.
-fn jpeg(b: &[u8]) -> Result<(u32, u32), DomainError> {
+/// Walks every marker segment and every scan's entropy-coded data to the end marker: a
+/// frame header before the first scan, the restart markers in order, nothing cut off.
+/// Answers the size and where the image ends.
+fn jpeg(b: &[u8]) -> Result<(u32, u32, usize), DomainError> {
     let truncated = || bad("the JPEG is truncated or malformed");
     let mut at = 2;
     let mut size = None;
+    let mut scans = 0;
     loop {
         if b.get(at) != Some(&0xFF) {
             return Err(truncated());
@@ -105,7 +115,11 @@ fn jpeg(b: &[u8]) -> Result<(u32, u32), DomainError> {
         at += 1;
         match marker {
             0xD8 | 0x01 | 0xD0..=0xD7 => continue,
-            0xD9 => return Err(bad("the JPEG ends before any image data")),
+            0xD9 if scans == 0 => return Err(bad("the JPEG ends before any image data")),
+            0xD9 => {
+                let (width, height) = size.ok_or_else(truncated)?;
+                return Ok((width, height, at));
+            }
             _ => {}
         }
         let len = be16(b, at).ok_or_else(truncated)? as usize;
@@ -120,15 +134,39 @@ fn jpeg(b: &[u8]) -> Result<(u32, u32), DomainError> {
             let width = be16(b, at + 4 + 1).ok_or_else(truncated)?;
             size = Some((width, height));
         }
-        if marker == 0xDA {
-            let (width, height) = size.ok_or_else(|| bad("the JPEG has no frame header"))?;
-            let data = &b[at + len..];
-            if !data.windows(2).any(|w| w == [0xFF, 0xD9]) {
-                return Err(bad("the JPEG is cut off (no end marker)"));
-            }
-            return Ok((width, height));
-        }
         at += len;
+        if marker == 0xDA {
+            if size.is_none() {
+                return Err(bad("the JPEG has no frame header"));
+            }
+            scans += 1;
+            at = entropy_end(b, at)
+                .ok_or_else(|| bad("the JPEG is cut off inside its image data"))?;
+        }
+    }
+}
+
+/// Where a scan's entropy-coded data ends: at the first marker that is not a stuffed zero
+/// or a restart marker (those must come in order, RST0 to RST7 and round again).
+fn entropy_end(b: &[u8], mut at: usize) -> Option<usize> {
+    let mut next_restart = 0xD0u8;
+    loop {
+        let ff = at + b.get(at..)?.iter().position(|&x| x == 0xFF)?;
+        let mut m = ff + 1;
+        while b.get(m) == Some(&0xFF) {
+            m += 1;
+        }
+        match *b.get(m)? {
+            0x00 => at = m + 1,
+            r @ 0xD0..=0xD7 => {
+                if r != next_restart {
+                    return None;
+                }
+                next_restart = if r == 0xD7 { 0xD0 } else { r + 1 };
+                at = m + 1;
+            }
+            _ => return Some(ff),
+        }
     }
 }
 
@@ -148,7 +186,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 }
 
 /// Every chunk in bounds with a correct checksum; IHDR first, image data, IEND last.
-fn png(b: &[u8]) -> Result<(u32, u32), DomainError> {
+fn png(b: &[u8]) -> Result<(u32, u32, usize), DomainError> {
     let truncated = || bad("the PNG is truncated or malformed");
     let mut at = 8;
     let mut size = None;
@@ -169,7 +207,7 @@ fn png(b: &[u8]) -> Result<(u32, u32), DomainError> {
             b"IDAT" => has_data = true,
             b"IEND" => {
                 return match (size, has_data) {
-                    (Some(s), true) => Ok(s),
+                    (Some((w, h)), true) => Ok((w, h, end + 4)),
                     _ => Err(bad("the PNG has no image data")),
                 };
             }
@@ -179,7 +217,94 @@ fn png(b: &[u8]) -> Result<(u32, u32), DomainError> {
     }
 }
 
-fn webp(b: &[u8]) -> Result<(u32, u32), DomainError> {
+/// The image data inflates to exactly the rows the header declares (after the size checks,
+/// so the work is bounded by the largest canvas accepted).
+fn png_pixels(b: &[u8], width: u32, height: u32) -> Result<(), DomainError> {
+    let mismatch = || bad("the PNG's image data does not match its declared size");
+    let ihdr = b.get(16..29).ok_or_else(mismatch)?;
+    let (depth, colour, interlace) = (ihdr[8] as u64, ihdr[9], ihdr[12]);
+    let channels = match colour {
+        0 | 3 => 1,
+        2 => 3,
+        4 => 2,
+        6 => 4,
+        _ => return Err(bad("the PNG has an unknown colour type")),
+    };
+    if !matches!(depth, 1 | 2 | 4 | 8 | 16) || interlace > 1 {
+        return Err(bad("the PNG has an unknown bit depth or interlace"));
+    }
+    let bits = depth * channels;
+    let rows = |w: u64, h: u64| {
+        if w == 0 || h == 0 {
+            0
+        } else {
+            h * (1 + (w * bits).div_ceil(8))
+        }
+    };
+    let (w, h) = (width as u64, height as u64);
+    let expected = if interlace == 0 {
+        rows(w, h)
+    } else {
+        // Adam7: seven passes, each a smaller image of its own.
+        [
+            (0, 0, 8, 8),
+            (4, 0, 8, 8),
+            (0, 4, 4, 8),
+            (2, 0, 4, 4),
+            (0, 2, 2, 4),
+            (1, 0, 2, 2),
+            (0, 1, 1, 2),
+        ]
+        .iter()
+        .map(|&(x0, y0, dx, dy)| {
+            rows(
+                (w + dx - 1 - x0).checked_div(dx).unwrap_or(0),
+                (h + dy - 1 - y0).checked_div(dy).unwrap_or(0),
+            )
+        })
+        .sum()
+    };
+    // The IDAT chunks, in order, are one zlib stream.
+    let mut stream = Vec::new();
+    let mut at = 8;
+    while let (Some(len), Some(kind)) = (be32(b, at), b.get(at + 4..at + 8)) {
+        let len = len as usize;
+        if kind == b"IDAT" {
+            stream.extend_from_slice(b.get(at + 8..at + 8 + len).ok_or_else(mismatch)?);
+        }
+        if kind == b"IEND" {
+            break;
+        }
+        at += 12 + len;
+    }
+    let mut inflate = flate2::Decompress::new(true);
+    let mut sink = vec![0u8; 64 * 1024];
+    let mut input = stream.as_slice();
+    loop {
+        let before_in = inflate.total_in();
+        let before_out = inflate.total_out();
+        let status = inflate
+            .decompress(input, &mut sink, flate2::FlushDecompress::None)
+            .map_err(|_| bad("the PNG's image data is not a valid compressed stream"))?;
+        input = &input[(inflate.total_in() - before_in) as usize..];
+        if inflate.total_out() > expected {
+            return Err(mismatch());
+        }
+        match status {
+            flate2::Status::StreamEnd => break,
+            _ if inflate.total_in() == before_in && inflate.total_out() == before_out => {
+                return Err(mismatch());
+            }
+            _ => {}
+        }
+    }
+    if inflate.total_out() != expected {
+        return Err(mismatch());
+    }
+    Ok(())
+}
+
+fn webp(b: &[u8]) -> Result<(u32, u32, usize), DomainError> {
     let truncated = || bad("the WebP is truncated or malformed");
     let riff = le32(b, 4).ok_or_else(truncated)? as usize;
     if riff.checked_add(8).is_none_or(|n| n > b.len()) || riff < 4 + 8 {
@@ -195,14 +320,14 @@ fn webp(b: &[u8]) -> Result<(u32, u32), DomainError> {
             }
             let w = u16::from_le_bytes([data[6], data[7]]) as u32 & 0x3FFF;
             let h = u16::from_le_bytes([data[8], data[9]]) as u32 & 0x3FFF;
-            Ok((w, h))
+            Ok((w, h, riff + 8))
         }
         b"VP8L" => {
             if data.len() < 5 || data[0] != 0x2F {
                 return Err(bad("the lossless WebP has no signature"));
             }
             let bits = u32::from_le_bytes([data[1], data[2], data[3], data[4]]);
-            Ok(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
+            Ok(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, riff + 8))
         }
         b"VP8X" => {
             if data.len() < 10 {
@@ -210,7 +335,7 @@ fn webp(b: &[u8]) -> Result<(u32, u32), DomainError> {
             }
             let w = u32::from_le_bytes([data[4], data[5], data[6], 0]) + 1;
             let h = u32::from_le_bytes([data[7], data[8], data[9], 0]) + 1;
-            Ok((w, h))
+            Ok((w, h, riff + 8))
         }
         _ => Err(bad("the WebP holds no image")),
     }

@@ -18,6 +18,7 @@ pub mod region;
 pub mod role;
 pub mod scope;
 pub mod situation;
+pub mod text;
 pub mod thing;
 pub mod time;
 pub mod unit;

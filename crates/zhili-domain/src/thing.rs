@@ -74,6 +74,23 @@ pub fn states_of(kind: &str) -> &'static [&'static str] {
         &COMPONENT_STATES
     }
 }
+/// Who may change a component's or camera's state: the unit responsible for it (its
+/// department's handlers) and the centres of its area (district, town and village operators;
+/// the scope keeps each to its own area). Grid workers report what they find as an event,
+/// leaders and administrators do not run the city's things.
+pub fn may_set_state(
+    role: crate::Role,
+    department: Option<&str>,
+    responsible: Option<&str>,
+) -> bool {
+    use crate::Role::*;
+    match role {
+        DistrictCommander | DistrictOperator | TownOperator | VillageOperator => true,
+        DepartmentHandler => department.is_some() && department == responsible,
+        Admin | GridWorker | Leader => false,
+    }
+}
+
 /// What a camera covers.
 pub const COVERAGE: [&str; 6] = ["road", "community", "school", "market", "river", "other"];
 
@@ -85,6 +102,25 @@ pub fn uptime(online: i64, total: i64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_responsible_unit_and_the_centres_change_a_state() {
+        use crate::Role;
+        assert!(may_set_state(Role::VillageOperator, None, Some("D09")));
+        assert!(may_set_state(
+            Role::DepartmentHandler,
+            Some("D09"),
+            Some("D09")
+        ));
+        assert!(!may_set_state(
+            Role::DepartmentHandler,
+            Some("D20"),
+            Some("D09")
+        ));
+        assert!(!may_set_state(Role::DepartmentHandler, Some("D20"), None));
+        assert!(!may_set_state(Role::GridWorker, None, Some("D09")));
+        assert!(!may_set_state(Role::Leader, None, None));
+    }
 
     #[test]
     fn component_codes() {

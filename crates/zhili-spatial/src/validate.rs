@@ -50,6 +50,50 @@ impl Problem {
     }
 }
 
+/// Most problems of one kind reported from one file: past it they are counted, not listed
+/// (900 identical grids would otherwise make 404,550 overlap reports).
+pub const MAX_PROBLEMS_PER_KIND: usize = 100;
+
+/// How many problems of a kind were found, and how many are listed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProblemCount {
+    pub problem: &'static str,
+    pub found: usize,
+    pub reported: usize,
+    /// The search for this kind stopped at the limit: there may be more.
+    pub at_least: bool,
+}
+
+/// Keeps the first `per_kind` problems of each kind, in order, and counts them all.
+pub fn cap_problems(
+    problems: Vec<Problem>,
+    per_kind: usize,
+    stopped: &[&'static str],
+) -> (Vec<Problem>, Vec<ProblemCount>) {
+    let mut counts: Vec<ProblemCount> = Vec::new();
+    let mut kept = Vec::new();
+    for p in problems {
+        let i = match counts.iter().position(|c| c.problem == p.problem) {
+            Some(i) => i,
+            None => {
+                counts.push(ProblemCount {
+                    problem: p.problem,
+                    found: 0,
+                    reported: 0,
+                    at_least: stopped.contains(&p.problem),
+                });
+                counts.len() - 1
+            }
+        };
+        counts[i].found += 1;
+        if counts[i].reported < per_kind {
+            counts[i].reported += 1;
+            kept.push(p);
+        }
+    }
+    (kept, counts)
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let Some(i) = self.feature {
@@ -247,6 +291,19 @@ pub fn tiling_problems(
     children: &[&MultiPolygon<f64>],
     tol_m2: f64,
 ) -> Vec<TilingProblem> {
+    tiling_problems_within(parent, children, tol_m2, usize::MAX).0
+}
+
+/// As `tiling_problems`, but stops looking for overlaps after `max_overlaps` (each costs an
+/// intersection); answers whether it stopped.
+pub fn tiling_problems_within(
+    parent: &MultiPolygon<f64>,
+    children: &[&MultiPolygon<f64>],
+    tol_m2: f64,
+    max_overlaps: usize,
+) -> (Vec<TilingProblem>, bool) {
+    let mut overlaps = 0;
+    let mut stopped = false;
     let mut problems = Vec::new();
     for (i, c) in children.iter().enumerate() {
         let outside = area_m2(&c.difference(parent));
@@ -255,8 +312,12 @@ pub fn tiling_problems(
         }
     }
     let boxes: Vec<Option<geo::Rect<f64>>> = children.iter().map(|c| c.bounding_rect()).collect();
-    for i in 0..children.len() {
+    'pairs: for i in 0..children.len() {
         for j in i + 1..children.len() {
+            if overlaps >= max_overlaps {
+                stopped = true;
+                break 'pairs;
+            }
             let (Some(a), Some(b)) = (boxes[i], boxes[j]) else {
                 continue;
             };
@@ -269,6 +330,7 @@ pub fn tiling_problems(
             }
             let overlap = area_m2(&children[i].intersection(children[j]));
             if overlap > tol_m2 {
+                overlaps += 1;
                 problems.push(TilingProblem::Overlap(i, j, overlap));
             }
         }
@@ -278,7 +340,7 @@ pub fn tiling_problems(
     if gap > tol_m2 {
         problems.push(TilingProblem::Gap(gap));
     }
-    problems
+    (problems, stopped)
 }
 
 /// Checks grids against their villages. `village` answers the current boundary of a
@@ -289,7 +351,19 @@ pub fn check_grids(
     village: &dyn Fn(&RegionCode) -> Option<MultiPolygon<f64>>,
     tol_m2: f64,
 ) -> Vec<Problem> {
+    check_grids_within(grids, village, tol_m2, usize::MAX).0
+}
+
+/// As `check_grids`, but looks for at most `max_overlaps` overlaps in all (the costly
+/// check); answers whether it stopped.
+pub fn check_grids_within(
+    grids: &[GridFeature],
+    village: &dyn Fn(&RegionCode) -> Option<MultiPolygon<f64>>,
+    tol_m2: f64,
+    max_overlaps: usize,
+) -> (Vec<Problem>, bool) {
     let mut problems = Vec::new();
+    let mut stopped = false;
     let mut by_village: BTreeMap<RegionCode, Vec<&GridFeature>> = BTreeMap::new();
     for g in grids {
         by_village
@@ -310,7 +384,15 @@ pub fn check_grids(
             continue;
         };
         let shapes: Vec<&MultiPolygon<f64>> = members.iter().map(|g| &g.shape).collect();
-        for p in tiling_problems(&vshape, &shapes, tol_m2) {
+        let found_overlaps = problems.iter().filter(|p| p.problem == "overlap").count();
+        let (tiling, stop) = tiling_problems_within(
+            &vshape,
+            &shapes,
+            tol_m2,
+            max_overlaps.saturating_sub(found_overlaps),
+        );
+        stopped |= stop;
+        for p in tiling {
             problems.push(match p {
                 TilingProblem::Outside(i, m2) => Problem::at(
                     Some(members[i].index),
@@ -336,7 +418,7 @@ pub fn check_grids(
             });
         }
     }
-    problems
+    (problems, stopped)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub(crate) async fn put(
     now: i64,
 ) -> Result<bool> {
     let mut tx = store.write_tx().await?;
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO attachments (sha256, media_type, size, width, height, uploaded_by, uploaded_at, bytes) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO NOTHING",
     )
@@ -27,6 +27,17 @@ pub(crate) async fn put(
     .bind(actor.username.clone())
     .bind(now)
     .bind(bytes.to_vec())
+    .execute(&mut *tx)
+    .await?;
+    // New for this uploader, whether or not the bytes were stored before: the answer tells
+    // nothing of anyone else's uploads.
+    let inserted = sqlx::query(
+        "INSERT INTO attachment_uploads (sha256, username, uploaded_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (sha256, username) DO NOTHING",
+    )
+    .bind(info.sha256.clone())
+    .bind(actor.username.clone())
+    .bind(now)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -58,14 +69,21 @@ fn info_of(r: &sqlx::any::AnyRow) -> Result<AttachmentInfo> {
     })
 }
 
-/// The stored ones among `ids`, in the order asked.
-pub(crate) async fn infos(store: &SqlStore, ids: &[String]) -> Result<Vec<AttachmentInfo>> {
+/// The ones among `ids` that `uploader` uploaded, in the order asked.
+pub(crate) async fn infos(
+    store: &SqlStore,
+    uploader: &str,
+    ids: &[String],
+) -> Result<Vec<AttachmentInfo>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(
-        "SELECT sha256, media_type, size, width, height FROM attachments WHERE sha256 IN (",
+        "SELECT a.sha256, a.media_type, a.size, a.width, a.height FROM attachments a \
+         JOIN attachment_uploads u ON u.sha256 = a.sha256 AND u.username = ",
     );
+    sql.bind_text(uploader);
+    sql.push(" WHERE a.sha256 IN (");
     for (i, id) in ids.iter().enumerate() {
         if i > 0 {
             sql.push(", ");
@@ -97,7 +115,9 @@ pub(crate) async fn read(
         "SELECT a.sha256, a.media_type, a.size, a.width, a.height, a.bytes FROM attachments a WHERE a.sha256 = ",
     );
     sql.bind_text(id);
-    sql.push(" AND (a.uploaded_by = ").bind_text(username);
+    sql.push(" AND (EXISTS (SELECT 1 FROM attachment_uploads u WHERE u.sha256 = a.sha256 AND u.username = ")
+        .bind_text(username);
+    sql.push(")");
     sql.push(" OR EXISTS (SELECT 1 FROM event_attachments ea JOIN events e ON e.id = ea.event_id WHERE ea.sha256 = a.sha256");
     event_scope(&mut sql, scope);
     sql.push("))");

@@ -926,7 +926,9 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<bool>;
     /// The stored photos among `ids`, in the order asked.
-    async fn attachment_infos(&self, ids: &[String]) -> Result<Vec<AttachmentInfo>>;
+    /// The photos among `ids` that `uploader` uploaded (only an uploader may attach one).
+    async fn attachment_infos(&self, uploader: &str, ids: &[String])
+        -> Result<Vec<AttachmentInfo>>;
     /// A photo with its bytes, if `username` uploaded it or `scope` sees an event showing it.
     async fn read_attachment(
         &self,

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_situations.sql")),
     (11, include_str!("../migrations/0011_sign_in_attempts.sql")),
     (12, include_str!("../migrations/0012_id_lookups.sql")),
+    (
+        13,
+        include_str!("../migrations/0013_attachment_uploads.sql"),
+    ),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
 use zhili_domain::chain::Actor;
-use zhili_domain::situation::{store_tags, stored_tags, LinkTarget};
+use zhili_domain::situation::{store_tags, stored_tags, LinkTarget, Sensitivity};
 use zhili_domain::{RegionCode, Scope};
 
 /// Writes links from `source:source_id` to each target, ignoring repeats.
@@ -146,7 +146,17 @@ pub(crate) async fn list_situations(
         filter.push(" ESCAPE '\\'");
     }
     if let Some(text) = &f.text {
-        crate::sql::contains_any(&mut filter, &["s.title", "s.content"], text);
+        // Only what the list shows: a sensitive note's text is not in lists, so it is not
+        // searched either (a search would tell it one character at a time).
+        let pattern = crate::events::like_pattern(text);
+        filter
+            .push(" AND (s.title LIKE ")
+            .bind_text(pattern.clone())
+            .push(" ESCAPE '\\' OR (s.sensitivity < ")
+            .bind(Arg::Int(Sensitivity::Sensitive.level()))
+            .push(" AND s.content LIKE ")
+            .bind_text(pattern)
+            .push(" ESCAPE '\\'))");
     }
     if let Some(link) = f.linked {
         crate::sql::linked_to(&mut filter, "situation", "s.id", link);

@@ -1260,8 +1260,12 @@ impl Store for SqlStore {
         crate::attachments::put(self, actor, info, bytes, now).await
     }
 
-    async fn attachment_infos(&self, ids: &[String]) -> Result<Vec<crate::AttachmentInfo>> {
-        crate::attachments::infos(self, ids).await
+    async fn attachment_infos(
+        &self,
+        uploader: &str,
+        ids: &[String],
+    ) -> Result<Vec<crate::AttachmentInfo>> {
+        crate::attachments::infos(self, uploader, ids).await
     }
 
     async fn read_attachment(

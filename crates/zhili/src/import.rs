@@ -21,9 +21,22 @@ pub struct ImportReport {
     pub villages: Vec<String>,
     #[schema(value_type = Option<Object>)]
     pub summary: Option<ImportSummary>,
-    /// Every problem found, with the feature index and code at fault.
+    /// The problems found, with the feature index and code at fault: the first
+    /// `MAX_PROBLEMS_PER_KIND` of each kind.
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Problem>,
+    /// How many of each kind were found and how many are listed.
+    #[schema(value_type = Vec<Object>)]
+    pub problem_counts: Vec<validate::ProblemCount>,
+}
+
+impl ImportReport {
+    fn set_problems(&mut self, problems: Vec<Problem>, stopped: &[&'static str]) {
+        let (kept, counts) =
+            validate::cap_problems(problems, validate::MAX_PROBLEMS_PER_KIND, stopped);
+        self.problems = kept;
+        self.problem_counts = counts;
+    }
 }
 
 pub async fn import_grids(
@@ -48,9 +61,10 @@ pub async fn import_grids(
         villages: village_codes.iter().map(|c| c.to_string()).collect(),
         summary: None,
         problems: vec![],
+        problem_counts: vec![],
     };
     if !problems.is_empty() {
-        report.problems = problems;
+        report.set_problems(problems, &[]);
         return Ok(report);
     }
     // Villages are looked up within the district this database governs.
@@ -71,11 +85,12 @@ pub async fn import_grids(
             }
         }
     }
-    let (grids, found) = tokio::task::spawn_blocking(move || {
-        let found = validate::check_grids(
+    let (grids, (found, stopped)) = tokio::task::spawn_blocking(move || {
+        let found = validate::check_grids_within(
             &grids,
             &|code| villages.get(code).cloned(),
             validate::DEFAULT_TOLERANCE_M2,
+            validate::MAX_PROBLEMS_PER_KIND,
         );
         (grids, found)
     })
@@ -83,7 +98,8 @@ pub async fn import_grids(
     .map_err(|e| StoreError::Database(format!("validation failed: {e}")))?;
     problems = found;
     if !problems.is_empty() || dry_run {
-        report.problems = problems;
+        let stopped: &[&'static str] = if stopped { &["overlap"] } else { &[] };
+        report.set_problems(problems, stopped);
         return Ok(report);
     }
     let regions: Vec<NewRegion> = grids

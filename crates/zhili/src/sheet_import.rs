@@ -891,6 +891,33 @@ pub async fn import_sheet(
     Ok(report)
 }
 
+/// A cell as written to CSV: text that Excel or WPS would take for a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so opening an export
+/// never runs what someone typed into a field; numbers stay numbers.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && cell.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Writes one row of cells through `csv_cell`.
+pub fn write_csv_row<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = impl AsRef<str>>,
+) -> csv::Result<()> {
+    let cells: Vec<String> = cells
+        .into_iter()
+        .map(|c| csv_cell(c.as_ref()).into_owned())
+        .collect();
+    w.write_record(&cells)
+}
+
 fn rejected_csv(table: &Table, problems: &[RowProblem]) -> String {
     let mut reasons: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
     for p in problems.iter().filter(|p| p.row > 1) {
@@ -909,7 +936,7 @@ fn rejected_csv(table: &Table, problems: &[RowProblem]) -> String {
             let mut out = cells.clone();
             out.resize(table.headers.len(), String::new());
             out.push(r.join("; "));
-            let _ = w.write_record(&out);
+            let _ = write_csv_row(&mut w, &out);
         }
     }
     let bytes = w.into_inner().unwrap_or_default();
@@ -1079,6 +1106,32 @@ mod tests {
         zhili_domain::thing::parse_component_code(Sheet::Things.example()[1], "500114").unwrap();
         let id = zhili_domain::calendar::china_day(1_800_000_000_000);
         zhili_domain::id_number::parse(Sheet::People.example()[1], id).unwrap();
+    }
+
+    #[test]
+    fn csv_cells_that_would_be_formulas_are_defused() {
+        for (cell, out) in [
+            (
+                "=HYPERLINK(\"http://x\",\"点击\")",
+                "'=HYPERLINK(\"http://x\",\"点击\")",
+            ),
+            ("+86 138", "'+86 138"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("-12.5", "-12.5"),
+            ("+3", "+3"),
+            ("张三", "张三"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(cell), out);
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        write_csv_row(&mut w, ["=1+1", "ok"]).unwrap();
+        assert_eq!(
+            String::from_utf8(w.into_inner().unwrap()).unwrap(),
+            "'=1+1,ok\n"
+        );
     }
 
     #[test]

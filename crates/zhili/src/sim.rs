@@ -95,12 +95,26 @@ async fn login(
     username: &str,
     password: &str,
 ) -> Result<String, String> {
-    let resp = http
-        .post(format!("{target}/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {target}: {e}"))?;
+    // The server bounds its password checks: when it is busy, wait as it says and try again.
+    let mut tries = 0;
+    let resp = loop {
+        let resp = http
+            .post(format!("{target}/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach {target}: {e}"))?;
+        tries += 1;
+        if resp.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE || tries >= 10 {
+            break resp;
+        }
+        let wait = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .unwrap_or(1);
+        tokio::time::sleep(std::time::Duration::from_secs(wait.min(10))).await;
+    };
     let status = resp.status();
     let body: Value = resp
         .json()

@@ -86,6 +86,13 @@ impl RowSink {
                 )
             });
         }
+        if zhili_domain::text::first_forbidden(text).is_some() {
+            let name = column_name(column);
+            return Err(refuse(
+                format!("row {row}, column {name}: a control character or bidirectional override"),
+                format!("第{row}行{name}列：含有控制字符或双向文本控制符"),
+            ));
+        }
         if text.len() > self.limits.cell_bytes {
             let name = column_name(column);
             return Err(refuse(

@@ -900,8 +900,39 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
         .unwrap();
     assert!(out.status.success());
 
-    // Alter one record behind the system's back: verify names it and fails.
+    // Verify while another process keeps writing: records appended meanwhile never make an
+    // intact chain look broken (the records and the head are read consistently).
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, url) = (stop.clone(), format!("sqlite:{}", db.display()));
+        rt.spawn(async move {
+            let store = zhili_store::open(&url).await.unwrap();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let action = Actor::system().action(zhili::now_ms(), "test.write", "test:audit");
+                store.record_read(action).await.unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    for _ in 0..2 {
+        let out = zhili()
+            .args(["audit", "verify", "--db", db.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = rt.block_on(writer).unwrap();
+    assert!(written > 0, "the writer wrote while verify ran");
+
+    // Alter one record behind the system's back: verify names it and fails.
     rt.block_on(async {
         let store = zhili_store::open(&format!("sqlite:{}", db.display()))
             .await
@@ -1767,8 +1798,12 @@ mod photos {
             assert_eq!((jpeg["width"].as_i64(), jpeg["height"].as_i64()), (Some(64), Some(48)));
             let id = jpeg["id"].as_str().unwrap().to_string();
             assert_eq!(id.len(), 64);
+            // Stored once; another's upload of the same bytes is answered as a first upload
+            // (it tells nothing of who sent them before), the uploader's own again as such.
             let (st, again) = up(village.clone(), JPEG.to_vec(), "image/jpeg").await;
-            assert_eq!((st, &again["id"]), (StatusCode::OK, &jpeg["id"]), "stored once");
+            assert_eq!((st, &again["id"]), (StatusCode::CREATED, &jpeg["id"]), "stored once");
+            let (st, again) = up(worker.clone(), JPEG.to_vec(), "image/jpeg").await;
+            assert_eq!((st, &again["id"]), (StatusCode::OK, &jpeg["id"]));
             let (st, png) = up(worker.clone(), PNG.to_vec(), "image/jpeg").await;
             assert_eq!((st, png["media_type"].as_str()), (StatusCode::CREATED, Some("image/png")));
             let (st, webp) = up(worker.clone(), WEBP.to_vec(), "image/webp").await;
@@ -1823,7 +1858,13 @@ mod photos {
             assert_eq!(fetch(&s, &png_path, &other_town, None).await.status(), StatusCode::NOT_FOUND, "out of scope");
             assert_eq!(fetch(&s, "/api/v1/attachments/nothex", &village, None).await.status(), StatusCode::NOT_FOUND);
 
-            // Evidence with an action is kept on its step of the timeline.
+            // Evidence with an action is kept on its step of the timeline; only one's own
+            // uploads may be attached (the worker's photo is not the station's to attach).
+            let (st, b) = s.post(&format!("/api/v1/events/{event}/actions"), Some(&village), ct,
+                json!({"action": "register", "attachments": [webp["id"]]}).to_string()).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            let (st, _) = up(village.clone(), WEBP.to_vec(), "image/webp").await;
+            assert_eq!(st, StatusCode::CREATED);
             let (st, d) = s.post(&format!("/api/v1/events/{event}/actions"), Some(&village), ct,
                 json!({"action": "register", "attachments": [webp["id"]]}).to_string()).await;
             assert_eq!(st, StatusCode::OK, "{d}");
@@ -3098,10 +3139,12 @@ mod things {
                 assert_eq!(st, StatusCode::CREATED, "{cam}");
                 ids.push(cam["id"].as_i64().unwrap());
             }
+            // States are changed by the area's centres and the responsible unit.
+            let station = s.token("village-500114001001").await;
             let put = |id: i64, state: &'static str| {
                 let s = &s;
-                let worker = worker.clone();
-                async move { s.post_put(&format!("/api/v1/things/{id}/state"), Some(&worker), json!({"state": state}).to_string()).await }
+                let station = station.clone();
+                async move { s.post_put(&format!("/api/v1/things/{id}/state"), Some(&station), json!({"state": state}).to_string()).await }
             };
             let (st, off) = put(ids[0], "offline").await;
             assert_eq!((st, off["state"].as_str()), (StatusCode::OK, Some("offline")));
@@ -3142,9 +3185,17 @@ mod things {
             assert_eq!(none["total"], 0);
             let (st, _) = put(ids[3], "offline").await;
             assert_eq!(st, StatusCode::OK);
-            let other_worker = s.token("grid-500114002001001").await;
-            let (st, _) = s.post_put(&format!("/api/v1/things/{}/state", ids[4]), Some(&other_worker), json!({"state": "offline"}).to_string()).await;
+            let other_station = s.token("village-500114002001").await;
+            let (st, _) = s.post_put(&format!("/api/v1/things/{}/state", ids[4]), Some(&other_station), json!({"state": "offline"}).to_string()).await;
             assert_eq!(st, StatusCode::NOT_FOUND, "outside the area it does not exist");
+            // Not a department that is not responsible for it, nor a grid worker; the
+            // responsible department may.
+            for who in ["dept-D14", "grid-500114001001001", "leader", "admin"] {
+                let (st, b) = s.post_put(&format!("/api/v1/things/{}/state", c["id"]), Some(&s.token(who).await), json!({"state": "damaged"}).to_string()).await;
+                assert_error(st, &b, 403, "forbidden");
+            }
+            let (st, b) = s.post_put(&format!("/api/v1/things/{}/state", c["id"]), Some(&s.token("dept-D09").await), json!({"state": "damaged"}).to_string()).await;
+            assert_eq!((st, b["state"].as_str()), (StatusCode::OK, Some("damaged")), "{b}");
             let actions = s.store.actions(0, 1_000_000).await.unwrap();
             assert!(actions.iter().any(|a| a.action == "camera.state" && a.to_state.as_deref() == Some("offline")));
             s

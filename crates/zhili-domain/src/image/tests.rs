@@ -25,10 +25,47 @@ fn real_photos_are_recognised_with_their_size() {
             ImageInfo {
                 kind,
                 width,
-                height
+                height,
+                len: bytes.len(),
             }
         );
     }
+}
+
+#[test]
+fn what_follows_the_end_marker_is_not_part_of_the_photo() {
+    for bytes in [JPEG, PNG, WEBP, WEBP_LOSSLESS] {
+        let mut with_payload = bytes.to_vec();
+        with_payload.extend_from_slice(b"<?php system($_GET['c']); ?>");
+        assert_eq!(inspect(&with_payload).unwrap().len, bytes.len());
+    }
+}
+
+#[test]
+fn a_jpeg_whose_scans_do_not_hold_together_is_refused() {
+    // The scan data is walked marker by marker, not searched for FF D9 anywhere.
+    let sos = JPEG.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    // A restart marker out of order inside the scan.
+    let mut b = JPEG[..sos + 20].to_vec();
+    b.extend_from_slice(&[0x12, 0xFF, 0xD3, 0x34, 0xFF, 0xD9]);
+    assert_eq!(code(inspect(&b)), "invalid_image");
+    // A second scan cut off before the end marker.
+    let mut b = JPEG[..JPEG.len() - 2].to_vec();
+    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 63, 0, 0x55]);
+    assert_eq!(code(inspect(&b)), "invalid_image");
+}
+
+#[test]
+fn a_png_whose_data_does_not_fill_its_canvas_is_refused() {
+    // The same image data under a header claiming one more row (checksum recomputed).
+    let mut b = PNG.to_vec();
+    let height = u32::from_be_bytes(b[20..24].try_into().unwrap());
+    b[20..24].copy_from_slice(&(height + 1).to_be_bytes());
+    let crc = crc32(&b[12..29]);
+    b[29..33].copy_from_slice(&crc.to_be_bytes());
+    assert_eq!(code(inspect(&b)), "invalid_image");
+    let e = inspect(&b).unwrap_err();
+    assert!(e.message.contains("does not match"), "{}", e.message);
 }
 
 #[test]

@@ -53,6 +53,7 @@ pub fn is_id(s: &str) -> bool {
 /// each stored. Answers the JSON kept in the record.
 pub async fn checked_list(
     state: &AppState,
+    uploader: &str,
     field: &str,
     ids: Option<&Vec<String>>,
 ) -> ApiResult<String> {
@@ -75,7 +76,8 @@ pub async fn checked_list(
             ));
         }
     }
-    let stored = state.store.attachment_infos(ids).await?;
+    // Only the caller's own uploads: another's photo reads as absent, however it is known.
+    let stored = state.store.attachment_infos(uploader, ids).await?;
     if let Some((i, id)) = ids
         .iter()
         .enumerate()
@@ -98,7 +100,7 @@ pub async fn checked_list(
 
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "events", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the photo's bytes (JPEG, PNG or WebP; at most 10 MB)"),
-    responses((status = 201, body = Photo, description = "stored"), (status = 200, body = Photo, description = "already stored"),
+    responses((status = 201, body = Photo, description = "stored"), (status = 200, body = Photo, description = "you uploaded these bytes before"),
               (status = 413, body = super::error::ErrorBody, description = "payload_too_large"),
               (status = 415, body = super::error::ErrorBody, description = "unsupported_media_type: not a JPEG, PNG or WebP"),
               (status = 422, body = super::error::ErrorBody, description = "invalid_image: broken, cut off or absurd")))]
@@ -112,8 +114,10 @@ pub async fn upload(
     }
     let bytes = super::error::read_body(request, &()).await?;
     let found = image::inspect(&bytes)?;
+    // Only the image itself is kept: whatever follows its end marker is dropped.
+    let bytes = &bytes[..found.len];
     let info = AttachmentInfo {
-        sha256: hex::encode(Sha256::digest(&bytes)),
+        sha256: hex::encode(Sha256::digest(bytes)),
         media_type: found.kind.media_type().into(),
         size: bytes.len() as i64,
         width: found.width as i64,
@@ -122,7 +126,7 @@ pub async fn upload(
     let actor = user.user.actor();
     let new = state
         .store
-        .put_attachment(&actor, &info, &bytes, crate::now_ms())
+        .put_attachment(&actor, &info, bytes, crate::now_ms())
         .await?;
     let status = if new {
         StatusCode::CREATED

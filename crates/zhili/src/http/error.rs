@@ -180,6 +180,26 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Most characters of search text: a longer pattern costs every row it is matched against.
+pub const MAX_SEARCH: usize = 100;
+
+/// A search parameter: trimmed (empty is none); longer than `MAX_SEARCH` characters is
+/// refused, never cut, so the caller knows what was searched.
+pub fn search_text(field: &str, raw: Option<String>) -> ApiResult<Option<String>> {
+    let Some(text) = raw.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_SEARCH {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            field,
+            format!("search text of at most {MAX_SEARCH} characters"),
+        )
+        .zh(format!("搜索内容最多{MAX_SEARCH}个字符")));
+    }
+    Ok(Some(text))
+}
+
 /// Classifies a serde failure at `path` into a stable code with the field at fault.
 fn serde_failure(path: String, inner: &str, is_syntax: bool) -> ApiError {
     if is_syntax {
@@ -236,9 +256,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             ));
         }
         let bytes = read_body(req, state).await?;
+        if let Some(field) = zhili_domain::text::json_forbidden(&bytes) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                &field,
+                "text may not hold control characters or bidirectional overrides",
+            )
+            .zh("文本中不能含有控制字符或双向文本控制符"));
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(de) {
-            Ok(v) => Ok(Json(v)),
+        match serde_path_to_error::deserialize(&mut *de) {
+            // Nothing but whitespace may follow the document.
+            Ok(v) => match de.end() {
+                Ok(()) => Ok(Json(v)),
+                Err(e) => Err(ApiError::new(
+                    ErrorCode::InvalidJson,
+                    format!("malformed JSON: data after the document ({e})"),
+                )),
+            },
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();

@@ -217,8 +217,13 @@ pub async fn create_event(
                 .transpose()?,
         ),
     };
-    let attachments =
-        super::attachments::checked_list(&state, "attachments", req.attachments.as_ref()).await?;
+    let attachments = super::attachments::checked_list(
+        &state,
+        &user.username,
+        "attachments",
+        req.attachments.as_ref(),
+    )
+    .await?;
     let links =
         super::situations::checked_links(&state, &user.scope(), "links", req.links.as_ref())
             .await?;
@@ -251,6 +256,11 @@ pub async fn create_event(
         .filter(|(d, _)| *d <= DUPLICATE_RADIUS_M)
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, id)| id);
+    // The reporter is told of the duplicate only if they may open it.
+    let told = match duplicate {
+        Some(d) => state.store.get_event(&user.scope(), d).await?.map(|_| d),
+        None => None,
+    };
     let owner = intake_owner(channel.arrives_at_district(), &grid);
     let case = Case::reported(
         grid.clone(),
@@ -287,7 +297,7 @@ pub async fn create_event(
             case_number: record.case_number,
             status: record.case.status.as_str().into(),
             region: chain_of(&state, grid.as_str()),
-            duplicate_of_suggestion: duplicate,
+            duplicate_of_suggestion: told,
         }),
     ))
 }
@@ -414,7 +424,7 @@ pub async fn list_events(
             .transpose()?,
         overdue_at: q.overdue.unwrap_or(false).then_some(now),
         open: q.open.unwrap_or(false),
-        text: q.q.map(|t| t.chars().take(100).collect()),
+        text: super::error::search_text("q", q.q)?,
         linked: super::situations::linked_of(q.linked_kind.as_deref(), q.linked_id)?,
         offset: paging.offset(),
         limit: paging.size,
@@ -514,7 +524,11 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
             .case
             .pending_extension_ms
             .map(|ms| ms as f64 / 3_600_000.0),
-        duplicate_of: e.duplicate_of,
+        duplicate_of: match e.duplicate_of {
+            // Named only when the reader may open it.
+            Some(d) => state.store.get_event(&user.scope(), d).await?.map(|_| d),
+            None => None,
+        },
         merged_into: e.merged_into,
         counters: Counters {
             returns: e.case.returns,
@@ -846,6 +860,7 @@ pub async fn act(
             .or_else(|| req.feedback.clone()),
         attachments: super::attachments::checked_list(
             &state,
+            &user.username,
             "attachments",
             req.attachments.as_ref(),
         )
@@ -867,9 +882,12 @@ pub async fn act(
     Ok(axum::Json(detail(&state, user, updated).await?))
 }
 
+/// How often a live stream checks that its session still works.
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// `GET /api/v1/events/stream`: server-sent events (`event: event`, JSON data) for every new
 /// or changed event in the caller's scope, as they happen; a comment every 15 s keeps the
-/// connection open through proxies.
+/// connection open through proxies. The stream ends within seconds of its session ending.
 #[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", security(("bearer" = [])),
     responses((status = 200, description = "text/event-stream of event notices", content_type = "text/event-stream")))]
 pub async fn stream(
@@ -883,28 +901,45 @@ pub async fn stream(
     use tokio::sync::broadcast::error::RecvError;
     let scope = user.user.scope();
     let receiver = state.notices.subscribe();
-    let events = futures_util::stream::unfold((receiver, scope), |(mut rx, scope)| async move {
-        loop {
-            match rx.recv().await {
-                Ok(notice) if notice.visible_to(&scope) => {
-                    let event = Event::default()
-                        .event("event")
-                        .id(notice.id.to_string())
-                        .json_data(&notice)
-                        .unwrap_or_else(|_| Event::default().comment("unserialisable"));
-                    return Some((Ok(event), (rx, scope)));
+    // The session is checked every few seconds: a stream ends when its sign-in does
+    // (sign-out, a new password, expiry), not when the client hangs up.
+    let mut check = tokio::time::interval(SESSION_CHECK);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let watch = (state.clone(), user.token_hash.clone(), check);
+    let events = futures_util::stream::unfold(
+        (receiver, scope, watch),
+        |(mut rx, scope, mut watch)| async move {
+            loop {
+                let next = tokio::select! {
+                    n = rx.recv() => n,
+                    _ = watch.2.tick() => {
+                        if super::session_alive(&watch.0, &watch.1).await {
+                            continue;
+                        }
+                        return None;
+                    }
+                };
+                match next {
+                    Ok(notice) if notice.visible_to(&scope) => {
+                        let event = Event::default()
+                            .event("event")
+                            .id(notice.id.to_string())
+                            .json_data(&notice)
+                            .unwrap_or_else(|_| Event::default().comment("unserialisable"));
+                        return Some((Ok(event), (rx, scope, watch)));
+                    }
+                    Ok(_) => continue,
+                    // A slow reader missed some: tell it to reload rather than silently drop.
+                    Err(RecvError::Lagged(n)) => {
+                        return Some((
+                            Ok(Event::default().event("lagged").data(n.to_string())),
+                            (rx, scope, watch),
+                        ))
+                    }
+                    Err(RecvError::Closed) => return None,
                 }
-                Ok(_) => continue,
-                // A slow reader missed some: tell it to reload rather than silently drop.
-                Err(RecvError::Lagged(n)) => {
-                    return Some((
-                        Ok(Event::default().event("lagged").data(n.to_string())),
-                        (rx, scope),
-                    ))
-                }
-                Err(RecvError::Closed) => return None,
             }
-        }
-    });
+        },
+    );
     Sse::new(events).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
 }

@@ -102,6 +102,54 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
     }
 }
 
+/// Whether a session still works (signed out, expired and ended sessions do not), through
+/// the same token cache as every request.
+pub async fn session_alive(state: &AppState, token_hash: &str) -> bool {
+    let now = crate::now_ms();
+    if state.cached_user(token_hash, now).is_some() {
+        return true;
+    }
+    match state.store.user_by_token(token_hash, now).await {
+        Ok(Some(user)) => {
+            state.cache_user(token_hash, &user, now);
+            true
+        }
+        Ok(None) => false,
+        // A passing database failure does not end anyone's stream.
+        Err(_) => true,
+    }
+}
+
+/// Headers every answer carries: the app is never framed (clickjacking), types are never
+/// sniffed; API answers (personal data among them) are not stored by browsers or proxies
+/// unless the handler chose a cache policy itself (photos, map layers).
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if api && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     use handlers::*;
     let api = Router::new()
@@ -207,6 +255,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
 

@@ -205,14 +205,15 @@ async fn search_terms(
     user: &CurrentUser,
     q: Option<&str>,
 ) -> ApiResult<(Option<String>, Option<String>)> {
-    Ok(match q.map(str::trim).filter(|t| !t.is_empty()) {
+    let q = super::error::search_text("q", q.map(str::to_string))?;
+    Ok(match q.as_deref() {
         Some(t) if looks_like_id(t) => {
             state
                 .charge_lookups(&user.user.actor(), 1, "people", "search by ID number")
                 .await?;
             (Some(crate::people::blind_id(&state.key, t)), None)
         }
-        Some(t) => (None, Some(t.chars().take(50).collect())),
+        Some(t) => (None, Some(t.to_string())),
         None => (None, None),
     })
 }
@@ -564,8 +565,13 @@ pub async fn record_visit(
             ));
         }
     }
-    let attachments =
-        super::attachments::checked_list(&state, "attachments", body.attachments.as_ref()).await?;
+    let attachments = super::attachments::checked_list(
+        &state,
+        &user.user.username,
+        "attachments",
+        body.attachments.as_ref(),
+    )
+    .await?;
     let visit = NewVisit {
         person_id: id,
         kind: kind.as_str().to_string(),
@@ -758,10 +764,7 @@ pub async fn list_houses(
     let paging = super::error::Paging::of(q.page, q.page_size, 500)?;
     let filter = zhili_store::HouseFilter {
         region: super::things::region_of(q.region.as_deref())?,
-        text: q
-            .q
-            .map(|t| t.trim().chars().take(50).collect::<String>())
-            .filter(|t| !t.is_empty()),
+        text: super::error::search_text("q", q.q)?,
         limit: paging.size,
         offset: paging.offset(),
     };

@@ -324,11 +324,8 @@ pub async fn list(
         region: super::things::region_of(q.region.as_deref())?,
         kind: q.kind,
         sensitivity,
-        tag: q
-            .tag
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty()),
-        text: q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        tag: super::error::search_text("tag", q.tag)?,
+        text: super::error::search_text("q", q.q)?,
         linked,
         limit: paging.size,
         offset: paging.offset(),

@@ -202,9 +202,6 @@ pub async fn set_state(
     Path(id): Path<String>,
     Json(body): Json<StateBody>,
 ) -> ApiResult<axum::Json<ThingView>> {
-    if user.user.role.read_only() {
-        return Err(ApiError::forbidden("leaders have read-only access"));
-    }
     let id = super::events::parse_id(&id)?;
     let scope = user.user.scope();
     let actor = user.user.actor();
@@ -214,6 +211,16 @@ pub async fn set_state(
         .get_thing(&scope, id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("thing {id}")))?;
+    if !thing::may_set_state(
+        user.user.role,
+        user.user.department.as_deref(),
+        found.thing.department.as_deref(),
+    ) {
+        return Err(ApiError::forbidden(
+            "only the responsible unit and the area's centres change a state",
+        )
+        .zh("只有责任单位和本辖区综治中心可以变更状态"));
+    }
     let states = thing::states_of(&found.thing.kind);
     if !states.contains(&body.state.as_str()) {
         return Err(bad(

@@ -83,7 +83,7 @@ pub async fn list(
         ));
     }
     let filter = UserFilter {
-        text: q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        text: super::error::search_text("q", q.q)?,
         role: q.role.as_deref().map(parse_role).transpose()?,
         limit,
         offset,

@@ -312,3 +312,329 @@ async fn identity_number_lookups_are_recorded_budgeted_and_answer_only_for_the_a
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_sensitive_notes_text_cannot_be_found_by_searching_it() {
+    on_every_backend(|s| async move {
+        let district = s.token("district").await;
+        let (st, note) = s
+            .post("/api/v1/situations", Some(&district), Some("application/json"),
+                json!({"region_code": "500114001001001", "kind": "stability", "source": "resident", "sensitivity": 3,
+                    "title": "拟集体上访苗头", "content": "赵六等人拟就征地补偿集体上访"}).to_string())
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{note}");
+        let town = s.token("town-500114001").await;
+        // The list shows the note (without its text), so its title is searchable…
+        let (_, by_title) = s.get("/api/v1/situations?q=%E4%B8%8A%E8%AE%BF%E8%8B%97%E5%A4%B4", Some(&town)).await;
+        assert_eq!(by_title["total"], 1, "{by_title}");
+        assert!(by_title["items"][0]["content"].is_null());
+        // …but not its text, one character or many, for any reader.
+        for token in [&town, &district] {
+            for q in ["%E8%B5%B5", "%E8%B5%B5%E5%85%AD%E7%AD%89%E4%BA%BA", "%E5%BE%81%E5%9C%B0"] {
+                let (_, found) = s.get(&format!("/api/v1/situations?q={q}"), Some(token)).await;
+                assert_eq!(found["total"], 0, "{q}: {found}");
+            }
+        }
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn search_text_is_bounded_everywhere() {
+    on_every_backend(|s| async move {
+        let worker = s.token("grid-500114001001001").await;
+        let admin = s.token("admin").await;
+        for (path, token) in [
+            ("/api/v1/situations", &worker),
+            ("/api/v1/events", &worker),
+            ("/api/v1/people", &worker),
+            ("/api/v1/houses", &worker),
+            ("/api/v1/people/export", &worker),
+            ("/api/v1/users", &admin),
+        ] {
+            let ok = "路".repeat(100);
+            let (st, b) = s.get(&format!("{path}?q={ok}"), Some(token)).await;
+            assert!(st.is_success(), "{path}: {st} {b}");
+            for long in [101, 5_001, 50_001] {
+                let (st, b) = s
+                    .get(&format!("{path}?q={}", "a".repeat(long)), Some(token))
+                    .await;
+                assert_error(st, &b, 422, "invalid_parameter");
+                assert_eq!(b["details"]["field"], "q", "{path}");
+            }
+        }
+        let (st, b) = s
+            .get(
+                &format!("/api/v1/situations?tag={}", "x".repeat(101)),
+                Some(&worker),
+            )
+            .await;
+        assert_error(st, &b, 422, "invalid_parameter");
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_live_stream_ends_with_its_session() {
+    on_every_backend(|s| async move {
+        for ending in ["logout", "password"] {
+            let token = s.token("town-500114001").await;
+            let mut stream = s
+                .http
+                .get(format!("{}/api/v1/events/stream", s.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(stream.status(), StatusCode::OK);
+            match ending {
+                "logout" => {
+                    let (st, _) = s.post("/api/v1/auth/logout", Some(&token), None, "").await;
+                    assert_eq!(st, StatusCode::NO_CONTENT);
+                }
+                _ => {
+                    let admin = s.token("admin").await;
+                    let (st, b) = s
+                        .post_put(
+                            "/api/v1/users/town-500114001/password",
+                            Some(&admin),
+                            json!({"password": PASSWORD}).to_string(),
+                        )
+                        .await;
+                    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+                }
+            }
+            let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+                while let Ok(Some(_)) = stream.chunk().await {}
+            })
+            .await;
+            assert!(ended.is_ok(), "the stream ends after {ending}");
+        }
+        s
+    })
+    .await;
+}
+
+const JPEG: &[u8] = include_bytes!("../../../zhili-domain/src/image/photo.jpg");
+
+#[tokio::test]
+async fn only_the_uploader_attaches_a_photo_and_uploads_tell_nothing_of_others() {
+    on_every_backend(|s| async move {
+        let owner = s.token("grid-500114001001001").await;
+        let stranger = s.token("grid-500114002001001").await;
+        let (st, photo) = s
+            .post(
+                "/api/v1/attachments",
+                Some(&owner),
+                Some("image/jpeg"),
+                JPEG.to_vec(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{photo}");
+        let id = photo["id"].as_str().unwrap().to_string();
+        // The stranger's own report naming the owner's photo: refused as if it did not exist.
+        let p = deep_point("500114002001001");
+        let report = |photos: Vec<String>| {
+            json!({"channel": "grid_patrol", "category": "0602", "description": "路灯不亮",
+            "location": {"lon": p.x, "lat": p.y}, "attachments": photos})
+            .to_string()
+        };
+        let (st, b) = s
+            .post(
+                "/api/v1/events",
+                Some(&stranger),
+                Some("application/json"),
+                report(vec![id.clone()]),
+            )
+            .await;
+        assert_error(st, &b, 422, "invalid_parameter");
+        assert_eq!(b["details"]["field"], "attachments[0]");
+        let (st, _) = s
+            .get(&format!("/api/v1/attachments/{id}"), Some(&stranger))
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        // Sending the same bytes answers exactly as a first upload does: 201.
+        let (st, again) = s
+            .post(
+                "/api/v1/attachments",
+                Some(&stranger),
+                Some("image/jpeg"),
+                JPEG.to_vec(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{again}");
+        assert_eq!(again["id"], photo["id"]);
+        // Having sent them, the stranger may use them (they hold the bytes anyway).
+        let (st, b) = s
+            .post(
+                "/api/v1/events",
+                Some(&stranger),
+                Some("application/json"),
+                report(vec![id.clone()]),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        // A second upload by the same person says so.
+        let (st, _) = s
+            .post(
+                "/api/v1/attachments",
+                Some(&owner),
+                Some("image/jpeg"),
+                JPEG.to_vec(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        // What follows the image's end is not kept.
+        let mut with_payload = JPEG.to_vec();
+        with_payload.extend_from_slice(b"PK\x03\x04 appended archive");
+        let (st, b) = s
+            .post(
+                "/api/v1/attachments",
+                Some(&owner),
+                Some("image/jpeg"),
+                with_payload,
+            )
+            .await;
+        assert_eq!(
+            (st, b["id"].as_str()),
+            (StatusCode::OK, Some(id.as_str())),
+            "{b}"
+        );
+        assert_eq!(b["size"].as_u64(), Some(JPEG.len() as u64));
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn csv_exports_defuse_formulas_and_answers_are_not_cached_or_framed() {
+    on_every_backend(|s| async move {
+        let worker = s.token("grid-500114001001001").await;
+        let (st, b) = s
+            .post("/api/v1/people", Some(&worker), Some("application/json"),
+                json!({"id_number": id_for((1980, 3, 3), 11), "name": "=HYPERLINK(\"http://evil\",\"点我\")", "grid_code": "500114001001001"}).to_string())
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        let resp = s
+            .http
+            .get(format!("{}/api/v1/people/export?format=csv", s.base))
+            .bearer_auth(&worker)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["cache-control"], "no-store");
+        let text = resp.text().await.unwrap();
+        assert!(text.contains("\"'=HYPERLINK("), "{text}");
+        assert!(!text.contains(",=HYPERLINK") && !text.contains(",\"=HYPERLINK"), "{text}");
+
+        let resp = s.http.get(format!("{}/api/v1/people", s.base)).bearer_auth(&worker).send().await.unwrap();
+        assert_eq!(resp.headers()["cache-control"], "no-store");
+        let resp = s.http.get(format!("{}/", s.base)).send().await.unwrap();
+        assert_eq!(resp.headers()["x-frame-options"], "DENY");
+        assert!(resp.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bodies_must_end_with_their_document_and_hold_no_control_or_bidi_characters() {
+    on_every_backend(|s| async move {
+        let worker = s.token("grid-500114001001001").await;
+        let body = |name: &str| json!({"id_number": id_for((1975, 7, 7), 21), "name": name, "grid_code": "500114001001001"}).to_string();
+        let (st, b) = s.post("/api/v1/people", Some(&worker), Some("application/json"), body("李四") + "}xyz").await;
+        assert_error(st, &b, 400, "invalid_json");
+        for bad in ["李\u{0}四", "李\u{202e}四", "李\u{2066}四"] {
+            let (st, b) = s.post("/api/v1/people", Some(&worker), Some("application/json"), body(bad)).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            assert_eq!(b["details"]["field"], "name", "{b}");
+        }
+        let (st, b) = s.post("/api/v1/people", Some(&worker), Some("application/json"), r#"{"id_number":"x","name":"a\u202Eb","grid_code":"1"}"#.to_string()).await;
+        assert_error(st, &b, 422, "invalid_parameter");
+        assert_eq!(b["details"]["field"], "name");
+        // Whitespace after the document is fine.
+        let (st, b) = s.post("/api/v1/people", Some(&worker), Some("application/json"), body("李四") + " \n").await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_grid_file_of_identical_squares_answers_a_bounded_report() {
+    on_every_backend(|s| async move {
+        let admin = s.token("admin").await;
+        let g = grid("500114001001001");
+        let shape = geo::MultiPolygon::new(vec![geo::Rect::new(
+            geo::coord! {x: g.shape.0[0].exterior().0[0].x, y: g.shape.0[0].exterior().0[0].y},
+            geo::coord! {x: g.shape.0[0].exterior().0[0].x + 0.001, y: g.shape.0[0].exterior().0[0].y + 0.001},
+        )
+        .to_polygon()]);
+        let features: Vec<Value> = (0..300)
+            .map(|i| feature(&format!("500114001001{:03}", i % 999 + 1), "方块", &shape))
+            .collect();
+        let file = json!({"type": "FeatureCollection", "features": features}).to_string();
+        let (st, report) = s.post("/api/v1/grids/import?dry_run=true", Some(&admin), Some("application/geo+json"), file).await;
+        assert!(st == StatusCode::OK || st == StatusCode::UNPROCESSABLE_ENTITY, "{st}");
+        let report = if report["details"].is_object() && report["details"]["problems"].is_array() { report["details"].clone() } else { report };
+        let problems = report["problems"].as_array().expect("problems");
+        let counts = report["problem_counts"].as_array().expect("counts");
+        for c in counts {
+            assert!(c["reported"].as_u64() <= Some(100), "{c}");
+            let kind = c["problem"].as_str().unwrap();
+            let listed = problems.iter().filter(|p| p["problem"] == kind).count() as u64;
+            assert_eq!(Some(listed), c["reported"].as_u64(), "{c}");
+        }
+        assert!(counts.iter().any(|c| c["problem"] == "overlap" && c["at_least"] == true), "{counts:?}");
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_duplicate_suggestion_names_only_events_the_reporter_may_open() {
+    on_every_backend(|s| async move {
+        // Two grids of one village that meet: walk from one grid's inside to another's and
+        // take the first step that crosses from one grid into the next (a few metres apart).
+        let index = s.state.index();
+        let grid_at = |p: geo::Coord<f64>| {
+            index
+                .locate
+                .locate(p.x, p.y)
+                .map(|h| index.grids[h.shape as usize].grid_code.to_string())
+        };
+        let (from, to) = (deep_point("500114001001001"), deep_point("500114001001003"));
+        let mut crossing = None;
+        let steps = 2_000;
+        for i in 0..steps {
+            let at = |k: usize| {
+                let t = k as f64 / steps as f64;
+                geo::coord! {x: from.x + (to.x - from.x) * t, y: from.y + (to.y - from.y) * t}
+            };
+            let (p, q) = (at(i), at(i + 1));
+            if let (Some(gp), Some(gq)) = (grid_at(p), grid_at(q)) {
+                if gp != gq && gp.starts_with("500114001001") && gq.starts_with("500114001001") {
+                    crossing = Some(((gp, p), (gq, q)));
+                    break;
+                }
+            }
+        }
+        let ((a, pa), (b, pb)) = crossing.expect("two neighbouring grids in the village");
+        let body = |p: geo::Coord<f64>| json!({"channel": "grid_patrol", "category": "0602", "description": "路灯不亮", "location": {"lon": p.x, "lat": p.y}}).to_string();
+        let (st, first) = s.post("/api/v1/events", Some(&s.token(&format!("grid-{a}")).await), Some("application/json"), body(pa)).await;
+        assert_eq!(st, StatusCode::CREATED, "{first}");
+        let (st, second) = s.post("/api/v1/events", Some(&s.token(&format!("grid-{b}")).await), Some("application/json"), body(pb)).await;
+        assert_eq!(st, StatusCode::CREATED, "{second}");
+        assert!(second["duplicate_of_suggestion"].is_null(), "the next grid's event is not named: {second}");
+        // The station, which sees both, is told on the event's page.
+        let village = s.token("village-500114001001").await;
+        let (_, page) = s.get(&format!("/api/v1/events/{}", second["id"]), Some(&village)).await;
+        assert_eq!(page["duplicate_of"], first["id"], "{page}");
+        let (_, page) = s.get(&format!("/api/v1/events/{}", second["id"]), Some(&s.token(&format!("grid-{b}")).await)).await;
+        assert!(page["duplicate_of"].is_null(), "{page}");
+        s
+    })
+    .await;
+}
