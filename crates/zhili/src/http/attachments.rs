@@ -100,10 +100,11 @@ pub async fn checked_list(
 
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "events", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the photo's bytes (JPEG, PNG or WebP; at most 10 MB)"),
-    responses((status = 201, body = Photo, description = "stored"), (status = 200, body = Photo, description = "you uploaded these bytes before"),
+    responses((status = 201, body = Photo, description = "stored (the first time you send these bytes, whoever sent them before); bytes after the image's end marker are not kept"),
+              (status = 200, body = Photo, description = "you uploaded these bytes before"),
               (status = 413, body = super::error::ErrorBody, description = "payload_too_large"),
               (status = 415, body = super::error::ErrorBody, description = "unsupported_media_type: not a JPEG, PNG or WebP"),
-              (status = 422, body = super::error::ErrorBody, description = "invalid_image: broken, cut off or absurd")))]
+              (status = 422, body = super::error::ErrorBody, description = "invalid_image: broken, cut off, scans out of order, or data that does not fill the declared canvas")))]
 pub async fn upload(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,

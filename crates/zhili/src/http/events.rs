@@ -384,7 +384,9 @@ pub struct EventPage {
     pub page_size: i64,
 }
 
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsQuery), security(("bearer" = [])), responses((status = 200, body = EventPage)))]
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsQuery), security(("bearer" = [])),
+    responses((status = 200, body = EventPage),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter naming the field (search text over 100 characters among them)")))]
 pub async fn list_events(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,

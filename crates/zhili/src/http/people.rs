@@ -126,7 +126,8 @@ pub struct PersonBody {
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = PersonBody, security(("bearer" = [])),
     responses((status = 201, body = PersonView, description = "identifiers masked"),
               (status = 422, body = super::error::ErrorBody, description = "invalid_id_number for an ID number failing GB 11643; invalid_parameter naming the field"),
-              (status = 409, body = super::error::ErrorBody, description = "already registered"), (status = 403, body = super::error::ErrorBody)))]
+              (status = 409, body = super::error::ErrorBody, description = "already registered (here, or in an area the caller does not see: which is not told)"), (status = 403, body = super::error::ErrorBody),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -226,7 +227,9 @@ fn looks_like_id(q: &str) -> bool {
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(PeopleQuery), security(("bearer" = [])),
-    responses((status = 200, body = PeoplePage, description = "masked"), (status = 403, body = super::error::ErrorBody)))]
+    responses((status = 200, body = PeoplePage, description = "masked"), (status = 403, body = super::error::ErrorBody),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter: search text over 100 characters"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -858,7 +861,10 @@ pub async fn import_progress(
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
     responses((status = 200, body = crate::sheet_import::ImportReport),
-              (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written")))]
+              (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written. invalid_parameter (field `file`): a file past the limits (rows, columns, cell or unpacked sizes)"),
+              (status = 409, body = super::error::ErrorBody, description = "conflict: a row names a person registered in an area the caller does not see (which row is not told); nothing written"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when"),
+              (status = 503, body = super::error::ErrorBody, description = "busy: another import is running; `Retry-After` tells when to try again")))]
 pub async fn import(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -881,7 +887,10 @@ fn sheet_of(raw: &str) -> ApiResult<Sheet> {
 #[utoipa::path(post, path = "/api/v1/import/{sheet}", tag = "people", params(("sheet" = String, Path, description = "people, houses, orgs or things"), ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
     responses((status = 200, body = crate::sheet_import::ImportReport),
-              (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written")))]
+              (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written. invalid_parameter (field `file`): a file past the limits (rows, columns, cell or unpacked sizes)"),
+              (status = 409, body = super::error::ErrorBody, description = "conflict: a row names a person registered in an area the caller does not see (which row is not told); nothing written"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when"),
+              (status = 503, body = super::error::ErrorBody, description = "busy: another import is running; `Retry-After` tells when to try again")))]
 pub async fn import_sheet(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -1013,7 +1022,8 @@ pub struct ExportQuery {
 /// Most rows one export carries.
 
 #[utoipa::path(get, path = "/api/v1/people/export", tag = "people", params(ExportQuery), security(("bearer" = [])),
-    responses((status = 200, description = "the caller's people, identifiers masked (.xlsx or CSV)")))]
+    responses((status = 200, description = "the caller's people, identifiers masked (.xlsx or CSV; cells that would be formulas start with ')"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when")))]
 pub async fn export(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,

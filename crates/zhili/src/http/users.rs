@@ -135,7 +135,8 @@ async fn hash(state: &AppState, password: String) -> ApiResult<String> {
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount, security(("bearer" = [])),
     responses((status = 201, body = UserView), (status = 403, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "the username is taken"),
-              (status = 422, body = super::error::ErrorBody)))]
+              (status = 422, body = super::error::ErrorBody),
+              (status = 503, body = super::error::ErrorBody, description = "busy: every password check is taken; `Retry-After` tells when")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
