@@ -37,6 +37,11 @@ pub fn decoy_hash() -> &'static str {
 /// bounded number wait briefly; the rest are answered `Busy` at once.
 pub struct PasswordChecks {
     slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Checks run on threads of their own, one per slot: each argon2 check allocates
+    /// ~19 MiB, and the allocator keeps what a thread freed for that thread, so a few
+    /// long-lived threads hold a few such blocks where the shared blocking pool's many
+    /// threads held one each.
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
     waiting: std::sync::atomic::AtomicUsize,
     max_waiting: usize,
     /// Checks running now and the most that ever ran at once.
@@ -45,6 +50,8 @@ pub struct PasswordChecks {
         std::sync::atomic::AtomicUsize,
     )>,
 }
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// No room for another password check now.
 #[derive(Debug)]
@@ -55,8 +62,28 @@ const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl PasswordChecks {
     pub fn new(slots: usize, max_waiting: usize) -> PasswordChecks {
+        let slots = slots.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..slots {
+            let queue = queue.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-check-{i}"))
+                .spawn(move || loop {
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        // A check that panics answers Busy (its result is dropped) and the
+                        // thread lives on for the next.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                        Err(_) => return,
+                    }
+                });
+        }
         PasswordChecks {
-            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots.max(1))),
+            jobs: std::sync::Mutex::new(jobs),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
             waiting: Default::default(),
             max_waiting,
             load: Default::default(),
@@ -88,16 +115,21 @@ impl PasswordChecks {
         self.waiting.fetch_sub(1, SeqCst);
         let permit = permit.ok().and_then(Result::ok).ok_or(Busy)?;
         let load = self.load.clone();
-        tokio::task::spawn_blocking(move || {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let running = load.0.fetch_add(1, SeqCst) + 1;
             load.1.fetch_max(running, SeqCst);
-            let result = work();
+            let out = work();
             load.0.fetch_sub(1, SeqCst);
             drop(permit);
-            result
-        })
-        .await
-        .map_err(|_| Busy)
+            let _ = done.send(out);
+        });
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(job)
+            .map_err(|_| Busy)?;
+        result.await.map_err(|_| Busy)
     }
 }
 
