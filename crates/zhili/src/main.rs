@@ -77,6 +77,10 @@ struct Policy {
     /// of imported rows) one account may make in 24 hours.
     #[arg(long, env = "ZHILI_LOOKUP_BUDGET", default_value_t = zhili::state::DEFAULT_LOOKUP_BUDGET)]
     lookup_budget: i64,
+    /// Reverse proxies in front of the server (comma-separated addresses): behind them the
+    /// client's address (for sign-in limits) is taken from `X-Forwarded-For`.
+    #[arg(long, env = "ZHILI_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Hours a sign-in token lives.
     #[arg(long, env = "ZHILI_TOKEN_HOURS", default_value_t = 12)]
     token_hours: i64,
@@ -402,6 +406,10 @@ async fn serve_store(
         policy.lookup_budget.max(0),
         std::sync::atomic::Ordering::Relaxed,
     );
+    *state
+        .trusted_proxies
+        .write()
+        .unwrap_or_else(|e| e.into_inner()) = policy.trusted_proxies.clone();
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {bind}: {e}")),

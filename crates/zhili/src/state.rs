@@ -47,6 +47,10 @@ pub struct AppState {
     pub password_checks: crate::auth::PasswordChecks,
     /// One sign-in at a time per name.
     pub sign_in_turns: crate::sign_in::Turns,
+    /// Reverse proxies in front of this server: for a request from one of them, the client's
+    /// address is the last `X-Forwarded-For` hop that is not a proxy (sign-in failures are
+    /// counted per address, so behind a proxy every client would otherwise be one place).
+    pub trusted_proxies: std::sync::RwLock<Vec<std::net::IpAddr>>,
     /// Exact identifier lookups one account may make in 24 hours (searches by ID number,
     /// duplicate checks of registrations and imports); see `zhili_store::Store::charge_lookups`.
     pub lookup_budget: std::sync::atomic::AtomicI64,
@@ -266,6 +270,7 @@ impl AppState {
             password_checks: crate::auth::PasswordChecks::for_this_machine(),
             sign_in_turns: Default::default(),
             lookup_budget: std::sync::atomic::AtomicI64::new(DEFAULT_LOOKUP_BUDGET),
+            trusted_proxies: Default::default(),
             relay: std::sync::OnceLock::new(),
         });
         if let Some(relay) = crate::relay::start(&state).await? {
@@ -293,6 +298,19 @@ impl AppState {
             note,
         )
         .await
+    }
+
+    /// Where a request comes from: the peer, or behind a trusted proxy the client it names.
+    pub fn client_address(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        let proxies = self
+            .trusted_proxies
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        client_address(peer.to_canonical(), headers, &proxies)
     }
 
     pub fn index(&self) -> Arc<RegionIndex> {
@@ -416,5 +434,57 @@ pub async fn charge_lookups(
             .zh(format!("每个账号24小时内最多按证件号码查询{budget}次，剩余次数不足"))
             .retry_after(ms),
         )),
+    }
+}
+
+/// The client behind trusted proxies: walking `X-Forwarded-For` from the right (the hop
+/// nearest this server), the first address that is not a trusted proxy. A client can put
+/// anything on the left of the header, so only what the proxies appended is believed.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    proxies: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !proxies.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|h| h.trim().parse::<std::net::IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|ip| !proxies.contains(ip))
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_trusted_proxies_name_the_client() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("x-forwarded-for", "6.6.6.6, 10.1.2.3".parse().unwrap());
+        let proxies = [ip("127.0.0.1")];
+        // From the proxy: the hop it appended, not what the client wrote before it.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &h, &proxies),
+            ip("10.1.2.3")
+        );
+        // From anyone else the header is ignored.
+        assert_eq!(client_address(ip("10.9.9.9"), &h, &proxies), ip("10.9.9.9"));
+        // Two proxies in a row: the first address that is not one of them.
+        let two = [ip("127.0.0.1"), ip("10.1.2.3")];
+        assert_eq!(client_address(ip("127.0.0.1"), &h, &two), ip("6.6.6.6"));
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &axum::http::HeaderMap::new(), &proxies),
+            ip("127.0.0.1")
+        );
     }
 }

@@ -89,10 +89,11 @@ pub fn busy() -> ApiError {
 pub async fn login(
     State(state): State<Arc<AppState>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<axum::Json<LoginResponse>> {
     use crate::sign_in::Refusal;
-    let place = peer.ip().to_canonical().to_string();
+    let place = state.client_address(peer.ip(), &headers).to_string();
     match crate::sign_in::sign_in(&state, &req.username, &req.password, &place).await {
         Ok(s) => Ok(axum::Json(LoginResponse {
             token: s.token,

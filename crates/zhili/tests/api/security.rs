@@ -638,3 +638,45 @@ async fn the_duplicate_suggestion_names_only_events_the_reporter_may_open() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_the_place() {
+    on_every_backend(|s| async move {
+        let login = |forwarded: &'static str, password: &'static str| {
+            let s = &s;
+            async move {
+                let resp = s
+                    .http
+                    .post(format!("{}/api/v1/auth/login", s.base))
+                    .header("x-forwarded-for", forwarded)
+                    .json(&json!({"username": "town-500114105", "password": password}))
+                    .send()
+                    .await
+                    .unwrap();
+                resp.status()
+            }
+        };
+        // Not yet trusted: the header is ignored, every attempt is from 127.0.0.1.
+        for _ in 0..5 {
+            login("10.0.0.9", "guess").await;
+        }
+        assert_eq!(
+            login("10.0.0.2", PASSWORD).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        // Trusted: the client the proxy names is the place (what a client wrote left of it
+        // is not believed).
+        *s.state.trusted_proxies.write().unwrap() = vec!["127.0.0.1".parse().unwrap()];
+        assert_eq!(login("10.0.0.2", PASSWORD).await, StatusCode::OK);
+        for _ in 0..5 {
+            login("10.0.0.2, 10.0.0.9", "guess").await;
+        }
+        assert_eq!(
+            login("10.0.0.9", PASSWORD).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(login("10.0.0.9, 10.0.0.2", PASSWORD).await, StatusCode::OK);
+        s
+    })
+    .await;
+}
