@@ -16,6 +16,7 @@ pub mod sheet_import;
 pub mod sign_in;
 pub mod sim;
 pub mod state;
+pub mod usecase;
 pub mod workbook;
 
 /// Unix milliseconds now. The one place the application reads the clock.

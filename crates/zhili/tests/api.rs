@@ -606,6 +606,17 @@ async fn bad_input_gets_a_4xx_with_the_field_never_a_500() {
         assert_eq!(b["details"]["field"], "username");
         let (st, b) = s.post(login, None, json_ct, "[]").await;
         assert_error(st, &b, 400, "invalid_json");
+        // A path parameter that is not even text answers the one error shape too.
+        let district = s.token("district").await;
+        for path in [
+            "/api/v1/regions/%00%ff",
+            "/api/v1/events/%ff",
+            "/api/v1/people/%c3%28",
+        ] {
+            let (st, b) = s.get(path, Some(&district)).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            assert_eq!(b["details"]["field"], "path", "{path}");
+        }
         let (st, b) = s
             .post(login, None, None, r#"{"username":"a","password":"b"}"#)
             .await;
@@ -3246,3 +3257,6 @@ mod things {
 
 #[path = "api/security.rs"]
 mod security;
+
+#[path = "api/intake.rs"]
+mod intake;

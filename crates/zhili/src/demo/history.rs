@@ -5,16 +5,17 @@
 //! rated — or left open where "now" finds it.
 
 use super::city::{is_urban, CityPlan};
-use crate::crypto::{mask_phone, DataKey};
+use crate::crypto::DataKey;
 use crate::reference::Reference;
+use crate::usecase::intake;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS, HOUR_MS, MINUTE_MS};
 use zhili_domain::chain::Actor as Recorder;
 use zhili_domain::event::{self, apply, Case, Channel, Command, MatterClass};
-use zhili_domain::reference::{intake_owner, suggest_dispatch, Category};
+use zhili_domain::reference::{suggest_dispatch, Category};
 use zhili_domain::{Level, RegionCode, RegionKind, Role};
-use zhili_store::{EventChange, HistoryChange, HistoryItem, NewEvent};
+use zhili_store::{EventChange, HistoryChange, HistoryItem};
 
 pub struct HistoryParams {
     pub events: usize,
@@ -367,34 +368,31 @@ pub fn generate_in_chunks(
                 rng.gen_range(0..1_000_000_000u64)
             )
         });
-        let owner = intake_owner(channel.arrives_at_district(), &grid.code);
-        let case = Case::reported(
-            grid.code.clone(),
-            category.class,
-            category.limits(),
-            owner,
-            reported_at,
+        // Made as every report is made (the intake's own builder), at the time it came in.
+        let event = intake::new_event(
+            intake::Placed {
+                channel,
+                category,
+                grid: grid.code.clone(),
+                description: format!("{}，位于{}", category.minor, grid.name),
+                lon,
+                lat,
+                occurred_at: reported_at - rng.gen_range(0..2 * HOUR_MS),
+                reporter_name: phone.as_ref().map(|_| {
+                    ["王", "李", "张", "刘", "陈", "杨", "黄", "赵"][rng.gen_range(0..8)]
+                        .to_string()
+                        + "先生"
+                }),
+                reporter_phone: phone,
+                duplicate_of: None,
+                photos: "[]".into(),
+                links: Vec::new(),
+            },
+            key,
             &reference.calendar,
+            reported_at,
         );
-        let event = NewEvent {
-            channel,
-            category: category.code.clone(),
-            category_version: category.version,
-            description: format!("{}，位于{}", category.minor, grid.name),
-            lon,
-            lat,
-            occurred_at: reported_at - rng.gen_range(0..2 * HOUR_MS),
-            reporter_name: phone.as_ref().map(|_| {
-                ["王", "李", "张", "刘", "陈", "杨", "黄", "赵"][rng.gen_range(0..8)].to_string()
-                    + "先生"
-            }),
-            reporter_phone_enc: phone.as_deref().map(|ph| key.seal(ph, "reporter_phone")),
-            reporter_phone_masked: phone.as_deref().map(mask_phone),
-            duplicate_of: None,
-            case: case.clone(),
-            attachments: "[]".into(),
-            links: Vec::new(),
-        };
+        let case = event.case.clone();
         let mut walk = Walk {
             case,
             changes: vec![],

@@ -2,15 +2,15 @@
 //! each photo is stored once under the SHA-256 of its content and is readable by whoever
 //! uploaded it or may see an event showing it.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, Path};
 use super::CurrentUser;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use zhili_domain::{image, ErrorCode};
+use zhili_domain::image;
 use zhili_store::AttachmentInfo;
 
 /// A stored photo.
@@ -37,65 +37,6 @@ impl From<AttachmentInfo> for Photo {
             height: a.height,
         }
     }
-}
-
-/// At most this many photos on one report or action.
-pub const MAX_PER_ACTION: usize = 9;
-
-/// A photo id: 64 lowercase hex digits.
-pub fn is_id(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// Checks a list of photo ids given with a report or action: well-formed, not too many,
-/// each stored. Answers the JSON kept in the record.
-pub async fn checked_list(
-    state: &AppState,
-    uploader: &str,
-    field: &str,
-    ids: Option<&Vec<String>>,
-) -> ApiResult<String> {
-    let Some(ids) = ids.filter(|l| !l.is_empty()) else {
-        return Ok("[]".into());
-    };
-    if ids.len() > MAX_PER_ACTION {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            field,
-            format!("at most {MAX_PER_ACTION} photos"),
-        ));
-    }
-    for (i, id) in ids.iter().enumerate() {
-        if !is_id(id) {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                &format!("{field}[{i}]"),
-                "a photo id is the 64-digit hex id answered by POST /api/v1/attachments",
-            ));
-        }
-    }
-    // Only the caller's own uploads: another's photo reads as absent, however it is known.
-    let stored = state.store.attachment_infos(uploader, ids).await?;
-    if let Some((i, id)) = ids
-        .iter()
-        .enumerate()
-        .find(|(_, id)| !stored.iter().any(|s| &s.sha256 == *id))
-    {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            &format!("{field}[{i}]"),
-            format!("no uploaded photo {id}; upload it first"),
-        ));
-    }
-    let mut unique: Vec<&String> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !unique.contains(&id) {
-            unique.push(id);
-        }
-    }
-    Ok(serde_json::to_string(&unique).unwrap_or_else(|_| "[]".into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "events", security(("bearer" = [])),
@@ -147,7 +88,7 @@ pub async fn read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if !is_id(&id) {
+    if !crate::usecase::evidence::is_photo_id(&id) {
         return Err(ApiError::not_found(&format!("photo {id}")));
     }
     let user = &user.user;

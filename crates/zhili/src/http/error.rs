@@ -309,6 +309,26 @@ pub async fn read_body<S: Send + Sync>(
         })
 }
 
+/// Path parameters, with a malformed one (bad percent-encoding, not UTF-8) answered in the
+/// one error shape rather than axum's plain-text rejection.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(rejection) => Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "path",
+                format!("a malformed path parameter: {}", rejection.body_text()),
+            )
+            .zh("路径参数无效")),
+        }
+    }
+}
+
 /// A query string that must match `T` exactly (unknown parameters are refused).
 pub struct Query<T>(pub T);
 

@@ -2,26 +2,22 @@
 //! state machine. Every read is scoped; every change is checked by the domain and written
 //! with its record in one transaction, or not at all.
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
-use crate::crypto;
 use crate::regions::Named;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use crate::usecase::intake;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::event::{self, Case, Channel, Command, MatterClass, Status};
-use zhili_domain::reference::{intake_owner, suggest_dispatch};
+use zhili_domain::event::{self, Channel, Command, MatterClass, Status};
+use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
 use zhili_domain::{time, ErrorCode, Role};
 use zhili_spatial::Crs;
-use zhili_store::{EventChange, EventFilter, EventRecord, NewEvent};
-
-/// Reports of the same subcategory this close and this recent suggest a duplicate.
-const DUPLICATE_RADIUS_M: f64 = 100.0;
-const DUPLICATE_WINDOW_MS: i64 = 24 * 3_600_000;
+use zhili_store::{EventChange, EventFilter, EventRecord};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -102,11 +98,6 @@ fn text_field(field: &str, value: &str, max: usize) -> ApiResult<String> {
     Ok(v.to_string())
 }
 
-fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let kx = 111_195.0 * a.1.to_radians().cos();
-    (((a.0 - b.0) * kx).powi(2) + ((a.1 - b.1) * 111_195.0).powi(2)).sqrt()
-}
-
 fn chain_of(state: &AppState, grid: &str) -> RegionChain {
     let index = state.index();
     let named = |code: String| Named {
@@ -138,25 +129,8 @@ pub async fn create_event(
     user: CurrentUser,
     Json(req): Json<NewEventRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedEvent>)> {
-    let user = &user.user;
-    if user.role.read_only() {
-        return Err(ApiError::forbidden("leaders have read-only access"));
-    }
     let channel = Channel::parse(&req.channel)
         .ok_or_else(|| ApiError::field(ErrorCode::InvalidParameter, "channel", format!("channel {:?} is not one of grid_patrol, resident, hotline, video_alert, department, walk_in", req.channel)))?;
-    let reference = state.reference();
-    let category = reference
-        .categories
-        .get(&req.category)
-        .ok_or_else(|| {
-            ApiError::field(
-                ErrorCode::InvalidParameter,
-                "category",
-                format!("no event category {:?}", req.category),
-            )
-        })?
-        .clone();
-    let description = text_field("description", &req.description, 2000)?;
     let crs = match req.location.crs.as_deref() {
         None => Crs::Wgs84,
         Some(c) => Crs::parse(c).ok_or_else(|| {
@@ -168,138 +142,55 @@ pub async fn create_event(
         })?,
     };
     let (lon, lat) = (req.location.lon, req.location.lat);
-    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "location.lon",
-            "longitude is outside -180..180",
-        ));
-    }
-    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "location.lat",
-            "latitude is outside -90..90",
-        ));
-    }
-    let (lon, lat) = crs.to_wgs84(lon, lat);
-    let now = crate::now_ms();
-    let occurred_at = match &req.occurred_at {
-        None => now,
-        Some(t) => {
-            let at = time::parse_rfc3339(t).ok_or_else(|| {
+    // Out-of-range numbers are the use case's to refuse; only sane ones are converted.
+    let (lon, lat) =
+        if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 {
+            crs.to_wgs84(lon, lat)
+        } else {
+            (lon, lat)
+        };
+    let occurred_at = req
+        .occurred_at
+        .as_deref()
+        .map(|t| {
+            time::parse_rfc3339(t).ok_or_else(|| {
                 ApiError::field(
                     ErrorCode::InvalidParameter,
                     "occurred_at",
                     "occurred_at must be RFC 3339, e.g. 2026-11-27T09:30:00+08:00",
                 )
-            })?;
-            if at > now + 5 * 60_000 {
-                return Err(ApiError::field(
-                    ErrorCode::InvalidParameter,
-                    "occurred_at",
-                    "occurred_at is in the future",
-                ));
-            }
-            at
-        }
-    };
-    let (reporter_name, phone) = match &req.reporter {
+            })
+        })
+        .transpose()?;
+    let (reporter_name, reporter_phone) = match req.reporter {
         None => (None, None),
-        Some(r) => (
-            r.name
-                .as_deref()
-                .map(|n| text_field("reporter.name", n, 50))
-                .transpose()?,
-            r.phone
-                .as_deref()
-                .map(crypto::normalize_phone)
-                .transpose()?,
-        ),
+        Some(r) => (r.name, r.phone),
     };
-    let attachments = super::attachments::checked_list(
-        &state,
-        &user.username,
-        "attachments",
-        req.attachments.as_ref(),
-    )
-    .await?;
-    let links =
-        super::situations::checked_links(&state, &user.scope(), "links", req.links.as_ref())
-            .await?;
-    let index = state.index();
-    let outside = || {
-        ApiError::new(
-            ErrorCode::OutsideCoverage,
-            format!("({lon:.6}, {lat:.6}) is outside the grids you cover"),
-        )
-    };
-    let hit = index.locate.locate(lon, lat).ok_or_else(outside)?;
-    let grid = index.grids[hit.shape as usize].grid_code.clone();
-    if !user.scope().sees_region(&grid) {
-        return Err(outside());
-    }
-    // Duplicate suggestion: same subcategory, within 100 m, in the last 24 hours.
-    let dlat = DUPLICATE_RADIUS_M / 111_195.0;
-    let dlon = dlat / lat.to_radians().cos().max(0.01);
-    let near = state
-        .store
-        .events_near(
-            &category.code,
-            now - DUPLICATE_WINDOW_MS,
-            [lon - dlon, lat - dlat, lon + dlon, lat + dlat],
-        )
-        .await?;
-    let duplicate = near
-        .into_iter()
-        .map(|(id, x, y)| (distance_m((lon, lat), (x, y)), id))
-        .filter(|(d, _)| *d <= DUPLICATE_RADIUS_M)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, id)| id);
-    // The reporter is told of the duplicate only if they may open it.
-    let told = match duplicate {
-        Some(d) => state.store.get_event(&user.scope(), d).await?.map(|_| d),
-        None => None,
-    };
-    let owner = intake_owner(channel.arrives_at_district(), &grid);
-    let case = Case::reported(
-        grid.clone(),
-        category.class,
-        category.limits(),
-        owner,
-        now,
-        &reference.calendar,
-    );
-    let new = NewEvent {
+    let report = intake::Report {
         channel,
-        category: category.code.clone(),
-        category_version: category.version,
-        description,
+        category: req.category,
+        description: req.description,
         lon,
         lat,
         occurred_at,
         reporter_name,
-        reporter_phone_enc: phone
-            .as_deref()
-            .map(|p| state.key.seal(p, "reporter_phone")),
-        reporter_phone_masked: phone.as_deref().map(crypto::mask_phone),
-        duplicate_of: duplicate,
-        case,
-        attachments,
-        links,
+        reporter_phone,
+        photos: req.attachments.unwrap_or_default(),
+        links: req.links.unwrap_or_default(),
     };
-    let record = state.submit_report(user.actor(), new, now).await?;
-    state.notify(crate::state::EventNotice::of(&record, "report", now));
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(CreatedEvent {
-            id: record.id,
-            case_number: record.case_number,
-            status: record.case.status.as_str().into(),
-            region: chain_of(&state, grid.as_str()),
-            duplicate_of_suggestion: told,
-        }),
-    ))
+    let reported = intake::report(&state, &user.user, report).await?;
+    Ok((StatusCode::CREATED, axum::Json(created(&state, reported))))
+}
+
+/// The answer to a report.
+pub fn created(state: &AppState, r: intake::Reported) -> CreatedEvent {
+    CreatedEvent {
+        region: chain_of(state, r.record.case.grid.as_str()),
+        id: r.record.id,
+        case_number: r.record.case_number,
+        status: r.record.case.status.as_str().into(),
+        duplicate_of_suggestion: r.duplicate_suggestion,
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -860,11 +751,11 @@ pub async fn act(
             .clone()
             .or_else(|| req.reason.clone())
             .or_else(|| req.feedback.clone()),
-        attachments: super::attachments::checked_list(
+        attachments: crate::usecase::evidence::checked_photos(
             &state,
             &user.username,
             "attachments",
-            req.attachments.as_ref(),
+            req.attachments.as_deref().unwrap_or_default(),
         )
         .await?,
         step_done: outcome.step_done,

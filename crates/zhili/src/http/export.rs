@@ -2,10 +2,10 @@
 //! Excel in China opens it), personal identifiers masked as in every list, sensitive situation
 //! text withheld. The columns follow the import templates where the list has one.
 
-use super::error::{ApiError, ApiResult, Query};
+use super::error::{ApiError, ApiResult, Path, Query};
 use super::CurrentUser;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;

@@ -1,12 +1,12 @@
 //! The handlers of `/api/v1`. Each reads its input through the strict extractors, asks the
 //! store (always with the caller's scope) or the region index, and answers JSON.
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::import::{self, ImportReport};
 use crate::regions::Named;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};

@@ -2,18 +2,19 @@
 //! Identifiers are masked in every answer; a full value needs `reveal=true` with a reason,
 //! a role allowed to see it, and leaves a record in the hash chain.
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::people::{PersonInput, ID_CONTEXT, PHONE_CONTEXT};
 use crate::sheet_import::Sheet;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use zhili_domain::calendar::{china_day, DAY_MS};
 use zhili_domain::chain::Actor;
+use zhili_domain::event::Channel;
 use zhili_domain::person::{self, KeyGroup, PopulationType};
 use zhili_domain::{time, ErrorCode};
 use zhili_store::{KeyRoleRecord, NewHouse, NewVisit, PeopleFilter, PersonRecord};
@@ -568,11 +569,11 @@ pub async fn record_visit(
             ));
         }
     }
-    let attachments = super::attachments::checked_list(
+    let attachments = crate::usecase::evidence::checked_photos(
         &state,
         &user.user.username,
         "attachments",
-        body.attachments.as_ref(),
+        body.attachments.as_deref().unwrap_or_default(),
     )
     .await?;
     let visit = NewVisit {
@@ -1148,24 +1149,26 @@ pub async fn open_event(
                 )
             }
         });
-    let request = super::events::NewEventRequest {
-        channel: "grid_patrol".into(),
+    let report = crate::usecase::intake::Report {
+        channel: Channel::GridPatrol,
         category: group.event_category().into(),
         description,
-        location: super::events::Location {
-            lon,
-            lat,
-            crs: None,
-        },
+        lon,
+        lat,
         occurred_at: None,
-        reporter: None,
-        attachments: None,
-        links: Some(vec![super::situations::LinkRef {
+        reporter_name: None,
+        reporter_phone: None,
+        photos: Vec::new(),
+        links: vec![crate::usecase::evidence::LinkRef {
             kind: "person".into(),
             id,
-        }]),
+        }],
     };
-    super::events::create_event(State(state), user, Json(request)).await
+    let reported = crate::usecase::intake::report(&state, &user.user, report).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(super::events::created(&state, reported)),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -3,10 +3,10 @@
 //! read it; administrators change it. A change is a new version (categories) or a
 //! replacement that keeps the old rows closed (rules); running cases keep their deadlines.
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::Arc;

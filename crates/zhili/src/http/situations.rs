@@ -3,15 +3,15 @@
 //! logged. Also the links notes and events keep to people, houses, organisations, things and
 //! events, checked against the caller's area when written.
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::situation::{self, LinkTarget, Sensitivity, MAX_LINKS};
+use zhili_domain::situation::{self, LinkTarget, Sensitivity};
 use zhili_domain::{ErrorCode, RegionCode, Scope};
 use zhili_store::{NewSituation, SituationFilter, SituationRecord};
 
@@ -20,13 +20,7 @@ fn bad(field: &str, message: impl Into<String>) -> ApiError {
 }
 
 /// Something a note or an event concerns.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LinkRef {
-    /// person, house, org, thing or event
-    pub kind: String,
-    pub id: i64,
-}
+pub use crate::usecase::evidence::LinkRef;
 
 /// A link as shown: what it is, and a label the reader may see (identifiers masked).
 #[derive(Serialize, ToSchema)]
@@ -34,68 +28,6 @@ pub struct LinkView {
     pub kind: String,
     pub id: i64,
     pub label: String,
-}
-
-/// Checks each link names something in the caller's area; `field` names the list in errors.
-pub(super) async fn checked_links(
-    state: &AppState,
-    scope: &Scope,
-    field: &str,
-    refs: Option<&Vec<LinkRef>>,
-) -> ApiResult<Vec<(LinkTarget, i64)>> {
-    let Some(refs) = refs else {
-        return Ok(Vec::new());
-    };
-    if refs.len() > MAX_LINKS {
-        return Err(bad(field, format!("at most {MAX_LINKS} links")));
-    }
-    let mut out = Vec::with_capacity(refs.len());
-    for (i, r) in refs.iter().enumerate() {
-        let at = format!("{field}[{i}]");
-        let target = LinkTarget::parse(&r.kind).ok_or_else(|| {
-            bad(
-                &at,
-                format!("{:?} is not person, house, org, thing or event", r.kind),
-            )
-        })?;
-        if label_of(state, scope, target, r.id).await?.is_none() {
-            return Err(bad(
-                &at,
-                format!("no {} {} in your area", target.as_str(), r.id),
-            ));
-        }
-        out.push((target, r.id));
-    }
-    Ok(out)
-}
-
-/// The label of a link target the caller sees, or `None` when it is not in their area.
-async fn label_of(
-    state: &AppState,
-    scope: &Scope,
-    target: LinkTarget,
-    id: i64,
-) -> ApiResult<Option<String>> {
-    let store = &state.store;
-    Ok(match target {
-        LinkTarget::Person => store
-            .get_person(scope, id)
-            .await?
-            .map(|p| format!("{} {}", p.person.name, p.person.id_masked)),
-        LinkTarget::House => store
-            .get_house(scope, id)
-            .await?
-            .map(|h| format!("{} {}", h.house.code, h.house.address)),
-        LinkTarget::Org => store.get_org(scope, id).await?.map(|o| o.org.name),
-        LinkTarget::Thing => store
-            .get_thing(scope, id)
-            .await?
-            .map(|t| format!("{} {}", t.thing.name, t.thing.code)),
-        LinkTarget::Event => store
-            .get_event(scope, id)
-            .await?
-            .map(|e| format!("{} {}", e.case_number, e.category)),
-    })
 }
 
 /// Links as the caller may see them: those outside their area are left out.
@@ -106,7 +38,7 @@ pub(super) async fn link_views(
 ) -> ApiResult<Vec<LinkView>> {
     let mut out = Vec::with_capacity(links.len());
     for (target, id) in links {
-        if let Some(label) = label_of(state, scope, *target, *id).await? {
+        if let Some(label) = crate::usecase::evidence::label_of(state, scope, *target, *id).await? {
             out.push(LinkView {
                 kind: target.as_str().into(),
                 id: *id,
@@ -249,7 +181,13 @@ pub async fn create(
     let title = text("title", &body.title, 100)?;
     let content = text("content", &body.content, 5000)?;
     let tags = situation::parse_tags(body.tags.as_deref().unwrap_or_default())?;
-    let links = checked_links(&state, &scope, "links", body.links.as_ref()).await?;
+    let links = crate::usecase::evidence::checked_links(
+        &state,
+        &scope,
+        "links",
+        body.links.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let new = NewSituation {
         region_code: region,
         kind: body.kind,

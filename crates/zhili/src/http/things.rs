@@ -1,10 +1,10 @@
 //! `/api/v1/things`: city components and cameras of the caller's area, their states, and
 //! the camera uptime each area answers for (target 98 %).
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

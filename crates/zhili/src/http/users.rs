@@ -1,11 +1,11 @@
 //! `/api/v1/users`: administrators list the accounts of their area, add accounts and set
 //! passwords. Every change is a hash-chained action; password hashes never leave the store.
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::handlers::UserView;
 use super::CurrentUser;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

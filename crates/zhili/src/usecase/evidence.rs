@@ -1,0 +1,143 @@
+//! What a report, an action, a visit or a note may carry: the caller's own photos and links
+//! to what lies in the caller's area. Checked once here for every door.
+
+use crate::state::AppState;
+use zhili_domain::situation::{LinkTarget, MAX_LINKS};
+use zhili_domain::{DomainError, Scope};
+use zhili_store::StoreError;
+
+/// Most photos one report or action carries.
+pub const MAX_PHOTOS: usize = 9;
+
+/// A link as a client names it.
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRef {
+    /// person, house, org, thing or event
+    pub kind: String,
+    pub id: i64,
+}
+
+fn refuse(field: &str, message: String, zh: String) -> StoreError {
+    StoreError::Domain(DomainError::invalid(field, message).zh(zh))
+}
+
+/// Whether a string is a photo id (the SHA-256 of its bytes, lower-case hex).
+pub fn is_photo_id(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A list of photo ids: well-formed, not too many, each uploaded by `uploader` (another's
+/// photo reads as absent, however its id is known). Answers the JSON kept in the record.
+pub async fn checked_photos(
+    state: &AppState,
+    uploader: &str,
+    field: &str,
+    ids: &[String],
+) -> Result<String, StoreError> {
+    if ids.is_empty() {
+        return Ok("[]".into());
+    }
+    if ids.len() > MAX_PHOTOS {
+        return Err(refuse(
+            field,
+            format!("at most {MAX_PHOTOS} photos"),
+            format!("最多{MAX_PHOTOS}张照片"),
+        ));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if !is_photo_id(id) {
+            return Err(refuse(
+                &format!("{field}[{i}]"),
+                "a photo id is the 64-digit hex id answered by POST /api/v1/attachments".into(),
+                "照片编号应为上传照片时返回的64位编号".into(),
+            ));
+        }
+    }
+    let stored = state.store.attachment_infos(uploader, ids).await?;
+    if let Some((i, id)) = ids
+        .iter()
+        .enumerate()
+        .find(|(_, id)| !stored.iter().any(|s| &s.sha256 == *id))
+    {
+        return Err(refuse(
+            &format!("{field}[{i}]"),
+            format!("no uploaded photo {id}; upload it first"),
+            "没有这张已上传的照片，请先上传".into(),
+        ));
+    }
+    let mut unique: Vec<&String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    Ok(serde_json::to_string(&unique).unwrap_or_else(|_| "[]".into()))
+}
+
+/// Each link names something in the caller's area; `field` names the list in errors.
+pub async fn checked_links(
+    state: &AppState,
+    scope: &Scope,
+    field: &str,
+    refs: &[LinkRef],
+) -> Result<Vec<(LinkTarget, i64)>, StoreError> {
+    if refs.len() > MAX_LINKS {
+        return Err(refuse(
+            field,
+            format!("at most {MAX_LINKS} links"),
+            format!("最多{MAX_LINKS}个关联"),
+        ));
+    }
+    let mut out = Vec::with_capacity(refs.len());
+    for (i, r) in refs.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        let target = LinkTarget::parse(&r.kind).ok_or_else(|| {
+            refuse(
+                &at,
+                format!("{:?} is not person, house, org, thing or event", r.kind),
+                "关联对象应为人员、房屋、组织、部件或事件".into(),
+            )
+        })?;
+        if label_of(state, scope, target, r.id).await?.is_none() {
+            return Err(refuse(
+                &at,
+                format!("no {} {} in your area", target.as_str(), r.id),
+                "辖区内没有该关联对象".into(),
+            ));
+        }
+        out.push((target, r.id));
+    }
+    Ok(out)
+}
+
+/// The label of a link target the caller sees, or `None` when it is not in their area.
+pub async fn label_of(
+    state: &AppState,
+    scope: &Scope,
+    target: LinkTarget,
+    id: i64,
+) -> Result<Option<String>, StoreError> {
+    let store = &state.store;
+    Ok(match target {
+        LinkTarget::Person => store
+            .get_person(scope, id)
+            .await?
+            .map(|p| format!("{} {}", p.person.name, p.person.id_masked)),
+        LinkTarget::House => store
+            .get_house(scope, id)
+            .await?
+            .map(|h| format!("{} {}", h.house.code, h.house.address)),
+        LinkTarget::Org => store.get_org(scope, id).await?.map(|o| o.org.name),
+        LinkTarget::Thing => store
+            .get_thing(scope, id)
+            .await?
+            .map(|t| format!("{} {}", t.thing.name, t.thing.code)),
+        LinkTarget::Event => store
+            .get_event(scope, id)
+            .await?
+            .map(|e| format!("{} {}", e.case_number, e.category)),
+    })
+}
