@@ -18,6 +18,7 @@ pub mod sim;
 pub mod state;
 pub mod usecase;
 pub mod workbook;
+pub mod writer;
 
 /// Unix milliseconds now. The one place the application reads the clock.
 pub fn now_ms() -> i64 {

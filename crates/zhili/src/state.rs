@@ -4,6 +4,7 @@
 use crate::crypto::DataKey;
 use crate::reference::Reference;
 use crate::regions::RegionIndex;
+use crate::writer::{spawn_event_writer, WriteJob};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zhili_domain::chain::Actor;
@@ -103,81 +104,6 @@ impl EventNotice {
                 self.lead_unit.as_ref() == Some(d) || self.assisting_units.contains(d)
             })
     }
-}
-
-type Reply =
-    tokio::sync::oneshot::Sender<Result<zhili_store::EventRecord, zhili_store::StoreError>>;
-
-/// A report or a change waiting to be written, and where its answer goes.
-pub enum WriteJob {
-    Report {
-        actor: Actor,
-        event: zhili_store::NewEvent,
-        now: i64,
-        reply: Reply,
-    },
-    Change {
-        request: zhili_store::ChangeRequest,
-        reply: Reply,
-    },
-}
-
-/// Most reports and changes one commit carries.
-const WRITE_BATCH: usize = 256;
-
-/// One writer takes every report and change waiting and writes them in one transaction, so
-/// concurrent writers share one durable commit (one fsync) instead of queueing for one
-/// each. A lone write goes at once; under load the batches grow by themselves.
-fn spawn_event_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Sender<WriteJob> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<WriteJob>(4096);
-    tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut jobs = vec![first];
-            while jobs.len() < WRITE_BATCH {
-                match rx.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
-            let mut batch = zhili_store::EventBatch::default();
-            let (mut report_replies, mut change_replies) = (Vec::new(), Vec::new());
-            for job in jobs {
-                match job {
-                    WriteJob::Report {
-                        actor,
-                        event,
-                        now,
-                        reply,
-                    } => {
-                        batch.reports.push((actor, event, now));
-                        report_replies.push(reply);
-                    }
-                    WriteJob::Change { request, reply } => {
-                        batch.changes.push(request);
-                        change_replies.push(reply);
-                    }
-                }
-            }
-            match store.write_events(&batch).await {
-                Ok(written) => {
-                    for (reply, record) in report_replies.into_iter().zip(written.created) {
-                        let _ = reply.send(Ok(record));
-                    }
-                    for (reply, outcome) in change_replies.into_iter().zip(written.changed) {
-                        let _ = reply.send(outcome);
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, reports = batch.reports.len(), changes = batch.changes.len(),
-                        "event write failed; nothing of the batch was written");
-                    for reply in report_replies.into_iter().chain(change_replies) {
-                        let _ = reply.send(Err(zhili_store::StoreError::Database(e.to_string())));
-                    }
-                }
-            }
-        }
-    });
-    tx
 }
 
 impl AppState {

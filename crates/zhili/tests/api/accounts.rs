@@ -1,0 +1,67 @@
+use super::*;
+
+#[tokio::test]
+async fn administrators_list_add_and_reset_accounts() {
+    on_every_backend(|s| async move {
+            let admin = s.token("admin").await;
+            let (st, page) = s.get("/api/v1/users?q=grid-500114001001&limit=5", Some(&admin)).await;
+            assert_eq!(st, StatusCode::OK, "{page}");
+            assert!(page["total"].as_i64().unwrap() >= 5);
+            assert_eq!(page["items"].as_array().unwrap().len(), 5);
+            assert_eq!(page["items"][0]["role"], "grid_worker");
+            assert!(page["items"][0].get("password_hash").is_none());
+            let (_, commanders) = s.get("/api/v1/users?role=district_commander", Some(&admin)).await;
+            assert!(commanders["items"].as_array().unwrap().iter().all(|u| u["role"] == "district_commander"));
+
+            let new = json!({"username": "grid-new-1", "display_name": "新网格员", "role": "grid_worker",
+                "region_code": "500114001001001", "unit_id": null, "department": null, "password": "a long secret"});
+            let (st, made) = s.post("/api/v1/users", Some(&admin), Some("application/json"), new.to_string()).await;
+            assert_eq!(st, StatusCode::CREATED, "{made}");
+            assert_eq!(made["role_label"], "网格员");
+            let (st, b) = s.post("/api/v1/users", Some(&admin), Some("application/json"), new.to_string()).await;
+            assert_error(st, &b, 409, "conflict");
+            let fresh = s.token_with("grid-new-1", "a long secret").await;
+            let (st, _) = s.get("/api/v1/auth/me", Some(&fresh)).await;
+            assert_eq!(st, StatusCode::OK);
+
+            // Every bad field is named; nothing is written.
+            for (field, value) in [
+                ("role", json!("king")),
+                ("region_code", json!("500114001001")),
+                ("region_code", json!("500115001001001")),
+                ("password", json!("short")),
+                ("unit_id", json!("X99")),
+                ("display_name", json!("  ")),
+                ("username", json!("no spaces allowed")),
+            ] {
+                let mut body = new.clone();
+                body["username"] = json!("grid-new-2");
+                body[field] = value;
+                let (st, b) = s.post("/api/v1/users", Some(&admin), Some("application/json"), body.to_string()).await;
+                assert!(st == StatusCode::UNPROCESSABLE_ENTITY || st == StatusCode::BAD_REQUEST, "{field}: {st} {b}");
+                assert_eq!(b["details"]["field"], field, "{b}");
+            }
+            let (_, page) = s.get("/api/v1/users?q=grid-new-2", Some(&admin)).await;
+            assert_eq!(page["total"], 0);
+
+            // A reset ends the account's sessions at once.
+            let (st, b) = s.post_put("/api/v1/users/grid-new-1/password", Some(&admin), json!({"password": "another secret"}).to_string()).await;
+            assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+            let (st, _) = s.get("/api/v1/auth/me", Some(&fresh)).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED);
+            s.token_with("grid-new-1", "another secret").await;
+            let (st, b) = s.post_put("/api/v1/users/nobody/password", Some(&admin), json!({"password": "another secret"}).to_string()).await;
+            assert_error(st, &b, 404, "not_found");
+
+            // Only administrators.
+            let district = s.token("district").await;
+            let (st, b) = s.get("/api/v1/users", Some(&district)).await;
+            assert_error(st, &b, 403, "forbidden");
+            let (st, b) = s.post_put("/api/v1/users/grid-new-1/password", Some(&district), json!({"password": "hijacked!!"}).to_string()).await;
+            assert_error(st, &b, 403, "forbidden");
+            let actions = s.store.actions(0, 100_000).await.unwrap();
+            assert!(actions.iter().any(|a| a.action == "user.passwd" && a.subject == "user:grid-new-1"));
+            s
+        })
+        .await;
+}

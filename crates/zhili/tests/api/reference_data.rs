@@ -1,0 +1,82 @@
+use super::*;
+
+#[tokio::test]
+async fn admins_edit_categories_rules_and_calendar_without_moving_running_deadlines() {
+    on_every_backend(|s| async move {
+            let admin = s.token("admin").await;
+            let district = s.token("district").await;
+            let worker = s.token("grid-500114001001001").await;
+            let village = s.token("village-500114001001").await;
+            let p = deep_point("500114001001001");
+            let report = json!({"channel": "grid_patrol", "category": "0602", "description": "路灯", "location": {"lon": p.x, "lat": p.y}}).to_string();
+            let ct = Some("application/json");
+
+            let (st, cats) = s.get("/api/v1/reference/categories", Some(&worker)).await;
+            assert_eq!(st, StatusCode::OK);
+            assert_eq!(cats.as_array().unwrap().len(), 62);
+            let lamp = cats.as_array().unwrap().iter().find(|c| c["code"] == "0602").unwrap().clone();
+            assert_eq!((lamp["version"].as_i64(), lamp["lead"].as_str(), lamp["accept_hours"].as_f64()), (Some(1), Some("D09"), Some(4.0)));
+
+            let (_, a) = s.post("/api/v1/events", Some(&worker), ct, report.clone()).await;
+            let (_, a_before) = s.get(&format!("/api/v1/events/{}", a["id"]), Some(&district)).await;
+
+            let mut body = lamp.clone();
+            for k in ["code", "version"] {
+                body.as_object_mut().unwrap().remove(k);
+            }
+            body["accept_hours"] = json!(1.0);
+            let (st, b) = s.post_put("/api/v1/reference/categories/0602", Some(&district), body.to_string()).await;
+            assert_error(st, &b, 403, "forbidden");
+            let (st, updated) = s.post_put("/api/v1/reference/categories/0602", Some(&admin), body.to_string()).await;
+            assert_eq!(st, StatusCode::OK, "{updated}");
+            assert_eq!((updated["version"].as_i64(), updated["accept_hours"].as_f64()), (Some(2), Some(1.0)));
+
+            let (_, b_ev) = s.post("/api/v1/events", Some(&worker), ct, report.clone()).await;
+            let (_, b_detail) = s.get(&format!("/api/v1/events/{}", b_ev["id"]), Some(&district)).await;
+            let (_, a_after) = s.get(&format!("/api/v1/events/{}", a["id"]), Some(&district)).await;
+            assert_eq!(a_after["due_at"], a_before["due_at"], "a running case keeps its deadline");
+            assert!(b_detail["due_at"].as_str().unwrap() < a_after["due_at"].as_str().unwrap(), "a new case runs on the new limit");
+
+            for (patch, field) in [(json!({"lead": "D99"}), "lead"), (json!({"matter_class": "中事"}), "matter_class"), (json!({"handle_hours": 0}), "handle_hours")] {
+                let mut bad = body.clone();
+                for (k, v) in patch.as_object().unwrap() {
+                    bad[k] = v.clone();
+                }
+                let (st, b) = s.post_put("/api/v1/reference/categories/0602", Some(&admin), bad.to_string()).await;
+                assert_error(st, &b, 422, "invalid_parameter");
+                assert_eq!(b["details"]["field"], field);
+            }
+
+            // Dispatch rules: street lamps in 城东 go to 交通 with 城管 assisting.
+            let rules = json!([{"category_prefix": "06", "region": "500114001", "lead": "D14", "assisting": ["D09"]}]);
+            let (st, _) = s.post_put("/api/v1/reference/dispatch-rules", Some(&admin), rules.to_string()).await;
+            assert_eq!(st, StatusCode::OK);
+            let id = b_ev["id"].as_i64().unwrap();
+            s.post(&format!("/api/v1/events/{id}/actions"), Some(&village), ct, json!({"action": "register"}).to_string()).await;
+            let (_, d) = s.get(&format!("/api/v1/events/{id}"), Some(&village)).await;
+            assert_eq!((d["suggested_lead"].as_str(), d["suggested_assisting"][0].as_str()), (Some("D14"), Some("D09")));
+            let (st, b) = s.post_put("/api/v1/reference/dispatch-rules", Some(&admin), json!([{"category_prefix": "6", "region": "500114", "lead": "D14"}]).to_string()).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            assert_eq!(b["details"]["field"], "[0].category_prefix");
+            let (st, b) = s.post_put("/api/v1/reference/dispatch-rules", Some(&admin), json!([{"category_prefix": "06", "region": "500114", "lead": "D77"}]).to_string()).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+
+            // The calendar of another year.
+            let cal = json!({"working_hours": "09:00-12:00,13:30-17:30", "days": [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"}]});
+            let (st, _) = s.post_put("/api/v1/reference/calendar/2027", Some(&admin), cal.to_string()).await;
+            assert_eq!(st, StatusCode::OK);
+            let (_, got) = s.get("/api/v1/reference/calendar/2027", Some(&worker)).await;
+            assert_eq!(got["days"].as_array().unwrap().len(), 1);
+            assert_eq!(got["working_hours"], "09:00-12:00,13:30-17:30");
+            let (_, y2026) = s.get("/api/v1/reference/calendar/2026", Some(&worker)).await;
+            assert_eq!(y2026["days"].as_array().unwrap().len(), 39, "other years untouched");
+            let bad = json!({"working_hours": "09:00-12:00", "days": [{"date": "2026-01-01", "kind": "holiday", "name": "x"}]});
+            let (st, b) = s.post_put("/api/v1/reference/calendar/2027", Some(&admin), bad.to_string()).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            assert_eq!(b["details"]["field"], "days[0].date");
+            let (st, b) = s.post_put("/api/v1/reference/calendar/2027", Some(&admin), json!({"working_hours": "25:00-26:00", "days": []}).to_string()).await;
+            assert_error(st, &b, 422, "invalid_parameter");
+            s
+        })
+        .await;
+}

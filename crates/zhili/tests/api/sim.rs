@@ -1,0 +1,47 @@
+use super::*;
+
+#[tokio::test]
+async fn the_load_command_reports_and_everything_it_sends_succeeds() {
+    let db = TestDb::sqlite();
+    let s = Server::start(&db).await;
+    let params = zhili::sim::SimParams {
+        target: s.base.clone(),
+        rate: 40.0,
+        duration: std::time::Duration::from_secs(2),
+        concurrency: 4,
+        password: PASSWORD.into(),
+        reporters: 4,
+        handling_share: 0.25,
+    };
+    let report = zhili::sim::run(params).await.unwrap();
+    assert_eq!(report.errors, 0, "{:?}", report.samples);
+    assert!(report.intake.len() >= 20, "{} intakes", report.intake.len());
+    let district = s.token("district").await;
+    let (_, page) = s.get("/api/v1/events?page_size=1", Some(&district)).await;
+    assert_eq!(page["total"].as_u64(), Some(report.intake.len() as u64));
+    // The read load: the dashboard over and over, every answer a success.
+    let reads = zhili::sim::run_reads(zhili::sim::ReadParams {
+        target: s.base.clone(),
+        path: "/api/v1/dashboard/summary".into(),
+        username: "district".into(),
+        password: PASSWORD.into(),
+        duration: std::time::Duration::from_millis(500),
+        concurrency: 2,
+    })
+    .await
+    .unwrap();
+    assert_eq!(reads.errors, 0, "{:?}", reads.samples);
+    assert!(!reads.reads.is_empty());
+    let wrong = zhili::sim::run_reads(zhili::sim::ReadParams {
+        target: s.base.clone(),
+        path: "/api/v1/nothing".into(),
+        username: "district".into(),
+        password: PASSWORD.into(),
+        duration: std::time::Duration::from_millis(100),
+        concurrency: 1,
+    })
+    .await;
+    assert!(wrong.is_err(), "a wrong path fails at once");
+    s.stop().await;
+    db.drop_database().await.unwrap();
+}
