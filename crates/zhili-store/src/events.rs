@@ -319,9 +319,19 @@ pub(crate) async fn get_event(
     read_event(&mut conn, Some(scope), id).await
 }
 
-/// The open statuses named, so the status indexes find them (a NOT IN walks every event).
-const OPEN_STATUSES: &str =
-    "'reported', 'registered', 'dispatched', 'accepted', 'handled', 'verified', 'deferred'";
+/// The open statuses named, so the status indexes find them (a NOT IN walks every event);
+/// derived from the domain's own `Status::is_open`.
+fn open_statuses() -> &'static str {
+    static OPEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    OPEN.get_or_init(|| {
+        zhili_domain::event::Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
 
 pub(crate) fn like_pattern(text: &str) -> String {
     let escaped = text
@@ -342,7 +352,7 @@ pub(crate) async fn list_events(
         filter.push(" AND e.status = ").bind_text(s.as_str());
     }
     if f.open {
-        filter.push(&format!(" AND e.status IN ({OPEN_STATUSES})"));
+        filter.push(&format!(" AND e.status IN ({})", open_statuses()));
     }
     if let Some(c) = &f.category {
         filter
@@ -673,14 +683,9 @@ async fn insert_history(
     if items.is_empty() {
         return Ok(Vec::new());
     }
-    // Take the chain head's lock first: ids are assigned from MAX(id) below, and every writer
-    // of events appends to the chain, so this serialises them on PostgreSQL too.
-    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
-    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
-        .fetch_one(&mut *tx)
-        .await?;
+    // The chain head's lock first: ids are assigned from MAX(id) below.
+    crate::sql::lock_chain_head(tx).await?;
+    let first_id: i64 = crate::sql::next_id(tx, "events").await?;
     // Only the days this batch numbers cases on: a live batch touches one, a year of
     // history 365.
     let days: std::collections::BTreeSet<String> = items
@@ -907,10 +912,8 @@ async fn insert_history(
             .execute(&mut *tx)
             .await?;
     }
-    if store.backend == crate::Backend::Postgres {
-        // Explicit ids leave the sequence behind; move it past them.
-        sqlx::query("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT COALESCE(MAX(id), 1) FROM events))").execute(&mut *tx).await?;
-    }
+    // Explicit ids leave the sequence behind; move it past them.
+    crate::sql::sync_sequence(tx, store.backend, "events").await?;
     for (item, (id, _)) in items.iter().zip(&written) {
         crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
     }
@@ -1077,7 +1080,7 @@ pub(crate) async fn open_event_points(
     scope: &Scope,
     limit: i64,
 ) -> Result<Vec<crate::EventPoint>> {
-    let mut filter = Sql::new(&format!(" AND e.status IN ({OPEN_STATUSES})"));
+    let mut filter = Sql::new(&format!(" AND e.status IN ({})", open_statuses()));
     event_scope(&mut filter, scope);
     points(store, &filter, limit).await
 }
@@ -1152,12 +1155,10 @@ async fn points(store: &SqlStore, filter: &Sql, limit: i64) -> Result<Vec<crate:
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_named_open_statuses_are_the_domains() {
-        let open: Vec<String> = zhili_domain::event::Status::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        assert_eq!(super::OPEN_STATUSES, open.join(", "));
+    fn the_open_statuses_are_named_as_stored() {
+        assert_eq!(
+            super::open_statuses(),
+            "'reported', 'registered', 'dispatched', 'accepted', 'handled', 'verified', 'deferred'"
+        );
     }
 }

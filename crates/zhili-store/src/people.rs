@@ -205,9 +205,7 @@ pub(crate) async fn create_people(
     let mut tx = store.write_tx().await?;
     // The chain head's lock first: ids come from MAX(id), and every writer of people
     // appends to the chain, so this serialises them on PostgreSQL too.
-    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
+    crate::sql::lock_chain_head(&mut tx).await?;
     let mut seen = std::collections::HashMap::new();
     for (i, p) in people.iter().enumerate() {
         if let Some(first) = seen.insert((p.id_type.as_str(), p.id_blind.as_str()), i) {
@@ -237,9 +235,7 @@ pub(crate) async fn create_people(
             ));
         }
     }
-    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM people")
-        .fetch_one(&mut *tx)
-        .await?;
+    let first: i64 = crate::sql::next_id(&mut tx, "people").await?;
     let ids: Vec<i64> = (first..first + people.len() as i64).collect();
     let rows = people
         .iter()
@@ -247,11 +243,7 @@ pub(crate) async fn create_people(
         .map(|(p, id)| person_row(*id, p, p.house_id, now))
         .collect();
     insert_rows(&mut tx, "people", &PEOPLE_COLUMNS, rows).await?;
-    if store.backend == crate::Backend::Postgres {
-        sqlx::query("SELECT setval(pg_get_serial_sequence('people', 'id'), (SELECT COALESCE(MAX(id), 1) FROM people))")
-            .execute(&mut *tx)
-            .await?;
-    }
+    crate::sql::sync_sequence(&mut tx, store.backend, "people").await?;
     let actions = ids
         .iter()
         .zip(people)
@@ -619,18 +611,10 @@ pub(crate) async fn load_population(
     now: i64,
 ) -> Result<()> {
     let mut tx = store.write_tx().await?;
-    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
-    let first_house: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM houses")
-        .fetch_one(&mut *tx)
-        .await?;
-    let first_person: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM people")
-        .fetch_one(&mut *tx)
-        .await?;
-    let first_visit: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM visits")
-        .fetch_one(&mut *tx)
-        .await?;
+    crate::sql::lock_chain_head(&mut tx).await?;
+    let first_house: i64 = crate::sql::next_id(&mut tx, "houses").await?;
+    let first_person: i64 = crate::sql::next_id(&mut tx, "people").await?;
+    let first_visit: i64 = crate::sql::next_id(&mut tx, "visits").await?;
     let mut actions = Vec::new();
     let houses = load
         .houses
@@ -779,14 +763,8 @@ pub(crate) async fn load_population(
         visits,
     )
     .await?;
-    if store.backend == crate::Backend::Postgres {
-        for table in ["houses", "people", "visits"] {
-            sqlx::query(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            ))
-            .execute(&mut *tx)
-            .await?;
-        }
+    for table in ["houses", "people", "visits"] {
+        crate::sql::sync_sequence(&mut tx, store.backend, table).await?;
     }
     append_actions(&mut tx, actions).await?;
     tx.commit().await?;

@@ -42,9 +42,7 @@ pub(crate) async fn create_things(
         return Ok(Vec::new());
     }
     let mut tx = store.write_tx().await?;
-    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
+    crate::sql::lock_chain_head(&mut tx).await?;
     let codes: Vec<String> = things.iter().map(|t| t.code.clone()).collect();
     if let Some(code) = crate::people::taken_in(&mut tx, crate::CodeKind::Thing, &codes)
         .await?
@@ -59,9 +57,7 @@ pub(crate) async fn create_things(
             .with_field("code"),
         ));
     }
-    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM things")
-        .fetch_one(&mut *tx)
-        .await?;
+    let first: i64 = crate::sql::next_id(&mut tx, "things").await?;
     let ids: Vec<i64> = (first..first + things.len() as i64).collect();
     let mut actions = Vec::with_capacity(things.len());
     let rows = things
@@ -115,11 +111,7 @@ pub(crate) async fn create_things(
         rows,
     )
     .await?;
-    if store.backend == crate::Backend::Postgres {
-        sqlx::query("SELECT setval(pg_get_serial_sequence('things', 'id'), (SELECT COALESCE(MAX(id), 1) FROM things))")
-            .execute(&mut *tx)
-            .await?;
-    }
+    crate::sql::sync_sequence(&mut tx, store.backend, "things").await?;
     append_actions(&mut tx, actions).await?;
     tx.commit().await?;
     Ok(ids)
@@ -254,9 +246,7 @@ pub(crate) async fn create_orgs(
         return Ok(Vec::new());
     }
     let mut tx = store.write_tx().await?;
-    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
+    crate::sql::lock_chain_head(&mut tx).await?;
     let codes: Vec<String> = orgs.iter().filter_map(|o| o.credit_code.clone()).collect();
     if let Some(code) = crate::people::taken_in(&mut tx, crate::CodeKind::OrgCredit, &codes)
         .await?
@@ -267,9 +257,7 @@ pub(crate) async fn create_orgs(
                 .with_field("credit_code"),
         ));
     }
-    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM orgs")
-        .fetch_one(&mut *tx)
-        .await?;
+    let first: i64 = crate::sql::next_id(&mut tx, "orgs").await?;
     let ids: Vec<i64> = (first..first + orgs.len() as i64).collect();
     let mut actions = Vec::with_capacity(orgs.len());
     let rows = orgs
@@ -319,11 +307,7 @@ pub(crate) async fn create_orgs(
         rows,
     )
     .await?;
-    if store.backend == crate::Backend::Postgres {
-        sqlx::query("SELECT setval(pg_get_serial_sequence('orgs', 'id'), (SELECT COALESCE(MAX(id), 1) FROM orgs))")
-            .execute(&mut *tx)
-            .await?;
-    }
+    crate::sql::sync_sequence(&mut tx, store.backend, "orgs").await?;
     append_actions(&mut tx, actions).await?;
     tx.commit().await?;
     Ok(ids)
