@@ -319,6 +319,14 @@ pub(crate) async fn get_event(
     read_event(&mut conn, Some(scope), id).await
 }
 
+/// Whether an event lies in `scope` (the one event scope rule, as every event read).
+pub(crate) async fn visible(store: &SqlStore, scope: &Scope, id: i64) -> Result<bool> {
+    let mut sql = Sql::new("SELECT 1 AS one FROM events e WHERE e.id = ");
+    sql.bind(Arg::Int(id));
+    crate::sql::event_scope(&mut sql, scope);
+    Ok(sql.query().fetch_optional(&store.pool).await?.is_some())
+}
+
 /// The open statuses named, so the status indexes find them (a NOT IN walks every event);
 /// derived from the domain's own `Status::is_open`.
 fn open_statuses() -> &'static str {

@@ -824,9 +824,11 @@ pub trait Store: Send + Sync {
         id: i64,
     ) -> Result<Option<SituationRecord>>;
     /// What an event was opened about (people, houses, …).
-    async fn event_links(&self, id: i64) -> Result<Vec<(LinkTarget, i64)>>;
+    /// What an event is linked to (nothing when the event is not in `scope`).
+    async fn event_links(&self, scope: &Scope, id: i64) -> Result<Vec<(LinkTarget, i64)>>;
     async fn add_key_role(&self, actor: &Actor, role: &KeyRoleRecord, now: i64) -> Result<()>;
-    async fn key_roles(&self, person_id: i64) -> Result<Vec<KeyRoleRecord>>;
+    /// A person's key groups, as far as they lie in `scope`.
+    async fn key_roles(&self, scope: &Scope, person_id: i64) -> Result<Vec<KeyRoleRecord>>;
     /// The key groups of each of these people (one query for a page of people).
     async fn key_groups_of(
         &self,
@@ -834,7 +836,8 @@ pub trait Store: Send + Sync {
     ) -> Result<std::collections::HashMap<i64, Vec<String>>>;
     /// Records a visit and moves the key role's next due date.
     async fn record_visit(&self, actor: &Actor, visit: &NewVisit, now: i64) -> Result<VisitRecord>;
-    async fn visits(&self, person_id: i64, limit: i64) -> Result<Vec<VisitRecord>>;
+    /// A person's visits in `scope`, newest first.
+    async fn visits(&self, scope: &Scope, person_id: i64, limit: i64) -> Result<Vec<VisitRecord>>;
     /// Key roles in scope whose next visit is due before `now`, the longest overdue first;
     /// and how many there are.
     async fn due_visits(
@@ -936,7 +939,12 @@ pub trait Store: Send + Sync {
         username: &str,
         id: &str,
     ) -> Result<Option<(AttachmentInfo, Vec<u8>)>>;
-    async fn event_timeline(&self, id: i64) -> Result<(Vec<Action>, Vec<StepRecord>)>;
+    /// An event's record and steps (nothing when the event is not in `scope`).
+    async fn event_timeline(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<(Vec<Action>, Vec<StepRecord>)>;
     /// Events of `category` reported since `since` inside the bounding box (lon/lat), the latest
     /// 50 at most, newest first.
     async fn events_near(

@@ -443,13 +443,18 @@ fn role_from_row(r: &AnyRow) -> Result<KeyRoleRecord> {
     })
 }
 
-pub(crate) async fn key_roles(store: &SqlStore, person_id: i64) -> Result<Vec<KeyRoleRecord>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ROLE_COLUMNS} FROM key_roles k WHERE k.person_id = $1 ORDER BY k.kind"
-    ))
-    .bind(person_id)
-    .fetch_all(&store.pool)
-    .await?;
+pub(crate) async fn key_roles(
+    store: &SqlStore,
+    scope: &Scope,
+    person_id: i64,
+) -> Result<Vec<KeyRoleRecord>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {ROLE_COLUMNS} FROM key_roles k WHERE k.person_id = "
+    ));
+    sql.bind(Arg::Int(person_id));
+    scope_filter(&mut sql, "k.grid_code", scope);
+    sql.push(" ORDER BY k.kind");
+    let rows = sql.query().fetch_all(&store.pool).await?;
     rows.iter().map(role_from_row).collect()
 }
 
@@ -535,17 +540,18 @@ pub(crate) async fn record_visit(
 
 pub(crate) async fn visits(
     store: &SqlStore,
+    scope: &Scope,
     person_id: i64,
     limit: i64,
 ) -> Result<Vec<VisitRecord>> {
-    let rows = sqlx::query(
+    let mut sql = Sql::new(
         "SELECT id, person_id, kind, at, place, findings, attachments, visitor, grid_code FROM visits \
-         WHERE person_id = $1 ORDER BY at DESC LIMIT $2",
-    )
-    .bind(person_id)
-    .bind(limit)
-    .fetch_all(&store.pool)
-    .await?;
+         WHERE person_id = ",
+    );
+    sql.bind(Arg::Int(person_id));
+    scope_filter(&mut sql, "grid_code", scope);
+    sql.push(" ORDER BY at DESC LIMIT ").bind(Arg::Int(limit));
+    let rows = sql.query().fetch_all(&store.pool).await?;
     rows.iter()
         .map(|r| {
             Ok(VisitRecord {

@@ -1137,7 +1137,10 @@ impl Store for SqlStore {
         crate::situations::get_situation(self, scope, filter, id).await
     }
 
-    async fn event_links(&self, id: i64) -> Result<Vec<(LinkTarget, i64)>> {
+    async fn event_links(&self, scope: &Scope, id: i64) -> Result<Vec<(LinkTarget, i64)>> {
+        if !crate::events::visible(self, scope, id).await? {
+            return Ok(Vec::new());
+        }
         crate::situations::links_from(self, "event", id).await
     }
 
@@ -1157,8 +1160,8 @@ impl Store for SqlStore {
         crate::people::key_groups_of(self, person_ids).await
     }
 
-    async fn key_roles(&self, person_id: i64) -> Result<Vec<crate::KeyRoleRecord>> {
-        crate::people::key_roles(self, person_id).await
+    async fn key_roles(&self, scope: &Scope, person_id: i64) -> Result<Vec<crate::KeyRoleRecord>> {
+        crate::people::key_roles(self, scope, person_id).await
     }
 
     async fn record_visit(
@@ -1170,8 +1173,13 @@ impl Store for SqlStore {
         crate::people::record_visit(self, actor, visit, now).await
     }
 
-    async fn visits(&self, person_id: i64, limit: i64) -> Result<Vec<crate::VisitRecord>> {
-        crate::people::visits(self, person_id, limit).await
+    async fn visits(
+        &self,
+        scope: &Scope,
+        person_id: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::VisitRecord>> {
+        crate::people::visits(self, scope, person_id, limit).await
     }
 
     async fn due_visits(
@@ -1329,7 +1337,14 @@ impl Store for SqlStore {
         crate::events::list_events(self, scope, filter).await
     }
 
-    async fn event_timeline(&self, id: i64) -> Result<(Vec<Action>, Vec<crate::StepRecord>)> {
+    async fn event_timeline(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<(Vec<Action>, Vec<crate::StepRecord>)> {
+        if !crate::events::visible(self, scope, id).await? {
+            return Ok((Vec::new(), Vec::new()));
+        }
         let actions = self.actions_of(&format!("event:{id}")).await?;
         Ok((actions, crate::events::steps(self, id).await?))
     }

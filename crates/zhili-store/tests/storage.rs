@@ -820,7 +820,7 @@ mod events {
                 .unwrap();
             assert_eq!(d01_list.len(), 1);
 
-            let (timeline, steps) = store.event_timeline(a.id).await.unwrap();
+            let (timeline, steps) = store.event_timeline(&district, a.id).await.unwrap();
             let names: Vec<&str> = timeline.iter().map(|t| t.action.as_str()).collect();
             assert_eq!(names, ["report", "register", "dispatch"]);
             assert_eq!(timeline[2].from_state.as_deref(), Some("registered"));
@@ -911,8 +911,15 @@ mod events {
                 written.changed[1].is_err(),
                 "the second change was computed from the same version: refused"
             );
-            let (timeline, steps) = store.event_timeline(a.id).await.unwrap();
+            let district = Scope::new(code("500114"), Role::DistrictCommander, None);
+            let (timeline, steps) = store.event_timeline(&district, a.id).await.unwrap();
             assert_eq!(timeline.len(), 2, "report and one register");
+            let elsewhere = Scope::new(code("500114002"), Role::TownOperator, None);
+            let seen = store.event_timeline(&elsewhere, a.id).await.unwrap();
+            assert!(
+                seen.0.is_empty() && seen.1.is_empty(),
+                "another town reads nothing of the event's record"
+            );
             assert_eq!(steps.len(), 1);
             // The created events are found by the duplicate search of their place.
             let near = store

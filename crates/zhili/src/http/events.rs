@@ -393,7 +393,7 @@ pub struct EventDetail {
 
 async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<EventDetail> {
     let now = crate::now_ms();
-    let (actions, steps) = state.store.event_timeline(e.id).await?;
+    let (actions, steps) = state.store.event_timeline(&user.scope(), e.id).await?;
     let reference = state.reference();
     let suggestion = (e.case.status == Status::Registered)
         .then(|| {
@@ -403,7 +403,7 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
                 .map(|c| suggest_dispatch(&reference.rules, c, &e.case.grid, &e.case.owner))
         })
         .flatten();
-    let links = state.store.event_links(e.id).await?;
+    let links = state.store.event_links(&user.scope(), e.id).await?;
     let links = super::situations::link_views(state, &user.scope(), &links).await?;
     Ok(EventDetail {
         links,

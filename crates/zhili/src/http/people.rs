@@ -378,8 +378,8 @@ pub async fn get(
     let now = crate::now_ms();
     let (roles, visits) = if person::sees_key_groups(user.user.role) {
         (
-            state.store.key_roles(id).await?,
-            state.store.visits(id, 100).await?,
+            state.store.key_roles(&user.user.scope(), id).await?,
+            state.store.visits(&user.user.scope(), id, 100).await?,
         )
     } else {
         (vec![], vec![])
@@ -1112,7 +1112,7 @@ pub async fn open_event(
     })?;
     let role = state
         .store
-        .key_roles(id)
+        .key_roles(&scope, id)
         .await?
         .into_iter()
         .find(|k| k.kind == group.as_str())

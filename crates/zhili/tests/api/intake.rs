@@ -110,8 +110,8 @@ async fn a_report_over_http_and_a_key_persons_event_make_the_same_record() {
             cb.step_due.zip(cb.step_started).map(|(d, s)| d - s)
         );
         assert_eq!(
-            s.store.event_links(a.id).await.unwrap(),
-            s.store.event_links(b.id).await.unwrap()
+            s.store.event_links(&all, a.id).await.unwrap(),
+            s.store.event_links(&all, b.id).await.unwrap()
         );
         let first = |id: i64| {
             let s = &s;
