@@ -23,6 +23,24 @@ impl Scope {
         }
     }
 
+    /// Everything under `root`, unrestricted, for the system's own work that is no one
+    /// user's reading: building the locate index and the map's open layer, checking that a
+    /// unit named in a dispatch exists in the event's district, an operator's import at the
+    /// machine. Named so that every such use is found by looking for it.
+    pub fn whole(root: RegionCode) -> Self {
+        Scope::new(root, Role::Admin, None)
+    }
+
+    /// Whether an event is this scope's to see: in the subtree and, for a department, led
+    /// or assisted by it. The storage filter (`event_scope`) is the same rule in SQL.
+    pub fn sees_event(&self, grid: &RegionCode, lead: Option<&str>, assisting: &[String]) -> bool {
+        self.sees_region(grid)
+            && self
+                .department
+                .as_deref()
+                .is_none_or(|d| lead == Some(d) || assisting.iter().any(|a| a == d))
+    }
+
     pub fn sees_region(&self, code: &RegionCode) -> bool {
         self.root.contains(code)
     }
@@ -51,6 +69,21 @@ mod tests {
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn events_are_seen_in_the_subtree_and_by_their_departments() {
+        let grid = code("500114001001001");
+        let town = Scope::new(code("500114001"), Role::TownOperator, None);
+        assert!(town.sees_event(&grid, None, &[]));
+        assert!(
+            !Scope::new(code("500114002"), Role::TownOperator, None).sees_event(&grid, None, &[])
+        );
+        let d09 = Scope::new(code("500114"), Role::DepartmentHandler, Some("D09".into()));
+        assert!(d09.sees_event(&grid, Some("D09"), &[]));
+        assert!(d09.sees_event(&grid, Some("D01"), &["D09".into()]));
+        assert!(!d09.sees_event(&grid, Some("D01"), &[]));
+        assert!(Scope::whole(code("500114")).sees_event(&grid, Some("D01"), &[]));
     }
 
     #[test]

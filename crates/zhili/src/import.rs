@@ -5,7 +5,7 @@
 use serde::Serialize;
 use std::collections::HashMap;
 use zhili_domain::chain::Actor;
-use zhili_domain::{RegionCode, Role, Scope};
+use zhili_domain::{RegionCode, Scope};
 use zhili_spatial::geojson;
 use zhili_spatial::validate::{self, Problem};
 use zhili_store::{ImportSummary, NewRegion, Store, StoreError};
@@ -71,7 +71,7 @@ pub async fn import_grids(
     let root = crate::regions::root_region(store).await?;
     let mut villages = HashMap::new();
     if let Some(root) = root {
-        let scope = Scope::new(root, Role::Admin, None);
+        let scope = Scope::whole(root);
         for code in &village_codes {
             if let Some(r) = store.get_region(&scope, code, true).await? {
                 let shape = r

@@ -720,7 +720,7 @@ async fn import_sheet(sheet: Sheet, args: SheetArgs) -> ExitCode {
     let Some(root) = index.root.clone() else {
         return fail("this database has no district yet");
     };
-    let scope = zhili_domain::Scope::new(root, Role::Admin, None);
+    let scope = zhili_domain::Scope::whole(root);
     let actor = Actor {
         username: cli_actor(),
         unit: None,
@@ -904,11 +904,7 @@ async fn user_command(action: UserAction) -> ExitCode {
                 Err(e) => return fail(e),
             };
             match store
-                .get_region(
-                    &zhili_domain::Scope::new(region.clone(), Role::Admin, None),
-                    &region,
-                    false,
-                )
+                .get_region(&zhili_domain::Scope::whole(region.clone()), &region, false)
                 .await
             {
                 Ok(Some(_)) => {}

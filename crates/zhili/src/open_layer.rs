@@ -7,7 +7,7 @@ use crate::reference::Reference;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use zhili_domain::event::Warning;
-use zhili_domain::{RegionCode, Role, Scope};
+use zhili_domain::{RegionCode, Scope};
 use zhili_store::{EventPoint, Store, StoreError};
 
 /// Most open events the layer is built with (newest first); the map shows as many.
@@ -92,7 +92,7 @@ impl OpenLayer {
         // First use, or too far behind. The head is read first: anything recorded after it
         // is applied again on the next use, which changes nothing.
         let (seq, _) = store.chain_head().await?;
-        let whole = Scope::new(root.clone(), Role::Admin, None);
+        let whole = Scope::whole(root.clone());
         let points = store
             .open_event_points(&whole, MAX_POINTS as i64)
             .await?

@@ -60,7 +60,7 @@ impl RegionIndex {
                 ..RegionIndex::empty()
             });
         };
-        let scope = Scope::new(root.clone(), zhili_domain::Role::Admin, None);
+        let scope = Scope::whole(root.clone());
         let names: HashMap<String, String> = store
             .list_regions(&scope, &RegionFilter::default())
             .await?

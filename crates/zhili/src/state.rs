@@ -97,12 +97,8 @@ impl EventNotice {
     /// The same rule as the storage scope filter: the subtree, and for departments only
     /// what they lead or assist.
     pub fn visible_to(&self, scope: &zhili_domain::Scope) -> bool {
-        let in_area =
-            zhili_domain::RegionCode::parse(&self.grid_code).is_ok_and(|g| scope.sees_region(&g));
-        in_area
-            && scope.department.as_ref().is_none_or(|d| {
-                self.lead_unit.as_ref() == Some(d) || self.assisting_units.contains(d)
-            })
+        zhili_domain::RegionCode::parse(&self.grid_code)
+            .is_ok_and(|g| scope.sees_event(&g, self.lead_unit.as_deref(), &self.assisting_units))
     }
 }
 

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhili_domain::event::{self, Channel, Command, MatterClass, Status};
 use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
-use zhili_domain::{time, ErrorCode, Role};
+use zhili_domain::{time, ErrorCode};
 use zhili_spatial::Crs;
 use zhili_store::{EventChange, EventFilter, EventRecord};
 
@@ -626,13 +626,11 @@ async fn command_of(
                 ));
             }
             // Any unit of the event's district may be named, whoever dispatches.
-            let district = zhili_domain::Scope::new(
+            let district = zhili_domain::Scope::whole(
                 e.case
                     .grid
                     .ancestor_at(zhili_domain::Level::District)
                     .expect("district"),
-                Role::Admin,
-                None,
             );
             for (field, unit) in
                 std::iter::once(("lead", &lead)).chain(assisting.iter().map(|a| ("assisting", a)))

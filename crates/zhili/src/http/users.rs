@@ -172,7 +172,7 @@ pub async fn create(
             "1 to 50 characters",
         ));
     }
-    let whole = Scope::new(region.clone(), Role::Admin, None);
+    let whole = Scope::whole(region.clone());
     if state
         .store
         .get_region(&whole, &region, false)
