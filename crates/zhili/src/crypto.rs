@@ -7,6 +7,29 @@ use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
 use zhili_domain::DomainError;
 
+/// Which field a sealed value belongs to: its name is bound into the ciphertext, so a value
+/// sealed for one field never opens as another. A type, not a string, so a misspelt name
+/// cannot make data that no one can ever open again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sealed {
+    ReporterPhone,
+    PersonIdNumber,
+    PersonPhone,
+    OrgContactPhone,
+}
+
+impl Sealed {
+    /// The name bound as associated data (as stored since each field was first sealed).
+    pub fn context(self) -> &'static str {
+        match self {
+            Sealed::ReporterPhone => "reporter_phone",
+            Sealed::PersonIdNumber => "person.id_number",
+            Sealed::PersonPhone => "person.phone",
+            Sealed::OrgContactPhone => "org.contact_phone",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct DataKey([u8; 32]);
 
@@ -53,9 +76,10 @@ impl DataKey {
         }
     }
 
-    /// base64(nonce ‖ ciphertext); `context` (the field's name) is bound as associated data
-    /// so a value cannot be moved to another field unnoticed.
-    pub fn seal(&self, plaintext: &str, context: &str) -> String {
+    /// base64(nonce ‖ ciphertext); the field's name is bound as associated data so a value
+    /// cannot be moved to another field unnoticed.
+    pub fn seal(&self, plaintext: &str, field: Sealed) -> String {
+        let context = field.context();
         let cipher = XChaCha20Poly1305::new(&self.0.into());
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let sealed = cipher
@@ -90,7 +114,8 @@ impl DataKey {
         hex::encode(derive(&blind_key, &message))
     }
 
-    pub fn open(&self, sealed: &str, context: &str) -> Result<String, String> {
+    pub fn open(&self, sealed: &str, field: Sealed) -> Result<String, String> {
+        let context = field.context();
         let bytes = B64
             .decode(sealed)
             .map_err(|_| "sealed value is not base64".to_string())?;
@@ -162,23 +187,28 @@ mod tests {
     #[test]
     fn seal_and_open() {
         let key = DataKey::generate();
-        let sealed = key.seal("13812345678", "reporter_phone");
+        let sealed = key.seal("13812345678", Sealed::ReporterPhone);
         assert!(!sealed.contains("13812345678"));
         assert_ne!(
             sealed,
-            key.seal("13812345678", "reporter_phone"),
+            key.seal("13812345678", Sealed::ReporterPhone),
             "fresh nonce each time"
         );
-        assert_eq!(key.open(&sealed, "reporter_phone").unwrap(), "13812345678");
+        assert_eq!(
+            key.open(&sealed, Sealed::ReporterPhone).unwrap(),
+            "13812345678"
+        );
         assert!(
-            key.open(&sealed, "id_number").is_err(),
+            key.open(&sealed, Sealed::PersonIdNumber).is_err(),
             "bound to its field"
         );
-        assert!(DataKey::generate().open(&sealed, "reporter_phone").is_err());
+        assert!(DataKey::generate()
+            .open(&sealed, Sealed::ReporterPhone)
+            .is_err());
         assert_eq!(
             DataKey::from_base64(&key.to_base64())
                 .unwrap()
-                .open(&sealed, "reporter_phone")
+                .open(&sealed, Sealed::ReporterPhone)
                 .unwrap(),
             "13812345678"
         );

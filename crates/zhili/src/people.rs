@@ -9,10 +9,6 @@ use zhili_domain::person::{self, PopulationType};
 use zhili_domain::{id_number, DomainError, Level, RegionCode, Scope};
 use zhili_store::NewPerson;
 
-/// Context strings bind each sealed value to its field.
-pub const ID_CONTEXT: &str = "person.id_number";
-pub const PHONE_CONTEXT: &str = "person.phone";
-
 /// A registration as entered.
 #[derive(Clone, Debug, Default)]
 pub struct PersonInput {
@@ -173,7 +169,7 @@ pub fn prepare(
     Ok(NewPerson {
         id_type: id_type.to_string(),
         id_blind: blind_id(key, &number),
-        id_sealed: key.seal(&number, ID_CONTEXT),
+        id_sealed: key.seal(&number, crate::crypto::Sealed::PersonIdNumber),
         id_masked: id_number::mask(&number),
         name,
         sex: resident.as_ref().map(|r| r.sex.as_str().to_string()),
@@ -181,7 +177,9 @@ pub fn prepare(
             let (y, m, d) = r.birth_date;
             format!("{y:04}-{m:02}-{d:02}")
         }),
-        phone_sealed: phone.as_deref().map(|p| key.seal(p, PHONE_CONTEXT)),
+        phone_sealed: phone
+            .as_deref()
+            .map(|p| key.seal(p, crate::crypto::Sealed::PersonPhone)),
         phone_masked: phone.as_deref().map(crypto::mask_phone),
         population_type: population.as_str().to_string(),
         house_id: input.house_id,

@@ -11,7 +11,6 @@ use zhili_domain::{DomainError, Level, RegionCode, Scope};
 use zhili_store::{NewHouse, NewOrg, NewThing};
 
 pub const HOUSE_USAGES: [&str; 5] = ["住宅", "商铺", "厂房", "出租屋", "其他"];
-pub const ORG_PHONE_CONTEXT: &str = "org.contact_phone";
 
 fn keep<T>(problems: &mut Vec<DomainError>, r: Result<T, DomainError>) -> Option<T> {
     r.map_err(|e| problems.push(e)).ok()
@@ -214,7 +213,7 @@ pub fn prepare_org(
             contact_phone_sealed: phone
                 .as_ref()?
                 .as_deref()
-                .map(|p| key.seal(p, ORG_PHONE_CONTEXT)),
+                .map(|p| key.seal(p, crate::crypto::Sealed::OrgContactPhone)),
             contact_phone_masked: phone.as_ref()?.as_deref().map(crypto::mask_phone),
             staff: i.staff,
         })

@@ -5,7 +5,7 @@
 
 use super::city::{is_urban, CityPlan};
 use crate::crypto::DataKey;
-use crate::people::{blind_id, ID_CONTEXT, PHONE_CONTEXT};
+use crate::people::blind_id;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
@@ -152,7 +152,7 @@ pub fn generate(plan: &CityPlan, key: &DataKey, p: &PopulationParams) -> Populat
                     NewPerson {
                         id_type: "111".into(),
                         id_blind: blind_id(key, &number),
-                        id_sealed: key.seal(&number, ID_CONTEXT),
+                        id_sealed: key.seal(&number, crate::crypto::Sealed::PersonIdNumber),
                         id_masked: id_number::mask(&number),
                         name: format!(
                             "{}{}",
@@ -161,7 +161,9 @@ pub fn generate(plan: &CityPlan, key: &DataKey, p: &PopulationParams) -> Populat
                         ),
                         sex: Some(resident.sex.as_str().into()),
                         birth_date: Some(format!("{y:04}-{m:02}-{d:02}")),
-                        phone_sealed: phone.as_deref().map(|ph| key.seal(ph, PHONE_CONTEXT)),
+                        phone_sealed: phone
+                            .as_deref()
+                            .map(|ph| key.seal(ph, crate::crypto::Sealed::PersonPhone)),
                         phone_masked: phone.as_deref().map(crate::crypto::mask_phone),
                         population_type: population.into(),
                         house_id: None,

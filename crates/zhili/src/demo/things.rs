@@ -183,7 +183,9 @@ pub fn orgs(plan: &CityPlan, key: &crate::crypto::DataKey, seed: u64) -> Vec<zhi
                 lon,
                 lat,
                 contact_name: ["负责人", "站长", "法定代表人"][rng.gen_range(0..3)].into(),
-                contact_phone_sealed: Some(key.seal(&phone, "org.contact_phone")),
+                contact_phone_sealed: Some(
+                    key.seal(&phone, crate::crypto::Sealed::OrgContactPhone),
+                ),
                 contact_phone_masked: Some(crate::crypto::mask_phone(&phone)),
                 staff: rng.gen_range(2..200),
             });

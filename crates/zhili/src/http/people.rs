@@ -4,7 +4,8 @@
 
 use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
-use crate::people::{PersonInput, ID_CONTEXT, PHONE_CONTEXT};
+use crate::crypto::Sealed;
+use crate::people::PersonInput;
 use crate::sheet_import::Sheet;
 use crate::state::AppState;
 use axum::extract::State;
@@ -400,7 +401,7 @@ pub async fn get(
                     .opinion(reason.to_string()),
             )
             .await?;
-        let open = |sealed: &str, context: &str| {
+        let open = |sealed: &str, context: Sealed| {
             state.key.open(sealed, context).map_err(|e| {
                 ApiError::new(
                     ErrorCode::Internal,
@@ -408,13 +409,13 @@ pub async fn get(
                 )
             })
         };
-        person.id_number = open(&found.person.id_sealed, ID_CONTEXT)?;
+        person.id_number = open(&found.person.id_sealed, Sealed::PersonIdNumber)?;
         person.birth_date = found.person.birth_date.clone();
         person.phone = found
             .person
             .phone_sealed
             .as_deref()
-            .map(|p| open(p, PHONE_CONTEXT))
+            .map(|p| open(p, Sealed::PersonPhone))
             .transpose()?;
     }
     Ok(axum::Json(PersonDetail {

@@ -19,8 +19,6 @@ pub const DUPLICATE_RADIUS_M: f64 = 100.0;
 pub const DUPLICATE_WINDOW_MS: i64 = 24 * 3_600_000;
 /// How far ahead of the server's clock an occurrence may be (phones' clocks drift).
 pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
-/// The sealed reporter phone's context: it binds the value to its field.
-pub const REPORTER_PHONE: &str = "reporter_phone";
 
 /// A report as a caller makes it; the position in WGS84.
 #[derive(Clone, Debug)]
@@ -87,7 +85,7 @@ pub fn new_event(p: Placed, key: &DataKey, calendar: &WorkingCalendar, now: i64)
         reporter_phone_enc: p
             .reporter_phone
             .as_deref()
-            .map(|ph| key.seal(ph, REPORTER_PHONE)),
+            .map(|ph| key.seal(ph, crypto::Sealed::ReporterPhone)),
         reporter_phone_masked: p.reporter_phone.as_deref().map(crypto::mask_phone),
         duplicate_of: p.duplicate_of,
         case,

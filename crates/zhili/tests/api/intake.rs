@@ -167,7 +167,7 @@ fn the_history_builds_its_reports_with_the_intakes_builder() {
     assert_eq!(a.reporter_phone_masked.as_deref(), Some("138****8000"));
     let sealed = a.reporter_phone_enc.as_deref().unwrap();
     assert_eq!(
-        key.open(sealed, zhili::usecase::intake::REPORTER_PHONE)
+        key.open(sealed, zhili::crypto::Sealed::ReporterPhone)
             .unwrap(),
         "13800138000"
     );

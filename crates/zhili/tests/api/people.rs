@@ -84,7 +84,7 @@ async fn the_demo_population_loads_and_its_overdue_visits_show() {
         // Every demo ID number is valid, and found by its number.
         let first = &load.people[0].0;
         let number = key
-            .open(&first.id_sealed, zhili::people::ID_CONTEXT)
+            .open(&first.id_sealed, zhili::crypto::Sealed::PersonIdNumber)
             .unwrap();
         zhili_domain::id_number::parse(&number, (now + 8 * 3_600_000) / 86_400_000).unwrap();
         // (The server here holds another key, so the lookup goes to the store with this one.)
