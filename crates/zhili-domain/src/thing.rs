@@ -66,13 +66,46 @@ pub const COMPONENT_STATES: [&str; 4] = ["normal", "damaged", "lost", "occupied"
 /// Camera states as the video platform reports them.
 pub const CAMERA_STATES: [&str; 2] = ["online", "offline"];
 
-/// The states a thing of this kind (component or camera) may be in; the first is a new one's.
-pub fn states_of(kind: &str) -> &'static [&'static str] {
-    if kind == "camera" {
-        &CAMERA_STATES
-    } else {
-        &COMPONENT_STATES
+/// What a registered thing is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThingKind {
+    /// A city component (部件): lamp, manhole cover, bin … with a 16-digit code.
+    Component,
+    /// A camera of the video network.
+    Camera,
+}
+
+impl ThingKind {
+    /// The stored name, or the Chinese one a sheet may use.
+    pub fn parse(raw: &str) -> Option<ThingKind> {
+        match raw.trim() {
+            "component" | "部件" => Some(ThingKind::Component),
+            "camera" | "摄像头" | "视频监控" => Some(ThingKind::Camera),
+            _ => None,
+        }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThingKind::Component => "component",
+            ThingKind::Camera => "camera",
+        }
+    }
+
+    /// The states a thing of this kind may be in; the first is a new one's.
+    pub fn states(self) -> &'static [&'static str] {
+        match self {
+            ThingKind::Camera => &CAMERA_STATES,
+            ThingKind::Component => &COMPONENT_STATES,
+        }
+    }
+}
+
+/// The states of a stored kind (a component's when the name is not a kind).
+pub fn states_of(kind: &str) -> &'static [&'static str] {
+    ThingKind::parse(kind)
+        .unwrap_or(ThingKind::Component)
+        .states()
 }
 /// Who may change a component's or camera's state: the unit responsible for it (its
 /// department's handlers) and the centres of its area (district, town and village operators;
@@ -102,6 +135,15 @@ pub fn uptime(online: i64, total: i64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_by_either_name() {
+        assert_eq!(ThingKind::parse("摄像头"), Some(ThingKind::Camera));
+        assert_eq!(ThingKind::parse(" component "), Some(ThingKind::Component));
+        assert_eq!(ThingKind::parse("robot"), None);
+        assert_eq!(states_of("camera"), &CAMERA_STATES);
+        assert_eq!(ThingKind::Component.states()[0], "normal");
+    }
 
     #[test]
     fn only_the_responsible_unit_and_the_centres_change_a_state() {

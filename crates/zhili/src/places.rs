@@ -243,18 +243,15 @@ pub fn prepare_thing(
     now: i64,
 ) -> Result<NewThing, Vec<DomainError>> {
     let mut problems = Vec::new();
-    let kind = match i.kind.trim() {
-        "component" | "部件" => "component",
-        "camera" | "摄像头" | "视频监控" => "camera",
-        other => {
-            problems.push(
-                DomainError::invalid("kind", format!("{other:?} is not component or camera"))
-                    .zh(format!("类型“{other}”应为部件或摄像头")),
-            );
-            return Err(problems);
-        }
+    let Some(kind) = thing::ThingKind::parse(&i.kind) else {
+        let other = i.kind.trim();
+        problems.push(
+            DomainError::invalid("kind", format!("{other:?} is not component or camera"))
+                .zh(format!("类型“{other}”应为部件或摄像头")),
+        );
+        return Err(problems);
     };
-    let coded = if kind == "component" {
+    let coded = if kind == thing::ThingKind::Component {
         match &index.root {
             Some(root) => keep(
                 &mut problems,
@@ -271,7 +268,7 @@ pub fn prepare_thing(
     };
     let name = keep(&mut problems, text("name", &i.name, 100));
     let grid = keep(&mut problems, grid_at(index, scope, i.lon, i.lat));
-    let states = thing::states_of(kind);
+    let states = kind.states();
     let state = i
         .state
         .as_deref()
@@ -290,10 +287,11 @@ pub fn prepare_thing(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
+    let camera = thing::ThingKind::Camera;
     let coverage = match (kind, coverage) {
-        ("camera", Some(c)) if COVERAGE.contains(&c) => Some(c.to_string()),
-        ("camera", None) => Some("other".to_string()),
-        ("camera", Some(_)) => {
+        (k, Some(c)) if k == camera && COVERAGE.contains(&c) => Some(c.to_string()),
+        (k, None) if k == camera => Some("other".to_string()),
+        (k, Some(_)) if k == camera => {
             problems.push(
                 DomainError::invalid("coverage", format!("one of {}", COVERAGE.join(", ")))
                     .zh(format!("覆盖类型应为{}之一", COVERAGE.join("、"))),
@@ -327,7 +325,7 @@ pub fn prepare_thing(
         .zip(name)
         .zip(grid)
         .map(|(((class, subclass, code), name), grid)| NewThing {
-            kind: kind.into(),
+            kind: kind.as_str().into(),
             code,
             name,
             class,

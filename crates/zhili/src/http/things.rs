@@ -18,11 +18,9 @@ fn bad(field: &str, message: impl Into<String>) -> ApiError {
 }
 
 fn kind_of(raw: &str) -> ApiResult<&'static str> {
-    match raw {
-        "component" => Ok("component"),
-        "camera" => Ok("camera"),
-        _ => Err(bad("kind", format!("{raw:?} is not component or camera"))),
-    }
+    thing::ThingKind::parse(raw)
+        .map(thing::ThingKind::as_str)
+        .ok_or_else(|| bad("kind", format!("{raw:?} is not component or camera")))
 }
 
 pub(super) fn region_of(raw: Option<&str>) -> ApiResult<Option<RegionCode>> {
