@@ -692,8 +692,8 @@ async fn insert_history(
         return Ok(Vec::new());
     }
     // The chain head's lock first: ids are assigned from MAX(id) below.
-    crate::sql::lock_chain_head(tx).await?;
-    let first_id: i64 = crate::sql::next_id(tx, "events").await?;
+    crate::ids::lock_chain_head(tx).await?;
+    let first_id: i64 = crate::ids::next_id(tx, "events").await?;
     // Only the days this batch numbers cases on: a live batch touches one, a year of
     // history 365.
     let days: std::collections::BTreeSet<String> = items
@@ -921,7 +921,7 @@ async fn insert_history(
             .await?;
     }
     // Explicit ids leave the sequence behind; move it past them.
-    crate::sql::sync_sequence(tx, store.backend, "events").await?;
+    crate::ids::sync_sequence(tx, store.backend, "events").await?;
     for (item, (id, _)) in items.iter().zip(&written) {
         crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
     }

@@ -8,6 +8,7 @@
 mod attachments;
 mod counts;
 mod events;
+mod ids;
 mod lookups;
 mod migrate;
 mod people;

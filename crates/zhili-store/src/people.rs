@@ -205,7 +205,7 @@ pub(crate) async fn create_people(
     let mut tx = store.write_tx().await?;
     // The chain head's lock first: ids come from MAX(id), and every writer of people
     // appends to the chain, so this serialises them on PostgreSQL too.
-    crate::sql::lock_chain_head(&mut tx).await?;
+    crate::ids::lock_chain_head(&mut tx).await?;
     let mut seen = std::collections::HashMap::new();
     for (i, p) in people.iter().enumerate() {
         if let Some(first) = seen.insert((p.id_type.as_str(), p.id_blind.as_str()), i) {
@@ -235,7 +235,7 @@ pub(crate) async fn create_people(
             ));
         }
     }
-    let first: i64 = crate::sql::next_id(&mut tx, "people").await?;
+    let first: i64 = crate::ids::next_id(&mut tx, "people").await?;
     let ids: Vec<i64> = (first..first + people.len() as i64).collect();
     let rows = people
         .iter()
@@ -243,7 +243,7 @@ pub(crate) async fn create_people(
         .map(|(p, id)| person_row(*id, p, p.house_id, now))
         .collect();
     insert_rows(&mut tx, "people", &PEOPLE_COLUMNS, rows).await?;
-    crate::sql::sync_sequence(&mut tx, store.backend, "people").await?;
+    crate::ids::sync_sequence(&mut tx, store.backend, "people").await?;
     let actions = ids
         .iter()
         .zip(people)
@@ -617,10 +617,10 @@ pub(crate) async fn load_population(
     now: i64,
 ) -> Result<()> {
     let mut tx = store.write_tx().await?;
-    crate::sql::lock_chain_head(&mut tx).await?;
-    let first_house: i64 = crate::sql::next_id(&mut tx, "houses").await?;
-    let first_person: i64 = crate::sql::next_id(&mut tx, "people").await?;
-    let first_visit: i64 = crate::sql::next_id(&mut tx, "visits").await?;
+    crate::ids::lock_chain_head(&mut tx).await?;
+    let first_house: i64 = crate::ids::next_id(&mut tx, "houses").await?;
+    let first_person: i64 = crate::ids::next_id(&mut tx, "people").await?;
+    let first_visit: i64 = crate::ids::next_id(&mut tx, "visits").await?;
     let mut actions = Vec::new();
     let houses = load
         .houses
@@ -770,7 +770,7 @@ pub(crate) async fn load_population(
     )
     .await?;
     for table in ["houses", "people", "visits"] {
-        crate::sql::sync_sequence(&mut tx, store.backend, table).await?;
+        crate::ids::sync_sequence(&mut tx, store.backend, table).await?;
     }
     append_actions(&mut tx, actions).await?;
     tx.commit().await?;

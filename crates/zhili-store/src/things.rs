@@ -42,7 +42,7 @@ pub(crate) async fn create_things(
         return Ok(Vec::new());
     }
     let mut tx = store.write_tx().await?;
-    crate::sql::lock_chain_head(&mut tx).await?;
+    crate::ids::lock_chain_head(&mut tx).await?;
     let codes: Vec<String> = things.iter().map(|t| t.code.clone()).collect();
     if let Some(code) = crate::people::taken_in(&mut tx, crate::CodeKind::Thing, &codes)
         .await?
@@ -57,7 +57,7 @@ pub(crate) async fn create_things(
             .with_field("code"),
         ));
     }
-    let first: i64 = crate::sql::next_id(&mut tx, "things").await?;
+    let first: i64 = crate::ids::next_id(&mut tx, "things").await?;
     let ids: Vec<i64> = (first..first + things.len() as i64).collect();
     let mut actions = Vec::with_capacity(things.len());
     let rows = things
@@ -111,7 +111,7 @@ pub(crate) async fn create_things(
         rows,
     )
     .await?;
-    crate::sql::sync_sequence(&mut tx, store.backend, "things").await?;
+    crate::ids::sync_sequence(&mut tx, store.backend, "things").await?;
     append_actions(&mut tx, actions).await?;
     tx.commit().await?;
     Ok(ids)
@@ -246,7 +246,7 @@ pub(crate) async fn create_orgs(
         return Ok(Vec::new());
     }
     let mut tx = store.write_tx().await?;
-    crate::sql::lock_chain_head(&mut tx).await?;
+    crate::ids::lock_chain_head(&mut tx).await?;
     let codes: Vec<String> = orgs.iter().filter_map(|o| o.credit_code.clone()).collect();
     if let Some(code) = crate::people::taken_in(&mut tx, crate::CodeKind::OrgCredit, &codes)
         .await?
@@ -257,7 +257,7 @@ pub(crate) async fn create_orgs(
                 .with_field("credit_code"),
         ));
     }
-    let first: i64 = crate::sql::next_id(&mut tx, "orgs").await?;
+    let first: i64 = crate::ids::next_id(&mut tx, "orgs").await?;
     let ids: Vec<i64> = (first..first + orgs.len() as i64).collect();
     let mut actions = Vec::with_capacity(orgs.len());
     let rows = orgs
@@ -307,7 +307,7 @@ pub(crate) async fn create_orgs(
         rows,
     )
     .await?;
-    crate::sql::sync_sequence(&mut tx, store.backend, "orgs").await?;
+    crate::ids::sync_sequence(&mut tx, store.backend, "orgs").await?;
     append_actions(&mut tx, actions).await?;
     tx.commit().await?;
     Ok(ids)

@@ -12,6 +12,7 @@ pub mod places;
 pub mod reference;
 pub mod regions;
 pub mod relay;
+pub mod sheet_file;
 pub mod sheet_import;
 pub mod sign_in;
 pub mod sim;

@@ -42,7 +42,7 @@ pub struct AppState {
     /// Running and recent spreadsheet imports by "username/id", with when they started.
     pub imports: Mutex<HashMap<String, (i64, Arc<crate::sheet_import::Progress>)>>,
     /// Imports read, check and hold a whole sheet: one at a time, so the memory an import
-    /// may take (bounded by `sheet_import::LIMITS`) is taken once.
+    /// may take (bounded by `sheet_file::LIMITS`) is taken once.
     pub import_slots: tokio::sync::Semaphore,
     /// Password checks (argon2id, ~19 MiB each), one per core; see `auth::PasswordChecks`.
     pub password_checks: crate::auth::PasswordChecks,

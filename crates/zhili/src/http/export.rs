@@ -82,7 +82,7 @@ pub(super) async fn table(
             let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
             w.write_record(header).map_err(|e| e.to_string())?;
             for row in &rows {
-                crate::sheet_import::write_csv_row(&mut w, row).map_err(|e| e.to_string())?;
+                crate::sheet_file::write_csv_row(&mut w, row).map_err(|e| e.to_string())?;
             }
             w.into_inner().map_err(|e| e.to_string())
         }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod handlers;
+pub mod imports;
 pub mod map;
 mod openapi;
 pub mod people;
@@ -165,16 +166,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/people", get(people::list).post(people::create))
         .route(
             "/people/import",
-            post(people::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+            post(imports::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
-        .route("/people/import/template", get(people::template))
+        .route("/people/import/template", get(imports::template))
         .route(
             "/import/{sheet}",
-            post(people::import_sheet).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+            post(imports::import_sheet).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
-        .route("/import/{sheet}/template", get(people::sheet_template))
+        .route("/import/{sheet}/template", get(imports::sheet_template))
         .route("/export/{list}", get(export::list))
-        .route("/imports/{id}/progress", get(people::import_progress))
+        .route("/imports/{id}/progress", get(imports::import_progress))
         .route("/people/export", get(people::export))
         .route("/people/vocabulary", get(people::vocabulary))
         .route("/people/{id}", get(people::get))
