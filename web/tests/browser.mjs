@@ -367,7 +367,14 @@ async function pick(page, select, text, popper = '') {
     const items = page.locator(`${popper} .el-select-dropdown__item:visible`)
     const item = text === null ? items.first() : items.filter({ hasText: text }).first()
     const label = (await item.textContent()).trim()
-    await item.click()
+    // A list opened while its dialog still moves can close under the pointer: open it again.
+    try {
+      await item.click({ timeout: 5000 })
+    } catch (err) {
+      if (attempt === 2) throw err
+      await page.keyboard.press('Escape')
+      continue
+    }
     await page.waitForFunction(() => [...document.querySelectorAll('.el-select__popper')].every((e) => getComputedStyle(e).display === 'none'), null, { timeout: 10000 }).catch(() => {})
     // The select shows what was chosen; a click during the list's opening can be lost.
     if ((await page.locator(select).textContent()).includes(label) || attempt === 2) return label

@@ -140,6 +140,9 @@ pub enum MatterClass {
 }
 
 impl MatterClass {
+    pub const ALL: [MatterClass; 3] =
+        [MatterClass::Major, MatterClass::Minor, MatterClass::Private];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MatterClass::Major => "大事",
@@ -149,9 +152,7 @@ impl MatterClass {
     }
 
     pub fn parse(s: &str) -> Option<MatterClass> {
-        [MatterClass::Major, MatterClass::Minor, MatterClass::Private]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        MatterClass::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -462,6 +463,21 @@ impl Command {
             Command::Reopen { .. } => "reopen",
         }
     }
+
+    /// The command's own words for the record: its reason or what was done.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Command::Register { reason, .. } => reason.as_deref(),
+            Command::Reject { reason }
+            | Command::Return { reason }
+            | Command::Escalate { reason }
+            | Command::RequestExtension { reason, .. }
+            | Command::Defer { reason }
+            | Command::Reopen { reason } => Some(reason),
+            Command::Handle { feedback } => Some(feedback),
+            _ => None,
+        }
+    }
 }
 
 /// A completed timed step: was it done in time?
@@ -689,11 +705,13 @@ pub fn apply(
             if case.class != MatterClass::Private {
                 return Err(not_now());
             }
+            // Not yet: the resident has still to confirm.
             if !resident_confirmed {
-                return Err(DomainError::invalid(
-                    "resident_confirmed",
+                return Err(DomainError::new(
+                    ErrorCode::InvalidTransition,
                     "a 私事 closes once the resident confirms the guidance",
-                ));
+                )
+                .with_field("resident_confirmed"));
             }
             step_done = Some(done(Step::Dispatch));
             next.enter(S::Closed, now, cal);

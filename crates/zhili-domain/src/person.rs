@@ -465,11 +465,8 @@ pub fn check_document(
 
 /// A person's name: 1 to 50 characters, no control characters.
 pub fn check_name(name: &str) -> Result<String, DomainError> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 50 || n.chars().any(char::is_control) {
-        return Err(DomainError::invalid("name", "1 to 50 characters").zh("姓名应为1至50个字"));
-    }
-    Ok(n.to_string())
+    crate::text::line("name", name, 50)
+        .map_err(|_| DomainError::invalid("name", "1 to 50 characters").zh("姓名应为1至50个字"))
 }
 
 #[cfg(test)]

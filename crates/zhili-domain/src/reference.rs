@@ -67,11 +67,13 @@ impl Category {
                 format!("category code {:?} is not four digits", self.code),
             ));
         }
-        if self.major.trim().is_empty() || self.minor.trim().is_empty() {
-            return Err(DomainError::invalid(
-                "minor",
-                "major and minor names must not be empty",
-            ));
+        for (field, name) in [("major", &self.major), ("minor", &self.minor)] {
+            if name.trim().is_empty() || name.chars().count() > 100 {
+                return Err(DomainError::invalid(
+                    field,
+                    format!("{field}: a name of 1 to 100 characters"),
+                ));
+            }
         }
         for (field, v) in [
             ("accept_hours", self.accept_hours),

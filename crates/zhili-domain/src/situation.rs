@@ -104,30 +104,30 @@ pub fn source_label(code: &str) -> Option<&'static str> {
     SOURCES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
 }
 
-/// Tags trimmed, duplicates dropped (first spelling kept), each 1–20 characters without
-/// `|` (the stored separator) or control characters, at most ten.
+/// At most ten tags, each at most 20 characters as sent without `|` (the stored separator)
+/// or control characters; trimmed, blanks and duplicates dropped (first spelling kept).
 pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, DomainError> {
+    if raw.len() > MAX_TAGS {
+        return Err(DomainError::invalid(
+            "tags",
+            format!("at most {MAX_TAGS} tags"),
+        ));
+    }
     let mut tags: Vec<String> = Vec::new();
     for t in raw {
-        let t = t.trim();
-        if t.is_empty() {
-            continue;
-        }
         if t.chars().count() > 20 || t.contains('|') || t.chars().any(char::is_control) {
             return Err(DomainError::invalid(
                 "tags",
                 format!("{t:?}: a tag is 1 to 20 characters without '|'"),
             ));
         }
+        let t = t.trim();
+        if t.is_empty() {
+            continue;
+        }
         if !tags.iter().any(|x| x == t) {
             tags.push(t.to_string());
         }
-    }
-    if tags.len() > MAX_TAGS {
-        return Err(DomainError::invalid(
-            "tags",
-            format!("at most {MAX_TAGS} tags"),
-        ));
     }
     Ok(tags)
 }

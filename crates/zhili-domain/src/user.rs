@@ -78,13 +78,19 @@ pub fn validate_username(username: &str) -> Result<(), DomainError> {
     }
 }
 
+/// The longest password taken: a passphrase fits, a megabyte for the hash to chew does not.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
 /// Passwords: long enough to resist guessing; the hash is argon2id (in the app layer).
 pub fn validate_password(password: &str) -> Result<(), DomainError> {
     if password.chars().count() < 8 {
         return Err(DomainError::invalid("password", "at least 8 characters"));
     }
-    if password.len() > 1024 {
-        return Err(DomainError::invalid("password", "at most 1024 bytes"));
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(DomainError::invalid(
+            "password",
+            format!("at most {MAX_PASSWORD_CHARS} characters"),
+        ));
     }
     Ok(())
 }

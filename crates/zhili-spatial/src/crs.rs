@@ -11,13 +11,29 @@ pub enum Crs {
 }
 
 impl Crs {
+    /// Every name a coordinate system is known by, in lower and upper case (CGCS2000 is
+    /// WGS 84 to within centimetres).
+    pub const NAMES: [(&'static str, Crs); 16] = [
+        ("wgs84", Crs::Wgs84),
+        ("WGS84", Crs::Wgs84),
+        ("wgs-84", Crs::Wgs84),
+        ("WGS-84", Crs::Wgs84),
+        ("epsg:4326", Crs::Wgs84),
+        ("EPSG:4326", Crs::Wgs84),
+        ("cgcs2000", Crs::Wgs84),
+        ("CGCS2000", Crs::Wgs84),
+        ("gcj02", Crs::Gcj02),
+        ("GCJ02", Crs::Gcj02),
+        ("gcj-02", Crs::Gcj02),
+        ("GCJ-02", Crs::Gcj02),
+        ("bd09", Crs::Bd09),
+        ("BD09", Crs::Bd09),
+        ("bd-09", Crs::Bd09),
+        ("BD-09", Crs::Bd09),
+    ];
+
     pub fn parse(s: &str) -> Option<Crs> {
-        match s.to_ascii_lowercase().as_str() {
-            "wgs84" | "wgs-84" | "epsg:4326" | "cgcs2000" => Some(Crs::Wgs84),
-            "gcj02" | "gcj-02" => Some(Crs::Gcj02),
-            "bd09" | "bd-09" => Some(Crs::Bd09),
-            _ => None,
-        }
+        Crs::NAMES.iter().find(|(n, _)| *n == s).map(|&(_, c)| c)
     }
 
     /// Converts (lon, lat) in this system to WGS84.

@@ -23,17 +23,9 @@ fn done<T>(value: Option<T>, problems: Vec<DomainError>) -> Result<T, Vec<Domain
     }
 }
 
-/// Trimmed text of 1 to `max` characters without control characters.
+/// One line of 1 to `max` characters (see `zhili_domain::text::line`).
 pub fn text(field: &str, raw: &str, max: usize) -> Result<String, DomainError> {
-    let v = raw.trim();
-    if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
-        Err(
-            DomainError::invalid(field, format!("1 to {max} characters"))
-                .zh(format!("应为1至{max}个字")),
-        )
-    } else {
-        Ok(v.to_string())
-    }
+    zhili_domain::text::line(field, raw, max)
 }
 
 /// The grid of the caller's area a position falls in.

@@ -609,10 +609,12 @@ fn private_matters_close_with_guidance_and_confirmation() {
             t0,
             &c
         )
-        .unwrap_err()
-        .field
-        .as_deref(),
-        Some("resident_confirmed")
+        .map_err(|e| (e.code, e.field))
+        .unwrap_err(),
+        (
+            ErrorCode::InvalidTransition,
+            Some("resident_confirmed".to_string())
+        )
     );
     let closed = apply(
         &reg,

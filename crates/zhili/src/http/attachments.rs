@@ -41,7 +41,7 @@ impl From<AttachmentInfo> for Photo {
 
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "events", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the photo's bytes (JPEG, PNG or WebP; at most 10 MB)"),
-    responses((status = 201, body = Photo, description = "stored (the first time you send these bytes, whoever sent them before); bytes after the image's end marker are not kept"),
+    responses((status = 403, body = super::error::ErrorBody, description = "leaders have read-only access"), (status = 201, body = Photo, description = "stored (the first time you send these bytes, whoever sent them before); bytes after the image's end marker are not kept"),
               (status = 200, body = Photo, description = "you uploaded these bytes before"),
               (status = 413, body = super::error::ErrorBody, description = "payload_too_large"),
               (status = 415, body = super::error::ErrorBody, description = "unsupported_media_type: not a JPEG, PNG or WebP"),

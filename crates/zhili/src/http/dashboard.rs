@@ -111,6 +111,7 @@ pub struct Summary {
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// A region in the caller's scope (default: the scope's root).
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
 }
 
@@ -220,8 +221,10 @@ pub async fn summary(
 #[into_params(parameter_in = Query)]
 pub struct TrendQuery {
     /// A region in the caller's scope (default: the scope's root).
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
     /// How many days back, today included: 1 to 366 (default 30).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<i64>,
 }
 

@@ -275,6 +275,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 )),
             },
             Err(e) => {
+                // JSON Schema counts 3.0 as an integer, as JavaScript does; serde does not.
+                if e.inner()
+                    .to_string()
+                    .starts_with("invalid type: floating point")
+                {
+                    if let Some(v) = integral_floats(&bytes) {
+                        if let Ok(v) = serde_path_to_error::deserialize(v) {
+                            return Ok(Json(v));
+                        }
+                    }
+                }
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 let syntax = matches!(
@@ -285,6 +296,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             }
         }
     }
+}
+
+/// The document with every number that is a whole float (`3.0`) written as an integer, if
+/// there was one; what a client that cannot tell them apart meant.
+fn integral_floats(bytes: &[u8]) -> Option<Value> {
+    fn walk(v: &mut Value, changed: &mut bool) {
+        match v {
+            Value::Number(n) if n.is_f64() => {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                // Within ±2^53 a whole float is exactly the integer it names.
+                if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                    *v = Value::from(f as i64);
+                    *changed = true;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, changed)),
+            Value::Object(map) => map.values_mut().for_each(|i| walk(i, changed)),
+            _ => {}
+        }
+    }
+    let mut v: Value = serde_json::from_slice(bytes).ok()?;
+    let mut changed = false;
+    walk(&mut v, &mut changed);
+    changed.then_some(v)
 }
 
 /// Reads the whole body under the route's size limit.

@@ -6,25 +6,29 @@ use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::regions::Named;
 use crate::state::AppState;
+use crate::usecase::act::{Act, Step};
 use crate::usecase::intake;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::event::{self, Channel, Command, MatterClass, Status};
+use zhili_domain::event::{self, Channel, MatterClass, Status};
 use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
 use zhili_domain::{time, ErrorCode};
 use zhili_spatial::Crs;
-use zhili_store::{EventChange, EventFilter, EventRecord};
+use zhili_store::{EventFilter, EventRecord};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// wgs84 (default), gcj02 or bd09
+    #[schema(schema_with = super::schema::crs_or_null)]
     pub crs: Option<String>,
 }
 
@@ -39,15 +43,19 @@ pub struct Reporter {
 #[serde(deny_unknown_fields)]
 pub struct NewEventRequest {
     /// grid_patrol, resident, hotline, video_alert, department, walk_in
+    #[schema(schema_with = super::schema::channel)]
     pub channel: String,
     /// Four-digit subcategory code, e.g. 0602.
+    #[schema(pattern = "^[0-9]{4}$")]
     pub category: String,
+    #[schema(schema_with = super::schema::note)]
     pub description: String,
     pub location: Location,
     /// RFC 3339; defaults to now.
     pub occurred_at: Option<String>,
     pub reporter: Option<Reporter>,
     /// Photo ids from `POST /api/v1/attachments` (at most 9).
+    #[schema(schema_with = super::schema::photo_ids_or_null)]
     pub attachments: Option<Vec<String>>,
     /// People, houses, organisations, things or events in the caller's area it concerns.
     pub links: Option<Vec<super::situations::LinkRef>>,
@@ -79,25 +87,6 @@ fn who(user: &User) -> event::Actor {
     }
 }
 
-fn text_field(field: &str, value: &str, max: usize) -> ApiResult<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            field,
-            format!("{field} must not be empty"),
-        ));
-    }
-    if v.chars().count() > max {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            field,
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 fn chain_of(state: &AppState, grid: &str) -> RegionChain {
     let index = state.index();
     let named = |code: String| Named {
@@ -122,7 +111,7 @@ fn chain_of(state: &AppState, grid: &str) -> RegionChain {
 }
 
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = NewEventRequest, security(("bearer" = [])),
-    responses((status = 201, body = CreatedEvent), (status = 404, body = super::error::ErrorBody, description = "outside_coverage"),
+    responses((status = 403, body = super::error::ErrorBody, description = "leaders have read-only access"), (status = 201, body = CreatedEvent), (status = 404, body = super::error::ErrorBody, description = "outside_coverage"),
               (status = 422, body = super::error::ErrorBody, description = "invalid_parameter (unknown category, channel …)")))]
 pub async fn create_event(
     State(state): State<Arc<AppState>>,
@@ -249,21 +238,28 @@ fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
+    #[param(schema_with = super::schema::status)]
     pub status: Option<String>,
     /// A category code or its two-digit major class.
+    #[param(schema_with = super::schema::category_filter)]
     pub category: Option<String>,
     /// A region code: only events in its subtree.
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
     pub overdue: Option<bool>,
     /// Only events still being worked on.
     pub open: Option<bool>,
+    #[param(schema_with = super::schema::channel)]
     pub channel: Option<String>,
     /// Text in the description or case number.
+    #[param(schema_with = super::schema::search)]
     pub q: Option<String>,
-    /// Only events linked to this person / house / org / thing (with `linked_id`).
-    pub linked_kind: Option<String>,
-    pub linked_id: Option<i64>,
+    /// Only those linked to this person / house / org / thing / event: `kind:id`, e.g. `person:42`.
+    #[param(schema_with = super::schema::linked)]
+    pub linked: Option<String>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<i64>,
 }
 
@@ -318,7 +314,7 @@ pub async fn list_events(
         overdue_at: q.overdue.unwrap_or(false).then_some(now),
         open: q.open.unwrap_or(false),
         text: super::error::search_text("q", q.q)?,
-        linked: super::situations::linked_of(q.linked_kind.as_deref(), q.linked_id)?,
+        linked: super::situations::linked_of(q.linked.as_deref())?,
         offset: paging.offset(),
         limit: paging.size,
     };
@@ -341,7 +337,8 @@ pub struct TimelineEntry {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub opinion: Option<String>,
-    #[schema(value_type = Object)]
+    /// Photo ids.
+    #[schema(value_type = Vec<String>)]
     pub attachments: serde_json::Value,
 }
 
@@ -476,7 +473,7 @@ pub(super) fn parse_id(raw: &str) -> ApiResult<i64> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = EventDetail), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_event(
     State(state): State<Arc<AppState>>,
@@ -493,219 +490,148 @@ pub async fn get_event(
     Ok(axum::Json(detail(&state, &user.user, e).await?))
 }
 
-/// An action and its parameters; which parameters apply depends on the action.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActionRequest {
-    /// register, reject, merge, dispatch, accept, return, handle, verify, close, evaluate,
-    /// escalate, supervise, request_extension, approve_extension, defer, resume, reopen
-    pub action: String,
-    /// The version the caller saw; a change by someone else since answers 409.
-    pub version: Option<i64>,
-    /// Free text for the record (required as `reason` / `feedback` where the action needs one).
-    pub opinion: Option<String>,
-    pub reason: Option<String>,
-    /// register: override the 三事分流 class (大事/小事/私事), with a reason.
-    pub matter_class: Option<String>,
-    /// merge: the event this report duplicates.
-    pub into: Option<i64>,
-    /// dispatch: lead unit (default: the rules' suggestion) and assisting units.
-    pub lead: Option<String>,
-    pub assisting: Option<Vec<String>>,
-    /// handle: what was done.
-    pub feedback: Option<String>,
-    /// verify: did the on-site check pass?
-    pub passed: Option<bool>,
-    /// close (私事): the resident confirmed the guidance.
-    pub resident_confirmed: Option<bool>,
-    /// evaluate: the reporter's satisfaction, 1–5.
-    pub satisfaction: Option<i64>,
-    /// supervise: 1–3.
-    pub level: Option<i64>,
-    /// request_extension: working hours asked for.
-    pub hours: Option<f64>,
-    /// approve_extension: false to refuse (default true).
-    pub approved: Option<bool>,
-    /// Photo ids from `POST /api/v1/attachments` (evidence of handling, of the site check …).
-    pub attachments: Option<Vec<String>>,
+/// The action request: `action` names the step and says which other fields apply; every
+/// step takes `version` (the version the caller saw: a change by someone else since answers
+/// 409), `opinion` (free text for the record) and `attachments` (photo ids from
+/// `POST /api/v1/attachments`: evidence of handling, of the site check …).
+macro_rules! action_request {
+    ($( $(#[$doc:meta])* $variant:ident { $( $(#[$fattr:meta])* $field:ident : $ty:ty ),* } ),* $(,)?) => {
+        #[derive(Deserialize, ToSchema)]
+        #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+        pub enum ActionRequest {
+            $( $(#[$doc])* $variant {
+                #[schema(minimum = 1)]
+                version: Option<i64>,
+                #[schema(schema_with = super::schema::note_or_null)]
+                opinion: Option<String>,
+                #[schema(schema_with = super::schema::photo_ids_or_null)]
+                attachments: Option<Vec<String>>,
+                $( $(#[$fattr])* $field: $ty ),*
+            } ),*
+        }
+
+        impl ActionRequest {
+            fn common(&self) -> (Option<i64>, Option<&String>, Option<&Vec<String>>) {
+                match self {
+                    $( ActionRequest::$variant { version, opinion, attachments, .. } => {
+                        (*version, opinion.as_ref(), attachments.as_ref())
+                    } ),*
+                }
+            }
+        }
+    };
 }
 
-fn need<T>(v: Option<T>, field: &str) -> ApiResult<T> {
-    v.ok_or_else(|| {
-        ApiError::field(
-            ErrorCode::MissingField,
-            field,
-            format!("this action needs `{field}`"),
-        )
-    })
+action_request! {
+    /// 受理: take a report in, optionally overriding its 三事分流 class (with a reason).
+    Register {
+        #[schema(schema_with = super::schema::matter_class_or_null)]
+        matter_class: Option<String>,
+        #[schema(schema_with = super::schema::note_or_null)]
+        reason: Option<String>
+    },
+    /// 不予受理.
+    Reject { #[schema(schema_with = super::schema::note)] reason: String },
+    /// Merge a duplicate report into the event it repeats.
+    Merge { #[schema(minimum = 1)] into: i64 },
+    /// 派遣: the lead unit and assisting units (default: the dispatch rules' suggestion).
+    Dispatch {
+        #[schema(schema_with = super::schema::unit_id_or_null)]
+        lead: Option<String>,
+        #[schema(max_items = 20, schema_with = super::schema::unit_ids_or_null)]
+        assisting: Option<Vec<String>>
+    },
+    /// 签收.
+    Accept {},
+    /// 退回: the unit hands the case back.
+    Return { #[schema(schema_with = super::schema::note)] reason: String },
+    /// 处置: what was done.
+    Handle { #[schema(schema_with = super::schema::note)] feedback: String },
+    /// 核查: did the on-site check pass?
+    Verify { passed: bool },
+    /// 结案 (a 私事 closes once the resident confirmed the guidance).
+    Close { resident_confirmed: Option<bool> },
+    /// 评价: the reporter's satisfaction, 1–5.
+    Evaluate { #[schema(minimum = 1, maximum = 5)] satisfaction: i64 },
+    /// 上报: hand the case up a level.
+    Escalate { #[schema(schema_with = super::schema::note)] reason: String },
+    /// 督办: 1–3.
+    Supervise { #[schema(minimum = 1, maximum = 3)] level: i64 },
+    /// 申请延期: working hours asked for.
+    RequestExtension {
+        #[schema(exclusive_minimum = 0, maximum = 2000)]
+        hours: f64,
+        #[schema(schema_with = super::schema::note)]
+        reason: String
+    },
+    /// 审批延期 (false to refuse; default true).
+    ApproveExtension { approved: Option<bool> },
+    /// 挂起.
+    Defer { #[schema(schema_with = super::schema::note)] reason: String },
+    /// 恢复.
+    Resume {},
+    /// 重新办理.
+    Reopen { #[schema(schema_with = super::schema::note)] reason: String },
 }
 
-async fn command_of(
-    state: &AppState,
-    user: &User,
-    e: &EventRecord,
-    r: &ActionRequest,
-) -> ApiResult<(Command, Option<i64>)> {
-    let reason = || need(r.reason.clone().or_else(|| r.opinion.clone()), "reason");
-    Ok(match r.action.as_str() {
-        "register" => {
-            let class = r
-                .matter_class
-                .as_deref()
-                .map(|c| {
-                    MatterClass::parse(c).ok_or_else(|| {
-                        ApiError::field(
-                            ErrorCode::InvalidParameter,
-                            "matter_class",
-                            "matter_class is 大事, 小事 or 私事",
-                        )
+impl ActionRequest {
+    /// The use case's step; a class that is not one is refused naming the field.
+    fn step(self) -> ApiResult<Step> {
+        Ok(match self {
+            ActionRequest::Register {
+                matter_class,
+                reason,
+                ..
+            } => Step::Register {
+                reason: reason
+                    .map(|r| zhili_domain::text::note("reason", &r, 2000))
+                    .transpose()?,
+                class: matter_class
+                    .as_deref()
+                    .map(|c| {
+                        MatterClass::parse(c).ok_or_else(|| {
+                            ApiError::field(
+                                ErrorCode::InvalidParameter,
+                                "matter_class",
+                                "matter_class is 大事, 小事 or 私事",
+                            )
+                        })
                     })
-                })
-                .transpose()?;
-            (
-                Command::Register {
-                    class,
-                    reason: r.reason.clone(),
-                },
-                None,
-            )
-        }
-        "reject" => (Command::Reject { reason: reason()? }, None),
-        "merge" => {
-            let into = need(r.into, "into")?;
-            let target = state.store.get_event(&user.scope(), into).await?;
-            match target {
-                Some(t)
-                    if t.id != e.id
-                        && !matches!(t.case.status, Status::Rejected | Status::Merged) =>
-                {
-                    (Command::Merge { into }, Some(into))
-                }
-                _ => {
-                    return Err(ApiError::field(
-                        ErrorCode::InvalidParameter,
-                        "into",
-                        format!("event {into} is not an open event you can see"),
-                    ))
-                }
+                    .transpose()?,
+            },
+            ActionRequest::Reject { reason, .. } => Step::Reject { reason },
+            ActionRequest::Merge { into, .. } => Step::Merge { into },
+            ActionRequest::Dispatch {
+                lead, assisting, ..
+            } => Step::Dispatch { lead, assisting },
+            ActionRequest::Accept { .. } => Step::Accept,
+            ActionRequest::Return { reason, .. } => Step::Return { reason },
+            ActionRequest::Handle { feedback, .. } => Step::Handle { feedback },
+            ActionRequest::Verify { passed, .. } => Step::Verify { passed },
+            ActionRequest::Close {
+                resident_confirmed, ..
+            } => Step::Close {
+                resident_confirmed: resident_confirmed.unwrap_or(false),
+            },
+            ActionRequest::Evaluate { satisfaction, .. } => Step::Evaluate { satisfaction },
+            ActionRequest::Escalate { reason, .. } => Step::Escalate { reason },
+            ActionRequest::Supervise { level, .. } => Step::Supervise { level },
+            ActionRequest::RequestExtension { hours, reason, .. } => {
+                Step::RequestExtension { hours, reason }
             }
-        }
-        "dispatch" => {
-            let reference = state.reference();
-            let suggested = reference
-                .categories
-                .get(&e.category)
-                .map(|c| suggest_dispatch(&reference.rules, c, &e.case.grid, &e.case.owner));
-            let lead = match (&r.lead, &suggested) {
-                (Some(l), _) => l.clone(),
-                (None, Some(s)) => s.0.clone(),
-                (None, None) => {
-                    return Err(ApiError::field(
-                        ErrorCode::MissingField,
-                        "lead",
-                        "this action needs `lead`",
-                    ))
-                }
-            };
-            let assisting = r
-                .assisting
-                .clone()
-                .or_else(|| {
-                    if r.lead.is_none() {
-                        suggested.map(|s| s.1)
-                    } else {
-                        None
-                    }
-                })
-                .unwrap_or_default();
-            if assisting.len() > 20 {
-                return Err(ApiError::field(
-                    ErrorCode::InvalidParameter,
-                    "assisting",
-                    "at most 20 assisting units",
-                ));
-            }
-            // Any unit of the event's district may be named, whoever dispatches.
-            let district = zhili_domain::Scope::whole(
-                e.case
-                    .grid
-                    .ancestor_at(zhili_domain::Level::District)
-                    .expect("district"),
-            );
-            for (field, unit) in
-                std::iter::once(("lead", &lead)).chain(assisting.iter().map(|a| ("assisting", a)))
-            {
-                if state.store.get_unit(&district, unit).await?.is_none() {
-                    return Err(ApiError::field(
-                        ErrorCode::InvalidParameter,
-                        field,
-                        format!("no unit {unit}"),
-                    ));
-                }
-            }
-            (Command::Dispatch { lead, assisting }, None)
-        }
-        "accept" => (Command::Accept, None),
-        "return" => (Command::Return { reason: reason()? }, None),
-        "handle" => (
-            Command::Handle {
-                feedback: need(r.feedback.clone().or_else(|| r.opinion.clone()), "feedback")?,
+            ActionRequest::ApproveExtension { approved, .. } => Step::ApproveExtension {
+                approved: approved.unwrap_or(true),
             },
-            None,
-        ),
-        "verify" => (
-            Command::Verify {
-                passed: need(r.passed, "passed")?,
-            },
-            None,
-        ),
-        "close" => (
-            Command::Close {
-                resident_confirmed: r.resident_confirmed.unwrap_or(false),
-            },
-            None,
-        ),
-        "evaluate" => (
-            Command::Evaluate {
-                satisfaction: need(r.satisfaction, "satisfaction")?,
-            },
-            None,
-        ),
-        "escalate" => (Command::Escalate { reason: reason()? }, None),
-        "supervise" => (
-            Command::Supervise {
-                level: need(r.level, "level")?,
-            },
-            None,
-        ),
-        "request_extension" => (
-            Command::RequestExtension {
-                hours: need(r.hours, "hours")?,
-                reason: reason()?,
-            },
-            None,
-        ),
-        "approve_extension" => (
-            Command::ApproveExtension {
-                approved: r.approved.unwrap_or(true),
-            },
-            None,
-        ),
-        "defer" => (Command::Defer { reason: reason()? }, None),
-        "resume" => (Command::Resume, None),
-        "reopen" => (Command::Reopen { reason: reason()? }, None),
-        other => {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                "action",
-                format!("no action {other:?}"),
-            ))
-        }
-    })
+            ActionRequest::Defer { reason, .. } => Step::Defer { reason },
+            ActionRequest::Resume { .. } => Step::Resume,
+            ActionRequest::Reopen { reason, .. } => Step::Reopen { reason },
+        })
+    }
 }
 
-#[utoipa::path(post, path = "/api/v1/events/{id}/actions", tag = "events", params(("id" = i64, Path)), request_body = ActionRequest, security(("bearer" = [])),
-    responses((status = 200, body = EventDetail), (status = 409, body = super::error::ErrorBody, description = "invalid_transition: not allowed now, not for you, or changed meanwhile"),
+#[utoipa::path(post, path = "/api/v1/events/{id}/actions", tag = "events", params(("id" = i64, Path, minimum = 1)), request_body = ActionRequest, security(("bearer" = [])),
+    responses((status = 200, body = EventDetail), (status = 404, body = super::error::ErrorBody, description = "not_found: the event, the merge target or a unit named"),
+              (status = 409, body = super::error::ErrorBody, description = "invalid_transition: not allowed now, not for you, or changed meanwhile"),
               (status = 422, body = super::error::ErrorBody, description = "bad parameters")))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
@@ -713,64 +639,24 @@ pub async fn act(
     Path(id): Path<String>,
     Json(req): Json<ActionRequest>,
 ) -> ApiResult<axum::Json<EventDetail>> {
-    let id = parse_id(&id)?;
-    let user = &user.user;
-    let e = state
-        .store
-        .get_event(&user.scope(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("event {id}")))?;
-    if let Some(v) = req.version {
-        if v != e.version {
-            return Err(ApiError::new(
-                ErrorCode::InvalidTransition,
-                format!("the event is at version {}, not {v}; reload it", e.version),
-            ));
-        }
-    }
-    if let Some(o) = &req.opinion {
-        text_field("opinion", o, 2000)?;
-    }
-    let (command, merged_into) = command_of(&state, user, &e, &req).await?;
-    let now = crate::now_ms();
-    let outcome = event::apply(
-        &e.case,
-        &who(user),
-        &command,
-        now,
-        &state.reference().calendar,
-    )?;
-    let change = EventChange {
-        action: command.name().to_string(),
-        case: outcome.case,
-        from: e.case.status,
-        opinion: req
-            .opinion
-            .clone()
-            .or_else(|| req.reason.clone())
-            .or_else(|| req.feedback.clone()),
-        attachments: crate::usecase::evidence::checked_photos(
-            &state,
-            &user.username,
-            "attachments",
-            req.attachments.as_deref().unwrap_or_default(),
-        )
-        .await?,
-        step_done: outcome.step_done,
-        merged_into,
-    };
-    let action = change.action.clone();
-    let updated = state
-        .submit_change(zhili_store::ChangeRequest {
-            actor: user.actor(),
-            id,
-            expected_version: e.version,
-            change,
-            now,
-        })
-        .await?;
-    state.notify(crate::state::EventNotice::of(&updated, &action, now));
-    Ok(axum::Json(detail(&state, user, updated).await?))
+    let event = parse_id(&id)?;
+    let (version, opinion, photos) = req.common();
+    let (version, opinion) = (version, opinion.cloned());
+    let photos = photos.cloned().unwrap_or_default();
+    let step = req.step()?;
+    let updated = crate::usecase::act::act(
+        &state,
+        &user.user,
+        Act {
+            event,
+            version,
+            step,
+            opinion,
+            photos,
+        },
+    )
+    .await?;
+    Ok(axum::Json(detail(&state, &user.user, updated).await?))
 }
 
 /// How often a live stream checks that its session still works.

@@ -102,7 +102,9 @@ pub(super) async fn table(
 #[into_params(parameter_in = Query)]
 pub struct ListExportQuery {
     /// xlsx (default) or csv
+    #[param(schema_with = super::schema::sheet_format)]
     pub format: Option<String>,
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
     /// orgs: their kind; things: component or camera; situations: their kind.
     pub kind: Option<String>,
@@ -114,7 +116,7 @@ fn coordinate(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.6}")).unwrap_or_default()
 }
 
-#[utoipa::path(get, path = "/api/v1/export/{list}", tag = "people", params(("list" = String, Path, description = "houses, orgs, things or situations"), ListExportQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/export/{list}", tag = "people", params(("list" = String, Path, pattern = "^(houses|orgs|things|situations)$", description = "houses, orgs, things or situations"), ListExportQuery), security(("bearer" = [])),
     responses((status = 200, description = "the list in the caller's area as .xlsx or CSV, identifiers masked"),
               (status = 403, body = super::error::ErrorBody)))]
 pub async fn list(

@@ -137,8 +137,10 @@ pub async fn me(user: CurrentUser, _params: Query<NoParams>) -> axum::Json<UserV
 #[into_params(parameter_in = Query)]
 pub struct RegionsQuery {
     /// town, village or grid (district too); all levels when absent
+    #[param(schema_with = super::schema::level)]
     pub level: Option<String>,
     /// Only the children of this region code.
+    #[param(schema_with = super::schema::region_code)]
     pub parent: Option<String>,
     /// Include boundaries as GeoJSON geometries.
     pub geometry: Option<bool>,
@@ -238,7 +240,7 @@ pub struct RegionQuery {
     pub geometry: Option<bool>,
 }
 
-#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "regions", params(("code" = String, Path), RegionQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "regions", params(("code" = String, Path, pattern = r"^[0-9]{4}(0[1-9]|[1-9][0-9])((00[1-9]|0[1-9][0-9]|[1-3][0-9]{2})((00[1-9]|0[1-9][0-9]|[1-3][0-9]{2})(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})?)?)?$"), RegionQuery), security(("bearer" = [])),
     responses((status = 200, body = RegionDetail), (status = 404, body = super::error::ErrorBody, description = "no such region in the caller's scope")))]
 pub async fn get_region(
     State(state): State<Arc<AppState>>,
@@ -256,7 +258,7 @@ pub async fn get_region(
         .ok_or_else(|| ApiError::not_found(&format!("region {code}")))
 }
 
-#[utoipa::path(get, path = "/api/v1/regions/{code}/versions", tag = "regions", params(("code" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/regions/{code}/versions", tag = "regions", params(("code" = String, Path, pattern = r"^[0-9]{4}(0[1-9]|[1-9][0-9])((00[1-9]|0[1-9][0-9]|[1-3][0-9]{2})((00[1-9]|0[1-9][0-9]|[1-3][0-9]{2})(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})?)?)?$")), security(("bearer" = [])),
     responses((status = 200, body = [RegionDetail], description = "every version, oldest first, with boundaries")))]
 pub async fn region_versions(
     State(state): State<Arc<AppState>>,
@@ -285,10 +287,13 @@ pub struct NoParams {}
 #[into_params(parameter_in = Query)]
 pub struct LocateQuery {
     /// Longitude, degrees east.
+    #[param(minimum = -180, maximum = 180)]
     pub lon: f64,
     /// Latitude, degrees north.
+    #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
     /// wgs84 (default), gcj02 or bd09
+    #[param(schema_with = super::schema::crs)]
     pub crs: Option<String>,
 }
 
@@ -366,6 +371,7 @@ pub async fn locate(
 #[into_params(parameter_in = Query)]
 pub struct UnitsQuery {
     /// department, centre or station
+    #[param(schema_with = super::schema::unit_kind)]
     pub kind: Option<String>,
 }
 

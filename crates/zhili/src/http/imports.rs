@@ -22,6 +22,7 @@ pub struct ImportQuery {
     pub partial: Option<bool>,
     /// An id of the caller's choosing (1–64 letters, digits, '-'): the import's progress is
     /// then at `GET /api/v1/imports/{id}/progress` while it runs.
+    #[param(schema_with = super::schema::progress_id)]
     pub progress: Option<String>,
 }
 
@@ -91,7 +92,7 @@ pub async fn import_progress(
 
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
-    responses((status = 200, body = crate::sheet_import::ImportReport),
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register people"), (status = 200, body = crate::sheet_import::ImportReport),
               (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written. invalid_parameter (field `file`): a file past the limits (rows, columns, cell or unpacked sizes)"),
               (status = 409, body = super::error::ErrorBody, description = "conflict: a row names a person registered in an area the caller does not see (which row is not told); nothing written"),
               (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when"),
@@ -115,9 +116,9 @@ fn sheet_of(raw: &str) -> ApiResult<Sheet> {
     })
 }
 
-#[utoipa::path(post, path = "/api/v1/import/{sheet}", tag = "people", params(("sheet" = String, Path, description = "people, houses, orgs or things"), ImportQuery), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/import/{sheet}", tag = "people", params(("sheet" = String, Path, pattern = "^(people|houses|orgs|things)$", description = "people, houses, orgs or things"), ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
-    responses((status = 200, body = crate::sheet_import::ImportReport),
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register what the sheet holds"), (status = 200, body = crate::sheet_import::ImportReport),
               (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written. invalid_parameter (field `file`): a file past the limits (rows, columns, cell or unpacked sizes)"),
               (status = 409, body = super::error::ErrorBody, description = "conflict: a row names a person registered in an area the caller does not see (which row is not told); nothing written"),
               (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when"),
@@ -196,6 +197,7 @@ async fn import_into(
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// xlsx (default) or csv
+    #[param(schema_with = super::schema::sheet_format)]
     pub format: Option<String>,
 }
 
@@ -212,7 +214,7 @@ pub async fn template(
     template_of(Sheet::People, &q)
 }
 
-#[utoipa::path(get, path = "/api/v1/import/{sheet}/template", tag = "people", params(("sheet" = String, Path, description = "people, houses, orgs or things"), FormatQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/import/{sheet}/template", tag = "people", params(("sheet" = String, Path, pattern = "^(people|houses|orgs|things)$", description = "people, houses, orgs or things"), FormatQuery), security(("bearer" = [])),
     responses((status = 200, description = "the import template (.xlsx or CSV): required columns starred, an example row")))]
 pub async fn sheet_template(
     _user: CurrentUser,

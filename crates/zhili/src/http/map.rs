@@ -22,6 +22,7 @@ use zhili_store::{EventPoint, RegionFilter};
 #[into_params(parameter_in = Query)]
 pub struct BoundariesQuery {
     /// town, village or grid
+    #[param(pattern = "^(town|village|grid)$")]
     pub level: String,
 }
 
@@ -195,8 +196,12 @@ const MAX_PLACE_POINTS: i64 = 5_000;
 #[into_params(parameter_in = Query)]
 pub struct PlacesQuery {
     /// houses, orgs, components or cameras
+    #[param(pattern = "^(houses|orgs|components|cameras)$")]
     pub layer: String,
-    /// min lon, min lat, max lon, max lat (WGS 84)
+    /// Two opposite corners, lon,lat,lon,lat (WGS 84), e.g. the map's view: min lon, min lat, max lon, max lat
+    #[param(
+        pattern = r"^-?[0-9]{1,3}(\.[0-9]{1,17})?,-?[0-9]{1,3}(\.[0-9]{1,17})?,-?[0-9]{1,3}(\.[0-9]{1,17})?,-?[0-9]{1,3}(\.[0-9]{1,17})?$"
+    )]
     pub bbox: String,
 }
 
@@ -234,9 +239,11 @@ pub async fn places(
             "four numbers: min lon, min lat, max lon, max lat",
         ));
     };
-    if !(x0 <= x1 && y0 <= y1 && [x0, y0, x1, y1].iter().all(|v| v.is_finite())) {
-        return Err(bad("bbox", "min lon ≤ max lon and min lat ≤ max lat"));
+    if ![x0, y0, x1, y1].iter().all(|v| v.is_finite()) {
+        return Err(bad("bbox", "four finite numbers"));
     }
+    // Two opposite corners, in either order.
+    let (x0, x1, y0, y1) = (x0.min(x1), x0.max(x1), y0.min(y1), y0.max(y1));
     let points = state
         .store
         .map_points(

@@ -11,6 +11,7 @@ pub mod map;
 mod openapi;
 pub mod people;
 pub mod reference;
+pub mod schema;
 pub mod situations;
 pub mod things;
 pub mod users;

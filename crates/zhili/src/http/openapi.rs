@@ -2,6 +2,8 @@
 
 use super::error::ErrorBody;
 use super::handlers;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -86,6 +88,251 @@ impl Modify for BearerAuth {
     }
 }
 
-pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+/// The document as served: the annotations' document made exact by [`exact`], built once.
+pub fn document_json() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serializes");
+        exact(&mut doc);
+        doc
+    })
+}
+
+pub async fn document() -> axum::Json<&'static Value> {
+    axum::Json(document_json())
+}
+
+/// Adds what holds for every operation alike, so that each lists every status it can answer:
+/// 400 for a malformed request (JSON, query string, unknown parameter), 401 where a sign-in is
+/// required, 422 for a parameter or field out of its bounds, 413 and 415 for bodies; and the
+/// text rule on every string a JSON body carries.
+fn exact(doc: &mut Value) {
+    let error = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
+    let mut body_schemas = Vec::new();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for op in item.values_mut() {
+                let secured = op
+                    .get("security")
+                    .and_then(Value::as_array)
+                    .is_some_and(|s| !s.is_empty());
+                let has_params = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .is_some_and(|p| !p.is_empty());
+                let body = op.get("requestBody").cloned();
+                let region_param =
+                    op.get("parameters")
+                        .and_then(Value::as_array)
+                        .is_some_and(|ps| {
+                            ps.iter().any(|p| {
+                                p.pointer("/schema/pattern").and_then(Value::as_str)
+                                    == Some(super::schema::REGION_CODE)
+                            })
+                        });
+                if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                    for p in params {
+                        if let Some(schema) = p.get_mut("schema") {
+                            integer_bounds(schema);
+                        }
+                    }
+                }
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                let mut add = |status: &str| {
+                    responses.entry(status).or_insert_with(|| error.clone());
+                };
+                add("400");
+                if secured {
+                    add("401");
+                }
+                if has_params || body.is_some() {
+                    add("422");
+                }
+                // A region named that is not in the caller's area is not found, as if absent.
+                if region_param {
+                    add("404");
+                }
+                if let Some(body) = body {
+                    add("413");
+                    add("415");
+                    if let Some(content) =
+                        body.get("content").and_then(|c| c.get("application/json"))
+                    {
+                        body_schemas.push(content["schema"].clone());
+                    }
+                }
+            }
+        }
+    }
+    // Every schema a JSON body reaches, followed through references.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pending = body_schemas;
+    while let Some(schema) = pending.pop() {
+        collect_refs(&schema, &mut |name| {
+            if seen.insert(name.to_string()) {
+                pending.push(doc["components"]["schemas"][name].clone());
+            }
+        });
+    }
+    for name in &seen {
+        if let Some(schema) = doc["components"]["schemas"].get_mut(name.as_str()) {
+            constrain_text(schema);
+        }
+    }
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                if let Some(schema) =
+                    op.pointer_mut("/requestBody/content/application~1json/schema")
+                {
+                    constrain_text(schema);
+                }
+            }
+        }
+    }
+}
+
+fn collect_refs(schema: &Value, found: &mut impl FnMut(&str)) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                    found(name);
+                }
+            }
+            map.values().for_each(|v| collect_refs(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, found)),
+        _ => {}
+    }
+}
+
+fn is_type(schema: &serde_json::Map<String, Value>, name: &str) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == name,
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == name),
+        _ => false,
+    }
+}
+
+/// Every free string of a body schema: no forbidden characters (unless it is already an
+/// enumeration or has a pattern of its own).
+fn constrain_text(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if is_type(map, "string") && !map.contains_key("enum") && !map.contains_key("pattern") {
+                map.insert(
+                    "pattern".into(),
+                    zhili_domain::text::allowed_pattern().into(),
+                );
+            }
+            integer_bounds_map(map);
+            // The variants of a tagged request (serde's deny_unknown_fields holds for each).
+            if let Some(Value::Array(variants)) = map.get_mut("oneOf") {
+                for v in variants.iter_mut().filter_map(Value::as_object_mut) {
+                    if v.contains_key("properties") {
+                        v.entry("additionalProperties").or_insert(false.into());
+                    }
+                }
+            }
+            for (key, v) in map.iter_mut() {
+                // Example values are data, not schemas.
+                if key != "example" && key != "examples" && key != "default" && key != "enum" {
+                    constrain_text(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(constrain_text),
+        _ => {}
+    }
+}
+
+/// An `int64` without bounds of its own is still bounded by what it is read into.
+fn integer_bounds(schema: &mut Value) {
+    if let Some(map) = schema.as_object_mut() {
+        integer_bounds_map(map);
+    }
+}
+
+fn integer_bounds_map(map: &mut serde_json::Map<String, Value>) {
+    if is_type(map, "integer") {
+        let (min, max) = match map.get("format").and_then(Value::as_str) {
+            Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            Some("uint32") => (0, i64::from(u32::MAX)),
+            Some("uint64") | Some("uint") => (0, i64::MAX),
+            _ => (i64::MIN, i64::MAX),
+        };
+        map.entry("minimum").or_insert(min.into());
+        map.entry("maximum").or_insert(max.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parameter<'a>(doc: &'a Value, path: &str, method: &str, name: &str) -> &'a Value {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
+    }
+
+    #[test]
+    fn patterns_written_out_in_annotations_are_the_vocabularys() {
+        let doc = document_json();
+        for path in ["/api/v1/regions/{code}", "/api/v1/regions/{code}/versions"] {
+            assert_eq!(
+                parameter(doc, path, "get", "code")["schema"]["pattern"],
+                super::super::schema::REGION_CODE
+            );
+        }
+        let kinds = parameter(
+            doc,
+            "/api/v1/people/{id}/key-roles/{kind}/event",
+            "post",
+            "kind",
+        )["schema"]["pattern"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("^(")
+            .trim_end_matches(")$")
+            .split('|')
+            .collect::<Vec<_>>();
+        let groups: Vec<&str> = zhili_domain::person::KeyGroup::ALL
+            .iter()
+            .flat_map(|k| [k.as_str(), k.label_zh()])
+            .collect();
+        assert_eq!(kinds.len(), groups.len());
+        assert!(groups.iter().all(|g| kinds.contains(g)), "{kinds:?}");
+    }
+
+    #[test]
+    fn every_operation_lists_its_refusals_in_the_error_shape() {
+        let doc = document_json();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                assert!(responses.contains_key("400"), "{method} {path}");
+                let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+                assert!(!secured || responses.contains_key("401"), "{method} {path}");
+                for (status, r) in responses.iter().filter(|(s, _)| s.starts_with('4')) {
+                    assert_eq!(
+                        r["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! `/api/v1/people`, `/houses`, `/visits/due`: the population registry of the grids.
-//! Identifiers are masked in every answer; a full value needs `reveal=true` with a reason,
+//! Identifiers are masked in every answer; a full value needs a reason (`?reason=`),
 //! a role allowed to see it, and leaves a record in the hash chain.
 
 use super::error::{ApiError, ApiResult, Json, Path, Query};
@@ -125,7 +125,7 @@ pub struct PersonBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = PersonBody, security(("bearer" = [])),
-    responses((status = 201, body = PersonView, description = "identifiers masked"),
+    responses((status = 404, body = super::error::ErrorBody, description = "not_found: a photo, house or link that is not there"), (status = 201, body = PersonView, description = "identifiers masked"),
               (status = 422, body = super::error::ErrorBody, description = "invalid_id_number for an ID number failing GB 11643; invalid_parameter naming the field"),
               (status = 409, body = super::error::ErrorBody, description = "already registered (here, or in an area the caller does not see: which is not told)"), (status = 403, body = super::error::ErrorBody),
               (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when")))]
@@ -183,12 +183,17 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// A name, part of an address, or an exact identity number (found through the blind index).
+    #[param(schema_with = super::schema::search)]
     pub q: Option<String>,
     /// A region in the caller's area.
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
     /// Only members of this key group (roles that see key groups).
+    #[param(schema_with = super::schema::key_group)]
     pub key_group: Option<String>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<i64>,
 }
 
@@ -277,9 +282,9 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PersonQuery {
-    /// Show the full ID number and phone (allowed roles only; recorded).
-    pub reveal: Option<bool>,
-    /// Why the full values are needed (2–200 characters), required with reveal.
+    /// Why the full ID number and phone are needed (2–200 characters): given, they are
+    /// shown (roles that may reveal them only; recorded with the reason).
+    #[param(pattern = r"^\s*\S[\s\S]*\S\s*$", max_length = 200)]
     pub reason: Option<String>,
 }
 
@@ -346,7 +351,7 @@ pub struct PersonDetail {
     pub visits: Vec<VisitView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path), PersonQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path, minimum = 1), PersonQuery), security(("bearer" = [])),
     responses((status = 200, body = PersonDetail), (status = 404, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody, description = "reveal asked by a role that may not see full identifiers")))]
 pub async fn get(
@@ -357,8 +362,8 @@ pub async fn get(
 ) -> ApiResult<axum::Json<PersonDetail>> {
     let id = super::events::parse_id(&id)?;
     reader(&user)?;
-    let reveal = q.reveal.unwrap_or(false);
     let reason = q.reason.as_deref().map(str::trim).unwrap_or("");
+    let reveal = q.reason.is_some();
     if reveal {
         if !person::may_reveal(user.user.role) {
             return Err(ApiError::forbidden(
@@ -430,15 +435,17 @@ pub async fn get(
 pub struct KeyRoleBody {
     /// released_prisoner, community_correction, drug_user, severe_mental_illness, key_youth,
     /// repeat_petitioner (or the Chinese name)
+    #[schema(schema_with = super::schema::key_group)]
     pub kind: String,
     /// 0–5, for severe mental illness only.
+    #[schema(minimum = 0, maximum = 5)]
     pub risk_level: Option<i64>,
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/people/{id}/key-roles", tag = "people", params(("id" = i64, Path)), request_body = KeyRoleBody, security(("bearer" = [])),
-    responses((status = 201, body = KeyRoleView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/people/{id}/key-roles", tag = "people", params(("id" = i64, Path, minimum = 1)), request_body = KeyRoleBody, security(("bearer" = [])),
+    responses((status = 404, body = super::error::ErrorBody, description = "not_found: no such person in the area"), (status = 403, body = super::error::ErrorBody, description = "a role that does not visit key groups"), (status = 201, body = KeyRoleView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn add_key_role(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -509,17 +516,21 @@ pub async fn add_key_role(
 #[serde(deny_unknown_fields)]
 pub struct VisitBody {
     /// The key group the visit is for.
+    #[schema(schema_with = super::schema::key_group)]
     pub kind: String,
     /// RFC 3339; default now. At most 30 days back, not in the future.
     pub at: Option<String>,
+    #[schema(schema_with = super::schema::note_200)]
     pub place: String,
+    #[schema(schema_with = super::schema::note)]
     pub findings: String,
     /// Photo ids from POST /api/v1/attachments.
+    #[schema(schema_with = super::schema::photo_ids_or_null)]
     pub attachments: Option<Vec<String>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/people/{id}/visits", tag = "people", params(("id" = i64, Path)), request_body = VisitBody, security(("bearer" = [])),
-    responses((status = 201, body = VisitView), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/people/{id}/visits", tag = "people", params(("id" = i64, Path, minimum = 1)), request_body = VisitBody, security(("bearer" = [])),
+    responses((status = 404, body = super::error::ErrorBody, description = "not_found: no such person in the area, or a photo not uploaded"), (status = 403, body = super::error::ErrorBody, description = "a role that does not visit key groups"), (status = 201, body = VisitView), (status = 422, body = super::error::ErrorBody)))]
 pub async fn record_visit(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -560,8 +571,8 @@ pub async fn record_visit(
         ("place", &body.place, 200),
         ("findings", &body.findings, 2000),
     ] {
-        let n = text.trim().chars().count();
-        if n == 0 || n > max {
+        let n = text.chars().count();
+        if text.trim().is_empty() || n > max {
             return Err(ApiError::field(
                 ErrorCode::InvalidParameter,
                 field,
@@ -592,8 +603,10 @@ pub async fn record_visit(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -619,7 +632,7 @@ pub struct DuePage {
 }
 
 #[utoipa::path(get, path = "/api/v1/visits/due", tag = "people", params(DueQuery), security(("bearer" = [])),
-    responses((status = 200, body = DuePage, description = "key people whose visit is overdue, the longest overdue first")))]
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not visit key groups"), (status = 200, body = DuePage, description = "key people whose visit is overdue, the longest overdue first")))]
 pub async fn due(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -671,12 +684,16 @@ pub async fn due(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HouseBody {
+    #[schema(schema_with = super::schema::line_40)]
     pub code: String,
+    #[schema(schema_with = super::schema::line_200)]
     pub address: String,
+    #[schema(schema_with = super::schema::grid_code)]
     pub grid_code: String,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
     /// 住宅, 商铺, 厂房, 出租屋, 其他
+    #[schema(schema_with = super::schema::house_usage)]
     pub usage: String,
     #[serde(default)]
     pub rented: bool,
@@ -699,7 +716,7 @@ pub struct HouseView {
 }
 
 #[utoipa::path(post, path = "/api/v1/houses", tag = "people", request_body = HouseBody, security(("bearer" = [])),
-    responses((status = 201, body = HouseView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register people"), (status = 201, body = HouseView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create_house(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -744,10 +761,14 @@ fn house_view(id: i64, h: &NewHouse, occupants: i64) -> HouseView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HousesQuery {
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
     /// Text in the address or the house code.
+    #[param(schema_with = super::schema::search)]
     pub q: Option<String>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<i64>,
 }
 
@@ -758,7 +779,7 @@ pub struct HousePage {
 }
 
 #[utoipa::path(get, path = "/api/v1/houses", tag = "people", params(HousesQuery), security(("bearer" = [])),
-    responses((status = 200, body = HousePage)))]
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not work with the population registry"), (status = 200, body = HousePage)))]
 pub async fn list_houses(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -786,15 +807,18 @@ pub async fn list_houses(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
+    #[param(schema_with = super::schema::sheet_format)]
     pub format: Option<String>,
+    #[param(schema_with = super::schema::search)]
     pub q: Option<String>,
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
 }
 
 /// Most rows one export carries.
 
 #[utoipa::path(get, path = "/api/v1/people/export", tag = "people", params(ExportQuery), security(("bearer" = [])),
-    responses((status = 200, description = "the caller's people, identifiers masked (.xlsx or CSV; cells that would be formulas start with ')"),
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not work with the population registry"), (status = 200, description = "the caller's people, identifiers masked (.xlsx or CSV; cells that would be formulas start with ')"),
               (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when")))]
 pub async fn export(
     State(state): State<Arc<AppState>>,
@@ -856,12 +880,13 @@ pub async fn export(
 #[serde(deny_unknown_fields)]
 pub struct KeyRoleEventBody {
     /// What is wrong; a default names the person's group and how overdue the visit is.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/people/{id}/key-roles/{kind}/event", tag = "people", params(("id" = i64, Path), ("kind" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/people/{id}/key-roles/{kind}/event", tag = "people", params(("id" = i64, Path, minimum = 1), ("kind" = String, Path, pattern = "^(released_prisoner|community_correction|drug_user|severe_mental_illness|key_youth|repeat_petitioner|安置帮教人员|社区矫正对象|吸毒人员|严重精神障碍患者|重点青少年|重复信访人员)$")),
     request_body = KeyRoleEventBody, security(("bearer" = [])),
-    responses((status = 201, body = super::events::CreatedEvent, description = "an event of the group's category (特殊人群 09xx, 重复信访 1002) at the person's house"),
+    responses((status = 409, body = super::error::ErrorBody, description = "conflict: the person has no house with a position to place the event at"), (status = 404, body = super::error::ErrorBody, description = "not_found: no such person in the area"), (status = 403, body = super::error::ErrorBody, description = "a role that does not visit key groups"), (status = 201, body = super::events::CreatedEvent, description = "an event of the group's category (特殊人群 09xx, 重复信访 1002) at the person's house"),
               (status = 422, body = super::error::ErrorBody, description = "the person has no house with a position")))]
 pub async fn open_event(
     State(state): State<Arc<AppState>>,
@@ -894,7 +919,7 @@ pub async fn open_event(
     };
     let Some((lon, lat)) = house.and_then(|h| h.house.lon.zip(h.house.lat)) else {
         return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
+            ErrorCode::Conflict,
             "house_id",
             "the person has no house with a position to place the event at",
         ));
@@ -990,7 +1015,7 @@ fn field_views(fields: &[person::DetailField]) -> Vec<DetailFieldView> {
 }
 
 #[utoipa::path(get, path = "/api/v1/people/vocabulary", tag = "people", security(("bearer" = [])),
-    responses((status = 200, body = PeopleVocabulary, description = "population types with the fields each needs, and the key groups")))]
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not work with the population registry"), (status = 200, body = PeopleVocabulary, description = "population types with the fields each needs, and the key groups")))]
 pub async fn vocabulary(user: CurrentUser) -> ApiResult<axum::Json<PeopleVocabulary>> {
     reader(&user)?;
     Ok(axum::Json(PeopleVocabulary {

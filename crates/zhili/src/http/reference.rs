@@ -20,41 +20,52 @@ use zhili_domain::{ErrorCode, RegionCode, Role, Scope};
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryBody {
+    #[schema(schema_with = super::schema::name)]
     pub major: String,
+    #[schema(schema_with = super::schema::name)]
     pub minor: String,
     /// 大事, 小事 or 私事
+    #[schema(schema_with = super::schema::matter_class)]
     pub matter_class: String,
     pub urgent: bool,
     /// Working hours to register (calendar hours when urgent).
+    #[schema(exclusive_minimum = 0, maximum = 10000)]
     pub accept_hours: f64,
+    #[schema(exclusive_minimum = 0, maximum = 10000)]
     pub handle_hours: f64,
     /// A department code (D09) or 属地.
+    #[schema(pattern = "^(属地|D[0-9]{2})$")]
     pub lead: String,
     pub opens_dispute: bool,
 }
 
+/// A category as it stands: its code, its version and what an administrator sets.
 #[derive(Serialize, ToSchema)]
 pub struct CategoryView {
     pub code: String,
     pub version: i64,
-    #[serde(flatten)]
-    pub body: CategoryBody,
+    pub major: String,
+    pub minor: String,
+    pub matter_class: String,
+    pub urgent: bool,
+    pub accept_hours: f64,
+    pub handle_hours: f64,
+    pub lead: String,
+    pub opens_dispute: bool,
 }
 
 fn view(c: &Category) -> CategoryView {
     CategoryView {
         code: c.code.clone(),
         version: c.version,
-        body: CategoryBody {
-            major: c.major.clone(),
-            minor: c.minor.clone(),
-            matter_class: c.class.as_str().into(),
-            urgent: c.urgent,
-            accept_hours: c.accept_hours,
-            handle_hours: c.handle_hours,
-            lead: c.lead.as_str().into(),
-            opens_dispute: c.opens_dispute,
-        },
+        major: c.major.clone(),
+        minor: c.minor.clone(),
+        matter_class: c.class.as_str().into(),
+        urgent: c.urgent,
+        accept_hours: c.accept_hours,
+        handle_hours: c.handle_hours,
+        lead: c.lead.as_str().into(),
+        opens_dispute: c.opens_dispute,
     }
 }
 
@@ -89,8 +100,8 @@ pub async fn list_categories(
     axum::Json(all.into_iter().map(view).collect())
 }
 
-#[utoipa::path(put, path = "/api/v1/reference/categories/{code}", tag = "reference", params(("code" = String, Path)), request_body = CategoryBody, security(("bearer" = [])),
-    responses((status = 200, body = CategoryView), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/reference/categories/{code}", tag = "reference", params(("code" = String, Path, pattern = "^[0-9]{4}$")), request_body = CategoryBody, security(("bearer" = [])),
+    responses((status = 404, body = super::error::ErrorBody, description = "not_found: no such department"), (status = 200, body = CategoryView), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn put_category(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -109,7 +120,7 @@ pub async fn put_category(
     if let Lead::Unit(d) = &lead {
         if !department_ids(&state).await?.contains(d) {
             return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
+                ErrorCode::NotFound,
                 "lead",
                 format!("no department {d}"),
             ));
@@ -140,12 +151,16 @@ pub async fn put_category(
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {
     /// "" for every category, two digits for a major class, four for one category.
+    #[schema(pattern = "^([0-9]{2}([0-9]{2})?)?$")]
     pub category_prefix: String,
     /// The region subtree the rule covers.
+    #[schema(schema_with = super::schema::region_code)]
     pub region: String,
     /// A unit id (D09, C500114001, S500114001001) or 属地.
+    #[schema(schema_with = super::schema::lead)]
     pub lead: String,
     #[serde(default)]
+    #[schema(schema_with = super::schema::unit_ids)]
     pub assisting: Vec<String>,
 }
 
@@ -170,8 +185,8 @@ pub async fn list_rules(
     )
 }
 
-#[utoipa::path(put, path = "/api/v1/reference/dispatch-rules", tag = "reference", request_body = [RuleBody], security(("bearer" = [])),
-    responses((status = 200, body = [RuleBody]), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/reference/dispatch-rules", tag = "reference", request_body(content = Vec<RuleBody>, description = "at most 1000 rules, in order"), security(("bearer" = [])),
+    responses((status = 404, body = super::error::ErrorBody, description = "not_found: a region outside the district or a unit that does not exist"), (status = 200, body = [RuleBody]), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn put_rules(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -203,7 +218,7 @@ pub async fn put_rules(
             .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, &at("region"), e.message))?;
         if root.as_ref().is_some_and(|root| !root.contains(&region)) {
             return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
+                ErrorCode::NotFound,
                 &at("region"),
                 format!("{region} is not in this district"),
             ));
@@ -215,14 +230,24 @@ pub async fn put_rules(
             Lead::Unit(r.lead.clone())
         } else {
             return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
+                ErrorCode::NotFound,
                 &at("lead"),
                 format!("no unit {}", r.lead),
             ));
         };
-        if let Some(bad) = r.assisting.iter().find(|a| !units.contains(*a)) {
+        if r.assisting.len() > crate::usecase::act::MAX_ASSISTING {
             return Err(ApiError::field(
                 ErrorCode::InvalidParameter,
+                &at("assisting"),
+                format!(
+                    "at most {} assisting units",
+                    crate::usecase::act::MAX_ASSISTING
+                ),
+            ));
+        }
+        if let Some(bad) = r.assisting.iter().find(|a| !units.contains(*a)) {
+            return Err(ApiError::field(
+                ErrorCode::NotFound,
                 &at("assisting"),
                 format!("no unit {bad}"),
             ));
@@ -246,10 +271,13 @@ pub async fn put_rules(
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarDay {
-    /// YYYY-MM-DD
+    /// YYYY-MM-DD, in the year named
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: String,
     /// holiday or workday (调休上班)
+    #[schema(schema_with = super::schema::day_kind)]
     pub kind: String,
+    #[schema(schema_with = super::schema::note_50)]
     pub name: String,
 }
 
@@ -261,7 +289,7 @@ pub struct CalendarBody {
     pub days: Vec<CalendarDay>,
 }
 
-#[utoipa::path(get, path = "/api/v1/reference/calendar/{year}", tag = "reference", params(("year" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = CalendarBody)))]
+#[utoipa::path(get, path = "/api/v1/reference/calendar/{year}", tag = "reference", params(("year" = i64, Path, minimum = 2000, maximum = 2100)), security(("bearer" = [])), responses((status = 200, body = CalendarBody)))]
 pub async fn get_calendar(
     State(state): State<Arc<AppState>>,
     _user: CurrentUser,
@@ -298,7 +326,7 @@ fn parse_year(raw: &str) -> ApiResult<i64> {
         })
 }
 
-#[utoipa::path(put, path = "/api/v1/reference/calendar/{year}", tag = "reference", params(("year" = i64, Path)), request_body = CalendarBody, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/reference/calendar/{year}", tag = "reference", params(("year" = i64, Path, minimum = 2000, maximum = 2100)), request_body = CalendarBody, security(("bearer" = [])),
     responses((status = 200, body = CalendarBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn put_calendar(
     State(state): State<Arc<AppState>>,
@@ -341,7 +369,7 @@ pub async fn put_calendar(
             )
         })?;
         let name = d.name.trim();
-        if name.is_empty() || name.chars().count() > 50 {
+        if name.is_empty() || d.name.chars().count() > 50 {
             return Err(ApiError::field(
                 ErrorCode::InvalidParameter,
                 &at("name"),

@@ -49,20 +49,23 @@ pub(super) async fn link_views(
     Ok(out)
 }
 
-/// The `linked_kind` + `linked_id` narrowing of a list.
-pub(super) fn linked_of(
-    kind: Option<&str>,
-    id: Option<i64>,
-) -> ApiResult<Option<(LinkTarget, i64)>> {
-    match (kind, id) {
-        (None, None) => Ok(None),
-        (Some(k), Some(id)) => Ok(Some((
-            LinkTarget::parse(k)
-                .ok_or_else(|| bad("linked_kind", "person, house, org, thing or event"))?,
-            id,
-        ))),
-        _ => Err(bad("linked_id", "linked_kind and linked_id go together")),
-    }
+/// The `linked` narrowing of a list: `kind:id`, e.g. `person:42`.
+pub(super) fn linked_of(raw: Option<&str>) -> ApiResult<Option<(LinkTarget, i64)>> {
+    let Some(raw) = raw else { return Ok(None) };
+    // As the schema writes it: digits without sign or leading zero, at most 18 of them.
+    let parsed = raw.split_once(':').and_then(|(kind, id)| {
+        let digits = id.bytes().all(|b| b.is_ascii_digit()) && (1..=18).contains(&id.len());
+        if !digits || id.starts_with('0') {
+            return None;
+        }
+        Some((LinkTarget::parse(kind)?, id.parse::<i64>().ok()?))
+    });
+    parsed.map(Some).ok_or_else(|| {
+        bad(
+            "linked",
+            "kind:id, the kind person, house, org, thing or event (e.g. person:42)",
+        )
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -123,21 +126,29 @@ fn reader_level(user: &CurrentUser) -> ApiResult<Sensitivity> {
 #[serde(deny_unknown_fields)]
 pub struct SituationBody {
     /// A grid, village, town or the district, within the caller's area.
+    #[schema(schema_with = super::schema::region_code)]
     pub region_code: String,
     /// sentiment, dispute_clue, stability, safety_hazard, online_opinion
+    #[schema(schema_with = super::schema::situation_kind)]
     pub kind: String,
     /// visit, resident, meeting, online, other
+    #[schema(schema_with = super::schema::situation_source_or_null)]
     pub source: Option<String>,
     /// 1 一般 (default), 2 内部, 3 敏感
+    #[schema(minimum = 1, maximum = 3)]
     pub sensitivity: Option<i64>,
+    #[schema(schema_with = super::schema::line_100)]
     pub title: String,
+    #[schema(schema_with = super::schema::note_5000)]
     pub content: String,
+    #[schema(schema_with = super::schema::tags_or_null)]
     pub tags: Option<Vec<String>>,
+    #[schema(max_items = 20)]
     pub links: Option<Vec<LinkRef>>,
 }
 
 #[utoipa::path(post, path = "/api/v1/situations", tag = "situations", request_body = SituationBody, security(("bearer" = [])),
-    responses((status = 201, body = SituationView), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 404, body = super::error::ErrorBody, description = "not_found: the region or a link is not in the caller's area"), (status = 201, body = SituationView), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -150,7 +161,8 @@ pub async fn create(
     let region =
         RegionCode::parse(body.region_code.trim()).map_err(|e| bad("region_code", e.message))?;
     if !state.index().names.contains_key(region.as_str()) || !scope.sees_region(&region) {
-        return Err(bad(
+        return Err(ApiError::field(
+            ErrorCode::NotFound,
             "region_code",
             format!("{region} is not an area of yours"),
         ));
@@ -167,19 +179,8 @@ pub async fn create(
     }
     let sensitivity = Sensitivity::from_level(body.sensitivity.unwrap_or(1))
         .ok_or_else(|| bad("sensitivity", "1 (一般), 2 (内部) or 3 (敏感)"))?;
-    let text = |field: &str, v: &str, max: usize| {
-        let v = v.trim();
-        if v.is_empty()
-            || v.chars().count() > max
-            || v.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            Err(bad(field, format!("1 to {max} characters")))
-        } else {
-            Ok(v.to_string())
-        }
-    };
-    let title = text("title", &body.title, 100)?;
-    let content = text("content", &body.content, 5000)?;
+    let title = zhili_domain::text::line("title", &body.title, 100)?;
+    let content = zhili_domain::text::note("content", &body.content, 5000)?;
     let tags = situation::parse_tags(body.tags.as_deref().unwrap_or_default())?;
     let links = crate::usecase::evidence::checked_links(
         &state,
@@ -219,15 +220,22 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct SituationsQuery {
     /// Text in the title or content.
+    #[param(schema_with = super::schema::search)]
     pub q: Option<String>,
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
+    #[param(schema_with = super::schema::situation_kind)]
     pub kind: Option<String>,
+    #[param(minimum = 1, maximum = 3)]
     pub sensitivity: Option<i64>,
+    #[param(schema_with = super::schema::search)]
     pub tag: Option<String>,
-    /// Only notes linked to this person / house / org / thing / event (with `linked_id`).
-    pub linked_kind: Option<String>,
-    pub linked_id: Option<i64>,
+    /// Only those linked to this person / house / org / thing / event: `kind:id`, e.g. `person:42`.
+    #[param(schema_with = super::schema::linked)]
+    pub linked: Option<String>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<i64>,
 }
 
@@ -255,7 +263,7 @@ pub async fn list(
         .sensitivity
         .map(|l| Sensitivity::from_level(l).ok_or_else(|| bad("sensitivity", "1, 2 or 3")))
         .transpose()?;
-    let linked = linked_of(q.linked_kind.as_deref(), q.linked_id)?;
+    let linked = linked_of(q.linked.as_deref())?;
     let filter = SituationFilter {
         reader: user.user.username.clone(),
         max_sensitivity: level,
@@ -281,8 +289,8 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/situations/{id}", tag = "situations", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = SituationView, description = "the full note; reading a sensitive one is recorded in the chain"),
+#[utoipa::path(get, path = "/api/v1/situations/{id}", tag = "situations", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not read situations"), (status = 200, body = SituationView, description = "the full note; reading a sensitive one is recorded in the chain"),
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
@@ -343,7 +351,7 @@ pub struct SituationVocabulary {
 }
 
 #[utoipa::path(get, path = "/api/v1/situations/vocabulary", tag = "situations", security(("bearer" = [])),
-    responses((status = 200, body = SituationVocabulary)))]
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not read situations"), (status = 200, body = SituationVocabulary)))]
 pub async fn vocabulary(user: CurrentUser) -> ApiResult<axum::Json<SituationVocabulary>> {
     let level = reader_level(&user)?;
     let coded = |list: &[(&str, &str)]| {

@@ -78,10 +78,14 @@ fn view(t: &ThingRecord) -> ThingView {
 #[into_params(parameter_in = Query)]
 pub struct ThingsQuery {
     /// component or camera
+    #[param(schema_with = super::schema::thing_kind)]
     pub kind: Option<String>,
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
     pub state: Option<String>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<i64>,
 }
 
@@ -136,7 +140,7 @@ pub struct ThingBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/things", tag = "things", request_body = ThingBody, security(("bearer" = [])),
-    responses((status = 201, body = ThingView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register components or cameras"), (status = 201, body = ThingView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -189,11 +193,13 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateBody {
+    /// Components: normal, damaged, lost, occupied; cameras: online, offline.
+    #[schema(schema_with = super::schema::thing_state)]
     pub state: String,
 }
 
-#[utoipa::path(put, path = "/api/v1/things/{id}/state", tag = "things", params(("id" = i64, Path)), request_body = StateBody, security(("bearer" = [])),
-    responses((status = 200, body = ThingView), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/things/{id}/state", tag = "things", params(("id" = i64, Path, minimum = 1)), request_body = StateBody, security(("bearer" = [])),
+    responses((status = 409, body = super::error::ErrorBody, description = "conflict: a state of the other kind of thing"), (status = 403, body = super::error::ErrorBody, description = "neither the responsible unit nor a centre of the area"), (status = 200, body = ThingView), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn set_state(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -220,8 +226,10 @@ pub async fn set_state(
         .zh("只有责任单位和本辖区综治中心可以变更状态"));
     }
     let states = thing::states_of(&found.thing.kind);
+    // A state of the other kind conflicts with what the thing is.
     if !states.contains(&body.state.as_str()) {
-        return Err(bad(
+        return Err(ApiError::field(
+            ErrorCode::Conflict,
             "state",
             format!("a {} is one of {}", found.thing.kind, states.join(", ")),
         ));
@@ -238,6 +246,7 @@ pub async fn set_state(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UptimeQuery {
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
 }
 
@@ -362,7 +371,7 @@ pub struct OrgBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "things", request_body = OrgBody, security(("bearer" = [])),
-    responses((status = 201, body = OrgView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register organisations"), (status = 201, body = OrgView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create_org(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -398,9 +407,13 @@ pub async fn create_org(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrgsQuery {
+    #[param(schema_with = super::schema::org_kind)]
     pub kind: Option<String>,
+    #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<i64>,
 }
 

@@ -26,10 +26,14 @@ fn administrator(user: &CurrentUser) -> ApiResult<Actor> {
 #[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// Part of the username or display name.
+    #[param(schema_with = super::schema::search)]
     pub q: Option<String>,
+    #[param(schema_with = super::schema::role)]
     pub role: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -109,16 +113,22 @@ pub async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    /// 2–64 of a–z, A–Z, 0–9, '-', '_', '.'
+    #[schema(pattern = "^[A-Za-z0-9._-]{2,64}$")]
     pub username: String,
+    #[schema(schema_with = super::schema::line_50)]
     pub display_name: String,
+    #[schema(schema_with = super::schema::role)]
     pub role: String,
     /// The region the account is anchored at: its scope.
+    #[schema(schema_with = super::schema::region_code)]
     pub region_code: String,
     /// The centre, station or department the account works for.
     pub unit_id: Option<String>,
     /// Department code (D01…), for department handlers.
     pub department: Option<String>,
-    /// At least 8 characters; stored only as an argon2id hash.
+    /// 8 to 256 characters; stored only as an argon2id hash.
+    #[schema(schema_with = super::schema::password)]
     pub password: String,
 }
 
@@ -133,7 +143,7 @@ async fn hash(state: &AppState, password: String) -> ApiResult<String> {
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount, security(("bearer" = [])),
-    responses((status = 201, body = UserView), (status = 403, body = super::error::ErrorBody),
+    responses((status = 404, body = super::error::ErrorBody, description = "not_found: the region or a unit named is not in the caller's area"), (status = 201, body = UserView), (status = 403, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "the username is taken"),
               (status = 422, body = super::error::ErrorBody),
               (status = 503, body = super::error::ErrorBody, description = "busy: every password check is taken; `Retry-After` tells when")))]
@@ -149,9 +159,9 @@ pub async fn create(
     let scope = user.user.scope();
     if !scope.sees_region(&region) {
         return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
+            ErrorCode::NotFound,
             "region_code",
-            format!("{region} is not in your area"),
+            format!("no region {region} in your area"),
         ));
     }
     let department = body.department.filter(|d| !d.is_empty());
@@ -164,14 +174,7 @@ pub async fn create(
             e
         },
     )?;
-    let display_name = body.display_name.trim().to_string();
-    if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "display_name",
-            "1 to 50 characters",
-        ));
-    }
+    let display_name = zhili_domain::text::line("display_name", &body.display_name, 50)?;
     let whole = Scope::whole(region.clone());
     if state
         .store
@@ -180,7 +183,7 @@ pub async fn create(
         .is_none()
     {
         return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
+            ErrorCode::NotFound,
             "region_code",
             format!("no region {region}"),
         ));
@@ -190,7 +193,7 @@ pub async fn create(
         if let Some(id) = id {
             if state.store.get_unit(&scope, id).await?.is_none() {
                 return Err(ApiError::field(
-                    ErrorCode::InvalidParameter,
+                    ErrorCode::NotFound,
                     field,
                     format!("no unit {id}"),
                 ));
@@ -232,10 +235,11 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
+    #[schema(schema_with = super::schema::password)]
     pub password: String,
 }
 
-#[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path)), request_body = NewPassword, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path, pattern = "^[A-Za-z0-9._-]{2,64}$")), request_body = NewPassword, security(("bearer" = [])),
     responses((status = 204, description = "set; the account's sessions are ended and a lock is lifted"),
               (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
               (status = 422, body = super::error::ErrorBody)))]

@@ -3,7 +3,7 @@
 
 use crate::state::AppState;
 use zhili_domain::situation::{LinkTarget, MAX_LINKS};
-use zhili_domain::{DomainError, Scope};
+use zhili_domain::{DomainError, ErrorCode, Scope};
 use zhili_store::StoreError;
 
 /// Most photos one report or action carries.
@@ -14,12 +14,22 @@ pub const MAX_PHOTOS: usize = 9;
 #[serde(deny_unknown_fields)]
 pub struct LinkRef {
     /// person, house, org, thing or event
+    #[schema(schema_with = crate::http::schema::link_target)]
     pub kind: String,
     pub id: i64,
 }
 
 fn refuse(field: &str, message: String, zh: String) -> StoreError {
     StoreError::Domain(DomainError::invalid(field, message).zh(zh))
+}
+
+/// Something named that does not exist for the caller: 404, as anything outside their area.
+fn missing(field: &str, message: String, zh: String) -> StoreError {
+    StoreError::Domain(
+        DomainError::new(ErrorCode::NotFound, message)
+            .with_field(field)
+            .zh(zh),
+    )
 }
 
 /// Whether a string is a photo id (the SHA-256 of its bytes, lower-case hex).
@@ -62,7 +72,7 @@ pub async fn checked_photos(
         .enumerate()
         .find(|(_, id)| !stored.iter().any(|s| &s.sha256 == *id))
     {
-        return Err(refuse(
+        return Err(missing(
             &format!("{field}[{i}]"),
             format!("no uploaded photo {id}; upload it first"),
             "没有这张已上传的照片，请先上传".into(),
@@ -102,7 +112,7 @@ pub async fn checked_links(
             )
         })?;
         if label_of(state, scope, target, r.id).await?.is_none() {
-            return Err(refuse(
+            return Err(missing(
                 &at,
                 format!("no {} {} in your area", target.as_str(), r.id),
                 "辖区内没有该关联对象".into(),

@@ -98,24 +98,9 @@ fn refuse(field: &str, message: impl Into<String>, zh: impl Into<String>) -> Sto
     StoreError::Domain(DomainError::invalid(field, message).zh(zh))
 }
 
-/// Trimmed text of 1 to `max` characters.
+/// A note of 1 to `max` characters as sent, answered trimmed (`zhili_domain::text::note`).
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, StoreError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(refuse(
-            field,
-            format!("{field} must not be empty"),
-            "不能为空",
-        ));
-    }
-    if v.chars().count() > max {
-        return Err(refuse(
-            field,
-            format!("{field} is longer than {max} characters"),
-            format!("最多{max}个字符"),
-        ));
-    }
-    Ok(v.to_string())
+    Ok(zhili_domain::text::note(field, value, max)?)
 }
 
 /// Metres between two WGS84 points a few hundred metres apart (equirectangular).
@@ -135,10 +120,13 @@ pub async fn report(state: &AppState, user: &User, r: Report) -> Result<Reported
     }
     let reference = state.reference();
     let category = reference.categories.get(&r.category).ok_or_else(|| {
-        refuse(
-            "category",
-            format!("no event category {:?}", r.category),
-            "没有这个事件类别",
+        StoreError::Domain(
+            DomainError::new(
+                ErrorCode::NotFound,
+                format!("no event category {:?}", r.category),
+            )
+            .with_field("category")
+            .zh("没有这个事件类别"),
         )
     })?;
     let description = text("description", &r.description, 2000)?;

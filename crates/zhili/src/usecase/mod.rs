@@ -3,8 +3,10 @@
 //! domain's code and field). HTTP handlers, the CLI, the demo and the simulator call these;
 //! none calls another's handler. No axum or sqlx type appears in their signatures.
 //!
-//! Moving in area by area: intake (`intake::report`) and the evidence every door checks
-//! (`evidence`) are here; the rest still live beside their handlers.
+//! Moving in area by area: intake (`intake::report`), the closed loop's steps (`act::act`)
+//! and the evidence every door checks (`evidence`) are here; the rest still live beside
+//! their handlers.
 
+pub mod act;
 pub mod evidence;
 pub mod intake;

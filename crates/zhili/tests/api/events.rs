@@ -263,7 +263,8 @@ async fn escalation_private_matters_and_concurrent_actions() {
             let (st, b) = act(&s, &village, id, json!({"action": "dispatch", "lead": "D04"})).await;
             assert_error(st, &b, 409, "invalid_transition");
             let (st, b) = act(&s, &village, id, json!({"action": "close"})).await;
-            assert_error(st, &b, 422, "invalid_parameter");
+            assert_error(st, &b, 409, "invalid_transition");
+            assert_eq!(b["details"]["field"], "resident_confirmed");
             let (st, d) = act(&s, &village, id, json!({"action": "close", "resident_confirmed": true, "opinion": "已告知可申请人民调解"})).await;
             assert_eq!((st, d["status"].as_str()), (StatusCode::OK, Some("closed")));
 
@@ -317,7 +318,7 @@ async fn bad_event_input_is_a_clear_4xx() {
                 b
             };
             for (body, status, code, field) in [
-                (with("category", json!("9999")), 422, "invalid_parameter", "category"),
+                (with("category", json!("9999")), 404, "not_found", "category"),
                 (with("channel", json!("pigeon")), 422, "invalid_parameter", "channel"),
                 (with("description", json!("  ")), 422, "invalid_parameter", "description"),
                 (with("location", json!({"lon": 200, "lat": 29.5})), 422, "invalid_parameter", "location.lon"),
@@ -348,7 +349,8 @@ async fn bad_event_input_is_a_clear_4xx() {
                 (json!({"action": "fly"}), 422, "invalid_parameter", Some("action")),
                 (json!({"action": "reject"}), 400, "missing_field", Some("reason")),
                 (json!({"action": "merge"}), 400, "missing_field", Some("into")),
-                (json!({"action": "merge", "into": id}), 422, "invalid_parameter", Some("into")),
+                (json!({"action": "merge", "into": id}), 409, "invalid_transition", Some("into")),
+                (json!({"action": "merge", "into": 999_999}), 404, "not_found", Some("into")),
                 (json!({"action": "register", "matter_class": "中事"}), 422, "invalid_parameter", Some("matter_class")),
                 (json!({"action": "register", "version": 99}), 409, "invalid_transition", None),
                 (json!({"action": "accept"}), 409, "invalid_transition", None),
@@ -362,7 +364,8 @@ async fn bad_event_input_is_a_clear_4xx() {
             }
             act(&s, &village, id, json!({"action": "register"})).await;
             let (st, b) = act(&s, &village, id, json!({"action": "dispatch", "lead": "D99"})).await;
-            assert_error(st, &b, 422, "invalid_parameter");
+            assert_error(st, &b, 404, "not_found");
+            assert_eq!(b["details"]["field"], "lead");
             let (st, b) = s.get("/api/v1/events/abc", Some(&village)).await;
             assert_error(st, &b, 422, "invalid_parameter");
             let (st, b) = s.get("/api/v1/events/999999", Some(&village)).await;

@@ -245,11 +245,57 @@ fn feature(code: &str, name: &str, shape: &MultiPolygon<f64>) -> Value {
     json!({"type": "Feature", "properties": {"code": code, "name": name, "kind": "综合网格"}, "geometry": geojson::to_geometry(shape)})
 }
 
+/// A small city on the server's database: 3,000 events over 60 days, 5,000 residents in
+/// their houses, the components, cameras and organisations: enough for every page and every
+/// operation to have something to show.
+async fn small_city(s: &Server) {
+    use zhili::demo::history::{generate, HistoryParams};
+    let reference =
+        zhili::reference::Reference::from_data(&s.store.reference().await.unwrap()).unwrap();
+    let params = HistoryParams {
+        events: 3000,
+        days: 60,
+        now: zhili::now_ms(),
+        seed: 5,
+    };
+    // Sealed with the server's own key, so that revealing an identifier works.
+    let key = &s.state.key;
+    let (items, _) = generate(plan(), &reference, key, &params, &mut |_, _| {});
+    s.store.load_history(&items).await.unwrap();
+    // Components, cameras and organisations for the things page and the map layers;
+    // houses and residents for the people pages.
+    let actor = zhili_domain::chain::Actor::system();
+    let population = demo::population::generate(
+        plan(),
+        key,
+        &demo::population::PopulationParams {
+            seed: 5,
+            now: zhili::now_ms(),
+            people: 5_000,
+        },
+    );
+    s.store
+        .load_population(&actor, &population, zhili::now_ms())
+        .await
+        .unwrap();
+    let things = demo::things::generate(plan(), 5, zhili::now_ms());
+    s.store
+        .create_things(&actor, &things, zhili::now_ms())
+        .await
+        .unwrap();
+    let orgs = demo::things::orgs(plan(), key, 5);
+    s.store
+        .create_orgs(&actor, &orgs, zhili::now_ms())
+        .await
+        .unwrap();
+}
+
 mod accounts;
 mod auth;
 mod browser;
 mod cli;
 mod contract;
+mod contract_fuzz;
 mod dashboard;
 mod events;
 mod group_commit;

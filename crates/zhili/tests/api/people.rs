@@ -207,11 +207,11 @@ async fn a_grid_worker_registers_a_household_and_a_key_person_and_visits() {
             assert_eq!((detail["links"][0]["kind"].as_str(), detail["links"][0]["id"].as_i64()), (Some("person"), Some(id)), "{detail}");
             assert!(detail["links"][0]["label"].as_str().unwrap().starts_with("张三 5001****"), "{detail}");
             // The person's events, through the link.
-            let (_, theirs) = s.get(&format!("/api/v1/events?linked_kind=person&linked_id={id}"), Some(&worker)).await;
+            let (_, theirs) = s.get(&format!("/api/v1/events?linked=person:{id}"), Some(&worker)).await;
             assert_eq!((theirs["total"].as_i64(), theirs["items"][0]["id"].as_i64()), (Some(1), ev["id"].as_i64()), "{theirs}");
-            let (_, none) = s.get(&format!("/api/v1/events?linked_kind=person&linked_id={}", id + 1), Some(&worker)).await;
+            let (_, none) = s.get(&format!("/api/v1/events?linked=person:{}", id + 1), Some(&worker)).await;
             assert_eq!(none["total"], 0);
-            let (st, b) = s.get("/api/v1/events?linked_kind=person", Some(&worker)).await;
+            let (st, b) = s.get("/api/v1/events?linked=person", Some(&worker)).await;
             assert_error(st, &b, 422, "invalid_parameter");
             let (st, b) = post(format!("/api/v1/people/{id}/key-roles/drug_user/event").leak(), worker.clone(), json!({})).await;
             assert_error(st, &b, 404, "not_found");
@@ -229,12 +229,12 @@ async fn a_grid_worker_registers_a_household_and_a_key_person_and_visits() {
             assert_eq!((page["revealed"].as_bool(), page["visits"].as_array().unwrap().len()), (Some(false), 2));
             let kinds: Vec<&str> = page["key_roles"].as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
             assert_eq!(kinds, ["community_correction", "severe_mental_illness"]);
-            let (st, b) = s.get(&format!("/api/v1/people/{id}?reveal=true"), Some(&worker)).await;
+            let (st, b) = s.get(&format!("/api/v1/people/{id}?reason="), Some(&worker)).await;
             assert_error(st, &b, 422, "invalid_parameter");
-            let (_, full) = s.get(&format!("/api/v1/people/{id}?reveal=true&reason=%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AF%B9"), Some(&worker)).await;
+            let (_, full) = s.get(&format!("/api/v1/people/{id}?reason=%E5%85%A5%E6%88%B7%E6%A0%B8%E5%AF%B9"), Some(&worker)).await;
             assert_eq!((full["id_number"].as_str(), full["phone"].as_str()), (Some(number.as_str()), Some("13800138000")));
             assert_eq!(full["birth_date"], "1986-02-28", "the birth date with the number");
-            let (st, b) = s.get(&format!("/api/v1/people/{id}?reveal=true&reason=look"), Some(&leader)).await;
+            let (st, b) = s.get(&format!("/api/v1/people/{id}?reason=look"), Some(&leader)).await;
             assert_error(st, &b, 403, "forbidden");
             let (_, lead_view) = s.get(&format!("/api/v1/people/{id}"), Some(&leader)).await;
             assert!(lead_view["key_roles"].as_array().unwrap().is_empty(), "key groups are not the leader's to see");
@@ -276,18 +276,18 @@ async fn situations_are_read_up_to_each_roles_level_and_sensitive_reads_are_logg
             assert_eq!(secret["links"][0]["label"].as_str().unwrap().split(' ').next(), Some("赵六"));
             let sid = secret["id"].as_i64().unwrap();
 
-            // Refusals, each naming its field.
-            for (body, field) in [
-                (json!({"region_code": "500114002", "kind": "sentiment", "title": "t", "content": "c"}), "region_code"),
-                (json!({"region_code": "500114001001001", "kind": "gossip", "title": "t", "content": "c"}), "kind"),
-                (json!({"region_code": "500114001001001", "kind": "sentiment", "sensitivity": 4, "title": "t", "content": "c"}), "sensitivity"),
-                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": " ", "content": "c"}), "title"),
-                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "tags": ["a|b"]}), "tags"),
-                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "links": [{"kind": "person", "id": pid + 1000}]}), "links[0]"),
-                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "links": [{"kind": "planet", "id": 1}]}), "links[0]"),
+            // Refusals, each naming its field; what is outside the area is not found.
+            for (body, field, status, code) in [
+                (json!({"region_code": "500114002", "kind": "sentiment", "title": "t", "content": "c"}), "region_code", 404, "not_found"),
+                (json!({"region_code": "500114001001001", "kind": "gossip", "title": "t", "content": "c"}), "kind", 422, "invalid_parameter"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "sensitivity": 4, "title": "t", "content": "c"}), "sensitivity", 422, "invalid_parameter"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": " ", "content": "c"}), "title", 422, "invalid_parameter"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "tags": ["a|b"]}), "tags", 422, "invalid_parameter"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "links": [{"kind": "person", "id": pid + 1000}]}), "links[0]", 404, "not_found"),
+                (json!({"region_code": "500114001001001", "kind": "sentiment", "title": "t", "content": "c", "links": [{"kind": "planet", "id": 1}]}), "links[0]", 422, "invalid_parameter"),
             ] {
                 let (st, b) = post(worker.clone(), body).await;
-                assert_error(st, &b, 422, "invalid_parameter");
+                assert_error(st, &b, status, code);
                 assert_eq!(b["details"]["field"], field, "{b}");
             }
             let leader = s.token("leader").await;
@@ -317,9 +317,9 @@ async fn situations_are_read_up_to_each_roles_level_and_sensitive_reads_are_logg
             assert_eq!(list(commander.clone(), "?tag=%E6%B6%89%E7%A8%B3").await["total"], 1, "by tag");
             assert_eq!(list(commander.clone(), "?q=%E8%B7%AF%E7%81%AF").await["total"], 1, "by text");
             assert_eq!(list(commander.clone(), "?kind=stability&sensitivity=3").await["total"], 1);
-            let (st, b) = s.get("/api/v1/situations?linked_kind=person", Some(&commander)).await;
+            let (st, b) = s.get("/api/v1/situations?linked=person:0", Some(&commander)).await;
             assert_error(st, &b, 422, "invalid_parameter");
-            let (_, linked) = s.get(&format!("/api/v1/situations?linked_kind=person&linked_id={pid}"), Some(&commander)).await;
+            let (_, linked) = s.get(&format!("/api/v1/situations?linked=person:{pid}"), Some(&commander)).await;
             assert_eq!((linked["total"].as_i64(), linked["items"][0]["id"].as_i64()), (Some(1), Some(sid)));
             let (st, b) = s.get(&format!("/api/v1/situations/{sid}"), Some(&village)).await;
             assert_error(st, &b, 404, "not_found");

@@ -68,7 +68,7 @@ async fn photos_are_checked_by_content_stored_once_and_seen_with_their_event() {
             let ct = Some("application/json");
             let unknown = "0".repeat(64);
             let (st, b) = s.post("/api/v1/events", Some(&worker), ct, report(json!([id, unknown]))).await;
-            assert_error(st, &b, 422, "invalid_parameter");
+            assert_error(st, &b, 404, "not_found");
             assert_eq!(b["details"]["field"], "attachments[1]");
             let (st, b) = s.post("/api/v1/events", Some(&worker), ct, report(json!(["../../etc/passwd"]))).await;
             assert_error(st, &b, 422, "invalid_parameter");
@@ -95,7 +95,7 @@ async fn photos_are_checked_by_content_stored_once_and_seen_with_their_event() {
             // uploads may be attached (the worker's photo is not the station's to attach).
             let (st, b) = s.post(&format!("/api/v1/events/{event}/actions"), Some(&village), ct,
                 json!({"action": "register", "attachments": [webp["id"]]}).to_string()).await;
-            assert_error(st, &b, 422, "invalid_parameter");
+            assert_error(st, &b, 404, "not_found");
             let (st, _) = up(village.clone(), WEBP.to_vec(), "image/webp").await;
             assert_eq!(st, StatusCode::CREATED);
             let (st, d) = s.post(&format!("/api/v1/events/{event}/actions"), Some(&village), ct,
@@ -106,7 +106,7 @@ async fn photos_are_checked_by_content_stored_once_and_seen_with_their_event() {
             assert_eq!(timeline[1]["attachments"], json!([webp["id"]]));
             let (st, b) = s.post(&format!("/api/v1/events/{event}/actions"), Some(&village), ct,
                 json!({"action": "dispatch", "attachments": [unknown]}).to_string()).await;
-            assert_error(st, &b, 422, "invalid_parameter");
+            assert_error(st, &b, 404, "not_found");
             let (_, d) = s.get(&format!("/api/v1/events/{event}"), Some(&village)).await;
             assert_eq!(d["status"], "registered", "the refused action changed nothing");
             s

@@ -37,13 +37,13 @@ async fn admins_edit_categories_rules_and_calendar_without_moving_running_deadli
             assert_eq!(a_after["due_at"], a_before["due_at"], "a running case keeps its deadline");
             assert!(b_detail["due_at"].as_str().unwrap() < a_after["due_at"].as_str().unwrap(), "a new case runs on the new limit");
 
-            for (patch, field) in [(json!({"lead": "D99"}), "lead"), (json!({"matter_class": "中事"}), "matter_class"), (json!({"handle_hours": 0}), "handle_hours")] {
+            for (patch, field, status, code) in [(json!({"lead": "D99"}), "lead", 404, "not_found"), (json!({"matter_class": "中事"}), "matter_class", 422, "invalid_parameter"), (json!({"handle_hours": 0}), "handle_hours", 422, "invalid_parameter")] {
                 let mut bad = body.clone();
                 for (k, v) in patch.as_object().unwrap() {
                     bad[k] = v.clone();
                 }
                 let (st, b) = s.post_put("/api/v1/reference/categories/0602", Some(&admin), bad.to_string()).await;
-                assert_error(st, &b, 422, "invalid_parameter");
+                assert_error(st, &b, status, code);
                 assert_eq!(b["details"]["field"], field);
             }
 
@@ -59,7 +59,7 @@ async fn admins_edit_categories_rules_and_calendar_without_moving_running_deadli
             assert_error(st, &b, 422, "invalid_parameter");
             assert_eq!(b["details"]["field"], "[0].category_prefix");
             let (st, b) = s.post_put("/api/v1/reference/dispatch-rules", Some(&admin), json!([{"category_prefix": "06", "region": "500114", "lead": "D77"}]).to_string()).await;
-            assert_error(st, &b, 422, "invalid_parameter");
+            assert_error(st, &b, 404, "not_found");
 
             // The calendar of another year.
             let cal = json!({"working_hours": "09:00-12:00,13:30-17:30", "days": [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"}]});

@@ -449,7 +449,7 @@ async fn only_the_uploader_attaches_a_photo_and_uploads_tell_nothing_of_others()
                 report(vec![id.clone()]),
             )
             .await;
-        assert_error(st, &b, 422, "invalid_parameter");
+        assert_error(st, &b, 404, "not_found");
         assert_eq!(b["details"]["field"], "attachments[0]");
         let (st, _) = s
             .get(&format!("/api/v1/attachments/{id}"), Some(&stranger))

@@ -55,7 +55,11 @@ async fn components_and_cameras_with_states_and_uptime_per_area() {
             assert_eq!(none["features"].as_array().map(Vec::len), Some(0));
             let (_, none) = s.get(&format!("/api/v1/map/places?layer=cameras&bbox={near}"), Some(&s.token("town-500114002").await)).await;
             assert_eq!(none["features"].as_array().map(Vec::len), Some(0));
-            for bad in ["layer=cameras&bbox=1,2,3", "layer=cameras&bbox=3,2,1,4", "layer=planets&bbox=1,2,3,4"] {
+            // Two opposite corners in either order are the same box.
+            let swapped = format!("{},{},{},{}", p.x + 0.01, p.y + 0.01, p.x - 0.01, p.y - 0.01);
+            let (st, same) = s.get(&format!("/api/v1/map/places?layer=cameras&bbox={swapped}"), Some(&worker)).await;
+            assert_eq!((st, same["features"].as_array().map(Vec::len)), (StatusCode::OK, Some(50)));
+            for bad in ["layer=cameras&bbox=1,2,3", "layer=cameras&bbox=1,2,x,4", "layer=cameras&bbox=1,2,inf,4", "layer=planets&bbox=1,2,3,4"] {
                 let (st, b) = s.get(&format!("/api/v1/map/places?{bad}"), Some(&worker)).await;
                 assert_error(st, &b, 422, "invalid_parameter");
             }
@@ -69,8 +73,9 @@ async fn components_and_cameras_with_states_and_uptime_per_area() {
             put(ids[1], "offline").await;
             let (_, up) = s.get("/api/v1/things/uptime", Some(&town)).await;
             assert_eq!(up["region"]["below_target"], true);
+            // A component's state for a camera conflicts with what it is.
             let (st, b) = put(ids[2], "damaged").await;
-            assert_error(st, &b, 422, "invalid_parameter");
+            assert_error(st, &b, 409, "conflict");
             let (_, listed) = s.get("/api/v1/things?kind=camera&state=offline", Some(&town)).await;
             assert_eq!(listed["total"], 2);
             let other = s.token("town-500114002").await;
