@@ -2,17 +2,12 @@
 // as the server's {code, message}. Nothing here ever leaves the origin.
 import { ref } from 'vue'
 import { lang } from './i18n'
+import type { components } from './api-schema'
 
-export interface User {
-  id: number
-  username: string
-  display_name: string
-  role: string
-  role_label: string
-  unit_id: string | null
-  region_code: string
-  department: string | null
-}
+/** The API's types, generated from its OpenAPI document (`web/src/api-schema.ts`). */
+export type Schemas = components['schemas']
+
+export type User = Schemas['UserView']
 
 export class ApiError extends Error {
   status: number
@@ -66,6 +61,13 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 
 export const get = <T>(path: string) => call<T>('GET', path)
 
+/** What an authenticated GET answers as bytes (a photo), or null when it cannot be read. */
+export async function getBlob(path: string): Promise<Blob | null> {
+  const resp = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} })
+  if (resp.status === 401) forget()
+  return resp.ok ? resp.blob() : null
+}
+
 /** Saves what an authenticated GET answers as a file (exports, templates). */
 export async function download(path: string, name: string) {
   const resp = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} })
@@ -86,11 +88,8 @@ export const registerRoles = ['admin', 'district_operator', 'town_operator', 'vi
 export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body)
 
 /** A field a population type or key group needs (GET /people/vocabulary). */
-export interface DetailField { key: string; label: string; required: boolean; choices: string[]; date: boolean }
-export interface PeopleVocabulary {
-  population_types: { code: string; label: string; fields: DetailField[] }[]
-  key_groups: { code: string; label: string; has_risk_level: boolean; fields: DetailField[] }[]
-}
+export type DetailField = Schemas['DetailFieldView']
+export type PeopleVocabulary = Schemas['PeopleVocabulary']
 let vocabulary: Promise<PeopleVocabulary> | null = null
 /** The population types and key groups with their fields, fetched once. */
 export function peopleVocabulary(): Promise<PeopleVocabulary> {

@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod imports;
 pub mod map;
 mod openapi;
+pub use openapi::document_json as openapi_document;
 pub mod people;
 pub mod reference;
 pub mod schema;

@@ -110,11 +110,13 @@ fn exact(doc: &mut Value) {
     let error = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
     let mut body_schemas = Vec::new();
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
-            for op in item.values_mut() {
+            for (method, op) in item.iter_mut() {
+                // Unique by construction (handlers' names repeat across modules).
+                op["operationId"] = operation_id(method, path).into();
                 let secured = op
                     .get("security")
                     .and_then(Value::as_array)
@@ -184,6 +186,21 @@ fn exact(doc: &mut Value) {
             constrain_text(schema);
         }
     }
+    // What the server answers carries every field, null where there is nothing (serde writes
+    // `None` as null), but for the few it leaves out when empty.
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for (name, schema) in schemas.iter_mut().filter(|(n, _)| !seen.contains(*n)) {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            let required: Vec<Value> = properties
+                .keys()
+                .filter(|p| !OMITTED_WHEN_EMPTY.contains(&(name.as_str(), p.as_str())))
+                .map(|p| Value::from(p.as_str()))
+                .collect();
+            schema["required"] = required.into();
+        }
+    }
     if let Some(paths) = doc["paths"].as_object_mut() {
         for item in paths.values_mut() {
             for op in item
@@ -199,6 +216,28 @@ fn exact(doc: &mut Value) {
             }
         }
     }
+}
+
+/// Response fields left out when they are empty (`skip_serializing_if`, or written by hand).
+const OMITTED_WHEN_EMPTY: &[(&str, &str)] =
+    &[("RegionView", "geometry"), ("ErrorBody", "message_zh")];
+
+/// `get_people_by_id` for `GET /api/v1/people/{id}`.
+fn operation_id(method: &str, path: &str) -> String {
+    let segments = path
+        .trim_start_matches("/api/v1")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(param) => format!("by_{param}"),
+                None => s.replace(['-', '.'], "_"),
+            },
+        );
+    std::iter::once(method.to_string())
+        .chain(segments)
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 fn collect_refs(schema: &Value, found: &mut impl FnMut(&str)) {
@@ -314,6 +353,19 @@ mod tests {
             .collect();
         assert_eq!(kinds.len(), groups.len());
         assert!(groups.iter().all(|g| kinds.contains(g)), "{kinds:?}");
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = document_json();
+        let mut ids = std::collections::BTreeSet::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                let id = op["operationId"].as_str().unwrap();
+                assert!(ids.insert(id.to_string()), "{id} twice");
+            }
+        }
+        assert!(ids.contains("get_people_by_id") && ids.contains("post_events_by_id_actions"));
     }
 
     #[test]

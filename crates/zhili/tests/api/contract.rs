@@ -179,3 +179,44 @@ async fn bad_input_gets_a_4xx_with_the_field_never_a_500() {
     })
     .await;
 }
+
+/// The web app's API types are generated from the document by openapi-typescript into
+/// `web/src/api-schema.ts`; an API change the committed types do not show fails here.
+/// `ZHILI_UPDATE_API_TYPES=1` writes them anew (then `npm run build` checks the app against them).
+#[test]
+fn the_web_apps_api_types_are_generated_from_the_document() {
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("api-types");
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = dir.join("openapi.json");
+    std::fs::write(
+        &doc,
+        serde_json::to_vec_pretty(zhili::http::openapi_document()).unwrap(),
+    )
+    .unwrap();
+    let generated = dir.join("api-schema.ts");
+    let out = std::process::Command::new("node")
+        .arg(web.join("node_modules/openapi-typescript/bin/cli.js"))
+        .arg(&doc)
+        .arg("--output")
+        .arg(&generated)
+        .output()
+        .expect("node runs openapi-typescript (web/node_modules is installed by the build)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let header = "// Generated from /api/openapi.json by openapi-typescript: do not edit.\n// Regenerate: ZHILI_UPDATE_API_TYPES=1 cargo test -p zhili --test api api_types\n\n";
+    let fresh = format!("{header}{}", std::fs::read_to_string(&generated).unwrap());
+    let committed_path = web.join("src/api-schema.ts");
+    if std::env::var_os("ZHILI_UPDATE_API_TYPES").is_some() {
+        std::fs::write(&committed_path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "web/src/api-schema.ts is not what the document generates: run ZHILI_UPDATE_API_TYPES=1 cargo test -p zhili --test api api_types, then build the web app"
+    );
+}
