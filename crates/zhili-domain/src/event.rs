@@ -10,151 +10,7 @@ use crate::region::Level;
 use crate::role::Role;
 use crate::unit::{centre_id, station_id};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
-    Reported,
-    Registered,
-    Dispatched,
-    Accepted,
-    Handled,
-    Verified,
-    Closed,
-    Evaluated,
-    Rejected,
-    Merged,
-    Deferred,
-}
-
-impl Status {
-    pub const ALL: [Status; 11] = [
-        Status::Reported,
-        Status::Registered,
-        Status::Dispatched,
-        Status::Accepted,
-        Status::Handled,
-        Status::Verified,
-        Status::Closed,
-        Status::Evaluated,
-        Status::Rejected,
-        Status::Merged,
-        Status::Deferred,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Reported => "reported",
-            Status::Registered => "registered",
-            Status::Dispatched => "dispatched",
-            Status::Accepted => "accepted",
-            Status::Handled => "handled",
-            Status::Verified => "verified",
-            Status::Closed => "closed",
-            Status::Evaluated => "evaluated",
-            Status::Rejected => "rejected",
-            Status::Merged => "merged",
-            Status::Deferred => "deferred",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// Still being worked on (not finished, rejected or merged).
-    pub fn is_open(self) -> bool {
-        !matches!(
-            self,
-            Status::Closed | Status::Evaluated | Status::Rejected | Status::Merged
-        )
-    }
-
-    /// The step whose clock runs while the case is in this state.
-    pub fn running_step(self) -> Option<Step> {
-        match self {
-            Status::Reported => Some(Step::Register),
-            Status::Registered => Some(Step::Dispatch),
-            Status::Dispatched => Some(Step::TakeUp),
-            Status::Accepted => Some(Step::Handle),
-            Status::Handled => Some(Step::Verify),
-            Status::Verified => Some(Step::Close),
-            _ => None,
-        }
-    }
-}
-
-/// Where a report came in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Channel {
-    GridPatrol,
-    Resident,
-    Hotline,
-    VideoAlert,
-    Department,
-    WalkIn,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 6] = [
-        Channel::GridPatrol,
-        Channel::Resident,
-        Channel::Hotline,
-        Channel::VideoAlert,
-        Channel::Department,
-        Channel::WalkIn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::GridPatrol => "grid_patrol",
-            Channel::Resident => "resident",
-            Channel::Hotline => "hotline",
-            Channel::VideoAlert => "video_alert",
-            Channel::Department => "department",
-            Channel::WalkIn => "walk_in",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// Hotline calls (群众诉求接待中心), video alerts and department referrals arrive at the
-    /// district centre; the rest at the village station of the place.
-    pub fn arrives_at_district(self) -> bool {
-        matches!(
-            self,
-            Channel::Hotline | Channel::VideoAlert | Channel::Department
-        )
-    }
-}
-
-/// 三事分流.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MatterClass {
-    /// 大事: government departments, fast.
-    Major,
-    /// 小事: the village with its residents.
-    Minor,
-    /// 私事: the resident, with guidance.
-    Private,
-}
-
-impl MatterClass {
-    pub const ALL: [MatterClass; 3] =
-        [MatterClass::Major, MatterClass::Minor, MatterClass::Private];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatterClass::Major => "大事",
-            MatterClass::Minor => "小事",
-            MatterClass::Private => "私事",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<MatterClass> {
-        MatterClass::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
+pub use words::{Channel, MatterClass, Status};
 
 /// The timed steps of the loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -846,6 +702,8 @@ pub fn apply(
         step_done,
     })
 }
+
+mod words;
 
 #[cfg(test)]
 mod tests;

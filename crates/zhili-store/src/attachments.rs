@@ -130,7 +130,7 @@ pub(crate) async fn read(
 /// The ids in an action's attachment list (a JSON array of SHA-256 hex strings).
 pub(crate) fn ids_of(json: &str) -> Result<BTreeSet<String>> {
     let ids: Vec<String> = serde_json::from_str(json)
-        .map_err(|e| StoreError::Database(format!("attachment list {json:?}: {e}")))?;
+        .map_err(|e| StoreError::Internal(format!("attachment list {json:?}: {e}")))?;
     Ok(ids.into_iter().collect())
 }
 

@@ -544,7 +544,7 @@ async fn apply_change(
     append_actions(tx, vec![action]).await?;
     let record = read_event(tx, None, id)
         .await?
-        .ok_or_else(|| StoreError::Database("event vanished".into()))?;
+        .ok_or_else(|| StoreError::Internal("event vanished".into()))?;
     Ok(Ok(record))
 }
 
@@ -1137,7 +1137,7 @@ async fn points(store: &SqlStore, filter: &Sql, limit: i64) -> Result<Vec<crate:
     for row in sql.query().fetch_all(&store.pool).await? {
         let chunk: String = row.try_get("chunk")?;
         let raws: Vec<Raw> = serde_json::from_str(&format!("[{chunk}]"))
-            .map_err(|e| StoreError::Database(format!("open events as JSON: {e}")))?;
+            .map_err(|e| StoreError::Internal(format!("open events as JSON: {e}")))?;
         for (id, lon, lat, status, category, grid_code, step_started, step_due, clock) in raws {
             out.push(crate::EventPoint {
                 id,

@@ -1,10 +1,13 @@
-//! Storage of zhili behind one trait. `SqlStore` implements it on SQLite (bundled, WAL,
+//! Storage of zhili, area by area (`area`: one trait each for regions, units, accounts,
+//! places, things, people, situations, events, attachments, reference data, the record, and
+//! the bulk loads of the demo and the tests; `Store` is all of them). `SqlStore` implements them on SQLite (bundled, WAL,
 //! synchronous=FULL: the embedded default) and on PostgreSQL (the scale-out engine), with
 //! the same SQL where the engines agree and per-engine DDL where they do not.
 //!
 //! Every query that lists or reads governed objects takes a `Scope`; the filter is built in
 //! one place (`scope_filter`), so no caller can forget it.
 
+mod area;
 mod attachments;
 mod counts;
 mod events;
@@ -20,16 +23,14 @@ mod things;
 mod trend;
 mod users;
 
+pub use area::*;
 pub use events::DEFAULT_WORKING_HOURS;
 pub use sql::SqlStore;
 
-use async_trait::async_trait;
-use zhili_domain::chain::{Action, Actor};
+use zhili_domain::chain::Actor;
 use zhili_domain::situation::{LinkTarget, Sensitivity};
-use zhili_domain::user::{Attempts, LoginPolicy, User};
-use zhili_domain::{
-    DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Scope, Unit, UnitKind,
-};
+use zhili_domain::user::{Attempts, User};
+use zhili_domain::{DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Unit};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -37,12 +38,15 @@ pub enum Backend {
     Postgres,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum StoreError {
     /// A refusal the caller can act on (conflict, not found, bad value).
     Domain(DomainError),
-    /// The database failed; not the caller's fault.
-    Database(String),
+    /// The database failed; not the caller's fault. The driver's error is kept whole (its
+    /// kind, SQLSTATE and cause) for the log and for callers that tell failures apart.
+    Database(std::sync::Arc<sqlx::Error>),
+    /// Something of the server's own failed: a task stopped, a stored value unreadable.
+    Internal(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -50,15 +54,23 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Domain(e) => write!(f, "{e}"),
             StoreError::Database(e) => write!(f, "database error: {e}"),
+            StoreError::Internal(e) => write!(f, "internal error: {e}"),
         }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Database(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(e.to_string())
+        StoreError::Database(std::sync::Arc::new(e))
     }
 }
 
@@ -634,369 +646,31 @@ pub struct SignInState {
     pub unfamiliar: Option<Attempts>,
 }
 
-#[async_trait]
-pub trait Store: Send + Sync {
+/// Everything the store does, area by area. Callers bring the areas they use into scope
+/// (`use zhili_store::prelude::*`).
+pub trait Store:
+    RegionStore
+    + UnitStore
+    + UserStore
+    + PlaceStore
+    + ThingStore
+    + PeopleStore
+    + SituationStore
+    + EventStore
+    + AttachmentStore
+    + ReferenceStore
+    + RecordStore
+    + Loads
+    + Send
+    + Sync
+{
     fn backend(&self) -> Backend;
+}
 
-    // Regions.
-    async fn list_regions(&self, scope: &Scope, filter: &RegionFilter)
-        -> Result<Vec<RegionRecord>>;
-    async fn get_region(
-        &self,
-        scope: &Scope,
-        code: &RegionCode,
-        with_geometry: bool,
-    ) -> Result<Option<RegionRecord>>;
-    /// Every version of a region, oldest first.
-    async fn region_versions(&self, scope: &Scope, code: &RegionCode) -> Result<Vec<RegionRecord>>;
-    /// Bumped whenever any boundary changes, so servers know to rebuild their index.
-    async fn regions_generation(&self) -> Result<i64>;
-    /// Writes regions (first versions, or new versions of changed ones) in one transaction.
-    async fn upsert_regions(
-        &self,
-        actor: &Actor,
-        regions: &[NewRegion],
-        now: i64,
-    ) -> Result<ImportSummary>;
-    /// Replaces the whole current grid set of each village in `villages` with `grids`.
-    async fn replace_grids(
-        &self,
-        actor: &Actor,
-        villages: &[RegionCode],
-        grids: &[NewRegion],
-        now: i64,
-    ) -> Result<ImportSummary>;
-
-    // Units.
-    async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>>;
-    async fn get_unit(&self, scope: &Scope, id: &str) -> Result<Option<Unit>>;
-    async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()>;
-
-    /// Loads a whole city (regions, units, users, meta) in one transaction: all or nothing.
-    async fn load_city(&self, actor: &Actor, city: &CityLoad, now: i64) -> Result<()>;
-
-    // Users and sign-in.
-    async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()>;
-    async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>>;
-    /// The failure counters of `username` (an account or not) at `place`.
-    async fn sign_in_state(&self, username: &str, place: &str, now: i64) -> Result<SignInState>;
-    /// Counts one wrong password for `username` at `place` atomically (and at every
-    /// unfamiliar place when `place` is one); records it for an account. Answers until when
-    /// the place is now locked, if it is.
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        user: Option<&User>,
-        place: &str,
-        policy: &LoginPolicy,
-        now: i64,
-    ) -> Result<Option<i64>>;
-    /// Starts a session after a right password, unless the place locked meanwhile (then
-    /// answers until when, and starts nothing).
-    async fn record_login_success(
-        &self,
-        user: &User,
-        place: &str,
-        token_hash: &str,
-        expires_at: i64,
-        policy: &LoginPolicy,
-        now: i64,
-    ) -> Result<Option<i64>>;
-    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
-    async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()>;
-    /// Sets a new password hash; ends every session of the user. False when no such user.
-    async fn set_password(
-        &self,
-        actor: &Actor,
-        username: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> Result<bool>;
-    async fn count_users(&self) -> Result<i64>;
-    /// Houses in one transaction, all or none (409 when a code is registered already).
-    async fn create_houses(&self, actor: &Actor, houses: &[NewHouse], now: i64)
-        -> Result<Vec<i64>>;
-    /// Which of `codes` are registered already (an import's dry run reports them by row).
-    async fn taken_codes(&self, kind: CodeKind, codes: &[String]) -> Result<Vec<String>>;
-    /// All or nothing; a code already registered is a conflict naming its position.
-    async fn create_things(&self, actor: &Actor, things: &[NewThing], now: i64)
-        -> Result<Vec<i64>>;
-    async fn list_things(
-        &self,
-        scope: &Scope,
-        filter: &ThingFilter,
-    ) -> Result<(i64, Vec<ThingRecord>)>;
-    async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<ThingRecord>>;
-    /// All or nothing; a credit code registered already is a conflict.
-    async fn create_orgs(&self, actor: &Actor, orgs: &[NewOrg], now: i64) -> Result<Vec<i64>>;
-    async fn get_org(&self, scope: &Scope, id: i64) -> Result<Option<OrgRecord>>;
-    /// Points of a place layer inside `bbox` (min lon, min lat, max lon, max lat), at most `limit`.
-    async fn map_points(
-        &self,
-        scope: &Scope,
-        layer: PlaceLayer,
-        bbox: [f64; 4],
-        limit: i64,
-    ) -> Result<Vec<MapPoint>>;
-    /// Organisations in scope, of one kind or all, under a region; and how many.
-    async fn list_orgs(
-        &self,
-        scope: &Scope,
-        kind: Option<&str>,
-        region: Option<&RegionCode>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<(i64, Vec<OrgRecord>)>;
-    /// A new state for one thing in scope (recorded); `None` when it is not there.
-    async fn set_thing_state(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        id: i64,
-        state: &str,
-        now: i64,
-    ) -> Result<Option<ThingRecord>>;
-    /// Cameras by the first `prefix_len` digits of their grid code, under `region`.
-    async fn camera_counts(
-        &self,
-        scope: &Scope,
-        region: &RegionCode,
-        prefix_len: usize,
-    ) -> Result<Vec<CameraCount>>;
-    /// Writes a whole population in one transaction, each object with its action.
-    async fn load_population(&self, actor: &Actor, load: &PopulationLoad, now: i64) -> Result<()>;
-    /// Houses in the scope, by code: the total and one page.
-    async fn list_houses(
-        &self,
-        scope: &Scope,
-        filter: &HouseFilter,
-    ) -> Result<(i64, Vec<HouseRecord>)>;
-    async fn get_house(&self, scope: &Scope, id: i64) -> Result<Option<HouseRecord>>;
-    /// All or nothing: a person already registered (same document) fails the whole batch
-    /// with a conflict naming its position. Returns the new ids in order.
-    async fn create_people(
-        &self,
-        actor: &Actor,
-        people: &[NewPerson],
-        now: i64,
-    ) -> Result<Vec<i64>>;
-    /// Which of these blind indexes (of `id_type`) are registered already.
-    /// Which of these blind indexes are registered to people in `scope` (people elsewhere
-    /// are not told of).
-    async fn registered_blinds(
-        &self,
-        scope: &Scope,
-        id_type: &str,
-        blinds: &[String],
-    ) -> Result<Vec<String>>;
-    /// Charges `n` exact identifier lookups to `actor`'s account against `budget` per 24 hours and
-    /// records them in the chain; answers the milliseconds until there is room, if none.
-    async fn charge_lookups(
-        &self,
-        actor: &Actor,
-        n: i64,
-        budget: i64,
-        subject: &str,
-        note: &str,
-        now: i64,
-    ) -> Result<Option<i64>>;
-    async fn list_people(
-        &self,
-        scope: &Scope,
-        filter: &PeopleFilter,
-    ) -> Result<(i64, Vec<PersonRecord>)>;
-    async fn get_person(&self, scope: &Scope, id: i64) -> Result<Option<PersonRecord>>;
-    /// Appends one action on its own: a logged read (a person's full identifiers revealed, a
-    /// sensitive note read), with who, whom, when and why.
-    async fn record_read(&self, action: zhili_domain::chain::NewAction) -> Result<()>;
-    /// Notes, each (author, note, recorded at), written in one transaction; their ids in order.
-    async fn create_situations(&self, items: &[(Actor, NewSituation, i64)]) -> Result<Vec<i64>>;
-    /// Notes in the scope up to the filter's sensitivity (and the reader's own), newest first.
-    async fn list_situations(
-        &self,
-        scope: &Scope,
-        filter: &SituationFilter,
-    ) -> Result<(i64, Vec<SituationRecord>)>;
-    /// One note with its links, if the reader may see it (the filter's reader and level).
-    async fn get_situation(
-        &self,
-        scope: &Scope,
-        filter: &SituationFilter,
-        id: i64,
-    ) -> Result<Option<SituationRecord>>;
-    /// What an event was opened about (people, houses, …).
-    /// What an event is linked to (nothing when the event is not in `scope`).
-    async fn event_links(&self, scope: &Scope, id: i64) -> Result<Vec<(LinkTarget, i64)>>;
-    async fn add_key_role(&self, actor: &Actor, role: &KeyRoleRecord, now: i64) -> Result<()>;
-    /// A person's key groups, as far as they lie in `scope`.
-    async fn key_roles(&self, scope: &Scope, person_id: i64) -> Result<Vec<KeyRoleRecord>>;
-    /// The key groups of each of these people (one query for a page of people).
-    async fn key_groups_of(
-        &self,
-        person_ids: &[i64],
-    ) -> Result<std::collections::HashMap<i64, Vec<String>>>;
-    /// Records a visit and moves the key role's next due date.
-    async fn record_visit(&self, actor: &Actor, visit: &NewVisit, now: i64) -> Result<VisitRecord>;
-    /// A person's visits in `scope`, newest first.
-    async fn visits(&self, scope: &Scope, person_id: i64, limit: i64) -> Result<Vec<VisitRecord>>;
-    /// Key roles in scope whose next visit is due before `now`, the longest overdue first;
-    /// and how many there are.
-    async fn due_visits(
-        &self,
-        scope: &Scope,
-        region: Option<&RegionCode>,
-        now: i64,
-        limit: i64,
-    ) -> Result<(i64, Vec<DueVisit>)>;
-
-    /// Accounts anchored in the scope's subtree, by username; and how many match.
-    async fn list_users(
-        &self,
-        scope: &Scope,
-        filter: &UserFilter,
-    ) -> Result<(i64, Vec<UserListing>)>;
-
-    // The closed loop.
-    async fn reference(&self) -> Result<ReferenceData>;
-    /// Stores reference data when none is stored yet (first start); false if some was.
-    async fn seed_reference(&self, actor: &Actor, data: &ReferenceData, now: i64) -> Result<bool>;
-    /// Reports and changes in one transaction (one durable commit). Each change is written
-    /// only if its event is still at the version it was computed from, else it is answered
-    /// `invalid_transition`; any other failure writes nothing of the batch.
-    async fn write_events(&self, batch: &EventBatch) -> Result<EventsWritten>;
-    async fn create_event(&self, actor: &Actor, event: &NewEvent, now: i64) -> Result<EventRecord> {
-        let batch = EventBatch {
-            reports: vec![(actor.clone(), event.clone(), now)],
-            changes: vec![],
-        };
-        self.write_events(&batch)
-            .await?
-            .created
-            .pop()
-            .ok_or_else(|| StoreError::Database("the report was not written".into()))
-    }
-    async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<EventRecord>>;
-    async fn list_events(
-        &self,
-        scope: &Scope,
-        filter: &EventFilter,
-    ) -> Result<(Vec<EventRecord>, i64)>;
-    /// Writes a change if the event is still at `expected_version`; else `invalid_transition`.
-    async fn change_event(
-        &self,
-        actor: &Actor,
-        id: i64,
-        expected_version: i64,
-        change: &EventChange,
-        now: i64,
-    ) -> Result<EventRecord> {
-        let batch = EventBatch {
-            reports: vec![],
-            changes: vec![ChangeRequest {
-                actor: actor.clone(),
-                id,
-                expected_version,
-                change: change.clone(),
-                now,
-            }],
-        };
-        self.write_events(&batch)
-            .await?
-            .changed
-            .pop()
-            .ok_or_else(|| StoreError::Database("the change was not written".into()))?
-    }
-    /// The open events in scope, newest first, at most `limit`.
-    async fn open_event_points(&self, scope: &Scope, limit: i64) -> Result<Vec<EventPoint>>;
-    /// The map points of these events in any status (no scope: for a server-side layer
-    /// that is filtered per caller).
-    async fn event_points(&self, ids: &[i64]) -> Result<Vec<EventPoint>>;
-    /// The events changed by the recorded actions after `after_seq` (at most `limit`
-    /// actions), and the last sequence number read. Sequence numbers are taken under the
-    /// chain head's lock, so they become visible in order: nothing is skipped.
-    async fn changed_events(&self, after_seq: i64, limit: i64) -> Result<(i64, Vec<i64>)>;
-    /// Tells every server sharing this database (PostgreSQL NOTIFY, at most 8,000 bytes);
-    /// nothing on SQLite, where one process serves.
-    async fn publish(&self, channel: &str, payload: &str) -> Result<()>;
-    /// What any server publishes on `channel` (its own messages included), or `None` where
-    /// no other server can share the database.
-    async fn listen(&self, channel: &str) -> Result<Option<tokio::sync::mpsc::Receiver<String>>>;
-    /// Stores a photo once per content; true when it was new.
-    async fn put_attachment(
-        &self,
-        actor: &Actor,
-        info: &AttachmentInfo,
-        bytes: &[u8],
-        now: i64,
-    ) -> Result<bool>;
-    /// The stored photos among `ids`, in the order asked.
-    /// The photos among `ids` that `uploader` uploaded (only an uploader may attach one).
-    async fn attachment_infos(&self, uploader: &str, ids: &[String])
-        -> Result<Vec<AttachmentInfo>>;
-    /// A photo with its bytes, if `username` uploaded it or `scope` sees an event showing it.
-    async fn read_attachment(
-        &self,
-        scope: &Scope,
-        username: &str,
-        id: &str,
-    ) -> Result<Option<(AttachmentInfo, Vec<u8>)>>;
-    /// An event's record and steps (nothing when the event is not in `scope`).
-    async fn event_timeline(
-        &self,
-        scope: &Scope,
-        id: i64,
-    ) -> Result<(Vec<Action>, Vec<StepRecord>)>;
-    /// Events of `category` reported since `since` inside the bounding box (lon/lat), the latest
-    /// 50 at most, newest first.
-    async fn events_near(
-        &self,
-        category: &str,
-        since: i64,
-        bbox: [f64; 4],
-    ) -> Result<Vec<(i64, f64, f64)>>;
-
-    /// Writes a category as a new version (closing the current one); returns it as stored.
-    async fn put_category(
-        &self,
-        actor: &Actor,
-        category: &zhili_domain::reference::Category,
-        now: i64,
-    ) -> Result<zhili_domain::reference::Category>;
-    /// Replaces the ordered dispatch rules (the old ones are kept, closed).
-    async fn replace_dispatch_rules(
-        &self,
-        actor: &Actor,
-        rules: &[zhili_domain::reference::DispatchRule],
-        now: i64,
-    ) -> Result<()>;
-    /// Replaces one year's holidays and make-up days, and the daily working hours.
-    async fn replace_calendar_year(
-        &self,
-        actor: &Actor,
-        year: i64,
-        days: &[(String, zhili_domain::calendar::DayKind, String)],
-        working_hours: &str,
-        now: i64,
-    ) -> Result<()>;
-    /// Loads past cases with their whole record in one transaction (chain in time order).
-    async fn load_history(&self, items: &[HistoryItem]) -> Result<()>;
-    /// Dashboard counts grouped by child region or lead unit and by status.
-    async fn event_stats(&self, scope: &Scope, query: &StatsQuery) -> Result<Vec<StatRow>>;
-    /// Reports and closures per day and major category under `region`, in [from, to).
-    async fn event_trend(
-        &self,
-        scope: &Scope,
-        region: &RegionCode,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<TrendRow>>;
-
-    // The record.
-    async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;
-    /// The number of the last record and its hash, as the chain head remembers them.
-    async fn chain_head(&self) -> Result<(i64, String)>;
-    async fn meta(&self, key: &str) -> Result<Option<String>>;
-    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+/// The store's traits, for `use zhili_store::prelude::*`.
+pub mod prelude {
+    pub use crate::area::*;
+    pub use crate::Store;
 }
 
 /// Opens the store at `url` (`sqlite:PATH`, a plain file path, or `postgres://…`) and

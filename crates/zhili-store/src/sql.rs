@@ -2,17 +2,14 @@
 //! serves SQLite and PostgreSQL. Placeholders are `$n` (both engines accept them).
 
 use crate::{
-    migrate, Backend, CityLoad, ImportSummary, LoginRecord, NewRegion, NewUser, RegionFilter,
-    RegionRecord, Result, Store, StoreError,
+    migrate, Backend, ImportSummary, NewRegion, NewUser, RegionRecord, Result, Store, StoreError,
 };
-use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 use std::sync::Arc;
 
 use zhili_domain::chain::{Action, Actor, NewAction};
-use zhili_domain::situation::LinkTarget;
-use zhili_domain::user::{LoginPolicy, User};
+use zhili_domain::user::User;
 use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, UnitKind};
 
 pub struct SqlStore {
@@ -22,7 +19,7 @@ pub struct SqlStore {
     /// instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms.
     writer_turn: Arc<tokio::sync::Mutex<()>>,
     /// Where the database is, for the PostgreSQL listener's own connection.
-    url: String,
+    pub(crate) url: String,
 }
 
 /// A write transaction; on SQLite it also holds this process's writer turn until it ends.
@@ -217,7 +214,7 @@ pub(crate) fn event_scope(sql: &mut Sql, scope: &Scope) {
 }
 
 pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Database(format!("stored {what} {value:?} is not valid"))
+    StoreError::Internal(format!("stored {what} {value:?} is not valid"))
 }
 
 const REGION_COLUMNS: &str = "code, version, name, level, kind, parent_code, valid_from, valid_to";
@@ -247,9 +244,9 @@ fn region_from_row(row: &AnyRow, with_geometry: bool) -> Result<RegionRecord> {
     Ok(RegionRecord { region, geometry })
 }
 
-const ACTION_COLUMNS: &str = "seq, at, actor, unit, action, subject, from_state, to_state, opinion, attachments, prev_hash, hash";
+pub(crate) const ACTION_COLUMNS: &str = "seq, at, actor, unit, action, subject, from_state, to_state, opinion, attachments, prev_hash, hash";
 
-fn action_from_row(r: &AnyRow) -> Result<Action> {
+pub(crate) fn action_from_row(r: &AnyRow) -> Result<Action> {
     Ok(Action {
         seq: r.try_get("seq")?,
         at: r.try_get("at")?,
@@ -373,7 +370,7 @@ async fn current_version(conn: &mut AnyConnection, code: &str) -> Result<Option<
 }
 
 /// Writes one region: nothing if unchanged, else closes the current version and adds the next.
-async fn write_region(
+pub(crate) async fn write_region(
     conn: &mut AnyConnection,
     actor: &Actor,
     r: &NewRegion,
@@ -442,7 +439,7 @@ async fn write_region(
     Ok(())
 }
 
-async fn bump_generation(conn: &mut AnyConnection) -> Result<()> {
+pub(crate) async fn bump_generation(conn: &mut AnyConnection) -> Result<()> {
     // Stored as text in `meta`; read, add one, write back inside the caller's transaction.
     let current: Option<String> =
         sqlx::query_scalar("SELECT value FROM meta WHERE key = 'regions_generation'")
@@ -468,7 +465,7 @@ impl SqlStore {
                 .unwrap_or(url);
             let path = path.split('?').next().unwrap_or(path);
             if path.is_empty() {
-                return Err(StoreError::Database("empty SQLite path".into()));
+                return Err(StoreError::Internal("empty SQLite path".into()));
             }
             (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
         };
@@ -528,7 +525,7 @@ impl SqlStore {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
-                        return Err(StoreError::Database(format!(
+                        return Err(StoreError::Internal(format!(
                             "cannot remove {path}{suffix}: {e}"
                         )))
                     }
@@ -584,7 +581,7 @@ impl SqlStore {
         &self.pool
     }
 
-    async fn fetch_units(
+    pub(crate) async fn fetch_units(
         &self,
         scope: &Scope,
         kind: Option<UnitKind>,
@@ -621,14 +618,18 @@ impl SqlStore {
             .collect()
     }
 
-    async fn fetch_regions(&self, sql: &Sql, with_geometry: bool) -> Result<Vec<RegionRecord>> {
+    pub(crate) async fn fetch_regions(
+        &self,
+        sql: &Sql,
+        with_geometry: bool,
+    ) -> Result<Vec<RegionRecord>> {
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| region_from_row(r, with_geometry))
             .collect()
     }
 
-    fn region_select(with_geometry: bool) -> Sql {
+    pub(crate) fn region_select(with_geometry: bool) -> Sql {
         let geometry = if with_geometry { ", geometry" } else { "" };
         Sql::new(&format!(
             "SELECT {REGION_COLUMNS}{geometry} FROM regions WHERE 1 = 1"
@@ -636,762 +637,9 @@ impl SqlStore {
     }
 }
 
-#[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
         self.backend
-    }
-
-    async fn list_regions(
-        &self,
-        scope: &Scope,
-        filter: &RegionFilter,
-    ) -> Result<Vec<RegionRecord>> {
-        let mut sql = Self::region_select(filter.with_geometry);
-        sql.push(" AND valid_to IS NULL");
-        scope_filter(&mut sql, "code", scope);
-        if let Some(level) = filter.level {
-            sql.push(" AND level = ").bind_text(level.as_str());
-        }
-        if let Some(parent) = &filter.parent {
-            sql.push(" AND parent_code = ").bind_text(parent.as_str());
-        }
-        sql.push(" ORDER BY code");
-        self.fetch_regions(&sql, filter.with_geometry).await
-    }
-
-    async fn get_region(
-        &self,
-        scope: &Scope,
-        code: &RegionCode,
-        with_geometry: bool,
-    ) -> Result<Option<RegionRecord>> {
-        let mut sql = Self::region_select(with_geometry);
-        sql.push(" AND valid_to IS NULL AND code = ")
-            .bind_text(code.as_str());
-        scope_filter(&mut sql, "code", scope);
-        Ok(self.fetch_regions(&sql, with_geometry).await?.pop())
-    }
-
-    async fn region_versions(&self, scope: &Scope, code: &RegionCode) -> Result<Vec<RegionRecord>> {
-        let mut sql = Self::region_select(true);
-        sql.push(" AND code = ").bind_text(code.as_str());
-        scope_filter(&mut sql, "code", scope);
-        sql.push(" ORDER BY version");
-        self.fetch_regions(&sql, true).await
-    }
-
-    async fn regions_generation(&self) -> Result<i64> {
-        Ok(self
-            .meta("regions_generation")
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
-    }
-
-    async fn upsert_regions(
-        &self,
-        actor: &Actor,
-        regions: &[NewRegion],
-        now: i64,
-    ) -> Result<ImportSummary> {
-        let mut tx = self.write_tx().await?;
-        let mut summary = ImportSummary::default();
-        let mut actions = Vec::new();
-        for r in regions {
-            write_region(&mut tx, actor, r, now, &mut summary, &mut actions).await?;
-        }
-        if !actions.is_empty() {
-            bump_generation(&mut tx).await?;
-            append_actions(&mut tx, actions).await?;
-        }
-        tx.commit().await?;
-        Ok(summary)
-    }
-
-    async fn replace_grids(
-        &self,
-        actor: &Actor,
-        villages: &[RegionCode],
-        grids: &[NewRegion],
-        now: i64,
-    ) -> Result<ImportSummary> {
-        let mut tx = self.write_tx().await?;
-        let mut summary = ImportSummary::default();
-        let mut actions = Vec::new();
-        for g in grids {
-            write_region(&mut tx, actor, g, now, &mut summary, &mut actions).await?;
-        }
-        let keep: std::collections::HashSet<&str> = grids.iter().map(|g| g.code.as_str()).collect();
-        for v in villages {
-            let rows = sqlx::query("SELECT id, code, version FROM regions WHERE parent_code = $1 AND level = 'grid' AND valid_to IS NULL")
-                .bind(v.as_str())
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in rows {
-                let code: String = row.try_get("code")?;
-                if keep.contains(code.as_str()) {
-                    continue;
-                }
-                let id: i64 = row.try_get("id")?;
-                let version: i64 = row.try_get("version")?;
-                sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                summary.retired += 1;
-                actions.push(
-                    actor
-                        .action(now, "region.retire", &format!("region:{code}"))
-                        .states(Some(&format!("v{version}")), Some("retired")),
-                );
-            }
-        }
-        if !actions.is_empty() {
-            bump_generation(&mut tx).await?;
-            append_actions(&mut tx, actions).await?;
-        }
-        tx.commit().await?;
-        Ok(summary)
-    }
-
-    async fn list_units(&self, scope: &Scope, kind: Option<UnitKind>) -> Result<Vec<Unit>> {
-        self.fetch_units(scope, kind, None).await
-    }
-
-    async fn get_unit(&self, scope: &Scope, id: &str) -> Result<Option<Unit>> {
-        Ok(self.fetch_units(scope, None, Some(id)).await?.pop())
-    }
-
-    async fn insert_units(&self, actor: &Actor, units: &[Unit], now: i64) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        let actions = insert_units_in(&mut tx, actor, units, now).await?;
-        append_actions(&mut tx, actions).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        let actions = insert_users_in(&mut tx, actor, users, now).await?;
-        append_actions(&mut tx, actions).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn load_city(&self, actor: &Actor, city: &CityLoad, now: i64) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        let mut summary = ImportSummary::default();
-        let mut actions = Vec::new();
-        for r in &city.regions {
-            write_region(&mut tx, actor, r, now, &mut summary, &mut actions).await?;
-        }
-        bump_generation(&mut tx).await?;
-        actions.extend(insert_units_in(&mut tx, actor, &city.units, now).await?);
-        actions.extend(insert_users_in(&mut tx, actor, &city.users, now).await?);
-        for (key, value) in &city.meta {
-            set_meta_in(&mut tx, key, value).await?;
-        }
-        actions.push(actor.action(now, "city.load", "city").opinion(format!(
-            "{} regions, {} units, {} users",
-            city.regions.len(),
-            city.units.len(),
-            city.users.len()
-        )));
-        append_actions(&mut tx, actions).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1"
-        ))
-        .bind(username)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(LoginRecord {
-                user: user_from_row(&r)?,
-                password_hash: r.try_get("password_hash")?,
-            })
-        })
-        .transpose()
-    }
-
-    async fn sign_in_state(
-        &self,
-        username: &str,
-        place: &str,
-        now: i64,
-    ) -> Result<crate::SignInState> {
-        crate::sign_in::state(self, username, place, now).await
-    }
-
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        user: Option<&User>,
-        place: &str,
-        policy: &LoginPolicy,
-        now: i64,
-    ) -> Result<Option<i64>> {
-        crate::sign_in::failure(self, username, user, place, policy, now).await
-    }
-
-    async fn record_login_success(
-        &self,
-        user: &User,
-        place: &str,
-        token_hash: &str,
-        expires_at: i64,
-        policy: &LoginPolicy,
-        now: i64,
-    ) -> Result<Option<i64>> {
-        crate::sign_in::success(self, user, place, token_hash, expires_at, policy, now).await
-    }
-
-    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
-        ))
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| user_from_row(&r)).transpose()
-    }
-
-    async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
-            "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() > 0 {
-            let actor = Actor {
-                username: user.username.clone(),
-                unit: user.unit_id.clone(),
-            };
-            append_actions(
-                &mut tx,
-                vec![actor.action(now, "auth.logout", &format!("user:{}", user.username))],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn set_password(
-        &self,
-        actor: &Actor,
-        username: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(id) = id else { return Ok(false) };
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        crate::sign_in::forget(&mut tx, username).await?;
-        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        append_actions(
-            &mut tx,
-            vec![actor.action(now, "user.passwd", &format!("user:{username}"))],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    async fn create_houses(
-        &self,
-        actor: &Actor,
-        houses: &[crate::NewHouse],
-        now: i64,
-    ) -> Result<Vec<i64>> {
-        crate::people::create_houses(self, actor, houses, now).await
-    }
-
-    async fn taken_codes(&self, kind: crate::CodeKind, codes: &[String]) -> Result<Vec<String>> {
-        let mut conn = self.pool.acquire().await?;
-        crate::people::taken_in(&mut conn, kind, codes).await
-    }
-
-    async fn create_things(
-        &self,
-        actor: &Actor,
-        things: &[crate::NewThing],
-        now: i64,
-    ) -> Result<Vec<i64>> {
-        crate::things::create_things(self, actor, things, now).await
-    }
-
-    async fn list_things(
-        &self,
-        scope: &Scope,
-        filter: &crate::ThingFilter,
-    ) -> Result<(i64, Vec<crate::ThingRecord>)> {
-        crate::things::list_things(self, scope, filter).await
-    }
-
-    async fn create_orgs(
-        &self,
-        actor: &Actor,
-        orgs: &[crate::NewOrg],
-        now: i64,
-    ) -> Result<Vec<i64>> {
-        crate::things::create_orgs(self, actor, orgs, now).await
-    }
-
-    async fn list_orgs(
-        &self,
-        scope: &Scope,
-        kind: Option<&str>,
-        region: Option<&RegionCode>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<(i64, Vec<crate::OrgRecord>)> {
-        crate::things::list_orgs(self, scope, kind, region, limit, offset).await
-    }
-
-    async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<crate::ThingRecord>> {
-        crate::things::get_thing(self, scope, id).await
-    }
-
-    async fn set_thing_state(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        id: i64,
-        state: &str,
-        now: i64,
-    ) -> Result<Option<crate::ThingRecord>> {
-        crate::things::set_thing_state(self, actor, scope, id, state, now).await
-    }
-
-    async fn camera_counts(
-        &self,
-        scope: &Scope,
-        region: &RegionCode,
-        prefix_len: usize,
-    ) -> Result<Vec<crate::CameraCount>> {
-        crate::things::camera_counts(self, scope, region, prefix_len).await
-    }
-
-    async fn load_population(
-        &self,
-        actor: &Actor,
-        load: &crate::PopulationLoad,
-        now: i64,
-    ) -> Result<()> {
-        crate::people::load_population(self, actor, load, now).await
-    }
-
-    async fn list_houses(
-        &self,
-        scope: &Scope,
-        filter: &crate::HouseFilter,
-    ) -> Result<(i64, Vec<crate::HouseRecord>)> {
-        crate::people::list_houses(self, scope, filter).await
-    }
-
-    async fn get_house(&self, scope: &Scope, id: i64) -> Result<Option<crate::HouseRecord>> {
-        crate::people::get_house(self, scope, id).await
-    }
-
-    async fn create_people(
-        &self,
-        actor: &Actor,
-        people: &[crate::NewPerson],
-        now: i64,
-    ) -> Result<Vec<i64>> {
-        crate::people::create_people(self, actor, people, now).await
-    }
-
-    async fn registered_blinds(
-        &self,
-        scope: &Scope,
-        id_type: &str,
-        blinds: &[String],
-    ) -> Result<Vec<String>> {
-        crate::people::registered_blinds(self, scope, id_type, blinds).await
-    }
-
-    async fn charge_lookups(
-        &self,
-        actor: &Actor,
-        n: i64,
-        budget: i64,
-        subject: &str,
-        note: &str,
-        now: i64,
-    ) -> Result<Option<i64>> {
-        crate::lookups::charge(self, actor, n, budget, subject, note, now).await
-    }
-
-    async fn list_people(
-        &self,
-        scope: &Scope,
-        filter: &crate::PeopleFilter,
-    ) -> Result<(i64, Vec<crate::PersonRecord>)> {
-        crate::people::list_people(self, scope, filter).await
-    }
-
-    async fn get_person(&self, scope: &Scope, id: i64) -> Result<Option<crate::PersonRecord>> {
-        crate::people::get_person(self, scope, id).await
-    }
-
-    async fn map_points(
-        &self,
-        scope: &Scope,
-        layer: crate::PlaceLayer,
-        bbox: [f64; 4],
-        limit: i64,
-    ) -> Result<Vec<crate::MapPoint>> {
-        crate::things::map_points(self, scope, layer, bbox, limit).await
-    }
-
-    async fn get_org(&self, scope: &Scope, id: i64) -> Result<Option<crate::OrgRecord>> {
-        crate::things::get_org(self, scope, id).await
-    }
-
-    async fn record_read(&self, action: NewAction) -> Result<()> {
-        crate::situations::record_read(self, action).await
-    }
-
-    async fn create_situations(
-        &self,
-        items: &[(Actor, crate::NewSituation, i64)],
-    ) -> Result<Vec<i64>> {
-        crate::situations::create_situations(self, items).await
-    }
-
-    async fn list_situations(
-        &self,
-        scope: &Scope,
-        filter: &crate::SituationFilter,
-    ) -> Result<(i64, Vec<crate::SituationRecord>)> {
-        crate::situations::list_situations(self, scope, filter).await
-    }
-
-    async fn get_situation(
-        &self,
-        scope: &Scope,
-        filter: &crate::SituationFilter,
-        id: i64,
-    ) -> Result<Option<crate::SituationRecord>> {
-        crate::situations::get_situation(self, scope, filter, id).await
-    }
-
-    async fn event_links(&self, scope: &Scope, id: i64) -> Result<Vec<(LinkTarget, i64)>> {
-        if !crate::events::visible(self, scope, id).await? {
-            return Ok(Vec::new());
-        }
-        crate::situations::links_from(self, "event", id).await
-    }
-
-    async fn add_key_role(
-        &self,
-        actor: &Actor,
-        role: &crate::KeyRoleRecord,
-        now: i64,
-    ) -> Result<()> {
-        crate::people::add_key_role(self, actor, role, now).await
-    }
-
-    async fn key_groups_of(
-        &self,
-        person_ids: &[i64],
-    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
-        crate::people::key_groups_of(self, person_ids).await
-    }
-
-    async fn key_roles(&self, scope: &Scope, person_id: i64) -> Result<Vec<crate::KeyRoleRecord>> {
-        crate::people::key_roles(self, scope, person_id).await
-    }
-
-    async fn record_visit(
-        &self,
-        actor: &Actor,
-        visit: &crate::NewVisit,
-        now: i64,
-    ) -> Result<crate::VisitRecord> {
-        crate::people::record_visit(self, actor, visit, now).await
-    }
-
-    async fn visits(
-        &self,
-        scope: &Scope,
-        person_id: i64,
-        limit: i64,
-    ) -> Result<Vec<crate::VisitRecord>> {
-        crate::people::visits(self, scope, person_id, limit).await
-    }
-
-    async fn due_visits(
-        &self,
-        scope: &Scope,
-        region: Option<&RegionCode>,
-        now: i64,
-        limit: i64,
-    ) -> Result<(i64, Vec<crate::DueVisit>)> {
-        crate::people::due_visits(self, scope, region, now, limit).await
-    }
-
-    async fn list_users(
-        &self,
-        scope: &Scope,
-        filter: &crate::UserFilter,
-    ) -> Result<(i64, Vec<crate::UserListing>)> {
-        crate::users::list_users(self, scope, filter).await
-    }
-
-    async fn count_users(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
-    async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ACTION_COLUMNS} FROM actions WHERE seq > $1 ORDER BY seq LIMIT $2"
-        ))
-        .bind(after_seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(action_from_row).collect()
-    }
-
-    async fn reference(&self) -> Result<crate::ReferenceData> {
-        crate::events::reference(self).await
-    }
-
-    async fn seed_reference(
-        &self,
-        actor: &Actor,
-        data: &crate::ReferenceData,
-        now: i64,
-    ) -> Result<bool> {
-        crate::events::seed_reference(self, actor, data, now).await
-    }
-
-    async fn open_event_points(&self, scope: &Scope, limit: i64) -> Result<Vec<crate::EventPoint>> {
-        crate::events::open_event_points(self, scope, limit).await
-    }
-
-    async fn event_points(&self, ids: &[i64]) -> Result<Vec<crate::EventPoint>> {
-        crate::events::event_points(self, ids).await
-    }
-
-    async fn publish(&self, channel: &str, payload: &str) -> Result<()> {
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(channel)
-                .bind(payload)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn listen(&self, channel: &str) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
-        if self.backend != Backend::Postgres {
-            return Ok(None);
-        }
-        let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
-        listener.listen(channel).await?;
-        let (tx, rx) = tokio::sync::mpsc::channel(1024);
-        tokio::spawn(async move {
-            loop {
-                // recv reconnects by itself after a lost connection (messages sent meanwhile
-                // are missed: live notices are a convenience, the record is the truth).
-                match listener.recv().await {
-                    Ok(n) => {
-                        if tx.send(n.payload().to_string()).await.is_err() {
-                            return;
-                        }
-                    }
-                    Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
-                }
-            }
-        });
-        Ok(Some(rx))
-    }
-
-    async fn changed_events(&self, after_seq: i64, limit: i64) -> Result<(i64, Vec<i64>)> {
-        let rows =
-            sqlx::query("SELECT seq, subject FROM actions WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .bind(after_seq)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-        let mut last = after_seq;
-        let mut ids = Vec::new();
-        for r in &rows {
-            last = r.try_get("seq")?;
-            let subject: String = r.try_get("subject")?;
-            if let Some(id) = subject.strip_prefix("event:").and_then(|s| s.parse().ok()) {
-                ids.push(id);
-            }
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        Ok((last, ids))
-    }
-
-    async fn put_attachment(
-        &self,
-        actor: &Actor,
-        info: &crate::AttachmentInfo,
-        bytes: &[u8],
-        now: i64,
-    ) -> Result<bool> {
-        crate::attachments::put(self, actor, info, bytes, now).await
-    }
-
-    async fn attachment_infos(
-        &self,
-        uploader: &str,
-        ids: &[String],
-    ) -> Result<Vec<crate::AttachmentInfo>> {
-        crate::attachments::infos(self, uploader, ids).await
-    }
-
-    async fn read_attachment(
-        &self,
-        scope: &Scope,
-        username: &str,
-        id: &str,
-    ) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
-        crate::attachments::read(self, scope, username, id).await
-    }
-
-    async fn write_events(&self, batch: &crate::EventBatch) -> Result<crate::EventsWritten> {
-        crate::events::write_events(self, batch).await
-    }
-
-    async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<crate::EventRecord>> {
-        crate::events::get_event(self, scope, id).await
-    }
-
-    async fn list_events(
-        &self,
-        scope: &Scope,
-        filter: &crate::EventFilter,
-    ) -> Result<(Vec<crate::EventRecord>, i64)> {
-        crate::events::list_events(self, scope, filter).await
-    }
-
-    async fn event_timeline(
-        &self,
-        scope: &Scope,
-        id: i64,
-    ) -> Result<(Vec<Action>, Vec<crate::StepRecord>)> {
-        if !crate::events::visible(self, scope, id).await? {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let actions = self.actions_of(&format!("event:{id}")).await?;
-        Ok((actions, crate::events::steps(self, id).await?))
-    }
-
-    async fn events_near(
-        &self,
-        category: &str,
-        since: i64,
-        bbox: [f64; 4],
-    ) -> Result<Vec<(i64, f64, f64)>> {
-        crate::events::events_near(self, category, since, bbox).await
-    }
-
-    async fn put_category(
-        &self,
-        actor: &Actor,
-        category: &zhili_domain::reference::Category,
-        now: i64,
-    ) -> Result<zhili_domain::reference::Category> {
-        crate::events::put_category(self, actor, category, now).await
-    }
-
-    async fn replace_dispatch_rules(
-        &self,
-        actor: &Actor,
-        rules: &[zhili_domain::reference::DispatchRule],
-        now: i64,
-    ) -> Result<()> {
-        crate::events::replace_dispatch_rules(self, actor, rules, now).await
-    }
-
-    async fn replace_calendar_year(
-        &self,
-        actor: &Actor,
-        year: i64,
-        days: &[(String, zhili_domain::calendar::DayKind, String)],
-        working_hours: &str,
-        now: i64,
-    ) -> Result<()> {
-        crate::events::replace_calendar_year(self, actor, year, days, working_hours, now).await
-    }
-
-    async fn load_history(&self, items: &[crate::HistoryItem]) -> Result<()> {
-        crate::events::load_history(self, items).await
-    }
-
-    async fn event_stats(
-        &self,
-        scope: &Scope,
-        query: &crate::StatsQuery,
-    ) -> Result<Vec<crate::StatRow>> {
-        crate::events::event_stats(self, scope, query).await
-    }
-
-    async fn event_trend(
-        &self,
-        scope: &Scope,
-        region: &RegionCode,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<crate::TrendRow>> {
-        crate::trend::event_trend(self, scope, region, from, to).await
-    }
-
-    async fn chain_head(&self) -> Result<(i64, String)> {
-        let row = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((row.try_get("seq")?, row.try_get("hash")?))
-    }
-
-    async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        set_meta_in(&mut tx, key, value).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
 
@@ -1411,7 +659,7 @@ pub(crate) async fn set_meta_in(conn: &mut AnyConnection, key: &str, value: &str
     Ok(())
 }
 
-async fn insert_units_in(
+pub(crate) async fn insert_units_in(
     conn: &mut AnyConnection,
     actor: &Actor,
     units: &[Unit],
@@ -1446,7 +694,7 @@ async fn insert_units_in(
     Ok(actions)
 }
 
-async fn insert_users_in(
+pub(crate) async fn insert_users_in(
     conn: &mut AnyConnection,
     actor: &Actor,
     users: &[NewUser],

@@ -4,8 +4,9 @@
 use zhili_domain::chain::{self, Actor};
 use zhili_domain::user::LoginPolicy;
 use zhili_domain::{Level, RegionCode, RegionKind, Role, Scope, Unit, UnitKind};
+use zhili_store::prelude::*;
 use zhili_store::testing::TestDb;
-use zhili_store::{NewRegion, NewUser, RegionFilter, SqlStore, Store};
+use zhili_store::{NewRegion, NewUser, RegionFilter, SqlStore};
 
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()

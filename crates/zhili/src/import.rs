@@ -50,7 +50,7 @@ pub async fn import_grids(
     let (grids, mut problems) =
         tokio::task::spawn_blocking(move || validate::read_grid_file(&bytes))
             .await
-            .map_err(|e| StoreError::Database(format!("validation failed: {e}")))?;
+            .map_err(|e| StoreError::Internal(format!("validation failed: {e}")))?;
     let mut village_codes: Vec<RegionCode> = grids.iter().filter_map(|g| g.code.parent()).collect();
     village_codes.sort();
     village_codes.dedup();
@@ -95,7 +95,7 @@ pub async fn import_grids(
         (grids, found)
     })
     .await
-    .map_err(|e| StoreError::Database(format!("validation failed: {e}")))?;
+    .map_err(|e| StoreError::Internal(format!("validation failed: {e}")))?;
     problems = found;
     if !problems.is_empty() || dry_run {
         let stopped: &[&'static str] = if stopped { &["overlap"] } else { &[] };

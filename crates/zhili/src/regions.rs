@@ -105,7 +105,7 @@ impl RegionIndex {
             RegionIndex { generation, locate: LocateIndex::build(shapes, NEAR_BOUNDARY_M), grids: chains, by_code, names, root: Some(root) }
         })
         .await
-        .map_err(|e| StoreError::Database(format!("index build failed: {e}")))
+        .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))
     }
 }
 

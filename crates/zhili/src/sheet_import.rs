@@ -729,7 +729,7 @@ pub async fn import_sheet(
         Ok::<_, DomainError>((table, checked, problems))
     })
     .await
-    .map_err(|e| StoreError::Database(format!("checking the file failed: {e}")))??;
+    .map_err(|e| StoreError::Internal(format!("checking the file failed: {e}")))??;
     to.progress.stage(2);
     // Registered already: one lookup for the whole file.
     let mut taken = HashSet::new();

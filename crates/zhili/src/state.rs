@@ -110,7 +110,7 @@ impl AppState {
             Result<zhili_store::EventRecord, zhili_store::StoreError>,
         >,
     ) -> Result<zhili_store::EventRecord, zhili_store::StoreError> {
-        let stopped = || zhili_store::StoreError::Database("the event writer has stopped".into());
+        let stopped = || zhili_store::StoreError::Internal("the event writer has stopped".into());
         self.writer.send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
@@ -173,7 +173,7 @@ impl AppState {
             )
             .await?;
         let reference = Reference::from_data(&store.reference().await?)
-            .map_err(zhili_store::StoreError::Database)?;
+            .map_err(zhili_store::StoreError::Internal)?;
         let store_for_writer = store.clone();
         let state = Arc::new(AppState {
             store,
@@ -251,7 +251,7 @@ impl AppState {
     /// Re-reads the reference data.
     pub async fn reload_reference(&self) -> Result<(), zhili_store::StoreError> {
         let fresh = Reference::from_data(&self.store.reference().await?)
-            .map_err(zhili_store::StoreError::Database)?;
+            .map_err(zhili_store::StoreError::Internal)?;
         *self.reference.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
         Ok(())
     }

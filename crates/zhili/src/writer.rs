@@ -71,7 +71,7 @@ pub(crate) fn spawn_event_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Se
                     tracing::error!(error = %e, reports = batch.reports.len(), changes = batch.changes.len(),
                         "event write failed; nothing of the batch was written");
                     for reply in report_replies.into_iter().chain(change_replies) {
-                        let _ = reply.send(Err(zhili_store::StoreError::Database(e.to_string())));
+                        let _ = reply.send(Err(e.clone()));
                     }
                 }
             }

@@ -150,8 +150,8 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Domain(d) => d.into(),
-            StoreError::Database(msg) => {
-                tracing::error!(error = %msg, "database failure");
+            e @ (StoreError::Database(_) | StoreError::Internal(_)) => {
+                tracing::error!(error = %e, "storage failure");
                 ApiError::new(
                     ErrorCode::Internal,
                     "the database failed; the request was not completed",

@@ -6,7 +6,9 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod handlers;
+pub mod houses;
 pub mod imports;
+pub mod key_people;
 pub mod map;
 mod openapi;
 pub use openapi::document_json as openapi_document;
@@ -181,16 +183,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/people/export", get(people::export))
         .route("/people/vocabulary", get(people::vocabulary))
         .route("/people/{id}", get(people::get))
-        .route("/people/{id}/key-roles", post(people::add_key_role))
-        .route("/people/{id}/visits", post(people::record_visit))
+        .route("/people/{id}/key-roles", post(key_people::add_key_role))
+        .route("/people/{id}/visits", post(key_people::record_visit))
         .route(
             "/people/{id}/key-roles/{kind}/event",
-            post(people::open_event),
+            post(key_people::open_event),
         )
-        .route("/visits/due", get(people::due))
+        .route("/visits/due", get(key_people::due))
         .route(
             "/houses",
-            get(people::list_houses).post(people::create_house),
+            get(houses::list_houses).post(houses::create_house),
         )
         .route("/things", get(things::list).post(things::create))
         .route("/things/uptime", get(things::uptime))

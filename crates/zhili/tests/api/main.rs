@@ -10,8 +10,9 @@ use zhili::state::AppState;
 use zhili_domain::chain::{self, Actor};
 use zhili_domain::user::LoginPolicy;
 use zhili_spatial::geojson;
+use zhili_store::prelude::*;
 use zhili_store::testing::TestDb;
-use zhili_store::{SqlStore, Store};
+use zhili_store::SqlStore;
 
 const PASSWORD: &str = "demo-password-2026";
 

@@ -1,0 +1,207 @@
+//! Accounts, sign-in and sessions.
+
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+use sqlx::Row;
+use zhili_domain::chain::Actor;
+use zhili_domain::user::{LoginPolicy, User};
+use zhili_domain::Scope;
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()>;
+
+    async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>>;
+
+    /// The failure counters of `username` (an account or not) at `place`.
+    async fn sign_in_state(&self, username: &str, place: &str, now: i64) -> Result<SignInState>;
+
+    /// Counts one wrong password for `username` at `place` atomically (and at every
+    /// unfamiliar place when `place` is one); records it for an account. Answers until when
+    /// the place is now locked, if it is.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        user: Option<&User>,
+        place: &str,
+        policy: &LoginPolicy,
+        now: i64,
+    ) -> Result<Option<i64>>;
+
+    /// Starts a session after a right password, unless the place locked meanwhile (then
+    /// answers until when, and starts nothing).
+    async fn record_login_success(
+        &self,
+        user: &User,
+        place: &str,
+        token_hash: &str,
+        expires_at: i64,
+        policy: &LoginPolicy,
+        now: i64,
+    ) -> Result<Option<i64>>;
+
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+
+    async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()>;
+
+    /// Sets a new password hash; ends every session of the user. False when no such user.
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<bool>;
+
+    async fn count_users(&self) -> Result<i64>;
+
+    /// Accounts anchored in the scope's subtree, by username; and how many match.
+    async fn list_users(
+        &self,
+        scope: &Scope,
+        filter: &UserFilter,
+    ) -> Result<(i64, Vec<UserListing>)>;
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let actions = insert_users_in(&mut tx, actor, users, now).await?;
+        append_actions(&mut tx, actions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(LoginRecord {
+                user: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn sign_in_state(
+        &self,
+        username: &str,
+        place: &str,
+        now: i64,
+    ) -> Result<crate::SignInState> {
+        crate::sign_in::state(self, username, place, now).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        user: Option<&User>,
+        place: &str,
+        policy: &LoginPolicy,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        crate::sign_in::failure(self, username, user, place, policy, now).await
+    }
+
+    async fn record_login_success(
+        &self,
+        user: &User,
+        place: &str,
+        token_hash: &str,
+        expires_at: i64,
+        policy: &LoginPolicy,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        crate::sign_in::success(self, user, place, token_hash, expires_at, policy, now).await
+    }
+
+    async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| user_from_row(&r)).transpose()
+    }
+
+    async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() > 0 {
+            let actor = Actor {
+                username: user.username.clone(),
+                unit: user.unit_id.clone(),
+            };
+            append_actions(
+                &mut tx,
+                vec![actor.action(now, "auth.logout", &format!("user:{}", user.username))],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else { return Ok(false) };
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        crate::sign_in::forget(&mut tx, username).await?;
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        append_actions(
+            &mut tx,
+            vec![actor.action(now, "user.passwd", &format!("user:{username}"))],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn list_users(
+        &self,
+        scope: &Scope,
+        filter: &crate::UserFilter,
+    ) -> Result<(i64, Vec<crate::UserListing>)> {
+        crate::users::list_users(self, scope, filter).await
+    }
+}

@@ -1,0 +1,161 @@
+//! The regions: boundaries with their versions, the grids an import replaces.
+
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+use sqlx::Row;
+use zhili_domain::chain::Actor;
+use zhili_domain::{RegionCode, Scope};
+
+#[async_trait]
+pub trait RegionStore: Send + Sync {
+    async fn list_regions(&self, scope: &Scope, filter: &RegionFilter)
+        -> Result<Vec<RegionRecord>>;
+
+    async fn get_region(
+        &self,
+        scope: &Scope,
+        code: &RegionCode,
+        with_geometry: bool,
+    ) -> Result<Option<RegionRecord>>;
+
+    /// Every version of a region, oldest first.
+    async fn region_versions(&self, scope: &Scope, code: &RegionCode) -> Result<Vec<RegionRecord>>;
+
+    /// Bumped whenever any boundary changes, so servers know to rebuild their index.
+    async fn regions_generation(&self) -> Result<i64>;
+
+    /// Writes regions (first versions, or new versions of changed ones) in one transaction.
+    async fn upsert_regions(
+        &self,
+        actor: &Actor,
+        regions: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary>;
+
+    /// Replaces the whole current grid set of each village in `villages` with `grids`.
+    async fn replace_grids(
+        &self,
+        actor: &Actor,
+        villages: &[RegionCode],
+        grids: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary>;
+}
+
+#[async_trait]
+impl RegionStore for SqlStore {
+    async fn list_regions(
+        &self,
+        scope: &Scope,
+        filter: &RegionFilter,
+    ) -> Result<Vec<RegionRecord>> {
+        let mut sql = Self::region_select(filter.with_geometry);
+        sql.push(" AND valid_to IS NULL");
+        scope_filter(&mut sql, "code", scope);
+        if let Some(level) = filter.level {
+            sql.push(" AND level = ").bind_text(level.as_str());
+        }
+        if let Some(parent) = &filter.parent {
+            sql.push(" AND parent_code = ").bind_text(parent.as_str());
+        }
+        sql.push(" ORDER BY code");
+        self.fetch_regions(&sql, filter.with_geometry).await
+    }
+
+    async fn get_region(
+        &self,
+        scope: &Scope,
+        code: &RegionCode,
+        with_geometry: bool,
+    ) -> Result<Option<RegionRecord>> {
+        let mut sql = Self::region_select(with_geometry);
+        sql.push(" AND valid_to IS NULL AND code = ")
+            .bind_text(code.as_str());
+        scope_filter(&mut sql, "code", scope);
+        Ok(self.fetch_regions(&sql, with_geometry).await?.pop())
+    }
+
+    async fn region_versions(&self, scope: &Scope, code: &RegionCode) -> Result<Vec<RegionRecord>> {
+        let mut sql = Self::region_select(true);
+        sql.push(" AND code = ").bind_text(code.as_str());
+        scope_filter(&mut sql, "code", scope);
+        sql.push(" ORDER BY version");
+        self.fetch_regions(&sql, true).await
+    }
+
+    async fn regions_generation(&self) -> Result<i64> {
+        Ok(self
+            .meta("regions_generation")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    async fn upsert_regions(
+        &self,
+        actor: &Actor,
+        regions: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary> {
+        let mut tx = self.write_tx().await?;
+        let mut summary = ImportSummary::default();
+        let mut actions = Vec::new();
+        for r in regions {
+            write_region(&mut tx, actor, r, now, &mut summary, &mut actions).await?;
+        }
+        if !actions.is_empty() {
+            bump_generation(&mut tx).await?;
+            append_actions(&mut tx, actions).await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn replace_grids(
+        &self,
+        actor: &Actor,
+        villages: &[RegionCode],
+        grids: &[NewRegion],
+        now: i64,
+    ) -> Result<ImportSummary> {
+        let mut tx = self.write_tx().await?;
+        let mut summary = ImportSummary::default();
+        let mut actions = Vec::new();
+        for g in grids {
+            write_region(&mut tx, actor, g, now, &mut summary, &mut actions).await?;
+        }
+        let keep: std::collections::HashSet<&str> = grids.iter().map(|g| g.code.as_str()).collect();
+        for v in villages {
+            let rows = sqlx::query("SELECT id, code, version FROM regions WHERE parent_code = $1 AND level = 'grid' AND valid_to IS NULL")
+                .bind(v.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in rows {
+                let code: String = row.try_get("code")?;
+                if keep.contains(code.as_str()) {
+                    continue;
+                }
+                let id: i64 = row.try_get("id")?;
+                let version: i64 = row.try_get("version")?;
+                sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                summary.retired += 1;
+                actions.push(
+                    actor
+                        .action(now, "region.retire", &format!("region:{code}"))
+                        .states(Some(&format!("v{version}")), Some("retired")),
+                );
+            }
+        }
+        if !actions.is_empty() {
+            bump_generation(&mut tx).await?;
+            append_actions(&mut tx, actions).await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+}

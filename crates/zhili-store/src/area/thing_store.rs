@@ -1,0 +1,84 @@
+//! City components and cameras.
+
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+use zhili_domain::chain::Actor;
+use zhili_domain::{RegionCode, Scope};
+
+#[async_trait]
+pub trait ThingStore: Send + Sync {
+    /// All or nothing; a code already registered is a conflict naming its position.
+    async fn create_things(&self, actor: &Actor, things: &[NewThing], now: i64)
+        -> Result<Vec<i64>>;
+
+    async fn list_things(
+        &self,
+        scope: &Scope,
+        filter: &ThingFilter,
+    ) -> Result<(i64, Vec<ThingRecord>)>;
+
+    async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<ThingRecord>>;
+
+    /// A new state for one thing in scope (recorded); `None` when it is not there.
+    async fn set_thing_state(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        state: &str,
+        now: i64,
+    ) -> Result<Option<ThingRecord>>;
+
+    /// Cameras by the first `prefix_len` digits of their grid code, under `region`.
+    async fn camera_counts(
+        &self,
+        scope: &Scope,
+        region: &RegionCode,
+        prefix_len: usize,
+    ) -> Result<Vec<CameraCount>>;
+}
+
+#[async_trait]
+impl ThingStore for SqlStore {
+    async fn create_things(
+        &self,
+        actor: &Actor,
+        things: &[crate::NewThing],
+        now: i64,
+    ) -> Result<Vec<i64>> {
+        crate::things::create_things(self, actor, things, now).await
+    }
+
+    async fn list_things(
+        &self,
+        scope: &Scope,
+        filter: &crate::ThingFilter,
+    ) -> Result<(i64, Vec<crate::ThingRecord>)> {
+        crate::things::list_things(self, scope, filter).await
+    }
+
+    async fn get_thing(&self, scope: &Scope, id: i64) -> Result<Option<crate::ThingRecord>> {
+        crate::things::get_thing(self, scope, id).await
+    }
+
+    async fn set_thing_state(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        state: &str,
+        now: i64,
+    ) -> Result<Option<crate::ThingRecord>> {
+        crate::things::set_thing_state(self, actor, scope, id, state, now).await
+    }
+
+    async fn camera_counts(
+        &self,
+        scope: &Scope,
+        region: &RegionCode,
+        prefix_len: usize,
+    ) -> Result<Vec<crate::CameraCount>> {
+        crate::things::camera_counts(self, scope, region, prefix_len).await
+    }
+}
