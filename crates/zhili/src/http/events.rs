@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::event::{self, Channel, MatterClass, Status};
+use zhili_domain::event::{self, Channel, Command, MatterClass, Status};
 use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
 use zhili_domain::{time, ErrorCode};
@@ -577,15 +577,13 @@ action_request! {
 impl ActionRequest {
     /// The use case's step; a class that is not one is refused naming the field.
     fn step(self) -> ApiResult<Step> {
-        Ok(match self {
-            ActionRequest::Register {
+        use ActionRequest as A;
+        Ok(Step::Do(match self {
+            A::Register {
                 matter_class,
                 reason,
                 ..
-            } => Step::Register {
-                reason: reason
-                    .map(|r| zhili_domain::text::note("reason", &r, 2000))
-                    .transpose()?,
+            } => Command::Register {
                 class: matter_class
                     .as_deref()
                     .map(|c| {
@@ -598,34 +596,37 @@ impl ActionRequest {
                         })
                     })
                     .transpose()?,
+                reason: reason
+                    .map(|r| zhili_domain::text::note("reason", &r, 2000))
+                    .transpose()?,
             },
-            ActionRequest::Reject { reason, .. } => Step::Reject { reason },
-            ActionRequest::Merge { into, .. } => Step::Merge { into },
-            ActionRequest::Dispatch {
+            A::Reject { reason, .. } => Command::Reject { reason },
+            A::Merge { into, .. } => Command::Merge { into },
+            A::Dispatch {
                 lead, assisting, ..
-            } => Step::Dispatch { lead, assisting },
-            ActionRequest::Accept { .. } => Step::Accept,
-            ActionRequest::Return { reason, .. } => Step::Return { reason },
-            ActionRequest::Handle { feedback, .. } => Step::Handle { feedback },
-            ActionRequest::Verify { passed, .. } => Step::Verify { passed },
-            ActionRequest::Close {
+            } => return Ok(Step::Dispatch { lead, assisting }),
+            A::Accept { .. } => Command::Accept,
+            A::Return { reason, .. } => Command::Return { reason },
+            A::Handle { feedback, .. } => Command::Handle { feedback },
+            A::Verify { passed, .. } => Command::Verify { passed },
+            A::Close {
                 resident_confirmed, ..
-            } => Step::Close {
+            } => Command::Close {
                 resident_confirmed: resident_confirmed.unwrap_or(false),
             },
-            ActionRequest::Evaluate { satisfaction, .. } => Step::Evaluate { satisfaction },
-            ActionRequest::Escalate { reason, .. } => Step::Escalate { reason },
-            ActionRequest::Supervise { level, .. } => Step::Supervise { level },
-            ActionRequest::RequestExtension { hours, reason, .. } => {
-                Step::RequestExtension { hours, reason }
+            A::Evaluate { satisfaction, .. } => Command::Evaluate { satisfaction },
+            A::Escalate { reason, .. } => Command::Escalate { reason },
+            A::Supervise { level, .. } => Command::Supervise { level },
+            A::RequestExtension { hours, reason, .. } => {
+                Command::RequestExtension { hours, reason }
             }
-            ActionRequest::ApproveExtension { approved, .. } => Step::ApproveExtension {
+            A::ApproveExtension { approved, .. } => Command::ApproveExtension {
                 approved: approved.unwrap_or(true),
             },
-            ActionRequest::Defer { reason, .. } => Step::Defer { reason },
-            ActionRequest::Resume { .. } => Step::Resume,
-            ActionRequest::Reopen { reason, .. } => Step::Reopen { reason },
-        })
+            A::Defer { reason, .. } => Command::Defer { reason },
+            A::Resume { .. } => Command::Resume,
+            A::Reopen { reason, .. } => Command::Reopen { reason },
+        }))
     }
 }
 

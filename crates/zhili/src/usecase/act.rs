@@ -6,7 +6,7 @@
 
 use super::evidence;
 use crate::state::{AppState, EventNotice};
-use zhili_domain::event::{self, Command, MatterClass, Status};
+use zhili_domain::event::{self, Command, Status};
 use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
 use zhili_domain::{DomainError, ErrorCode, Level, Scope};
@@ -15,60 +15,16 @@ use zhili_store::{ChangeRequest, EventChange, EventRecord, StoreError};
 /// At most this many units assist a lead unit.
 pub const MAX_ASSISTING: usize = 20;
 
-/// A step as the caller asks for it: the domain's command, but for a dispatch whose units
-/// may be left to the dispatch rules.
+/// A step as the caller asks for it: the domain's command, or a dispatch whose units may be
+/// left to the dispatch rules.
 #[derive(Clone, Debug)]
 pub enum Step {
-    Register {
-        class: Option<MatterClass>,
-        reason: Option<String>,
-    },
-    Reject {
-        reason: String,
-    },
-    Merge {
-        into: i64,
-    },
+    /// A step as the domain names it (a merge's target is checked before it is taken).
+    Do(Command),
     /// Without a lead, the rules' suggestion (lead and assisting units) is taken.
     Dispatch {
         lead: Option<String>,
         assisting: Option<Vec<String>>,
-    },
-    Accept,
-    Return {
-        reason: String,
-    },
-    Handle {
-        feedback: String,
-    },
-    Verify {
-        passed: bool,
-    },
-    Close {
-        resident_confirmed: bool,
-    },
-    Evaluate {
-        satisfaction: i64,
-    },
-    Escalate {
-        reason: String,
-    },
-    Supervise {
-        level: i64,
-    },
-    RequestExtension {
-        hours: f64,
-        reason: String,
-    },
-    ApproveExtension {
-        approved: bool,
-    },
-    Defer {
-        reason: String,
-    },
-    Resume,
-    Reopen {
-        reason: String,
     },
 }
 
@@ -156,9 +112,7 @@ async fn command_of(
     step: Step,
 ) -> Result<(Command, Option<i64>), StoreError> {
     Ok(match step {
-        Step::Register { class, reason } => (Command::Register { class, reason }, None),
-        Step::Reject { reason } => (Command::Reject { reason }, None),
-        Step::Merge { into } => {
+        Step::Do(Command::Merge { into }) => {
             let target = state
                 .store
                 .get_event(&user.scope(), into)
@@ -176,6 +130,7 @@ async fn command_of(
             }
             (Command::Merge { into }, Some(into))
         }
+        Step::Do(command) => (command, None),
         Step::Dispatch { lead, assisting } => {
             let reference = state.reference();
             let suggested = reference
@@ -213,20 +168,5 @@ async fn command_of(
             }
             (Command::Dispatch { lead, assisting }, None)
         }
-        Step::Accept => (Command::Accept, None),
-        Step::Return { reason } => (Command::Return { reason }, None),
-        Step::Handle { feedback } => (Command::Handle { feedback }, None),
-        Step::Verify { passed } => (Command::Verify { passed }, None),
-        Step::Close { resident_confirmed } => (Command::Close { resident_confirmed }, None),
-        Step::Evaluate { satisfaction } => (Command::Evaluate { satisfaction }, None),
-        Step::Escalate { reason } => (Command::Escalate { reason }, None),
-        Step::Supervise { level } => (Command::Supervise { level }, None),
-        Step::RequestExtension { hours, reason } => {
-            (Command::RequestExtension { hours, reason }, None)
-        }
-        Step::ApproveExtension { approved } => (Command::ApproveExtension { approved }, None),
-        Step::Defer { reason } => (Command::Defer { reason }, None),
-        Step::Resume => (Command::Resume, None),
-        Step::Reopen { reason } => (Command::Reopen { reason }, None),
     })
 }
