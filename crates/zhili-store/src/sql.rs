@@ -1,9 +1,7 @@
 //! The SQL implementation of `Store`, over sqlx's `Any` driver so one body of queries
 //! serves SQLite and PostgreSQL. Placeholders are `$n` (both engines accept them).
 
-use crate::{
-    migrate, Backend, ImportSummary, NewRegion, NewUser, RegionRecord, Result, Store, StoreError,
-};
+use crate::{migrate, Backend, NewUser, RegionRecord, Result, Store, StoreError};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 use std::sync::Arc;
@@ -339,115 +337,6 @@ pub(crate) async fn append_actions(
     .await?;
     sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
         .bind(prev)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-struct CurrentVersion {
-    id: i64,
-    version: i64,
-    name: String,
-    kind: String,
-    geometry: Option<String>,
-}
-
-async fn current_version(conn: &mut AnyConnection, code: &str) -> Result<Option<CurrentVersion>> {
-    let row = sqlx::query("SELECT id, version, name, kind, geometry FROM regions WHERE code = $1 AND valid_to IS NULL")
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|r| {
-        Ok(CurrentVersion {
-            id: r.try_get("id")?,
-            version: r.try_get("version")?,
-            name: r.try_get("name")?,
-            kind: r.try_get("kind")?,
-            geometry: r.try_get("geometry")?,
-        })
-    })
-    .transpose()
-}
-
-/// Writes one region: nothing if unchanged, else closes the current version and adds the next.
-pub(crate) async fn write_region(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    r: &NewRegion,
-    now: i64,
-    summary: &mut ImportSummary,
-    actions: &mut Vec<NewAction>,
-) -> Result<()> {
-    let code = r.code.as_str();
-    let current = current_version(conn, code).await?;
-    if let Some(c) = &current {
-        if c.name == r.name
-            && c.kind == r.kind.as_str()
-            && c.geometry.as_deref() == Some(r.geometry.as_str())
-        {
-            summary.unchanged += 1;
-            return Ok(());
-        }
-        sqlx::query("UPDATE regions SET valid_to = $1 WHERE id = $2")
-            .bind(now)
-            .bind(c.id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    let version = match &current {
-        Some(c) => c.version + 1,
-        None => {
-            let max: Option<i64> =
-                sqlx::query_scalar("SELECT MAX(version) FROM regions WHERE code = $1")
-                    .bind(code)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            max.unwrap_or(0) + 1
-        }
-    };
-    sqlx::query(
-        "INSERT INTO regions (code, version, name, level, kind, parent_code, geometry, valid_from, valid_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
-    )
-    .bind(code)
-    .bind(version)
-    .bind(r.name.clone())
-    .bind(r.code.level().as_str())
-    .bind(r.kind.as_str())
-    .bind(r.code.parent().map(|p| p.to_string()))
-    .bind(r.geometry.clone())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    let (verb, from) = match &current {
-        Some(c) => {
-            summary.updated += 1;
-            ("region.update", Some(format!("v{}", c.version)))
-        }
-        None => {
-            summary.created += 1;
-            ("region.create", None)
-        }
-    };
-    let to = format!("v{version}");
-    actions.push(
-        actor
-            .action(now, verb, &format!("region:{code}"))
-            .states(from.as_deref(), Some(&to))
-            .opinion(r.name.clone()),
-    );
-    Ok(())
-}
-
-pub(crate) async fn bump_generation(conn: &mut AnyConnection) -> Result<()> {
-    // Stored as text in `meta`; read, add one, write back inside the caller's transaction.
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'regions_generation'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    let next = current.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
-    sqlx::query("UPDATE meta SET value = $1 WHERE key = 'regions_generation'")
-        .bind(next.to_string())
         .execute(&mut *conn)
         .await?;
     Ok(())

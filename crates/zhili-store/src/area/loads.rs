@@ -1,5 +1,6 @@
 //! Bulk loads for the demo city and the tests: whole datasets written straight, with their record.
 
+use super::regions::{bump_generation, write_region};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
