@@ -1,7 +1,7 @@
 //! A sheet file in and out: an uploaded .xlsx or CSV read within fixed limits, and CSV
 //! written so that opening it in Excel or WPS never runs what someone typed.
 
-use crate::sheet_import::MAX_ROWS;
+use crate::usecase::sheet_import::MAX_ROWS;
 use zhili_domain::DomainError;
 
 /// A file's first sheet as text cells, with the sheet row number of each data row.

@@ -40,14 +40,14 @@ pub struct AppState {
     /// Open events for the map, caught up from the record on each use.
     pub open_events: crate::open_layer::OpenLayer,
     /// Running and recent spreadsheet imports by "username/id", with when they started.
-    pub imports: Mutex<HashMap<String, (i64, Arc<crate::sheet_import::Progress>)>>,
+    pub imports: Mutex<HashMap<String, (i64, Arc<crate::usecase::sheet_import::Progress>)>>,
     /// Imports read, check and hold a whole sheet: one at a time, so the memory an import
     /// may take (bounded by `sheet_file::LIMITS`) is taken once.
     pub import_slots: tokio::sync::Semaphore,
     /// Password checks (argon2id, ~19 MiB each), one per core; see `auth::PasswordChecks`.
     pub password_checks: crate::auth::PasswordChecks,
     /// One sign-in at a time per name.
-    pub sign_in_turns: crate::sign_in::Turns,
+    pub sign_in_turns: crate::usecase::sign_in::Turns,
     /// Reverse proxies in front of this server: for a request from one of them, the client's
     /// address is the last `X-Forwarded-For` hop that is not a proxy (sign-in failures are
     /// counted per address, so behind a proxy every client would otherwise be one place).

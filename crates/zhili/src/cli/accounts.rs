@@ -2,13 +2,6 @@
 
 use super::*;
 
-/// Reads a new password, checks it, and returns its argon2id hash.
-pub(super) fn read_new_password_hash() -> Result<String, String> {
-    let password = read_password()?;
-    user::validate_password(&password).map_err(|e| format!("password: {}", e.message))?;
-    auth::hash_password(&password)
-}
-
 pub(super) fn read_password() -> Result<String, String> {
     if let Ok(p) = std::env::var("ZHILI_USER_PASSWORD") {
         return Ok(p);
@@ -26,6 +19,9 @@ pub(super) fn read_password() -> Result<String, String> {
 }
 
 pub(super) async fn user_command(action: UserAction) -> ExitCode {
+    use zhili::usecase::accounts::{self, Caller, NewAccount};
+    // One password check at a time: the operator's own.
+    let passwords = auth::PasswordChecks::new(1, 1);
     match action {
         UserAction::Add {
             username,
@@ -36,90 +32,50 @@ pub(super) async fn user_command(action: UserAction) -> ExitCode {
             name,
             db,
         } => {
-            let Some(role) = Role::parse(&role) else {
+            if Role::parse(&role).is_none() {
                 return fail(format!("--role {role:?} is not one of admin, district_commander, district_operator, town_operator, village_operator, grid_worker, department_handler, leader"));
-            };
-            let region = match RegionCode::parse(&region) {
-                Ok(r) => r,
-                Err(e) => return fail(format!("--region: {}", e.message)),
-            };
-            if let Err(e) = user::validate_account(&username, role, &region, department.as_deref())
-            {
-                return fail(format!(
-                    "{}: {}",
-                    e.field.as_deref().unwrap_or("account"),
-                    e.message
-                ));
             }
-            let hash = match read_new_password_hash() {
-                Ok(h) => h,
+            let password = match read_password() {
+                Ok(p) => p,
                 Err(e) => return fail(e),
             };
             let store = match open(&db).await {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
-            match store
-                .get_region(&zhili_domain::Scope::whole(region.clone()), &region, false)
-                .await
-            {
-                Ok(Some(_)) => {}
-                Ok(None) => return fail(format!("--region: no region {region} in this database")),
-                Err(e) => return fail(e),
-            }
-            let new = NewUser {
+            let account = NewAccount {
                 display_name: name.unwrap_or_else(|| username.clone()),
                 username: username.clone(),
                 role,
-                unit_id: unit,
                 region_code: region,
+                unit_id: unit,
                 department,
-                password_hash: hash,
+                password,
             };
-            match store
-                .insert_users(
-                    &Actor {
-                        username: cli_actor(),
-                        unit: None,
-                    },
-                    &[new],
-                    now_ms(),
-                )
-                .await
-            {
-                Ok(()) => {
-                    println!("Added {username} ({}).", role.as_str());
+            match accounts::create_account(&store, &passwords, Caller::Operator, account).await {
+                Ok(u) => {
+                    println!("Added {username} ({}).", u.role.as_str());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
             }
         }
         UserAction::Passwd { username, db } => {
-            let hash = match read_new_password_hash() {
-                Ok(h) => h,
+            let password = match read_password() {
+                Ok(p) => p,
                 Err(e) => return fail(e),
             };
             let store = match open(&db).await {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
-            match store
-                .set_password(
-                    &Actor {
-                        username: cli_actor(),
-                        unit: None,
-                    },
-                    &username,
-                    &hash,
-                    now_ms(),
-                )
+            match accounts::set_password(&store, &passwords, Caller::Operator, &username, password)
                 .await
             {
-                Ok(true) => {
+                Ok(_) => {
                     println!("Password of {username} changed; its sessions are ended.");
                     ExitCode::SUCCESS
                 }
-                Ok(false) => fail(format!("no user {username}")),
                 Err(e) => fail(e),
             }
         }

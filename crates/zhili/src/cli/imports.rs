@@ -73,23 +73,9 @@ pub(super) async fn import_sheet(sheet: Sheet, args: SheetArgs) -> ExitCode {
         Ok(i) => std::sync::Arc::new(i),
         Err(e) => return fail(e),
     };
-    let Some(root) = index.root.clone() else {
-        return fail("this database has no district yet");
-    };
-    let scope = zhili_domain::Scope::whole(root);
-    let actor = Actor {
-        username: cli_actor(),
-        unit: None,
-    };
-    let importer = zhili::sheet_import::Importer {
-        store: &store,
-        actor: &actor,
-        key: &key,
-        index,
-        scope: &scope,
-        progress: Default::default(),
-        // An operator at the machine, who could read the database anyway.
-        lookup_budget: None,
+    let importer = match zhili::usecase::sheet_import::Importer::by_operator(&store, key, index) {
+        Ok(i) => i,
+        Err(e) => return fail(e),
     };
     let started = std::time::Instant::now();
     // A bar on standard error while the rows are checked (hidden when not a terminal).
@@ -111,9 +97,15 @@ pub(super) async fn import_sheet(sheet: Sheet, args: SheetArgs) -> ExitCode {
             }
         })
     };
-    let outcome =
-        zhili::sheet_import::import_sheet(&importer, sheet, bytes, dry_run, partial, now_ms())
-            .await;
+    let outcome = zhili::usecase::sheet_import::import_sheet(
+        &importer,
+        sheet,
+        bytes,
+        dry_run,
+        partial,
+        now_ms(),
+    )
+    .await;
     watcher.abort();
     bar.finish_and_clear();
     let report = match outcome {
@@ -180,7 +172,7 @@ pub(super) async fn sample_people(
         .iter()
         .map(|g| g.grid_code.to_string())
         .collect();
-    match zhili::sheet_import::sample_xlsx(root.as_str(), &grids, first, rows, seed) {
+    match zhili::usecase::sheet_import::sample_xlsx(root.as_str(), &grids, first, rows, seed) {
         Ok(bytes) => match std::fs::write(out, bytes) {
             Ok(()) => {
                 println!("Wrote {rows} people to {}.", out.display());

@@ -5,13 +5,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::Arc;
-use zhili::sheet_import::Sheet;
-use zhili::{auth, demo, http, import, now_ms, state::AppState};
+use zhili::usecase::grid_import as import;
+use zhili::usecase::sheet_import::Sheet;
+use zhili::{auth, demo, http, now_ms, state::AppState};
 use zhili_domain::chain::{self, Actor};
 use zhili_domain::user::{self, LoginPolicy};
-use zhili_domain::{RegionCode, Role};
+use zhili_domain::Role;
 use zhili_store::prelude::*;
-use zhili_store::NewUser;
 
 mod accounts;
 mod audit;
@@ -393,10 +393,5 @@ async fn open(db: &Db) -> Result<zhili_store::SqlStore, String> {
 
 /// The operating-system account that ran a CLI command, for the record.
 fn cli_actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into())
-    )
+    zhili::usecase::accounts::operator_name()
 }

@@ -8,9 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use zhili_domain::image;
 use zhili_store::AttachmentInfo;
 
 /// A stored photo.
@@ -51,30 +49,18 @@ pub async fn upload(
     user: CurrentUser,
     request: axum::extract::Request,
 ) -> ApiResult<(StatusCode, axum::Json<Photo>)> {
+    // Leaders are refused before their body is read.
     if user.user.role.read_only() {
         return Err(ApiError::forbidden("leaders have read-only access"));
     }
     let bytes = super::error::read_body(request, &()).await?;
-    let found = image::inspect(&bytes)?;
-    // Only the image itself is kept: whatever follows its end marker is dropped.
-    let bytes = &bytes[..found.len];
-    let info = AttachmentInfo {
-        sha256: hex::encode(Sha256::digest(bytes)),
-        media_type: found.kind.media_type().into(),
-        size: bytes.len() as i64,
-        width: found.width as i64,
-        height: found.height as i64,
-    };
-    let actor = user.user.actor();
-    let new = state
-        .store
-        .put_attachment(&actor, &info, bytes, crate::now_ms())
-        .await?;
-    let status = if new {
+    let stored = crate::usecase::evidence::upload_photo(&state, &user.user, &bytes).await?;
+    let status = if stored.new {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
+    let info = stored.info;
     Ok((status, axum::Json(info.into())))
 }
 

@@ -161,6 +161,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::usecase::Error> for ApiError {
+    fn from(e: crate::usecase::Error) -> Self {
+        match e {
+            crate::usecase::Error::Store(e) => e.into(),
+            crate::usecase::Error::Problems(p) => ApiError::from_problems(p),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body =

@@ -3,9 +3,9 @@
 
 use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
-use crate::import::{self, ImportReport};
 use crate::regions::Named;
 use crate::state::AppState;
+use crate::usecase::grid_import::{self as import, ImportReport};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -74,12 +74,7 @@ pub struct LoginResponse {
 
 /// The answer when every password check is taken.
 pub fn busy() -> ApiError {
-    ApiError::new(
-        ErrorCode::Busy,
-        "the server is checking as many passwords as it can; try again shortly",
-    )
-    .zh("服务器繁忙，请稍后再试")
-    .retry_after_ms(1_000)
+    crate::usecase::accounts::busy().into()
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
@@ -92,9 +87,9 @@ pub async fn login(
     headers: axum::http::HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<axum::Json<LoginResponse>> {
-    use crate::sign_in::Refusal;
+    use crate::usecase::sign_in::Refusal;
     let place = state.client_address(peer.ip(), &headers).to_string();
-    match crate::sign_in::sign_in(&state, &req.username, &req.password, &place).await {
+    match crate::usecase::sign_in::sign_in(&state, &req.username, &req.password, &place).await {
         Ok(s) => Ok(axum::Json(LoginResponse {
             token: s.token,
             expires_at: time::rfc3339(s.expires_at),
@@ -119,11 +114,7 @@ pub async fn logout(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
 ) -> ApiResult<StatusCode> {
-    state.forget_token(&user.token_hash);
-    state
-        .store
-        .revoke_token(&user.user, &user.token_hash, crate::now_ms())
-        .await?;
+    crate::usecase::sign_in::sign_out(&state, &user.user, &user.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -436,19 +427,13 @@ pub async fn import_grids(
     Query(q): Query<ImportQuery>,
     request: axum::extract::Request,
 ) -> ApiResult<impl IntoResponse> {
+    // Refused before a body of up to 64 MiB is read.
     if !user.user.role.administers() {
         return Err(ApiError::forbidden("only administrators import boundaries"));
     }
     let bytes = super::error::read_body(request, &()).await?;
-    let actor = user.user.actor();
-    let report = import::import_grids(
-        state.store.as_ref(),
-        &actor,
-        &bytes,
-        q.dry_run.unwrap_or(false),
-        crate::now_ms(),
-    )
-    .await?;
+    let report =
+        import::import_grids_as(&state, &user.user, &bytes, q.dry_run.unwrap_or(false)).await?;
     if !report.problems.is_empty() {
         let n = report.problems.len();
         return Err(ApiError::new(
@@ -456,9 +441,6 @@ pub async fn import_grids(
             format!("the file has {n} problem(s); nothing was written"),
         )
         .with_details(serde_json::to_value(&report).unwrap_or_default()));
-    }
-    if report.written {
-        state.refresh_index().await?;
     }
     Ok(axum::Json(report))
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/houses`: the houses of the grids, with the people registered in them.
 
-use super::error::{ApiError, ApiResult, Json, Query};
+use super::error::{ApiResult, Json, Query};
 use super::CurrentUser;
 use crate::state::AppState;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use zhili_store::NewHouse;
 
-use super::people::{reader, registrar};
+use super::people::reader;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +53,6 @@ pub async fn create_house(
     user: CurrentUser,
     Json(body): Json<HouseBody>,
 ) -> ApiResult<(StatusCode, axum::Json<HouseView>)> {
-    let actor = registrar(&user)?;
     let input = crate::places::HouseInput {
         code: body.code,
         address: body.address,
@@ -64,13 +63,11 @@ pub async fn create_house(
         rented: body.rented,
         hazards: body.hazards,
     };
-    let house = crate::places::prepare_house(&input, &state.index(), &user.user.scope())
-        .map_err(ApiError::from_problems)?;
-    let id = state
-        .store
-        .create_houses(&actor, std::slice::from_ref(&house), crate::now_ms())
-        .await?[0];
-    Ok((StatusCode::CREATED, axum::Json(house_view(id, &house, 0))))
+    let h = crate::usecase::people::register_house(&state, &user.user, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(house_view(h.id, &h.house, h.occupants)),
+    ))
 }
 
 fn house_view(id: i64, h: &NewHouse, occupants: i64) -> HouseView {

@@ -2,10 +2,9 @@
 //! (one at a time, with progress), and their templates.
 
 use super::error::{ApiError, ApiResult, Path, Query};
-use super::people::registrar;
 use super::CurrentUser;
-use crate::sheet_import::Sheet;
 use crate::state::AppState;
+use crate::usecase::sheet_import::Sheet;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -37,8 +36,8 @@ fn track(
     state: &AppState,
     user: &CurrentUser,
     id: Option<&str>,
-) -> ApiResult<Arc<crate::sheet_import::Progress>> {
-    let progress = Arc::new(crate::sheet_import::Progress::default());
+) -> ApiResult<Arc<crate::usecase::sheet_import::Progress>> {
+    let progress = Arc::new(crate::usecase::sheet_import::Progress::default());
     let Some(id) = id else {
         return Ok(progress);
     };
@@ -92,7 +91,7 @@ pub async fn import_progress(
 
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
-    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register people"), (status = 200, body = crate::sheet_import::ImportReport),
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register people"), (status = 200, body = crate::usecase::sheet_import::ImportReport),
               (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written. invalid_parameter (field `file`): a file past the limits (rows, columns, cell or unpacked sizes)"),
               (status = 409, body = super::error::ErrorBody, description = "conflict: a row names a person registered in an area the caller does not see (which row is not told); nothing written"),
               (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when"),
@@ -118,7 +117,7 @@ fn sheet_of(raw: &str) -> ApiResult<Sheet> {
 
 #[utoipa::path(post, path = "/api/v1/import/{sheet}", tag = "people", params(("sheet" = String, Path, pattern = "^(people|houses|orgs|things)$", description = "people, houses, orgs or things"), ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
-    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register what the sheet holds"), (status = 200, body = crate::sheet_import::ImportReport),
+    responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register what the sheet holds"), (status = 200, body = crate::usecase::sheet_import::ImportReport),
               (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written. invalid_parameter (field `file`): a file past the limits (rows, columns, cell or unpacked sizes)"),
               (status = 409, body = super::error::ErrorBody, description = "conflict: a row names a person registered in an area the caller does not see (which row is not told); nothing written"),
               (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when"),
@@ -142,7 +141,12 @@ async fn import_into(
     request: axum::extract::Request,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let actor = registrar(&user)?;
+    // The role is checked before the body is read.
+    let importer = crate::usecase::sheet_import::Importer::by_user(
+        &state,
+        &user.user,
+        track(&state, &user, q.progress.as_deref())?,
+    )?;
     // Wait a little for the import before this one; the body is read only with the slot.
     let _slot = tokio::time::timeout(IMPORT_WAIT, state.import_slots.acquire())
         .await
@@ -157,22 +161,8 @@ async fn import_into(
             .retry_after_ms(5_000)
         })?;
     let bytes = super::error::read_body(request, &()).await?;
-    let scope = user.user.scope();
-    let importer = crate::sheet_import::Importer {
-        store: state.store.as_ref(),
-        actor: &actor,
-        key: &state.key,
-        index: state.index(),
-        scope: &scope,
-        progress: track(&state, &user, q.progress.as_deref())?,
-        lookup_budget: Some(
-            state
-                .lookup_budget
-                .load(std::sync::atomic::Ordering::Relaxed),
-        ),
-    };
     let (dry_run, partial) = (q.dry_run.unwrap_or(false), q.partial.unwrap_or(false));
-    let report = crate::sheet_import::import_sheet(
+    let report = crate::usecase::sheet_import::import_sheet(
         &importer,
         sheet,
         bytes.to_vec(),
@@ -227,7 +217,7 @@ pub async fn sheet_template(
 fn template_of(sheet: Sheet, q: &FormatQuery) -> ApiResult<axum::response::Response> {
     let name = sheet.as_str();
     if format_of(q)? {
-        let bytes = crate::sheet_import::template_xlsx(sheet)
+        let bytes = crate::usecase::sheet_import::template_xlsx(sheet)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
         Ok(super::export::download(
             bytes,
@@ -236,7 +226,7 @@ fn template_of(sheet: Sheet, q: &FormatQuery) -> ApiResult<axum::response::Respo
         ))
     } else {
         Ok(super::export::download(
-            crate::sheet_import::template_csv(sheet).into_bytes(),
+            crate::usecase::sheet_import::template_csv(sheet).into_bytes(),
             "text/csv; charset=utf-8",
             &format!("{name}-template.csv"),
         ))

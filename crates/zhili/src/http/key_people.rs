@@ -4,16 +4,16 @@
 use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::state::AppState;
+use crate::usecase::people::{self, KeyRoleRequest, VisitReport};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-use zhili_domain::calendar::{china_day, DAY_MS};
-use zhili_domain::event::Channel;
-use zhili_domain::person::{self, KeyGroup};
+use zhili_domain::calendar::DAY_MS;
+use zhili_domain::person::KeyGroup;
 use zhili_domain::{time, ErrorCode};
-use zhili_store::{KeyRoleRecord, NewVisit};
+use zhili_store::KeyRoleRecord;
 
 use super::people::key_group_worker;
 
@@ -40,63 +40,16 @@ pub async fn add_key_role(
     Json(body): Json<KeyRoleBody>,
 ) -> ApiResult<(StatusCode, axum::Json<KeyRoleView>)> {
     let id = super::events::parse_id(&id)?;
-    let actor = key_group_worker(&user)?;
-    let found = state.store.get_person(&user.user.scope(), id).await?;
-    let found = found.ok_or_else(|| ApiError::not_found(&format!("person {id}")))?;
-    let kind = KeyGroup::parse(&body.kind).ok_or_else(|| {
-        ApiError::field(
-            ErrorCode::InvalidParameter,
-            "kind",
-            format!("{:?} is not a key group", body.kind),
-        )
-    })?;
-    let risk = match (kind.has_risk_level(), body.risk_level) {
-        (true, Some(r @ 0..=5)) => Some(r),
-        (true, _) => {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                "risk_level",
-                "0 to 5",
-            ))
-        }
-        (false, None) => None,
-        (false, Some(_)) => {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                "risk_level",
-                "only severe mental illness has a risk level",
-            ))
-        }
+    let request = KeyRoleRequest {
+        kind: body.kind,
+        risk_level: body.risk_level,
+        details: body.details.unwrap_or_default(),
     };
-    let every = kind.visit_every_days(risk.map(|r| r as u8));
-    let now = crate::now_ms();
-    // The group's own fields (矫正类别, 管控状态, 主要诉求 …).
-    let mut problems = Vec::new();
-    let pairs = crate::people::detail_pairs(&body.details.unwrap_or_default(), &mut problems);
-    problems.extend(person::check_fields(
-        kind.fields(),
-        (kind.as_str(), kind.label_zh()),
-        &pairs,
-        china_day(now),
-    ));
-    if !problems.is_empty() {
-        return Err(ApiError::from_problems(problems));
-    }
-    let details = crate::people::details_json(pairs);
-    let role = KeyRoleRecord {
-        person_id: id,
-        kind: kind.as_str().to_string(),
-        risk_level: risk,
-        visit_every_days: every,
-        details,
-        since: now,
-        last_visit_at: None,
-        // A first visit within a week of joining, or sooner if the group's interval is shorter.
-        next_visit_due: now + every.min(7) * DAY_MS,
-        grid_code: found.person.grid_code.to_string(),
-    };
-    state.store.add_key_role(&actor, &role, now).await?;
-    Ok((StatusCode::CREATED, axum::Json(role_view(&role, now))))
+    let role = people::add_key_role(&state, &user.user, id, request).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(role_view(&role, crate::now_ms())),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -125,64 +78,24 @@ pub async fn record_visit(
     Json(body): Json<VisitBody>,
 ) -> ApiResult<(StatusCode, axum::Json<VisitView>)> {
     let id = super::events::parse_id(&id)?;
-    let actor = key_group_worker(&user)?;
-    if state
-        .store
-        .get_person(&user.user.scope(), id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found(&format!("person {id}")));
-    }
-    let kind = KeyGroup::parse(&body.kind).ok_or_else(|| {
-        ApiError::field(
-            ErrorCode::InvalidParameter,
-            "kind",
-            format!("{:?} is not a key group", body.kind),
-        )
-    })?;
-    let now = crate::now_ms();
     let at = match body.at.as_deref() {
-        None => now,
-        Some(s) => time::parse_rfc3339(s)
-            .filter(|&t| t <= now + 5 * 60_000 && t >= now - 30 * DAY_MS)
-            .ok_or_else(|| {
-                ApiError::field(
-                    ErrorCode::InvalidParameter,
-                    "at",
-                    "an RFC 3339 time in the last 30 days",
-                )
-            })?,
-    };
-    for (field, text, max) in [
-        ("place", &body.place, 200),
-        ("findings", &body.findings, 2000),
-    ] {
-        let n = text.chars().count();
-        if text.trim().is_empty() || n > max {
-            return Err(ApiError::field(
+        None => None,
+        Some(s) => Some(time::parse_rfc3339(s).ok_or_else(|| {
+            ApiError::field(
                 ErrorCode::InvalidParameter,
-                field,
-                format!("1 to {max} characters"),
-            ));
-        }
-    }
-    let attachments = crate::usecase::evidence::checked_photos(
-        &state,
-        &user.user.username,
-        "attachments",
-        body.attachments.as_deref().unwrap_or_default(),
-    )
-    .await?;
-    let visit = NewVisit {
-        person_id: id,
-        kind: kind.as_str().to_string(),
-        at,
-        place: body.place.trim().to_string(),
-        findings: body.findings.trim().to_string(),
-        attachments,
+                "at",
+                "an RFC 3339 time in the last 30 days",
+            )
+        })?),
     };
-    let v = state.store.record_visit(&actor, &visit, now).await?;
+    let report = VisitReport {
+        kind: body.kind,
+        at,
+        place: body.place,
+        findings: body.findings,
+        photos: body.attachments.unwrap_or_default(),
+    };
+    let v = people::record_visit(&state, &user.user, id, report).await?;
     Ok((StatusCode::CREATED, axum::Json(visit_view(v))))
 }
 
@@ -286,73 +199,9 @@ pub async fn open_event(
     Path((id, kind)): Path<(String, String)>,
     Json(body): Json<KeyRoleEventBody>,
 ) -> ApiResult<(StatusCode, axum::Json<super::events::CreatedEvent>)> {
-    key_group_worker(&user)?;
     let id = super::events::parse_id(&id)?;
-    let scope = user.user.scope();
-    let found = state.store.get_person(&scope, id).await?;
-    let found = found.ok_or_else(|| ApiError::not_found(&format!("person {id}")))?;
-    let group = KeyGroup::parse(&kind).ok_or_else(|| {
-        ApiError::field(
-            ErrorCode::InvalidParameter,
-            "kind",
-            format!("{kind:?} is not a key group"),
-        )
-    })?;
-    let role = state
-        .store
-        .key_roles(&scope, id)
-        .await?
-        .into_iter()
-        .find(|k| k.kind == group.as_str())
-        .ok_or_else(|| ApiError::not_found(&format!("person {id} in {}", group.as_str())))?;
-    let house = match found.person.house_id {
-        Some(h) => state.store.get_house(&scope, h).await?,
-        None => None,
-    };
-    let Some((lon, lat)) = house.and_then(|h| h.house.lon.zip(h.house.lat)) else {
-        return Err(ApiError::field(
-            ErrorCode::Conflict,
-            "house_id",
-            "the person has no house with a position to place the event at",
-        ));
-    };
-    let now = crate::now_ms();
-    let description = body
-        .description
-        .filter(|d| !d.trim().is_empty())
-        .unwrap_or_else(|| {
-            let overdue = (now - role.next_visit_due) / DAY_MS;
-            if overdue > 0 {
-                format!(
-                    "{}（{}）走访超期{}天，需核实管控情况",
-                    found.person.name,
-                    group.label_zh(),
-                    overdue
-                )
-            } else {
-                format!(
-                    "{}（{}）情况异常，需核实",
-                    found.person.name,
-                    group.label_zh()
-                )
-            }
-        });
-    let report = crate::usecase::intake::Report {
-        channel: Channel::GridPatrol,
-        category: group.event_category().into(),
-        description,
-        lon,
-        lat,
-        occurred_at: None,
-        reporter_name: None,
-        reporter_phone: None,
-        photos: Vec::new(),
-        links: vec![crate::usecase::evidence::LinkRef {
-            kind: "person".into(),
-            id,
-        }],
-    };
-    let reported = crate::usecase::intake::report(&state, &user.user, report).await?;
+    let reported =
+        people::key_person_event(&state, &user.user, id, &kind, body.description).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(super::events::created(&state, reported)),

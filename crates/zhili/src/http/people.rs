@@ -30,14 +30,6 @@ pub(super) fn reader(user: &CurrentUser) -> ApiResult<()> {
     }
 }
 
-pub(super) fn registrar(user: &CurrentUser) -> ApiResult<Actor> {
-    if person::may_register(user.user.role) {
-        Ok(user.user.actor())
-    } else {
-        Err(ApiError::forbidden("this role does not register people"))
-    }
-}
-
 pub(super) fn key_group_worker(user: &CurrentUser) -> ApiResult<Actor> {
     if person::sees_key_groups(user.user.role) {
         Ok(user.user.actor())
@@ -135,19 +127,6 @@ pub async fn create(
     user: CurrentUser,
     Json(body): Json<PersonBody>,
 ) -> ApiResult<(StatusCode, axum::Json<PersonView>)> {
-    let actor = registrar(&user)?;
-    let scope = user.user.scope();
-    if let Some(h) = body.house_id {
-        let house = state.store.get_house(&scope, h).await?;
-        if house.is_none_or(|h| h.house.grid_code.as_str() != body.grid_code.trim()) {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                "house_id",
-                format!("no house {h} in grid {}", body.grid_code),
-            ));
-        }
-    }
-    let now = crate::now_ms();
     let input = PersonInput {
         id_type: body.id_type.unwrap_or_default(),
         id_number: body.id_number,
@@ -158,21 +137,7 @@ pub async fn create(
         house_id: body.house_id,
         details: body.details.unwrap_or_default(),
     };
-    let new = crate::people::prepare(&input, &state.key, &state.index(), &scope, china_day(now))
-        .map_err(ApiError::from_problems)?;
-    // The duplicate check is a lookup of the number like any other.
-    state
-        .charge_lookups(&actor, 1, "people", "registration's duplicate check")
-        .await?;
-    let ids = state
-        .store
-        .create_people(&actor, std::slice::from_ref(&new), now)
-        .await?;
-    let stored = state
-        .store
-        .get_person(&scope, ids[0])
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the new person vanished"))?;
+    let stored = crate::usecase::people::register_person(&state, &user.user, input).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(view(&state, &stored, vec![])),

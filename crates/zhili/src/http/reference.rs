@@ -6,16 +6,13 @@
 use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::CurrentUser;
 use crate::state::AppState;
+use crate::usecase::reference;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::sync::Arc;
 use utoipa::ToSchema;
-use zhili_domain::calendar::DayKind;
-use zhili_domain::chain::Actor;
-use zhili_domain::event::MatterClass;
-use zhili_domain::reference::{Category, DispatchRule, Lead};
-use zhili_domain::{ErrorCode, RegionCode, Role, Scope};
+use zhili_domain::reference::{Category, DispatchRule};
+use zhili_domain::ErrorCode;
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,25 +66,6 @@ fn view(c: &Category) -> CategoryView {
     }
 }
 
-fn admin(user: &CurrentUser) -> ApiResult<Actor> {
-    if user.user.role != Role::Admin {
-        return Err(ApiError::forbidden(
-            "only administrators change reference data",
-        ));
-    }
-    Ok(user.user.actor())
-}
-
-async fn department_ids(state: &AppState) -> ApiResult<HashSet<String>> {
-    let root = state
-        .index()
-        .root
-        .clone()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no district loaded"))?;
-    let units = state.store.list_units(&Scope::whole(root), None).await?;
-    Ok(units.into_iter().map(|u| u.id).collect())
-}
-
 #[utoipa::path(get, path = "/api/v1/reference/categories", tag = "reference", security(("bearer" = [])), responses((status = 200, body = [CategoryView])))]
 pub async fn list_categories(
     State(state): State<Arc<AppState>>,
@@ -108,42 +86,17 @@ pub async fn put_category(
     Path(code): Path<String>,
     Json(body): Json<CategoryBody>,
 ) -> ApiResult<axum::Json<CategoryView>> {
-    let actor = admin(&user)?;
-    let class = MatterClass::parse(&body.matter_class).ok_or_else(|| {
-        ApiError::field(
-            ErrorCode::InvalidParameter,
-            "matter_class",
-            "matter_class is 大事, 小事 or 私事",
-        )
-    })?;
-    let lead = Lead::parse(&body.lead)?;
-    if let Lead::Unit(d) = &lead {
-        if !department_ids(&state).await?.contains(d) {
-            return Err(ApiError::field(
-                ErrorCode::NotFound,
-                "lead",
-                format!("no department {d}"),
-            ));
-        }
-    }
-    let category = Category {
-        code,
-        major: body.major.trim().to_string(),
-        minor: body.minor.trim().to_string(),
-        class,
+    let edit = reference::CategoryEdit {
+        major: body.major,
+        minor: body.minor,
+        matter_class: body.matter_class,
         urgent: body.urgent,
         accept_hours: body.accept_hours,
         handle_hours: body.handle_hours,
-        lead,
+        lead: body.lead,
         opens_dispute: body.opens_dispute,
-        version: 0,
     };
-    category.validate()?;
-    let stored = state
-        .store
-        .put_category(&actor, &category, crate::now_ms())
-        .await?;
-    state.reference_changed().await?;
+    let stored = reference::put_category(&state, &user.user, &code, edit).await?;
     Ok(axum::Json(view(&stored)))
 }
 
@@ -171,18 +124,7 @@ pub async fn list_rules(
     _q: Query<super::handlers::NoParams>,
 ) -> axum::Json<Vec<RuleBody>> {
     let reference = state.reference();
-    axum::Json(
-        reference
-            .rules
-            .iter()
-            .map(|r| RuleBody {
-                category_prefix: r.category_prefix.clone(),
-                region: r.region.to_string(),
-                lead: r.lead.as_str().into(),
-                assisting: r.assisting.clone(),
-            })
-            .collect(),
-    )
+    axum::Json(reference.rules.iter().map(rule_body).collect())
 }
 
 #[utoipa::path(put, path = "/api/v1/reference/dispatch-rules", tag = "reference", request_body(content = Vec<RuleBody>, description = "at most 1000 rules, in order"), security(("bearer" = [])),
@@ -192,80 +134,26 @@ pub async fn put_rules(
     user: CurrentUser,
     Json(body): Json<Vec<RuleBody>>,
 ) -> ApiResult<axum::Json<Vec<RuleBody>>> {
-    let actor = admin(&user)?;
-    if body.len() > 1000 {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "rules",
-            "at most 1000 rules",
-        ));
+    let edits = body
+        .into_iter()
+        .map(|r| reference::RuleEdit {
+            category_prefix: r.category_prefix,
+            region: r.region,
+            lead: r.lead,
+            assisting: r.assisting,
+        })
+        .collect();
+    let rules = reference::put_dispatch_rules(&state, &user.user, edits).await?;
+    Ok(axum::Json(rules.iter().map(rule_body).collect()))
+}
+
+fn rule_body(r: &DispatchRule) -> RuleBody {
+    RuleBody {
+        category_prefix: r.category_prefix.clone(),
+        region: r.region.to_string(),
+        lead: r.lead.as_str().into(),
+        assisting: r.assisting.clone(),
     }
-    let units = department_ids(&state).await?;
-    let root = state.index().root.clone();
-    let mut rules = Vec::with_capacity(body.len());
-    for (i, r) in body.iter().enumerate() {
-        let at = |f: &str| format!("[{i}].{f}");
-        let prefix_ok = matches!(r.category_prefix.len(), 0 | 2 | 4)
-            && r.category_prefix.bytes().all(|b| b.is_ascii_digit());
-        if !prefix_ok {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                &at("category_prefix"),
-                "empty, two digits or four digits",
-            ));
-        }
-        let region = RegionCode::parse(&r.region)
-            .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, &at("region"), e.message))?;
-        if root.as_ref().is_some_and(|root| !root.contains(&region)) {
-            return Err(ApiError::field(
-                ErrorCode::NotFound,
-                &at("region"),
-                format!("{region} is not in this district"),
-            ));
-        }
-        let lead = if r.lead == "属地" {
-            Lead::Locality
-        } else if units.contains(&r.lead) {
-            // Any unit may lead by rule; `Lead` keeps department codes and centre/station ids alike.
-            Lead::Unit(r.lead.clone())
-        } else {
-            return Err(ApiError::field(
-                ErrorCode::NotFound,
-                &at("lead"),
-                format!("no unit {}", r.lead),
-            ));
-        };
-        if r.assisting.len() > crate::usecase::act::MAX_ASSISTING {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                &at("assisting"),
-                format!(
-                    "at most {} assisting units",
-                    crate::usecase::act::MAX_ASSISTING
-                ),
-            ));
-        }
-        if let Some(bad) = r.assisting.iter().find(|a| !units.contains(*a)) {
-            return Err(ApiError::field(
-                ErrorCode::NotFound,
-                &at("assisting"),
-                format!("no unit {bad}"),
-            ));
-        }
-        rules.push(DispatchRule {
-            position: i as i64 + 1,
-            category_prefix: r.category_prefix.clone(),
-            region,
-            lead,
-            assisting: r.assisting.clone(),
-        });
-    }
-    state
-        .store
-        .replace_dispatch_rules(&actor, &rules, crate::now_ms())
-        .await?;
-    state.reference_changed().await?;
-    Ok(axum::Json(body))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -334,60 +222,16 @@ pub async fn put_calendar(
     Path(year): Path<String>,
     Json(body): Json<CalendarBody>,
 ) -> ApiResult<axum::Json<CalendarBody>> {
-    let actor = admin(&user)?;
     let year = parse_year(&year)?;
-    crate::reference::parse_working_hours(&body.working_hours)
-        .and_then(|w| {
-            zhili_domain::calendar::WorkingCalendar::with_windows(&w).map_err(|e| e.message)
+    let days: Vec<_> = body
+        .days
+        .iter()
+        .map(|d| reference::CalendarDayEdit {
+            date: d.date.clone(),
+            kind: d.kind.clone(),
+            name: d.name.clone(),
         })
-        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "working_hours", e))?;
-    let mut seen = HashSet::new();
-    let mut days = Vec::with_capacity(body.days.len());
-    for (i, d) in body.days.iter().enumerate() {
-        let at = |f: &str| format!("days[{i}].{f}");
-        if zhili_domain::time::parse_date(&d.date).is_none()
-            || !d.date.starts_with(&format!("{year:04}-"))
-        {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                &at("date"),
-                format!("{:?} is not a date in {year}", d.date),
-            ));
-        }
-        if !seen.insert(d.date.clone()) {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                &at("date"),
-                format!("{} appears twice", d.date),
-            ));
-        }
-        let kind = DayKind::parse(&d.kind).ok_or_else(|| {
-            ApiError::field(
-                ErrorCode::InvalidParameter,
-                &at("kind"),
-                "holiday or workday",
-            )
-        })?;
-        let name = d.name.trim();
-        if name.is_empty() || d.name.chars().count() > 50 {
-            return Err(ApiError::field(
-                ErrorCode::InvalidParameter,
-                &at("name"),
-                "1 to 50 characters",
-            ));
-        }
-        days.push((d.date.clone(), kind, name.to_string()));
-    }
-    state
-        .store
-        .replace_calendar_year(
-            &actor,
-            year,
-            &days,
-            body.working_hours.trim(),
-            crate::now_ms(),
-        )
-        .await?;
-    state.reference_changed().await?;
+        .collect();
+    reference::put_calendar(&state, &user.user, year, &body.working_hours, &days).await?;
     Ok(axum::Json(body))
 }

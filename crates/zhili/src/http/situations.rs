@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use zhili_domain::situation::{self, LinkTarget, Sensitivity};
-use zhili_domain::{ErrorCode, RegionCode, Scope};
-use zhili_store::{NewSituation, SituationFilter, SituationRecord};
+use zhili_domain::{ErrorCode, Scope};
+use zhili_store::{SituationFilter, SituationRecord};
 
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::field(ErrorCode::InvalidParameter, field, message)
@@ -154,64 +154,19 @@ pub async fn create(
     user: CurrentUser,
     Json(body): Json<SituationBody>,
 ) -> ApiResult<(StatusCode, axum::Json<SituationView>)> {
-    if !situation::may_write(user.user.role) {
-        return Err(ApiError::forbidden("this role does not record situations"));
-    }
-    let scope = user.user.scope();
-    let region =
-        RegionCode::parse(body.region_code.trim()).map_err(|e| bad("region_code", e.message))?;
-    if !state.index().names.contains_key(region.as_str()) || !scope.sees_region(&region) {
-        return Err(ApiError::field(
-            ErrorCode::NotFound,
-            "region_code",
-            format!("{region} is not an area of yours"),
-        ));
-    }
-    if situation::kind_label(&body.kind).is_none() {
-        return Err(bad(
-            "kind",
-            "sentiment, dispute_clue, stability, safety_hazard or online_opinion",
-        ));
-    }
-    let source = body.source.unwrap_or_else(|| "other".into());
-    if situation::source_label(&source).is_none() {
-        return Err(bad("source", "visit, resident, meeting, online or other"));
-    }
-    let sensitivity = Sensitivity::from_level(body.sensitivity.unwrap_or(1))
-        .ok_or_else(|| bad("sensitivity", "1 (一般), 2 (内部) or 3 (敏感)"))?;
-    let title = zhili_domain::text::line("title", &body.title, 100)?;
-    let content = zhili_domain::text::note("content", &body.content, 5000)?;
-    let tags = situation::parse_tags(body.tags.as_deref().unwrap_or_default())?;
-    let links = crate::usecase::evidence::checked_links(
-        &state,
-        &scope,
-        "links",
-        body.links.as_deref().unwrap_or_default(),
-    )
-    .await?;
-    let new = NewSituation {
-        region_code: region,
+    let note = crate::usecase::situations::Note {
+        region_code: body.region_code,
         kind: body.kind,
-        source,
-        sensitivity,
-        title,
-        content,
-        tags,
-        links,
+        source: body.source,
+        sensitivity: body.sensitivity,
+        title: body.title,
+        content: body.content,
+        tags: body.tags.unwrap_or_default(),
+        links: body.links.unwrap_or_default(),
     };
-    let now = crate::now_ms();
-    let items = [(user.user.actor(), new, now)];
-    let id = state.store.create_situations(&items).await?[0];
-    let [(_, new, _)] = items;
-    let record = SituationRecord {
-        id,
-        situation: new,
-        author: user.user.username.clone(),
-        unit: user.user.unit_id.clone(),
-        created_at: now,
-    };
+    let record = crate::usecase::situations::record_note(&state, &user.user, note).await?;
     let mut out = view(&state.index(), &record, true);
-    out.links = link_views(&state, &scope, &record.situation.links).await?;
+    out.links = link_views(&state, &user.user.scope(), &record.situation.links).await?;
     Ok((StatusCode::CREATED, axum::Json(out)))
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use zhili_domain::thing::{self, UPTIME_TARGET};
-use zhili_domain::{person, time, ErrorCode, Level, RegionCode};
+use zhili_domain::{time, ErrorCode, Level, RegionCode};
 use zhili_store::{ThingFilter, ThingRecord};
 
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
@@ -146,17 +146,6 @@ pub async fn create(
     user: CurrentUser,
     Json(body): Json<ThingBody>,
 ) -> ApiResult<(StatusCode, axum::Json<ThingView>)> {
-    if !person::may_register(user.user.role) {
-        return Err(ApiError::forbidden(
-            "this role does not register components or cameras",
-        ));
-    }
-    // The one department named, looked up rather than every unit listed.
-    let department_known = match &body.department {
-        Some(d) => state.store.get_unit(&user.user.scope(), d).await?.is_some(),
-        None => true,
-    };
-    let now = crate::now_ms();
     let input = crate::places::ThingInput {
         kind: body.kind,
         code: body.code,
@@ -167,27 +156,8 @@ pub async fn create(
         state: body.state,
         coverage: body.coverage,
     };
-    let new = crate::places::prepare_thing(
-        &input,
-        &state.index(),
-        &user.user.scope(),
-        &|_| department_known,
-        now,
-    )
-    .map_err(ApiError::from_problems)?;
-    let actor = user.user.actor();
-    let ids = state
-        .store
-        .create_things(&actor, std::slice::from_ref(&new), now)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(view(&ThingRecord {
-            id: ids[0],
-            thing: new,
-            updated_at: now,
-        })),
-    ))
+    let stored = crate::usecase::things::register_thing(&state, &user.user, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(view(&stored))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -207,38 +177,8 @@ pub async fn set_state(
     Json(body): Json<StateBody>,
 ) -> ApiResult<axum::Json<ThingView>> {
     let id = super::events::parse_id(&id)?;
-    let scope = user.user.scope();
-    let actor = user.user.actor();
-    // The state must be one of the thing's own kind.
-    let found = state
-        .store
-        .get_thing(&scope, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("thing {id}")))?;
-    if !thing::may_set_state(
-        user.user.role,
-        user.user.department.as_deref(),
-        found.thing.department.as_deref(),
-    ) {
-        return Err(ApiError::forbidden(
-            "only the responsible unit and the area's centres change a state",
-        )
-        .zh("只有责任单位和本辖区综治中心可以变更状态"));
-    }
-    let states = thing::states_of(&found.thing.kind);
-    // A state of the other kind conflicts with what the thing is.
-    if !states.contains(&body.state.as_str()) {
-        return Err(ApiError::field(
-            ErrorCode::Conflict,
-            "state",
-            format!("a {} is one of {}", found.thing.kind, states.join(", ")),
-        ));
-    }
-    let updated = state
-        .store
-        .set_thing_state(&actor, &scope, id, &body.state, crate::now_ms())
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("thing {id}")))?;
+    let updated =
+        crate::usecase::things::set_thing_state(&state, &user.user, id, &body.state).await?;
     Ok(axum::Json(view(&updated)))
 }
 
@@ -377,11 +317,6 @@ pub async fn create_org(
     user: CurrentUser,
     Json(body): Json<OrgBody>,
 ) -> ApiResult<(StatusCode, axum::Json<OrgView>)> {
-    if !person::may_register(user.user.role) {
-        return Err(ApiError::forbidden(
-            "this role does not register organisations",
-        ));
-    }
     let input = crate::places::OrgInput {
         kind: body.kind,
         name: body.name,
@@ -393,14 +328,8 @@ pub async fn create_org(
         contact_phone: body.contact_phone,
         staff: body.staff,
     };
-    let org = crate::places::prepare_org(&input, &state.key, &state.index(), &user.user.scope())
-        .map_err(ApiError::from_problems)?;
-    let actor = user.user.actor();
-    let ids = state
-        .store
-        .create_orgs(&actor, std::slice::from_ref(&org), crate::now_ms())
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(org_view(ids[0], &org))))
+    let o = crate::usecase::things::register_org(&state, &user.user, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(org_view(o.id, &o.org))))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -5,14 +5,15 @@ use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::handlers::UserView;
 use super::CurrentUser;
 use crate::state::AppState;
+use crate::usecase::accounts::{self, Caller};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use zhili_domain::chain::Actor;
-use zhili_domain::{user, ErrorCode, RegionCode, Role, Scope};
-use zhili_store::{NewUser, UserFilter};
+use zhili_domain::{ErrorCode, Role};
+use zhili_store::UserFilter;
 
 fn administrator(user: &CurrentUser) -> ApiResult<Actor> {
     if !user.user.role.administers() {
@@ -132,16 +133,6 @@ pub struct NewAccount {
     pub password: String,
 }
 
-async fn hash(state: &AppState, password: String) -> ApiResult<String> {
-    user::validate_password(&password)?;
-    state
-        .password_checks
-        .run(move || crate::auth::hash_password(&password))
-        .await
-        .map_err(|_| super::handlers::busy())?
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e))
-}
-
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount, security(("bearer" = [])),
     responses((status = 404, body = super::error::ErrorBody, description = "not_found: the region or a unit named is not in the caller's area"), (status = 201, body = UserView), (status = 403, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "the username is taken"),
@@ -152,84 +143,23 @@ pub async fn create(
     user: CurrentUser,
     Json(body): Json<NewAccount>,
 ) -> ApiResult<(StatusCode, axum::Json<UserView>)> {
-    let actor = administrator(&user)?;
-    let role = parse_role(&body.role)?;
-    let region = RegionCode::parse(&body.region_code)
-        .map_err(|e| ApiError::field(ErrorCode::InvalidParameter, "region_code", e.message))?;
-    let scope = user.user.scope();
-    if !scope.sees_region(&region) {
-        return Err(ApiError::field(
-            ErrorCode::NotFound,
-            "region_code",
-            format!("no region {region} in your area"),
-        ));
-    }
-    let department = body.department.filter(|d| !d.is_empty());
-    user::validate_account(&body.username, role, &region, department.as_deref()).map_err(
-        |mut e| {
-            // The domain names the anchor "region"; this API's field is region_code.
-            if e.field.as_deref() == Some("region") {
-                e.field = Some("region_code".into());
-            }
-            e
-        },
-    )?;
-    let display_name = zhili_domain::text::line("display_name", &body.display_name, 50)?;
-    let whole = Scope::whole(region.clone());
-    if state
-        .store
-        .get_region(&whole, &region, false)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::field(
-            ErrorCode::NotFound,
-            "region_code",
-            format!("no region {region}"),
-        ));
-    }
-    let unit_id = body.unit_id.filter(|u| !u.is_empty());
-    for (field, id) in [("unit_id", &unit_id), ("department", &department)] {
-        if let Some(id) = id {
-            if state.store.get_unit(&scope, id).await?.is_none() {
-                return Err(ApiError::field(
-                    ErrorCode::NotFound,
-                    field,
-                    format!("no unit {id}"),
-                ));
-            }
-        }
-    }
-    if state.store.find_login(&body.username).await?.is_some() {
-        return Err(ApiError::field(
-            ErrorCode::Conflict,
-            "username",
-            format!("{} is taken", body.username),
-        ));
-    }
-    let password_hash = hash(&state, body.password).await?;
-    let new = NewUser {
-        username: body.username.clone(),
-        display_name,
-        role,
-        unit_id,
-        region_code: region,
-        department,
-        password_hash,
+    let account = accounts::NewAccount {
+        username: body.username,
+        display_name: body.display_name,
+        role: body.role,
+        region_code: body.region_code,
+        unit_id: body.unit_id,
+        department: body.department,
+        password: body.password,
     };
-    state
-        .store
-        .insert_users(&actor, std::slice::from_ref(&new), crate::now_ms())
-        .await?;
-    let created = state
-        .store
-        .find_login(&new.username)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the new account vanished"))?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(UserView::from(&created.user)),
-    ))
+    let created = accounts::create_account(
+        state.store.as_ref(),
+        &state.password_checks,
+        Caller::Administrator(&user.user),
+        account,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(UserView::from(&created))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -249,17 +179,14 @@ pub async fn set_password(
     Path(username): Path<String>,
     Json(body): Json<NewPassword>,
 ) -> ApiResult<StatusCode> {
-    let actor = administrator(&user)?;
-    // Only accounts of the administrator's own area; others do not exist for them.
-    let target = state.store.find_login(&username).await?;
-    let Some(target) = target.filter(|t| user.user.scope().sees_region(&t.user.region_code)) else {
-        return Err(ApiError::not_found(&format!("user {username}")));
-    };
-    let password_hash = hash(&state, body.password).await?;
-    state
-        .store
-        .set_password(&actor, &username, &password_hash, crate::now_ms())
-        .await?;
-    state.forget_user(target.user.id);
+    let target = accounts::set_password(
+        state.store.as_ref(),
+        &state.password_checks,
+        Caller::Administrator(&user.user),
+        &username,
+        body.password,
+    )
+    .await?;
+    state.forget_user(target.id);
     Ok(StatusCode::NO_CONTENT)
 }

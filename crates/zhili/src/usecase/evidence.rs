@@ -2,9 +2,11 @@
 //! to what lies in the caller's area. Checked once here for every door.
 
 use crate::state::AppState;
+use sha2::{Digest, Sha256};
 use zhili_domain::situation::{LinkTarget, MAX_LINKS};
-use zhili_domain::{DomainError, ErrorCode, Scope};
-use zhili_store::StoreError;
+use zhili_domain::user::User;
+use zhili_domain::{image, DomainError, ErrorCode, Scope};
+use zhili_store::{AttachmentInfo, StoreError};
 
 /// Most photos one report or action carries.
 pub const MAX_PHOTOS: usize = 9;
@@ -150,4 +152,41 @@ pub async fn label_of(
             .await?
             .map(|e| format!("{} {}", e.case_number, e.category)),
     })
+}
+
+/// A photo as stored, and whether this upload stored it (the first time anyone sent these
+/// bytes) or found it already there.
+pub struct Uploaded {
+    pub info: AttachmentInfo,
+    pub new: bool,
+}
+
+/// Stores a photo the caller uploads: judged by its bytes (JPEG, PNG or WebP, whole, within
+/// the limits of `zhili_domain::image`), kept without whatever follows its end marker, once
+/// under the SHA-256 of what is kept.
+pub async fn upload_photo(
+    state: &AppState,
+    user: &User,
+    bytes: &[u8],
+) -> Result<Uploaded, StoreError> {
+    if user.role.read_only() {
+        return Err(StoreError::Domain(DomainError::new(
+            ErrorCode::Forbidden,
+            "leaders have read-only access",
+        )));
+    }
+    let found = image::inspect(bytes)?;
+    let bytes = &bytes[..found.len];
+    let info = AttachmentInfo {
+        sha256: hex::encode(Sha256::digest(bytes)),
+        media_type: found.kind.media_type().into(),
+        size: bytes.len() as i64,
+        width: found.width as i64,
+        height: found.height as i64,
+    };
+    let new = state
+        .store
+        .put_attachment(&user.actor(), &info, bytes, crate::now_ms())
+        .await?;
+    Ok(Uploaded { info, new })
 }

@@ -1,12 +1,102 @@
 //! The use cases: every change the system makes, one function each, taking who acts and a
-//! typed command and answering a typed result or a refusal (`StoreError::Domain` carries the
-//! domain's code and field). HTTP handlers, the CLI, the demo and the simulator call these;
-//! none calls another's handler. No axum or sqlx type appears in their signatures.
+//! typed command and answering a typed result or a refusal. HTTP handlers, the CLI, the demo
+//! and the simulator call these; none calls another's handler. No axum or sqlx type appears
+//! in their signatures; the HTTP edge turns bodies into commands and results into views.
 //!
-//! Moving in area by area: intake (`intake::report`), the closed loop's steps (`act::act`)
-//! and the evidence every door checks (`evidence`) are here; the rest still live beside
-//! their handlers.
+//! | area | use cases |
+//! |---|---|
+//! | `intake` | report an event (every door), and the builder the demo history shares |
+//! | `act` | one step of the closed loop on an event |
+//! | `evidence` | upload a photo; the photos and links every door checks |
+//! | `people` | register a person or a house, add a key role, record a visit, open a key person's event |
+//! | `things` | register a component/camera or an organisation, set a thing's state |
+//! | `situations` | record a situation note |
+//! | `accounts` | create an account, set its password, sign in and out |
+//! | `reference` | edit a category, the dispatch rules, a year's calendar |
+//! | `grid_import`, `sheet_import` | boundaries from GeoJSON; people, houses, organisations and things from sheets |
 
+pub mod accounts;
 pub mod act;
 pub mod evidence;
+pub mod grid_import;
 pub mod intake;
+pub mod people;
+pub mod reference;
+pub mod sheet_import;
+pub mod sign_in;
+pub mod situations;
+pub mod things;
+
+use zhili_domain::{DomainError, ErrorCode};
+use zhili_store::StoreError;
+
+/// Why a use case did not do what it was asked.
+#[derive(Debug)]
+pub enum Error {
+    /// One refusal of the domain (`StoreError::Domain`), or the store's own fault.
+    Store(StoreError),
+    /// Every problem with what was sent, in field order, so a form or a sheet row learns all
+    /// that is wrong at once. Never empty.
+    Problems(Vec<DomainError>),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
+    }
+}
+
+impl From<DomainError> for Error {
+    fn from(e: DomainError) -> Self {
+        Error::Store(StoreError::Domain(e))
+    }
+}
+
+impl Error {
+    /// The problems, or one problem when there are none (a refusal without a reason is a fault).
+    pub fn problems(problems: Vec<DomainError>) -> Error {
+        if problems.is_empty() {
+            Error::Store(StoreError::Internal("refused without a reason".into()))
+        } else {
+            Error::Problems(problems)
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Store(e) => e.fmt(f),
+            Error::Problems(p) => {
+                let mut first = true;
+                for d in p {
+                    if !first {
+                        f.write_str("; ")?;
+                    }
+                    first = false;
+                    d.fmt(f)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The role may not do this (403).
+pub(crate) fn forbidden(message: &str) -> Error {
+    DomainError::new(ErrorCode::Forbidden, message).into()
+}
+
+/// Something named that does not exist for the caller: 404, as anything outside their area.
+pub(crate) fn not_found(field: &str, message: String) -> Error {
+    DomainError::new(ErrorCode::NotFound, message)
+        .with_field(field)
+        .into()
+}
+
+/// A field with a bad value (422).
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Error {
+    DomainError::invalid(field, message).into()
+}

@@ -109,6 +109,52 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("region"));
+    // The machine's `user add` is the API's use case: a taken name, a unit that is not there
+    // and a short password are refused with the API's codes and fields, and nothing is added.
+    let add = |name: &str, unit: &str, password: &str| {
+        zhili()
+            .args([
+                "user",
+                "add",
+                name,
+                "--role",
+                "town_operator",
+                "--region",
+                "500114002",
+                "--unit",
+                unit,
+                "--db",
+                db.to_str().unwrap(),
+            ])
+            .env("ZHILI_USER_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    for (name, unit, password, expected) in [
+        (
+            "ops-1",
+            "C500114002",
+            "a long password",
+            "conflict (username)",
+        ),
+        (
+            "ops-3",
+            "C500114999",
+            "a long password",
+            "not_found (unit_id)",
+        ),
+        (
+            "ops-3",
+            "C500114002",
+            "short",
+            "invalid_parameter (password)",
+        ),
+    ] {
+        let out = add(name, unit, password);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name} {unit}");
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
     let out = zhili()
         .args(["user", "passwd", "ops-1", "--db", db.to_str().unwrap()])
         .env("ZHILI_USER_PASSWORD", "another long one")

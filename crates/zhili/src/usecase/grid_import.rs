@@ -121,3 +121,31 @@ pub async fn import_grids(
     report.written = true;
     Ok(report)
 }
+
+/// Grid boundaries imported by a signed-in administrator: checked whole, then written in
+/// one transaction (or, with `dry_run`, only checked); the server's locate index follows.
+pub async fn import_grids_as(
+    state: &crate::state::AppState,
+    user: &zhili_domain::user::User,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, StoreError> {
+    if !user.role.administers() {
+        return Err(StoreError::Domain(zhili_domain::DomainError::new(
+            zhili_domain::ErrorCode::Forbidden,
+            "only administrators import boundaries",
+        )));
+    }
+    let report = import_grids(
+        state.store.as_ref(),
+        &user.actor(),
+        bytes,
+        dry_run,
+        crate::now_ms(),
+    )
+    .await?;
+    if report.written {
+        state.refresh_index().await?;
+    }
+    Ok(report)
+}

@@ -139,3 +139,13 @@ async fn failed(state: &AppState, username: &str, user: Option<User>, place: &st
         Err(e) => Refusal::Store(e),
     }
 }
+
+/// Ends the session a token started: the token stops working on every server at once (the
+/// cache of this one is cleared, the others read the revocation from the database).
+pub async fn sign_out(state: &AppState, user: &User, token_hash: &str) -> Result<(), StoreError> {
+    state.forget_token(token_hash);
+    state
+        .store
+        .revoke_token(user, token_hash, crate::now_ms())
+        .await
+}
