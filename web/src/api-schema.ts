@@ -5025,7 +5025,7 @@ export interface operations {
             query?: {
                 kind?: "component" | "部件" | "camera" | "摄像头" | "视频监控";
                 region?: string;
-                state?: string;
+                state?: "normal" | "damaged" | "lost" | "occupied" | "online" | "offline";
                 page?: number;
                 page_size?: number;
             };

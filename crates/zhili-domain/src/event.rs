@@ -8,7 +8,7 @@ use crate::code::RegionCode;
 use crate::error::{DomainError, ErrorCode};
 use crate::region::Level;
 use crate::role::Role;
-use crate::unit::{centre_id, station_id};
+use crate::unit::{centre_id, station_id, UnitId};
 
 pub use words::{Channel, MatterClass, Status};
 
@@ -148,9 +148,9 @@ pub struct Case {
     pub class: MatterClass,
     pub grid: RegionCode,
     /// The centre or station responsible for the case (unit id).
-    pub owner: String,
-    pub lead_unit: Option<String>,
-    pub assisting_units: Vec<String>,
+    pub owner: UnitId,
+    pub lead_unit: Option<UnitId>,
+    pub assisting_units: Vec<UnitId>,
     pub limits: Limits,
     /// When the running step started and is due (None when no step runs).
     pub step_started: Option<i64>,
@@ -178,7 +178,7 @@ impl Case {
         grid: RegionCode,
         class: MatterClass,
         limits: Limits,
-        owner: String,
+        owner: UnitId,
         now: i64,
         cal: &WorkingCalendar,
     ) -> Case {
@@ -215,12 +215,7 @@ impl Case {
 
     /// The level of the owning centre: village station, town centre or district centre.
     pub fn owner_level(&self) -> Level {
-        let code = self.owner.trim_start_matches(['C', 'S']);
-        match code.len() {
-            12 => Level::Village,
-            9 => Level::Town,
-            _ => Level::District,
-        }
+        self.owner.level().unwrap_or(Level::District)
     }
 
     pub fn warning(&self, now: i64, cal: &WorkingCalendar) -> Warning {
@@ -256,8 +251,8 @@ pub enum Command {
         into: i64,
     },
     Dispatch {
-        lead: String,
-        assisting: Vec<String>,
+        lead: UnitId,
+        assisting: Vec<UnitId>,
     },
     Accept,
     Return {
@@ -390,7 +385,7 @@ fn manages(actor: &Actor, case: &Case) -> bool {
 /// The unit the case is dispatched to.
 fn leads(actor: &Actor, case: &Case) -> bool {
     let role_ok = actor.role == Role::DepartmentHandler || CENTRE_ROLES.contains(&actor.role);
-    role_ok && case.lead_unit.is_some() && actor.unit == case.lead_unit
+    role_ok && case.lead_unit.is_some() && actor.unit.as_deref() == case.lead_unit.as_deref()
 }
 
 /// The grid worker of the case's grid, on site.
@@ -724,8 +719,9 @@ pub fn allowed_actions(
         },
         Command::Reject { reason: reason() },
         Command::Merge { into: 0 },
+        // Whether a dispatch is open at all: to the lead any case may have, its village's station.
         Command::Dispatch {
-            lead: "—".into(),
+            lead: station_id(&case.village()),
             assisting: vec![],
         },
         Command::Accept,

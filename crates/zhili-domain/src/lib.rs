@@ -23,10 +23,11 @@ pub mod thing;
 pub mod time;
 pub mod unit;
 pub mod user;
+pub mod vocabulary;
 
 pub use code::RegionCode;
 pub use error::{DomainError, ErrorCode};
 pub use region::{Level, Region, RegionKind};
 pub use role::Role;
 pub use scope::Scope;
-pub use unit::{Unit, UnitKind};
+pub use unit::{Unit, UnitId, UnitKind};

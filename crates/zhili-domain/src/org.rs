@@ -4,26 +4,17 @@
 
 use crate::error::DomainError;
 
-pub const KINDS: [(&str, &str); 6] = [
-    ("enterprise", "企业"),
-    ("social_org", "社会组织"),
-    ("school", "学校"),
-    ("hospital", "医疗机构"),
-    ("hazardous_chemicals", "危化品场所"),
-    ("logistics", "寄递物流网点"),
-];
-
-pub fn kind_label(kind: &str) -> Option<&'static str> {
-    KINDS.iter().find(|(k, _)| *k == kind).map(|(_, l)| *l)
-}
-
-/// The kind's code from its code or its Chinese name (as a spreadsheet may give it).
-pub fn kind_code(kind: &str) -> Option<&'static str> {
-    KINDS
-        .iter()
-        .find(|(k, l)| *k == kind || *l == kind)
-        .map(|(k, _)| *k)
-}
+crate::vocabulary!(
+    /// What an organisation or site is.
+    OrgKind, KINDS {
+        Enterprise = ("enterprise", "企业"),
+        SocialOrg = ("social_org", "社会组织"),
+        School = ("school", "学校"),
+        Hospital = ("hospital", "医疗机构"),
+        HazardousChemicals = ("hazardous_chemicals", "危化品场所"),
+        Logistics = ("logistics", "寄递物流网点"),
+    }
+);
 
 /// The 31 characters a credit code is written in (no I, O, Z, S, V).
 const CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -96,6 +87,7 @@ mod tests {
         assert!(e.message.contains("check character"), "{}", e.message);
         assert!(parse_credit_code("91350100M000100Y4").is_err());
         assert!(parse_credit_code("91350100M000100O43").is_err());
-        assert_eq!(kind_label("school"), Some("学校"));
+        assert_eq!(OrgKind::parse("学校"), Some(OrgKind::School));
+        assert_eq!(OrgKind::School.as_str(), "school");
     }
 }

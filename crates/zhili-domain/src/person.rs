@@ -469,6 +469,12 @@ pub fn check_name(name: &str) -> Result<String, DomainError> {
         .map_err(|_| DomainError::invalid("name", "1 to 50 characters").zh("姓名应为1至50个字"))
 }
 
+impl std::fmt::Display for KeyGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

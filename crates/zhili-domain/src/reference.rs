@@ -5,13 +5,13 @@ use crate::code::RegionCode;
 use crate::error::DomainError;
 use crate::event::{Limits, MatterClass};
 use crate::region::Level;
-use crate::unit::{centre_id, station_id};
+use crate::unit::{centre_id, station_id, UnitId};
 
 /// Who leads a category's cases when no dispatch rule says otherwise.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lead {
     /// A unit by id: a department (`D09`), or a centre or station (`C500114001`, `S500114001001`).
-    Unit(String),
+    Unit(UnitId),
     /// 属地: the centre that owns the case's place.
     Locality,
 }
@@ -22,18 +22,12 @@ impl Lead {
         if s == "属地" {
             return Ok(Lead::Locality);
         }
-        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-        let valid = match s.split_at_checked(1) {
-            Some(("D", rest)) => rest.len() == 2 && digits(rest),
-            Some(("C", rest)) => matches!(rest.len(), 6 | 9) && digits(rest),
-            Some(("S", rest)) => rest.len() == 12 && digits(rest),
-            _ => false,
-        };
-        if valid {
-            Ok(Lead::Unit(s.to_string()))
-        } else {
-            Err(DomainError::invalid("lead", format!("lead {s:?} is neither 属地 nor a unit id like D09, C500114001 or S500114001001")))
-        }
+        UnitId::parse(s).map(Lead::Unit).map_err(|_| {
+            DomainError::invalid(
+                "lead",
+                format!("lead {s:?} is neither 属地 nor a unit id like D09, C500114001 or S500114001001"),
+            )
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -104,30 +98,18 @@ pub struct DispatchRule {
     /// Region subtree the rule applies to (a code prefix; the district for all).
     pub region: RegionCode,
     pub lead: Lead,
-    pub assisting: Vec<String>,
-}
-
-/// The unit that leads a case's work when `lead` is 属地: the owning station or centre.
-fn locality_unit(grid: &RegionCode, owner: &str) -> String {
-    if owner.is_empty() {
-        station_id(
-            &grid
-                .ancestor_at(Level::Village)
-                .expect("a grid has a village"),
-        )
-    } else {
-        owner.to_string()
-    }
+    pub assisting: Vec<UnitId>,
 }
 
 /// The suggested dispatch: the first matching rule, else the category's lead, else the
-/// owning centre. A 小事 stays with the village station, the department (if any) assisting.
+/// owning centre or station (属地). A 小事 stays with the village station, the department
+/// (if any) assisting.
 pub fn suggest_dispatch(
     rules: &[DispatchRule],
     category: &Category,
     grid: &RegionCode,
-    owner: &str,
-) -> (String, Vec<String>) {
+    owner: &UnitId,
+) -> (UnitId, Vec<UnitId>) {
     let mut sorted: Vec<&DispatchRule> = rules.iter().collect();
     sorted.sort_by_key(|r| r.position);
     let rule = sorted
@@ -139,7 +121,7 @@ pub fn suggest_dispatch(
     };
     let mut lead_unit = match lead {
         Lead::Unit(d) => d,
-        Lead::Locality => locality_unit(grid, owner),
+        Lead::Locality => owner.clone(),
     };
     if category.class == MatterClass::Minor {
         let station = station_id(
@@ -148,7 +130,7 @@ pub fn suggest_dispatch(
                 .expect("a grid has a village"),
         );
         if lead_unit != station {
-            if lead_unit.starts_with('D') {
+            if lead_unit.is_department() {
                 assisting.insert(0, lead_unit);
             }
             lead_unit = station;
@@ -161,7 +143,7 @@ pub fn suggest_dispatch(
 
 /// The centre that owns a new case: the district centre for channels that arrive there,
 /// else the village station of its grid.
-pub fn intake_owner(channel_arrives_at_district: bool, grid: &RegionCode) -> String {
+pub fn intake_owner(channel_arrives_at_district: bool, grid: &RegionCode) -> UnitId {
     if channel_arrives_at_district {
         centre_id(
             &grid
@@ -196,6 +178,10 @@ mod tests {
         }
     }
 
+    fn u(s: &str) -> UnitId {
+        UnitId::parse(s).unwrap()
+    }
+
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
     }
@@ -209,17 +195,17 @@ mod tests {
                 category_prefix: "06".into(),
                 region: code("500114"),
                 lead: Lead::parse("D14").unwrap(),
-                assisting: vec!["D09".into()],
+                assisting: vec![u("D09")],
             },
             DispatchRule {
                 position: 1,
                 category_prefix: "0602".into(),
                 region: code("500114001"),
                 lead: Lead::parse("属地").unwrap(),
-                assisting: vec!["D09".into()],
+                assisting: vec![u("D09")],
             },
         ];
-        let owner = "S500114001001";
+        let owner = &u("S500114001001");
         // Rule 1 (position 1) wins inside town 001.
         assert_eq!(
             suggest_dispatch(
@@ -228,7 +214,7 @@ mod tests {
                 &grid,
                 owner
             ),
-            ("S500114001001".into(), vec!["D09".into()])
+            (u("S500114001001"), vec![u("D09")])
         );
         // Outside town 001, rule 2 applies.
         assert_eq!(
@@ -236,14 +222,14 @@ mod tests {
                 &rules,
                 &cat("0602", MatterClass::Major, "D09"),
                 &code("500114002001001"),
-                "S500114002001"
+                &u("S500114002001")
             ),
-            ("D14".into(), vec!["D09".into()])
+            (u("D14"), vec![u("D09")])
         );
         // No rule: the category's lead.
         assert_eq!(
             suggest_dispatch(&[], &cat("0701", MatterClass::Major, "D09"), &grid, owner),
-            ("D09".into(), vec![])
+            (u("D09"), vec![])
         );
         // 属地 with an escalated owner: the owning town centre.
         assert_eq!(
@@ -251,14 +237,14 @@ mod tests {
                 &[],
                 &cat("0501", MatterClass::Major, "属地"),
                 &grid,
-                "C500114001"
+                &u("C500114001")
             ),
-            ("C500114001".into(), vec![])
+            (u("C500114001"), vec![])
         );
         // 小事 stays with the village station; the department assists.
         assert_eq!(
             suggest_dispatch(&[], &cat("0401", MatterClass::Minor, "D19"), &grid, owner),
-            ("S500114001001".into(), vec!["D19".into()])
+            (u("S500114001001"), vec![u("D19")])
         );
     }
 

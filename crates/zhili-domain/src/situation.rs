@@ -5,23 +5,27 @@
 use crate::error::DomainError;
 use crate::role::Role;
 
-/// What a note is about: (code, zh-CN label).
-pub const KINDS: [(&str, &str); 5] = [
-    ("sentiment", "社情民意"),
-    ("dispute_clue", "矛盾纠纷线索"),
-    ("stability", "涉稳信息"),
-    ("safety_hazard", "安全隐患线索"),
-    ("online_opinion", "网络舆情"),
-];
+crate::vocabulary!(
+    /// What a note is about.
+    SituationKind, KINDS {
+        Sentiment = ("sentiment", "社情民意"),
+        DisputeClue = ("dispute_clue", "矛盾纠纷线索"),
+        Stability = ("stability", "涉稳信息"),
+        SafetyHazard = ("safety_hazard", "安全隐患线索"),
+        OnlineOpinion = ("online_opinion", "网络舆情"),
+    }
+);
 
-/// Where it came from: (code, zh-CN label).
-pub const SOURCES: [(&str, &str); 5] = [
-    ("visit", "入户走访"),
-    ("resident", "群众反映"),
-    ("meeting", "会议座谈"),
-    ("online", "网络"),
-    ("other", "其他"),
-];
+crate::vocabulary!(
+    /// Where a note came from.
+    Source, SOURCES {
+        Visit = ("visit", "入户走访"),
+        Resident = ("resident", "群众反映"),
+        Meeting = ("meeting", "会议座谈"),
+        Online = ("online", "网络"),
+        Other = ("other", "其他"),
+    }
+);
 
 /// Tags the UI offers first; any other tag may be typed.
 pub const COMMON_TAGS: [&str; 8] = [
@@ -94,14 +98,6 @@ pub fn max_sensitivity(role: Role) -> Option<Sensitivity> {
 /// Who records notes: the roles that work the grids and the centres.
 pub fn may_write(role: Role) -> bool {
     role.works_the_grids()
-}
-
-pub fn kind_label(code: &str) -> Option<&'static str> {
-    KINDS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
-}
-
-pub fn source_label(code: &str) -> Option<&'static str> {
-    SOURCES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
 }
 
 /// At most ten tags, each at most 20 characters as sent without `|` (the stored separator)

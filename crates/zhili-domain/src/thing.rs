@@ -61,10 +61,28 @@ pub fn parse_component_code(raw: &str, district: &str) -> Result<ComponentCode, 
     })
 }
 
-/// Component states as inspections record them.
-pub const COMPONENT_STATES: [&str; 4] = ["normal", "damaged", "lost", "occupied"];
-/// Camera states as the video platform reports them.
-pub const CAMERA_STATES: [&str; 2] = ["online", "offline"];
+crate::vocabulary!(
+    /// The state of a component (as inspections record it) or a camera (as the video
+    /// platform reports it).
+    ThingState, STATES {
+        Normal = ("normal", "完好"),
+        Damaged = ("damaged", "破损"),
+        Lost = ("lost", "丢失"),
+        Occupied = ("occupied", "占用"),
+        Online = ("online", "在线"),
+        Offline = ("offline", "离线"),
+    }
+);
+
+/// Component states, the first a new one's.
+pub const COMPONENT_STATES: [ThingState; 4] = [
+    ThingState::Normal,
+    ThingState::Damaged,
+    ThingState::Lost,
+    ThingState::Occupied,
+];
+/// Camera states, the first a new one's.
+pub const CAMERA_STATES: [ThingState; 2] = [ThingState::Online, ThingState::Offline];
 
 /// What a registered thing is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +111,7 @@ impl ThingKind {
     }
 
     /// The states a thing of this kind may be in; the first is a new one's.
-    pub fn states(self) -> &'static [&'static str] {
+    pub fn states(self) -> &'static [ThingState] {
         match self {
             ThingKind::Camera => &CAMERA_STATES,
             ThingKind::Component => &COMPONENT_STATES,
@@ -101,12 +119,6 @@ impl ThingKind {
     }
 }
 
-/// The states of a stored kind (a component's when the name is not a kind).
-pub fn states_of(kind: &str) -> &'static [&'static str] {
-    ThingKind::parse(kind)
-        .unwrap_or(ThingKind::Component)
-        .states()
-}
 /// Who may change a component's or camera's state: the unit responsible for it (its
 /// department's handlers) and the centres of its area (district, town and village operators;
 /// the scope keeps each to its own area). Grid workers report what they find as an event,
@@ -132,6 +144,12 @@ pub fn uptime(online: i64, total: i64) -> Option<f64> {
     (total > 0).then(|| online as f64 / total as f64)
 }
 
+impl std::fmt::Display for ThingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,8 +159,8 @@ mod tests {
         assert_eq!(ThingKind::parse("摄像头"), Some(ThingKind::Camera));
         assert_eq!(ThingKind::parse(" component "), Some(ThingKind::Component));
         assert_eq!(ThingKind::parse("robot"), None);
-        assert_eq!(states_of("camera"), &CAMERA_STATES);
-        assert_eq!(ThingKind::Component.states()[0], "normal");
+        assert_eq!(ThingKind::Camera.states(), &CAMERA_STATES);
+        assert_eq!(ThingKind::Component.states()[0], ThingState::Normal);
     }
 
     #[test]

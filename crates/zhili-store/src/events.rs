@@ -11,7 +11,7 @@ use zhili_domain::calendar::{date_string, Clock, DayKind, CHINA_OFFSET_MS, DAY_M
 use zhili_domain::chain::Actor;
 use zhili_domain::event::{Case, Channel, Limits, MatterClass, Status};
 use zhili_domain::reference::{Category, DispatchRule, Lead};
-use zhili_domain::{RegionCode, Scope};
+use zhili_domain::{RegionCode, Scope, UnitId};
 
 pub const DEFAULT_WORKING_HOURS: &str = "08:30-12:00,14:00-17:30";
 
@@ -58,8 +58,8 @@ pub(crate) async fn reference(store: &SqlStore) -> Result<ReferenceData> {
                 assisting: assisting
                     .split(',')
                     .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                    .map(|u| UnitId::parse(u).map_err(|_| corrupt("unit id", u)))
+                    .collect::<Result<_>>()?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -133,6 +133,11 @@ const EVENT_COLUMNS: &str = "e.id, e.case_number, e.channel, e.category, e.categ
     e.closed_at, e.returns, e.reworks, e.escalations, e.supervision_level, e.extensions, e.deferrals, e.reopens, e.satisfaction, \
     e.version, e.updated_at";
 
+/// A unit id as stored; one that does not parse is a corrupt row.
+fn unit_id(raw: String) -> Result<UnitId> {
+    UnitId::parse(&raw).map_err(|_| corrupt("unit id", &raw))
+}
+
 fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
     let text = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
     let channel = text("channel")?;
@@ -145,9 +150,12 @@ fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
         status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         class: MatterClass::parse(&class).ok_or_else(|| corrupt("matter class", &class))?,
         grid: RegionCode::parse(&grid).map_err(|_| corrupt("grid code", &grid))?,
-        owner: text("owner")?,
-        lead_unit: r.try_get("lead_unit")?,
-        assisting_units: assisting,
+        owner: unit_id(text("owner")?)?,
+        lead_unit: r
+            .try_get::<Option<String>, _>("lead_unit")?
+            .map(unit_id)
+            .transpose()?,
+        assisting_units: assisting.into_iter().map(unit_id).collect::<Result<_>>()?,
         limits: Limits {
             register_ms: r.try_get("limit_register")?,
             dispatch_ms: r.try_get("limit_dispatch")?,
@@ -468,8 +476,8 @@ async fn apply_change(
     )
     .bind(c.status.as_str())
     .bind(c.class.as_str())
-    .bind(c.owner.clone())
-    .bind(c.lead_unit.clone())
+    .bind(c.owner.to_string())
+    .bind(c.lead_unit.as_ref().map(UnitId::to_string))
     .bind(c.step_started)
     .bind(c.step_due)
     .bind(c.deferred_from.map(|s| s.as_str()))
@@ -513,7 +521,7 @@ async fn apply_change(
     for unit in &c.assisting_units {
         sqlx::query("INSERT INTO event_units (event_id, unit_id) VALUES ($1, $2)")
             .bind(id)
-            .bind(unit.clone())
+            .bind(unit.to_string())
             .execute(&mut *tx)
             .await?;
     }
@@ -777,8 +785,8 @@ async fn insert_history(
             merged_into.into(),
             Arg::Text(c.status.as_str().into()),
             Arg::Text(c.class.as_str().into()),
-            Arg::Text(c.owner.clone()),
-            c.lead_unit.clone().into(),
+            Arg::Text(c.owner.to_string()),
+            c.lead_unit.as_ref().map(UnitId::to_string).into(),
             Arg::Int(c.limits.register_ms),
             Arg::Int(c.limits.dispatch_ms),
             Arg::Int(c.limits.take_up_ms),
@@ -805,7 +813,7 @@ async fn insert_history(
             Arg::Int(updated_at),
         ]);
         for unit in &c.assisting_units {
-            units.push(vec![Arg::Int(id), Arg::Text(unit.clone())]);
+            units.push(vec![Arg::Int(id), Arg::Text(unit.to_string())]);
         }
         let subject = format!("event:{id}");
         let mut opening = item
@@ -1060,7 +1068,13 @@ async fn insert_rules(conn: &mut AnyConnection, rules: &[DispatchRule], now: i64
             .bind(r.category_prefix.clone())
             .bind(r.region.to_string())
             .bind(r.lead.as_str().to_string())
-            .bind(r.assisting.join(","))
+            .bind(
+                r.assisting
+                    .iter()
+                    .map(UnitId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .bind(now)
             .execute(&mut *conn)
             .await?;

@@ -28,7 +28,10 @@ pub use events::DEFAULT_WORKING_HOURS;
 pub use sql::SqlStore;
 
 use zhili_domain::chain::Actor;
-use zhili_domain::situation::{LinkTarget, Sensitivity};
+use zhili_domain::org::OrgKind;
+use zhili_domain::person::KeyGroup;
+use zhili_domain::situation::{LinkTarget, Sensitivity, SituationKind, Source};
+use zhili_domain::thing::{ThingKind, ThingState};
 use zhili_domain::user::{Attempts, User};
 use zhili_domain::{DomainError, ErrorCode, Level, Region, RegionCode, RegionKind, Unit};
 
@@ -195,7 +198,7 @@ pub struct PeopleFilter {
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyRoleRecord {
     pub person_id: i64,
-    pub kind: String,
+    pub kind: KeyGroup,
     pub risk_level: Option<i64>,
     pub visit_every_days: i64,
     pub details: String,
@@ -208,7 +211,7 @@ pub struct KeyRoleRecord {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewVisit {
     pub person_id: i64,
-    pub kind: String,
+    pub kind: KeyGroup,
     pub at: i64,
     pub place: String,
     pub findings: String,
@@ -277,8 +280,8 @@ pub enum CodeKind {
 pub struct NewSituation {
     /// The area it concerns: a grid, village, town or the district.
     pub region_code: RegionCode,
-    pub kind: String,
-    pub source: String,
+    pub kind: SituationKind,
+    pub source: Source,
     pub sensitivity: Sensitivity,
     pub title: String,
     pub content: String,
@@ -303,7 +306,7 @@ pub struct SituationFilter {
     pub reader: String,
     pub max_sensitivity: Sensitivity,
     pub region: Option<RegionCode>,
-    pub kind: Option<String>,
+    pub kind: Option<SituationKind>,
     pub sensitivity: Option<Sensitivity>,
     pub tag: Option<String>,
     pub text: Option<String>,
@@ -315,7 +318,7 @@ pub struct SituationFilter {
 /// An organisation or site.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewOrg {
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
     pub credit_code: Option<String>,
     pub address: String,
@@ -338,8 +341,7 @@ pub struct OrgRecord {
 /// A city component or a camera.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewThing {
-    /// component or camera
-    pub kind: String,
+    pub kind: ThingKind,
     pub code: String,
     pub name: String,
     /// Components: major class and subclass codes; cameras: empty.
@@ -350,8 +352,8 @@ pub struct NewThing {
     pub lat: f64,
     /// The responsible department (D01…), if any.
     pub department: Option<String>,
-    /// Components: normal, damaged, lost, occupied; cameras: online, offline.
-    pub state: String,
+    /// One of the kind's states.
+    pub state: ThingState,
     /// Cameras: road, community, school, market, river, other.
     pub coverage: Option<String>,
     pub last_seen: Option<i64>,
@@ -366,9 +368,9 @@ pub struct ThingRecord {
 
 #[derive(Clone, Debug, Default)]
 pub struct ThingFilter {
-    pub kind: Option<String>,
+    pub kind: Option<ThingKind>,
     pub region: Option<RegionCode>,
-    pub state: Option<String>,
+    pub state: Option<ThingState>,
     pub limit: i64,
     pub offset: i64,
 }

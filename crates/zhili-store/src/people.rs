@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use zhili_domain::calendar::DAY_MS;
 use zhili_domain::chain::Actor;
+use zhili_domain::person::KeyGroup;
 use zhili_domain::{DomainError, RegionCode, Scope};
 
 fn code(raw: &str) -> Result<RegionCode> {
@@ -392,7 +393,7 @@ pub(crate) async fn add_key_role(
     let exists: Option<i64> =
         sqlx::query_scalar("SELECT person_id FROM key_roles WHERE person_id = $1 AND kind = $2")
             .bind(k.person_id)
-            .bind(k.kind.clone())
+            .bind(k.kind.as_str())
             .fetch_optional(&mut *tx)
             .await?;
     if exists.is_some() {
@@ -406,7 +407,7 @@ pub(crate) async fn add_key_role(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(k.person_id)
-    .bind(k.kind.clone())
+    .bind(k.kind.as_str())
     .bind(k.risk_level)
     .bind(k.visit_every_days)
     .bind(k.details.clone())
@@ -420,7 +421,7 @@ pub(crate) async fn add_key_role(
         &mut tx,
         vec![actor
             .action(now, "person.key_role", &format!("person:{}", k.person_id))
-            .opinion(k.kind.clone())],
+            .opinion(k.kind.as_str())],
     )
     .await?;
     tx.commit().await?;
@@ -432,7 +433,7 @@ const ROLE_COLUMNS: &str = "k.person_id, k.kind, k.risk_level, k.visit_every_day
 fn role_from_row(r: &AnyRow) -> Result<KeyRoleRecord> {
     Ok(KeyRoleRecord {
         person_id: r.try_get("person_id")?,
-        kind: r.try_get("kind")?,
+        kind: crate::sql::word(r, "kind", KeyGroup::parse)?,
         risk_level: r.try_get("risk_level")?,
         visit_every_days: r.try_get("visit_every_days")?,
         details: r.try_get("details")?,
@@ -487,7 +488,7 @@ pub(crate) async fn record_visit(
         "SELECT {ROLE_COLUMNS} FROM key_roles k WHERE k.person_id = $1 AND k.kind = $2"
     ))
     .bind(v.person_id)
-    .bind(v.kind.clone())
+    .bind(v.kind.as_str())
     .fetch_optional(&mut *tx)
     .await?;
     let Some(role) = role.as_ref().map(role_from_row).transpose()? else {
@@ -501,7 +502,7 @@ pub(crate) async fn record_visit(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(v.person_id)
-    .bind(v.kind.clone())
+    .bind(v.kind.as_str())
     .bind(v.at)
     .bind(v.place.clone())
     .bind(v.findings.clone())
@@ -518,14 +519,14 @@ pub(crate) async fn record_visit(
     .bind(last)
     .bind(last + role.visit_every_days * DAY_MS)
     .bind(v.person_id)
-    .bind(v.kind.clone())
+    .bind(v.kind.as_str())
     .execute(&mut *tx)
     .await?;
     append_actions(
         &mut tx,
         vec![actor
             .action(now, "person.visit", &format!("person:{}", v.person_id))
-            .opinion(v.kind.clone())
+            .opinion(v.kind.as_str())
             .attachments(v.attachments.clone())],
     )
     .await?;
@@ -558,7 +559,7 @@ pub(crate) async fn visits(
                 id: r.try_get("id")?,
                 visit: NewVisit {
                     person_id: r.try_get("person_id")?,
-                    kind: r.try_get("kind")?,
+                    kind: crate::sql::word(r, "kind", KeyGroup::parse)?,
                     at: r.try_get("at")?,
                     place: r.try_get("place")?,
                     findings: r.try_get("findings")?,
@@ -688,11 +689,11 @@ pub(crate) async fn load_population(
             actions.push(
                 actor
                     .action(now, "person.key_role", &format!("person:{person}"))
-                    .opinion(k.kind.clone()),
+                    .opinion(k.kind.as_str()),
             );
             vec![
                 Arg::Int(person),
-                Arg::Text(k.kind.clone()),
+                Arg::Text(k.kind.as_str().into()),
                 k.risk_level.map_or(Arg::NullInt, Arg::Int),
                 Arg::Int(k.visit_every_days),
                 Arg::Text(k.details.clone()),
@@ -737,12 +738,12 @@ pub(crate) async fn load_population(
                     unit: None,
                 }
                 .action(v.at, "person.visit", &format!("person:{person}"))
-                .opinion(v.kind.clone()),
+                .opinion(v.kind.as_str()),
             );
             vec![
                 Arg::Int(first_visit + i as i64),
                 Arg::Int(person),
-                Arg::Text(v.kind.clone()),
+                Arg::Text(v.kind.as_str().into()),
                 Arg::Int(v.at),
                 Arg::Text(v.place.clone()),
                 Arg::Text(v.findings.clone()),

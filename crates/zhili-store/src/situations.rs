@@ -8,7 +8,9 @@ use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
 use zhili_domain::chain::Actor;
-use zhili_domain::situation::{store_tags, stored_tags, LinkTarget, Sensitivity};
+use zhili_domain::situation::{
+    store_tags, stored_tags, LinkTarget, Sensitivity, SituationKind, Source,
+};
 use zhili_domain::{RegionCode, Scope};
 
 /// Writes links from `source:source_id` to each target, ignoring repeats.
@@ -69,8 +71,8 @@ async fn insert_situation(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(s.region_code.to_string())
-    .bind(s.kind.clone())
-    .bind(s.source.clone())
+    .bind(s.kind.as_str())
+    .bind(s.source.as_str())
     .bind(s.sensitivity.level())
     .bind(s.title.clone())
     .bind(s.content.clone())
@@ -104,8 +106,8 @@ fn from_row(r: &AnyRow) -> Result<SituationRecord> {
         situation: NewSituation {
             region_code: RegionCode::parse(&region)
                 .map_err(|_| crate::sql::corrupt("region code", &region))?,
-            kind: r.try_get("kind")?,
-            source: r.try_get("source")?,
+            kind: crate::sql::word(r, "kind", SituationKind::parse)?,
+            source: crate::sql::word(r, "source", Source::parse)?,
             sensitivity: zhili_domain::situation::Sensitivity::from_level(level)
                 .ok_or_else(|| crate::sql::corrupt("sensitivity", &level.to_string()))?,
             title: r.try_get("title")?,
@@ -132,7 +134,7 @@ pub(crate) async fn list_situations(
             .bind_text(format!("{r}%"));
     }
     if let Some(k) = &f.kind {
-        filter.push(" AND s.kind = ").bind_text(k.clone());
+        filter.push(" AND s.kind = ").bind_text(k.as_str());
     }
     if let Some(level) = f.sensitivity {
         filter

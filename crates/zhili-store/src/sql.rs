@@ -215,6 +215,13 @@ pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Internal(format!("stored {what} {value:?} is not valid"))
 }
 
+/// A column holding a word of a closed vocabulary (a kind, a state, a source); a word the
+/// vocabulary does not have is a corrupt row.
+pub(crate) fn word<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    let raw: String = row.try_get(column)?;
+    parse(&raw).ok_or_else(|| corrupt(column, &raw))
+}
+
 const REGION_COLUMNS: &str = "code, version, name, level, kind, parent_code, valid_from, valid_to";
 
 fn region_from_row(row: &AnyRow, with_geometry: bool) -> Result<RegionRecord> {

@@ -5,6 +5,8 @@ use crate::{CameraCount, NewThing, Result, SqlStore, StoreError, ThingFilter, Th
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use zhili_domain::chain::Actor;
+use zhili_domain::org::OrgKind;
+use zhili_domain::thing::{ThingKind, ThingState};
 use zhili_domain::{DomainError, ErrorCode, RegionCode, Scope};
 
 const COLUMNS: &str = "t.id, t.kind, t.code, t.name, t.class, t.subclass, t.grid_code, t.lon, t.lat, t.department, t.state, t.coverage, t.last_seen, t.updated_at";
@@ -14,7 +16,7 @@ fn from_row(r: &AnyRow) -> Result<ThingRecord> {
     Ok(ThingRecord {
         id: r.try_get("id")?,
         thing: NewThing {
-            kind: r.try_get("kind")?,
+            kind: crate::sql::word(r, "kind", ThingKind::parse)?,
             code: r.try_get("code")?,
             name: r.try_get("name")?,
             class: r.try_get("class")?,
@@ -24,7 +26,7 @@ fn from_row(r: &AnyRow) -> Result<ThingRecord> {
             lon: r.try_get("lon")?,
             lat: r.try_get("lat")?,
             department: r.try_get("department")?,
-            state: r.try_get("state")?,
+            state: crate::sql::word(r, "state", ThingState::parse)?,
             coverage: r.try_get("coverage")?,
             last_seen: r.try_get("last_seen")?,
         },
@@ -71,7 +73,7 @@ pub(crate) async fn create_things(
             );
             vec![
                 Arg::Int(*id),
-                Arg::Text(t.kind.clone()),
+                Arg::Text(t.kind.as_str().into()),
                 Arg::Text(t.code.clone()),
                 Arg::Text(t.name.clone()),
                 Arg::Text(t.class.clone()),
@@ -80,7 +82,7 @@ pub(crate) async fn create_things(
                 Arg::Float(t.lon),
                 Arg::Float(t.lat),
                 t.department.clone().into(),
-                Arg::Text(t.state.clone()),
+                Arg::Text(t.state.as_str().into()),
                 t.coverage.clone().into(),
                 t.last_seen.map_or(Arg::NullInt, Arg::Int),
                 Arg::Int(now),
@@ -121,7 +123,7 @@ fn filter_sql(scope: &Scope, f: &ThingFilter) -> Sql {
     let mut filter = Sql::new("");
     scope_filter(&mut filter, "t.grid_code", scope);
     if let Some(k) = &f.kind {
-        filter.push(" AND t.kind = ").bind_text(k.clone());
+        filter.push(" AND t.kind = ").bind_text(k.as_str());
     }
     if let Some(r) = &f.region {
         filter
@@ -129,7 +131,7 @@ fn filter_sql(scope: &Scope, f: &ThingFilter) -> Sql {
             .bind_text(format!("{r}%"));
     }
     if let Some(s) = &f.state {
-        filter.push(" AND t.state = ").bind_text(s.clone());
+        filter.push(" AND t.state = ").bind_text(s.as_str());
     }
     filter
 }
@@ -169,7 +171,7 @@ pub(crate) async fn set_thing_state(
     actor: &Actor,
     scope: &Scope,
     id: i64,
-    state: &str,
+    state: ThingState,
     now: i64,
 ) -> Result<Option<ThingRecord>> {
     let mut tx = store.write_tx().await?;
@@ -180,7 +182,7 @@ pub(crate) async fn set_thing_state(
         return Ok(None);
     };
     let mut found = from_row(&found)?;
-    let seen = if state == "online" {
+    let seen = if state == ThingState::Online {
         Some(now)
     } else {
         found.thing.last_seen
@@ -200,11 +202,14 @@ pub(crate) async fn set_thing_state(
                 &format!("{}.state", found.thing.kind),
                 &format!("thing:{id}"),
             )
-            .states(Some(&found.thing.state), Some(state))],
+            .states(
+                Some(found.thing.state.as_str()),
+                Some(ThingState::as_str(state)),
+            )],
     )
     .await?;
     tx.commit().await?;
-    found.thing.state = state.to_string();
+    found.thing.state = state;
     found.thing.last_seen = seen;
     found.updated_at = now;
     Ok(Some(found))
@@ -267,11 +272,11 @@ pub(crate) async fn create_orgs(
             actions.push(
                 actor
                     .action(now, "org.create", &format!("org:{id}"))
-                    .opinion(o.kind.clone()),
+                    .opinion(o.kind.as_str()),
             );
             vec![
                 Arg::Int(*id),
-                Arg::Text(o.kind.clone()),
+                Arg::Text(o.kind.as_str().into()),
                 Arg::Text(o.name.clone()),
                 o.credit_code.clone().into(),
                 Arg::Text(o.address.clone()),
@@ -316,7 +321,7 @@ pub(crate) async fn create_orgs(
 pub(crate) async fn list_orgs(
     store: &SqlStore,
     scope: &Scope,
-    kind: Option<&str>,
+    kind: Option<OrgKind>,
     region: Option<&RegionCode>,
     limit: i64,
     offset: i64,
@@ -324,7 +329,7 @@ pub(crate) async fn list_orgs(
     let mut filter = Sql::new("");
     scope_filter(&mut filter, "o.grid_code", scope);
     if let Some(k) = kind {
-        filter.push(" AND o.kind = ").bind_text(k);
+        filter.push(" AND o.kind = ").bind_text(k.as_str());
     }
     if let Some(r) = region {
         filter
@@ -353,7 +358,7 @@ fn org_from_row(r: &AnyRow) -> Result<crate::OrgRecord> {
     Ok(crate::OrgRecord {
         id: r.try_get("id")?,
         org: crate::NewOrg {
-            kind: r.try_get("kind")?,
+            kind: crate::sql::word(r, "kind", OrgKind::parse)?,
             name: r.try_get("name")?,
             credit_code: r.try_get("credit_code")?,
             address: r.try_get("address")?,

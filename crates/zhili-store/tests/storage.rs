@@ -784,8 +784,8 @@ mod events {
                 &a2.case,
                 &op,
                 &Command::Dispatch {
-                    lead: "D01".into(),
-                    assisting: vec!["D09".into()],
+                    lead: zhili_domain::UnitId::parse("D01").unwrap(),
+                    assisting: vec![zhili_domain::UnitId::parse("D09").unwrap()],
                 },
                 now + 7,
                 &cal,

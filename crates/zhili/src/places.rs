@@ -158,7 +158,7 @@ pub fn prepare_org(
 ) -> Result<NewOrg, Vec<DomainError>> {
     let mut problems = Vec::new();
     let kind = i.kind.trim();
-    let kind = zhili_domain::org::kind_code(kind);
+    let kind = zhili_domain::org::OrgKind::parse(kind);
     if kind.is_none() {
         problems.push(DomainError::invalid(
             "kind",
@@ -194,7 +194,7 @@ pub fn prepare_org(
     }
     let org = (|| {
         Some(NewOrg {
-            kind: kind?.to_string(),
+            kind: kind?,
             name: name?,
             credit_code: credit_code?,
             address: address?,
@@ -261,17 +261,17 @@ pub fn prepare_thing(
     let name = keep(&mut problems, text("name", &i.name, 100));
     let grid = keep(&mut problems, grid_at(index, scope, i.lon, i.lat));
     let states = kind.states();
-    let state = i
-        .state
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .unwrap_or(states[0])
-        .to_string();
-    if !states.contains(&state.as_str()) {
+    // A new thing's state is the kind's first.
+    let state = match i.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(states[0]),
+        Some(s) => thing::ThingState::from_code(s).filter(|s| states.contains(s)),
+    };
+    if state.is_none() {
+        let codes: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        let labels: Vec<&str> = states.iter().map(|s| s.label_zh()).collect();
         problems.push(
-            DomainError::invalid("state", format!("one of {}", states.join(", ")))
-                .zh(format!("状态应为{}之一", states.join("、"))),
+            DomainError::invalid("state", format!("one of {}", codes.join(", ")))
+                .zh(format!("状态应为{}之一", labels.join("、"))),
         );
     }
     let coverage = i
@@ -313,11 +313,9 @@ pub fn prepare_thing(
             );
         }
     }
-    let new = coded
-        .zip(name)
-        .zip(grid)
-        .map(|(((class, subclass, code), name), grid)| NewThing {
-            kind: kind.as_str().into(),
+    let new = coded.zip(name).zip(grid).zip(state).map(
+        |((((class, subclass, code), name), grid), state)| NewThing {
+            kind,
             code,
             name,
             class,
@@ -326,9 +324,10 @@ pub fn prepare_thing(
             lon: i.lon,
             lat: i.lat,
             department,
-            last_seen: (state == "online").then_some(now),
+            last_seen: (state == thing::ThingState::Online).then_some(now),
             state,
             coverage,
-        });
+        },
+    );
     done(new, problems)
 }

@@ -88,8 +88,13 @@ impl EventNotice {
             grid_code: e.case.grid.to_string(),
             lon: e.lon,
             lat: e.lat,
-            lead_unit: e.case.lead_unit.clone(),
-            assisting_units: e.case.assisting_units.clone(),
+            lead_unit: e.case.lead_unit.as_ref().map(|u| u.to_string()),
+            assisting_units: e
+                .case
+                .assisting_units
+                .iter()
+                .map(|u| u.to_string())
+                .collect(),
             at: zhili_domain::time::rfc3339(at),
         }
     }

@@ -5,6 +5,10 @@ use crate::time::days_from_civil;
 const GRID: &str = "500114001001003";
 const VILLAGE: &str = "500114001001";
 
+fn u(s: &str) -> crate::unit::UnitId {
+    crate::unit::UnitId::parse(s).unwrap()
+}
+
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
 }
@@ -74,8 +78,8 @@ fn all_commands() -> Vec<Command> {
         },
         Command::Merge { into: 1 },
         Command::Dispatch {
-            lead: "D09".into(),
-            assisting: vec!["D01".into()],
+            lead: u("D09"),
+            assisting: vec![u("D01")],
         },
         Command::Accept,
         Command::Return {
@@ -134,7 +138,7 @@ fn case_in(status: Status) -> Case {
             | Status::Closed
             | Status::Evaluated
     ) {
-        c.lead_unit = Some("D09".into());
+        c.lead_unit = Some(u("D09"));
     }
     if status == Status::Accepted {
         c.pending_extension_ms = None;
@@ -245,9 +249,9 @@ fn only_the_right_people_may_act() {
     assert!(apply(&case, &dept("D09"), &register, now, &cal()).is_err());
     // Once escalated to the town, the village station no longer manages it.
     let mut town_case = case_in(Status::Registered);
-    town_case.owner = "C500114001".into();
+    town_case.owner = u("C500114001");
     let dispatch = Command::Dispatch {
-        lead: "D09".into(),
+        lead: u("D09"),
         assisting: vec![],
     };
     assert!(apply(&town_case, &village_op(), &dispatch, now, &cal()).is_err());
@@ -292,8 +296,8 @@ fn a_case_walks_the_whole_loop_on_working_time() {
         &o.case,
         village_op(),
         Command::Dispatch {
-            lead: "D09".into(),
-            assisting: vec!["D01".into()],
+            lead: u("D09"),
+            assisting: vec![u("D01")],
         },
         t0 + 2 * HOUR_MS,
     );
@@ -431,7 +435,7 @@ fn returns_escalations_and_deferral() {
         &registered,
         &village_op(),
         &Command::Dispatch {
-            lead: "D09".into(),
+            lead: u("D09"),
             assisting: vec![],
         },
         t0,
@@ -442,8 +446,8 @@ fn returns_escalations_and_deferral() {
         &registered,
         &village_op(),
         &Command::Dispatch {
-            lead: "S500114001001".into(),
-            assisting: vec!["D09".into()],
+            lead: u("S500114001001"),
+            assisting: vec![u("D09")],
         },
         t0,
         &c,
@@ -526,7 +530,7 @@ fn returns_escalations_and_deferral() {
         &up2,
         &district_op(),
         &Command::Dispatch {
-            lead: "D09".into(),
+            lead: u("D09"),
             assisting: vec![],
         },
         t0,
@@ -592,7 +596,7 @@ fn private_matters_close_with_guidance_and_confirmation() {
         &reg,
         &village_op(),
         &Command::Dispatch {
-            lead: "D09".into(),
+            lead: u("D09"),
             assisting: vec![]
         },
         t0,

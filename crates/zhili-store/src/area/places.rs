@@ -4,6 +4,7 @@ use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use zhili_domain::chain::Actor;
+use zhili_domain::org::OrgKind;
 use zhili_domain::{RegionCode, Scope};
 
 #[async_trait]
@@ -33,7 +34,7 @@ pub trait PlaceStore: Send + Sync {
     async fn list_orgs(
         &self,
         scope: &Scope,
-        kind: Option<&str>,
+        kind: Option<OrgKind>,
         region: Option<&RegionCode>,
         limit: i64,
         offset: i64,
@@ -93,7 +94,7 @@ impl PlaceStore for SqlStore {
     async fn list_orgs(
         &self,
         scope: &Scope,
-        kind: Option<&str>,
+        kind: Option<OrgKind>,
         region: Option<&RegionCode>,
         limit: i64,
         offset: i64,

@@ -4,6 +4,7 @@ use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use zhili_domain::chain::Actor;
+use zhili_domain::thing::ThingState;
 use zhili_domain::{RegionCode, Scope};
 
 #[async_trait]
@@ -26,7 +27,7 @@ pub trait ThingStore: Send + Sync {
         actor: &Actor,
         scope: &Scope,
         id: i64,
-        state: &str,
+        state: ThingState,
         now: i64,
     ) -> Result<Option<ThingRecord>>;
 
@@ -67,7 +68,7 @@ impl ThingStore for SqlStore {
         actor: &Actor,
         scope: &Scope,
         id: i64,
-        state: &str,
+        state: ThingState,
         now: i64,
     ) -> Result<Option<crate::ThingRecord>> {
         crate::things::set_thing_state(self, actor, scope, id, state, now).await

@@ -118,7 +118,10 @@ async fn build(
         population.roles.len(),
         population.visits.len()
     );
-    let cameras = things.iter().filter(|t| t.kind == "camera").count();
+    let cameras = things
+        .iter()
+        .filter(|t| t.kind == zhili_domain::thing::ThingKind::Camera)
+        .count();
     println!(
         "Things: {} city components, {} cameras; {} organisations and sites; {} situation notes.",
         things.len() - cameras,

@@ -14,7 +14,7 @@ use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS, HOUR_MS, MINUTE_MS};
 use zhili_domain::chain::Actor as Recorder;
 use zhili_domain::event::{self, apply, Case, Channel, Command, MatterClass};
 use zhili_domain::reference::{suggest_dispatch, Category};
-use zhili_domain::{Level, RegionCode, RegionKind, Role};
+use zhili_domain::{Level, RegionCode, RegionKind, Role, UnitId};
 use zhili_store::{EventChange, HistoryChange, HistoryItem};
 
 pub struct HistoryParams {
@@ -98,29 +98,19 @@ impl Weighted {
     }
 }
 
+/// The department a returned major case goes to next, and the one that refers cases when a
+/// category names no department: 城管 (city management).
+const CITY_MANAGEMENT: &str = "D09";
+
 /// The account that acts for a unit (the demo has one per unit).
 fn account_for_unit(unit: &str) -> (String, Role, RegionCode) {
-    let code = |s: &str| RegionCode::parse(s).expect("unit codes are region codes");
-    if let Some(d) = unit.strip_prefix('D').filter(|_| unit.len() == 3) {
-        return (
-            format!("dept-D{d}"),
-            Role::DepartmentHandler,
-            code("500114"),
-        );
-    }
-    let region = &unit[1..];
-    match region.len() {
-        12 => (
-            format!("village-{region}"),
-            Role::VillageOperator,
-            code(region),
-        ),
-        9 => (format!("town-{region}"), Role::TownOperator, code(region)),
-        _ => (
-            "district-operator".to_string(),
-            Role::DistrictOperator,
-            code(region),
-        ),
+    let district = || RegionCode::parse("500114").expect("the demo district");
+    let unit = UnitId::parse(unit).expect("the demo's units have ids");
+    match (unit.region(), unit.level()) {
+        (Some(r), Some(Level::Village)) => (format!("village-{r}"), Role::VillageOperator, r),
+        (Some(r), Some(Level::Town)) => (format!("town-{r}"), Role::TownOperator, r),
+        (Some(r), _) => ("district-operator".to_string(), Role::DistrictOperator, r),
+        (None, _) => (format!("dept-{unit}"), Role::DepartmentHandler, district()),
     }
 }
 
@@ -180,12 +170,16 @@ impl Walk<'_> {
         }
     }
 
-    fn manager(&self) -> String {
+    fn manager(&self) -> UnitId {
         self.case.owner.clone()
     }
 
     fn lead(&self) -> String {
-        self.case.lead_unit.clone().unwrap_or_default()
+        self.case
+            .lead_unit
+            .as_ref()
+            .map(UnitId::to_string)
+            .unwrap_or_default()
     }
 
     /// When a step started at `from` finishes if it takes `fraction` of its limit.
@@ -328,11 +322,11 @@ pub fn generate_in_chunks(
         let reporter = match channel {
             Channel::GridPatrol => Recorder {
                 username: format!("grid-{}", grid.code),
-                unit: Some(zhili_domain::unit::station_id(&village)),
+                unit: Some(zhili_domain::unit::station_id(&village).to_string()),
             },
             Channel::WalkIn => Recorder {
                 username: format!("village-{village}"),
-                unit: Some(zhili_domain::unit::station_id(&village)),
+                unit: Some(zhili_domain::unit::station_id(&village).to_string()),
             },
             Channel::Hotline => Recorder {
                 username: "district-operator".into(),
@@ -348,8 +342,8 @@ pub fn generate_in_chunks(
             },
             Channel::Department => {
                 let lead = match &category.lead {
-                    zhili_domain::reference::Lead::Unit(d) => d.clone(),
-                    _ => "D09".into(),
+                    zhili_domain::reference::Lead::Unit(d) => d.to_string(),
+                    _ => CITY_MANAGEMENT.into(),
                 };
                 Recorder {
                     username: format!("dept-{lead}"),
@@ -507,12 +501,12 @@ fn live_through(
     loop {
         let manager = w.manager();
         let (lead, assisting) = suggest_dispatch(&w.reference.rules, category, grid, &manager);
-        let lead = if returned && lead.starts_with('D') && category.class == MatterClass::Major {
-            "D09".to_string()
+        let lead = if returned && lead.is_department() && category.class == MatterClass::Major {
+            UnitId::parse(CITY_MANAGEMENT).expect("a department id")
         } else {
             lead
         };
-        let assisting: Vec<String> = assisting.into_iter().filter(|a| *a != lead).collect();
+        let assisting: Vec<UnitId> = assisting.into_iter().filter(|a| *a != lead).collect();
         t = w.after(t, limits.dispatch_ms, fraction(rng, 0.07));
         if !w.step(
             &manager,

@@ -34,19 +34,19 @@ pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> C
     regions.extend(plan.grids.iter().map(new_region));
 
     let mut units = vec![Unit {
-        id: centre_id(district),
+        id: centre_id(district).to_string(),
         name: "黔江区综治中心".into(),
         kind: UnitKind::Centre,
         region_code: district.clone(),
     }];
     units.extend(plan.towns.iter().map(|t| Unit {
-        id: centre_id(&t.code),
+        id: centre_id(&t.code).to_string(),
         name: format!("{}综治中心", t.name),
         kind: UnitKind::Centre,
         region_code: t.code.clone(),
     }));
     units.extend(plan.villages.iter().map(|v| Unit {
-        id: station_id(&v.code),
+        id: station_id(&v.code).to_string(),
         name: format!("{}综治站", v.name),
         kind: UnitKind::Station,
         region_code: v.code.clone(),
@@ -73,7 +73,7 @@ pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> C
         department,
         password_hash: password_hash.to_string(),
     };
-    let centre = Some(centre_id(district));
+    let centre = Some(centre_id(district).to_string());
     let mut users = vec![
         user(
             "admin".into(),
@@ -113,7 +113,7 @@ pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> C
             format!("town-{}", t.code),
             format!("{}综治中心受理员", t.name),
             Role::TownOperator,
-            Some(centre_id(&t.code)),
+            Some(centre_id(&t.code).to_string()),
             &t.code,
             None,
         )
@@ -123,7 +123,7 @@ pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> C
             format!("village-{}", v.code),
             format!("{}综治站受理员", v.name),
             Role::VillageOperator,
-            Some(station_id(&v.code)),
+            Some(station_id(&v.code).to_string()),
             &v.code,
             None,
         )
@@ -134,7 +134,7 @@ pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> C
             format!("grid-{}", g.code),
             format!("{}网格员", g.name),
             Role::GridWorker,
-            Some(station_id(&village)),
+            Some(station_id(&village).to_string()),
             &g.code,
             None,
         )

@@ -233,7 +233,7 @@ fn key_roles(rng: &mut ChaCha8Rng, load: &mut PopulationLoad, age_days: i64, now
             load.visits.push((
                 NewVisit {
                     person_id: person as i64,
-                    kind: group.as_str().into(),
+                    kind: group,
                     at,
                     place: ["家中", "村(居)委会", "工作单位", "电话随访"][rng.gen_range(0..4)]
                         .into(),
@@ -256,7 +256,7 @@ fn key_roles(rng: &mut ChaCha8Rng, load: &mut PopulationLoad, age_days: i64, now
         let details = group_details(rng, group, since);
         load.roles.push(KeyRoleRecord {
             person_id: person as i64,
-            kind: group.as_str().into(),
+            kind: group,
             risk_level: risk,
             visit_every_days: every,
             details,

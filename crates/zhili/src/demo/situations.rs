@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use zhili_domain::calendar::DAY_MS;
 use zhili_domain::chain::Actor;
 use zhili_domain::person::KeyGroup;
-use zhili_domain::situation::{LinkTarget, Sensitivity};
+use zhili_domain::situation::{LinkTarget, Sensitivity, SituationKind, Source};
 use zhili_store::{NewSituation, PopulationLoad};
 
 /// (kind, sensitivity, source, title, text, tags)
@@ -134,7 +134,9 @@ pub fn generate(
     let mut out = Vec::new();
     let worker = |grid: &zhili_domain::RegionCode| Actor {
         username: format!("grid-{grid}"),
-        unit: grid.parent().map(|v| zhili_domain::unit::station_id(&v)),
+        unit: grid
+            .parent()
+            .map(|v| zhili_domain::unit::station_id(&v).to_string()),
     };
     let day_in_year = |rng: &mut ChaCha8Rng| now - rng.gen_range(1..365 * DAY_MS);
     for grid in &plan.grids {
@@ -145,8 +147,8 @@ pub fn generate(
                 worker(&grid.code),
                 NewSituation {
                     region_code: grid.code.clone(),
-                    kind: kind.into(),
-                    source: source.into(),
+                    kind: SituationKind::from_code(kind).expect("a template's kind"),
+                    source: Source::from_code(source).expect("a template's source"),
                     sensitivity,
                     title: title.into(),
                     content: text.into(),
@@ -158,7 +160,7 @@ pub fn generate(
         }
     }
     for role in &population.roles {
-        if role.kind != KeyGroup::RepeatPetitioner.as_str() || rng.gen_range(0..3) != 0 {
+        if role.kind != KeyGroup::RepeatPetitioner || rng.gen_range(0..3) != 0 {
             continue;
         }
         let (person, _) = &population.people[role.person_id as usize];
@@ -166,8 +168,8 @@ pub fn generate(
             worker(&person.grid_code),
             NewSituation {
                 region_code: person.grid_code.clone(),
-                kind: "stability".into(),
-                source: "visit".into(),
+                kind: SituationKind::Stability,
+                source: Source::Visit,
                 sensitivity: Sensitivity::Sensitive,
                 title: format!("重复信访人员{}近期动向", person.name),
                 content: format!(

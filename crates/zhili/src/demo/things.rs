@@ -5,6 +5,8 @@
 use super::city::{is_urban, CityPlan};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use zhili_domain::org::OrgKind;
+use zhili_domain::thing::{ThingKind, ThingState};
 use zhili_store::NewThing;
 
 /// (class, subclass, name, responsible department, how many per grid on average)
@@ -53,13 +55,13 @@ pub fn generate(plan: &CityPlan, seed: u64, now: i64) -> Vec<NewThing> {
                 *seq += 1;
                 let (lon, lat) = point(&mut rng);
                 let state = match rng.gen_range(0..1000) {
-                    0..=14 => "damaged",
-                    15..=19 => "lost",
-                    20..=24 => "occupied",
-                    _ => "normal",
+                    0..=14 => ThingState::Damaged,
+                    15..=19 => ThingState::Lost,
+                    20..=24 => ThingState::Occupied,
+                    _ => ThingState::Normal,
                 };
                 out.push(NewThing {
-                    kind: "component".into(),
+                    kind: ThingKind::Component,
                     code: format!("{district}{class}{subclass}{:06}", seq),
                     name: name.into(),
                     class: class.into(),
@@ -68,7 +70,7 @@ pub fn generate(plan: &CityPlan, seed: u64, now: i64) -> Vec<NewThing> {
                     lon,
                     lat,
                     department: Some(department.into()),
-                    state: state.into(),
+                    state,
                     coverage: None,
                     last_seen: None,
                 });
@@ -95,7 +97,7 @@ pub fn generate(plan: &CityPlan, seed: u64, now: i64) -> Vec<NewThing> {
                 })
                 .map_or("other", |c| c.0);
             out.push(NewThing {
-                kind: "camera".into(),
+                kind: ThingKind::Camera,
                 code: format!("XL{district}{camera_no:06}"),
                 name: format!("{}视频点{}", grid.name, camera_no),
                 class: String::new(),
@@ -104,7 +106,11 @@ pub fn generate(plan: &CityPlan, seed: u64, now: i64) -> Vec<NewThing> {
                 lon,
                 lat,
                 department: Some("D01".into()),
-                state: if online { "online" } else { "offline" }.into(),
+                state: if online {
+                    ThingState::Online
+                } else {
+                    ThingState::Offline
+                },
                 coverage: Some(coverage.into()),
                 last_seen: Some(if online {
                     now
@@ -171,7 +177,7 @@ pub fn orgs(plan: &CityPlan, key: &crate::crypto::DataKey, seed: u64) -> Vec<zhi
             let (lon, lat) = super::city::random_point(&grid.shape, &mut rng);
             let phone = format!("13{:09}", rng.gen_range(0..1_000_000_000u64));
             out.push(zhili_store::NewOrg {
-                kind: kind.into(),
+                kind: OrgKind::from_code(kind).expect("a demo site's kind"),
                 name,
                 credit_code: Some(zhili_domain::org::compose_credit_code(
                     prefix,

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhili_domain::event::{self, Channel, Command, MatterClass, Status};
 use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
-use zhili_domain::{time, ErrorCode};
+use zhili_domain::{time, ErrorCode, UnitId};
 use zhili_spatial::Crs;
 use zhili_store::{EventFilter, EventRecord};
 
@@ -228,8 +228,8 @@ fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
         reported_at: time::rfc3339(e.reported_at),
         due_at: e.case.step_due.map(time::rfc3339),
         warning: e.case.warning(now, &reference.calendar).as_str().into(),
-        owner: e.case.owner.clone(),
-        lead_unit: e.case.lead_unit.clone(),
+        owner: e.case.owner.to_string(),
+        lead_unit: e.case.lead_unit.as_ref().map(UnitId::to_string),
         reporter_phone: e.reporter_phone_masked.clone(),
     }
 }
@@ -408,7 +408,12 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
         region: chain_of(state, e.case.grid.as_str()),
         occurred_at: time::rfc3339(e.occurred_at),
         reporter_name: e.reporter_name.clone(),
-        assisting_units: e.case.assisting_units.clone(),
+        assisting_units: e
+            .case
+            .assisting_units
+            .iter()
+            .map(UnitId::to_string)
+            .collect(),
         satisfaction: e.case.satisfaction,
         pending_extension_hours: e
             .case
@@ -430,8 +435,10 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
             reopens: e.case.reopens,
         },
         version: e.version,
-        suggested_lead: suggestion.as_ref().map(|s| s.0.clone()),
-        suggested_assisting: suggestion.map(|s| s.1).unwrap_or_default(),
+        suggested_lead: suggestion.as_ref().map(|s| s.0.to_string()),
+        suggested_assisting: suggestion
+            .map(|s| s.1.iter().map(UnitId::to_string).collect())
+            .unwrap_or_default(),
         allowed_actions: event::allowed_actions(&e.case, &who(user), now, &reference.calendar)
             .into_iter()
             .map(str::to_string)

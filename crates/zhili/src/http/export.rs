@@ -9,7 +9,10 @@ use axum::extract::State;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;
+use zhili_domain::org::OrgKind;
+use zhili_domain::situation::SituationKind;
 use zhili_domain::situation::{self, Sensitivity};
+use zhili_domain::thing::{ThingKind, ThingState};
 use zhili_domain::{person, time, ErrorCode};
 use zhili_store::{SituationFilter, ThingFilter};
 
@@ -181,18 +184,22 @@ pub async fn list(
         }
         "orgs" => {
             registry()?;
-            let (_, orgs) = state
-                .store
-                .list_orgs(&scope, q.kind.as_deref(), region.as_ref(), MAX_EXPORT, 0)
-                .await?;
+            let orgs = match filter_word(q.kind.as_deref(), OrgKind::parse) {
+                Some(kind) => {
+                    state
+                        .store
+                        .list_orgs(&scope, kind, region.as_ref(), MAX_EXPORT, 0)
+                        .await?
+                        .1
+                }
+                None => Vec::new(),
+            };
             let rows = orgs
                 .iter()
                 .map(|o| {
                     let n = &o.org;
                     vec![
-                        zhili_domain::org::kind_label(&n.kind)
-                            .unwrap_or_default()
-                            .into(),
+                        n.kind.label_zh().into(),
                         n.name.clone(),
                         n.credit_code.clone().unwrap_or_default(),
                         n.address.clone(),
@@ -222,23 +229,29 @@ pub async fn list(
             table(HEADER, rows, xlsx, "orgs").await
         }
         "things" => {
-            let filter = ThingFilter {
-                kind: q.kind.clone(),
-                region,
-                state: q.state.clone(),
-                limit: MAX_EXPORT,
-                offset: 0,
+            let kind = filter_word(q.kind.as_deref(), ThingKind::parse);
+            let thing_state = filter_word(q.state.as_deref(), ThingState::parse);
+            let things = match (kind, thing_state) {
+                (Some(kind), Some(thing_state)) => {
+                    let filter = ThingFilter {
+                        kind,
+                        region,
+                        state: thing_state,
+                        limit: MAX_EXPORT,
+                        offset: 0,
+                    };
+                    state.store.list_things(&scope, &filter).await?.1
+                }
+                _ => Vec::new(),
             };
-            let (_, things) = state.store.list_things(&scope, &filter).await?;
             let rows = things
                 .iter()
                 .map(|t| {
                     let n = &t.thing;
                     vec![
-                        if n.kind == "camera" {
-                            "摄像头"
-                        } else {
-                            "部件"
+                        match n.kind {
+                            ThingKind::Camera => "摄像头",
+                            ThingKind::Component => "部件",
                         }
                         .into(),
                         n.code.clone(),
@@ -246,7 +259,7 @@ pub async fn list(
                         coordinate(Some(n.lon)),
                         coordinate(Some(n.lat)),
                         n.department.clone().unwrap_or_default(),
-                        n.state.clone(),
+                        n.state.as_str().into(),
                         n.coverage.clone().unwrap_or_default(),
                         n.grid_code.to_string(),
                         name_of(n.grid_code.as_str()),
@@ -272,26 +285,31 @@ pub async fn list(
         "situations" => {
             let level: Sensitivity = situation::max_sensitivity(user.user.role)
                 .ok_or_else(|| ApiError::forbidden("this role does not read situations"))?;
-            let filter = SituationFilter {
-                reader: user.user.username.clone(),
-                max_sensitivity: level,
-                region,
-                kind: q.kind.clone(),
-                sensitivity: None,
-                tag: None,
-                text: None,
-                linked: None,
-                limit: MAX_EXPORT,
-                offset: 0,
+            let notes = match filter_word(q.kind.as_deref(), SituationKind::parse) {
+                Some(kind) => {
+                    let filter = SituationFilter {
+                        reader: user.user.username.clone(),
+                        max_sensitivity: level,
+                        region,
+                        kind,
+                        sensitivity: None,
+                        tag: None,
+                        text: None,
+                        linked: None,
+                        limit: MAX_EXPORT,
+                        offset: 0,
+                    };
+                    state.store.list_situations(&scope, &filter).await?.1
+                }
+                None => Vec::new(),
             };
-            let (_, notes) = state.store.list_situations(&scope, &filter).await?;
             let rows = notes
                 .iter()
                 .map(|r| {
                     let n = &r.situation;
                     vec![
                         n.sensitivity.label_zh().into(),
-                        situation::kind_label(&n.kind).unwrap_or_default().into(),
+                        n.kind.label_zh().into(),
                         n.title.clone(),
                         // Sensitive text is read on the note's page, where the reading is logged.
                         if n.sensitivity.read_is_logged() {
@@ -325,5 +343,15 @@ pub async fn list(
             "list",
             format!("{other:?} is not houses, orgs, things or situations"),
         )),
+    }
+}
+
+/// A list filter's word as the list's vocabulary has it: `Some(None)` no filter, `Some(Some)`
+/// the word, `None` a word the list does not have — which matches nothing, so the export is
+/// empty (one query parameter serves every list, so its words cannot be refused).
+fn filter_word<T>(raw: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Option<Option<T>> {
+    match raw {
+        None => Some(None),
+        Some(w) => parse(w).map(Some),
     }
 }

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use zhili_domain::calendar::DAY_MS;
-use zhili_domain::person::KeyGroup;
 use zhili_domain::{time, ErrorCode};
 use zhili_store::KeyRoleRecord;
 
@@ -162,10 +161,8 @@ pub async fn due(
                 person_id: d.role.person_id,
                 name: d.name,
                 id_number: d.id_masked,
-                label: KeyGroup::parse(&d.role.kind)
-                    .map(|g| g.label_zh().to_string())
-                    .unwrap_or_default(),
-                kind: d.role.kind,
+                label: d.role.kind.label_zh().into(),
+                kind: d.role.kind.as_str().into(),
                 risk_level: d.role.risk_level,
                 last_visit_at: d.role.last_visit_at.map(time::rfc3339),
                 next_visit_due: time::rfc3339(d.role.next_visit_due),
@@ -224,10 +221,8 @@ pub struct KeyRoleView {
 
 pub(super) fn role_view(k: &KeyRoleRecord, now: i64) -> KeyRoleView {
     KeyRoleView {
-        label: KeyGroup::parse(&k.kind)
-            .map(|g| g.label_zh().to_string())
-            .unwrap_or_default(),
-        kind: k.kind.clone(),
+        label: k.kind.label_zh().into(),
+        kind: k.kind.as_str().into(),
         risk_level: k.risk_level,
         visit_every_days: k.visit_every_days,
         since: time::rfc3339(k.since),
@@ -252,7 +247,7 @@ pub struct VisitView {
 pub(super) fn visit_view(v: zhili_store::VisitRecord) -> VisitView {
     VisitView {
         id: v.id,
-        kind: v.visit.kind,
+        kind: v.visit.kind.as_str().into(),
         at: time::rfc3339(v.visit.at),
         place: v.visit.place,
         findings: v.visit.findings,

@@ -305,7 +305,7 @@ pub async fn get(
     let mut person = view(
         &state,
         &found,
-        roles.iter().map(|k| k.kind.clone()).collect(),
+        roles.iter().map(|k| k.kind.as_str().to_string()).collect(),
     );
     if reveal {
         // Recorded before anything is shown.

@@ -152,7 +152,7 @@ fn rule_body(r: &DispatchRule) -> RuleBody {
         category_prefix: r.category_prefix.clone(),
         region: r.region.to_string(),
         lead: r.lead.as_str().into(),
-        assisting: r.assisting.clone(),
+        assisting: r.assisting.iter().map(|u| u.to_string()).collect(),
     }
 }
 

@@ -225,7 +225,12 @@ pub fn linked() -> Object {
 
 pub fn thing_state() -> Object {
     use zhili_domain::thing::{CAMERA_STATES, COMPONENT_STATES};
-    one_of(COMPONENT_STATES.iter().chain(CAMERA_STATES.iter()).copied())
+    one_of(
+        COMPONENT_STATES
+            .iter()
+            .chain(CAMERA_STATES.iter())
+            .map(|s| s.as_str()),
+    )
 }
 
 pub fn note_50() -> Object {

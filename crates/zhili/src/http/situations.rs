@@ -100,12 +100,10 @@ fn view(index: &crate::regions::RegionIndex, r: &SituationRecord, full: bool) ->
             .get(s.region_code.as_str())
             .cloned()
             .unwrap_or_default(),
-        kind_label: situation::kind_label(&s.kind).unwrap_or_default().into(),
-        kind: s.kind.clone(),
-        source_label: situation::source_label(&s.source)
-            .unwrap_or_default()
-            .into(),
-        source: s.source.clone(),
+        kind_label: s.kind.label_zh().into(),
+        kind: s.kind.as_str().into(),
+        source_label: s.source.label_zh().into(),
+        source: s.source.as_str().into(),
         sensitivity: s.sensitivity.level(),
         sensitivity_label: s.sensitivity.label_zh().into(),
         title: s.title.clone(),
@@ -209,11 +207,14 @@ pub async fn list(
 ) -> ApiResult<axum::Json<SituationPage>> {
     let level = reader_level(&user)?;
     let paging = super::error::Paging::of(q.page, q.page_size, 200)?;
-    if let Some(k) = &q.kind {
-        if situation::kind_label(k).is_none() {
-            return Err(bad("kind", format!("{k:?} is not a situation kind")));
-        }
-    }
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|k| {
+            situation::SituationKind::from_code(k)
+                .ok_or_else(|| bad("kind", format!("{k:?} is not a situation kind")))
+        })
+        .transpose()?;
     let sensitivity = q
         .sensitivity
         .map(|l| Sensitivity::from_level(l).ok_or_else(|| bad("sensitivity", "1, 2 or 3")))
@@ -223,7 +224,7 @@ pub async fn list(
         reader: user.user.username.clone(),
         max_sensitivity: level,
         region: super::things::region_of(q.region.as_deref())?,
-        kind: q.kind,
+        kind,
         sensitivity,
         tag: super::error::search_text("tag", q.tag)?,
         text: super::error::search_text("q", q.q)?,

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
+use zhili_domain::org::OrgKind;
 use zhili_domain::thing::{self, UPTIME_TARGET};
 use zhili_domain::{time, ErrorCode, Level, RegionCode};
 use zhili_store::{ThingFilter, ThingRecord};
@@ -17,10 +18,13 @@ fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::field(ErrorCode::InvalidParameter, field, message)
 }
 
-fn kind_of(raw: &str) -> ApiResult<&'static str> {
+fn kind_of(raw: &str) -> ApiResult<thing::ThingKind> {
     thing::ThingKind::parse(raw)
-        .map(thing::ThingKind::as_str)
         .ok_or_else(|| bad("kind", format!("{raw:?} is not component or camera")))
+}
+
+fn state_of(raw: &str) -> ApiResult<thing::ThingState> {
+    thing::ThingState::from_code(raw).ok_or_else(|| bad("state", format!("{raw:?} is not a state")))
 }
 
 pub(super) fn region_of(raw: Option<&str>) -> ApiResult<Option<RegionCode>> {
@@ -52,7 +56,7 @@ fn view(t: &ThingRecord) -> ThingView {
     let n = &t.thing;
     ThingView {
         id: t.id,
-        kind: n.kind.clone(),
+        kind: n.kind.as_str().into(),
         code: n.code.clone(),
         name: n.name.clone(),
         class_name: thing::MAJOR_CLASSES
@@ -66,7 +70,7 @@ fn view(t: &ThingRecord) -> ThingView {
         lon: n.lon,
         lat: n.lat,
         department: n.department.clone(),
-        state: n.state.clone(),
+        state: n.state.as_str().into(),
         coverage: n.coverage.clone(),
         last_seen: n.last_seen.map(time::rfc3339),
         updated_at: time::rfc3339(t.updated_at),
@@ -82,6 +86,8 @@ pub struct ThingsQuery {
     pub kind: Option<String>,
     #[param(schema_with = super::schema::region_code)]
     pub region: Option<String>,
+    /// Components: normal, damaged, lost, occupied; cameras: online, offline.
+    #[param(schema_with = super::schema::thing_state)]
     pub state: Option<String>,
     #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
@@ -104,14 +110,9 @@ pub async fn list(
 ) -> ApiResult<axum::Json<ThingPage>> {
     let paging = super::error::Paging::of(q.page, q.page_size, 500)?;
     let filter = ThingFilter {
-        kind: q
-            .kind
-            .as_deref()
-            .map(kind_of)
-            .transpose()?
-            .map(str::to_string),
+        kind: q.kind.as_deref().map(kind_of).transpose()?,
         region: region_of(q.region.as_deref())?,
-        state: q.state,
+        state: q.state.as_deref().map(state_of).transpose()?,
         limit: paging.size,
         offset: paging.offset(),
     };
@@ -276,10 +277,8 @@ pub struct OrgView {
 fn org_view(id: i64, o: &zhili_store::NewOrg) -> OrgView {
     OrgView {
         id,
-        kind_label: zhili_domain::org::kind_label(&o.kind)
-            .unwrap_or_default()
-            .into(),
-        kind: o.kind.clone(),
+        kind_label: o.kind.label_zh().into(),
+        kind: o.kind.as_str().into(),
         name: o.name.clone(),
         credit_code: o.credit_code.clone(),
         address: o.address.clone(),
@@ -360,17 +359,20 @@ pub async fn list_orgs(
     Query(q): Query<OrgsQuery>,
 ) -> ApiResult<axum::Json<OrgPage>> {
     let paging = super::error::Paging::of(q.page, q.page_size, 500)?;
-    if let Some(k) = &q.kind {
-        if zhili_domain::org::kind_label(k).is_none() {
-            return Err(bad("kind", format!("{k:?} is not an organisation kind")));
-        }
-    }
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|k| {
+            OrgKind::from_code(k)
+                .ok_or_else(|| bad("kind", format!("{k:?} is not an organisation kind")))
+        })
+        .transpose()?;
     let region = region_of(q.region.as_deref())?;
     let (total, orgs) = state
         .store
         .list_orgs(
             &user.user.scope(),
-            q.kind.as_deref(),
+            kind,
             region.as_ref(),
             paging.size,
             paging.offset(),

@@ -9,7 +9,7 @@ use crate::state::{AppState, EventNotice};
 use zhili_domain::event::{self, Command, Status};
 use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
-use zhili_domain::{DomainError, ErrorCode, Level, Scope};
+use zhili_domain::{DomainError, ErrorCode, Level, Scope, UnitId};
 use zhili_store::{ChangeRequest, EventChange, EventRecord, StoreError};
 
 /// At most this many units assist a lead unit.
@@ -137,9 +137,13 @@ async fn command_of(
                 .categories
                 .get(&e.category)
                 .map(|c| suggest_dispatch(&reference.rules, c, &e.case.grid, &e.case.owner));
+            let as_named = |u: UnitId| u.to_string();
             let (lead, assisting) = match (lead, suggested) {
                 (Some(l), _) => (l, assisting.unwrap_or_default()),
-                (None, Some((l, a))) => (l, assisting.unwrap_or(a)),
+                (None, Some((l, a))) => (
+                    as_named(l),
+                    assisting.unwrap_or_else(|| a.into_iter().map(as_named).collect()),
+                ),
                 (None, None) => {
                     return Err(StoreError::Domain(
                         DomainError::new(
@@ -159,14 +163,26 @@ async fn command_of(
             // Any unit of the event's district may be named, whoever dispatches.
             let district =
                 Scope::whole(e.case.grid.ancestor_at(Level::District).expect("district"));
+            // A name that is not a unit id names no unit: 404, as an id nobody has.
+            let mut units = Vec::with_capacity(1 + assisting.len());
             for (field, unit) in
                 std::iter::once(("lead", &lead)).chain(assisting.iter().map(|a| ("assisting", a)))
             {
-                if state.store.get_unit(&district, unit).await?.is_none() {
-                    return Err(not_found(format!("no unit {unit}"), field));
+                match UnitId::parse(unit) {
+                    Ok(id) if state.store.get_unit(&district, &id).await?.is_some() => {
+                        units.push(id)
+                    }
+                    _ => return Err(not_found(format!("no unit {unit}"), field)),
                 }
             }
-            (Command::Dispatch { lead, assisting }, None)
+            let lead = units.remove(0);
+            (
+                Command::Dispatch {
+                    lead,
+                    assisting: units,
+                },
+                None,
+            )
         }
     })
 }

@@ -150,7 +150,7 @@ pub async fn add_key_role(
     }
     let role = KeyRoleRecord {
         person_id,
-        kind: kind.as_str().to_string(),
+        kind,
         risk_level: risk,
         visit_every_days: every,
         details: crate::people::details_json(pairs),
@@ -199,7 +199,7 @@ pub async fn record_visit(
         evidence::checked_photos(state, &user.username, "attachments", &v.photos).await?;
     let visit = NewVisit {
         person_id,
-        kind: kind.as_str().to_string(),
+        kind,
         at,
         place,
         findings,
@@ -226,7 +226,7 @@ pub async fn key_person_event(
         .key_roles(&scope, person_id)
         .await?
         .into_iter()
-        .find(|k| k.kind == group.as_str())
+        .find(|k| k.kind == group)
         .ok_or_else(|| not_found("kind", format!("person {person_id} in {}", group.as_str())))?;
     let house = match found.person.house_id {
         Some(h) => state.store.get_house(&scope, h).await?,

@@ -11,7 +11,7 @@ use zhili_domain::chain::Actor;
 use zhili_domain::event::MatterClass;
 use zhili_domain::reference::{Category, DispatchRule, Lead};
 use zhili_domain::user::User;
-use zhili_domain::{RegionCode, Role, Scope};
+use zhili_domain::{RegionCode, Role, Scope, UnitId};
 
 /// Most dispatch rules in a district's list.
 pub const MAX_RULES: usize = 1000;
@@ -62,7 +62,7 @@ pub async fn put_category(
         .ok_or_else(|| invalid("matter_class", "matter_class is 大事, 小事 or 私事"))?;
     let lead = Lead::parse(&edit.lead)?;
     if let Lead::Unit(d) = &lead {
-        if !unit_ids(state).await?.contains(d) {
+        if !unit_ids(state).await?.contains(d.as_str()) {
             return Err(not_found("lead", format!("no department {d}")));
         }
     }
@@ -129,13 +129,18 @@ pub async fn put_dispatch_rules(
                 format!("{region} is not in this district"),
             ));
         }
+        // A unit of the district by its id; a name that is not one names no unit (404).
+        let unit = |field: &str, raw: &str| {
+            UnitId::parse(raw)
+                .ok()
+                .filter(|_| units.contains(raw))
+                .ok_or_else(|| not_found(&at(field), format!("no unit {raw}")))
+        };
         let lead = if r.lead == Lead::Locality.as_str() {
             Lead::Locality
-        } else if units.contains(&r.lead) {
-            // Any unit may lead by rule; `Lead` keeps department codes and centre/station ids alike.
-            Lead::Unit(r.lead)
         } else {
-            return Err(not_found(&at("lead"), format!("no unit {}", r.lead)));
+            // Any unit may lead by rule: departments, centres and stations alike.
+            Lead::Unit(unit("lead", &r.lead)?)
         };
         if r.assisting.len() > super::act::MAX_ASSISTING {
             return Err(invalid(
@@ -143,15 +148,17 @@ pub async fn put_dispatch_rules(
                 format!("at most {} assisting units", super::act::MAX_ASSISTING),
             ));
         }
-        if let Some(bad) = r.assisting.iter().find(|a| !units.contains(*a)) {
-            return Err(not_found(&at("assisting"), format!("no unit {bad}")));
-        }
+        let assisting = r
+            .assisting
+            .iter()
+            .map(|a| unit("assisting", a))
+            .collect::<Result<Vec<_>>>()?;
         rules.push(DispatchRule {
             position: i as i64 + 1,
             category_prefix: r.category_prefix,
             region,
             lead,
-            assisting: r.assisting,
+            assisting,
         });
     }
     state

@@ -4,7 +4,7 @@
 use super::evidence::{self, LinkRef};
 use super::{forbidden, invalid, not_found, Result};
 use crate::state::AppState;
-use zhili_domain::situation::{self, Sensitivity};
+use zhili_domain::situation::{self, Sensitivity, SituationKind, Source};
 use zhili_domain::user::User;
 use zhili_domain::RegionCode;
 use zhili_store::{NewSituation, SituationRecord};
@@ -39,19 +39,17 @@ pub async fn record_note(state: &AppState, user: &User, n: Note) -> Result<Situa
             format!("{region} is not an area of yours"),
         ));
     }
-    if situation::kind_label(&n.kind).is_none() {
-        return Err(invalid(
+    let kind = SituationKind::from_code(&n.kind).ok_or_else(|| {
+        invalid(
             "kind",
             "sentiment, dispute_clue, stability, safety_hazard or online_opinion",
-        ));
-    }
-    let source = n.source.unwrap_or_else(|| "other".into());
-    if situation::source_label(&source).is_none() {
-        return Err(invalid(
-            "source",
-            "visit, resident, meeting, online or other",
-        ));
-    }
+        )
+    })?;
+    let source = match n.source.as_deref() {
+        None => Source::Other,
+        Some(s) => Source::from_code(s)
+            .ok_or_else(|| invalid("source", "visit, resident, meeting, online or other"))?,
+    };
     let sensitivity = Sensitivity::from_level(n.sensitivity.unwrap_or(1))
         .ok_or_else(|| invalid("sensitivity", "1 (一般), 2 (内部) or 3 (敏感)"))?;
     let title = zhili_domain::text::line("title", &n.title, 100)?;
@@ -60,7 +58,7 @@ pub async fn record_note(state: &AppState, user: &User, n: Note) -> Result<Situa
     let links = evidence::checked_links(state, &scope, "links", &n.links).await?;
     let new = NewSituation {
         region_code: region,
-        kind: n.kind,
+        kind,
         source,
         sensitivity,
         title,

@@ -4,6 +4,7 @@
 use super::{forbidden, not_found, Error, Result};
 use crate::places::{OrgInput, ThingInput};
 use crate::state::AppState;
+use zhili_domain::thing::ThingState;
 use zhili_domain::user::User;
 use zhili_domain::{person, thing, DomainError, ErrorCode};
 use zhili_store::{OrgRecord, ThingRecord};
@@ -68,15 +69,16 @@ pub async fn set_thing_state(
         .into());
     }
     // A state of the other kind conflicts with what the thing is.
-    let states = thing::states_of(&found.thing.kind);
-    if !states.contains(&new_state) {
+    let states = found.thing.kind.states();
+    let Some(new_state) = ThingState::from_code(new_state).filter(|s| states.contains(s)) else {
+        let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
         return Err(DomainError::new(
             ErrorCode::Conflict,
-            format!("a {} is one of {}", found.thing.kind, states.join(", ")),
+            format!("a {} is one of {}", found.thing.kind, names.join(", ")),
         )
         .with_field("state")
         .into());
-    }
+    };
     state
         .store
         .set_thing_state(&user.actor(), &scope, id, new_state, crate::now_ms())
