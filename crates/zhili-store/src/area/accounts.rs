@@ -5,8 +5,54 @@ use crate::*;
 use async_trait::async_trait;
 use sqlx::Row;
 use zhili_domain::chain::Actor;
+use zhili_domain::user::Attempts;
 use zhili_domain::user::{LoginPolicy, User};
+use zhili_domain::RegionCode;
 use zhili_domain::Scope;
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: zhili_domain::Role,
+    pub unit_id: Option<String>,
+    pub region_code: RegionCode,
+    pub department: Option<String>,
+    pub password_hash: String,
+}
+
+/// Which accounts an administrator lists.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// Part of the username or display name.
+    pub text: Option<String>,
+    pub role: Option<zhili_domain::Role>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// An account as administration sees it (never its password hash).
+#[derive(Clone, Debug)]
+pub struct UserListing {
+    pub user: User,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+}
+
+/// What sign-in needs: the account and its password hash.
+#[derive(Clone, Debug)]
+pub struct LoginRecord {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// The sign-in failure counters of a name at a place, and at every unfamiliar place of the
+/// name (`None` when this place is familiar: the owner signed in from it lately).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignInState {
+    pub place: Attempts,
+    pub unfamiliar: Option<Attempts>,
+}
 
 #[async_trait]
 pub trait UserStore: Send + Sync {

@@ -6,6 +6,16 @@ use async_trait::async_trait;
 use zhili_domain::chain::Actor;
 use zhili_domain::Scope;
 
+/// A stored photo, without its bytes. `sha256` (hex) is its id.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AttachmentInfo {
+    pub sha256: String,
+    pub media_type: String,
+    pub size: i64,
+    pub width: i64,
+    pub height: i64,
+}
+
 #[async_trait]
 pub trait AttachmentStore: Send + Sync {
     /// Stores a photo once per content; true when it was new.

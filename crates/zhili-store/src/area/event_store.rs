@@ -8,6 +8,179 @@ use zhili_domain::chain::{Action, Actor};
 use zhili_domain::situation::LinkTarget;
 use zhili_domain::{RegionCode, Scope};
 
+/// A report to file. The region chain comes from locating the point.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub channel: zhili_domain::event::Channel,
+    pub category: String,
+    pub category_version: i64,
+    pub description: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub occurred_at: i64,
+    pub reporter_name: Option<String>,
+    pub reporter_phone_enc: Option<String>,
+    pub reporter_phone_masked: Option<String>,
+    pub duplicate_of: Option<i64>,
+    /// The case as the state machine starts it.
+    pub case: zhili_domain::event::Case,
+    /// The opening record's attachments (JSON array).
+    pub attachments: String,
+    /// What the event concerns (the person a key-group event was opened for, …).
+    pub links: Vec<(LinkTarget, i64)>,
+}
+
+/// An event as stored.
+#[derive(Clone, Debug)]
+pub struct EventRecord {
+    pub id: i64,
+    pub case_number: String,
+    pub channel: zhili_domain::event::Channel,
+    pub category: String,
+    pub category_version: i64,
+    pub description: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub occurred_at: i64,
+    pub reported_at: i64,
+    pub reporter_name: Option<String>,
+    pub reporter_phone_enc: Option<String>,
+    pub reporter_phone_masked: Option<String>,
+    pub duplicate_of: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub case: zhili_domain::event::Case,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+/// An open event as the map shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventPoint {
+    pub id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub status: zhili_domain::event::Status,
+    pub category: String,
+    pub grid_code: String,
+    pub step_started: Option<i64>,
+    pub step_due: Option<i64>,
+    pub clock: zhili_domain::calendar::Clock,
+}
+
+/// A change to write if the event is still at `expected_version`.
+#[derive(Clone, Debug)]
+pub struct ChangeRequest {
+    pub actor: Actor,
+    pub id: i64,
+    pub expected_version: i64,
+    pub change: EventChange,
+    pub now: i64,
+}
+
+/// What one durable commit of the event writer carries.
+#[derive(Clone, Debug, Default)]
+pub struct EventBatch {
+    /// (reporter, report, reported at)
+    pub reports: Vec<(Actor, NewEvent, i64)>,
+    pub changes: Vec<ChangeRequest>,
+}
+
+/// The batch as written: the created events in order, and each change's outcome in order.
+#[derive(Debug, Default)]
+pub struct EventsWritten {
+    pub created: Vec<EventRecord>,
+    pub changed: Vec<Result<EventRecord>>,
+}
+
+/// A state change decided by the state machine, to write with its record.
+#[derive(Clone, Debug)]
+pub struct EventChange {
+    pub action: String,
+    pub case: zhili_domain::event::Case,
+    pub from: zhili_domain::event::Status,
+    pub opinion: Option<String>,
+    pub attachments: String,
+    pub step_done: Option<zhili_domain::event::StepDone>,
+    pub merged_into: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub status: Option<zhili_domain::event::Status>,
+    /// Only events still being worked on (any open status).
+    pub open: bool,
+    pub category: Option<String>,
+    pub region: Option<RegionCode>,
+    pub channel: Option<zhili_domain::event::Channel>,
+    /// Only events whose running step is past due at this instant.
+    pub overdue_at: Option<i64>,
+    /// Text in the description or case number.
+    pub text: Option<String>,
+    /// Only events linked to this person, house, organisation, thing.
+    pub linked: Option<(LinkTarget, i64)>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatGroup {
+    Town,
+    Village,
+    Grid,
+    /// By lead unit, for the units in `StatsQuery::departments`.
+    Department,
+}
+
+#[derive(Clone, Debug)]
+pub struct StatsQuery {
+    pub region: Option<RegionCode>,
+    pub group: StatGroup,
+    pub now: i64,
+    pub today_start: i64,
+    /// The lead units counted when grouping by department.
+    pub departments: Vec<String>,
+}
+
+/// Events reported and closed on one Beijing day in one major category.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendRow {
+    /// Days since 1970-01-01 in Beijing time.
+    pub day: i64,
+    /// The category's first two digits.
+    pub major: String,
+    pub reported: i64,
+    pub closed: i64,
+}
+
+/// Counts of the events of one group in one status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatRow {
+    pub key: String,
+    pub status: zhili_domain::event::Status,
+    pub count: i64,
+    /// Whose running step is past due now.
+    pub overdue: i64,
+    /// Never handled late.
+    pub handled_on_time: i64,
+    pub reworked: i64,
+    pub rated: i64,
+    /// Rated 4 or 5.
+    pub satisfied: i64,
+    /// Reported since the start of today.
+    pub today: i64,
+}
+
+/// A completed step of an event, for its timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepRecord {
+    pub seq: i64,
+    pub step: String,
+    pub unit: Option<String>,
+    pub due: i64,
+    pub done_at: i64,
+    pub on_time: bool,
+}
+
 #[async_trait]
 pub trait EventStore: Send + Sync {
     /// Reports and changes in one transaction (one durable commit). Each change is written

@@ -5,6 +5,45 @@ use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use zhili_domain::chain::Actor;
+use zhili_domain::Unit;
+
+/// A population written in bulk (the demo city's): people name their house, key roles and
+/// visits their person, by position in these lists.
+#[derive(Clone, Debug, Default)]
+pub struct PopulationLoad {
+    pub houses: Vec<NewHouse>,
+    pub people: Vec<(NewPerson, Option<usize>)>,
+    /// `person_id` is a position in `people`.
+    pub roles: Vec<KeyRoleRecord>,
+    /// `person_id` is a position in `people`; with the visitor's username.
+    pub visits: Vec<(NewVisit, String)>,
+}
+
+/// Everything a new city starts with.
+#[derive(Clone, Debug, Default)]
+pub struct CityLoad {
+    pub regions: Vec<NewRegion>,
+    pub units: Vec<Unit>,
+    pub users: Vec<NewUser>,
+    pub meta: Vec<(String, String)>,
+}
+
+/// A whole past case, for loading history in bulk (the demo's year).
+#[derive(Clone, Debug)]
+pub struct HistoryItem {
+    pub event: NewEvent,
+    pub reported_at: i64,
+    pub reporter: Actor,
+    /// Every change in order; the last one's case is the event's state now.
+    pub changes: Vec<HistoryChange>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HistoryChange {
+    pub actor: Actor,
+    pub at: i64,
+    pub change: EventChange,
+}
 
 #[async_trait]
 pub trait Loads: EventStore + Send + Sync {
@@ -66,6 +105,6 @@ impl Loads for SqlStore {
     }
 
     async fn load_history(&self, items: &[crate::HistoryItem]) -> Result<()> {
-        crate::events::load_history(self, items).await
+        crate::history::load_history(self, items).await
     }
 }

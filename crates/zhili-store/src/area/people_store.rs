@@ -4,7 +4,89 @@ use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use zhili_domain::chain::{Actor, NewAction};
+use zhili_domain::person::KeyGroup;
 use zhili_domain::{RegionCode, Scope};
+
+/// A person to write; identifiers arrive sealed, masked and blind-indexed by the caller,
+/// which holds the key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPerson {
+    pub id_type: String,
+    pub id_blind: String,
+    pub id_sealed: String,
+    pub id_masked: String,
+    pub name: String,
+    pub sex: Option<String>,
+    /// YYYY-MM-DD
+    pub birth_date: Option<String>,
+    pub phone_sealed: Option<String>,
+    pub phone_masked: Option<String>,
+    pub population_type: String,
+    pub house_id: Option<i64>,
+    pub grid_code: RegionCode,
+    /// The fields a population type needs (JSON object).
+    pub details: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonRecord {
+    pub id: i64,
+    pub person: NewPerson,
+    pub house_address: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PeopleFilter {
+    /// Part of a name or a house address.
+    pub text: Option<String>,
+    /// An exact identity number, as its blind index.
+    pub id_blind: Option<String>,
+    pub region: Option<RegionCode>,
+    pub key_group: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRoleRecord {
+    pub person_id: i64,
+    pub kind: KeyGroup,
+    pub risk_level: Option<i64>,
+    pub visit_every_days: i64,
+    pub details: String,
+    pub since: i64,
+    pub last_visit_at: Option<i64>,
+    pub next_visit_due: i64,
+    pub grid_code: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewVisit {
+    pub person_id: i64,
+    pub kind: KeyGroup,
+    pub at: i64,
+    pub place: String,
+    pub findings: String,
+    /// JSON array of photo ids.
+    pub attachments: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitRecord {
+    pub id: i64,
+    pub visit: NewVisit,
+    pub visitor: String,
+    pub grid_code: String,
+}
+
+/// A key person whose visit is due before the instant asked about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DueVisit {
+    pub role: KeyRoleRecord,
+    pub name: String,
+    pub id_masked: String,
+}
 
 #[async_trait]
 pub trait PeopleStore: Send + Sync {

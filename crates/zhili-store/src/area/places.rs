@@ -7,6 +7,90 @@ use zhili_domain::chain::Actor;
 use zhili_domain::org::OrgKind;
 use zhili_domain::{RegionCode, Scope};
 
+/// A house or building of a grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewHouse {
+    pub code: String,
+    pub address: String,
+    pub grid_code: RegionCode,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// 住宅, 商铺, 厂房, 出租屋 …
+    pub usage: String,
+    pub rented: bool,
+    pub hazards: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HouseRecord {
+    pub id: i64,
+    pub house: NewHouse,
+    pub occupants: i64,
+}
+
+/// A map layer of places and things.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlaceLayer {
+    Houses,
+    Orgs,
+    Components,
+    Cameras,
+}
+
+/// One point of a place layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapPoint {
+    pub id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub label: String,
+    /// Houses: their use; organisations: their kind; components: their class; cameras: coverage.
+    pub kind: String,
+    /// Houses: hazard, rented or normal; things: their state; organisations: empty.
+    pub state: String,
+}
+
+/// Which houses a list shows.
+#[derive(Clone, Debug, Default)]
+pub struct HouseFilter {
+    pub region: Option<RegionCode>,
+    /// Text in the address or the house code.
+    pub text: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The unique codes places and things are registered under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKind {
+    House,
+    OrgCredit,
+    Thing,
+}
+
+/// An organisation or site.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOrg {
+    pub kind: OrgKind,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub address: String,
+    pub grid_code: RegionCode,
+    pub lon: f64,
+    pub lat: f64,
+    /// The responsible person.
+    pub contact_name: String,
+    pub contact_phone_sealed: Option<String>,
+    pub contact_phone_masked: Option<String>,
+    pub staff: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrgRecord {
+    pub id: i64,
+    pub org: NewOrg,
+}
+
 #[async_trait]
 pub trait PlaceStore: Send + Sync {
     /// Houses in one transaction, all or none (409 when a code is registered already).

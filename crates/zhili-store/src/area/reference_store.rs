@@ -5,6 +5,17 @@ use crate::*;
 use async_trait::async_trait;
 use zhili_domain::chain::Actor;
 
+/// The reference data of the closed loop, as stored now.
+#[derive(Clone, Debug, Default)]
+pub struct ReferenceData {
+    pub categories: Vec<zhili_domain::reference::Category>,
+    pub rules: Vec<zhili_domain::reference::DispatchRule>,
+    /// (YYYY-MM-DD, kind, name)
+    pub days: Vec<(String, zhili_domain::calendar::DayKind, String)>,
+    /// e.g. `08:30-12:00,14:00-17:30`
+    pub working_hours: String,
+}
+
 #[async_trait]
 pub trait ReferenceStore: Send + Sync {
     async fn reference(&self) -> Result<ReferenceData>;
@@ -42,7 +53,7 @@ pub trait ReferenceStore: Send + Sync {
 #[async_trait]
 impl ReferenceStore for SqlStore {
     async fn reference(&self) -> Result<crate::ReferenceData> {
-        crate::events::reference(self).await
+        crate::reference_data::reference(self).await
     }
 
     async fn seed_reference(
@@ -51,7 +62,7 @@ impl ReferenceStore for SqlStore {
         data: &crate::ReferenceData,
         now: i64,
     ) -> Result<bool> {
-        crate::events::seed_reference(self, actor, data, now).await
+        crate::reference_data::seed_reference(self, actor, data, now).await
     }
 
     async fn put_category(
@@ -60,7 +71,7 @@ impl ReferenceStore for SqlStore {
         category: &zhili_domain::reference::Category,
         now: i64,
     ) -> Result<zhili_domain::reference::Category> {
-        crate::events::put_category(self, actor, category, now).await
+        crate::reference_data::put_category(self, actor, category, now).await
     }
 
     async fn replace_dispatch_rules(
@@ -69,7 +80,7 @@ impl ReferenceStore for SqlStore {
         rules: &[zhili_domain::reference::DispatchRule],
         now: i64,
     ) -> Result<()> {
-        crate::events::replace_dispatch_rules(self, actor, rules, now).await
+        crate::reference_data::replace_dispatch_rules(self, actor, rules, now).await
     }
 
     async fn replace_calendar_year(
@@ -80,6 +91,7 @@ impl ReferenceStore for SqlStore {
         working_hours: &str,
         now: i64,
     ) -> Result<()> {
-        crate::events::replace_calendar_year(self, actor, year, days, working_hours, now).await
+        crate::reference_data::replace_calendar_year(self, actor, year, days, working_hours, now)
+            .await
     }
 }

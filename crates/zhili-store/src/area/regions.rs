@@ -6,7 +6,39 @@ use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::Row;
 use zhili_domain::chain::{Actor, NewAction};
+use zhili_domain::{Level, Region, RegionKind};
 use zhili_domain::{RegionCode, Scope};
+
+/// A region version with its boundary as GeoJSON text (when asked for).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionRecord {
+    pub region: Region,
+    pub geometry: Option<String>,
+}
+
+/// A region to write: the store assigns the version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewRegion {
+    pub code: RegionCode,
+    pub name: String,
+    pub kind: RegionKind,
+    pub geometry: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RegionFilter {
+    pub level: Option<Level>,
+    pub parent: Option<RegionCode>,
+    pub with_geometry: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub retired: usize,
+}
 
 #[async_trait]
 pub trait RegionStore: Send + Sync {

@@ -4,7 +4,49 @@ use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use zhili_domain::chain::Actor;
+use zhili_domain::situation::{LinkTarget, Sensitivity, SituationKind, Source};
+use zhili_domain::RegionCode;
 use zhili_domain::Scope;
+
+/// A situation note (社情民意).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewSituation {
+    /// The area it concerns: a grid, village, town or the district.
+    pub region_code: RegionCode,
+    pub kind: SituationKind,
+    pub source: Source,
+    pub sensitivity: Sensitivity,
+    pub title: String,
+    pub content: String,
+    pub tags: Vec<String>,
+    pub links: Vec<(LinkTarget, i64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SituationRecord {
+    pub id: i64,
+    /// `links` are filled for a single note, empty in lists.
+    pub situation: NewSituation,
+    pub author: String,
+    pub unit: Option<String>,
+    pub created_at: i64,
+}
+
+/// Which notes a reader lists: who they are, the most sensitive level their role reads, and
+/// the narrowing they asked for.
+#[derive(Clone, Debug)]
+pub struct SituationFilter {
+    pub reader: String,
+    pub max_sensitivity: Sensitivity,
+    pub region: Option<RegionCode>,
+    pub kind: Option<SituationKind>,
+    pub sensitivity: Option<Sensitivity>,
+    pub tag: Option<String>,
+    pub text: Option<String>,
+    pub linked: Option<(LinkTarget, i64)>,
+    pub limit: i64,
+    pub offset: i64,
+}
 
 #[async_trait]
 pub trait SituationStore: Send + Sync {

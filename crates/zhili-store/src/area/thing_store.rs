@@ -4,8 +4,54 @@ use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use zhili_domain::chain::Actor;
+use zhili_domain::thing::ThingKind;
 use zhili_domain::thing::ThingState;
 use zhili_domain::{RegionCode, Scope};
+
+/// A city component or a camera.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewThing {
+    pub kind: ThingKind,
+    pub code: String,
+    pub name: String,
+    /// Components: major class and subclass codes; cameras: empty.
+    pub class: String,
+    pub subclass: String,
+    pub grid_code: RegionCode,
+    pub lon: f64,
+    pub lat: f64,
+    /// The responsible department (D01…), if any.
+    pub department: Option<String>,
+    /// One of the kind's states.
+    pub state: ThingState,
+    /// Cameras: road, community, school, market, river, other.
+    pub coverage: Option<String>,
+    pub last_seen: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThingRecord {
+    pub id: i64,
+    pub thing: NewThing,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ThingFilter {
+    pub kind: Option<ThingKind>,
+    pub region: Option<RegionCode>,
+    pub state: Option<ThingState>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Cameras under one region code prefix, and how many are online.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CameraCount {
+    pub prefix: String,
+    pub total: i64,
+    pub online: i64,
+}
 
 #[async_trait]
 pub trait ThingStore: Send + Sync {

@@ -12,12 +12,12 @@ async fn the_web_app_in_headless_chromium() {
     let db = TestDb::sqlite();
     let s = Server::start(&db).await;
     small_city(&s).await;
-    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    let web = web_with_packages();
     let shots = std::env::var("ZHILI_SCREENSHOTS")
         .unwrap_or_else(|_| format!("{}/screenshots", env!("CARGO_TARGET_TMPDIR")));
     let out = tokio::process::Command::new("node")
         .arg("tests/browser.mjs")
-        .current_dir(&web)
+        .current_dir(web)
         .env("ZHILI_URL", &s.base)
         .env("ZHILI_PASSWORD", PASSWORD)
         .env("ZHILI_SCREENSHOTS", &shots)

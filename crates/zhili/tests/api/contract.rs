@@ -185,7 +185,7 @@ async fn bad_input_gets_a_4xx_with_the_field_never_a_500() {
 /// `ZHILI_UPDATE_API_TYPES=1` writes them anew (then `npm run build` checks the app against them).
 #[test]
 fn the_web_apps_api_types_are_generated_from_the_document() {
-    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    let web = web_with_packages();
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("api-types");
     std::fs::create_dir_all(&dir).unwrap();
     let doc = dir.join("openapi.json");
@@ -201,7 +201,7 @@ fn the_web_apps_api_types_are_generated_from_the_document() {
         .arg("--output")
         .arg(&generated)
         .output()
-        .expect("node runs openapi-typescript (web/node_modules is installed by the build)");
+        .expect("node runs openapi-typescript");
     assert!(
         out.status.success(),
         "{}",

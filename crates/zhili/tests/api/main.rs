@@ -160,6 +160,33 @@ where
     }
 }
 
+/// The web app's directory, its locked npm packages installed: the build installs them when
+/// it builds the UI, but a warm build after `git clean` does not run again, so the tests that
+/// run the packages' tools (openapi-typescript, playwright-core) install them themselves.
+fn web_with_packages() -> &'static std::path::Path {
+    static WEB: OnceLock<std::path::PathBuf> = OnceLock::new();
+    WEB.get_or_init(|| {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+        let installed = web.join("node_modules/.package-lock.json");
+        let stale = match (
+            std::fs::metadata(&installed),
+            std::fs::metadata(web.join("package-lock.json")),
+        ) {
+            (Ok(i), Ok(l)) => l.modified().ok() > i.modified().ok(),
+            _ => true,
+        };
+        if stale {
+            let status = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&web)
+                .status()
+                .expect("npm installs the web app's packages");
+            assert!(status.success(), "npm ci failed in {}", web.display());
+        }
+        web
+    })
+}
+
 fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_code: &str) {
     assert_eq!(status.as_u16(), want_status, "{body}");
     assert_eq!(body["code"], want_code, "{body}");

@@ -1,0 +1,268 @@
+//! Cases written whole, in bulk: an event with the steps it took, its record and its share of
+//! the dashboard's totals. The writer's new reports (no steps yet) and the demo's year of
+//! history both go through `insert_history`.
+
+use crate::counts::{CountChanges, Share};
+use crate::events::clock_str;
+use crate::sql::{append_actions, Arg, Sql};
+use crate::{Result, SqlStore};
+use sqlx::{AnyConnection, Row};
+use zhili_domain::calendar::{date_string, CHINA_OFFSET_MS, DAY_MS};
+use zhili_domain::UnitId;
+
+pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem]) -> Result<()> {
+    let mut tx = store.write_tx().await?;
+    let mut counts = CountChanges::default();
+    insert_history(store, &mut tx, items, &mut counts).await?;
+    counts.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes whole cases in bulk; answers each item's (id, case number) in input order.
+pub(crate) async fn insert_history(
+    store: &SqlStore,
+    tx: &mut AnyConnection,
+    items: &[crate::HistoryItem],
+    counts: &mut CountChanges,
+) -> Result<Vec<(i64, String)>> {
+    use crate::sql::insert_rows;
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The chain head's lock first: ids are assigned from MAX(id) below.
+    crate::ids::lock_chain_head(tx).await?;
+    let first_id: i64 = crate::ids::next_id(tx, "events").await?;
+    // Only the days this batch numbers cases on: a live batch touches one, a year of
+    // history 365.
+    let days: std::collections::BTreeSet<String> = items
+        .iter()
+        .map(|i| date_string((i.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS)))
+        .collect();
+    let mut known = Sql::new("SELECT day, n FROM case_counters WHERE day IN ");
+    known.bind_list(days.iter().map(|d| Arg::Text(d.clone())));
+    let mut counters: std::collections::HashMap<String, i64> =
+        days.iter().map(|d| (d.clone(), 0)).collect();
+    let mut stored = std::collections::HashSet::new();
+    for r in known.query().fetch_all(&mut *tx).await? {
+        let day: String = r.try_get("day")?;
+        counters.insert(day.clone(), r.try_get("n")?);
+        stored.insert(day);
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].reported_at);
+    let (mut events, mut units, mut steps, mut actions, mut photos) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut written = vec![(0i64, String::new()); items.len()];
+    for (n, &i) in order.iter().enumerate() {
+        let item = &items[i];
+        let id = first_id + n as i64;
+        let e = &item.event;
+        let day = date_string((item.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS));
+        let counter = counters.entry(day.clone()).or_insert(0);
+        *counter += 1;
+        let grid = &e.case.grid;
+        let level = |l| {
+            grid.ancestor_at(l)
+                .map(|c| c.to_string())
+                .unwrap_or_default()
+        };
+        let district = level(zhili_domain::Level::District);
+        let case_number = format!("{district}-{}-{:05}", day.replace('-', ""), counter);
+        written[i] = (id, case_number.clone());
+        let c = item.changes.last().map_or(&e.case, |ch| &ch.change.case);
+        let merged_into = item
+            .changes
+            .iter()
+            .rev()
+            .find_map(|ch| ch.change.merged_into);
+        let handle_late = item.changes.iter().any(|ch| {
+            ch.change
+                .step_done
+                .is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time)
+        });
+        let updated_at = item.changes.last().map_or(item.reported_at, |ch| ch.at);
+        counts.add(
+            &Share::new(
+                level(zhili_domain::Level::Village),
+                c.lead_unit.as_deref(),
+                c.status.as_str(),
+                handle_late,
+                c.reworks,
+                c.satisfaction,
+            ),
+            1,
+        );
+        events.push(vec![
+            Arg::Int(id),
+            Arg::Text(case_number),
+            Arg::Text(e.channel.as_str().into()),
+            Arg::Text(e.category.clone()),
+            Arg::Int(e.category_version),
+            Arg::Text(e.description.clone()),
+            Arg::Float(e.lon),
+            Arg::Float(e.lat),
+            Arg::Int(zhili_domain::place::cell_of(e.lon, e.lat)),
+            Arg::Text(grid.to_string()),
+            Arg::Text(level(zhili_domain::Level::Village)),
+            Arg::Text(level(zhili_domain::Level::Town)),
+            Arg::Text(district),
+            Arg::Int(e.occurred_at),
+            Arg::Int(item.reported_at),
+            e.reporter_name.clone().into(),
+            e.reporter_phone_enc.clone().into(),
+            e.reporter_phone_masked.clone().into(),
+            e.duplicate_of.into(),
+            merged_into.into(),
+            Arg::Text(c.status.as_str().into()),
+            Arg::Text(c.class.as_str().into()),
+            Arg::Text(c.owner.to_string()),
+            c.lead_unit.as_ref().map(UnitId::to_string).into(),
+            Arg::Int(c.limits.register_ms),
+            Arg::Int(c.limits.dispatch_ms),
+            Arg::Int(c.limits.take_up_ms),
+            Arg::Int(c.limits.handle_ms),
+            Arg::Int(c.limits.verify_ms),
+            Arg::Int(c.limits.close_ms),
+            Arg::Text(clock_str(c.limits.clock).into()),
+            c.step_started.into(),
+            c.step_due.into(),
+            c.deferred_from.map(|s| s.as_str().to_string()).into(),
+            c.remaining_ms.into(),
+            c.pending_extension_ms.into(),
+            c.closed_at.into(),
+            Arg::Int(c.returns),
+            Arg::Int(c.reworks),
+            Arg::Int(c.escalations),
+            Arg::Int(c.supervision_level),
+            Arg::Int(c.extensions),
+            Arg::Int(c.deferrals),
+            Arg::Int(c.reopens),
+            c.satisfaction.into(),
+            Arg::Int(handle_late as i64),
+            Arg::Int(1 + item.changes.len() as i64),
+            Arg::Int(updated_at),
+        ]);
+        for unit in &c.assisting_units {
+            units.push(vec![Arg::Int(id), Arg::Text(unit.to_string())]);
+        }
+        let subject = format!("event:{id}");
+        let mut opening = item
+            .reporter
+            .action(item.reported_at, "report", &subject)
+            .states(None, Some(e.case.status.as_str()))
+            .opinion(format!("{} {}", e.channel.as_str(), e.category));
+        opening.attachments = e.attachments.clone();
+        actions.push(opening);
+        let mut shown = crate::attachments::ids_of(&e.attachments)?;
+        for ch in &item.changes {
+            shown.extend(crate::attachments::ids_of(&ch.change.attachments)?);
+        }
+        photos.extend(crate::attachments::rows(id, &shown));
+        let mut seq = 0;
+        for ch in &item.changes {
+            if let Some(done) = ch.change.step_done {
+                seq += 1;
+                steps.push(vec![
+                    Arg::Int(id),
+                    Arg::Int(seq),
+                    Arg::Text(done.step.as_str().into()),
+                    ch.actor.unit.clone().into(),
+                    Arg::Int(done.due),
+                    Arg::Int(ch.at),
+                    Arg::Int(done.on_time as i64),
+                ]);
+            }
+            let mut a = ch.actor.action(ch.at, &ch.change.action, &subject).states(
+                Some(ch.change.from.as_str()),
+                Some(ch.change.case.status.as_str()),
+            );
+            a.opinion = ch.change.opinion.clone();
+            a.attachments = ch.change.attachments.clone();
+            actions.push(a);
+        }
+    }
+    const EVENT_INSERT_COLUMNS: [&str; 48] = [
+        "id",
+        "case_number",
+        "channel",
+        "category",
+        "category_version",
+        "description",
+        "lon",
+        "lat",
+        "place_cell",
+        "grid_code",
+        "village_code",
+        "town_code",
+        "district_code",
+        "occurred_at",
+        "reported_at",
+        "reporter_name",
+        "reporter_phone_enc",
+        "reporter_phone_masked",
+        "duplicate_of",
+        "merged_into",
+        "status",
+        "matter_class",
+        "owner",
+        "lead_unit",
+        "limit_register",
+        "limit_dispatch",
+        "limit_take_up",
+        "limit_handle",
+        "limit_verify",
+        "limit_close",
+        "clock",
+        "step_started",
+        "step_due",
+        "deferred_from",
+        "remaining_ms",
+        "pending_extension_ms",
+        "closed_at",
+        "returns",
+        "reworks",
+        "escalations",
+        "supervision_level",
+        "extensions",
+        "deferrals",
+        "reopens",
+        "satisfaction",
+        "handle_late",
+        "version",
+        "updated_at",
+    ];
+    insert_rows(tx, "events", &EVENT_INSERT_COLUMNS, events).await?;
+    insert_rows(tx, "event_units", &["event_id", "unit_id"], units).await?;
+    insert_rows(tx, "event_attachments", &["event_id", "sha256"], photos).await?;
+    insert_rows(
+        tx,
+        "event_steps",
+        &[
+            "event_id", "seq", "step", "unit", "due", "done_at", "on_time",
+        ],
+        steps,
+    )
+    .await?;
+    // The record reads in time order, as it would have been written.
+    actions.sort_by_key(|a| a.at);
+    append_actions(tx, actions).await?;
+    for (day, n) in counters {
+        let statement = if stored.contains(&day) {
+            "UPDATE case_counters SET n = $1 WHERE day = $2"
+        } else {
+            "INSERT INTO case_counters (n, day) VALUES ($1, $2)"
+        };
+        sqlx::query(statement)
+            .bind(n)
+            .bind(day)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // Explicit ids leave the sequence behind; move it past them.
+    crate::ids::sync_sequence(tx, store.backend, "events").await?;
+    for (item, (id, _)) in items.iter().zip(&written) {
+        crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
+    }
+    Ok(written)
+}
