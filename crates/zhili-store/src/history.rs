@@ -7,6 +7,7 @@ use crate::events::clock_str;
 use crate::sql::{append_actions, Arg, Sql};
 use crate::{Result, SqlStore};
 use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
 use zhili_domain::calendar::{date_string, CHINA_OFFSET_MS, DAY_MS};
 use zhili_domain::UnitId;
 
@@ -33,22 +34,7 @@ pub(crate) async fn insert_history(
     // The chain head's lock first: ids are assigned from MAX(id) below.
     crate::ids::lock_chain_head(tx).await?;
     let first_id: i64 = crate::ids::next_id(tx, "events").await?;
-    // Only the days this batch numbers cases on: a live batch touches one, a year of
-    // history 365.
-    let days: std::collections::BTreeSet<String> = items
-        .iter()
-        .map(|i| date_string((i.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS)))
-        .collect();
-    let mut known = Sql::new("SELECT day, n FROM case_counters WHERE day IN ");
-    known.bind_list(days.iter().map(|d| Arg::Text(d.clone())));
-    let mut counters: std::collections::HashMap<String, i64> =
-        days.iter().map(|d| (d.clone(), 0)).collect();
-    let mut stored = std::collections::HashSet::new();
-    for r in known.query().fetch_all(&mut *tx).await? {
-        let day: String = r.try_get("day")?;
-        counters.insert(day.clone(), r.try_get("n")?);
-        stored.insert(day);
-    }
+    let (mut counters, stored) = case_counters(tx, items).await?;
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| items[i].reported_at);
     let (mut events, mut units, mut steps, mut actions, mut photos) =
@@ -81,7 +67,6 @@ pub(crate) async fn insert_history(
                 .step_done
                 .is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time)
         });
-        let updated_at = item.changes.last().map_or(item.reported_at, |ch| ch.at);
         counts.add(
             &Share::new(
                 level(zhili_domain::Level::Village),
@@ -93,56 +78,20 @@ pub(crate) async fn insert_history(
             ),
             1,
         );
-        events.push(vec![
-            Arg::Int(id),
-            Arg::Text(case_number),
-            Arg::Text(e.channel.as_str().into()),
-            Arg::Text(e.category.clone()),
-            Arg::Int(e.category_version),
-            Arg::Text(e.description.clone()),
-            Arg::Float(e.lon),
-            Arg::Float(e.lat),
-            Arg::Int(zhili_domain::place::cell_of(e.lon, e.lat)),
-            Arg::Text(grid.to_string()),
-            Arg::Text(level(zhili_domain::Level::Village)),
-            Arg::Text(level(zhili_domain::Level::Town)),
-            Arg::Text(district),
-            Arg::Int(e.occurred_at),
-            Arg::Int(item.reported_at),
-            e.reporter_name.clone().into(),
-            e.reporter_phone_enc.clone().into(),
-            e.reporter_phone_masked.clone().into(),
-            e.duplicate_of.into(),
-            merged_into.into(),
-            Arg::Text(c.status.as_str().into()),
-            Arg::Text(c.class.as_str().into()),
-            Arg::Text(c.owner.to_string()),
-            c.lead_unit.as_ref().map(UnitId::to_string).into(),
-            Arg::Int(c.limits.register_ms),
-            Arg::Int(c.limits.dispatch_ms),
-            Arg::Int(c.limits.take_up_ms),
-            Arg::Int(c.limits.handle_ms),
-            Arg::Int(c.limits.verify_ms),
-            Arg::Int(c.limits.close_ms),
-            Arg::Text(clock_str(c.limits.clock).into()),
-            c.step_started.into(),
-            c.step_due.into(),
-            c.deferred_from.map(|s| s.as_str().to_string()).into(),
-            c.remaining_ms.into(),
-            c.pending_extension_ms.into(),
-            c.closed_at.into(),
-            Arg::Int(c.returns),
-            Arg::Int(c.reworks),
-            Arg::Int(c.escalations),
-            Arg::Int(c.supervision_level),
-            Arg::Int(c.extensions),
-            Arg::Int(c.deferrals),
-            Arg::Int(c.reopens),
-            c.satisfaction.into(),
-            Arg::Int(handle_late as i64),
-            Arg::Int(1 + item.changes.len() as i64),
-            Arg::Int(updated_at),
-        ]);
+        let row = EventRow {
+            id,
+            case_number,
+            item,
+            case: c,
+            merged_into,
+            handle_late,
+            levels: [
+                level(zhili_domain::Level::Village),
+                level(zhili_domain::Level::Town),
+                district,
+            ],
+        };
+        events.push(row.args());
         for unit in &c.assisting_units {
             units.push(vec![Arg::Int(id), Arg::Text(unit.to_string())]);
         }
@@ -182,56 +131,6 @@ pub(crate) async fn insert_history(
             actions.push(a);
         }
     }
-    const EVENT_INSERT_COLUMNS: [&str; 48] = [
-        "id",
-        "case_number",
-        "channel",
-        "category",
-        "category_version",
-        "description",
-        "lon",
-        "lat",
-        "place_cell",
-        "grid_code",
-        "village_code",
-        "town_code",
-        "district_code",
-        "occurred_at",
-        "reported_at",
-        "reporter_name",
-        "reporter_phone_enc",
-        "reporter_phone_masked",
-        "duplicate_of",
-        "merged_into",
-        "status",
-        "matter_class",
-        "owner",
-        "lead_unit",
-        "limit_register",
-        "limit_dispatch",
-        "limit_take_up",
-        "limit_handle",
-        "limit_verify",
-        "limit_close",
-        "clock",
-        "step_started",
-        "step_due",
-        "deferred_from",
-        "remaining_ms",
-        "pending_extension_ms",
-        "closed_at",
-        "returns",
-        "reworks",
-        "escalations",
-        "supervision_level",
-        "extensions",
-        "deferrals",
-        "reopens",
-        "satisfaction",
-        "handle_late",
-        "version",
-        "updated_at",
-    ];
     insert_rows(tx, "events", &EVENT_INSERT_COLUMNS, events).await?;
     insert_rows(tx, "event_units", &["event_id", "unit_id"], units).await?;
     insert_rows(tx, "event_attachments", &["event_id", "sha256"], photos).await?;
@@ -247,6 +146,45 @@ pub(crate) async fn insert_history(
     // The record reads in time order, as it would have been written.
     actions.sort_by_key(|a| a.at);
     append_actions(tx, actions).await?;
+    store_counters(tx, counters, &stored).await?;
+    // Explicit ids leave the sequence behind; move it past them.
+    crate::ids::sync_sequence(tx, store.backend, "events").await?;
+    for (item, (id, _)) in items.iter().zip(&written) {
+        crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
+    }
+    Ok(written)
+}
+
+/// The case counters of the days a batch numbers cases on (0 for a day not yet stored), and
+/// which of them are stored.
+async fn case_counters(
+    tx: &mut AnyConnection,
+    items: &[crate::HistoryItem],
+) -> Result<(HashMap<String, i64>, HashSet<String>)> {
+    // Only the days this batch numbers cases on: a live batch touches one, a year of
+    // history 365.
+    let days: std::collections::BTreeSet<String> = items
+        .iter()
+        .map(|i| date_string((i.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS)))
+        .collect();
+    let mut known = Sql::new("SELECT day, n FROM case_counters WHERE day IN ");
+    known.bind_list(days.iter().map(|d| Arg::Text(d.clone())));
+    let mut counters: HashMap<String, i64> = days.iter().map(|d| (d.clone(), 0)).collect();
+    let mut stored = HashSet::new();
+    for r in known.query().fetch_all(&mut *tx).await? {
+        let day: String = r.try_get("day")?;
+        counters.insert(day.clone(), r.try_get("n")?);
+        stored.insert(day);
+    }
+    Ok((counters, stored))
+}
+
+/// Writes the counters back: updated where stored, inserted where new.
+async fn store_counters(
+    tx: &mut AnyConnection,
+    counters: HashMap<String, i64>,
+    stored: &HashSet<String>,
+) -> Result<()> {
     for (day, n) in counters {
         let statement = if stored.contains(&day) {
             "UPDATE case_counters SET n = $1 WHERE day = $2"
@@ -259,10 +197,129 @@ pub(crate) async fn insert_history(
             .execute(&mut *tx)
             .await?;
     }
-    // Explicit ids leave the sequence behind; move it past them.
-    crate::ids::sync_sequence(tx, store.backend, "events").await?;
-    for (item, (id, _)) in items.iter().zip(&written) {
-        crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
+    Ok(())
+}
+
+/// The events table's columns, in the order `event_row` writes them.
+const EVENT_INSERT_COLUMNS: [&str; 48] = [
+    "id",
+    "case_number",
+    "channel",
+    "category",
+    "category_version",
+    "description",
+    "lon",
+    "lat",
+    "place_cell",
+    "grid_code",
+    "village_code",
+    "town_code",
+    "district_code",
+    "occurred_at",
+    "reported_at",
+    "reporter_name",
+    "reporter_phone_enc",
+    "reporter_phone_masked",
+    "duplicate_of",
+    "merged_into",
+    "status",
+    "matter_class",
+    "owner",
+    "lead_unit",
+    "limit_register",
+    "limit_dispatch",
+    "limit_take_up",
+    "limit_handle",
+    "limit_verify",
+    "limit_close",
+    "clock",
+    "step_started",
+    "step_due",
+    "deferred_from",
+    "remaining_ms",
+    "pending_extension_ms",
+    "closed_at",
+    "returns",
+    "reworks",
+    "escalations",
+    "supervision_level",
+    "extensions",
+    "deferrals",
+    "reopens",
+    "satisfaction",
+    "handle_late",
+    "version",
+    "updated_at",
+];
+
+/// One event's row as `insert_history` writes it: the case as its last change left it.
+struct EventRow<'a> {
+    id: i64,
+    case_number: String,
+    item: &'a crate::HistoryItem,
+    case: &'a zhili_domain::event::Case,
+    merged_into: Option<i64>,
+    handle_late: bool,
+    /// The village, town and district codes of its grid.
+    levels: [String; 3],
+}
+
+impl EventRow<'_> {
+    fn args(&self) -> Vec<Arg> {
+        let (item, c) = (self.item, self.case);
+        let e = &item.event;
+        let grid = &e.case.grid;
+        let [village, town, district] = &self.levels;
+        let updated_at = item.changes.last().map_or(item.reported_at, |ch| ch.at);
+        vec![
+            Arg::Int(self.id),
+            Arg::Text(self.case_number.clone()),
+            Arg::Text(e.channel.as_str().into()),
+            Arg::Text(e.category.clone()),
+            Arg::Int(e.category_version),
+            Arg::Text(e.description.clone()),
+            Arg::Float(e.lon),
+            Arg::Float(e.lat),
+            Arg::Int(zhili_domain::place::cell_of(e.lon, e.lat)),
+            Arg::Text(grid.to_string()),
+            Arg::Text(village.clone()),
+            Arg::Text(town.clone()),
+            Arg::Text(district.clone()),
+            Arg::Int(e.occurred_at),
+            Arg::Int(item.reported_at),
+            e.reporter_name.clone().into(),
+            e.reporter_phone_enc.clone().into(),
+            e.reporter_phone_masked.clone().into(),
+            e.duplicate_of.into(),
+            self.merged_into.into(),
+            Arg::Text(c.status.as_str().into()),
+            Arg::Text(c.class.as_str().into()),
+            Arg::Text(c.owner.to_string()),
+            c.lead_unit.as_ref().map(UnitId::to_string).into(),
+            Arg::Int(c.limits.register_ms),
+            Arg::Int(c.limits.dispatch_ms),
+            Arg::Int(c.limits.take_up_ms),
+            Arg::Int(c.limits.handle_ms),
+            Arg::Int(c.limits.verify_ms),
+            Arg::Int(c.limits.close_ms),
+            Arg::Text(clock_str(c.limits.clock).into()),
+            c.step_started.into(),
+            c.step_due.into(),
+            c.deferred_from.map(|s| s.as_str().to_string()).into(),
+            c.remaining_ms.into(),
+            c.pending_extension_ms.into(),
+            c.closed_at.into(),
+            Arg::Int(c.returns),
+            Arg::Int(c.reworks),
+            Arg::Int(c.escalations),
+            Arg::Int(c.supervision_level),
+            Arg::Int(c.extensions),
+            Arg::Int(c.deferrals),
+            Arg::Int(c.reopens),
+            c.satisfaction.into(),
+            Arg::Int(self.handle_late as i64),
+            Arg::Int(1 + item.changes.len() as i64),
+            Arg::Int(updated_at),
+        ]
     }
-    Ok(written)
 }

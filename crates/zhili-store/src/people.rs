@@ -648,24 +648,7 @@ pub(crate) async fn load_population(
             ]
         })
         .collect();
-    insert_rows(
-        &mut tx,
-        "houses",
-        &[
-            "id",
-            "code",
-            "address",
-            "grid_code",
-            "lon",
-            "lat",
-            "usage",
-            "rented",
-            "hazards",
-            "created_at",
-        ],
-        houses,
-    )
-    .await?;
+    insert_rows(&mut tx, "houses", &HOUSE_INSERT_COLUMNS, houses).await?;
     let people = load
         .people
         .iter()
@@ -704,23 +687,7 @@ pub(crate) async fn load_population(
             ]
         })
         .collect();
-    insert_rows(
-        &mut tx,
-        "key_roles",
-        &[
-            "person_id",
-            "kind",
-            "risk_level",
-            "visit_every_days",
-            "details",
-            "since",
-            "last_visit_at",
-            "next_visit_due",
-            "grid_code",
-        ],
-        roles,
-    )
-    .await?;
+    insert_rows(&mut tx, "key_roles", &KEY_ROLE_INSERT_COLUMNS, roles).await?;
     let visits = load
         .visits
         .iter()
@@ -753,23 +720,7 @@ pub(crate) async fn load_population(
             ]
         })
         .collect();
-    insert_rows(
-        &mut tx,
-        "visits",
-        &[
-            "id",
-            "person_id",
-            "kind",
-            "at",
-            "place",
-            "findings",
-            "attachments",
-            "visitor",
-            "grid_code",
-        ],
-        visits,
-    )
-    .await?;
+    insert_rows(&mut tx, "visits", &VISIT_INSERT_COLUMNS, visits).await?;
     for table in ["houses", "people", "visits"] {
         crate::ids::sync_sequence(&mut tx, store.backend, table).await?;
     }
@@ -777,3 +728,41 @@ pub(crate) async fn load_population(
     tx.commit().await?;
     Ok(())
 }
+
+/// The columns the bulk load writes, in its rows' order.
+const HOUSE_INSERT_COLUMNS: [&str; 10] = [
+    "id",
+    "code",
+    "address",
+    "grid_code",
+    "lon",
+    "lat",
+    "usage",
+    "rented",
+    "hazards",
+    "created_at",
+];
+
+const KEY_ROLE_INSERT_COLUMNS: [&str; 9] = [
+    "person_id",
+    "kind",
+    "risk_level",
+    "visit_every_days",
+    "details",
+    "since",
+    "last_visit_at",
+    "next_visit_due",
+    "grid_code",
+];
+
+const VISIT_INSERT_COLUMNS: [&str; 9] = [
+    "id",
+    "person_id",
+    "kind",
+    "at",
+    "place",
+    "findings",
+    "attachments",
+    "visitor",
+    "grid_code",
+];

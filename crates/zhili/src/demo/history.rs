@@ -14,7 +14,7 @@ use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS, HOUR_MS, MINUTE_MS};
 use zhili_domain::chain::Actor as Recorder;
 use zhili_domain::event::{self, apply, Case, Channel, Command, MatterClass};
 use zhili_domain::reference::{suggest_dispatch, Category};
-use zhili_domain::{Level, RegionCode, RegionKind, Role, UnitId};
+use zhili_domain::{Level, RegionCode, RegionKind, Role, UnitId, UnitKind};
 use zhili_store::{EventChange, HistoryChange, HistoryItem};
 
 pub struct HistoryParams {
@@ -248,51 +248,10 @@ pub fn generate_in_chunks(
             (false, false) => 1.0,
         }
     }));
-    // When: days weighted by weekday, holidays and a slow rise over the year.
-    let today = zhili_domain::calendar::china_day(p.now);
-    let days: Vec<i64> = (0..p.days).map(|d| today - d).collect();
-    let day_weights = Weighted::new(days.iter().map(|&day| {
-        let weekday = (day + 3).rem_euclid(7);
-        let working = reference.calendar.is_working_day(day);
-        let base = if working {
-            1.0
-        } else if weekday >= 5 {
-            0.55
-        } else {
-            0.45
-        };
-        base * (1.0 + 0.15 * (day - (today - p.days)) as f64 / p.days as f64)
-    }));
-    let hours: Vec<(i64, f64)> = (0..24)
-        .map(|h| {
-            (
-                h,
-                match h {
-                    0..=5 => 0.3,
-                    6..=7 => 1.0,
-                    8..=11 => 6.0,
-                    12..=13 => 3.0,
-                    14..=17 => 5.5,
-                    18..=21 => 2.5,
-                    _ => 1.0,
-                },
-            )
-        })
-        .collect();
     let mut categories: Vec<&Category> = reference.categories.values().collect();
     categories.sort_by(|a, b| a.code.cmp(&b.code));
-
     // When each case is reported, first, so cases are made (and numbered) in time order.
-    let mut times: Vec<(i64, i64)> = (0..p.events)
-        .map(|_| {
-            let day = days[day_weights.pick(&mut rng)];
-            let hour = pick(&mut rng, &hours);
-            let at = day * DAY_MS - CHINA_OFFSET_MS + hour * HOUR_MS + rng.gen_range(0..HOUR_MS);
-            (at, day)
-        })
-        .filter(|(at, _)| *at <= p.now)
-        .collect();
-    times.sort_unstable();
+    let times = report_times(reference, p, &mut rng);
     let mut items = Vec::with_capacity(chunk.min(times.len()));
     for (n, &(reported_at, day)) in times.iter().enumerate() {
         if n % 2000 == 0 {
@@ -318,39 +277,7 @@ pub fn generate_in_chunks(
                 (Channel::Department, 6.0),
             ],
         );
-        let village = grid.code.parent().expect("village");
-        let reporter = match channel {
-            Channel::GridPatrol => Recorder {
-                username: format!("grid-{}", grid.code),
-                unit: Some(zhili_domain::unit::station_id(&village).to_string()),
-            },
-            Channel::WalkIn => Recorder {
-                username: format!("village-{village}"),
-                unit: Some(zhili_domain::unit::station_id(&village).to_string()),
-            },
-            Channel::Hotline => Recorder {
-                username: "district-operator".into(),
-                unit: Some("C500114".into()),
-            },
-            Channel::VideoAlert => Recorder {
-                username: "video-platform".into(),
-                unit: None,
-            },
-            Channel::Resident => Recorder {
-                username: "resident-app".into(),
-                unit: None,
-            },
-            Channel::Department => {
-                let lead = match &category.lead {
-                    zhili_domain::reference::Lead::Unit(d) => d.to_string(),
-                    _ => CITY_MANAGEMENT.into(),
-                };
-                Recorder {
-                    username: format!("dept-{lead}"),
-                    unit: Some(lead),
-                }
-            }
-        };
+        let reporter = recorder_for(channel, &grid.code, category);
         let phone = matches!(
             channel,
             Channel::Resident | Channel::Hotline | Channel::WalkIn
@@ -415,6 +342,90 @@ pub fn generate_in_chunks(
     stats
 }
 
+/// When each case of the history is reported (and the day it falls on), in time order: days
+/// weighted by weekday, holidays and a slow rise over the year, hours by the working day.
+fn report_times(reference: &Reference, p: &HistoryParams, rng: &mut ChaCha8Rng) -> Vec<(i64, i64)> {
+    // When: days weighted by weekday, holidays and a slow rise over the year.
+    let today = zhili_domain::calendar::china_day(p.now);
+    let days: Vec<i64> = (0..p.days).map(|d| today - d).collect();
+    let day_weights = Weighted::new(days.iter().map(|&day| {
+        let weekday = (day + 3).rem_euclid(7);
+        let working = reference.calendar.is_working_day(day);
+        let base = if working {
+            1.0
+        } else if weekday >= 5 {
+            0.55
+        } else {
+            0.45
+        };
+        base * (1.0 + 0.15 * (day - (today - p.days)) as f64 / p.days as f64)
+    }));
+    let hours: Vec<(i64, f64)> = (0..24)
+        .map(|h| {
+            (
+                h,
+                match h {
+                    0..=5 => 0.3,
+                    6..=7 => 1.0,
+                    8..=11 => 6.0,
+                    12..=13 => 3.0,
+                    14..=17 => 5.5,
+                    18..=21 => 2.5,
+                    _ => 1.0,
+                },
+            )
+        })
+        .collect();
+    let mut times: Vec<(i64, i64)> = (0..p.events)
+        .map(|_| {
+            let day = days[day_weights.pick(rng)];
+            let hour = pick(rng, &hours);
+            let at = day * DAY_MS - CHINA_OFFSET_MS + hour * HOUR_MS + rng.gen_range(0..HOUR_MS);
+            (at, day)
+        })
+        .filter(|(at, _)| *at <= p.now)
+        .collect();
+    times.sort_unstable();
+    times
+}
+
+/// Who records a report that comes in by `channel` in `grid`.
+fn recorder_for(channel: Channel, grid: &RegionCode, category: &Category) -> Recorder {
+    let village = grid.parent().expect("village");
+    match channel {
+        Channel::GridPatrol => Recorder {
+            username: format!("grid-{grid}"),
+            unit: Some(zhili_domain::unit::station_id(&village).to_string()),
+        },
+        Channel::WalkIn => Recorder {
+            username: format!("village-{village}"),
+            unit: Some(zhili_domain::unit::station_id(&village).to_string()),
+        },
+        Channel::Hotline => Recorder {
+            username: "district-operator".into(),
+            unit: Some("C500114".into()),
+        },
+        Channel::VideoAlert => Recorder {
+            username: "video-platform".into(),
+            unit: None,
+        },
+        Channel::Resident => Recorder {
+            username: "resident-app".into(),
+            unit: None,
+        },
+        Channel::Department => {
+            let lead = match &category.lead {
+                zhili_domain::reference::Lead::Unit(d) => d.to_string(),
+                _ => CITY_MANAGEMENT.into(),
+            };
+            Recorder {
+                username: format!("dept-{lead}"),
+                unit: Some(lead),
+            }
+        }
+    }
+}
+
 /// Walks one case as far as "now" lets it.
 fn live_through(
     w: &mut Walk,
@@ -423,10 +434,39 @@ fn live_through(
     reported_at: i64,
     grid: &RegionCode,
 ) {
+    let mut walk = || -> Option<()> {
+        let t = register(w, rng, category, reported_at)?;
+        let t = escalate_some(w, rng, t)?;
+        let t = dispatch_until_accepted(w, rng, category, grid, t)?;
+        let (t, handle_start) = supervise_extend_defer(w, rng, t)?;
+        let t = handle_until_verified(w, rng, grid, t, handle_start)?;
+        let manager = w.manager();
+        let t = w.after(t, w.case.limits.close_ms, fraction(rng, 0.04));
+        w.step(
+            &manager,
+            None,
+            Command::Close {
+                resident_confirmed: false,
+            },
+            t,
+            None,
+        )
+        .then_some(())?;
+        rate_later(w, rng, &manager, t, 0.7);
+        Some(())
+    };
+    walk();
+}
+
+/// Registers the case (or rejects a few; a 私事 is closed with guidance at once). Answers when
+/// the case is registered, or `None` when its walk ends here.
+fn register(
+    w: &mut Walk,
+    rng: &mut ChaCha8Rng,
+    category: &Category,
+    reported_at: i64,
+) -> Option<i64> {
     let limits = w.case.limits;
-    let grid_worker = (format!("grid-{grid}"), Role::GridWorker, grid.clone());
-    let station = zhili_domain::unit::station_id(&grid.parent().expect("a grid has a village"));
-    // Register, or reject a few.
     let mut t = w.after(reported_at, limits.register_ms, fraction(rng, 0.05));
     let manager = w.manager();
     if rng.gen_bool(0.03) {
@@ -439,19 +479,14 @@ fn live_through(
             t,
             Some("不予受理".into()),
         );
-        return;
+        return None;
     }
-    if !w.step(
-        &manager,
-        None,
-        Command::Register {
-            class: None,
-            reason: None,
-        },
-        t,
-        None,
-    ) {
-        return;
+    let register = Command::Register {
+        class: None,
+        reason: None,
+    };
+    if !w.step(&manager, None, register, t, None) {
+        return None;
     }
     if category.class == MatterClass::Private {
         t = w.after(t, limits.dispatch_ms, fraction(rng, 0.05));
@@ -465,38 +500,47 @@ fn live_through(
             Some("已告知办理途径，当事人确认".into()),
         );
         rate_later(w, rng, &manager, t, 0.6);
-        return;
+        return None;
     }
-    // Some cases are beyond the village (or town) and go up.
-    if w.case.owner.starts_with('S') && rng.gen_bool(0.04) {
-        t += rng.gen_range(10 * MINUTE_MS..2 * HOUR_MS);
-        if !w.step(
-            &manager,
-            None,
-            Command::Escalate {
-                reason: "村级力量无法处置，提请镇街".into(),
-            },
-            t,
-            None,
-        ) {
-            return;
-        }
-        if rng.gen_bool(0.15) {
-            t += rng.gen_range(HOUR_MS..4 * HOUR_MS);
-            let town = w.manager();
-            if !w.step(
-                &town,
-                None,
-                Command::Escalate {
-                    reason: "涉及多部门，提请区综治中心".into(),
-                },
-                t,
-                None,
-            ) {
-                return;
-            }
+    Some(t)
+}
+
+/// Some cases are beyond the village (or the town) and go up.
+fn escalate_some(w: &mut Walk, rng: &mut ChaCha8Rng, mut t: i64) -> Option<i64> {
+    if w.case.owner.kind() != UnitKind::Station || !rng.gen_bool(0.04) {
+        return Some(t);
+    }
+    t += rng.gen_range(10 * MINUTE_MS..2 * HOUR_MS);
+    let village = w.manager();
+    let up = Command::Escalate {
+        reason: "村级力量无法处置，提请镇街".into(),
+    };
+    if !w.step(&village, None, up, t, None) {
+        return None;
+    }
+    if rng.gen_bool(0.15) {
+        t += rng.gen_range(HOUR_MS..4 * HOUR_MS);
+        let town = w.manager();
+        let up = Command::Escalate {
+            reason: "涉及多部门，提请区综治中心".into(),
+        };
+        if !w.step(&town, None, up, t, None) {
+            return None;
         }
     }
+    Some(t)
+}
+
+/// Dispatches by the rules' suggestion until the lead unit takes it up; a few leads return it
+/// once, and a returned major case goes to city management.
+fn dispatch_until_accepted(
+    w: &mut Walk,
+    rng: &mut ChaCha8Rng,
+    category: &Category,
+    grid: &RegionCode,
+    mut t: i64,
+) -> Option<i64> {
+    let limits = w.case.limits;
     let mut returned = false;
     loop {
         let manager = w.manager();
@@ -508,39 +552,31 @@ fn live_through(
         };
         let assisting: Vec<UnitId> = assisting.into_iter().filter(|a| *a != lead).collect();
         t = w.after(t, limits.dispatch_ms, fraction(rng, 0.07));
-        if !w.step(
-            &manager,
-            None,
-            Command::Dispatch {
-                lead: lead.clone(),
-                assisting,
-            },
-            t,
-            None,
-        ) {
-            return;
+        let dispatch = Command::Dispatch {
+            lead: lead.clone(),
+            assisting,
+        };
+        if !w.step(&manager, None, dispatch, t, None) {
+            return None;
         }
         t = w.after(t, limits.take_up_ms, fraction(rng, 0.06));
         if !returned && rng.gen_bool(0.04) {
-            if w.step(
-                &lead,
-                None,
-                Command::Return {
-                    reason: "不属于本单位职责范围".into(),
-                },
-                t,
-                None,
-            ) {
-                returned = true;
-                continue;
+            let back = Command::Return {
+                reason: "不属于本单位职责范围".into(),
+            };
+            if !w.step(&lead, None, back, t, None) {
+                return None;
             }
-            return;
+            returned = true;
+            continue;
         }
-        if !w.step(&lead, None, Command::Accept, t, None) {
-            return;
-        }
-        break;
+        return w.step(&lead, None, Command::Accept, t, None).then_some(t);
     }
+}
+
+/// While the lead works: the district supervises a few, some ask for more time, a few are
+/// deferred and resumed. Answers the time reached and when handling started.
+fn supervise_extend_defer(w: &mut Walk, rng: &mut ChaCha8Rng, mut t: i64) -> Option<(i64, i64)> {
     if rng.gen_bool(0.04) {
         let at = t + rng.gen_range(HOUR_MS..2 * DAY_MS);
         w.step(
@@ -561,46 +597,47 @@ fn live_through(
     if rng.gen_bool(0.05) {
         let lead = w.lead();
         let at = t + rng.gen_range(HOUR_MS..DAY_MS);
-        if w.step(
-            &lead,
-            None,
-            Command::RequestExtension {
-                hours: [8.0, 16.0, 40.0][rng.gen_range(0..3)],
-                reason: "需协调相关单位".into(),
-            },
-            at,
-            None,
-        ) {
+        let ask = Command::RequestExtension {
+            hours: [8.0, 16.0, 40.0][rng.gen_range(0..3)],
+            reason: "需协调相关单位".into(),
+        };
+        if w.step(&lead, None, ask, at, None) {
             let manager = w.manager();
             let approved = rng.gen_bool(0.8);
-            w.step(
-                &manager,
-                None,
-                Command::ApproveExtension { approved },
-                at + rng.gen_range(10 * MINUTE_MS..4 * HOUR_MS),
-                None,
-            );
+            let decided = at + rng.gen_range(10 * MINUTE_MS..4 * HOUR_MS);
+            let answer = Command::ApproveExtension { approved };
+            w.step(&manager, None, answer, decided, None);
         }
     }
     if rng.gen_bool(0.01) {
         let manager = w.manager();
         let at = t + rng.gen_range(HOUR_MS..DAY_MS);
-        if w.step(
-            &manager,
-            None,
-            Command::Defer {
-                reason: "受季节或工程条件限制，暂缓办理".into(),
-            },
-            at,
-            None,
-        ) {
+        let defer = Command::Defer {
+            reason: "受季节或工程条件限制，暂缓办理".into(),
+        };
+        if w.step(&manager, None, defer, at, None) {
             let back = at + rng.gen_range(5 * DAY_MS..40 * DAY_MS);
             if !w.step(&manager, None, Command::Resume, back, None) {
-                return;
+                return None;
             }
             t = back;
         }
     }
+    Some((t, handle_start))
+}
+
+/// The lead handles it and the grid worker verifies on site; a few fail the first check and
+/// are handled again.
+fn handle_until_verified(
+    w: &mut Walk,
+    rng: &mut ChaCha8Rng,
+    grid: &RegionCode,
+    mut t: i64,
+    handle_start: i64,
+) -> Option<i64> {
+    let limits = w.case.limits;
+    let grid_worker = (format!("grid-{grid}"), Role::GridWorker, grid.clone());
+    let station = zhili_domain::unit::station_id(&grid.parent().expect("a grid has a village"));
     let mut reworked = false;
     loop {
         let lead = w.lead();
@@ -613,47 +650,23 @@ fn live_through(
             .elapsed(start, due, limits.clock)
             .max(limits.handle_ms / 4);
         t = w.after(start, limit, fraction(rng, 0.08));
-        if !w.step(
-            &lead,
-            None,
-            Command::Handle {
-                feedback: "已现场处置完毕".into(),
-            },
-            t,
-            None,
-        ) {
-            return;
+        let handle = Command::Handle {
+            feedback: "已现场处置完毕".into(),
+        };
+        if !w.step(&lead, None, handle, t, None) {
+            return None;
         }
         t = w.after(t, limits.verify_ms, fraction(rng, 0.05));
         let passed = reworked || !rng.gen_bool(0.06);
-        if !w.step(
-            &station,
-            Some(grid_worker.clone()),
-            Command::Verify { passed },
-            t,
-            None,
-        ) {
-            return;
+        let verify = Command::Verify { passed };
+        if !w.step(&station, Some(grid_worker.clone()), verify, t, None) {
+            return None;
         }
         if passed {
-            break;
+            return Some(t);
         }
         reworked = true;
     }
-    let manager = w.manager();
-    t = w.after(t, limits.close_ms, fraction(rng, 0.04));
-    if !w.step(
-        &manager,
-        None,
-        Command::Close {
-            resident_confirmed: false,
-        },
-        t,
-        None,
-    ) {
-        return;
-    }
-    rate_later(w, rng, &manager, t, 0.7);
 }
 
 /// The reporter rates the closed case within three days, `share` of the time.

@@ -129,221 +129,260 @@ pub async fn list(
     Query(q): Query<ListExportQuery>,
 ) -> ApiResult<axum::response::Response> {
     let xlsx = is_xlsx(q.format.as_deref())?;
-    let region = super::things::region_of(q.region.as_deref())?;
-    let scope = user.user.scope();
-    let index = state.index();
-    let name_of = |code: &str| index.names.get(code).cloned().unwrap_or_default();
-    let registry = || {
-        if person::may_read(user.user.role) {
+    let cx = Export {
+        region: super::things::region_of(q.region.as_deref())?,
+        scope: user.user.scope(),
+        index: state.index(),
+        state: &state,
+        user: &user.user,
+        q: &q,
+    };
+    let (header, rows) = match list.as_str() {
+        "houses" => houses(&cx).await?,
+        "orgs" => orgs(&cx).await?,
+        "things" => things(&cx).await?,
+        "situations" => situations(&cx).await?,
+        other => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "list",
+                format!("{other:?} is not houses, orgs, things or situations"),
+            ))
+        }
+    };
+    table(header, rows, xlsx, &list).await
+}
+
+/// A sheet's header and rows.
+type Sheet = (&'static [&'static str], Vec<Vec<String>>);
+
+/// What every list's export needs: who asks, in which area, narrowed how.
+struct Export<'a> {
+    state: &'a AppState,
+    user: &'a zhili_domain::user::User,
+    scope: zhili_domain::Scope,
+    region: Option<zhili_domain::RegionCode>,
+    index: Arc<crate::regions::RegionIndex>,
+    q: &'a ListExportQuery,
+}
+
+impl Export<'_> {
+    fn name_of(&self, code: &str) -> String {
+        self.index.names.get(code).cloned().unwrap_or_default()
+    }
+
+    fn registry(&self) -> ApiResult<()> {
+        if person::may_read(self.user.role) {
             Ok(())
         } else {
             Err(ApiError::forbidden("this role does not read the registry"))
         }
+    }
+}
+
+/// The houses of the area with their occupants.
+async fn houses(cx: &Export<'_>) -> ApiResult<Sheet> {
+    cx.registry()?;
+    let filter = zhili_store::HouseFilter {
+        region: cx.region.clone(),
+        text: None,
+        limit: MAX_EXPORT,
+        offset: 0,
     };
-    match list.as_str() {
-        "houses" => {
-            registry()?;
-            let filter = zhili_store::HouseFilter {
-                region,
-                text: None,
+    let (_, houses) = cx.state.store.list_houses(&cx.scope, &filter).await?;
+    let rows = houses
+        .iter()
+        .map(|h| {
+            let n = &h.house;
+            vec![
+                n.code.clone(),
+                n.address.clone(),
+                n.grid_code.to_string(),
+                cx.name_of(n.grid_code.as_str()),
+                coordinate(n.lon),
+                coordinate(n.lat),
+                n.usage.clone(),
+                if n.rented { "是" } else { "否" }.into(),
+                n.hazards.clone(),
+                h.occupants.to_string(),
+            ]
+        })
+        .collect();
+    const HEADER: &[&str] = &[
+        "房屋编码",
+        "地址",
+        "网格编码",
+        "网格",
+        "经度",
+        "纬度",
+        "用途",
+        "是否出租",
+        "隐患",
+        "居住人数",
+    ];
+    Ok((HEADER, rows))
+}
+
+/// The organisations and sites of the area, contact phones masked.
+async fn orgs(cx: &Export<'_>) -> ApiResult<Sheet> {
+    cx.registry()?;
+    let orgs = match filter_word(cx.q.kind.as_deref(), OrgKind::parse) {
+        Some(kind) => {
+            cx.state
+                .store
+                .list_orgs(&cx.scope, kind, cx.region.as_ref(), MAX_EXPORT, 0)
+                .await?
+                .1
+        }
+        None => Vec::new(),
+    };
+    let rows = orgs
+        .iter()
+        .map(|o| {
+            let n = &o.org;
+            vec![
+                n.kind.label_zh().into(),
+                n.name.clone(),
+                n.credit_code.clone().unwrap_or_default(),
+                n.address.clone(),
+                coordinate(Some(n.lon)),
+                coordinate(Some(n.lat)),
+                n.contact_name.clone(),
+                n.contact_phone_masked.clone().unwrap_or_default(),
+                n.staff.to_string(),
+                n.grid_code.to_string(),
+                cx.name_of(n.grid_code.as_str()),
+            ]
+        })
+        .collect();
+    const HEADER: &[&str] = &[
+        "类型",
+        "名称",
+        "统一社会信用代码",
+        "地址",
+        "经度",
+        "纬度",
+        "负责人",
+        "联系电话",
+        "从业人数",
+        "网格编码",
+        "网格",
+    ];
+    Ok((HEADER, rows))
+}
+
+/// The components and cameras of the area.
+async fn things(cx: &Export<'_>) -> ApiResult<Sheet> {
+    let kind = filter_word(cx.q.kind.as_deref(), ThingKind::parse);
+    let thing_state = filter_word(cx.q.state.as_deref(), ThingState::parse);
+    let things = match (kind, thing_state) {
+        (Some(kind), Some(thing_state)) => {
+            let filter = ThingFilter {
+                kind,
+                region: cx.region.clone(),
+                state: thing_state,
                 limit: MAX_EXPORT,
                 offset: 0,
             };
-            let (_, houses) = state.store.list_houses(&scope, &filter).await?;
-            let rows = houses
-                .iter()
-                .map(|h| {
-                    let n = &h.house;
-                    vec![
-                        n.code.clone(),
-                        n.address.clone(),
-                        n.grid_code.to_string(),
-                        name_of(n.grid_code.as_str()),
-                        coordinate(n.lon),
-                        coordinate(n.lat),
-                        n.usage.clone(),
-                        if n.rented { "是" } else { "否" }.into(),
-                        n.hazards.clone(),
-                        h.occupants.to_string(),
-                    ]
-                })
-                .collect();
-            const HEADER: &[&str] = &[
-                "房屋编码",
-                "地址",
-                "网格编码",
-                "网格",
-                "经度",
-                "纬度",
-                "用途",
-                "是否出租",
-                "隐患",
-                "居住人数",
-            ];
-            table(HEADER, rows, xlsx, "houses").await
+            cx.state.store.list_things(&cx.scope, &filter).await?.1
         }
-        "orgs" => {
-            registry()?;
-            let orgs = match filter_word(q.kind.as_deref(), OrgKind::parse) {
-                Some(kind) => {
-                    state
-                        .store
-                        .list_orgs(&scope, kind, region.as_ref(), MAX_EXPORT, 0)
-                        .await?
-                        .1
+        _ => Vec::new(),
+    };
+    let rows = things
+        .iter()
+        .map(|t| {
+            let n = &t.thing;
+            vec![
+                match n.kind {
+                    ThingKind::Camera => "摄像头",
+                    ThingKind::Component => "部件",
                 }
-                None => Vec::new(),
+                .into(),
+                n.code.clone(),
+                n.name.clone(),
+                coordinate(Some(n.lon)),
+                coordinate(Some(n.lat)),
+                n.department.clone().unwrap_or_default(),
+                n.state.as_str().into(),
+                n.coverage.clone().unwrap_or_default(),
+                n.grid_code.to_string(),
+                cx.name_of(n.grid_code.as_str()),
+                n.last_seen.map(time::rfc3339).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    const HEADER: &[&str] = &[
+        "类型",
+        "编码",
+        "名称",
+        "经度",
+        "纬度",
+        "责任单位",
+        "状态",
+        "覆盖类型",
+        "网格编码",
+        "网格",
+        "最近在线",
+    ];
+    Ok((HEADER, rows))
+}
+
+/// The situation notes the reader may read, sensitive text left out.
+async fn situations(cx: &Export<'_>) -> ApiResult<Sheet> {
+    let level: Sensitivity = situation::max_sensitivity(cx.user.role)
+        .ok_or_else(|| ApiError::forbidden("this role does not read situations"))?;
+    let notes = match filter_word(cx.q.kind.as_deref(), SituationKind::parse) {
+        Some(kind) => {
+            let filter = SituationFilter {
+                reader: cx.user.username.clone(),
+                max_sensitivity: level,
+                region: cx.region.clone(),
+                kind,
+                sensitivity: None,
+                tag: None,
+                text: None,
+                linked: None,
+                limit: MAX_EXPORT,
+                offset: 0,
             };
-            let rows = orgs
-                .iter()
-                .map(|o| {
-                    let n = &o.org;
-                    vec![
-                        n.kind.label_zh().into(),
-                        n.name.clone(),
-                        n.credit_code.clone().unwrap_or_default(),
-                        n.address.clone(),
-                        coordinate(Some(n.lon)),
-                        coordinate(Some(n.lat)),
-                        n.contact_name.clone(),
-                        n.contact_phone_masked.clone().unwrap_or_default(),
-                        n.staff.to_string(),
-                        n.grid_code.to_string(),
-                        name_of(n.grid_code.as_str()),
-                    ]
-                })
-                .collect();
-            const HEADER: &[&str] = &[
-                "类型",
-                "名称",
-                "统一社会信用代码",
-                "地址",
-                "经度",
-                "纬度",
-                "负责人",
-                "联系电话",
-                "从业人数",
-                "网格编码",
-                "网格",
-            ];
-            table(HEADER, rows, xlsx, "orgs").await
+            cx.state.store.list_situations(&cx.scope, &filter).await?.1
         }
-        "things" => {
-            let kind = filter_word(q.kind.as_deref(), ThingKind::parse);
-            let thing_state = filter_word(q.state.as_deref(), ThingState::parse);
-            let things = match (kind, thing_state) {
-                (Some(kind), Some(thing_state)) => {
-                    let filter = ThingFilter {
-                        kind,
-                        region,
-                        state: thing_state,
-                        limit: MAX_EXPORT,
-                        offset: 0,
-                    };
-                    state.store.list_things(&scope, &filter).await?.1
-                }
-                _ => Vec::new(),
-            };
-            let rows = things
-                .iter()
-                .map(|t| {
-                    let n = &t.thing;
-                    vec![
-                        match n.kind {
-                            ThingKind::Camera => "摄像头",
-                            ThingKind::Component => "部件",
-                        }
-                        .into(),
-                        n.code.clone(),
-                        n.name.clone(),
-                        coordinate(Some(n.lon)),
-                        coordinate(Some(n.lat)),
-                        n.department.clone().unwrap_or_default(),
-                        n.state.as_str().into(),
-                        n.coverage.clone().unwrap_or_default(),
-                        n.grid_code.to_string(),
-                        name_of(n.grid_code.as_str()),
-                        n.last_seen.map(time::rfc3339).unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            const HEADER: &[&str] = &[
-                "类型",
-                "编码",
-                "名称",
-                "经度",
-                "纬度",
-                "责任单位",
-                "状态",
-                "覆盖类型",
-                "网格编码",
-                "网格",
-                "最近在线",
-            ];
-            table(HEADER, rows, xlsx, "things").await
-        }
-        "situations" => {
-            let level: Sensitivity = situation::max_sensitivity(user.user.role)
-                .ok_or_else(|| ApiError::forbidden("this role does not read situations"))?;
-            let notes = match filter_word(q.kind.as_deref(), SituationKind::parse) {
-                Some(kind) => {
-                    let filter = SituationFilter {
-                        reader: user.user.username.clone(),
-                        max_sensitivity: level,
-                        region,
-                        kind,
-                        sensitivity: None,
-                        tag: None,
-                        text: None,
-                        linked: None,
-                        limit: MAX_EXPORT,
-                        offset: 0,
-                    };
-                    state.store.list_situations(&scope, &filter).await?.1
-                }
-                None => Vec::new(),
-            };
-            let rows = notes
-                .iter()
-                .map(|r| {
-                    let n = &r.situation;
-                    vec![
-                        n.sensitivity.label_zh().into(),
-                        n.kind.label_zh().into(),
-                        n.title.clone(),
-                        // Sensitive text is read on the note's page, where the reading is logged.
-                        if n.sensitivity.read_is_logged() {
-                            "（敏感信息，请在系统内查阅）".into()
-                        } else {
-                            n.content.clone()
-                        },
-                        n.tags.join("、"),
-                        n.region_code.to_string(),
-                        name_of(n.region_code.as_str()),
-                        r.author.clone(),
-                        time::rfc3339(r.created_at),
-                    ]
-                })
-                .collect();
-            const HEADER: &[&str] = &[
-                "密级",
-                "信息类别",
-                "标题",
-                "内容",
-                "标签",
-                "区域编码",
-                "区域",
-                "记录人",
-                "记录时间",
-            ];
-            table(HEADER, rows, xlsx, "situations").await
-        }
-        other => Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "list",
-            format!("{other:?} is not houses, orgs, things or situations"),
-        )),
-    }
+        None => Vec::new(),
+    };
+    let rows = notes
+        .iter()
+        .map(|r| {
+            let n = &r.situation;
+            vec![
+                n.sensitivity.label_zh().into(),
+                n.kind.label_zh().into(),
+                n.title.clone(),
+                // Sensitive text is read on the note's page, where the reading is logged.
+                if n.sensitivity.read_is_logged() {
+                    "（敏感信息，请在系统内查阅）".into()
+                } else {
+                    n.content.clone()
+                },
+                n.tags.join("、"),
+                n.region_code.to_string(),
+                cx.name_of(n.region_code.as_str()),
+                r.author.clone(),
+                time::rfc3339(r.created_at),
+            ]
+        })
+        .collect();
+    const HEADER: &[&str] = &[
+        "密级",
+        "信息类别",
+        "标题",
+        "内容",
+        "标签",
+        "区域编码",
+        "区域",
+        "记录人",
+        "记录时间",
+    ];
+    Ok((HEADER, rows))
 }
 
 /// A list filter's word as the list's vocabulary has it: `Some(None)` no filter, `Some(Some)`
