@@ -134,41 +134,73 @@ async fn a_report_over_http_and_a_key_persons_event_make_the_same_record() {
     .await;
 }
 
-/// The demo history's reports are built by the intake's own builder: the same placed report
-/// makes the same event.
-#[test]
-fn the_history_builds_its_reports_with_the_intakes_builder() {
-    let reference = zhili::reference::Reference::from_data(&zhili::reference::defaults()).unwrap();
-    let category = reference.categories.get("0602").unwrap();
-    let key = zhili::crypto::DataKey::generate();
-    let grid = RegionCode::parse("500114001001001").unwrap();
-    let placed = || zhili::usecase::intake::Placed {
-        channel: zhili_domain::event::Channel::Hotline,
-        category,
-        grid: grid.clone(),
-        description: "路灯不亮".into(),
-        lon: 108.77,
-        lat: 29.53,
-        occurred_at: 1_790_000_000_000,
-        reporter_name: Some("王先生".into()),
-        reporter_phone: Some("13800138000".into()),
-        duplicate_of: None,
-        photos: "[]".into(),
-        links: vec![],
-    };
-    let now = 1_790_000_100_000;
-    let a = zhili::usecase::intake::new_event(placed(), &key, &reference.calendar, now);
-    let b = zhili::usecase::intake::new_event(placed(), &key, &reference.calendar, now);
-    assert_eq!(a.case, b.case);
-    assert_eq!(
-        a.case.owner, "C500114",
-        "the hotline arrives at the district"
-    );
-    assert_eq!(a.reporter_phone_masked.as_deref(), Some("138****8000"));
-    let sealed = a.reporter_phone_enc.as_deref().unwrap();
-    assert_eq!(
-        key.open(sealed, zhili::crypto::Sealed::ReporterPhone)
-            .unwrap(),
-        "13800138000"
-    );
+/// The demo history's reports are built by the intake's own builder (`intake::new_event`),
+/// and a report made over HTTP is exactly what that builder makes of the same report: the
+/// same case (owner, limits, deadlines), the same sealed and masked phone.
+#[tokio::test]
+async fn the_history_builds_its_reports_as_the_intake_does() {
+    on_every_backend(|s| async move {
+        let operator = s.token("district-operator").await;
+        let p = deep_point("500114002001001");
+        let (st, made) = s
+            .post(
+                "/api/v1/events",
+                Some(&operator),
+                Some("application/json"),
+                json!({"channel": "hotline", "category": "0602",
+                    "description": "路灯不亮", "location": {"lon": p.x, "lat": p.y},
+                    "reporter": {"name": "王先生", "phone": "13800138000"}})
+                .to_string(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{made}");
+        let all = zhili_domain::Scope::whole(RegionCode::parse("500114").unwrap());
+        let stored = s
+            .store
+            .get_event(&all, made["id"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let reference = s.state.reference();
+        let category = reference.categories.get("0602").unwrap();
+        let built = zhili::usecase::intake::new_event(
+            zhili::usecase::intake::Placed {
+                channel: stored.channel,
+                category,
+                grid: stored.case.grid.clone(),
+                description: stored.description.clone(),
+                lon: stored.lon,
+                lat: stored.lat,
+                occurred_at: stored.occurred_at,
+                reporter_name: stored.reporter_name.clone(),
+                reporter_phone: Some("13800138000".into()),
+                duplicate_of: stored.duplicate_of,
+                photos: "[]".into(),
+                links: vec![],
+            },
+            &s.state.key,
+            &reference.calendar,
+            stored.reported_at,
+        );
+        assert_eq!(built.case, stored.case, "the builder makes the stored case");
+        assert_eq!(
+            built.case.owner, "C500114",
+            "the hotline arrives at the district"
+        );
+        assert_eq!(
+            (built.category_version, &built.reporter_phone_masked),
+            (stored.category_version, &stored.reporter_phone_masked)
+        );
+        assert_eq!(built.reporter_phone_masked.as_deref(), Some("138****8000"));
+        let sealed = built.reporter_phone_enc.as_deref().unwrap();
+        assert_eq!(
+            s.state
+                .key
+                .open(sealed, zhili::crypto::Sealed::ReporterPhone)
+                .unwrap(),
+            "13800138000"
+        );
+        s
+    })
+    .await;
 }
