@@ -1,7 +1,7 @@
 // The one way the UI talks to the server: JSON over /api/v1 with the bearer token, errors
 // as the server's {code, message}. Nothing here ever leaves the origin.
 import { ref } from 'vue'
-import { lang } from './i18n'
+import { lang, refusalText } from './i18n'
 import type { components } from './api-schema'
 
 /** The API's types, generated from its OpenAPI document (`web/src/api-schema.ts`). */
@@ -26,10 +26,11 @@ export class ApiError extends Error {
 /** An error as a form shows it: the field at fault first, when the server names one; in
  *  Chinese when the server wrote it in Chinese too and the UI speaks Chinese. */
 export function explain(e: unknown): string {
-  if (!(e instanceof ApiError)) return String(e)
+  if (!(e instanceof ApiError)) return lang.value === 'zh' ? '网络异常，请检查网络后重试' : String(e)
   const field = (e.details as { field?: string } | null)?.field
-  const message = lang.value === 'zh' && e.messageZh ? e.messageZh : e.message
-  return field ? `${field}: ${message}` : message
+  const message = refusalText(e.code, e.message, e.messageZh)
+  // The server's Chinese sentence says what is wrong where; the general one needs the field.
+  return field && !(lang.value === 'zh' && e.messageZh) ? `${field}: ${message}` : message
 }
 
 export const user = ref<User | null>(JSON.parse(localStorage.getItem('zhili.user') || 'null'))

@@ -62,6 +62,34 @@ const words: Record<string, [string, string]> = {
   onlyOverdue: ['仅超期', 'Overdue only'],
   total: ['总数', 'Total'],
   back: ['返回', 'Back'],
+  chooseAction: ['请先选择要办理的操作', 'Choose what to do first'],
+  leadUnit: ['主办单位', 'Lead unit'],
+  assistingUnits: ['协办单位（可多选）', 'Assisting units'],
+  superviseLevel: ['督办级别', 'Supervision level'],
+  extensionHours: ['延期时长（工作小时）', 'Extension (working hours)'],
+  mergeInto: ['并入事件（编号ID）', 'Merge into (event id)'],
+  verifyResult: ['核查结果', 'Verification'],
+  passed: ['通过', 'Passed'],
+  notPassed: ['不通过', 'Not passed'],
+  decision: ['审批意见', 'Decision'],
+  approve: ['同意', 'Approve'],
+  refuse: ['不同意', 'Refuse'],
+  residentConfirmed: ['当事人是否确认', 'Resident confirmed'],
+  yes: ['是', 'Yes'],
+  no: ['否', 'No'],
+  rating: ['满意度评价', 'Rating'],
+  dispatchConfirm: ['确认派遣', 'Confirm dispatch'],
+  dispatchTo: ['派遣至', 'Dispatch to'],
+  assisted: ['协办', 'assisted by'],
+  confirm: ['确定', 'Confirm'],
+  actionDone: ['已办理', 'Done'],
+  needsChoice: ['请选择', 'Please choose'],
+  needsOpinion: ['请填写意见', 'Please write an opinion'],
+  needsRating: ['请选择满意度', 'Please rate'],
+  superviseLevels: ['一般督办,重点督办,挂牌督办', 'Normal,Priority,Listed'],
+  loading: ['加载中…', 'Loading…'],
+  loadFailed: ['加载失败', 'Could not load'],
+  retry: ['重试', 'Retry'],
   admin: ['系统管理', 'Administration'],
   categories: ['事件类别与办理时限', 'Event categories and time limits'],
   categoriesHint: ['修改后生成新版本；已在办理的事件仍按受理时的时限计算。', 'An edit makes a new version; running cases keep the limits they were given.'],
@@ -312,4 +340,38 @@ export const roleKeys = Object.keys(roles)
 export function actionName(a: string): string {
   const w = actionNames[a]
   return w ? (lang.value === 'zh' ? w[0] : w[1]) : a
+}
+
+// What a refusal means, by the server's stable code, for answers written only in English.
+const refusals: Record<string, [string, string]> = {
+  invalid_parameter: ['填写的内容不符合要求', 'A value is not valid'],
+  missing_field: ['有必填项未填写', 'A required field is missing'],
+  invalid_json: ['提交的内容格式有误', 'The request is malformed'],
+  unknown_field: ['提交了无法识别的内容', 'The request has an unknown field'],
+  payload_too_large: ['文件或内容过大', 'Too large'],
+  unauthenticated: ['登录已失效，请重新登录', 'Please sign in again'],
+  invalid_credentials: ['账号或密码错误', 'Wrong account or password'],
+  account_locked: ['账号已暂时锁定，请稍后再试', 'The account is locked for a while'],
+  forbidden: ['无权进行此操作', 'Not allowed'],
+  not_found: ['找不到该对象，或不在您的辖区内', 'Not found'],
+  outside_coverage: ['位置不在您负责的网格内', 'Outside the grids you cover'],
+  conflict: ['与已有数据冲突', 'Conflicts with existing data'],
+  invalid_transition: ['事件状态已变化或当前不能进行此操作，请刷新后重试', 'Not possible in the event’s state; reload'],
+  unsupported_media_type: ['不支持的文件类型', 'Unsupported file type'],
+  invalid_image: ['照片已损坏或无法识别', 'The photo is broken'],
+  invalid_id_number: ['证件号码有误', 'The ID number is not valid'],
+  invalid_rows: ['表格中有错误的行', 'The sheet has bad rows'],
+  invalid_geometry: ['边界文件有错误', 'The boundary file has problems'],
+  rate_limited: ['操作过于频繁，请稍后再试', 'Too many requests; try later'],
+  busy: ['服务器繁忙，请稍后再试', 'The server is busy; try again shortly'],
+  internal: ['服务器出错，请稍后再试', 'The server failed; try again'],
+}
+
+/** A refusal in the UI's language: the server's own Chinese when it wrote one, else what
+ *  the code means. */
+export function refusalText(code: string, message: string, messageZh: string | null): string {
+  if (lang.value === 'en') return message
+  if (messageZh) return messageZh
+  const w = refusals[code]
+  return w ? w[0] : message
 }

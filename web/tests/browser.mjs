@@ -74,6 +74,21 @@ function expect(cond, message) {
   if (!cond) throw new Error(message)
 }
 
+/** The page fits its screen: nothing scrolls sideways. */
+async function fitsScreen(page, what) {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }))
+  expect(scroll <= width, `${what}: ${scroll} px wide on a ${width} px screen`)
+}
+
+// The library's own English (its locale not set) and the app's English words, which a zh-CN
+// page must not show.
+const englishLeak = /\b(No Data|No data|Select|Loading|Confirm|Cancel|Submit|Search|Total|Back|Clear|Please|Today|Now|Previous|Next)\b/
+async function speaksChinese(page, what) {
+  const text = await page.evaluate(() => document.body.innerText)
+  const leak = englishLeak.exec(text)
+  expect(!leak, `${what}: English "${leak?.[0]}" in zh-CN`)
+}
+
 async function mapReady(page, name = '__zhiliMap') {
   await page.waitForFunction((n) => window[n] && window[n].loaded() && window[n].getSource('events'), name, { timeout: 30000 }).catch(() => {})
   await page.waitForSelector('.map-pane[data-ready=true]', { timeout: 30000 })
@@ -197,6 +212,8 @@ await step('a grid worker reports from the phone and the commander sees it live'
   await page.waitForFunction(() => window.__zhiliGridMap && window.__zhiliGridMap.loaded(), null, { timeout: 30000 })
   const box = await page.locator('[data-test=grid-map]').boundingBox()
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
+  await fitsScreen(page, 'the phone report page')
+  await speaksChinese(page, 'the phone report page')
   await page.screenshot({ path: join(shots, 'phone-report.png') })
   await page.click('[data-test=send-report]')
   await page.waitForSelector('[data-test=report-message]')
@@ -216,6 +233,7 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
   await village.page.keyboard.press('Enter')
   await village.page.click(`[data-test=inbox] tr:has-text("${caseNumber}")`)
   await village.page.waitForSelector('[data-test=case-number]')
+  await speaksChinese(village.page, 'the village event page')
   // The event's grid with the event on it.
   await village.page.waitForSelector('[data-test=grid-map] .maplibregl-marker')
   await village.page.waitForFunction(() => window.__zhiliGridMap?.loaded() && window.__zhiliGridMap.queryRenderedFeatures({ layers: ['grid-line'] }).length > 0, null, { timeout: 30000 })
@@ -232,16 +250,33 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
     if (detail.lead_unit?.startsWith('D')) candidates.unshift(`dept-${detail.lead_unit}`)
     for (const who of candidates) {
       const t0 = Date.now()
-      sessions[who] ??= await open(who)
+      sessions[who] ??= who.startsWith('grid-')
+        ? await open(who, { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+        : await open(who)
       const { page } = sessions[who]
       await page.goto(eventUrl)
       await page.waitForSelector('[data-test=actions]')
       if (process.env.ZHILI_TRACE) console.log(`  ${action}: ${who} ready in ${Date.now() - t0} ms`)
       const button = page.locator(`[data-test=actions] [data-action=${action}]`)
       if (!(await button.count())) continue
+      if (who.startsWith('grid-')) await fitsScreen(page, `the event page at 360 px (${action})`)
+      await speaksChinese(page, `the event page (${who})`)
+      // Nothing is chosen for the user: the step is picked, then what it needs.
+      expect(await page.locator('[data-test=submit-action]').isDisabled(), 'submit before a step is chosen')
       await button.click()
+      if (action === 'verify') {
+        await page.click('[data-test=verify-passed]')
+        await page.screenshot({ path: join(shots, 'phone-event-verify.png'), fullPage: true })
+      }
       await page.fill('[data-test=opinion]', `${action} 已办理`)
       await page.click('[data-test=submit-action]')
+      if (action === 'dispatch') {
+        // Where it goes is said, and asked once.
+        const box = await page.waitForSelector('.el-message-box')
+        const said = await box.textContent()
+        expect(said.includes('派遣至'), `dispatch confirmation: ${said}`)
+        await page.click('.el-message-box__btns .el-button--primary')
+      }
       await page.waitForFunction((a) => !document.querySelector(`[data-test=actions] [data-action=${a}]`) || document.querySelector('[data-test=action-error]'), action)
       const error = page.locator('[data-test=action-error]')
       if (await error.count()) throw new Error(`${action} by ${who}: ${await error.textContent()}`)
