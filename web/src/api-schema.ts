@@ -1139,6 +1139,11 @@ export interface components {
             reported_at: string;
             reporter_phone: string | null;
             status: string;
+            /**
+             * Format: int64
+             * @description 督办: 0 none, 1 一般, 2 重点, 3 挂牌.
+             */
+            supervision_level: number;
             /** @description none, yellow (80% of the limit used) or red (overdue) */
             warning: string;
         };
@@ -2177,6 +2182,11 @@ export interface operations {
                 channel?: "grid_patrol" | "resident" | "hotline" | "video_alert" | "department" | "walk_in";
                 q?: string;
                 linked?: string;
+                /**
+                 * @description Only what waits for the caller (their unit as owner or lead; a grid worker's grid for
+                 *     verification), the most urgent first: a to-do list.
+                 */
+                waiting?: boolean;
                 page?: number;
                 page_size?: number;
             };

@@ -63,6 +63,15 @@ const words: Record<string, [string, string]> = {
   total: ['总数', 'Total'],
   back: ['返回', 'Back'],
   chooseAction: ['请先选择要办理的操作', 'Choose what to do first'],
+  addPhoto: ['添加现场照片', 'Add a photo'],
+  photosAdded: ['已添加{n}张照片', '{n} photo(s) added'],
+  waitingForMe: ['待我办理', 'Waiting for me'],
+  nothingWaiting: ['暂无待办事件', 'Nothing waits for you'],
+  noEvents: ['没有符合条件的事件', 'No events match'],
+  timeLeft: ['剩余时间', 'Time left'],
+  supervised: ['督办', 'Supervised'],
+  handlingUnit: ['办理单位', 'Handling unit'],
+  searchCase: ['事件编号或描述', 'Case number or text'],
   leadUnit: ['主办单位', 'Lead unit'],
   assistingUnits: ['协办单位（可多选）', 'Assisting units'],
   superviseLevel: ['督办级别', 'Supervision level'],
@@ -374,4 +383,20 @@ export function refusalText(code: string, message: string, messageZh: string | n
   if (messageZh) return messageZh
   const w = refusals[code]
   return w ? w[0] : message
+}
+
+/** Time to a step's deadline as a traffic light reads it: what is left, or how long overdue. */
+export function remaining(due: string | null | undefined, now: number): string {
+  if (!due) return '—'
+  const ms = new Date(due).getTime() - now
+  if (Number.isNaN(ms)) return '—'
+  const minutes = Math.floor(Math.abs(ms) / 60000)
+  const days = Math.floor(minutes / 1440)
+  const hours = Math.floor((minutes % 1440) / 60)
+  const zh = lang.value === 'zh'
+  const span = days > 0
+    ? (zh ? `${days}天${hours}小时` : `${days} d ${hours} h`)
+    : hours > 0 ? (zh ? `${hours}小时${minutes % 60}分` : `${hours} h ${minutes % 60} min`) : (zh ? `${minutes}分钟` : `${minutes} min`)
+  if (ms < 0) return zh ? `超期${span}` : `overdue ${span}`
+  return zh ? `剩${span}` : `${span} left`
 }

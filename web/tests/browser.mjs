@@ -229,9 +229,19 @@ await step('a grid worker reports from the phone and the commander sees it live'
 await step('the event is walked from dispatch to closure in the UI', async () => {
   expect(caseNumber, 'needs the reported case')
   const village = await open('village-500114001001')
+  // The queue opens on what waits for the station, with its count.
+  await village.page.waitForSelector('[data-test=view-waiting].is-active')
+  const waiting = Number((await (await village.page.waitForSelector('[data-test=waiting-count] sup')).textContent()).replace(/\D/g, ''))
+  expect(waiting >= 1, `the station's to-do count: ${waiting}`)
   await village.page.fill('[data-test=search]', caseNumber)
   await village.page.keyboard.press('Enter')
-  await village.page.click(`[data-test=inbox] tr:has-text("${caseNumber}")`)
+  const row = village.page.locator(`[data-test=inbox] tr:has-text("${caseNumber}")`)
+  await row.waitFor()
+  const left = await row.locator('[data-test=time-left]').textContent()
+  expect(/^剩/.test(left.trim()), `time left of a new case: ${left}`)
+  await speaksChinese(village.page, 'the station queue')
+  await village.page.screenshot({ path: join(shots, 'inbox-waiting.png') })
+  await row.click()
   await village.page.waitForSelector('[data-test=case-number]')
   await speaksChinese(village.page, 'the village event page')
   // The event's grid with the event on it.
@@ -248,6 +258,8 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
     })).json()
     const candidates = [...accounts]
     if (detail.lead_unit?.startsWith('D')) candidates.unshift(`dept-${detail.lead_unit}`)
+    // Verification is the grid worker's, on site, on the phone.
+    if (action === 'verify') candidates.unshift('grid-500114001001001')
     for (const who of candidates) {
       const t0 = Date.now()
       sessions[who] ??= who.startsWith('grid-')
@@ -266,6 +278,9 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
       await button.click()
       if (action === 'verify') {
         await page.click('[data-test=verify-passed]')
+        // The on-site photo, from the phone.
+        await page.setInputFiles('[data-test=action-photo]', { name: 'after.jpg', mimeType: 'image/jpeg', buffer: photo })
+        await page.waitForSelector('.upload .added')
         await page.screenshot({ path: join(shots, 'phone-event-verify.png'), fullPage: true })
       }
       await page.fill('[data-test=opinion]', `${action} 已办理`)

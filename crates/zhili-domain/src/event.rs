@@ -10,7 +10,7 @@ use crate::region::Level;
 use crate::role::Role;
 use crate::unit::{centre_id, station_id, UnitId};
 
-pub use words::{Channel, MatterClass, Status};
+pub use words::{Channel, MatterClass, Status, Turn};
 
 /// The timed steps of the loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -386,6 +386,22 @@ fn manages(actor: &Actor, case: &Case) -> bool {
 fn leads(actor: &Actor, case: &Case) -> bool {
     let role_ok = actor.role == Role::DepartmentHandler || CENTRE_ROLES.contains(&actor.role);
     role_ok && case.lead_unit.is_some() && actor.unit.as_deref() == case.lead_unit.as_deref()
+}
+
+/// Whether the case waits for `actor` now: the owning unit's operators, the lead unit's
+/// handlers, or the grid's worker, as `Status::turn` says — what a to-do list shows.
+pub fn waits_for(case: &Case, actor: &Actor) -> bool {
+    let mine =
+        |unit: Option<&UnitId>| unit.is_some_and(|u| actor.unit.as_deref() == Some(u.as_str()));
+    match case.status.turn() {
+        Turn::Owner => CENTRE_ROLES.contains(&actor.role) && mine(Some(&case.owner)),
+        Turn::Lead => {
+            (actor.role == Role::DepartmentHandler || CENTRE_ROLES.contains(&actor.role))
+                && mine(case.lead_unit.as_ref())
+        }
+        Turn::GridWorker => grid_worker_of(actor, case),
+        Turn::Nobody => false,
+    }
 }
 
 /// The grid worker of the case's grid, on site.

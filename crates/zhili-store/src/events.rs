@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use zhili_domain::calendar::Clock;
 use zhili_domain::chain::Actor;
-use zhili_domain::event::{Case, Channel, Limits, MatterClass, Status};
+use zhili_domain::event::{Case, Channel, Limits, MatterClass, Status, Turn};
 use zhili_domain::{RegionCode, Scope, UnitId};
 
 const EVENT_COLUMNS: &str = "e.id, e.case_number, e.channel, e.category, e.category_version, e.description, e.lon, e.lat, e.grid_code, \
@@ -280,14 +280,22 @@ pub(crate) async fn list_events(
     if let Some(link) = f.linked {
         crate::sql::linked_to(&mut filter, "event", "e.id", link);
     }
+    if let Some(w) = &f.waiting_for {
+        waiting_filter(&mut filter, w);
+    }
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
     let mut page = Sql::with_filter(
         &format!("SELECT {EVENT_COLUMNS} FROM events e WHERE 1 = 1"),
         &filter,
     );
-    page.push(" ORDER BY e.id DESC LIMIT ")
-        .bind(Arg::Int(f.limit));
+    // A to-do list puts what is due first; any other list, what came in last.
+    page.push(if f.waiting_for.is_some() {
+        " ORDER BY (e.step_due IS NULL), e.step_due, e.id LIMIT "
+    } else {
+        " ORDER BY e.id DESC LIMIT "
+    })
+    .bind(Arg::Int(f.limit));
     page.push(" OFFSET ").bind(Arg::Int(f.offset));
     let rows = page.query().fetch_all(&store.pool).await?;
     let ids: Vec<i64> = rows
@@ -302,6 +310,43 @@ pub(crate) async fn list_events(
         .map(|(r, id)| event_from_row(r, assisting.remove(id).unwrap_or_default()))
         .collect::<Result<Vec<_>>>()?;
     Ok((events, total))
+}
+
+/// The events that wait for `w`: in a state whose turn is the owner's or the lead's with that
+/// unit there, or the grid worker's in that grid (`Status::turn`).
+fn waiting_filter(filter: &mut Sql, w: &crate::Waiting) {
+    let states = |turn| {
+        Status::waiting_for(turn)
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    filter.push(" AND (1 = 0");
+    if let Some(unit) = &w.unit {
+        filter
+            .push(&format!(
+                " OR (e.status IN ({}) AND e.owner = ",
+                states(Turn::Owner)
+            ))
+            .bind_text(unit.as_str());
+        filter
+            .push(&format!(
+                ") OR (e.status IN ({}) AND e.lead_unit = ",
+                states(Turn::Lead)
+            ))
+            .bind_text(unit.as_str());
+        filter.push(")");
+    }
+    if let Some(grid) = &w.grid {
+        filter
+            .push(&format!(
+                " OR (e.status IN ({}) AND e.grid_code = ",
+                states(Turn::GridWorker)
+            ))
+            .bind_text(grid.as_str());
+        filter.push(")");
+    }
+    filter.push(")");
 }
 
 /// One change inside the writer's transaction: `Ok(Err(conflict))` when the event is no

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/0013_attachment_uploads.sql"),
     ),
+    (14, include_str!("../migrations/0014_waiting.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

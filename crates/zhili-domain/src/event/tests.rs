@@ -864,3 +864,69 @@ fn the_yellow_instant_judges_exactly_as_the_share_of_the_limit_used() {
     }
     assert_eq!(Warning::at(None, None, t0), Warning::None);
 }
+
+#[test]
+fn a_case_waits_for_the_one_whose_move_it_is() {
+    let grid = RegionCode::parse("500114001001003").unwrap();
+    let mut case = Case::reported(
+        grid.clone(),
+        MatterClass::Major,
+        limits(),
+        u("S500114001001"),
+        0,
+        &WorkingCalendar::default(),
+    );
+    let station = Actor {
+        role: Role::VillageOperator,
+        unit: Some("S500114001001".into()),
+        region: RegionCode::parse("500114001001").unwrap(),
+    };
+    let town = Actor {
+        role: Role::TownOperator,
+        unit: Some("C500114001".into()),
+        region: RegionCode::parse("500114001").unwrap(),
+    };
+    let department = Actor {
+        role: Role::DepartmentHandler,
+        unit: Some("D09".into()),
+        region: RegionCode::parse("500114").unwrap(),
+    };
+    let worker = Actor {
+        role: Role::GridWorker,
+        unit: Some("S500114001001".into()),
+        region: grid.clone(),
+    };
+    let others_worker = Actor {
+        region: RegionCode::parse("500114001001004").unwrap(),
+        ..worker.clone()
+    };
+    let who = |case: &Case| {
+        [&station, &town, &department, &worker, &others_worker].map(|a| waits_for(case, a))
+    };
+    // The owner registers (the town above manages it but is not waited for).
+    assert_eq!(who(&case), [true, false, false, false, false]);
+    case.status = Status::Dispatched;
+    case.lead_unit = Some(u("D09"));
+    assert_eq!(who(&case), [false, false, true, false, false]);
+    case.status = Status::Handled;
+    assert_eq!(who(&case), [false, false, false, true, false]);
+    case.status = Status::Verified;
+    assert_eq!(who(&case), [true, false, false, false, false]);
+    case.owner = u("C500114001");
+    assert_eq!(who(&case), [false, true, false, false, false]);
+    for done in [
+        Status::Closed,
+        Status::Evaluated,
+        Status::Rejected,
+        Status::Merged,
+    ] {
+        case.status = done;
+        assert_eq!(who(&case), [false; 5], "{done:?}");
+    }
+    // Every state names whose turn it is, and the lists cover them all once.
+    let all: usize = [Turn::Owner, Turn::Lead, Turn::GridWorker, Turn::Nobody]
+        .into_iter()
+        .map(|t| Status::waiting_for(t).count())
+        .sum();
+    assert_eq!(all, Status::ALL.len());
+}

@@ -2,6 +2,18 @@
 
 use super::Step;
 
+/// Whose move it is on a case (see `Status::turn`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Turn {
+    /// The centre or station that owns the case.
+    Owner,
+    /// The unit it is dispatched to.
+    Lead,
+    /// The grid worker of its grid.
+    GridWorker,
+    Nobody,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     Reported,
@@ -58,6 +70,25 @@ impl Status {
             self,
             Status::Closed | Status::Evaluated | Status::Rejected | Status::Merged
         )
+    }
+
+    /// Who the case waits for in this state: its owner registers, dispatches, closes and
+    /// resumes it; its lead unit takes it up and handles it; the grid worker of its grid
+    /// verifies the handling on site. Nobody once it is closed (a rating is not a step).
+    pub fn turn(self) -> Turn {
+        match self {
+            Status::Reported | Status::Registered | Status::Verified | Status::Deferred => {
+                Turn::Owner
+            }
+            Status::Dispatched | Status::Accepted => Turn::Lead,
+            Status::Handled => Turn::GridWorker,
+            Status::Closed | Status::Evaluated | Status::Rejected | Status::Merged => Turn::Nobody,
+        }
+    }
+
+    /// The states in which the case waits for `turn`.
+    pub fn waiting_for(turn: Turn) -> impl Iterator<Item = Status> {
+        Status::ALL.into_iter().filter(move |s| s.turn() == turn)
     }
 
     /// The step whose clock runs while the case is in this state.

@@ -104,6 +104,14 @@ pub struct EventChange {
     pub merged_into: Option<i64>,
 }
 
+/// Whose to-do list (`zhili_domain::event::waits_for` in SQL): the events waiting for a unit,
+/// as their owner or their lead, and those waiting for the grid worker of a grid.
+#[derive(Clone, Debug, Default)]
+pub struct Waiting {
+    pub unit: Option<zhili_domain::UnitId>,
+    pub grid: Option<RegionCode>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
     pub status: Option<zhili_domain::event::Status>,
@@ -118,6 +126,8 @@ pub struct EventFilter {
     pub text: Option<String>,
     /// Only events linked to this person, house, organisation, thing.
     pub linked: Option<(LinkTarget, i64)>,
+    /// Only events whose move it is (a to-do list), most urgent first.
+    pub waiting_for: Option<Waiting>,
     pub offset: i64,
     pub limit: i64,
 }

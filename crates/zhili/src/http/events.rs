@@ -204,6 +204,8 @@ pub struct EventSummary {
     pub owner: String,
     pub lead_unit: Option<String>,
     pub reporter_phone: Option<String>,
+    /// 督办: 0 none, 1 一般, 2 重点, 3 挂牌.
+    pub supervision_level: i64,
 }
 
 fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
@@ -231,6 +233,7 @@ fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
         owner: e.case.owner.to_string(),
         lead_unit: e.case.lead_unit.as_ref().map(UnitId::to_string),
         reporter_phone: e.reporter_phone_masked.clone(),
+        supervision_level: e.case.supervision_level,
     }
 }
 
@@ -257,6 +260,9 @@ pub struct EventsQuery {
     /// Only those linked to this person / house / org / thing / event: `kind:id`, e.g. `person:42`.
     #[param(schema_with = super::schema::linked)]
     pub linked: Option<String>,
+    /// Only what waits for the caller (their unit as owner or lead; a grid worker's grid for
+    /// verification), the most urgent first: a to-do list.
+    pub waiting: Option<bool>,
     #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     #[param(minimum = 1, maximum = 200)]
@@ -269,6 +275,22 @@ pub struct EventPage {
     pub total: i64,
     pub page: i64,
     pub page_size: i64,
+}
+
+/// What waits for a user: their unit's cases (as owner or lead), and a grid worker's grid's
+/// cases to verify. A unit id that does not parse waits for nothing.
+fn waiting_for(user: &User) -> zhili_store::Waiting {
+    use zhili_domain::Role;
+    zhili_store::Waiting {
+        unit: match user.role {
+            Role::GridWorker | Role::Leader | Role::Admin => None,
+            _ => user
+                .unit_id
+                .as_deref()
+                .and_then(|u| zhili_domain::UnitId::parse(u).ok()),
+        },
+        grid: (user.role == Role::GridWorker).then(|| user.region_code.clone()),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsQuery), security(("bearer" = [])),
@@ -315,6 +337,7 @@ pub async fn list_events(
         open: q.open.unwrap_or(false),
         text: super::error::search_text("q", q.q)?,
         linked: super::situations::linked_of(q.linked.as_deref())?,
+        waiting_for: q.waiting.unwrap_or(false).then(|| waiting_for(&user.user)),
         offset: paging.offset(),
         limit: paging.size,
     };

@@ -406,3 +406,88 @@ async fn phones_are_never_stored_in_the_clear() {
     assert!(haystack.contains("139****4321"));
     db.drop_database().await.unwrap();
 }
+
+/// `?waiting=true` is each user's to-do list: the case moves from the village's list to the
+/// department's, to the grid worker's for verification, back to the village's to close, and
+/// off every list when closed; the town above sees it in none of its own.
+#[tokio::test]
+async fn each_user_has_a_to_do_list_that_follows_the_case() {
+    on_every_backend(|s| async move {
+        let grid_code = "500114001001001";
+        let worker = s.token(&format!("grid-{grid_code}")).await;
+        let village = s.token("village-500114001001").await;
+        let town = s.token("town-500114001").await;
+        let d09 = s.token("dept-D09").await;
+        let (st, created) = s
+            .post(
+                "/api/v1/events",
+                Some(&worker),
+                Some("application/json"),
+                report_body("0602", deep_point(grid_code), None),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let waits = |token: String| {
+            let s = &s;
+            async move {
+                let (st, page) = s
+                    .get("/api/v1/events?waiting=true&page_size=200", Some(&token))
+                    .await;
+                assert_eq!(st, StatusCode::OK, "{page}");
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["id"].as_i64() == Some(id))
+            }
+        };
+        let lists = || async {
+            [
+                waits(village.clone()).await,
+                waits(town.clone()).await,
+                waits(d09.clone()).await,
+                waits(worker.clone()).await,
+            ]
+        };
+        assert_eq!(lists().await, [true, false, false, false], "reported");
+        act(&s, &village, id, json!({"action": "register"})).await;
+        assert_eq!(lists().await, [true, false, false, false], "registered");
+        let (st, d) = act(
+            &s,
+            &village,
+            id,
+            json!({"action": "dispatch", "lead": "D09"}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{d}");
+        assert_eq!(lists().await, [false, false, true, false], "dispatched");
+        act(&s, &d09, id, json!({"action": "accept"})).await;
+        act(
+            &s,
+            &d09,
+            id,
+            json!({"action": "handle", "feedback": "已修复"}),
+        )
+        .await;
+        assert_eq!(lists().await, [false, false, false, true], "handled");
+        act(&s, &worker, id, json!({"action": "verify", "passed": true})).await;
+        assert_eq!(lists().await, [true, false, false, false], "verified");
+        let (st, d) = act(&s, &village, id, json!({"action": "close"})).await;
+        assert_eq!(st, StatusCode::OK, "{d}");
+        assert_eq!(lists().await, [false; 4], "closed");
+        // The most urgent first: the list's due times never go down.
+        let (_, page) = s
+            .get("/api/v1/events?waiting=true&page_size=200", Some(&village))
+            .await;
+        let due: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["due_at"].as_str())
+            .collect();
+        assert!(due.windows(2).all(|w| w[0] <= w[1]), "{due:?}");
+        s
+    })
+    .await;
+}
