@@ -1103,6 +1103,13 @@ export interface components {
             suggested_lead?: string | null;
             timeline: components["schemas"]["TimelineEntry"][];
             /**
+             * @description The name of every unit the event names (owner, lead, assisting, timeline, steps), by id:
+             *     a reader sees who acted whatever units their own area lists.
+             */
+            unit_names: {
+                [key: string]: string;
+            };
+            /**
              * Format: int64
              * @description Pass back as `version` with an action to make sure nobody changed it meanwhile.
              */

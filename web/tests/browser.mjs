@@ -220,6 +220,10 @@ await step('a grid worker reports from the phone and the commander sees it live'
   const message = await page.textContent('[data-test=report-message]')
   caseNumber = message.match(/500114-\d{8}-\d{5,}/)?.[0]
   expect(caseNumber, `no case number in ${message}`)
+  // The form is cleared whole for the next report, and says what it needs.
+  const needs = await page.textContent('[data-test=report-missing]')
+  expect(needs.includes('类别'), `after a report the form asks for ${needs}`)
+  await fitsScreen(page, 'the phone after a report')
   await page.screenshot({ path: join(shots, 'phone-reported.png') })
   await commander.page.waitForSelector(`[data-test=feed] [data-case="${caseNumber}"]`, { timeout: 15000 })
   await commander.page.screenshot({ path: join(shots, 'command-centre-live.png') })

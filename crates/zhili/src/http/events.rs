@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhili_domain::event::{self, Channel, Command, MatterClass, Status};
 use zhili_domain::reference::suggest_dispatch;
 use zhili_domain::user::User;
-use zhili_domain::{time, ErrorCode, UnitId};
+use zhili_domain::{time, ErrorCode, Level, Scope, UnitId};
 use zhili_spatial::Crs;
 use zhili_store::{EventFilter, EventRecord};
 
@@ -393,6 +393,9 @@ pub struct EventDetail {
     pub occurred_at: String,
     pub reporter_name: Option<String>,
     pub assisting_units: Vec<String>,
+    /// The name of every unit the event names (owner, lead, assisting, timeline, steps), by id:
+    /// a reader sees who acted whatever units their own area lists.
+    pub unit_names: std::collections::BTreeMap<String, String>,
     pub satisfaction: Option<i64>,
     pub pending_extension_hours: Option<f64>,
     pub duplicate_of: Option<i64>,
@@ -425,7 +428,23 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
         .flatten();
     let links = state.store.event_links(&user.scope(), e.id).await?;
     let links = super::situations::link_views(state, &user.scope(), &links).await?;
+    let named: std::collections::BTreeSet<String> = std::iter::once(e.case.owner.to_string())
+        .chain(e.case.lead_unit.iter().map(UnitId::to_string))
+        .chain(e.case.assisting_units.iter().map(UnitId::to_string))
+        .chain(actions.iter().filter_map(|a| a.unit.clone()))
+        .chain(steps.iter().filter_map(|s| s.unit.clone()))
+        .collect();
+    // Units are the district's public structure: named from the event's district, whatever
+    // the reader's own area.
+    let district = Scope::whole(e.case.grid.ancestor_at(Level::District).expect("district"));
+    let mut unit_names = std::collections::BTreeMap::new();
+    for id in named {
+        if let Some(u) = state.store.get_unit(&district, &id).await? {
+            unit_names.insert(id, u.name);
+        }
+    }
     Ok(EventDetail {
+        unit_names,
         links,
         summary: summary(state, &e, now),
         region: chain_of(state, e.case.grid.as_str()),
