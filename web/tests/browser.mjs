@@ -287,6 +287,10 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
         await page.waitForSelector('.upload .added')
         await page.screenshot({ path: join(shots, 'phone-event-verify.png'), fullPage: true })
       }
+      if (action === 'handle') {
+        await page.setInputFiles('[data-test=action-photo]', { name: 'done.jpg', mimeType: 'image/jpeg', buffer: photo })
+        await page.waitForSelector('.upload .added')
+      }
       await page.fill('[data-test=opinion]', `${action} 已办理`)
       await page.click('[data-test=submit-action]')
       if (action === 'dispatch') {
@@ -312,6 +316,12 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
   const steps = await page.locator('[data-test=steps] tr').count()
   expect(steps >= 5, `${steps} timed steps recorded`)
   expect((await page.locator('[data-test=photo]').count()) >= 1, 'the report photo shows')
+  // Before and after, labelled; a photo opens large.
+  const groups = await page.locator('[data-test=photo-group]').allTextContents()
+  expect(groups.some((g) => g.includes('处置前')) && groups.some((g) => g.includes('处置后')), `photo groups: ${groups}`)
+  await page.locator('[data-test=photo]').first().click()
+  await page.waitForSelector('.el-image-viewer__wrapper')
+  await page.keyboard.press('Escape')
   await page.screenshot({ path: join(shots, 'event-closed.png'), fullPage: true })
   for (const s of Object.values(sessions)) await s.context.close()
 })
@@ -463,7 +473,9 @@ await step('a grid worker registers a key person and records a visit; an operato
   const shown = await (await page.waitForSelector('[data-test=person-id]')).textContent()
   expect(shown.startsWith('5001') && shown.includes('****') && !shown.includes(number), `masked on the page: ${shown}`)
   expect((await page.locator('.el-descriptions').textContent()).includes(address), `lives at ${address}`)
-  // 社区矫正对象 with its own fields: the type of correction and when it started.
+  // Nothing is chosen for the user: 社区矫正对象 is picked, then its own fields.
+  expect(await page.locator('[data-test=add-role]').isDisabled(), 'a key group before one is chosen')
+  await pick(page, '[data-test=role-kind]', '社区矫正对象')
   await pick(page, '[data-test=role-correction_type]', '缓刑')
   await page.fill('[data-test=role-started_on] input, input[data-test=role-started_on]', '2026-01-05')
   await page.click('[data-test=add-role]')
@@ -471,6 +483,8 @@ await step('a grid worker registers a key person and records a visit; an operato
   expect((await page.locator('[data-test=key-roles]').textContent()).includes('缓刑'), 'the group fields are shown')
   await page.fill('input[data-test=visit-place]', '家中')
   await page.fill('input[data-test=visit-findings]', '情况稳定')
+  await page.setInputFiles('[data-test=visit-photo]', { name: 'visit.jpg', mimeType: 'image/jpeg', buffer: photo })
+  await page.waitForFunction(() => document.querySelector('.upload .el-button')?.textContent.includes('已添加'))
   await page.click('[data-test=save-visit]')
   await page.waitForSelector('[data-test=visits] li')
   await page.click('[data-test=reveal]')
