@@ -1643,6 +1643,8 @@ export interface components {
             coverage: string | null;
             department: string | null;
             grid_code: string;
+            /** @description The grid's name. */
+            grid_name: string;
             /** Format: int64 */
             id: number;
             kind: string;

@@ -63,6 +63,7 @@ const words: Record<string, [string, string]> = {
   total: ['总数', 'Total'],
   back: ['返回', 'Back'],
   chooseAction: ['请先选择要办理的操作', 'Choose what to do first'],
+  noRulesYet: ['尚无派遣规则：未配置规则时，事件派往其类别的牵头部门（属地类派往所属综治中心）。点击“新增规则”可按类别和区域指定主办、协办单位。', 'No dispatch rules yet: events go to their category\'s lead department (属地: the owning centre). Add a rule to name the lead and assisting units by category and area.'],
   photosBefore: ['上报照片（处置前）', 'Reported (before)'],
   photosAfter: ['处置照片（处置后）', 'Handled (after)'],
   photosOf: ['照片', ' photos'],

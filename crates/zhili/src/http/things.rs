@@ -43,6 +43,8 @@ pub struct ThingView {
     pub class_name: String,
     pub subclass: String,
     pub grid_code: String,
+    /// The grid's name.
+    pub grid_name: String,
     pub lon: f64,
     pub lat: f64,
     pub department: Option<String>,
@@ -52,9 +54,14 @@ pub struct ThingView {
     pub updated_at: String,
 }
 
-fn view(t: &ThingRecord) -> ThingView {
+fn view(index: &crate::regions::RegionIndex, t: &ThingRecord) -> ThingView {
     let n = &t.thing;
     ThingView {
+        grid_name: index
+            .names
+            .get(n.grid_code.as_str())
+            .cloned()
+            .unwrap_or_default(),
         id: t.id,
         kind: n.kind.as_str().into(),
         code: n.code.clone(),
@@ -118,7 +125,7 @@ pub async fn list(
     };
     let (total, items) = state.store.list_things(&user.user.scope(), &filter).await?;
     Ok(axum::Json(ThingPage {
-        items: items.iter().map(view).collect(),
+        items: items.iter().map(|t| view(&state.index(), t)).collect(),
         total,
     }))
 }
@@ -158,7 +165,10 @@ pub async fn create(
         coverage: body.coverage,
     };
     let stored = crate::usecase::things::register_thing(&state, &user.user, input).await?;
-    Ok((StatusCode::CREATED, axum::Json(view(&stored))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(view(&state.index(), &stored)),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -180,7 +190,7 @@ pub async fn set_state(
     let id = super::events::parse_id(&id)?;
     let updated =
         crate::usecase::things::set_thing_state(&state, &user.user, id, &body.state).await?;
-    Ok(axum::Json(view(&updated)))
+    Ok(axum::Json(view(&state.index(), &updated)))
 }
 
 #[derive(Deserialize, IntoParams)]
