@@ -1132,6 +1132,11 @@ export interface components {
             description: string;
             /** @description Due time of the running step. */
             due_at: string | null;
+            /**
+             * @description The due time counts working days through a year whose official schedule (holidays,
+             *     working weekends) is not entered yet: it will move when the year is.
+             */
+            due_provisional: boolean;
             grid_code: string;
             /** Format: int64 */
             id: number;

@@ -119,6 +119,21 @@ impl WorkingCalendar {
         Ok(())
     }
 
+    /// Whether the year's official schedule is entered (any holiday or working weekend day in
+    /// it): a year without one counts every weekday as working, which a real year never is.
+    pub fn knows_year(&self, year: i64) -> bool {
+        let first = crate::time::days_from_civil(year, 1, 1);
+        let next = crate::time::days_from_civil(year + 1, 1, 1);
+        self.days.range(first..next).next().is_some()
+    }
+
+    /// Whether working time counted from `from_ms` to `to_ms` crosses a year whose schedule is
+    /// not entered: a deadline computed through it is provisional.
+    pub fn provisional(&self, from_ms: i64, to_ms: i64) -> bool {
+        let year = |ms| crate::time::civil_from_days(self.local_day(ms)).0;
+        (year(from_ms)..=year(to_ms)).any(|y| !self.knows_year(y))
+    }
+
     pub fn days(&self) -> impl Iterator<Item = (i64, DayKind)> + '_ {
         self.days.iter().map(|(d, k)| (*d, *k))
     }
@@ -219,6 +234,18 @@ pub fn date_string(day: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_deadline_through_a_year_without_its_schedule_is_provisional() {
+        let mut cal = super::WorkingCalendar::default();
+        cal.set_day("2026-10-01", super::DayKind::Holiday).unwrap();
+        let at = |y, m, d| crate::time::days_from_civil(y, m, d) * super::DAY_MS;
+        assert!(cal.knows_year(2026) && !cal.knows_year(2027));
+        assert!(!cal.provisional(at(2026, 11, 2), at(2026, 12, 20)));
+        assert!(cal.provisional(at(2026, 12, 2), at(2027, 1, 14)));
+        cal.set_day("2027-01-01", super::DayKind::Holiday).unwrap();
+        assert!(!cal.provisional(at(2026, 12, 2), at(2027, 1, 14)));
+    }
+
     use super::*;
     use crate::time::days_from_civil;
 

@@ -206,6 +206,9 @@ pub struct EventSummary {
     pub reporter_phone: Option<String>,
     /// 督办: 0 none, 1 一般, 2 重点, 3 挂牌.
     pub supervision_level: i64,
+    /// The due time counts working days through a year whose official schedule (holidays,
+    /// working weekends) is not entered yet: it will move when the year is.
+    pub due_provisional: bool,
 }
 
 fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
@@ -234,6 +237,14 @@ fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
         lead_unit: e.case.lead_unit.as_ref().map(UnitId::to_string),
         reporter_phone: e.reporter_phone_masked.clone(),
         supervision_level: e.case.supervision_level,
+        due_provisional: match (e.case.step_started, e.case.step_due) {
+            (Some(start), Some(due))
+                if e.case.limits.clock == zhili_domain::calendar::Clock::Working =>
+            {
+                reference.calendar.provisional(start, due)
+            }
+            _ => false,
+        },
     }
 }
 
