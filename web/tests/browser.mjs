@@ -76,7 +76,8 @@ function expect(cond, message) {
 
 /** The page fits its screen: nothing scrolls sideways. */
 async function fitsScreen(page, what) {
-  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }))
+  // A phone widens its layout to fit what overflows, so the screen's own width is the measure.
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: Math.min(window.innerWidth, screen.width) }))
   expect(scroll <= width, `${what}: ${scroll} px wide on a ${width} px screen`)
 }
 
@@ -552,6 +553,28 @@ await step('a grid worker records a sensitive situation; the commander reads it,
   await district.page.waitForTimeout(600) // the drawer's slide-in, for the picture
   await district.page.screenshot({ path: join(shots, 'situation.png') })
   await district.context.close()
+})
+
+await step('a grid worker\'s registry and situations fit the phone', async () => {
+  const { context, page } = await open('grid-500114001001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+  await page.goto(`${base}/people`)
+  await page.waitForSelector('[data-test=people-cards] li')
+  await fitsScreen(page, 'the people list at 360 px')
+  await speaksChinese(page, 'the people list')
+  await page.screenshot({ path: join(shots, 'phone-people.png'), fullPage: true })
+  await page.click('[data-test=register-person]')
+  await page.waitForSelector('.el-dialog.is-fullscreen')
+  await fitsScreen(page, 'the registration form at 360 px')
+  await page.keyboard.press('Escape')
+  await page.locator('[data-test=people-cards] li').first().click()
+  await page.waitForSelector('[data-test=person-id]')
+  await fitsScreen(page, 'a person at 360 px')
+  await page.screenshot({ path: join(shots, 'phone-person.png'), fullPage: true })
+  await page.goto(`${base}/situations`)
+  await page.waitForSelector('[data-test=new-situation]')
+  await fitsScreen(page, 'situations at 360 px')
+  await page.screenshot({ path: join(shots, 'phone-situations.png'), fullPage: true })
+  await context.close()
 })
 
 await step('components and cameras with the uptime of each area', async () => {
