@@ -12,7 +12,7 @@ pub(super) async fn import_grids(db: &Db, file: &std::path::Path, dry_run: bool)
         Err(e) => return fail(e),
     };
     let actor = Actor {
-        username: cli_actor(),
+        username: zhili::usecase::accounts::operator_name(),
         unit: None,
     };
     let report = match import::import_grids(&store, &actor, &bytes, dry_run, now_ms()).await {

@@ -390,8 +390,3 @@ async fn open(db: &Db) -> Result<zhili_store::SqlStore, String> {
         .await
         .map_err(|e| format!("cannot open the database: {e}"))
 }
-
-/// The operating-system account that ran a CLI command, for the record.
-fn cli_actor() -> String {
-    zhili::usecase::accounts::operator_name()
-}

@@ -25,7 +25,8 @@ fn registrar(user: &User) -> Result<Actor> {
     }
 }
 
-fn key_group_worker(user: &User) -> Result<Actor> {
+/// Who works with key groups: those who visit them.
+pub fn key_group_worker(user: &User) -> Result<Actor> {
     if person::sees_key_groups(user.role) {
         Ok(user.actor())
     } else {
