@@ -966,6 +966,16 @@ export interface components {
             kind: "holiday" | "workday";
             name: string;
         };
+        /** @description A year's calendar as saved, and how many running deadlines the change moved. */
+        CalendarSaved: {
+            days: components["schemas"]["CalendarDay"][];
+            /**
+             * Format: int64
+             * @description Running cases whose working-time deadline moved (each move is on the case's record).
+             */
+            moved_deadlines: number;
+            working_hours: string;
+        };
         CategoryBody: {
             /**
              * Format: double
@@ -4294,7 +4304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CalendarBody"];
+                    "application/json": components["schemas"]["CalendarSaved"];
                 };
             };
             /** @description error */

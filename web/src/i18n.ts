@@ -127,6 +127,7 @@ const words: Record<string, [string, string]> = {
   urgent: ['紧急', 'Urgent'],
   save: ['保存', 'Save'],
   saved: ['已保存', 'Saved'],
+  calendarMoved: ['已保存；{n} 件在办事项的办理期限随之调整，调整记录在各事件的流转记录中', 'Saved; the deadlines of {n} running cases moved, each recorded on its case'],
   trend: ['近30日事件趋势', 'Events, last 30 days'],
   closedPerDay: ['结案', 'Closed'],
   others: ['其他', 'Other'],
@@ -266,10 +267,12 @@ const words: Record<string, [string, string]> = {
   staff: ['人数', 'Staff'],
 }
 
-export function t(key: string): string {
+/** A word in the current language; `{name}` placeholders are filled from `vars`. */
+export function t(key: string, vars?: Record<string, string | number>): string {
   const w = words[key]
   if (!w) return key
-  return lang.value === 'zh' ? w[0] : w[1]
+  const text = lang.value === 'zh' ? w[0] : w[1]
+  return vars ? text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m)) : text
 }
 
 const statuses: Record<string, [string, string]> = {
@@ -305,6 +308,7 @@ const actionNames: Record<string, [string, string]> = {
   resume: ['恢复办理', 'Resume'],
   reopen: ['重新办理', 'Reopen'],
   report: ['上报', 'Report'],
+  due_moved: ['期限调整', 'Deadline moved'],
 }
 
 /** A server time (RFC 3339) as the district reads it: Beijing time, 24-hour clock. */

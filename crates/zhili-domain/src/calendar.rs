@@ -134,6 +134,52 @@ impl WorkingCalendar {
         (year(from_ms)..=year(to_ms)).any(|y| !self.knows_year(y))
     }
 
+    /// This calendar with one year's schedule replaced and the given daily windows: what
+    /// the calendar becomes when an administrator enters that year.
+    pub fn with_year(
+        &self,
+        year: i64,
+        windows: &[(i64, i64)],
+        days: &[(String, DayKind)],
+    ) -> Result<WorkingCalendar, DomainError> {
+        let mut next = WorkingCalendar::with_windows(windows)?;
+        next.offset_ms = self.offset_ms;
+        let (first, after) = (
+            crate::time::days_from_civil(year, 1, 1),
+            crate::time::days_from_civil(year + 1, 1, 1),
+        );
+        next.days = self
+            .days
+            .iter()
+            .filter(|(d, _)| !(first..after).contains(*d))
+            .map(|(d, k)| (*d, *k))
+            .collect();
+        for (date, kind) in days {
+            next.set_day(date, *kind)?;
+        }
+        Ok(next)
+    }
+
+    /// Where a running step's working-time deadline moves when this calendar is replaced by
+    /// `next`: the working time still left at `now` (by this calendar) counted again from
+    /// `now` by the new one. `None` when it does not move or the step is already overdue
+    /// (what has passed is not rewritten).
+    pub fn moved_due(
+        &self,
+        next: &WorkingCalendar,
+        now: i64,
+        started: i64,
+        due: i64,
+    ) -> Option<i64> {
+        if due <= now {
+            return None;
+        }
+        let from = now.max(started);
+        let left = self.working_between(from, due);
+        let moved = next.add_working(from, left);
+        (moved != due).then_some(moved)
+    }
+
     pub fn days(&self) -> impl Iterator<Item = (i64, DayKind)> + '_ {
         self.days.iter().map(|(d, k)| (*d, *k))
     }
@@ -338,6 +384,46 @@ mod tests {
         );
         assert_eq!(c.elapsed(0, 5, Clock::Calendar), 5);
         assert_eq!(c.due(100, 5, Clock::Calendar), 105);
+    }
+
+    #[test]
+    fn entering_next_year_moves_only_the_deadlines_that_cross_its_holidays() {
+        let old = cal_2026();
+        let windows = old.windows().to_vec();
+        let next = old
+            .with_year(
+                2027,
+                &windows,
+                &[
+                    ("2027-01-01".to_string(), DayKind::Holiday),
+                    ("2027-01-04".to_string(), DayKind::Holiday),
+                ],
+            )
+            .unwrap();
+        assert!(next.knows_year(2026) && next.knows_year(2027));
+        assert!(!next.is_working_day(days_from_civil(2026, 10, 1)));
+        let now = at(2026, 12, 30, 9, 0);
+        // 30 working hours from Wednesday 2026-12-30 09:00: the old calendar works Friday
+        // 1 January and Monday 4 January; the new one does not, so the deadline moves two
+        // working days later — and every hour of it is still working time.
+        let started = at(2026, 12, 28, 9, 0);
+        let due = old.add_working(started, 40 * HOUR_MS);
+        let moved = old
+            .moved_due(&next, now, started, due)
+            .expect("it crosses 2027-01-01");
+        assert!(moved > due);
+        assert_eq!(
+            next.working_between(now, moved),
+            old.working_between(now, due)
+        );
+        assert_eq!(moved, next.add_working(started, 40 * HOUR_MS));
+        // A deadline before the new year, or already passed, stays where it is.
+        let short = old.add_working(now, 4 * HOUR_MS);
+        assert_eq!(old.moved_due(&next, now, started, short), None);
+        assert_eq!(old.moved_due(&next, now, started, now - HOUR_MS), None);
+        // Replacing a year drops its old days.
+        let cleared = next.with_year(2027, &windows, &[]).unwrap();
+        assert!(!cleared.knows_year(2027) && cleared.knows_year(2026));
     }
 
     #[test]

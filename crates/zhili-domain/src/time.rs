@@ -15,6 +15,14 @@ pub fn rfc3339(ms: i64) -> String {
     )
 }
 
+/// Beijing wall time to the minute, e.g. `2027-01-08 17:30`: how records name a deadline.
+pub fn beijing_minute(ms: i64) -> String {
+    let local = (ms + 8 * 3_600_000).div_euclid(60_000);
+    let (y, m, d) = civil_from_days(local.div_euclid(1440));
+    let minute = local.rem_euclid(1440);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", minute / 60, minute % 60)
+}
+
 /// A proleptic Gregorian date to days since 1970-01-01 (H. Hinnant's algorithm).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

@@ -223,7 +223,7 @@ pub(crate) async fn visible(store: &SqlStore, scope: &Scope, id: i64) -> Result<
 
 /// The open statuses named, so the status indexes find them (a NOT IN walks every event);
 /// derived from the domain's own `Status::is_open`.
-fn open_statuses() -> &'static str {
+pub(crate) fn open_statuses() -> &'static str {
     static OPEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     OPEN.get_or_init(|| {
         zhili_domain::event::Status::ALL

@@ -195,14 +195,38 @@ pub(crate) async fn replace_dispatch_rules(
     Ok(())
 }
 
+pub(crate) async fn running_working_steps(
+    store: &SqlStore,
+    after: i64,
+) -> Result<Vec<crate::RunningStep>> {
+    let rows = sqlx::query(&format!(
+        "SELECT id, step_started, step_due FROM events WHERE clock = 'working' \
+         AND step_due IS NOT NULL AND step_started IS NOT NULL AND step_due > $1 AND status IN ({}) ORDER BY id",
+        crate::events::open_statuses()
+    ))
+    .bind(after)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::RunningStep {
+                event_id: r.try_get("id")?,
+                started: r.try_get("step_started")?,
+                due: r.try_get("step_due")?,
+            })
+        })
+        .collect()
+}
+
 pub(crate) async fn replace_calendar_year(
     store: &SqlStore,
     actor: &Actor,
     year: i64,
     days: &[(String, DayKind, String)],
     working_hours: &str,
+    moved: &[crate::MovedDue],
     now: i64,
-) -> Result<()> {
+) -> Result<Vec<crate::MovedDue>> {
     let mut tx = store.write_tx().await?;
     sqlx::query("DELETE FROM calendar_days WHERE day LIKE $1")
         .bind(format!("{year:04}-%"))
@@ -211,15 +235,32 @@ pub(crate) async fn replace_calendar_year(
     insert_days(&mut tx, days).await?;
     set_meta_in(&mut tx, "working_hours", working_hours).await?;
     let summary = format!("{} days; working hours {working_hours}", days.len());
-    append_actions(
-        &mut tx,
-        vec![actor
-            .action(now, "calendar.replace", &format!("calendar:{year}"))
-            .opinion(summary)],
-    )
-    .await?;
+    let mut actions = vec![actor
+        .action(now, "calendar.replace", &format!("calendar:{year}"))
+        .opinion(summary)];
+    let mut written = Vec::new();
+    for m in moved {
+        let updated = sqlx::query(
+            "UPDATE events SET step_due = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND step_due = $4",
+        )
+        .bind(m.to)
+        .bind(now)
+        .bind(m.event_id)
+        .bind(m.from)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 1 {
+            actions.push(
+                actor
+                    .action(now, "due_moved", &format!("event:{}", m.event_id))
+                    .opinion(m.note.clone()),
+            );
+            written.push(m.clone());
+        }
+    }
+    append_actions(&mut tx, actions).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(written)
 }
 
 async fn insert_category(

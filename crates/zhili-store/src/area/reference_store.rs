@@ -16,6 +16,24 @@ pub struct ReferenceData {
     pub working_hours: String,
 }
 
+/// A running step counted in working time: what a calendar change may move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunningStep {
+    pub event_id: i64,
+    pub started: i64,
+    pub due: i64,
+}
+
+/// A deadline moved by a calendar change: written only if the step's deadline is still `from`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MovedDue {
+    pub event_id: i64,
+    pub from: i64,
+    pub to: i64,
+    /// What the event's record says of the move.
+    pub note: String,
+}
+
 #[async_trait]
 pub trait ReferenceStore: Send + Sync {
     async fn reference(&self) -> Result<ReferenceData>;
@@ -39,15 +57,22 @@ pub trait ReferenceStore: Send + Sync {
         now: i64,
     ) -> Result<()>;
 
-    /// Replaces one year's holidays and make-up days, and the daily working hours.
+    /// The open events whose current step runs in working time and is due after `after`.
+    async fn running_working_steps(&self, after: i64) -> Result<Vec<RunningStep>>;
+
+    /// Replaces one year's holidays and make-up days and the daily working hours, and moves
+    /// the running deadlines the change moves, each move an action of its event — all in one
+    /// transaction. A deadline that changed meanwhile is left (its step was recomputed by
+    /// whoever moved it). Answers the moves written.
     async fn replace_calendar_year(
         &self,
         actor: &Actor,
         year: i64,
         days: &[(String, zhili_domain::calendar::DayKind, String)],
         working_hours: &str,
+        moved: &[MovedDue],
         now: i64,
-    ) -> Result<()>;
+    ) -> Result<Vec<MovedDue>>;
 }
 
 #[async_trait]
@@ -83,15 +108,28 @@ impl ReferenceStore for SqlStore {
         crate::reference_data::replace_dispatch_rules(self, actor, rules, now).await
     }
 
+    async fn running_working_steps(&self, after: i64) -> Result<Vec<RunningStep>> {
+        crate::reference_data::running_working_steps(self, after).await
+    }
+
     async fn replace_calendar_year(
         &self,
         actor: &Actor,
         year: i64,
         days: &[(String, zhili_domain::calendar::DayKind, String)],
         working_hours: &str,
+        moved: &[MovedDue],
         now: i64,
-    ) -> Result<()> {
-        crate::reference_data::replace_calendar_year(self, actor, year, days, working_hours, now)
-            .await
+    ) -> Result<Vec<MovedDue>> {
+        crate::reference_data::replace_calendar_year(
+            self,
+            actor,
+            year,
+            days,
+            working_hours,
+            moved,
+            now,
+        )
+        .await
     }
 }

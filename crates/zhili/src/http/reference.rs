@@ -177,6 +177,15 @@ pub struct CalendarBody {
     pub days: Vec<CalendarDay>,
 }
 
+/// A year's calendar as saved, and how many running deadlines the change moved.
+#[derive(Serialize, ToSchema)]
+pub struct CalendarSaved {
+    pub working_hours: String,
+    pub days: Vec<CalendarDay>,
+    /// Running cases whose working-time deadline moved (each move is on the case's record).
+    pub moved_deadlines: i64,
+}
+
 #[utoipa::path(get, path = "/api/v1/reference/calendar/{year}", tag = "reference", params(("year" = i64, Path, minimum = 2000, maximum = 2100)), security(("bearer" = [])), responses((status = 200, body = CalendarBody)))]
 pub async fn get_calendar(
     State(state): State<Arc<AppState>>,
@@ -215,13 +224,13 @@ fn parse_year(raw: &str) -> ApiResult<i64> {
 }
 
 #[utoipa::path(put, path = "/api/v1/reference/calendar/{year}", tag = "reference", params(("year" = i64, Path, minimum = 2000, maximum = 2100)), request_body = CalendarBody, security(("bearer" = [])),
-    responses((status = 200, body = CalendarBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 200, body = CalendarSaved), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn put_calendar(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Path(year): Path<String>,
     Json(body): Json<CalendarBody>,
-) -> ApiResult<axum::Json<CalendarBody>> {
+) -> ApiResult<axum::Json<CalendarSaved>> {
     let year = parse_year(&year)?;
     let days: Vec<_> = body
         .days
@@ -232,6 +241,11 @@ pub async fn put_calendar(
             name: d.name.clone(),
         })
         .collect();
-    reference::put_calendar(&state, &user.user, year, &body.working_hours, &days).await?;
-    Ok(axum::Json(body))
+    let moved =
+        reference::put_calendar(&state, &user.user, year, &body.working_hours, &days).await?;
+    Ok(axum::Json(CalendarSaved {
+        working_hours: body.working_hours,
+        days: body.days,
+        moved_deadlines: moved as i64,
+    }))
 }

@@ -11,7 +11,8 @@ use zhili_domain::chain::Actor;
 use zhili_domain::event::MatterClass;
 use zhili_domain::reference::{Category, DispatchRule, Lead};
 use zhili_domain::user::User;
-use zhili_domain::{RegionCode, Role, Scope, UnitId};
+use zhili_domain::{time, RegionCode, Role, Scope, UnitId};
+use zhili_store::MovedDue;
 
 /// Most dispatch rules in a district's list.
 pub const MAX_RULES: usize = 1000;
@@ -180,20 +181,26 @@ pub struct CalendarDayEdit {
 }
 
 /// Replaces a year's holidays and working weekend days and the working hours (e.g.
-/// `08:30-12:00,14:00-17:30`).
+/// `08:30-12:00,14:00-17:30`), and moves the running working-time deadlines the change moves
+/// (a case opened in December runs into January: entering January's holidays moves it),
+/// each move recorded on its event. Answers how many deadlines moved.
 pub async fn put_calendar(
     state: &AppState,
     user: &User,
     year: i64,
     working_hours: &str,
     edits: &[CalendarDayEdit],
-) -> Result<()> {
+) -> Result<usize> {
     let actor = admin(user)?;
     if !(2000..=2100).contains(&year) {
         return Err(invalid("year", "a year from 2000 to 2100"));
     }
-    crate::reference::parse_working_hours(working_hours)
-        .and_then(|w| WorkingCalendar::with_windows(&w).map_err(|e| e.message))
+    let windows = crate::reference::parse_working_hours(working_hours)
+        .and_then(|w| {
+            WorkingCalendar::with_windows(&w)
+                .map(|_| w)
+                .map_err(|e| e.message)
+        })
         .map_err(|e| invalid("working_hours", e))?;
     let mut seen = HashSet::new();
     let mut days = Vec::with_capacity(edits.len());
@@ -215,10 +222,33 @@ pub async fn put_calendar(
         let name = zhili_domain::text::note(&at("name"), &d.name, 50)?;
         days.push((d.date.clone(), kind, name));
     }
-    state
+    let now = crate::now_ms();
+    let old = &state.reference().calendar;
+    let kinds: Vec<(String, DayKind)> = days.iter().map(|(d, k, _)| (d.clone(), *k)).collect();
+    let next = old.with_year(year, &windows, &kinds)?;
+    let moved: Vec<MovedDue> = state
         .store
-        .replace_calendar_year(&actor, year, &days, working_hours.trim(), crate::now_ms())
+        .running_working_steps(now)
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            let to = old.moved_due(&next, now, s.started, s.due)?;
+            Some(MovedDue {
+                event_id: s.event_id,
+                from: s.due,
+                to,
+                note: format!(
+                    "{year}年工作日历调整，办理期限由 {} 改为 {}",
+                    time::beijing_minute(s.due),
+                    time::beijing_minute(to)
+                ),
+            })
+        })
+        .collect();
+    let written = state
+        .store
+        .replace_calendar_year(&actor, year, &days, working_hours.trim(), &moved, now)
         .await?;
     state.reference_changed().await?;
-    Ok(())
+    Ok(written.len())
 }

@@ -80,3 +80,54 @@ async fn admins_edit_categories_rules_and_calendar_without_moving_running_deadli
         })
         .await;
 }
+
+#[tokio::test]
+async fn entering_a_years_calendar_moves_the_running_deadlines_that_cross_it() {
+    on_every_backend(|s| async move {
+        let admin = s.token("admin").await;
+        let district = s.token("district").await;
+        let worker = s.token("grid-500114001001001").await;
+        let ct = Some("application/json");
+        // A category whose acceptance takes 2,000 working hours: the step runs through all
+        // of next year, whatever today is.
+        let (_, cats) = s.get("/api/v1/reference/categories", Some(&admin)).await;
+        let mut slow = cats.as_array().unwrap().iter().find(|c| c["code"] == "0602").unwrap().clone();
+        for k in ["code", "version"] {
+            slow.as_object_mut().unwrap().remove(k);
+        }
+        slow["accept_hours"] = json!(2000.0);
+        let (st, _) = s.post_put("/api/v1/reference/categories/0602", Some(&admin), slow.to_string()).await;
+        assert_eq!(st, StatusCode::OK);
+        let p = deep_point("500114001001001");
+        let report = json!({"channel": "grid_patrol", "category": "0602", "description": "路灯不亮", "location": {"lon": p.x, "lat": p.y}});
+        let (_, ev) = s.post("/api/v1/events", Some(&worker), ct, report.to_string()).await;
+        let id = ev["id"].as_i64().unwrap();
+        let (_, before) = s.get(&format!("/api/v1/events/{id}"), Some(&district)).await;
+        assert_eq!(before["due_provisional"], true, "{before}");
+
+        // Next year's March as holidays: every weekday of it leaves the count.
+        let today = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        let next_year = zhili_domain::time::civil_from_days(today / 86_400_000).0 + 1;
+        let days: Vec<_> = (1..=31).map(|d| json!({"date": format!("{next_year}-03-{d:02}"), "kind": "holiday", "name": "测试假期"})).collect();
+        let (_, cal) = s.get(&format!("/api/v1/reference/calendar/{next_year}"), Some(&admin)).await;
+        let body = json!({"working_hours": cal["working_hours"], "days": days});
+        let (st, b) = s.post_put(&format!("/api/v1/reference/calendar/{next_year}"), Some(&district), body.to_string()).await;
+        assert_error(st, &b, 403, "forbidden");
+        let (st, saved) = s.post_put(&format!("/api/v1/reference/calendar/{next_year}"), Some(&admin), body.to_string()).await;
+        assert_eq!(st, StatusCode::OK, "{saved}");
+        assert!(saved["moved_deadlines"].as_i64().unwrap() >= 1, "{saved}");
+
+        let (_, after) = s.get(&format!("/api/v1/events/{id}"), Some(&district)).await;
+        assert!(after["due_at"].as_str().unwrap() > before["due_at"].as_str().unwrap(), "{before} {after}");
+        assert_eq!(after["version"].as_i64(), before["version"].as_i64().map(|v| v + 1));
+        let moved = after["timeline"].as_array().unwrap().iter().find(|x| x["action"] == "due_moved").expect("the move is on the record");
+        assert!(moved["opinion"].as_str().unwrap().contains("工作日历调整"), "{moved}");
+        assert_eq!(moved["actor"], "admin");
+
+        // Saving the same year again moves nothing.
+        let (_, again) = s.post_put(&format!("/api/v1/reference/calendar/{next_year}"), Some(&admin), body.to_string()).await;
+        assert_eq!(again["moved_deadlines"], 0);
+        s
+    })
+    .await;
+}
