@@ -87,6 +87,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/basemap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_basemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/basemap/tiles/{z}/{x}/{y}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_basemap_tiles_by_z_by_x_by_y"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard/summary": {
         parameters: {
             query?: never;
@@ -135,6 +167,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_events_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/stream": {
         parameters: {
             query?: never;
@@ -148,6 +196,22 @@ export interface paths {
          *     connection open through proxies. The stream ends within seconds of its session ending.
          */
         get: operations["get_events_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/work-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_events_work_orders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -573,6 +637,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reference/time-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["put_reference_time_limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -597,6 +677,22 @@ export interface paths {
             cookie?: never;
         };
         get: operations["get_regions_by_code"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{code}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_regions_by_code_contacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -749,6 +845,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["patch_users_by_username"];
+        trace?: never;
+    };
     "/api/v1/users/{username}/password": {
         parameters: {
             query?: never;
@@ -759,6 +871,22 @@ export interface paths {
         get?: never;
         put: operations["put_users_by_username_password"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_users_by_username_unlock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -801,15 +929,44 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptMany: {
+            /** @description The events to take up, 1 to 100. */
+            ids: number[];
+        };
+        AcceptOutcome: {
+            accepted: components["schemas"]["Accepted"][];
+            refused: components["schemas"]["Refused"][];
+        };
+        Accepted: {
+            case_number: string;
+            /** Format: int64 */
+            id: number;
+        };
         AccountPage: {
             items: components["schemas"]["AccountView"][];
             /** Format: int64 */
             total: number;
         };
+        AccountPatch: {
+            /** @description Stop (true) or start (false) the account; stopping ends its sessions at once. */
+            disabled?: boolean | null;
+            display_name?: string;
+            /** @description A new work phone; "" removes it. */
+            phone?: string | null;
+        };
         AccountView: components["schemas"]["UserView"] & {
             created_at: string;
+            /** @description Stopped by an administrator: cannot sign in. */
+            disabled: boolean;
+            last_sign_in_at?: string | null;
             /** @description Locked after repeated wrong passwords, until this time. */
             locked_until?: string | null;
+            /** @description The work phone, masked. */
+            phone?: string | null;
+            /** @description The name of the region the account is anchored at. */
+            region_name?: string | null;
+            /** @description The name of its unit (or department). */
+            unit_name?: string | null;
         };
         ActionRequest: {
             /** @enum {string} */
@@ -954,6 +1111,19 @@ export interface components {
             /** Format: int64 */
             version?: number | null;
         };
+        BasemapView: {
+            attribution: string;
+            /** @description [west, south, east, north] the tiles cover, when known. */
+            bounds: number[] | null;
+            /** @description none, file (tiles from this server) or service (tiles from the configured service) */
+            kind: string;
+            /** Format: int32 */
+            max_zoom: number;
+            /** Format: int32 */
+            min_zoom: number;
+            /** @description The tile URL template with {z}, {x}, {y}, when there is a basemap. */
+            tiles: string | null;
+        };
         CalendarBody: {
             days: components["schemas"]["CalendarDay"][];
             /** @description e.g. 08:30-12:00,14:00-17:30 */
@@ -1019,6 +1189,18 @@ export interface components {
         Coded: {
             code: string;
             label: string;
+        };
+        /** @description Someone to call about a grid. */
+        ContactView: {
+            display_name: string;
+            /**
+             * @description The work phone in full, to call (staff work phones are posted on each grid's public
+             *     board; a resident's phone is never here).
+             */
+            phone: string | null;
+            /** @description grid_worker (网格员) or village_operator (the village station: 网格长 and 站点). */
+            role: string;
+            role_label: string;
         };
         Counters: {
             /** Format: int64 */
@@ -1198,6 +1380,8 @@ export interface components {
             address: string;
             code: string;
             grid_code: string;
+            /** @description The grid's name. */
+            grid_name: string;
             hazards: string;
             /** Format: int64 */
             id: number;
@@ -1364,6 +1548,8 @@ export interface components {
             department?: string | null;
             display_name: string;
             password: string;
+            /** @description The work phone colleagues call (11 digits, a mobile or a landline). */
+            phone?: string | null;
             region_code: string;
             /** @enum {string} */
             role: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "department_handler" | "leader";
@@ -1503,6 +1689,14 @@ export interface components {
             code: string;
             fields: components["schemas"]["DetailFieldView"][];
             label: string;
+        };
+        Refused: {
+            /** @description The refusal's stable code (not_found, invalid_transition …). */
+            code: string;
+            /** Format: int64 */
+            id: number;
+            message: string;
+            message_zh: string | null;
         };
         RegionChain: {
             district: components["schemas"]["Named"];
@@ -1672,6 +1866,17 @@ export interface components {
             state: string;
             subclass: string;
             updated_at: string;
+        };
+        /** @description One category's limits in the time-limit table. */
+        TimeLimitBody: {
+            /**
+             * Format: double
+             * @description Working hours to register (calendar hours when urgent).
+             */
+            accept_hours: number;
+            code: string;
+            /** Format: double */
+            handle_hours: number;
         };
         TimelineEntry: {
             action: string;
@@ -1959,6 +2164,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description account_disabled: the right password for an account an administrator stopped */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description error */
             413: {
                 headers: {
@@ -2070,6 +2284,108 @@ export interface operations {
             };
             /** @description error */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_basemap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BasemapView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_basemap_tiles_by_z_by_x_by_y: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                z: number;
+                x: number;
+                y: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the tile (image/png, image/jpeg or image/webp) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the file has no tile there */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: this server serves no basemap file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_parameter: not a tile (x or y beyond 2^z, z beyond 22) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2352,6 +2668,75 @@ export interface operations {
             };
         };
     };
+    post_events_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptMany"];
+            };
+        };
+        responses: {
+            /** @description each event taken up (签收) as its own step; one that cannot be is refused alone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptOutcome"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no events, more than 100, or one twice */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_events_stream: {
         parameters: {
             query?: never;
@@ -2381,6 +2766,55 @@ export interface operations {
             };
             /** @description error */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_events_work_orders: {
+        parameters: {
+            query: {
+                /** @description The events, by id, comma-separated: 1 to 100. */
+                ids: string;
+                format?: "xlsx" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the work orders (工单) of the events named that the caller can see, as .xlsx or CSV, in the order named; reporters' phones are not in it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ids malformed, more than 100, or none */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3426,6 +3860,7 @@ export interface operations {
                 q?: string;
                 region?: string;
                 key_group?: "released_prisoner" | "安置帮教人员" | "community_correction" | "社区矫正对象" | "drug_user" | "吸毒人员" | "severe_mental_illness" | "严重精神障碍患者" | "key_youth" | "重点青少年" | "repeat_petitioner" | "重复信访人员";
+                population_type?: "registered" | "floating" | "foreign" | "left_behind";
                 page?: number;
                 page_size?: number;
             };
@@ -4607,6 +5042,92 @@ export interface operations {
             };
         };
     };
+    put_reference_time_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the limits of any number of categories, saved together */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeLimitBody"][];
+            };
+        };
+        responses: {
+            /** @description the categories whose limits changed, each at its new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: no such category */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_regions: {
         parameters: {
             query?: {
@@ -4688,6 +5209,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegionDetail"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such region in the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_regions_by_code_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a grid's workers and its village station's operators (a village: its operators); empty above the village */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactView"][];
                 };
             };
             /** @description error */
@@ -5563,6 +6142,101 @@ export interface operations {
             };
         };
     };
+    patch_users_by_username: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountPatch"];
+            };
+        };
+        responses: {
+            /** @description the account as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflict: an administrator cannot stop their own account */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     put_users_by_username_password: {
         parameters: {
             query?: never;
@@ -5637,6 +6311,69 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_users_by_username_unlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every sign-in lock of the account is lifted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;

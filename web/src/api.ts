@@ -36,6 +36,12 @@ export function explain(e: unknown): string {
 export const user = ref<User | null>(JSON.parse(localStorage.getItem('zhili.user') || 'null'))
 let token: string | null = localStorage.getItem('zhili.token')
 
+/** Authorises the map's own requests to this server (basemap tiles), and no other. */
+export function authorise(url: string): { url: string; headers?: Record<string, string> } {
+  const own = url.startsWith(`${location.origin}/api/`) || url.startsWith('/api/')
+  return own && token ? { url, headers: { Authorization: `Bearer ${token}` } } : { url }
+}
+
 export function signedIn(): boolean {
   return token !== null && user.value !== null
 }

@@ -2,6 +2,8 @@
 // it after a build by itself), and the bounds of a GeoJSON FeatureCollection.
 import { setWorkerUrl } from 'maplibre-gl'
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
+import type { StyleSpecification } from 'maplibre-gl'
+import { get, type Schemas } from './api'
 
 setWorkerUrl(workerUrl)
 
@@ -21,4 +23,29 @@ export function bounds(fc: FeatureCollection): [number, number, number, number] 
   }
   fc.features.forEach((f) => walk(f.geometry.coordinates))
   return b
+}
+
+let basemap: Promise<Schemas['BasemapView'] | null> | null = null
+
+/** The map's starting style: the operator's basemap under a tint of `background` when one is
+ *  configured (`zhili serve --basemap` or `--tile-url`), else `background` alone. */
+export async function baseStyle(background: string, tint = 0.35): Promise<StyleSpecification> {
+  basemap ??= get<Schemas['BasemapView']>('/basemap').catch(() => null)
+  const b = await basemap
+  const style: StyleSpecification = { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': background } }] }
+  if (b && b.tiles) {
+    const tiles = b.tiles.startsWith('/') ? `${location.origin}${b.tiles}` : b.tiles
+    style.sources.basemap = {
+      type: 'raster', tiles: [tiles], tileSize: 256, minzoom: b.min_zoom, maxzoom: b.max_zoom,
+      attribution: b.attribution, ...(b.bounds ? { bounds: b.bounds as [number, number, number, number] } : {}),
+    }
+    style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 1 - tint } })
+  }
+  return style
+}
+
+/** Whether a basemap is configured (the maps then show its attribution). */
+export async function hasBasemap(): Promise<boolean> {
+  basemap ??= get<Schemas['BasemapView']>('/basemap').catch(() => null)
+  return !!(await basemap)?.tiles
 }

@@ -15,6 +15,7 @@ export const router = createRouter({
     { path: '/people', component: () => import('./views/PeopleView.vue') },
     { path: '/things', component: () => import('./views/ThingsView.vue') },
     { path: '/situations', component: () => import('./views/SituationsView.vue') },
+    { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],
 })

@@ -84,10 +84,21 @@ async function fitsScreen(page, what) {
 // The library's own English (its locale not set) and the app's English words, which a zh-CN
 // page must not show.
 const englishLeak = /\b(No Data|No data|Select|Loading|Confirm|Cancel|Submit|Search|Total|Back|Clear|Please|Today|Now|Previous|Next)\b/
+// Besides the library's own words: any Latin word of three letters or more, once codes and
+// account names (with digits, '-', '_' or '.') and a few proper names are set aside.
+const allowedLatin = new Set(['English', 'properties', 'GeoJSON', 'JSON', 'xlsx', 'csv', 'CSV', 'Excel', 'WPS', 'GPS', 'admin', 'district', 'leader', 'MapLibre', 'OpenStreetMap', 'ECharts'])
 async function speaksChinese(page, what) {
   const text = await page.evaluate(() => document.body.innerText)
   const leak = englishLeak.exec(text)
   expect(!leak, `${what}: English "${leak?.[0]}" in zh-CN`)
+  const words = text.split(/[^A-Za-z0-9._\-@]+/).filter((w) => /^[A-Za-z]{3,}$/.test(w) && !allowedLatin.has(w))
+  expect(!words.length, `${what}: English ${JSON.stringify([...new Set(words)].slice(0, 8))} in zh-CN`)
+}
+
+/** A screenshot for review, of a page that must speak Chinese. */
+async function shoot(page, options) {
+  await speaksChinese(page, options.path.split('/').pop())
+  await page.screenshot(options)
 }
 
 async function mapReady(page, name = '__zhiliMap') {
@@ -143,7 +154,7 @@ await step('the command centre shows a living district: boundaries, events, 3D, 
   expect(Number(intake) > 0, `open KPI ${intake}`)
   await page.waitForSelector('[data-test=ranking] canvas')
   await page.waitForSelector('[data-test=trend] canvas')
-  await page.screenshot({ path: join(shots, 'command-centre.png') })
+  await shoot(page, { path: join(shots, 'command-centre.png') })
   // A click on a grid with nothing on top of it opens that grid's details.
   const target = await page.evaluate(() => {
     const m = window.__zhiliMap
@@ -166,19 +177,31 @@ await step('the command centre shows a living district: boundaries, events, 3D, 
   await page.waitForSelector('[data-test=grid-panel] [data-test=grid-open]')
   const panel = await page.textContent('[data-test=grid-panel]')
   expect(panel.includes(target.code), `grid panel for ${target.code}: ${panel.slice(0, 200)}`)
-  await page.screenshot({ path: join(shots, 'command-centre-grid.png') })
-  await page.keyboard.press('Escape')
-  await page.waitForSelector('[data-test=grid-panel]', { state: 'hidden' })
+  // 人事地物情: who to call (a name and a phone), and figures that open the registers.
+  const calls = await (await page.waitForSelector('[data-test=grid-contacts] li a[href^="tel:"]')).textContent()
+  expect(/^1\d{10}$/.test(calls.trim()), `a phone to call: ${calls}`)
+  await page.waitForSelector('[data-test=grid-figures] [data-figure=people]')
+  const figures = await page.locator('[data-test=grid-figures] button').allTextContents()
+  expect(figures.length >= 6, `grid figures: ${figures}`)
+  await page.waitForTimeout(500) // the drawer's slide-in
+  await shoot(page, { path: join(shots, 'command-centre-grid.png') })
+  const residents = Number((await page.textContent('[data-figure=people] b')).trim())
+  await page.click('[data-figure=people]')
+  await page.waitForURL(/\/people\?/)
+  await page.waitForSelector('[data-test=area-filter]')
+  await page.waitForFunction((n) => document.querySelector('.count')?.textContent?.includes(String(n)), residents)
+  await page.goBack()
+  await page.waitForFunction(() => window.__zhiliMap?.loaded())
   await page.click('[data-test=toggle-3d]')
   await page.waitForTimeout(1500)
   const extruded = await page.evaluate(() => window.__zhiliMap.queryRenderedFeatures({ layers: ['grid-3d'] }).length)
   expect(extruded > 0, 'the 3D layer draws extruded grids')
-  await page.screenshot({ path: join(shots, 'command-centre-3d.png') })
+  await shoot(page, { path: join(shots, 'command-centre-3d.png') })
   await page.click('[data-test=toggle-3d]')
   // Laptop size too.
   await page.setViewportSize({ width: 1366, height: 768 })
   await page.waitForTimeout(500)
-  await page.screenshot({ path: join(shots, 'command-centre-laptop.png') })
+  await shoot(page, { path: join(shots, 'command-centre-laptop.png') })
 })
 
 await step('Chinese text renders with real glyphs', async () => {
@@ -215,7 +238,7 @@ await step('a grid worker reports from the phone and the commander sees it live'
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
   await fitsScreen(page, 'the phone report page')
   await speaksChinese(page, 'the phone report page')
-  await page.screenshot({ path: join(shots, 'phone-report.png') })
+  await shoot(page, { path: join(shots, 'phone-report.png') })
   await page.click('[data-test=send-report]')
   await page.waitForSelector('[data-test=report-message]')
   const message = await page.textContent('[data-test=report-message]')
@@ -225,9 +248,9 @@ await step('a grid worker reports from the phone and the commander sees it live'
   const needs = await page.textContent('[data-test=report-missing]')
   expect(needs.includes('类别'), `after a report the form asks for ${needs}`)
   await fitsScreen(page, 'the phone after a report')
-  await page.screenshot({ path: join(shots, 'phone-reported.png') })
+  await shoot(page, { path: join(shots, 'phone-reported.png') })
   await commander.page.waitForSelector(`[data-test=feed] [data-case="${caseNumber}"]`, { timeout: 15000 })
-  await commander.page.screenshot({ path: join(shots, 'command-centre-live.png') })
+  await shoot(commander.page, { path: join(shots, 'command-centre-live.png') })
   await worker.context.close()
 })
 
@@ -245,7 +268,7 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
   const left = await row.locator('[data-test=time-left]').textContent()
   expect(/^剩/.test(left.trim()), `time left of a new case: ${left}`)
   await speaksChinese(village.page, 'the station queue')
-  await village.page.screenshot({ path: join(shots, 'inbox-waiting.png') })
+  await shoot(village.page, { path: join(shots, 'inbox-waiting.png') })
   await row.click()
   await village.page.waitForSelector('[data-test=case-number]')
   await speaksChinese(village.page, 'the village event page')
@@ -286,13 +309,13 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
         // The on-site photo, from the phone.
         await page.setInputFiles('[data-test=action-photo]', { name: 'after.jpg', mimeType: 'image/jpeg', buffer: photo })
         await page.waitForSelector('.upload .added')
-        await page.screenshot({ path: join(shots, 'phone-event-verify.png'), fullPage: true })
+        await shoot(page, { path: join(shots, 'phone-event-verify.png'), fullPage: true })
       }
       if (action === 'handle') {
         await page.setInputFiles('[data-test=action-photo]', { name: 'done.jpg', mimeType: 'image/jpeg', buffer: photo })
         await page.waitForSelector('.upload .added')
       }
-      await page.fill('[data-test=opinion]', `${action} 已办理`)
+      await page.fill('[data-test=opinion]', '已按要求办理')
       await page.click('[data-test=submit-action]')
       if (action === 'dispatch') {
         // Where it goes is said, and asked once.
@@ -323,8 +346,66 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
   await page.locator('[data-test=photo]').first().click()
   await page.waitForSelector('.el-image-viewer__wrapper')
   await page.keyboard.press('Escape')
-  await page.screenshot({ path: join(shots, 'event-closed.png'), fullPage: true })
+  await shoot(page, { path: join(shots, 'event-closed.png'), fullPage: true })
   for (const s of Object.values(sessions)) await s.context.close()
+})
+
+await step('a department takes up several events at once and prints their work orders', async () => {
+  // Two events dispatched to 城管 (D09), made through the API as the station would.
+  const { context: vctx, page: vpage } = await open('village-500114001001')
+  const vtoken = await vpage.evaluate(() => localStorage.getItem('zhili.token'))
+  const api = async (method, path, body) => {
+    const r = await vpage.request.fetch(`${base}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${vtoken}`, 'Content-Type': 'application/json' }, data: body ? JSON.stringify(body) : undefined })
+    const json = await r.json()
+    if (!r.ok()) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`)
+    return json
+  }
+  const grid = await api('GET', '/regions/500114001001001?geometry=true')
+  const ring = grid.geometry.type === 'Polygon' ? grid.geometry.coordinates[0] : grid.geometry.coordinates[0][0]
+  const made = []
+  for (let i = 0; i < ring.length - 1 && made.length < 2; i++) {
+    // Points just inside the grid: towards its first vertex's opposite along the ring.
+    const [x0, y0] = ring[0], [x1, y1] = ring[Math.floor(ring.length / 2)]
+    const f = 0.4 + made.length * 0.1
+    const location = { lon: x0 + (x1 - x0) * f, lat: y0 + (y1 - y0) * f }
+    const e = await api('POST', '/events', { channel: 'walk_in', category: '0602', description: `批量签收测试 ${made.length + 1}`, location }).catch(() => null)
+    if (!e) continue
+    await api('POST', `/events/${e.id}/actions`, { action: 'register' })
+    await api('POST', `/events/${e.id}/actions`, { action: 'dispatch', lead: 'D09' })
+    made.push(e.case_number)
+  }
+  expect(made.length === 2, `two events dispatched: ${made}`)
+  await vctx.close()
+
+  const { context, page } = await open('dept-D09')
+  await page.waitForSelector('[data-test=view-waiting].is-active')
+  for (const n of made) {
+    const row = page.locator(`[data-test=inbox] tbody tr:has-text("${n}")`)
+    await row.waitFor()
+    await row.locator('.el-checkbox').click()
+  }
+  expect(page.url().includes('/inbox'), 'ticking a row does not open it')
+  await page.click('[data-test=accept-many]')
+  await page.click('.el-message-box__btns .el-button--primary')
+  const said = await (await page.waitForSelector('.el-message--success')).textContent()
+  expect(said.includes('已签收 2 件'), `batch take-up: ${said}`)
+  await page.waitForFunction((ns) => ns.every((n) => ![...document.querySelectorAll('[data-test=inbox] tbody tr')].some((tr) => tr.textContent.includes(n) && tr.textContent.includes('已派遣'))), made)
+  // Print: one page per work order, with the signature lines.
+  await page.click('[data-test=view-all]')
+  for (const n of made) {
+    await page.fill('[data-test=search]', n)
+    await page.keyboard.press('Enter')
+    const row = page.locator(`[data-test=inbox] tbody tr:has-text("${n}")`)
+    await row.waitFor()
+    await row.locator('.el-checkbox').click()
+  }
+  const [printing] = await Promise.all([context.waitForEvent('page'), page.click('[data-test=print-orders]')])
+  await printing.waitForSelector('[data-test=work-order]')
+  const orders = await printing.locator('[data-test=work-order]').allTextContents()
+  expect(orders.length >= 1 && orders.every((o) => o.includes('签收人') && o.includes('处置中')), `work orders: ${orders.length}`)
+  await speaksChinese(printing, 'the work orders')
+  await shoot(printing, { path: join(shots, 'work-orders.png'), fullPage: true })
+  await context.close()
 })
 
 await step('an administrator changes a time limit and gets a new version', async () => {
@@ -336,16 +417,23 @@ await step('an administrator changes a time limit and gets a new version', async
     const warning = await (await page.waitForSelector('[data-test=calendar-warning]')).textContent()
     expect(warning.includes('尚未录入'), `calendar warning: ${warning}`)
   }
-  const row = page.locator('[data-test=categories] tr:has-text("0602")').first()
-  const before = Number(await row.locator('td').nth(7).textContent())
-  const input = page.locator('[data-test=handle-0602] input')
-  await input.fill('72')
-  await input.press('Tab')
-  await page.click('[data-test=save-0602]')
-  await page.waitForSelector('[data-test=saved]')
-  const saved = await page.textContent('[data-test=saved]')
-  expect(saved.includes(`0602 v${before + 1}`), `saved ${saved}, before v${before}`)
-  await page.screenshot({ path: join(shots, 'admin-categories.png') })
+  // Limits in working days or hours, saved together: two rows changed, one save.
+  const version = async (code) => Number((await page.textContent(`[data-test=version-${code}]`)).replace(/\D/g, ''))
+  const [lamp, cover] = [await version('0602'), await version('0603')]
+  const unitOf = async (code) => page.locator(`[data-test=handle-${code}] .el-select`).textContent()
+  expect((await unitOf('0602')).includes('工作'), `limit unit shown: ${await unitOf('0602')}`)
+  for (const [code, amount] of [['0602', '12'], ['0603', '9']]) {
+    const input = page.locator(`[data-test=handle-${code}] input`).first()
+    await input.fill(amount)
+    await input.press('Tab')
+  }
+  const dirty = await (await page.waitForSelector('[data-test=dirty-count]')).textContent()
+  expect(dirty.includes('2'), `unsaved changes: ${dirty}`)
+  await page.click('[data-test=save-limits]')
+  await page.waitForSelector('.el-message--success')
+  await page.waitForFunction(() => !document.querySelector('[data-test=dirty-count]'))
+  expect((await version('0602')) === lamp + 1 && (await version('0603')) === cover + 1, 'both rows at a new version')
+  await shoot(page, { path: join(shots, 'admin-categories.png') })
   await context.close()
 })
 
@@ -366,7 +454,7 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
   await prefix.fill('0601')
   await page.click('[data-test=save-rules]')
   await page.waitForSelector('[data-test=rules-saved]')
-  await page.screenshot({ path: join(shots, 'admin-rules.png') })
+  await shoot(page, { path: join(shots, 'admin-rules.png') })
   const stored = await page.evaluate(async () => {
     const r = await fetch('/api/v1/reference/dispatch-rules', { headers: { Authorization: `Bearer ${localStorage.getItem('zhili.token')}` } })
     return r.json()
@@ -389,13 +477,38 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
   const newcomer = `grid-b${Date.now().toString(36)}`
   await page.fill('[data-test=new-username]', newcomer)
   await page.fill('[data-test=new-name]', '浏览器测试')
-  await page.fill('[data-test=new-region]', '500114001001001')
+  // Nothing consequential is pre-selected: the role and the region are chosen; the region
+  // from the tree (district → town → village → grid), the unit from those serving it.
+  expect(await page.isDisabled('[data-test=create-user]'), 'save waits for the form')
+  await page.click('[data-test=new-role]')
+  await page.getByRole('option', { name: '网格员', exact: true }).click()
+  await page.click('[data-test=new-region] .el-cascader')
+  for (let level = 0; level < 4; level++) {
+    const node = page.locator('.el-cascader-menu').nth(level).locator('.el-cascader-node').first()
+    await node.waitFor()
+    // Opening a level is a click on its name; choosing the grid, a click on its radio.
+    await (level < 3 ? node : node.locator('.el-radio')).click()
+  }
+  await page.locator('.el-dialog:visible .el-dialog__title').click()
+  await page.waitForFunction(() => (document.querySelector('[data-test=new-region] input')?.value ?? '').length > 0)
+  await page.click('[data-test=new-unit]')
+  await page.getByRole('option').first().click()
+  await page.fill('[data-test=new-phone]', '13912345678')
   await page.fill('[data-test=new-password]', password)
   await page.click('[data-test=create-user]')
-  const notice = await (await page.waitForSelector('[data-test=users-notice]')).textContent()
-  expect(notice.includes(newcomer), `users notice ${notice}`)
-  await page.waitForSelector(`[data-test=users] tbody tr:has-text("${newcomer}")`)
-  await page.screenshot({ path: join(shots, 'admin-users.png') })
+  await page.waitForSelector('.el-message--success')
+  const account = page.locator(`[data-test=users] tbody tr:has-text("${newcomer}")`)
+  await account.waitFor()
+  const shown = await account.textContent()
+  expect(shown.includes('139****5678') && shown.includes('网格员') && !shown.includes('500114001001001'), `new account row: ${shown}`)
+  // Stopping asks once, then shows; starting again needs no question.
+  await page.click(`[data-test=stop-${newcomer}]`)
+  await page.click('.el-message-box__btns .el-button--primary')
+  await account.locator('[data-test=account-stopped]').waitFor()
+  await page.waitForSelector('.el-message-box', { state: 'hidden' })
+  await shoot(page, { path: join(shots, 'admin-users.png') })
+  await page.click(`[data-test=start-${newcomer}]`)
+  await page.waitForFunction((name) => ![...document.querySelectorAll('[data-test=users] tbody tr')].some((tr) => tr.textContent.includes(name) && tr.querySelector('[data-test=account-stopped]')), newcomer)
 
   // Grid import: a broken file is refused with every problem listed; a village's own grids pass.
   await page.goto(`${base}/admin?tab=grids`)
@@ -412,7 +525,7 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
   await page.waitForSelector('[data-test=problem-rows] tbody tr')
   const rows = await page.locator('[data-test=problem-rows] tbody tr').count()
   expect(rows >= 2, `${rows} problems listed`)
-  await page.screenshot({ path: join(shots, 'admin-grid-import.png') })
+  await shoot(page, { path: join(shots, 'admin-grid-import.png') })
   const village = await page.evaluate(async () => {
     const token = localStorage.getItem('zhili.token')
     const r = await fetch('/api/v1/regions?parent=500114001001&geometry=true', { headers: { Authorization: `Bearer ${token}` } })
@@ -498,7 +611,7 @@ await step('a grid worker registers a key person and records a visit; an operato
   await page.fill('input[data-test=reveal-reason]', '核对户籍信息')
   await page.click('[data-test=confirm-reveal]')
   await page.waitForFunction((n) => document.querySelector('[data-test=person-id]')?.textContent === n, number)
-  await page.screenshot({ path: join(shots, 'person.png'), fullPage: true })
+  await shoot(page, { path: join(shots, 'person.png'), fullPage: true })
   await context.close()
 
   const operator = await open('village-500114001001')
@@ -511,7 +624,7 @@ await step('a grid worker registers a key person and records a visit; an operato
   await operator.page.waitForSelector('[data-test=people-problems] tbody tr')
   const problems = await operator.page.locator('[data-test=people-problems] tbody tr').allTextContents()
   expect(problems.length === 3 && problems[0].includes('3') && problems[0].includes('证件号码'), `problems ${JSON.stringify(problems)}`)
-  await operator.page.screenshot({ path: join(shots, 'people-import.png') })
+  await shoot(operator.page, { path: join(shots, 'people-import.png') })
   await operator.page.click('[data-test=import-valid]')
   await operator.page.waitForFunction(() => document.querySelector('[data-test=import-summary]')?.textContent?.includes('1 已导入'))
   await operator.context.close()
@@ -551,7 +664,7 @@ await step('a grid worker records a sensitive situation; the commander reads it,
   await district.page.click(`[data-test=situations] td:has-text("${title}")`)
   await district.page.waitForFunction(() => document.querySelector('[data-test=situation-content]')?.textContent?.includes('集体上访'))
   await district.page.waitForTimeout(600) // the drawer's slide-in, for the picture
-  await district.page.screenshot({ path: join(shots, 'situation.png') })
+  await shoot(district.page, { path: join(shots, 'situation.png') })
   await district.context.close()
 })
 
@@ -561,7 +674,7 @@ await step('a grid worker\'s registry and situations fit the phone', async () =>
   await page.waitForSelector('[data-test=people-cards] li')
   await fitsScreen(page, 'the people list at 360 px')
   await speaksChinese(page, 'the people list')
-  await page.screenshot({ path: join(shots, 'phone-people.png'), fullPage: true })
+  await shoot(page, { path: join(shots, 'phone-people.png'), fullPage: true })
   await page.click('[data-test=register-person]')
   await page.waitForSelector('.el-dialog.is-fullscreen')
   await fitsScreen(page, 'the registration form at 360 px')
@@ -569,11 +682,11 @@ await step('a grid worker\'s registry and situations fit the phone', async () =>
   await page.locator('[data-test=people-cards] li').first().click()
   await page.waitForSelector('[data-test=person-id]')
   await fitsScreen(page, 'a person at 360 px')
-  await page.screenshot({ path: join(shots, 'phone-person.png'), fullPage: true })
+  await shoot(page, { path: join(shots, 'phone-person.png'), fullPage: true })
   await page.goto(`${base}/situations`)
   await page.waitForSelector('[data-test=new-situation]')
   await fitsScreen(page, 'situations at 360 px')
-  await page.screenshot({ path: join(shots, 'phone-situations.png'), fullPage: true })
+  await shoot(page, { path: join(shots, 'phone-situations.png'), fullPage: true })
   await context.close()
 })
 
@@ -582,7 +695,7 @@ await step('components and cameras with the uptime of each area', async () => {
   await page.goto(`${base}/things`)
   await page.waitForSelector('[data-test=things]')
   await page.waitForSelector('[data-test=uptime]')
-  await page.screenshot({ path: join(shots, 'things.png') })
+  await shoot(page, { path: join(shots, 'things.png') })
   // A sheet of components with one bad row: the report names it, the good row goes in.
   await page.click('[data-test=import-things]')
   const point = await page.evaluate(async () => {
@@ -599,7 +712,7 @@ await step('components and cameras with the uptime of each area', async () => {
   expect(problems.length === 1 && problems[0].startsWith('3') && problems[0].includes('编码'), `problems ${JSON.stringify(problems)}`)
   await page.click('[data-test=import-valid]')
   await page.waitForFunction(() => document.querySelector('[data-test=import-summary]')?.textContent?.includes('1 已导入'))
-  await page.screenshot({ path: join(shots, 'things-import.png') })
+  await shoot(page, { path: join(shots, 'things-import.png') })
   await page.keyboard.press('Escape')
   await page.click('text=单位场所')
   await page.waitForSelector('[data-test=orgs]')
@@ -616,7 +729,7 @@ await step('the map shows cameras and organisations as layers', async () => {
     const m = window.__zhiliMap
     return m.querySourceFeatures('place-cameras').length > 100 && m.querySourceFeatures('place-orgs').length > 10
   }, null, { timeout: 30000 })
-  await page.screenshot({ path: join(shots, 'map-layers.png') })
+  await shoot(page, { path: join(shots, 'map-layers.png') })
   await context.close()
 })
 

@@ -15,6 +15,8 @@ pub enum ErrorCode {
     Unauthenticated,
     InvalidCredentials,
     AccountLocked,
+    /// An administrator stopped the account: the right password does not sign it in.
+    AccountDisabled,
     Forbidden,
     NotFound,
     OutsideCoverage,
@@ -50,6 +52,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::AccountLocked => "account_locked",
+            ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::OutsideCoverage => "outside_coverage",

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0013_attachment_uploads.sql"),
     ),
     (14, include_str!("../migrations/0014_waiting.sql")),
+    (15, include_str!("../migrations/0015_account_state.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

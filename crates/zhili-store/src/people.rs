@@ -341,6 +341,11 @@ pub(crate) async fn list_people(
     if let Some(b) = &f.id_blind {
         filter.push(" AND p.id_blind = ").bind_text(b.clone());
     }
+    if let Some(t) = &f.population_type {
+        filter
+            .push(" AND p.population_type = ")
+            .bind_text(t.clone());
+    }
     if let Some(k) = &f.key_group {
         filter
             .push(" AND EXISTS (SELECT 1 FROM key_roles k WHERE k.person_id = p.id AND k.kind = ")

@@ -123,53 +123,61 @@ pub(crate) async fn seed_reference(
     Ok(true)
 }
 
-pub(crate) async fn put_category(
+pub(crate) async fn put_categories(
     store: &SqlStore,
     actor: &Actor,
-    c: &Category,
+    categories: &[Category],
     now: i64,
-) -> Result<Category> {
+) -> Result<Vec<Category>> {
     let mut tx = store.write_tx().await?;
-    let current: Option<i64> =
-        sqlx::query_scalar("SELECT version FROM categories WHERE code = $1 AND valid_to IS NULL")
-            .bind(c.code.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-    let last: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(version) FROM categories WHERE code = $1")
-            .bind(c.code.clone())
-            .fetch_one(&mut *tx)
-            .await?;
-    let version = last.unwrap_or(0) + 1;
-    sqlx::query("UPDATE categories SET valid_to = $1 WHERE code = $2 AND valid_to IS NULL")
-        .bind(now)
-        .bind(c.code.clone())
-        .execute(&mut *tx)
-        .await?;
-    insert_category(&mut tx, c, version, now).await?;
-    let summary = format!(
-        "{} {}/{} {} {}h/{}h lead {}",
-        c.code,
-        c.major,
-        c.minor,
-        c.class.as_str(),
-        c.accept_hours,
-        c.handle_hours,
-        c.lead.as_str()
-    );
-    let action = actor
-        .action(now, "category.put", &format!("category:{}", c.code))
-        .states(
-            current.map(|v| format!("v{v}")).as_deref(),
-            Some(&format!("v{version}")),
+    let mut stored = Vec::with_capacity(categories.len());
+    let mut actions = Vec::with_capacity(categories.len());
+    for c in categories {
+        let current: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM categories WHERE code = $1 AND valid_to IS NULL",
         )
-        .opinion(summary);
-    append_actions(&mut tx, vec![action]).await?;
+        .bind(c.code.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM categories WHERE code = $1")
+                .bind(c.code.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+        let version = last.unwrap_or(0) + 1;
+        sqlx::query("UPDATE categories SET valid_to = $1 WHERE code = $2 AND valid_to IS NULL")
+            .bind(now)
+            .bind(c.code.clone())
+            .execute(&mut *tx)
+            .await?;
+        insert_category(&mut tx, c, version, now).await?;
+        let summary = format!(
+            "{} {}/{} {} {}h/{}h lead {}",
+            c.code,
+            c.major,
+            c.minor,
+            c.class.as_str(),
+            c.accept_hours,
+            c.handle_hours,
+            c.lead.as_str()
+        );
+        actions.push(
+            actor
+                .action(now, "category.put", &format!("category:{}", c.code))
+                .states(
+                    current.map(|v| format!("v{v}")).as_deref(),
+                    Some(&format!("v{version}")),
+                )
+                .opinion(summary),
+        );
+        stored.push(Category {
+            version,
+            ..c.clone()
+        });
+    }
+    append_actions(&mut tx, actions).await?;
     tx.commit().await?;
-    Ok(Category {
-        version,
-        ..c.clone()
-    })
+    Ok(stored)
 }
 
 pub(crate) async fn replace_dispatch_rules(

@@ -184,6 +184,11 @@ pub(crate) async fn success(
     .bind(place)
     .execute(&mut *tx)
     .await?;
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, NULL)")
         .bind(token_hash)
         .bind(user.id)

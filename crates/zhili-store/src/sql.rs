@@ -621,8 +621,8 @@ pub(crate) async fn insert_users_in(
             }
         }
         sqlx::query(
-            "INSERT INTO users (username, display_name, role, unit_id, region_code, department, password_hash, failed_count, locked_until, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8)",
+            "INSERT INTO users (username, display_name, role, unit_id, region_code, department, password_hash, failed_count, locked_until, created_at, phone_enc, phone_masked) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8, $9, $10)",
         )
         .bind(u.username.clone())
         .bind(u.display_name.clone())
@@ -632,6 +632,8 @@ pub(crate) async fn insert_users_in(
         .bind(u.department.clone())
         .bind(u.password_hash.clone())
         .bind(now)
+        .bind(u.phone_enc.clone())
+        .bind(u.phone_masked.clone())
         .execute(&mut *conn)
         .await?;
         actions.push(

@@ -323,6 +323,8 @@ async fn sign_in_state_tokens_and_the_chain() {
             region_code: code("500114001"),
             department: None,
             password_hash: "h1".into(),
+            phone_enc: None,
+            phone_masked: None,
         };
         store
             .insert_users(&sys, std::slice::from_ref(&user), 10)
@@ -499,6 +501,8 @@ async fn concurrent_wrong_passwords_all_count() {
             region_code: code("500114001"),
             department: None,
             password_hash: "h1".into(),
+            phone_enc: None,
+            phone_masked: None,
         };
         store
             .insert_users(&Actor::system(), &[new], 10)
@@ -558,6 +562,8 @@ async fn concurrent_appends_keep_one_chain() {
                     region_code: code("500114"),
                     department: None,
                     password_hash: "h".into(),
+                    phone_enc: None,
+                    phone_masked: None,
                 };
                 store.insert_users(&Actor::system(), &[u], i).await.unwrap();
             }));

@@ -16,6 +16,7 @@ pub enum Sealed {
     PersonIdNumber,
     PersonPhone,
     OrgContactPhone,
+    StaffPhone,
 }
 
 impl Sealed {
@@ -26,6 +27,7 @@ impl Sealed {
             Sealed::PersonIdNumber => "person.id_number",
             Sealed::PersonPhone => "person.phone",
             Sealed::OrgContactPhone => "org.contact_phone",
+            Sealed::StaffPhone => "user.phone",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the domain core, the spatial layer and the storage trait.
 
 pub mod auth;
+pub mod basemap;
 pub mod crypto;
 pub mod demo;
 pub mod http;

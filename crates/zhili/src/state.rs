@@ -55,6 +55,8 @@ pub struct AppState {
     /// Exact identifier lookups one account may make in 24 hours (searches by ID number,
     /// duplicate checks of registrations and imports); see `zhili_store::Store::charge_lookups`.
     pub lookup_budget: std::sync::atomic::AtomicI64,
+    /// The basemap the operator supplied, if any (`zhili serve --basemap` / `--tile-url`).
+    basemap: std::sync::RwLock<Option<Arc<crate::basemap::Basemap>>>,
     /// Where notices for the other servers of a shared database go (PostgreSQL only).
     relay: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::relay::Outgoing>>,
 }
@@ -197,6 +199,7 @@ impl AppState {
             password_checks: crate::auth::PasswordChecks::for_this_machine(),
             sign_in_turns: Default::default(),
             lookup_budget: std::sync::atomic::AtomicI64::new(DEFAULT_LOOKUP_BUDGET),
+            basemap: std::sync::RwLock::new(None),
             trusted_proxies: Default::default(),
             relay: std::sync::OnceLock::new(),
         });
@@ -319,6 +322,17 @@ impl AppState {
             layers.clear();
         }
         layers.insert(etag.to_string(), body);
+    }
+
+    pub fn basemap(&self) -> Option<Arc<crate::basemap::Basemap>> {
+        self.basemap
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_basemap(&self, basemap: Option<crate::basemap::Basemap>) {
+        *self.basemap.write().unwrap_or_else(|e| e.into_inner()) = basemap.map(Arc::new);
     }
 
     /// Ends the cached sessions of one account (its tokens are revoked in the store).

@@ -30,6 +30,23 @@ pub enum Status {
 }
 
 impl Status {
+    /// How officials name the status (as the web app does).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::Reported => "待受理",
+            Status::Registered => "已受理",
+            Status::Dispatched => "已派遣",
+            Status::Accepted => "处置中",
+            Status::Handled => "已处置",
+            Status::Verified => "已核查",
+            Status::Closed => "已结案",
+            Status::Evaluated => "已评价",
+            Status::Rejected => "不予受理",
+            Status::Merged => "已合并",
+            Status::Deferred => "挂账",
+        }
+    }
+
     pub const ALL: [Status; 11] = [
         Status::Reported,
         Status::Registered,
@@ -117,6 +134,18 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// How officials name the channel (as the web app does).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Channel::GridPatrol => "网格巡查",
+            Channel::Resident => "群众上报",
+            Channel::Hotline => "12345热线",
+            Channel::VideoAlert => "视频预警",
+            Channel::Department => "部门移交",
+            Channel::WalkIn => "来访",
+        }
+    }
+
     pub const ALL: [Channel; 6] = [
         Channel::GridPatrol,
         Channel::Resident,

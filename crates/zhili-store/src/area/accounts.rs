@@ -19,6 +19,9 @@ pub struct NewUser {
     pub region_code: RegionCode,
     pub department: Option<String>,
     pub password_hash: String,
+    /// The work phone, sealed, and its mask for lists.
+    pub phone_enc: Option<String>,
+    pub phone_masked: Option<String>,
 }
 
 /// Which accounts an administrator lists.
@@ -37,6 +40,28 @@ pub struct UserListing {
     pub user: User,
     pub locked_until: Option<i64>,
     pub created_at: i64,
+    pub disabled_at: Option<i64>,
+    pub last_sign_in_at: Option<i64>,
+    pub phone_masked: Option<String>,
+}
+
+/// What an administrator changes of an account (`None`: left as it is).
+#[derive(Clone, Debug, Default)]
+pub struct AccountChange {
+    pub display_name: Option<String>,
+    /// A new work phone sealed and masked, or `Some(None)` to remove it.
+    pub phone: Option<Option<(String, String)>>,
+    /// Stop (true) or start (false) the account.
+    pub disabled: Option<bool>,
+}
+
+/// Someone to call about a grid: its workers and its village station's operators.
+#[derive(Clone, Debug)]
+pub struct Contact {
+    pub username: String,
+    pub display_name: String,
+    pub role: zhili_domain::Role,
+    pub phone_enc: Option<String>,
 }
 
 /// What sign-in needs: the account and its password hash.
@@ -44,6 +69,8 @@ pub struct UserListing {
 pub struct LoginRecord {
     pub user: User,
     pub password_hash: String,
+    /// Stopped by an administrator: the right password still does not sign it in.
+    pub disabled: bool,
 }
 
 /// The sign-in failure counters of a name at a place, and at every unfamiliar place of the
@@ -102,6 +129,23 @@ pub trait UserStore: Send + Sync {
 
     async fn count_users(&self) -> Result<i64>;
 
+    /// Changes an account's name, work phone or whether it may sign in (stopping it ends its
+    /// sessions), recorded. False when no such user.
+    async fn change_account(
+        &self,
+        actor: &Actor,
+        username: &str,
+        change: &AccountChange,
+        now: i64,
+    ) -> Result<bool>;
+
+    /// Lifts every sign-in lock of the name, recorded.
+    async fn unlock_account(&self, actor: &Actor, username: &str, now: i64) -> Result<()>;
+
+    /// The working accounts of a grid (its workers) and of its village (the station's
+    /// operators), by role then name.
+    async fn grid_contacts(&self, grid: &RegionCode, village: &RegionCode) -> Result<Vec<Contact>>;
+
     /// Accounts anchored in the scope's subtree, by username; and how many match.
     async fn list_users(
         &self,
@@ -122,7 +166,7 @@ impl UserStore for SqlStore {
 
     async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1"
+            "SELECT {USER_COLUMNS}, u.password_hash, u.disabled_at FROM users u WHERE u.username = $1"
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -131,6 +175,7 @@ impl UserStore for SqlStore {
             Ok(LoginRecord {
                 user: user_from_row(&r)?,
                 password_hash: r.try_get("password_hash")?,
+                disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
             })
         })
         .transpose()
@@ -171,7 +216,7 @@ impl UserStore for SqlStore {
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled_at IS NULL"
         ))
         .bind(token_hash)
         .bind(now)
@@ -235,6 +280,32 @@ impl UserStore for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn change_account(
+        &self,
+        actor: &Actor,
+        username: &str,
+        change: &AccountChange,
+        now: i64,
+    ) -> Result<bool> {
+        crate::users::change_account(self, actor, username, change, now).await
+    }
+
+    async fn unlock_account(&self, actor: &Actor, username: &str, now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        crate::sign_in::forget(&mut tx, username).await?;
+        append_actions(
+            &mut tx,
+            vec![actor.action(now, "user.unlock", &format!("user:{username}"))],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn grid_contacts(&self, grid: &RegionCode, village: &RegionCode) -> Result<Vec<Contact>> {
+        crate::users::grid_contacts(self, grid, village).await
     }
 
     async fn count_users(&self) -> Result<i64> {

@@ -43,6 +43,8 @@ pub struct PeopleFilter {
     /// An exact identity number, as its blind index.
     pub id_blind: Option<String>,
     pub region: Option<RegionCode>,
+    /// A population type code (registered, floating, …).
+    pub population_type: Option<String>,
     pub key_group: Option<String>,
     pub limit: i64,
     pub offset: i64,

@@ -41,13 +41,14 @@ pub trait ReferenceStore: Send + Sync {
     /// Stores reference data when none is stored yet (first start); false if some was.
     async fn seed_reference(&self, actor: &Actor, data: &ReferenceData, now: i64) -> Result<bool>;
 
-    /// Writes a category as a new version (closing the current one); returns it as stored.
-    async fn put_category(
+    /// Writes categories as new versions (closing the current ones), all in one transaction;
+    /// returns them as stored.
+    async fn put_categories(
         &self,
         actor: &Actor,
-        category: &zhili_domain::reference::Category,
+        categories: &[zhili_domain::reference::Category],
         now: i64,
-    ) -> Result<zhili_domain::reference::Category>;
+    ) -> Result<Vec<zhili_domain::reference::Category>>;
 
     /// Replaces the ordered dispatch rules (the old ones are kept, closed).
     async fn replace_dispatch_rules(
@@ -90,13 +91,13 @@ impl ReferenceStore for SqlStore {
         crate::reference_data::seed_reference(self, actor, data, now).await
     }
 
-    async fn put_category(
+    async fn put_categories(
         &self,
         actor: &Actor,
-        category: &zhili_domain::reference::Category,
+        categories: &[zhili_domain::reference::Category],
         now: i64,
-    ) -> Result<zhili_domain::reference::Category> {
-        crate::reference_data::put_category(self, actor, category, now).await
+    ) -> Result<Vec<zhili_domain::reference::Category>> {
+        crate::reference_data::put_categories(self, actor, categories, now).await
     }
 
     async fn replace_dispatch_rules(

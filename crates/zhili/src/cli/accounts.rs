@@ -51,8 +51,11 @@ pub(super) async fn user_command(action: UserAction) -> ExitCode {
                 unit_id: unit,
                 department,
                 password,
+                phone: None,
             };
-            match accounts::create_account(&store, &passwords, Caller::Operator, account).await {
+            match accounts::create_account(&store, &passwords, None, Caller::Operator, account)
+                .await
+            {
                 Ok(u) => {
                     println!("Added {username} ({}).", u.role.as_str());
                     ExitCode::SUCCESS

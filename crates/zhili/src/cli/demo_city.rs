@@ -58,10 +58,10 @@ async fn build(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let (plan, load) = write_city(store, &bar, &password, args.seed).await?;
-    // The same key seals the history's phones, the population's identifiers and the
-    // organisations' phones.
+    // The same key seals the staff's and the history's phones, the population's identifiers
+    // and the organisations' phones.
     let key = DataKey::load_or_create(&db.key_file())?;
+    let (plan, load) = write_city(store, &bar, &password, &key, args.seed).await?;
     let (plan, stats) = write_history(store, &bar, plan, &key, args).await?;
     bar.set_message("registering people");
     let seed = args.seed;
@@ -151,6 +151,7 @@ async fn write_city(
     store: &zhili_store::SqlStore,
     bar: &ProgressBar,
     password: &str,
+    key: &DataKey,
     seed: u64,
 ) -> std::result::Result<(CityPlan, zhili_store::CityLoad), String> {
     bar.set_message("synthesizing boundaries");
@@ -172,7 +173,7 @@ async fn write_city(
     };
     bar.set_message("writing the city");
     bar.set_position(25);
-    let load = demo::city_load(&plan, &hash, seed, now_ms());
+    let load = demo::city_load(&plan, &hash, key, seed, now_ms());
     store
         .load_city(&Actor::system(), &load, now_ms())
         .await

@@ -95,9 +95,39 @@ struct Policy {
     /// Hours a sign-in token lives.
     #[arg(long, env = "ZHILI_TOKEN_HOURS", default_value_t = 12)]
     token_hours: i64,
+    /// A raster MBTiles file (png, jpg or webp tiles, WGS 84 web mercator) drawn under the
+    /// boundaries, served by this server: the map stays offline.
+    #[arg(long, env = "ZHILI_BASEMAP", conflicts_with = "tile_url")]
+    basemap: Option<std::path::PathBuf>,
+    /// Instead, a tile service the browsers load from, with {z}, {x} and {y} (e.g. 天地图:
+    /// https://t0.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=YOUR_KEY).
+    #[arg(long, env = "ZHILI_TILE_URL")]
+    tile_url: Option<String>,
+    /// The basemap's attribution (e.g. 审图号 and source), shown on the map.
+    #[arg(long, env = "ZHILI_TILE_ATTRIBUTION")]
+    tile_attribution: Option<String>,
 }
 
 impl Policy {
+    /// The basemap asked for, opened and checked (an error names the file and what is wrong).
+    async fn basemap(&self) -> Result<Option<zhili::basemap::Basemap>, String> {
+        use zhili::basemap::{Basemap, MbTiles, TileService};
+        if let Some(path) = &self.basemap {
+            let mut file = MbTiles::open(path).await?;
+            if let Some(a) = &self.tile_attribution {
+                file.attribution = a.clone();
+            }
+            return Ok(Some(Basemap::File(file)));
+        }
+        if let Some(url) = &self.tile_url {
+            return Ok(Some(Basemap::Service(TileService::new(
+                url,
+                self.tile_attribution.as_deref(),
+            )?)));
+        }
+        Ok(None)
+    }
+
     fn login_policy(&self) -> LoginPolicy {
         LoginPolicy::new(
             self.lock_after,

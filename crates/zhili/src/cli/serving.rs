@@ -16,6 +16,10 @@ pub(super) async fn serve_store(
     bind: &str,
     key_file: &std::path::Path,
 ) -> ExitCode {
+    let basemap = match policy.basemap().await {
+        Ok(b) => b,
+        Err(e) => return fail(format!("basemap: {e}")),
+    };
     let key = match zhili::crypto::DataKey::load_or_create(key_file) {
         Ok(k) => k,
         Err(e) => return fail(e),
@@ -24,6 +28,7 @@ pub(super) async fn serve_store(
         Ok(s) => s,
         Err(e) => return fail(format!("cannot load regions: {e}")),
     };
+    state.set_basemap(basemap);
     state.lookup_budget.store(
         policy.lookup_budget.max(0),
         std::sync::atomic::Ordering::Relaxed,

@@ -26,7 +26,13 @@ fn new_region(r: &PlannedRegion) -> NewRegion {
 
 /// Everything the demo database starts with. Every demo account shares one password, so
 /// they share one argon2id hash (hashing ~1,900 times would take a minute on two cores).
-pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> CityLoad {
+pub fn city_load(
+    plan: &CityPlan,
+    password_hash: &str,
+    key: &crate::crypto::DataKey,
+    seed: u64,
+    now: i64,
+) -> CityLoad {
     let district = &plan.district.code;
     let mut regions = vec![new_region(&plan.district)];
     regions.extend(plan.towns.iter().map(new_region));
@@ -72,6 +78,22 @@ pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> C
         region_code: region.clone(),
         department,
         password_hash: password_hash.to_string(),
+        phone_enc: None,
+        phone_masked: None,
+    };
+    // Grid workers and station operators have a name and a work phone colleagues call
+    // (the phone is synthetic: 199 and the account's number in the district).
+    let mut staffed = 0u64;
+    let mut staff = |mut u: NewUser| {
+        staffed += 1;
+        let phone = format!(
+            "199{:08}",
+            (seed.wrapping_mul(7919) + staffed * 104_729) % 100_000_000
+        );
+        u.phone_enc = Some(key.seal(&phone, crate::crypto::Sealed::StaffPhone));
+        u.phone_masked = Some(crate::crypto::mask_phone(&phone));
+        u.display_name = population::person_name(seed ^ staffed);
+        u
     };
     let centre = Some(centre_id(district).to_string());
     let mut users = vec![
@@ -119,25 +141,25 @@ pub fn city_load(plan: &CityPlan, password_hash: &str, seed: u64, now: i64) -> C
         )
     }));
     users.extend(plan.villages.iter().map(|v| {
-        user(
+        staff(user(
             format!("village-{}", v.code),
-            format!("{}综治站受理员", v.name),
+            String::new(),
             Role::VillageOperator,
             Some(station_id(&v.code).to_string()),
             &v.code,
             None,
-        )
+        ))
     }));
     users.extend(plan.grids.iter().map(|g| {
         let village = g.code.parent().expect("grid has a village");
-        user(
+        staff(user(
             format!("grid-{}", g.code),
-            format!("{}网格员", g.name),
+            String::new(),
             Role::GridWorker,
             Some(station_id(&village).to_string()),
             &g.code,
             None,
-        )
+        ))
     }));
     users.extend(departments.iter().map(|d| {
         user(

@@ -23,6 +23,16 @@ const GIVEN: [&str; 30] = [
     "超", "秀英", "华", "平", "建国", "玉兰", "志强", "桂英", "海燕", "德明", "子涵", "浩然",
     "欣怡", "宇轩",
 ];
+/// A plausible name, the same for the same seed.
+pub fn person_name(seed: u64) -> String {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    format!(
+        "{}{}",
+        SURNAMES[rng.gen_range(0..SURNAMES.len())],
+        GIVEN[rng.gen_range(0..GIVEN.len())]
+    )
+}
+
 /// Where migrants' ID numbers were first issued: neighbouring counties and big cities.
 const ELSEWHERE: [&str; 8] = [
     "500101", "500115", "500241", "500242", "422801", "522201", "420106", "510104",

@@ -79,6 +79,7 @@ pub fn busy() -> ApiError {
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = super::error::ErrorBody, description = "invalid_credentials"),
+              (status = 403, body = super::error::ErrorBody, description = "account_disabled: the right password for an account an administrator stopped"),
               (status = 429, body = super::error::ErrorBody, description = "account_locked: too many wrong passwords for this name from this place (or from places it has not signed in from); `Retry-After` tells when"),
               (status = 503, body = super::error::ErrorBody, description = "busy: every password check is taken; `Retry-After` tells when to try again")))]
 pub async fn login(
@@ -103,6 +104,11 @@ pub async fn login(
         Err(Refusal::Locked { until, now }) => {
             Err(ApiError::from(state.policy.locked_error(until, now)).retry_after_ms(until - now))
         }
+        Err(Refusal::Disabled) => Err(ApiError::new(
+            ErrorCode::AccountDisabled,
+            "this account is stopped; ask an administrator",
+        )
+        .zh("账号已停用，请联系系统管理员")),
         Err(Refusal::Busy) => Err(busy()),
         Err(Refusal::Store(e)) => Err(e.into()),
     }
@@ -266,6 +272,60 @@ pub async fn region_versions(
         return Err(ApiError::not_found(&format!("region {code}")));
     }
     Ok(axum::Json(rows.into_iter().map(region_detail).collect()))
+}
+
+/// Someone to call about a grid.
+#[derive(Serialize, ToSchema)]
+pub struct ContactView {
+    pub display_name: String,
+    /// grid_worker (网格员) or village_operator (the village station: 网格长 and 站点).
+    pub role: String,
+    pub role_label: String,
+    /// The work phone in full, to call (staff work phones are posted on each grid's public
+    /// board; a resident's phone is never here).
+    pub phone: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/regions/{code}/contacts", tag = "regions", params(("code" = String, Path, pattern = r"^[0-9]{4}(0[1-9]|[1-9][0-9])((00[1-9]|0[1-9][0-9]|[1-3][0-9]{2})((00[1-9]|0[1-9][0-9]|[1-3][0-9]{2})(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})?)?)?$")), security(("bearer" = [])),
+    responses((status = 200, body = [ContactView], description = "a grid's workers and its village station's operators (a village: its operators); empty above the village"),
+              (status = 404, body = super::error::ErrorBody, description = "no such region in the caller's scope")))]
+pub async fn region_contacts(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    _params: Query<NoParams>,
+) -> ApiResult<axum::Json<Vec<ContactView>>> {
+    let code = parse_code("code", &code)?;
+    if state
+        .store
+        .get_region(&user.user.scope(), &code, false)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found(&format!("region {code}")));
+    }
+    let village = match code.level() {
+        zhili_domain::Level::Grid => code.parent(),
+        zhili_domain::Level::Village => Some(code.clone()),
+        _ => None,
+    };
+    let Some(village) = village else {
+        return Ok(axum::Json(Vec::new()));
+    };
+    let contacts = state.store.grid_contacts(&code, &village).await?;
+    Ok(axum::Json(
+        contacts
+            .into_iter()
+            .map(|c| ContactView {
+                phone: c
+                    .phone_enc
+                    .and_then(|p| state.key.open(&p, crate::crypto::Sealed::StaffPhone).ok()),
+                display_name: c.display_name,
+                role: c.role.as_str().into(),
+                role_label: c.role.label_zh().into(),
+            })
+            .collect(),
+    ))
 }
 
 /// For endpoints that take no query parameters: a stray one is a client mistake, refused.

@@ -38,6 +38,8 @@ pub struct HouseView {
     pub code: String,
     pub address: String,
     pub grid_code: String,
+    /// The grid's name.
+    pub grid_name: String,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
     pub usage: String,
@@ -66,12 +68,22 @@ pub async fn create_house(
     let h = crate::usecase::people::register_house(&state, &user.user, input).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(house_view(h.id, &h.house, h.occupants)),
+        axum::Json(house_view(&state.index(), h.id, &h.house, h.occupants)),
     ))
 }
 
-fn house_view(id: i64, h: &NewHouse, occupants: i64) -> HouseView {
+fn house_view(
+    index: &crate::regions::RegionIndex,
+    id: i64,
+    h: &NewHouse,
+    occupants: i64,
+) -> HouseView {
     HouseView {
+        grid_name: index
+            .names
+            .get(h.grid_code.as_str())
+            .cloned()
+            .unwrap_or_default(),
         id,
         code: h.code.clone(),
         address: h.address.clone(),
@@ -122,10 +134,11 @@ pub async fn list_houses(
         offset: paging.offset(),
     };
     let (total, houses) = state.store.list_houses(&user.user.scope(), &filter).await?;
+    let index = state.index();
     Ok(axum::Json(HousePage {
         items: houses
             .iter()
-            .map(|h| house_view(h.id, &h.house, h.occupants))
+            .map(|h| house_view(&index, h.id, &h.house, h.occupants))
             .collect(),
         total,
     }))

@@ -12,6 +12,7 @@ pub mod key_people;
 pub mod map;
 mod openapi;
 pub use openapi::document_json as openapi_document;
+pub mod basemap;
 pub mod people;
 pub mod reference;
 pub mod schema;
@@ -44,6 +45,7 @@ pub fn etag_matches(request: &axum::http::HeaderMap, etag: &str) -> bool {
 
 /// Unknown API paths answer the error shape; any other GET is the web app.
 async fn fallback(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
     method: axum::http::Method,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
@@ -54,7 +56,12 @@ async fn fallback(
     {
         return error::no_route().await.into_response();
     }
-    web::serve(uri, headers).await
+    // A tile service the operator configured is the one other origin the page may load from.
+    let tiles = match state.basemap().as_deref() {
+        Some(crate::basemap::Basemap::Service(s)) => Some(s.origin.clone()),
+        _ => None,
+    };
+    web::serve(uri, headers, tiles.as_deref()).await
 }
 
 /// The signed-in user, from `Authorization: Bearer <token>`.
@@ -137,9 +144,20 @@ async fn security_headers(
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // The page's own policy (web.rs) is kept, with framing forbidden added to it; replacing
+    // it would drop every source restriction the page has.
+    let policy = match h
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(own) if own.contains("frame-ancestors") => own.to_string(),
+        Some(own) => format!("{own}; frame-ancestors 'none'"),
+        None => "frame-ancestors 'none'".to_string(),
+    };
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'none'"),
+        HeaderValue::from_str(&policy)
+            .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'")),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -164,6 +182,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/regions", get(list_regions))
         .route("/regions/{code}", get(get_region))
         .route("/regions/{code}/versions", get(region_versions))
+        .route("/regions/{code}/contacts", get(region_contacts))
+        .route("/basemap", get(basemap::describe))
+        .route("/basemap/tiles/{z}/{x}/{y}", get(basemap::tile))
         .route("/locate", get(locate))
         .route("/units", get(list_units))
         .route("/users", get(users::list).post(users::create))
@@ -208,10 +229,17 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/users/{username}/password",
             axum::routing::put(users::set_password),
         )
+        .route("/users/{username}", axum::routing::patch(users::change))
+        .route(
+            "/users/{username}/unlock",
+            axum::routing::post(users::unlock),
+        )
         .route(
             "/events",
             get(events::list_events).post(events::create_event),
         )
+        .route("/events/accept", post(events::accept_many))
+        .route("/events/work-orders", get(events::work_orders))
         .route(
             "/attachments",
             post(attachments::upload).layer(DefaultBodyLimit::max(zhili_domain::image::MAX_BYTES)),
@@ -226,6 +254,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/map/events", get(map::open_events))
         .route("/map/places", get(map::places))
         .route("/reference/categories", get(reference::list_categories))
+        .route(
+            "/reference/time-limits",
+            axum::routing::put(reference::put_time_limits),
+        )
         .route(
             "/reference/categories/{code}",
             axum::routing::put(reference::put_category),

@@ -152,6 +152,9 @@ pub struct PeopleQuery {
     /// Only members of this key group (roles that see key groups).
     #[param(schema_with = super::schema::key_group)]
     pub key_group: Option<String>,
+    /// Only people of this population type (registered, floating, foreign, left_behind).
+    #[param(schema_with = super::schema::population_type)]
+    pub population_type: Option<String>,
     #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     #[param(minimum = 1, maximum = 200)]
@@ -212,11 +215,21 @@ pub async fn list(
             return Err(bad("key_group", "not a key group"));
         }
     }
+    let population_type = q
+        .population_type
+        .as_deref()
+        .map(|p| {
+            zhili_domain::person::PopulationType::parse(p)
+                .map(|p| p.as_str().to_string())
+                .ok_or_else(|| bad("population_type", "not a population type"))
+        })
+        .transpose()?;
     let (id_blind, text) = search_terms(&state, &user, q.q.as_deref()).await?;
     let filter = PeopleFilter {
         text,
         id_blind,
         region,
+        population_type,
         key_group: q
             .key_group
             .as_deref()
@@ -370,6 +383,7 @@ pub async fn export(
         text,
         id_blind,
         region,
+        population_type: None,
         key_group: None,
         limit: super::export::MAX_EXPORT,
         offset: 0,

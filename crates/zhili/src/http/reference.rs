@@ -100,6 +100,38 @@ pub async fn put_category(
     Ok(axum::Json(view(&stored)))
 }
 
+/// One category's limits in the time-limit table.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeLimitBody {
+    #[schema(pattern = "^[0-9]{4}$")]
+    pub code: String,
+    /// Working hours to register (calendar hours when urgent).
+    #[schema(exclusive_minimum = 0, maximum = 10000)]
+    pub accept_hours: f64,
+    #[schema(exclusive_minimum = 0, maximum = 10000)]
+    pub handle_hours: f64,
+}
+
+#[utoipa::path(put, path = "/api/v1/reference/time-limits", tag = "reference", request_body(content = Vec<TimeLimitBody>, description = "the limits of any number of categories, saved together"), security(("bearer" = [])),
+    responses((status = 200, body = [CategoryView], description = "the categories whose limits changed, each at its new version"), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody, description = "not_found: no such category"), (status = 422, body = super::error::ErrorBody)))]
+pub async fn put_time_limits(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(body): Json<Vec<TimeLimitBody>>,
+) -> ApiResult<axum::Json<Vec<CategoryView>>> {
+    let edits: Vec<_> = body
+        .into_iter()
+        .map(|b| reference::TimeLimitEdit {
+            code: b.code,
+            accept_hours: b.accept_hours,
+            handle_hours: b.handle_hours,
+        })
+        .collect();
+    let stored = reference::put_time_limits(&state, &user.user, &edits).await?;
+    Ok(axum::Json(stored.iter().map(view).collect()))
+}
+
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {

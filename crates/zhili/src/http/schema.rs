@@ -163,6 +163,16 @@ pub fn situation_kind() -> Object {
 }
 
 /// A key group by code or Chinese name.
+pub fn population_type() -> Object {
+    use zhili_domain::person::PopulationType;
+    one_of(
+        PopulationType::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>(),
+    )
+}
+
 pub fn key_group() -> Object {
     use zhili_domain::person::KeyGroup;
     one_of(

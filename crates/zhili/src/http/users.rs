@@ -45,6 +45,15 @@ pub struct AccountView {
     /// Locked after repeated wrong passwords, until this time.
     pub locked_until: Option<String>,
     pub created_at: String,
+    /// Stopped by an administrator: cannot sign in.
+    pub disabled: bool,
+    pub last_sign_in_at: Option<String>,
+    /// The work phone, masked.
+    pub phone: Option<String>,
+    /// The name of the region the account is anchored at.
+    pub region_name: Option<String>,
+    /// The name of its unit (or department).
+    pub unit_name: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -95,17 +104,35 @@ pub async fn list(
     };
     let (total, rows) = state.store.list_users(&user.user.scope(), &filter).await?;
     let now = crate::now_ms();
+    let index = state.index();
+    let units: std::collections::HashMap<String, String> = state
+        .store
+        .list_units(&user.user.scope(), None)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     Ok(axum::Json(AccountPage {
         total,
         items: rows
             .into_iter()
             .map(|r| AccountView {
+                region_name: index.names.get(r.user.region_code.as_str()).cloned(),
+                unit_name: r
+                    .user
+                    .department
+                    .as_ref()
+                    .or(r.user.unit_id.as_ref())
+                    .and_then(|u| units.get(u).cloned()),
                 user: UserView::from(&r.user),
                 locked_until: r
                     .locked_until
                     .filter(|&t| t > now)
                     .map(zhili_domain::time::rfc3339),
                 created_at: zhili_domain::time::rfc3339(r.created_at),
+                disabled: r.disabled_at.is_some(),
+                last_sign_in_at: r.last_sign_in_at.map(zhili_domain::time::rfc3339),
+                phone: r.phone_masked,
             })
             .collect(),
     }))
@@ -131,6 +158,9 @@ pub struct NewAccount {
     /// 8 to 256 characters; stored only as an argon2id hash.
     #[schema(schema_with = super::schema::password)]
     pub password: String,
+    /// The work phone colleagues call (11 digits, a mobile or a landline).
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount, security(("bearer" = [])),
@@ -151,10 +181,12 @@ pub async fn create(
         unit_id: body.unit_id,
         department: body.department,
         password: body.password,
+        phone: body.phone,
     };
     let created = accounts::create_account(
         state.store.as_ref(),
         &state.password_checks,
+        Some(&state.key),
         Caller::Administrator(&user.user),
         account,
     )
@@ -188,5 +220,63 @@ pub async fn set_password(
     )
     .await?;
     state.forget_user(target.id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    #[schema(schema_with = super::schema::line_50)]
+    pub display_name: Option<String>,
+    /// A new work phone; "" removes it.
+    pub phone: Option<String>,
+    /// Stop (true) or start (false) the account; stopping ends its sessions at once.
+    pub disabled: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path, pattern = "^[A-Za-z0-9._-]{2,64}$")), request_body = AccountPatch, security(("bearer" = [])),
+    responses((status = 200, body = UserView, description = "the account as changed"),
+              (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "conflict: an administrator cannot stop their own account"),
+              (status = 422, body = super::error::ErrorBody)))]
+pub async fn change(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(username): Path<String>,
+    Json(body): Json<AccountPatch>,
+) -> ApiResult<axum::Json<UserView>> {
+    let edit = accounts::AccountEdit {
+        display_name: body.display_name,
+        phone: body.phone,
+        disabled: body.disabled,
+    };
+    let changed = accounts::change_account(
+        state.store.as_ref(),
+        &state.key,
+        Caller::Administrator(&user.user),
+        &username,
+        edit,
+    )
+    .await?;
+    if body.disabled == Some(true) {
+        state.forget_user(changed.id);
+    }
+    Ok(axum::Json(UserView::from(&changed)))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", tag = "users", params(("username" = String, Path, pattern = "^[A-Za-z0-9._-]{2,64}$")), security(("bearer" = [])),
+    responses((status = 204, description = "every sign-in lock of the account is lifted"),
+              (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn unlock(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    accounts::unlock_account(
+        state.store.as_ref(),
+        Caller::Administrator(&user.user),
+        &username,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

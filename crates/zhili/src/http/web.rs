@@ -11,7 +11,7 @@ fn find(path: &str) -> Option<&'static (&'static str, &'static [u8], &'static st
 
 /// GET of anything outside `/api`: an asset by its path, else the app's page (its router
 /// handles `/command`, `/events/42` …). Unknown `/api/…` paths never get here.
-pub async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
+pub async fn serve(uri: Uri, request_headers: HeaderMap, tile_origin: Option<&str>) -> Response {
     let path = uri.path();
     let asset = find(path).or_else(|| {
         (!path.starts_with("/assets/"))
@@ -41,9 +41,14 @@ pub async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
     if *name == "/index.html" {
         // Everything the app loads comes from here; a worker is made from a same-origin
         // script; map tiles are drawn from GeoJSON, so no image or font leaves the origin.
+        // An operator's tile service (checked to be a plain origin) is the one exception.
+        let extra = tile_origin.map(|o| format!(" {o}")).unwrap_or_default();
+        let policy = format!("default-src 'self'; img-src 'self' blob: data:{extra}; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'{extra}");
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' blob: data:; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'"),
+            HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+                HeaderValue::from_static("default-src 'self'; img-src 'self' blob: data:; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'")
+            }),
         );
     }
     (StatusCode::OK, headers, *bytes).into_response()

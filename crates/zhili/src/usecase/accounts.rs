@@ -4,10 +4,11 @@
 
 use super::{forbidden, invalid, not_found, Result};
 use crate::auth::PasswordChecks;
+use crate::crypto::{self, DataKey};
 use zhili_domain::chain::Actor;
 use zhili_domain::user::{self, User};
 use zhili_domain::{DomainError, ErrorCode, RegionCode, Role, Scope};
-use zhili_store::{NewUser, Store, StoreError};
+use zhili_store::{AccountChange, NewUser, Store, StoreError};
 
 /// Who changes accounts: a signed-in administrator, within their area; or the operator at
 /// the machine (`zhili user …`), who could read the database anyway, over the whole district.
@@ -73,6 +74,8 @@ pub struct NewAccount {
     pub unit_id: Option<String>,
     pub department: Option<String>,
     pub password: String,
+    /// The work phone colleagues call.
+    pub phone: Option<String>,
 }
 
 /// Adds an account anchored in a region of the caller's area; the units it names must exist
@@ -80,10 +83,12 @@ pub struct NewAccount {
 pub async fn create_account(
     store: &dyn Store,
     passwords: &PasswordChecks,
+    key: Option<&DataKey>,
     caller: Caller<'_>,
     a: NewAccount,
 ) -> Result<User> {
     let (actor, scope) = caller.actor_and_scope()?;
+    let phone = sealed_phone(key, a.phone.as_deref())?;
     let role = Role::parse(&a.role)
         .ok_or_else(|| invalid("role", format!("{:?} is not a role", a.role)))?;
     let region =
@@ -142,6 +147,8 @@ pub async fn create_account(
         region_code: region,
         department,
         password_hash,
+        phone_enc: phone.as_ref().map(|p| p.0.clone()),
+        phone_masked: phone.map(|p| p.1),
     };
     store
         .insert_users(&actor, std::slice::from_ref(&new), crate::now_ms())
@@ -163,17 +170,102 @@ pub async fn set_password(
     password: String,
 ) -> Result<User> {
     let (actor, scope) = caller.actor_and_scope()?;
-    let target = store.find_login(username).await?;
-    let Some(target) = target.filter(|t| {
-        scope
-            .as_ref()
-            .is_none_or(|s| s.sees_region(&t.user.region_code))
-    }) else {
-        return Err(not_found("username", format!("user {username} not found")));
-    };
+    let target = account_in_reach(store, &scope, username).await?;
     let password_hash = hash_new_password(passwords, password).await?;
     store
         .set_password(&actor, username, &password_hash, crate::now_ms())
         .await?;
-    Ok(target.user)
+    Ok(target)
+}
+
+/// A work phone checked, sealed and masked (`None` for none or an empty one).
+fn sealed_phone(key: Option<&DataKey>, raw: Option<&str>) -> Result<Option<(String, String)>> {
+    let Some(raw) = raw.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let digits = crypto::normalize_phone(raw).map_err(|mut e| {
+        e.field = Some("phone".into());
+        e
+    })?;
+    let key = key.ok_or_else(|| StoreError::Internal("no data key to seal a phone".into()))?;
+    Ok(Some((
+        key.seal(&digits, crypto::Sealed::StaffPhone),
+        crypto::mask_phone(&digits),
+    )))
+}
+
+/// The account named, if the caller may see it (an account outside an administrator's
+/// area does not exist for them).
+async fn account_in_reach(
+    store: &dyn Store,
+    scope: &Option<Scope>,
+    username: &str,
+) -> Result<User> {
+    store
+        .find_login(username)
+        .await?
+        .map(|r| r.user)
+        .filter(|u| scope.as_ref().is_none_or(|s| s.sees_region(&u.region_code)))
+        .ok_or_else(|| not_found("username", format!("user {username} not found")))
+}
+
+/// What an administrator changes of an account (`None`: left as it is).
+#[derive(Clone, Debug, Default)]
+pub struct AccountEdit {
+    pub display_name: Option<String>,
+    /// A new work phone; an empty one removes it.
+    pub phone: Option<String>,
+    /// Stop (true) or start (false) the account.
+    pub disabled: Option<bool>,
+}
+
+/// Renames an account, sets its work phone, or stops or starts it (a stopped account cannot
+/// sign in and its sessions end at once). An administrator cannot stop their own account.
+pub async fn change_account(
+    store: &dyn Store,
+    key: &DataKey,
+    caller: Caller<'_>,
+    username: &str,
+    edit: AccountEdit,
+) -> Result<User> {
+    let (actor, scope) = caller.actor_and_scope()?;
+    let target = account_in_reach(store, &scope, username).await?;
+    if edit.disabled == Some(true) && target.username == actor.username {
+        return Err(
+            DomainError::new(ErrorCode::Conflict, "you cannot stop your own account")
+                .with_field("disabled")
+                .zh("不能停用自己的账号")
+                .into(),
+        );
+    }
+    let display_name = edit
+        .display_name
+        .map(|n| zhili_domain::text::line("display_name", &n, 50))
+        .transpose()?;
+    let phone = match edit.phone {
+        None => None,
+        Some(raw) => Some(sealed_phone(Some(key), Some(&raw))?),
+    };
+    let change = AccountChange {
+        display_name,
+        phone,
+        disabled: edit.disabled,
+    };
+    if change.display_name.is_none() && change.phone.is_none() && change.disabled.is_none() {
+        return Err(invalid("display_name", "nothing to change"));
+    }
+    store
+        .change_account(&actor, username, &change, crate::now_ms())
+        .await?;
+    account_in_reach(store, &scope, username).await
+}
+
+/// Lifts the sign-in locks of an account (wrong passwords from any place are forgotten).
+pub async fn unlock_account(store: &dyn Store, caller: Caller<'_>, username: &str) -> Result<User> {
+    let (actor, scope) = caller.actor_and_scope()?;
+    let target = account_in_reach(store, &scope, username).await?;
+    store
+        .unlock_account(&actor, username, crate::now_ms())
+        .await?;
+    Ok(target)
 }

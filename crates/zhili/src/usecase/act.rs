@@ -186,3 +186,46 @@ async fn command_of(
         }
     })
 }
+
+/// At most this many events are taken up at once.
+pub const MAX_BATCH: usize = 100;
+
+/// Takes up (签收) several dispatched events at once, each as its own step with its own
+/// record: one that cannot be taken up (not dispatched to the caller's unit, gone, changed)
+/// is refused alone and the others still go through. Answers each event's outcome in order.
+pub async fn accept_many(
+    state: &AppState,
+    user: &User,
+    ids: &[i64],
+) -> Result<Vec<(i64, Result<EventRecord, StoreError>)>, StoreError> {
+    if ids.is_empty() || ids.len() > MAX_BATCH {
+        return Err(StoreError::Domain(DomainError::invalid(
+            "ids",
+            format!("from 1 to {MAX_BATCH} events"),
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
+        return Err(StoreError::Domain(DomainError::invalid(
+            "ids",
+            format!("event {dup} appears twice"),
+        )));
+    }
+    // Concurrently: the writer commits them together.
+    let steps = ids.iter().map(|&id| async move {
+        let taken = act(
+            state,
+            user,
+            Act {
+                event: id,
+                version: None,
+                step: Step::Do(Command::Accept),
+                opinion: None,
+                photos: vec![],
+            },
+        )
+        .await;
+        (id, taken)
+    });
+    Ok(futures_util::future::join_all(steps).await)
+}

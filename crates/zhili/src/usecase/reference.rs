@@ -82,7 +82,68 @@ pub async fn put_category(
     category.validate()?;
     let stored = state
         .store
-        .put_category(&actor, &category, crate::now_ms())
+        .put_categories(&actor, std::slice::from_ref(&category), crate::now_ms())
+        .await?
+        .pop()
+        .ok_or_else(|| zhili_store::StoreError::Internal("the category was not written".into()))?;
+    state.reference_changed().await?;
+    Ok(stored)
+}
+
+/// A category's time limits as an administrator sets them in the time-limit table.
+#[derive(Clone, Debug)]
+pub struct TimeLimitEdit {
+    pub code: String,
+    pub accept_hours: f64,
+    pub handle_hours: f64,
+}
+
+/// Sets many categories' limits with one save: each category whose limits change gets its
+/// next version, all in one transaction (every limit is checked before anything is
+/// written); running cases keep their deadlines. Answers the categories that changed.
+pub async fn put_time_limits(
+    state: &AppState,
+    user: &User,
+    edits: &[TimeLimitEdit],
+) -> Result<Vec<Category>> {
+    let actor = admin(user)?;
+    let reference = state.reference();
+    if edits.len() > reference.categories.len() {
+        return Err(invalid(
+            "limits",
+            format!("at most {} categories", reference.categories.len()),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut changed = Vec::new();
+    for (i, e) in edits.iter().enumerate() {
+        let at = |f: &str| format!("[{i}].{f}");
+        let current = reference
+            .categories
+            .get(&e.code)
+            .ok_or_else(|| not_found(&at("code"), format!("no category {}", e.code)))?;
+        if !seen.insert(e.code.as_str()) {
+            return Err(invalid(&at("code"), format!("{} appears twice", e.code)));
+        }
+        let next = Category {
+            accept_hours: e.accept_hours,
+            handle_hours: e.handle_hours,
+            ..current.clone()
+        };
+        next.validate().map_err(|mut err| {
+            err.field = err.field.map(|f| at(&f));
+            err
+        })?;
+        if next.accept_hours != current.accept_hours || next.handle_hours != current.handle_hours {
+            changed.push(next);
+        }
+    }
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    let stored = state
+        .store
+        .put_categories(&actor, &changed, crate::now_ms())
         .await?;
     state.reference_changed().await?;
     Ok(stored)

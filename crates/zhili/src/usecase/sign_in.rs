@@ -24,6 +24,8 @@ pub enum Refusal {
         until: i64,
         now: i64,
     },
+    /// The right password for an account an administrator stopped.
+    Disabled,
     /// Every password check is taken; try again shortly.
     Busy,
     Store(StoreError),
@@ -102,6 +104,11 @@ pub async fn sign_in(
         Some(record) if right => record,
         other => return Err(failed(state, username, other.map(|r| r.user), place).await),
     };
+    // Told only to someone who knows the password: a stopped account is not a secret from
+    // its owner, and a guesser learns nothing a wrong answer would not tell.
+    if record.disabled {
+        return Err(Refusal::Disabled);
+    }
     let token = auth::new_token();
     let expires_at = now + policy.token_ttl_ms;
     if let Some(until) = state

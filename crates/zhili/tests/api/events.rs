@@ -496,3 +496,131 @@ async fn each_user_has_a_to_do_list_that_follows_the_case() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_department_takes_up_several_events_at_once_and_prints_their_work_orders() {
+    on_every_backend(|s| async move {
+        let worker = s.token("grid-500114001001001").await;
+        let village = s.token("village-500114001001").await;
+        let p = deep_point("500114001001001");
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let (_, e) = s
+                .post(
+                    "/api/v1/events",
+                    Some(&worker),
+                    Some("application/json"),
+                    report_body("0602", p, Some("13800001111")),
+                )
+                .await;
+            ids.push(e["id"].as_i64().unwrap());
+        }
+        for &id in &ids[..2] {
+            let (st, d) = act(&s, &village, id, json!({"action": "register"})).await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            let (st, d) = act(&s, &village, id, json!({"action": "dispatch"})).await;
+            assert_eq!(
+                (st, d["lead_unit"].as_str()),
+                (StatusCode::OK, Some("D09")),
+                "{d}"
+            );
+        }
+        let d09 = s.token("dept-D09").await;
+        let (st, out) = s
+            .post(
+                "/api/v1/events/accept",
+                Some(&d09),
+                Some("application/json"),
+                json!({"ids": [ids[0], ids[1], ids[2], 999_999]}).to_string(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{out}");
+        let accepted: Vec<i64> = out["accepted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(accepted, ids[..2]);
+        let refused: Vec<(i64, &str)> = out["refused"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_i64().unwrap(), r["code"].as_str().unwrap()))
+            .collect();
+        // The third is not theirs to see; an unknown id is not found either: nothing is confirmed.
+        assert_eq!(refused, [(ids[2], "not_found"), (999_999, "not_found")]);
+        for &id in &ids[..2] {
+            let (_, d) = s.get(&format!("/api/v1/events/{id}"), Some(&d09)).await;
+            assert_eq!(d["status"], "accepted");
+            assert!(d["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["action"] == "accept"));
+        }
+        // Taking up again is refused, alone.
+        let (_, again) = s
+            .post(
+                "/api/v1/events/accept",
+                Some(&d09),
+                Some("application/json"),
+                json!({"ids": [ids[0]]}).to_string(),
+            )
+            .await;
+        assert_eq!(again["refused"][0]["code"], "invalid_transition", "{again}");
+        for bad in [
+            json!({"ids": []}),
+            json!({"ids": [ids[0], ids[0]]}),
+            json!({"ids": (1..=101).collect::<Vec<i64>>()}),
+        ] {
+            let (st, b) = s
+                .post(
+                    "/api/v1/events/accept",
+                    Some(&d09),
+                    Some("application/json"),
+                    bad.to_string(),
+                )
+                .await;
+            assert_error(st, &b, 422, "invalid_parameter");
+        }
+
+        // Work orders: named, in order, without the reporter's phone; others' events left out.
+        let list = format!("{},{},{}", ids[1], ids[0], ids[2]);
+        let (st, csv) = s
+            .get(
+                &format!("/api/v1/events/work-orders?format=csv&ids={list}"),
+                Some(&d09),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let csv = csv.as_str().unwrap().to_string();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3, "{csv}");
+        assert!(
+            lines[0].contains("案件编号")
+                && lines[1].contains("处置中")
+                && lines[1].contains("网格巡查"),
+            "{csv}"
+        );
+        assert!(
+            !csv.contains("13800001111") && !csv.contains("1111"),
+            "no phone: {csv}"
+        );
+        let (st, _) = s
+            .get(
+                &format!("/api/v1/events/work-orders?ids={list}"),
+                Some(&village),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        for bad in ["", "1,,2", "abc"] {
+            let (st, b) = s
+                .get(&format!("/api/v1/events/work-orders?ids={bad}"), Some(&d09))
+                .await;
+            assert_error(st, &b, 422, "invalid_parameter");
+        }
+        s
+    })
+    .await;
+}

@@ -37,18 +37,15 @@ struct Server {
 impl Server {
     async fn start(db: &TestDb) -> Server {
         let store = Arc::new(db.open().await.unwrap());
-        let load = demo::city_load(plan(), password_hash(), 2026, 1_790_000_000_000);
+        let key = zhili::crypto::DataKey::generate();
+        let load = demo::city_load(plan(), password_hash(), &key, 2026, 1_790_000_000_000);
         store
             .load_city(&Actor::system(), &load, 1_790_000_000_000)
             .await
             .unwrap();
-        let state = AppState::new(
-            store.clone(),
-            LoginPolicy::default(),
-            zhili::crypto::DataKey::generate(),
-        )
-        .await
-        .unwrap();
+        let state = AppState::new(store.clone(), LoginPolicy::default(), key)
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let serving = state.clone();
@@ -106,6 +103,24 @@ impl Server {
             .http
             .put(format!("{}{path}", self.base))
             .body(body)
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .patch(format!("{}{path}", self.base))
+            .body(body.to_string())
             .header("content-type", "application/json");
         if let Some(t) = token {
             req = req.bearer_auth(t);

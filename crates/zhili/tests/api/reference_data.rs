@@ -131,3 +131,44 @@ async fn entering_a_years_calendar_moves_the_running_deadlines_that_cross_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn time_limits_are_saved_together_or_not_at_all() {
+    on_every_backend(|s| async move {
+        let admin = s.token("admin").await;
+        let district = s.token("district").await;
+        let path = "/api/v1/reference/time-limits";
+        let (_, cats) = s.get("/api/v1/reference/categories", Some(&admin)).await;
+        let of = |cats: &Value, code: &str| cats.as_array().unwrap().iter().find(|c| c["code"] == code).unwrap().clone();
+        let lamp = of(&cats, "0602");
+        let edits = json!([
+            {"code": "0602", "accept_hours": 2.0, "handle_hours": 35.0},
+            {"code": "0101", "accept_hours": of(&cats, "0101")["accept_hours"], "handle_hours": of(&cats, "0101")["handle_hours"]},
+            {"code": "0603", "accept_hours": 7.0, "handle_hours": 70.0},
+        ]);
+        let (st, b) = s.post_put(path, Some(&district), edits.to_string()).await;
+        assert_error(st, &b, 403, "forbidden");
+        let (st, changed) = s.post_put(path, Some(&admin), edits.to_string()).await;
+        assert_eq!(st, StatusCode::OK, "{changed}");
+        let codes: Vec<_> = changed.as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap().to_string()).collect();
+        assert_eq!(codes, ["0602", "0603"], "an unchanged row makes no version");
+        let (_, now) = s.get("/api/v1/reference/categories", Some(&admin)).await;
+        assert_eq!(of(&now, "0602")["version"].as_i64(), lamp["version"].as_i64().map(|v| v + 1));
+        assert_eq!((of(&now, "0602")["handle_hours"].as_f64(), of(&now, "0602")["major"].clone()), (Some(35.0), lamp["major"].clone()));
+
+        // One bad row and nothing is written.
+        for (bad, status, code, field) in [
+            (json!([{"code": "0602", "accept_hours": 3.0, "handle_hours": 35.0}, {"code": "0603", "accept_hours": 0.0, "handle_hours": 7.0}]), 422, "invalid_parameter", "[1].accept_hours"),
+            (json!([{"code": "0602", "accept_hours": 3.0, "handle_hours": 35.0}, {"code": "9999", "accept_hours": 1.0, "handle_hours": 7.0}]), 404, "not_found", "[1].code"),
+            (json!([{"code": "0602", "accept_hours": 3.0, "handle_hours": 35.0}, {"code": "0602", "accept_hours": 1.0, "handle_hours": 7.0}]), 422, "invalid_parameter", "[1].code"),
+        ] {
+            let (st, b) = s.post_put(path, Some(&admin), bad.to_string()).await;
+            assert_error(st, &b, status, code);
+            assert_eq!(b["details"]["field"], field);
+        }
+        let (_, after) = s.get("/api/v1/reference/categories", Some(&admin)).await;
+        assert_eq!(of(&after, "0602"), of(&now, "0602"), "a refused save writes nothing");
+        s
+    })
+    .await;
+}
