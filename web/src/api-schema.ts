@@ -950,7 +950,7 @@ export interface components {
         AccountPatch: {
             /** @description Stop (true) or start (false) the account; stopping ends its sessions at once. */
             disabled?: boolean | null;
-            display_name?: string;
+            display_name?: string | null;
             /** @description A new work phone; "" removes it. */
             phone?: string | null;
         };
@@ -2726,7 +2726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no events, more than 100, or one twice */
+            /** @description no events, or more than 100 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6157,7 +6157,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the account as changed */
+            /** @description the account as changed (a patch that names nothing changes nothing) */
             200: {
                 headers: {
                     [name: string]: unknown;

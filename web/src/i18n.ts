@@ -224,6 +224,10 @@ const words: Record<string, [string, string]> = {
   createdUpdated: ['新增 / 变更', 'Created / updated'],
   unchangedRetired: ['未变 / 停用', 'Unchanged / retired'],
   gridCode: ['网格编码', 'Grid code'],
+  privateMatterHint: ['私事：引导当事人通过协商、人民调解、行政裁决或诉讼等途径自行解决，告知其办理渠道；当事人确认已解决（或知晓途径）后结案。', 'A private matter: guide the resident to settle it themselves (negotiation, mediation, adjudication, court) and tell them where; close once they confirm.'],
+  privateGuidance: ['已告知当事人：本事项属个人私事，可通过双方协商、向村（居）人民调解委员会申请调解、向有关部门申请处理或依法向人民法院起诉等途径解决，并提供了相关联系方式。', 'The resident was told this is a private matter and how to settle it: by agreement, through the village mediation committee, the competent department or the court; contacts given.'],
+  useGuidance: ['填入引导话术', 'Use the guidance text'],
+  feedQuiet: ['暂无动态，新上报和办理进展将实时出现在这里', 'Nothing yet: new reports and steps appear here as they happen'],
   onlyArea: ['只看：', 'Only: '],
   floatingPeople: ['流动人口', 'Migrants'],
   aboutDays: ['约 {n} 个工作日', 'about {n} working days'],
@@ -472,6 +476,18 @@ const matterClasses: Record<string, [string, string]> = {
 }
 
 export const matterClassName = (c: string) => pick(matterClasses, c)
+
+// The major classes of the event taxonomy by their two-digit code: the data is Chinese, the
+// English mode names them too.
+const majorClasses: Record<string, [string, string]> = {
+  '01': ['矛盾纠纷', 'Disputes'], '02': ['治安隐患', 'Public security'], '03': ['安全生产', 'Work safety'],
+  '04': ['消防安全', 'Fire safety'], '05': ['生态环境', 'Environment'], '06': ['市政设施', 'Municipal facilities'],
+  '07': ['城市管理', 'City management'], '08': ['民生服务', 'Public services'], '09': ['特殊人群', 'Special groups'],
+  '10': ['信访诉求', 'Petitions'], '11': ['校园周边与护路护线', 'Schools, roads and lines'],
+  '12': ['自然灾害与突发事件', 'Disasters and emergencies'], '13': ['意见建议', 'Suggestions'],
+}
+/** A major class's name in the current language (the server's name when the code is new). */
+export const majorClassName = (code: string, name: string) => (majorClasses[code] ? pick(majorClasses, code) : name)
 export const channelName = (c: string) => pick(channels, c)
 export const stepName = (s: string) => pick(steps, s)
 export const roleName = (r: string) => pick(roles, r)

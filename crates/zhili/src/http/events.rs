@@ -751,7 +751,7 @@ pub struct AcceptOutcome {
 
 #[utoipa::path(post, path = "/api/v1/events/accept", tag = "events", request_body = AcceptMany, security(("bearer" = [])),
     responses((status = 200, body = AcceptOutcome, description = "each event taken up (签收) as its own step; one that cannot be is refused alone"),
-              (status = 422, body = super::error::ErrorBody, description = "no events, more than 100, or one twice")))]
+              (status = 422, body = super::error::ErrorBody, description = "no events, or more than 100")))]
 pub async fn accept_many(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,

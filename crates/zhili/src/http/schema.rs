@@ -116,6 +116,10 @@ pub fn line_50() -> Object {
     text(50, true)
 }
 
+pub fn line_50_or_null() -> Object {
+    or_null(line_50())
+}
+
 pub fn line_100() -> Object {
     text(100, true)
 }

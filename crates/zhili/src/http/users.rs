@@ -226,7 +226,8 @@ pub async fn set_password(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
-    #[schema(schema_with = super::schema::line_50)]
+    /// A new display name (absent or null: unchanged).
+    #[schema(schema_with = super::schema::line_50_or_null)]
     pub display_name: Option<String>,
     /// A new work phone; "" removes it.
     pub phone: Option<String>,
@@ -235,7 +236,7 @@ pub struct AccountPatch {
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path, pattern = "^[A-Za-z0-9._-]{2,64}$")), request_body = AccountPatch, security(("bearer" = [])),
-    responses((status = 200, body = UserView, description = "the account as changed"),
+    responses((status = 200, body = UserView, description = "the account as changed (a patch that names nothing changes nothing)"),
               (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody, description = "conflict: an administrator cannot stop their own account"),
               (status = 422, body = super::error::ErrorBody)))]

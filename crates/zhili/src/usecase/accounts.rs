@@ -252,7 +252,8 @@ pub async fn change_account(
         disabled: edit.disabled,
     };
     if change.display_name.is_none() && change.phone.is_none() && change.disabled.is_none() {
-        return Err(invalid("display_name", "nothing to change"));
+        // Nothing named, nothing written (and nothing recorded).
+        return Ok(target);
     }
     store
         .change_account(&actor, username, &change, crate::now_ms())

@@ -192,7 +192,8 @@ pub const MAX_BATCH: usize = 100;
 
 /// Takes up (签收) several dispatched events at once, each as its own step with its own
 /// record: one that cannot be taken up (not dispatched to the caller's unit, gone, changed)
-/// is refused alone and the others still go through. Answers each event's outcome in order.
+/// is refused alone and the others still go through. Answers each event's outcome in order,
+/// each event once.
 pub async fn accept_many(
     state: &AppState,
     user: &User,
@@ -204,15 +205,11 @@ pub async fn accept_many(
             format!("from 1 to {MAX_BATCH} events"),
         )));
     }
+    // An event named twice is taken up once (and answered once).
     let mut seen = std::collections::HashSet::new();
-    if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
-        return Err(StoreError::Domain(DomainError::invalid(
-            "ids",
-            format!("event {dup} appears twice"),
-        )));
-    }
+    let ids: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
     // Concurrently: the writer commits them together.
-    let steps = ids.iter().map(|&id| async move {
+    let steps = ids.into_iter().map(|id| async move {
         let taken = act(
             state,
             user,

@@ -569,9 +569,21 @@ async fn a_department_takes_up_several_events_at_once_and_prints_their_work_orde
             )
             .await;
         assert_eq!(again["refused"][0]["code"], "invalid_transition", "{again}");
+        let (_, twice) = s
+            .post(
+                "/api/v1/events/accept",
+                Some(&d09),
+                Some("application/json"),
+                json!({"ids": [ids[2], ids[2]]}).to_string(),
+            )
+            .await;
+        assert_eq!(
+            twice["refused"].as_array().unwrap().len(),
+            1,
+            "an event named twice is answered once: {twice}"
+        );
         for bad in [
             json!({"ids": []}),
-            json!({"ids": [ids[0], ids[0]]}),
             json!({"ids": (1..=101).collect::<Vec<i64>>()}),
         ] {
             let (st, b) = s
