@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod id_number;
 pub mod image;
+pub mod mediation;
 pub mod org;
 pub mod person;
 pub mod place;
