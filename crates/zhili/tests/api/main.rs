@@ -99,28 +99,27 @@ impl Server {
     }
 
     async fn post_put(&self, path: &str, token: Option<&str>, body: String) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .put(format!("{}{path}", self.base))
-            .body(body)
-            .header("content-type", "application/json");
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        self.send_json(reqwest::Method::PUT, path, token, body)
+            .await
     }
 
     async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send_json(reqwest::Method::PATCH, path, token, body.to_string())
+            .await
+    }
+
+    /// A JSON body by `method`; the answer as JSON (or as a string when it is not JSON).
+    async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: String,
+    ) -> (StatusCode, Value) {
         let mut req = self
             .http
-            .patch(format!("{}{path}", self.base))
-            .body(body.to_string())
+            .request(method, format!("{}{path}", self.base))
+            .body(body)
             .header("content-type", "application/json");
         if let Some(t) = token {
             req = req.bearer_auth(t);
