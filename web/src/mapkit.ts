@@ -26,12 +26,13 @@ export function bounds(fc: FeatureCollection): [number, number, number, number] 
 }
 
 let basemap: Promise<Schemas['BasemapView'] | null> | null = null
+/** The operator's basemap, asked for once per page load (null when the server says none). */
+const basemapInfo = () => (basemap ??= get<Schemas['BasemapView']>('/basemap').catch(() => null))
 
 /** The map's starting style: the operator's basemap under a tint of `background` when one is
  *  configured (`zhili serve --basemap` or `--tile-url`), else `background` alone. */
 export async function baseStyle(background: string, tint = 0.35): Promise<StyleSpecification> {
-  basemap ??= get<Schemas['BasemapView']>('/basemap').catch(() => null)
-  const b = await basemap
+  const b = await basemapInfo()
   const style: StyleSpecification = { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': background } }] }
   if (b && b.tiles) {
     const tiles = b.tiles.startsWith('/') ? `${location.origin}${b.tiles}` : b.tiles
@@ -46,6 +47,5 @@ export async function baseStyle(background: string, tint = 0.35): Promise<StyleS
 
 /** Whether a basemap is configured (the maps then show its attribution). */
 export async function hasBasemap(): Promise<boolean> {
-  basemap ??= get<Schemas['BasemapView']>('/basemap').catch(() => null)
-  return !!(await basemap)?.tiles
+  return !!(await basemapInfo())?.tiles
 }

@@ -20,6 +20,7 @@ pub mod situations;
 pub mod things;
 pub mod users;
 mod web;
+pub mod work_orders;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -238,8 +239,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/events",
             get(events::list_events).post(events::create_event),
         )
-        .route("/events/accept", post(events::accept_many))
-        .route("/events/work-orders", get(events::work_orders))
+        .route("/events/accept", post(work_orders::accept_many))
+        .route("/events/work-orders", get(work_orders::work_orders))
         .route(
             "/attachments",
             post(attachments::upload).layer(DefaultBodyLimit::max(zhili_domain::image::MAX_BYTES)),
