@@ -412,6 +412,246 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mediation/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_cases"];
+        put?: never;
+        post: operations["post_mediation_cases"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_cases_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/cases/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_mediation_cases_by_id_documents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/cases/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_mediation_cases_by_id_steps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/committees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_committees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/documents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_documents_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/mediators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_mediators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/on-the-spot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_mediation_on_the_spot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_rooms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/star-criteria": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_star_criteria"];
+        put: operations["put_mediation_star_criteria"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/star-review/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_star_review_by_year"];
+        put?: never;
+        post: operations["post_mediation_star_review_by_year"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/stats/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_stats_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_vocabulary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs": {
         parameters: {
             query?: never;
@@ -951,7 +1191,6 @@ export interface components {
             /** @description Stop (true) or start (false) the account; stopping ends its sessions at once. */
             disabled?: boolean | null;
             display_name?: string | null;
-            /** @description A new work phone; "" removes it. */
             phone?: string | null;
         };
         AccountView: components["schemas"]["UserView"] & {
@@ -1111,6 +1350,25 @@ export interface components {
             /** Format: int64 */
             version?: number | null;
         };
+        AdjustmentBody: {
+            reason: string;
+            /** Format: int64 */
+            room_id: number;
+            /** Format: int64 */
+            stars: number;
+        };
+        AgreementView: {
+            agreed_at: string;
+            /** @description written or oral */
+            form: string;
+            form_label: string;
+            /** @description The facts, issues and responsibilities. */
+            issues: string;
+            /** @description The manner of performance. */
+            manner: string;
+            perform_by: string | null;
+            terms: string;
+        };
         BasemapView: {
             attribution: string;
             /** @description [west, south, east, north] the tiles cover, when known. */
@@ -1145,6 +1403,83 @@ export interface components {
              */
             moved_deadlines: number;
             working_hours: string;
+        };
+        CaseDetail: components["schemas"]["CaseSummary"] & {
+            agreement?: null | components["schemas"]["AgreementView"];
+            /** @description Exactly the steps the caller may take now. */
+            allowed_steps: string[];
+            confirmation?: null | components["schemas"]["ConfirmationView"];
+            /** @description Until when judicial confirmation may still be applied for. */
+            confirmation_open_until?: string | null;
+            /** @description The documents the caller may make from the case now. */
+            document_kinds: components["schemas"]["Coded"][];
+            /** @description The documents made from the case, newest first (for its committee and mediators). */
+            documents: components["schemas"]["DocumentView"][];
+            /** Format: int64 */
+            extensions: number;
+            facts: string;
+            mediators: components["schemas"]["CaseMediatorView"][];
+            parties: components["schemas"]["PartyView"][];
+            referral?: string | null;
+            referral_label?: string | null;
+            /** Format: int64 */
+            sessions: number;
+            steps: components["schemas"]["StepView"][];
+            /** @description Departments it was referred by or to. */
+            units: string[];
+            /** Format: int64 */
+            version: number;
+        };
+        CaseMediatorView: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
+        CasePage: {
+            items: components["schemas"]["CaseSummary"][];
+            /** Format: int64 */
+            total: number;
+        };
+        CaseSummary: {
+            category: string;
+            category_name: string;
+            closed_at: string | null;
+            /** Format: int64 */
+            committee_id: number;
+            committee_name: string;
+            /** @description The running deadline: consent has none; settling, performance, the follow-up. */
+            due: string | null;
+            /** Format: int64 */
+            event_id: number | null;
+            /** Format: int64 */
+            id: number;
+            mediator_names: string[];
+            /** @description 黔调〔2026〕000123号 */
+            number: string;
+            origin: string;
+            origin_label: string;
+            /** @description The parties' names. */
+            party_names: string[];
+            region_code: string;
+            region_name: string;
+            registered_at: string;
+            /**
+             * Format: int64
+             * @description The earlier case this dispute repeats.
+             */
+            repeat_of: number | null;
+            /**
+             * Format: int64
+             * @description Later cases repeating this one.
+             */
+            repeats: number;
+            room_name: string | null;
+            /** @enum {string} */
+            status: "registered" | "mediating" | "agreed" | "performed" | "closed" | "refused" | "terminated" | "breached" | "referred_out";
+            status_label: string;
+            title: string;
+            /** @description none, yellow (80 % of the time used), red (past it) */
+            warning: string;
         };
         CategoryBody: {
             /**
@@ -1190,6 +1525,29 @@ export interface components {
             code: string;
             label: string;
         };
+        CommitteeView: {
+            /** Format: int64 */
+            id: number;
+            /** @description village, town, district, trade */
+            kind: string;
+            kind_label: string;
+            /** Format: int64 */
+            mediators: number;
+            name: string;
+            /** Format: int64 */
+            open_cases: number;
+            region_code: string;
+            region_name: string;
+            /** Format: int64 */
+            rooms: number;
+            trade: string | null;
+        };
+        ConfirmationView: {
+            applied_at: string;
+            ruled_at: string | null;
+            /** @description applied, confirmed, rejected */
+            state: string;
+        };
         /** @description Someone to call about a grid. */
         ContactView: {
             display_name: string;
@@ -1230,6 +1588,30 @@ export interface components {
             region: components["schemas"]["RegionChain"];
             status: string;
         };
+        CriteriaBody: {
+            indicators: components["schemas"]["IndicatorBody"][];
+            /**
+             * Format: int64
+             * @description Rooms with fewer cases in the year are not rated.
+             */
+            min_cases: number;
+            thresholds: components["schemas"]["ThresholdBody"][];
+        };
+        CriteriaView: {
+            indicators: components["schemas"]["IndicatorView"][];
+            /** Format: int64 */
+            min_cases: number;
+            thresholds: components["schemas"]["ThresholdBody"][];
+            /**
+             * Format: int64
+             * @description 0: the shipped criteria, never edited.
+             */
+            version: number;
+        };
+        DecideBody: {
+            /** @description Rooms whose stars the reviewer sets other than computed, each with its reason. */
+            adjustments: components["schemas"]["AdjustmentBody"][];
+        };
         DetailFieldView: {
             /** @description The values it may take; any text when empty. */
             choices: string[];
@@ -1239,6 +1621,23 @@ export interface components {
             key: string;
             label: string;
             required: boolean;
+        };
+        DocumentBody: {
+            /** @enum {string} */
+            kind: "application" | "agreement" | "confirmation";
+        };
+        DocumentView: {
+            created_at: string;
+            created_by: string;
+            /** Format: int64 */
+            id: number;
+            /** @description application, agreement, confirmation */
+            kind: string;
+            kind_label: string;
+            /** @description The file's SHA-256, as the record keeps it. */
+            sha256: string;
+            /** Format: int64 */
+            size: number;
         };
         DuePage: {
             items: components["schemas"]["DueVisitView"][];
@@ -1413,6 +1812,31 @@ export interface components {
             /** @description People written. */
             written: number;
         };
+        IndicatorBody: {
+            /** @enum {string} */
+            key: "volume" | "success_rate" | "performance_rate" | "confirmation_rate" | "follow_up_rate" | "repeat_rate";
+            /** @description For rates that should be low: all points at or below the target, none at twice it. */
+            lower_is_better?: boolean | null;
+            /**
+             * Format: double
+             * @description A count (volume) or a fraction (rates).
+             */
+            target: number;
+            /**
+             * Format: double
+             * @description Points at the target or better; the weights add to 100.
+             */
+            weight: number;
+        };
+        IndicatorView: {
+            key: string;
+            label: string;
+            lower_is_better: boolean;
+            /** Format: double */
+            target: number;
+            /** Format: double */
+            weight: number;
+        };
         KeyGroupView: {
             code: string;
             fields: components["schemas"]["DetailFieldView"][];
@@ -1493,6 +1917,24 @@ export interface components {
             expires_at: string;
             token: string;
             user: components["schemas"]["UserView"];
+        };
+        MediatorView: {
+            /** Format: int64 */
+            committee_id: number;
+            committee_name: string;
+            full_time: boolean;
+            grade: string;
+            grade_label: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int64 */
+            open_cases: number;
+            phone: string | null;
+            region_code: string;
+            specialities: string[];
+            /** @description The account they sign in with, if any. */
+            username: string | null;
         };
         Metrics: {
             by_status: {
@@ -1575,6 +2017,42 @@ export interface components {
         NewPassword: {
             password: string;
         };
+        OnTheSpotBody: {
+            /** @description Whether the parties agreed on the spot (an oral agreement) or not. */
+            agreed: boolean;
+            category: string;
+            /**
+             * Format: int64
+             * @description The committee the caller mediates for.
+             */
+            committee_id: number;
+            facts: string;
+            parties: components["schemas"]["PartyBody"][];
+            perform_by?: string | null;
+            reason?: string | null;
+            region_code: string;
+            terms?: string | null;
+            title: string;
+        };
+        OpenCaseBody: {
+            category?: string | null;
+            /** Format: int64 */
+            committee_id: number;
+            /**
+             * Format: int64
+             * @description The dispute event it comes from: its grid and category are taken.
+             */
+            event_id?: number | null;
+            facts: string;
+            mediator_ids?: number[] | null;
+            /** @enum {string|null} */
+            origin?: "application" | "self_initiated" | "event" | "police" | "court" | null;
+            parties: components["schemas"]["PartyBody"][];
+            region_code?: string | null;
+            /** Format: int64 */
+            room_id?: number | null;
+            title: string;
+        };
         OrgBody: {
             address: string;
             /** @description The responsible person. */
@@ -1615,6 +2093,38 @@ export interface components {
             name: string;
             /** Format: int64 */
             staff: number;
+        };
+        PartyBody: {
+            address?: string | null;
+            /** Format: int64 */
+            house_id?: number | null;
+            id_number?: string | null;
+            /** @enum {string|null} */
+            kind?: "person" | "org" | null;
+            name?: string | null;
+            /**
+             * Format: int64
+             * @description A registered person: name and identifiers are taken from the register.
+             */
+            person_id?: number | null;
+            phone?: string | null;
+        };
+        PartyView: {
+            address: string;
+            /** @description pending, given, refused */
+            consent: string;
+            /** Format: int64 */
+            house_id: number | null;
+            /** @description Masked. */
+            id_number: string | null;
+            /** @description person or org */
+            kind: string;
+            kind_label: string;
+            name: string;
+            /** Format: int64 */
+            person_id: number | null;
+            /** @description Masked. */
+            phone: string | null;
         };
         PeoplePage: {
             items: components["schemas"]["PersonView"][];
@@ -1724,6 +2234,63 @@ export interface components {
             name?: string | null;
             phone?: string | null;
         };
+        RoomReviewView: {
+            adjustment_reason: string | null;
+            /** Format: int64 */
+            cases: number;
+            committee_name: string;
+            /**
+             * Format: int64
+             * @description What the criteria give (0: not rated).
+             */
+            computed_stars: number;
+            /** Format: double */
+            confirmation_rate: number | null;
+            /**
+             * Format: int64
+             * @description The room's stars before this year's decision.
+             */
+            current_stars: number;
+            /**
+             * Format: int64
+             * @description This year's decided stars and, where the reviewer set other than computed, why.
+             */
+            decided_stars: number | null;
+            /** Format: double */
+            follow_up_rate: number | null;
+            /** Format: double */
+            performance_rate: number | null;
+            region_code: string;
+            region_name: string;
+            /** Format: double */
+            repeat_rate: number | null;
+            /** Format: int64 */
+            room_id: number;
+            room_name: string;
+            /** Format: double */
+            score: number;
+            /**
+             * Format: double
+             * @description Rates as fractions; null where there is nothing to divide by.
+             */
+            success_rate: number | null;
+        };
+        RoomView: {
+            /** Format: int64 */
+            committee_id: number;
+            committee_name: string;
+            history: components["schemas"]["StarView"][];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            region_code: string;
+            region_name: string;
+            /**
+             * Format: int64
+             * @description 0 (not rated) to 5.
+             */
+            stars: number;
+        };
         RowProblem: {
             code: string;
             /** @description The column's header as in the file. */
@@ -1800,9 +2367,93 @@ export interface components {
             sensitivities: components["schemas"]["Coded"][];
             sources: components["schemas"]["Coded"][];
         };
+        StarBoard: {
+            /** @description Rooms at each level, 0 (not rated) to 5. */
+            by_stars: components["schemas"]["StarCount"][];
+            by_town: components["schemas"]["TownStars"][];
+            /** @description Rated rooms and their mean stars year by year. */
+            by_year: components["schemas"]["YearStars"][];
+            /** Format: int64 */
+            rated: number;
+            /** Format: int64 */
+            rooms: number;
+        };
+        StarCount: {
+            /** Format: int64 */
+            rooms: number;
+            /** Format: int64 */
+            stars: number;
+        };
+        StarReviewView: {
+            /** Format: int64 */
+            criteria_version: number;
+            rooms: components["schemas"]["RoomReviewView"][];
+            /** Format: int64 */
+            year: number;
+        };
+        StarView: {
+            decided_at: string;
+            decided_by: string;
+            /** Format: double */
+            score: number | null;
+            /** Format: int64 */
+            stars: number;
+            /** Format: int64 */
+            year: number;
+        };
         StateBody: {
             /** @enum {string} */
             state: "normal" | "damaged" | "lost" | "occupied" | "online" | "offline";
+        };
+        StatsRow: {
+            /** Format: int64 */
+            cases: number;
+            /** Format: double */
+            confirmation_rate: number | null;
+            /** Format: int64 */
+            confirmations: number;
+            /**
+             * Format: int64
+             * @description Mediated to an end (not still open, not refused).
+             */
+            ended: number;
+            key: string;
+            /** Format: double */
+            mean_days_to_settle: number | null;
+            name: string;
+            /** Format: int64 */
+            open: number;
+            /** Format: int64 */
+            overdue: number;
+            /** Format: double */
+            performance_rate: number | null;
+            /** Format: int64 */
+            performed: number;
+            /** Format: int64 */
+            settled: number;
+            /**
+             * Format: double
+             * @description Fractions; null where there is nothing to divide by.
+             */
+            success_rate: number | null;
+            /** Format: int64 */
+            written: number;
+        };
+        StatsView: {
+            from: string;
+            group: string;
+            group_label: string;
+            rows: components["schemas"]["StatsRow"][];
+            to: string;
+            total: components["schemas"]["StatsRow"];
+        };
+        StepAnswer: {
+            case: components["schemas"]["CaseDetail"];
+            /**
+             * Format: int64
+             * @description The event a referral raised to the command centre.
+             */
+            raised_event: number | null;
         };
         StepEntry: {
             done_at: string;
@@ -1810,6 +2461,108 @@ export interface components {
             on_time: boolean;
             step: string;
             unit: string | null;
+        };
+        /**
+         * @description A step on a case: `step` names it and says which other fields apply; every step takes
+         *     `version` (the version the caller saw: a change by someone else since answers 409).
+         */
+        StepRequest: {
+            given: boolean;
+            /** Format: int64 */
+            party: number;
+            /** @enum {string} */
+            step: "consent";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            mediator_ids: number[];
+            /** @enum {string} */
+            step: "assign";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            attendees: string[];
+            minutes: string;
+            photos?: string[] | null;
+            place?: string | null;
+            /** @enum {string} */
+            step: "session";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            all_parties_agree: boolean;
+            /** Format: int64 */
+            days: number;
+            /** @enum {string} */
+            step: "extend";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            /** @enum {string} */
+            form: "written" | "oral";
+            issues: string;
+            manner: string;
+            perform_by: string;
+            photos?: string[] | null;
+            /** @enum {string} */
+            step: "agree";
+            terms: string;
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            reason: string;
+            remedies_told: boolean;
+            /** @enum {string} */
+            step: "terminate";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            joint: boolean;
+            /** @enum {string} */
+            step: "apply_confirmation";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            confirmed: boolean;
+            ruling?: string | null;
+            /** @enum {string} */
+            step: "record_confirmation";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            note?: string | null;
+            performed: boolean;
+            /** @enum {string} */
+            step: "record_performance";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            note: string;
+            /** @enum {string} */
+            step: "follow_up";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            location?: null | components["schemas"]["Location"];
+            may_turn_violent: boolean;
+            reason: string;
+            /** @enum {string} */
+            step: "refer_out";
+            /** @enum {string} */
+            to: "litigation" | "arbitration" | "petition" | "police";
+            /** Format: int64 */
+            version?: number | null;
+        };
+        StepView: {
+            actor: string;
+            /** @description Who took it, by name. */
+            actor_name: string | null;
+            at: string;
+            /** @description The step's fields: minutes and attendees, the agreement, the reason … */
+            detail: Record<string, never>;
+            from_status: string | null;
+            step: string;
+            to_status: string | null;
         };
         Summary: {
             /** @description The departments leading cases here. */
@@ -1867,6 +2620,12 @@ export interface components {
             subclass: string;
             updated_at: string;
         };
+        ThresholdBody: {
+            /** Format: double */
+            min_score: number;
+            /** Format: int64 */
+            stars: number;
+        };
         /** @description One category's limits in the time-limit table. */
         TimeLimitBody: {
             /**
@@ -1890,6 +2649,16 @@ export interface components {
             seq: number;
             to_state: string | null;
             unit: string | null;
+        };
+        TownStars: {
+            code: string;
+            /** Format: double */
+            mean_stars: number;
+            name: string;
+            /** Format: int64 */
+            rated: number;
+            /** Format: int64 */
+            rooms: number;
         };
         Trend: {
             /** @description Reports per day by major class, the busiest first. */
@@ -1961,6 +2730,23 @@ export interface components {
             kind: string;
             place: string;
             visitor: string;
+        };
+        Vocabulary: {
+            /** @description The dispute categories (those that open cases). */
+            categories: components["schemas"]["Coded"][];
+            committee_kinds: components["schemas"]["Coded"][];
+            grades: components["schemas"]["Coded"][];
+            origins: components["schemas"]["Coded"][];
+            referrals: components["schemas"]["Coded"][];
+            statuses: components["schemas"]["Coded"][];
+        };
+        YearStars: {
+            /** Format: double */
+            mean_stars: number;
+            /** Format: int64 */
+            rated: number;
+            /** Format: int64 */
+            year: number;
         };
     };
     responses: never;
@@ -3701,6 +4487,1141 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rooms of the caller's area by stars, town and year */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StarBoard"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_cases: {
+        parameters: {
+            query?: {
+                status?: string;
+                committee_id?: number;
+                room_id?: number;
+                mediator_id?: number;
+                region?: string;
+                category?: string;
+                /** @description Only the cases the caller mediates. */
+                mine?: boolean;
+                /** @description Only open cases past their deadline. */
+                overdue?: boolean;
+                /** @description Only cases repeating an earlier dispute. */
+                repeats?: boolean;
+                event_id?: number;
+                from?: string;
+                to?: string;
+                q?: string;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePage"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_mediation_cases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCaseBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: the event, committee, room, mediator, person or house named is not the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_cases_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_mediation_cases_by_id_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentBody"];
+            };
+        };
+        responses: {
+            /** @description made from the case as it now is; its SHA-256 is in the record */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the case's committee, mediator or court */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: the case has nothing of the kind to put in writing yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_mediation_cases_by_id_steps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepAnswer"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: the case or a mediator named */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: not allowed now or not for you; conflict: changed meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_committees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitteeView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_documents_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the .docx as it was made (the reading is recorded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_mediators: {
+        parameters: {
+            query?: {
+                committee_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediatorView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_mediation_on_the_spot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnTheSpotBody"];
+            };
+        };
+        responses: {
+            /** @description the case as recorded: registered, consented, mediated and settled or terminated, each step in the record */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller is not a mediator of the committee */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_rooms: {
+        parameters: {
+            query?: {
+                committee_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_star_criteria: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriteriaView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_mediation_star_criteria: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CriteriaBody"];
+            };
+        };
+        responses: {
+            /** @description the new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriteriaView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_star_review_by_year: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every room's year scored by the criteria in force, with what was decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StarReviewView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_mediation_star_review_by_year: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideBody"];
+            };
+        };
+        responses: {
+            /** @description decided: each room's stars for the year with their basis, recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StarReviewView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_stats: {
+        parameters: {
+            query?: {
+                group?: "category" | "town" | "village" | "committee" | "mediator" | "outcome";
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller's area's cases registered in the period */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_stats_export: {
+        parameters: {
+            query?: {
+                group?: "category" | "town" | "village" | "committee" | "mediator" | "outcome";
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the 矛盾纠纷排查化解 statistics sheet (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_vocabulary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,8 @@ export const router = createRouter({
     { path: '/people', component: () => import('./views/PeopleView.vue') },
     { path: '/things', component: () => import('./views/ThingsView.vue') },
     { path: '/situations', component: () => import('./views/SituationsView.vue') },
+    { path: '/mediation', component: () => import('./views/MediationView.vue') },
+    { path: '/mediation/:id', component: () => import('./views/MediationCaseView.vue'), props: true },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],

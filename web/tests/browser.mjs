@@ -733,6 +733,181 @@ await step('the map shows cameras and organisations as layers', async () => {
   await context.close()
 })
 
+await step('a dispute goes to mediation and walks the statute to its end; a refusal stops a case', async () => {
+  // What the village's room's star review counts before.
+  const reviewer = await open('district', { width: 1440, height: 900 })
+  const roomCases = () => reviewer.page.evaluate(async () => {
+    const token = localStorage.getItem('zhili.token')
+    const year = new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date())
+    const r = await (await fetch(`/api/v1/mediation/star-review/${year}`, { headers: { Authorization: `Bearer ${token}` } })).json()
+    return r.rooms.find((x) => x.region_code === '500114001001').cases
+  })
+  const casesBefore = await roomCases()
+  // The grid worker's dispute event, opened on the phone, becomes a case in one step.
+  const worker = await open('grid-500114001001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+  const event = await worker.page.evaluate(async () => {
+    const token = localStorage.getItem('zhili.token')
+    const grid = await (await fetch('/api/v1/regions/500114001001001?geometry=true', { headers: { Authorization: `Bearer ${token}` } })).json()
+    const ring = grid.geometry.type === 'Polygon' ? grid.geometry.coordinates[0] : grid.geometry.coordinates[0][0]
+    // Somewhere inside: the first ring's points averaged, checked by the server's locate.
+    let [lon, lat] = ring.reduce(([x, y], [a, b]) => [x + a / ring.length, y + b / ring.length], [0, 0])
+    const r = await fetch('/api/v1/events', {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ channel: 'grid_patrol', category: '0102', description: '两户因排水沟堵塞发生争吵', location: { lon, lat } }),
+    })
+    return (await r.json()).id
+  })
+  expect(Number.isInteger(event), `the dispute event was not reported: ${event}`)
+  await worker.page.goto(`${base}/events/${event}`)
+  await worker.page.click('[data-test=open-mediation]')
+  await pick(worker.page, '[data-test=committee]', '文汇社区人民调解委员会')
+  await worker.page.fill('[data-test=party-0] [data-test=party-name] input, [data-test=party-0] input[data-test=party-name]', '张大山')
+  await worker.page.fill('[data-test=party-1] [data-test=party-name] input, [data-test=party-1] input[data-test=party-name]', '李小河')
+  await fitsScreen(worker.page, 'opening a mediation case on the phone')
+  await shoot(worker.page, { path: join(shots, 'mediation-open-phone.png') })
+  await worker.page.click('[data-test=open-submit]')
+  await worker.page.waitForURL(/\/mediation\/\d+$/)
+  const caseId = worker.page.url().split('/').pop()
+  await worker.page.waitForSelector('[data-test=mediation-number]')
+  await fitsScreen(worker.page, 'a mediation case on the phone')
+  await shoot(worker.page, { path: join(shots, 'mediation-case-phone.png') })
+  // A mediator's on-the-spot mediation from the phone, in one go.
+  await worker.page.goto(`${base}/phone`)
+  await worker.page.waitForSelector('[data-test=on-the-spot]')
+  await pick(worker.page, '[data-test=spot-category]', '邻里纠纷')
+  await worker.page.fill('[data-test=spot-a] input, input[data-test=spot-a]', '孙一')
+  await worker.page.fill('[data-test=spot-b] input, input[data-test=spot-b]', '周二')
+  await worker.page.fill('[data-test=spot-facts] textarea, textarea[data-test=spot-facts]', '两户因楼道堆放杂物争执')
+  await worker.page.click('[data-test=spot-agreed] >> text=口头协议')
+  await worker.page.fill('[data-test=spot-terms] textarea, textarea[data-test=spot-terms]', '孙一当日清理杂物，双方互相谅解')
+  await fitsScreen(worker.page, 'on-the-spot mediation on the phone')
+  await shoot(worker.page, { path: join(shots, 'mediation-on-the-spot.png'), fullPage: true })
+  await worker.page.click('[data-test=spot-submit]')
+  await worker.page.waitForURL(/\/mediation\/\d+$/)
+  await worker.page.waitForSelector('[data-test=mediation-status] >> text=协议履行中')
+  await worker.context.close()
+
+  // The village's station: consent, the mediator, two sessions, a written agreement.
+  const { context, page } = await open('village-500114001001', { width: 1440, height: 900 })
+  await page.goto(`${base}/mediation`)
+  await page.waitForSelector('[data-test=mediation-cases] .el-table__row')
+  await shoot(page, { path: join(shots, 'mediation-list.png') })
+  await page.goto(`${base}/mediation/${caseId}`)
+  const take = async (name, fill) => {
+    await page.click(`[data-step=${name}]`)
+    await fill()
+    const missing = await page.locator('[data-test=step-missing]').count()
+    expect(!missing, `${name} still needs: ${missing && (await page.locator('[data-test=step-missing]').textContent())}`)
+    const before = await page.locator('[data-test=mediation-timeline] li').count()
+    await page.click('[data-test=submit-step]')
+    await Promise.race([
+      page.waitForFunction((n) => document.querySelectorAll('[data-test=mediation-timeline] li').length > n, before),
+      page.waitForSelector('[data-test=step-error]'),
+    ])
+    const error = await page.locator('[data-test=step-error]').count()
+    expect(!error, `${name} refused: ${error && (await page.locator('[data-test=step-error]').textContent())}`)
+  }
+  for (const party of ['张大山', '李小河']) {
+    await take('consent', async () => {
+      await pick(page, '[data-test=consent-party]', party)
+      await page.click('[data-test=consent-given] >> text=同意')
+    })
+  }
+  await take('assign', async () => {
+    await pick(page, '[data-test=assign-mediators]', '调解员')
+    await page.keyboard.press('Escape')
+  })
+  for (const n of [1, 2]) {
+    await take('session', async () => {
+      await page.fill('[data-test=session-minutes] textarea, textarea[data-test=session-minutes]', `第${n}次调解：双方陈述意见，调解员释明相邻关系的法律规定。`)
+    })
+  }
+  await take('agree', async () => {
+    await page.click('[data-test=agreement-form] >> text=书面协议')
+    await page.fill('[data-test=agreement-terms] textarea, textarea[data-test=agreement-terms]', '张大山于十日内疏通排水沟，李小河承担一半费用。')
+    await page.fill('[data-test=agreement-manner] input, input[data-test=agreement-manner]', '现场交付，村调委会见证')
+    const day = new Date(Date.now() + 10 * 86400000).toISOString().slice(0, 10)
+    await page.fill('[data-test=mediation-actions] .el-date-editor input', day)
+    await page.keyboard.press('Enter')
+  })
+  expect((await page.textContent('[data-test=agreement]')).includes('疏通排水沟'), 'the agreement shows its terms')
+  // The agreement as a Word file to sign.
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.click('[data-document=agreement]')])
+  expect(saved.suggestedFilename().startsWith('人民调解协议书') && saved.suggestedFilename().endsWith('.docx'), `saved as ${saved.suggestedFilename()}`)
+  const file = readFileSync(await saved.path())
+  expect(file.length > 1000 && file[0] === 0x50 && file[1] === 0x4b, 'a .docx (a zip) of some size')
+  await page.waitForSelector('[data-test=documents] li')
+  await take('apply_confirmation', async () => { await page.click('[data-test=confirmation-joint]') })
+  await shoot(page, { path: join(shots, 'mediation-agreed.png') })
+  await context.close()
+
+  // The court rules; the station records performance and the follow-up visit.
+  const court = await open('dept-D02', { width: 1440, height: 900 })
+  await court.page.goto(`${base}/mediation/${caseId}`)
+  await court.page.click('[data-step=record_confirmation]')
+  await court.page.click('[data-test=confirmation-ruling] >> text=确认有效')
+  await court.page.click('[data-test=submit-step]')
+  await court.page.waitForSelector('[data-test=confirmation] >> text=确认有效')
+  await court.context.close()
+  const station = await open('village-500114001001', { width: 1440, height: 900 })
+  await station.page.goto(`${base}/mediation/${caseId}`)
+  await station.page.click('[data-step=record_performance]')
+  await station.page.click('[data-test=performance] >> text=已履行')
+  await station.page.click('[data-test=submit-step]')
+  await station.page.waitForSelector('[data-step=follow_up]')
+  await station.page.click('[data-step=follow_up]')
+  await station.page.fill('[data-test=follow-up-note] textarea, textarea[data-test=follow-up-note]', '电话回访，双方对履行情况满意')
+  await station.page.click('[data-test=submit-step]')
+  await station.page.waitForSelector('[data-test=mediation-status] >> text=已办结')
+  await shoot(station.page, { path: join(shots, 'mediation-closed.png') })
+  // The room's record now counts the case (and the one settled on the spot) in its star review.
+  const casesAfter = await roomCases()
+  expect(casesAfter === casesBefore + 2, `the room's review counts ${casesAfter}, was ${casesBefore}`)
+  await reviewer.page.goto(`${base}/mediation`)
+  await reviewer.page.click('text=星级评定')
+  await reviewer.page.waitForSelector('[data-test=review-rooms] .el-table__row')
+  await shoot(reviewer.page, { path: join(shots, 'mediation-star-review.png') })
+  await reviewer.page.click('text=统计分析')
+  await reviewer.page.waitForSelector('[data-test=stats-rows] .el-table__row')
+  await shoot(reviewer.page, { path: join(shots, 'mediation-stats.png') })
+  const [sheet] = await Promise.all([reviewer.page.waitForEvent('download'), reviewer.page.click('[data-test=stats-export]')])
+  expect(sheet.suggestedFilename().endsWith('.xlsx'), `the statistics sheet is ${sheet.suggestedFilename()}`)
+  await reviewer.page.goto(`${base}/command`)
+  await reviewer.page.waitForSelector('[data-test=kpi-mediationTile]')
+  await reviewer.context.close()
+
+  // One party's clear refusal stops a case.
+  const refused = await station.page.evaluate(async () => {
+    const token = localStorage.getItem('zhili.token')
+    const h = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
+    const committees = await (await fetch('/api/v1/mediation/committees', { headers: h })).json()
+    const c = committees.find((x) => x.region_code === '500114001001')
+    const r = await fetch('/api/v1/mediation/cases', {
+      method: 'POST', headers: h,
+      body: JSON.stringify({ committee_id: c.id, origin: 'application', region_code: '500114001001', category: '0101', title: '家庭纠纷', facts: '夫妻争吵，一方申请调解。', parties: [{ name: '赵六' }, { name: '钱七' }] }),
+    })
+    return (await r.json()).id
+  })
+  await station.page.goto(`${base}/mediation/${refused}`)
+  await station.page.click('[data-step=consent]')
+  await pick(station.page, '[data-test=consent-party]', '钱七')
+  await station.page.click('[data-test=consent-given] >> text=拒绝')
+  await station.page.click('[data-test=submit-step]')
+  await station.page.waitForSelector('[data-test=mediation-status] >> text=当事人拒绝调解')
+  // The overdue view warns in red.
+  await station.page.goto(`${base}/mediation`)
+  await station.page.click('[data-test=mediation-view] >> text=仅超期')
+  await station.page.waitForFunction(() => document.querySelector('[data-test=mediation-total]')?.textContent !== '')
+  const late = await station.page.locator('[data-test=mediation-cases] .el-table__row').count()
+  const red = await station.page.locator('[data-test=mediation-cases] .el-table__row .warning-red').count()
+  expect(red === late, `every overdue case warns red (${red} of ${late})`)
+  await station.page.goto(`${base}/mediation`)
+  await station.page.click('text=调解组织')
+  await station.page.waitForSelector('[data-test=rooms] .el-table__row')
+  await shoot(station.page, { path: join(shots, 'mediation-rooms.png') })
+  await station.context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

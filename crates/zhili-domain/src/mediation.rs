@@ -312,6 +312,27 @@ impl Case {
     }
 }
 
+/// The departments mediation works with, by their codes in the district's reference data: the
+/// justice bureau guides all people's mediation (and sees every case), the court confirms
+/// agreements and delegates cases before filing, the police and the letters-and-calls office
+/// take disputes referred out.
+pub const JUSTICE_BUREAU: &str = "D04";
+pub const COURT: &str = "D02";
+pub const POLICE: &str = "D01";
+pub const PETITION_OFFICE: &str = "D05";
+
+impl Referral {
+    /// The department a referral goes to, if it is one of the district's.
+    pub fn unit(self) -> Option<&'static str> {
+        match self {
+            Referral::Litigation => Some(COURT),
+            Referral::Police => Some(POLICE),
+            Referral::Petition => Some(PETITION_OFFICE),
+            Referral::Arbitration => None,
+        }
+    }
+}
+
 /// Most parties one case registers.
 pub const MAX_PARTIES: usize = 20;
 /// Most mediators on one case.
@@ -710,6 +731,11 @@ pub fn apply(
         raises_event,
     })
 }
+
+pub mod stars;
+pub mod stats;
+mod words;
+pub use words::*;
 
 #[cfg(test)]
 mod tests;

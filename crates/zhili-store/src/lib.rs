@@ -14,6 +14,7 @@ mod events;
 mod history;
 mod ids;
 mod lookups;
+mod mediation;
 mod migrate;
 mod people;
 mod reference_data;
@@ -97,6 +98,7 @@ pub trait Store:
     + ThingStore
     + PeopleStore
     + SituationStore
+    + MediationStore
     + EventStore
     + AttachmentStore
     + ReferenceStore

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (14, include_str!("../migrations/0014_waiting.sql")),
     (15, include_str!("../migrations/0015_account_state.sql")),
+    (16, include_str!("../migrations/0016_mediation.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -61,11 +61,18 @@ pub(crate) enum Arg {
     /// Typed NULLs: PostgreSQL checks a parameter's type against its column.
     NullText,
     NullInt,
+    NullFloat,
 }
 
 impl From<Option<String>> for Arg {
     fn from(v: Option<String>) -> Arg {
         v.map_or(Arg::NullText, Arg::Text)
+    }
+}
+
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Arg {
+        v.map_or(Arg::NullFloat, Arg::Float)
     }
 }
 
@@ -153,6 +160,7 @@ impl Sql {
                 Arg::Float(f) => q.bind(*f),
                 Arg::NullText => q.bind(None::<String>),
                 Arg::NullInt => q.bind(None::<i64>),
+                Arg::NullFloat => q.bind(None::<f64>),
             };
         }
         q

@@ -17,6 +17,8 @@ pub enum Sealed {
     PersonPhone,
     OrgContactPhone,
     StaffPhone,
+    /// A generated document (it carries the parties' identifiers), base64.
+    MediationDocument,
 }
 
 impl Sealed {
@@ -28,6 +30,7 @@ impl Sealed {
             Sealed::PersonPhone => "person.phone",
             Sealed::OrgContactPhone => "org.contact_phone",
             Sealed::StaffPhone => "user.phone",
+            Sealed::MediationDocument => "mediation.document",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod basemap;
 pub mod crypto;
 pub mod demo;
+pub mod docx;
 pub mod http;
 pub mod open_layer;
 pub mod people;

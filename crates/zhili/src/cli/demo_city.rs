@@ -98,6 +98,10 @@ async fn build(
         .create_situations(&notes)
         .await
         .map_err(|e| format!("could not write the demo situations: {e}"))?;
+    bar.set_message("mediating a year of disputes");
+    demo::mediation::write(store, &plan, &key, seed, now_ms())
+        .await
+        .map_err(|e| format!("could not write the demo mediation: {e}"))?;
     bar.set_position(100);
     bar.finish_with_message("demo city ready");
     println!(

@@ -5,6 +5,7 @@
 pub mod city;
 pub mod data;
 pub mod history;
+pub mod mediation;
 pub mod population;
 pub mod situations;
 pub mod things;

@@ -32,6 +32,31 @@ pub struct Location {
     pub crs: Option<String>,
 }
 
+impl Location {
+    /// The point in WGS84. Out-of-range numbers are the use case's to refuse; only sane ones
+    /// are converted.
+    pub fn wgs84(&self) -> ApiResult<(f64, f64)> {
+        let crs = match self.crs.as_deref() {
+            None => Crs::Wgs84,
+            Some(c) => Crs::parse(c).ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    "location.crs",
+                    format!("crs {c:?} is not wgs84, gcj02 or bd09"),
+                )
+            })?,
+        };
+        let (lon, lat) = (self.lon, self.lat);
+        Ok(
+            if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 {
+                crs.to_wgs84(lon, lat)
+            } else {
+                (lon, lat)
+            },
+        )
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reporter {
@@ -120,24 +145,7 @@ pub async fn create_event(
 ) -> ApiResult<(StatusCode, axum::Json<CreatedEvent>)> {
     let channel = Channel::parse(&req.channel)
         .ok_or_else(|| ApiError::field(ErrorCode::InvalidParameter, "channel", format!("channel {:?} is not one of grid_patrol, resident, hotline, video_alert, department, walk_in", req.channel)))?;
-    let crs = match req.location.crs.as_deref() {
-        None => Crs::Wgs84,
-        Some(c) => Crs::parse(c).ok_or_else(|| {
-            ApiError::field(
-                ErrorCode::InvalidParameter,
-                "location.crs",
-                format!("crs {c:?} is not wgs84, gcj02 or bd09"),
-            )
-        })?,
-    };
-    let (lon, lat) = (req.location.lon, req.location.lat);
-    // Out-of-range numbers are the use case's to refuse; only sane ones are converted.
-    let (lon, lat) =
-        if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 {
-            crs.to_wgs84(lon, lat)
-        } else {
-            (lon, lat)
-        };
+    let (lon, lat) = req.location.wgs84()?;
     let occurred_at = req
         .occurred_at
         .as_deref()
@@ -321,19 +329,7 @@ pub async fn list_events(
             .as_deref()
             .map(|s| Status::parse(s).ok_or_else(|| bad("status", format!("no status {s:?}"))))
             .transpose()?,
-        category: q
-            .category
-            .map(|c| {
-                if (c.len() == 2 || c.len() == 4) && c.bytes().all(|b| b.is_ascii_digit()) {
-                    Ok(c)
-                } else {
-                    Err(bad(
-                        "category",
-                        format!("category {c:?} is not 2 or 4 digits"),
-                    ))
-                }
-            })
-            .transpose()?,
+        category: category_filter(q.category)?,
         region: q
             .region
             .as_deref()
@@ -521,6 +517,22 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
             })
             .collect(),
     })
+}
+
+/// A category filter: a subcategory's four digits or a major class's two.
+pub(super) fn category_filter(raw: Option<String>) -> ApiResult<Option<String>> {
+    raw.map(|c| {
+        if (c.len() == 2 || c.len() == 4) && c.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(c)
+        } else {
+            Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "category",
+                format!("category {c:?} is not 2 or 4 digits"),
+            ))
+        }
+    })
+    .transpose()
 }
 
 pub(super) fn parse_id(raw: &str) -> ApiResult<i64> {

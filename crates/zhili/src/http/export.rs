@@ -35,7 +35,7 @@ pub(super) fn is_xlsx(format: Option<&str>) -> ApiResult<bool> {
 }
 
 /// A file to save, named.
-pub(super) fn download(
+pub(crate) fn download(
     bytes: Vec<u8>,
     content_type: &'static str,
     name: &str,

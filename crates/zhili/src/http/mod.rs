@@ -13,6 +13,7 @@ pub mod map;
 mod openapi;
 pub use openapi::document_json as openapi_document;
 pub mod basemap;
+pub mod mediation;
 pub mod people;
 pub mod reference;
 pub mod schema;
@@ -225,6 +226,44 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/situations/vocabulary", get(situations::vocabulary))
         .route("/situations/{id}", get(situations::get))
+        .route("/mediation/committees", get(mediation::committees))
+        .route("/mediation/rooms", get(mediation::rooms))
+        .route("/mediation/mediators", get(mediation::mediators))
+        .route("/mediation/vocabulary", get(mediation::vocabulary))
+        .route(
+            "/mediation/cases",
+            get(mediation::cases::list).post(mediation::cases::open),
+        )
+        .route("/mediation/cases/{id}", get(mediation::cases::get))
+        .route(
+            "/mediation/cases/{id}/steps",
+            post(mediation::steps::take_step),
+        )
+        .route(
+            "/mediation/on-the-spot",
+            post(mediation::steps::on_the_spot),
+        )
+        .route(
+            "/mediation/cases/{id}/documents",
+            post(mediation::documents::make),
+        )
+        .route(
+            "/mediation/documents/{id}",
+            get(mediation::documents::download),
+        )
+        .route(
+            "/mediation/star-criteria",
+            get(mediation::stars::get_criteria).put(mediation::stars::put_criteria),
+        )
+        .route(
+            "/mediation/star-review/{year}",
+            get(mediation::stars::preview)
+                .post(mediation::stars::decide)
+                .layer(DefaultBodyLimit::max(mediation::stars::DECIDE_LIMIT)),
+        )
+        .route("/mediation/board", get(mediation::stars::board))
+        .route("/mediation/stats", get(mediation::stats::stats))
+        .route("/mediation/stats/export", get(mediation::stats::export))
         .route("/things/{id}/state", axum::routing::put(things::set_state))
         .route(
             "/users/{username}/password",

@@ -304,3 +304,105 @@ pub fn unit_ids() -> utoipa::openapi::schema::Array {
         .max_items(Some(crate::usecase::act::MAX_ASSISTING))
         .build()
 }
+
+pub fn line_100_or_null() -> Object {
+    or_null(line_100())
+}
+
+pub fn line_200_or_null() -> Object {
+    or_null(line_200())
+}
+
+pub fn region_code_or_null() -> Object {
+    or_null(region_code())
+}
+
+/// A subcategory code (four digits).
+pub fn category_or_null() -> Object {
+    or_null(string().pattern(Some("^[0-9]{4}$")).build())
+}
+
+/// Names of people (attendees): one line of up to 50 characters each.
+pub fn names() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(line_50())
+        .min_items(Some(2))
+        .max_items(Some(50))
+        .build()
+}
+
+pub fn mediation_status() -> Object {
+    one_of(zhili_domain::mediation::Status::ALL.map(|s| s.as_str()))
+}
+
+pub fn mediation_origin_or_null() -> Object {
+    or_null(one_of(
+        zhili_domain::mediation::Origin::ALL.map(|s| s.as_str()),
+    ))
+}
+
+pub fn party_kind_or_null() -> Object {
+    or_null(one_of(
+        zhili_domain::mediation::PARTY_KINDS.map(|(code, _)| code),
+    ))
+}
+
+pub fn agreement_form() -> Object {
+    one_of(["written", "oral"])
+}
+
+pub fn referral() -> Object {
+    one_of(["litigation", "arbitration", "petition", "police"])
+}
+
+/// A day of the calendar, `YYYY-MM-DD`.
+pub fn date() -> Object {
+    string()
+        .pattern(Some("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"))
+        .build()
+}
+
+/// Case statuses, comma-separated, or `open`.
+pub fn mediation_statuses() -> Object {
+    let one = zhili_domain::mediation::Status::ALL
+        .map(|s| s.as_str())
+        .join("|");
+    string()
+        .pattern(Some(format!("^(open|{one})(,(open|{one}))*$")))
+        .build()
+}
+
+/// A phone number as `crypto::normalize_phone` takes it (7 to 15 digits, spaces and dashes
+/// between them, `+86` before them), or "" for none.
+pub fn phone_or_empty() -> Object {
+    let mut schema = string()
+        .pattern(Some("^((\\+86)?[ -]*([0-9][ -]*){7,15})?$"))
+        .build();
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    schema
+}
+
+pub fn date_or_null() -> Object {
+    or_null(date())
+}
+
+/// A subcategory code (four digits).
+pub fn category() -> Object {
+    string().pattern(Some("^[0-9]{4}$")).build()
+}
+
+pub fn document_kind() -> Object {
+    one_of(zhili_domain::mediation::DOCUMENT_KINDS.map(|(code, _)| code))
+}
+
+pub fn star_indicator() -> Object {
+    one_of(zhili_domain::mediation::stars::INDICATORS.map(|(key, _)| key))
+}
+
+pub fn note_500() -> Object {
+    text(500, false)
+}
+
+pub fn mediation_group() -> Object {
+    one_of(crate::usecase::mediation::stats::Group::ALL.map(|(key, _)| key))
+}

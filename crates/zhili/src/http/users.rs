@@ -230,6 +230,7 @@ pub struct AccountPatch {
     #[schema(schema_with = super::schema::line_50_or_null)]
     pub display_name: Option<String>,
     /// A new work phone; "" removes it.
+    #[schema(schema_with = super::schema::phone_or_empty)]
     pub phone: Option<String>,
     /// Stop (true) or start (false) the account; stopping ends its sessions at once.
     pub disabled: Option<bool>,

@@ -11,6 +11,7 @@
 //! | `people` | register a person or a house, add a key role, record a visit, open a key person's event |
 //! | `things` | register a component/camera or an organisation, set a thing's state |
 //! | `situations` | record a situation note |
+//! | `mediation` | open a dispute-mediation case (from an event in one step), take a step on it |
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
 //! | `grid_import`, `sheet_import` | boundaries from GeoJSON; people, houses, organisations and things from sheets |
@@ -20,6 +21,7 @@ pub mod act;
 pub mod evidence;
 pub mod grid_import;
 pub mod intake;
+pub mod mediation;
 pub mod people;
 pub mod reference;
 pub mod sheet_import;

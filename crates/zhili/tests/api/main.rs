@@ -288,7 +288,7 @@ fn feature(code: &str, name: &str, shape: &MultiPolygon<f64>) -> Value {
 }
 
 /// A small city on the server's database: 3,000 events over 60 days, 5,000 residents in
-/// their houses, the components, cameras and organisations: enough for every page and every
+/// their houses, the components, cameras and organisations, mediation committees and cases: enough for every page and every
 /// operation to have something to show.
 async fn small_city(s: &Server) {
     use zhili::demo::history::{generate, HistoryParams};
@@ -330,6 +330,10 @@ async fn small_city(s: &Server) {
         .create_orgs(&actor, &orgs, zhili::now_ms())
         .await
         .unwrap();
+    // Mediation committees and cases from the disputes among the events.
+    demo::mediation::write(&s.store, plan(), key, 5, zhili::now_ms())
+        .await
+        .unwrap();
 }
 
 mod accounts;
@@ -345,6 +349,7 @@ mod history;
 mod intake;
 mod live;
 mod map_layers;
+mod mediation;
 mod people;
 mod people_import;
 mod photos;

@@ -1,0 +1,149 @@
+//! The star review's inputs and outputs: each case of a year with what the review counts, the
+//! stars written per room and year, the criteria's versions.
+
+use crate::sql::{append_actions, corrupt, insert_rows, word, Arg};
+use crate::*;
+use sqlx::Row;
+use zhili_domain::chain::{Actor, NewAction};
+use zhili_domain::mediation::stars::CaseFacts;
+use zhili_domain::mediation::{AgreementForm, Limits, Status};
+
+pub(crate) async fn review_facts(
+    store: &SqlStore,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, CaseFacts)>> {
+    let rows = sqlx::query(
+        "SELECT c.room_id, c.status, c.agreement_form, c.confirmation, c.closed_at, c.limits, \
+         (SELECT MAX(s.at) FROM mediation_steps s WHERE s.case_id = c.id AND s.step = 'record_performance') AS performed_at, \
+         CASE WHEN EXISTS (SELECT 1 FROM mediation_cases x WHERE x.repeat_of = c.id) THEN 1 ELSE 0 END AS repeated \
+         FROM mediation_cases c WHERE c.room_id IS NOT NULL AND c.registered_at >= $1 AND c.registered_at < $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let form: Option<String> = r.try_get("agreement_form")?;
+            let limits: String = r.try_get("limits")?;
+            let confirmation: Option<String> = r.try_get("confirmation")?;
+            Ok((
+                r.try_get("room_id")?,
+                CaseFacts {
+                    status: word(r, "status", Status::parse)?,
+                    agreement: form.as_deref().and_then(AgreementForm::parse),
+                    confirmation_applied: confirmation.is_some(),
+                    performed_at: r.try_get("performed_at")?,
+                    closed_at: r.try_get("closed_at")?,
+                    follow_up_ms: Limits::from_text(&limits)
+                        .ok_or_else(|| corrupt("limits", &limits))?
+                        .follow_up_ms,
+                    repeated: r.try_get::<i64, _>("repeated")? != 0,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Writes each room's stars for `year` (replacing the year's earlier review), sets each room's
+/// level to its latest year's, and appends the actions — one transaction.
+pub(crate) async fn write_stars(
+    store: &SqlStore,
+    year: i64,
+    stars: &[(i64, StarRecord)],
+    actions: Vec<NewAction>,
+) -> Result<()> {
+    let mut tx = store.write_tx().await?;
+    for chunk in stars.chunks(500) {
+        let ids: Vec<Arg> = chunk.iter().map(|(r, _)| Arg::Int(*r)).collect();
+        let mut del = crate::sql::Sql::new("DELETE FROM mediation_room_stars WHERE year = ");
+        del.bind(Arg::Int(year))
+            .push(" AND room_id IN ")
+            .bind_list(ids);
+        del.query().execute(&mut *tx).await?;
+        insert_rows(
+            &mut tx,
+            "mediation_room_stars",
+            &[
+                "room_id",
+                "year",
+                "stars",
+                "score",
+                "basis",
+                "decided_by",
+                "decided_at",
+            ],
+            chunk
+                .iter()
+                .map(|(room, s)| {
+                    vec![
+                        Arg::Int(*room),
+                        Arg::Int(year),
+                        Arg::Int(s.stars),
+                        s.score.into(),
+                        Arg::Text(s.basis.clone()),
+                        Arg::Text(s.decided_by.clone()),
+                        Arg::Int(s.decided_at),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE mediation_rooms SET stars = COALESCE((SELECT s.stars FROM mediation_room_stars s \
+         WHERE s.room_id = mediation_rooms.id ORDER BY s.year DESC LIMIT 1), 0)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    append_actions(&mut tx, actions).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn star_criteria(store: &SqlStore) -> Result<Option<(i64, String)>> {
+    let row = sqlx::query(
+        "SELECT version, criteria FROM mediation_criteria ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| Ok((r.try_get("version")?, r.try_get("criteria")?)))
+        .transpose()
+}
+
+pub(crate) async fn put_star_criteria(
+    store: &SqlStore,
+    actor: &Actor,
+    criteria: &str,
+    now: i64,
+) -> Result<i64> {
+    let mut tx = store.write_tx().await?;
+    crate::ids::lock_chain_head(&mut tx).await?;
+    let version: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM mediation_criteria")
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query(
+        "INSERT INTO mediation_criteria (version, criteria, set_by, set_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(version)
+    .bind(criteria.to_string())
+    .bind(actor.username.clone())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    append_actions(
+        &mut tx,
+        vec![actor
+            .action(
+                now,
+                "mediation.criteria",
+                &format!("mediation_criteria:{version}"),
+            )
+            .opinion(criteria.to_string())],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
