@@ -4071,7 +4071,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description people, houses, orgs or things */
+                /** @description people, houses, orgs, things, committees (mediation committees with their room) or mediators */
                 sheet: string;
             };
             cookie?: never;
@@ -4181,7 +4181,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description people, houses, orgs or things */
+                /** @description people, houses, orgs, things, committees (mediation committees with their room) or mediators */
                 sheet: string;
             };
             cookie?: never;
@@ -4440,7 +4440,7 @@ export interface operations {
     get_map_places: {
         parameters: {
             query: {
-                /** @description houses, orgs, components or cameras */
+                /** @description houses, orgs, components, cameras or disputes (open mediation cases) */
                 layer: string;
                 /** @description Two opposite corners, lon,lat,lon,lat (WGS 84), e.g. the map's view: min lon, min lat, max lon, max lat */
                 bbox: string;

@@ -13,6 +13,8 @@ export function setLang(l: Lang) {
 
 const words: Record<string, [string, string]> = {
   mediation: ['矛盾调解', 'Mediation'],
+  importCommittees: ['导入调解委员会', 'Import committees'],
+  importMediators: ['导入调解员', 'Import mediators'],
   signedPhoto: ['上传签字（按指印）协议照片', 'Photo of the signed agreement'],
   groupCategory: ['纠纷类型', 'Dispute type'],
   groupTown: ['镇街', 'Town'],
@@ -324,6 +326,11 @@ const words: Record<string, [string, string]> = {
   legendOverdue: ['超期', 'Overdue'],
   legendCluster: ['聚合（点击放大）', 'Cluster (click to zoom)'],
   layer_cameras: ['摄像头', 'Cameras'],
+  layer_disputes: ['矛盾纠纷', 'Disputes'],
+  legendAwaitingConsent: ['待当事人同意', 'Awaiting consent'],
+  legendMediating: ['调解中', 'Mediating'],
+  legendPerforming: ['协议履行中', 'Performing'],
+  legendFollowUp: ['待回访', 'Follow-up due'],
   layer_orgs: ['单位场所', 'Organisations'],
   layer_components: ['城市部件', 'Components'],
   layer_houses: ['房屋', 'Houses'],
@@ -535,6 +542,8 @@ const actionNames: Record<string, [string, string]> = {
   reopen: ['重新办理', 'Reopen'],
   report: ['上报', 'Report'],
   due_moved: ['期限调整', 'Deadline moved'],
+  mediation_opened: ['转人民调解', 'Sent to mediation'],
+  mediation_outcome: ['调解结果', 'Mediation outcome'],
 }
 
 /** A server time (RFC 3339) as the district reads it: Beijing time, 24-hour clock. */

@@ -896,8 +896,11 @@ await step('a dispute goes to mediation and walks the statute to its end; a refu
   await station.page.waitForSelector('[data-test=mediation-status] >> text=当事人拒绝调解')
   // The overdue view warns in red.
   await station.page.goto(`${base}/mediation`)
-  await station.page.click('[data-test=mediation-view] >> text=仅超期')
-  await station.page.waitForFunction(() => document.querySelector('[data-test=mediation-total]')?.textContent !== '')
+  await Promise.all([
+    station.page.waitForResponse((r) => r.url().includes('/mediation/cases?') && r.url().includes('overdue=true')),
+    station.page.click('[data-test=mediation-view] >> text=仅超期'),
+  ])
+  await station.page.waitForTimeout(300) // the table's re-render
   const late = await station.page.locator('[data-test=mediation-cases] .el-table__row').count()
   const red = await station.page.locator('[data-test=mediation-cases] .el-table__row .warning-red').count()
   expect(red === late, `every overdue case warns red (${red} of ${late})`)

@@ -100,6 +100,8 @@ pub(crate) async fn taken_in(
         crate::CodeKind::House => ("houses", "code"),
         crate::CodeKind::OrgCredit => ("orgs", "credit_code"),
         crate::CodeKind::Thing => ("things", "code"),
+        crate::CodeKind::Committee => ("mediation_committees", "name"),
+        crate::CodeKind::Mediator => ("mediators", "(CAST(committee_id AS TEXT) || '|' || name)"),
     };
     let mut taken = Vec::new();
     for chunk in codes.chunks(500) {

@@ -390,6 +390,39 @@ pub(crate) async fn get_org(
         .transpose()
 }
 
+/// Open mediation cases at their event's place, under the cases' own scope rule.
+async fn dispute_points(
+    store: &SqlStore,
+    scope: &Scope,
+    bbox: [f64; 4],
+    limit: i64,
+) -> Result<Vec<crate::MapPoint>> {
+    let mut q = Sql::new(
+        "SELECT c.id, e.lon, e.lat, c.title AS label, c.category AS kind, c.status AS state \
+         FROM mediation_cases c JOIN events e ON e.id = c.event_id \
+         WHERE c.status IN ('registered', 'mediating', 'agreed', 'performed')",
+    );
+    crate::mediation::case_scope(&mut q, scope);
+    q.push(" AND e.lon >= ").bind(Arg::Float(bbox[0]));
+    q.push(" AND e.lat >= ").bind(Arg::Float(bbox[1]));
+    q.push(" AND e.lon <= ").bind(Arg::Float(bbox[2]));
+    q.push(" AND e.lat <= ").bind(Arg::Float(bbox[3]));
+    q.push(" ORDER BY c.id LIMIT ").bind(Arg::Int(limit));
+    let rows = q.query().fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::MapPoint {
+                id: r.try_get("id")?,
+                lon: r.try_get("lon")?,
+                lat: r.try_get("lat")?,
+                label: r.try_get("label")?,
+                kind: r.try_get("kind")?,
+                state: r.try_get("state")?,
+            })
+        })
+        .collect()
+}
+
 /// Points of one map layer inside a box, in the scope: houses (with a position), organisations
 /// and sites, components, cameras. At most `limit`, so a wide view stays light.
 pub(crate) async fn map_points(
@@ -419,6 +452,7 @@ pub(crate) async fn map_points(
             "SELECT t.id, t.lon, t.lat, t.name AS label, t.coverage AS kind, t.state FROM things t WHERE t.kind = 'camera'",
             "t",
         ),
+        PlaceLayer::Disputes => return dispute_points(store, scope, bbox, limit).await,
     };
     let mut q = Sql::new(head);
     scope_filter(&mut q, &format!("{alias}.grid_code"), scope);

@@ -125,6 +125,8 @@ pub struct NewCase {
     pub repeat_of: Option<i64>,
     /// The agreement's terms (a loaded case that was settled); none when a case opens.
     pub terms: Option<String>,
+    /// The committee's name, for the record of the event a case comes from.
+    pub committee_name: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -191,6 +193,8 @@ pub struct CaseChange {
     pub event_id: Option<i64>,
     pub step: CaseStep,
     pub action: NewAction,
+    /// Other records the change makes (the outcome in the timeline of the event it came from).
+    pub also: Vec<NewAction>,
 }
 
 /// A document generated from a case (its bytes are kept sealed by the caller).
@@ -260,13 +264,13 @@ pub trait MediationStore: Send + Sync {
         now: i64,
     ) -> Result<Vec<i64>>;
 
-    async fn add_mediator(
+    /// Mediators, each of a committee, in one transaction; their ids.
+    async fn add_mediators(
         &self,
         actor: &Actor,
-        committee_id: i64,
-        mediator: &NewMediator,
+        mediators: &[(i64, NewMediator)],
         now: i64,
-    ) -> Result<i64>;
+    ) -> Result<Vec<i64>>;
 
     /// Committees serving an area of the scope.
     async fn committees(&self, scope: &Scope) -> Result<Vec<CommitteeRecord>>;
@@ -372,14 +376,13 @@ impl MediationStore for SqlStore {
         crate::mediation::add_committees(self, actor, committees, now).await
     }
 
-    async fn add_mediator(
+    async fn add_mediators(
         &self,
         actor: &Actor,
-        committee_id: i64,
-        mediator: &NewMediator,
+        mediators: &[(i64, NewMediator)],
         now: i64,
-    ) -> Result<i64> {
-        crate::mediation::add_mediator(self, actor, committee_id, mediator, now).await
+    ) -> Result<Vec<i64>> {
+        crate::mediation::add_mediators(self, actor, mediators, now).await
     }
 
     async fn committees(&self, scope: &Scope) -> Result<Vec<CommitteeRecord>> {

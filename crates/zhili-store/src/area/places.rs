@@ -35,6 +35,8 @@ pub enum PlaceLayer {
     Orgs,
     Components,
     Cameras,
+    /// Open mediation cases, where the dispute event that opened them was reported.
+    Disputes,
 }
 
 /// One point of a place layer.
@@ -66,6 +68,10 @@ pub enum CodeKind {
     House,
     OrgCredit,
     Thing,
+    /// A mediation committee's name.
+    Committee,
+    /// A mediator as `committee id|name`.
+    Mediator,
 }
 
 /// An organisation or site.

@@ -250,26 +250,29 @@ pub(crate) async fn add_committees(
     Ok(ids)
 }
 
-pub(crate) async fn add_mediator(
+pub(crate) async fn add_mediators(
     store: &SqlStore,
     actor: &Actor,
-    committee: i64,
-    md: &NewMediator,
+    mediators: &[(i64, NewMediator)],
     now: i64,
-) -> Result<i64> {
+) -> Result<Vec<i64>> {
     let mut tx = store.write_tx().await?;
     lock_chain_head(&mut tx).await?;
-    let id = insert_mediator(&mut tx, committee, md, now).await?;
+    let mut ids = Vec::with_capacity(mediators.len());
+    let mut actions = Vec::with_capacity(mediators.len());
+    for (committee, md) in mediators {
+        let id = insert_mediator(&mut tx, *committee, md, now).await?;
+        actions.push(
+            actor
+                .action(now, "mediation.mediator.add", &format!("mediator:{id}"))
+                .opinion(format!("{} (committee {committee})", md.name)),
+        );
+        ids.push(id);
+    }
     sync_sequence(&mut tx, store.backend, "mediators").await?;
-    append_actions(
-        &mut tx,
-        vec![actor
-            .action(now, "mediation.mediator.add", &format!("mediator:{id}"))
-            .opinion(md.name.clone())],
-    )
-    .await?;
+    append_actions(&mut tx, actions).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(ids)
 }
 
 pub(super) const OPEN: &str = "('registered', 'mediating', 'agreed', 'performed')";

@@ -180,7 +180,16 @@ pub(crate) async fn open_case(
     )
     .await?;
     sync_sequence(&mut tx, store.backend, "mediation_cases").await?;
-    append_actions(&mut tx, vec![step_action(id, step, actor.unit.clone())]).await?;
+    let mut actions = vec![step_action(id, step, actor.unit.clone())];
+    // The event it came from says where it went, in its own timeline.
+    if let Some(event) = c.event_id {
+        actions.push(
+            actor
+                .action(step.at, "mediation_opened", &format!("event:{event}"))
+                .opinion(format!("{number} {}", c.committee_name)),
+        );
+    }
+    append_actions(&mut tx, actions).await?;
     tx.commit().await?;
     Ok((id, number))
 }
@@ -307,7 +316,9 @@ pub(crate) async fn change_case(store: &SqlStore, ch: &CaseChange, now: i64) -> 
         vec![step_row(ch.case_id, &ch.step)],
     )
     .await?;
-    append_actions(&mut tx, vec![ch.action.clone()]).await?;
+    let mut actions = vec![ch.action.clone()];
+    actions.extend(ch.also.iter().cloned());
+    append_actions(&mut tx, actions).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -372,6 +383,13 @@ pub(crate) async fn load_mediation(
                     .iter()
                     .map(|m| vec![Arg::Int(id), Arg::Int(*m)]),
             );
+            if let (Some(event), Some(first)) = (c.event_id, history.first()) {
+                actions.push(
+                    opener
+                        .action(first.at, "mediation_opened", &format!("event:{event}"))
+                        .opinion(format!("{number} {}", c.committee_name)),
+                );
+            }
             for s in history {
                 steps.push(step_row(id, s));
                 actions.push(step_action(id, s, opener.unit.clone()));

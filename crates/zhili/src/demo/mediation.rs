@@ -621,6 +621,7 @@ pub fn cases(
             case,
             repeat_of,
             terms: terms_text,
+            committee_name: c.name.clone(),
         };
         load.cases.push((
             new,
@@ -684,5 +685,41 @@ pub async fn write(
         now,
     );
     load.committees = committees;
-    store.load_mediation(&Actor::system(), &load, now).await
+    store.load_mediation(&Actor::system(), &load, now).await?;
+    // The signed agreements of the latest settled cases, as their stations made them.
+    let root = zhili_domain::Scope::whole(plan.district.code.clone());
+    let (_, settled) = store
+        .cases(
+            &root,
+            &zhili_store::CaseFilter {
+                statuses: vec![zhili_domain::mediation::Status::Closed],
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await?;
+    for listed in settled
+        .iter()
+        .filter(|c| c.case.agreement == Some(zhili_domain::mediation::AgreementForm::Written))
+    {
+        let Some(c) = store.case(&root, listed.id).await? else {
+            continue;
+        };
+        let actor = Actor {
+            username: c.registered_by.clone(),
+            unit: None,
+        };
+        let at = c.case.agreed_at.unwrap_or(now);
+        crate::usecase::mediation::documents::keep(
+            store,
+            key,
+            &actor,
+            &c,
+            zhili_domain::mediation::DocumentKind::Agreement,
+            at,
+        )
+        .await
+        .map_err(|e| zhili_store::StoreError::Internal(e.to_string()))?;
+    }
+    Ok(())
 }

@@ -110,12 +110,12 @@ fn sheet_of(raw: &str) -> ApiResult<Sheet> {
         ApiError::field(
             ErrorCode::InvalidParameter,
             "sheet",
-            format!("{raw:?} is not people, houses, orgs or things"),
+            format!("{raw:?} is not people, houses, orgs, things, committees or mediators"),
         )
     })
 }
 
-#[utoipa::path(post, path = "/api/v1/import/{sheet}", tag = "people", params(("sheet" = String, Path, pattern = "^(people|houses|orgs|things)$", description = "people, houses, orgs or things"), ImportQuery), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/import/{sheet}", tag = "people", params(("sheet" = String, Path, pattern = "^(people|houses|orgs|things|committees|mediators)$", description = "people, houses, orgs, things, committees (mediation committees with their room) or mediators"), ImportQuery), security(("bearer" = [])),
     request_body(content = Vec<u8>, description = ".xlsx workbook (first sheet) or CSV (UTF-8 or GB 18030) with the template's columns", content_type = "application/octet-stream"),
     responses((status = 403, body = super::error::ErrorBody, description = "a role that does not register what the sheet holds"), (status = 200, body = crate::usecase::sheet_import::ImportReport),
               (status = 422, body = super::error::ErrorBody, description = "invalid_rows: details is the report, every problem with its row and column; nothing written. invalid_parameter (field `file`): a file past the limits (rows, columns, cell or unpacked sizes)"),
@@ -142,9 +142,10 @@ async fn import_into(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     // The role is checked before the body is read.
-    let importer = crate::usecase::sheet_import::Importer::by_user(
+    let importer = crate::usecase::sheet_import::Importer::for_sheet(
         &state,
         &user.user,
+        sheet,
         track(&state, &user, q.progress.as_deref())?,
     )?;
     // Wait a little for the import before this one; the body is read only with the slot.
@@ -204,7 +205,7 @@ pub async fn template(
     template_of(Sheet::People, &q)
 }
 
-#[utoipa::path(get, path = "/api/v1/import/{sheet}/template", tag = "people", params(("sheet" = String, Path, pattern = "^(people|houses|orgs|things)$", description = "people, houses, orgs or things"), FormatQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/import/{sheet}/template", tag = "people", params(("sheet" = String, Path, pattern = "^(people|houses|orgs|things|committees|mediators)$", description = "people, houses, orgs, things, committees (mediation committees with their room) or mediators"), FormatQuery), security(("bearer" = [])),
     responses((status = 200, description = "the import template (.xlsx or CSV): required columns starred, an example row")))]
 pub async fn sheet_template(
     _user: CurrentUser,

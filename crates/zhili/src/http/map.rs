@@ -195,8 +195,8 @@ const MAX_PLACE_POINTS: i64 = 5_000;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PlacesQuery {
-    /// houses, orgs, components or cameras
-    #[param(pattern = "^(houses|orgs|components|cameras)$")]
+    /// houses, orgs, components, cameras or disputes (open mediation cases)
+    #[param(pattern = "^(houses|orgs|components|cameras|disputes)$")]
     pub layer: String,
     /// Two opposite corners, lon,lat,lon,lat (WGS 84), e.g. the map's view: min lon, min lat, max lon, max lat
     #[param(
@@ -220,7 +220,13 @@ pub async fn places(
         "orgs" => PlaceLayer::Orgs,
         "components" => PlaceLayer::Components,
         "cameras" => PlaceLayer::Cameras,
-        _ => return Err(bad("layer", "houses, orgs, components or cameras")),
+        "disputes" => PlaceLayer::Disputes,
+        _ => {
+            return Err(bad(
+                "layer",
+                "houses, orgs, components, cameras or disputes",
+            ))
+        }
     };
     if matches!(layer, PlaceLayer::Houses | PlaceLayer::Orgs)
         && !zhili_domain::person::may_read(user.user.role)

@@ -136,6 +136,18 @@ async fn a_dispute_event_becomes_a_case_that_walks_the_statute_to_its_end() {
         assert!(!case.to_string().contains(&plain));
         assert!(!case.to_string().contains("13800138000"));
         assert_eq!(case["parties"][0]["phone"], "138****8000");
+        // On the map's dispute layer where the event was reported, for those who see the case.
+        let bbox = format!("{},{},{},{}", p.x - 0.01, p.y - 0.01, p.x + 0.01, p.y + 0.01);
+        let (status, layer) = s
+            .get(&format!("/api/v1/map/places?layer=disputes&bbox={bbox}"), Some(&operator))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{layer}");
+        assert!(layer["features"].as_array().unwrap().iter().any(|f| f["properties"]["id"] == id), "{layer}");
+        let outsider = s.token("dept-D09").await;
+        let (_, hidden) = s
+            .get(&format!("/api/v1/map/places?layer=disputes&bbox={bbox}"), Some(&outsider))
+            .await;
+        assert_eq!(hidden["features"], json!([]));
         // The case is found from its event.
         let (_, from_event) = s
             .get(&format!("/api/v1/mediation/cases?event_id={event_id}"), Some(&operator))
@@ -279,6 +291,10 @@ async fn a_dispute_event_becomes_a_case_that_walks_the_statute_to_its_end() {
         assert_eq!(again["repeat_of"], id);
         let (_, repeats) = s.get("/api/v1/mediation/cases?repeats=true", Some(&operator)).await;
         assert_eq!(repeats["total"], 1, "{repeats}");
+        // The event's own timeline says where it went and how it ended.
+        let (_, ev) = s.get(&format!("/api/v1/events/{event_id}"), Some(&operator)).await;
+        let said: Vec<&str> = ev["timeline"].as_array().unwrap().iter().map(|x| x["action"].as_str().unwrap()).collect();
+        assert!(said.contains(&"mediation_opened") && said.contains(&"mediation_outcome"), "{said:?}");
         let (_, first) = s.get(&format!("/api/v1/mediation/cases/{id}"), Some(&operator)).await;
         assert_eq!(first["repeats"], 1);
         s
@@ -688,6 +704,68 @@ async fn statistics_count_the_areas_cases_and_export_the_official_sheet() {
             .get("/api/v1/mediation/stats?group=planet", Some(&district))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn committees_and_mediators_are_imported_from_sheets_row_by_row() {
+    on_every_backend(|s| async move {
+        let village = plan().villages[3].code.to_string();
+        let operator = s.token(&format!("village-{village}")).await;
+        let upload = |sheet: &'static str, query: &'static str, text: String| {
+            let s = &s;
+            let operator = operator.clone();
+            async move {
+                s.post(
+                    &format!("/api/v1/import/{sheet}{query}"),
+                    Some(&operator),
+                    Some("application/octet-stream"),
+                    text.into_bytes(),
+                )
+                .await
+            }
+        };
+        let committees = format!(
+            "委员会名称,类型,行业,服务区域编码,运行单位,调解室名称,调解室星级\n\
+             测试村人民调解委员会,村（居）人民调解委员会,,{village},,测试村调解室,4\n\
+             坏委员会,不存在,,500114999,,,9\n"
+        );
+        let (status, report) = upload("committees", "?partial=true", committees.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["written"], 1, "{report}");
+        let bad: Vec<&str> = report["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+        assert_eq!(bad, ["kind", "region_code", "stars"], "{report}");
+        // Again: registered already.
+        let (_, again) = upload("committees", "?dry_run=true", committees).await;
+        assert_eq!(again["problems"][0]["code"], "conflict", "{again}");
+        let mediators = "调解委员会,姓名,等级,专长,是否专职,登录账号,联系电话\n\
+                         测试村人民调解委员会,王五,二级调解员,邻里纠纷、婚姻家庭纠纷,否,,13800138000\n\
+                         没有的委员会,赵六,,,,,\n"
+            .to_string();
+        let (status, report) = upload("mediators", "", mediators.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "all or nothing: {report}");
+        let (_, report) = upload("mediators", "?partial=true", mediators).await;
+        assert_eq!(report["written"], 1, "{report}");
+        assert_eq!(report["problems"][0]["field"], "committee");
+        let (_, list) = s.get("/api/v1/mediation/committees", Some(&operator)).await;
+        let mine = list.as_array().unwrap().iter().find(|c| c["name"] == "测试村人民调解委员会").unwrap().clone();
+        assert_eq!(mine["mediators"], 1);
+        let (_, rooms) = s.get(&format!("/api/v1/mediation/rooms?committee_id={}", mine["id"]), Some(&operator)).await;
+        assert_eq!(rooms[0]["stars"], 4);
+        let (_, people) = s.get(&format!("/api/v1/mediation/mediators?committee_id={}", mine["id"]), Some(&operator)).await;
+        assert_eq!(people[0]["name"], "王五");
+        assert_eq!(people[0]["phone"], "138****8000");
+        assert_eq!(people[0]["specialities"], json!(["邻里纠纷", "婚姻家庭纠纷"]));
+        // A grid worker does not register them; the templates say the columns.
+        let grid = s.token("grid-500114001001001").await;
+        let (status, _) = s
+            .post("/api/v1/import/committees", Some(&grid), Some("application/octet-stream"), b"x".to_vec())
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = s.get("/api/v1/import/mediators/template?format=csv", Some(&operator)).await;
+        assert_eq!(status, StatusCode::OK);
         s
     })
     .await;

@@ -188,11 +188,31 @@ pub async fn generate(
         .zh(format!("案件当前不能生成{}", kind.label_zh()))
         .into());
     }
+    keep(
+        state.store.as_ref(),
+        &state.key,
+        &user.actor(),
+        &c,
+        kind,
+        now,
+    )
+    .await
+}
+
+/// Makes `kind` from the case as it now is, keeps it sealed and records its hash as `actor`
+/// (the use case above, and the demo's documents of its settled cases).
+pub async fn keep(
+    store: &dyn zhili_store::Store,
+    key: &crate::crypto::DataKey,
+    actor: &zhili_domain::chain::Actor,
+    c: &CaseRecord,
+    kind: DocumentKind,
+    now: i64,
+) -> Result<(DocumentRecord, Vec<u8>)> {
     let open = |sealed: &Option<String>, field: Sealed| -> Result<String> {
         match sealed {
             None => Ok(String::new()),
-            Some(s) => state
-                .key
+            Some(s) => key
                 .open(s, field)
                 .map_err(|e| StoreError::Internal(format!("a party's identifier: {e}")).into()),
         }
@@ -206,27 +226,26 @@ pub async fn generate(
             address: p.address.clone(),
         });
     }
-    let bytes = compose(kind, &c, &parties, now).to_bytes();
+    let bytes = compose(kind, c, &parties, now).to_bytes();
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    let sealed = state.key.seal(
+    let sealed = key.seal(
         &base64::engine::general_purpose::STANDARD.encode(&bytes),
         Sealed::MediationDocument,
     );
     let mut record = DocumentRecord {
         id: 0,
-        case_id,
+        case_id: c.id,
         kind,
         sha256: sha256.clone(),
         size: bytes.len() as i64,
-        created_by: user.username.clone(),
+        created_by: actor.username.clone(),
         created_at: now,
     };
-    let action = user
-        .actor()
+    let action = actor
         .action(
             now,
             "mediation.document",
-            &format!("mediation_case:{case_id}"),
+            &format!("mediation_case:{}", c.id),
         )
         .opinion(format!(
             "{} sha256:{sha256} ({} bytes; the identifiers of {} parties)",
@@ -234,7 +253,7 @@ pub async fn generate(
             bytes.len(),
             parties.len()
         ));
-    record.id = state.store.add_document(&record, &sealed, action).await?;
+    record.id = store.add_document(&record, &sealed, action).await?;
     Ok((record, bytes))
 }
 

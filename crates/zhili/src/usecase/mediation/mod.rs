@@ -4,6 +4,7 @@
 //! what each step names (committees, rooms, mediators, parties, the event), seals the parties'
 //! identifiers, finds repeat disputes and writes each step with its record.
 
+pub mod bodies;
 pub mod documents;
 mod on_the_spot;
 pub mod stars;
@@ -74,6 +75,11 @@ fn may_open(user: &User) -> bool {
         ),
         Role::Admin | Role::Leader => false,
     }
+}
+
+/// Who registers committees and mediators: those who manage cases.
+pub fn manages_bodies(user: &User) -> bool {
+    manages(user)
 }
 
 /// The centres and stations, and the justice bureau, manage the cases they see.
@@ -469,6 +475,7 @@ pub async fn open(state: &AppState, user: &User, o: Opening) -> Result<CaseRecor
         case,
         repeat_of,
         terms: None,
+        committee_name: committee.name.clone(),
     };
     let detail = serde_json::json!({
         "origin": origin.as_str(),

@@ -347,6 +347,20 @@ pub async fn step(state: &AppState, user: &User, input: StepInput) -> Result<Ste
         to_status: Some(to.to_string()),
         detail: serde_json::Value::Object(detail).to_string(),
     };
+    // A case from an event tells the event how it ended (in the event's own timeline).
+    let ended = case.case.status.is_open() && !outcome.case.status.is_open()
+        || (case.case.status == m::Status::Mediating && outcome.case.status == m::Status::Agreed);
+    let also = match case.event_id {
+        Some(e) if ended => vec![user
+            .actor()
+            .action(now, "mediation_outcome", &format!("event:{e}"))
+            .opinion(format!(
+                "{} {}",
+                case.number,
+                outcome.case.status.label_zh()
+            ))],
+        _ => vec![],
+    };
     let action = user
         .actor()
         .action(
@@ -369,6 +383,7 @@ pub async fn step(state: &AppState, user: &User, input: StepInput) -> Result<Ste
                 event_id: None,
                 step: step_row,
                 action,
+                also,
             },
             now,
         )

@@ -310,12 +310,44 @@ pub(super) fn cells_first<T>(
     }
 }
 
+pub(super) const COMMITTEES: [Column; 7] = [
+    col("委员会名称", "name", true, &["调解委员会", "名称", "name"]),
+    col("类型", "kind", true, &["委员会类型", "kind"]),
+    col("行业", "trade", false, &["trade"]),
+    col(
+        "服务区域编码",
+        "region_code",
+        true,
+        &["区域编码", "region_code"],
+    ),
+    col("运行单位", "unit_id", false, &["unit_id"]),
+    col("调解室名称", "room", false, &["调解室", "room"]),
+    col("调解室星级", "stars", false, &["星级", "stars"]),
+];
+
+pub(super) const MEDIATORS: [Column; 7] = [
+    col(
+        "调解委员会",
+        "committee",
+        true,
+        &["委员会名称", "committee"],
+    ),
+    col("姓名", "name", true, &["name"]),
+    col("等级", "grade", false, &["grade"]),
+    col("专长", "specialities", false, &["specialities"]),
+    col("是否专职", "full_time", false, &["专职", "full_time"]),
+    col("登录账号", "username", false, &["账号", "username"]),
+    col("联系电话", "phone", false, &["电话", "phone"]),
+];
+
 /// The rows of a sheet, checked: each kind the way the API checks one.
 pub(super) enum Checked {
     People(Vec<(usize, zhili_store::NewPerson)>),
     Houses(Vec<(usize, zhili_store::NewHouse)>),
     Orgs(Vec<(usize, zhili_store::NewOrg)>),
     Things(Vec<(usize, zhili_store::NewThing)>),
+    Committees(Vec<(usize, zhili_store::NewCommittee)>),
+    Mediators(Vec<(usize, crate::usecase::mediation::bodies::MediatorRow)>),
 }
 
 /// The rows to write.
@@ -324,6 +356,8 @@ pub(super) enum Batch {
     Houses(Vec<zhili_store::NewHouse>),
     Orgs(Vec<zhili_store::NewOrg>),
     Things(Vec<zhili_store::NewThing>),
+    Committees(Vec<zhili_store::NewCommittee>),
+    Mediators(Vec<crate::usecase::mediation::bodies::MediatorRow>),
 }
 
 /// What the checks need besides the file.
@@ -332,6 +366,9 @@ pub(super) struct Context {
     pub(super) index: std::sync::Arc<RegionIndex>,
     pub(super) scope: Scope,
     pub(super) units: HashSet<String>,
+    /// The committees of the importer's area by name (for mediators).
+    pub(super) committees: HashMap<String, (i64, zhili_domain::RegionCode)>,
+    pub(super) importer: String,
     pub(super) now: i64,
     pub(super) progress: std::sync::Arc<Progress>,
 }
@@ -438,6 +475,54 @@ pub(super) fn check_sheet(sheet: Sheet, table: &Table, cx: &Context) -> (Checked
                 })
             });
             (Checked::Things(good), problems)
+        }
+        Sheet::Committees => {
+            use crate::usecase::mediation::bodies::{prepare_committee, CommitteeInput};
+            let (good, problems) = check_table(table, &cx.progress, columns, |cell| {
+                prepare_committee(
+                    &CommitteeInput {
+                        name: cell("name"),
+                        kind: cell("kind"),
+                        trade: cell("trade"),
+                        region_code: cell("region_code"),
+                        unit_id: cell("unit_id"),
+                        room: cell("room"),
+                        stars: cell("stars"),
+                    },
+                    index,
+                    scope,
+                    &cx.importer,
+                    cx.now,
+                )
+            });
+            (Checked::Committees(good), problems)
+        }
+        Sheet::Mediators => {
+            use crate::usecase::mediation::bodies::{prepare_mediator, MediatorInput};
+            let (good, problems) = check_table(table, &cx.progress, columns, |cell| {
+                let mut problems = Vec::new();
+                let full_time = keep_cell(
+                    &mut problems,
+                    yes_no("full_time", &cell("full_time")).map(Some),
+                )
+                .unwrap_or(false);
+                cells_first(problems, || {
+                    prepare_mediator(
+                        &MediatorInput {
+                            committee: cell("committee"),
+                            name: cell("name"),
+                            grade: cell("grade"),
+                            specialities: cell("specialities"),
+                            full_time,
+                            username: cell("username"),
+                            phone: cell("phone"),
+                        },
+                        &cx.committees,
+                        key,
+                    )
+                })
+            });
+            (Checked::Mediators(good), problems)
         }
     }
 }

@@ -1,4 +1,5 @@
-//! People, houses, organisations and components/cameras from a spreadsheet (.xlsx) or CSV:
+//! People, houses, organisations, components/cameras, mediation committees and mediators from
+//! a spreadsheet (.xlsx) or CSV:
 //! every row checked the way the API checks one registration, every problem reported with its
 //! sheet row and column; nothing written unless all rows pass, or — when asked — only the good
 //! rows, with the rejected rows handed back as CSV for correction. Templates use the same
@@ -18,7 +19,9 @@ mod check;
 mod templates;
 
 pub use check::Column;
-use check::{check_sheet, Batch, Checked, Context, HOUSES, ORGS, PEOPLE, THINGS};
+use check::{
+    check_sheet, Batch, Checked, Context, COMMITTEES, HOUSES, MEDIATORS, ORGS, PEOPLE, THINGS,
+};
 pub use templates::{sample_xlsx, template_csv, template_xlsx};
 
 /// Most rows one file may carry.
@@ -31,6 +34,10 @@ pub enum Sheet {
     Houses,
     Orgs,
     Things,
+    /// Mediation committees, each with its room.
+    Committees,
+    /// Mediators of committees registered already.
+    Mediators,
 }
 
 impl Sheet {
@@ -40,6 +47,8 @@ impl Sheet {
             "houses" => Some(Sheet::Houses),
             "orgs" => Some(Sheet::Orgs),
             "things" => Some(Sheet::Things),
+            "committees" => Some(Sheet::Committees),
+            "mediators" => Some(Sheet::Mediators),
             _ => None,
         }
     }
@@ -50,6 +59,8 @@ impl Sheet {
             Sheet::Houses => "houses",
             Sheet::Orgs => "orgs",
             Sheet::Things => "things",
+            Sheet::Committees => "committees",
+            Sheet::Mediators => "mediators",
         }
     }
 
@@ -59,6 +70,8 @@ impl Sheet {
             Sheet::Houses => &HOUSES,
             Sheet::Orgs => &ORGS,
             Sheet::Things => &THINGS,
+            Sheet::Committees => &COMMITTEES,
+            Sheet::Mediators => &MEDIATORS,
         }
     }
 
@@ -110,6 +123,24 @@ impl Sheet {
                 "normal",
                 "",
             ],
+            Sheet::Committees => &[
+                "示例社区人民调解委员会",
+                "村（居）人民调解委员会",
+                "",
+                "500114001001",
+                "S500114001001",
+                "示例社区调解室",
+                "3",
+            ],
+            Sheet::Mediators => &[
+                "示例社区人民调解委员会",
+                "王五",
+                "二级调解员",
+                "邻里纠纷、婚姻家庭纠纷",
+                "否",
+                "",
+                "13800138000",
+            ],
         }
     }
 }
@@ -141,6 +172,20 @@ impl Registration for zhili_store::NewOrg {
     const KEY_FIELD: &'static str = "credit_code";
     fn key(&self) -> Option<String> {
         self.credit_code.clone()
+    }
+}
+
+impl Registration for zhili_store::NewCommittee {
+    const KEY_FIELD: &'static str = "name";
+    fn key(&self) -> Option<String> {
+        Some(self.name.clone())
+    }
+}
+
+impl Registration for crate::usecase::mediation::bodies::MediatorRow {
+    const KEY_FIELD: &'static str = "name";
+    fn key(&self) -> Option<String> {
+        Some(format!("{}|{}", self.committee_id, self.mediator.name))
     }
 }
 
@@ -223,6 +268,35 @@ impl<'a> Importer<'a> {
                     .lookup_budget
                     .load(std::sync::atomic::Ordering::Relaxed),
             ),
+        })
+    }
+
+    /// An import by a signed-in user of what `sheet` holds: the registries' roles for people,
+    /// houses, organisations and things; the centres, stations and the justice bureau for the
+    /// mediation committees and mediators.
+    pub fn for_sheet(
+        state: &'a crate::state::AppState,
+        user: &zhili_domain::user::User,
+        sheet: Sheet,
+        progress: std::sync::Arc<Progress>,
+    ) -> Result<Importer<'a>, StoreError> {
+        if !matches!(sheet, Sheet::Committees | Sheet::Mediators) {
+            return Importer::by_user(state, user, progress);
+        }
+        if !crate::usecase::mediation::manages_bodies(user) {
+            return Err(StoreError::Domain(DomainError::new(
+                ErrorCode::Forbidden,
+                "the centres, stations and the justice bureau register mediation committees and mediators",
+            )));
+        }
+        Ok(Importer {
+            store: state.store.as_ref(),
+            actor: user.actor(),
+            key: state.key.clone(),
+            index: state.index(),
+            scope: user.scope(),
+            progress,
+            lookup_budget: None,
         })
     }
 
@@ -342,11 +416,22 @@ pub async fn import_sheet(
             .collect(),
         _ => HashSet::new(),
     };
+    let committees = match sheet {
+        Sheet::Mediators => store
+            .committees(&to.scope)
+            .await?
+            .into_iter()
+            .map(|c| (c.name, (c.id, c.region_code)))
+            .collect(),
+        _ => HashMap::new(),
+    };
     let cx = Context {
         key: to.key.clone(),
         index: to.index.clone(),
         scope: to.scope.clone(),
         units,
+        committees,
+        importer: to.actor.username.clone(),
         now,
         progress: to.progress.clone(),
     };
@@ -399,6 +484,16 @@ pub async fn import_sheet(
         Checked::Things(good) => {
             taken.extend(store.taken_codes(CodeKind::Thing, &keys_of(good)).await?)
         }
+        Checked::Committees(good) => taken.extend(
+            store
+                .taken_codes(CodeKind::Committee, &keys_of(good))
+                .await?,
+        ),
+        Checked::Mediators(good) => taken.extend(
+            store
+                .taken_codes(CodeKind::Mediator, &keys_of(good))
+                .await?,
+        ),
     }
     let p = &mut problems;
     let writable = match checked {
@@ -406,12 +501,16 @@ pub async fn import_sheet(
         Checked::Houses(g) => Batch::Houses(drop_taken(sheet, g, &taken, p)),
         Checked::Orgs(g) => Batch::Orgs(drop_taken(sheet, g, &taken, p)),
         Checked::Things(g) => Batch::Things(drop_taken(sheet, g, &taken, p)),
+        Checked::Committees(g) => Batch::Committees(drop_taken(sheet, g, &taken, p)),
+        Checked::Mediators(g) => Batch::Mediators(drop_taken(sheet, g, &taken, p)),
     };
     let valid = match &writable {
         Batch::People(v) => v.len(),
         Batch::Houses(v) => v.len(),
         Batch::Orgs(v) => v.len(),
         Batch::Things(v) => v.len(),
+        Batch::Committees(v) => v.len(),
+        Batch::Mediators(v) => v.len(),
     };
     problems.sort_by_key(|p| p.row);
     let mut report = ImportReport {
@@ -442,6 +541,16 @@ pub async fn import_sheet(
             }
             Batch::Things(v) => {
                 store.create_things(actor, &v, now).await?;
+            }
+            Batch::Committees(v) => {
+                store.add_committees(actor, &v, now).await?;
+            }
+            Batch::Mediators(v) => {
+                let rows: Vec<(i64, zhili_store::NewMediator)> = v
+                    .into_iter()
+                    .map(|r| (r.committee_id, r.mediator))
+                    .collect();
+                store.add_mediators(actor, &rows, now).await?;
             }
         }
         report.written = valid;
@@ -482,7 +591,14 @@ mod tests {
 
     #[test]
     fn every_template_names_its_columns_and_its_example_codes_are_valid() {
-        for sheet in [Sheet::People, Sheet::Houses, Sheet::Orgs, Sheet::Things] {
+        for sheet in [
+            Sheet::People,
+            Sheet::Houses,
+            Sheet::Orgs,
+            Sheet::Things,
+            Sheet::Committees,
+            Sheet::Mediators,
+        ] {
             assert_eq!(sheet.example().len(), sheet.columns().len(), "{sheet:?}");
             let headers: Vec<String> = sheet
                 .columns()
