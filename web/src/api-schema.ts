@@ -524,6 +524,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mediation/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_mediation_limits"];
+        put: operations["put_mediation_limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mediation/mediators": {
         parameters: {
             query?: never;
@@ -1871,6 +1887,42 @@ export interface components {
             since: string;
             /** Format: int64 */
             visit_every_days: number;
+        };
+        /** @description Mediation's time limits as officials set them. */
+        LimitsBody: {
+            /**
+             * Format: int64
+             * @description Working days from performance to the follow-up visit.
+             */
+            follow_up_days: number;
+            /**
+             * Format: int64
+             * @description Most extensions of the settle deadline, each with every party's consent.
+             */
+            max_extensions: number;
+            /**
+             * Format: int64
+             * @description Calendar days to settle once every party consented (the law's "一般在一个月内调结").
+             */
+            settle_days: number;
+        };
+        LimitsView: {
+            /**
+             * Format: int64
+             * @description The law's window for judicial confirmation (Art. 33), not a setting.
+             */
+            confirm_window_days: number;
+            /** Format: int64 */
+            follow_up_days: number;
+            /** Format: int64 */
+            max_extensions: number;
+            /** Format: int64 */
+            settle_days: number;
+            /**
+             * Format: int64
+             * @description 0: the shipped limits, never edited.
+             */
+            version: number;
         };
         /** @description A link as a client names it. */
         LinkRef: {
@@ -5026,6 +5078,121 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_mediation_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the limits a case opened now copies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitsView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_mediation_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitsBody"];
+            };
+        };
+        responses: {
+            /** @description the new version; running cases keep the limits they opened with */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitsView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

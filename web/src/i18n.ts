@@ -13,6 +13,12 @@ export function setLang(l: Lang) {
 
 const words: Record<string, [string, string]> = {
   mediation: ['矛盾调解', 'Mediation'],
+  mediationLimits: ['调解时限', 'Time limits'],
+  settleDays: ['调解期限（天）', 'Days to settle'],
+  followUpDays: ['回访期限（工作日）', 'Working days to follow up'],
+  maxExtensions: ['最多延期次数', 'Most extensions'],
+  confirmWindow: ['司法确认申请期限{n}天（法定）', 'Judicial confirmation: {n} days (by law)'],
+  mediationLimitsSaved: ['时限已保存，此后登记的案件适用', 'Saved; cases registered from now take them'],
   importCommittees: ['导入调解委员会', 'Import committees'],
   importMediators: ['导入调解员', 'Import mediators'],
   signedPhoto: ['上传签字（按指印）协议照片', 'Photo of the signed agreement'],

@@ -896,14 +896,18 @@ await step('a dispute goes to mediation and walks the statute to its end; a refu
   await station.page.waitForSelector('[data-test=mediation-status] >> text=当事人拒绝调解')
   // The overdue view warns in red.
   await station.page.goto(`${base}/mediation`)
-  await Promise.all([
-    station.page.waitForResponse((r) => r.url().includes('/mediation/cases?') && r.url().includes('overdue=true')),
-    station.page.click('[data-test=mediation-view] >> text=仅超期'),
-  ])
-  await station.page.waitForTimeout(300) // the table's re-render
-  const late = await station.page.locator('[data-test=mediation-cases] .el-table__row').count()
-  const red = await station.page.locator('[data-test=mediation-cases] .el-table__row .warning-red').count()
-  expect(red === late, `every overdue case warns red (${red} of ${late})`)
+  // How many are overdue, as the API says; the list then shows them, every one in red.
+  const overdue = await station.page.evaluate(async () => {
+    const token = localStorage.getItem('zhili.token')
+    const r = await fetch('/api/v1/mediation/cases?overdue=true&page_size=1', { headers: { Authorization: `Bearer ${token}` } })
+    return (await r.json()).total
+  })
+  await station.page.click('[data-test=mediation-view] >> text=仅超期')
+  await station.page.waitForFunction((n) => {
+    const rows = [...document.querySelectorAll('[data-test=mediation-cases] .el-table__row')]
+    return document.querySelector('[data-test=mediation-total]')?.textContent?.trim() === String(n)
+      && rows.length === Math.min(n, 20) && rows.every((r) => r.querySelector('.warning-red'))
+  }, overdue, { timeout: 15000 })
   await station.page.goto(`${base}/mediation`)
   await station.page.click('text=调解组织')
   await station.page.waitForSelector('[data-test=rooms] .el-table__row')

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_waiting.sql")),
     (15, include_str!("../migrations/0015_account_state.sql")),
     (16, include_str!("../migrations/0016_mediation.sql")),
+    (17, include_str!("../migrations/0017_mediation_limits.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -66,12 +67,41 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         if version == 3 {
             fill_place_cells(&mut tx).await?;
         }
+        if version == 17 {
+            fill_case_search(&mut tx).await?;
+        }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(version)
             .bind(0i64)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Gives mediation cases stored before migration 17 their search text.
+async fn fill_case_search(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    use sqlx::Row;
+    let cases = sqlx::query("SELECT id, title, number FROM mediation_cases")
+        .fetch_all(&mut *conn)
+        .await?;
+    for c in cases {
+        let id: i64 = c.try_get("id")?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM mediation_parties WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let title: String = c.try_get("title")?;
+        let number: String = c.try_get("number")?;
+        let text = crate::mediation::search_text(&title, &number, names.iter().map(String::as_str));
+        sqlx::query("UPDATE mediation_cases SET search = $1 WHERE id = $2")
+            .bind(text)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -248,8 +248,9 @@ pub fn review(figures: &Figures, criteria: &Criteria) -> Review {
             let value = figures.value(&ind.key);
             let share = match value {
                 // No denominator (no written agreement to confirm …): the indicator does not
-                // count against the room.
-                None => 1.0,
+                // count against a room that worked; a room without cases earns nothing.
+                None if figures.cases > 0 => 1.0,
+                None => 0.0,
                 Some(v) if ind.lower_is_better => {
                     if v <= ind.target {
                         1.0
@@ -323,6 +324,8 @@ mod tests {
         // Too few cases to judge by: not rated, whatever the score.
         let few = Figures { cases: 3, ..good };
         assert_eq!(review(&few, &c).stars, 0);
+        // No cases: no points, not the points of rates that have nothing to divide.
+        assert_eq!(review(&Figures::default(), &c).score, 0.0);
     }
 
     #[test]

@@ -156,6 +156,38 @@ pub fn parse_clock(s: &str) -> Option<Clock> {
 }
 
 impl Limits {
+    /// The district's setting: days to settle (calendar days), working days to the follow-up
+    /// visit, the most extensions; the 30 days for judicial confirmation are the law's (Art. 33).
+    pub fn set(
+        settle_days: i64,
+        follow_up_days: i64,
+        max_extensions: i64,
+        working_day_ms: i64,
+    ) -> Result<Limits, crate::error::DomainError> {
+        use crate::error::DomainError;
+        if !(1..=90).contains(&settle_days) {
+            return Err(
+                DomainError::invalid("settle_days", "1 to 90 days").zh("调解期限应为1至90天")
+            );
+        }
+        if !(1..=30).contains(&follow_up_days) {
+            return Err(
+                DomainError::invalid("follow_up_days", "1 to 30 working days")
+                    .zh("回访期限应为1至30个工作日"),
+            );
+        }
+        if !(0..=5).contains(&max_extensions) {
+            return Err(DomainError::invalid("max_extensions", "0 to 5").zh("延期次数应为0至5次"));
+        }
+        Ok(Limits {
+            settle_ms: settle_days * crate::calendar::DAY_MS,
+            settle_clock: Clock::Calendar,
+            confirm_window_ms: 30 * crate::calendar::DAY_MS,
+            follow_up_ms: follow_up_days * working_day_ms.max(1),
+            max_extensions,
+        })
+    }
+
     /// As stored with a case: `settle_ms,clock,confirm_window_ms,follow_up_ms,max_extensions`.
     pub fn to_text(&self) -> String {
         format!(

@@ -361,6 +361,12 @@ pub trait MediationStore: Send + Sync {
     /// A new version of the star criteria; its number.
     async fn put_star_criteria(&self, actor: &Actor, criteria: &str, now: i64) -> Result<i64>;
 
+    /// The time limits' latest version (`Limits::to_text`), if the district set any.
+    async fn mediation_limits(&self) -> Result<Option<(i64, String)>>;
+
+    /// A new version of the time limits; its number.
+    async fn put_mediation_limits(&self, actor: &Actor, limits: &str, now: i64) -> Result<i64>;
+
     /// The demo's mediation: committees, rooms, mediators and cases with their history.
     async fn load_mediation(&self, actor: &Actor, load: &MediationLoad, now: i64) -> Result<()>;
 }
@@ -478,6 +484,14 @@ impl MediationStore for SqlStore {
 
     async fn put_star_criteria(&self, actor: &Actor, criteria: &str, now: i64) -> Result<i64> {
         crate::mediation::put_star_criteria(self, actor, criteria, now).await
+    }
+
+    async fn mediation_limits(&self) -> Result<Option<(i64, String)>> {
+        crate::mediation::mediation_limits(self).await
+    }
+
+    async fn put_mediation_limits(&self, actor: &Actor, limits: &str, now: i64) -> Result<i64> {
+        crate::mediation::put_mediation_limits(self, actor, limits, now).await
     }
 
     async fn add_document(

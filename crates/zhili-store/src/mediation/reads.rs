@@ -204,20 +204,26 @@ pub(crate) async fn cases(
             .bind_text(format!("{r}%"));
     }
     if let Some(k) = &f.category {
-        filter
-            .push(" AND c.category LIKE ")
-            .bind_text(format!("{k}%"));
+        // A subcategory by equality (its index), a major class by its prefix.
+        if k.len() == 4 {
+            filter.push(" AND c.category = ").bind_text(k.clone());
+        } else {
+            filter
+                .push(" AND c.category LIKE ")
+                .bind_text(format!("{k}%"));
+        }
     }
+    // A mediator's cases from the mediator's side (their index), not case by case.
     if let Some(u) = &f.mediator_username {
         filter.push(
-            " AND EXISTS (SELECT 1 FROM mediation_case_mediators cm JOIN mediators md ON md.id = cm.mediator_id \
-             WHERE cm.case_id = c.id AND md.username = ",
+            " AND c.id IN (SELECT cm.case_id FROM mediation_case_mediators cm JOIN mediators md ON md.id = cm.mediator_id \
+             WHERE md.username = ",
         );
         filter.bind_text(u.clone()).push(")");
     }
     if let Some(md) = f.mediator_id {
         filter.push(
-            " AND EXISTS (SELECT 1 FROM mediation_case_mediators cm WHERE cm.case_id = c.id AND cm.mediator_id = ",
+            " AND c.id IN (SELECT cm.case_id FROM mediation_case_mediators cm WHERE cm.mediator_id = ",
         );
         filter.bind(Arg::Int(md)).push(")");
     }
@@ -238,25 +244,26 @@ pub(crate) async fn cases(
         filter.push(" AND c.registered_at < ").bind(Arg::Int(to));
     }
     if let Some(text) = &f.text {
-        let pattern = crate::events::like_pattern(text);
+        // One column holds the title, the number and the parties' names.
         filter
-            .push(" AND (c.title LIKE ")
-            .bind_text(pattern.clone())
-            .push(" ESCAPE '\\' OR c.number LIKE ")
-            .bind_text(pattern.clone())
-            .push(" ESCAPE '\\' OR EXISTS (SELECT 1 FROM mediation_parties p WHERE p.case_id = c.id AND p.name LIKE ")
-            .bind_text(pattern)
-            .push(" ESCAPE '\\'))");
+            .push(" AND c.search LIKE ")
+            .bind_text(crate::events::like_pattern(text))
+            .push(" ESCAPE '\\'");
     }
     let count = Sql::with_filter(
         "SELECT COUNT(*) AS n FROM mediation_cases c WHERE 1 = 1",
         &filter,
     );
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
-    let mut page = Sql::with_filter(&format!("SELECT {CASE_COLUMNS}{CASE_FROM}"), &filter);
+    // The page's ids first (narrow rows to sort), then their columns: the columns (a count of
+    // repeats among them) are worked out for the page only.
+    let ids = Sql::with_filter("SELECT c.id FROM mediation_cases c WHERE 1 = 1", &filter);
+    let mut page = Sql::new(&format!("SELECT {CASE_COLUMNS}{CASE_FROM} AND c.id IN ("));
+    page.append(&ids);
     page.push(" ORDER BY c.registered_at DESC, c.id DESC LIMIT ")
         .bind(Arg::Int(f.limit));
     page.push(" OFFSET ").bind(Arg::Int(f.offset));
+    page.push(") ORDER BY c.registered_at DESC, c.id DESC");
     let rows = page.query().fetch_all(&store.pool).await?;
     let mut items = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
     fill(store, &mut items, false).await?;

@@ -102,14 +102,78 @@ pub(crate) async fn write_stars(
     Ok(())
 }
 
-pub(crate) async fn star_criteria(store: &SqlStore) -> Result<Option<(i64, String)>> {
-    let row = sqlx::query(
-        "SELECT version, criteria FROM mediation_criteria ORDER BY version DESC LIMIT 1",
-    )
+/// The latest version of a versioned setting table (`mediation_criteria`, `mediation_limits`).
+async fn latest(store: &SqlStore, table: &str, column: &str) -> Result<Option<(i64, String)>> {
+    let row = sqlx::query(&format!(
+        "SELECT version, {column} AS value FROM {table} ORDER BY version DESC LIMIT 1"
+    ))
     .fetch_optional(&store.pool)
     .await?;
-    row.map(|r| Ok((r.try_get("version")?, r.try_get("criteria")?)))
+    row.map(|r| Ok((r.try_get("version")?, r.try_get("value")?)))
         .transpose()
+}
+
+/// A new version of a versioned setting, with its action.
+async fn put_version(
+    store: &SqlStore,
+    actor: &Actor,
+    table: &str,
+    column: &str,
+    value: &str,
+    action: &str,
+    now: i64,
+) -> Result<i64> {
+    let mut tx = store.write_tx().await?;
+    crate::ids::lock_chain_head(&mut tx).await?;
+    let version: i64 = sqlx::query_scalar(&format!(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM {table}"
+    ))
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO {table} (version, {column}, set_by, set_at) VALUES ($1, $2, $3, $4)"
+    ))
+    .bind(version)
+    .bind(value.to_string())
+    .bind(actor.username.clone())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    append_actions(
+        &mut tx,
+        vec![actor
+            .action(now, action, &format!("{table}:{version}"))
+            .opinion(value.to_string())],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+pub(crate) async fn mediation_limits(store: &SqlStore) -> Result<Option<(i64, String)>> {
+    latest(store, "mediation_limits", "limits").await
+}
+
+pub(crate) async fn put_mediation_limits(
+    store: &SqlStore,
+    actor: &Actor,
+    limits: &str,
+    now: i64,
+) -> Result<i64> {
+    put_version(
+        store,
+        actor,
+        "mediation_limits",
+        "limits",
+        limits,
+        "mediation.limits",
+        now,
+    )
+    .await
+}
+
+pub(crate) async fn star_criteria(store: &SqlStore) -> Result<Option<(i64, String)>> {
+    latest(store, "mediation_criteria", "criteria").await
 }
 
 pub(crate) async fn put_star_criteria(
@@ -118,32 +182,14 @@ pub(crate) async fn put_star_criteria(
     criteria: &str,
     now: i64,
 ) -> Result<i64> {
-    let mut tx = store.write_tx().await?;
-    crate::ids::lock_chain_head(&mut tx).await?;
-    let version: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM mediation_criteria")
-            .fetch_one(&mut *tx)
-            .await?;
-    sqlx::query(
-        "INSERT INTO mediation_criteria (version, criteria, set_by, set_at) VALUES ($1, $2, $3, $4)",
+    put_version(
+        store,
+        actor,
+        "mediation_criteria",
+        "criteria",
+        criteria,
+        "mediation.criteria",
+        now,
     )
-    .bind(version)
-    .bind(criteria.to_string())
-    .bind(actor.username.clone())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    append_actions(
-        &mut tx,
-        vec![actor
-            .action(
-                now,
-                "mediation.criteria",
-                &format!("mediation_criteria:{version}"),
-            )
-            .opinion(criteria.to_string())],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(version)
+    .await
 }

@@ -49,10 +49,29 @@ fn case_row(id: i64, number: &str, c: &NewCase, actor: &Actor, at: i64, updated:
         Arg::Text(actor.username.clone()),
         Arg::Int(at),
         Arg::Int(updated),
+        Arg::Text(search_text(
+            &c.title,
+            number,
+            c.parties.iter().map(|p| p.name.as_str()),
+        )),
     ]
 }
 
-const CASE_INSERT_COLUMNS: [&str; 31] = [
+/// What a case is found by in a list: its title, its number, its parties' names.
+pub(crate) fn search_text<'a>(
+    title: &str,
+    number: &str,
+    parties: impl Iterator<Item = &'a str>,
+) -> String {
+    let mut s = format!("{title} {number}");
+    for p in parties {
+        s.push(' ');
+        s.push_str(p);
+    }
+    s
+}
+
+const CASE_INSERT_COLUMNS: [&str; 32] = [
     "id",
     "number",
     "committee_id",
@@ -84,6 +103,7 @@ const CASE_INSERT_COLUMNS: [&str; 31] = [
     "registered_by",
     "registered_at",
     "updated_at",
+    "search",
 ];
 
 fn party_rows(case: i64, parties: &[NewParty]) -> Vec<Vec<Arg>> {

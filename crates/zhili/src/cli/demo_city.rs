@@ -99,7 +99,7 @@ async fn build(
         .await
         .map_err(|e| format!("could not write the demo situations: {e}"))?;
     bar.set_message("mediating a year of disputes");
-    demo::mediation::write(store, &plan, &key, seed, now_ms())
+    let mediation = demo::mediation::write(store, &plan, &key, seed, now_ms())
         .await
         .map_err(|e| format!("could not write the demo mediation: {e}"))?;
     bar.set_position(100);
@@ -132,6 +132,15 @@ async fn build(
         cameras,
         orgs.len(),
         notes.len()
+    );
+    println!(
+        "Mediation: {} committees, {} rooms ({} star-rated), {} mediators, {} cases, {} signed agreements.",
+        mediation.committees,
+        mediation.rooms,
+        mediation.rated,
+        mediation.mediators,
+        mediation.cases,
+        mediation.documents
     );
     if stats.refused > 0 {
         tracing::warn!(

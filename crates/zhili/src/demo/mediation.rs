@@ -636,6 +636,17 @@ pub fn cases(
     load
 }
 
+/// What the demo's mediation holds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Written {
+    pub committees: usize,
+    pub rooms: usize,
+    pub rated: usize,
+    pub mediators: usize,
+    pub cases: usize,
+    pub documents: usize,
+}
+
 /// Writes the committees and a year of cases from the dispute events the database holds.
 pub async fn write(
     store: &zhili_store::SqlStore,
@@ -643,7 +654,7 @@ pub async fn write(
     key: &DataKey,
     seed: u64,
     now: i64,
-) -> Result<(), zhili_store::StoreError> {
+) -> Result<Written, zhili_store::StoreError> {
     use zhili_store::prelude::*;
     let (events, _) = store
         .list_events(
@@ -685,6 +696,19 @@ pub async fn write(
         now,
     );
     load.committees = committees;
+    let mut written = Written {
+        committees: load.committees.len(),
+        rooms: load.committees.iter().map(|c| c.rooms.len()).sum(),
+        rated: load
+            .committees
+            .iter()
+            .flat_map(|c| &c.rooms)
+            .filter(|r| r.stars.iter().any(|s| s.stars > 0))
+            .count(),
+        mediators: load.committees.iter().map(|c| c.mediators.len()).sum(),
+        cases: load.cases.len(),
+        documents: 0,
+    };
     store.load_mediation(&Actor::system(), &load, now).await?;
     // The signed agreements of the latest settled cases, as their stations made them.
     let root = zhili_domain::Scope::whole(plan.district.code.clone());
@@ -720,6 +744,7 @@ pub async fn write(
         )
         .await
         .map_err(|e| zhili_store::StoreError::Internal(e.to_string()))?;
+        written.documents += 1;
     }
-    Ok(())
+    Ok(written)
 }

@@ -231,6 +231,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/mediation/mediators", get(mediation::mediators))
         .route("/mediation/vocabulary", get(mediation::vocabulary))
         .route(
+            "/mediation/limits",
+            get(mediation::get_limits).put(mediation::put_limits),
+        )
+        .route(
             "/mediation/cases",
             get(mediation::cases::list).post(mediation::cases::open),
         )

@@ -68,6 +68,8 @@ use utoipa::{Modify, OpenApi};
         super::mediation::rooms,
         super::mediation::mediators,
         super::mediation::vocabulary,
+        super::mediation::get_limits,
+        super::mediation::put_limits,
         super::mediation::cases::list,
         super::mediation::cases::open,
         super::mediation::cases::get,

@@ -770,3 +770,49 @@ async fn committees_and_mediators_are_imported_from_sheets_row_by_row() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_district_sets_the_time_limits_and_new_cases_take_them() {
+    on_every_backend(|s| async move {
+        committees(&s).await;
+        let (village, grid_code) = village_and_grid();
+        let operator = s.token(&format!("village-{village}")).await;
+        let district = s.token("district").await;
+        let (_, shipped) = s.get("/api/v1/mediation/limits", Some(&operator)).await;
+        assert_eq!(
+            shipped,
+            json!({"version": 0, "settle_days": 30, "follow_up_days": 10, "max_extensions": 2, "confirm_window_days": 30})
+        );
+        let set = json!({"settle_days": 20, "follow_up_days": 5, "max_extensions": 1});
+        let (status, _) = s.post_put("/api/v1/mediation/limits", Some(&operator), set.to_string()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, bad) = s
+            .post_put("/api/v1/mediation/limits", Some(&district), json!({"settle_days": 0, "follow_up_days": 5, "max_extensions": 1}).to_string())
+            .await;
+        assert_error(status, &bad, 422, "invalid_parameter");
+        let (status, now_set) = s.post_put("/api/v1/mediation/limits", Some(&district), set.to_string()).await;
+        assert_eq!(status, StatusCode::OK, "{now_set}");
+        assert_eq!(now_set["version"], 1);
+        let committee = village_committee(&s, &operator, &village).await;
+        let (_, case) = post_json(
+            &s,
+            "/api/v1/mediation/cases",
+            &operator,
+            json!({"committee_id": committee, "origin": "application", "region_code": grid_code, "category": "0102",
+                   "title": "纠纷", "facts": "事实。", "parties": [{"name": "甲"}, {"name": "乙"}]}),
+        )
+        .await;
+        let id = case["id"].as_i64().unwrap();
+        for party in [0, 1] {
+            step(&s, &operator, id, json!({"step": "consent", "party": party, "given": true})).await;
+        }
+        let (_, c) = s.get(&format!("/api/v1/mediation/cases/{id}"), Some(&operator)).await;
+        let due = zhili_domain::time::parse_rfc3339(c["due"].as_str().unwrap()).unwrap();
+        let days = (due - zhili::now_ms()) as f64 / 86_400_000.0;
+        assert!((19.9..=20.0).contains(&days), "settles in the 20 days set: {days}");
+        let recorded = s.store.actions_of("mediation_limits:1").await.unwrap();
+        assert_eq!(recorded[0].action, "mediation.limits");
+        s
+    })
+    .await;
+}

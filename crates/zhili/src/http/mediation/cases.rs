@@ -263,6 +263,7 @@ pub(super) async fn detail(
                 .documents(c.id)
                 .await?
                 .iter()
+                .filter(|d| uc::documents::may(user, &c, d.kind))
                 .map(super::documents::view)
                 .collect()
         } else {

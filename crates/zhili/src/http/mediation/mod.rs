@@ -276,3 +276,72 @@ pub async fn vocabulary(
         categories,
     }))
 }
+
+/// Mediation's time limits as officials set them.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsBody {
+    /// Calendar days to settle once every party consented (the law's "一般在一个月内调结").
+    #[schema(minimum = 1, maximum = 90)]
+    pub settle_days: i64,
+    /// Working days from performance to the follow-up visit.
+    #[schema(minimum = 1, maximum = 30)]
+    pub follow_up_days: i64,
+    /// Most extensions of the settle deadline, each with every party's consent.
+    #[schema(minimum = 0, maximum = 5)]
+    pub max_extensions: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LimitsView {
+    /// 0: the shipped limits, never edited.
+    pub version: i64,
+    pub settle_days: i64,
+    pub follow_up_days: i64,
+    pub max_extensions: i64,
+    /// The law's window for judicial confirmation (Art. 33), not a setting.
+    pub confirm_window_days: i64,
+}
+
+fn limits_view(state: &AppState, version: i64, l: &m::Limits) -> LimitsView {
+    use crate::usecase::mediation::limits;
+    let (settle_days, follow_up_days, max_extensions) =
+        limits::days(l, limits::working_day_ms(state));
+    LimitsView {
+        version,
+        settle_days,
+        follow_up_days,
+        max_extensions,
+        confirm_window_days: l.confirm_window_ms / zhili_domain::calendar::DAY_MS,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/mediation/limits", tag = "mediation", security(("bearer" = [])),
+    responses((status = 200, body = LimitsView, description = "the limits a case opened now copies")))]
+pub async fn get_limits(
+    State(state): State<Arc<AppState>>,
+    _user: CurrentUser,
+    _q: Query<super::handlers::NoParams>,
+) -> ApiResult<axum::Json<LimitsView>> {
+    let (version, l) = crate::usecase::mediation::limits::limits(&state).await?;
+    Ok(axum::Json(limits_view(&state, version, &l)))
+}
+
+#[utoipa::path(put, path = "/api/v1/mediation/limits", tag = "mediation", request_body = LimitsBody, security(("bearer" = [])),
+    responses((status = 200, body = LimitsView, description = "the new version; running cases keep the limits they opened with"),
+              (status = 403, body = super::error::ErrorBody)))]
+pub async fn put_limits(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    super::error::Json(b): super::error::Json<LimitsBody>,
+) -> ApiResult<axum::Json<LimitsView>> {
+    let (version, l) = crate::usecase::mediation::limits::set_limits(
+        &state,
+        &user.user,
+        b.settle_days,
+        b.follow_up_days,
+        b.max_extensions,
+    )
+    .await?;
+    Ok(axum::Json(limits_view(&state, version, &l)))
+}

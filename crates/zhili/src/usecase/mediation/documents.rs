@@ -155,7 +155,7 @@ fn compose(kind: DocumentKind, c: &CaseRecord, parties: &[Named], now: i64) -> D
 
 /// Whether `user` may make or read this case's documents: its managers and mediators; the court
 /// reads the application for confirmation and the agreement it confirms.
-fn may(user: &User, c: &CaseRecord, kind: DocumentKind) -> bool {
+pub fn may(user: &User, c: &CaseRecord, kind: DocumentKind) -> bool {
     let w = who(user, c);
     w.manages || w.mediates || (w.court && kind != DocumentKind::Application)
 }

@@ -6,6 +6,7 @@
 
 pub mod bodies;
 pub mod documents;
+pub mod limits;
 mod on_the_spot;
 pub mod stars;
 pub mod stats;
@@ -17,7 +18,7 @@ pub use steps::{step, Step, StepInput, Stepped};
 use super::{forbidden, invalid, not_found, Error, Result};
 use crate::crypto::{self, Sealed};
 use crate::state::AppState;
-use zhili_domain::mediation::{self as m, Case, Limits, Origin, PartyKind, Who};
+use zhili_domain::mediation::{self as m, Case, Origin, PartyKind, Who};
 use zhili_domain::user::User;
 use zhili_domain::{DomainError, RegionCode, Role, Scope};
 use zhili_store::{CaseRecord, CaseStep, NewCase, NewParty};
@@ -426,7 +427,8 @@ pub async fn open(state: &AppState, user: &User, o: Opening) -> Result<CaseRecor
             parties.push(p);
         }
     }
-    let case = match Case::registered(origin, o.parties.len(), Limits::default()) {
+    let (_, in_force) = limits::limits(state).await?;
+    let case = match Case::registered(origin, o.parties.len(), in_force) {
         Ok(mut c) => {
             c.mediators = mediator_ids.iter().map(i64::to_string).collect();
             Some(c)
