@@ -704,7 +704,7 @@ await step('components and cameras with the uptime of each area', async () => {
     const t = (await r.json()).items[0]
     return [t.lon, t.lat]
   })
-  const sheet = `类型,编码,名称,经度,纬度,责任单位\n部件,5001140103${String(Date.now() % 1000000).padStart(6, '0')},路灯,${point[0]},${point[1]},D09\n部件,5009990103000001,路灯,${point[0]},${point[1]},\n`
+  const sheet = `类型,编码,名称,经度,纬度,责任单位\n部件,5001140103${900000 + (Date.now() % 100000)},路灯,${point[0]},${point[1]},D09\n部件,5009990103000001,路灯,${point[0]},${point[1]},\n`
   await page.setInputFiles('[data-test=things-file]', { name: 'things.csv', mimeType: 'text/csv', buffer: Buffer.from(sheet) })
   await page.click('[data-test=check-things]')
   await page.waitForSelector('[data-test=things-problems] tbody tr')
