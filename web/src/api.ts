@@ -211,3 +211,19 @@ export function follow(onNotice: (n: Notice) => void): () => void {
     controller.abort()
   }
 }
+
+/** Uploads the photos a file input picked (at most nine per step, as the server keeps), adding
+ *  each new id to `ids`; a refused photo is reported through `failed` and the rest still go. */
+export async function uploadPhotos(ev: Event, ids: string[], failed: (message: string) => void) {
+  const input = ev.target as HTMLInputElement
+  for (const file of Array.from(input.files ?? [])) {
+    if (ids.length >= 9) break
+    try {
+      const photo = await post<{ id: string }>('/attachments', file)
+      if (!ids.includes(photo.id)) ids.push(photo.id)
+    } catch (err) {
+      failed(explain(err))
+    }
+  }
+  input.value = ''
+}

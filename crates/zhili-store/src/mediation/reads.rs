@@ -347,13 +347,11 @@ pub(crate) async fn stat_cases(
     from: i64,
     to: i64,
 ) -> Result<Vec<StatCase>> {
-    let mut q = Sql::new(
+    let mut q = Sql::new(&format!(
         "SELECT c.id, c.region_code, c.category, c.committee_id, c.registered_at, c.agreed_at, c.due, \
-         c.status, c.agreement_form, c.confirmation, c.closed_at, c.limits, \
-         (SELECT MAX(s.at) FROM mediation_steps s WHERE s.case_id = c.id AND s.step = 'record_performance') AS performed_at, \
-         CASE WHEN EXISTS (SELECT 1 FROM mediation_cases x WHERE x.repeat_of = c.id) THEN 1 ELSE 0 END AS repeated \
-         FROM mediation_cases c WHERE c.registered_at >= ",
-    );
+         {} FROM mediation_cases c WHERE c.registered_at >= ",
+        super::FACT_COLUMNS
+    ));
     q.bind(Arg::Int(from))
         .push(" AND c.registered_at < ")
         .bind(Arg::Int(to));
@@ -361,9 +359,6 @@ pub(crate) async fn stat_cases(
     let rows = q.query().fetch_all(&store.pool).await?;
     rows.iter()
         .map(|r| {
-            let form: Option<String> = r.try_get("agreement_form")?;
-            let limits: String = r.try_get("limits")?;
-            let confirmation: Option<String> = r.try_get("confirmation")?;
             Ok(StatCase {
                 id: r.try_get("id")?,
                 region_code: r.try_get("region_code")?,
@@ -372,17 +367,7 @@ pub(crate) async fn stat_cases(
                 registered_at: r.try_get("registered_at")?,
                 agreed_at: r.try_get("agreed_at")?,
                 due: r.try_get("due")?,
-                facts: zhili_domain::mediation::stars::CaseFacts {
-                    status: word(r, "status", Status::parse)?,
-                    agreement: form.as_deref().and_then(AgreementForm::parse),
-                    confirmation_applied: confirmation.is_some(),
-                    performed_at: r.try_get("performed_at")?,
-                    closed_at: r.try_get("closed_at")?,
-                    follow_up_ms: Limits::from_text(&limits)
-                        .ok_or_else(|| corrupt("limits", &limits))?
-                        .follow_up_ms,
-                    repeated: r.try_get::<i64, _>("repeated")? != 0,
-                },
+                facts: super::facts_from_row(r)?,
             })
         })
         .collect()

@@ -3,46 +3,50 @@
 
 use crate::sql::{append_actions, corrupt, insert_rows, word, Arg};
 use crate::*;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use zhili_domain::chain::{Actor, NewAction};
 use zhili_domain::mediation::stars::CaseFacts;
 use zhili_domain::mediation::{AgreementForm, Limits, Status};
+
+/// The columns a case's review and statistics facts are read from (`facts_from_row`).
+pub(crate) const FACT_COLUMNS: &str = "c.status, c.agreement_form, c.confirmation, c.closed_at, c.limits, \
+    (SELECT MAX(s.at) FROM mediation_steps s WHERE s.case_id = c.id AND s.step = 'record_performance') AS performed_at, \
+    CASE WHEN EXISTS (SELECT 1 FROM mediation_cases x WHERE x.repeat_of = c.id) THEN 1 ELSE 0 END AS repeated";
+
+/// What the star review and the statistics count of one case, from `FACT_COLUMNS`.
+pub(crate) fn facts_from_row(r: &AnyRow) -> Result<CaseFacts> {
+    let form: Option<String> = r.try_get("agreement_form")?;
+    let limits: String = r.try_get("limits")?;
+    let confirmation: Option<String> = r.try_get("confirmation")?;
+    Ok(CaseFacts {
+        status: word(r, "status", Status::parse)?,
+        agreement: form.as_deref().and_then(AgreementForm::parse),
+        confirmation_applied: confirmation.is_some(),
+        performed_at: r.try_get("performed_at")?,
+        closed_at: r.try_get("closed_at")?,
+        follow_up_ms: Limits::from_text(&limits)
+            .ok_or_else(|| corrupt("limits", &limits))?
+            .follow_up_ms,
+        repeated: r.try_get::<i64, _>("repeated")? != 0,
+    })
+}
 
 pub(crate) async fn review_facts(
     store: &SqlStore,
     from: i64,
     to: i64,
 ) -> Result<Vec<(i64, CaseFacts)>> {
-    let rows = sqlx::query(
-        "SELECT c.room_id, c.status, c.agreement_form, c.confirmation, c.closed_at, c.limits, \
-         (SELECT MAX(s.at) FROM mediation_steps s WHERE s.case_id = c.id AND s.step = 'record_performance') AS performed_at, \
-         CASE WHEN EXISTS (SELECT 1 FROM mediation_cases x WHERE x.repeat_of = c.id) THEN 1 ELSE 0 END AS repeated \
-         FROM mediation_cases c WHERE c.room_id IS NOT NULL AND c.registered_at >= $1 AND c.registered_at < $2",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT c.room_id, {FACT_COLUMNS} FROM mediation_cases c \
+         WHERE c.room_id IS NOT NULL AND c.registered_at >= $1 AND c.registered_at < $2"
+    ))
     .bind(from)
     .bind(to)
     .fetch_all(&store.pool)
     .await?;
     rows.iter()
-        .map(|r| {
-            let form: Option<String> = r.try_get("agreement_form")?;
-            let limits: String = r.try_get("limits")?;
-            let confirmation: Option<String> = r.try_get("confirmation")?;
-            Ok((
-                r.try_get("room_id")?,
-                CaseFacts {
-                    status: word(r, "status", Status::parse)?,
-                    agreement: form.as_deref().and_then(AgreementForm::parse),
-                    confirmation_applied: confirmation.is_some(),
-                    performed_at: r.try_get("performed_at")?,
-                    closed_at: r.try_get("closed_at")?,
-                    follow_up_ms: Limits::from_text(&limits)
-                        .ok_or_else(|| corrupt("limits", &limits))?
-                        .follow_up_ms,
-                    repeated: r.try_get::<i64, _>("repeated")? != 0,
-                },
-            ))
-        })
+        .map(|r| Ok((r.try_get("room_id")?, facts_from_row(r)?)))
         .collect()
 }
 

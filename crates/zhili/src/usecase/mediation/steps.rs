@@ -132,18 +132,12 @@ pub async fn step(state: &AppState, user: &User, input: StepInput) -> Result<Ste
             }
         }
         Step::Assign { mediator_ids: ids } => {
-            let committee = state
-                .store
-                .committees(&zhili_domain::Scope::whole(case.region_code.clone()))
-                .await?
-                .into_iter()
-                .find(|c| c.id == case.committee_id)
-                .ok_or_else(|| StoreError::Internal("the case's committee is gone".into()))?;
+            // The committee's mediators serve the case's area (its committee is over it).
             let all = state
                 .store
                 .mediators(
-                    &zhili_domain::Scope::whole(committee.region_code.clone()),
-                    Some(committee.id),
+                    &zhili_domain::Scope::whole(case.region_code.clone()),
+                    Some(case.committee_id),
                     true,
                 )
                 .await?;
