@@ -486,8 +486,24 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
   for (let level = 0; level < 4; level++) {
     const node = page.locator('.el-cascader-menu').nth(level).locator('.el-cascader-node').first()
     await node.waitFor()
-    // Opening a level is a click on its name; choosing the grid, a click on its radio.
-    await (level < 3 ? node : node.locator('.el-radio')).click()
+    if (level === 3) {
+      // Choosing the grid is a click on its radio.
+      await node.locator('.el-radio').click()
+      break
+    }
+    // Opening a level is a click on its name, which loads the level below. A click that lands
+    // while the menu is still settling is dropped by the cascader (CI met it once), so a level
+    // that has not opened is clicked again rather than waited on forever.
+    const next = page.locator('.el-cascader-menu').nth(level + 1).locator('.el-cascader-node').first()
+    for (let attempt = 0; ; attempt++) {
+      await node.click()
+      try {
+        await next.waitFor({ timeout: 8000 })
+        break
+      } catch (e) {
+        if (attempt === 2) throw e
+      }
+    }
   }
   await page.locator('.el-dialog:visible .el-dialog__title').click()
   await page.waitForFunction(() => (document.querySelector('[data-test=new-region] input')?.value ?? '').length > 0)
