@@ -2503,6 +2503,12 @@ export interface components {
             case: components["schemas"]["CaseDetail"];
             /**
              * Format: int64
+             * @description The dispute event this outcome handled (it waited on the caller's unit; its closed loop
+             *     goes on to verification).
+             */
+            handled_event: number | null;
+            /**
+             * Format: int64
              * @description The event a referral raised to the command centre.
              */
             raised_event: number | null;

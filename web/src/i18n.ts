@@ -134,6 +134,7 @@ const words: Record<string, [string, string]> = {
   confirmOpenUntil: ['可申请至', 'Open until'],
   sessions: ['调解次数', 'Sessions'],
   raisedEvent: ['已上报指挥中心，事件', 'Reported to the command centre as event'],
+  handledEvent: ['关联事件已据此处置，待核查', 'The linked event is handled by it and awaits verification'],
   stepDone: ['已记录', 'recorded'],
   caseOpened: ['调解案件已登记', 'The case is registered'],
   pickPosition: ['在地图上点选事发位置', 'Pick the place on the map'],

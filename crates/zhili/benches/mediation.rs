@@ -6,7 +6,8 @@
 //! - the annual star review of every room over the year (≤ 2 s);
 //! - making an agreement .docx, sealed and recorded (≤ 50 ms).
 //!
-//! Set ZHILI_BENCH_CASES to change the number of cases.
+//! Set ZHILI_BENCH_CASES to change the number of cases, ZHILI_BENCH_KEEP=1 to keep the database
+//! (its path is printed) for reading query plans.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -213,5 +214,9 @@ async fn main() {
         made as f64 / times.len().max(1) as f64 / 1024.0
     );
     drop(state);
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("ZHILI_BENCH_KEEP").is_some() {
+        println!("database kept: {url}");
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

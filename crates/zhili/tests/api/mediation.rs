@@ -148,6 +148,12 @@ async fn a_dispute_event_becomes_a_case_that_walks_the_statute_to_its_end() {
             .get(&format!("/api/v1/map/places?layer=disputes&bbox={bbox}"), Some(&outsider))
             .await;
         assert_eq!(hidden["features"], json!([]));
+        // The station takes the event up itself (a 小事 stays with the village): the case's
+        // outcome will be its handling.
+        for action in ["register", "dispatch", "accept"] {
+            let (status, body) = post_json(&s, &format!("/api/v1/events/{event_id}/actions"), &operator, json!({"action": action})).await;
+            assert_eq!(status, StatusCode::OK, "{action}: {body}");
+        }
         // The case is found from its event.
         let (_, from_event) = s
             .get(&format!("/api/v1/mediation/cases?event_id={event_id}"), Some(&operator))
@@ -207,6 +213,12 @@ async fn a_dispute_event_becomes_a_case_that_walks_the_statute_to_its_end() {
         assert_eq!(case["agreement"]["form"], "written");
         assert_eq!(case["agreement"]["terms"], "张三于十日内疏通排水沟，李四承担一半费用。");
         assert!(case["confirmation_open_until"].is_string());
+        // The agreement handled the dispute event, which goes on to verification.
+        assert_eq!(body["handled_event"], event_id);
+        let (_, ev) = s.get(&format!("/api/v1/events/{event_id}"), Some(&operator)).await;
+        assert_eq!(ev["status"], "handled", "{ev}");
+        let handled = ev["timeline"].as_array().unwrap().iter().find(|x| x["action"] == "handle").unwrap();
+        assert!(handled["opinion"].as_str().unwrap().contains("张三于十日内疏通排水沟"), "{handled}");
         // The agreement as a .docx people sign: the statute's fields, the parties' full
         // identifiers (for the signed copy only), its hash in the record.
         let (status, body) = post_json(&s, &format!("/api/v1/mediation/cases/{id}/documents"), &worker, json!({"kind": "agreement"})).await;

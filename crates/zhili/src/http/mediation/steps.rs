@@ -239,6 +239,9 @@ pub struct StepAnswer {
     pub case: CaseDetail,
     /// The event a referral raised to the command centre.
     pub raised_event: Option<i64>,
+    /// The dispute event this outcome handled (it waited on the caller's unit; its closed loop
+    /// goes on to verification).
+    pub handled_event: Option<i64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/mediation/cases/{id}/steps", tag = "mediation", params(("id" = i64, Path, minimum = 1)), request_body = StepRequest, security(("bearer" = [])),
@@ -266,6 +269,7 @@ pub async fn take_step(
     Ok(axum::Json(StepAnswer {
         case: detail(&state, &user.user, done.case).await?,
         raised_event: done.raised_event,
+        handled_event: done.handled_event,
     }))
 }
 

@@ -80,10 +80,12 @@ pub struct StepInput {
     pub step: Step,
 }
 
-/// The case after the step, and the event it raised, if any.
+/// The case after the step, the event it raised, if any, and the dispute event its outcome
+/// handled, if any.
 pub struct Stepped {
     pub case: CaseRecord,
     pub raised_event: Option<i64>,
+    pub handled_event: Option<i64>,
 }
 
 fn text(field: &str, raw: &str, max: usize) -> std::result::Result<String, DomainError> {
@@ -332,6 +334,7 @@ pub async fn step(state: &AppState, user: &User, input: StepInput) -> Result<Ste
     }
     let from = case.case.status.as_str();
     let to = outcome.case.status.as_str();
+    let ended_as = outcome.case.status;
     let step_row = CaseStep {
         step: command.name().to_string(),
         at: now,
@@ -382,6 +385,12 @@ pub async fn step(state: &AppState, user: &User, input: StepInput) -> Result<Ste
             now,
         )
         .await?;
+    let handled_event = match case.event_id {
+        Some(e) if ended => {
+            hand_back(state, user, e, outcome_words(&case, ended_as, &input.step)).await
+        }
+        _ => None,
+    };
     let mut raised_event = None;
     if let Some((lon, lat)) = raise_at {
         let Step::ReferOut {
@@ -451,5 +460,62 @@ pub async fn step(state: &AppState, user: &User, input: StepInput) -> Result<Ste
         )
         .await?
         .ok_or_else(|| Error::Store(StoreError::Internal("the case is gone".into())))?;
-    Ok(Stepped { case, raised_event })
+    Ok(Stepped {
+        case,
+        raised_event,
+        handled_event,
+    })
+}
+
+/// What the event's handling feedback says of the case's outcome.
+fn outcome_words(case: &CaseRecord, ended_as: m::Status, step: &Step) -> String {
+    let label = ended_as.label_zh();
+    let said = match step {
+        Step::Agree { terms, .. } => format!("协议内容：{terms}"),
+        Step::Terminate { reason, .. } => format!("终止原因：{reason}；已告知当事人其他救济途径"),
+        Step::ReferOut { to, reason, .. } => format!("移交{}：{reason}", to.label_zh()),
+        Step::Consent { .. } => "当事人明确拒绝调解，已告知其他救济途径".to_string(),
+        _ => String::new(),
+    };
+    let words = format!("人民调解{}{label}。{said}", case.number);
+    words.chars().take(2000).collect()
+}
+
+/// A dispute event whose case has an outcome is handled by it when the event waits on the
+/// caller's unit for handling (the station that leads a village's dispute is usually the one
+/// whose committee mediated): the event's own machine decides, and its closed loop goes on to
+/// verification as for any handling. Otherwise the outcome stays a note in the event's timeline
+/// for its handlers. The case's step is already written, so a refusal here is not its failure.
+async fn hand_back(state: &AppState, user: &User, event_id: i64, feedback: String) -> Option<i64> {
+    use zhili_domain::event::{self as ev, Status};
+    let e = state
+        .store
+        .get_event(&user.scope(), event_id)
+        .await
+        .ok()??;
+    if e.case.status != Status::Accepted {
+        return None;
+    }
+    let command = ev::Command::Handle { feedback };
+    let actor = ev::Actor {
+        role: user.role,
+        unit: user.unit_id.clone(),
+        region: user.region_code.clone(),
+    };
+    let now = crate::now_ms();
+    ev::apply(&e.case, &actor, &command, now, &state.reference().calendar).ok()?;
+    let act = crate::usecase::act::Act {
+        event: event_id,
+        version: Some(e.version),
+        step: crate::usecase::act::Step::Do(command),
+        opinion: None,
+        photos: vec![],
+    };
+    match crate::usecase::act::act(state, user, act).await {
+        Ok(_) => Some(event_id),
+        Err(err) => {
+            tracing::warn!(event_id, error = %err, "a mediation outcome could not handle its event");
+            None
+        }
+    }
 }
