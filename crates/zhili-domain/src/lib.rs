@@ -18,6 +18,7 @@ pub mod reference;
 pub mod region;
 pub mod role;
 pub mod scope;
+pub mod search;
 pub mod situation;
 pub mod text;
 pub mod thing;

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_account_state.sql")),
     (16, include_str!("../migrations/0016_mediation.sql")),
     (17, include_str!("../migrations/0017_mediation_limits.sql")),
+    (18, include_str!("../migrations/0018_mediation_terms.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -44,9 +45,9 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         if done.is_some() {
             continue;
         }
-        let (id, blob, clustered) = match backend {
-            Backend::Sqlite => ("INTEGER PRIMARY KEY", "BLOB", " WITHOUT ROWID"),
-            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", ""),
+        let (id, blob, clustered, collate_c) = match backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY", "BLOB", " WITHOUT ROWID", ""),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", "", "COLLATE \"C\""),
         };
         // Comments go first: they may hold semicolons.
         let body: String = text
@@ -58,6 +59,7 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
             .replace("{id}", id)
             .replace("{blob}", blob)
             .replace("{clustered}", clustered)
+            .replace("{collate_c}", collate_c)
             .split(';')
         {
             if !statement.trim().is_empty() {
@@ -69,6 +71,9 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         }
         if version == 17 {
             fill_case_search(&mut tx).await?;
+        }
+        if version == 18 {
+            fill_case_terms(&mut tx).await?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(version)
@@ -104,6 +109,30 @@ async fn fill_case_search(conn: &mut sqlx::AnyConnection) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// Gives mediation cases stored before migration 18 their search terms.
+async fn fill_case_terms(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    use sqlx::Row;
+    let cases = sqlx::query("SELECT id, search, region_code, registered_at FROM mediation_cases")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut rows = Vec::new();
+    for c in cases {
+        rows.extend(crate::mediation::term_rows(
+            c.try_get("id")?,
+            &c.try_get::<String, _>("search")?,
+            &c.try_get::<String, _>("region_code")?,
+            c.try_get("registered_at")?,
+        ));
+    }
+    crate::sql::insert_rows(
+        conn,
+        "mediation_case_terms",
+        &crate::mediation::TERM_COLUMNS,
+        rows,
+    )
+    .await
 }
 
 /// Gives events stored before migration 3 their place cell.

@@ -2,7 +2,7 @@
 //! documents.
 
 use super::{case_scope, region, unbar, OPEN};
-use crate::sql::{corrupt, word, Arg, Sql};
+use crate::sql::{corrupt, scope_filter, word, Arg, Sql};
 use crate::*;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -244,30 +244,114 @@ pub(crate) async fn cases(
         filter.push(" AND c.registered_at < ").bind(Arg::Int(to));
     }
     if let Some(text) = &f.text {
-        // One column holds the title, the number and the parties' names.
-        filter
-            .push(" AND c.search LIKE ")
-            .bind_text(crate::events::like_pattern(text))
-            .push(" ESCAPE '\\'");
+        search_filter(&mut filter, text);
     }
-    let count = Sql::with_filter(
-        "SELECT COUNT(*) AS n FROM mediation_cases c WHERE 1 = 1",
-        &filter,
-    );
+    let (count, ids, order) = match one_letter_search(scope, f) {
+        Some(terms) => (
+            Sql::with_filter(
+                "SELECT COUNT(*) AS n FROM mediation_case_terms t WHERE 1 = 1",
+                &terms,
+            ),
+            Sql::with_filter(
+                "SELECT t.case_id FROM mediation_case_terms t WHERE 1 = 1",
+                &terms,
+            ),
+            " ORDER BY t.registered_at DESC, t.case_id DESC LIMIT ",
+        ),
+        None => (
+            Sql::with_filter(
+                "SELECT COUNT(*) AS n FROM mediation_cases c WHERE 1 = 1",
+                &filter,
+            ),
+            Sql::with_filter("SELECT c.id FROM mediation_cases c WHERE 1 = 1", &filter),
+            " ORDER BY c.registered_at DESC, c.id DESC LIMIT ",
+        ),
+    };
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
     // The page's ids first (narrow rows to sort), then their columns: the columns (a count of
     // repeats among them) are worked out for the page only.
-    let ids = Sql::with_filter("SELECT c.id FROM mediation_cases c WHERE 1 = 1", &filter);
     let mut page = Sql::new(&format!("SELECT {CASE_COLUMNS}{CASE_FROM} AND c.id IN ("));
     page.append(&ids);
-    page.push(" ORDER BY c.registered_at DESC, c.id DESC LIMIT ")
-        .bind(Arg::Int(f.limit));
+    page.push(order).bind(Arg::Int(f.limit));
     page.push(" OFFSET ").bind(Arg::Int(f.offset));
     page.push(") ORDER BY c.registered_at DESC, c.id DESC");
     let rows = page.query().fetch_all(&store.pool).await?;
     let mut items = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
     fill(store, &mut items, false).await?;
     Ok((total, items))
+}
+
+/// A search of one letter without case (a surname), narrowed by area or time at most, is the
+/// letter's term rows alone (they carry the area and the registration time): no case row is
+/// read to count or page it. A department's scope reads the case rows (what was referred).
+fn one_letter_search(scope: &Scope, f: &CaseFilter) -> Option<Sql> {
+    let text = f.text.as_deref()?.trim();
+    let mut letters = text.chars();
+    let letter = letters.next()?;
+    let caseless = letter.is_alphanumeric() && !letter.is_lowercase() && !letter.is_uppercase();
+    let only_text = f.statuses.is_empty()
+        && f.committee_id.is_none()
+        && f.room_id.is_none()
+        && f.category.is_none()
+        && f.mediator_username.is_none()
+        && f.mediator_id.is_none()
+        && f.overdue_at.is_none()
+        && !f.repeats_only
+        && f.event_id.is_none();
+    let departmental = scope
+        .department
+        .as_deref()
+        .is_some_and(|d| d != m::JUSTICE_BUREAU);
+    if letters.next().is_some() || !caseless || !only_text || departmental {
+        return None;
+    }
+    let mut terms = Sql::new("");
+    terms.push(" AND t.term = ").bind_text(letter.to_string());
+    scope_filter(&mut terms, "t.region_code", scope);
+    if let Some(r) = &f.region {
+        terms
+            .push(" AND t.region_code LIKE ")
+            .bind_text(format!("{r}%"));
+    }
+    if let Some(from) = f.from {
+        terms.push(" AND t.registered_at >= ").bind(Arg::Int(from));
+    }
+    if let Some(to) = f.to {
+        terms.push(" AND t.registered_at < ").bind(Arg::Int(to));
+    }
+    Some(terms)
+}
+
+/// Cases whose title, number or parties' names hold `text`: the cases indexed under every
+/// term of the query (see `zhili_domain::search`), each then checked for the query itself (without
+/// case).
+fn search_filter(filter: &mut Sql, text: &str) {
+    use zhili_domain::search::{query_terms, Term};
+    let terms = query_terms(text);
+    if !terms.is_empty() {
+        filter.push(" AND c.id IN (");
+        for (i, term) in terms.iter().enumerate() {
+            if i > 0 {
+                filter.push(" INTERSECT ");
+            }
+            filter.push("SELECT t.case_id FROM mediation_case_terms t WHERE t.term ");
+            match term {
+                Term::Exact(t) => {
+                    filter.push("= ").bind_text(t.clone());
+                }
+                // A run's terms hold ASCII letters and digits only, all below '~'.
+                Term::Prefix(p) => {
+                    filter.push(">= ").bind_text(p.clone());
+                    filter.push(" AND t.term < ").bind_text(format!("{p}~"));
+                }
+            }
+        }
+        filter.push(")");
+    }
+    filter
+        .push(" AND LOWER(c.search) LIKE LOWER(")
+        .bind_text(crate::events::like_pattern(text))
+        .push(") ESCAPE '\\'");
 }
 
 pub(crate) async fn earlier_case(

@@ -49,12 +49,12 @@ fn case_row(id: i64, number: &str, c: &NewCase, actor: &Actor, at: i64, updated:
         Arg::Text(actor.username.clone()),
         Arg::Int(at),
         Arg::Int(updated),
-        Arg::Text(search_text(
-            &c.title,
-            number,
-            c.parties.iter().map(|p| p.name.as_str()),
-        )),
+        Arg::Text(case_search(number, c)),
     ]
+}
+
+fn case_search(number: &str, c: &NewCase) -> String {
+    search_text(&c.title, number, c.parties.iter().map(|p| p.name.as_str()))
 }
 
 /// What a case is found by in a list: its title, its number, its parties' names.
@@ -70,6 +70,23 @@ pub(crate) fn search_text<'a>(
     }
     s
 }
+
+/// The rows of a case's search terms (each with the case's area and registration time).
+pub(crate) fn term_rows(case: i64, search: &str, region: &str, at: i64) -> Vec<Vec<Arg>> {
+    zhili_domain::search::index_terms(search)
+        .into_iter()
+        .map(|t| {
+            vec![
+                Arg::Text(t),
+                Arg::Int(case),
+                Arg::Text(region.to_string()),
+                Arg::Int(at),
+            ]
+        })
+        .collect()
+}
+
+pub(crate) const TERM_COLUMNS: [&str; 4] = ["term", "case_id", "region_code", "registered_at"];
 
 const CASE_INSERT_COLUMNS: [&str; 32] = [
     "id",
@@ -223,13 +240,10 @@ async fn write_case(
     at: i64,
     steps: &[CaseStep],
 ) -> Result<()> {
-    insert_rows(
-        conn,
-        "mediation_cases",
-        &CASE_INSERT_COLUMNS,
-        vec![case_row(id, number, c, actor, at, at)],
-    )
-    .await?;
+    let row = case_row(id, number, c, actor, at, at);
+    insert_rows(conn, "mediation_cases", &CASE_INSERT_COLUMNS, vec![row]).await?;
+    let terms = term_rows(id, &case_search(number, c), c.region_code.as_str(), at);
+    insert_rows(conn, "mediation_case_terms", &TERM_COLUMNS, terms).await?;
     insert_rows(
         conn,
         "mediation_parties",
@@ -380,6 +394,7 @@ pub(crate) async fn load_mediation(
         let mut parties = Vec::new();
         let mut on_case = Vec::new();
         let mut steps = Vec::new();
+        let mut terms = Vec::new();
         let mut actions = Vec::new();
         for i in chunk {
             let (c, opener, at, history) = &load.cases[*i];
@@ -397,6 +412,12 @@ pub(crate) async fn load_mediation(
             let number = case_number(id, *at);
             let updated = history.last().map_or(*at, |s| s.at);
             rows.push(case_row(id, &number, &c, opener, *at, updated));
+            terms.extend(term_rows(
+                id,
+                &case_search(&number, &c),
+                c.region_code.as_str(),
+                *at,
+            ));
             parties.extend(party_rows(id, &c.parties));
             on_case.extend(
                 c.mediator_ids
@@ -416,6 +437,7 @@ pub(crate) async fn load_mediation(
             }
         }
         insert_rows(&mut tx, "mediation_cases", &CASE_INSERT_COLUMNS, rows).await?;
+        insert_rows(&mut tx, "mediation_case_terms", &TERM_COLUMNS, terms).await?;
         insert_rows(&mut tx, "mediation_parties", &PARTY_COLUMNS, parties).await?;
         insert_rows(
             &mut tx,

@@ -303,6 +303,16 @@ async fn a_dispute_event_becomes_a_case_that_walks_the_statute_to_its_end() {
         assert_eq!(again["repeat_of"], id);
         let (_, repeats) = s.get("/api/v1/mediation/cases?repeats=true", Some(&operator)).await;
         assert_eq!(repeats["total"], 1, "{repeats}");
+        // Found by a party's name or part of it, the title, or any part of the number's digits.
+        let number = case["number"].as_str().unwrap().to_string();
+        let serial: String = number.chars().filter(char::is_ascii_digit).skip(4).collect();
+        for (q, want) in [("张三", 2), ("李四", 1), ("王", 1), ("排水", 1), ("借款纠纷", 1), (serial.as_str(), 1), ("〔", 2), ("赵六", 0), ("排水 借款", 0)] {
+            let (status, found) = s
+                .get(&format!("/api/v1/mediation/cases?q={q}"), Some(&operator))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{found}");
+            assert_eq!(found["total"], want, "{q}: {found}");
+        }
         // The event's own timeline says where it went and how it ended.
         let (_, ev) = s.get(&format!("/api/v1/events/{event_id}"), Some(&operator)).await;
         let said: Vec<&str> = ev["timeline"].as_array().unwrap().iter().map(|x| x["action"].as_str().unwrap()).collect();
