@@ -16,6 +16,7 @@ pub mod person;
 pub mod place;
 pub mod reference;
 pub mod region;
+pub mod risk;
 pub mod role;
 pub mod scope;
 pub mod search;

@@ -10,6 +10,15 @@ use zhili_store::{ReferenceData, DEFAULT_WORKING_HOURS};
 
 const CATEGORIES_CSV: &str = include_str!("../data/event-categories.csv");
 const CALENDAR_CSV: &str = include_str!("../data/calendar-cn-2026.csv");
+const RISK_INDICATORS_JSON: &str = include_str!("../data/risk-indicators.json");
+
+/// The risk indicators shipped for the seed's district (data, checked as an administrator's
+/// edit would be).
+pub fn risk_indicators() -> Vec<zhili_domain::risk::Indicator> {
+    let specs: Vec<zhili_domain::risk::IndicatorSpec> =
+        serde_json::from_str(RISK_INDICATORS_JSON).expect("embedded indicators are well-formed");
+    zhili_domain::risk::check_catalogue(specs).expect("embedded indicators are valid")
+}
 
 pub struct Reference {
     pub categories: HashMap<String, Category>,
@@ -103,5 +112,38 @@ mod tests {
         let r = Reference::from_data(&d).unwrap();
         assert_eq!(r.calendar.windows(), &[(510, 720), (840, 1050)]);
         assert!(parse_working_hours("8-12").is_err());
+    }
+
+    #[test]
+    fn the_shipped_risk_indicators_are_valid_and_count_categories_that_exist() {
+        use zhili_domain::risk::{AreaLevel, Detector};
+        let indicators = risk_indicators();
+        assert_eq!(indicators.len(), 13);
+        let d = defaults();
+        for i in &indicators {
+            for c in &i.categories {
+                assert!(
+                    d.categories.iter().any(|k| k.code.starts_with(c.as_str())),
+                    "{} counts {c}",
+                    i.code
+                );
+            }
+        }
+        // Every detector and every area level is used by at least one.
+        for kind in ["threshold", "ears", "seasonal", "cusum"] {
+            assert!(
+                indicators
+                    .iter()
+                    .any(|i| serde_json::to_value(&i.detector).unwrap()["kind"] == kind),
+                "{kind}"
+            );
+        }
+        for level in AreaLevel::ALL {
+            assert!(indicators.iter().any(|i| i.level == level), "{level}");
+        }
+        assert!(indicators
+            .iter()
+            .all(|i| i.enabled
+                && !matches!(i.detector, Detector::Threshold { limit } if limit < 0.0)));
     }
 }
