@@ -973,6 +973,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/risk/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_alerts_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/alerts/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_risk_alerts_by_id_actions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_risk_backtest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_risk_evaluate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_indicators"];
+        put: operations["put_risk_indicators"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/situations": {
         parameters: {
             query?: never;
@@ -1385,6 +1481,87 @@ export interface components {
             perform_by: string | null;
             terms: string;
         };
+        /** @description What someone does with an alert. */
+        AlertActionBody: {
+            /** @enum {string} */
+            action: "acknowledge";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            /** @enum {string} */
+            action: "assign";
+            unit: string;
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            /** @enum {string} */
+            action: "silence";
+            reason: string;
+            /** @description RFC 3339, e.g. 2026-12-03T18:00:00+08:00. */
+            until: string;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        AlertPage: {
+            items: components["schemas"]["AlertView"][];
+            /** Format: int64 */
+            total: number;
+        };
+        AlertPoint: {
+            /** Format: double */
+            bound: number | null;
+            /** @description The period's first day. */
+            day: string;
+            /**
+             * Format: double
+             * @description Null before the detector has its history.
+             */
+            expected: number | null;
+            /** Format: double */
+            observed: number;
+        };
+        AlertView: {
+            area_code: string;
+            /** @description grid, village, town, district, department */
+            area_level: string;
+            area_name: string;
+            assigned_unit: string | null;
+            /** Format: double */
+            bound: number;
+            /**
+             * Format: int64
+             * @description The catalogue version that raised it.
+             */
+            catalogue_version: number;
+            cleared_on: string | null;
+            /** Format: int64 */
+            event_id: number | null;
+            /** Format: double */
+            expected: number;
+            /** @description The periods around it, for its chart. */
+            history: components["schemas"]["AlertPoint"][];
+            /** Format: int64 */
+            id: number;
+            indicator_code: string;
+            indicator_name: string;
+            /** @description blue, yellow, orange, red: the highest it reached. */
+            level: string;
+            level_name: string;
+            /**
+             * Format: double
+             * @description At its peak: the count, what the baseline expected, and the bound it crossed.
+             */
+            observed: number;
+            peak_on: string;
+            raised_on: string;
+            silence_reason: string | null;
+            silenced_until: string | null;
+            /** @description open, acknowledged, silenced, cleared — as it reads now (a silence ended reads open). */
+            state: string;
+            state_name: string;
+            /** Format: int64 */
+            version: number;
+        };
         BasemapView: {
             attribution: string;
             /** @description [west, south, east, north] the tiles cover, when known. */
@@ -1685,6 +1862,13 @@ export interface components {
             message: string;
             /** @description The message in Chinese (the UI's first language), when there is one. */
             message_zh?: string | null;
+        };
+        EvaluatedView: {
+            areas: number;
+            cleared: number;
+            indicators: number;
+            raised: number[];
+            risen: number;
         };
         EventDetail: components["schemas"]["EventSummary"] & {
             /** @description The actions the caller may take now (the machine's own answer). */
@@ -2285,6 +2469,117 @@ export interface components {
         Reporter: {
             name?: string | null;
             phone?: string | null;
+        };
+        RiskAreaBacktest: {
+            area_code: string;
+            area_name: string;
+            fired: number;
+            hits: number;
+            missed: number;
+        };
+        RiskBacktestBody: {
+            from: string;
+            indicator: components["schemas"]["RiskIndicatorBody"];
+            to: string;
+        };
+        RiskBacktestView: {
+            /** @description Areas with any counted report. */
+            areas: number;
+            /** @description The areas where it would have fired, most alerts first (at most 50). */
+            by_area: components["schemas"]["RiskAreaBacktest"][];
+            /** @description Alerts it would have raised. */
+            fired: number;
+            from: string;
+            /** @description Of those, the ones a serious event (escalated or supervised) followed within 3 periods. */
+            hits: number;
+            /**
+             * Format: double
+             * @description Periods ahead of the serious event, the median (negative: after it began).
+             */
+            median_lead: number | null;
+            /** @description Serious events no alert warned of or caught within 3 periods. */
+            missed: number;
+            /** @description Periods replayed in each area. */
+            periods: number;
+            to: string;
+        };
+        RiskCatalogueBody: {
+            indicators: components["schemas"]["RiskIndicatorBody"][];
+        };
+        RiskCatalogueView: {
+            indicators: components["schemas"]["RiskIndicatorView"][];
+            /**
+             * Format: int64
+             * @description 0: the shipped catalogue, never edited.
+             */
+            version: number;
+        };
+        /** @description How an indicator's count is judged. */
+        RiskDetectorBody: {
+            /** @enum {string} */
+            kind: "threshold";
+            /** Format: double */
+            limit: number;
+        } | {
+            /** @enum {string} */
+            kind: "ears";
+            /** @enum {string} */
+            variant: "c1" | "c2" | "c3";
+        } | {
+            /** @enum {string} */
+            by: "weekday" | "day_kind";
+            /** @enum {string} */
+            kind: "seasonal";
+            /** Format: int32 */
+            weeks: number;
+            /** Format: double */
+            z: number;
+        } | {
+            /** Format: int32 */
+            baseline: number;
+            /** Format: double */
+            h: number;
+            /** Format: double */
+            k: number;
+            /** @enum {string} */
+            kind: "cusum";
+        };
+        /** @description An indicator as an administrator writes it. */
+        RiskIndicatorBody: {
+            categories?: string[];
+            channels?: ("grid_patrol" | "resident" | "hotline" | "video_alert" | "department" | "walk_in")[];
+            /**
+             * Format: int32
+             * @description Quiet periods in a row that clear it.
+             */
+            clear_after: number;
+            code: string;
+            definition: string;
+            detector: components["schemas"]["RiskDetectorBody"];
+            enabled?: boolean | null;
+            /** @enum {string} */
+            level: "grid" | "village" | "town" | "district" | "department";
+            /** @description How many times its bound a count must reach for yellow, orange and red (ascending). */
+            level_steps?: number[] | null;
+            /**
+             * Format: double
+             * @description A period breaches only with at least this count.
+             */
+            min_count: number;
+            name: string;
+            /** @enum {integer} */
+            period_days: 1 | 7;
+            /**
+             * Format: int32
+             * @description Breaching periods in a row that raise an alert.
+             */
+            raise_after: number;
+            /** @enum {string} */
+            source: "events" | "repeat_petitions" | "repeat_disputes" | "overdue_visits" | "sensitive_notes" | "camera_outages" | "mediation_failures" | "overdue_events" | "low_satisfaction";
+        };
+        RiskIndicatorView: components["schemas"]["RiskIndicatorBody"] & {
+            level_name: string;
+            source_name: string;
         };
         RoomReviewView: {
             adjustment_reason: string | null;
@@ -7441,6 +7736,455 @@ export interface operations {
             };
             /** @description error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_alerts: {
+        parameters: {
+            query?: {
+                state?: "open" | "acknowledged" | "silenced" | "cleared";
+                indicator?: string;
+                region?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller's area's alerts, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_alerts_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_alerts_by_id_actions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertActionBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: the alert or the unit named */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: not possible now; conflict: changed meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_backtest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskBacktestBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskBacktestView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_evaluate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluatedView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_indicators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskCatalogueView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_risk_indicators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskCatalogueBody"];
+            };
+        };
+        responses: {
+            /** @description the new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskCatalogueView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

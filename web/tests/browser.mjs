@@ -588,6 +588,34 @@ function idNumber(date, seq) {
   return body + '10X98765432'[sum % 11]
 }
 
+await step('an administrator backtests a changed risk indicator before saving it', async () => {
+  const { context, page } = await open('admin')
+  await page.goto(`${base}/admin?tab=risk`)
+  await page.waitForSelector('[data-test=risk-indicators] tbody tr')
+  expect((await page.textContent('[data-test=risk-version]')).includes('出厂'), 'the shipped catalogue')
+  // Names and Chinese, no codes: the dispute indicator by its name and its detector in words.
+  const row = page.locator('[data-test=risk-indicators] tbody tr', { hasText: '矛盾纠纷突增' })
+  expect((await row.textContent()).includes('早期异常检测 C2'), `row: ${await row.textContent()}`)
+  await row.click()
+  await page.waitForSelector('[data-test=risk-edit] .el-dialog__body')
+  // Unchanged, it may be saved; changed, it must be replayed first.
+  expect(!(await page.isDisabled('[data-test=risk-keep]')), 'an unchanged rule may be kept')
+  const minimum = page.locator('[data-test=risk-min-count] input')
+  await minimum.fill('5')
+  await minimum.press('Tab')
+  await page.waitForSelector('[data-test=risk-test-first]')
+  expect(await page.isDisabled('[data-test=risk-keep]'), 'a changed rule waits for its backtest')
+  await page.click('[data-test=risk-run-backtest]')
+  const summary = await (await page.waitForSelector('[data-test=risk-backtest]')).textContent()
+  expect(/将预警 \d+ 次/.test(summary) && summary.includes('漏报'), `backtest: ${summary}`)
+  expect(!(await page.isDisabled('[data-test=risk-keep]')), 'replayed, it may be kept')
+  await shoot(page, { path: join(shots, 'admin-risk-backtest.png') })
+  await page.click('[data-test=risk-keep]')
+  await page.waitForSelector('[data-test=risk-saved]')
+  expect((await page.textContent('[data-test=risk-version]')).includes('第1版'), 'a new version')
+  await context.close()
+})
+
 await step('a grid worker registers a key person and records a visit; an operator imports a sheet with bad rows', async () => {
   const { context, page } = await open('grid-500114001001001', { width: 1280, height: 900 })
   await page.goto(`${base}/people`)

@@ -3,9 +3,11 @@
 //! neither flaps nor lingers (`Watch`); the alert's level from how far the count went past its
 //! bound; and the backtest of an indicator over recorded history before it goes live.
 
+mod alert;
 pub mod detect;
 mod indicator;
 
+pub use alert::{AlertCommand, AlertHandling, AlertState, ALERT_STATES, MAX_SILENCE_MS};
 pub use detect::{Check, Day, Detector, EarsVariant, Season};
 pub use indicator::{check_catalogue, Indicator, IndicatorSpec, DEFAULT_LEVEL_STEPS};
 

@@ -18,6 +18,7 @@ mod mediation;
 mod migrate;
 mod people;
 mod reference_data;
+mod risk;
 mod sign_in;
 mod situations;
 mod sql;
@@ -25,6 +26,7 @@ pub mod testing;
 mod things;
 mod trend;
 mod users;
+mod versions;
 
 pub use area::*;
 pub use reference_data::DEFAULT_WORKING_HOURS;
@@ -99,6 +101,8 @@ pub trait Store:
     + PeopleStore
     + SituationStore
     + MediationStore
+    + RiskStore
+    + AlertStore
     + EventStore
     + AttachmentStore
     + ReferenceStore

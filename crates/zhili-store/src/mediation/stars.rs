@@ -106,56 +106,8 @@ pub(crate) async fn write_stars(
     Ok(())
 }
 
-/// The latest version of a versioned setting table (`mediation_criteria`, `mediation_limits`).
-async fn latest(store: &SqlStore, table: &str, column: &str) -> Result<Option<(i64, String)>> {
-    let row = sqlx::query(&format!(
-        "SELECT version, {column} AS value FROM {table} ORDER BY version DESC LIMIT 1"
-    ))
-    .fetch_optional(&store.pool)
-    .await?;
-    row.map(|r| Ok((r.try_get("version")?, r.try_get("value")?)))
-        .transpose()
-}
-
-/// A new version of a versioned setting, with its action.
-async fn put_version(
-    store: &SqlStore,
-    actor: &Actor,
-    table: &str,
-    column: &str,
-    value: &str,
-    action: &str,
-    now: i64,
-) -> Result<i64> {
-    let mut tx = store.write_tx().await?;
-    crate::ids::lock_chain_head(&mut tx).await?;
-    let version: i64 = sqlx::query_scalar(&format!(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM {table}"
-    ))
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query(&format!(
-        "INSERT INTO {table} (version, {column}, set_by, set_at) VALUES ($1, $2, $3, $4)"
-    ))
-    .bind(version)
-    .bind(value.to_string())
-    .bind(actor.username.clone())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    append_actions(
-        &mut tx,
-        vec![actor
-            .action(now, action, &format!("{table}:{version}"))
-            .opinion(value.to_string())],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(version)
-}
-
 pub(crate) async fn mediation_limits(store: &SqlStore) -> Result<Option<(i64, String)>> {
-    latest(store, "mediation_limits", "limits").await
+    crate::versions::latest(store, "mediation_limits", "limits").await
 }
 
 pub(crate) async fn put_mediation_limits(
@@ -164,7 +116,7 @@ pub(crate) async fn put_mediation_limits(
     limits: &str,
     now: i64,
 ) -> Result<i64> {
-    put_version(
+    crate::versions::put_version(
         store,
         actor,
         "mediation_limits",
@@ -177,7 +129,7 @@ pub(crate) async fn put_mediation_limits(
 }
 
 pub(crate) async fn star_criteria(store: &SqlStore) -> Result<Option<(i64, String)>> {
-    latest(store, "mediation_criteria", "criteria").await
+    crate::versions::latest(store, "mediation_criteria", "criteria").await
 }
 
 pub(crate) async fn put_star_criteria(
@@ -186,7 +138,7 @@ pub(crate) async fn put_star_criteria(
     criteria: &str,
     now: i64,
 ) -> Result<i64> {
-    put_version(
+    crate::versions::put_version(
         store,
         actor,
         "mediation_criteria",

@@ -535,7 +535,7 @@ pub(super) fn category_filter(raw: Option<String>) -> ApiResult<Option<String>> 
     .transpose()
 }
 
-pub(super) fn parse_id(raw: &str) -> ApiResult<i64> {
+pub(crate) fn parse_id(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
         ApiError::field(
             ErrorCode::InvalidParameter,

@@ -12,10 +12,12 @@ pub mod key_people;
 pub mod map;
 mod openapi;
 pub use openapi::document_json as openapi_document;
+pub mod alerts;
 pub mod basemap;
 pub mod mediation;
 pub mod people;
 pub mod reference;
+pub mod risk;
 pub mod schema;
 pub mod situations;
 pub mod things;
@@ -226,6 +228,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/situations/vocabulary", get(situations::vocabulary))
         .route("/situations/{id}", get(situations::get))
+        .route(
+            "/risk/indicators",
+            get(risk::get_indicators).put(risk::put_indicators),
+        )
+        .route("/risk/backtest", post(risk::backtest))
+        .route("/risk/evaluate", post(alerts::evaluate))
+        .route("/risk/alerts", get(alerts::list))
+        .route("/risk/alerts/{id}", get(alerts::get))
+        .route("/risk/alerts/{id}/actions", post(alerts::act))
         .route("/mediation/committees", get(mediation::committees))
         .route("/mediation/rooms", get(mediation::rooms))
         .route("/mediation/mediators", get(mediation::mediators))
@@ -353,10 +364,43 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
             }
         }
     });
+    tokio::spawn(watch_risks(state.clone()));
     // The peer's address is where a sign-in comes from (failures are counted per place).
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
+}
+
+/// Evaluates the risk indicators a few seconds after reports arrive (at most once per
+/// `RISK_PAUSE`, so a burst of intake costs one evaluation) and every few minutes regardless,
+/// so that quiet areas clear.
+async fn watch_risks(state: Arc<AppState>) {
+    const RISK_PAUSE: std::time::Duration = std::time::Duration::from_secs(3);
+    const RISK_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+    let mut notices = state.notices.subscribe();
+    loop {
+        let woke = tokio::time::timeout(RISK_EVERY, notices.recv()).await;
+        if matches!(
+            woke,
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed))
+        ) {
+            return;
+        }
+        tokio::time::sleep(RISK_PAUSE).await;
+        // What arrived while waiting is covered by this evaluation.
+        while notices.try_recv().is_ok() {}
+        match crate::usecase::risk::evaluate(&state, crate::now_ms()).await {
+            Ok(done) if !done.raised.is_empty() => {
+                tracing::info!(
+                    raised = done.raised.len(),
+                    cleared = done.cleared,
+                    "risk alerts"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "risk evaluation failed"),
+        }
+    }
 }

@@ -14,6 +14,7 @@
 //! | `mediation` | open a dispute-mediation case (from an event in one step), take a step on it |
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
+//! | `risk` | the risk indicator catalogue (a new version), an indicator's backtest over history |
 //! | `grid_import`, `sheet_import` | boundaries from GeoJSON; people, houses, organisations and things from sheets |
 
 pub mod accounts;
@@ -24,6 +25,7 @@ pub mod intake;
 pub mod mediation;
 pub mod people;
 pub mod reference;
+pub mod risk;
 pub mod sheet_import;
 pub mod sign_in;
 pub mod situations;

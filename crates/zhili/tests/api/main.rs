@@ -355,6 +355,7 @@ mod people_import;
 mod photos;
 mod reference_data;
 mod regions;
+mod risk;
 mod security;
 mod sim;
 mod things;

@@ -1,0 +1,281 @@
+//! Alerts: the evaluation runs every enabled indicator over the recent reports of every area
+//! and keeps one alert per indicator, area and raising period — raised when its watch raises,
+//! raised higher when the count climbs, cleared when the area has been quiet long enough (or
+//! its indicator is switched off) — and people acknowledge, assign or silence them.
+
+use super::{area_series, catalogue};
+use crate::state::AppState;
+use crate::usecase::{forbidden, not_found, Result};
+use std::collections::HashMap;
+use zhili_domain::calendar::{china_day, CHINA_OFFSET_MS, DAY_MS};
+use zhili_domain::chain::Actor;
+use zhili_domain::risk::{
+    self, AlertCommand, AlertHandling, AlertLevel, AlertState, AreaLevel, Day, SourceKind,
+};
+use zhili_domain::user::User;
+use zhili_domain::Role;
+use zhili_store::{AlertRecord, AlertWrite};
+
+/// Periods an evaluation looks at beyond what its detector needs: long enough for an alert's
+/// whole episode and its chart.
+const EVALUATED_PERIODS: usize = 60;
+
+/// Periods of an alert's chart.
+const CHART_PERIODS: usize = 30;
+
+/// What an evaluation did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evaluated {
+    pub indicators: usize,
+    pub areas: usize,
+    pub raised: Vec<i64>,
+    pub risen: usize,
+    pub cleared: usize,
+}
+
+fn chart(days: &[i64], series: &[f64], checks: &[Option<risk::Check>], upto: usize) -> String {
+    let from = (upto + 1).saturating_sub(CHART_PERIODS);
+    let points: Vec<serde_json::Value> = (from..=upto.min(series.len() - 1))
+        .map(|t| {
+            let c = checks[t];
+            serde_json::json!([
+                days[t],
+                series[t],
+                c.map(|c| c.expected),
+                c.map(|c| c.bound)
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(points).to_string()
+}
+
+/// Runs every enabled indicator that counts reports by area over the recent days, and writes
+/// what changed with the system's record.
+pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
+    let catalogue = catalogue(state).await?;
+    let today = china_day(now);
+    let runnable: Vec<&risk::Indicator> = catalogue
+        .indicators
+        .iter()
+        .filter(|i| i.enabled && i.source == SourceKind::Events && i.level != AreaLevel::Department)
+        .collect();
+    let reach = |i: &risk::Indicator| {
+        (i.detector.history() + EVALUATED_PERIODS) as i64 * i.period_days as i64
+    };
+    let longest = runnable.iter().map(|i| reach(i)).max().unwrap_or(0);
+    let first_day = today + 1 - longest;
+    let counts = state
+        .store
+        .event_day_counts(first_day * DAY_MS - CHINA_OFFSET_MS, now + 1)
+        .await?;
+    let standing = state.store.standing_alerts(first_day).await?;
+    let mut known: HashMap<(String, String, i64), &AlertRecord> = standing
+        .iter()
+        .map(|a| {
+            (
+                (a.indicator_code.clone(), a.area_code.clone(), a.raised_on),
+                a,
+            )
+        })
+        .collect();
+    let calendar = state.reference().calendar.clone();
+    let mut writes = Vec::new();
+    let mut done = Evaluated {
+        indicators: runnable.len(),
+        ..Default::default()
+    };
+    for ind in &runnable {
+        let period = ind.period_days as i64;
+        // Periods end today: the last one holds today's reports so far.
+        let periods = (reach(ind) / period) as usize;
+        let from_day = today + 1 - periods as i64 * period;
+        let days: Vec<i64> = (0..periods).map(|p| from_day + p as i64 * period).collect();
+        let calendar_days: Vec<Day> = days
+            .iter()
+            .map(|&d| Day {
+                weekday: (d + 3).rem_euclid(7) as u8,
+                working: calendar.is_working_day(d),
+            })
+            .collect();
+        let series = area_series(ind, &counts, from_day, periods, |_| true);
+        done.areas += series.len();
+        for (area, (counts, _)) in &series {
+            let (checks, episodes) = risk::watch(ind, counts, &calendar_days);
+            for e in &episodes {
+                let raised_on = days[e.start];
+                let upto = e.end.unwrap_or(periods - 1);
+                let history = chart(&days, counts, &checks, upto);
+                let level = e.level.as_str().to_string();
+                match known.remove(&(ind.code.clone(), area.clone(), raised_on)) {
+                    None => {
+                        let cleared_on = e.end.map(|t| days[t]);
+                        writes.push(AlertWrite::Raise(Box::new(AlertRecord {
+                            id: 0,
+                            indicator_code: ind.code.clone(),
+                            indicator_name: ind.name.clone(),
+                            catalogue_version: catalogue.version,
+                            area_level: ind.level.as_str().into(),
+                            area_code: area.clone(),
+                            level,
+                            handling: AlertHandling {
+                                state: if cleared_on.is_some() {
+                                    AlertState::Cleared
+                                } else {
+                                    AlertState::Open
+                                },
+                                assigned_unit: None,
+                                silenced_until: None,
+                                silence_reason: None,
+                                event_id: None,
+                            },
+                            raised_on,
+                            cleared_on,
+                            peak_on: days[e.peak_at],
+                            observed: e.peak.observed,
+                            expected: e.peak.expected,
+                            bound: e.peak.bound,
+                            history,
+                            version: 1,
+                            updated_at: now,
+                        })));
+                    }
+                    Some(a) => {
+                        let cleared_on = match (e.end, a.handling.state) {
+                            (Some(t), s) if s != AlertState::Cleared => Some(days[t]),
+                            _ => None,
+                        };
+                        let rose = e.peak.observed > a.observed;
+                        if cleared_on.is_some() || rose {
+                            if cleared_on.is_some() {
+                                done.cleared += 1;
+                            } else {
+                                done.risen += 1;
+                            }
+                            writes.push(AlertWrite::Update {
+                                id: a.id,
+                                expected_version: a.version,
+                                level: AlertLevel::parse(&a.level)
+                                    .map_or(e.level, |l| l.max(e.level))
+                                    .as_str()
+                                    .into(),
+                                peak_on: days[e.peak_at],
+                                observed: e.peak.observed.max(a.observed),
+                                expected: e.peak.expected,
+                                bound: e.peak.bound,
+                                history,
+                                cleared_on,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // What stands without an episode now: an indicator switched off or gone clears its alerts;
+    // one raised before the window stays until its area is evaluated quiet.
+    for a in known.values() {
+        if a.handling.state == AlertState::Cleared {
+            continue;
+        }
+        let live = runnable.iter().any(|i| i.code == a.indicator_code);
+        if !live || a.raised_on >= first_day {
+            done.cleared += 1;
+            writes.push(AlertWrite::Update {
+                id: a.id,
+                expected_version: a.version,
+                level: a.level.clone(),
+                peak_on: a.peak_on,
+                observed: a.observed,
+                expected: a.expected,
+                bound: a.bound,
+                history: a.history.clone(),
+                cleared_on: Some(today),
+            });
+        }
+    }
+    done.raised = state
+        .store
+        .write_alerts(&Actor::system(), &writes, now)
+        .await?;
+    Ok(done)
+}
+
+/// What someone does with an alert.
+#[derive(Clone, Debug)]
+pub struct Handle {
+    pub alert_id: i64,
+    /// The version the caller saw: a change since is refused (409).
+    pub version: Option<i64>,
+    pub command: AlertCommand,
+}
+
+/// Who handles alerts: the centres and stations over the alert's area (a department its own).
+fn may_handle(user: &User, alert: &AlertRecord) -> bool {
+    match user.role {
+        Role::DistrictCommander
+        | Role::DistrictOperator
+        | Role::TownOperator
+        | Role::VillageOperator => alert.area_level != "department",
+        Role::DepartmentHandler => {
+            alert.area_level == "department" && user.unit_id.as_deref() == Some(&alert.area_code)
+        }
+        _ => false,
+    }
+}
+
+/// Takes `h` on the alert as `user`; answers the alert as it now is.
+pub async fn handle(state: &AppState, user: &User, h: Handle) -> Result<AlertRecord> {
+    let scope = user.scope();
+    let alert = state
+        .store
+        .alert(&scope, h.alert_id)
+        .await?
+        .ok_or_else(|| not_found("id", format!("alert {} not found", h.alert_id)))?;
+    if !may_handle(user, &alert) {
+        return Err(forbidden("you may not handle this alert"));
+    }
+    if let Some(v) = h.version {
+        if v != alert.version {
+            return Err(zhili_store::StoreError::conflict(format!(
+                "the alert is at version {}, not {v}; reload it",
+                alert.version
+            ))
+            .into());
+        }
+    }
+    if let AlertCommand::Assign { unit } = &h.command {
+        let known = state.store.get_unit(&scope, unit).await?.is_some();
+        if !known {
+            return Err(not_found("unit", format!("unit {unit} not found")));
+        }
+    }
+    let now = crate::now_ms();
+    let from = alert.handling.state_at(now);
+    let next = alert.handling.apply(&h.command, now)?;
+    let detail = match &h.command {
+        AlertCommand::Assign { unit } => unit.clone(),
+        AlertCommand::Silence { reason, until } => {
+            format!("{reason}（至 {}）", zhili_domain::time::rfc3339(*until))
+        }
+        AlertCommand::Raised { event_id } => format!("event:{event_id}"),
+        AlertCommand::Acknowledge => String::new(),
+    };
+    let action = user
+        .actor()
+        .action(
+            now,
+            &format!("risk.alert.{}", h.command.name()),
+            &format!("risk_alert:{}", alert.id),
+        )
+        .states(Some(from.as_str()), Some(next.state.as_str()))
+        .opinion(detail);
+    state
+        .store
+        .handle_alert(alert.id, alert.version, &next, action, now)
+        .await?;
+    state
+        .store
+        .alert(&scope, alert.id)
+        .await?
+        .ok_or_else(|| not_found("id", format!("alert {} not found", alert.id)))
+}
