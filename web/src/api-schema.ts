@@ -2577,8 +2577,29 @@ export interface components {
             /** @enum {string} */
             source: "events" | "repeat_petitions" | "repeat_disputes" | "overdue_visits" | "sensitive_notes" | "camera_outages" | "mediation_failures" | "overdue_events" | "low_satisfaction";
         };
-        RiskIndicatorView: components["schemas"]["RiskIndicatorBody"] & {
+        /** @description An indicator as stored, with its level and source in words. */
+        RiskIndicatorView: {
+            categories: string[];
+            channels: ("grid_patrol" | "resident" | "hotline" | "video_alert" | "department" | "walk_in")[];
+            /** Format: int32 */
+            clear_after: number;
+            code: string;
+            definition: string;
+            detector: components["schemas"]["RiskDetectorBody"];
+            enabled: boolean;
+            /** @enum {string} */
+            level: "grid" | "village" | "town" | "district" | "department";
             level_name: string;
+            level_steps: number[];
+            /** Format: double */
+            min_count: number;
+            name: string;
+            /** @enum {integer} */
+            period_days: 1 | 7;
+            /** Format: int32 */
+            raise_after: number;
+            /** @enum {string} */
+            source: "events" | "repeat_petitions" | "repeat_disputes" | "overdue_visits" | "sensitive_notes" | "camera_outages" | "mediation_failures" | "overdue_events" | "low_satisfaction";
             source_name: string;
         };
         RoomReviewView: {

@@ -246,6 +246,13 @@ impl Indicator {
 /// A whole catalogue checked: every indicator, codes unique (the field at fault as
 /// `indicators[3].detector.z`).
 pub fn check_catalogue(specs: Vec<IndicatorSpec>) -> Result<Vec<Indicator>, DomainError> {
+    if specs.is_empty() {
+        return Err(bad(
+            "indicators",
+            "at least one indicator".into(),
+            "至少要有一项指标".into(),
+        ));
+    }
     if specs.len() > 200 {
         return Err(bad(
             "indicators",

@@ -172,6 +172,8 @@ fn a_catalogue_names_the_indicator_at_fault_and_refuses_a_code_twice() {
     assert_eq!(e.field.as_deref(), Some("indicators[1].detector.weeks"));
     let e = check_catalogue(vec![spec(), spec()]).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("indicators[1].code"));
+    let e = check_catalogue(vec![]).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("indicators"));
 }
 
 #[test]

@@ -393,7 +393,9 @@ pub fn cases(
                 })
                 .collect(),
         };
-        let mut t = e.reported_at + rng.gen_range(1..48) * HOUR_MS;
+        // Registered a day or two after the report, but never after now (a recent report's
+        // case was registered a few minutes ago, not tomorrow).
+        let mut t = (e.reported_at + rng.gen_range(1..48) * HOUR_MS).min(now - 10 * 60_000);
         let Ok(mut case) = Case::registered(Origin::Event, parties.len(), Limits::default()) else {
             continue;
         };

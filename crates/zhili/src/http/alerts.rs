@@ -153,6 +153,12 @@ pub async fn list(
         .as_deref()
         .map(|r| zhili_domain::RegionCode::parse(r).map_err(|_| bad("region", "a region code")))
         .transpose()?;
+    if q.indicator.as_ref().is_some_and(|i| i.chars().count() > 16) {
+        return Err(bad(
+            "indicator",
+            "an indicator's code, at most 16 characters",
+        ));
+    }
     let limit = q.limit.unwrap_or(50);
     let offset = q.offset.unwrap_or(0);
     if !(1..=200).contains(&limit) {

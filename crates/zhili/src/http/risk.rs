@@ -212,12 +212,30 @@ fn words_known(body: &RiskIndicatorBody, field: &str) -> ApiResult<()> {
     }
 }
 
+/// An indicator as stored, with its level and source in words.
 #[derive(Serialize, ToSchema)]
 pub struct RiskIndicatorView {
-    #[serde(flatten)]
-    pub indicator: RiskIndicatorBody,
+    pub code: String,
+    pub name: String,
+    pub definition: String,
+    #[schema(schema_with = area_level)]
+    pub level: String,
     pub level_name: String,
+    #[schema(schema_with = source)]
+    pub source: String,
     pub source_name: String,
+    pub categories: Vec<String>,
+    #[schema(schema_with = channels)]
+    pub channels: Vec<String>,
+    #[schema(schema_with = period_days)]
+    pub period_days: u32,
+    pub detector: RiskDetectorBody,
+    pub raise_after: u32,
+    pub clear_after: u32,
+    pub min_count: f64,
+    #[schema(min_items = 3, max_items = 3, value_type = Vec<f64>)]
+    pub level_steps: [f64; 3],
+    pub enabled: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -273,10 +291,26 @@ fn catalogue_view(c: uc::Catalogue) -> RiskCatalogueView {
         indicators: c
             .indicators
             .iter()
-            .map(|i| RiskIndicatorView {
-                indicator: body_of(i),
-                level_name: i.level.label_zh().into(),
-                source_name: i.source.label_zh().into(),
+            .map(|i| {
+                let b = body_of(i);
+                RiskIndicatorView {
+                    code: b.code,
+                    name: b.name,
+                    definition: b.definition,
+                    level: b.level,
+                    level_name: i.level.label_zh().into(),
+                    source: b.source,
+                    source_name: i.source.label_zh().into(),
+                    categories: b.categories,
+                    channels: b.channels,
+                    period_days: b.period_days,
+                    detector: b.detector,
+                    raise_after: b.raise_after,
+                    clear_after: b.clear_after,
+                    min_count: b.min_count,
+                    level_steps: i.level_steps,
+                    enabled: i.enabled,
+                }
             })
             .collect(),
     }
