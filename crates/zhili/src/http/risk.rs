@@ -75,21 +75,11 @@ fn source() -> utoipa::openapi::Object {
 }
 
 fn indicator_code() -> utoipa::openapi::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::SchemaType::Type(
-            utoipa::openapi::schema::Type::String,
-        ))
-        .pattern(Some("^[A-Z][A-Z0-9_]{1,15}$"))
-        .build()
+    crate::http::schema::matching("^[A-Z][A-Z0-9_]{1,15}$")
 }
 
 fn category_code() -> utoipa::openapi::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::SchemaType::Type(
-            utoipa::openapi::schema::Type::String,
-        ))
-        .pattern(Some("^[0-9]{2}([0-9]{2})?$"))
-        .build()
+    crate::http::schema::matching("^[0-9]{2}([0-9]{2})?$")
 }
 
 fn categories() -> utoipa::openapi::schema::Array {

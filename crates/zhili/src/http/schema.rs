@@ -32,6 +32,11 @@ pub fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
         .build()
 }
 
+/// A string matching `pattern`.
+pub fn matching(pattern: &'static str) -> Object {
+    string().pattern(Some(pattern)).build()
+}
+
 pub fn region_code() -> Object {
     string().pattern(Some(REGION_CODE)).build()
 }

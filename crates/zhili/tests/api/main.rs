@@ -201,6 +201,17 @@ fn web_with_packages() -> &'static std::path::Path {
     })
 }
 
+/// A JSON body posted with a bearer token.
+async fn post_json(s: &Server, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    s.post(
+        path,
+        Some(token),
+        Some("application/json"),
+        body.to_string(),
+    )
+    .await
+}
+
 fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_code: &str) {
     assert_eq!(status.as_u16(), want_status, "{body}");
     assert_eq!(body["code"], want_code, "{body}");

@@ -10,16 +10,6 @@ async fn committees(s: &Server) {
         .unwrap();
 }
 
-async fn post_json(s: &Server, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    s.post(
-        path,
-        Some(token),
-        Some("application/json"),
-        body.to_string(),
-    )
-    .await
-}
-
 async fn step(s: &Server, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
     post_json(
         s,

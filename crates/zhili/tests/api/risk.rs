@@ -1,11 +1,11 @@
 use super::*;
 
-async fn post_json(s: &Server, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    s.post(
-        path,
+/// A new catalogue of `indicators` put by `token`.
+async fn put_catalogue(s: &Server, token: &str, indicators: &[Value]) -> (StatusCode, Value) {
+    s.post_put(
+        "/api/v1/risk/indicators",
         Some(token),
-        Some("application/json"),
-        body.to_string(),
+        json!({ "indicators": indicators }).to_string(),
     )
     .await
 }
@@ -42,23 +42,11 @@ async fn the_district_keeps_its_risk_indicators_as_versioned_data() {
                 i
             })
             .collect();
-        let (status, body) = s
-            .post_put(
-                "/api/v1/risk/indicators",
-                Some(&commander),
-                json!({"indicators": indicators}).to_string(),
-            )
-            .await;
+        let (status, body) = put_catalogue(&s, &commander, &indicators).await;
         assert_error(status, &body, 403, "forbidden");
         let mut bad = indicators.clone();
         bad[5]["detector"]["z"] = json!(0.1);
-        let (status, body) = s
-            .post_put(
-                "/api/v1/risk/indicators",
-                Some(&admin),
-                json!({"indicators": bad}).to_string(),
-            )
-            .await;
+        let (status, body) = put_catalogue(&s, &admin, &bad).await;
         assert_error(status, &body, 422, "invalid_parameter");
         assert_eq!(
             body["details"]["field"], "indicators[5].detector.z",
@@ -66,13 +54,7 @@ async fn the_district_keeps_its_risk_indicators_as_versioned_data() {
         );
         let mut bad = indicators.clone();
         bad[0]["categories"] = json!(["99"]);
-        let (status, body) = s
-            .post_put(
-                "/api/v1/risk/indicators",
-                Some(&admin),
-                json!({"indicators": bad}).to_string(),
-            )
-            .await;
+        let (status, body) = put_catalogue(&s, &admin, &bad).await;
         assert_error(status, &body, 422, "invalid_parameter");
         assert_eq!(
             body["details"]["field"], "indicators[0].categories[0]",
@@ -80,13 +62,7 @@ async fn the_district_keeps_its_risk_indicators_as_versioned_data() {
         );
         let mut bad = indicators.clone();
         bad[1]["code"] = bad[0]["code"].clone();
-        let (status, body) = s
-            .post_put(
-                "/api/v1/risk/indicators",
-                Some(&admin),
-                json!({"indicators": bad}).to_string(),
-            )
-            .await;
+        let (status, body) = put_catalogue(&s, &admin, &bad).await;
         assert_error(status, &body, 422, "invalid_parameter");
         assert_eq!(body["details"]["field"], "indicators[1].code", "{body}");
         // Nothing of the refused edits was kept.
@@ -95,13 +71,7 @@ async fn the_district_keeps_its_risk_indicators_as_versioned_data() {
         // A good edit is the next version, recorded.
         indicators[0]["min_count"] = json!(4);
         indicators.push(dispute_spike("town"));
-        let (status, saved) = s
-            .post_put(
-                "/api/v1/risk/indicators",
-                Some(&admin),
-                json!({"indicators": indicators}).to_string(),
-            )
-            .await;
+        let (status, saved) = put_catalogue(&s, &admin, &indicators).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
         assert_eq!(saved["version"], 1);
         let (_, now) = s.get("/api/v1/risk/indicators", Some(&commander)).await;
@@ -291,7 +261,7 @@ async fn a_spike_raises_one_alert_that_explains_itself_and_is_handled_in_scope()
                 i
             })
             .collect();
-        let (status, body) = s.post_put("/api/v1/risk/indicators", Some(&admin), json!({"indicators": indicators}).to_string()).await;
+        let (status, body) = put_catalogue(&s, &admin, &indicators).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let (status, done) = s.post("/api/v1/risk/evaluate", Some(&commander), None, String::new()).await;
         assert_eq!(status, StatusCode::OK, "{done}");

@@ -1,6 +1,6 @@
 //! An indicator's backtest over the recorded reports before it goes live.
 
-use super::{area_series, checked, HORIZON_PERIODS};
+use super::{area_series, categories_exist, HORIZON_PERIODS};
 use crate::state::AppState;
 use crate::usecase::{forbidden, invalid, Result};
 use zhili_domain::calendar::{china_day, DAY_MS};
@@ -59,16 +59,11 @@ pub async fn backtest(
         ));
     }
     // The body names it `indicator`: its fields are reported under that name.
-    let mut indicators = checked(state, vec![spec]).map_err(|e| match e {
-        crate::usecase::Error::Store(zhili_store::StoreError::Domain(mut d)) => {
-            d.field = d
-                .field
-                .map(|f| f.replacen("indicators[0].", "indicator.", 1));
-            d.into()
-        }
-        other => other,
+    let indicator = Indicator::check(spec).map_err(|e| {
+        let field = e.field.clone().unwrap_or_default();
+        e.with_field(&format!("indicator.{field}"))
     })?;
-    let indicator = indicators.remove(0);
+    categories_exist(state, &indicator, "indicator.")?;
     if indicator.source != SourceKind::Events || indicator.level == AreaLevel::Department {
         return Err(DomainError::invalid(
             "indicator.source",

@@ -49,24 +49,30 @@ pub async fn catalogue(state: &AppState) -> Result<Catalogue> {
 /// Checks every indicator and that the categories it counts exist.
 pub(crate) fn checked(state: &AppState, specs: Vec<IndicatorSpec>) -> Result<Vec<Indicator>> {
     let indicators = risk::check_catalogue(specs)?;
-    let reference = state.reference();
     for (i, ind) in indicators.iter().enumerate() {
-        for (j, c) in ind.categories.iter().enumerate() {
-            if !reference
-                .categories
-                .keys()
-                .any(|k| k.starts_with(c.as_str()))
-            {
-                return Err(DomainError::invalid(
-                    &format!("indicators[{i}].categories[{j}]"),
-                    format!("no category {c}"),
-                )
-                .zh("没有这个事件类别")
-                .into());
-            }
-        }
+        categories_exist(state, ind, &format!("indicators[{i}]."))?;
     }
     Ok(indicators)
+}
+
+/// The categories `ind` counts exist (the field at fault named after `prefix`).
+pub(crate) fn categories_exist(state: &AppState, ind: &Indicator, prefix: &str) -> Result<()> {
+    let reference = state.reference();
+    for (j, c) in ind.categories.iter().enumerate() {
+        if !reference
+            .categories
+            .keys()
+            .any(|k| k.starts_with(c.as_str()))
+        {
+            return Err(DomainError::invalid(
+                &format!("{prefix}categories[{j}]"),
+                format!("no category {c}"),
+            )
+            .zh("没有这个事件类别")
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// A new version of the whole catalogue, by an administrator.
