@@ -616,6 +616,7 @@ const channels: Record<string, [string, string]> = {
   video_alert: ['视频预警', 'Video alert'],
   department: ['部门移交', 'Department'],
   walk_in: ['来访', 'Walk-in'],
+  assessment: ['研判交办', 'Assessment task'],
 }
 
 const steps: Record<string, [string, string]> = {

@@ -6,10 +6,17 @@
 mod alert;
 pub mod detect;
 mod indicator;
+mod meeting;
+mod register;
 
 pub use alert::{AlertCommand, AlertHandling, AlertState, ALERT_STATES, MAX_SILENCE_MS};
 pub use detect::{Check, Day, Detector, EarsVariant, Season};
 pub use indicator::{check_catalogue, Indicator, IndicatorSpec, DEFAULT_LEVEL_STEPS};
+pub use meeting::{Decision, MeetingKind, MeetingRecord, MAX_DECISIONS, MEETING_KINDS};
+pub use register::{
+    review_overdue, RiskDraft, RiskLink, RiskLinkKind, RiskStatus, RiskStep, MAX_REVIEW_DAYS,
+    MAX_RISK_LINKS, RISK_LINK_KINDS, RISK_STATUSES,
+};
 
 crate::vocabulary!(
     /// The area an indicator is counted for.

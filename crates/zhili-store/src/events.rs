@@ -283,6 +283,15 @@ pub(crate) async fn list_events(
     if let Some(w) = &f.waiting_for {
         waiting_filter(&mut filter, w);
     }
+    if let Some(t) = f.reported_from {
+        filter.push(" AND e.reported_at >= ").bind(Arg::Int(t));
+    }
+    if let Some(t) = f.reported_to {
+        filter.push(" AND e.reported_at < ").bind(Arg::Int(t));
+    }
+    if f.unmerged {
+        filter.push(" AND e.status <> 'merged'");
+    }
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
     let mut page = Sql::with_filter(

@@ -19,6 +19,8 @@ mod migrate;
 mod people;
 mod reference_data;
 mod risk;
+mod risk_meetings;
+mod risk_register;
 mod sign_in;
 mod situations;
 mod sql;
@@ -103,6 +105,7 @@ pub trait Store:
     + MediationStore
     + RiskStore
     + AlertStore
+    + RegisterStore
     + EventStore
     + AttachmentStore
     + ReferenceStore

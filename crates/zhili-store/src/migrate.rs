@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../migrations/0017_mediation_limits.sql")),
     (18, include_str!("../migrations/0018_mediation_terms.sql")),
     (19, include_str!("../migrations/0019_risk.sql")),
+    (20, include_str!("../migrations/0020_risk_register.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -43,7 +43,7 @@ pub(crate) async fn event_day_counts(
 const ALERT_COLUMNS: &str = "a.id, a.indicator_code, a.indicator_name, a.catalogue_version, \
      a.area_level, a.area_code, a.level, a.state, a.raised_on, a.cleared_on, a.peak_on, \
      a.observed, a.expected, a.bound, a.history, a.assigned_unit, a.silenced_until, \
-     a.silence_reason, a.event_id, a.version, a.updated_at";
+     a.silence_reason, a.event_id, a.risk_id, a.version, a.updated_at";
 
 fn alert_from_row(r: &sqlx::any::AnyRow) -> Result<AlertRecord> {
     use zhili_domain::risk::{AlertHandling, AlertState};
@@ -63,6 +63,7 @@ fn alert_from_row(r: &sqlx::any::AnyRow) -> Result<AlertRecord> {
             silenced_until: r.try_get("silenced_until")?,
             silence_reason: r.try_get("silence_reason")?,
             event_id: r.try_get("event_id")?,
+            risk_id: r.try_get("risk_id")?,
         },
         raised_on: r.try_get("raised_on")?,
         cleared_on: r.try_get("cleared_on")?,
@@ -267,6 +268,12 @@ pub(crate) async fn alerts(
             .push(" AND a.area_code LIKE ")
             .bind_text(format!("{r}%"));
     }
+    if let Some(d) = f.raised_from {
+        filter.push(" AND a.raised_on >= ").bind(Arg::Int(d));
+    }
+    if let Some(d) = f.raised_to {
+        filter.push(" AND a.raised_on < ").bind(Arg::Int(d));
+    }
     let count = Sql::with_filter(
         "SELECT COUNT(*) AS n FROM risk_alerts a WHERE 1 = 1",
         &filter,
@@ -321,6 +328,7 @@ pub(crate) async fn handle_alert(
     q.push(", silence_reason = ")
         .bind(h.silence_reason.clone().into());
     q.push(", event_id = ").bind(h.event_id.into());
+    q.push(", risk_id = ").bind(h.risk_id.into());
     q.push(", updated_at = ").bind(Arg::Int(now));
     q.push(", version = version + 1 WHERE id = ")
         .bind(Arg::Int(id));

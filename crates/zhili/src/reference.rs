@@ -20,6 +20,38 @@ pub fn risk_indicators() -> Vec<zhili_domain::risk::Indicator> {
     zhili_domain::risk::check_catalogue(specs).expect("embedded indicators are valid")
 }
 
+const RISK_SECTORS_CSV: &str = include_str!("../data/risk-sectors.csv");
+
+/// One of the thirteen sector assessments (行业研判) and the departments it groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sector {
+    pub code: String,
+    pub name: String,
+    pub departments: Vec<String>,
+}
+
+/// The sector assessments shipped for the seed's district.
+pub fn risk_sectors() -> Vec<Sector> {
+    csv::Reader::from_reader(RISK_SECTORS_CSV.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.expect("embedded sectors are well-formed");
+            Sector {
+                code: r[0].to_string(),
+                name: r[1].to_string(),
+                departments: r[2].split_whitespace().map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The sector a department's assessments belong to.
+pub fn sector_of(department: &str) -> Option<Sector> {
+    risk_sectors()
+        .into_iter()
+        .find(|s| s.departments.iter().any(|d| d == department))
+}
+
 pub struct Reference {
     pub categories: HashMap<String, Category>,
     pub rules: Vec<DispatchRule>,
@@ -112,6 +144,16 @@ mod tests {
         let r = Reference::from_data(&d).unwrap();
         assert_eq!(r.calendar.windows(), &[(510, 720), (840, 1050)]);
         assert!(parse_working_hours("8-12").is_err());
+    }
+
+    #[test]
+    fn the_thirteen_sectors_cover_every_department_once() {
+        let sectors = risk_sectors();
+        assert_eq!(sectors.len(), 13);
+        let mut all: Vec<String> = sectors.into_iter().flat_map(|s| s.departments).collect();
+        all.sort();
+        let expected: Vec<String> = (1..=26).map(|i| format!("D{i:02}")).collect();
+        assert_eq!(all, expected);
     }
 
     #[test]

@@ -131,6 +131,8 @@ pub enum Channel {
     VideoAlert,
     Department,
     WalkIn,
+    /// A task an assessment meeting decided (研判交办): filed by the meeting, never reported.
+    Assessment,
 }
 
 impl Channel {
@@ -143,10 +145,22 @@ impl Channel {
             Channel::VideoAlert => "视频预警",
             Channel::Department => "部门移交",
             Channel::WalkIn => "来访",
+            Channel::Assessment => "研判交办",
         }
     }
 
-    pub const ALL: [Channel; 6] = [
+    pub const ALL: [Channel; 7] = [
+        Channel::GridPatrol,
+        Channel::Resident,
+        Channel::Hotline,
+        Channel::VideoAlert,
+        Channel::Department,
+        Channel::WalkIn,
+        Channel::Assessment,
+    ];
+
+    /// The channels a report is made through (an assessment's task is filed by its meeting).
+    pub const REPORTED: [Channel; 6] = [
         Channel::GridPatrol,
         Channel::Resident,
         Channel::Hotline,
@@ -163,6 +177,7 @@ impl Channel {
             Channel::VideoAlert => "video_alert",
             Channel::Department => "department",
             Channel::WalkIn => "walk_in",
+            Channel::Assessment => "assessment",
         }
     }
 
@@ -175,7 +190,7 @@ impl Channel {
     pub fn arrives_at_district(self) -> bool {
         matches!(
             self,
-            Channel::Hotline | Channel::VideoAlert | Channel::Department
+            Channel::Hotline | Channel::VideoAlert | Channel::Department | Channel::Assessment
         )
     }
 }

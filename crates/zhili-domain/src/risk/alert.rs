@@ -31,6 +31,10 @@ pub enum AlertCommand {
     Raised {
         event_id: i64,
     },
+    /// The register entry made of it (the caller registers the risk).
+    Registered {
+        risk_id: i64,
+    },
 }
 
 impl AlertCommand {
@@ -40,6 +44,7 @@ impl AlertCommand {
             AlertCommand::Assign { .. } => "assign",
             AlertCommand::Silence { .. } => "silence",
             AlertCommand::Raised { .. } => "to_event",
+            AlertCommand::Registered { .. } => "to_register",
         }
     }
 }
@@ -52,6 +57,7 @@ pub struct AlertHandling {
     pub silenced_until: Option<i64>,
     pub silence_reason: Option<String>,
     pub event_id: Option<i64>,
+    pub risk_id: Option<i64>,
 }
 
 impl AlertHandling {
@@ -118,6 +124,19 @@ impl AlertHandling {
                     next.state = AlertState::Acknowledged;
                 }
             }
+            AlertCommand::Registered { risk_id } => {
+                if self.risk_id.is_some() {
+                    return Err(DomainError::new(
+                        crate::ErrorCode::InvalidTransition,
+                        "the alert is already in the risk register",
+                    )
+                    .zh("该预警已列入风险台账"));
+                }
+                next.risk_id = Some(*risk_id);
+                if state == AlertState::Open {
+                    next.state = AlertState::Acknowledged;
+                }
+            }
         }
         Ok(next)
     }
@@ -134,6 +153,7 @@ mod tests {
             silenced_until: None,
             silence_reason: None,
             event_id: None,
+            risk_id: None,
         }
     }
 
@@ -195,5 +215,22 @@ mod tests {
         let mut cleared = open();
         cleared.state = AlertState::Cleared;
         assert!(cleared.apply(&AlertCommand::Acknowledge, 0).is_err());
+    }
+
+    #[test]
+    fn an_alert_becomes_one_event_and_one_register_entry() {
+        let now = 1_000_000;
+        let e = open()
+            .apply(&AlertCommand::Raised { event_id: 7 }, now)
+            .unwrap();
+        assert_eq!((e.state, e.event_id), (AlertState::Acknowledged, Some(7)));
+        assert!(e.apply(&AlertCommand::Raised { event_id: 8 }, now).is_err());
+        let r = e
+            .apply(&AlertCommand::Registered { risk_id: 3 }, now)
+            .unwrap();
+        assert_eq!((r.event_id, r.risk_id), (Some(7), Some(3)));
+        assert!(r
+            .apply(&AlertCommand::Registered { risk_id: 4 }, now)
+            .is_err());
     }
 }

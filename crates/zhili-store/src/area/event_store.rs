@@ -128,6 +128,11 @@ pub struct EventFilter {
     pub linked: Option<(LinkTarget, i64)>,
     /// Only events whose move it is (a to-do list), most urgent first.
     pub waiting_for: Option<Waiting>,
+    /// Reported in [from, to) (ms).
+    pub reported_from: Option<i64>,
+    pub reported_to: Option<i64>,
+    /// Not merged into another as its duplicate.
+    pub unmerged: bool,
     pub offset: i64,
     pub limit: i64,
 }

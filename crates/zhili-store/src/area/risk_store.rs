@@ -102,6 +102,9 @@ pub struct AlertFilter {
     pub states: Vec<zhili_domain::risk::AlertState>,
     pub indicator: Option<String>,
     pub region: Option<zhili_domain::RegionCode>,
+    /// Raised on or after this China day, and before this one.
+    pub raised_from: Option<i64>,
+    pub raised_to: Option<i64>,
     pub now: i64,
     pub limit: i64,
     pub offset: i64,

@@ -401,7 +401,8 @@ fn recorder_for(channel: Channel, grid: &RegionCode, category: &Category) -> Rec
             username: format!("village-{village}"),
             unit: Some(zhili_domain::unit::station_id(&village).to_string()),
         },
-        Channel::Hotline => Recorder {
+        // The demo's meetings file their own tasks; a history report never comes this way.
+        Channel::Hotline | Channel::Assessment => Recorder {
             username: "district-operator".into(),
             unit: Some("C500114".into()),
         },

@@ -59,10 +59,12 @@ pub struct AlertView {
     pub silenced_until: Option<String>,
     pub silence_reason: Option<String>,
     pub event_id: Option<i64>,
+    /// The register entry made of it.
+    pub risk_id: Option<i64>,
     pub version: i64,
 }
 
-fn view(state: &AppState, a: AlertRecord, now: i64) -> AlertView {
+pub(crate) fn view(state: &AppState, a: AlertRecord, now: i64) -> AlertView {
     let points: Vec<(i64, f64, Option<f64>, Option<f64>)> =
         serde_json::from_str(&a.history).unwrap_or_default();
     let read = a.handling.state_at(now);
@@ -103,6 +105,7 @@ fn view(state: &AppState, a: AlertRecord, now: i64) -> AlertView {
         silenced_until: a.handling.silenced_until.map(zhili_domain::time::rfc3339),
         silence_reason: a.handling.silence_reason,
         event_id: a.handling.event_id,
+        risk_id: a.handling.risk_id,
         version: a.version,
     }
 }
@@ -178,6 +181,7 @@ pub async fn list(
                 now,
                 limit,
                 offset,
+                ..Default::default()
             },
         )
         .await?;

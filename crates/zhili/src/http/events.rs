@@ -68,7 +68,7 @@ pub struct Reporter {
 #[serde(deny_unknown_fields)]
 pub struct NewEventRequest {
     /// grid_patrol, resident, hotline, video_alert, department, walk_in
-    #[schema(schema_with = super::schema::channel)]
+    #[schema(schema_with = super::schema::reported_channel)]
     pub channel: String,
     /// Four-digit subcategory code, e.g. 0602.
     #[schema(pattern = "^[0-9]{4}$")]
@@ -144,6 +144,7 @@ pub async fn create_event(
     Json(req): Json<NewEventRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedEvent>)> {
     let channel = Channel::parse(&req.channel)
+        .filter(|c| Channel::REPORTED.contains(c))
         .ok_or_else(|| ApiError::field(ErrorCode::InvalidParameter, "channel", format!("channel {:?} is not one of grid_patrol, resident, hotline, video_alert, department, walk_in", req.channel)))?;
     let (lon, lat) = req.location.wgs84()?;
     let occurred_at = req
@@ -219,7 +220,7 @@ pub struct EventSummary {
     pub due_provisional: bool,
 }
 
-fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
+pub(crate) fn summary(state: &AppState, e: &EventRecord, now: i64) -> EventSummary {
     let reference = state.reference();
     let name = reference
         .categories
@@ -347,6 +348,7 @@ pub async fn list_events(
         waiting_for: q.waiting.unwrap_or(false).then(|| waiting_for(&user.user)),
         offset: paging.offset(),
         limit: paging.size,
+        ..Default::default()
     };
     let (events, total) = state.store.list_events(&user.user.scope(), &filter).await?;
     Ok(axum::Json(EventPage {

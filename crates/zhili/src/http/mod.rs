@@ -18,6 +18,8 @@ pub mod mediation;
 pub mod people;
 pub mod reference;
 pub mod risk;
+pub mod risk_meetings;
+pub mod risk_register;
 pub mod schema;
 pub mod situations;
 pub mod things;
@@ -237,6 +239,29 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/risk/alerts", get(alerts::list))
         .route("/risk/alerts/{id}", get(alerts::get))
         .route("/risk/alerts/{id}/actions", post(alerts::act))
+        .route("/risk/alerts/{id}/events", get(risk_meetings::contributing))
+        .route("/risk/alerts/{id}/event", post(risk_meetings::to_event))
+        .route(
+            "/risk/register",
+            get(risk_register::list).post(risk_register::register),
+        )
+        .route(
+            "/risk/register/{id}",
+            get(risk_register::get).put(risk_register::edit),
+        )
+        .route("/risk/register/{id}/actions", post(risk_register::act))
+        .route("/risk/sectors", get(risk_register::sectors))
+        .route(
+            "/risk/meetings",
+            get(risk_meetings::list).post(risk_meetings::schedule),
+        )
+        .route("/risk/meetings/{id}", get(risk_meetings::get))
+        .route("/risk/meetings/{id}/record", post(risk_meetings::record))
+        .route(
+            "/risk/meetings/{id}/dispatch",
+            post(risk_meetings::dispatch),
+        )
+        .route("/risk/report", get(risk_meetings::report))
         .route("/mediation/committees", get(mediation::committees))
         .route("/mediation/rooms", get(mediation::rooms))
         .route("/mediation/mediators", get(mediation::mediators))

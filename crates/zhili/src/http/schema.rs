@@ -49,6 +49,11 @@ pub fn channel() -> Object {
     one_of(zhili_domain::event::Channel::ALL.map(|c| c.as_str()))
 }
 
+/// The channels a report is made through.
+pub fn reported_channel() -> Object {
+    one_of(zhili_domain::event::Channel::REPORTED.map(|c| c.as_str()))
+}
+
 pub fn status() -> Object {
     one_of(zhili_domain::event::Status::ALL.map(|s| s.as_str()))
 }

@@ -367,6 +367,7 @@ mod photos;
 mod reference_data;
 mod regions;
 mod risk;
+mod risk_register;
 mod security;
 mod sim;
 mod things;

@@ -38,7 +38,7 @@ fn id_number(seq: u32) -> String {
 
 /// A .docx's paragraphs as python-docx (PyPI's reader of Word files) reads them: the file opens
 /// in a library no one here wrote. Without it (outside CI), the project's own reader.
-fn docx_text(bytes: &[u8]) -> String {
+pub(crate) fn docx_text(bytes: &[u8]) -> String {
     let path =
         std::env::temp_dir().join(format!("zhili-{}-{}.docx", std::process::id(), bytes.len()));
     std::fs::write(&path, bytes).unwrap();

@@ -62,7 +62,7 @@ pub async fn make(
 }
 
 /// `filename*` of RFC 6266 / 5987: UTF-8, every byte outside the unreserved set escaped.
-fn ext_value(name: &str) -> String {
+pub(crate) fn ext_value(name: &str) -> String {
     let mut out = String::from("UTF-8''");
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -127,6 +127,7 @@ pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
                                 silenced_until: None,
                                 silence_reason: None,
                                 event_id: None,
+                                risk_id: None,
                             },
                             raised_on,
                             cleared_on,
@@ -258,6 +259,7 @@ pub async fn handle(state: &AppState, user: &User, h: Handle) -> Result<AlertRec
             format!("{reason}（至 {}）", zhili_domain::time::rfc3339(*until))
         }
         AlertCommand::Raised { event_id } => format!("event:{event_id}"),
+        AlertCommand::Registered { risk_id } => format!("risk:{risk_id}"),
         AlertCommand::Acknowledge => String::new(),
     };
     let action = user
@@ -278,4 +280,153 @@ pub async fn handle(state: &AppState, user: &User, h: Handle) -> Result<AlertRec
         .alert(&scope, alert.id)
         .await?
         .ok_or_else(|| not_found("id", format!("alert {} not found", alert.id)))
+}
+
+/// The reports an alert counted in its peak period, newest first (at most `limit`), and how
+/// many there are: what the alert's figure is made of.
+pub async fn contributing(
+    state: &AppState,
+    user: &User,
+    alert_id: i64,
+    limit: i64,
+) -> Result<(AlertRecord, Vec<zhili_store::EventRecord>, i64)> {
+    let scope = user.scope();
+    let alert = state
+        .store
+        .alert(&scope, alert_id)
+        .await?
+        .ok_or_else(|| not_found("id", format!("alert {alert_id} not found")))?;
+    let catalogue = catalogue(state).await?;
+    let indicator = catalogue
+        .indicators
+        .iter()
+        .find(|i| i.code == alert.indicator_code);
+    let period = indicator.map_or(1, |i| i.period_days as i64);
+    let categories: Vec<Option<String>> = match indicator {
+        Some(i) if !i.categories.is_empty() => i.categories.iter().cloned().map(Some).collect(),
+        _ => vec![None],
+    };
+    let channels: Vec<Option<zhili_domain::event::Channel>> = match indicator {
+        Some(i) if !i.channels.is_empty() => i.channels.iter().copied().map(Some).collect(),
+        _ => vec![None],
+    };
+    let region = (alert.area_level != "department")
+        .then(|| zhili_domain::RegionCode::parse(&alert.area_code).ok())
+        .flatten();
+    let mut events = Vec::new();
+    let mut total = 0;
+    for category in &categories {
+        for channel in &channels {
+            let (found, n) = state
+                .store
+                .list_events(
+                    &scope,
+                    &zhili_store::EventFilter {
+                        category: category.clone(),
+                        channel: *channel,
+                        region: region.clone(),
+                        reported_from: Some(alert.peak_on * DAY_MS - CHINA_OFFSET_MS),
+                        reported_to: Some((alert.peak_on + period) * DAY_MS - CHINA_OFFSET_MS),
+                        unmerged: true,
+                        limit,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            total += n;
+            events.extend(found);
+        }
+    }
+    events.sort_by_key(|e| std::cmp::Reverse(e.id));
+    events.dedup_by_key(|e| e.id);
+    events.truncate(limit as usize);
+    Ok((alert, events, total))
+}
+
+/// An alert turned into an event in one step: filed (channel 研判交办) at its area, owned by
+/// the caller's centre or station, and the alert marked with it.
+pub async fn to_event(
+    state: &AppState,
+    user: &User,
+    alert_id: i64,
+    version: Option<i64>,
+    category: &str,
+    description: &str,
+) -> Result<(AlertRecord, i64)> {
+    let scope = user.scope();
+    let alert = state
+        .store
+        .alert(&scope, alert_id)
+        .await?
+        .ok_or_else(|| not_found("id", format!("alert {alert_id} not found")))?;
+    if !may_handle(user, &alert) || alert.area_level == "department" {
+        return Err(forbidden("you may not turn this alert into an event"));
+    }
+    if version.is_some_and(|v| v != alert.version) {
+        return Err(zhili_store::StoreError::conflict(format!(
+            "the alert is at version {}; reload it",
+            alert.version
+        ))
+        .into());
+    }
+    let now = crate::now_ms();
+    alert
+        .handling
+        .apply(&AlertCommand::Raised { event_id: i64::MAX }, now)?;
+    let description = crate::usecase::intake::text("description", description, 2000)?;
+    let reference = state.reference();
+    let category = reference
+        .categories
+        .get(category)
+        .ok_or_else(|| not_found("category", format!("no event category {category}")))?;
+    let area = zhili_domain::RegionCode::parse(&alert.area_code)
+        .map_err(|_| zhili_store::StoreError::Internal(format!("alert {alert_id}: area")))?;
+    let (lon, lat) = super::meetings::area_point(state, &area).await?;
+    let index = state.index();
+    let grid = index
+        .locate
+        .locate(lon, lat)
+        .map(|hit| index.grids[hit.shape as usize].grid_code.clone())
+        .ok_or_else(|| crate::usecase::invalid("id", "the alert's area lies in no grid"))?;
+    let mut new = crate::usecase::intake::new_event(
+        crate::usecase::intake::Placed {
+            channel: zhili_domain::event::Channel::Assessment,
+            category,
+            grid,
+            description,
+            lon,
+            lat,
+            occurred_at: now,
+            reporter_name: None,
+            reporter_phone: None,
+            duplicate_of: None,
+            photos: "[]".into(),
+            links: vec![],
+        },
+        &state.key,
+        &reference.calendar,
+        now,
+    );
+    if let Some(unit) = user
+        .unit_id
+        .as_deref()
+        .and_then(|u| zhili_domain::UnitId::parse(u).ok())
+    {
+        new.case.owner = unit;
+    }
+    let record = state.submit_report(user.actor(), new, now).await?;
+    state.notify(crate::state::EventNotice::of(&record, "report", now));
+    let a = handle(
+        state,
+        user,
+        Handle {
+            alert_id,
+            version: Some(alert.version),
+            command: AlertCommand::Raised {
+                event_id: record.id,
+            },
+        },
+    )
+    .await?;
+    Ok((a, record.id))
 }

@@ -17,8 +17,11 @@ pub const HORIZON_PERIODS: usize = 3;
 
 mod alerts;
 mod backtest;
+pub mod meetings;
+pub mod register;
+pub mod report;
 
-pub use alerts::{evaluate, handle, Evaluated, Handle};
+pub use alerts::{contributing, evaluate, handle, to_event, Evaluated, Handle};
 pub use backtest::{backtest, AreaResult, BacktestReport, MAX_BACKTEST_DAYS};
 
 /// The catalogue in force: its version (0: the shipped one, never edited) and indicators.

@@ -1,0 +1,216 @@
+use super::*;
+
+/// Five disputes in a village today, evaluated: the spike alert's id.
+async fn spike(s: &Server, village: &str, commander: &str) -> i64 {
+    let grid = "500114001001001";
+    let p = deep_point(grid);
+    for n in 0..5 {
+        let (status, e) = post_json(s, "/api/v1/events", village,
+            json!({"channel": "grid_patrol", "category": "0102", "description": format!("邻里争吵第{n}起"),
+                   "location": {"lon": p.x, "lat": p.y}})).await;
+        assert_eq!(status, StatusCode::CREATED, "{e}");
+    }
+    let (status, done) = s
+        .post(
+            "/api/v1/risk/evaluate",
+            Some(commander),
+            None,
+            String::new(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, page) = s
+        .get(
+            "/api/v1/risk/alerts?indicator=DISPUTE_SPIKE",
+            Some(commander),
+        )
+        .await;
+    page["items"][0]["id"].as_i64().expect("a spike alert")
+}
+
+fn in_days(n: i64) -> String {
+    zhili_domain::calendar::date_string(zhili_domain::calendar::china_day(zhili::now_ms()) + n)
+}
+
+#[tokio::test]
+async fn an_alert_becomes_a_register_entry_owned_by_a_department_and_an_event() {
+    on_every_backend(|s| async move {
+        let village = s.token("village-500114001001").await;
+        let other = s.token("village-500114001002").await;
+        let commander = s.token("district").await;
+        let justice = s.token("dept-D04").await;
+        let police = s.token("dept-D01").await;
+        let id = spike(&s, &village, &commander).await;
+        // What the alert counted: the five reports, as links.
+        let (status, counted) = s.get(&format!("/api/v1/risk/alerts/{id}/events"), Some(&village)).await;
+        assert_eq!(status, StatusCode::OK, "{counted}");
+        assert_eq!(counted["total"], 5, "{counted}");
+        assert_eq!(counted["items"].as_array().unwrap().len(), 5);
+        let (status, _) = s.get(&format!("/api/v1/risk/alerts/{id}/events"), Some(&other)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Registered from the alert in one step, owned by the justice bureau.
+        let entry = |title: &str, review: String| json!({
+            "area_code": "500114001001", "title": title, "description": "同一村五起邻里纠纷",
+            "level": "orange", "owner_unit": "D04", "measures": "司法所牵头逐户调解",
+            "review_on": review, "alert_id": id, "alert_version": 1});
+        let (status, body) = post_json(&s, "/api/v1/risk/register", &commander, entry(" ", in_days(7))).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "title");
+        let (status, body) = post_json(&s, "/api/v1/risk/register", &commander, entry("邻里纠纷聚集", in_days(-1))).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "review_on");
+        let mut foreign = entry("邻里纠纷聚集", in_days(7));
+        foreign["area_code"] = json!("500114001001");
+        let (status, body) = post_json(&s, "/api/v1/risk/register", &other, foreign).await;
+        assert_error(status, &body, 404, "not_found");
+        let mut unknown = entry("邻里纠纷聚集", in_days(7));
+        unknown["links"] = json!([{"kind": "event", "id": 999999}]);
+        let (status, body) = post_json(&s, "/api/v1/risk/register", &commander, unknown).await;
+        assert_error(status, &body, 404, "not_found");
+        assert_eq!(body["details"]["field"], "links[1].id", "{body}");
+        let (status, risk) = post_json(&s, "/api/v1/risk/register", &commander, entry("邻里纠纷聚集", in_days(7))).await;
+        assert_eq!(status, StatusCode::CREATED, "{risk}");
+        assert_eq!(risk["owner_unit_name"], "黔江区司法局");
+        assert_eq!(risk["status_name"], "待管控");
+        assert_eq!(risk["links"], json!([{"kind": "alert", "id": id}]));
+        let rid = risk["id"].as_i64().unwrap();
+        // The alert says so, and is not registered twice.
+        let (_, a) = s.get(&format!("/api/v1/risk/alerts/{id}"), Some(&village)).await;
+        assert_eq!(a["risk_id"], rid, "{a}");
+        assert_eq!(a["state"], "acknowledged");
+        let (status, body) = post_json(&s, "/api/v1/risk/register", &commander, entry("再登记", in_days(7))).await;
+        assert_error(status, &body, 409, "conflict");
+        // The owner department sees and works it; another does not see it.
+        let (_, mine) = s.get("/api/v1/risk/register", Some(&justice)).await;
+        assert_eq!(mine["total"], 1, "{mine}");
+        let (_, theirs) = s.get("/api/v1/risk/register", Some(&police)).await;
+        assert_eq!(theirs["total"], 0, "{theirs}");
+        let (_, town) = s.get("/api/v1/risk/register", Some(&s.token("town-500114001").await)).await;
+        assert_eq!(town["total"], 1);
+        let (_, next) = s.get("/api/v1/risk/register", Some(&other)).await;
+        assert_eq!(next["total"], 0);
+        let step = |token: String, body: Value| {
+            let s = &s;
+            async move { post_json(s, &format!("/api/v1/risk/register/{rid}/actions"), &token, body).await }
+        };
+        let (status, body) = step(police.clone(), json!({"action": "control"})).await;
+        assert_error(status, &body, 404, "not_found");
+        let (status, body) = step(justice.clone(), json!({"action": "control", "version": 1})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "controlled");
+        let (status, body) = step(justice.clone(), json!({"action": "close", "note": " ", "version": 2})).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "note");
+        let (status, body) = step(justice.clone(), json!({"action": "close", "note": "五起纠纷均调解成功", "version": 2})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status_name"], "已销号");
+        let (status, body) = step(justice.clone(), json!({"action": "close", "note": "再销号"})).await;
+        assert_error(status, &body, 409, "invalid_transition");
+        let recorded = s.store.actions_of(&format!("risk:{rid}")).await.unwrap();
+        let said: Vec<&str> = recorded.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(said, ["risk.register", "risk.control", "risk.close"]);
+        // The alert turned into an event in one step, at its village, owned by the caller.
+        let (status, body) = post_json(&s, &format!("/api/v1/risk/alerts/{id}/event"), &village,
+            json!({"category": "9999", "description": "邻里纠纷聚集，请村调委会介入"})).await;
+        assert_error(status, &body, 404, "not_found");
+        let (status, made) = post_json(&s, &format!("/api/v1/risk/alerts/{id}/event"), &village,
+            json!({"category": "0102", "description": "邻里纠纷聚集，请村调委会介入"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let eid = made["event_id"].as_i64().unwrap();
+        assert_eq!(made["alert"]["event_id"], eid);
+        let (_, e) = s.get(&format!("/api/v1/events/{eid}"), Some(&village)).await;
+        assert_eq!(e["channel"], "assessment", "{e}");
+        assert!(e["grid_code"].as_str().unwrap().starts_with("500114001001"), "{e}");
+        let (status, body) = post_json(&s, &format!("/api/v1/risk/alerts/{id}/event"), &village,
+            json!({"category": "0102", "description": "再转一次"})).await;
+        assert_error(status, &body, 409, "invalid_transition");
+        // Nobody reports through the meetings' own channel.
+        let p = deep_point("500114001001001");
+        let (status, body) = post_json(&s, "/api/v1/events", &village,
+            json!({"channel": "assessment", "category": "0102", "description": "冒充交办", "location": {"lon": p.x, "lat": p.y}})).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_district_meeting_dispatches_its_decisions_and_the_week_drafts_its_report() {
+    on_every_backend(|s| async move {
+        let village = s.token("village-500114001001").await;
+        let commander = s.token("district").await;
+        let town = s.token("town-500114001").await;
+        let justice = s.token("dept-D04").await;
+        let police = s.token("dept-D01").await;
+        let _ = spike(&s, &village, &commander).await;
+        let at = zhili_domain::time::rfc3339(zhili::now_ms() + 3_600_000);
+        let meeting = |kind: &str| json!({"kind": kind, "title": "第48周综合研判会", "scheduled_at": at});
+        let (status, body) = post_json(&s, "/api/v1/risk/meetings", &town, meeting("district")).await;
+        assert_error(status, &body, 403, "forbidden");
+        let mut sector = meeting("sector");
+        sector["sector"] = json!("S99");
+        let (status, body) = post_json(&s, "/api/v1/risk/meetings", &commander, sector).await;
+        assert_error(status, &body, 404, "not_found");
+        let (status, m) = post_json(&s, "/api/v1/risk/meetings", &commander, meeting("district")).await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+        assert_eq!(m["kind_name"], "区级综合研判");
+        assert_eq!(m["status"], "scheduled");
+        let mid = m["id"].as_i64().unwrap();
+        let mut s02 = meeting("sector");
+        s02["sector"] = json!("S02");
+        let (status, sm) = post_json(&s, "/api/v1/risk/meetings", &commander, s02).await;
+        assert_eq!(status, StatusCode::CREATED, "{sm}");
+        assert_eq!(sm["sector_name"], "矛盾纠纷化解");
+        // A department reads the district's meetings and its own sector's.
+        let (_, seen) = s.get("/api/v1/risk/meetings", Some(&justice)).await;
+        assert_eq!(seen.as_array().unwrap().len(), 2, "{seen}");
+        let (_, seen) = s.get("/api/v1/risk/meetings", Some(&police)).await;
+        assert_eq!(seen.as_array().unwrap().len(), 1, "{seen}");
+        let (_, seen) = s.get("/api/v1/risk/meetings", Some(&town)).await;
+        assert_eq!(seen.as_array().unwrap().len(), 0, "{seen}");
+        // Held: a bad decision refuses the whole record; a good one dispatches each decision.
+        let record = |due: String, unit: &str| json!({"version": 1, "attendees": ["区委政法委 王某", "区司法局 李某"],
+            "minutes": "本周邻里纠纷在城西街道明显上升。",
+            "decisions": [{"text": "司法局牵头开展邻里纠纷专项调解", "lead_unit": unit, "category": "0102", "due_on": due}]});
+        let path = format!("/api/v1/risk/meetings/{mid}/record");
+        let (status, body) = post_json(&s, &path, &commander, record(in_days(-1), "D04")).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "decisions[0].due_on");
+        let (status, body) = post_json(&s, &path, &commander, record(in_days(14), "D98")).await;
+        assert_error(status, &body, 404, "not_found");
+        assert_eq!(body["details"]["field"], "decisions[0].lead_unit");
+        let (status, held) = post_json(&s, &path, &commander, record(in_days(14), "D04")).await;
+        assert_eq!(status, StatusCode::OK, "{held}");
+        assert_eq!(held["status"], "held");
+        assert_eq!(held["attendees"].as_array().unwrap().len(), 2);
+        assert!(!held["material"]["alerts"].as_array().unwrap().is_empty(), "what it looked at: {held}");
+        let d = &held["decisions"][0];
+        assert_eq!(d["lead_unit_name"], "黔江区司法局");
+        let eid = d["event_id"].as_i64().expect("dispatched as an event");
+        let (status, body) = post_json(&s, &path, &commander, record(in_days(14), "D04")).await;
+        assert_error(status, &body, 409, "conflict");
+        // The task waits in the justice bureau's to-do list, dispatched by the district.
+        let (_, e) = s.get(&format!("/api/v1/events/{eid}"), Some(&justice)).await;
+        assert_eq!(e["status"], "dispatched", "{e}");
+        assert_eq!(e["lead_unit"], "D04");
+        assert_eq!(e["channel"], "assessment");
+        assert!(e["description"].as_str().unwrap().contains("研判交办"));
+        let (_, todo) = s.get("/api/v1/events?waiting=true", Some(&justice)).await;
+        assert!(todo["items"].as_array().unwrap().iter().any(|x| x["id"] == eid), "{todo}");
+        // The week's report drafts itself, each figure with its source.
+        let resp = s.http.get(format!("{}/api/v1/risk/report?period=week", s.base))
+            .bearer_auth(&commander).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+        let text = super::mediation::docx_text(&resp.bytes().await.unwrap());
+        for want in ["风险研判周报告", "本期共受理事件 6 件", "来源：事件库", "本期发出预警", "风险预警库", "研判意见", "签发人"] {
+            assert!(text.contains(want), "{want} in the report:\n{text}");
+        }
+        let (status, body) = s.get("/api/v1/risk/report?period=year", Some(&commander)).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        let (status, body) = s.get("/api/v1/risk/report?period=week", Some(&s.token(&format!("grid-{}", "500114001001001")).await)).await;
+        assert_error(status, &body, 403, "forbidden");
+        s
+    })
+    .await;
+}
