@@ -192,8 +192,9 @@ export interface paths {
         };
         /**
          * `GET /api/v1/events/stream`: server-sent events (`event: event`, JSON data) for every new
-         *     or changed event in the caller's scope, as they happen; a comment every 15 s keeps the
-         *     connection open through proxies. The stream ends within seconds of its session ending.
+         *     or changed event in the caller's scope, as they happen, and `event: alert` for each risk
+         *     alert raised in it; a comment every 15 s keeps the connection open through proxies. The
+         *     stream ends within seconds of its session ending.
          */
         get: operations["get_events_stream"];
         put?: never;
@@ -2426,7 +2427,7 @@ export interface components {
             kind: string;
             kind_name: string;
             /** @description What it looked at: the alerts and risks standing when it was held. */
-            material: Record<string, never>;
+            material: Record<string, never> | null;
             minutes: string | null;
             scheduled_at: string;
             sector: string | null;
@@ -9506,8 +9507,9 @@ export interface operations {
     };
     get_risk_report: {
         parameters: {
-            query?: {
-                period?: "week" | "month";
+            query: {
+                /** @description week: the seven days ending on `date`; month: the calendar month holding it. */
+                period: string;
                 date?: string;
             };
             header?: never;

@@ -169,7 +169,13 @@ export interface Notice {
  * The live stream of new and changed events (server-sent events read through fetch, which,
  * unlike EventSource, can send the bearer token). Reconnects after a drop.
  */
-export function follow(onNotice: (n: Notice) => void): () => void {
+/** A risk alert raised in the caller's area, as the live stream tells it. */
+export type AlertNotice = {
+  id: number; indicator_code: string; indicator_name: string; area_level: string; area_code: string
+  area_name: string; level: string; level_name: string; observed: number; expected: number; raised_on: string
+}
+
+export function follow(onNotice: (n: Notice) => void, onAlert?: (a: AlertNotice) => void): () => void {
   let stopped = false
   let controller = new AbortController()
   const run = async () => {
@@ -191,12 +197,15 @@ export function follow(onNotice: (n: Notice) => void): () => void {
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, end)
             buffer = buffer.slice(end + 2)
-            const data = block
-              .split('\n')
+            const lines = block.split('\n')
+            const kind = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message'
+            const data = lines
               .filter((l) => l.startsWith('data:'))
               .map((l) => l.slice(5).trim())
               .join('\n')
-            if (data) onNotice(JSON.parse(data))
+            if (!data) continue
+            if (kind === 'alert') onAlert?.(JSON.parse(data))
+            else if (kind === 'event') onNotice(JSON.parse(data))
           }
         }
       } catch {

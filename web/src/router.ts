@@ -17,6 +17,7 @@ export const router = createRouter({
     { path: '/situations', component: () => import('./views/SituationsView.vue') },
     { path: '/mediation', component: () => import('./views/MediationView.vue') },
     { path: '/mediation/:id', component: () => import('./views/MediationCaseView.vue'), props: true },
+    { path: '/risk', component: () => import('./views/RiskView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],

@@ -32,6 +32,8 @@ pub struct AppState {
     writer: tokio::sync::mpsc::Sender<WriteJob>,
     /// New and changed events, for the live streams (this process's changes).
     pub notices: tokio::sync::broadcast::Sender<EventNotice>,
+    /// Alerts the evaluation raised here, for the live streams of those who see them.
+    pub alert_notices: tokio::sync::broadcast::Sender<AlertNotice>,
     /// Serialises index rebuilds so two triggers do not build twice.
     rebuild: tokio::sync::Mutex<()>,
     /// Built map layers by ETag (the ETag names the boundary generation, so a stale entry is
@@ -106,6 +108,38 @@ impl EventNotice {
     pub fn visible_to(&self, scope: &zhili_domain::Scope) -> bool {
         zhili_domain::RegionCode::parse(&self.grid_code)
             .is_ok_and(|g| scope.sees_event(&g, self.lead_unit.as_deref(), &self.assisting_units))
+    }
+}
+
+/// What a live stream tells about a raised alert.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AlertNotice {
+    pub id: i64,
+    pub indicator_code: String,
+    pub indicator_name: String,
+    pub area_level: String,
+    pub area_code: String,
+    pub area_name: String,
+    pub level: String,
+    pub level_name: String,
+    pub observed: f64,
+    pub expected: f64,
+    pub raised_on: String,
+}
+
+impl AlertNotice {
+    /// The same rule as the storage's alert scope: a region's alerts inside the reader's area,
+    /// a department's to itself and to the district-wide readers.
+    pub fn visible_to(&self, scope: &zhili_domain::Scope) -> bool {
+        let prefix = scope.region_prefix();
+        if self.area_level == "department" {
+            match &scope.department {
+                Some(d) => *d == self.area_code,
+                None => prefix.len() <= 6,
+            }
+        } else {
+            self.area_code.starts_with(prefix)
+        }
     }
 }
 
@@ -190,6 +224,7 @@ impl AppState {
             policy,
             tokens: Mutex::new(HashMap::new()),
             notices: tokio::sync::broadcast::channel(1024).0,
+            alert_notices: tokio::sync::broadcast::channel(256).0,
             writer: spawn_event_writer(store_for_writer),
             rebuild: tokio::sync::Mutex::new(()),
             map_layers: Mutex::new(HashMap::new()),

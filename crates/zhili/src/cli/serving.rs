@@ -37,6 +37,9 @@ pub(super) async fn serve_store(
         .trusted_proxies
         .write()
         .unwrap_or_else(|e| e.into_inner()) = policy.trusted_proxies.clone();
+    if let Err(e) = demo_risk(&state).await {
+        return fail(format!("the demo's risk work: {e}"));
+    }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {bind}: {e}")),
@@ -54,4 +57,46 @@ pub(super) async fn serve_store(
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("server stopped: {e}")),
     }
+}
+
+/// The demo city's risk work goes through the running system's use cases, so it is built at
+/// the demo's first serve (once: the database remembers).
+async fn demo_risk(state: &AppState) -> std::result::Result<(), String> {
+    let Some(seed) = state
+        .store
+        .meta("demo_seed")
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    if state
+        .store
+        .meta("demo_risk_built")
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let done = zhili::demo::risk::write(state, seed.parse().unwrap_or(0)).await?;
+    state
+        .store
+        .set_meta(
+            "demo_risk_built",
+            &zhili_domain::time::rfc3339(zhili::now_ms()),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Risk: {} reports spiking today, {} alerts raised, {} risks registered, {} meetings with {} decisions, in {:.1} s.",
+        done.spike_reports,
+        done.alerts_raised,
+        done.risks,
+        done.meetings,
+        done.decisions,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -738,8 +738,9 @@ pub async fn act(
 const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// `GET /api/v1/events/stream`: server-sent events (`event: event`, JSON data) for every new
-/// or changed event in the caller's scope, as they happen; a comment every 15 s keeps the
-/// connection open through proxies. The stream ends within seconds of its session ending.
+/// or changed event in the caller's scope, as they happen, and `event: alert` for each risk
+/// alert raised in it; a comment every 15 s keeps the connection open through proxies. The
+/// stream ends within seconds of its session ending.
 #[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", security(("bearer" = [])),
     responses((status = 200, description = "text/event-stream of event notices", content_type = "text/event-stream")))]
 pub async fn stream(
@@ -752,7 +753,7 @@ pub async fn stream(
     use axum::response::sse::{Event, KeepAlive, Sse};
     use tokio::sync::broadcast::error::RecvError;
     let scope = user.user.scope();
-    let receiver = state.notices.subscribe();
+    let receiver = (state.notices.subscribe(), state.alert_notices.subscribe());
     // The session is checked every few seconds: a stream ends when its sign-in does
     // (sign-out, a new password, expiry), not when the client hangs up.
     let mut check = tokio::time::interval(SESSION_CHECK);
@@ -763,7 +764,19 @@ pub async fn stream(
         |(mut rx, scope, mut watch)| async move {
             loop {
                 let next = tokio::select! {
-                    n = rx.recv() => n,
+                    n = rx.0.recv() => n,
+                    a = rx.1.recv() => match a {
+                        Ok(alert) if alert.visible_to(&scope) => {
+                            let event = Event::default()
+                                .event("alert")
+                                .id(format!("alert-{}", alert.id))
+                                .json_data(&alert)
+                                .unwrap_or_else(|_| Event::default().comment("unserialisable"));
+                            return Some((Ok(event), (rx, scope, watch)));
+                        }
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    },
                     _ = watch.2.tick() => {
                         if super::session_alive(&watch.0, &watch.1).await {
                             continue;

@@ -405,8 +405,16 @@ async fn watch_risks(state: Arc<AppState>) {
     const RISK_PAUSE: std::time::Duration = std::time::Duration::from_secs(3);
     const RISK_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
     let mut notices = state.notices.subscribe();
+    // The first evaluation at start: what happened while the server was down is seen at once.
+    let mut first = true;
     loop {
-        let woke = tokio::time::timeout(RISK_EVERY, notices.recv()).await;
+        let woke = if std::mem::take(&mut first) {
+            Ok(Ok(()))
+        } else {
+            tokio::time::timeout(RISK_EVERY, notices.recv())
+                .await
+                .map(|r| r.map(|_| ()))
+        };
         if matches!(
             woke,
             Ok(Err(tokio::sync::broadcast::error::RecvError::Closed))

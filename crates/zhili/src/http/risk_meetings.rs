@@ -55,7 +55,7 @@ pub struct MeetingView {
     pub attendees: Vec<String>,
     pub minutes: Option<String>,
     /// What it looked at: the alerts and risks standing when it was held.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub material: Option<serde_json::Value>,
     pub convened_by: String,
     pub decisions: Vec<DecisionView>,
@@ -344,15 +344,11 @@ pub async fn dispatch(
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// week: the seven days ending on `date`; month: the calendar month holding it.
-    #[param(schema_with = report_period)]
+    #[param(pattern = "^(week|month)$")]
     pub period: String,
     /// Default: today.
     #[param(schema_with = crate::http::schema::date)]
     pub date: Option<String>,
-}
-
-fn report_period() -> utoipa::openapi::Object {
-    crate::http::schema::one_of(["week", "month"])
 }
 
 #[utoipa::path(get, path = "/api/v1/risk/report", tag = "risk", params(ReportQuery), security(("bearer" = [])),

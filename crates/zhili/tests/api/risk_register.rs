@@ -40,7 +40,18 @@ async fn an_alert_becomes_a_register_entry_owned_by_a_department_and_an_event() 
         let commander = s.token("district").await;
         let justice = s.token("dept-D04").await;
         let police = s.token("dept-D01").await;
+        // The alert arrives live where its village is seen, and nowhere else.
+        let stream = |token: String| {
+            let s = &s;
+            async move { s.http.get(format!("{}/api/v1/events/stream", s.base)).bearer_auth(token).send().await.unwrap() }
+        };
+        let mut town = stream(s.token("town-500114001").await).await;
+        let mut other_town = stream(s.token("town-500114002").await).await;
         let id = spike(&s, &village, &commander).await;
+        let wait = std::time::Duration::from_secs(5);
+        let got = super::live::read_until(&mut town, "event: alert", wait).await.expect("the town hears of the alert live");
+        assert!(got.contains("\"indicator_code\":\"DISPUTE_SPIKE\"") && got.contains(&format!("\"id\":{id}")), "{got}");
+        assert!(super::live::read_until(&mut other_town, "event: alert", std::time::Duration::from_millis(500)).await.is_none());
         // What the alert counted: the five reports, as links.
         let (status, counted) = s.get(&format!("/api/v1/risk/alerts/{id}/events"), Some(&village)).await;
         assert_eq!(status, StatusCode::OK, "{counted}");

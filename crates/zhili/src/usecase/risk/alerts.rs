@@ -198,6 +198,37 @@ pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
         .store
         .write_alerts(&Actor::system(), &writes, now)
         .await?;
+    // Those raised and still standing arrive live on the command centres that see them.
+    let raised = writes.iter().filter_map(|w| match w {
+        AlertWrite::Raise(a) => Some(a),
+        AlertWrite::Update { .. } => None,
+    });
+    let index = state.index();
+    for (a, id) in raised.zip(&done.raised) {
+        if a.cleared_on.is_some() {
+            continue;
+        }
+        let _ = state.alert_notices.send(crate::state::AlertNotice {
+            id: *id,
+            indicator_code: a.indicator_code.clone(),
+            indicator_name: a.indicator_name.clone(),
+            area_level: a.area_level.clone(),
+            area_code: a.area_code.clone(),
+            area_name: index
+                .names
+                .get(&a.area_code)
+                .cloned()
+                .unwrap_or_else(|| a.area_code.clone()),
+            level_name: AlertLevel::parse(&a.level)
+                .map(|l| l.label_zh())
+                .unwrap_or_default()
+                .into(),
+            level: a.level.clone(),
+            observed: a.observed,
+            expected: a.expected,
+            raised_on: zhili_domain::calendar::date_string(a.raised_on),
+        });
+    }
     Ok(done)
 }
 

@@ -91,8 +91,8 @@ pub async fn draft(
     };
     let span = format!("{} 至 {}", date_string(from), date_string(to - 1));
     let pspan = format!("{} 至 {}", date_string(pfrom), date_string(pto - 1));
-    let events_source = |s: &str| {
-        format!("〔来源：事件库，{s}上报、在{area_name}范围内的事件，合并的重复上报不计；按中国时间自然日〕")
+    let events_source = |s: &str, how: &str| {
+        format!("〔来源：事件库，{s}上报、在{area_name}范围内的事件，合并的重复上报不计，按中国时间自然日{how}〕")
     };
 
     // Reports in this period and the one before, in the caller's area.
@@ -202,7 +202,7 @@ pub async fn draft(
     d.para(&format!(
         "本期共受理事件 {now_n} 件，上期（{pspan}）{before_n} 件，{}；其中升级或督办的 {serious} 件。{}",
         change(now_n, before_n),
-        events_source(&span)
+        events_source(&span, "")
     ));
     d.heading("二、分区域情况");
     d.table(
@@ -213,7 +213,10 @@ pub async fn draft(
             .map(|(code, (n, b))| vec![name(code), n.to_string(), b.to_string(), change(*n, *b)])
             .collect::<Vec<_>>(),
     );
-    d.plain(&events_source(&format!("{span}（上期 {pspan}）")));
+    d.plain(&events_source(
+        &format!("{span}（上期 {pspan}）"),
+        "，按下一级区域汇总",
+    ));
     d.heading("三、分类型情况");
     d.table(
         &["类型", "本期", "上期", "变化"],
@@ -222,9 +225,10 @@ pub async fn draft(
             .map(|(t, (n, b))| vec![t.clone(), n.to_string(), b.to_string(), change(*n, *b)])
             .collect::<Vec<_>>(),
     );
-    d.plain(&events_source(&format!(
-        "{span}（上期 {pspan}），按事件大类"
-    )));
+    d.plain(&events_source(
+        &format!("{span}（上期 {pspan}）"),
+        "，按事件大类汇总",
+    ));
     d.heading("四、热点网格");
     d.table(
         &["网格", "所属村（社区）", "本期事件"],
@@ -234,7 +238,7 @@ pub async fn draft(
             .map(|(g, n)| vec![name(g), name(g.get(..12).unwrap_or(g)), n.to_string()])
             .collect::<Vec<_>>(),
     );
-    d.plain(&events_source(&span));
+    d.plain(&events_source(&span, "，按网格汇总取前十"));
     d.heading("五、风险预警");
     d.para(&format!(
         "本期发出预警 {} 条，已处置（确认、指派、静默、转事件或列入台账、已解除）{handled} 条，待处理 {} 条。〔来源：风险预警库，{span}发出、在{area_name}范围内的预警，按现时状态〕",
