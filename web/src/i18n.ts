@@ -597,6 +597,7 @@ const words: Record<string, [string, string]> = {
   recordMeeting: ['记录会议', 'Record the meeting'],
   meetingAttendees: ['参会人员（每行一人）', 'Attendees (one per line)'],
   meetingMinutes: ['会议纪要', 'Minutes'],
+  attendance: ['参会人员', 'Attendance'],
   decisions: ['决定事项', 'Decisions'],
   addDecision: ['增加决定事项', 'Add a decision'],
   decisionText: ['决定内容', 'Decision'],

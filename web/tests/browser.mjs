@@ -616,6 +616,105 @@ await step('an administrator backtests a changed risk indicator before saving it
   await context.close()
 })
 
+await step('the commander sees a spike alert arrive, registers it for a department, holds a meeting whose decision is dispatched and downloads the week\'s report', async () => {
+  const lead = await open('district')
+  const page = lead.page
+  await page.goto(`${base}/command`)
+  await page.waitForSelector('[data-test=alert-feed]')
+  // Seven disputes in one village in a few minutes: the dispute indicator's spike.
+  const worker = await open('grid-500114003001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+  const reported = await worker.page.evaluate(async () => {
+    const h = { Authorization: `Bearer ${localStorage.getItem('zhili.token')}`, 'Content-Type': 'application/json' }
+    const grid = await (await fetch('/api/v1/regions/500114003001001?geometry=true', { headers: h })).json()
+    const ring = grid.geometry.type === 'Polygon' ? grid.geometry.coordinates[0] : grid.geometry.coordinates[0][0]
+    const [lon, lat] = ring.reduce(([x, y], [a, b]) => [x + a / ring.length, y + b / ring.length], [0, 0])
+    let n = 0
+    for (let i = 0; i < 7; i++) {
+      const r = await fetch('/api/v1/events', { method: 'POST', headers: h, body: JSON.stringify({ channel: 'grid_patrol', category: '0102', description: `邻里纠纷第${i + 1}起`, location: { lon, lat } }) })
+      if (r.ok) n++
+    }
+    return n
+  })
+  expect(reported === 7, `reported ${reported} disputes`)
+  await worker.context.close()
+  // The server evaluates a few seconds after reports arrive; the alert comes to the centre live.
+  const alertId = await page.evaluate(async () => {
+    const h = { Authorization: `Bearer ${localStorage.getItem('zhili.token')}` }
+    for (let i = 0; i < 40; i++) {
+      const p = await (await fetch('/api/v1/risk/alerts?indicator=DISPUTE_SPIKE&region=500114003001&state=open', { headers: h })).json()
+      if (p.total) return p.items[0].id
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    return null
+  })
+  expect(alertId, 'the spike raised an alert')
+  await page.waitForSelector(`[data-test=alert-feed] [data-alert="${alertId}"]`, { timeout: 15000 })
+  await shoot(page, { path: join(shots, 'command-alert.png') })
+  await page.click(`[data-test=alert-feed] [data-alert="${alertId}"]`)
+  await page.waitForURL((u) => u.pathname === '/risk')
+  const explained = await (await page.waitForSelector('[data-test=alert-explain]')).textContent()
+  expect(explained.includes('基线预期') && explained.includes('预警上界'), `the alert explains itself: ${explained}`)
+  await page.waitForSelector('[data-test=alert-chart] canvas')
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=alert-counted] li').length >= 7)
+  await shoot(page, { path: join(shots, 'risk-alert.png') })
+  // Registered for the justice bureau in one step.
+  await page.click('[data-test=alert-to-register]')
+  await page.waitForSelector('[data-test=risk-form]')
+  expect(await page.isDisabled('[data-test=risk-save]'), 'nothing consequential is chosen for the commander')
+  await pick(page, '[data-test=risk-level]', '橙色')
+  await pick(page, '[data-test=risk-owner]', '黔江区司法局')
+  await page.fill('[data-test=risk-measures] textarea, textarea[data-test=risk-measures]', '司法所牵头逐户调解，村调委会每日报告')
+  const inWeek = new Date(Date.now() + 8 * 3600_000 + 7 * 86_400_000).toISOString().slice(0, 10)
+  const review = page.locator('[data-test=risk-review] input').first()
+  await review.fill(inWeek)
+  await review.press('Enter')
+  await page.click('[data-test=risk-form] .el-form-item__label >> nth=0')
+  await page.click('[data-test=risk-save]')
+  await page.waitForSelector('[data-test=alert-drawer] >> text=已列入台账')
+  await page.keyboard.press('Escape')
+  await page.click('.el-tabs__item >> text=风险台账')
+  const risk = page.locator('[data-test=register-table] tbody tr', { hasText: '黔江区司法局' }).first()
+  await risk.waitFor()
+  expect((await risk.textContent()).includes(inWeek), `the register row: ${await risk.textContent()}`)
+  await shoot(page, { path: join(shots, 'risk-register.png') })
+  // A district meeting whose decision is dispatched as an event to the bureau.
+  await page.click('.el-tabs__item >> text=研判会')
+  await page.click('[data-test=meeting-new]')
+  await pick(page, '[data-test=meeting-kind]', '区级综合研判')
+  await page.fill('[data-test=meeting-title] input, input[data-test=meeting-title]', '本周综合研判会')
+  const soon = new Date(Date.now() + 8 * 3600_000 + 3600_000).toISOString().slice(0, 16).replace('T', ' ') + ':00'
+  const at = page.locator('[data-test=meeting-at] input').first()
+  await at.fill(soon)
+  await at.press('Enter')
+  await page.click('[data-test=meeting-title]')
+  await page.click('[data-test=meeting-schedule]')
+  await page.waitForSelector('[data-test=meeting-record]')
+  await page.click('[data-test=meeting-record]')
+  await page.fill('[data-test=meeting-attendees] textarea, textarea[data-test=meeting-attendees]', '区委政法委 王明\n区司法局 李华')
+  await page.fill('[data-test=meeting-minutes] textarea, textarea[data-test=meeting-minutes]', '研判城西街道邻里纠纷突增，决定由司法局牵头专项调解。')
+  await page.click('[data-test=decision-add]')
+  await page.fill('[data-test=decision-0] [data-test=decision-text] input, [data-test=decision-0] input[data-test=decision-text]', '司法局牵头开展邻里纠纷专项调解')
+  await pick(page, '[data-test=decision-0] [data-test=decision-unit]', '黔江区司法局')
+  await pick(page, '[data-test=decision-0] [data-test=decision-category]', '邻里纠纷')
+  const due = page.locator('[data-test=decision-0] [data-test=decision-due] input').first()
+  await due.fill(inWeek)
+  await due.press('Enter')
+  await page.click('[data-test=meeting-form] h4')
+  await shoot(page, { path: join(shots, 'risk-meeting-record.png') })
+  await page.click('[data-test=meeting-save]')
+  const dispatched = await (await page.waitForSelector('[data-test=decision-event]')).textContent()
+  expect(dispatched.includes('已交办'), `the decision: ${dispatched}`)
+  await shoot(page, { path: join(shots, 'risk-meeting.png') })
+  await page.click('[data-test=decision-event]')
+  await page.waitForURL((u) => u.pathname.startsWith('/events/'))
+  await page.waitForSelector('text=研判交办')
+  // The week's report, drafted.
+  await page.goto(`${base}/risk?tab=reports`)
+  const [report] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=report-week]')])
+  expect(report.suggestedFilename().endsWith('.docx'), `the report is ${report.suggestedFilename()}`)
+  await lead.context.close()
+})
+
 await step('a grid worker registers a key person and records a visit; an operator imports a sheet with bad rows', async () => {
   const { context, page } = await open('grid-500114001001001', { width: 1280, height: 900 })
   await page.goto(`${base}/people`)
