@@ -44,6 +44,17 @@ crate::vocabulary!(
     }
 );
 
+impl SourceKind {
+    /// A standing count read day by day (how many are overdue, offline) rather than things
+    /// that happened on a day: a period holds its highest reading, not a sum.
+    pub fn is_stock(self) -> bool {
+        matches!(
+            self,
+            SourceKind::OverdueVisits | SourceKind::CameraOutages | SourceKind::OverdueEvents
+        )
+    }
+}
+
 crate::vocabulary!(
     /// An alert's level, as officials colour them.
     AlertLevel, ALERT_LEVELS {

@@ -21,6 +21,7 @@ mod reference_data;
 mod risk;
 mod risk_meetings;
 mod risk_register;
+mod risk_sources;
 mod sign_in;
 mod situations;
 mod sql;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../migrations/0018_mediation_terms.sql")),
     (19, include_str!("../migrations/0019_risk.sql")),
     (20, include_str!("../migrations/0020_risk_register.sql")),
+    (21, include_str!("../migrations/0021_risk_stocks.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -27,6 +27,14 @@ pub trait RiskStore: Send + Sync {
 
     /// Reports per day, grid, category and channel, reported in [from, to).
     async fn event_day_counts(&self, from: i64, to: i64) -> Result<Vec<DayCount>>;
+
+    /// What a source other than reports counted per day and area in [from, to) (ms);
+    /// `grid_code` is the finest area the source knows (a grid, a village, a unit).
+    async fn source_day_counts(&self, source: &str, from: i64, to: i64) -> Result<Vec<DayCount>>;
+
+    /// Reads the standing counts (overdue visits, cameras offline, overdue events) now and
+    /// keeps them as `day`'s, so their detectors have a history. Not an action: a reading.
+    async fn record_stocks(&self, day: i64, now: i64) -> Result<()>;
 }
 
 #[async_trait]
@@ -50,6 +58,14 @@ impl RiskStore for SqlStore {
 
     async fn event_day_counts(&self, from: i64, to: i64) -> Result<Vec<DayCount>> {
         crate::risk::event_day_counts(self, from, to).await
+    }
+
+    async fn source_day_counts(&self, source: &str, from: i64, to: i64) -> Result<Vec<DayCount>> {
+        crate::risk_sources::source_day_counts(self, source, from, to).await
+    }
+
+    async fn record_stocks(&self, day: i64, now: i64) -> Result<()> {
+        crate::risk_sources::record_stocks(self, day, now).await
     }
 }
 

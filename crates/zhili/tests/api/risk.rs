@@ -180,7 +180,7 @@ async fn a_spike_raises_one_alert_that_explains_itself_and_is_handled_in_scope()
         for _ in 0..2 {
             let (status, done) = s.post("/api/v1/risk/evaluate", Some(&commander), None, String::new()).await;
             assert_eq!(status, StatusCode::OK, "{done}");
-            assert_eq!(done["indicators"], 5, "the indicators that count reports by area: {done}");
+            assert_eq!(done["indicators"], 13, "every enabled indicator, whatever it counts: {done}");
         }
         let (status, page) = s.get("/api/v1/risk/alerts?indicator=DISPUTE_SPIKE", Some(&village)).await;
         assert_eq!(status, StatusCode::OK, "{page}");
@@ -268,6 +268,45 @@ async fn a_spike_raises_one_alert_that_explains_itself_and_is_handled_in_scope()
         let (_, a) = s.get(&format!("/api/v1/risk/alerts/{id}"), Some(&village)).await;
         assert_eq!(a["state"], "cleared", "{a}");
         assert!(a["cleared_on"].is_string());
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sources_besides_reports_raise_alerts_too() {
+    on_every_backend(|s| async move {
+        let admin = s.token("admin").await;
+        let commander = s.token("district").await;
+        let worker = s.token("grid-500114001001001").await;
+        let other = s.token("village-500114001002").await;
+        // Sensitive notes in one village, counted per day against a threshold of one.
+        let notes = json!({"code": "TEST_NOTES", "name": "涉稳信息（测试）", "definition": "村每日涉稳敏感信息超过一条",
+            "level": "village", "source": "sensitive_notes", "period_days": 1,
+            "detector": {"kind": "threshold", "limit": 1}, "raise_after": 1, "clear_after": 2, "min_count": 0});
+        let (status, body) = put_catalogue(&s, &admin, &[notes]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for n in 0..3 {
+            let (st, note) = s.post("/api/v1/situations", Some(&worker), Some("application/json"),
+                json!({"region_code": "500114001001001", "kind": "stability", "source": "resident", "sensitivity": 3,
+                       "title": format!("拟集体上访苗头{n}"), "content": "村民拟就征地补偿集体上访。"}).to_string()).await;
+            assert_eq!(st, StatusCode::CREATED, "{note}");
+        }
+        // A general note is not counted.
+        let (st, _) = s.post("/api/v1/situations", Some(&worker), Some("application/json"),
+            json!({"region_code": "500114001001001", "kind": "sentiment", "title": "路灯不亮", "content": "门前路灯不亮。"}).to_string()).await;
+        assert_eq!(st, StatusCode::CREATED);
+        let (status, done) = s.post("/api/v1/risk/evaluate", Some(&commander), None, String::new()).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        let (_, page) = s.get("/api/v1/risk/alerts?indicator=TEST_NOTES", Some(&commander)).await;
+        assert_eq!(page["total"], 1, "{page}");
+        let a = &page["items"][0];
+        assert_eq!((a["area_code"].as_str(), a["observed"].as_f64()), (Some("500114001001"), Some(3.0)), "{a}");
+        // What it counted are notes, not reports: no events are listed as its cause.
+        let (_, counted) = s.get(&format!("/api/v1/risk/alerts/{}/events", a["id"]), Some(&commander)).await;
+        assert_eq!(counted["total"], 0, "{counted}");
+        let (_, unseen) = s.get("/api/v1/risk/alerts?indicator=TEST_NOTES", Some(&other)).await;
+        assert_eq!(unseen["total"], 0);
         s
     })
     .await;

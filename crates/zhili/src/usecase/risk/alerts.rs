@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use zhili_domain::calendar::{china_day, CHINA_OFFSET_MS, DAY_MS};
 use zhili_domain::chain::Actor;
 use zhili_domain::risk::{
-    self, AlertCommand, AlertHandling, AlertLevel, AlertState, AreaLevel, Day, SourceKind,
+    self, AlertCommand, AlertHandling, AlertLevel, AlertState, Day, SourceKind,
 };
 use zhili_domain::user::User;
 use zhili_domain::Role;
@@ -54,20 +54,27 @@ fn chart(days: &[i64], series: &[f64], checks: &[Option<risk::Check>], upto: usi
 pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
     let catalogue = catalogue(state).await?;
     let today = china_day(now);
-    let runnable: Vec<&risk::Indicator> = catalogue
-        .indicators
-        .iter()
-        .filter(|i| i.enabled && i.source == SourceKind::Events && i.level != AreaLevel::Department)
-        .collect();
+    // Every enabled indicator, whatever it counts; a department's only by unit.
+    let runnable: Vec<&risk::Indicator> =
+        catalogue.indicators.iter().filter(|i| i.enabled).collect();
     let reach = |i: &risk::Indicator| {
         (i.detector.history() + EVALUATED_PERIODS) as i64 * i.period_days as i64
     };
     let longest = runnable.iter().map(|i| reach(i)).max().unwrap_or(0);
     let first_day = today + 1 - longest;
-    let counts = state
-        .store
-        .event_day_counts(first_day * DAY_MS - CHINA_OFFSET_MS, now + 1)
-        .await?;
+    // Today's reading of the standing counts joins their history first.
+    state.store.record_stocks(today, now).await?;
+    let mut sources: Vec<SourceKind> = runnable.iter().map(|i| i.source).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let mut by_source: HashMap<SourceKind, Vec<zhili_store::DayCount>> = HashMap::new();
+    for source in sources {
+        let from = first_day * DAY_MS - CHINA_OFFSET_MS;
+        by_source.insert(
+            source,
+            super::source_counts(state, source, from, now + 1).await?,
+        );
+    }
     let standing = state.store.standing_alerts(first_day).await?;
     let mut known: HashMap<(String, String, i64), &AlertRecord> = standing
         .iter()
@@ -97,7 +104,7 @@ pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
                 working: calendar.is_working_day(d),
             })
             .collect();
-        let series = area_series(ind, &counts, from_day, periods, |_| true);
+        let series = area_series(ind, &by_source[&ind.source], from_day, periods, |_| true);
         done.areas += series.len();
         for (area, (counts, _)) in &series {
             let (checks, episodes) = risk::watch(ind, counts, &calendar_days);
@@ -332,6 +339,10 @@ pub async fn contributing(
         .indicators
         .iter()
         .find(|i| i.code == alert.indicator_code);
+    // Only reports are listed: a case's, a note's or a key person's count links to its own page.
+    if indicator.is_some_and(|i| i.source != SourceKind::Events) {
+        return Ok((alert, vec![], 0));
+    }
     let period = indicator.map_or(1, |i| i.period_days as i64);
     let categories: Vec<Option<String>> = match indicator {
         Some(i) if !i.categories.is_empty() => i.categories.iter().cloned().map(Some).collect(),

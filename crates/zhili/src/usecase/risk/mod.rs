@@ -7,7 +7,7 @@
 use super::{forbidden, Result};
 use crate::state::AppState;
 use std::collections::HashMap;
-use zhili_domain::risk::{self, AreaLevel, Indicator, IndicatorSpec};
+use zhili_domain::risk::{self, AreaLevel, Indicator, IndicatorSpec, SourceKind};
 use zhili_domain::user::User;
 use zhili_domain::{DomainError, Role};
 use zhili_store::DayCount;
@@ -101,6 +101,24 @@ pub async fn set_catalogue(
     })
 }
 
+/// What an indicator's source counted per day and area from `from` to `to` (ms).
+pub(crate) async fn source_counts(
+    state: &AppState,
+    source: SourceKind,
+    from: i64,
+    to: i64,
+) -> Result<Vec<DayCount>> {
+    Ok(match source {
+        SourceKind::Events => state.store.event_day_counts(from, to).await?,
+        other => {
+            state
+                .store
+                .source_day_counts(other.as_str(), from, to)
+                .await?
+        }
+    })
+}
+
 /// The area an indicator counts a grid's reports in.
 pub(crate) fn area_of(level: AreaLevel, grid: &str) -> Option<&str> {
     let len = match level {
@@ -108,7 +126,12 @@ pub(crate) fn area_of(level: AreaLevel, grid: &str) -> Option<&str> {
         AreaLevel::Village => 12,
         AreaLevel::Town => 9,
         AreaLevel::District => 6,
-        AreaLevel::Department => return None,
+        // A department's counts come by unit (its overdue events), never by grid.
+        AreaLevel::Department => {
+            return grid
+                .starts_with(|c: char| !c.is_ascii_digit())
+                .then_some(grid)
+        }
     };
     grid.get(..len)
 }
@@ -117,7 +140,8 @@ pub(crate) fn area_of(level: AreaLevel, grid: &str) -> Option<&str> {
 pub(crate) type AreaSeries = (Vec<f64>, Vec<usize>);
 
 /// Each area's counts per period and the periods of its serious events, for the reports the
-/// indicator counts (its categories and channels) in the grids `seen` admits.
+/// indicator counts (its categories and channels) in the grids `seen` admits (a source other
+/// than reports: its rows by area, a standing count's highest reading in each period).
 pub(crate) fn area_series(
     indicator: &Indicator,
     counts: &[DayCount],
@@ -155,7 +179,12 @@ pub(crate) fn area_series(
         let entry = areas
             .entry(area.to_string())
             .or_insert_with(|| (vec![0.0; periods], Vec::new()));
-        entry.0[p] += c.n as f64;
+        // A standing count is read each day: its period's value is the highest reading.
+        if indicator.source.is_stock() {
+            entry.0[p] = entry.0[p].max(c.n as f64);
+        } else {
+            entry.0[p] += c.n as f64;
+        }
         if c.serious > 0 && !entry.1.contains(&p) {
             entry.1.push(p);
         }
@@ -166,4 +195,23 @@ pub(crate) fn area_series(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_is_placed_in_its_area_at_each_level() {
+        let grid = "500114001001001";
+        assert_eq!(area_of(AreaLevel::Grid, grid), Some(grid));
+        assert_eq!(area_of(AreaLevel::Village, grid), Some("500114001001"));
+        assert_eq!(area_of(AreaLevel::Town, grid), Some("500114001"));
+        assert_eq!(area_of(AreaLevel::District, grid), Some("500114"));
+        // A village's count (a mediation case's) is no grid's.
+        assert_eq!(area_of(AreaLevel::Grid, "500114001001"), None);
+        // A department's counts come by unit, never by grid.
+        assert_eq!(area_of(AreaLevel::Department, "D04"), Some("D04"));
+        assert_eq!(area_of(AreaLevel::Department, grid), None);
+    }
 }
