@@ -8,6 +8,7 @@ pub mod detect;
 mod indicator;
 mod meeting;
 mod register;
+pub mod stability;
 
 pub use alert::{AlertCommand, AlertHandling, AlertState, ALERT_STATES, MAX_SILENCE_MS};
 pub use detect::{Check, Day, Detector, EarsVariant, Season};
