@@ -1070,6 +1070,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/risk/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_decisions"];
+        put?: never;
+        post: operations["post_risk_decisions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/decisions/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_decisions_vocabulary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/decisions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_decisions_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/decisions/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_risk_decisions_by_id_steps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/risk/evaluate": {
         parameters: {
             query?: never;
@@ -2173,6 +2237,18 @@ export interface components {
             /** @description none, yellow (80% of the limit used) or red (overdue) */
             warning: string;
         };
+        EvidenceBody: {
+            /** @enum {string} */
+            kind: "questionnaire" | "forum" | "hearing" | "interview" | "expert" | "notice";
+            /** Format: int64 */
+            participants: number;
+            summary: string;
+        };
+        FollowUpView: {
+            at: string;
+            by: string;
+            note: string;
+        };
         GroupMetrics: components["schemas"]["Metrics"] & {
             code: string;
             name: string;
@@ -2702,6 +2778,14 @@ export interface components {
             fields: components["schemas"]["DetailFieldView"][];
             label: string;
         };
+        RatedRiskBody: {
+            /** Format: int64 */
+            impact: number;
+            /** Format: int64 */
+            likelihood: number;
+            measures: string;
+            title: string;
+        };
         Refused: {
             /** @description The refusal's stable code (not_found, invalid_transition …). */
             code: string;
@@ -3103,6 +3187,103 @@ export interface components {
             may_write: boolean;
             sensitivities: components["schemas"]["Coded"][];
             sources: components["schemas"]["Coded"][];
+        };
+        /** @description A major decision to assess. */
+        StabilityBody: {
+            area_code: string;
+            /** @description The unit that takes the decision. */
+            decision_unit: string;
+            description: string;
+            title: string;
+            /** @enum {string} */
+            track: "normal" | "simplified";
+        };
+        /** @description A step of the assessment. */
+        StabilityStepBody: {
+            /** @enum {string} */
+            kind: "questionnaire" | "forum" | "hearing" | "interview" | "expert" | "notice";
+            /** Format: int64 */
+            participants: number;
+            /** @enum {string} */
+            step: "consult";
+            summary: string;
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            risks: components["schemas"]["RatedRiskBody"][];
+            /** @enum {string} */
+            step: "rate";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            /** @enum {string} */
+            level: "low" | "medium" | "high";
+            reason?: string | null;
+            /** @enum {string} */
+            step: "conclude";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            /** @enum {string} */
+            step: "decide";
+            /** @enum {string} */
+            verdict: "implement" | "implement_with_measures" | "postpone" | "revise" | "drop";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            /** @enum {string} */
+            step: "implement";
+            /** Format: int64 */
+            version?: number | null;
+        } | {
+            last: boolean;
+            note: string;
+            /** @enum {string} */
+            step: "follow_up";
+            /** Format: int64 */
+            version?: number | null;
+        };
+        StabilityView: {
+            area_code: string;
+            area_name: string;
+            conclusion_reason: string | null;
+            decision_unit: string;
+            description: string;
+            evidence: components["schemas"]["EvidenceBody"][];
+            follow_ups: components["schemas"]["FollowUpView"][];
+            /** @description Whether the public has been heard enough for the track to conclude. */
+            heard_enough: boolean;
+            /** Format: int64 */
+            id: number;
+            /** @description The conclusion (low, medium, high) and who signed it. */
+            level: string | null;
+            level_name: string | null;
+            registered_at: string;
+            registered_by: string;
+            risks: components["schemas"]["RatedRiskBody"][];
+            signed_at: string | null;
+            signed_by: string | null;
+            /** @description consulting, concluded, decided, implemented, closed */
+            status: string;
+            status_name: string;
+            title: string;
+            /** @description normal, simplified */
+            track: string;
+            track_name: string;
+            verdict: string | null;
+            verdict_name: string | null;
+            /** Format: int64 */
+            version: number;
+            /** @description The worst rated risk's level (low, medium, high). */
+            worst: string | null;
+        };
+        /** @description The words the pages show, so no code needs a label of its own. */
+        StabilityVocabulary: {
+            evidence_kinds: components["schemas"]["Coded"][];
+            levels: components["schemas"]["Coded"][];
+            statuses: components["schemas"]["Coded"][];
+            tracks: components["schemas"]["Coded"][];
+            verdicts: components["schemas"]["Coded"][];
         };
         StarBoard: {
             /** @description Rooms at each level, 0 (not rated) to 5. */
@@ -8553,6 +8734,317 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_decisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller's area's assessments, newest first (at most 200) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StabilityView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_decisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StabilityBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StabilityView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: the area or the unit */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_decisions_vocabulary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StabilityVocabulary"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_decisions_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StabilityView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_risk_decisions_by_id_steps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StabilityStepBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StabilityView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: not this step now (the public not heard enough, a high risk implemented …); conflict: changed meanwhile */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -712,6 +712,17 @@ await step('the commander sees a spike alert arrive, registers it for a departme
   await page.goto(`${base}/risk?tab=reports`)
   const [report] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=report-week]')])
   expect(report.suggestedFilename().endsWith('.docx'), `the report is ${report.suggestedFilename()}`)
+  // A major decision registered for its stability-risk assessment.
+  await page.click('.el-tabs__item >> text=重大决策稳评')
+  await page.click('[data-test=decision-new]')
+  await page.fill('[data-test=decision-title] input, input[data-test=decision-title]', '城区停车收费调整方案')
+  await page.fill('[data-test=decision-description] textarea, textarea[data-test=decision-description]', '调整城区路内停车收费标准，涉及全区车主。')
+  await pick(page, '[data-test=decision-unit-select]', '黔江区综治中心')
+  await pick(page, '[data-test=decision-track]', '一般程序')
+  await page.click('[data-test=decision-register]')
+  await page.waitForSelector('[data-test=decision-dialog] >> text=征求意见尚不足')
+  await page.waitForTimeout(500) // the dialog's opening animation, for a readable screenshot
+  await shoot(page, { path: join(shots, 'risk-decision.png') })
   await lead.context.close()
 })
 

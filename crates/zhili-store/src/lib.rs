@@ -25,6 +25,7 @@ mod risk_sources;
 mod sign_in;
 mod situations;
 mod sql;
+mod stability;
 pub mod testing;
 mod things;
 mod trend;
@@ -107,6 +108,7 @@ pub trait Store:
     + RiskStore
     + AlertStore
     + RegisterStore
+    + StabilityStore
     + EventStore
     + AttachmentStore
     + ReferenceStore

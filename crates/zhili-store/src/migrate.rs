@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../migrations/0019_risk.sql")),
     (20, include_str!("../migrations/0020_risk_register.sql")),
     (21, include_str!("../migrations/0021_risk_stocks.sql")),
+    (22, include_str!("../migrations/0022_stability.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -13,6 +13,7 @@ mod regions;
 mod register_store;
 mod risk_store;
 mod situation_store;
+mod stability_store;
 mod thing_store;
 mod units;
 
@@ -29,5 +30,6 @@ pub use regions::*;
 pub use register_store::*;
 pub use risk_store::*;
 pub use situation_store::*;
+pub use stability_store::*;
 pub use thing_store::*;
 pub use units::*;

@@ -22,6 +22,7 @@ pub mod risk_meetings;
 pub mod risk_register;
 pub mod schema;
 pub mod situations;
+pub mod stability;
 pub mod things;
 pub mod users;
 mod web;
@@ -262,6 +263,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(risk_meetings::dispatch),
         )
         .route("/risk/report", get(risk_meetings::report))
+        .route(
+            "/risk/decisions",
+            get(stability::list).post(stability::register),
+        )
+        .route("/risk/decisions/vocabulary", get(stability::vocabulary))
+        .route("/risk/decisions/{id}", get(stability::get))
+        .route("/risk/decisions/{id}/steps", post(stability::step))
         .route("/mediation/committees", get(mediation::committees))
         .route("/mediation/rooms", get(mediation::rooms))
         .route("/mediation/mediators", get(mediation::mediators))

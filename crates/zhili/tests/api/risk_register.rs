@@ -225,3 +225,61 @@ async fn a_district_meeting_dispatches_its_decisions_and_the_week_drafts_its_rep
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_major_decision_is_assessed_before_it_is_implemented() {
+    on_every_backend(|s| async move {
+        let town = s.token("town-500114001").await;
+        let other = s.token("town-500114002").await;
+        let village = s.token("village-500114001001").await;
+        let decision = json!({"title": "老旧小区改造征收补偿方案", "description": "涉及 320 户的房屋征收补偿。",
+            "area_code": "500114001", "decision_unit": "C500114001", "track": "normal"});
+        let (status, body) = post_json(&s, "/api/v1/risk/decisions", &village, decision.clone()).await;
+        assert_error(status, &body, 403, "forbidden");
+        let (status, body) = post_json(&s, "/api/v1/risk/decisions", &other, decision.clone()).await;
+        assert_error(status, &body, 404, "not_found");
+        let (status, a) = post_json(&s, "/api/v1/risk/decisions", &town, decision).await;
+        assert_eq!(status, StatusCode::CREATED, "{a}");
+        assert_eq!(a["status_name"], "征求意见");
+        let id = a["id"].as_i64().unwrap();
+        let step = |token: String, body: Value| {
+            let s = &s;
+            async move { post_json(s, &format!("/api/v1/risk/decisions/{id}/steps"), &token, body).await }
+        };
+        let (status, body) = step(town.clone(), json!({"step": "consult", "kind": "interview", "summary": "走访 40 户", "participants": 40})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = step(town.clone(), json!({"step": "rate", "risks": [
+            {"title": "补偿标准争议引发群体上访", "likelihood": 4, "impact": 4, "measures": "公开补偿标准，逐户算账"},
+            {"title": "施工扰民", "likelihood": 2, "impact": 2, "measures": "限定施工时段"}]})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["worst"], "high");
+        // Interviews alone are not enough on the normal track.
+        let (status, body) = step(town.clone(), json!({"step": "conclude", "level": "high"})).await;
+        assert_error(status, &body, 409, "invalid_transition");
+        let (status, body) = step(town.clone(), json!({"step": "consult", "kind": "hearing", "summary": "听证会一次", "participants": 0})).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "participants");
+        let (status, body) = step(town.clone(), json!({"step": "consult", "kind": "hearing", "summary": "听证会一次", "participants": 25})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["heard_enough"].as_bool().unwrap());
+        let (status, body) = step(town.clone(), json!({"step": "conclude", "level": "low"})).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "reason");
+        let (status, body) = step(town.clone(), json!({"step": "conclude", "level": "high", "version": 4})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!((body["level_name"].as_str(), body["signed_by"].as_str()), (Some("高风险"), Some("town-500114001")));
+        let (status, body) = step(town.clone(), json!({"step": "decide", "verdict": "implement"})).await;
+        assert_error(status, &body, 409, "invalid_transition");
+        let (status, body) = step(town.clone(), json!({"step": "decide", "verdict": "postpone"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = step(town.clone(), json!({"step": "implement"})).await;
+        assert_error(status, &body, 409, "invalid_transition");
+        let (status, _) = s.get(&format!("/api/v1/risk/decisions/{id}"), Some(&other)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let recorded = s.store.actions_of(&format!("stability:{id}")).await.unwrap();
+        let said: Vec<&str> = recorded.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(said, ["stability.register", "stability.consult", "stability.rate", "stability.consult", "stability.conclude", "stability.decide"]);
+        s
+    })
+    .await;
+}

@@ -20,6 +20,7 @@ mod backtest;
 pub mod meetings;
 pub mod register;
 pub mod report;
+pub mod stability;
 
 pub use alerts::{contributing, evaluate, handle, to_event, Evaluated, Handle};
 pub use backtest::{backtest, AreaResult, BacktestReport, MAX_BACKTEST_DAYS};
