@@ -142,6 +142,14 @@ pub(crate) async fn risks(
     if let Some(u) = &f.owner_unit {
         filter.push(" AND r.owner_unit = ").bind_text(u.clone());
     }
+    if let Some((from, to)) = f.registered_in {
+        filter.push(" AND r.registered_at >= ").bind(Arg::Int(from));
+        filter.push(" AND r.registered_at < ").bind(Arg::Int(to));
+    }
+    if let Some((from, to)) = f.changed_in {
+        filter.push(" AND r.updated_at >= ").bind(Arg::Int(from));
+        filter.push(" AND r.updated_at < ").bind(Arg::Int(to));
+    }
     let count = Sql::with_filter(
         "SELECT COUNT(*) AS n FROM risk_register r WHERE 1 = 1",
         &filter,

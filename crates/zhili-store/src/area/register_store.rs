@@ -31,6 +31,10 @@ pub struct RiskFilter {
     pub review_before: Option<i64>,
     pub region: Option<zhili_domain::RegionCode>,
     pub owner_unit: Option<String>,
+    /// Registered in [from, to) (ms).
+    pub registered_in: Option<(i64, i64)>,
+    /// Last changed in [from, to) (ms): with `statuses` closed, closed in it.
+    pub changed_in: Option<(i64, i64)>,
     pub limit: i64,
     pub offset: i64,
 }

@@ -209,6 +209,7 @@ pub async fn list(
                 owner_unit: q.owner_unit,
                 limit,
                 offset,
+                ..Default::default()
             },
         )
         .await?;

@@ -147,44 +147,61 @@ pub async fn draft(
     let mut grids: Vec<_> = by_grid.into_iter().collect();
     grids.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
 
-    // Alerts raised in the period, and how they stand.
-    let (_, alerts) = state
+    // Alerts raised in the period, and how they stand (counted, the first listed).
+    let now_ms = crate::now_ms();
+    let raised = |states: Vec<zhili_domain::risk::AlertState>, limit: i64| AlertFilter {
+        states,
+        now: now_ms,
+        raised_from: Some(from),
+        raised_to: Some(to),
+        limit,
+        ..Default::default()
+    };
+    let (alerts_total, alerts) = state.store.alerts(&scope, &raised(vec![], 20)).await?;
+    let (waiting, _) = state
         .store
         .alerts(
             &scope,
-            &AlertFilter {
-                now: crate::now_ms(),
-                raised_from: Some(from),
-                raised_to: Some(to),
-                limit: 200,
-                ..Default::default()
-            },
+            &raised(vec![zhili_domain::risk::AlertState::Open], 1),
         )
         .await?;
-    let now_ms = crate::now_ms();
-    let handled = alerts
-        .iter()
-        .filter(|a| a.handling.state_at(now_ms) != zhili_domain::risk::AlertState::Open)
-        .count();
-    // The register's changes.
-    let (_, risks) = state
+    // The register's changes, counted; the standing risks, the most pressing listed.
+    let scope_ref = &scope;
+    let count = |f: RiskFilter| async move {
+        state
+            .store
+            .risks(scope_ref, &RiskFilter { limit: 1, ..f })
+            .await
+            .map(|(n, _)| n)
+    };
+    let period_ms = (ms(from), ms(to));
+    let registered = count(RiskFilter {
+        registered_in: Some(period_ms),
+        ..Default::default()
+    })
+    .await?;
+    let closed = count(RiskFilter {
+        statuses: vec!["closed".into()],
+        changed_in: Some(period_ms),
+        ..Default::default()
+    })
+    .await?;
+    let overdue = count(RiskFilter {
+        review_before: Some(day),
+        ..Default::default()
+    })
+    .await?;
+    let (standing_total, standing) = state
         .store
         .risks(
             &scope,
             &RiskFilter {
-                limit: 200,
+                statuses: vec!["open".into(), "controlled".into()],
+                limit: 20,
                 ..Default::default()
             },
         )
         .await?;
-    let in_period = |t: i64| t >= ms(from) && t < ms(to);
-    let registered = risks.iter().filter(|r| in_period(r.registered_at)).count();
-    let closed = risks
-        .iter()
-        .filter(|r| r.status == "closed" && in_period(r.updated_at))
-        .count();
-    let standing: Vec<_> = risks.iter().filter(|r| r.status != "closed").collect();
-    let overdue = standing.iter().filter(|r| r.review_on < day + 1).count();
     // Mediation and key groups.
     let cases = state.store.stat_cases(&scope, ms(from), ms(to)).await?;
     let agreed = cases.iter().filter(|c| c.agreed_at.is_some()).count();
@@ -241,9 +258,9 @@ pub async fn draft(
     d.plain(&events_source(&span, "，按网格汇总取前十"));
     d.heading("五、风险预警");
     d.para(&format!(
-        "本期发出预警 {} 条，已处置（确认、指派、静默、转事件或列入台账、已解除）{handled} 条，待处理 {} 条。〔来源：风险预警库，{span}发出、在{area_name}范围内的预警，按现时状态〕",
-        alerts.len(),
-        alerts.len() - handled
+        "本期发出预警 {} 条，已处置（确认、指派、静默、转事件或列入台账、已解除）{} 条，待处理 {waiting} 条。〔来源：风险预警库，{span}发出、在{area_name}范围内的预警，按现时状态〕",
+        alerts_total,
+        alerts_total - waiting
     ));
     d.table(
         &["指标", "区域", "等级", "观测", "预期", "发出日"],
@@ -267,7 +284,7 @@ pub async fn draft(
     d.heading("六、风险台账");
     d.para(&format!(
         "本期新列入台账 {registered} 项，销号 {closed} 项；在册未销号 {} 项，其中复核逾期 {overdue} 项。〔来源：风险台账，{area_name}范围内登记的风险；新列入按登记时间、销号按最后变更时间在 {span} 内计〕",
-        standing.len()
+        standing_total
     ));
     d.table(
         &["风险", "区域", "等级", "状态", "复核日"],
