@@ -35,6 +35,7 @@ pub(super) async fn run_demo(db: &Db, policy: &Policy, demo_args: DemoArgs) -> E
         policy,
         &format!("127.0.0.1:{}", demo_args.port),
         &db.key_file(),
+        true,
     )
     .await
 }

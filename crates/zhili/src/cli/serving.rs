@@ -7,7 +7,7 @@ pub(super) async fn serve(db: &Db, policy: &Policy, bind: &str) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    serve_store(Arc::new(store), policy, bind, &db.key_file()).await
+    serve_store(Arc::new(store), policy, bind, &db.key_file(), false).await
 }
 
 pub(super) async fn serve_store(
@@ -15,6 +15,7 @@ pub(super) async fn serve_store(
     policy: &Policy,
     bind: &str,
     key_file: &std::path::Path,
+    demo: bool,
 ) -> ExitCode {
     let basemap = match policy.basemap().await {
         Ok(b) => b,
@@ -37,8 +38,11 @@ pub(super) async fn serve_store(
         .trusted_proxies
         .write()
         .unwrap_or_else(|e| e.into_inner()) = policy.trusted_proxies.clone();
-    if let Err(e) = demo_risk(&state).await {
-        return fail(format!("the demo's risk work: {e}"));
+    // `zhili demo` completes its city before it listens; `zhili serve` serves what it finds.
+    if demo {
+        if let Err(e) = demo_risk(&state).await {
+            return fail(format!("the demo's risk work: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -59,8 +63,8 @@ pub(super) async fn serve_store(
     }
 }
 
-/// The demo city's risk work goes through the running system's use cases, so it is built at
-/// the demo's first serve (once: the database remembers).
+/// The demo city's risk work goes through the running system's use cases, so it is built when
+/// `zhili demo` first serves (once: the database remembers).
 async fn demo_risk(state: &AppState) -> std::result::Result<(), String> {
     let Some(seed) = state
         .store
