@@ -23,6 +23,7 @@ pub mod risk_register;
 pub mod schema;
 pub mod situations;
 pub mod stability;
+pub mod stream;
 pub mod things;
 pub mod users;
 mod web;
@@ -333,7 +334,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(attachments::upload).layer(DefaultBodyLimit::max(zhili_domain::image::MAX_BYTES)),
         )
         .route("/attachments/{id}", get(attachments::read))
-        .route("/events/stream", get(events::stream))
+        .route("/events/stream", get(stream::stream))
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))
         .route("/dashboard/summary", get(dashboard::summary))

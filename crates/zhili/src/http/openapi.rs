@@ -110,7 +110,7 @@ use utoipa::{Modify, OpenApi};
         super::stability::vocabulary,
         super::stability::get,
         super::stability::step,
-        super::events::stream,
+        super::stream::stream,
         super::attachments::upload,
         super::map::boundaries,
         super::map::open_events,

@@ -415,49 +415,11 @@ pub async fn to_event(
     alert
         .handling
         .apply(&AlertCommand::Raised { event_id: i64::MAX }, now)?;
-    let description = crate::usecase::intake::text("description", description, 2000)?;
-    let reference = state.reference();
-    let category = reference
-        .categories
-        .get(category)
-        .ok_or_else(|| not_found("category", format!("no event category {category}")))?;
     let area = zhili_domain::RegionCode::parse(&alert.area_code)
         .map_err(|_| zhili_store::StoreError::Internal(format!("alert {alert_id}: area")))?;
-    let (lon, lat) = super::meetings::area_point(state, &area).await?;
-    let index = state.index();
-    let grid = index
-        .locate
-        .locate(lon, lat)
-        .map(|hit| index.grids[hit.shape as usize].grid_code.clone())
-        .ok_or_else(|| crate::usecase::invalid("id", "the alert's area lies in no grid"))?;
-    let mut new = crate::usecase::intake::new_event(
-        crate::usecase::intake::Placed {
-            channel: zhili_domain::event::Channel::Assessment,
-            category,
-            grid,
-            description,
-            lon,
-            lat,
-            occurred_at: now,
-            reporter_name: None,
-            reporter_phone: None,
-            duplicate_of: None,
-            photos: "[]".into(),
-            links: vec![],
-        },
-        &state.key,
-        &reference.calendar,
-        now,
-    );
-    if let Some(unit) = user
-        .unit_id
-        .as_deref()
-        .and_then(|u| zhili_domain::UnitId::parse(u).ok())
-    {
-        new.case.owner = unit;
-    }
-    let record = state.submit_report(user.actor(), new, now).await?;
-    state.notify(crate::state::EventNotice::of(&record, "report", now));
+    let at = super::meetings::Placement::of(state, &area).await?;
+    let record =
+        super::meetings::file_task(state, user, &at, category, description.to_string()).await?;
     let a = handle(
         state,
         user,

@@ -275,6 +275,73 @@ pub async fn hold(
     meeting(state, user, id).await
 }
 
+/// Where an area's tasks are filed: a point inside it and the grid holding that point.
+pub(crate) struct Placement {
+    lon: f64,
+    lat: f64,
+    grid: RegionCode,
+}
+
+impl Placement {
+    pub(crate) async fn of(state: &AppState, area: &RegionCode) -> Result<Placement> {
+        let (lon, lat) = area_point(state, area).await?;
+        let index = state.index();
+        let grid = index
+            .locate
+            .locate(lon, lat)
+            .map(|hit| index.grids[hit.shape as usize].grid_code.clone())
+            .ok_or_else(|| invalid("area_code", "the area's point lies in no grid"))?;
+        Ok(Placement { lon, lat, grid })
+    }
+}
+
+/// Files a task the assessment found (channel 研判交办) at `at`, owned by the caller's centre or
+/// station, and tells the live streams: a meeting's decision or an alert turned into an event.
+pub(crate) async fn file_task(
+    state: &AppState,
+    user: &User,
+    at: &Placement,
+    category: &str,
+    description: String,
+) -> Result<zhili_store::EventRecord> {
+    let reference = state.reference();
+    let category = reference
+        .categories
+        .get(category)
+        .ok_or_else(|| not_found("category", format!("no event category {category}")))?;
+    let description = intake::text("description", &description, 2000)?;
+    let now = crate::now_ms();
+    let mut new = intake::new_event(
+        Placed {
+            channel: Channel::Assessment,
+            category,
+            grid: at.grid.clone(),
+            description,
+            lon: at.lon,
+            lat: at.lat,
+            occurred_at: now,
+            reporter_name: None,
+            reporter_phone: None,
+            duplicate_of: None,
+            photos: "[]".into(),
+            links: vec![],
+        },
+        &state.key,
+        &reference.calendar,
+        now,
+    );
+    if let Some(unit) = user
+        .unit_id
+        .as_deref()
+        .and_then(|u| zhili_domain::UnitId::parse(u).ok())
+    {
+        new.case.owner = unit;
+    }
+    let record = state.submit_report(user.actor(), new, now).await?;
+    state.notify(EventNotice::of(&record, "report", now));
+    Ok(record)
+}
+
 /// A point inside the area the meeting was about, where its tasks are filed.
 pub(crate) async fn area_point(state: &AppState, area: &RegionCode) -> Result<(f64, f64)> {
     let region = state
@@ -308,56 +375,23 @@ pub async fn dispatch_decisions(state: &AppState, user: &User, id: i64) -> Resul
     if pending.is_empty() {
         return Ok(vec![]);
     }
-    let (lon, lat) = area_point(state, &area).await?;
-    let index = state.index();
-    let grid = index
-        .locate
-        .locate(lon, lat)
-        .map(|hit| index.grids[hit.shape as usize].grid_code.clone())
-        .ok_or_else(|| invalid("area_code", "the area's point lies in no grid"))?;
-    let village = grid.parent().unwrap_or_else(|| grid.clone());
-    let reference = state.reference();
+    let at = Placement::of(state, &area).await?;
+    let village = at.grid.parent().unwrap_or_else(|| at.grid.clone());
     let mut events = Vec::new();
     for d in pending {
-        let category = reference
-            .categories
-            .get(&d.category)
-            .ok_or_else(|| not_found("category", format!("no event category {}", d.category)))?;
-        let now = crate::now_ms();
-        let mut new = intake::new_event(
-            Placed {
-                channel: Channel::Assessment,
-                category,
-                grid: grid.clone(),
-                description: format!(
-                    "【研判交办】{}：{}（限 {} 前完成）",
-                    m.title,
-                    d.text,
-                    date_string(d.due_on)
-                ),
-                lon,
-                lat,
-                occurred_at: now,
-                reporter_name: None,
-                reporter_phone: None,
-                duplicate_of: None,
-                photos: "[]".into(),
-                links: vec![],
-            },
-            &state.key,
-            &reference.calendar,
-            now,
-        );
-        // The convener's centre or station owns the task it decided.
-        if let Some(unit) = user
-            .unit_id
-            .as_deref()
-            .and_then(|u| zhili_domain::UnitId::parse(u).ok())
-        {
-            new.case.owner = unit;
-        }
-        let record = state.submit_report(user.actor(), new, now).await?;
-        state.notify(EventNotice::of(&record, "report", now));
+        let record = file_task(
+            state,
+            user,
+            &at,
+            &d.category,
+            format!(
+                "【研判交办】{}：{}（限 {} 前完成）",
+                m.title,
+                d.text,
+                date_string(d.due_on)
+            ),
+        )
+        .await?;
         let registered = act::act(
             state,
             user,
