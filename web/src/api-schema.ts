@@ -1118,6 +1118,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/risk/decisions/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_decisions_by_id_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/risk/decisions/{id}/steps": {
         parameters: {
             query?: never;
@@ -1214,6 +1230,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/risk/meetings/{id}/minutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_meetings_by_id_minutes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/risk/meetings/{id}/record": {
         parameters: {
             query?: never;
@@ -1302,7 +1334,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["get_risk_sectors"];
-        put?: never;
+        put: operations["put_risk_sectors"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2011,11 +2043,28 @@ export interface components {
             role: string;
             role_label: string;
         };
+        /** @enum {string} */
+        ContributingKind: "event" | "mediation_case" | "situation" | "person" | "camera";
+        /** @description A record an alert's source counted, other than a report. */
+        ContributingRecord: {
+            /** @description When it counted: registered, closed, noted, due. */
+            at: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ContributingKind"];
+            /** @description Its number and title, or its name. */
+            label: string;
+        };
         ContributingView: {
+            /** @description The reports it counted (an indicator of reports). */
             items: components["schemas"]["EventSummary"][];
+            /** @description The records it counted (an indicator of another source), newest first. */
+            records: components["schemas"]["ContributingRecord"][];
             /**
              * Format: int64
-             * @description The reports in the alert's peak period that it counted.
+             * @description How many the alert counted: the reports of its peak period, or its source's records
+             *     (a flow's in the peak period, a standing count's now), including any the reader may
+             *     not open.
              */
             total: number;
         };
@@ -3126,10 +3175,16 @@ export interface components {
             lead: string;
             region: string;
         };
+        /** @description A sector assessment (行业研判) and the departments it groups. */
         SectorView: {
+            /** @example S02 */
             code: string;
             departments: string[];
             name: string;
+        };
+        /** @description A new grouping of the departments into sector assessments. */
+        SectorsBody: {
+            sectors: components["schemas"]["SectorView"][];
         };
         SituationBody: {
             content: string;
@@ -8648,7 +8703,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the reports the alert counted in its peak period, newest first */
+            /** @description what the alert counted: the reports of its peak period, or its source's records, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8947,6 +9002,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StabilityView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_decisions_by_id_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the assessment report (社会稳定风险评估报告) as it stands: a draft until the conclusion is signed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
                 };
             };
             /** @description error */
@@ -9478,6 +9590,72 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_meetings_by_id_minutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the minutes (会议纪要) of a meeting held, with what it looked at and its decisions, to sign and file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: not held yet */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10065,7 +10243,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the thirteen sector assessments and their departments */
+            /** @description the sector assessments in force and their departments */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10085,6 +10263,84 @@ export interface operations {
             };
             /** @description error */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_risk_sectors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SectorsBody"];
+            };
+        };
+        responses: {
+            /** @description the grouping now in force (a new version, recorded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SectorView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description only an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a code, a name, a department unknown or in two sectors */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

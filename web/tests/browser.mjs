@@ -613,6 +613,13 @@ await step('an administrator backtests a changed risk indicator before saving it
   await page.click('[data-test=risk-keep]')
   await page.waitForSelector('[data-test=risk-saved]')
   expect((await page.textContent('[data-test=risk-version]')).includes('第1版'), 'a new version')
+  // The sector assessments, by name: each department in one of the thirteen.
+  await page.click('.el-tabs__item >> text=研判板块')
+  await page.waitForSelector('[data-test=sectors] tbody tr')
+  expect((await page.locator('[data-test=sectors] tbody tr').count()) === 13, 'thirteen sectors')
+  expect((await page.textContent('[data-test=sectors]')).includes('黔江区司法局'), 'departments by name')
+  await page.click('[data-test=save-sectors]')
+  await page.waitForSelector('[data-test=sectors-saved]')
   await context.close()
 })
 
@@ -705,6 +712,9 @@ await step('the commander sees a spike alert arrive, registers it for a departme
   const dispatched = await (await page.waitForSelector('[data-test=decision-event]')).textContent()
   expect(dispatched.includes('已交办'), `the decision: ${dispatched}`)
   await shoot(page, { path: join(shots, 'risk-meeting.png') })
+  // Its minutes, to sign and file.
+  const [minutes] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=meeting-minutes]')])
+  expect(minutes.suggestedFilename() === '本周综合研判会会议纪要.docx', `the minutes are ${minutes.suggestedFilename()}`)
   await page.click('[data-test=decision-event]')
   await page.waitForURL((u) => u.pathname.startsWith('/events/'))
   await page.waitForSelector('text=研判交办')
@@ -723,6 +733,8 @@ await step('the commander sees a spike alert arrive, registers it for a departme
   await page.waitForSelector('[data-test=decision-dialog] >> text=征求意见尚不足')
   await page.waitForTimeout(500) // the dialog's opening animation, for a readable screenshot
   await shoot(page, { path: join(shots, 'risk-decision.png') })
+  const [draft] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=decision-report]')])
+  expect(draft.suggestedFilename().endsWith('社会稳定风险评估报告.docx'), `the assessment report is ${draft.suggestedFilename()}`)
   await lead.context.close()
 })
 

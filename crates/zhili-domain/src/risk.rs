@@ -8,6 +8,7 @@ pub mod detect;
 mod indicator;
 mod meeting;
 mod register;
+pub mod sector;
 pub mod stability;
 
 pub use alert::{AlertCommand, AlertHandling, AlertState, ALERT_STATES, MAX_SILENCE_MS};
@@ -18,6 +19,7 @@ pub use register::{
     review_overdue, RiskDraft, RiskLink, RiskLinkKind, RiskStatus, RiskStep, MAX_REVIEW_DAYS,
     MAX_RISK_LINKS, RISK_LINK_KINDS, RISK_STATUSES,
 };
+pub use sector::{check_sectors, Sector, MAX_SECTORS};
 
 crate::vocabulary!(
     /// The area an indicator is counted for.

@@ -31,6 +31,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../migrations/0020_risk_register.sql")),
     (21, include_str!("../migrations/0021_risk_stocks.sql")),
     (22, include_str!("../migrations/0022_stability.sql")),
+    (23, include_str!("../migrations/0023_risk_reads.sql")),
+    (24, include_str!("../migrations/0024_risk_sectors.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

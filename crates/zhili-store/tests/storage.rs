@@ -849,6 +849,97 @@ mod events {
         .await;
     }
 
+    /// The risk evaluation's counts: per day and area from the indexes, a merged report
+    /// taken out, an escalated one counted serious, other categories and channels left out.
+    #[tokio::test]
+    async fn reports_are_counted_per_day_and_area_without_merged_ones() {
+        for_each_backend(|store| async move {
+            let sys = Actor::system();
+            let now = 1_795_775_400_000; // 2026-11-27 18:30 in China
+            let day = zhili_domain::calendar::china_day(now);
+            let mut made = Vec::new();
+            for (i, grid) in [
+                "500114001001001",
+                "500114001001002",
+                "500114001001001",
+                "500114002001001",
+            ]
+            .iter()
+            .enumerate()
+            {
+                let at = now + i as i64;
+                made.push(
+                    store
+                        .create_event(&sys, &report(grid, at), at)
+                        .await
+                        .unwrap(),
+                );
+            }
+            let change = |e: &zhili_store::EventRecord, edit: &dyn Fn(&mut Case)| {
+                let mut case = e.case.clone();
+                edit(&mut case);
+                ChangeRequest {
+                    actor: sys.clone(),
+                    id: e.id,
+                    expected_version: e.version,
+                    change: EventChange {
+                        action: "test".into(),
+                        case,
+                        from: e.case.status,
+                        opinion: None,
+                        attachments: "[]".into(),
+                        step_done: None,
+                        merged_into: None,
+                    },
+                    now: now + 10,
+                }
+            };
+            let batch = EventBatch {
+                reports: vec![],
+                changes: vec![
+                    change(&made[2], &|c| c.status = Status::Merged),
+                    change(&made[1], &|c| c.escalations = 1),
+                ],
+            };
+            store.write_events(&batch).await.unwrap();
+            let store = &store;
+            let counts = |categories: Vec<String>, channels: Vec<String>| async move {
+                let rows = store
+                    .report_counts(&zhili_store::ReportCounts {
+                        from_day: day - 1,
+                        to_day: day + 1,
+                        area_digits: 12,
+                        categories,
+                        channels,
+                    })
+                    .await
+                    .unwrap();
+                let mut sums = std::collections::BTreeMap::new();
+                for r in rows {
+                    let e = sums.entry((r.day, r.grid_code)).or_insert((0, 0));
+                    e.0 += r.n;
+                    e.1 += r.serious;
+                }
+                sums.into_iter().collect::<Vec<_>>()
+            };
+            assert_eq!(
+                counts(vec!["06".into(), "0602".into()], vec![]).await,
+                [
+                    ((day, "500114001001".to_string()), (2, 1)),
+                    ((day, "500114002001".to_string()), (1, 0)),
+                ],
+                "three reports less the merged one, one escalated; a covered prefix not twice"
+            );
+            assert!(counts(vec!["07".into()], vec![])
+                .await
+                .iter()
+                .all(|(_, s)| *s == (0, 0)));
+            assert!(counts(vec![], vec!["hotline".into()]).await.is_empty());
+            assert_eq!(counts(vec![], vec!["grid_patrol".into()]).await.len(), 2);
+        })
+        .await;
+    }
+
     #[tokio::test]
     async fn one_batch_carries_reports_and_changes_and_only_one_of_two_racing_changes() {
         for_each_backend(|store| async move {

@@ -22,34 +22,19 @@ pub fn risk_indicators() -> Vec<zhili_domain::risk::Indicator> {
 
 const RISK_SECTORS_CSV: &str = include_str!("../data/risk-sectors.csv");
 
-/// One of the thirteen sector assessments (行业研判) and the departments it groups.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sector {
-    pub code: String,
-    pub name: String,
-    pub departments: Vec<String>,
-}
-
 /// The sector assessments shipped for the seed's district.
-pub fn risk_sectors() -> Vec<Sector> {
+pub fn risk_sectors() -> Vec<zhili_domain::risk::Sector> {
     csv::Reader::from_reader(RISK_SECTORS_CSV.as_bytes())
         .records()
         .map(|r| {
             let r = r.expect("embedded sectors are well-formed");
-            Sector {
+            zhili_domain::risk::Sector {
                 code: r[0].to_string(),
                 name: r[1].to_string(),
                 departments: r[2].split_whitespace().map(str::to_string).collect(),
             }
         })
         .collect()
-}
-
-/// The sector a department's assessments belong to.
-pub fn sector_of(department: &str) -> Option<Sector> {
-    risk_sectors()
-        .into_iter()
-        .find(|s| s.departments.iter().any(|d| d == department))
 }
 
 pub struct Reference {

@@ -17,6 +17,46 @@ pub struct DayCount {
     pub serious: i64,
 }
 
+/// Which reports to count per day and area: those reported on China days [from_day, to_day)
+/// of the categories starting with one of `categories` (all when empty) through one of
+/// `channels` (all when empty), grouped by the area made of a grid code's first `area_digits`
+/// digits (6 district, 9 town, 12 village, 15 grid).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportCounts {
+    pub from_day: i64,
+    pub to_day: i64,
+    pub area_digits: usize,
+    pub categories: Vec<String>,
+    pub channels: Vec<String>,
+}
+
+/// What a source other than reports counted in an area: a flow's records of [from, to) (ms),
+/// a standing count's records standing at `now`, as `reader` (whose notes they may be, up to
+/// `max_sensitivity`) may open them; at most `limit`, newest first.
+#[derive(Clone, Debug)]
+pub struct SourceItems<'a> {
+    pub source: &'a str,
+    pub area_code: &'a str,
+    pub from: i64,
+    pub to: i64,
+    pub now: i64,
+    pub limit: i64,
+    pub reader: &'a str,
+    pub max_sensitivity: i64,
+}
+
+/// One record a source counted: an event, a mediation case, a note, a key person or a camera.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceItem {
+    /// `event`, `mediation_case`, `situation`, `person` or `camera`.
+    pub kind: String,
+    pub id: i64,
+    /// Its number, title or name.
+    pub label: String,
+    /// When it counted: reported, closed, registered, noted, due.
+    pub at: i64,
+}
+
 #[async_trait]
 pub trait RiskStore: Send + Sync {
     /// The indicator catalogue's latest version (a JSON array of specs), if one was set.
@@ -28,9 +68,28 @@ pub trait RiskStore: Send + Sync {
     /// Reports per day, grid, category and channel, reported in [from, to).
     async fn event_day_counts(&self, from: i64, to: i64) -> Result<Vec<DayCount>>;
 
+    /// The district's latest grouping of departments into sectors (a JSON array), if it set one.
+    async fn risk_sectors(&self) -> Result<Option<(i64, String)>>;
+
+    /// A new version of the grouping with its action; its number.
+    async fn put_risk_sectors(&self, actor: &Actor, sectors: &str, now: i64) -> Result<i64>;
+
+    /// Reports per day and area as `q` asks, read from indexes alone: rows whose `grid_code`
+    /// is the area and whose category and channel are empty, several rows of one day and area
+    /// adding up (the merged reports come as a row of negative `n`, the serious ones as a row
+    /// of `n` 0).
+    async fn report_counts(&self, q: &ReportCounts) -> Result<Vec<DayCount>>;
+
     /// What a source other than reports counted per day and area in [from, to) (ms);
     /// `grid_code` is the finest area the source knows (a grid, a village, a unit).
     async fn source_day_counts(&self, source: &str, from: i64, to: i64) -> Result<Vec<DayCount>>;
+
+    /// The records behind a source's count, in `scope` by each record's own rule, and how many.
+    async fn source_items(
+        &self,
+        scope: &zhili_domain::Scope,
+        q: &SourceItems<'_>,
+    ) -> Result<(i64, Vec<SourceItem>)>;
 
     /// Reads the standing counts (overdue visits, cameras offline, overdue events) now and
     /// keeps them as `day`'s, so their detectors have a history. Not an action: a reading.
@@ -60,8 +119,37 @@ impl RiskStore for SqlStore {
         crate::risk::event_day_counts(self, from, to).await
     }
 
+    async fn risk_sectors(&self) -> Result<Option<(i64, String)>> {
+        crate::versions::latest(self, "risk_sector_versions", "sectors").await
+    }
+
+    async fn put_risk_sectors(&self, actor: &Actor, sectors: &str, now: i64) -> Result<i64> {
+        crate::versions::put_version(
+            self,
+            actor,
+            "risk_sector_versions",
+            "sectors",
+            sectors,
+            "risk.sectors",
+            now,
+        )
+        .await
+    }
+
+    async fn report_counts(&self, q: &ReportCounts) -> Result<Vec<DayCount>> {
+        crate::risk::report_counts(self, q).await
+    }
+
     async fn source_day_counts(&self, source: &str, from: i64, to: i64) -> Result<Vec<DayCount>> {
         crate::risk_sources::source_day_counts(self, source, from, to).await
+    }
+
+    async fn source_items(
+        &self,
+        scope: &zhili_domain::Scope,
+        q: &SourceItems<'_>,
+    ) -> Result<(i64, Vec<SourceItem>)> {
+        crate::risk_sources::source_items(self, scope, q).await
     }
 
     async fn record_stocks(&self, day: i64, now: i64) -> Result<()> {

@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod dashboard;
+mod download;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -252,12 +253,16 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(risk_register::get).put(risk_register::edit),
         )
         .route("/risk/register/{id}/actions", post(risk_register::act))
-        .route("/risk/sectors", get(risk_register::sectors))
+        .route(
+            "/risk/sectors",
+            get(risk_register::sectors).put(risk_register::set_sectors),
+        )
         .route(
             "/risk/meetings",
             get(risk_meetings::list).post(risk_meetings::schedule),
         )
         .route("/risk/meetings/{id}", get(risk_meetings::get))
+        .route("/risk/meetings/{id}/minutes", get(risk_meetings::minutes))
         .route("/risk/meetings/{id}/record", post(risk_meetings::record))
         .route(
             "/risk/meetings/{id}/dispatch",
@@ -270,6 +275,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/risk/decisions/vocabulary", get(stability::vocabulary))
         .route("/risk/decisions/{id}", get(stability::get))
+        .route("/risk/decisions/{id}/report", get(stability::report))
         .route("/risk/decisions/{id}/steps", post(stability::step))
         .route("/mediation/committees", get(mediation::committees))
         .route("/mediation/rooms", get(mediation::rooms))

@@ -7,8 +7,8 @@ use crate::http::CurrentUser;
 use crate::state::AppState;
 use crate::usecase::risk::{self as uc, meetings, report};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -65,10 +65,10 @@ pub struct MeetingView {
 fn view(
     state: &AppState,
     names: &std::collections::HashMap<String, String>,
+    sectors: &[zhili_domain::risk::Sector],
     m: MeetingRow,
 ) -> MeetingView {
     let kind = MeetingKind::from_code(&m.kind);
-    let sectors = crate::reference::risk_sectors();
     MeetingView {
         id: m.id,
         kind_name: kind.map(|k| k.label_zh()).unwrap_or_default().into(),
@@ -122,8 +122,9 @@ fn view(
 }
 
 async fn answer(state: &AppState, m: MeetingRow) -> Result<MeetingView, ApiError> {
-    let names = super::risk_register::unit_names(state).await?;
-    Ok(view(state, &names, m))
+    let names = crate::usecase::risk::unit_names(state).await?;
+    let (_, sectors) = crate::usecase::risk::sectors(state).await?;
+    Ok(view(state, &names, &sectors, m))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -164,7 +165,7 @@ pub async fn list(
     if to < from {
         return Err(bad("to", "on or after from"));
     }
-    let sector = meetings::reader_sector(&user.user);
+    let sector = meetings::reader_sector(&state, &user.user).await?;
     let rows = state
         .store
         .meetings(
@@ -177,9 +178,12 @@ pub async fn list(
             200,
         )
         .await?;
-    let names = super::risk_register::unit_names(&state).await?;
+    let names = crate::usecase::risk::unit_names(&state).await?;
+    let (_, sectors) = crate::usecase::risk::sectors(&state).await?;
     Ok(axum::Json(
-        rows.into_iter().map(|m| view(&state, &names, m)).collect(),
+        rows.into_iter()
+            .map(|m| view(&state, &names, &sectors, m))
+            .collect(),
     ))
 }
 
@@ -376,29 +380,31 @@ pub async fn report(
         return Err(bad("date", "a day of the last ten years, not after today"));
     }
     let (file, bytes) = report::draft(&state, &user.user, period, date).await?;
-    let disposition = format!(
-        "attachment; filename=\"risk-report-{}-{}.docx\"; filename*={}",
-        q.period,
-        date_string(date),
-        crate::http::mediation::documents::ext_value(&file)
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                ),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
+    Ok(crate::http::download::docx(
+        &format!("risk-report-{}-{}.docx", q.period, date_string(date)),
+        &file,
         bytes,
-    )
-        .into_response())
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/risk/meetings/{id}/minutes", tag = "risk", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               description = "the minutes (会议纪要) of a meeting held, with what it looked at and its decisions, to sign and file"),
+              (status = 404, body = crate::http::error::ErrorBody),
+              (status = 409, body = crate::http::error::ErrorBody, description = "invalid_transition: not held yet")))]
+pub async fn minutes(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    _q: Query<crate::http::handlers::NoParams>,
+) -> ApiResult<Response> {
+    let id = crate::http::events::parse_id(&id)?;
+    let (file, bytes) = crate::usecase::risk::minutes(&state, &user.user, id).await?;
+    Ok(crate::http::download::docx(
+        &format!("risk-meeting-{id}-minutes.docx"),
+        &file,
+        bytes,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -409,15 +415,42 @@ pub struct ContributingQuery {
     pub limit: Option<i64>,
 }
 
+/// A record an alert's source counted, other than a report.
+#[derive(Serialize, ToSchema)]
+pub struct ContributingRecord {
+    #[schema(example = "mediation_case")]
+    pub kind: ContributingKind,
+    pub id: i64,
+    /// Its number and title, or its name.
+    pub label: String,
+    /// When it counted: registered, closed, noted, due.
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum ContributingKind {
+    Event,
+    MediationCase,
+    Situation,
+    Person,
+    Camera,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ContributingView {
-    /// The reports in the alert's peak period that it counted.
+    /// How many the alert counted: the reports of its peak period, or its source's records
+    /// (a flow's in the peak period, a standing count's now), including any the reader may
+    /// not open.
     pub total: i64,
+    /// The reports it counted (an indicator of reports).
     pub items: Vec<crate::http::events::EventSummary>,
+    /// The records it counted (an indicator of another source), newest first.
+    pub records: Vec<ContributingRecord>,
 }
 
 #[utoipa::path(get, path = "/api/v1/risk/alerts/{id}/events", tag = "risk", params(("id" = i64, Path, minimum = 1), ContributingQuery), security(("bearer" = [])),
-    responses((status = 200, body = ContributingView, description = "the reports the alert counted in its peak period, newest first"),
+    responses((status = 200, body = ContributingView, description = "what the alert counted: the reports of its peak period, or its source's records, newest first"),
               (status = 404, body = crate::http::error::ErrorBody)))]
 pub async fn contributing(
     State(state): State<Arc<AppState>>,
@@ -430,14 +463,40 @@ pub async fn contributing(
     if !(1..=200).contains(&limit) {
         return Err(bad("limit", "1 to 200"));
     }
-    let (_, events, total) = uc::contributing(&state, &user.user, id, limit).await?;
+    let found = uc::contributing(&state, &user.user, id, limit).await?;
     let now = crate::now_ms();
+    let records = found
+        .records
+        .into_iter()
+        .map(|r| {
+            let kind = match r.kind.as_str() {
+                "event" => ContributingKind::Event,
+                "mediation_case" => ContributingKind::MediationCase,
+                "situation" => ContributingKind::Situation,
+                "person" => ContributingKind::Person,
+                "camera" => ContributingKind::Camera,
+                other => {
+                    return Err(
+                        zhili_store::StoreError::Internal(format!("record kind {other}")).into(),
+                    );
+                }
+            };
+            Ok(ContributingRecord {
+                kind,
+                id: r.id,
+                label: r.label,
+                at: zhili_domain::time::rfc3339(r.at),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(axum::Json(ContributingView {
-        total,
-        items: events
+        total: found.total,
+        items: found
+            .events
             .iter()
             .map(|e| crate::http::events::summary(&state, e, now))
             .collect(),
+        records,
     }))
 }
 

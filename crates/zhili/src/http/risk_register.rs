@@ -74,23 +74,6 @@ pub struct RiskView {
     pub version: i64,
 }
 
-/// The district's units by id: its public structure, named whatever the reader's area.
-pub(crate) async fn unit_names(
-    state: &AppState,
-) -> Result<std::collections::HashMap<String, String>, ApiError> {
-    let Some(root) = state.index().root.clone() else {
-        return Ok(Default::default());
-    };
-    let units = state
-        .store
-        .list_units(&zhili_domain::Scope::whole(root), None)
-        .await?;
-    Ok(units
-        .into_iter()
-        .map(|u| (u.id.to_string(), u.name))
-        .collect())
-}
-
 fn view(
     state: &AppState,
     names: &std::collections::HashMap<String, String>,
@@ -228,7 +211,7 @@ pub async fn list(
         total,
         overdue,
         items: {
-            let names = unit_names(&state).await?;
+            let names = crate::usecase::risk::unit_names(&state).await?;
             items
                 .into_iter()
                 .map(|r| view(&state, &names, r, today))
@@ -253,7 +236,7 @@ pub async fn get(
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("risk {id} not found")))?;
     Ok(axum::Json(view(
         &state,
-        &unit_names(&state).await?,
+        &crate::usecase::risk::unit_names(&state).await?,
         r,
         china_day(crate::now_ms()),
     )))
@@ -359,7 +342,7 @@ pub async fn register(
         StatusCode::CREATED,
         axum::Json(view(
             &state,
-            &unit_names(&state).await?,
+            &crate::usecase::risk::unit_names(&state).await?,
             r,
             china_day(crate::now_ms()),
         )),
@@ -411,7 +394,7 @@ pub async fn edit(
     let r = uc::edit(&state, &user.user, id, b.version, draft).await?;
     Ok(axum::Json(view(
         &state,
-        &unit_names(&state).await?,
+        &crate::usecase::risk::unit_names(&state).await?,
         r,
         china_day(crate::now_ms()),
     )))
@@ -461,33 +444,72 @@ pub async fn act(
     let r = uc::step(&state, &user.user, id, version, step).await?;
     Ok(axum::Json(view(
         &state,
-        &unit_names(&state).await?,
+        &crate::usecase::risk::unit_names(&state).await?,
         r,
         china_day(crate::now_ms()),
     )))
 }
 
-#[derive(Serialize, ToSchema)]
+/// A sector assessment (行业研判) and the departments it groups.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SectorView {
+    #[schema(pattern = "^S[0-9]{2}$", example = "S02")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 40)]
     pub name: String,
+    #[schema(min_items = 1, max_items = 60)]
     pub departments: Vec<String>,
 }
 
+fn sector_views(sectors: Vec<zhili_domain::risk::Sector>) -> Vec<SectorView> {
+    sectors
+        .into_iter()
+        .map(|s| SectorView {
+            code: s.code,
+            name: s.name,
+            departments: s.departments,
+        })
+        .collect()
+}
+
 #[utoipa::path(get, path = "/api/v1/risk/sectors", tag = "risk", security(("bearer" = [])),
-    responses((status = 200, body = [SectorView], description = "the thirteen sector assessments and their departments")))]
+    responses((status = 200, body = [SectorView], description = "the sector assessments in force and their departments")))]
 pub async fn sectors(
+    State(state): State<Arc<AppState>>,
     _user: CurrentUser,
     _q: Query<crate::http::handlers::NoParams>,
 ) -> ApiResult<axum::Json<Vec<SectorView>>> {
-    Ok(axum::Json(
-        crate::reference::risk_sectors()
-            .into_iter()
-            .map(|s| SectorView {
-                code: s.code,
-                name: s.name,
-                departments: s.departments,
-            })
-            .collect(),
-    ))
+    let (_, sectors) = crate::usecase::risk::sectors(&state).await?;
+    Ok(axum::Json(sector_views(sectors)))
+}
+
+/// A new grouping of the departments into sector assessments.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectorsBody {
+    #[schema(min_items = 1, max_items = 40)]
+    pub sectors: Vec<SectorView>,
+}
+
+#[utoipa::path(put, path = "/api/v1/risk/sectors", tag = "risk", request_body = SectorsBody, security(("bearer" = [])),
+    responses((status = 200, body = [SectorView], description = "the grouping now in force (a new version, recorded)"),
+              (status = 403, body = crate::http::error::ErrorBody, description = "only an administrator"),
+              (status = 422, body = crate::http::error::ErrorBody, description = "the field at fault: a code, a name, a department unknown or in two sectors")))]
+pub async fn set_sectors(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(b): Json<SectorsBody>,
+) -> ApiResult<axum::Json<Vec<SectorView>>> {
+    let sectors = b
+        .sectors
+        .into_iter()
+        .map(|s| zhili_domain::risk::Sector {
+            code: s.code,
+            name: s.name,
+            departments: s.departments,
+        })
+        .collect();
+    let (_, sectors) = crate::usecase::risk::set_sectors(&state, &user.user, sectors).await?;
+    Ok(axum::Json(sector_views(sectors)))
 }

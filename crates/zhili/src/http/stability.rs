@@ -191,6 +191,25 @@ pub async fn get(
     Ok(axum::Json(view(&state, r)))
 }
 
+#[utoipa::path(get, path = "/api/v1/risk/decisions/{id}/report", tag = "risk", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               description = "the assessment report (社会稳定风险评估报告) as it stands: a draft until the conclusion is signed"),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    _q: Query<crate::http::handlers::NoParams>,
+) -> ApiResult<axum::response::Response> {
+    let id = crate::http::events::parse_id(&id)?;
+    let (file, bytes) = crate::usecase::risk::stability_report(&state, &user.user, id).await?;
+    Ok(crate::http::download::docx(
+        &format!("stability-assessment-{id}.docx"),
+        &file,
+        bytes,
+    ))
+}
+
 /// A major decision to assess.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -45,7 +45,8 @@ pub(crate) fn docx_text(bytes: &[u8]) -> String {
     let out = std::process::Command::new("python3")
         .args([
             "-c",
-            "import docx, sys\nd = docx.Document(sys.argv[1])\nprint('\\n'.join(p.text for p in d.paragraphs))",
+            // The paragraphs, then each table's rows (cells joined by " | ").
+            "import docx, sys\nd = docx.Document(sys.argv[1])\nout = [p.text for p in d.paragraphs]\nfor t in d.tables:\n    out += [' | '.join(c.text for c in r.cells) for r in t.rows]\nprint('\\n'.join(out))",
         ])
         .arg(&path)
         .output();

@@ -302,9 +302,20 @@ async fn sources_besides_reports_raise_alerts_too() {
         assert_eq!(page["total"], 1, "{page}");
         let a = &page["items"][0];
         assert_eq!((a["area_code"].as_str(), a["observed"].as_f64()), (Some("500114001001"), Some(3.0)), "{a}");
-        // What it counted are notes, not reports: no events are listed as its cause.
-        let (_, counted) = s.get(&format!("/api/v1/risk/alerts/{}/events", a["id"]), Some(&commander)).await;
-        assert_eq!(counted["total"], 0, "{counted}");
+        // What it counted are the notes, listed as links (a general note not among them).
+        let path = format!("/api/v1/risk/alerts/{}/events", a["id"]);
+        let (_, counted) = s.get(&path, Some(&commander)).await;
+        assert_eq!(counted["total"], 3, "{counted}");
+        assert!(counted["items"].as_array().unwrap().is_empty(), "{counted}");
+        let records = counted["records"].as_array().unwrap();
+        assert_eq!(records.len(), 3, "{counted}");
+        assert!(records.iter().all(|r| r["kind"] == "situation"
+            && r["label"].as_str().unwrap().starts_with("拟集体上访苗头")), "{counted}");
+        // A department reads no sensitive notes: it learns how many, not which.
+        let justice = s.token("dept-D04").await;
+        let (status, counted) = s.get(&path, Some(&justice)).await;
+        assert_eq!(status, StatusCode::OK, "{counted}");
+        assert_eq!((counted["total"].as_i64(), counted["records"].as_array().map(Vec::len)), (Some(3), Some(0)), "{counted}");
         let (_, unseen) = s.get("/api/v1/risk/alerts?indicator=TEST_NOTES", Some(&other)).await;
         assert_eq!(unseen["total"], 0);
         s

@@ -179,6 +179,37 @@ async fn a_district_meeting_dispatches_its_decisions_and_the_week_drafts_its_rep
         assert_eq!(seen.as_array().unwrap().len(), 1, "{seen}");
         let (_, seen) = s.get("/api/v1/risk/meetings", Some(&town)).await;
         assert_eq!(seen.as_array().unwrap().len(), 0, "{seen}");
+        // The district regroups its sectors: the justice bureau leaves S02 for a sector of its
+        // own, and reads that sector's meetings instead.
+        let (_, shipped) = s.get("/api/v1/risk/sectors", Some(&commander)).await;
+        let mut grouping: Vec<Value> = shipped.as_array().unwrap().clone();
+        assert_eq!(grouping.len(), 13);
+        for g in grouping.iter_mut() {
+            let kept: Vec<Value> = g["departments"].as_array().unwrap().iter().filter(|d| *d != "D04").cloned().collect();
+            g["departments"] = json!(kept);
+        }
+        grouping.retain(|g| !g["departments"].as_array().unwrap().is_empty());
+        grouping.push(json!({"code": "S14", "name": "法治保障", "departments": ["D04"]}));
+        let admin = s.token("admin").await;
+        let (status, body) = s.post_put("/api/v1/risk/sectors", Some(&commander), json!({"sectors": grouping}).to_string()).await;
+        assert_error(status, &body, 403, "forbidden");
+        let mut twice = grouping.clone();
+        twice[0]["departments"].as_array_mut().unwrap().push(json!("D04"));
+        let (status, body) = s.post_put("/api/v1/risk/sectors", Some(&admin), json!({"sectors": twice}).to_string()).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], format!("sectors[{}].departments[0]", grouping.len() - 1), "{body}");
+        let (status, now) = s.post_put("/api/v1/risk/sectors", Some(&admin), json!({"sectors": grouping}).to_string()).await;
+        assert_eq!(status, StatusCode::OK, "{now}");
+        assert!(now.as_array().unwrap().iter().any(|g| g["code"] == "S14"), "{now}");
+        let (_, seen) = s.get("/api/v1/risk/meetings", Some(&justice)).await;
+        assert_eq!(seen.as_array().unwrap().len(), 1, "the district's only: {seen}");
+        let mut s14 = meeting("sector");
+        s14["sector"] = json!("S14");
+        let (status, m14) = post_json(&s, "/api/v1/risk/meetings", &commander, s14).await;
+        assert_eq!(status, StatusCode::CREATED, "{m14}");
+        assert_eq!(m14["sector_name"], "法治保障");
+        let (_, seen) = s.get("/api/v1/risk/meetings", Some(&justice)).await;
+        assert_eq!(seen.as_array().unwrap().len(), 2, "{seen}");
         // Held: a bad decision refuses the whole record; a good one dispatches each decision.
         let record = |due: String, unit: &str| json!({"version": 1, "attendees": ["区委政法委 王某", "区司法局 李某"],
             "minutes": "本周邻里纠纷在城西街道明显上升。",
@@ -200,6 +231,24 @@ async fn a_district_meeting_dispatches_its_decisions_and_the_week_drafts_its_rep
         let eid = d["event_id"].as_i64().expect("dispatched as an event");
         let (status, body) = post_json(&s, &path, &commander, record(in_days(14), "D04")).await;
         assert_error(status, &body, 409, "conflict");
+        // The minutes, to sign and file: who met, what they looked at, what they decided.
+        let minutes = |token: String, id: i64| {
+            let s = &s;
+            async move {
+                let resp = s.http.get(format!("{}/api/v1/risk/meetings/{id}/minutes", s.base))
+                    .bearer_auth(&token).send().await.unwrap();
+                (resp.status(), resp.bytes().await.unwrap())
+            }
+        };
+        let (status, bytes) = minutes(commander.clone(), mid).await;
+        assert_eq!(status, StatusCode::OK);
+        let text = super::mediation::docx_text(&bytes);
+        for want in ["会议纪要", "区级综合研判", "区委政法委 王某、区司法局 李某", "研判材料", "邻里纠纷在城西街道明显上升",
+                     "议定事项", "司法局牵头开展邻里纠纷专项调解", "黔江区司法局", &format!("事件 {eid}"), "主持人（签字）"] {
+            assert!(text.contains(want), "{want} in the minutes:\n{text}");
+        }
+        assert_eq!(minutes(commander.clone(), m14["id"].as_i64().unwrap()).await.0, StatusCode::CONFLICT, "not held yet");
+        assert_eq!(minutes(town.clone(), mid).await.0, StatusCode::NOT_FOUND);
         // The task waits in the justice bureau's to-do list, dispatched by the district.
         let (_, e) = s.get(&format!("/api/v1/events/{eid}"), Some(&justice)).await;
         assert_eq!(e["status"], "dispatched", "{e}");
@@ -208,6 +257,13 @@ async fn a_district_meeting_dispatches_its_decisions_and_the_week_drafts_its_rep
         assert!(e["description"].as_str().unwrap().contains("研判交办"));
         let (_, todo) = s.get("/api/v1/events?waiting=true", Some(&justice)).await;
         assert!(todo["items"].as_array().unwrap().iter().any(|x| x["id"] == eid), "{todo}");
+        // Taken up, its handling is due by the decision's day, not the category's usual limit.
+        let (status, taken) = post_json(&s, &format!("/api/v1/events/{eid}/actions"), &justice,
+            json!({"action": "accept", "version": e["version"]})).await;
+        assert_eq!(status, StatusCode::OK, "{taken}");
+        let due = taken["due_at"].as_str().expect("a handling deadline").to_string();
+        let due_day = &due[..10];
+        assert!(due_day <= in_days(14).as_str() && due_day >= in_days(7).as_str(), "due {due}");
         // The week's report drafts itself, each figure with its source.
         let resp = s.http.get(format!("{}/api/v1/risk/report?period=week", s.base))
             .bearer_auth(&commander).send().await.unwrap();
@@ -256,6 +312,23 @@ async fn a_major_decision_is_assessed_before_it_is_implemented() {
         // Interviews alone are not enough on the normal track.
         let (status, body) = step(town.clone(), json!({"step": "conclude", "level": "high"})).await;
         assert_error(status, &body, 409, "invalid_transition");
+        // The report drafts itself as it goes: unsigned, it is a draft for comment.
+        let report = |token: String| {
+            let s = &s;
+            async move {
+                let resp = s.http.get(format!("{}/api/v1/risk/decisions/{id}/report", s.base))
+                    .bearer_auth(&token).send().await.unwrap();
+                let status = resp.status();
+                (status, resp.bytes().await.unwrap())
+            }
+        };
+        let (status, bytes) = report(town.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        let text = super::mediation::docx_text(&bytes);
+        for want in ["社会稳定风险评估报告（征求意见稿）", "走访约谈", "补偿标准争议引发群体上访", "高风险", "评估结论尚未签署"] {
+            assert!(text.contains(want), "{want} in:\n{text}");
+        }
+        assert_eq!(report(other.clone()).await.0, StatusCode::NOT_FOUND);
         let (status, body) = step(town.clone(), json!({"step": "consult", "kind": "hearing", "summary": "听证会一次", "participants": 0})).await;
         assert_error(status, &body, 422, "invalid_parameter");
         assert_eq!(body["details"]["field"], "participants");
@@ -274,6 +347,11 @@ async fn a_major_decision_is_assessed_before_it_is_implemented() {
         assert_eq!(status, StatusCode::OK, "{body}");
         let (status, body) = step(town.clone(), json!({"step": "implement"})).await;
         assert_error(status, &body, 409, "invalid_transition");
+        let text = super::mediation::docx_text(&report(town.clone()).await.1);
+        for want in ["老旧小区改造征收补偿方案社会稳定风险评估报告", "风险等级为高风险", "签署人：town-500114001", "暂缓实施", "参与群众及相关方 65 人次"] {
+            assert!(text.contains(want), "{want} in:\n{text}");
+        }
+        assert!(!text.contains("征求意见稿"));
         let (status, _) = s.get(&format!("/api/v1/risk/decisions/{id}"), Some(&other)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let recorded = s.store.actions_of(&format!("stability:{id}")).await.unwrap();

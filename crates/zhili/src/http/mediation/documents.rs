@@ -61,19 +61,6 @@ pub async fn make(
     Ok((StatusCode::CREATED, axum::Json(view(&record))))
 }
 
-/// `filename*` of RFC 6266 / 5987: UTF-8, every byte outside the unreserved set escaped.
-pub(crate) fn ext_value(name: &str) -> String {
-    let mut out = String::from("UTF-8''");
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[utoipa::path(get, path = "/api/v1/mediation/documents/{id}", tag = "mediation", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, description = "the .docx as it was made (the reading is recorded)", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
               (status = 403, body = crate::http::error::ErrorBody), (status = 404, body = crate::http::error::ErrorBody)))]
@@ -83,32 +70,11 @@ pub async fn download(
     Path(id): Path<String>,
     _q: Query<crate::http::handlers::NoParams>,
 ) -> ApiResult<axum::response::Response> {
-    use axum::http::{header, HeaderValue};
-    use axum::response::IntoResponse;
     let id = crate::http::events::parse_id(&id)?;
     let (record, bytes, case) = documents::read(&state, &user.user, id).await?;
-    let name = format!("{}-{}.docx", record.kind.label_zh(), case.number);
-    let disposition = format!(
-        "attachment; filename=\"mediation-{}-{}.docx\"; filename*={}",
-        case.id,
-        record.kind.as_str(),
-        ext_value(&name)
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                ),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
+    Ok(crate::http::download::docx(
+        &format!("mediation-{}-{}.docx", case.id, record.kind.as_str()),
+        &format!("{}-{}.docx", record.kind.label_zh(), case.number),
         bytes,
-    )
-        .into_response())
+    ))
 }

@@ -64,16 +64,14 @@ pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
     let first_day = today + 1 - longest;
     // Today's reading of the standing counts joins their history first.
     state.store.record_stocks(today, now).await?;
-    let mut sources: Vec<SourceKind> = runnable.iter().map(|i| i.source).collect();
-    sources.sort_unstable();
-    sources.dedup();
+    // Reports are read per indicator (its categories, grouped by its areas in the store);
+    // another source once for all the indicators that count it.
     let mut by_source: HashMap<SourceKind, Vec<zhili_store::DayCount>> = HashMap::new();
-    for source in sources {
-        let from = first_day * DAY_MS - CHINA_OFFSET_MS;
-        by_source.insert(
-            source,
-            super::source_counts(state, source, from, now + 1).await?,
-        );
+    for ind in &runnable {
+        if ind.source != SourceKind::Events && !by_source.contains_key(&ind.source) {
+            let counts = super::indicator_counts(state, ind, first_day, today + 1).await?;
+            by_source.insert(ind.source, counts);
+        }
     }
     let standing = state.store.standing_alerts(first_day).await?;
     let mut known: HashMap<(String, String, i64), &AlertRecord> = standing
@@ -104,7 +102,15 @@ pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
                 working: calendar.is_working_day(d),
             })
             .collect();
-        let series = area_series(ind, &by_source[&ind.source], from_day, periods, |_| true);
+        let own;
+        let counts = match by_source.get(&ind.source) {
+            Some(counts) => counts,
+            None => {
+                own = super::indicator_counts(state, ind, from_day, today + 1).await?;
+                &own
+            }
+        };
+        let series = area_series(ind, counts, from_day, periods, |_| true);
         done.areas += series.len();
         for (area, (counts, _)) in &series {
             let (checks, episodes) = risk::watch(ind, counts, &calendar_days);
@@ -320,14 +326,25 @@ pub async fn handle(state: &AppState, user: &User, h: Handle) -> Result<AlertRec
         .ok_or_else(|| not_found("id", format!("alert {} not found", alert.id)))
 }
 
-/// The reports an alert counted in its peak period, newest first (at most `limit`), and how
-/// many there are: what the alert's figure is made of.
+/// What an alert's figure is made of: for reports, those it counted in its peak period;
+/// for another source, its records (a flow's in the peak period, a standing count's now),
+/// each opened by its own rule — a reader who may not see key persons or notes gets their
+/// number without them.
+#[derive(Clone, Debug)]
+pub struct Contributing {
+    pub alert: AlertRecord,
+    pub events: Vec<zhili_store::EventRecord>,
+    pub records: Vec<zhili_store::SourceItem>,
+    pub total: i64,
+}
+
+/// What alert `alert_id` counted, newest first (at most `limit`), and how many there are.
 pub async fn contributing(
     state: &AppState,
     user: &User,
     alert_id: i64,
     limit: i64,
-) -> Result<(AlertRecord, Vec<zhili_store::EventRecord>, i64)> {
+) -> Result<Contributing> {
     let scope = user.scope();
     let alert = state
         .store
@@ -339,9 +356,37 @@ pub async fn contributing(
         .indicators
         .iter()
         .find(|i| i.code == alert.indicator_code);
-    // Only reports are listed: a case's, a note's or a key person's count links to its own page.
-    if indicator.is_some_and(|i| i.source != SourceKind::Events) {
-        return Ok((alert, vec![], 0));
+    let peak_from = alert.peak_on * DAY_MS - CHINA_OFFSET_MS;
+    if let Some(ind) = indicator.filter(|i| i.source != SourceKind::Events) {
+        let sensitivity = zhili_domain::situation::max_sensitivity(user.role);
+        let opens = match ind.source {
+            SourceKind::OverdueVisits => crate::usecase::people::key_group_worker(user).is_ok(),
+            SourceKind::SensitiveNotes => sensitivity.is_some(),
+            _ => true,
+        };
+        let reader = user.actor().username;
+        let (total, records) = state
+            .store
+            .source_items(
+                &scope,
+                &zhili_store::SourceItems {
+                    source: ind.source.as_str(),
+                    area_code: &alert.area_code,
+                    from: peak_from,
+                    to: peak_from + ind.period_days as i64 * DAY_MS,
+                    now: crate::now_ms(),
+                    limit: if opens { limit } else { 0 },
+                    reader: &reader,
+                    max_sensitivity: sensitivity.map_or(0, |s| s.level()),
+                },
+            )
+            .await?;
+        return Ok(Contributing {
+            alert,
+            events: vec![],
+            records,
+            total,
+        });
     }
     let period = indicator.map_or(1, |i| i.period_days as i64);
     let categories: Vec<Option<String>> = match indicator {
@@ -367,7 +412,7 @@ pub async fn contributing(
                         category: category.clone(),
                         channel: *channel,
                         region: region.clone(),
-                        reported_from: Some(alert.peak_on * DAY_MS - CHINA_OFFSET_MS),
+                        reported_from: Some(peak_from),
                         reported_to: Some((alert.peak_on + period) * DAY_MS - CHINA_OFFSET_MS),
                         unmerged: true,
                         limit,
@@ -382,7 +427,12 @@ pub async fn contributing(
     events.sort_by_key(|e| std::cmp::Reverse(e.id));
     events.dedup_by_key(|e| e.id);
     events.truncate(limit as usize);
-    Ok((alert, events, total))
+    Ok(Contributing {
+        alert,
+        events,
+        records: vec![],
+        total,
+    })
 }
 
 /// An alert turned into an event in one step: filed (channel 研判交办) at its area, owned by
@@ -419,7 +469,8 @@ pub async fn to_event(
         .map_err(|_| zhili_store::StoreError::Internal(format!("alert {alert_id}: area")))?;
     let at = super::meetings::Placement::of(state, &area).await?;
     let record =
-        super::meetings::file_task(state, user, &at, category, description.to_string()).await?;
+        super::meetings::file_task(state, user, &at, category, description.to_string(), None)
+            .await?;
     let a = handle(
         state,
         user,

@@ -3,7 +3,7 @@
 use super::{area_series, categories_exist, HORIZON_PERIODS};
 use crate::state::AppState;
 use crate::usecase::{forbidden, invalid, Result};
-use zhili_domain::calendar::{china_day, DAY_MS};
+use zhili_domain::calendar::china_day;
 use zhili_domain::risk::{self, AreaLevel, Day, Indicator, IndicatorSpec, SourceKind};
 use zhili_domain::user::User;
 use zhili_domain::{DomainError, Role};
@@ -79,9 +79,7 @@ pub async fn backtest(
             format!("the period is 1 to {MAX_BACKTEST_DAYS} days"),
         ));
     }
-    let start = from_day * DAY_MS - zhili_domain::calendar::CHINA_OFFSET_MS;
-    let end = to_day * DAY_MS - zhili_domain::calendar::CHINA_OFFSET_MS;
-    let counts = state.store.event_day_counts(start, end).await?;
+    let counts = super::indicator_counts(state, &indicator, from_day, to_day).await?;
     let scope = user.scope();
     let period = indicator.period_days as i64;
     let periods = ((to_day - from_day) / period) as usize;

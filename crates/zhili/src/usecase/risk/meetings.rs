@@ -9,7 +9,7 @@ use crate::usecase::act::{self, Act, Step};
 use crate::usecase::intake::{self, Placed};
 use crate::usecase::{forbidden, invalid, not_found, Result};
 use geo::InteriorPoint;
-use zhili_domain::calendar::{china_day, date_string, DAY_MS};
+use zhili_domain::calendar::{china_day, date_string, CHINA_OFFSET_MS, DAY_MS, HOUR_MS};
 use zhili_domain::event::{Channel, Command};
 use zhili_domain::risk::{AlertState, MeetingKind, MeetingRecord};
 use zhili_domain::user::User;
@@ -33,12 +33,15 @@ fn district_centre(user: &User) -> bool {
 }
 
 /// Who reads meetings as `user`: their scope and, for a department, its sector.
-pub fn reader_sector(user: &User) -> Option<String> {
-    user.unit_id
+pub async fn reader_sector(state: &AppState, user: &User) -> Result<Option<String>> {
+    let Some(unit) = user
+        .unit_id
         .as_deref()
         .filter(|_| user.role == Role::DepartmentHandler)
-        .and_then(crate::reference::sector_of)
-        .map(|s| s.code)
+    else {
+        return Ok(None);
+    };
+    Ok(super::sector_of(state, unit).await?.map(|s| s.code))
 }
 
 /// Schedules a meeting as `user`; answers it as stored.
@@ -59,7 +62,9 @@ pub async fn schedule(state: &AppState, user: &User, s: Schedule) -> Result<Meet
             let sector = match s.kind {
                 MeetingKind::Sector => {
                     let code = s.sector.unwrap_or_default();
-                    if !crate::reference::risk_sectors()
+                    if !super::sectors(state)
+                        .await?
+                        .1
                         .iter()
                         .any(|x| x.code == code)
                     {
@@ -127,7 +132,7 @@ pub async fn schedule(state: &AppState, user: &User, s: Schedule) -> Result<Meet
 
 /// A meeting the caller reads.
 pub async fn meeting(state: &AppState, user: &User, id: i64) -> Result<MeetingRow> {
-    let sector = reader_sector(user);
+    let sector = reader_sector(state, user).await?;
     state
         .store
         .meeting(
@@ -297,12 +302,15 @@ impl Placement {
 
 /// Files a task the assessment found (channel 研判交办) at `at`, owned by the caller's centre or
 /// station, and tells the live streams: a meeting's decision or an alert turned into an event.
+/// A task due on a day (China days) is given the handling time that ends it by that day's
+/// close when each step before handling keeps its limit.
 pub(crate) async fn file_task(
     state: &AppState,
     user: &User,
     at: &Placement,
     category: &str,
     description: String,
+    due_on: Option<i64>,
 ) -> Result<zhili_store::EventRecord> {
     let reference = state.reference();
     let category = reference
@@ -336,6 +344,13 @@ pub(crate) async fn file_task(
         .and_then(|u| zhili_domain::UnitId::parse(u).ok())
     {
         new.case.owner = unit;
+    }
+    if let Some(day) = due_on {
+        let limits = &mut new.case.limits;
+        let day_end = (day + 1) * DAY_MS - CHINA_OFFSET_MS;
+        let left = reference.calendar.elapsed(now, day_end, limits.clock);
+        // Registering and dispatching follow at once; taking it up may use its limit.
+        limits.handle_ms = (left - limits.take_up_ms).max(HOUR_MS);
     }
     let record = state.submit_report(user.actor(), new, now).await?;
     state.notify(EventNotice::of(&record, "report", now));
@@ -390,6 +405,7 @@ pub async fn dispatch_decisions(state: &AppState, user: &User, id: i64) -> Resul
                 d.text,
                 date_string(d.due_on)
             ),
+            Some(d.due_on),
         )
         .await?;
         let registered = act::act(

@@ -7,7 +7,7 @@
 use super::{forbidden, Result};
 use crate::state::AppState;
 use std::collections::HashMap;
-use zhili_domain::risk::{self, AreaLevel, Indicator, IndicatorSpec, SourceKind};
+use zhili_domain::risk::{self, AreaLevel, Indicator, IndicatorSpec, Sector, SourceKind};
 use zhili_domain::user::User;
 use zhili_domain::{DomainError, Role};
 use zhili_store::DayCount;
@@ -18,12 +18,16 @@ pub const HORIZON_PERIODS: usize = 3;
 mod alerts;
 mod backtest;
 pub mod meetings;
+mod minutes;
 pub mod register;
 pub mod report;
 pub mod stability;
+mod stability_report;
 
-pub use alerts::{contributing, evaluate, handle, to_event, Evaluated, Handle};
+pub use alerts::{contributing, evaluate, handle, to_event, Contributing, Evaluated, Handle};
 pub use backtest::{backtest, AreaResult, BacktestReport, MAX_BACKTEST_DAYS};
+pub use minutes::minutes;
+pub use stability_report::report as stability_report;
 
 /// The catalogue in force: its version (0: the shipped one, never edited) and indicators.
 #[derive(Clone, Debug)]
@@ -102,19 +106,139 @@ pub async fn set_catalogue(
     })
 }
 
-/// What an indicator's source counted per day and area from `from` to `to` (ms).
-pub(crate) async fn source_counts(
+/// The district's units by id: its public structure, named whatever the reader's area.
+pub async fn unit_names(state: &AppState) -> Result<HashMap<String, String>> {
+    let Some(root) = state.index().root.clone() else {
+        return Ok(Default::default());
+    };
+    let units = state
+        .store
+        .list_units(&zhili_domain::Scope::whole(root), None)
+        .await?;
+    Ok(units
+        .into_iter()
+        .map(|u| (u.id.to_string(), u.name))
+        .collect())
+}
+
+/// The sector assessments in force: the district's latest grouping (its version), or the
+/// shipped one (version 0) until it keeps its own.
+pub async fn sectors(state: &AppState) -> Result<(i64, Vec<Sector>)> {
+    let Some((version, text)) = state.store.risk_sectors().await? else {
+        return Ok((0, crate::reference::risk_sectors()));
+    };
+    let stored: Vec<SectorSpec> = serde_json::from_str(&text).map_err(|e| {
+        zhili_store::StoreError::Internal(format!("stored risk sectors {version}: {e}"))
+    })?;
+    Ok((version, stored.into_iter().map(Sector::from).collect()))
+}
+
+/// The sector a department assesses in, if any.
+pub async fn sector_of(state: &AppState, department: &str) -> Result<Option<Sector>> {
+    Ok(sectors(state)
+        .await?
+        .1
+        .into_iter()
+        .find(|s| s.departments.iter().any(|d| d == department)))
+}
+
+/// How a sector is kept (the stored JSON).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SectorSpec {
+    code: String,
+    name: String,
+    departments: Vec<String>,
+}
+
+impl From<SectorSpec> for Sector {
+    fn from(s: SectorSpec) -> Sector {
+        Sector {
+            code: s.code,
+            name: s.name,
+            departments: s.departments,
+        }
+    }
+}
+
+/// A new grouping of the departments into sectors, by an administrator: each department
+/// that exists, in one sector at most. Meetings already held keep the sector code they had.
+pub async fn set_sectors(
     state: &AppState,
-    source: SourceKind,
-    from: i64,
-    to: i64,
+    user: &User,
+    sectors: Vec<Sector>,
+) -> Result<(i64, Vec<Sector>)> {
+    if user.role != Role::Admin {
+        return Err(forbidden(
+            "only an administrator groups the sector assessments",
+        ));
+    }
+    let departments: std::collections::HashSet<String> = state
+        .store
+        .list_units(&user.scope(), Some(zhili_domain::UnitKind::Department))
+        .await?
+        .into_iter()
+        .map(|u| u.id.to_string())
+        .collect();
+    let sectors = risk::check_sectors(sectors, &|d| departments.contains(d))?;
+    let specs: Vec<SectorSpec> = sectors
+        .iter()
+        .map(|s| SectorSpec {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            departments: s.departments.clone(),
+        })
+        .collect();
+    let text = serde_json::to_string(&specs)
+        .map_err(|e| zhili_store::StoreError::Internal(e.to_string()))?;
+    let version = state
+        .store
+        .put_risk_sectors(&user.actor(), &text, crate::now_ms())
+        .await?;
+    Ok((version, sectors))
+}
+
+/// What an indicator's source counted per day and area over the China days [from_day,
+/// to_day): reports of its categories and channels grouped by its area level in the store, any
+/// other source by the finest area it knows.
+pub(crate) async fn indicator_counts(
+    state: &AppState,
+    indicator: &Indicator,
+    from_day: i64,
+    to_day: i64,
 ) -> Result<Vec<DayCount>> {
-    Ok(match source {
-        SourceKind::Events => state.store.event_day_counts(from, to).await?,
+    use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS};
+    Ok(match indicator.source {
+        SourceKind::Events => {
+            let area_digits = match indicator.level {
+                AreaLevel::Grid => 15,
+                AreaLevel::Village => 12,
+                AreaLevel::Town => 9,
+                // Reports are never counted by department (checked with the catalogue).
+                AreaLevel::District | AreaLevel::Department => 6,
+            };
+            state
+                .store
+                .report_counts(&zhili_store::ReportCounts {
+                    from_day,
+                    to_day,
+                    area_digits,
+                    categories: indicator.categories.clone(),
+                    channels: indicator
+                        .channels
+                        .iter()
+                        .map(|c| c.as_str().to_string())
+                        .collect(),
+                })
+                .await?
+        }
         other => {
             state
                 .store
-                .source_day_counts(other.as_str(), from, to)
+                .source_day_counts(
+                    other.as_str(),
+                    from_day * DAY_MS - CHINA_OFFSET_MS,
+                    to_day * DAY_MS - CHINA_OFFSET_MS,
+                )
                 .await?
         }
     })
@@ -140,9 +264,9 @@ pub(crate) fn area_of(level: AreaLevel, grid: &str) -> Option<&str> {
 /// An area's counts per period and the periods in which a serious event was reported.
 pub(crate) type AreaSeries = (Vec<f64>, Vec<usize>);
 
-/// Each area's counts per period and the periods of its serious events, for the reports the
-/// indicator counts (its categories and channels) in the grids `seen` admits (a source other
-/// than reports: its rows by area, a standing count's highest reading in each period).
+/// Each area's counts per period and the periods of its serious events, from the rows
+/// `indicator_counts` read for the indicator, in the areas `seen` admits (a standing count's
+/// value in a period is its highest reading).
 pub(crate) fn area_series(
     indicator: &Indicator,
     counts: &[DayCount],
@@ -154,14 +278,7 @@ pub(crate) fn area_series(
     let mut grid_seen: HashMap<&str, bool> = HashMap::new();
     let mut areas: HashMap<String, AreaSeries> = HashMap::new();
     for c in counts {
-        let counted = (indicator.categories.is_empty()
-            || indicator
-                .categories
-                .iter()
-                .any(|k| c.category.starts_with(k.as_str())))
-            && (indicator.channels.is_empty()
-                || indicator.channels.iter().any(|ch| ch.as_str() == c.channel));
-        if !counted || c.day < from_day {
+        if c.day < from_day {
             continue;
         }
         let p = ((c.day - from_day) / period) as usize;
