@@ -140,7 +140,7 @@ async fn a_backtest_replays_an_indicator_over_the_recorded_reports() {
         weekly_seasonal["detector"] = json!({"kind": "seasonal", "by": "weekday", "weeks": 4, "z": 3});
         for (indicator, from, to, field) in [
             (weekly_seasonal, today - 29, today, "indicator.detector.kind"),
-            (dispute_spike("department"), today - 29, today, "indicator.source"),
+            (dispute_spike("department"), today - 29, today, "indicator.level"),
             (dispute_spike("village"), today - 800, today, "to"),
             (dispute_spike("village"), today, today - 3, "to"),
         ] {
@@ -284,7 +284,7 @@ async fn sources_besides_reports_raise_alerts_too() {
         let notes = json!({"code": "TEST_NOTES", "name": "涉稳信息（测试）", "definition": "村每日涉稳敏感信息超过一条",
             "level": "village", "source": "sensitive_notes", "period_days": 1,
             "detector": {"kind": "threshold", "limit": 1}, "raise_after": 1, "clear_after": 2, "min_count": 0});
-        let (status, body) = put_catalogue(&s, &admin, &[notes]).await;
+        let (status, body) = put_catalogue(&s, &admin, std::slice::from_ref(&notes)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         for n in 0..3 {
             let (st, note) = s.post("/api/v1/situations", Some(&worker), Some("application/json"),
@@ -318,6 +318,14 @@ async fn sources_besides_reports_raise_alerts_too() {
         assert_eq!((counted["total"].as_i64(), counted["records"].as_array().map(Vec::len)), (Some(3), Some(0)), "{counted}");
         let (_, unseen) = s.get("/api/v1/risk/alerts?indicator=TEST_NOTES", Some(&other)).await;
         assert_eq!(unseen["total"], 0);
+        // A rule on notes is replayed over the recorded notes too (today's included).
+        let today = zhili_domain::calendar::china_day(zhili::now_ms());
+        let day = |d: i64| zhili_domain::calendar::date_string(d);
+        let (status, b) = post_json(&s, "/api/v1/risk/backtest", &commander,
+            json!({"indicator": notes, "from": day(today - 29), "to": day(today + 1)})).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert_eq!((b["fired"].as_i64(), b["hits"].as_i64()), (Some(1), Some(0)), "{b}");
+        assert_eq!(b["by_area"][0]["area_code"], "500114001001", "{b}");
         s
     })
     .await;

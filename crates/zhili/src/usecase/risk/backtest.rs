@@ -3,6 +3,7 @@
 use super::{area_series, categories_exist, HORIZON_PERIODS};
 use crate::state::AppState;
 use crate::usecase::{forbidden, invalid, Result};
+use std::collections::HashSet;
 use zhili_domain::calendar::china_day;
 use zhili_domain::risk::{self, AreaLevel, Day, Indicator, IndicatorSpec, SourceKind};
 use zhili_domain::user::User;
@@ -64,12 +65,13 @@ pub async fn backtest(
         e.with_field(&format!("indicator.{field}"))
     })?;
     categories_exist(state, &indicator, "indicator.")?;
-    if indicator.source != SourceKind::Events || indicator.level == AreaLevel::Department {
+    // A department's counts are by unit: no area holds the incidents it would have foretold.
+    if indicator.level == AreaLevel::Department {
         return Err(DomainError::invalid(
-            "indicator.source",
-            "a backtest replays reports counted by grid, village, town or district",
+            "indicator.level",
+            "a backtest replays counts by grid, village, town or district",
         )
-        .zh("回测目前按网格、村（社区）、镇街或区统计的事件类指标进行")
+        .zh("回测按网格、村（社区）、镇街或区统计的指标进行")
         .into());
     }
     let (from_day, to_day) = (china_day(from), china_day(to));
@@ -79,7 +81,32 @@ pub async fn backtest(
             format!("the period is 1 to {MAX_BACKTEST_DAYS} days"),
         ));
     }
-    let counts = super::indicator_counts(state, &indicator, from_day, to_day).await?;
+    let mut counts = super::indicator_counts(state, &indicator, from_day, to_day).await?;
+    if indicator.source != SourceKind::Events {
+        // Another source's alerts are judged by the same incidents: any report in the area
+        // that was escalated or supervised. (A standing count has the history the evaluations
+        // recorded, day by day, since they began.)
+        let areas: HashSet<String> = counts
+            .iter()
+            .filter_map(|c| super::area_of(indicator.level, &c.grid_code))
+            .map(str::to_string)
+            .collect();
+        let incidents = state
+            .store
+            .report_counts(&zhili_store::ReportCounts {
+                from_day,
+                to_day,
+                area_digits: super::area_digits(indicator.level),
+                ..Default::default()
+            })
+            .await?;
+        counts.extend(
+            incidents
+                .into_iter()
+                .filter(|c| c.serious > 0 && areas.contains(&c.grid_code))
+                .map(|c| zhili_store::DayCount { n: 0, ..c }),
+        );
+    }
     let scope = user.scope();
     let period = indicator.period_days as i64;
     let periods = ((to_day - from_day) / period) as usize;

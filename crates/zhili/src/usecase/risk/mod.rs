@@ -209,13 +209,7 @@ pub(crate) async fn indicator_counts(
     use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS};
     Ok(match indicator.source {
         SourceKind::Events => {
-            let area_digits = match indicator.level {
-                AreaLevel::Grid => 15,
-                AreaLevel::Village => 12,
-                AreaLevel::Town => 9,
-                // Reports are never counted by department (checked with the catalogue).
-                AreaLevel::District | AreaLevel::Department => 6,
-            };
+            let area_digits = area_digits(indicator.level);
             state
                 .store
                 .report_counts(&zhili_store::ReportCounts {
@@ -242,6 +236,17 @@ pub(crate) async fn indicator_counts(
                 .await?
         }
     })
+}
+
+/// The digits of a grid code that name its area at `level` (reports are never counted by
+/// department: the catalogue refuses it; the district's digits stand in).
+pub(crate) fn area_digits(level: AreaLevel) -> usize {
+    match level {
+        AreaLevel::Grid => 15,
+        AreaLevel::Village => 12,
+        AreaLevel::Town => 9,
+        AreaLevel::District | AreaLevel::Department => 6,
+    }
 }
 
 /// The area an indicator counts a grid's reports in.
