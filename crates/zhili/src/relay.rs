@@ -1,10 +1,11 @@
 //! Live notices between the servers sharing one PostgreSQL database. Each server streams the
 //! changes it writes to its own clients at once; the relay also publishes them (NOTIFY, a
-//! batch per message) and hands what the other servers publish to this server's streams. A
-//! reference-data edit is announced the same way, so every server reloads it.
+//! batch per message) and hands what the other servers publish to this server's streams: events
+//! changed and risk alerts raised. A reference-data edit is announced the same way, so every
+//! server reloads it.
 //! On SQLite one process serves and the relay does nothing.
 
-use crate::state::{AppState, EventNotice};
+use crate::state::{AlertNotice, AppState, EventNotice};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Weak};
 use tokio::sync::mpsc;
@@ -20,11 +21,20 @@ struct Message {
     #[serde(default)]
     notices: Vec<EventNotice>,
     #[serde(default)]
+    alerts: Vec<AlertNotice>,
+    #[serde(default)]
     reference_changed: bool,
+}
+
+impl Message {
+    fn is_empty(&self) -> bool {
+        self.notices.is_empty() && self.alerts.is_empty() && !self.reference_changed
+    }
 }
 
 pub enum Outgoing {
     Notice(Box<EventNotice>),
+    Alert(Box<AlertNotice>),
     ReferenceChanged,
 }
 
@@ -51,6 +61,9 @@ pub async fn start(
             let Some(state) = weak.upgrade() else { return };
             for notice in message.notices {
                 state.notify_here(notice);
+            }
+            for alert in message.alerts {
+                let _ = state.alert_notices.send(alert);
             }
             if message.reference_changed {
                 if let Err(e) = state.reload_reference().await {
@@ -83,30 +96,34 @@ pub async fn start(
 
 /// Messages of at most `MAX_PAYLOAD` bytes (a notice is a few hundred).
 fn payloads(from: &str, batch: Vec<Outgoing>) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut message = Message {
+    let fresh = || Message {
         from: from.to_string(),
         notices: Vec::new(),
+        alerts: Vec::new(),
         reference_changed: false,
     };
+    let mut out = Vec::new();
+    let mut message = fresh();
     let mut size = 0;
     for item in batch {
+        let item_size = match &item {
+            Outgoing::ReferenceChanged => 0,
+            Outgoing::Notice(n) => serde_json::to_string(n).map_or(0, |s| s.len()),
+            Outgoing::Alert(a) => serde_json::to_string(a).map_or(0, |s| s.len()),
+        };
+        if size + item_size > MAX_PAYLOAD && !message.is_empty() {
+            out.extend(serde_json::to_string(&message).ok());
+            message = fresh();
+            size = 0;
+        }
+        size += item_size + 1;
         match item {
             Outgoing::ReferenceChanged => message.reference_changed = true,
-            Outgoing::Notice(n) => {
-                let n_size = serde_json::to_string(&n).map(|s| s.len()).unwrap_or(0);
-                if size + n_size > MAX_PAYLOAD && !message.notices.is_empty() {
-                    out.extend(serde_json::to_string(&message).ok());
-                    message.notices.clear();
-                    message.reference_changed = false;
-                    size = 0;
-                }
-                size += n_size + 1;
-                message.notices.push(*n);
-            }
+            Outgoing::Notice(n) => message.notices.push(*n),
+            Outgoing::Alert(a) => message.alerts.push(*a),
         }
     }
-    if !message.notices.is_empty() || message.reference_changed {
+    if !message.is_empty() {
         out.extend(serde_json::to_string(&message).ok());
     }
     out
@@ -132,12 +149,30 @@ mod tests {
         }
     }
 
+    fn alert(id: i64) -> AlertNotice {
+        AlertNotice {
+            id,
+            indicator_code: "DISPUTE_SPIKE".into(),
+            indicator_name: "矛盾纠纷突增".into(),
+            area_level: "village".into(),
+            area_code: "500114001001".into(),
+            area_name: "城东社区".into(),
+            level: "orange".into(),
+            level_name: "橙色".into(),
+            observed: 8.0,
+            expected: 1.5,
+            raised_on: "2026-12-03".into(),
+        }
+    }
+
     #[test]
     fn batches_split_under_the_notify_limit_and_lose_nothing() {
         let batch: Vec<Outgoing> = (0..200)
             .map(|i| Outgoing::Notice(Box::new(notice(i))))
+            .chain((0..30).map(|i| Outgoing::Alert(Box::new(alert(i)))))
             .chain([Outgoing::ReferenceChanged])
             .collect();
+        let mut alerts = Vec::new();
         let messages = payloads("me", batch);
         assert!(messages.len() > 1);
         let mut ids = Vec::new();
@@ -148,9 +183,13 @@ mod tests {
             assert_eq!(parsed.from, "me");
             reference |= parsed.reference_changed;
             ids.extend(parsed.notices.iter().map(|n| n.id));
-            assert_eq!(parsed.notices.last().unwrap().assisting_units, vec!["D12"]);
+            if let Some(n) = parsed.notices.last() {
+                assert_eq!(n.assisting_units, vec!["D12"]);
+            }
+            alerts.extend(parsed.alerts);
         }
         assert_eq!(ids, (0..200).collect::<Vec<_>>());
+        assert_eq!(alerts, (0..30).map(alert).collect::<Vec<_>>());
         assert!(reference);
     }
 }

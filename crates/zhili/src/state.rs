@@ -112,7 +112,7 @@ impl EventNotice {
 }
 
 /// What a live stream tells about a raised alert.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlertNotice {
     pub id: i64,
     pub indicator_code: String,
@@ -197,6 +197,15 @@ impl AppState {
     /// Tells this server's live streams; nobody listening is fine.
     pub fn notify_here(&self, notice: EventNotice) {
         let _ = self.notices.send(notice);
+    }
+
+    /// Tells a raised alert to the live streams here and, through the relay, on the other
+    /// servers (the one that evaluated raised it; the others would find it already there).
+    pub fn announce_alert(&self, notice: AlertNotice) {
+        if let Some(relay) = self.relay.get() {
+            let _ = relay.try_send(crate::relay::Outgoing::Alert(Box::new(notice.clone())));
+        }
+        let _ = self.alert_notices.send(notice);
     }
 
     pub async fn new(

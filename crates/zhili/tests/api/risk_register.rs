@@ -52,6 +52,29 @@ async fn an_alert_becomes_a_register_entry_owned_by_a_department_and_an_event() 
         let got = super::live::read_until(&mut town, "event: alert", wait).await.expect("the town hears of the alert live");
         assert!(got.contains("\"indicator_code\":\"DISPUTE_SPIKE\"") && got.contains(&format!("\"id\":{id}")), "{got}");
         assert!(super::live::read_until(&mut other_town, "event: alert", std::time::Duration::from_millis(500)).await.is_none());
+        // A second server on the same database, as behind a load balancer (PostgreSQL): the alert
+        // an evaluation there raises streams on this server too.
+        if s.store.listen("probe").await.unwrap().is_some() {
+            let second = AppState::new(s.store.clone(), LoginPolicy::default(), zhili::crypto::DataKey::generate()).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base2 = format!("http://{}", listener.local_addr().unwrap());
+            let task2 = tokio::spawn(async move { zhili::http::serve(second, listener).await.unwrap() });
+            let mut district_here = stream(commander.clone()).await;
+            let p2 = deep_point("500114002001001");
+            let village2 = s.token("village-500114002001").await;
+            for n in 0..5 {
+                let body = json!({"channel": "grid_patrol", "category": "0102", "description": format!("宅基地纠纷第{n}起"),
+                    "location": {"lon": p2.x, "lat": p2.y}}).to_string();
+                let r = s.http.post(format!("{base2}/api/v1/events")).bearer_auth(&village2)
+                    .header("content-type", "application/json").body(body).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::CREATED);
+            }
+            let r = s.http.post(format!("{base2}/api/v1/risk/evaluate")).bearer_auth(&commander).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let got = super::live::read_until(&mut district_here, "\"area_code\":\"500114002001\"", wait).await;
+            assert!(got.is_some_and(|g| g.contains("event: alert")), "an alert raised on another server streams here");
+            task2.abort();
+        }
         // What the alert counted: the five reports, as links.
         let (status, counted) = s.get(&format!("/api/v1/risk/alerts/{id}/events"), Some(&village)).await;
         assert_eq!(status, StatusCode::OK, "{counted}");

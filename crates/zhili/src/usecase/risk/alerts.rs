@@ -221,7 +221,7 @@ pub async fn evaluate(state: &AppState, now: i64) -> Result<Evaluated> {
         if a.cleared_on.is_some() {
             continue;
         }
-        let _ = state.alert_notices.send(crate::state::AlertNotice {
+        state.announce_alert(crate::state::AlertNotice {
             id: *id,
             indicator_code: a.indicator_code.clone(),
             indicator_name: a.indicator_name.clone(),
