@@ -59,6 +59,16 @@ macro_rules! vocabulary {
                 s.serialize_str(self.as_str())
             }
         }
+
+        /// From its code exactly, as stored data and the API give it.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                $name::from_code(&raw).ok_or_else(|| {
+                    serde::de::Error::unknown_variant(&raw, &[$($code),+])
+                })
+            }
+        }
     };
 }
 
@@ -78,6 +88,14 @@ mod tests {
         assert_eq!(Colour::parse("blue"), Some(Colour::Blue));
         assert_eq!(Colour::parse(" 红 "), Some(Colour::Red));
         assert_eq!(Colour::parse("green"), None);
+        assert_eq!(
+            serde_json::from_str::<Colour>("\"blue\"").unwrap(),
+            Colour::Blue
+        );
+        assert!(
+            serde_json::from_str::<Colour>("\"蓝\"").is_err(),
+            "stored data holds codes"
+        );
         assert_eq!(Colour::parse("Red"), None);
         assert_eq!(Colour::from_code("红"), None);
         assert_eq!(Colour::from_code("red"), Some(Colour::Red));

@@ -20,6 +20,16 @@ pub fn risk_indicators() -> Vec<zhili_domain::risk::Indicator> {
     zhili_domain::risk::check_catalogue(specs).expect("embedded indicators are valid")
 }
 
+const ASSESSMENT_2026_JSON: &str = include_str!("../data/assessment-2026.json");
+
+/// The assessment scheme shipped for the pilot's 2026 (data, checked as the pilot office's
+/// edit would be).
+pub fn assessment_scheme() -> zhili_domain::assess::Scheme {
+    let scheme: zhili_domain::assess::Scheme =
+        serde_json::from_str(ASSESSMENT_2026_JSON).expect("embedded scheme is well-formed");
+    scheme.check().expect("embedded scheme is valid")
+}
+
 const RISK_SECTORS_CSV: &str = include_str!("../data/risk-sectors.csv");
 
 /// The sector assessments shipped for the seed's district.
@@ -129,6 +139,41 @@ mod tests {
         let r = Reference::from_data(&d).unwrap();
         assert_eq!(r.calendar.windows(), &[(510, 720), (840, 1050)]);
         assert!(parse_working_hours("8-12").is_err());
+    }
+
+    #[test]
+    fn the_shipped_assessment_scheme_adds_up_and_reads_figures_the_system_has() {
+        let s = assessment_scheme();
+        assert_eq!(s.year, 2026);
+        let figures = s.figures();
+        assert!(figures.contains(&zhili_domain::assess::Figure::TargetCompletion));
+        // A unit measured at its best on every figure scores the hundred and the capped bonus.
+        use zhili_domain::assess::{Figure, Measured, UnitFigures};
+        let best = |f: Figure| match f {
+            Figure::TargetCompletion
+            | Figure::OnTimeRate
+            | Figure::SatisfactionRate
+            | Figure::MediationSuccessRate
+            | Figure::SecuritySense => 100.0,
+            Figure::Innovations => 10.0,
+            _ => 0.0,
+        };
+        let unit = UnitFigures {
+            figures: figures
+                .iter()
+                .map(|f| {
+                    (
+                        *f,
+                        Measured {
+                            value: best(*f),
+                            source: String::new(),
+                        },
+                    )
+                })
+                .collect(),
+            manual: [("M1".to_string(), 10.0)].into(),
+        };
+        assert_eq!(zhili_domain::assess::score(&s, &unit).total, 103.0);
     }
 
     #[test]
