@@ -7,6 +7,22 @@
  */
 
 export interface paths {
+    "/api/v1/assessment/schemes/{year}/{group}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_assessment_schemes_by_year_by_group"];
+        put: operations["put_assessment_schemes_by_year_by_group"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments": {
         parameters: {
             query?: never;
@@ -1735,12 +1751,38 @@ export interface components {
             /** Format: int64 */
             version?: number | null;
         };
+        /** @description What moves a total outside the hundred. */
         AdjustmentBody: {
-            reason: string;
-            /** Format: int64 */
-            room_id: number;
-            /** Format: int64 */
-            stars: number;
+            /** Format: double */
+            cap: number;
+            code: string;
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "bonus";
+            name: string;
+            /** Format: double */
+            per: number;
+        } | {
+            code: string;
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "veto";
+            name: string;
+            /** Format: double */
+            penalty: number;
+        } | {
+            /** Format: double */
+            cap: number;
+            code: string;
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "rank_change";
+            name: string;
+            /** Format: double */
+            per_place: number;
         };
         AgreementView: {
             agreed_at: string;
@@ -2293,6 +2335,13 @@ export interface components {
             participants: number;
             summary: string;
         };
+        /** @description A figure a scheme may read, and whether the system computes it or a reviewer enters it. */
+        FigureView: {
+            automatic: boolean;
+            /** @enum {string} */
+            code: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            name: string;
+        };
         FollowUpView: {
             at: string;
             by: string;
@@ -2384,6 +2433,20 @@ export interface components {
             target: number;
             /** Format: double */
             weight: number;
+        };
+        /** @description An item as a row: a node (no rule; its rows below it add up to its points) or a scored item. */
+        ItemBody: {
+            code: string;
+            name: string;
+            /** @description The code of the item it belongs to, listed before it; none at the top. */
+            parent?: string | null;
+            /** Format: double */
+            points: number;
+            rule?: null | components["schemas"]["RuleBody"];
+        };
+        /** @description An item as a row, with its depth for showing the tree. */
+        ItemRowView: components["schemas"]["ItemBody"] & {
+            depth: number;
         };
         KeyGroupView: {
             code: string;
@@ -3175,6 +3238,48 @@ export interface components {
             lead: string;
             region: string;
         };
+        /** @description A year's scheme for a group of units, as the administrator sets it. */
+        SchemeBody: {
+            adjustments?: components["schemas"]["AdjustmentBody"][];
+            items: components["schemas"]["ItemBody"][];
+            /**
+             * Format: double
+             * @description The share of a target that counts for its lead unit (above 0, at most 1).
+             */
+            lead_share: number;
+            name: string;
+            /**
+             * Format: double
+             * @description The share that counts for each partner unit (捆绑考核).
+             */
+            partner_share: number;
+            /** @description Scored items whose scores decide between equal totals, in order. */
+            tie_break?: string[];
+        };
+        SchemeView: {
+            adjustments: components["schemas"]["AdjustmentBody"][];
+            /** @description Every figure a scheme may read. */
+            figures: components["schemas"]["FigureView"][];
+            /** @enum {string} */
+            group: "towns" | "departments";
+            group_name: string;
+            items: components["schemas"]["ItemRowView"][];
+            /** Format: double */
+            lead_share: number;
+            name: string;
+            /** Format: double */
+            partner_share: number;
+            set_at: string | null;
+            set_by: string | null;
+            tie_break: string[];
+            /**
+             * Format: int64
+             * @description 0: the shipped scheme, never edited.
+             */
+            version: number;
+            /** Format: int32 */
+            year: number;
+        };
         /** @description A sector assessment (行业研判) and the departments it groups. */
         SectorView: {
             /** @example S02 */
@@ -3736,6 +3841,147 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_assessment_schemes_by_year_by_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+                /** @description towns or departments */
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the scheme in force: the district's latest version, or the shipped one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemeView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no scheme for that year */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_assessment_schemes_by_year_by_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+                /** @description towns or departments */
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchemeBody"];
+            };
+        };
+        responses: {
+            /** @description the new version, recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemeView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: points that do not add up, a rule missing or out of range, a parent not listed before, a code used twice */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     post_attachments: {
         parameters: {
             query?: never;

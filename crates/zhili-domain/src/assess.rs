@@ -5,7 +5,10 @@
 pub mod scheme;
 pub mod target;
 
-pub use scheme::{rank, score, Adjustment, Item, Line, Measured, Rule, Scheme, Sheet, UnitFigures};
+pub use scheme::{
+    rank, row_field, rows_of, score, tree_of, Adjustment, FlatItem, Item, Line, Measured, Rule,
+    Scheme, Sheet, UnitFigures, UnitGroup, UNIT_GROUPS,
+};
 pub use target::{
     back_from, completion, milestone_state, reverse_schedule, roll_up, MilestoneState, Share,
     MILESTONE_STATES,

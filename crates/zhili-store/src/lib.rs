@@ -8,6 +8,7 @@
 //! one place (`scope_filter`), so no caller can forget it.
 
 mod area;
+mod assessment;
 mod attachments;
 mod counts;
 mod events;
@@ -109,6 +110,7 @@ pub trait Store:
     + AlertStore
     + RegisterStore
     + StabilityStore
+    + AssessmentStore
     + EventStore
     + AttachmentStore
     + ReferenceStore

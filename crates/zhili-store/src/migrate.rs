@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("../migrations/0022_stability.sql")),
     (23, include_str!("../migrations/0023_risk_reads.sql")),
     (24, include_str!("../migrations/0024_risk_sectors.sql")),
+    (25, include_str!("../migrations/0025_assessment.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

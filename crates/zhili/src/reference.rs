@@ -22,12 +22,15 @@ pub fn risk_indicators() -> Vec<zhili_domain::risk::Indicator> {
 
 const ASSESSMENT_2026_JSON: &str = include_str!("../data/assessment-2026.json");
 
-/// The assessment scheme shipped for the pilot's 2026 (data, checked as the pilot office's
-/// edit would be).
-pub fn assessment_scheme() -> zhili_domain::assess::Scheme {
-    let scheme: zhili_domain::assess::Scheme =
-        serde_json::from_str(ASSESSMENT_2026_JSON).expect("embedded scheme is well-formed");
-    scheme.check().expect("embedded scheme is valid")
+/// The assessment schemes shipped for the pilot's 2026, the towns' and the departments' (data,
+/// checked as the pilot office's edit would be).
+pub fn assessment_schemes() -> Vec<zhili_domain::assess::Scheme> {
+    let schemes: Vec<zhili_domain::assess::Scheme> =
+        serde_json::from_str(ASSESSMENT_2026_JSON).expect("embedded schemes are well-formed");
+    schemes
+        .into_iter()
+        .map(|s| s.check().expect("embedded scheme is valid"))
+        .collect()
 }
 
 const RISK_SECTORS_CSV: &str = include_str!("../data/risk-sectors.csv");
@@ -142,38 +145,48 @@ mod tests {
     }
 
     #[test]
-    fn the_shipped_assessment_scheme_adds_up_and_reads_figures_the_system_has() {
-        let s = assessment_scheme();
-        assert_eq!(s.year, 2026);
-        let figures = s.figures();
-        assert!(figures.contains(&zhili_domain::assess::Figure::TargetCompletion));
-        // A unit measured at its best on every figure scores the hundred and the capped bonus.
-        use zhili_domain::assess::{Figure, Measured, UnitFigures};
-        let best = |f: Figure| match f {
-            Figure::TargetCompletion
-            | Figure::OnTimeRate
-            | Figure::SatisfactionRate
-            | Figure::MediationSuccessRate
-            | Figure::SecuritySense => 100.0,
-            Figure::Innovations => 10.0,
-            _ => 0.0,
-        };
-        let unit = UnitFigures {
-            figures: figures
-                .iter()
-                .map(|f| {
-                    (
-                        *f,
-                        Measured {
-                            value: best(*f),
-                            source: String::new(),
-                        },
-                    )
-                })
-                .collect(),
-            manual: [("M1".to_string(), 10.0)].into(),
-        };
-        assert_eq!(zhili_domain::assess::score(&s, &unit).total, 103.0);
+    fn the_shipped_assessment_schemes_add_up_and_score_the_best_unit_in_full() {
+        let schemes = assessment_schemes();
+        use zhili_domain::assess::UnitGroup;
+        let groups: Vec<UnitGroup> = schemes.iter().map(|s| s.group).collect();
+        assert_eq!(groups, [UnitGroup::Towns, UnitGroup::Departments]);
+        for s in schemes {
+            assert_eq!(s.year, 2026);
+            let figures = s.figures();
+            assert!(figures.contains(&zhili_domain::assess::Figure::TargetCompletion));
+            // A unit measured at its best on every figure scores the hundred and the capped bonus.
+            use zhili_domain::assess::{Figure, Measured, UnitFigures};
+            let best = |f: Figure| match f {
+                Figure::TargetCompletion
+                | Figure::OnTimeRate
+                | Figure::SatisfactionRate
+                | Figure::MediationSuccessRate
+                | Figure::SecuritySense => 100.0,
+                Figure::Innovations => 10.0,
+                _ => 0.0,
+            };
+            let unit = UnitFigures {
+                figures: figures
+                    .iter()
+                    .map(|f| {
+                        (
+                            *f,
+                            Measured {
+                                value: best(*f),
+                                source: String::new(),
+                            },
+                        )
+                    })
+                    .collect(),
+                manual: [("M1".to_string(), 10.0)].into(),
+            };
+            assert_eq!(
+                zhili_domain::assess::score(&s, &unit).total,
+                103.0,
+                "{}",
+                s.name
+            );
+        }
     }
 
     #[test]

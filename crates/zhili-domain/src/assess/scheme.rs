@@ -107,11 +107,21 @@ impl Adjustment {
     }
 }
 
-/// A year's scheme.
+crate::vocabulary!(
+    /// Which units a scheme assesses: each kind by its own scheme (分类考核), so a department
+    /// is never marked down for a figure only a town has.
+    UnitGroup, UNIT_GROUPS {
+        Towns = ("towns", "镇街"),
+        Departments = ("departments", "区级部门"),
+    }
+);
+
+/// A year's scheme for one group of units.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scheme {
     pub year: i32,
+    pub group: UnitGroup,
     pub name: String,
     pub items: Vec<Item>,
     #[serde(default)]
@@ -642,4 +652,114 @@ pub fn rank(scheme: &Scheme, sheets: &[Sheet]) -> Vec<usize> {
     keys.iter()
         .map(|k| 1 + keys.iter().filter(|o| *o < k).count())
         .collect()
+}
+
+/// An item as a table row holds it: its parent's code instead of its children.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlatItem {
+    pub code: String,
+    pub name: String,
+    pub points: f64,
+    pub parent: Option<String>,
+    pub rule: Option<Rule>,
+}
+
+/// The tree of rows listed parents first (each row's parent an earlier row) and each row's
+/// place in it (indexes from the top, for `row_field`), or the row whose parent is not
+/// (`items[i].parent`). The tree's own rules are `Scheme::check`'s.
+pub fn tree_of(rows: Vec<FlatItem>) -> Result<(Vec<Item>, Vec<Vec<usize>>), DomainError> {
+    let mut places = Vec::with_capacity(rows.len());
+    // Each row's path of indexes from the top, so a child is placed under its parent.
+    let mut paths: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut top: Vec<Item> = Vec::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        let item = Item {
+            code: row.code.trim().to_string(),
+            name: row.name,
+            points: row.points,
+            rule: row.rule,
+            children: Vec::new(),
+        };
+        let code = item.code.clone();
+        let path = match row.parent.as_deref().map(str::trim) {
+            None | Some("") => {
+                top.push(item);
+                vec![top.len() - 1]
+            }
+            Some(parent) => {
+                let Some(at) = paths.get(parent).cloned() else {
+                    return Err(DomainError::invalid(
+                        &format!("items[{i}].parent"),
+                        format!("no item {parent} listed before this one"),
+                    )
+                    .zh("上级项目应列在本项之前"));
+                };
+                let mut node = &mut top[at[0]];
+                for k in &at[1..] {
+                    node = &mut node.children[*k];
+                }
+                node.children.push(item);
+                let mut path = at;
+                path.push(node.children.len() - 1);
+                path
+            }
+        };
+        // A code used twice is the scheme check's to name; the first stays the parent.
+        paths.entry(code).or_insert_with(|| path.clone());
+        places.push(path);
+    }
+    Ok((top, places))
+}
+
+/// The tree as rows, parents first (the inverse of `tree_of`).
+pub fn rows_of(items: &[Item]) -> Vec<(FlatItem, usize)> {
+    fn walk(items: &[Item], parent: Option<&str>, depth: usize, out: &mut Vec<(FlatItem, usize)>) {
+        for i in items {
+            out.push((
+                FlatItem {
+                    code: i.code.clone(),
+                    name: i.name.clone(),
+                    points: i.points,
+                    parent: parent.map(str::to_string),
+                    rule: i.rule.clone(),
+                },
+                depth,
+            ));
+            walk(&i.children, Some(&i.code), depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(items, None, 0, &mut out);
+    out
+}
+
+/// A field of the tree (`items[0].children[2].rule.cap`) as the rows name it
+/// (`items[5].rule.cap`: the row `places` — from `tree_of` — puts at that place); a node whose
+/// rows do not add up is named by its points. Fields outside the items are left as they are.
+pub fn row_field(places: &[Vec<usize>], field: &str) -> String {
+    let Some(mut rest) = field.strip_prefix("items[") else {
+        return field.to_string();
+    };
+    let mut place = Vec::new();
+    loop {
+        let Some((index, after)) = rest.split_once(']') else {
+            return field.to_string();
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            return field.to_string();
+        };
+        place.push(index);
+        match after.strip_prefix(".children[") {
+            Some(deeper) => rest = deeper,
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    let Some(row) = places.iter().position(|p| *p == place) else {
+        return field.to_string();
+    };
+    let rest = if rest == ".children" { ".points" } else { rest };
+    format!("items[{row}]{rest}")
 }

@@ -1,10 +1,11 @@
 use super::*;
 use crate::calendar::WorkingCalendar;
 use crate::time::days_from_civil;
+use std::collections::HashMap;
 
 fn scheme_json() -> serde_json::Value {
     serde_json::json!({
-        "year": 2026, "name": " 2026 年度试点工作考核 ", "lead_share": 1.0, "partner_share": 0.5,
+        "year": 2026, "group": "towns", "name": " 2026 年度试点工作考核 ", "lead_share": 1.0, "partner_share": 0.5,
         "tie_break": ["A2", "B1"],
         "items": [
             {"code": "A", "name": "事件办理", "points": 60, "children": [
@@ -127,6 +128,9 @@ fn a_scheme_adds_up_at_every_node_and_names_the_field_at_fault() {
     // A figure the system does not know, or a field it does not read, is no scheme.
     let mut v = scheme_json();
     v["items"][0]["children"][0]["rule"]["figure"] = "happiness".into();
+    assert!(serde_json::from_value::<Scheme>(v).is_err());
+    let mut v = scheme_json();
+    v["group"] = "villages".into();
     assert!(serde_json::from_value::<Scheme>(v).is_err());
     let mut v = scheme_json();
     v["items"][0]["weight"] = 3.into();
@@ -281,4 +285,48 @@ fn progress_rolls_up_by_weight_and_partners_count_at_their_share() {
         None,
         "a partner share of 0 counts nothing"
     );
+}
+
+#[test]
+fn a_scheme_goes_to_rows_and_back_and_a_parent_comes_first() {
+    let s = scheme();
+    let rows = rows_of(&s.items);
+    assert_eq!(rows.len(), 7);
+    assert_eq!((rows[1].0.parent.as_deref(), rows[1].1), (Some("A"), 1));
+    let (back, places) = tree_of(rows.iter().map(|(r, _)| r.clone()).collect()).unwrap();
+    assert_eq!(back, s.items);
+    assert_eq!(places[1], vec![0, 0]);
+    let mut late: Vec<FlatItem> = rows.into_iter().map(|(r, _)| r).collect();
+    late.swap(0, 1);
+    assert_eq!(
+        tree_of(late).unwrap_err().field.as_deref(),
+        Some("items[0].parent")
+    );
+}
+
+#[test]
+fn a_tree_field_is_named_by_the_row_that_holds_it() {
+    let s = scheme();
+    // Rows as a user might list them: the nodes first, then their items.
+    let mut by_code: HashMap<String, FlatItem> = rows_of(&s.items)
+        .into_iter()
+        .map(|(r, _)| (r.code.clone(), r))
+        .collect();
+    let rows: Vec<FlatItem> = ["A", "B", "A1", "A2", "A3", "B1", "B2"]
+        .iter()
+        .map(|c| by_code.remove(*c).unwrap())
+        .collect();
+    let (_, places) = tree_of(rows).unwrap();
+    assert_eq!(
+        row_field(&places, "items[0].children[1].rule.cap"),
+        "items[3].rule.cap"
+    );
+    assert_eq!(row_field(&places, "items[1].children"), "items[1].points");
+    assert_eq!(
+        row_field(&places, "items[1].children[1].code"),
+        "items[6].code"
+    );
+    assert_eq!(row_field(&places, "items"), "items");
+    assert_eq!(row_field(&places, "tie_break[0]"), "tie_break[0]");
+    assert_eq!(row_field(&places, "items[9].code"), "items[9].code");
 }

@@ -1,6 +1,7 @@
 //! The store by area: one trait each, implemented by `SqlStore`; `Store` is all of them.
 
 mod accounts;
+mod assessment_store;
 mod attachment_store;
 mod event_store;
 mod loads;
@@ -18,6 +19,7 @@ mod thing_store;
 mod units;
 
 pub use accounts::*;
+pub use assessment_store::*;
 pub use attachment_store::*;
 pub use event_store::*;
 pub use loads::*;

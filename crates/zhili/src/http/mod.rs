@@ -14,6 +14,7 @@ pub mod map;
 mod openapi;
 pub use openapi::document_json as openapi_document;
 pub mod alerts;
+pub mod assessment;
 pub mod basemap;
 pub mod mediation;
 pub mod people;
@@ -274,6 +275,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(stability::list).post(stability::register),
         )
         .route("/risk/decisions/vocabulary", get(stability::vocabulary))
+        .route(
+            "/assessment/schemes/{year}/{group}",
+            get(assessment::get_scheme).put(assessment::put_scheme),
+        )
         .route("/risk/decisions/{id}", get(stability::get))
         .route("/risk/decisions/{id}/report", get(stability::report))
         .route("/risk/decisions/{id}/steps", post(stability::step))

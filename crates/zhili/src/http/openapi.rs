@@ -112,6 +112,8 @@ use utoipa::{Modify, OpenApi};
         super::stability::vocabulary,
         super::stability::get,
         super::stability::report,
+        super::assessment::get_scheme,
+        super::assessment::put_scheme,
         super::stability::step,
         super::stream::stream,
         super::attachments::upload,

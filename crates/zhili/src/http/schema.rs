@@ -122,6 +122,10 @@ pub fn note_5000() -> Object {
     text(5000, false)
 }
 
+pub fn line_20() -> Object {
+    text(20, true)
+}
+
 pub fn line_50() -> Object {
     text(50, true)
 }

@@ -19,6 +19,7 @@
 
 pub mod accounts;
 pub mod act;
+pub mod assess;
 pub mod evidence;
 pub mod grid_import;
 pub mod intake;

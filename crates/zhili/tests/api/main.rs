@@ -348,6 +348,7 @@ async fn small_city(s: &Server) {
 }
 
 mod accounts;
+mod assessment;
 mod auth;
 mod browser;
 mod cli;

@@ -1,0 +1,440 @@
+//! The assessment schemes (考核方案) over HTTP: a year's scheme for the towns or the departments,
+//! its items as table rows (each naming its parent), read by every signed-in user — the rules
+//! a unit is scored by are public to it — and kept by the administrator.
+
+use crate::http::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::http::CurrentUser;
+use crate::state::AppState;
+use crate::usecase::assess as uc;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
+use zhili_domain::assess::{self, Adjustment, Figure, FlatItem, Rule, UnitGroup};
+use zhili_domain::ErrorCode;
+
+fn figure() -> utoipa::openapi::Object {
+    crate::http::schema::one_of(Figure::ALL.map(|f| f.as_str()))
+}
+
+fn unit_group() -> utoipa::openapi::Object {
+    crate::http::schema::one_of(UnitGroup::ALL.map(|g| g.as_str()))
+}
+
+/// How a scored item is scored.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RuleBody {
+    /// In proportion to the figure between `zero_at` (nothing) and `full_at` (all the points).
+    Proportional {
+        #[schema(schema_with = figure)]
+        figure: String,
+        #[schema(minimum = -1000000, maximum = 1000000)]
+        zero_at: f64,
+        #[schema(minimum = -1000000, maximum = 1000000)]
+        full_at: f64,
+    },
+    /// `per` points off each occurrence, at most `cap` (at most the item's points).
+    Deduct {
+        #[schema(schema_with = figure)]
+        figure: String,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        per: f64,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        cap: f64,
+    },
+    /// `per_point` off each point a percentage falls below `threshold`.
+    Survey {
+        #[schema(schema_with = figure)]
+        figure: String,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        threshold: f64,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        per_point: f64,
+    },
+    /// Scored by a reviewer.
+    Manual {},
+}
+
+/// An item as a row: a node (no rule; its rows below it add up to its points) or a scored item.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemBody {
+    #[schema(schema_with = crate::http::schema::line_20)]
+    pub code: String,
+    #[schema(schema_with = crate::http::schema::line_100)]
+    pub name: String,
+    #[schema(exclusive_minimum = 0, maximum = 100)]
+    pub points: f64,
+    /// The code of the item it belongs to, listed before it; none at the top.
+    #[schema(max_length = 20)]
+    pub parent: Option<String>,
+    pub rule: Option<RuleBody>,
+}
+
+/// What moves a total outside the hundred.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdjustmentBody {
+    /// `per` points each occurrence, at most `cap`.
+    Bonus {
+        #[schema(schema_with = crate::http::schema::line_20)]
+        code: String,
+        #[schema(schema_with = crate::http::schema::line_100)]
+        name: String,
+        #[schema(schema_with = figure)]
+        figure: String,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        per: f64,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        cap: f64,
+    },
+    /// One-vote veto (一票否决): any occurrence takes `penalty` off and bars the top grade.
+    Veto {
+        #[schema(schema_with = crate::http::schema::line_20)]
+        code: String,
+        #[schema(schema_with = crate::http::schema::line_100)]
+        name: String,
+        #[schema(schema_with = figure)]
+        figure: String,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        penalty: f64,
+    },
+    /// `per_place` each place gained in the ranking, taken off each lost, within ± `cap`.
+    RankChange {
+        #[schema(schema_with = crate::http::schema::line_20)]
+        code: String,
+        #[schema(schema_with = crate::http::schema::line_100)]
+        name: String,
+        #[schema(schema_with = figure)]
+        figure: String,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        per_place: f64,
+        #[schema(exclusive_minimum = 0, maximum = 100)]
+        cap: f64,
+    },
+}
+
+/// A year's scheme for a group of units, as the administrator sets it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeBody {
+    #[schema(schema_with = crate::http::schema::line_100)]
+    pub name: String,
+    /// The share of a target that counts for its lead unit (above 0, at most 1).
+    #[schema(exclusive_minimum = 0, maximum = 1)]
+    pub lead_share: f64,
+    /// The share that counts for each partner unit (捆绑考核).
+    #[schema(minimum = 0, maximum = 1)]
+    pub partner_share: f64,
+    /// Scored items whose scores decide between equal totals, in order.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub tie_break: Vec<String>,
+    #[schema(min_items = 1, max_items = 300)]
+    pub items: Vec<ItemBody>,
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub adjustments: Vec<AdjustmentBody>,
+}
+
+/// An item as a row, with its depth for showing the tree.
+#[derive(Serialize, ToSchema)]
+pub struct ItemRowView {
+    #[serde(flatten)]
+    pub item: ItemBody,
+    pub depth: usize,
+}
+
+/// A figure a scheme may read, and whether the system computes it or a reviewer enters it.
+#[derive(Serialize, ToSchema)]
+pub struct FigureView {
+    #[schema(schema_with = figure)]
+    pub code: String,
+    pub name: String,
+    pub automatic: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SchemeView {
+    pub year: i32,
+    #[schema(schema_with = unit_group)]
+    pub group: String,
+    pub group_name: String,
+    /// 0: the shipped scheme, never edited.
+    pub version: i64,
+    pub set_by: Option<String>,
+    pub set_at: Option<String>,
+    pub name: String,
+    pub lead_share: f64,
+    pub partner_share: f64,
+    pub tie_break: Vec<String>,
+    pub items: Vec<ItemRowView>,
+    pub adjustments: Vec<AdjustmentBody>,
+    /// Every figure a scheme may read.
+    pub figures: Vec<FigureView>,
+}
+
+fn figure_of(raw: &str, field: &str) -> ApiResult<Figure> {
+    Figure::from_code(raw).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            field,
+            format!("no figure {raw:?}"),
+        )
+    })
+}
+
+fn rule_of(b: RuleBody, field: &str) -> ApiResult<Rule> {
+    let at = format!("{field}.figure");
+    Ok(match b {
+        RuleBody::Proportional {
+            figure,
+            zero_at,
+            full_at,
+        } => Rule::Proportional {
+            figure: figure_of(&figure, &at)?,
+            zero_at,
+            full_at,
+        },
+        RuleBody::Deduct { figure, per, cap } => Rule::Deduct {
+            figure: figure_of(&figure, &at)?,
+            per,
+            cap,
+        },
+        RuleBody::Survey {
+            figure,
+            threshold,
+            per_point,
+        } => Rule::Survey {
+            figure: figure_of(&figure, &at)?,
+            threshold,
+            per_point,
+        },
+        RuleBody::Manual {} => Rule::Manual,
+    })
+}
+
+fn rule_body(r: &Rule) -> RuleBody {
+    match r {
+        Rule::Proportional {
+            figure,
+            zero_at,
+            full_at,
+        } => RuleBody::Proportional {
+            figure: figure.as_str().into(),
+            zero_at: *zero_at,
+            full_at: *full_at,
+        },
+        Rule::Deduct { figure, per, cap } => RuleBody::Deduct {
+            figure: figure.as_str().into(),
+            per: *per,
+            cap: *cap,
+        },
+        Rule::Survey {
+            figure,
+            threshold,
+            per_point,
+        } => RuleBody::Survey {
+            figure: figure.as_str().into(),
+            threshold: *threshold,
+            per_point: *per_point,
+        },
+        Rule::Manual => RuleBody::Manual {},
+    }
+}
+
+fn adjustment_of(b: AdjustmentBody, field: &str) -> ApiResult<Adjustment> {
+    let at = format!("{field}.figure");
+    Ok(match b {
+        AdjustmentBody::Bonus {
+            code,
+            name,
+            figure,
+            per,
+            cap,
+        } => Adjustment::Bonus {
+            code,
+            name,
+            figure: figure_of(&figure, &at)?,
+            per,
+            cap,
+        },
+        AdjustmentBody::Veto {
+            code,
+            name,
+            figure,
+            penalty,
+        } => Adjustment::Veto {
+            code,
+            name,
+            figure: figure_of(&figure, &at)?,
+            penalty,
+        },
+        AdjustmentBody::RankChange {
+            code,
+            name,
+            figure,
+            per_place,
+            cap,
+        } => Adjustment::RankChange {
+            code,
+            name,
+            figure: figure_of(&figure, &at)?,
+            per_place,
+            cap,
+        },
+    })
+}
+
+fn adjustment_body(a: &Adjustment) -> AdjustmentBody {
+    match a.clone() {
+        Adjustment::Bonus {
+            code,
+            name,
+            figure,
+            per,
+            cap,
+        } => AdjustmentBody::Bonus {
+            code,
+            name,
+            figure: figure.as_str().into(),
+            per,
+            cap,
+        },
+        Adjustment::Veto {
+            code,
+            name,
+            figure,
+            penalty,
+        } => AdjustmentBody::Veto {
+            code,
+            name,
+            figure: figure.as_str().into(),
+            penalty,
+        },
+        Adjustment::RankChange {
+            code,
+            name,
+            figure,
+            per_place,
+            cap,
+        } => AdjustmentBody::RankChange {
+            code,
+            name,
+            figure: figure.as_str().into(),
+            per_place,
+            cap,
+        },
+    }
+}
+
+fn view(s: uc::SchemeInForce) -> SchemeView {
+    let scheme = s.scheme;
+    SchemeView {
+        year: scheme.year,
+        group: scheme.group.as_str().into(),
+        group_name: scheme.group.label_zh().into(),
+        version: s.version,
+        set_by: s.set_by,
+        set_at: s.set_at.map(zhili_domain::time::rfc3339),
+        name: scheme.name.clone(),
+        lead_share: scheme.lead_share,
+        partner_share: scheme.partner_share,
+        tie_break: scheme.tie_break.clone(),
+        items: assess::rows_of(&scheme.items)
+            .into_iter()
+            .map(|(row, depth)| ItemRowView {
+                item: ItemBody {
+                    code: row.code,
+                    name: row.name,
+                    points: row.points,
+                    parent: row.parent,
+                    rule: row.rule.as_ref().map(rule_body),
+                },
+                depth,
+            })
+            .collect(),
+        adjustments: scheme.adjustments.iter().map(adjustment_body).collect(),
+        figures: Figure::ALL
+            .iter()
+            .map(|f| FigureView {
+                code: f.as_str().into(),
+                name: f.label_zh().into(),
+                automatic: f.automatic(),
+            })
+            .collect(),
+    }
+}
+
+fn path_of(year: &str, group: &str) -> ApiResult<(i32, UnitGroup)> {
+    let year = year
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| ApiError::field(ErrorCode::InvalidParameter, "year", "2000 to 2100"))?;
+    let group = UnitGroup::from_code(group).ok_or_else(|| {
+        ApiError::field(ErrorCode::InvalidParameter, "group", "towns or departments")
+    })?;
+    Ok((year, group))
+}
+
+#[utoipa::path(get, path = "/api/v1/assessment/schemes/{year}/{group}", tag = "assessment",
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100), ("group" = String, Path, description = "towns or departments")),
+    security(("bearer" = [])),
+    responses((status = 200, body = SchemeView, description = "the scheme in force: the district's latest version, or the shipped one"),
+              (status = 404, body = crate::http::error::ErrorBody, description = "no scheme for that year")))]
+pub async fn get_scheme(
+    State(state): State<Arc<AppState>>,
+    _user: CurrentUser,
+    Path((year, group)): Path<(String, String)>,
+    _q: Query<crate::http::handlers::NoParams>,
+) -> ApiResult<axum::Json<SchemeView>> {
+    let (year, group) = path_of(&year, &group)?;
+    Ok(axum::Json(view(uc::scheme(&state, year, group).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/assessment/schemes/{year}/{group}", tag = "assessment",
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100), ("group" = String, Path, description = "towns or departments")),
+    request_body = SchemeBody, security(("bearer" = [])),
+    responses((status = 200, body = SchemeView, description = "the new version, recorded"),
+              (status = 403, body = crate::http::error::ErrorBody),
+              (status = 422, body = crate::http::error::ErrorBody, description = "the field at fault: points that do not add up, a rule missing or out of range, a parent not listed before, a code used twice")))]
+pub async fn put_scheme(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((year, group)): Path<(String, String)>,
+    Json(b): Json<SchemeBody>,
+) -> ApiResult<axum::Json<SchemeView>> {
+    let (year, group) = path_of(&year, &group)?;
+    let mut rows = Vec::with_capacity(b.items.len());
+    for (i, item) in b.items.into_iter().enumerate() {
+        rows.push(FlatItem {
+            code: item.code,
+            name: item.name,
+            points: item.points,
+            parent: item.parent,
+            rule: item
+                .rule
+                .map(|r| rule_of(r, &format!("items[{i}].rule")))
+                .transpose()?,
+        });
+    }
+    let mut adjustments = Vec::with_capacity(b.adjustments.len());
+    for (i, a) in b.adjustments.into_iter().enumerate() {
+        adjustments.push(adjustment_of(a, &format!("adjustments[{i}]"))?);
+    }
+    let command = uc::SetScheme {
+        year,
+        group,
+        name: b.name,
+        lead_share: b.lead_share,
+        partner_share: b.partner_share,
+        tie_break: b.tie_break,
+        rows,
+        adjustments,
+    };
+    Ok(axum::Json(view(
+        uc::set_scheme(&state, &user.user, command).await?,
+    )))
+}

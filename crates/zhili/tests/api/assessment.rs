@@ -1,0 +1,175 @@
+use super::*;
+
+/// A change to a scheme's body that makes it wrong.
+type Edit = fn(&mut Value);
+
+fn row(code: &str, points: f64, parent: Option<&str>, rule: Option<Value>) -> Value {
+    json!({"code": code, "name": format!("项目{code}"), "points": points, "parent": parent, "rule": rule})
+}
+
+/// A scheme whose rows list the nodes first, then their items.
+fn scheme() -> Value {
+    json!({
+        "name": "2027 年度镇街考核", "lead_share": 1.0, "partner_share": 0.5, "tie_break": ["A1"],
+        "items": [
+            row("A", 60.0, None, None),
+            row("B", 40.0, None, None),
+            row("A1", 40.0, Some("A"), Some(json!({"kind": "proportional", "figure": "on_time_rate", "zero_at": 60, "full_at": 100}))),
+            row("A2", 20.0, Some("A"), Some(json!({"kind": "deduct", "figure": "overdue_events", "per": 0.5, "cap": 20}))),
+            row("B1", 40.0, Some("B"), Some(json!({"kind": "manual"}))),
+        ],
+        "adjustments": [{"kind": "veto", "code": "X1", "name": "重大案事件", "figure": "major_incidents", "penalty": 30}]
+    })
+}
+
+#[tokio::test]
+async fn the_assessment_schemes_are_data_the_district_keeps_by_year_and_group() {
+    on_every_backend(|s| async move {
+        let town = s.token("town-500114001").await;
+        let commander = s.token("district").await;
+        let admin = s.token("admin").await;
+        // The shipped 2026 schemes, read by the units they score: rows with their depth.
+        let (status, shipped) = s
+            .get("/api/v1/assessment/schemes/2026/towns", Some(&town))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{shipped}");
+        assert_eq!(
+            (shipped["version"].as_i64(), shipped["group_name"].as_str()),
+            (Some(0), Some("镇街"))
+        );
+        let items = shipped["items"].as_array().unwrap();
+        assert_eq!(
+            (items[0]["parent"].is_null(), items[0]["depth"].as_u64()),
+            (true, Some(0))
+        );
+        assert_eq!(
+            (items[1]["parent"].as_str(), items[1]["depth"].as_u64()),
+            (Some("T"), Some(1))
+        );
+        let total: f64 = items
+            .iter()
+            .filter(|i| i["depth"] == 0)
+            .map(|i| i["points"].as_f64().unwrap())
+            .sum();
+        assert_eq!(total, 100.0);
+        assert!(shipped["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "security_sense" && f["automatic"] == false));
+        let (status, departments) = s
+            .get("/api/v1/assessment/schemes/2026/departments", Some(&town))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_ne!(departments["name"], shipped["name"]);
+        let (status, body) = s
+            .get("/api/v1/assessment/schemes/2027/towns", Some(&town))
+            .await;
+        assert_error(status, &body, 404, "not_found");
+        let (status, body) = s
+            .get("/api/v1/assessment/schemes/2026/villages", Some(&town))
+            .await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "group");
+        // Kept by the administrator alone; each fault named by its row.
+        let put = |token: String, body: Value| {
+            let s = &s;
+            async move {
+                s.post_put(
+                    "/api/v1/assessment/schemes/2027/towns",
+                    Some(&token),
+                    body.to_string(),
+                )
+                .await
+            }
+        };
+        let (status, body) = put(commander.clone(), scheme()).await;
+        assert_error(status, &body, 403, "forbidden");
+        let faults: Vec<(Edit, &str)> = vec![
+            (
+                |v: &mut Value| v["items"][2]["points"] = json!(35),
+                "items[0].points",
+            ),
+            (
+                |v: &mut Value| v["items"][3]["rule"]["cap"] = json!(25),
+                "items[3].rule.cap",
+            ),
+            (
+                |v: &mut Value| v["items"][0]["rule"] = json!({"kind": "manual"}),
+                "items[0].rule",
+            ),
+            (
+                |v: &mut Value| v["items"][4]["rule"] = Value::Null,
+                "items[4].rule",
+            ),
+            (
+                |v: &mut Value| v["items"][2]["parent"] = json!("B1"),
+                "items[2].parent",
+            ),
+            (
+                |v: &mut Value| v["items"][2]["rule"]["figure"] = json!("happiness"),
+                "items[2].rule.figure",
+            ),
+            (
+                |v: &mut Value| v["items"][4]["code"] = json!("A1"),
+                "items[4].code",
+            ),
+            (
+                |v: &mut Value| v["tie_break"] = json!(["A"]),
+                "tie_break[0]",
+            ),
+            (
+                |v: &mut Value| v["adjustments"][0]["code"] = json!("A2"),
+                "adjustments[0].code",
+            ),
+        ];
+        for (edit, field) in faults {
+            let mut body = scheme();
+            edit(&mut body);
+            let (status, answer) = put(admin.clone(), body).await;
+            assert_error(status, &answer, 422, "invalid_parameter");
+            assert_eq!(answer["details"]["field"], field, "{answer}");
+        }
+        let (status, set) = put(admin.clone(), scheme()).await;
+        assert_eq!(status, StatusCode::OK, "{set}");
+        assert_eq!(
+            (set["version"].as_i64(), set["set_by"].as_str()),
+            (Some(1), Some("admin"))
+        );
+        // In force from then on, as the rows were given (parents first), recorded.
+        let (_, read) = s
+            .get("/api/v1/assessment/schemes/2027/towns", Some(&town))
+            .await;
+        let codes: Vec<&str> = read["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["A", "A1", "A2", "B", "B1"]);
+        assert_eq!(read["adjustments"][0]["kind"], "veto");
+        let (status, again) = put(admin.clone(), read_back(&read)).await;
+        assert_eq!(
+            (status, again["version"].as_i64()),
+            (StatusCode::OK, Some(2)),
+            "{again}"
+        );
+        let recorded = s
+            .store
+            .actions_of("assessment_scheme:2027:towns:1")
+            .await
+            .unwrap();
+        assert_eq!(recorded.len(), 1);
+        s
+    })
+    .await;
+}
+
+/// What a page sends back after reading a scheme: its own fields, the rows without depth.
+fn read_back(v: &Value) -> Value {
+    let items: Vec<Value> = v["items"].as_array().unwrap().iter().map(|i| {
+        json!({"code": i["code"], "name": i["name"], "points": i["points"], "parent": i["parent"], "rule": i["rule"]})
+    }).collect();
+    json!({"name": v["name"], "lead_share": v["lead_share"], "partner_share": v["partner_share"],
+           "tie_break": v["tie_break"], "items": items, "adjustments": v["adjustments"]})
+}
