@@ -23,6 +23,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assessment/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_assessment_scores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_assessment_what_if"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments": {
         parameters: {
             query?: never;
@@ -2519,6 +2551,30 @@ export interface components {
              */
             version: number;
         };
+        /** @description One line of a unit's sheet: an item (a node sums its rows) or an adjustment. */
+        LineView: {
+            code: string;
+            depth: number;
+            /** @enum {string|null} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change" | null;
+            figure_name: string | null;
+            /** @description The rule applied, in words. */
+            how: string;
+            /** @description No figure or reviewer's score yet: it counted nothing. */
+            missing: boolean;
+            name: string;
+            /**
+             * Format: double
+             * @description The item's points (0 for an adjustment).
+             */
+            points: number;
+            /** Format: double */
+            score: number;
+            /** @description Where the figure came from: the record it was counted in, what, over which period. */
+            source: string | null;
+            /** Format: double */
+            value: number | null;
+        };
         /** @description A link as a client names it. */
         LinkRef: {
             /** Format: int64 */
@@ -3280,6 +3336,17 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        ScoresView: {
+            /** @enum {string} */
+            group: "towns" | "departments";
+            scheme_name: string;
+            /** Format: int64 */
+            scheme_version: number;
+            /** @description Every unit of the group, best first. */
+            units: components["schemas"]["UnitScoreView"][];
+            /** Format: int32 */
+            year: number;
+        };
         /** @description A sector assessment (行业研判) and the departments it groups. */
         SectorView: {
             /** @example S02 */
@@ -3755,6 +3822,19 @@ export interface components {
             /** @description Reports per day. */
             reported: number[];
         };
+        UnitScoreView: {
+            lines: components["schemas"]["LineView"][];
+            /** @description Items that counted nothing for want of a figure or a reviewer's score. */
+            missing: number;
+            name: string;
+            rank: number;
+            /** Format: double */
+            total: number;
+            /** @description A department's id, or a town's code. */
+            unit: string;
+            /** @description A one-vote veto took effect. */
+            vetoed: boolean;
+        };
         UnitView: {
             id: string;
             kind: string;
@@ -3823,6 +3903,23 @@ export interface components {
             origins: components["schemas"]["Coded"][];
             referrals: components["schemas"]["Coded"][];
             statuses: components["schemas"]["Coded"][];
+        };
+        /** @description One figure of one unit, supposed. */
+        WhatIfBody: {
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            group: "towns" | "departments";
+            /** @description A department's id or a town's code. */
+            unit: string;
+            /** Format: double */
+            value: number;
+            /** Format: int32 */
+            year: number;
+        };
+        WhatIfView: {
+            after: components["schemas"]["UnitScoreView"];
+            before: components["schemas"]["UnitScoreView"];
         };
         YearStars: {
             /** Format: double */
@@ -3972,6 +4069,159 @@ export interface operations {
                 };
             };
             /** @description the field at fault: points that do not add up, a rule missing or out of range, a parent not listed before, a code used twice */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_assessment_scores: {
+        parameters: {
+            query: {
+                year: number;
+                group?: "towns" | "departments";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every unit of the group scored by the scheme in force from the record's figures, ranked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoresView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no scheme for that year */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_assessment_what_if: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfBody"];
+            };
+        };
+        responses: {
+            /** @description the unit's sheet and rank as they are and with the figure supposed (nothing is stored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no scheme for that year, or no such unit in the group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -77,3 +77,116 @@ pub(crate) async fn put(
     tx.commit().await?;
     Ok(version)
 }
+
+/// Adds each row's `n` (by its `unit` column) to the counts' field `slot`.
+async fn tally(
+    store: &SqlStore,
+    sql: &str,
+    binds: &[i64],
+    out: &mut std::collections::BTreeMap<String, UnitCounts>,
+    slots: &[fn(&mut UnitCounts) -> &mut i64],
+) -> Result<()> {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    for r in q.fetch_all(&store.pool).await? {
+        let Some(unit) = r.try_get::<Option<String>, _>("unit")? else {
+            continue;
+        };
+        let counts = out.entry(unit.clone()).or_insert_with(|| UnitCounts {
+            unit,
+            ..Default::default()
+        });
+        for (i, slot) in slots.iter().enumerate() {
+            *slot(counts) += r.try_get::<i64, _>(format!("n{i}").as_str())?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn counts(
+    store: &SqlStore,
+    from: i64,
+    to: i64,
+    now: i64,
+    today: i64,
+) -> Result<Vec<UnitCounts>> {
+    use zhili_domain::mediation::Status as M;
+    let mut out = std::collections::BTreeMap::new();
+    let closed: [fn(&mut UnitCounts) -> &mut i64; 4] = [
+        |c| &mut c.closed,
+        |c| &mut c.on_time,
+        |c| &mut c.rated,
+        |c| &mut c.satisfied,
+    ];
+    // Closed in the period, by the unit that led them and by the town they happened in.
+    for unit in ["lead_unit", "town_code"] {
+        let sql = format!(
+            "SELECT {unit} AS unit, COUNT(*) AS n0, \
+             SUM(CASE WHEN handle_late = 0 THEN 1 ELSE 0 END) AS n1, \
+             SUM(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS n2, \
+             SUM(CASE WHEN satisfaction >= 4 THEN 1 ELSE 0 END) AS n3 \
+             FROM events WHERE closed_at >= $1 AND closed_at < $2 AND status = 'closed' \
+             GROUP BY {unit}"
+        );
+        tally(store, &sql, &[from, to], &mut out, &closed).await?;
+        let sql = format!(
+            "SELECT {unit} AS unit, COUNT(*) AS n0 FROM events WHERE status IN ({}) \
+             AND step_due IS NOT NULL AND step_due < $1 GROUP BY {unit}",
+            crate::events::open_statuses()
+        );
+        tally(store, &sql, &[now], &mut out, &[|c| &mut c.overdue_events]).await?;
+    }
+    tally(
+        store,
+        "SELECT substr(grid_code, 1, 9) AS unit, COUNT(*) AS n0 FROM key_roles \
+         WHERE next_visit_due < $1 GROUP BY substr(grid_code, 1, 9)",
+        &[now],
+        &mut out,
+        &[|c| &mut c.overdue_visits],
+    )
+    .await?;
+    // Reviews past their day, by the unit that owns the risk and by the town it lies in.
+    for unit in ["owner_unit", "substr(area_code, 1, 9)"] {
+        let sql = format!(
+            "SELECT {unit} AS unit, COUNT(*) AS n0 FROM risk_register \
+             WHERE status IN ('open', 'controlled') AND review_on < $1 GROUP BY {unit}"
+        );
+        tally(
+            store,
+            &sql,
+            &[today],
+            &mut out,
+            &[|c| &mut c.overdue_reviews],
+        )
+        .await?;
+    }
+    // Cases registered in the period: those mediated to an end, and those settled.
+    let listed = |pick: fn(M) -> bool| {
+        M::ALL
+            .iter()
+            .filter(|s| pick(**s))
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ended = listed(|s| !matches!(s, M::Registered | M::Mediating | M::Refused));
+    let settled = listed(M::settled);
+    let sql = format!(
+        "SELECT substr(region_code, 1, 9) AS unit, \
+         SUM(CASE WHEN status IN ({ended}) THEN 1 ELSE 0 END) AS n0, \
+         SUM(CASE WHEN status IN ({settled}) THEN 1 ELSE 0 END) AS n1 \
+         FROM mediation_cases WHERE registered_at >= $1 AND registered_at < $2 \
+         GROUP BY substr(region_code, 1, 9)"
+    );
+    tally(
+        store,
+        &sql,
+        &[from, to],
+        &mut out,
+        &[|c| &mut c.mediation_ended, |c| &mut c.mediation_settled],
+    )
+    .await?;
+    Ok(out.into_values().collect())
+}

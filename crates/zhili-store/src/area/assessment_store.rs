@@ -13,8 +13,41 @@ pub struct SchemeVersion {
     pub set_at: i64,
 }
 
+/// What the record says of a unit (a department by its id, a town by its code) for an
+/// assessment period: the counts its automatic figures are made of.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnitCounts {
+    pub unit: String,
+    /// Events closed in the period (led by the department, or in the town).
+    pub closed: i64,
+    /// Of those, handled without passing the handling deadline.
+    pub on_time: i64,
+    /// Of those, rated by the resident, and rated 4 or 5.
+    pub rated: i64,
+    pub satisfied: i64,
+    /// Open events past their step's deadline now.
+    pub overdue_events: i64,
+    /// Key people whose visit is overdue now (towns).
+    pub overdue_visits: i64,
+    /// Registered risks past their review day (owned, or in the town).
+    pub overdue_reviews: i64,
+    /// Mediation cases registered in the period mediated to an end, and settled (towns).
+    pub mediation_ended: i64,
+    pub mediation_settled: i64,
+}
+
 #[async_trait]
 pub trait AssessmentStore: Send + Sync {
+    /// Every unit's counts for the period [from, to) (ms), the standing ones at `now` (`today`
+    /// its China day), in unit order.
+    async fn assessment_counts(
+        &self,
+        from: i64,
+        to: i64,
+        now: i64,
+        today: i64,
+    ) -> Result<Vec<UnitCounts>>;
+
     /// The scheme in force for a year and group of units, if the district set one.
     async fn assessment_scheme(&self, year: i64, unit_group: &str)
         -> Result<Option<SchemeVersion>>;
@@ -32,6 +65,16 @@ pub trait AssessmentStore: Send + Sync {
 
 #[async_trait]
 impl AssessmentStore for SqlStore {
+    async fn assessment_counts(
+        &self,
+        from: i64,
+        to: i64,
+        now: i64,
+        today: i64,
+    ) -> Result<Vec<UnitCounts>> {
+        crate::assessment::counts(self, from, to, now, today).await
+    }
+
     async fn assessment_scheme(
         &self,
         year: i64,

@@ -438,3 +438,172 @@ pub async fn put_scheme(
         uc::set_scheme(&state, &user.user, command).await?,
     )))
 }
+
+/// One line of a unit's sheet: an item (a node sums its rows) or an adjustment.
+#[derive(Serialize, ToSchema)]
+pub struct LineView {
+    pub code: String,
+    pub name: String,
+    /// The item's points (0 for an adjustment).
+    pub points: f64,
+    pub score: f64,
+    #[schema(schema_with = figure_or_null)]
+    pub figure: Option<String>,
+    pub figure_name: Option<String>,
+    pub value: Option<f64>,
+    /// Where the figure came from: the record it was counted in, what, over which period.
+    pub source: Option<String>,
+    /// The rule applied, in words.
+    pub how: String,
+    /// No figure or reviewer's score yet: it counted nothing.
+    pub missing: bool,
+    pub depth: usize,
+}
+
+fn figure_or_null() -> utoipa::openapi::Object {
+    crate::http::schema::or_null(figure())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitScoreView {
+    /// A department's id, or a town's code.
+    pub unit: String,
+    pub name: String,
+    pub total: f64,
+    pub rank: usize,
+    /// A one-vote veto took effect.
+    pub vetoed: bool,
+    /// Items that counted nothing for want of a figure or a reviewer's score.
+    pub missing: usize,
+    pub lines: Vec<LineView>,
+}
+
+fn unit_view(s: uc::UnitScore) -> UnitScoreView {
+    UnitScoreView {
+        missing: s.sheet.lines.iter().filter(|l| l.missing).count(),
+        total: s.sheet.total,
+        vetoed: s.sheet.vetoed,
+        lines: s
+            .sheet
+            .lines
+            .into_iter()
+            .map(|l| LineView {
+                code: l.code,
+                name: l.name,
+                points: l.points,
+                score: l.score,
+                figure: l.figure.map(|f| f.as_str().into()),
+                figure_name: l.figure.map(|f| f.label_zh().into()),
+                value: l.value,
+                source: l.source,
+                how: l.how,
+                missing: l.missing,
+                depth: l.depth,
+            })
+            .collect(),
+        unit: s.unit,
+        name: s.name,
+        rank: s.rank,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScoresView {
+    pub year: i32,
+    #[schema(schema_with = unit_group)]
+    pub group: String,
+    pub scheme_name: String,
+    pub scheme_version: i64,
+    /// Every unit of the group, best first.
+    pub units: Vec<UnitScoreView>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScoresQuery {
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: i32,
+    #[param(schema_with = unit_group)]
+    pub group: String,
+}
+
+fn group_of(raw: &str) -> ApiResult<UnitGroup> {
+    UnitGroup::from_code(raw).ok_or_else(|| {
+        ApiError::field(ErrorCode::InvalidParameter, "group", "towns or departments")
+    })
+}
+
+fn year_of(year: i32) -> ApiResult<i32> {
+    if (2000..=2100).contains(&year) {
+        Ok(year)
+    } else {
+        Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "year",
+            "2000 to 2100",
+        ))
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/assessment/scores", tag = "assessment", params(ScoresQuery), security(("bearer" = [])),
+    responses((status = 200, body = ScoresView, description = "every unit of the group scored by the scheme in force from the record's figures, ranked"),
+              (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody, description = "no scheme for that year")))]
+pub async fn scores(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<ScoresQuery>,
+) -> ApiResult<axum::Json<ScoresView>> {
+    let (year, group) = (year_of(q.year)?, group_of(&q.group)?);
+    let (scheme, units) = uc::scores(&state, &user.user, year, group).await?;
+    Ok(axum::Json(ScoresView {
+        year,
+        group: group.as_str().into(),
+        scheme_name: scheme.scheme.name,
+        scheme_version: scheme.version,
+        units: units.into_iter().map(unit_view).collect(),
+    }))
+}
+
+/// One figure of one unit, supposed.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfBody {
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub year: i32,
+    #[schema(schema_with = unit_group)]
+    pub group: String,
+    /// A department's id or a town's code.
+    #[schema(max_length = 20)]
+    pub unit: String,
+    #[schema(schema_with = figure)]
+    pub figure: String,
+    #[schema(minimum = -1000000, maximum = 1000000)]
+    pub value: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WhatIfView {
+    pub before: UnitScoreView,
+    pub after: UnitScoreView,
+}
+
+#[utoipa::path(post, path = "/api/v1/assessment/what-if", tag = "assessment", request_body = WhatIfBody, security(("bearer" = [])),
+    responses((status = 200, body = WhatIfView, description = "the unit's sheet and rank as they are and with the figure supposed (nothing is stored)"),
+              (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody, description = "no scheme for that year, or no such unit in the group")))]
+pub async fn what_if(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(b): Json<WhatIfBody>,
+) -> ApiResult<axum::Json<WhatIfView>> {
+    let (year, group) = (year_of(b.year)?, group_of(&b.group)?);
+    let figure = figure_of(&b.figure, "figure")?;
+    let (before, after) =
+        uc::what_if(&state, &user.user, year, group, &b.unit, figure, b.value).await?;
+    Ok(axum::Json(WhatIfView {
+        before: unit_view(before),
+        after: unit_view(after),
+    }))
+}

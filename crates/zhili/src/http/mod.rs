@@ -279,6 +279,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/assessment/schemes/{year}/{group}",
             get(assessment::get_scheme).put(assessment::put_scheme),
         )
+        .route("/assessment/scores", get(assessment::scores))
+        .route("/assessment/what-if", post(assessment::what_if))
         .route("/risk/decisions/{id}", get(stability::get))
         .route("/risk/decisions/{id}/report", get(stability::report))
         .route("/risk/decisions/{id}/steps", post(stability::step))

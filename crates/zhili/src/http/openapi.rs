@@ -114,6 +114,8 @@ use utoipa::{Modify, OpenApi};
         super::stability::report,
         super::assessment::get_scheme,
         super::assessment::put_scheme,
+        super::assessment::scores,
+        super::assessment::what_if,
         super::stability::step,
         super::stream::stream,
         super::attachments::upload,

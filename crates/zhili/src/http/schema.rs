@@ -85,7 +85,7 @@ pub fn crs_or_null() -> Object {
 }
 
 /// The same schema, also taking `null` (an optional field sent as null).
-fn or_null(schema: Object) -> Object {
+pub fn or_null(schema: Object) -> Object {
     let mut schema = schema;
     schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
     if let Some(values) = schema.enum_values.as_mut() {

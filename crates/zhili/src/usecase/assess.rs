@@ -118,3 +118,222 @@ pub async fn set_scheme(state: &AppState, user: &User, s: SetScheme) -> Result<S
         set_at: Some(now),
     })
 }
+
+/// A unit's place in a year's assessment: its sheet and its rank among its group.
+#[derive(Clone, Debug)]
+pub struct UnitScore {
+    pub unit: String,
+    pub name: String,
+    pub sheet: assess::Sheet,
+    pub rank: usize,
+}
+
+/// Who reads every unit's scores: the district centre, the leaders and the administrator
+/// (the pilot office's role comes with the pilot's organisation).
+fn may_read_scores(user: &User) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::DistrictCommander | Role::DistrictOperator | Role::Leader
+    )
+}
+
+fn pct(part: i64, whole: i64) -> f64 {
+    (part as f64 * 1000.0 / whole as f64).round() / 10.0
+}
+
+/// A unit's automatic figures from its counts, each with where it came from.
+fn figures_of(
+    c: &zhili_store::UnitCounts,
+    group: UnitGroup,
+    year: i32,
+    as_of: &str,
+) -> assess::UnitFigures {
+    use assess::{Figure, Measured};
+    let whose = match group {
+        UnitGroup::Towns => "本镇街范围内",
+        UnitGroup::Departments => "本部门牵头办理",
+    };
+    let mut f = assess::UnitFigures::default();
+    let mut put = |figure: Figure, value: f64, source: String| {
+        f.figures.insert(figure, Measured { value, source });
+    };
+    if c.closed > 0 {
+        put(
+            Figure::OnTimeRate,
+            pct(c.on_time, c.closed),
+            format!(
+                "事件库：{year} 年办结的{whose}事件 {} 件中按期办结 {} 件",
+                c.closed, c.on_time
+            ),
+        );
+    }
+    if c.rated > 0 {
+        put(
+            Figure::SatisfactionRate,
+            pct(c.satisfied, c.rated),
+            format!(
+                "事件库：{year} 年办结并经群众评价的{whose}事件 {} 件中满意（4、5 分）{} 件",
+                c.rated, c.satisfied
+            ),
+        );
+    }
+    put(
+        Figure::OverdueEvents,
+        c.overdue_events as f64,
+        format!("事件库：截至 {as_of} 超过环节时限仍未办结的{whose}事件"),
+    );
+    put(
+        Figure::OverdueReviews,
+        c.overdue_reviews as f64,
+        format!("风险台账：截至 {as_of} 过复核日未复核的在管风险"),
+    );
+    if group == UnitGroup::Towns {
+        put(
+            Figure::OverdueVisits,
+            c.overdue_visits as f64,
+            format!("人口库：截至 {as_of} 走访逾期的本镇街重点人员"),
+        );
+        if c.mediation_ended > 0 {
+            put(
+                Figure::MediationSuccessRate,
+                pct(c.mediation_settled, c.mediation_ended),
+                format!(
+                    "调解案件库：{year} 年受理的本镇街案件中调解终结 {} 件、调解成功 {} 件",
+                    c.mediation_ended, c.mediation_settled
+                ),
+            );
+        }
+    }
+    f
+}
+
+/// The units a group holds, by id or code, with their names.
+async fn units_of(state: &AppState, group: UnitGroup) -> Result<Vec<(String, String)>> {
+    let Some(root) = state.index().root.clone() else {
+        return Ok(Vec::new());
+    };
+    let scope = zhili_domain::Scope::whole(root);
+    let (kind, id_of): (zhili_domain::UnitKind, fn(&str) -> Option<String>) = match group {
+        UnitGroup::Departments => (zhili_domain::UnitKind::Department, |id| {
+            Some(id.to_string())
+        }),
+        // A town is assessed by its code; its centre (C + the town's code) names it.
+        UnitGroup::Towns => (zhili_domain::UnitKind::Centre, |id| {
+            let code = id.strip_prefix('C')?;
+            (code.len() == 9).then(|| code.to_string())
+        }),
+    };
+    let index = state.index();
+    let mut out: Vec<(String, String)> = state
+        .store
+        .list_units(&scope, Some(kind))
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            let key = id_of(&u.id.to_string())?;
+            let name = index.names.get(&key).cloned().unwrap_or(u.name);
+            Some((key, name))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Every unit of `group` scored for `year` by the scheme in force, from the record's figures
+/// (`adjust` replaces one unit's figure first: the what-if), ranked.
+async fn score_all(
+    state: &AppState,
+    year: i32,
+    group: UnitGroup,
+    adjust: Option<(&str, assess::Figure, f64)>,
+) -> Result<(SchemeInForce, Vec<UnitScore>)> {
+    use zhili_domain::calendar::{date_string, CHINA_OFFSET_MS, DAY_MS};
+    let scheme = scheme(state, year, group).await?;
+    let now = crate::now_ms();
+    let today = zhili_domain::calendar::china_day(now);
+    let first = zhili_domain::time::days_from_civil(year as i64, 1, 1);
+    let next = zhili_domain::time::days_from_civil(year as i64 + 1, 1, 1);
+    let ms = |d: i64| d * DAY_MS - CHINA_OFFSET_MS;
+    let counts = state
+        .store
+        .assessment_counts(ms(first), ms(next).min(now + 1), now, today)
+        .await?;
+    let as_of = date_string(today.min(next - 1));
+    let by_unit: std::collections::HashMap<&str, &zhili_store::UnitCounts> =
+        counts.iter().map(|c| (c.unit.as_str(), c)).collect();
+    let empty = zhili_store::UnitCounts::default();
+    let mut scores: Vec<UnitScore> = units_of(state, group)
+        .await?
+        .into_iter()
+        .map(|(unit, name)| {
+            let c = by_unit.get(unit.as_str()).copied().unwrap_or(&empty);
+            let mut figures = figures_of(c, group, year, &as_of);
+            if let Some((u, figure, value)) = adjust {
+                if u == unit {
+                    figures.figures.insert(
+                        figure,
+                        assess::Measured {
+                            value,
+                            source: "假设值（模拟测算）".into(),
+                        },
+                    );
+                }
+            }
+            UnitScore {
+                sheet: assess::score(&scheme.scheme, &figures),
+                unit,
+                name,
+                rank: 0,
+            }
+        })
+        .collect();
+    let sheets: Vec<assess::Sheet> = scores.iter().map(|s| s.sheet.clone()).collect();
+    for (s, rank) in scores.iter_mut().zip(assess::rank(&scheme.scheme, &sheets)) {
+        s.rank = rank;
+    }
+    scores.sort_by(|a, b| (a.rank, &a.unit).cmp(&(b.rank, &b.unit)));
+    Ok((scheme, scores))
+}
+
+/// Every unit of a group scored for a year, ranked, each point traced to its source.
+pub async fn scores(
+    state: &AppState,
+    user: &User,
+    year: i32,
+    group: UnitGroup,
+) -> Result<(SchemeInForce, Vec<UnitScore>)> {
+    if !may_read_scores(user) {
+        return Err(forbidden(
+            "the district centre and the leaders read the assessment",
+        ));
+    }
+    score_all(state, year, group, None).await
+}
+
+/// What a unit's score and rank would be with one figure changed, beside what they are.
+pub async fn what_if(
+    state: &AppState,
+    user: &User,
+    year: i32,
+    group: UnitGroup,
+    unit: &str,
+    figure: assess::Figure,
+    value: f64,
+) -> Result<(UnitScore, UnitScore)> {
+    if !may_read_scores(user) {
+        return Err(forbidden(
+            "the district centre and the leaders read the assessment",
+        ));
+    }
+    if !value.is_finite() || !(-1_000_000.0..=1_000_000.0).contains(&value) {
+        return Err(super::invalid("value", "a number within ±1,000,000"));
+    }
+    let pick = |scores: Vec<UnitScore>| scores.into_iter().find(|s| s.unit == unit);
+    let (_, now) = score_all(state, year, group, None).await?;
+    let before = pick(now)
+        .ok_or_else(|| not_found("unit", format!("no unit {unit} in {}", group.label_zh())))?;
+    let (_, then) = score_all(state, year, group, Some((unit, figure, value))).await?;
+    let after = pick(then)
+        .ok_or_else(|| not_found("unit", format!("no unit {unit} in {}", group.label_zh())))?;
+    Ok((before, after))
+}

@@ -173,3 +173,54 @@ fn read_back(v: &Value) -> Value {
     json!({"name": v["name"], "lead_share": v["lead_share"], "partner_share": v["partner_share"],
            "tie_break": v["tie_break"], "items": items, "adjustments": v["adjustments"]})
 }
+
+#[tokio::test]
+async fn every_unit_is_scored_from_the_record_and_a_what_if_moves_one() {
+    on_every_backend(|s| async move {
+        let commander = s.token("district").await;
+        let town = s.token("town-500114001").await;
+        let (status, body) = s.get("/api/v1/assessment/scores?year=2026&group=towns", Some(&town)).await;
+        assert_error(status, &body, 403, "forbidden");
+        let (status, body) = s.get("/api/v1/assessment/scores?year=2026&group=villages", Some(&commander)).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        let (status, page) = s.get("/api/v1/assessment/scores?year=2026&group=towns", Some(&commander)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let units = page["units"].as_array().unwrap();
+        assert!(!units.is_empty());
+        assert_eq!(units[0]["rank"], 1);
+        for u in units {
+            // The total is its top items and adjustments, each line says where it came from.
+            let lines = u["lines"].as_array().unwrap();
+            let top: f64 = lines.iter().filter(|l| l["depth"] == 0).map(|l| l["score"].as_f64().unwrap()).sum();
+            assert!((top - u["total"].as_f64().unwrap()).abs() < 0.011, "{u}");
+            let overdue = lines.iter().find(|l| l["figure"] == "overdue_events").unwrap();
+            assert!(overdue["source"].as_str().unwrap().starts_with("事件库：截至"), "{overdue}");
+            let manual = lines.iter().find(|l| l["code"] == "M1").unwrap();
+            assert_eq!((manual["missing"].as_bool(), manual["how"].as_str()), (Some(true), Some("待评审评分")));
+        }
+        let (_, departments) = s.get("/api/v1/assessment/scores?year=2026&group=departments", Some(&commander)).await;
+        assert!(departments["units"].as_array().unwrap().iter().any(|u| u["unit"] == "D04" && u["name"] == "黔江区司法局"));
+        // What if the town had a hundred overdue events: its deduction is full, its total lower.
+        let what = json!({"year": 2026, "group": "towns", "unit": "500114001", "figure": "overdue_events", "value": 100});
+        let (status, w) = post_json(&s, "/api/v1/assessment/what-if", &commander, what.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{w}");
+        let e3 = |v: &Value| v["lines"].as_array().unwrap().iter().find(|l| l["code"] == "E3").unwrap().clone();
+        assert_eq!(e3(&w["after"])["score"], 0.0);
+        assert_eq!(e3(&w["after"])["source"], "假设值（模拟测算）");
+        assert!(w["after"]["total"].as_f64().unwrap() < w["before"]["total"].as_f64().unwrap(), "{w}");
+        assert!(w["after"]["rank"].as_u64().unwrap() >= w["before"]["rank"].as_u64().unwrap());
+        let mut nobody = what.clone();
+        nobody["unit"] = json!("500114999");
+        let (status, body) = post_json(&s, "/api/v1/assessment/what-if", &commander, nobody).await;
+        assert_error(status, &body, 404, "not_found");
+        let mut unknown = what.clone();
+        unknown["figure"] = json!("happiness");
+        let (status, body) = post_json(&s, "/api/v1/assessment/what-if", &commander, unknown).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "figure");
+        let (status, body) = post_json(&s, "/api/v1/assessment/what-if", &town, what).await;
+        assert_error(status, &body, 403, "forbidden");
+        s
+    })
+    .await;
+}
