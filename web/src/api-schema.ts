@@ -1783,38 +1783,12 @@ export interface components {
             /** Format: int64 */
             version?: number | null;
         };
-        /** @description What moves a total outside the hundred. */
         AdjustmentBody: {
-            /** Format: double */
-            cap: number;
-            code: string;
-            /** @enum {string} */
-            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
-            /** @enum {string} */
-            kind: "bonus";
-            name: string;
-            /** Format: double */
-            per: number;
-        } | {
-            code: string;
-            /** @enum {string} */
-            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
-            /** @enum {string} */
-            kind: "veto";
-            name: string;
-            /** Format: double */
-            penalty: number;
-        } | {
-            /** Format: double */
-            cap: number;
-            code: string;
-            /** @enum {string} */
-            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
-            /** @enum {string} */
-            kind: "rank_change";
-            name: string;
-            /** Format: double */
-            per_place: number;
+            reason: string;
+            /** Format: int64 */
+            room_id: number;
+            /** Format: int64 */
+            stars: number;
         };
         AgreementView: {
             agreed_at: string;
@@ -1925,6 +1899,13 @@ export interface components {
             state_name: string;
             /** Format: int64 */
             version: number;
+        };
+        /** @description A figure a scheme may read, and whether the system computes it or a reviewer enters it. */
+        AssessmentFigureView: {
+            automatic: boolean;
+            /** @enum {string} */
+            code: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            name: string;
         };
         BasemapView: {
             attribution: string;
@@ -2367,17 +2348,27 @@ export interface components {
             participants: number;
             summary: string;
         };
-        /** @description A figure a scheme may read, and whether the system computes it or a reviewer enters it. */
-        FigureView: {
-            automatic: boolean;
-            /** @enum {string} */
-            code: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
-            name: string;
-        };
         FollowUpView: {
             at: string;
             by: string;
             note: string;
+        };
+        GridImportReport: {
+            dry_run: boolean;
+            /** @description Grids in the file that passed parsing. */
+            grids: number;
+            /** @description How many of each kind were found and how many are listed. */
+            problem_counts: Record<string, never>[];
+            /**
+             * @description The problems found, with the feature index and code at fault: the first
+             *     `MAX_PROBLEMS_PER_KIND` of each kind.
+             */
+            problems: Record<string, never>[];
+            summary: Record<string, never> | null;
+            /** @description Villages whose grid sets the file replaces. */
+            villages: string[];
+            /** @description True when the grids were written. */
+            written: boolean;
         };
         GroupMetrics: components["schemas"]["Metrics"] & {
             code: string;
@@ -2466,20 +2457,6 @@ export interface components {
             /** Format: double */
             weight: number;
         };
-        /** @description An item as a row: a node (no rule; its rows below it add up to its points) or a scored item. */
-        ItemBody: {
-            code: string;
-            name: string;
-            /** @description The code of the item it belongs to, listed before it; none at the top. */
-            parent?: string | null;
-            /** Format: double */
-            points: number;
-            rule?: null | components["schemas"]["RuleBody"];
-        };
-        /** @description An item as a row, with its depth for showing the tree. */
-        ItemRowView: components["schemas"]["ItemBody"] & {
-            depth: number;
-        };
         KeyGroupView: {
             code: string;
             fields: components["schemas"]["DetailFieldView"][];
@@ -2550,30 +2527,6 @@ export interface components {
              * @description 0: the shipped limits, never edited.
              */
             version: number;
-        };
-        /** @description One line of a unit's sheet: an item (a node sums its rows) or an adjustment. */
-        LineView: {
-            code: string;
-            depth: number;
-            /** @enum {string|null} */
-            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change" | null;
-            figure_name: string | null;
-            /** @description The rule applied, in words. */
-            how: string;
-            /** @description No figure or reviewer's score yet: it counted nothing. */
-            missing: boolean;
-            name: string;
-            /**
-             * Format: double
-             * @description The item's points (0 for an adjustment).
-             */
-            points: number;
-            /** Format: double */
-            score: number;
-            /** @description Where the figure came from: the record it was counted in, what, over which period. */
-            source: string | null;
-            /** Format: double */
-            value: number | null;
         };
         /** @description A link as a client names it. */
         LinkRef: {
@@ -3296,8 +3249,8 @@ export interface components {
         };
         /** @description A year's scheme for a group of units, as the administrator sets it. */
         SchemeBody: {
-            adjustments?: components["schemas"]["AdjustmentBody"][];
-            items: components["schemas"]["ItemBody"][];
+            adjustments?: components["schemas"]["ScoreAdjustmentBody"][];
+            items: components["schemas"]["SchemeItemBody"][];
             /**
              * Format: double
              * @description The share of a target that counts for its lead unit (above 0, at most 1).
@@ -3312,14 +3265,28 @@ export interface components {
             /** @description Scored items whose scores decide between equal totals, in order. */
             tie_break?: string[];
         };
+        /** @description An item as a row: a node (no rule; its rows below it add up to its points) or a scored item. */
+        SchemeItemBody: {
+            code: string;
+            name: string;
+            /** @description The code of the item it belongs to, listed before it; none at the top. */
+            parent?: string | null;
+            /** Format: double */
+            points: number;
+            rule?: null | components["schemas"]["ScoringRuleBody"];
+        };
+        /** @description An item as a row, with its depth for showing the tree. */
+        SchemeItemRow: components["schemas"]["SchemeItemBody"] & {
+            depth: number;
+        };
         SchemeView: {
-            adjustments: components["schemas"]["AdjustmentBody"][];
+            adjustments: components["schemas"]["ScoreAdjustmentBody"][];
             /** @description Every figure a scheme may read. */
-            figures: components["schemas"]["FigureView"][];
+            figures: components["schemas"]["AssessmentFigureView"][];
             /** @enum {string} */
             group: "towns" | "departments";
             group_name: string;
-            items: components["schemas"]["ItemRowView"][];
+            items: components["schemas"]["SchemeItemRow"][];
             /** Format: double */
             lead_share: number;
             name: string;
@@ -3336,6 +3303,39 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /** @description What moves a total outside the hundred. */
+        ScoreAdjustmentBody: {
+            /** Format: double */
+            cap: number;
+            code: string;
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "bonus";
+            name: string;
+            /** Format: double */
+            per: number;
+        } | {
+            code: string;
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "veto";
+            name: string;
+            /** Format: double */
+            penalty: number;
+        } | {
+            /** Format: double */
+            cap: number;
+            code: string;
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "rank_change";
+            name: string;
+            /** Format: double */
+            per_place: number;
+        };
         ScoresView: {
             /** @enum {string} */
             group: "towns" | "departments";
@@ -3347,6 +3347,38 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /** @description How a scored item is scored. */
+        ScoringRuleBody: {
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** Format: double */
+            full_at: number;
+            /** @enum {string} */
+            kind: "proportional";
+            /** Format: double */
+            zero_at: number;
+        } | {
+            /** Format: double */
+            cap: number;
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "deduct";
+            /** Format: double */
+            per: number;
+        } | {
+            /** @enum {string} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change";
+            /** @enum {string} */
+            kind: "survey";
+            /** Format: double */
+            per_point: number;
+            /** Format: double */
+            threshold: number;
+        } | {
+            /** @enum {string} */
+            kind: "manual";
+        };
         /** @description A sector assessment (行业研判) and the departments it groups. */
         SectorView: {
             /** @example S02 */
@@ -3357,6 +3389,30 @@ export interface components {
         /** @description A new grouping of the departments into sector assessments. */
         SectorsBody: {
             sectors: components["schemas"]["SectorView"][];
+        };
+        /** @description One line of a unit's sheet: an item (a node sums its rows) or an adjustment. */
+        SheetLineView: {
+            code: string;
+            depth: number;
+            /** @enum {string|null} */
+            figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change" | null;
+            figure_name: string | null;
+            /** @description The rule applied, in words. */
+            how: string;
+            /** @description No figure or reviewer's score yet: it counted nothing. */
+            missing: boolean;
+            name: string;
+            /**
+             * Format: double
+             * @description The item's points (0 for an adjustment).
+             */
+            points: number;
+            /** Format: double */
+            score: number;
+            /** @description Where the figure came from: the record it was counted in, what, over which period. */
+            source: string | null;
+            /** Format: double */
+            value: number | null;
         };
         SituationBody: {
             content: string;
@@ -3823,7 +3879,7 @@ export interface components {
             reported: number[];
         };
         UnitScoreView: {
-            lines: components["schemas"]["LineView"][];
+            lines: components["schemas"]["SheetLineView"][];
             /** @description Items that counted nothing for want of a figure or a reviewer's score. */
             missing: number;
             name: string;
@@ -3943,8 +3999,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                year: number;
-                /** @description towns or departments */
+                year: string;
                 group: string;
             };
             cookie?: never;
@@ -4003,8 +4058,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                year: number;
-                /** @description towns or departments */
+                year: string;
                 group: string;
             };
             cookie?: never;
@@ -5323,7 +5377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportReport"];
+                    "application/json": components["schemas"]["GridImportReport"];
                 };
             };
             /** @description error */

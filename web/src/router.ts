@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/mediation', component: () => import('./views/MediationView.vue') },
     { path: '/mediation/:id', component: () => import('./views/MediationCaseView.vue'), props: true },
     { path: '/risk', component: () => import('./views/RiskView.vue') },
+    { path: '/assessment', component: () => import('./views/AssessmentView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],

@@ -738,6 +738,23 @@ await step('the commander sees a spike alert arrive, registers it for a departme
   await lead.context.close()
 })
 
+await step('the commander reads the year\'s assessment, traces a point to its source and tries a what-if', async () => {
+  const { context, page } = await open('district')
+  await page.goto(`${base}/assessment`)
+  await page.waitForSelector('[data-test=assessment-units] tbody tr')
+  await page.click('[data-test=assessment-units] tbody tr >> nth=0')
+  await page.waitForSelector('[data-test=assessment-sheet] tbody tr')
+  const sheet = await page.textContent('[data-test=assessment-sheet]')
+  expect(sheet.includes('事件库：截至') && sheet.includes('待评审评分'), `each point with its source: ${sheet.slice(0, 300)}`)
+  await pick(page, '[data-test=whatif-figure]', '超期未办结事件')
+  await page.fill('[data-test=whatif-value] input', '100')
+  await page.click('[data-test=whatif-run]')
+  const outcome = await (await page.waitForSelector('[data-test=whatif-outcome]')).textContent()
+  expect(/总分 [\d.]+ → [\d.]+，排名/.test(outcome), `what-if: ${outcome}`)
+  await shoot(page, { path: join(shots, 'assessment.png') })
+  await context.close()
+})
+
 await step('a grid worker registers a key person and records a visit; an operator imports a sheet with bad rows', async () => {
   const { context, page } = await open('grid-500114001001001', { width: 1280, height: 900 })
   await page.goto(`${base}/people`)

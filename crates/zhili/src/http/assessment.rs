@@ -24,7 +24,7 @@ fn unit_group() -> utoipa::openapi::Object {
 /// How a scored item is scored.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum RuleBody {
+pub enum ScoringRuleBody {
     /// In proportion to the figure between `zero_at` (nothing) and `full_at` (all the points).
     Proportional {
         #[schema(schema_with = figure)]
@@ -59,7 +59,7 @@ pub enum RuleBody {
 /// An item as a row: a node (no rule; its rows below it add up to its points) or a scored item.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ItemBody {
+pub struct SchemeItemBody {
     #[schema(schema_with = crate::http::schema::line_20)]
     pub code: String,
     #[schema(schema_with = crate::http::schema::line_100)]
@@ -69,13 +69,13 @@ pub struct ItemBody {
     /// The code of the item it belongs to, listed before it; none at the top.
     #[schema(max_length = 20)]
     pub parent: Option<String>,
-    pub rule: Option<RuleBody>,
+    pub rule: Option<ScoringRuleBody>,
 }
 
 /// What moves a total outside the hundred.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum AdjustmentBody {
+pub enum ScoreAdjustmentBody {
     /// `per` points each occurrence, at most `cap`.
     Bonus {
         #[schema(schema_with = crate::http::schema::line_20)]
@@ -132,23 +132,23 @@ pub struct SchemeBody {
     #[schema(max_items = 10)]
     pub tie_break: Vec<String>,
     #[schema(min_items = 1, max_items = 300)]
-    pub items: Vec<ItemBody>,
+    pub items: Vec<SchemeItemBody>,
     #[serde(default)]
     #[schema(max_items = 20)]
-    pub adjustments: Vec<AdjustmentBody>,
+    pub adjustments: Vec<ScoreAdjustmentBody>,
 }
 
 /// An item as a row, with its depth for showing the tree.
 #[derive(Serialize, ToSchema)]
-pub struct ItemRowView {
+pub struct SchemeItemRow {
     #[serde(flatten)]
-    pub item: ItemBody,
+    pub item: SchemeItemBody,
     pub depth: usize,
 }
 
 /// A figure a scheme may read, and whether the system computes it or a reviewer enters it.
 #[derive(Serialize, ToSchema)]
-pub struct FigureView {
+pub struct AssessmentFigureView {
     #[schema(schema_with = figure)]
     pub code: String,
     pub name: String,
@@ -169,10 +169,10 @@ pub struct SchemeView {
     pub lead_share: f64,
     pub partner_share: f64,
     pub tie_break: Vec<String>,
-    pub items: Vec<ItemRowView>,
-    pub adjustments: Vec<AdjustmentBody>,
+    pub items: Vec<SchemeItemRow>,
+    pub adjustments: Vec<ScoreAdjustmentBody>,
     /// Every figure a scheme may read.
-    pub figures: Vec<FigureView>,
+    pub figures: Vec<AssessmentFigureView>,
 }
 
 fn figure_of(raw: &str, field: &str) -> ApiResult<Figure> {
@@ -185,10 +185,10 @@ fn figure_of(raw: &str, field: &str) -> ApiResult<Figure> {
     })
 }
 
-fn rule_of(b: RuleBody, field: &str) -> ApiResult<Rule> {
+fn rule_of(b: ScoringRuleBody, field: &str) -> ApiResult<Rule> {
     let at = format!("{field}.figure");
     Ok(match b {
-        RuleBody::Proportional {
+        ScoringRuleBody::Proportional {
             figure,
             zero_at,
             full_at,
@@ -197,12 +197,12 @@ fn rule_of(b: RuleBody, field: &str) -> ApiResult<Rule> {
             zero_at,
             full_at,
         },
-        RuleBody::Deduct { figure, per, cap } => Rule::Deduct {
+        ScoringRuleBody::Deduct { figure, per, cap } => Rule::Deduct {
             figure: figure_of(&figure, &at)?,
             per,
             cap,
         },
-        RuleBody::Survey {
+        ScoringRuleBody::Survey {
             figure,
             threshold,
             per_point,
@@ -211,22 +211,22 @@ fn rule_of(b: RuleBody, field: &str) -> ApiResult<Rule> {
             threshold,
             per_point,
         },
-        RuleBody::Manual {} => Rule::Manual,
+        ScoringRuleBody::Manual {} => Rule::Manual,
     })
 }
 
-fn rule_body(r: &Rule) -> RuleBody {
+fn rule_body(r: &Rule) -> ScoringRuleBody {
     match r {
         Rule::Proportional {
             figure,
             zero_at,
             full_at,
-        } => RuleBody::Proportional {
+        } => ScoringRuleBody::Proportional {
             figure: figure.as_str().into(),
             zero_at: *zero_at,
             full_at: *full_at,
         },
-        Rule::Deduct { figure, per, cap } => RuleBody::Deduct {
+        Rule::Deduct { figure, per, cap } => ScoringRuleBody::Deduct {
             figure: figure.as_str().into(),
             per: *per,
             cap: *cap,
@@ -235,19 +235,19 @@ fn rule_body(r: &Rule) -> RuleBody {
             figure,
             threshold,
             per_point,
-        } => RuleBody::Survey {
+        } => ScoringRuleBody::Survey {
             figure: figure.as_str().into(),
             threshold: *threshold,
             per_point: *per_point,
         },
-        Rule::Manual => RuleBody::Manual {},
+        Rule::Manual => ScoringRuleBody::Manual {},
     }
 }
 
-fn adjustment_of(b: AdjustmentBody, field: &str) -> ApiResult<Adjustment> {
+fn adjustment_of(b: ScoreAdjustmentBody, field: &str) -> ApiResult<Adjustment> {
     let at = format!("{field}.figure");
     Ok(match b {
-        AdjustmentBody::Bonus {
+        ScoreAdjustmentBody::Bonus {
             code,
             name,
             figure,
@@ -260,7 +260,7 @@ fn adjustment_of(b: AdjustmentBody, field: &str) -> ApiResult<Adjustment> {
             per,
             cap,
         },
-        AdjustmentBody::Veto {
+        ScoreAdjustmentBody::Veto {
             code,
             name,
             figure,
@@ -271,7 +271,7 @@ fn adjustment_of(b: AdjustmentBody, field: &str) -> ApiResult<Adjustment> {
             figure: figure_of(&figure, &at)?,
             penalty,
         },
-        AdjustmentBody::RankChange {
+        ScoreAdjustmentBody::RankChange {
             code,
             name,
             figure,
@@ -287,7 +287,7 @@ fn adjustment_of(b: AdjustmentBody, field: &str) -> ApiResult<Adjustment> {
     })
 }
 
-fn adjustment_body(a: &Adjustment) -> AdjustmentBody {
+fn adjustment_body(a: &Adjustment) -> ScoreAdjustmentBody {
     match a.clone() {
         Adjustment::Bonus {
             code,
@@ -295,7 +295,7 @@ fn adjustment_body(a: &Adjustment) -> AdjustmentBody {
             figure,
             per,
             cap,
-        } => AdjustmentBody::Bonus {
+        } => ScoreAdjustmentBody::Bonus {
             code,
             name,
             figure: figure.as_str().into(),
@@ -307,7 +307,7 @@ fn adjustment_body(a: &Adjustment) -> AdjustmentBody {
             name,
             figure,
             penalty,
-        } => AdjustmentBody::Veto {
+        } => ScoreAdjustmentBody::Veto {
             code,
             name,
             figure: figure.as_str().into(),
@@ -319,7 +319,7 @@ fn adjustment_body(a: &Adjustment) -> AdjustmentBody {
             figure,
             per_place,
             cap,
-        } => AdjustmentBody::RankChange {
+        } => ScoreAdjustmentBody::RankChange {
             code,
             name,
             figure: figure.as_str().into(),
@@ -344,8 +344,8 @@ fn view(s: uc::SchemeInForce) -> SchemeView {
         tie_break: scheme.tie_break.clone(),
         items: assess::rows_of(&scheme.items)
             .into_iter()
-            .map(|(row, depth)| ItemRowView {
-                item: ItemBody {
+            .map(|(row, depth)| SchemeItemRow {
+                item: SchemeItemBody {
                     code: row.code,
                     name: row.name,
                     points: row.points,
@@ -358,13 +358,24 @@ fn view(s: uc::SchemeInForce) -> SchemeView {
         adjustments: scheme.adjustments.iter().map(adjustment_body).collect(),
         figures: Figure::ALL
             .iter()
-            .map(|f| FigureView {
+            .map(|f| AssessmentFigureView {
                 code: f.as_str().into(),
                 name: f.label_zh().into(),
                 automatic: f.automatic(),
             })
             .collect(),
     }
+}
+
+/// A scheme's place: its year and its group of units.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by the handlers as strings, so a bad one is answered with its field
+pub struct SchemePath {
+    #[param(minimum = 2000, maximum = 2100)]
+    year: i32,
+    #[param(schema_with = unit_group)]
+    group: String,
 }
 
 fn path_of(year: &str, group: &str) -> ApiResult<(i32, UnitGroup)> {
@@ -380,7 +391,7 @@ fn path_of(year: &str, group: &str) -> ApiResult<(i32, UnitGroup)> {
 }
 
 #[utoipa::path(get, path = "/api/v1/assessment/schemes/{year}/{group}", tag = "assessment",
-    params(("year" = i32, Path, minimum = 2000, maximum = 2100), ("group" = String, Path, description = "towns or departments")),
+    params(SchemePath),
     security(("bearer" = [])),
     responses((status = 200, body = SchemeView, description = "the scheme in force: the district's latest version, or the shipped one"),
               (status = 404, body = crate::http::error::ErrorBody, description = "no scheme for that year")))]
@@ -395,7 +406,7 @@ pub async fn get_scheme(
 }
 
 #[utoipa::path(put, path = "/api/v1/assessment/schemes/{year}/{group}", tag = "assessment",
-    params(("year" = i32, Path, minimum = 2000, maximum = 2100), ("group" = String, Path, description = "towns or departments")),
+    params(SchemePath),
     request_body = SchemeBody, security(("bearer" = [])),
     responses((status = 200, body = SchemeView, description = "the new version, recorded"),
               (status = 403, body = crate::http::error::ErrorBody),
@@ -441,7 +452,7 @@ pub async fn put_scheme(
 
 /// One line of a unit's sheet: an item (a node sums its rows) or an adjustment.
 #[derive(Serialize, ToSchema)]
-pub struct LineView {
+pub struct SheetLineView {
     pub code: String,
     pub name: String,
     /// The item's points (0 for an adjustment).
@@ -475,7 +486,7 @@ pub struct UnitScoreView {
     pub vetoed: bool,
     /// Items that counted nothing for want of a figure or a reviewer's score.
     pub missing: usize,
-    pub lines: Vec<LineView>,
+    pub lines: Vec<SheetLineView>,
 }
 
 fn unit_view(s: uc::UnitScore) -> UnitScoreView {
@@ -487,7 +498,7 @@ fn unit_view(s: uc::UnitScore) -> UnitScoreView {
             .sheet
             .lines
             .into_iter()
-            .map(|l| LineView {
+            .map(|l| SheetLineView {
                 code: l.code,
                 name: l.name,
                 points: l.points,

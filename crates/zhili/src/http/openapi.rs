@@ -380,6 +380,55 @@ fn integer_bounds_map(map: &mut serde_json::Map<String, Value>) {
 mod tests {
     use super::*;
 
+    /// utoipa keys the document's schemas by name, so a second type of one name silently
+    /// replaces the first (the document then describes the wrong body): every name is one type.
+    #[test]
+    fn every_schema_name_is_one_type() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let lines: Vec<&str> = text.lines().collect();
+                    for (i, line) in lines.iter().enumerate() {
+                        if !(line.contains("#[derive(") && line.contains("ToSchema")) {
+                            continue;
+                        }
+                        let mut renamed = None;
+                        for next in &lines[i + 1..(i + 8).min(lines.len())] {
+                            let next = next.trim();
+                            if let Some(rest) = next.strip_prefix("#[schema(as = ") {
+                                renamed = rest.split(')').next().map(str::to_string);
+                            }
+                            let declared = next
+                                .strip_prefix("pub struct ")
+                                .or_else(|| next.strip_prefix("pub enum "));
+                            if let Some(decl) = declared {
+                                let name: String = decl
+                                    .chars()
+                                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                                    .collect();
+                                out.push((renamed.unwrap_or(name), path.display().to_string()));
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut names,
+        );
+        assert!(names.len() > 100, "the schemas were found: {}", names.len());
+        names.sort();
+        let twice: Vec<_> = names.windows(2).filter(|w| w[0].0 == w[1].0).collect();
+        assert!(twice.is_empty(), "one name, two types: {twice:?}");
+    }
+
     fn parameter<'a>(doc: &'a Value, path: &str, method: &str, name: &str) -> &'a Value {
         doc["paths"][path][method]["parameters"]
             .as_array()

@@ -11,6 +11,7 @@ use zhili_spatial::validate::{self, Problem};
 use zhili_store::{ImportSummary, NewRegion, Store, StoreError};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = GridImportReport)]
 pub struct ImportReport {
     /// True when the grids were written.
     pub written: bool,
