@@ -520,6 +520,7 @@ const words: Record<string, [string, string]> = {
   rankN: ['第 {n} 名', 'rank {n}'],
   unitName: ['单位', 'Unit'],
   totalScore: ['总分', 'Total'],
+  pointsUnit: ['分', 'points'],
   remarks: ['备注', 'Remarks'],
   vetoed: ['一票否决', 'Vetoed'],
   itemsMissing: ['{n} 项待评分或缺数据', '{n} items not yet scored'],
