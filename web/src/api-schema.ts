@@ -4137,7 +4137,11 @@ export interface operations {
         parameters: {
             query: {
                 year: number;
-                group?: "towns" | "departments";
+                /**
+                 * @description towns or departments (a pattern, not an enumeration: with its own schema the parameter
+                 *     would read as optional).
+                 */
+                group: string;
             };
             header?: never;
             path?: never;

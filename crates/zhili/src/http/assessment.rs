@@ -374,7 +374,7 @@ fn view(s: uc::SchemeInForce) -> SchemeView {
 pub struct SchemePath {
     #[param(minimum = 2000, maximum = 2100)]
     year: i32,
-    #[param(schema_with = unit_group)]
+    #[param(pattern = "^(towns|departments)$")]
     group: String,
 }
 
@@ -535,7 +535,9 @@ pub struct ScoresView {
 pub struct ScoresQuery {
     #[param(minimum = 2000, maximum = 2100)]
     pub year: i32,
-    #[param(schema_with = unit_group)]
+    /// towns or departments (a pattern, not an enumeration: with its own schema the parameter
+    /// would read as optional).
+    #[param(pattern = "^(towns|departments)$")]
     pub group: String,
 }
 
