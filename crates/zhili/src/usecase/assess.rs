@@ -239,14 +239,16 @@ async fn units_of(state: &AppState, group: UnitGroup) -> Result<Vec<(String, Str
     Ok(out)
 }
 
-/// Every unit of `group` scored for `year` by the scheme in force, from the record's figures
-/// (`adjust` replaces one unit's figure first: the what-if), ranked.
-async fn score_all(
+/// A unit of a group with its name and the figures the record gives it.
+type Measured = (String, String, assess::UnitFigures);
+
+/// Every unit of `group` with its figures for `year` from the record (one read of the counts),
+/// and the scheme in force.
+async fn measure_all(
     state: &AppState,
     year: i32,
     group: UnitGroup,
-    adjust: Option<(&str, assess::Figure, f64)>,
-) -> Result<(SchemeInForce, Vec<UnitScore>)> {
+) -> Result<(SchemeInForce, Vec<Measured>)> {
     use zhili_domain::calendar::{date_string, CHINA_OFFSET_MS, DAY_MS};
     let scheme = scheme(state, year, group).await?;
     let now = crate::now_ms();
@@ -262,37 +264,35 @@ async fn score_all(
     let by_unit: std::collections::HashMap<&str, &zhili_store::UnitCounts> =
         counts.iter().map(|c| (c.unit.as_str(), c)).collect();
     let empty = zhili_store::UnitCounts::default();
-    let mut scores: Vec<UnitScore> = units_of(state, group)
+    let units = units_of(state, group)
         .await?
         .into_iter()
         .map(|(unit, name)| {
             let c = by_unit.get(unit.as_str()).copied().unwrap_or(&empty);
-            let mut figures = figures_of(c, group, year, &as_of);
-            if let Some((u, figure, value)) = adjust {
-                if u == unit {
-                    figures.figures.insert(
-                        figure,
-                        assess::Measured {
-                            value,
-                            source: "假设值（模拟测算）".into(),
-                        },
-                    );
-                }
-            }
-            UnitScore {
-                sheet: assess::score(&scheme.scheme, &figures),
-                unit,
-                name,
-                rank: 0,
-            }
+            let figures = figures_of(c, group, year, &as_of);
+            (unit, name, figures)
+        })
+        .collect();
+    Ok((scheme, units))
+}
+
+/// The units scored by `scheme` and ranked, best first.
+fn rank_all(scheme: &assess::Scheme, units: Vec<Measured>) -> Vec<UnitScore> {
+    let mut scores: Vec<UnitScore> = units
+        .into_iter()
+        .map(|(unit, name, figures)| UnitScore {
+            sheet: assess::score(scheme, &figures),
+            unit,
+            name,
+            rank: 0,
         })
         .collect();
     let sheets: Vec<assess::Sheet> = scores.iter().map(|s| s.sheet.clone()).collect();
-    for (s, rank) in scores.iter_mut().zip(assess::rank(&scheme.scheme, &sheets)) {
+    for (s, rank) in scores.iter_mut().zip(assess::rank(scheme, &sheets)) {
         s.rank = rank;
     }
     scores.sort_by(|a, b| (a.rank, &a.unit).cmp(&(b.rank, &b.unit)));
-    Ok((scheme, scores))
+    scores
 }
 
 /// Every unit of a group scored for a year, ranked, each point traced to its source.
@@ -307,7 +307,9 @@ pub async fn scores(
             "the district centre and the leaders read the assessment",
         ));
     }
-    score_all(state, year, group, None).await
+    let (scheme, units) = measure_all(state, year, group).await?;
+    let scores = rank_all(&scheme.scheme, units);
+    Ok((scheme, scores))
 }
 
 /// What a unit's score and rank would be with one figure changed, beside what they are.
@@ -328,12 +330,35 @@ pub async fn what_if(
     if !value.is_finite() || !(-1_000_000.0..=1_000_000.0).contains(&value) {
         return Err(super::invalid("value", "a number within ±1,000,000"));
     }
+    let (scheme, units) = measure_all(state, year, group).await?;
+    if !units.iter().any(|(u, _, _)| u == unit) {
+        return Err(not_found(
+            "unit",
+            format!("no unit {unit} in {}", group.label_zh()),
+        ));
+    }
+    // The same figures scored twice: as they are, and with the one supposed.
+    let supposed = units
+        .iter()
+        .cloned()
+        .map(|(u, name, mut figures)| {
+            if u == unit {
+                figures.figures.insert(
+                    figure,
+                    assess::Measured {
+                        value,
+                        source: "假设值（模拟测算）".into(),
+                    },
+                );
+            }
+            (u, name, figures)
+        })
+        .collect();
     let pick = |scores: Vec<UnitScore>| scores.into_iter().find(|s| s.unit == unit);
-    let (_, now) = score_all(state, year, group, None).await?;
-    let before = pick(now)
-        .ok_or_else(|| not_found("unit", format!("no unit {unit} in {}", group.label_zh())))?;
-    let (_, then) = score_all(state, year, group, Some((unit, figure, value))).await?;
-    let after = pick(then)
-        .ok_or_else(|| not_found("unit", format!("no unit {unit} in {}", group.label_zh())))?;
+    let before = pick(rank_all(&scheme.scheme, units));
+    let after = pick(rank_all(&scheme.scheme, supposed));
+    let (Some(before), Some(after)) = (before, after) else {
+        return Err(not_found("unit", format!("no unit {unit}")));
+    };
     Ok((before, after))
 }
