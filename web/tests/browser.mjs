@@ -343,7 +343,9 @@ await step('the event is walked from dispatch to closure in the UI', async () =>
   // Before and after, labelled; a photo opens large.
   const groups = await page.locator('[data-test=photo-group]').allTextContents()
   expect(groups.some((g) => g.includes('处置前')) && groups.some((g) => g.includes('处置后')), `photo groups: ${groups}`)
-  await page.locator('[data-test=photo]').first().click()
+  // The viewer opens from the loaded picture (el-image listens on its <img>, not the placeholder).
+  await page.waitForFunction(() => { const img = document.querySelector('[data-test=photo] img.el-image__inner'); return img && img.complete && img.naturalWidth > 0 })
+  await page.locator('[data-test=photo] img.el-image__inner').first().click()
   await page.waitForSelector('.el-image-viewer__wrapper')
   await page.keyboard.press('Escape')
   await shoot(page, { path: join(shots, 'event-closed.png'), fullPage: true })
