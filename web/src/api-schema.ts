@@ -878,6 +878,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pilot/organisation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_organisation"];
+        put: operations["put_pilot_organisation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_targets"];
+        put?: never;
+        post: operations["post_pilot_targets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/targets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_targets_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/targets/{id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_targets_by_id_progress"];
+        put?: never;
+        post: operations["post_pilot_targets_by_id_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_tasks"];
+        put?: never;
+        post: operations["post_pilot_tasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reference/calendar/{year}": {
         parameters: {
             query?: never;
@@ -2348,6 +2444,20 @@ export interface components {
             participants: number;
             summary: string;
         };
+        /** @description A link to what shows the work: an event, a mediation case or a meeting the reporter reads. */
+        EvidenceLinkBody: {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "event" | "mediation_case" | "meeting";
+        };
+        EvidenceLinkView: {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "event" | "mediation_case" | "meeting";
+            label: string;
+        };
         FollowUpView: {
             at: string;
             by: string;
@@ -2693,7 +2803,7 @@ export interface components {
             phone?: string | null;
             region_code: string;
             /** @enum {string} */
-            role: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "department_handler" | "leader";
+            role: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "department_handler" | "leader" | "pilot_office";
             /** @description The centre, station or department the account works for. */
             unit_id?: string | null;
             /** @description 2–64 of a–z, A–Z, 0–9, '-', '_', '.' */
@@ -2715,6 +2825,12 @@ export interface components {
         };
         NewPassword: {
             password: string;
+        };
+        /** @description A person of the organisation: a named official, with their account when they have one. */
+        OfficialBody: {
+            name: string;
+            title: string;
+            username?: string | null;
         };
         OnTheSpotBody: {
             /** @description Whether the parties agreed on the spot (an oral agreement) or not. */
@@ -2894,10 +3010,210 @@ export interface components {
             /** Format: int64 */
             width: number;
         };
+        /** @description A group of the organisation. */
+        PilotGroupBody: {
+            code: string;
+            /** @enum {string} */
+            kind: "leading_group" | "working_group" | "task_force" | "unit_group";
+            lead_unit?: string | null;
+            leader: components["schemas"]["OfficialBody"];
+            members?: components["schemas"]["OfficialBody"][];
+            name: string;
+            parent?: string | null;
+            units?: string[];
+        };
+        PilotLineView: {
+            code: string;
+            done: number;
+            late: number;
+            leader: string;
+            name: string;
+            /** Format: double */
+            percent: number;
+            targets: number;
+        };
+        /** @description A milestone as planned: on a day, or a number of working days before the target's due day. */
+        PilotMilestoneBody: {
+            due?: string | null;
+            title: string;
+            /** Format: double */
+            weight: number;
+            /**
+             * Format: int32
+             * @description Scheduled back from the target's due day on the working calendar (倒排工期).
+             */
+            working_days_before?: number | null;
+        };
+        PilotMilestoneView: {
+            done_on: string | null;
+            due: string;
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            state: "done" | "done_late" | "on_track" | "due_soon" | "late";
+            state_name: string;
+            title: string;
+            /** Format: double */
+            weight: number;
+        };
+        /** @description The pilot's organisation as the pilot office keeps it. */
+        PilotOrganisationBody: {
+            groups: components["schemas"]["PilotGroupBody"][];
+            office: string;
+            office_members?: components["schemas"]["OfficialBody"][];
+        };
+        PilotOrganisationView: {
+            organisation: null | components["schemas"]["PilotOrganisationBody"];
+            /** @description Groups of each kind: leading groups, working groups, task forces, units' groups. */
+            shape: number[];
+            /** @description The units named in it, by id. */
+            unit_names: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description 0: none kept yet.
+             */
+            version: number;
+        };
+        PilotOverviewView: {
+            by_state: components["schemas"]["PilotStateCount"][];
+            /**
+             * Format: double
+             * @description Weighted progress of the targets read (0–100).
+             */
+            percent: number;
+            targets: number;
+            task_forces: components["schemas"]["PilotLineView"][];
+            tasks: number;
+            units: components["schemas"]["PilotLineView"][];
+            /** @description Late milestones (red) first, then those near (yellow). */
+            warnings: components["schemas"]["PilotWarningView"][];
+            /** Format: int32 */
+            year: number;
+        };
+        PilotStateCount: {
+            count: number;
+            name: string;
+            /** @enum {string} */
+            state: "done" | "late" | "due_soon" | "on_track";
+        };
+        PilotTargetBody: {
+            due: string;
+            lead_unit: string;
+            milestones: components["schemas"]["PilotMilestoneBody"][];
+            partners?: string[];
+            /** Format: int64 */
+            task_id: number;
+            title: string;
+            /** Format: double */
+            weight: number;
+        };
+        PilotTargetView: {
+            created_by: string;
+            due: string;
+            /** Format: int64 */
+            id: number;
+            lead_name: string;
+            lead_unit: string;
+            /** @description red (late) or yellow (a milestone near), none otherwise. */
+            light: string | null;
+            milestones: components["schemas"]["PilotMilestoneView"][];
+            /** @description The caller's part: lead, partner or none (reads only). */
+            my_part: string;
+            partner_names: string[];
+            partners: string[];
+            /** Format: double */
+            percent: number;
+            /** @enum {string} */
+            state: "done" | "late" | "due_soon" | "on_track";
+            state_name: string;
+            task_code: string;
+            task_force: string;
+            /** Format: int64 */
+            task_id: number;
+            task_title: string;
+            title: string;
+            /**
+             * Format: int64
+             * @description The version a progress report names.
+             */
+            version: number;
+            /** Format: double */
+            weight: number;
+            /** Format: int64 */
+            year: number;
+        };
+        PilotTaskBody: {
+            code: string;
+            task_force: string;
+            title: string;
+            /** Format: int32 */
+            year: number;
+        };
+        PilotTaskView: {
+            code: string;
+            created_at: string;
+            created_by: string;
+            /** Format: int64 */
+            id: number;
+            task_force: string;
+            title: string;
+            /** Format: int64 */
+            year: number;
+        };
+        PilotWarningView: {
+            due: string;
+            lead_name: string;
+            lead_unit: string;
+            /** @description red or yellow */
+            light: string;
+            milestone: string;
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            state: "done" | "done_late" | "on_track" | "due_soon" | "late";
+            /** Format: int64 */
+            target_id: number;
+            target_title: string;
+            task_code: string;
+        };
         PopulationTypeView: {
             code: string;
             fields: components["schemas"]["DetailFieldView"][];
             label: string;
+        };
+        /** @description A unit's progress report. */
+        ProgressBody: {
+            links?: components["schemas"]["EvidenceLinkBody"][];
+            /** @description Milestones (seq) now done (the lead unit only). */
+            milestones_done?: number[];
+            note: string;
+            /**
+             * Format: double
+             * @description The new percentage (the lead unit only).
+             */
+            percent?: number | null;
+            photos?: string[];
+            /**
+             * Format: int64
+             * @description The target's version as read.
+             */
+            version: number;
+        };
+        ProgressView: {
+            /** Format: int64 */
+            id: number;
+            links: components["schemas"]["EvidenceLinkView"][];
+            milestones_done: number[];
+            note: string;
+            /** Format: double */
+            percent: number | null;
+            photos: string[];
+            reported_at: string;
+            reported_by: string;
+            unit: string;
+            unit_name: string;
         };
         RatedRiskBody: {
             /** Format: int64 */
@@ -8240,6 +8556,689 @@ export interface operations {
             };
         };
     };
+    get_pilot_organisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the organisation in force (version 0 and none: not kept yet) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotOrganisationView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_pilot_organisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PilotOrganisationBody"];
+            };
+        };
+        responses: {
+            /** @description the new version, recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotOrganisationView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a level out of order, a code twice, a unit or account that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_overview: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description where the year's targets the caller reads stand today */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotOverviewView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_targets: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the year's targets the caller reads: all for the pilot office, leaders and the district; a unit's own */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotTargetView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_targets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PilotTargetBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotTargetView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a day outside the task's year, a milestone after the due day, a unit that does not exist, a partner that is the lead */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_targets_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotTargetView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such target, or not the caller's unit's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_targets_by_id_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the target's reports, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgressView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_targets_by_id_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressBody"];
+            };
+        };
+        responses: {
+            /** @description the target as it now stands */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotTargetView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the target's lead or partner unit */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such target for the caller, or a photo or link they may not use */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the target changed since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a partner moving the percentage, a milestone done already */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_tasks: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotTaskView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PilotTaskBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PilotTaskView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the year has a task of that code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: no such task force */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_reference_calendar_by_year: {
         parameters: {
             query?: never;
@@ -11523,7 +12522,7 @@ export interface operations {
         parameters: {
             query?: {
                 q?: string;
-                role?: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "department_handler" | "leader";
+                role?: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "department_handler" | "leader" | "pilot_office";
                 /** @description 1 to 200 (default 50). */
                 limit?: number;
                 offset?: number;

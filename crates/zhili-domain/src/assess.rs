@@ -1,10 +1,15 @@
-//! Target management and assessment (目标管理与考核) of the pilot: targets broken into
+//! Target management and assessment (目标管理与考核) of the pilot: its organisation
+//! (`organisation`), the plan of tasks and targets with their checks (`plan`), targets broken into
 //! reverse-scheduled milestones and their progress (`target`), and the year's assessment
 //! scheme as data with the sheets and rankings it gives (`scheme`).
 
+pub mod organisation;
+pub mod plan;
 pub mod scheme;
 pub mod target;
 
+pub use organisation::{GroupKind, Organisation, GROUP_KINDS};
+pub use plan::{Part, TargetState, TARGET_STATES};
 pub use scheme::{
     rank, row_field, rows_of, score, tree_of, Adjustment, FlatItem, Item, Line, Measured, Rule,
     Scheme, Sheet, UnitFigures, UnitGroup, UNIT_GROUPS,
@@ -48,3 +53,6 @@ impl Figure {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod plan_tests;

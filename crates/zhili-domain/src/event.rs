@@ -461,7 +461,7 @@ pub fn apply(
         ))
     };
     let not_you = || refuse(format!("you may not {} this event", command.name()));
-    if actor.role == Role::Leader {
+    if actor.role.read_only() {
         return Err(refuse("leaders have read-only access"));
     }
     match (case.status, command) {

@@ -13,10 +13,12 @@ pub enum Role {
     GridWorker,
     DepartmentHandler,
     Leader,
+    /// The pilot office (试点办, in the 政法委): runs the pilot's plan and assessment.
+    PilotOffice,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Admin,
         Role::DistrictCommander,
         Role::DistrictOperator,
@@ -25,6 +27,7 @@ impl Role {
         Role::GridWorker,
         Role::DepartmentHandler,
         Role::Leader,
+        Role::PilotOffice,
     ];
 
     /// The roles that work the grids and the centres: they visit key people and record
@@ -50,6 +53,7 @@ impl Role {
             Role::GridWorker => "grid_worker",
             Role::DepartmentHandler => "department_handler",
             Role::Leader => "leader",
+            Role::PilotOffice => "pilot_office",
         }
     }
 
@@ -67,6 +71,7 @@ impl Role {
             Role::GridWorker => "网格员",
             Role::DepartmentHandler => "部门处置员",
             Role::Leader => "领导",
+            Role::PilotOffice => "试点办（区委政法委）",
         }
     }
 
@@ -78,7 +83,8 @@ impl Role {
             | Role::DistrictCommander
             | Role::DistrictOperator
             | Role::DepartmentHandler
-            | Role::Leader => Level::District,
+            | Role::Leader
+            | Role::PilotOffice => Level::District,
             Role::TownOperator => Level::Town,
             Role::VillageOperator => Level::Village,
             Role::GridWorker => Level::Grid,
@@ -90,8 +96,9 @@ impl Role {
         self == Role::Admin
     }
 
-    /// Leaders look; they never act.
+    /// Leaders look; they never act on events, cases or registers. The pilot office runs the
+    /// pilot's plan and assessment and only reads the rest.
     pub fn read_only(self) -> bool {
-        self == Role::Leader
+        matches!(self, Role::Leader | Role::PilotOffice)
     }
 }

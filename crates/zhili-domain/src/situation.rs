@@ -87,7 +87,7 @@ impl Sensitivity {
 pub fn max_sensitivity(role: Role) -> Option<Sensitivity> {
     match role {
         Role::Admin => None,
-        Role::DepartmentHandler => Some(Sensitivity::General),
+        Role::DepartmentHandler | Role::PilotOffice => Some(Sensitivity::General),
         Role::VillageOperator | Role::GridWorker => Some(Sensitivity::Internal),
         Role::DistrictCommander | Role::DistrictOperator | Role::TownOperator | Role::Leader => {
             Some(Sensitivity::Sensitive)

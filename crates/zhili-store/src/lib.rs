@@ -18,6 +18,7 @@ mod lookups;
 mod mediation;
 mod migrate;
 mod people;
+mod pilot;
 mod reference_data;
 mod risk;
 mod risk_meetings;
@@ -111,6 +112,7 @@ pub trait Store:
     + RegisterStore
     + StabilityStore
     + AssessmentStore
+    + PilotStore
     + EventStore
     + AttachmentStore
     + ReferenceStore

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (23, include_str!("../migrations/0023_risk_reads.sql")),
     (24, include_str!("../migrations/0024_risk_sectors.sql")),
     (25, include_str!("../migrations/0025_assessment.sql")),
+    (26, include_str!("../migrations/0026_pilot.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

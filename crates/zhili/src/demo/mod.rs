@@ -131,6 +131,14 @@ pub fn city_load(
             district,
             None,
         ),
+        user(
+            "pilot".into(),
+            "区委政法委试点办".into(),
+            Role::PilotOffice,
+            None,
+            district,
+            None,
+        ),
     ];
     users.extend(plan.towns.iter().map(|t| {
         user(

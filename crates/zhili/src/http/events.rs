@@ -303,7 +303,7 @@ fn waiting_for(user: &User) -> zhili_store::Waiting {
     use zhili_domain::Role;
     zhili_store::Waiting {
         unit: match user.role {
-            Role::GridWorker | Role::Leader | Role::Admin => None,
+            Role::GridWorker | Role::Leader | Role::PilotOffice | Role::Admin => None,
             _ => user
                 .unit_id
                 .as_deref()

@@ -18,6 +18,7 @@ pub mod assessment;
 pub mod basemap;
 pub mod mediation;
 pub mod people;
+pub mod pilot;
 pub mod reference;
 pub mod risk;
 pub mod risk_meetings;
@@ -281,6 +282,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/assessment/scores", get(assessment::scores))
         .route("/assessment/what-if", post(assessment::what_if))
+        .route(
+            "/pilot/organisation",
+            get(pilot::get_organisation).put(pilot::put_organisation),
+        )
+        .route("/pilot/tasks", get(pilot::tasks).post(pilot::add_task))
+        .route(
+            "/pilot/targets",
+            get(pilot::targets).post(pilot::add_target),
+        )
+        .route("/pilot/targets/{id}", get(pilot::target))
+        .route(
+            "/pilot/targets/{id}/progress",
+            get(pilot::reports).post(pilot::report),
+        )
+        .route("/pilot/overview", get(pilot::get_overview))
         .route("/risk/decisions/{id}", get(stability::get))
         .route("/risk/decisions/{id}/report", get(stability::report))
         .route("/risk/decisions/{id}/steps", post(stability::step))

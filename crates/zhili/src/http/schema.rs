@@ -155,6 +155,18 @@ pub fn matter_class_or_null() -> Object {
 /// station's village code.
 pub const UNIT_ID: &str = "^(D[0-9]{2}|C[0-9]{6}|C[0-9]{9}|S[0-9]{12})$";
 
+pub fn unit_id() -> Object {
+    string().pattern(Some(UNIT_ID)).build()
+}
+
+/// Up to `max` unit ids.
+pub fn unit_list(max: usize) -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(unit_id())
+        .max_items(Some(max))
+        .build()
+}
+
 pub fn unit_id_or_null() -> Object {
     or_null(string().pattern(Some(UNIT_ID)).build())
 }

@@ -25,6 +25,7 @@ pub mod grid_import;
 pub mod intake;
 pub mod mediation;
 pub mod people;
+pub mod pilot;
 pub mod reference;
 pub mod risk;
 pub mod sheet_import;

@@ -365,6 +365,7 @@ mod mediation;
 mod people;
 mod people_import;
 mod photos;
+mod pilot;
 mod reference_data;
 mod regions;
 mod risk;

@@ -74,7 +74,7 @@ fn may_open(user: &User) -> bool {
             user.unit_id.as_deref(),
             Some(m::JUSTICE_BUREAU | m::COURT | m::POLICE)
         ),
-        Role::Admin | Role::Leader => false,
+        Role::Admin | Role::Leader | Role::PilotOffice => false,
     }
 }
 

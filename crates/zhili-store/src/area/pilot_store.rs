@@ -1,0 +1,163 @@
+use crate::*;
+use async_trait::async_trait;
+use zhili_domain::chain::{Actor, NewAction};
+
+/// A key task as kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRow {
+    pub id: i64,
+    pub year: i64,
+    pub code: String,
+    pub title: String,
+    pub task_force: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// A milestone as kept (`seq` its place in day order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MilestoneRow {
+    pub seq: i64,
+    pub title: String,
+    pub due_day: i64,
+    pub weight: f64,
+    pub done_on: Option<i64>,
+}
+
+/// A target as kept, with its task's code and task force, its partners and milestones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetRow {
+    pub id: i64,
+    pub task_id: i64,
+    pub task_code: String,
+    pub task_title: String,
+    pub task_force: String,
+    pub year: i64,
+    pub title: String,
+    pub lead_unit: String,
+    pub partners: Vec<String>,
+    pub weight: f64,
+    pub due_day: i64,
+    pub percent: f64,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub milestones: Vec<MilestoneRow>,
+}
+
+/// A progress report as kept (photos and links as their JSON).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgressRow {
+    pub id: i64,
+    pub target_id: i64,
+    pub unit_id: String,
+    pub percent: Option<f64>,
+    /// The milestones (seq) it reported done.
+    pub milestones_done: Vec<i64>,
+    pub note: String,
+    pub photos: String,
+    pub links: String,
+    pub reported_by: String,
+    pub reported_at: i64,
+}
+
+/// Which targets a read covers: all of them (the pilot office, leaders, the district), or a
+/// unit's own (those it leads or partners).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetScope {
+    All,
+    Unit(String),
+}
+
+#[async_trait]
+pub trait PilotStore: Send + Sync {
+    /// The organisation in force: its version and JSON.
+    async fn pilot_organisation(&self) -> Result<Option<(i64, String)>>;
+
+    /// A new version of the organisation, with its action; its number.
+    async fn put_pilot_organisation(&self, actor: &Actor, json: &str, now: i64) -> Result<i64>;
+
+    /// A task added with its action; its id (a year's code twice is a conflict).
+    async fn add_pilot_task(&self, task: &TaskRow, action: NewAction) -> Result<i64>;
+
+    /// A year's tasks in code order.
+    async fn pilot_tasks(&self, year: i64) -> Result<Vec<TaskRow>>;
+
+    /// A target added under its task with its milestones and units, with its action; its id.
+    async fn add_pilot_target(&self, target: &TargetRow, action: NewAction) -> Result<i64>;
+
+    /// A year's targets in scope, by task code and id, with their milestones.
+    async fn pilot_targets(&self, scope: &TargetScope, year: i64) -> Result<Vec<TargetRow>>;
+
+    /// One target in scope.
+    async fn pilot_target(&self, scope: &TargetScope, id: i64) -> Result<Option<TargetRow>>;
+
+    /// A progress report kept, the target's percentage and milestones moved (when the lead
+    /// reports) only if the target is still at `version` (else a conflict); the report's id.
+    async fn report_pilot_progress(
+        &self,
+        report: &ProgressRow,
+        version: i64,
+        action: NewAction,
+    ) -> Result<i64>;
+
+    /// A target's progress reports, newest first.
+    async fn pilot_progress(&self, target_id: i64) -> Result<Vec<ProgressRow>>;
+}
+
+#[async_trait]
+impl PilotStore for SqlStore {
+    async fn pilot_organisation(&self) -> Result<Option<(i64, String)>> {
+        crate::versions::latest(self, "pilot_organisations", "organisation").await
+    }
+
+    async fn put_pilot_organisation(&self, actor: &Actor, json: &str, now: i64) -> Result<i64> {
+        crate::versions::put_version(
+            self,
+            actor,
+            "pilot_organisations",
+            "organisation",
+            json,
+            "pilot.organisation",
+            now,
+        )
+        .await
+    }
+
+    async fn add_pilot_task(&self, task: &TaskRow, action: NewAction) -> Result<i64> {
+        crate::pilot::add_task(self, task, action).await
+    }
+
+    async fn pilot_tasks(&self, year: i64) -> Result<Vec<TaskRow>> {
+        crate::pilot::tasks(self, year).await
+    }
+
+    async fn add_pilot_target(&self, target: &TargetRow, action: NewAction) -> Result<i64> {
+        crate::pilot::add_target(self, target, action).await
+    }
+
+    async fn pilot_targets(&self, scope: &TargetScope, year: i64) -> Result<Vec<TargetRow>> {
+        crate::pilot::targets(self, scope, Some(year), None).await
+    }
+
+    async fn pilot_target(&self, scope: &TargetScope, id: i64) -> Result<Option<TargetRow>> {
+        Ok(crate::pilot::targets(self, scope, None, Some(id))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn report_pilot_progress(
+        &self,
+        report: &ProgressRow,
+        version: i64,
+        action: NewAction,
+    ) -> Result<i64> {
+        crate::pilot::report(self, report, version, action).await
+    }
+
+    async fn pilot_progress(&self, target_id: i64) -> Result<Vec<ProgressRow>> {
+        crate::pilot::progress(self, target_id).await
+    }
+}
