@@ -143,6 +143,8 @@ export function homeOf(u: User): string {
       return '/phone'
     case 'admin':
       return '/admin'
+    case 'pilot_office':
+      return '/pilot'
     case 'town_operator':
     case 'village_operator':
     case 'department_handler':

@@ -19,6 +19,7 @@ export const router = createRouter({
     { path: '/mediation/:id', component: () => import('./views/MediationCaseView.vue'), props: true },
     { path: '/risk', component: () => import('./views/RiskView.vue') },
     { path: '/assessment', component: () => import('./views/AssessmentView.vue') },
+    { path: '/pilot', component: () => import('./views/PilotView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
   ],

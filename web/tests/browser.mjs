@@ -129,7 +129,7 @@ await step('first screen: sign-in form and the commander figures', async () => {
 await step('each role lands on its own home', async () => {
   const homes = {
     district: '/command', leader: '/command', 'district-operator': '/inbox', 'town-500114001': '/inbox',
-    'village-500114001001': '/inbox', 'dept-D01': '/inbox', 'grid-500114001001001': '/phone', admin: '/admin',
+    'village-500114001001': '/inbox', 'dept-D01': '/inbox', 'grid-500114001001001': '/phone', admin: '/admin', pilot: '/pilot',
   }
   for (const [who, path] of Object.entries(homes)) {
     const { context, page } = await open(who)
@@ -755,6 +755,83 @@ await step('the commander reads the year\'s assessment, traces a point to its so
   expect(/总分 [\d.]+ → [\d.]+，排名/.test(outcome), `what-if: ${outcome}`)
   await shoot(page, { path: join(shots, 'assessment.png') })
   await context.close()
+})
+
+await step('the pilot office sets up a target with a lead and a partner; a late milestone warns; the lead reports progress', async () => {
+  const { context, page } = await open('pilot')
+  const token = await page.evaluate(() => localStorage.getItem('zhili.token'))
+  const api = async (method, path, body) => {
+    const r = await page.request.fetch(`${base}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, data: JSON.stringify(body) })
+    const json = await r.json()
+    if (!r.ok()) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`)
+    return json
+  }
+  // The organisation and a key task, as the office keeps them (their own pages come later).
+  const leader = (name) => ({ name, title: '组长' })
+  await api('PUT', '/pilot/organisation', { office: '区委政法委（试点办）', groups: [
+    { code: 'L', kind: 'leading_group', name: '试点工作领导小组', leader: leader('区委书记') },
+    { code: 'W5', kind: 'working_group', name: '智治支撑工作组', parent: 'L', leader: leader('常务副区长') },
+    { code: 'T23', kind: 'task_force', name: '城市管理进社区专班', parent: 'W5', leader: leader('城管局长'), lead_unit: 'D09' }] })
+  const today = new Date(Date.now() + 8 * 3600_000)
+  const year = today.getUTCFullYear()
+  await api('POST', '/pilot/tasks', { year, code: 'K023', title: '城市管理进社区', task_force: 'T23' })
+  await page.goto(`${base}/pilot`)
+  await page.waitForSelector('[data-test=pilot-summary]')
+  // The target: a lead and a partner from the unit lists, a milestone on a day already past
+  // and one scheduled back from the due day.
+  await page.click('[data-test=add-target]')
+  await pick(page, '[data-test=target-task]', 'K023')
+  await page.fill('[data-test=target-title] input, input[data-test=target-title]', '城市管理服务点进社区全覆盖')
+  await pick(page, '[data-test=target-lead]', '城市管理局')
+  await pick(page, '[data-test=target-partners]', '城东街道')
+  await page.keyboard.press('Escape')
+  await page.fill('[data-test=target-due] .el-date-editor input', `${year}-12-31`)
+  await page.keyboard.press('Enter')
+  const past = new Date(Math.max(Date.UTC(year, 0, 1), today.getTime() - 20 * 86400000)).toISOString().slice(0, 10)
+  const first = page.locator('[data-test=target-milestone]').first()
+  await first.locator('input').first().fill('制定实施方案')
+  await first.locator('.el-select').click()
+  await page.click('.el-select-dropdown__item:visible >> text=指定日期')
+  await first.locator('.el-date-editor input').fill(past)
+  await page.keyboard.press('Enter')
+  await page.click('[data-test=add-milestone]')
+  await page.locator('[data-test=target-milestone]').nth(1).locator('input').first().fill('验收销号')
+  await page.click('[data-test=target-save]')
+  await page.waitForSelector('[data-test=target-drawer] [data-test=target-milestones] tbody tr')
+  const state = await page.textContent('[data-test=target-state]')
+  expect(state.includes('滞后'), `a milestone past its day makes the target late: ${state}`)
+  await page.click('.el-drawer__close-btn')
+  await page.waitForSelector('[data-test=pilot-warnings] tbody tr')
+  const warned = await page.textContent('[data-test=pilot-warnings]')
+  expect(warned.includes('红') && warned.includes('制定实施方案') && warned.includes('黔江区城市管理局'), `the warning reaches the office: ${warned}`)
+  await page.click('.el-tabs__item >> text=挂图作战')
+  await page.waitForSelector('[data-test=wall-chart] .row .mark.late')
+  await shoot(page, { path: join(shots, 'pilot-chart.png') })
+  await context.close()
+
+  // The lead department sees the warning on its own page and reports the milestone done.
+  const dept = await open('dept-D09', { width: 1280, height: 900 })
+  await dept.page.goto(`${base}/pilot`)
+  await dept.page.waitForSelector('[data-test=pilot-warnings] tbody tr')
+  await dept.page.click('[data-test=pilot-warnings] tbody tr >> nth=0')
+  await dept.page.waitForSelector('[data-test=progress-form]')
+  await dept.page.fill('[data-test=progress-note] textarea, textarea[data-test=progress-note]', '实施方案已印发，各街道完成服务点选址')
+  await dept.page.fill('[data-test=progress-percent] input, input[data-test=progress-percent]', '40')
+  await dept.page.click('[data-test=progress-done] >> text=制定实施方案')
+  await dept.page.click('[data-test=progress-submit]')
+  await dept.page.waitForSelector('[data-test=progress-report]')
+  const reported = await dept.page.textContent('[data-test=progress-report]')
+  expect(reported.includes('40%') && reported.includes('实施方案已印发'), `the report is kept: ${reported}`)
+  const milestones = await dept.page.textContent('[data-test=target-milestones]')
+  expect(milestones.includes('逾期完成'), `the milestone done after its day: ${milestones}`)
+  await shoot(dept.page, { path: join(shots, 'pilot-report.png') })
+  await dept.context.close()
+  // A unit that is not the target's does not see it.
+  const other = await open('dept-D01')
+  await other.page.goto(`${base}/pilot`)
+  await other.page.waitForSelector('[data-test=pilot-summary]')
+  expect((await other.page.textContent('[data-test=pilot-summary]')).includes('目标任务 0 项'), 'another department has no targets here')
+  await other.context.close()
 })
 
 await step('a grid worker registers a key person and records a visit; an operator imports a sheet with bad rows', async () => {

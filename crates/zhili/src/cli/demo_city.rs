@@ -149,7 +149,7 @@ async fn build(
             "the history generator proposed actions the state machine refused"
         );
     }
-    println!("Accounts: admin, district (commander), district-operator, leader, town-<9-digit code>, village-<12-digit code>, grid-<15-digit code>, dept-D01 … dept-D26");
+    println!("Accounts: admin, district (commander), district-operator, leader, pilot (试点办), town-<9-digit code>, village-<12-digit code>, grid-<15-digit code>, dept-D01 … dept-D26");
     println!("  e.g. town-500114001, village-500114001001, grid-500114001001001");
     if generated {
         println!("Password of every demo account (shown once): {password}");

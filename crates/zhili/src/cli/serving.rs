@@ -43,6 +43,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_risk(&state).await {
             return fail(format!("the demo's risk work: {e}"));
         }
+        if let Err(e) = demo_pilot(&state).await {
+            return fail(format!("the demo's pilot plan: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -100,6 +103,47 @@ async fn demo_risk(state: &AppState) -> std::result::Result<(), String> {
         done.risks,
         done.meetings,
         done.decisions,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The demo's pilot plan goes through the use cases too (the pilot office sets it up), once.
+async fn demo_pilot(state: &AppState) -> std::result::Result<(), String> {
+    let Some(seed) = state
+        .store
+        .meta("demo_seed")
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    if state
+        .store
+        .meta("demo_pilot_built")
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let done = zhili::demo::pilot::write(state, seed.parse().unwrap_or(0)).await?;
+    state
+        .store
+        .set_meta(
+            "demo_pilot_built",
+            &zhili_domain::time::rfc3339(zhili::now_ms()),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Pilot: {} groups, {} tasks, {} targets, {} progress reports, {} targets late, in {:.1} s.",
+        done.groups,
+        done.tasks,
+        done.targets,
+        done.reports,
+        done.late,
         started.elapsed().as_secs_f64()
     );
     Ok(())

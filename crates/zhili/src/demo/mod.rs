@@ -6,6 +6,7 @@ pub mod city;
 pub mod data;
 pub mod history;
 pub mod mediation;
+pub mod pilot;
 pub mod population;
 pub mod risk;
 pub mod situations;

@@ -191,7 +191,8 @@ async fn organisation_view(
 }
 
 #[utoipa::path(get, path = "/api/v1/pilot/organisation", tag = "pilot", security(("bearer" = [])),
-    responses((status = 200, body = PilotOrganisationView, description = "the organisation in force (version 0 and none: not kept yet)")))]
+    responses((status = 200, body = PilotOrganisationView, description = "the organisation in force (version 0 and none: not kept yet)"),
+              (status = 403, body = crate::http::error::ErrorBody, description = "villages and grid workers have no part in the pilot's plan")))]
 pub async fn get_organisation(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,

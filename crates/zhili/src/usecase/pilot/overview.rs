@@ -119,7 +119,7 @@ pub fn summarise(
         .map(|(code, (mut line, parts))| {
             if let Some(g) = org.and_then(|o| o.group(&code)) {
                 line.name = g.name.clone();
-                line.leader = format!("{} {}", g.leader.title, g.leader.name);
+                line.leader = format!("{}（{}）", g.leader.name, g.leader.title);
             } else {
                 line.name = code.clone();
             }
