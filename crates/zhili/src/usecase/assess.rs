@@ -55,10 +55,9 @@ pub async fn scheme(state: &AppState, year: i32, group: UnitGroup) -> Result<Sch
         })
 }
 
-/// Who keeps the schemes: the administrator (the pilot office's own role comes with the
-/// pilot's organisation).
+/// Who keeps the schemes: the pilot office, and the administrator who set the system up.
 fn may_set(user: &User) -> bool {
-    user.role == Role::Admin
+    matches!(user.role, Role::Admin | Role::PilotOffice)
 }
 
 /// A year's scheme for a group as it is edited: its items as rows, each naming its parent.
@@ -133,7 +132,11 @@ pub struct UnitScore {
 fn may_read_scores(user: &User) -> bool {
     matches!(
         user.role,
-        Role::Admin | Role::DistrictCommander | Role::DistrictOperator | Role::Leader
+        Role::Admin
+            | Role::DistrictCommander
+            | Role::DistrictOperator
+            | Role::Leader
+            | Role::PilotOffice
     )
 }
 
@@ -264,16 +267,113 @@ async fn measure_all(
     let by_unit: std::collections::HashMap<&str, &zhili_store::UnitCounts> =
         counts.iter().map(|c| (c.unit.as_str(), c)).collect();
     let empty = zhili_store::UnitCounts::default();
+    let plan = plan_figures(state, year, today).await?;
     let units = units_of(state, group)
         .await?
         .into_iter()
         .map(|(unit, name)| {
             let c = by_unit.get(unit.as_str()).copied().unwrap_or(&empty);
-            let figures = figures_of(c, group, year, &as_of);
+            let mut figures = figures_of(c, group, year, &as_of);
+            // A town's targets are its centre's.
+            let key = match group {
+                UnitGroup::Towns => format!("C{unit}"),
+                UnitGroup::Departments => unit.clone(),
+            };
+            plan_into(&mut figures, plan.get(&key), &scheme.scheme, year, &as_of);
             (unit, name, figures)
         })
         .collect();
     Ok((scheme, units))
+}
+
+/// A unit's part in the year's plan: its targets as shares, and the milestones of those it
+/// leads that are past their day undone.
+#[derive(Default)]
+struct PlanPart {
+    shares: Vec<assess::Share>,
+    led: usize,
+    partnered: usize,
+    late: usize,
+}
+
+async fn plan_figures(
+    state: &AppState,
+    year: i32,
+    today: i64,
+) -> Result<std::collections::HashMap<String, PlanPart>> {
+    let rows = state
+        .store
+        .pilot_targets(&zhili_store::TargetScope::All, year as i64)
+        .await?;
+    let calendar = state.reference().calendar.clone();
+    let mut parts: std::collections::HashMap<String, PlanPart> = Default::default();
+    for row in rows {
+        let facts: Vec<assess::plan::MilestoneFacts> = row
+            .milestones
+            .iter()
+            .map(|m| assess::plan::MilestoneFacts {
+                due: m.due_day,
+                done_on: m.done_on,
+                weight: m.weight,
+            })
+            .collect();
+        let (states, _) = assess::plan::target_state(&facts, row.percent, today, &calendar);
+        let late = states
+            .iter()
+            .filter(|s| **s == assess::MilestoneState::Late)
+            .count();
+        let lead = parts.entry(row.lead_unit.clone()).or_default();
+        lead.led += 1;
+        lead.late += late;
+        lead.shares.push(assess::Share {
+            weight: row.weight,
+            percent: row.percent,
+            lead: true,
+        });
+        for p in &row.partners {
+            let part = parts.entry(p.clone()).or_default();
+            part.partnered += 1;
+            part.shares.push(assess::Share {
+                weight: row.weight,
+                percent: row.percent,
+                lead: false,
+            });
+        }
+    }
+    Ok(parts)
+}
+
+/// The plan's figures of a unit: its completion by weight (led targets at the scheme's lead
+/// share, partnered at its partner share) when it has targets, and its late milestones.
+fn plan_into(
+    figures: &mut assess::UnitFigures,
+    part: Option<&PlanPart>,
+    scheme: &assess::Scheme,
+    year: i32,
+    as_of: &str,
+) {
+    use assess::{Figure, Measured};
+    let empty = PlanPart::default();
+    let part = part.unwrap_or(&empty);
+    if let Some(done) = assess::completion(&part.shares, scheme.lead_share, scheme.partner_share) {
+        figures.figures.insert(
+            Figure::TargetCompletion,
+            Measured {
+                value: (done * 10.0).round() / 10.0,
+                source: format!(
+                    "目标库：{year} 年牵头目标任务 {} 项、配合 {} 项，按权重完成（牵头计 {}、配合计 {}）",
+                    part.led, part.partnered, scheme.lead_share, scheme.partner_share
+                ),
+            },
+        );
+    }
+    figures.figures.insert(
+        Figure::LateMilestones,
+        Measured {
+            value: part.late as f64,
+            source: format!("目标库：截至 {as_of} 牵头目标任务中过期未完成的节点"),
+        },
+    );
 }
 
 /// The units scored by `scheme` and ranked, best first.

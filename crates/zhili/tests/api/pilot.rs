@@ -163,6 +163,24 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         assert_eq!(reports[1]["links"][0]["kind"], "event");
         assert!(reports[1]["links"][0]["label"].as_str().unwrap().contains("0102"), "{}", reports[1]);
 
+        // The plan feeds the assessment: the pilot office keeps a scheme that reads it, and the
+        // lead's sheet shows its completion (its one target at 60 %) with where it came from.
+        let scheme = json!({"name": "部门考核", "lead_share": 1.0, "partner_share": 0.5, "items": [
+            {"code": "A", "name": "目标任务", "points": 100, "parent": null, "rule": null},
+            {"code": "A1", "name": "完成率", "points": 60, "parent": "A",
+             "rule": {"kind": "proportional", "figure": "target_completion", "zero_at": 0, "full_at": 100}},
+            {"code": "A2", "name": "节点", "points": 40, "parent": "A",
+             "rule": {"kind": "deduct", "figure": "late_milestones", "per": 5, "cap": 40}}]});
+        let (status, body) = s.post_put(&format!("/api/v1/assessment/schemes/{year}/departments"), Some(&pilot), scheme.to_string()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, scores) = s.get(&format!("/api/v1/assessment/scores?year={year}&group=departments"), Some(&pilot)).await;
+        assert_eq!(status, StatusCode::OK, "{scores}");
+        let d09 = scores["units"].as_array().unwrap().iter().find(|u| u["unit"] == "D09").unwrap();
+        let line = |code: &str| d09["lines"].as_array().unwrap().iter().find(|l| l["code"] == code).unwrap().clone();
+        assert_eq!(line("A1")["value"].as_f64(), Some(60.0), "{d09}");
+        assert!(line("A1")["source"].as_str().unwrap().contains("牵头目标任务 1 项"), "{d09}");
+        assert_eq!(line("A1")["score"].as_f64(), Some(36.0));
+
         // Every change is in the record.
         let actions = s.store.actions(0, 100_000).await.unwrap();
         let kinds: Vec<&str> = actions.iter().map(|a| a.action.as_str()).filter(|a| a.starts_with("pilot.")).collect();
