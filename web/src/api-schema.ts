@@ -878,6 +878,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pilot/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_inspections"];
+        put?: never;
+        post: operations["post_pilot_inspections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pilot/organisation": {
         parameters: {
             query?: never;
@@ -2458,6 +2474,12 @@ export interface components {
             kind: "event" | "mediation_case" | "meeting";
             label: string;
         };
+        /** @description A finding: what is wrong, the unit that puts it right and by when. */
+        FindingBody: {
+            due: string;
+            text: string;
+            unit: string;
+        };
         FollowUpView: {
             at: string;
             by: string;
@@ -2566,6 +2588,37 @@ export interface components {
             target: number;
             /** Format: double */
             weight: number;
+        };
+        InspectionBody: {
+            findings?: components["schemas"]["FindingBody"][];
+            held_on: string;
+            inspectors: string;
+            /** Format: int32 */
+            quarter: number;
+            summary: string;
+            title: string;
+            /** Format: int32 */
+            year: number;
+        };
+        InspectionView: {
+            held_on: string;
+            /** Format: int64 */
+            id: number;
+            inspectors: string;
+            /** Format: int64 */
+            quarter: number;
+            recorded_by: string;
+            /** @description The rectifications the caller reads (a unit: its own). */
+            rectifications: components["schemas"]["PilotTargetView"][];
+            summary: string;
+            /**
+             * Format: int64
+             * @description The task its rectifications are targets of.
+             */
+            task_id: number;
+            title: string;
+            /** Format: int64 */
+            year: number;
         };
         KeyGroupView: {
             code: string;
@@ -8546,6 +8599,148 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_inspections: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the year's inspections, the latest first (a unit: those that found something of its, with its rectifications) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_inspections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectionBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description another inspection was recorded at the same moment */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a day outside the quarter or not yet come, a deadline not after the inspection, a unit that does not exist */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -3,6 +3,7 @@
 //! reverse-scheduled milestones and their progress (`target`), and the year's assessment
 //! scheme as data with the sheets and rankings it gives (`scheme`).
 
+pub mod inspection;
 pub mod organisation;
 pub mod plan;
 pub mod scheme;

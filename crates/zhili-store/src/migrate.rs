@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (24, include_str!("../migrations/0024_risk_sectors.sql")),
     (25, include_str!("../migrations/0025_assessment.sql")),
     (26, include_str!("../migrations/0026_pilot.sql")),
+    (27, include_str!("../migrations/0027_pilot_inspections.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -23,6 +23,19 @@ fn task_row(r: &sqlx::any::AnyRow) -> Result<TaskRow> {
 pub(crate) async fn add_task(store: &SqlStore, task: &TaskRow, action: NewAction) -> Result<i64> {
     let mut tx = store.write_tx().await?;
     lock_chain_head(&mut tx).await?;
+    let id = insert_task(&mut tx, store.backend, task).await?;
+    let mut action = action;
+    action.subject = format!("pilot_task:{id}");
+    append_actions(&mut tx, vec![action]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn insert_task(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    task: &TaskRow,
+) -> Result<i64> {
     let mut q = Sql::new("SELECT COUNT(*) AS n FROM pilot_tasks WHERE year = ");
     q.bind(Arg::Int(task.year));
     q.push(" AND code = ").bind_text(task.code.clone());
@@ -33,9 +46,9 @@ pub(crate) async fn add_task(store: &SqlStore, task: &TaskRow, action: NewAction
             task.year, task.code
         )));
     }
-    let id = next_id(&mut tx, "pilot_tasks").await?;
+    let id = next_id(tx, "pilot_tasks").await?;
     insert_rows(
-        &mut tx,
+        tx,
         "pilot_tasks",
         &[
             "id",
@@ -57,11 +70,7 @@ pub(crate) async fn add_task(store: &SqlStore, task: &TaskRow, action: NewAction
         ]],
     )
     .await?;
-    sync_sequence(&mut tx, store.backend, "pilot_tasks").await?;
-    let mut action = action;
-    action.subject = format!("pilot_task:{id}");
-    append_actions(&mut tx, vec![action]).await?;
-    tx.commit().await?;
+    sync_sequence(tx, backend, "pilot_tasks").await?;
     Ok(id)
 }
 
@@ -80,9 +89,99 @@ pub(crate) async fn tasks(store: &SqlStore, year: i64) -> Result<Vec<TaskRow>> {
 pub(crate) async fn add_target(store: &SqlStore, t: &TargetRow, action: NewAction) -> Result<i64> {
     let mut tx = store.write_tx().await?;
     lock_chain_head(&mut tx).await?;
-    let id = next_id(&mut tx, "pilot_targets").await?;
+    let id = insert_target(&mut tx, store.backend, t).await?;
+    let mut action = action;
+    action.subject = format!("pilot_target:{id}");
+    append_actions(&mut tx, vec![action]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An inspection with its task and its rectifications, in one transaction; its id.
+pub(crate) async fn add_inspection(
+    store: &SqlStore,
+    i: &InspectionRow,
+    task: &TaskRow,
+    rectifications: &[TargetRow],
+    action: NewAction,
+) -> Result<i64> {
+    let mut tx = store.write_tx().await?;
+    lock_chain_head(&mut tx).await?;
+    let task_id = insert_task(&mut tx, store.backend, task).await?;
+    for r in rectifications {
+        let mut r = r.clone();
+        r.task_id = task_id;
+        insert_target(&mut tx, store.backend, &r).await?;
+    }
+    let id = next_id(&mut tx, "pilot_inspections").await?;
     insert_rows(
         &mut tx,
+        "pilot_inspections",
+        &[
+            "id",
+            "year",
+            "quarter",
+            "title",
+            "held_on",
+            "inspectors",
+            "summary",
+            "task_id",
+            "recorded_by",
+            "recorded_at",
+        ],
+        vec![vec![
+            Arg::Int(id),
+            Arg::Int(i.year),
+            Arg::Int(i.quarter),
+            Arg::Text(i.title.clone()),
+            Arg::Int(i.held_on),
+            Arg::Text(i.inspectors.clone()),
+            Arg::Text(i.summary.clone()),
+            Arg::Int(task_id),
+            Arg::Text(i.recorded_by.clone()),
+            Arg::Int(i.recorded_at),
+        ]],
+    )
+    .await?;
+    sync_sequence(&mut tx, store.backend, "pilot_inspections").await?;
+    let mut action = action;
+    action.subject = format!("pilot_inspection:{id}");
+    append_actions(&mut tx, vec![action]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub(crate) async fn inspections(store: &SqlStore, year: i64) -> Result<Vec<InspectionRow>> {
+    let mut q = Sql::new("SELECT * FROM pilot_inspections WHERE year = ");
+    q.bind(Arg::Int(year));
+    q.push(" ORDER BY held_on DESC, id DESC");
+    let rows = q.query().fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(InspectionRow {
+                id: r.try_get("id")?,
+                year: r.try_get("year")?,
+                quarter: r.try_get("quarter")?,
+                title: r.try_get("title")?,
+                held_on: r.try_get("held_on")?,
+                inspectors: r.try_get("inspectors")?,
+                summary: r.try_get("summary")?,
+                task_id: r.try_get("task_id")?,
+                recorded_by: r.try_get("recorded_by")?,
+                recorded_at: r.try_get("recorded_at")?,
+            })
+        })
+        .collect()
+}
+
+async fn insert_target(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    t: &TargetRow,
+) -> Result<i64> {
+    let id = next_id(tx, "pilot_targets").await?;
+    insert_rows(
+        tx,
         "pilot_targets",
         &[
             "id",
@@ -114,13 +213,13 @@ pub(crate) async fn add_target(store: &SqlStore, t: &TargetRow, action: NewActio
         ]],
     )
     .await?;
-    sync_sequence(&mut tx, store.backend, "pilot_targets").await?;
+    sync_sequence(tx, backend, "pilot_targets").await?;
     let units = std::iter::once((t.lead_unit.clone(), 1))
         .chain(t.partners.iter().map(|p| (p.clone(), 0)))
         .map(|(u, lead)| vec![Arg::Text(u), Arg::Int(id), Arg::Int(lead)])
         .collect();
     insert_rows(
-        &mut tx,
+        tx,
         "pilot_target_units",
         &["unit_id", "target_id", "lead"],
         units,
@@ -141,16 +240,12 @@ pub(crate) async fn add_target(store: &SqlStore, t: &TargetRow, action: NewActio
         })
         .collect();
     insert_rows(
-        &mut tx,
+        tx,
         "pilot_milestones",
         &["target_id", "seq", "title", "due_day", "weight", "done_on"],
         milestones,
     )
     .await?;
-    let mut action = action;
-    action.subject = format!("pilot_target:{id}");
-    append_actions(&mut tx, vec![action]).await?;
-    tx.commit().await?;
     Ok(id)
 }
 

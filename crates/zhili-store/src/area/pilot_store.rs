@@ -62,6 +62,21 @@ pub struct ProgressRow {
     pub reported_at: i64,
 }
 
+/// An inspection as kept; `task_id` the task its rectifications are targets of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InspectionRow {
+    pub id: i64,
+    pub year: i64,
+    pub quarter: i64,
+    pub title: String,
+    pub held_on: i64,
+    pub inspectors: String,
+    pub summary: String,
+    pub task_id: i64,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
 /// Which targets a read covers: all of them (the pilot office, leaders, the district), or a
 /// unit's own (those it leads or partners).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +119,19 @@ pub trait PilotStore: Send + Sync {
 
     /// A target's progress reports, newest first.
     async fn pilot_progress(&self, target_id: i64) -> Result<Vec<ProgressRow>>;
+
+    /// An inspection recorded with its task and rectifications (targets), with its action, in
+    /// one transaction; its id.
+    async fn add_pilot_inspection(
+        &self,
+        inspection: &InspectionRow,
+        task: &TaskRow,
+        rectifications: &[TargetRow],
+        action: NewAction,
+    ) -> Result<i64>;
+
+    /// A year's inspections, the latest first.
+    async fn pilot_inspections(&self, year: i64) -> Result<Vec<InspectionRow>>;
 }
 
 #[async_trait]
@@ -159,5 +187,19 @@ impl PilotStore for SqlStore {
 
     async fn pilot_progress(&self, target_id: i64) -> Result<Vec<ProgressRow>> {
         crate::pilot::progress(self, target_id).await
+    }
+
+    async fn add_pilot_inspection(
+        &self,
+        inspection: &InspectionRow,
+        task: &TaskRow,
+        rectifications: &[TargetRow],
+        action: NewAction,
+    ) -> Result<i64> {
+        crate::pilot::add_inspection(self, inspection, task, rectifications, action).await
+    }
+
+    async fn pilot_inspections(&self, year: i64) -> Result<Vec<InspectionRow>> {
+        crate::pilot::inspections(self, year).await
     }
 }

@@ -19,6 +19,7 @@ pub mod basemap;
 pub mod mediation;
 pub mod people;
 pub mod pilot;
+pub mod pilot_inspections;
 pub mod reference;
 pub mod risk;
 pub mod risk_meetings;
@@ -297,6 +298,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(pilot::reports).post(pilot::report),
         )
         .route("/pilot/overview", get(pilot::get_overview))
+        .route(
+            "/pilot/inspections",
+            get(pilot_inspections::list).post(pilot_inspections::record),
+        )
         .route("/risk/decisions/{id}", get(stability::get))
         .route("/risk/decisions/{id}/report", get(stability::report))
         .route("/risk/decisions/{id}/steps", post(stability::step))

@@ -126,6 +126,8 @@ use utoipa::{Modify, OpenApi};
         super::pilot::report,
         super::pilot::reports,
         super::pilot::get_overview,
+        super::pilot_inspections::list,
+        super::pilot_inspections::record,
         super::stability::step,
         super::stream::stream,
         super::attachments::upload,

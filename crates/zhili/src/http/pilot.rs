@@ -400,7 +400,7 @@ pub struct PilotTargetView {
     pub created_by: String,
 }
 
-fn target_view(v: uc::TargetView, user: &zhili_domain::user::User) -> PilotTargetView {
+pub(crate) fn target_view(v: uc::TargetView, user: &zhili_domain::user::User) -> PilotTargetView {
     let part = match progress::part(user, &v.row) {
         zhili_domain::assess::Part::Lead => "lead",
         zhili_domain::assess::Part::Partner => "partner",

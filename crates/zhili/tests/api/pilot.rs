@@ -175,16 +175,42 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         assert_eq!(status, StatusCode::OK, "{body}");
         let (status, scores) = s.get(&format!("/api/v1/assessment/scores?year={year}&group=departments"), Some(&pilot)).await;
         assert_eq!(status, StatusCode::OK, "{scores}");
-        let d09 = scores["units"].as_array().unwrap().iter().find(|u| u["unit"] == "D09").unwrap();
-        let line = |code: &str| d09["lines"].as_array().unwrap().iter().find(|l| l["code"] == code).unwrap().clone();
-        assert_eq!(line("A1")["value"].as_f64(), Some(60.0), "{d09}");
-        assert!(line("A1")["source"].as_str().unwrap().contains("牵头目标任务 1 项"), "{d09}");
+        let sheet = scores["units"].as_array().unwrap().iter().find(|u| u["unit"] == "D09").unwrap();
+        let line = |code: &str| sheet["lines"].as_array().unwrap().iter().find(|l| l["code"] == code).unwrap().clone();
+        assert_eq!(line("A1")["value"].as_f64(), Some(60.0), "{sheet}");
+        assert!(line("A1")["source"].as_str().unwrap().contains("牵头目标任务 1 项"), "{sheet}");
         assert_eq!(line("A1")["score"].as_f64(), Some(36.0));
+
+        // A quarterly inspection: its finding becomes the unit's rectification, a target it
+        // reads and reports on; another unit sees no inspection; a day outside the quarter is 422.
+        let held = zhili_domain::time::parse_date(&past).unwrap();
+        let quarter = zhili_domain::assess::inspection::quarter_of(held);
+        let due = zhili_domain::calendar::date_string(held + 30);
+        let inspection = json!({"year": year, "quarter": quarter, "title": format!("第{quarter}季度督查"), "held_on": past,
+            "inspectors": "试点办、区委督查室", "summary": "对各专班目标任务推进情况进行督查",
+            "findings": [{"text": "社区城管服务点台账不全", "unit": "D09", "due": due}]});
+        let mut wrong = inspection.clone();
+        wrong["quarter"] = json!(quarter % 4 + 1);
+        let (status, body) = post_json(&s, "/api/v1/pilot/inspections", &pilot, wrong).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "held_on", "{body}");
+        let (status, body) = post_json(&s, "/api/v1/pilot/inspections", &d09, inspection.clone()).await;
+        assert_error(status, &body, 403, "forbidden");
+        let (status, done) = post_json(&s, "/api/v1/pilot/inspections", &pilot, inspection).await;
+        assert_eq!(status, StatusCode::CREATED, "{done}");
+        assert_eq!(done["rectifications"][0]["lead_unit"], "D09", "{done}");
+        assert_eq!(done["rectifications"][0]["due"].as_str(), Some(due.as_str()));
+        let (_, theirs) = s.get(&format!("/api/v1/pilot/inspections?year={year}"), Some(&d09)).await;
+        assert_eq!(theirs[0]["rectifications"][0]["my_part"], "lead", "{theirs}");
+        let (_, none) = s.get(&format!("/api/v1/pilot/inspections?year={year}"), Some(&d01)).await;
+        assert_eq!(none.as_array().map(Vec::len), Some(0));
+        let (_, o) = s.get(&format!("/api/v1/pilot/overview?year={year}"), Some(&pilot)).await;
+        assert!(o["task_forces"].as_array().unwrap().iter().any(|f| f["name"] == "督查整改" && f["targets"] == 1), "{o}");
 
         // Every change is in the record.
         let actions = s.store.actions(0, 100_000).await.unwrap();
         let kinds: Vec<&str> = actions.iter().map(|a| a.action.as_str()).filter(|a| a.starts_with("pilot.")).collect();
-        assert_eq!(kinds, ["pilot.organisation", "pilot.task.add", "pilot.target.add", "pilot.target.progress", "pilot.target.progress"]);
+        assert_eq!(kinds, ["pilot.organisation", "pilot.task.add", "pilot.target.add", "pilot.target.progress", "pilot.target.progress", "pilot.inspection.record"]);
         s
     })
     .await;

@@ -3,6 +3,7 @@
 //! milestones, progress reported by the units with evidence (`progress`), and the state of it
 //! all — late milestones, the wall chart, the overview (`overview`).
 
+pub mod inspections;
 pub mod overview;
 pub mod progress;
 
@@ -18,7 +19,7 @@ use zhili_store::{MilestoneRow, TargetRow, TargetScope, TaskRow};
 
 /// Who runs the plan (sets the organisation, tasks and targets): the pilot office, and the
 /// administrator who set the system up.
-fn runs_the_pilot(user: &User) -> bool {
+pub(crate) fn runs_the_pilot(user: &User) -> bool {
     matches!(user.role, Role::PilotOffice | Role::Admin)
 }
 

@@ -117,7 +117,10 @@ pub fn summarise(
     let task_forces = forces
         .into_iter()
         .map(|(code, (mut line, parts))| {
-            if let Some(g) = org.and_then(|o| o.group(&code)) {
+            if code.is_empty() {
+                line.name = "督查整改".into();
+                line.leader = "试点办".into();
+            } else if let Some(g) = org.and_then(|o| o.group(&code)) {
                 line.name = g.name.clone();
                 line.leader = format!("{}（{}）", g.leader.name, g.leader.title);
             } else {
