@@ -7,6 +7,38 @@
  */
 
 export interface paths {
+    "/api/v1/assessment/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_assessment_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_assessment_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assessment/schemes/{year}/{group}": {
         parameters: {
             query?: never;
@@ -3268,6 +3300,13 @@ export interface components {
             unit: string;
             unit_name: string;
         };
+        /** @description A year's group to publish. */
+        PublishBody: {
+            /** @enum {string} */
+            group: "towns" | "departments";
+            /** Format: int32 */
+            year: number;
+        };
         RatedRiskBody: {
             /** Format: int64 */
             impact: number;
@@ -3631,6 +3670,11 @@ export interface components {
              * @description The share that counts for each partner unit (捆绑考核).
              */
             partner_share: number;
+            /**
+             * Format: double
+             * @description The share of a total that counts into the annual 平安建设 assessment (0.4 unless given).
+             */
+            safe_city_share?: number | null;
             /** @description Scored items whose scores decide between equal totals, in order. */
             tie_break?: string[];
         };
@@ -3661,6 +3705,8 @@ export interface components {
             name: string;
             /** Format: double */
             partner_share: number;
+            /** Format: double */
+            safe_city_share: number;
             set_at: string | null;
             set_by: string | null;
             tie_break: string[];
@@ -3708,6 +3754,14 @@ export interface components {
         ScoresView: {
             /** @enum {string} */
             group: "towns" | "departments";
+            published_at: string | null;
+            /** @description Who published the result and when; none: computed from the record as it stands. */
+            published_by: string | null;
+            /**
+             * Format: double
+             * @description The share of a total that counts into the 平安建设 assessment.
+             */
+            safe_city_share: number;
             scheme_name: string;
             /** Format: int64 */
             scheme_version: number;
@@ -4363,6 +4417,167 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_assessment_export: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every town's and department's score and the share counted into the 平安建设 assessment (.xlsx): the published result, or the record as it stands, marked so */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no scheme for that year */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_assessment_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishBody"];
+            };
+        };
+        responses: {
+            /** @description the scores frozen and published; the group's scheme and the year's plan are closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoresView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no scheme for that year */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description published already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_assessment_schemes_by_year_by_group: {
         parameters: {
             query?: never;

@@ -807,6 +807,25 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await page.click('.el-tabs__item >> text=挂图作战')
   await page.waitForSelector('[data-test=wall-chart] .row .mark.late')
   await shoot(page, { path: join(shots, 'pilot-chart.png') })
+  // A quarterly inspection held today: its finding becomes the department's rectification.
+  await page.click('.el-tabs__item >> text=督查整改')
+  await page.click('[data-test=record-inspection]')
+  await page.fill('input[data-test=inspection-title], [data-test=inspection-title] input', '季度试点工作督查')
+  const held = today.toISOString().slice(0, 10)
+  await page.fill('[data-test=inspection-held] .el-date-editor input', held)
+  await page.keyboard.press('Enter')
+  await page.fill('input[data-test=inspection-inspectors], [data-test=inspection-inspectors] input', '试点办、区委督查室')
+  await page.fill('textarea[data-test=inspection-summary], [data-test=inspection-summary] textarea', '对城市管理专班目标推进情况进行督查')
+  const finding = page.locator('[data-test=inspection-finding]').first()
+  await finding.locator('input').first().fill('社区城管服务点台账不全')
+  await finding.locator('.el-select').click()
+  await page.click('.el-select-dropdown__item:visible >> text=黔江区城市管理局')
+  await finding.locator('.el-date-editor input').fill(new Date(today.getTime() + 20 * 86400000).toISOString().slice(0, 10))
+  await page.keyboard.press('Enter')
+  await page.click('[data-test=inspection-save]')
+  await page.waitForSelector('[data-test=inspection] tbody tr')
+  const found = await page.textContent('[data-test=inspection]')
+  expect(found.includes('社区城管服务点台账不全') && found.includes('黔江区城市管理局'), `the finding is a rectification: ${found}`)
   await context.close()
 
   // The lead department sees the warning on its own page and reports the milestone done.
@@ -825,6 +844,11 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   const milestones = await dept.page.textContent('[data-test=target-milestones]')
   expect(milestones.includes('逾期完成'), `the milestone done after its day: ${milestones}`)
   await shoot(dept.page, { path: join(shots, 'pilot-report.png') })
+  // The inspection's rectification is the department's to put right.
+  await dept.page.click('.el-drawer__close-btn')
+  await dept.page.click('.el-tabs__item >> text=督查整改')
+  await dept.page.waitForSelector('[data-test=inspection] tbody tr')
+  expect((await dept.page.textContent('[data-test=inspection]')).includes('社区城管服务点台账不全'), 'the department reads its rectification')
   await dept.context.close()
   // A unit that is not the target's does not see it.
   const other = await open('dept-D01')

@@ -190,3 +190,81 @@ pub(crate) async fn counts(
     .await?;
     Ok(out.into_values().collect())
 }
+
+pub(crate) async fn result(
+    store: &SqlStore,
+    year: i64,
+    unit_group: &str,
+) -> Result<Option<PublishedResult>> {
+    let row = sqlx::query(
+        "SELECT year, unit_group, scheme_version, results, published_by, published_at \
+         FROM assessment_results WHERE year = $1 AND unit_group = $2",
+    )
+    .bind(year)
+    .bind(unit_group.to_string())
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| {
+        Ok(PublishedResult {
+            year: r.try_get("year")?,
+            unit_group: r.try_get("unit_group")?,
+            scheme_version: r.try_get("scheme_version")?,
+            results: r.try_get("results")?,
+            published_by: r.try_get("published_by")?,
+            published_at: r.try_get("published_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn published_groups(store: &SqlStore, year: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT unit_group FROM assessment_results WHERE year = $1")
+        .bind(year)
+        .fetch_all(&store.pool)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get("unit_group")?)).collect()
+}
+
+/// Published once: the chain head's lock orders two publications, the second finds the first.
+pub(crate) async fn publish(store: &SqlStore, actor: &Actor, r: &PublishedResult) -> Result<()> {
+    let mut tx = store.write_tx().await?;
+    lock_chain_head(&mut tx).await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM assessment_results WHERE year = $1 AND unit_group = $2",
+    )
+    .bind(r.year)
+    .bind(r.unit_group.clone())
+    .fetch_one(&mut *tx)
+    .await?;
+    if n > 0 {
+        return Err(StoreError::conflict(format!(
+            "the {} assessment of {} is published already",
+            r.unit_group, r.year
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO assessment_results (year, unit_group, scheme_version, results, published_by, published_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(r.year)
+    .bind(r.unit_group.clone())
+    .bind(r.scheme_version)
+    .bind(r.results.clone())
+    .bind(r.published_by.clone())
+    .bind(r.published_at)
+    .execute(&mut *tx)
+    .await?;
+    append_actions(
+        &mut tx,
+        vec![actor
+            .action(
+                r.published_at,
+                "assessment.publish",
+                &format!("assessment:{}:{}", r.year, r.unit_group),
+            )
+            .opinion(format!("方案第 {} 版", r.scheme_version))],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -36,6 +36,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (25, include_str!("../migrations/0025_assessment.sql")),
     (26, include_str!("../migrations/0026_pilot.sql")),
     (27, include_str!("../migrations/0027_pilot_inspections.sql")),
+    (
+        28,
+        include_str!("../migrations/0028_assessment_results.sql"),
+    ),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -132,6 +132,17 @@ pub struct Scheme {
     /// Items whose score decides between equal totals, in order.
     #[serde(default)]
     pub tie_break: Vec<String>,
+    /// The share of a unit's total that counts into the annual 平安建设 assessment (the seed's
+    /// district: 40%).
+    #[serde(default = "default_safe_city_share")]
+    pub safe_city_share: f64,
+}
+
+/// The seed's "按照40%的比例计入平安建设暨防范化解重大风险年度考核".
+pub const DEFAULT_SAFE_CITY_SHARE: f64 = 0.4;
+
+fn default_safe_city_share() -> f64 {
+    DEFAULT_SAFE_CITY_SHARE
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -167,6 +178,12 @@ impl Scheme {
         if !(self.partner_share.is_finite() && (0.0..=1.0).contains(&self.partner_share)) {
             return Err(
                 DomainError::invalid("partner_share", "0 to 1").zh("配合单位占比应在 0 至 1 之间")
+            );
+        }
+        if !(positive(self.safe_city_share) && self.safe_city_share <= 1.0) {
+            return Err(
+                DomainError::invalid("safe_city_share", "above 0, at most 1")
+                    .zh("计入平安建设考核的比例应大于 0、不超过 1"),
             );
         }
         if self.items.is_empty() {
@@ -413,7 +430,7 @@ pub struct UnitFigures {
 }
 
 /// One line of a sheet: an item or an adjustment, its points, the score and how.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     pub code: String,
     pub name: String,
@@ -432,7 +449,7 @@ pub struct Line {
 }
 
 /// A unit's scores: every item (nodes too) and adjustment, and the total.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sheet {
     pub lines: Vec<Line>,
     pub total: f64,

@@ -36,8 +36,32 @@ pub struct UnitCounts {
     pub mediation_settled: i64,
 }
 
+/// A year's result for a group as published: the scores frozen, who published them and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedResult {
+    pub year: i64,
+    pub unit_group: String,
+    pub scheme_version: i64,
+    pub results: String,
+    pub published_by: String,
+    pub published_at: i64,
+}
+
 #[async_trait]
 pub trait AssessmentStore: Send + Sync {
+    /// The published result of a year and group, if it is published.
+    async fn assessment_result(
+        &self,
+        year: i64,
+        unit_group: &str,
+    ) -> Result<Option<PublishedResult>>;
+
+    /// Which groups of a year are published.
+    async fn published_groups(&self, year: i64) -> Result<Vec<String>>;
+
+    /// A result published with its action (published already: a conflict).
+    async fn publish_assessment(&self, actor: &Actor, result: &PublishedResult) -> Result<()>;
+
     /// Every unit's counts for the period [from, to) (ms), the standing ones at `now` (`today`
     /// its China day), in unit order.
     async fn assessment_counts(
@@ -65,6 +89,22 @@ pub trait AssessmentStore: Send + Sync {
 
 #[async_trait]
 impl AssessmentStore for SqlStore {
+    async fn assessment_result(
+        &self,
+        year: i64,
+        unit_group: &str,
+    ) -> Result<Option<PublishedResult>> {
+        crate::assessment::result(self, year, unit_group).await
+    }
+
+    async fn published_groups(&self, year: i64) -> Result<Vec<String>> {
+        crate::assessment::published_groups(self, year).await
+    }
+
+    async fn publish_assessment(&self, actor: &Actor, result: &PublishedResult) -> Result<()> {
+        crate::assessment::publish(self, actor, result).await
+    }
+
     async fn assessment_counts(
         &self,
         from: i64,

@@ -138,10 +138,11 @@ async fn demo_pilot(state: &AppState) -> std::result::Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!(
-        "Pilot: {} groups, {} tasks, {} targets, {} progress reports, {} targets late, in {:.1} s.",
+        "Pilot: {} groups, {} tasks, {} targets, an inspection with {} findings, {} progress reports, {} late, in {:.1} s.",
         done.groups,
         done.tasks,
         done.targets,
+        done.findings,
         done.reports,
         done.late,
         started.elapsed().as_secs_f64()

@@ -61,6 +61,7 @@ pub struct PilotDemo {
     pub targets: usize,
     pub reports: usize,
     pub late: usize,
+    pub findings: usize,
 }
 
 async fn user(state: &AppState, name: &str) -> Result<User, String> {
@@ -258,8 +259,65 @@ pub async fn write(state: &AppState, seed: u64) -> Result<PilotDemo, String> {
             }
         }
     }
+    // The third quarter's inspection: its findings given a month, most put right since.
+    let held_on = zhili_domain::time::days_from_civil(year as i64, 9, 25);
+    if held_on < today {
+        let findings = FINDINGS
+            .iter()
+            .enumerate()
+            .map(|(i, text)| zhili_domain::assess::inspection::Finding {
+                text: (*text).into(),
+                unit: INSPECTED[i % INSPECTED.len()].into(),
+                due: held_on + 30,
+            })
+            .collect();
+        let recorded = uc::inspections::record(
+            state,
+            &pilot,
+            zhili_domain::assess::inspection::InspectionDraft {
+                year,
+                quarter: 3,
+                title: "第三季度试点工作督查".into(),
+                held_on,
+                inspectors: "区委政法委（试点办）、区委督查室、区政府督查室".into(),
+                summary: "对 29 个工作专班目标任务推进情况逐项督查，抽查镇街和村社 12 个。总体按计划推进，发现问题如下，限期一个月整改。".into(),
+                findings,
+            },
+        )
+        .await
+        .map_err(|e| format!("the inspection: {e}"))?;
+        done.findings = recorded.rectifications.len();
+        for r in &recorded.rectifications {
+            let (reports, late) = history(state, &mut rng, r, today).await?;
+            done.reports += reports;
+            done.late += late as usize;
+        }
+    }
     Ok(done)
 }
+
+const FINDINGS: [&str; 8] = [
+    "矛盾纠纷排查台账更新不及时",
+    "部分网格员走访记录不完整",
+    "社区矫正对象请销假审批材料缺失",
+    "校园周边护学岗人员不足",
+    "重点场所消防通道被占用",
+    "信访积案化解方案未明确责任人",
+    "综治中心值班记录缺页",
+    "雪亮工程部分点位离线超过一周",
+];
+
+/// The units the inspection found something of.
+const INSPECTED: [&str; 8] = [
+    "D04",
+    "C500114001",
+    "D04",
+    "D13",
+    "D19",
+    "D05",
+    "C500114002",
+    "D01",
+];
 
 fn milestone(title: &str, when: When, weight: f64) -> MilestoneDraft {
     MilestoneDraft {

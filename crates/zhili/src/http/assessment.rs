@@ -127,6 +127,10 @@ pub struct SchemeBody {
     /// The share that counts for each partner unit (捆绑考核).
     #[schema(minimum = 0, maximum = 1)]
     pub partner_share: f64,
+    /// The share of a total that counts into the annual 平安建设 assessment (0.4 unless given).
+    #[serde(default)]
+    #[schema(exclusive_minimum = 0, maximum = 1)]
+    pub safe_city_share: Option<f64>,
     /// Scored items whose scores decide between equal totals, in order.
     #[serde(default)]
     #[schema(max_items = 10)]
@@ -168,6 +172,7 @@ pub struct SchemeView {
     pub name: String,
     pub lead_share: f64,
     pub partner_share: f64,
+    pub safe_city_share: f64,
     pub tie_break: Vec<String>,
     pub items: Vec<SchemeItemRow>,
     pub adjustments: Vec<ScoreAdjustmentBody>,
@@ -341,6 +346,7 @@ fn view(s: uc::SchemeInForce) -> SchemeView {
         name: scheme.name.clone(),
         lead_share: scheme.lead_share,
         partner_share: scheme.partner_share,
+        safe_city_share: scheme.safe_city_share,
         tie_break: scheme.tie_break.clone(),
         items: assess::rows_of(&scheme.items)
             .into_iter()
@@ -441,6 +447,9 @@ pub async fn put_scheme(
         name: b.name,
         lead_share: b.lead_share,
         partner_share: b.partner_share,
+        safe_city_share: b
+            .safe_city_share
+            .unwrap_or(assess::scheme::DEFAULT_SAFE_CITY_SHARE),
         tie_break: b.tie_break,
         rows,
         adjustments,
@@ -525,6 +534,11 @@ pub struct ScoresView {
     pub group: String,
     pub scheme_name: String,
     pub scheme_version: i64,
+    /// The share of a total that counts into the 平安建设 assessment.
+    pub safe_city_share: f64,
+    /// Who published the result and when; none: computed from the record as it stands.
+    pub published_by: Option<String>,
+    pub published_at: Option<String>,
     /// Every unit of the group, best first.
     pub units: Vec<UnitScoreView>,
 }
@@ -569,14 +583,74 @@ pub async fn scores(
     Query(q): Query<ScoresQuery>,
 ) -> ApiResult<axum::Json<ScoresView>> {
     let (year, group) = (year_of(q.year)?, group_of(&q.group)?);
-    let (scheme, units) = uc::scores(&state, &user.user, year, group).await?;
-    Ok(axum::Json(ScoresView {
+    let s = uc::scores(&state, &user.user, year, group).await?;
+    Ok(axum::Json(scores_view(year, group, s)))
+}
+
+fn scores_view(year: i32, group: UnitGroup, s: uc::Scores) -> ScoresView {
+    ScoresView {
         year,
         group: group.as_str().into(),
-        scheme_name: scheme.scheme.name,
-        scheme_version: scheme.version,
-        units: units.into_iter().map(unit_view).collect(),
-    }))
+        scheme_name: s.scheme.scheme.name,
+        scheme_version: s.scheme.version,
+        safe_city_share: s.scheme.scheme.safe_city_share,
+        published_by: s.published.as_ref().map(|p| p.0.clone()),
+        published_at: s.published.map(|p| zhili_domain::time::rfc3339(p.1)),
+        units: s.units.into_iter().map(unit_view).collect(),
+    }
+}
+
+/// A year's group to publish.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBody {
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub year: i32,
+    #[schema(schema_with = unit_group)]
+    pub group: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/assessment/publish", tag = "assessment", request_body = PublishBody, security(("bearer" = [])),
+    responses((status = 200, body = ScoresView, description = "the scores frozen and published; the group's scheme and the year's plan are closed"),
+              (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody, description = "no scheme for that year"),
+              (status = 409, body = crate::http::error::ErrorBody, description = "published already")))]
+pub async fn publish(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(b): Json<PublishBody>,
+) -> ApiResult<axum::Json<ScoresView>> {
+    let (year, group) = (year_of(b.year)?, group_of(&b.group)?);
+    let s = uc::publish::publish(&state, &user.user, year, group).await?;
+    Ok(axum::Json(scores_view(year, group, s)))
+}
+
+/// The year of the 平安建设 sheet.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: i32,
+}
+
+#[utoipa::path(get, path = "/api/v1/assessment/export", tag = "assessment", params(ExportQuery), security(("bearer" = [])),
+    responses((status = 200, description = "every town's and department's score and the share counted into the 平安建设 assessment (.xlsx): the published result, or the record as it stands, marked so",
+                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody, description = "no scheme for that year")))]
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    let year = year_of(q.year)?;
+    let (name, bytes) = uc::publish::safe_city_sheet(&state, &user.user, year).await?;
+    Ok(crate::http::download::xlsx(
+        &format!("safe-city-{year}.xlsx"),
+        &name,
+        bytes,
+    ))
 }
 
 /// One figure of one unit, supposed.

@@ -1,4 +1,4 @@
-//! Files handed to people to sign or file: a Word document under its Chinese name (RFC 6266's
+//! Files handed to people to sign or file: a Word document or a sheet under its Chinese name (RFC 6266's
 //! `filename*`, UTF-8) with an ASCII name for clients that read only `filename`.
 
 use axum::http::{header, HeaderValue};
@@ -19,6 +19,25 @@ pub(crate) fn ext_value(name: &str) -> String {
 
 /// A .docx to download as `name` (`ascii` for older clients: letters, digits, `-._` only).
 pub(crate) fn docx(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
+    file(
+        ascii,
+        name,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        bytes,
+    )
+}
+
+/// An .xlsx to download as `name`.
+pub(crate) fn xlsx(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
+    file(
+        ascii,
+        name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+}
+
+fn file(ascii: &str, name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
     let ascii: String = ascii
         .chars()
         .map(|c| {
@@ -35,12 +54,7 @@ pub(crate) fn docx(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
     );
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                ),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition)

@@ -283,6 +283,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/assessment/scores", get(assessment::scores))
         .route("/assessment/what-if", post(assessment::what_if))
+        .route("/assessment/publish", post(assessment::publish))
+        .route("/assessment/export", get(assessment::export))
         .route(
             "/pilot/organisation",
             get(pilot::get_organisation).put(pilot::put_organisation),

@@ -116,6 +116,8 @@ use utoipa::{Modify, OpenApi};
         super::assessment::put_scheme,
         super::assessment::scores,
         super::assessment::what_if,
+        super::assessment::publish,
+        super::assessment::export,
         super::pilot::get_organisation,
         super::pilot::put_organisation,
         super::pilot::tasks,

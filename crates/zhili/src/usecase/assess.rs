@@ -2,6 +2,8 @@
 //! the towns and one for the departments, kept as data the pilot office edits — each edit a new
 //! recorded version, the shipped 2026 schemes in force until the district keeps its own.
 
+pub mod publish;
+
 use super::{forbidden, not_found, Result};
 use crate::state::AppState;
 use zhili_domain::assess::{self, Adjustment, FlatItem, Scheme, UnitGroup};
@@ -68,6 +70,7 @@ pub struct SetScheme {
     pub name: String,
     pub lead_share: f64,
     pub partner_share: f64,
+    pub safe_city_share: f64,
     pub tie_break: Vec<String>,
     pub rows: Vec<FlatItem>,
     pub adjustments: Vec<Adjustment>,
@@ -81,6 +84,18 @@ pub async fn set_scheme(state: &AppState, user: &User, s: SetScheme) -> Result<S
             "only the pilot office's administrator keeps the assessment schemes",
         ));
     }
+    if state
+        .store
+        .assessment_result(s.year as i64, s.group.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(zhili_store::StoreError::conflict(format!(
+            "the {} assessment of {} is published: its scheme is closed (appeals are recorded separately)",
+            s.group, s.year
+        ))
+        .into());
+    }
     let (items, places) = assess::tree_of(s.rows)?;
     let scheme = Scheme {
         year: s.year,
@@ -90,6 +105,7 @@ pub async fn set_scheme(state: &AppState, user: &User, s: SetScheme) -> Result<S
         adjustments: s.adjustments,
         lead_share: s.lead_share,
         partner_share: s.partner_share,
+        safe_city_share: s.safe_city_share,
         tie_break: s.tie_break,
     }
     .check()
@@ -119,7 +135,7 @@ pub async fn set_scheme(state: &AppState, user: &User, s: SetScheme) -> Result<S
 }
 
 /// A unit's place in a year's assessment: its sheet and its rank among its group.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct UnitScore {
     pub unit: String,
     pub name: String,
@@ -129,7 +145,7 @@ pub struct UnitScore {
 
 /// Who reads every unit's scores: the district centre, the leaders and the administrator
 /// (the pilot office's role comes with the pilot's organisation).
-fn may_read_scores(user: &User) -> bool {
+pub(crate) fn may_read_scores(user: &User) -> bool {
     matches!(
         user.role,
         Role::Admin
@@ -247,7 +263,7 @@ type Measured = (String, String, assess::UnitFigures);
 
 /// Every unit of `group` with its figures for `year` from the record (one read of the counts),
 /// and the scheme in force.
-async fn measure_all(
+pub(crate) async fn measure_all(
     state: &AppState,
     year: i32,
     group: UnitGroup,
@@ -377,7 +393,7 @@ fn plan_into(
 }
 
 /// The units scored by `scheme` and ranked, best first.
-fn rank_all(scheme: &assess::Scheme, units: Vec<Measured>) -> Vec<UnitScore> {
+pub(crate) fn rank_all(scheme: &assess::Scheme, units: Vec<Measured>) -> Vec<UnitScore> {
     let mut scores: Vec<UnitScore> = units
         .into_iter()
         .map(|(unit, name, figures)| UnitScore {
@@ -396,20 +412,42 @@ fn rank_all(scheme: &assess::Scheme, units: Vec<Measured>) -> Vec<UnitScore> {
 }
 
 /// Every unit of a group scored for a year, ranked, each point traced to its source.
-pub async fn scores(
-    state: &AppState,
-    user: &User,
-    year: i32,
-    group: UnitGroup,
-) -> Result<(SchemeInForce, Vec<UnitScore>)> {
+pub async fn scores(state: &AppState, user: &User, year: i32, group: UnitGroup) -> Result<Scores> {
     if !may_read_scores(user) {
         return Err(forbidden(
             "the district centre and the leaders read the assessment",
         ));
     }
+    if let Some(p) = state
+        .store
+        .assessment_result(year as i64, group.as_str())
+        .await?
+    {
+        let units: Vec<UnitScore> = serde_json::from_str(&p.results).map_err(|e| {
+            zhili_store::StoreError::Internal(format!("published result {year} {group}: {e}"))
+        })?;
+        return Ok(Scores {
+            scheme: scheme(state, year, group).await?,
+            units,
+            published: Some((p.published_by, p.published_at)),
+        });
+    }
     let (scheme, units) = measure_all(state, year, group).await?;
-    let scores = rank_all(&scheme.scheme, units);
-    Ok((scheme, scores))
+    let units = rank_all(&scheme.scheme, units);
+    Ok(Scores {
+        scheme,
+        units,
+        published: None,
+    })
+}
+
+/// A year's scores for a group: frozen once published (who published them and when), else
+/// computed from the record as it stands.
+#[derive(Clone, Debug)]
+pub struct Scores {
+    pub scheme: SchemeInForce,
+    pub units: Vec<UnitScore>,
+    pub published: Option<(String, i64)>,
 }
 
 /// What a unit's score and rank would be with one figure changed, beside what they are.

@@ -22,6 +22,10 @@ fn organisation() -> Value {
 
 /// The current year (as China counts it two days ago, so a test run on New Year's Day still
 /// has a past in the year) and days in it.
+async fn commander_of(s: &Server) -> String {
+    s.token("district").await
+}
+
 fn year_and_days() -> (i64, String, String) {
     let today = zhili_domain::calendar::china_day(zhili::now_ms()) - 2;
     let (year, _, _) = zhili_domain::time::civil_from_days(today);
@@ -207,10 +211,43 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         let (_, o) = s.get(&format!("/api/v1/pilot/overview?year={year}"), Some(&pilot)).await;
         assert!(o["task_forces"].as_array().unwrap().iter().any(|f| f["name"] == "督查整改" && f["targets"] == 1), "{o}");
 
+        // Published: the departments' scores frozen; the scheme and the year's plan closed; the
+        // 平安建设 sheet carries 40% of each total.
+        let publish = json!({"year": year, "group": "departments"});
+        let (status, body) = post_json(&s, "/api/v1/assessment/publish", &d09, publish.clone()).await;
+        assert_error(status, &body, 403, "forbidden");
+        let (status, published) = post_json(&s, "/api/v1/assessment/publish", &pilot, publish.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{published}");
+        assert_eq!(published["published_by"], "pilot");
+        let (status, body) = post_json(&s, "/api/v1/assessment/publish", &pilot, publish).await;
+        assert_error(status, &body, 409, "conflict");
+        let (status, body) = s.post_put(&format!("/api/v1/assessment/schemes/{year}/departments"), Some(&pilot), scheme.to_string()).await;
+        assert_error(status, &body, 409, "conflict");
+        let (_, now) = s.get(&path, Some(&d09)).await;
+        let (status, body) = post_json(&s, &report, &d09, json!({"version": now["version"], "note": "发布后再报", "percent": 90})).await;
+        assert_error(status, &body, 409, "conflict");
+        let (_, frozen) = s.get(&format!("/api/v1/assessment/scores?year={year}&group=departments"), Some(&commander_of(&s).await)).await;
+        assert_eq!((frozen["published_by"].as_str(), frozen["units"].as_array().map(Vec::len)), (Some("pilot"), Some(26)));
+        let resp = s.http.get(format!("{}/api/v1/assessment/export?year={year}", s.base)).bearer_auth(&pilot).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"), "named in Chinese");
+        let bytes = resp.bytes().await.unwrap();
+        let strings = {
+            use std::io::Read;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let mut text = String::new();
+            zip.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut text).unwrap();
+            text
+        };
+        for want in ["计入平安建设考核得分（×40%）", "已发布（pilot", "黔江区城市管理局", "未发布：按当前记录测算"] {
+            assert!(strings.contains(want), "the sheet says {want}");
+        }
+
         // Every change is in the record.
         let actions = s.store.actions(0, 100_000).await.unwrap();
         let kinds: Vec<&str> = actions.iter().map(|a| a.action.as_str()).filter(|a| a.starts_with("pilot.")).collect();
         assert_eq!(kinds, ["pilot.organisation", "pilot.task.add", "pilot.target.add", "pilot.target.progress", "pilot.target.progress", "pilot.inspection.record"]);
+        assert!(actions.iter().any(|a| a.action == "assessment.publish" && a.actor == "pilot"));
         s
     })
     .await;

@@ -23,6 +23,7 @@ pub async fn record(state: &AppState, user: &User, d: InspectionDraft) -> Result
     }
     let units = super::units(state).await?;
     let d = d.check(today(), &|u| units.contains_key(u))?;
+    crate::usecase::assess::publish::refuse_if_closed(state, d.year as i64).await?;
     let now = crate::now_ms();
     let year = d.year as i64;
     let held = state.store.pilot_inspections(year).await?.len();

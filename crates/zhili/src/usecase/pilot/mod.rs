@@ -118,6 +118,7 @@ pub async fn add_task(state: &AppState, user: &User, draft: TaskDraft) -> Result
         return Err(forbidden("the pilot office sets the pilot's tasks"));
     }
     let org = organisation(state).await?.organisation;
+    crate::usecase::assess::publish::refuse_if_closed(state, draft.year as i64).await?;
     let draft = draft.check(&|code| {
         org.as_ref()
             .and_then(|o| o.group(code))
@@ -162,6 +163,7 @@ pub async fn add_target(state: &AppState, user: &User, t: NewTarget) -> Result<T
     let Some(task) = tasks else {
         return Err(not_found("task_id", format!("no task {}", t.task_id)));
     };
+    crate::usecase::assess::publish::refuse_if_closed(state, task.year).await?;
     let calendar = state.reference().calendar.clone();
     let planned = TargetDraft {
         title: t.title,

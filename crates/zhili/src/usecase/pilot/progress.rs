@@ -120,6 +120,7 @@ async fn checked_links(
 /// A report on a target by one of its units; the target as it now stands.
 pub async fn report(state: &AppState, user: &User, id: i64, r: Report) -> Result<TargetView> {
     let t = target(state, user, id).await?;
+    crate::usecase::assess::publish::refuse_if_closed(state, t.row.year).await?;
     let done: Vec<bool> = t
         .row
         .milestones
