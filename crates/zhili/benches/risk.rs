@@ -193,11 +193,11 @@ async fn main() {
         let mut units = 0;
         for _ in 0..5 {
             let t = Instant::now();
-            let (_, scored) = zhili::usecase::assess::scores(&state, &admin, year, group)
+            let scored = zhili::usecase::assess::scores(&state, &admin, year, group)
                 .await
                 .unwrap();
             runs.push(t.elapsed().as_secs_f64());
-            units = scored.len();
+            units = scored.units.len();
         }
         println!(
             "assessment of {year}, {}: {units} units scored and ranked, median {:.3} s over 5",
