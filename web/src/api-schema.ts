@@ -926,6 +926,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pilot/leaders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_leaders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/leaders/{username}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_leaders_by_username_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/leaders/{username}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_leaders_by_username_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pilot/organisation": {
         parameters: {
             query?: never;
@@ -2686,6 +2734,63 @@ export interface components {
             since: string;
             /** Format: int64 */
             visit_every_days: number;
+        };
+        LeaderInspectionView: {
+            /** @description Findings in the leader's units, and how many are put right. */
+            found: number;
+            held_on: string;
+            /** Format: int64 */
+            id: number;
+            rectified: number;
+            title: string;
+        };
+        LeaderMeetingView: {
+            decisions: number;
+            held_on: string | null;
+            /** Format: int64 */
+            id: number;
+            title: string;
+        };
+        LeaderRecordView: {
+            groups: components["schemas"]["LedGroupView"][];
+            inspections: components["schemas"]["LeaderInspectionView"][];
+            meetings: components["schemas"]["LeaderMeetingView"][];
+            name: string;
+            /** Format: double */
+            percent: number;
+            standings: components["schemas"]["LeaderStandingView"][];
+            /**
+             * Format: int64
+             * @description Events they supervised in the year (督办), counted in the record.
+             */
+            supervised: number;
+            targets: components["schemas"]["PilotTargetView"][];
+            title: string;
+            username: string;
+            /** Format: int32 */
+            year: number;
+        };
+        LeaderStandingView: {
+            /** @description towns or departments */
+            group: string;
+            name: string;
+            of: number;
+            rank: number;
+            /** Format: double */
+            total: number;
+            unit: string;
+        };
+        LeaderView: {
+            groups: components["schemas"]["LedGroupView"][];
+            name: string;
+            title: string;
+            username: string;
+        };
+        LedGroupView: {
+            code: string;
+            kind: string;
+            kind_name: string;
+            name: string;
         };
         /** @description Mediation's time limits as officials set them. */
         LimitsBody: {
@@ -8956,6 +9061,187 @@ export interface operations {
                 };
             };
             /** @description the field at fault: a day outside the quarter or not yet come, a deadline not after the inspection, a unit that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_leaders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the cadres with an account who lead a group of the organisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaderView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_leaders_by_username_record: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaderRecordView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description they lead no group of the organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_leaders_by_username_report: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the annual report (述职) drafted from the record (.docx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description they lead no group of the organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;

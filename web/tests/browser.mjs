@@ -856,6 +856,21 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await other.page.waitForSelector('[data-test=pilot-summary]')
   expect((await other.page.textContent('[data-test=pilot-summary]')).includes('目标任务 0 项'), 'another department has no targets here')
   await other.context.close()
+  // The year's departments' result published (after a confirmation) and the 40% sheet filed.
+  const office = await open('pilot')
+  await office.page.goto(`${base}/assessment`)
+  await office.page.click('.el-radio-button >> text=区级部门')
+  await office.page.waitForSelector('[data-test=publish]')
+  await office.page.click('[data-test=publish]')
+  await office.page.click('.el-message-box__btns .el-button--primary')
+  const tag = await (await office.page.waitForSelector('[data-test=published]')).textContent()
+  expect(tag.includes('已发布'), `published: ${tag}`)
+  const [sheet] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=safe-city-export]')])
+  expect(sheet.suggestedFilename().includes('计入平安建设考核') && sheet.suggestedFilename().endsWith('.xlsx'), `saved as ${sheet.suggestedFilename()}`)
+  const bytes = readFileSync(await sheet.path())
+  expect(bytes.length > 1000 && bytes[0] === 0x50 && bytes[1] === 0x4b, 'an .xlsx (a zip) of some size')
+  await shoot(office.page, { path: join(shots, 'assessment-published.png') })
+  await office.context.close()
 })
 
 await step('a grid worker registers a key person and records a visit; an operator imports a sheet with bad rows', async () => {

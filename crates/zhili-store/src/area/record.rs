@@ -10,6 +10,9 @@ use zhili_domain::chain::Action;
 pub trait RecordStore: Send + Sync {
     async fn actions(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;
 
+    /// How many actions of a kind one person took in [from, to) (ms), from an index alone.
+    async fn count_actions_by(&self, actor: &str, action: &str, from: i64, to: i64) -> Result<i64>;
+
     /// The number of the last record and its hash, as the chain head remembers them.
     async fn chain_head(&self) -> Result<(i64, String)>;
 
@@ -37,6 +40,18 @@ impl RecordStore for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(action_from_row).collect()
+    }
+
+    async fn count_actions_by(&self, actor: &str, action: &str, from: i64, to: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM actions WHERE actor = $1 AND action = $2 AND at >= $3 AND at < $4",
+        )
+        .bind(actor.to_string())
+        .bind(action.to_string())
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn chain_head(&self) -> Result<(i64, String)> {

@@ -111,8 +111,13 @@ fn organisation(plan: &Plan, towns: &[(String, String)]) -> Organisation {
     }];
     let mut unit_groups: Vec<Group> = Vec::new();
     for w in &plan.working_groups {
-        // The district leader account leads the group of the 政法委书记 (法治保障).
-        let account = (w.code == "W2").then_some("leader");
+        // The 政法委书记 (法治保障) is the district centre's commander; the leader account is the
+        // deputy party secretary leading 政治引领.
+        let account = match w.code.as_str() {
+            "W2" => Some("district"),
+            "W1" => Some("leader"),
+            _ => None,
+        };
         groups.push(Group {
             code: w.code.clone(),
             kind: GroupKind::WorkingGroup,

@@ -20,6 +20,7 @@ pub mod mediation;
 pub mod people;
 pub mod pilot;
 pub mod pilot_inspections;
+pub mod pilot_leaders;
 pub mod reference;
 pub mod risk;
 pub mod risk_meetings;
@@ -287,7 +288,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/assessment/export", get(assessment::export))
         .route(
             "/pilot/organisation",
-            get(pilot::get_organisation).put(pilot::put_organisation),
+            get(pilot::get_organisation).put(axum::handler::Handler::layer(
+                pilot::put_organisation,
+                DefaultBodyLimit::max(pilot::ORGANISATION_LIMIT),
+            )),
         )
         .route("/pilot/tasks", get(pilot::tasks).post(pilot::add_task))
         .route(
@@ -300,6 +304,15 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(pilot::reports).post(pilot::report),
         )
         .route("/pilot/overview", get(pilot::get_overview))
+        .route("/pilot/leaders", get(pilot_leaders::list))
+        .route(
+            "/pilot/leaders/{username}/record",
+            get(pilot_leaders::record),
+        )
+        .route(
+            "/pilot/leaders/{username}/report",
+            get(pilot_leaders::report),
+        )
         .route(
             "/pilot/inspections",
             get(pilot_inspections::list).post(pilot_inspections::record),

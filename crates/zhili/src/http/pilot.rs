@@ -17,6 +17,9 @@ use zhili_domain::assess::{GroupKind, MilestoneState, TargetState};
 use zhili_domain::calendar::date_string;
 use zhili_domain::ErrorCode;
 
+/// An organisation of some hundred groups with their members, however its text is escaped.
+pub const ORGANISATION_LIMIT: usize = 4 << 20;
+
 fn group_kind() -> utoipa::openapi::Object {
     crate::http::schema::one_of(GroupKind::ALL.map(|k| k.as_str()))
 }

@@ -11,7 +11,8 @@ fn organisation() -> Value {
         "office_members": [{"name": "王试点", "title": "试点办主任", "username": "pilot"}],
         "groups": [
             {"code": "L", "kind": "leading_group", "name": "试点工作领导小组", "leader": leader("区委书记")},
-            {"code": "W1", "kind": "working_group", "name": "智治支撑工作组", "parent": "L", "leader": leader("副区长")},
+            {"code": "W1", "kind": "working_group", "name": "智治支撑工作组", "parent": "L",
+             "leader": {"name": "张明", "title": "副区长", "username": "district"}},
             {"code": "T01", "kind": "task_force", "name": "城市管理专班", "parent": "W1", "leader": leader("城管局长"),
              "lead_unit": "D09", "units": ["D09", "C500114001"]},
             {"code": "U-D09", "kind": "unit_group", "name": "城管局试点领导小组", "parent": "T01", "leader": leader("城管局长"),
@@ -36,6 +37,7 @@ fn year_and_days() -> (i64, String, String) {
 
 #[tokio::test]
 async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_warns() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     on_every_backend(|s| async move {
         let pilot = s.token("pilot").await;
         let town = s.token("town-500114001").await;
@@ -241,6 +243,27 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         };
         for want in ["计入平安建设考核得分（×40%）", "已发布（pilot", "黔江区城市管理局", "未发布：按当前记录测算"] {
             assert!(strings.contains(want), "the sheet says {want}");
+        }
+
+        // The leader's record: what the task forces under them did, what inspections found in
+        // their units, their units' standing; the 述职 drafted from it. Theirs and the office's.
+        let (status, leaders) = s.get("/api/v1/pilot/leaders", Some(&pilot)).await;
+        assert_eq!(status, StatusCode::OK, "{leaders}");
+        assert_eq!((leaders[0]["username"].as_str(), leaders[0]["groups"][0]["code"].as_str()), (Some("district"), Some("W1")));
+        let (status, record) = s.get(&format!("/api/v1/pilot/leaders/district/record?year={year}"), Some(&pilot)).await;
+        assert_eq!(status, StatusCode::OK, "{record}");
+        assert_eq!(record["targets"].as_array().map(Vec::len), Some(1), "{record}");
+        assert_eq!((record["inspections"][0]["found"].as_u64(), record["name"].as_str()), (Some(1), Some("张明")));
+        assert!(record["standings"].as_array().unwrap().iter().any(|u| u["unit"] == "D09"), "{record}");
+        let (status, body) = s.get(&format!("/api/v1/pilot/leaders/district/record?year={year}"), Some(&d09)).await;
+        assert_error(status, &body, 403, "forbidden");
+        let (status, body) = s.get(&format!("/api/v1/pilot/leaders/dept-D01/record?year={year}"), Some(&pilot)).await;
+        assert_error(status, &body, 404, "not_found");
+        let resp = s.http.get(format!("{}/api/v1/pilot/leaders/district/report?year={year}", s.base)).bearer_auth(&pilot).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let text = zhili::docx::text_of(&resp.bytes().await.unwrap()).unwrap();
+        for want in ["年度平安建设述职报告", "张明", "城市管理进社区全覆盖", "发现分管领域问题 1 个", "黔江区城市管理局"] {
+            assert!(text.contains(want), "the report says {want}: {text}");
         }
 
         // Every change is in the record.

@@ -4,6 +4,7 @@
 //! all — late milestones, the wall chart, the overview (`overview`).
 
 pub mod inspections;
+pub mod leaders;
 pub mod overview;
 pub mod progress;
 
