@@ -770,7 +770,7 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   const leader = (name) => ({ name, title: '组长' })
   await api('PUT', '/pilot/organisation', { office: '区委政法委（试点办）', groups: [
     { code: 'L', kind: 'leading_group', name: '试点工作领导小组', leader: leader('区委书记') },
-    { code: 'W5', kind: 'working_group', name: '智治支撑工作组', parent: 'L', leader: leader('常务副区长') },
+    { code: 'W5', kind: 'working_group', name: '智治支撑工作组', parent: 'L', leader: { name: '李常务', title: '常务副区长', username: 'district' } },
     { code: 'T23', kind: 'task_force', name: '城市管理进社区专班', parent: 'W5', leader: leader('城管局长'), lead_unit: 'D09' }] })
   const today = new Date(Date.now() + 8 * 3600_000)
   const year = today.getUTCFullYear()
@@ -864,12 +864,21 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await office.page.click('[data-test=publish]')
   await office.page.click('.el-message-box__btns .el-button--primary')
   const tag = await (await office.page.waitForSelector('[data-test=published]')).textContent()
-  expect(tag.includes('已发布'), `published: ${tag}`)
+  expect(tag.includes('发布'), `published: ${tag}`)
   const [sheet] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=safe-city-export]')])
   expect(sheet.suggestedFilename().includes('计入平安建设考核') && sheet.suggestedFilename().endsWith('.xlsx'), `saved as ${sheet.suggestedFilename()}`)
   const bytes = readFileSync(await sheet.path())
   expect(bytes.length > 1000 && bytes[0] === 0x50 && bytes[1] === 0x4b, 'an .xlsx (a zip) of some size')
   await shoot(office.page, { path: join(shots, 'assessment-published.png') })
+  // The leader's record and the 述职 drafted from it.
+  await office.page.goto(`${base}/pilot`)
+  await office.page.click('.el-tabs__item >> text=领导实绩档案')
+  await pick(office.page, '[data-test=pick-leader]', '李常务')
+  const record = await (await office.page.waitForSelector('[data-test=leader-record]')).textContent()
+  expect(record.includes('分管目标任务 1 项') && record.includes('黔江区城市管理局'), `the record: ${record}`)
+  const [report] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=download-report]')])
+  expect(report.suggestedFilename().includes('述职报告') && report.suggestedFilename().endsWith('.docx'), `saved as ${report.suggestedFilename()}`)
+  await shoot(office.page, { path: join(shots, 'pilot-leader.png') })
   await office.context.close()
 })
 

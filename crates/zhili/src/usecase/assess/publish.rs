@@ -99,8 +99,8 @@ fn write_sheet(year: i32, groups: &[(UnitGroup, Scores)]) -> std::result::Result
             "备注".into(),
         ];
         let standing = match &s.published {
-            Some((by, at)) => format!(
-                "已发布（{by}，{}）",
+            Some((_, at)) => format!(
+                "已于 {} 发布",
                 zhili_domain::calendar::date_string(zhili_domain::calendar::china_day(*at))
             ),
             None => "未发布：按当前记录测算，仅供参考".into(),
