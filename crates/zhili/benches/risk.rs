@@ -188,6 +188,33 @@ async fn main() {
         median(runs)
     );
     let year = zhili_domain::time::civil_from_days(today).0 as i32;
+    // The demo's pilot plan (130 targets, an inspection, the year's reports): the assessment
+    // reads it, and the pilot office's overview is timed over it.
+    let t = Instant::now();
+    let plan = zhili::demo::pilot::write(&state, 2026).await.unwrap();
+    println!(
+        "pilot plan: {} targets, {} reports, built in {:.1} s",
+        plan.targets,
+        plan.reports,
+        t.elapsed().as_secs_f64()
+    );
+    let pilot = store.find_login("pilot").await.unwrap().unwrap().user;
+    let mut runs = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let o = zhili::usecase::pilot::overview::overview(&state, &pilot, year)
+            .await
+            .unwrap();
+        runs.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(o.targets, plan.targets + plan.findings);
+    }
+    runs.sort_by(f64::total_cmp);
+    println!(
+        "pilot overview ({} targets): p50 {:.2} ms, p99 {:.2} ms over 200",
+        plan.targets + plan.findings,
+        runs[100],
+        runs[197]
+    );
     for group in zhili_domain::assess::UnitGroup::ALL {
         let mut runs = Vec::new();
         let mut units = 0;
