@@ -482,8 +482,9 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
   // Nothing consequential is pre-selected: the role and the region are chosen; the region
   // from the tree (district → town → village → grid), the unit from those serving it.
   expect(await page.isDisabled('[data-test=create-user]'), 'save waits for the form')
-  await page.click('[data-test=new-role]')
-  await page.getByRole('option', { name: '网格员', exact: true }).click()
+  // Chosen through the helper, which waits for the list to close: the longer role list (with
+  // 试点办) would otherwise still cover the region picker below it.
+  await pick(page, '[data-test=new-role]', '网格员')
   await page.click('[data-test=new-region] .el-cascader')
   for (let level = 0; level < 4; level++) {
     const node = page.locator('.el-cascader-menu').nth(level).locator('.el-cascader-node').first()
