@@ -3,6 +3,8 @@
 //! reverse-scheduled milestones and their progress (`target`), and the year's assessment
 //! scheme as data with the sheets and rankings it gives (`scheme`).
 
+use crate::DomainError;
+
 pub mod inspection;
 pub mod organisation;
 pub mod plan;
@@ -50,6 +52,44 @@ impl Figure {
                 | Figure::RankChange
         )
     }
+}
+
+/// A refusal of the field at fault, in English and Chinese.
+pub(crate) fn bad(field: &str, en: impl Into<String>, zh: impl Into<String>) -> DomainError {
+    DomainError::invalid(field, en).zh(zh)
+}
+
+/// A line of text trimmed, 1 to `max` characters (`what_zh` names it in the refusal).
+pub(crate) fn text(
+    field: &str,
+    value: &str,
+    max: usize,
+    what_zh: &str,
+) -> Result<String, DomainError> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(bad(
+            field,
+            format!("1 to {max} characters"),
+            format!("{what_zh}为 1 至 {max} 个字"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// A code trimmed: 1 to 16 letters, digits or hyphens (groups, tasks).
+pub(crate) fn code(field: &str, raw: &str) -> Result<String, DomainError> {
+    let code = raw.trim();
+    let well_formed = (1..=16).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !well_formed {
+        return Err(bad(
+            field,
+            "1 to 16 letters, digits or hyphens",
+            "编号为 1 至 16 个字母、数字或连字符",
+        ));
+    }
+    Ok(code.to_string())
 }
 
 #[cfg(test)]

@@ -2,28 +2,13 @@
 //! becomes a rectification (整改) — a target of the inspection's own task, owned by the unit at
 //! fault, due by its deadline, reported on and warned about like every other target.
 
+use super::{bad, text};
 use crate::DomainError;
 
 /// Most findings one inspection records.
 pub const MAX_FINDINGS: usize = 100;
 /// The longest a rectification may be given (days after the inspection).
 pub const MAX_RECTIFICATION_DAYS: i64 = 366;
-
-fn bad(field: &str, en: impl Into<String>, zh: impl Into<String>) -> DomainError {
-    DomainError::invalid(field, en).zh(zh)
-}
-
-fn text(field: &str, value: &str, max: usize, what_zh: &str) -> Result<String, DomainError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(bad(
-            field,
-            format!("1 to {max} characters"),
-            format!("{what_zh}为 1 至 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
-}
 
 /// A finding: what is wrong, the unit that puts it right and by when.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,6 +3,7 @@
 //! groups; with the pilot office (试点办, in the 政法委) that runs it. The district changes it
 //! as people move, so it is a versioned document, checked here field by field.
 
+use super::{bad, code, text};
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -57,22 +58,6 @@ pub struct Organisation {
     #[serde(default)]
     pub office_members: Vec<Official>,
     pub groups: Vec<Group>,
-}
-
-fn bad(field: &str, en: impl Into<String>, zh: impl Into<String>) -> DomainError {
-    DomainError::invalid(field, en).zh(zh)
-}
-
-fn text(field: &str, value: &str, max: usize, what_zh: &str) -> Result<String, DomainError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(bad(
-            field,
-            format!("1 to {max} characters"),
-            format!("{what_zh}为 1 至 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
 }
 
 fn official(
@@ -139,16 +124,7 @@ impl Organisation {
         let mut groups = Vec::with_capacity(self.groups.len());
         for (i, g) in self.groups.iter().enumerate() {
             let field = |f: &str| format!("groups[{i}].{f}");
-            let code = g.code.trim().to_string();
-            let well_formed = (1..=16).contains(&code.len())
-                && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-            if !well_formed {
-                return Err(bad(
-                    &field("code"),
-                    "1 to 16 letters, digits or hyphens",
-                    "编号为 1 至 16 个字母、数字或连字符",
-                ));
-            }
+            let code = code(&field("code"), &g.code)?;
             if !seen.insert(code.clone()) {
                 return Err(bad(&field("code"), format!("{code} twice"), "编号重复"));
             }

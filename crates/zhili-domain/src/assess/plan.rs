@@ -5,6 +5,7 @@
 //! completes milestones; partners report what they did. Checked here field by field.
 
 use super::target::{back_from, milestone_state, roll_up, MilestoneState};
+use super::{bad, code, text};
 use crate::calendar::WorkingCalendar;
 use crate::time::{civil_from_days, days_from_civil};
 use crate::DomainError;
@@ -15,22 +16,6 @@ pub const MAX_MILESTONES: usize = 24;
 pub const MAX_PARTNERS: usize = 30;
 /// A milestone due within this many working days warns yellow (临近到期).
 pub const WARN_WORKING_DAYS: u32 = 5;
-
-fn bad(field: &str, en: impl Into<String>, zh: impl Into<String>) -> DomainError {
-    DomainError::invalid(field, en).zh(zh)
-}
-
-fn text(field: &str, value: &str, max: usize, what_zh: &str) -> Result<String, DomainError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(bad(
-            field,
-            format!("1 to {max} characters"),
-            format!("{what_zh}为 1 至 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
-}
 
 fn checked_weight(field: &str, w: f64) -> Result<f64, DomainError> {
     if !(w.is_finite() && w > 0.0 && w <= 100.0) {
@@ -75,17 +60,7 @@ impl TaskDraft {
                 "年度应在 2000 至 2100 之间",
             ));
         }
-        let code = self.code.trim().to_string();
-        if code.is_empty()
-            || code.len() > 16
-            || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(bad(
-                "code",
-                "1 to 16 letters, digits or hyphens",
-                "编号为 1 至 16 个字母、数字或连字符",
-            ));
-        }
+        let code = code("code", &self.code)?;
         let task_force = self.task_force.trim().to_string();
         if !is_task_force(&task_force) {
             return Err(bad(
