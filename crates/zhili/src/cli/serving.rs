@@ -66,86 +66,49 @@ pub(super) async fn serve_store(
     }
 }
 
-/// The demo city's risk work goes through the running system's use cases, so it is built when
-/// `zhili demo` first serves (once: the database remembers).
-async fn demo_risk(state: &AppState) -> std::result::Result<(), String> {
-    let Some(seed) = state
-        .store
-        .meta("demo_seed")
-        .await
-        .map_err(|e| e.to_string())?
-    else {
+/// A part of the demo city built through the running system's use cases (the risk work, the
+/// pilot plan), so built when `zhili demo` first serves — once: the database remembers it under
+/// `key`. `build` takes the demo's seed and says what it made.
+async fn demo_once<F, Fut>(state: &AppState, key: &str, build: F) -> std::result::Result<(), String>
+where
+    F: FnOnce(u64) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<String, String>>,
+{
+    let store = &state.store;
+    let Some(seed) = store.meta("demo_seed").await.map_err(|e| e.to_string())? else {
         return Ok(());
     };
-    if state
-        .store
-        .meta("demo_risk_built")
-        .await
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
+    if store.meta(key).await.map_err(|e| e.to_string())?.is_some() {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let done = zhili::demo::risk::write(state, seed.parse().unwrap_or(0)).await?;
-    state
-        .store
-        .set_meta(
-            "demo_risk_built",
-            &zhili_domain::time::rfc3339(zhili::now_ms()),
-        )
+    let said = build(seed.parse().unwrap_or(0)).await?;
+    store
+        .set_meta(key, &zhili_domain::time::rfc3339(zhili::now_ms()))
         .await
         .map_err(|e| e.to_string())?;
-    println!(
-        "Risk: {} reports spiking today, {} alerts raised, {} risks registered, {} meetings with {} decisions, in {:.1} s.",
-        done.spike_reports,
-        done.alerts_raised,
-        done.risks,
-        done.meetings,
-        done.decisions,
-        started.elapsed().as_secs_f64()
-    );
+    println!("{said}, in {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
 }
 
-/// The demo's pilot plan goes through the use cases too (the pilot office sets it up), once.
+async fn demo_risk(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_risk_built", |seed| async move {
+        let done = zhili::demo::risk::write(state, seed).await?;
+        Ok(format!(
+            "Risk: {} reports spiking today, {} alerts raised, {} risks registered, {} meetings with {} decisions",
+            done.spike_reports, done.alerts_raised, done.risks, done.meetings, done.decisions
+        ))
+    })
+    .await
+}
+
 async fn demo_pilot(state: &AppState) -> std::result::Result<(), String> {
-    let Some(seed) = state
-        .store
-        .meta("demo_seed")
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok(());
-    };
-    if state
-        .store
-        .meta("demo_pilot_built")
-        .await
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let started = std::time::Instant::now();
-    let done = zhili::demo::pilot::write(state, seed.parse().unwrap_or(0)).await?;
-    state
-        .store
-        .set_meta(
-            "demo_pilot_built",
-            &zhili_domain::time::rfc3339(zhili::now_ms()),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    println!(
-        "Pilot: {} groups, {} tasks, {} targets, an inspection with {} findings, {} progress reports, {} late, in {:.1} s.",
-        done.groups,
-        done.tasks,
-        done.targets,
-        done.findings,
-        done.reports,
-        done.late,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
+    demo_once(state, "demo_pilot_built", |seed| async move {
+        let done = zhili::demo::pilot::write(state, seed).await?;
+        Ok(format!(
+            "Pilot: {} groups, {} tasks, {} targets, an inspection with {} findings, {} progress reports, {} late",
+            done.groups, done.tasks, done.targets, done.findings, done.reports, done.late
+        ))
+    })
+    .await
 }

@@ -194,3 +194,17 @@ pub fn city_load(
         ],
     }
 }
+
+/// A demo account as the use cases take it (the demo's parts act as its people).
+pub(crate) async fn account(
+    state: &crate::state::AppState,
+    name: &str,
+) -> Result<zhili_domain::user::User, String> {
+    state
+        .store
+        .find_login(name)
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|l| l.user)
+        .ok_or_else(|| format!("the demo account {name} is missing"))
+}

@@ -4,6 +4,7 @@
 //! times, most milestones done on time, some late, some still open past their day (the red
 //! warnings the overview opens on).
 
+use super::account as user;
 use crate::state::AppState;
 use crate::usecase::pilot as uc;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -12,7 +13,6 @@ use zhili_domain::assess::organisation::{Group, Official, Organisation};
 use zhili_domain::assess::plan::{year_days, year_of, MilestoneDraft, TaskDraft, When};
 use zhili_domain::assess::GroupKind;
 use zhili_domain::calendar::{china_day, CHINA_OFFSET_MS, DAY_MS, HOUR_MS};
-use zhili_domain::user::User;
 use zhili_store::ProgressRow;
 
 const PLAN: &str = include_str!("../../data/pilot-2026.json");
@@ -62,16 +62,6 @@ pub struct PilotDemo {
     pub reports: usize,
     pub late: usize,
     pub findings: usize,
-}
-
-async fn user(state: &AppState, name: &str) -> Result<User, String> {
-    state
-        .store
-        .find_login(name)
-        .await
-        .map_err(|e| e.to_string())?
-        .map(|l| l.user)
-        .ok_or_else(|| format!("the demo account {name} is missing"))
 }
 
 /// The account that reports for a unit: a department's handler, a town's centre, the district

@@ -9,6 +9,7 @@
 //! district commander the way the browser does. The past (meetings held, risks registered
 //! weeks ago) is written with its own times.
 
+use super::account as user;
 use crate::state::AppState;
 use crate::usecase::intake::{self, Report};
 use crate::usecase::risk::{self as uc, meetings::area_point, register::RegisterRisk};
@@ -28,16 +29,6 @@ pub struct RiskDemo {
     pub risks: usize,
     pub meetings: usize,
     pub decisions: usize,
-}
-
-async fn user(state: &AppState, name: &str) -> Result<User, String> {
-    state
-        .store
-        .find_login(name)
-        .await
-        .map_err(|e| e.to_string())?
-        .map(|l| l.user)
-        .ok_or_else(|| format!("the demo account {name} is missing"))
 }
 
 const SPIKE_TEXTS: [&str; 7] = [
