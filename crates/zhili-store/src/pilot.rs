@@ -86,6 +86,16 @@ pub(crate) async fn tasks(store: &SqlStore, year: i64) -> Result<Vec<TaskRow>> {
         .collect()
 }
 
+pub(crate) async fn task(store: &SqlStore, id: i64) -> Result<Option<TaskRow>> {
+    let mut q = Sql::new("SELECT * FROM pilot_tasks WHERE id = ");
+    q.bind(Arg::Int(id));
+    q.query()
+        .fetch_optional(&store.pool)
+        .await?
+        .map(|r| task_row(&r))
+        .transpose()
+}
+
 pub(crate) async fn add_target(store: &SqlStore, t: &TargetRow, action: NewAction) -> Result<i64> {
     let mut tx = store.write_tx().await?;
     lock_chain_head(&mut tx).await?;

@@ -146,6 +146,9 @@ pub trait UserStore: Send + Sync {
     /// operators), by role then name.
     async fn grid_contacts(&self, grid: &RegionCode, village: &RegionCode) -> Result<Vec<Contact>>;
 
+    /// Which of these usernames are accounts (one query per thousand names).
+    async fn existing_usernames(&self, names: &[String]) -> Result<Vec<String>>;
+
     /// Accounts anchored in the scope's subtree, by username; and how many match.
     async fn list_users(
         &self,
@@ -156,6 +159,18 @@ pub trait UserStore: Send + Sync {
 
 #[async_trait]
 impl UserStore for SqlStore {
+    async fn existing_usernames(&self, names: &[String]) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in names.chunks(1000) {
+            let mut q = Sql::new("SELECT username FROM users WHERE username IN ");
+            q.bind_list(chunk.iter().cloned().map(Arg::Text));
+            for r in q.query().fetch_all(&self.pool).await? {
+                found.push(r.try_get("username")?);
+            }
+        }
+        Ok(found)
+    }
+
     async fn insert_users(&self, actor: &Actor, users: &[NewUser], now: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let actions = insert_users_in(&mut tx, actor, users, now).await?;

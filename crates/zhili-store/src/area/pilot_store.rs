@@ -99,6 +99,9 @@ pub trait PilotStore: Send + Sync {
     /// A year's tasks in code order.
     async fn pilot_tasks(&self, year: i64) -> Result<Vec<TaskRow>>;
 
+    /// One task, whatever its year.
+    async fn pilot_task(&self, id: i64) -> Result<Option<TaskRow>>;
+
     /// A target added under its task with its milestones and units, with its action; its id.
     async fn add_pilot_target(&self, target: &TargetRow, action: NewAction) -> Result<i64>;
 
@@ -159,6 +162,10 @@ impl PilotStore for SqlStore {
 
     async fn pilot_tasks(&self, year: i64) -> Result<Vec<TaskRow>> {
         crate::pilot::tasks(self, year).await
+    }
+
+    async fn pilot_task(&self, id: i64) -> Result<Option<TaskRow>> {
+        crate::pilot::task(self, id).await
     }
 
     async fn add_pilot_target(&self, target: &TargetRow, action: NewAction) -> Result<i64> {

@@ -43,12 +43,6 @@ fn group_code() -> utoipa::openapi::Object {
         .build()
 }
 
-fn photo_ids() -> utoipa::openapi::schema::Array {
-    let mut a = crate::http::schema::photo_ids_or_null();
-    a.schema_type = utoipa::openapi::schema::SchemaType::Type(utoipa::openapi::schema::Type::Array);
-    a
-}
-
 fn units_200() -> utoipa::openapi::schema::Array {
     crate::http::schema::unit_list(200)
 }
@@ -548,7 +542,7 @@ pub struct ProgressBody {
     pub milestones_done: Vec<i64>,
     /// Photo ids from POST /api/v1/attachments.
     #[serde(default)]
-    #[schema(schema_with = photo_ids)]
+    #[schema(schema_with = crate::http::schema::photo_ids)]
     pub photos: Vec<String>,
     #[serde(default)]
     #[schema(max_items = 20)]

@@ -235,8 +235,14 @@ pub fn search() -> Object {
 /// Photo ids answered by `POST /api/v1/attachments` (their SHA-256, lower-case hex), at most
 /// `MAX_PHOTOS`.
 pub fn photo_ids_or_null() -> utoipa::openapi::schema::Array {
+    let mut ids = photo_ids();
+    ids.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+    ids
+}
+
+/// The same, never null.
+pub fn photo_ids() -> utoipa::openapi::schema::Array {
     utoipa::openapi::schema::ArrayBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
         .items(string().pattern(Some("^[0-9a-f]{64}$")).build())
         .max_items(Some(crate::usecase::evidence::MAX_PHOTOS))
         .build()

@@ -324,15 +324,7 @@ async fn plan_figures(
     let calendar = state.reference().calendar.clone();
     let mut parts: std::collections::HashMap<String, PlanPart> = Default::default();
     for row in rows {
-        let facts: Vec<assess::plan::MilestoneFacts> = row
-            .milestones
-            .iter()
-            .map(|m| assess::plan::MilestoneFacts {
-                due: m.due_day,
-                done_on: m.done_on,
-                weight: m.weight,
-            })
-            .collect();
+        let facts = crate::usecase::pilot::facts(&row);
         let (states, _) = assess::plan::target_state(&facts, row.percent, today, &calendar);
         let late = states
             .iter()

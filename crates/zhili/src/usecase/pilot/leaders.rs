@@ -173,12 +173,10 @@ pub async fn record(
                 .collect();
             (!found.is_empty()).then(|| Inspected {
                 found: found.len(),
+                // A rectification is put right when its one milestone is done.
                 rectified: found
                     .iter()
-                    .filter(|t| {
-                        t.state == TargetState::Done
-                            || t.row.milestones.iter().all(|m| m.done_on.is_some())
-                    })
+                    .filter(|t| t.row.milestones.iter().all(|m| m.done_on.is_some()))
                     .count(),
                 inspection: i,
             })

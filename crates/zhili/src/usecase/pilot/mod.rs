@@ -81,8 +81,7 @@ pub async fn set_organisation(
         return Err(forbidden("the pilot office keeps the pilot's organisation"));
     }
     let units = units(state).await?;
-    let mut accounts = HashSet::new();
-    let named = org
+    let named: Vec<String> = org
         .office_members
         .iter()
         .chain(
@@ -90,16 +89,16 @@ pub async fn set_organisation(
                 .iter()
                 .flat_map(|g| std::iter::once(&g.leader).chain(&g.members)),
         )
-        .filter_map(|o| o.username.as_deref().map(str::trim))
-        .collect::<HashSet<_>>();
-    // Bounded before it is looked up: the check below refuses more than these many groups.
-    if named.len() <= zhili_domain::assess::organisation::MAX_GROUPS * 4 {
-        for u in named {
-            if state.store.find_login(u).await?.is_some() {
-                accounts.insert(u.to_string());
-            }
-        }
-    }
+        .filter_map(|o| o.username.as_deref().map(|u| u.trim().to_string()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let accounts: HashSet<String> = state
+        .store
+        .existing_usernames(&named)
+        .await?
+        .into_iter()
+        .collect();
     let org = org.check(&|u| units.contains_key(u), &|u| accounts.contains(u))?;
     let text = serde_json::to_string(&org)
         .map_err(|e| zhili_store::StoreError::Internal(e.to_string()))?;
@@ -160,8 +159,8 @@ pub async fn add_target(state: &AppState, user: &User, t: NewTarget) -> Result<T
     if !runs_the_pilot(user) {
         return Err(forbidden("the pilot office sets the pilot's targets"));
     }
-    let (tasks, units) = (task_by_id(state, t.task_id).await?, units(state).await?);
-    let Some(task) = tasks else {
+    let units = units(state).await?;
+    let Some(task) = state.store.pilot_task(t.task_id).await? else {
         return Err(not_found("task_id", format!("no task {}", t.task_id)));
     };
     crate::usecase::assess::publish::refuse_if_closed(state, task.year).await?;
@@ -217,23 +216,6 @@ pub async fn add_target(state: &AppState, user: &User, t: NewTarget) -> Result<T
     Ok(view(row, &units, today(), &calendar))
 }
 
-async fn task_by_id(state: &AppState, id: i64) -> Result<Option<TaskRow>> {
-    // Tasks are few (a hundred a year): read the years around now and pick.
-    let year = zhili_domain::assess::plan::year_of(today()) as i64;
-    for y in [year, year + 1, year - 1] {
-        if let Some(t) = state
-            .store
-            .pilot_tasks(y)
-            .await?
-            .into_iter()
-            .find(|t| t.id == id)
-        {
-            return Ok(Some(t));
-        }
-    }
-    Ok(None)
-}
-
 /// Today, as China counts days.
 pub fn today() -> i64 {
     zhili_domain::calendar::china_day(crate::now_ms())
@@ -256,22 +238,25 @@ pub struct TargetView {
     pub state: TargetState,
 }
 
-pub fn view(
-    row: TargetRow,
-    units: &HashMap<String, String>,
-    today: i64,
-    calendar: &zhili_domain::calendar::WorkingCalendar,
-) -> TargetView {
-    let facts: Vec<plan::MilestoneFacts> = row
-        .milestones
+/// A target's milestones as the domain weighs them.
+pub fn facts(row: &TargetRow) -> Vec<plan::MilestoneFacts> {
+    row.milestones
         .iter()
         .map(|m| plan::MilestoneFacts {
             due: m.due_day,
             done_on: m.done_on,
             weight: m.weight,
         })
-        .collect();
-    let (states, state) = plan::target_state(&facts, row.percent, today, calendar);
+        .collect()
+}
+
+pub fn view(
+    row: TargetRow,
+    units: &HashMap<String, String>,
+    today: i64,
+    calendar: &zhili_domain::calendar::WorkingCalendar,
+) -> TargetView {
+    let (states, state) = plan::target_state(&facts(&row), row.percent, today, calendar);
     let name = |u: &String| units.get(u).cloned().unwrap_or_else(|| u.clone());
     TargetView {
         lead_name: name(&row.lead_unit),
