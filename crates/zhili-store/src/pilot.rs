@@ -389,35 +389,35 @@ pub(crate) async fn report(
         }
     }
     let id = next_id(&mut tx, "pilot_progress").await?;
-    // A partner's report has no percentage: the column is left out rather than bound as a
-    // typed NULL, so PostgreSQL never meets one statement text with two types for it.
-    let mut columns = vec!["id", "target_id", "unit_id"];
-    let mut row = vec![
-        Arg::Int(id),
-        Arg::Int(p.target_id),
-        Arg::Text(p.unit_id.clone()),
-    ];
-    if let Some(pc) = p.percent {
-        columns.push("percent");
-        row.push(Arg::Float(pc));
-    }
-    columns.extend([
-        "milestones_done",
-        "note",
-        "photos",
-        "links",
-        "reported_by",
-        "reported_at",
-    ]);
-    row.extend([
-        Arg::Text(serde_json::to_string(&p.milestones_done).unwrap_or_else(|_| "[]".into())),
-        Arg::Text(p.note.clone()),
-        Arg::Text(p.photos.clone()),
-        Arg::Text(p.links.clone()),
-        Arg::Text(p.reported_by.clone()),
-        Arg::Int(p.reported_at),
-    ]);
-    insert_rows(&mut tx, "pilot_progress", &columns, vec![row]).await?;
+    insert_rows(
+        &mut tx,
+        "pilot_progress",
+        &[
+            "id",
+            "target_id",
+            "unit_id",
+            "percent",
+            "milestones_done",
+            "note",
+            "photos",
+            "links",
+            "reported_by",
+            "reported_at",
+        ],
+        vec![vec![
+            Arg::Int(id),
+            Arg::Int(p.target_id),
+            Arg::Text(p.unit_id.clone()),
+            p.percent.into(),
+            Arg::Text(serde_json::to_string(&p.milestones_done).unwrap_or_else(|_| "[]".into())),
+            Arg::Text(p.note.clone()),
+            Arg::Text(p.photos.clone()),
+            Arg::Text(p.links.clone()),
+            Arg::Text(p.reported_by.clone()),
+            Arg::Int(p.reported_at),
+        ]],
+    )
+    .await?;
     sync_sequence(&mut tx, store.backend, "pilot_progress").await?;
     let mut action = action;
     action.subject = format!("pilot_target:{}", p.target_id);

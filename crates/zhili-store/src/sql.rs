@@ -64,6 +64,12 @@ pub(crate) enum Arg {
     NullFloat,
 }
 
+impl Arg {
+    fn is_null(&self) -> bool {
+        matches!(self, Arg::NullText | Arg::NullInt | Arg::NullFloat)
+    }
+}
+
 impl From<Option<String>> for Arg {
     fn from(v: Option<String>) -> Arg {
         v.map_or(Arg::NullText, Arg::Text)
@@ -144,7 +150,15 @@ impl Sql {
         self
     }
 
+    /// A value as a parameter; a NULL is written into the text instead. PostgreSQL keeps a
+    /// statement's parameter types per connection: the same text bound once with a typed NULL
+    /// and once with a value could be refused ("incorrect binary data format"), and a literal
+    /// NULL makes the two different statements.
     pub(crate) fn bind(&mut self, arg: Arg) -> &mut Self {
+        if arg.is_null() {
+            self.text.push_str("NULL");
+            return self;
+        }
         self.args.push(arg);
         let n = self.args.len();
         self.text.push_str(&format!("${n}"));
@@ -678,6 +692,11 @@ pub(crate) async fn insert_rows(
                 if j > 0 {
                     text.push_str(", ");
                 }
+                // As in `Sql::bind`: a NULL is written, not bound.
+                if arg.is_null() {
+                    text.push_str("NULL");
+                    continue;
+                }
                 args.push(arg);
                 if positional {
                     text.push('?');
@@ -695,6 +714,15 @@ pub(crate) async fn insert_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_null_is_written_into_the_text_not_bound() {
+        let mut q = Sql::new("UPDATE t SET a = ");
+        q.bind(Arg::NullFloat);
+        q.push(", b = ").bind(Arg::Float(1.5));
+        assert_eq!(q.text, "UPDATE t SET a = NULL, b = $1");
+        assert_eq!(q.args.len(), 1);
+    }
 
     #[test]
     fn appended_placeholders_are_renumbered() {
