@@ -7,6 +7,38 @@
  */
 
 export interface paths {
+    "/api/v1/assessment/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_assessment_appeals"];
+        put?: never;
+        post: operations["post_assessment_appeals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment/appeals/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_assessment_appeals_by_id_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assessment/export": {
         parameters: {
             query?: never;
@@ -33,6 +65,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["post_assessment_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_assessment_reviews"];
+        put?: never;
+        post: operations["post_assessment_reviews"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2092,6 +2140,45 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description A unit's appeal against a line of its published sheet. */
+        AppealBody: {
+            /** @enum {string} */
+            group: "towns" | "departments";
+            /** @description The code of the scored item or adjustment appealed. */
+            item: string;
+            photos?: string[];
+            reason: string;
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description An appeal with its decision once made. */
+        AppealView: {
+            /** Format: double */
+            corrected_score: number | null;
+            decided_at: string | null;
+            decided_by_name: string | null;
+            decision_reason: string | null;
+            filed_at: string;
+            filed_by_name: string;
+            group: string;
+            /** Format: int64 */
+            id: number;
+            item: string;
+            item_name: string;
+            photos: string[];
+            /**
+             * Format: double
+             * @description The line's score in the published result.
+             */
+            published_score: number;
+            reason: string;
+            unit: string;
+            unit_name: string;
+            /** @description null while undecided. */
+            upheld: boolean | null;
+            /** Format: int32 */
+            year: number;
+        };
         /** @description A figure a scheme may read, and whether the system computes it or a reviewer enters it. */
         AssessmentFigureView: {
             automatic: boolean;
@@ -2367,12 +2454,12 @@ export interface components {
             /** @description Rooms whose stars the reviewer sets other than computed, each with its reason. */
             adjustments: components["schemas"]["AdjustmentBody"][];
         };
+        /** @description The office's decision: upheld with the corrected score of the line, or rejected. */
         DecisionBody: {
-            category: string;
-            due_on: string;
-            /** @description The unit that carries it out. */
-            lead_unit: string;
-            text: string;
+            reason: string;
+            /** Format: double */
+            score?: number | null;
+            upheld: boolean;
         };
         DecisionView: {
             category: string;
@@ -3454,6 +3541,52 @@ export interface components {
             name?: string | null;
             phone?: string | null;
         };
+        /**
+         * @description A reviewer's entry: exactly one of `item` (a reviewer-scored item's code: `value` is its
+         *     score) and `figure` (a figure the system does not count: `value` is the unit's figure).
+         */
+        ReviewBody: {
+            basis: string;
+            /** @enum {string|null} */
+            figure?: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change" | null;
+            /** @enum {string} */
+            group: "towns" | "departments";
+            item?: string | null;
+            photos?: string[];
+            /** @description A department's id or a town's code. */
+            unit: string;
+            /** Format: double */
+            value: number;
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description A reviewer's entry as scored into the sheet, with its signature. */
+        ReviewView: {
+            action_hash: string;
+            /**
+             * Format: int64
+             * @description The signature: the reviewer's recorded action — its number in the chain and its hash.
+             */
+            action_seq: number;
+            basis: string;
+            /** @description The figure entered, or null for an item's score. */
+            figure: string | null;
+            group: string;
+            /** Format: int64 */
+            id: number;
+            /** @description The reviewer-scored item's code, or null for a figure. */
+            item: string | null;
+            photos: string[];
+            reviewed_at: string;
+            reviewer: string;
+            reviewer_name: string;
+            unit: string;
+            unit_name: string;
+            /** Format: double */
+            value: number;
+            /** Format: int32 */
+            year: number;
+        };
         /** @description A change of a risk's status. */
         RiskActionBody: {
             /** @enum {string} */
@@ -4522,6 +4655,262 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_assessment_appeals: {
+        parameters: {
+            query: {
+                year: number;
+                /**
+                 * @description towns or departments (a pattern, not an enumeration: with its own schema the parameter
+                 *     would read as optional).
+                 */
+                group: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the year's appeals of the group, newest first (a unit: its own) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_assessment_appeals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealBody"];
+            };
+        };
+        responses: {
+            /** @description filed; the published result stays as it is */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a department or town of that group */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no scheme for that year, or a photo the unit did not upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not published yet, or the unit's last appeal on the line is undecided */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such scored item or adjustment, or no reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_assessment_appeals_by_id_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            /** @description decided, beside the frozen result */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such appeal */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description decided already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an upheld appeal without a score in the line's range, a rejected one with a score, or no reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_assessment_export: {
         parameters: {
             query: {
@@ -4673,6 +5062,164 @@ export interface operations {
                 };
             };
             /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_assessment_reviews: {
+        parameters: {
+            query: {
+                year: number;
+                /**
+                 * @description towns or departments (a pattern, not an enumeration: with its own schema the parameter
+                 *     would read as optional).
+                 */
+                group: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the year's entries for the group, newest first (a unit: its own) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_assessment_reviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewBody"];
+            };
+        };
+        responses: {
+            /** @description entered and signed; it stands for the unit until a later entry on the same item or figure */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            /** @description neither or both of item and figure, or a malformed field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no scheme for that year, or a photo the reviewer did not upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the year's group is published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a reviewer-scored item or an entered figure of the scheme, a value out of range, no basis, an unknown unit */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -8,6 +8,7 @@ use crate::DomainError;
 pub mod inspection;
 pub mod organisation;
 pub mod plan;
+pub mod review;
 pub mod scheme;
 pub mod target;
 

@@ -101,4 +101,10 @@ impl Role {
     pub fn read_only(self) -> bool {
         matches!(self, Role::Leader | Role::PilotOffice)
     }
+
+    /// Who uploads photos: everyone but the leaders — the pilot office, read-only on events,
+    /// keeps evidence for its reviews and inspections.
+    pub fn uploads_photos(self) -> bool {
+        self != Role::Leader
+    }
 }

@@ -127,6 +127,20 @@ pub(crate) async fn read(
     Ok(Some((info_of(&r)?, r.try_get("bytes")?)))
 }
 
+/// A photo with its bytes, unchecked: the caller has checked who reads it.
+pub(crate) async fn held(store: &SqlStore, id: &str) -> Result<Option<(AttachmentInfo, Vec<u8>)>> {
+    let row = sqlx::query(
+        "SELECT sha256, media_type, size, width, height, bytes FROM attachments WHERE sha256 = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&store.pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    Ok(Some((info_of(&r)?, r.try_get("bytes")?)))
+}
+
 /// The ids in an action's attachment list (a JSON array of SHA-256 hex strings).
 pub(crate) fn ids_of(json: &str) -> Result<BTreeSet<String>> {
     let ids: Vec<String> = serde_json::from_str(json)

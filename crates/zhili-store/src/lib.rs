@@ -9,6 +9,7 @@
 
 mod area;
 mod assessment;
+mod assessment_reviews;
 mod attachments;
 mod counts;
 mod events;

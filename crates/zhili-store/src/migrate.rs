@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
         28,
         include_str!("../migrations/0028_assessment_results.sql"),
     ),
+    (29, include_str!("../migrations/0029_actions_by_actor.sql")),
+    (
+        30,
+        include_str!("../migrations/0030_assessment_reviews.sql"),
+    ),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -176,4 +181,24 @@ async fn fill_place_cells(conn: &mut sqlx::AnyConnection) -> Result<()> {
         conn.execute(text.as_str()).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A migration file left out of the list is never applied (0029 once was).
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), super::MIGRATIONS.len());
+        for (i, (name, (version, _))) in files.iter().zip(super::MIGRATIONS).enumerate() {
+            assert_eq!(*version, i as i64 + 1);
+            assert!(name.starts_with(&format!("{:04}_", version)), "{name}");
+        }
+    }
 }

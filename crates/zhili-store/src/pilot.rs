@@ -449,3 +449,15 @@ pub(crate) async fn progress(store: &SqlStore, target_id: i64) -> Result<Vec<Pro
         })
         .collect()
 }
+
+/// The targets whose progress reports hold a photo (64 hex digits: it cannot escape the
+/// pattern).
+pub(crate) async fn photo_targets(store: &SqlStore, sha256: &str) -> Result<Vec<i64>> {
+    if !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new("SELECT DISTINCT target_id FROM pilot_progress WHERE photos LIKE ");
+    q.bind_text(format!("%\"{sha256}\"%"));
+    let rows = q.query().fetch_all(&store.pool).await?;
+    rows.iter().map(|r| Ok(r.try_get("target_id")?)).collect()
+}

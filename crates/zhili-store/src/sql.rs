@@ -317,6 +317,15 @@ pub(crate) async fn append_actions(
     if actions.is_empty() {
         return Ok(());
     }
+    append_sealed(conn, actions).await.map(|_| ())
+}
+
+/// As `append_actions` (at least one action), answering the last one's place in the chain:
+/// its sequence number and hash (what a signed entry keeps as its signature).
+pub(crate) async fn append_sealed(
+    conn: &mut AnyConnection,
+    actions: Vec<NewAction>,
+) -> Result<(i64, String)> {
     let row = sqlx::query("UPDATE chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
         .bind(actions.len() as i64)
         .fetch_one(&mut *conn)
@@ -365,10 +374,10 @@ pub(crate) async fn append_actions(
     )
     .await?;
     sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
-        .bind(prev)
+        .bind(prev.clone())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok((last, prev))
 }
 
 impl SqlStore {

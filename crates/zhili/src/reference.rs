@@ -178,7 +178,14 @@ mod tests {
                         )
                     })
                     .collect(),
-                manual: [("M1".to_string(), 10.0)].into(),
+                manual: [(
+                    "M1".to_string(),
+                    Measured {
+                        value: 10.0,
+                        source: String::new(),
+                    },
+                )]
+                .into(),
             };
             assert_eq!(
                 zhili_domain::assess::score(&s, &unit).total,

@@ -422,11 +422,12 @@ pub struct Measured {
     pub source: String,
 }
 
-/// What a unit is scored on: the figures measured and the reviewers' scores by item code.
+/// What a unit is scored on: the figures measured and the reviewers' scores by item code,
+/// each with where it came from (for a review: who signed it, when, on what basis).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnitFigures {
     pub figures: HashMap<Figure, Measured>,
-    pub manual: HashMap<String, f64>,
+    pub manual: HashMap<String, Measured>,
 }
 
 /// One line of a sheet: an item or an adjustment, its points, the score and how.
@@ -496,7 +497,11 @@ fn leaf_line(item: &Item, rule: &Rule, f: &UnitFigures, depth: usize) -> Line {
     };
     let (score, how) = match rule {
         Rule::Manual => match f.manual.get(&item.code) {
-            Some(s) => (*s, "评审评分".to_string()),
+            Some(m) => {
+                line.value = Some(m.value);
+                line.source = Some(m.source.clone());
+                (m.value, "评审评分".to_string())
+            }
             None => {
                 line.missing = true;
                 (0.0, "待评审评分".to_string())

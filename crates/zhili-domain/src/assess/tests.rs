@@ -58,7 +58,14 @@ fn figures(pairs: &[(Figure, f64)]) -> UnitFigures {
                 )
             })
             .collect(),
-        manual: [("B2".to_string(), 8.0)].into(),
+        manual: [(
+            "B2".to_string(),
+            Measured {
+                value: 8.0,
+                source: "评审录入".into(),
+            },
+        )]
+        .into(),
     }
 }
 
@@ -202,7 +209,13 @@ fn rankings_put_a_veto_last_break_ties_by_items_and_then_share() {
     );
     // The same total by another road: fewer points on A2 (the first tie-break) is behind.
     let mut f = figures(&[base[0], base[1], (Figure::OverdueEvents, 0.0)]);
-    f.manual.insert("B2".into(), 7.0);
+    f.manual.insert(
+        "B2".into(),
+        Measured {
+            value: 7.0,
+            source: "评审录入".into(),
+        },
+    );
     let b = score(&s, &f);
     assert_eq!(a.total, b.total);
     let c = a.clone();

@@ -1,6 +1,6 @@
 use crate::*;
 use async_trait::async_trait;
-use zhili_domain::chain::Actor;
+use zhili_domain::chain::{Actor, NewAction};
 
 /// A scheme as kept: its year, group, version and JSON, and who set it when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,8 +47,83 @@ pub struct PublishedResult {
     pub published_at: i64,
 }
 
+/// A reviewer's entry as kept: `subject` an item's code or `figure:<name>`; `photos` the
+/// evidence as JSON; `action_seq` and `action_hash` the reviewer's recorded action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub year: i64,
+    pub unit_group: String,
+    pub unit: String,
+    pub subject: String,
+    pub value: f64,
+    pub basis: String,
+    pub photos: String,
+    pub reviewer: String,
+    pub reviewer_name: String,
+    pub reviewed_at: i64,
+    pub action_seq: i64,
+    pub action_hash: String,
+}
+
+/// An appeal as kept, with its decision once made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppealRow {
+    pub id: i64,
+    pub year: i64,
+    pub unit_group: String,
+    pub unit: String,
+    pub item: String,
+    pub published_score: f64,
+    pub reason: String,
+    pub photos: String,
+    pub filed_by: String,
+    pub filed_by_name: String,
+    pub filed_at: i64,
+    pub upheld: Option<bool>,
+    pub corrected_score: Option<f64>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
 #[async_trait]
 pub trait AssessmentStore: Send + Sync {
+    /// A reviewer's entry written with its action, answered with its id and signature; a
+    /// conflict once the year's group is published.
+    async fn put_assessment_review(
+        &self,
+        review: &ReviewRow,
+        action: NewAction,
+    ) -> Result<ReviewRow>;
+
+    /// Every reviewer's entry of a year and group, oldest first.
+    async fn assessment_reviews(&self, year: i64, unit_group: &str) -> Result<Vec<ReviewRow>>;
+
+    /// An appeal filed with its action; a conflict while the unit's last on the line is open.
+    async fn file_assessment_appeal(
+        &self,
+        appeal: &AppealRow,
+        action: NewAction,
+    ) -> Result<AppealRow>;
+
+    async fn assessment_appeal(&self, id: i64) -> Result<Option<AppealRow>>;
+
+    /// An appeal's decision recorded with its action; a conflict if decided already.
+    async fn decide_assessment_appeal(&self, decided: &AppealRow, action: NewAction) -> Result<()>;
+
+    /// A year's appeals of a group, a unit's own when named, newest first.
+    async fn assessment_appeals(
+        &self,
+        year: i64,
+        unit_group: &str,
+        unit: Option<&str>,
+    ) -> Result<Vec<AppealRow>>;
+
+    /// (year, group, unit) of each review or appeal holding the photo as evidence.
+    async fn assessment_photo_units(&self, sha256: &str) -> Result<Vec<(i64, String, String)>>;
+
     /// The published result of a year and group, if it is published.
     async fn assessment_result(
         &self,
@@ -89,6 +164,47 @@ pub trait AssessmentStore: Send + Sync {
 
 #[async_trait]
 impl AssessmentStore for SqlStore {
+    async fn put_assessment_review(
+        &self,
+        review: &ReviewRow,
+        action: NewAction,
+    ) -> Result<ReviewRow> {
+        crate::assessment_reviews::put_review(self, review, action).await
+    }
+
+    async fn assessment_reviews(&self, year: i64, unit_group: &str) -> Result<Vec<ReviewRow>> {
+        crate::assessment_reviews::reviews(self, year, unit_group).await
+    }
+
+    async fn file_assessment_appeal(
+        &self,
+        appeal: &AppealRow,
+        action: NewAction,
+    ) -> Result<AppealRow> {
+        crate::assessment_reviews::file_appeal(self, appeal, action).await
+    }
+
+    async fn assessment_appeal(&self, id: i64) -> Result<Option<AppealRow>> {
+        crate::assessment_reviews::appeal(self, id).await
+    }
+
+    async fn decide_assessment_appeal(&self, decided: &AppealRow, action: NewAction) -> Result<()> {
+        crate::assessment_reviews::decide_appeal(self, decided, action).await
+    }
+
+    async fn assessment_appeals(
+        &self,
+        year: i64,
+        unit_group: &str,
+        unit: Option<&str>,
+    ) -> Result<Vec<AppealRow>> {
+        crate::assessment_reviews::appeals(self, year, unit_group, unit).await
+    }
+
+    async fn assessment_photo_units(&self, sha256: &str) -> Result<Vec<(i64, String, String)>> {
+        crate::assessment_reviews::photo_units(self, sha256).await
+    }
+
     async fn assessment_result(
         &self,
         year: i64,

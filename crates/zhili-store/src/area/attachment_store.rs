@@ -32,6 +32,10 @@ pub trait AttachmentStore: Send + Sync {
     async fn attachment_infos(&self, uploader: &str, ids: &[String])
         -> Result<Vec<AttachmentInfo>>;
 
+    /// A photo with its bytes whoever asks: for evidence whose reader the use cases have
+    /// checked (a pilot report's, an assessment review's).
+    async fn attachment_held(&self, id: &str) -> Result<Option<(AttachmentInfo, Vec<u8>)>>;
+
     /// A photo with its bytes, if `username` uploaded it or `scope` sees an event showing it.
     async fn read_attachment(
         &self,
@@ -68,5 +72,9 @@ impl AttachmentStore for SqlStore {
         id: &str,
     ) -> Result<Option<(crate::AttachmentInfo, Vec<u8>)>> {
         crate::attachments::read(self, scope, username, id).await
+    }
+
+    async fn attachment_held(&self, id: &str) -> Result<Option<(AttachmentInfo, Vec<u8>)>> {
+        crate::attachments::held(self, id).await
     }
 }

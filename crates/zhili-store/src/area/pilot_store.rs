@@ -123,6 +123,9 @@ pub trait PilotStore: Send + Sync {
     /// A target's progress reports, newest first.
     async fn pilot_progress(&self, target_id: i64) -> Result<Vec<ProgressRow>>;
 
+    /// The targets whose progress reports hold the photo as evidence.
+    async fn pilot_photo_targets(&self, sha256: &str) -> Result<Vec<i64>>;
+
     /// An inspection recorded with its task and rectifications (targets), with its action, in
     /// one transaction; its id.
     async fn add_pilot_inspection(
@@ -194,6 +197,10 @@ impl PilotStore for SqlStore {
 
     async fn pilot_progress(&self, target_id: i64) -> Result<Vec<ProgressRow>> {
         crate::pilot::progress(self, target_id).await
+    }
+
+    async fn pilot_photo_targets(&self, sha256: &str) -> Result<Vec<i64>> {
+        crate::pilot::photo_targets(self, sha256).await
     }
 
     async fn add_pilot_inspection(

@@ -13,11 +13,11 @@ use utoipa::ToSchema;
 use zhili_domain::assess::{self, Adjustment, Figure, FlatItem, Rule, UnitGroup};
 use zhili_domain::ErrorCode;
 
-fn figure() -> utoipa::openapi::Object {
+pub(crate) fn figure() -> utoipa::openapi::Object {
     crate::http::schema::one_of(Figure::ALL.map(|f| f.as_str()))
 }
 
-fn unit_group() -> utoipa::openapi::Object {
+pub(crate) fn unit_group() -> utoipa::openapi::Object {
     crate::http::schema::one_of(UnitGroup::ALL.map(|g| g.as_str()))
 }
 
@@ -180,7 +180,7 @@ pub struct SchemeView {
     pub figures: Vec<AssessmentFigureView>,
 }
 
-fn figure_of(raw: &str, field: &str) -> ApiResult<Figure> {
+pub(crate) fn figure_of(raw: &str, field: &str) -> ApiResult<Figure> {
     Figure::from_code(raw).ok_or_else(|| {
         ApiError::field(
             ErrorCode::InvalidParameter,
@@ -555,13 +555,13 @@ pub struct ScoresQuery {
     pub group: String,
 }
 
-fn group_of(raw: &str) -> ApiResult<UnitGroup> {
+pub(crate) fn group_of(raw: &str) -> ApiResult<UnitGroup> {
     UnitGroup::from_code(raw).ok_or_else(|| {
         ApiError::field(ErrorCode::InvalidParameter, "group", "towns or departments")
     })
 }
 
-fn year_of(year: i32) -> ApiResult<i32> {
+pub(crate) fn year_of(year: i32) -> ApiResult<i32> {
     if (2000..=2100).contains(&year) {
         Ok(year)
     } else {

@@ -50,7 +50,7 @@ pub async fn upload(
     request: axum::extract::Request,
 ) -> ApiResult<(StatusCode, axum::Json<Photo>)> {
     // Leaders are refused before their body is read.
-    if user.user.role.read_only() {
+    if !user.user.role.uploads_photos() {
         return Err(ApiError::forbidden("leaders have read-only access"));
     }
     let bytes = super::error::read_body(request, &()).await?;
@@ -74,13 +74,7 @@ pub async fn read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if !crate::usecase::evidence::is_photo_id(&id) {
-        return Err(ApiError::not_found(&format!("photo {id}")));
-    }
-    let user = &user.user;
-    let (info, bytes) = state
-        .store
-        .read_attachment(&user.scope(), &user.username, &id)
+    let (info, bytes) = crate::usecase::evidence::read_photo(&state, &user.user, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("photo {id}")))?;
     let etag = format!("\"{}\"", info.sha256);

@@ -15,6 +15,7 @@ mod openapi;
 pub use openapi::document_json as openapi_document;
 pub mod alerts;
 pub mod assessment;
+pub mod assessment_reviews;
 pub mod basemap;
 pub mod mediation;
 pub mod people;
@@ -286,6 +287,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/assessment/what-if", post(assessment::what_if))
         .route("/assessment/publish", post(assessment::publish))
         .route("/assessment/export", get(assessment::export))
+        .route(
+            "/assessment/reviews",
+            get(assessment_reviews::reviews).post(assessment_reviews::review),
+        )
+        .route(
+            "/assessment/appeals",
+            get(assessment_reviews::appeals).post(assessment_reviews::appeal),
+        )
+        .route(
+            "/assessment/appeals/{id}/decision",
+            post(assessment_reviews::decide),
+        )
         .route(
             "/pilot/organisation",
             get(pilot::get_organisation).put(axum::handler::Handler::layer(

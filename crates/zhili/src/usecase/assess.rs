@@ -3,6 +3,7 @@
 //! recorded version, the shipped 2026 schemes in force until the district keeps its own.
 
 pub mod publish;
+pub mod reviews;
 
 use super::{forbidden, not_found, Result};
 use crate::state::AppState;
@@ -284,6 +285,7 @@ pub(crate) async fn measure_all(
         counts.iter().map(|c| (c.unit.as_str(), c)).collect();
     let empty = zhili_store::UnitCounts::default();
     let plan = plan_figures(state, year, today).await?;
+    let mut entered = reviews::entered(state, year, group).await?;
     let units = units_of(state, group)
         .await?
         .into_iter()
@@ -296,6 +298,10 @@ pub(crate) async fn measure_all(
                 UnitGroup::Departments => unit.clone(),
             };
             plan_into(&mut figures, plan.get(&key), &scheme.scheme, year, &as_of);
+            if let Some(e) = entered.remove(&unit) {
+                figures.figures.extend(e.figures);
+                figures.manual = e.manual;
+            }
             (unit, name, figures)
         })
         .collect();
@@ -403,11 +409,24 @@ pub(crate) fn rank_all(scheme: &assess::Scheme, units: Vec<Measured>) -> Vec<Uni
     scores
 }
 
-/// Every unit of a group scored for a year, ranked, each point traced to its source.
+/// Every unit of a group scored for a year, ranked, each point traced to its source; a
+/// department or a town reads its own sheet and rank only.
 pub async fn scores(state: &AppState, user: &User, year: i32, group: UnitGroup) -> Result<Scores> {
+    let mut all = all_scores(state, user, year, group).await?;
     if !may_read_scores(user) {
+        let own = reviews::assessed_as(user)
+            .filter(|(g, _)| *g == group)
+            .map(|(_, u)| u);
+        all.units.retain(|u| Some(&u.unit) == own.as_ref());
+    }
+    Ok(all)
+}
+
+async fn all_scores(state: &AppState, user: &User, year: i32, group: UnitGroup) -> Result<Scores> {
+    let own_group = reviews::assessed_as(user).is_some_and(|(g, _)| g == group);
+    if !may_read_scores(user) && !own_group {
         return Err(forbidden(
-            "the district centre and the leaders read the assessment",
+            "the district centre, the leaders and the pilot office read the assessment; a unit its own",
         ));
     }
     if let Some(p) = state

@@ -34,6 +34,49 @@ fn missing(field: &str, message: String, zh: String) -> StoreError {
     )
 }
 
+/// A photo as `user` may see it: their own upload or one on an event in their area (the
+/// store's rule), or evidence on a pilot target they read or an assessment entry of theirs
+/// (or of every unit, for its readers). Anything else reads as absent.
+pub async fn read_photo(
+    state: &AppState,
+    user: &User,
+    id: &str,
+) -> crate::usecase::Result<Option<(AttachmentInfo, Vec<u8>)>> {
+    if !is_photo_id(id) {
+        return Ok(None);
+    }
+    if let Some(found) = state
+        .store
+        .read_attachment(&user.scope(), &user.username, id)
+        .await?
+    {
+        return Ok(Some(found));
+    }
+    let held = pilot_evidence_for(state, user, id).await?
+        || crate::usecase::assess::reviews::may_see_photo(state, user, id).await?;
+    if !held {
+        return Ok(None);
+    }
+    Ok(state.store.attachment_held(id).await?)
+}
+
+/// Whether the photo is evidence on a pilot target the user reads.
+async fn pilot_evidence_for(state: &AppState, user: &User, id: &str) -> Result<bool, StoreError> {
+    let targets = state.store.pilot_photo_targets(id).await?;
+    if targets.is_empty() {
+        return Ok(false);
+    }
+    let Ok(scope) = crate::usecase::pilot::target_scope(user) else {
+        return Ok(false);
+    };
+    for t in targets {
+        if state.store.pilot_target(&scope, t).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Whether a string is a photo id (the SHA-256 of its bytes, lower-case hex).
 pub fn is_photo_id(s: &str) -> bool {
     s.len() == 64
@@ -169,7 +212,7 @@ pub async fn upload_photo(
     user: &User,
     bytes: &[u8],
 ) -> Result<Uploaded, StoreError> {
-    if user.role.read_only() {
+    if !user.role.uploads_photos() {
         return Err(StoreError::Domain(DomainError::new(
             ErrorCode::Forbidden,
             "leaders have read-only access",

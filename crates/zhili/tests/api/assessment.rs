@@ -179,7 +179,10 @@ async fn every_unit_is_scored_from_the_record_and_a_what_if_moves_one() {
     on_every_backend(|s| async move {
         let commander = s.token("district").await;
         let town = s.token("town-500114001").await;
-        let (status, body) = s.get("/api/v1/assessment/scores?year=2026&group=towns", Some(&town)).await;
+        // A town reads its own sheet only, and not the departments'.
+        let (status, own) = s.get("/api/v1/assessment/scores?year=2026&group=towns", Some(&town)).await;
+        assert_eq!((status, own["units"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{own}");
+        let (status, body) = s.get("/api/v1/assessment/scores?year=2026&group=departments", Some(&town)).await;
         assert_error(status, &body, 403, "forbidden");
         let (status, body) = s.get("/api/v1/assessment/scores?year=2026&group=villages", Some(&commander)).await;
         assert_error(status, &body, 422, "invalid_parameter");

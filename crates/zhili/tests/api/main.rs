@@ -349,6 +349,7 @@ async fn small_city(s: &Server) {
 
 mod accounts;
 mod assessment;
+mod assessment_reviews;
 mod auth;
 mod browser;
 mod cli;

@@ -1,5 +1,7 @@
 use super::*;
 
+pub(crate) const PHOTO: &[u8] = include_bytes!("../../../zhili-domain/src/image/photo.jpg");
+
 fn leader(name: &str) -> Value {
     json!({"name": name, "title": "区委常委"})
 }
@@ -152,8 +154,13 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         let (status, body) = post_json(&s, &report, &d09,
             json!({"version": version, "note": "旧版本", "percent": 10})).await;
         assert_error(status, &body, 409, "conflict");
+        // The lead's photo of the evidence: the office and the partner read it with the
+        // target; a unit outside the target does not.
+        let (status, photo) = s.post("/api/v1/attachments", Some(&d09), Some("image/jpeg"), PHOTO.to_vec()).await;
+        assert_eq!(status, StatusCode::CREATED, "{photo}");
+        let photo = photo["id"].as_str().unwrap().to_string();
         let (status, after) = post_json(&s, &report, &d09,
-            json!({"version": after["version"], "note": "方案已印发", "percent": 60, "milestones_done": [0]})).await;
+            json!({"version": after["version"], "note": "方案已印发", "percent": 60, "milestones_done": [0], "photos": [photo]})).await;
         assert_eq!(status, StatusCode::OK, "{after}");
         assert_eq!((after["percent"].as_f64(), after["milestones"][0]["state"].as_str()), (Some(60.0), Some("done_late")), "{after}");
         let (status, body) = post_json(&s, &report, &d09,
@@ -161,6 +168,13 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         assert_error(status, &body, 422, "invalid_parameter");
         assert_eq!(body["details"]["field"], "milestones_done[0]");
 
+        let see = |token: String| {
+            let (s, photo) = (&s, &photo);
+            async move { s.http.get(format!("{}/api/v1/attachments/{photo}", s.base)).bearer_auth(token).send().await.unwrap().status() }
+        };
+        assert_eq!(see(pilot.clone()).await, StatusCode::OK);
+        assert_eq!(see(town.clone()).await, StatusCode::OK);
+        assert_eq!(see(d01.clone()).await, StatusCode::NOT_FOUND);
         let (status, reports) = s.get(&report, Some(&pilot)).await;
         assert_eq!(status, StatusCode::OK, "{reports}");
         let reports = reports.as_array().unwrap();
