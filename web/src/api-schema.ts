@@ -2151,6 +2151,13 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        /** @description The office's decision: upheld with the corrected score of the line, or rejected. */
+        AppealDecisionBody: {
+            reason: string;
+            /** Format: double */
+            score?: number | null;
+            upheld: boolean;
+        };
         /** @description An appeal with its decision once made. */
         AppealView: {
             /** Format: double */
@@ -2454,12 +2461,12 @@ export interface components {
             /** @description Rooms whose stars the reviewer sets other than computed, each with its reason. */
             adjustments: components["schemas"]["AdjustmentBody"][];
         };
-        /** @description The office's decision: upheld with the corrected score of the line, or rejected. */
         DecisionBody: {
-            reason: string;
-            /** Format: double */
-            score?: number | null;
-            upheld: boolean;
+            category: string;
+            due_on: string;
+            /** @description The unit that carries it out. */
+            lead_unit: string;
+            text: string;
         };
         DecisionView: {
             category: string;
@@ -4824,7 +4831,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DecisionBody"];
+                "application/json": components["schemas"]["AppealDecisionBody"];
             };
         };
         responses: {

@@ -259,7 +259,7 @@ pub async fn appeals(
 /// The office's decision: upheld with the corrected score of the line, or rejected.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionBody {
+pub struct AppealDecisionBody {
     pub upheld: bool,
     #[serde(default)]
     #[schema(minimum = -1000, maximum = 1000, nullable)]
@@ -268,7 +268,7 @@ pub struct DecisionBody {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/assessment/appeals/{id}/decision", tag = "assessment", request_body = DecisionBody, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/assessment/appeals/{id}/decision", tag = "assessment", request_body = AppealDecisionBody, security(("bearer" = [])),
     params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = AppealView, description = "decided, beside the frozen result"),
               (status = 403, body = crate::http::error::ErrorBody, description = "not the pilot office"),
@@ -279,7 +279,7 @@ pub async fn decide(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Json(b): Json<DecisionBody>,
+    Json(b): Json<AppealDecisionBody>,
 ) -> ApiResult<axum::Json<AppealView>> {
     let e = uc::decide(
         &state,
