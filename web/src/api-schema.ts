@@ -1022,6 +1022,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pilot/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_monthly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/monthly/{month}/{unit}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_monthly_by_month_by_unit"];
+        put: operations["put_pilot_monthly_by_month_by_unit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/monthly/{month}/{unit}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_monthly_by_month_by_unit_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/monthly/{month}/{unit}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_pilot_monthly_by_month_by_unit_return"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pilot/organisation": {
         parameters: {
             query?: never;
@@ -3074,6 +3138,63 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description The record's figures a report was drafted from. */
+        MonthlyFiguresView: {
+            /** Format: int64 */
+            closed: number;
+            /** Format: int64 */
+            mediation_ended: number;
+            /** Format: int64 */
+            mediation_settled: number;
+            /** Format: int64 */
+            on_time: number;
+            /** Format: int64 */
+            rated: number;
+            reports: number;
+            /** Format: int64 */
+            satisfied: number;
+            targets: components["schemas"]["TargetMonthView"][];
+        };
+        /** @description A unit's report on a month. */
+        MonthlyReportView: {
+            done: string;
+            due: string;
+            figures: components["schemas"]["MonthlyFiguresView"];
+            /** @description Submitted after its due day, or not submitted with the day past. */
+            late: boolean;
+            month: string;
+            next: string;
+            problems: string;
+            returned_by_name: string | null;
+            returned_reason: string | null;
+            saved_by_name: string | null;
+            /** @enum {string|null} */
+            state: "draft" | "submitted" | "returned" | null;
+            state_name: string;
+            submitted_at: string | null;
+            unit: string;
+            unit_name: string;
+            /**
+             * Format: int64
+             * @description The version to send back with a change (0: nothing kept yet).
+             */
+            version: number;
+        };
+        /** @description The pilot office's reason for sending a submitted report back. */
+        MonthlyReturnBody: {
+            reason: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description The unit's sections at the version read; `submit` sends it to the pilot office. */
+        MonthlyWriteBody: {
+            done: string;
+            next: string;
+            problems: string;
+            submit: boolean;
+            /** Format: int64 */
+            version: number;
+        };
         Named: {
             code: string;
             name: string;
@@ -4063,6 +4184,8 @@ export interface components {
             code: string;
             depth: number;
             /** @enum {string|null} */
+            entered: "item" | "figure" | null;
+            /** @enum {string|null} */
             figure: "on_time_rate" | "satisfaction_rate" | "mediation_success_rate" | "overdue_events" | "overdue_visits" | "overdue_reviews" | "target_completion" | "late_milestones" | "security_sense" | "major_incidents" | "innovations" | "rank_change" | null;
             figure_name: string | null;
             /** @description The rule applied, in words. */
@@ -4070,6 +4193,8 @@ export interface components {
             /** @description No figure or reviewer's score yet: it counted nothing. */
             missing: boolean;
             name: string;
+            /** @description A node, the sum of its children: nothing is entered or appealed on it. */
+            node: boolean;
             /**
              * Format: double
              * @description The item's points (0 for an adjustment).
@@ -4451,6 +4576,19 @@ export interface components {
              */
             overdue_visits: number | null;
             region: components["schemas"]["GroupMetrics"];
+        };
+        /** @description A target as the month left it for the unit. */
+        TargetMonthView: {
+            coming: string[];
+            completed: string[];
+            /** Format: int64 */
+            id: number;
+            late: string[];
+            /** @description The unit leads it (else it partners). */
+            lead: boolean;
+            /** Format: double */
+            percent: number;
+            title: string;
         };
         ThingBody: {
             /** @description Components: 16 digits (district, class, subclass, sequence); cameras: 1–40 characters. */
@@ -9796,6 +9934,395 @@ export interface operations {
                 };
             };
             /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_monthly: {
+        parameters: {
+            query: {
+                /** @description The month reported on, YYYY-MM. */
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description each unit with targets and its report on the month (missing ones with no state); a unit its own */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyReportView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a month not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_monthly_by_month_by_unit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                unit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report kept, or drafted from the record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyReportView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description another unit's, or no such unit */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a month not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_pilot_monthly_by_month_by_unit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                unit: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonthlyWriteBody"];
+            };
+        };
+        responses: {
+            /** @description kept as a draft, or submitted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyReportView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a unit's account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description another unit's report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description changed since the version read, or submitted (the office may return it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a month not ended, an empty or overlong section */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_monthly_by_month_by_unit_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                unit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report as .docx, with the record's figures annexed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a month not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_monthly_by_month_by_unit_return: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                unit: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonthlyReturnBody"];
+            };
+        };
+        responses: {
+            /** @description returned to the unit for revision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyReportView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no report kept */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not submitted, or changed since the version read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no reason */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -20,6 +20,7 @@ mod mediation;
 mod migrate;
 mod people;
 mod pilot;
+mod pilot_monthly;
 mod reference_data;
 mod risk;
 mod risk_meetings;

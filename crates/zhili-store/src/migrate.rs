@@ -45,6 +45,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         30,
         include_str!("../migrations/0030_assessment_reviews.sql"),
     ),
+    (
+        31,
+        include_str!("../migrations/0031_pilot_monthly_reports.sql"),
+    ),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

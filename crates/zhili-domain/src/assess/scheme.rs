@@ -447,6 +447,26 @@ pub struct Line {
     pub missing: bool,
     /// Depth in the tree (0 top), for showing it as a tree.
     pub depth: usize,
+    /// A node: its score is its children's (nothing to enter or appeal on it).
+    #[serde(default)]
+    pub node: bool,
+    /// What a reviewer enters for it: its score (`item`), or its figure (`figure`, one the
+    /// record does not count).
+    #[serde(default)]
+    pub entered: Option<Entered>,
+}
+
+/// What a reviewer enters for a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entered {
+    Item,
+    Figure,
+}
+
+/// A figure's line is the reviewer's to enter when the record does not count it.
+fn entered_figure(figure: Figure) -> Option<Entered> {
+    (!figure.automatic()).then_some(Entered::Figure)
 }
 
 /// A unit's scores: every item (nodes too) and adjustment, and the total.
@@ -494,6 +514,13 @@ fn leaf_line(item: &Item, rule: &Rule, f: &UnitFigures, depth: usize) -> Line {
         how: String::new(),
         missing: false,
         depth,
+        node: false,
+        entered: match rule {
+            Rule::Manual => Some(Entered::Item),
+            Rule::Proportional { figure, .. }
+            | Rule::Deduct { figure, .. }
+            | Rule::Survey { figure, .. } => entered_figure(*figure),
+        },
     };
     let (score, how) = match rule {
         Rule::Manual => match f.manual.get(&item.code) {
@@ -572,6 +599,8 @@ fn score_item(item: &Item, f: &UnitFigures, depth: usize, lines: &mut Vec<Line>)
                 how: "下级项目得分之和".into(),
                 missing: false,
                 depth,
+                node: true,
+                entered: None,
             });
             let sum: f64 = item
                 .children
@@ -643,6 +672,8 @@ pub fn score(scheme: &Scheme, f: &UnitFigures) -> Sheet {
             how,
             missing: v.is_none(),
             depth: 0,
+            node: false,
+            entered: entered_figure(figure),
         });
     }
     for l in &mut lines {

@@ -77,6 +77,28 @@ pub struct InspectionRow {
     pub recorded_at: i64,
 }
 
+/// A unit's monthly report as kept: its sections, the figures it was drafted from (JSON), its
+/// state at a version, and who saved, submitted or returned it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonthlyRow {
+    pub unit_id: String,
+    pub year: i64,
+    pub month: i64,
+    pub state: String,
+    pub done: String,
+    pub problems: String,
+    pub next_steps: String,
+    pub figures: String,
+    pub version: i64,
+    pub saved_by: String,
+    pub saved_by_name: String,
+    pub saved_at: i64,
+    pub submitted_at: Option<i64>,
+    pub returned_reason: Option<String>,
+    pub returned_by_name: Option<String>,
+    pub returned_at: Option<i64>,
+}
+
 /// Which targets a read covers: all of them (the pilot office, leaders, the district), or a
 /// unit's own (those it leads or partners).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +147,26 @@ pub trait PilotStore: Send + Sync {
 
     /// The targets whose progress reports hold the photo as evidence.
     async fn pilot_photo_targets(&self, sha256: &str) -> Result<Vec<i64>>;
+
+    /// A unit's report on a month, if one is kept.
+    async fn pilot_monthly_report(
+        &self,
+        unit: &str,
+        year: i64,
+        month: i64,
+    ) -> Result<Option<MonthlyRow>>;
+
+    /// Every unit's report kept on a month.
+    async fn pilot_monthly_reports(&self, year: i64, month: i64) -> Result<Vec<MonthlyRow>>;
+
+    /// A report written over the version read (0: none kept yet) with its action; a conflict
+    /// when it changed meanwhile.
+    async fn put_pilot_monthly_report(
+        &self,
+        row: &MonthlyRow,
+        read: i64,
+        action: NewAction,
+    ) -> Result<()>;
 
     /// An inspection recorded with its task and rectifications (targets), with its action, in
     /// one transaction; its id.
@@ -201,6 +243,28 @@ impl PilotStore for SqlStore {
 
     async fn pilot_photo_targets(&self, sha256: &str) -> Result<Vec<i64>> {
         crate::pilot::photo_targets(self, sha256).await
+    }
+
+    async fn pilot_monthly_report(
+        &self,
+        unit: &str,
+        year: i64,
+        month: i64,
+    ) -> Result<Option<MonthlyRow>> {
+        crate::pilot_monthly::one(self, unit, year, month).await
+    }
+
+    async fn pilot_monthly_reports(&self, year: i64, month: i64) -> Result<Vec<MonthlyRow>> {
+        crate::pilot_monthly::of_month(self, year, month).await
+    }
+
+    async fn put_pilot_monthly_report(
+        &self,
+        row: &MonthlyRow,
+        read: i64,
+        action: NewAction,
+    ) -> Result<()> {
+        crate::pilot_monthly::put(self, row, read, action).await
     }
 
     async fn add_pilot_inspection(

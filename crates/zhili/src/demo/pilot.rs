@@ -62,6 +62,7 @@ pub struct PilotDemo {
     pub reports: usize,
     pub late: usize,
     pub findings: usize,
+    pub reviews: usize,
 }
 
 /// The account that reports for a unit: a department's handler, a town's centre, the district
@@ -288,6 +289,9 @@ pub async fn write(state: &AppState, seed: u64) -> Result<PilotDemo, String> {
             done.late += late as usize;
         }
     }
+    let town_codes: Vec<String> = towns.iter().map(|(code, _)| code.clone()).collect();
+    done.reviews =
+        super::pilot_reviews::write(state, &pilot, year, &town_codes, DEPARTMENTS, seed).await?;
     Ok(done)
 }
 

@@ -478,6 +478,16 @@ pub struct SheetLineView {
     /// No figure or reviewer's score yet: it counted nothing.
     pub missing: bool,
     pub depth: usize,
+    /// A node, the sum of its children: nothing is entered or appealed on it.
+    pub node: bool,
+    /// What a reviewer enters for the line: `item` its score, `figure` its figure (one the
+    /// record does not count); null when the record gives it.
+    #[schema(schema_with = entered_or_null)]
+    pub entered: Option<String>,
+}
+
+fn entered_or_null() -> utoipa::openapi::Object {
+    crate::http::schema::or_null(crate::http::schema::one_of(["item", "figure"]))
 }
 
 fn figure_or_null() -> utoipa::openapi::Object {
@@ -519,6 +529,14 @@ fn unit_view(s: uc::UnitScore) -> UnitScoreView {
                 how: l.how,
                 missing: l.missing,
                 depth: l.depth,
+                node: l.node,
+                entered: l.entered.map(|e| {
+                    match e {
+                        assess::scheme::Entered::Item => "item",
+                        assess::scheme::Entered::Figure => "figure",
+                    }
+                    .into()
+                }),
             })
             .collect(),
         unit: s.unit,

@@ -22,6 +22,7 @@ pub mod people;
 pub mod pilot;
 pub mod pilot_inspections;
 pub mod pilot_leaders;
+pub mod pilot_monthly;
 pub mod reference;
 pub mod risk;
 pub mod risk_meetings;
@@ -318,6 +319,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/pilot/overview", get(pilot::get_overview))
         .route("/pilot/leaders", get(pilot_leaders::list))
+        .route("/pilot/monthly", get(pilot_monthly::list))
+        .route(
+            "/pilot/monthly/{month}/{unit}",
+            get(pilot_monthly::get).put(pilot_monthly::put),
+        )
+        .route(
+            "/pilot/monthly/{month}/{unit}/return",
+            post(pilot_monthly::send_back),
+        )
+        .route(
+            "/pilot/monthly/{month}/{unit}/document",
+            get(pilot_monthly::document),
+        )
         .route(
             "/pilot/leaders/{username}/record",
             get(pilot_leaders::record),

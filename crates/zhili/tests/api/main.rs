@@ -367,6 +367,7 @@ mod people;
 mod people_import;
 mod photos;
 mod pilot;
+mod pilot_monthly;
 mod reference_data;
 mod regions;
 mod risk;

@@ -7,7 +7,7 @@ fn leader(name: &str) -> Value {
 }
 
 /// A small "1+1+1+1" organisation: task force T01 led by 城管 (D09).
-fn organisation() -> Value {
+pub(crate) fn organisation() -> Value {
     json!({
         "office": "区委政法委（试点办）",
         "office_members": [{"name": "王试点", "title": "试点办主任", "username": "pilot"}],

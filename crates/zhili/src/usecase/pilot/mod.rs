@@ -5,6 +5,7 @@
 
 pub mod inspections;
 pub mod leaders;
+pub mod monthly;
 pub mod overview;
 pub mod progress;
 
