@@ -1022,6 +1022,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pilot/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_meetings"];
+        put?: never;
+        post: operations["post_pilot_meetings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pilot/monthly": {
         parameters: {
             query?: never;
@@ -2910,6 +2926,8 @@ export interface components {
             title: string;
         };
         LeaderRecordView: {
+            /** @description The pilot's work meetings they chaired. */
+            chaired: components["schemas"]["LeaderMeetingView"][];
             groups: components["schemas"]["LedGroupView"][];
             inspections: components["schemas"]["LeaderInspectionView"][];
             meetings: components["schemas"]["LeaderMeetingView"][];
@@ -3050,16 +3068,18 @@ export interface components {
             /** @description The account they sign in with, if any. */
             username: string | null;
         };
-        /** @description A meeting to convene. */
         MeetingBody: {
-            area_code?: string;
-            /** @enum {string} */
-            kind: "district" | "sector" | "grassroots";
-            /** @description RFC 3339, within a year of today. */
-            scheduled_at: string;
-            /** @description A sector meeting's sector (S01 … S13). */
-            sector?: string | null;
+            attendees: string;
+            chair: string;
+            /** @description The chair's account, for their record (实绩档案). */
+            chair_username?: string | null;
+            /** @description 议定事项: each a target of the unit charged with it, due by its day. */
+            decisions?: components["schemas"]["FindingBody"][];
+            held_on: string;
+            minutes: string;
             title: string;
+            /** Format: int32 */
+            year: number;
         };
         /** @description What a meeting held records. */
         MeetingRecordBody: {
@@ -4782,6 +4802,25 @@ export interface components {
         WhatIfView: {
             after: components["schemas"]["UnitScoreView"];
             before: components["schemas"]["UnitScoreView"];
+        };
+        WorkMeetingView: {
+            attendees: string;
+            chair: string;
+            chair_username: string | null;
+            /** @description The decisions the caller reads (a unit: those charging it). */
+            decisions: components["schemas"]["PilotTargetView"][];
+            held_on: string;
+            /** Format: int64 */
+            id: number;
+            minutes: string;
+            /**
+             * Format: int64
+             * @description The task its decisions are targets of.
+             */
+            task_id: number;
+            title: string;
+            /** Format: int64 */
+            year: number;
         };
         YearStars: {
             /** Format: double */
@@ -9934,6 +9973,148 @@ export interface operations {
                 };
             };
             /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_meetings: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the year's work meetings, the latest first (a unit: those whose decisions charge it, with those decisions) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkMeetingView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_meetings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkMeetingView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the year's assessment is published: its plan is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a day outside the year or not yet come, a chair's account that does not exist, a deadline not after the meeting, a unit that does not exist */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -827,6 +827,11 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await page.waitForSelector('[data-test=inspection] tbody tr')
   const found = await page.textContent('[data-test=inspection]')
   expect(found.includes('社区城管服务点台账不全') && found.includes('黔江区城市管理局'), `the finding is a rectification: ${found}`)
+  // Last month's report of the department is open for it to write (the demo may have it
+  // submitted already: the office returns it first).
+  const lastMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 1)).toISOString().slice(0, 7)
+  const kept = await api('GET', `/pilot/monthly/${lastMonth}/D09`)
+  if (kept.state === 'submitted') await api('POST', `/pilot/monthly/${lastMonth}/D09/return`, { version: kept.version, reason: '请补充具体举措' })
   await context.close()
 
   // The lead department sees the warning on its own page and reports the milestone done.
@@ -850,6 +855,16 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await dept.page.click('.el-tabs__item >> text=督查整改')
   await dept.page.waitForSelector('[data-test=inspection] tbody tr')
   expect((await dept.page.textContent('[data-test=inspection]')).includes('社区城管服务点台账不全'), 'the department reads its rectification')
+  // Last month's report, drafted from the record, edited and submitted after a confirmation.
+  await dept.page.click('.el-tabs__item >> text=月度报告')
+  await dept.page.waitForSelector('[data-test=monthly-report]')
+  const drafted = await dept.page.inputValue('textarea[data-test=monthly-done], [data-test=monthly-done] textarea')
+  expect(drafted.includes('目标任务推进情况') && drafted.includes('事件办理情况'), `the draft comes from the record: ${drafted}`)
+  await dept.page.fill('textarea[data-test=monthly-problems], [data-test=monthly-problems] textarea', '部分街道服务点选址用地协调滞后')
+  await dept.page.click('[data-test=monthly-submit]')
+  await dept.page.click('.el-message-box__btns .el-button--primary')
+  await dept.page.waitForFunction(() => document.querySelector('[data-test=monthly-state]')?.textContent?.includes('已报送'))
+  await shoot(dept.page, { path: join(shots, 'pilot-monthly.png') })
   await dept.context.close()
   // A unit that is not the target's does not see it.
   const other = await open('dept-D01')
@@ -907,7 +922,7 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await office.page.fill('[data-test=decide-score] input', '9')
   await office.page.fill('textarea[data-test=decide-reason], [data-test=decide-reason] textarea', '经复核属实，按更新稿评分')
   await office.page.click('[data-test=decide-save]')
-  await office.page.waitForSelector('[data-test=appeal-state]')
+  await office.page.waitForSelector('[data-test=appeal-state]:visible')
   expect((await office.page.textContent('[data-test=appeals-table]')).includes('申诉成立'), 'the appeal is upheld')
   // The leader's record and the 述职 drafted from it.
   await office.page.goto(`${base}/pilot`)
@@ -918,6 +933,14 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   const [report] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=download-report]')])
   expect(report.suggestedFilename().includes('述职报告') && report.suggestedFilename().endsWith('.docx'), `saved as ${report.suggestedFilename()}`)
   await shoot(office.page, { path: join(shots, 'pilot-leader.png') })
+  // The office reads the department's submitted report and files it as .docx.
+  await office.page.click('.el-tabs__item >> text=月度报告')
+  await office.page.click('[data-test=monthly-list] tbody tr >> text=黔江区城市管理局')
+  await office.page.waitForFunction(() => document.querySelector('[data-test=monthly-state]')?.textContent?.includes('已报送'))
+  const problems = await office.page.inputValue('textarea[data-test=monthly-problems], [data-test=monthly-problems] textarea')
+  expect(problems.includes('选址用地协调滞后'), `the office reads what the unit wrote: ${problems}`)
+  const [monthly] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=monthly-download]')])
+  expect(monthly.suggestedFilename().includes('月度报告') && monthly.suggestedFilename().endsWith('.docx'), `saved as ${monthly.suggestedFilename()}`)
   await office.context.close()
 })
 

@@ -6,6 +6,7 @@
 use crate::DomainError;
 
 pub mod inspection;
+pub mod meeting;
 pub mod monthly;
 pub mod organisation;
 pub mod plan;

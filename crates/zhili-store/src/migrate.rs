@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         31,
         include_str!("../migrations/0031_pilot_monthly_reports.sql"),
     ),
+    (32, include_str!("../migrations/0032_pilot_meetings.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -138,6 +138,9 @@ pub(crate) async fn add_inspection(
             "task_id",
             "recorded_by",
             "recorded_at",
+            "kind",
+            "chair",
+            "chair_username",
         ],
         vec![vec![
             Arg::Int(id),
@@ -150,12 +153,15 @@ pub(crate) async fn add_inspection(
             Arg::Int(task_id),
             Arg::Text(i.recorded_by.clone()),
             Arg::Int(i.recorded_at),
+            Arg::Text(i.kind.clone()),
+            Arg::Text(i.chair.clone()),
+            i.chair_username.clone().into(),
         ]],
     )
     .await?;
     sync_sequence(&mut tx, store.backend, "pilot_inspections").await?;
     let mut action = action;
-    action.subject = format!("pilot_inspection:{id}");
+    action.subject = format!("pilot_{}:{id}", i.kind);
     append_actions(&mut tx, vec![action]).await?;
     tx.commit().await?;
     Ok(id)
@@ -179,6 +185,9 @@ pub(crate) async fn inspections(store: &SqlStore, year: i64) -> Result<Vec<Inspe
                 task_id: r.try_get("task_id")?,
                 recorded_by: r.try_get("recorded_by")?,
                 recorded_at: r.try_get("recorded_at")?,
+                kind: r.try_get("kind")?,
+                chair: r.try_get("chair")?,
+                chair_username: r.try_get("chair_username")?,
             })
         })
         .collect()

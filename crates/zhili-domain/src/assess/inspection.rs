@@ -36,6 +36,49 @@ pub fn quarter_of(day: i64) -> u8 {
     ((month - 1) / 3 + 1) as u8
 }
 
+/// Work put on units by an inspection or a meeting (`field`: `findings`, `decisions`): at most
+/// a hundred, each with its unit (that exists), text and a deadline after `held_on`, within a
+/// year of it.
+pub(crate) fn check_findings(
+    list: Vec<Finding>,
+    field: &str,
+    held_on: i64,
+    known_unit: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Finding>, DomainError> {
+    if list.len() > MAX_FINDINGS {
+        return Err(bad(
+            field,
+            format!("at most {MAX_FINDINGS}"),
+            format!("最多 {MAX_FINDINGS} 条"),
+        ));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, f) in list.into_iter().enumerate() {
+        let at = |x: &str| format!("{field}[{i}].{x}");
+        let unit = f.unit.trim().to_string();
+        if !known_unit(&unit) {
+            return Err(bad(
+                &at("unit"),
+                format!("no unit {unit:?}"),
+                "没有这个责任单位",
+            ));
+        }
+        if f.due <= held_on || f.due > held_on + MAX_RECTIFICATION_DAYS {
+            return Err(bad(
+                &at("due"),
+                "after the day held, within a year of it",
+                "完成时限应在召开（开展）之后、一年之内",
+            ));
+        }
+        out.push(Finding {
+            text: text(&at("text"), &f.text, 200, "事项内容")?,
+            unit,
+            due: f.due,
+        });
+    }
+    Ok(out)
+}
+
 impl InspectionDraft {
     /// Checked: held in its year's quarter and not after `today`; each finding with its unit
     /// (that exists), text and a deadline after the inspection, within a year of it.
@@ -63,37 +106,7 @@ impl InspectionDraft {
                 "督查须在开展后登记",
             ));
         }
-        if self.findings.len() > MAX_FINDINGS {
-            return Err(bad(
-                "findings",
-                format!("at most {MAX_FINDINGS}"),
-                format!("问题最多 {MAX_FINDINGS} 条"),
-            ));
-        }
-        let mut findings = Vec::with_capacity(self.findings.len());
-        for (i, f) in self.findings.into_iter().enumerate() {
-            let field = |x: &str| format!("findings[{i}].{x}");
-            let unit = f.unit.trim().to_string();
-            if !known_unit(&unit) {
-                return Err(bad(
-                    &field("unit"),
-                    format!("no unit {unit:?}"),
-                    "没有这个整改单位",
-                ));
-            }
-            if f.due <= self.held_on || f.due > self.held_on + MAX_RECTIFICATION_DAYS {
-                return Err(bad(
-                    &field("due"),
-                    "after the inspection, within a year of it",
-                    "整改时限应在督查之后、一年之内",
-                ));
-            }
-            findings.push(Finding {
-                text: text(&field("text"), &f.text, 200, "问题描述")?,
-                unit,
-                due: f.due,
-            });
-        }
+        let findings = check_findings(self.findings, "findings", self.held_on, known_unit)?;
         Ok(InspectionDraft {
             title: text("title", &self.title, 100, "督查名称")?,
             inspectors: text("inspectors", &self.inspectors, 200, "督查组成员")?,

@@ -75,6 +75,11 @@ pub struct InspectionRow {
     pub task_id: i64,
     pub recorded_by: String,
     pub recorded_at: i64,
+    /// `inspection`, or `meeting` (a work meeting: `inspectors` its attendees, `summary` its
+    /// minutes, the rectifications its decisions).
+    pub kind: String,
+    pub chair: String,
+    pub chair_username: Option<String>,
 }
 
 /// A unit's monthly report as kept: its sections, the figures it was drafted from (JSON), its

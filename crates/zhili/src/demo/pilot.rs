@@ -63,11 +63,12 @@ pub struct PilotDemo {
     pub late: usize,
     pub findings: usize,
     pub reviews: usize,
+    pub monthly: usize,
 }
 
 /// The account that reports for a unit: a department's handler, a town's centre, the district
 /// commander for the district centre.
-fn reporter_of(unit: &str) -> String {
+pub(super) fn reporter_of(unit: &str) -> String {
     match unit.strip_prefix('C') {
         Some(code) if code.len() == 6 => "district".into(),
         Some(code) => format!("town-{code}"),
@@ -292,6 +293,7 @@ pub async fn write(state: &AppState, seed: u64) -> Result<PilotDemo, String> {
     let town_codes: Vec<String> = towns.iter().map(|(code, _)| code.clone()).collect();
     done.reviews =
         super::pilot_reviews::write(state, &pilot, year, &town_codes, DEPARTMENTS, seed).await?;
+    done.monthly = super::pilot_monthly::write(state, &pilot, year).await?;
     Ok(done)
 }
 

@@ -22,6 +22,7 @@ pub mod people;
 pub mod pilot;
 pub mod pilot_inspections;
 pub mod pilot_leaders;
+pub mod pilot_meetings;
 pub mod pilot_monthly;
 pub mod reference;
 pub mod risk;
@@ -319,6 +320,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/pilot/overview", get(pilot::get_overview))
         .route("/pilot/leaders", get(pilot_leaders::list))
+        .route(
+            "/pilot/meetings",
+            get(pilot_meetings::list).post(pilot_meetings::record),
+        )
         .route("/pilot/monthly", get(pilot_monthly::list))
         .route(
             "/pilot/monthly/{month}/{unit}",

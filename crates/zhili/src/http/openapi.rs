@@ -138,6 +138,8 @@ use utoipa::{Modify, OpenApi};
         super::pilot_leaders::list,
         super::pilot_leaders::record,
         super::pilot_leaders::report,
+        super::pilot_meetings::list,
+        super::pilot_meetings::record,
         super::pilot_monthly::list,
         super::pilot_monthly::get,
         super::pilot_monthly::put,

@@ -16,7 +16,7 @@ use zhili_domain::assess::inspection::{Finding, InspectionDraft};
 use zhili_domain::calendar::date_string;
 use zhili_domain::ErrorCode;
 
-fn day(field: &str, raw: &str) -> ApiResult<i64> {
+pub(crate) fn day(field: &str, raw: &str) -> ApiResult<i64> {
     zhili_domain::time::parse_date(raw)
         .ok_or_else(|| ApiError::field(ErrorCode::InvalidParameter, field, "a date, YYYY-MM-DD"))
 }

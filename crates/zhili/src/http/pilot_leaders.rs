@@ -132,6 +132,8 @@ pub struct LeaderRecordView {
     /// Events they supervised in the year (督办), counted in the record.
     pub supervised: i64,
     pub meetings: Vec<LeaderMeetingView>,
+    /// The pilot's work meetings they chaired.
+    pub chaired: Vec<LeaderMeetingView>,
     pub inspections: Vec<LeaderInspectionView>,
     pub standings: Vec<LeaderStandingView>,
 }
@@ -171,6 +173,16 @@ pub async fn record(
                     .held_at
                     .map(|t| date_string(zhili_domain::calendar::china_day(t))),
                 decisions: m.decisions.len(),
+            })
+            .collect(),
+        chaired: r
+            .chaired
+            .into_iter()
+            .map(|(m, decisions)| LeaderMeetingView {
+                id: m.id,
+                title: m.title,
+                held_on: Some(date_string(m.held_on)),
+                decisions,
             })
             .collect(),
         inspections: r

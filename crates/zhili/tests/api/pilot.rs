@@ -225,7 +225,29 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         let (_, none) = s.get(&format!("/api/v1/pilot/inspections?year={year}"), Some(&d01)).await;
         assert_eq!(none.as_array().map(Vec::len), Some(0));
         let (_, o) = s.get(&format!("/api/v1/pilot/overview?year={year}"), Some(&pilot)).await;
-        assert!(o["task_forces"].as_array().unwrap().iter().any(|f| f["name"] == "督查整改" && f["targets"] == 1), "{o}");
+        assert!(o["task_forces"].as_array().unwrap().iter().any(|f| f["name"] == "督查整改与会议议定事项" && f["targets"] == 1), "{o}");
+
+        // A work meeting chaired by the leader: its decision charges 城管; the chair's account
+        // must exist; a unit sees the meetings that charge it.
+        let meeting = json!({"year": year, "title": "试点工作调度会", "held_on": past, "chair": "张明（副区长）",
+            "chair_username": "district", "attendees": "各专班牵头单位负责人", "minutes": "听取进展汇报，研究部署下步工作",
+            "decisions": [{"text": "服务点验收前完成台账补齐", "unit": "D09", "due": due}]});
+        let mut wrong = meeting.clone();
+        wrong["chair_username"] = json!("nobody");
+        let (status, body) = post_json(&s, "/api/v1/pilot/meetings", &pilot, wrong).await;
+        assert_error(status, &body, 422, "invalid_parameter");
+        assert_eq!(body["details"]["field"], "chair_username", "{body}");
+        let (status, body) = post_json(&s, "/api/v1/pilot/meetings", &d09, meeting.clone()).await;
+        assert_error(status, &body, 403, "forbidden");
+        let (status, held) = post_json(&s, "/api/v1/pilot/meetings", &pilot, meeting).await;
+        assert_eq!(status, StatusCode::CREATED, "{held}");
+        assert_eq!((held["decisions"][0]["lead_unit"].as_str(), held["chair_username"].as_str()), (Some("D09"), Some("district")), "{held}");
+        let (_, theirs) = s.get(&format!("/api/v1/pilot/meetings?year={year}"), Some(&d09)).await;
+        assert_eq!(theirs[0]["decisions"][0]["my_part"], "lead", "{theirs}");
+        let (_, none) = s.get(&format!("/api/v1/pilot/meetings?year={year}"), Some(&d01)).await;
+        assert_eq!(none.as_array().map(Vec::len), Some(0));
+        let (_, inspections) = s.get(&format!("/api/v1/pilot/inspections?year={year}"), Some(&pilot)).await;
+        assert_eq!(inspections.as_array().map(Vec::len), Some(1), "a meeting is not an inspection");
 
         // Published: the departments' scores frozen; the scheme and the year's plan closed; the
         // 平安建设 sheet carries 40% of each total.
@@ -268,6 +290,7 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         assert_eq!(status, StatusCode::OK, "{record}");
         assert_eq!(record["targets"].as_array().map(Vec::len), Some(1), "{record}");
         assert_eq!((record["inspections"][0]["found"].as_u64(), record["name"].as_str()), (Some(1), Some("张明")));
+        assert_eq!((record["chaired"].as_array().map(Vec::len), record["inspections"].as_array().map(Vec::len)), (Some(1), Some(1)), "{record}");
         assert!(record["standings"].as_array().unwrap().iter().any(|u| u["unit"] == "D09"), "{record}");
         let (status, body) = s.get(&format!("/api/v1/pilot/leaders/district/record?year={year}"), Some(&d09)).await;
         assert_error(status, &body, 403, "forbidden");
@@ -276,14 +299,14 @@ async fn the_pilot_office_plans_a_target_the_units_report_and_a_late_milestone_w
         let resp = s.http.get(format!("{}/api/v1/pilot/leaders/district/report?year={year}", s.base)).bearer_auth(&pilot).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         let text = zhili::docx::text_of(&resp.bytes().await.unwrap()).unwrap();
-        for want in ["年度平安建设述职报告", "张明", "城市管理进社区全覆盖", "发现分管领域问题 1 个", "黔江区城市管理局"] {
+        for want in ["年度平安建设述职报告", "张明", "城市管理进社区全覆盖", "发现分管领域问题 1 个", "黔江区城市管理局", "主持试点工作例会 1 次，议定事项 1 项"] {
             assert!(text.contains(want), "the report says {want}: {text}");
         }
 
         // Every change is in the record.
         let actions = s.store.actions(0, 100_000).await.unwrap();
         let kinds: Vec<&str> = actions.iter().map(|a| a.action.as_str()).filter(|a| a.starts_with("pilot.")).collect();
-        assert_eq!(kinds, ["pilot.organisation", "pilot.task.add", "pilot.target.add", "pilot.target.progress", "pilot.target.progress", "pilot.inspection.record"]);
+        assert_eq!(kinds, ["pilot.organisation", "pilot.task.add", "pilot.target.add", "pilot.target.progress", "pilot.target.progress", "pilot.inspection.record", "pilot.meeting.record"]);
         assert!(actions.iter().any(|a| a.action == "assessment.publish" && a.actor == "pilot"));
         s
     })

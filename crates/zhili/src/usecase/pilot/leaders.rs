@@ -45,6 +45,8 @@ pub struct LeaderRecord {
     pub percent: f64,
     pub supervised: i64,
     pub meetings: Vec<MeetingRow>,
+    /// The pilot's work meetings they chaired, with the decisions each made.
+    pub chaired: Vec<(InspectionRow, usize)>,
     pub inspections: Vec<Inspected>,
     pub standings: Vec<UnitStanding>,
 }
@@ -160,11 +162,23 @@ pub async fn record(
         }
         None => vec![],
     };
-    // Rectifications are targets of the inspections' own tasks, owned by the unit at fault.
-    let inspections = state
+    // Rectifications are targets of the inspections' own tasks, owned by the unit at fault; a
+    // meeting's decisions, of the meeting's.
+    let (held, kept): (Vec<InspectionRow>, Vec<InspectionRow>) = state
         .store
         .pilot_inspections(year as i64)
         .await?
+        .into_iter()
+        .partition(|i| i.kind == "meeting");
+    let chaired = held
+        .into_iter()
+        .filter(|m| m.chair_username.as_deref() == Some(username))
+        .map(|m| {
+            let decisions = all.iter().filter(|t| t.row.task_id == m.task_id).count();
+            (m, decisions)
+        })
+        .collect();
+    let inspections = kept
         .into_iter()
         .filter_map(|i| {
             let found: Vec<&TargetView> = all
@@ -216,6 +230,7 @@ pub async fn record(
         targets: mine,
         supervised,
         meetings,
+        chaired,
         inspections,
         standings,
     })
@@ -295,9 +310,11 @@ pub async fn report(
 
     doc.heading("二、督办和风险研判");
     doc.para(&format!(
-        "全年督办事件 {} 件（事件库操作记录）；召集风险研判会议 {} 次。",
+        "全年督办事件 {} 件（事件库操作记录）；召集风险研判会议 {} 次；主持试点工作例会 {} 次，议定事项 {} 项。",
         r.supervised,
-        r.meetings.len()
+        r.meetings.len(),
+        r.chaired.len(),
+        r.chaired.iter().map(|(_, n)| n).sum::<usize>()
     ));
     if !r.meetings.is_empty() {
         let rows: Vec<Vec<String>> = r

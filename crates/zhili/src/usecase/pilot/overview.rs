@@ -118,7 +118,7 @@ pub fn summarise(
         .into_iter()
         .map(|(code, (mut line, parts))| {
             if code.is_empty() {
-                line.name = "督查整改".into();
+                line.name = "督查整改与会议议定事项".into();
                 line.leader = "试点办".into();
             } else if let Some(g) = org.and_then(|o| o.group(&code)) {
                 line.name = g.name.clone();
