@@ -55,6 +55,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assessment/gaming": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_assessment_gaming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assessment/publish": {
         parameters: {
             query?: never;
@@ -2739,6 +2755,36 @@ export interface components {
             by: string;
             note: string;
         };
+        /**
+         * @description A flag for the reviewers: a unit's closures or ratings in a quarter's final days out of
+         *     line with its own earlier days.
+         */
+        GamingFlagView: {
+            detail: string;
+            /** Format: double */
+            expected: number;
+            /** @description The window watched, its first and last day. */
+            from: string;
+            /**
+             * Format: double
+             * @description Counts: the window's number and the number the baseline leads one to expect; the
+             *     satisfied share: the window's and the baseline's percentage.
+             */
+            observed: number;
+            /** Format: int32 */
+            quarter: number;
+            /** @enum {string} */
+            signal: "closure_burst" | "rating_burst" | "satisfaction_jump";
+            signal_name: string;
+            /**
+             * Format: double
+             * @description The Poisson tail probability (counts), or the z score (the share).
+             */
+            strength: number;
+            to: string;
+            unit: string;
+            unit_name: string;
+        };
         GridImportReport: {
             dry_run: boolean;
             /** @description Grids in the file that passed parsing. */
@@ -5143,6 +5189,68 @@ export interface operations {
             };
             /** @description no scheme for that year */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_assessment_gaming: {
+        parameters: {
+            query: {
+                year: number;
+                /**
+                 * @description towns or departments (a pattern, not an enumeration: with its own schema the parameter
+                 *     would read as optional).
+                 */
+                group: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the flags of the year's ended quarters, the latest first; a question for the reviewers, not a deduction */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GamingFlagView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -745,6 +745,11 @@ await step('the commander reads the year\'s assessment, traces a point to its so
   const { context, page } = await open('district')
   await page.goto(`${base}/assessment`)
   await page.waitForSelector('[data-test=assessment-units] tbody tr')
+  // From April on the demo holds a town's rush before a quarter's end: it is flagged.
+  if (new Date(Date.now() + 8 * 3600_000).getUTCMonth() >= 3) {
+    const flagged = await (await page.waitForSelector('[data-test=gaming-flags]')).textContent()
+    expect(flagged.includes('期末集中办结'), `the rush is flagged: ${flagged}`)
+  }
   await page.click('[data-test=assessment-units] tbody tr >> nth=0')
   await page.waitForSelector('[data-test=assessment-sheet] tbody tr')
   const sheet = await page.textContent('[data-test=assessment-sheet]')
@@ -827,6 +832,26 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await page.waitForSelector('[data-test=inspection] tbody tr')
   const found = await page.textContent('[data-test=inspection]')
   expect(found.includes('社区城管服务点台账不全') && found.includes('黔江区城市管理局'), `the finding is a rectification: ${found}`)
+  // A work meeting chaired by the working group's leader; its decision charges the department.
+  await page.click('.el-tabs__item >> text=工作例会')
+  await page.click('[data-test=record-meeting]')
+  await page.fill('input[data-test=meeting-title], [data-test=meeting-title] input', '试点工作调度会')
+  await page.fill('[data-test=meeting-held] .el-date-editor input', held)
+  await page.keyboard.press('Enter')
+  await page.fill('input[data-test=meeting-chair], [data-test=meeting-chair] input', '常务副区长')
+  await pick(page, '[data-test=meeting-chair-account]', '李常务')
+  await page.fill('input[data-test=meeting-attendees], [data-test=meeting-attendees] input', '各专班牵头单位负责人')
+  await page.fill('textarea[data-test=meeting-minutes], [data-test=meeting-minutes] textarea', '听取城市管理专班进展汇报，部署下步工作')
+  const decision = page.locator('[data-test=meeting-decision]').first()
+  await decision.locator('input').first().fill('服务点验收前补齐台账')
+  await decision.locator('.el-select').click()
+  await page.click('.el-select-dropdown__item:visible >> text=黔江区城市管理局')
+  await decision.locator('.el-date-editor input').fill(new Date(today.getTime() + 15 * 86400000).toISOString().slice(0, 10))
+  await page.keyboard.press('Enter')
+  await page.click('[data-test=meeting-save]')
+  await page.waitForSelector('[data-test=meeting] tbody tr')
+  const minuted = await page.textContent('[data-test=meeting]')
+  expect(minuted.includes('服务点验收前补齐台账') && minuted.includes('常务副区长'), `the decision is a target: ${minuted}`)
   // Last month's report of the department is open for it to write (the demo may have it
   // submitted already: the office returns it first).
   const lastMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 1)).toISOString().slice(0, 7)
@@ -929,7 +954,7 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await office.page.click('.el-tabs__item >> text=领导实绩档案')
   await pick(office.page, '[data-test=pick-leader]', '李常务')
   const record = await (await office.page.waitForSelector('[data-test=leader-record]')).textContent()
-  expect(record.includes('分管目标任务 1 项') && record.includes('黔江区城市管理局'), `the record: ${record}`)
+  expect(record.includes('分管目标任务 1 项') && record.includes('黔江区城市管理局') && record.includes('主持试点工作例会 1 次'), `the record: ${record}`)
   const [report] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=download-report]')])
   expect(report.suggestedFilename().includes('述职报告') && report.suggestedFilename().endsWith('.docx'), `saved as ${report.suggestedFilename()}`)
   await shoot(office.page, { path: join(shots, 'pilot-leader.png') })

@@ -268,3 +268,35 @@ pub(crate) async fn publish(store: &SqlStore, actor: &Actor, r: &PublishedResult
     tx.commit().await?;
     Ok(())
 }
+
+/// Each unit's closures and ratings per China day in [from, to) (ms): by the unit that led
+/// them and by the town they happened in, closed events only.
+pub(crate) async fn closure_days(store: &SqlStore, from: i64, to: i64) -> Result<Vec<ClosureDay>> {
+    let mut out = Vec::new();
+    for unit in ["lead_unit", "town_code"] {
+        let sql = format!(
+            "SELECT {unit} AS unit, (closed_at + {offset}) / {day} AS day, COUNT(*) AS closed, \
+             SUM(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
+             SUM(CASE WHEN satisfaction >= 4 THEN 1 ELSE 0 END) AS satisfied \
+             FROM events WHERE closed_at >= $1 AND closed_at < $2 AND status = 'closed' \
+             AND {unit} IS NOT NULL GROUP BY {unit}, (closed_at + {offset}) / {day}",
+            offset = zhili_domain::calendar::CHINA_OFFSET_MS,
+            day = zhili_domain::calendar::DAY_MS,
+        );
+        for r in sqlx::query(&sql)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&store.pool)
+            .await?
+        {
+            out.push(ClosureDay {
+                unit: r.try_get("unit")?,
+                day: r.try_get("day")?,
+                closed: r.try_get("closed")?,
+                rated: r.try_get("rated")?,
+                satisfied: r.try_get("satisfied")?,
+            });
+        }
+    }
+    Ok(out)
+}

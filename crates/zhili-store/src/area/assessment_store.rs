@@ -47,6 +47,16 @@ pub struct PublishedResult {
     pub published_at: i64,
 }
 
+/// A unit's closures and ratings on one China day (days since 1970-01-01).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClosureDay {
+    pub unit: String,
+    pub day: i64,
+    pub closed: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+}
+
 /// A reviewer's entry as kept: `subject` an item's code or `figure:<name>`; `photos` the
 /// evidence as JSON; `action_seq` and `action_hash` the reviewer's recorded action.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,6 +133,10 @@ pub trait AssessmentStore: Send + Sync {
 
     /// (year, group, unit) of each review or appeal holding the photo as evidence.
     async fn assessment_photo_units(&self, sha256: &str) -> Result<Vec<(i64, String, String)>>;
+
+    /// Each unit's closures and ratings per day in [from, to) (ms), by the department that led
+    /// them and by the town they happened in.
+    async fn closure_days(&self, from: i64, to: i64) -> Result<Vec<ClosureDay>>;
 
     /// The published result of a year and group, if it is published.
     async fn assessment_result(
@@ -203,6 +217,10 @@ impl AssessmentStore for SqlStore {
 
     async fn assessment_photo_units(&self, sha256: &str) -> Result<Vec<(i64, String, String)>> {
         crate::assessment_reviews::photo_units(self, sha256).await
+    }
+
+    async fn closure_days(&self, from: i64, to: i64) -> Result<Vec<ClosureDay>> {
+        crate::assessment::closure_days(self, from, to).await
     }
 
     async fn assessment_result(

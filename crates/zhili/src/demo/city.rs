@@ -29,6 +29,7 @@ const M_PER_DEG: f64 = 111_195.0;
 /// Vertices within this many degrees are the same vertex (≈ 0.1 mm).
 const WELD_DEG: f64 = 1e-9;
 
+#[derive(Clone)]
 pub struct PlannedRegion {
     pub code: RegionCode,
     pub name: String,

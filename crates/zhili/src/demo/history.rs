@@ -682,3 +682,43 @@ fn rate_later(w: &mut Walk, rng: &mut ChaCha8Rng, manager: &str, closed: i64, sh
 fn satisfaction(rng: &mut ChaCha8Rng) -> i64 {
     pick(rng, &[(5, 60.0), (4, 25.0), (3, 8.0), (2, 4.0), (1, 3.0)])
 }
+
+/// One rural town's rush to close cases in the last four days of this year's latest ended
+/// quarter — the gaming the assessment's reviewers are shown (`usecase::assess::gaming`):
+/// `events` cases reported and walked through the loop in that town's own grids. None in the
+/// year's first quarter.
+pub fn quarter_end_rush(
+    plan: &CityPlan,
+    reference: &Reference,
+    key: &DataKey,
+    events: usize,
+    now: i64,
+    seed: u64,
+) -> Option<(String, Vec<HistoryItem>)> {
+    use zhili_domain::calendar::china_day;
+    let today = china_day(now);
+    let (year, _, _) = zhili_domain::time::civil_from_days(today);
+    // The last day of the latest quarter of this year that has ended.
+    let last_day = [(9, 30), (6, 30), (3, 31)]
+        .into_iter()
+        .map(|(m, d)| zhili_domain::time::days_from_civil(year, m, d))
+        .find(|d| *d < today)?;
+    let end = last_day * DAY_MS - CHINA_OFFSET_MS + 18 * HOUR_MS;
+    let town = plan.towns.iter().rev().find(|t| !is_urban(&t.code))?;
+    let code = town.code.as_str().to_string();
+    let within = |r: &&super::city::PlannedRegion| r.code.as_str().starts_with(&code);
+    let one = CityPlan {
+        district: plan.district.clone(),
+        towns: vec![town.clone()],
+        villages: plan.villages.iter().filter(within).cloned().collect(),
+        grids: plan.grids.iter().filter(within).cloned().collect(),
+    };
+    let params = HistoryParams {
+        events,
+        days: 4,
+        now: end,
+        seed: seed ^ 0x9A3E,
+    };
+    let (items, _) = generate(&one, reference, key, &params, &mut |_, _| {});
+    Some((town.name.clone(), items))
+}

@@ -64,6 +64,7 @@ pub struct PilotDemo {
     pub findings: usize,
     pub reviews: usize,
     pub monthly: usize,
+    pub meetings: usize,
 }
 
 /// The account that reports for a unit: a department's handler, a town's centre, the district
@@ -290,6 +291,16 @@ pub async fn write(state: &AppState, seed: u64) -> Result<PilotDemo, String> {
             done.late += late as usize;
         }
     }
+    // The monthly work meetings charge departments and towns alike.
+    let charged: Vec<String> = (1..=DEPARTMENTS)
+        .map(|d| format!("D{d:02}"))
+        .chain(towns.iter().map(|(code, _)| format!("C{code}")))
+        .collect();
+    let (meetings, reports, late) =
+        super::pilot_meetings::write(state, &pilot, &mut rng, year, today, &charged).await?;
+    done.meetings = meetings;
+    done.reports += reports;
+    done.late += late;
     let town_codes: Vec<String> = towns.iter().map(|(code, _)| code.clone()).collect();
     done.reviews =
         super::pilot_reviews::write(state, &pilot, year, &town_codes, DEPARTMENTS, seed).await?;
@@ -331,7 +342,7 @@ fn milestone(title: &str, when: When, weight: f64) -> MilestoneDraft {
 /// A target's reports so far, with their own times: the lead reports each milestone whose day
 /// has come — mostly on time, some late, some not at all yet — and the partners once what they
 /// did. Whether a milestone is left late.
-async fn history(
+pub(super) async fn history(
     state: &AppState,
     rng: &mut StdRng,
     target: &uc::TargetView,

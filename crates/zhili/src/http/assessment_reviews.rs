@@ -294,3 +294,59 @@ pub async fn decide(
     .await?;
     Ok(axum::Json(appeal_view(e)))
 }
+
+/// A flag for the reviewers: a unit's closures or ratings in a quarter's final days out of
+/// line with its own earlier days.
+#[derive(Serialize, ToSchema)]
+pub struct GamingFlagView {
+    pub unit: String,
+    pub unit_name: String,
+    pub quarter: u8,
+    #[schema(schema_with = gaming_signal)]
+    pub signal: String,
+    pub signal_name: String,
+    /// The window watched, its first and last day.
+    pub from: String,
+    pub to: String,
+    /// Counts: the window's number and the number the baseline leads one to expect; the
+    /// satisfied share: the window's and the baseline's percentage.
+    pub observed: f64,
+    pub expected: f64,
+    /// The Poisson tail probability (counts), or the z score (the share).
+    pub strength: f64,
+    pub detail: String,
+}
+
+fn gaming_signal() -> utoipa::openapi::Object {
+    crate::http::schema::one_of(zhili_domain::assess::gaming::Signal::ALL.map(|s| s.as_str()))
+}
+
+#[utoipa::path(get, path = "/api/v1/assessment/gaming", tag = "assessment", params(ScoresQuery), security(("bearer" = [])),
+    responses((status = 200, body = [GamingFlagView], description = "the flags of the year's ended quarters, the latest first; a question for the reviewers, not a deduction"),
+              (status = 403, body = crate::http::error::ErrorBody)))]
+pub async fn gaming(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<ScoresQuery>,
+) -> ApiResult<axum::Json<Vec<GamingFlagView>>> {
+    let (year, group) = (year_of(q.year)?, group_of(&q.group)?);
+    let flags = crate::usecase::assess::gaming::flags(&state, &user.user, year, group).await?;
+    Ok(axum::Json(
+        flags
+            .into_iter()
+            .map(|f| GamingFlagView {
+                unit: f.unit,
+                unit_name: f.name,
+                quarter: f.quarter,
+                signal: f.flag.signal.as_str().into(),
+                signal_name: f.flag.signal.label_zh().into(),
+                from: zhili_domain::calendar::date_string(f.flag.from),
+                to: zhili_domain::calendar::date_string(f.flag.to - 1),
+                observed: f.flag.observed,
+                expected: f.flag.expected,
+                strength: f.flag.strength,
+                detail: f.flag.detail,
+            })
+            .collect(),
+    ))
+}

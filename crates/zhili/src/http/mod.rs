@@ -301,6 +301,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/assessment/appeals/{id}/decision",
             post(assessment_reviews::decide),
         )
+        .route("/assessment/gaming", get(assessment_reviews::gaming))
         .route(
             "/pilot/organisation",
             get(pilot::get_organisation).put(axum::handler::Handler::layer(

@@ -123,6 +123,7 @@ use utoipa::{Modify, OpenApi};
         super::assessment_reviews::appeal,
         super::assessment_reviews::appeals,
         super::assessment_reviews::decide,
+        super::assessment_reviews::gaming,
         super::pilot::get_organisation,
         super::pilot::put_organisation,
         super::pilot::tasks,

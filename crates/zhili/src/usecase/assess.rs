@@ -2,6 +2,7 @@
 //! the towns and one for the departments, kept as data the pilot office edits — each edit a new
 //! recorded version, the shipped 2026 schemes in force until the district keeps its own.
 
+pub mod gaming;
 pub mod publish;
 pub mod reviews;
 

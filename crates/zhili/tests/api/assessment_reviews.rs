@@ -160,3 +160,77 @@ async fn reviewers_score_with_a_signature_and_a_unit_appeals_its_published_line(
     })
     .await;
 }
+
+#[tokio::test]
+async fn closures_bunched_before_a_quarter_ends_are_flagged_for_the_reviewers() {
+    use zhili::demo::history::{generate, HistoryParams};
+    use zhili_domain::calendar::{CHINA_OFFSET_MS, DAY_MS, HOUR_MS};
+    on_every_backend(|s| async move {
+        let reference =
+            zhili::reference::Reference::from_data(&s.store.reference().await.unwrap()).unwrap();
+        let at = |m: u32, d: u32| {
+            zhili_domain::time::days_from_civil(2026, m, d) * DAY_MS - CHINA_OFFSET_MS
+                + 18 * HOUR_MS
+        };
+        // A third quarter of steady work to 19 September, then a rush in its last days.
+        for (events, days, now, seed) in [(900, 80, at(9, 19), 11), (1500, 4, at(9, 30), 12)] {
+            let (items, _) = generate(
+                plan(),
+                &reference,
+                &s.state.key,
+                &HistoryParams {
+                    events,
+                    days,
+                    now,
+                    seed,
+                },
+                &mut |_, _| {},
+            );
+            s.store.load_history(&items).await.unwrap();
+        }
+        let commander = s.token("district").await;
+        let (status, flags) = s
+            .get(
+                "/api/v1/assessment/gaming?year=2026&group=towns",
+                Some(&commander),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{flags}");
+        let flags = flags.as_array().unwrap();
+        let burst = flags
+            .iter()
+            .find(|f| f["signal"] == "closure_burst")
+            .unwrap_or_else(|| panic!("a burst is flagged: {flags:?}"));
+        assert_eq!(
+            (
+                burst["quarter"].as_u64(),
+                burst["from"].as_str(),
+                burst["to"].as_str()
+            ),
+            (Some(3), Some("2026-09-21"), Some("2026-09-30")),
+            "{burst}"
+        );
+        assert!(
+            burst["observed"].as_f64().unwrap()
+                >= 2.5 * burst["expected"].as_f64().unwrap().max(1.0),
+            "{burst}"
+        );
+        assert!(
+            burst["detail"].as_str().unwrap().contains("期末 10 天办结"),
+            "{burst}"
+        );
+        assert!(
+            flags.iter().all(|f| f["quarter"] == 3),
+            "no work in the other quarters, no flag there: {flags:?}"
+        );
+        let (status, body) = s
+            .get(
+                "/api/v1/assessment/gaming?year=2026&group=towns",
+                Some(&s.token("town-500114001").await),
+            )
+            .await;
+        assert_error(status, &body, 403, "forbidden");
+        s
+    })
+    .await;
+}

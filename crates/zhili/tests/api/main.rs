@@ -315,6 +315,12 @@ async fn small_city(s: &Server) {
     let key = &s.state.key;
     let (items, _) = generate(plan(), &reference, key, &params, &mut |_, _| {});
     s.store.load_history(&items).await.unwrap();
+    // A town's rush before a quarter's end, as the demo has it, for the reviewers' flags.
+    if let Some((_, rush)) =
+        demo::history::quarter_end_rush(plan(), &reference, key, 150, zhili::now_ms(), 5)
+    {
+        s.store.load_history(&rush).await.unwrap();
+    }
     // Components, cameras and organisations for the things page and the map layers;
     // houses and residents for the people pages.
     let actor = zhili_domain::chain::Actor::system();
