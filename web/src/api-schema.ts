@@ -974,6 +974,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pilot/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_checklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/checklist/{code}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["put_pilot_checklist_by_code_claim"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/checklist/{code}/verdict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["put_pilot_checklist_by_code_verdict"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pilot/inspections": {
         parameters: {
             query?: never;
@@ -2441,6 +2489,34 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        ChecklistSubtaskView: {
+            code: string;
+            requirements: components["schemas"]["RequirementView"][];
+            title: string;
+        };
+        ChecklistTaskView: {
+            /** @description A key task's code, or CQ for the regional items. */
+            code: string;
+            readiness: components["schemas"]["ReadinessView"];
+            subtasks: components["schemas"]["ChecklistSubtaskView"][];
+            title: string;
+        };
+        ChecklistView: {
+            name: string;
+            readiness: components["schemas"]["ReadinessView"];
+            /** @description Key tasks, sub-tasks, basic requirements, regional items. */
+            shape: number[];
+            /** @description The tasks the reader answers for or reads (a unit: its own), the regional items last. */
+            tasks: components["schemas"]["ChecklistTaskView"][];
+        };
+        ClaimBody: {
+            /** @enum {string} */
+            claim: "met" | "partly" | "not_met";
+            note: string;
+            photos?: string[];
+            /** Format: int64 */
+            version: number;
+        };
         Coded: {
             code: string;
             label: string;
@@ -2625,6 +2701,13 @@ export interface components {
             person_id: number;
             /** Format: int64 */
             risk_level: number | null;
+        };
+        EntryView: {
+            claim: string | null;
+            code: string;
+            verdict: string | null;
+            /** Format: int64 */
+            version: number;
         };
         /** @description The error body, as documented in the OpenAPI document. */
         ErrorBody: {
@@ -3114,18 +3197,16 @@ export interface components {
             /** @description The account they sign in with, if any. */
             username: string | null;
         };
+        /** @description A meeting to convene. */
         MeetingBody: {
-            attendees: string;
-            chair: string;
-            /** @description The chair's account, for their record (实绩档案). */
-            chair_username?: string | null;
-            /** @description 议定事项: each a target of the unit charged with it, due by its day. */
-            decisions?: components["schemas"]["FindingBody"][];
-            held_on: string;
-            minutes: string;
+            area_code?: string;
+            /** @enum {string} */
+            kind: "district" | "sector" | "grassroots";
+            /** @description RFC 3339, within a year of today. */
+            scheduled_at: string;
+            /** @description A sector meeting's sector (S01 … S13). */
+            sector?: string | null;
             title: string;
-            /** Format: int32 */
-            year: number;
         };
         /** @description What a meeting held records. */
         MeetingRecordBody: {
@@ -3549,6 +3630,8 @@ export interface components {
         };
         PilotOverviewView: {
             by_state: components["schemas"]["PilotStateCount"][];
+            /** @description The acceptance checklist's readiness over the requirements the caller reads. */
+            checklist: components["schemas"]["ReadinessView"];
             /**
              * Format: double
              * @description Weighted progress of the targets read (0–100).
@@ -3701,6 +3784,23 @@ export interface components {
             measures: string;
             title: string;
         };
+        ReadinessView: {
+            /** @description Self-assessed by the unit. */
+            claimed: number;
+            /** @description By the reviewer's verdict; not reviewed yet. */
+            met: number;
+            not_met: number;
+            partly: number;
+            /**
+             * Format: double
+             * @description Met, a partly-met one counting half (0–100).
+             */
+            percent: number;
+            /** @description Every requirement reviewed and none unmet. */
+            ready: boolean;
+            total: number;
+            unreviewed: number;
+        };
         Refused: {
             /** @description The refusal's stable code (not_found, invalid_transition …). */
             code: string;
@@ -3734,6 +3834,28 @@ export interface components {
         Reporter: {
             name?: string | null;
             phone?: string | null;
+        };
+        RequirementView: {
+            /** @description The unit's claim, its note, evidence, who and when. */
+            claim: string | null;
+            claim_note: string | null;
+            claimed_at: string | null;
+            claimed_by_name: string | null;
+            code: string;
+            lead_name: string;
+            lead_unit: string;
+            photos: string[];
+            reviewed_at: string | null;
+            reviewed_by_name: string | null;
+            text: string;
+            /** @description The reviewer's verdict. */
+            verdict: string | null;
+            verdict_note: string | null;
+            /**
+             * Format: int64
+             * @description The version to send with a change (0: nothing kept yet).
+             */
+            version: number;
         };
         /**
          * @description A reviewer's entry: exactly one of `item` (a reviewer-scored item's code: `value` is its
@@ -4804,6 +4926,13 @@ export interface components {
             unit_id: string | null;
             username: string;
         };
+        VerdictBody: {
+            note: string;
+            /** @enum {string} */
+            verdict: "met" | "partly" | "not_met";
+            /** Format: int64 */
+            version: number;
+        };
         VisitBody: {
             /** @description RFC 3339; default now. At most 30 days back, not in the future. */
             at?: string | null;
@@ -4848,6 +4977,19 @@ export interface components {
         WhatIfView: {
             after: components["schemas"]["UnitScoreView"];
             before: components["schemas"]["UnitScoreView"];
+        };
+        WorkMeetingBody: {
+            attendees: string;
+            chair: string;
+            /** @description The chair's account, for their record (实绩档案). */
+            chair_username?: string | null;
+            /** @description 议定事项: each a target of the unit charged with it, due by its day. */
+            decisions?: components["schemas"]["FindingBody"][];
+            held_on: string;
+            minutes: string;
+            title: string;
+            /** Format: int32 */
+            year: number;
         };
         WorkMeetingView: {
             attendees: string;
@@ -9768,6 +9910,246 @@ export interface operations {
             };
         };
     };
+    get_pilot_checklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every requirement with its claim and verdict, and the readiness for acceptance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_pilot_checklist_by_code_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimBody"];
+            };
+        };
+        responses: {
+            /** @description self-assessed (a verdict given before is cleared: it is reviewed again) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the unit leading the task, nor the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such requirement, or a photo the caller did not upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description changed since the version read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_pilot_checklist_by_code_verdict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerdictBody"];
+            };
+        };
+        responses: {
+            /** @description reviewed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such requirement */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not self-assessed yet, or changed since the version read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_pilot_inspections: {
         parameters: {
             query: {
@@ -10157,7 +10539,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MeetingBody"];
+                "application/json": components["schemas"]["WorkMeetingBody"];
             };
         };
         responses: {

@@ -958,6 +958,22 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   const [report] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=download-report]')])
   expect(report.suggestedFilename().includes('述职报告') && report.suggestedFilename().endsWith('.docx'), `saved as ${report.suggestedFilename()}`)
   await shoot(office.page, { path: join(shots, 'pilot-leader.png') })
+  // The checklist at a glance; the office assesses a requirement on its unit's behalf and
+  // reviews it.
+  await office.page.click('.el-tabs__item >> text=对标清单')
+  const glance = await (await office.page.waitForSelector('[data-test=checklist-readiness]')).textContent()
+  expect(glance.includes('17 项重点任务、41 项分解任务、88 个基本要求，14 项区域特色指引'), `the checklist's shape: ${glance}`)
+  await office.page.click('[data-test=checklist-task] >> nth=0')
+  await office.page.click('[data-test="claim-01.1.1"]')
+  await office.page.click('[data-test=checklist-standing] >> text=基本达标')
+  await office.page.fill('textarea[data-test=checklist-note], [data-test=checklist-note] textarea', '区委常委会已专题研究两次，会议纪要已归档')
+  await office.page.click('[data-test=checklist-save]')
+  await office.page.click('[data-test="verdict-01.1.1"]')
+  await office.page.click('[data-test=checklist-standing] >> text="达标"')
+  await office.page.fill('textarea[data-test=checklist-note], [data-test=checklist-note] textarea', '查阅会议纪要，符合要求')
+  await office.page.click('[data-test=checklist-save]')
+  await office.page.waitForFunction(() => document.querySelector('[data-test=checklist-task]')?.textContent?.includes('符合要求'))
+  await shoot(office.page, { path: join(shots, 'pilot-checklist.png') })
   // The office reads the department's submitted report and files it as .docx.
   await office.page.click('.el-tabs__item >> text=月度报告')
   await office.page.click('[data-test=monthly-list] tbody tr >> text=黔江区城市管理局')

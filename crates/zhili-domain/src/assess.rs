@@ -5,6 +5,7 @@
 
 use crate::DomainError;
 
+pub mod checklist;
 pub mod gaming;
 pub mod inspection;
 pub mod meeting;

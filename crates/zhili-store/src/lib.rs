@@ -20,6 +20,7 @@ mod mediation;
 mod migrate;
 mod people;
 mod pilot;
+mod pilot_checklist;
 mod pilot_monthly;
 mod reference_data;
 mod risk;

@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0031_pilot_monthly_reports.sql"),
     ),
     (32, include_str!("../migrations/0032_pilot_meetings.sql")),
+    (33, include_str!("../migrations/0033_pilot_checklist.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -104,6 +104,23 @@ pub struct MonthlyRow {
     pub returned_at: Option<i64>,
 }
 
+/// A checklist requirement as the district answers it: the claim and the verdict, each with
+/// its note and who, at a version.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChecklistRow {
+    pub code: String,
+    pub claim: Option<String>,
+    pub claim_note: Option<String>,
+    pub photos: String,
+    pub claimed_by_name: Option<String>,
+    pub claimed_at: Option<i64>,
+    pub verdict: Option<String>,
+    pub verdict_note: Option<String>,
+    pub reviewed_by_name: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub version: i64,
+}
+
 /// Which targets a read covers: all of them (the pilot office, leaders, the district), or a
 /// unit's own (those it leads or partners).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +169,17 @@ pub trait PilotStore: Send + Sync {
 
     /// The targets whose progress reports hold the photo as evidence.
     async fn pilot_photo_targets(&self, sha256: &str) -> Result<Vec<i64>>;
+
+    /// Every checklist entry kept, by code.
+    async fn checklist_entries(&self) -> Result<Vec<ChecklistRow>>;
+
+    /// A checklist entry written over the version read (0: none kept yet) with its action.
+    async fn put_checklist_entry(
+        &self,
+        entry: &ChecklistRow,
+        read: i64,
+        action: NewAction,
+    ) -> Result<()>;
 
     /// A unit's report on a month, if one is kept.
     async fn pilot_monthly_report(
@@ -248,6 +276,19 @@ impl PilotStore for SqlStore {
 
     async fn pilot_photo_targets(&self, sha256: &str) -> Result<Vec<i64>> {
         crate::pilot::photo_targets(self, sha256).await
+    }
+
+    async fn checklist_entries(&self) -> Result<Vec<ChecklistRow>> {
+        crate::pilot_checklist::entries(self).await
+    }
+
+    async fn put_checklist_entry(
+        &self,
+        entry: &ChecklistRow,
+        read: i64,
+        action: NewAction,
+    ) -> Result<()> {
+        crate::pilot_checklist::put(self, entry, read, action).await
     }
 
     async fn pilot_monthly_report(

@@ -7,6 +7,7 @@ pub mod data;
 pub mod history;
 pub mod mediation;
 pub mod pilot;
+pub mod pilot_checklist;
 pub mod pilot_meetings;
 pub mod pilot_monthly;
 pub mod pilot_reviews;

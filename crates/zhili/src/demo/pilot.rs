@@ -65,6 +65,7 @@ pub struct PilotDemo {
     pub reviews: usize,
     pub monthly: usize,
     pub meetings: usize,
+    pub checklist: (usize, usize),
 }
 
 /// The account that reports for a unit: a department's handler, a town's centre, the district
@@ -305,6 +306,7 @@ pub async fn write(state: &AppState, seed: u64) -> Result<PilotDemo, String> {
     done.reviews =
         super::pilot_reviews::write(state, &pilot, year, &town_codes, DEPARTMENTS, seed).await?;
     done.monthly = super::pilot_monthly::write(state, &pilot, year).await?;
+    done.checklist = super::pilot_checklist::write(state, &pilot, &mut rng).await?;
     Ok(done)
 }
 

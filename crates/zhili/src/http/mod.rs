@@ -20,6 +20,7 @@ pub mod basemap;
 pub mod mediation;
 pub mod people;
 pub mod pilot;
+pub mod pilot_checklist;
 pub mod pilot_inspections;
 pub mod pilot_leaders;
 pub mod pilot_meetings;
@@ -321,6 +322,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/pilot/overview", get(pilot::get_overview))
         .route("/pilot/leaders", get(pilot_leaders::list))
+        .route("/pilot/checklist", get(pilot_checklist::get))
+        .route(
+            "/pilot/checklist/{code}/claim",
+            axum::routing::put(pilot_checklist::claim),
+        )
+        .route(
+            "/pilot/checklist/{code}/verdict",
+            axum::routing::put(pilot_checklist::verdict),
+        )
         .route(
             "/pilot/meetings",
             get(pilot_meetings::list).post(pilot_meetings::record),

@@ -688,6 +688,8 @@ pub struct PilotOverviewView {
     pub warnings: Vec<PilotWarningView>,
     pub task_forces: Vec<PilotLineView>,
     pub units: Vec<PilotLineView>,
+    /// The acceptance checklist's readiness over the requirements the caller reads.
+    pub checklist: crate::http::pilot_checklist::ReadinessView,
 }
 
 fn line(l: overview::Line) -> PilotLineView {
@@ -712,7 +714,9 @@ pub async fn get_overview(
 ) -> ApiResult<axum::Json<PilotOverviewView>> {
     let year = year_of(q.year)?;
     let o = overview::overview(&state, &user.user, year).await?;
+    let checklist = crate::usecase::pilot::checklist::view(&state, &user.user).await?;
     Ok(axum::Json(PilotOverviewView {
+        checklist: crate::http::pilot_checklist::readiness_view(&checklist.readiness),
         year: o.year,
         tasks: o.tasks,
         targets: o.targets,

@@ -19,7 +19,7 @@ use zhili_domain::ErrorCode;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MeetingBody {
+pub struct WorkMeetingBody {
     #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     #[schema(schema_with = crate::http::schema::line_100)]
@@ -99,14 +99,14 @@ pub async fn list(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/pilot/meetings", tag = "pilot", request_body = MeetingBody, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/pilot/meetings", tag = "pilot", request_body = WorkMeetingBody, security(("bearer" = [])),
     responses((status = 201, body = WorkMeetingView), (status = 403, body = crate::http::error::ErrorBody),
               (status = 409, body = crate::http::error::ErrorBody, description = "the year's assessment is published: its plan is closed"),
               (status = 422, body = crate::http::error::ErrorBody, description = "the field at fault: a day outside the year or not yet come, a chair's account that does not exist, a deadline not after the meeting, a unit that does not exist")))]
 pub async fn record(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
-    Json(b): Json<MeetingBody>,
+    Json(b): Json<WorkMeetingBody>,
 ) -> ApiResult<(StatusCode, axum::Json<WorkMeetingView>)> {
     let held_on = day("held_on", &b.held_on)?;
     let mut decisions = Vec::with_capacity(b.decisions.len());

@@ -373,6 +373,7 @@ mod people;
 mod people_import;
 mod photos;
 mod pilot;
+mod pilot_checklist;
 mod pilot_monthly;
 mod reference_data;
 mod regions;

@@ -3,6 +3,7 @@
 //! milestones, progress reported by the units with evidence (`progress`), and the state of it
 //! all — late milestones, the wall chart, the overview (`overview`).
 
+pub mod checklist;
 pub mod inspections;
 pub mod leaders;
 pub mod monthly;
