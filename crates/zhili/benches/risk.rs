@@ -206,12 +206,12 @@ async fn main() {
             .await
             .unwrap();
         runs.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(o.targets, plan.targets + plan.findings);
+        assert_eq!(o.targets, plan.targets + plan.findings + plan.decisions);
     }
     runs.sort_by(f64::total_cmp);
     println!(
         "pilot overview ({} targets): p50 {:.2} ms, p99 {:.2} ms over 200",
-        plan.targets + plan.findings,
+        plan.targets + plan.findings + plan.decisions,
         runs[100],
         runs[197]
     );

@@ -65,6 +65,8 @@ pub struct PilotDemo {
     pub reviews: usize,
     pub monthly: usize,
     pub meetings: usize,
+    /// The meetings' decisions (targets of their own).
+    pub decisions: usize,
     pub checklist: (usize, usize),
 }
 
@@ -297,9 +299,10 @@ pub async fn write(state: &AppState, seed: u64) -> Result<PilotDemo, String> {
         .map(|d| format!("D{d:02}"))
         .chain(towns.iter().map(|(code, _)| format!("C{code}")))
         .collect();
-    let (meetings, reports, late) =
+    let (meetings, decisions, reports, late) =
         super::pilot_meetings::write(state, &pilot, &mut rng, year, today, &charged).await?;
     done.meetings = meetings;
+    done.decisions = decisions;
     done.reports += reports;
     done.late += late;
     let town_codes: Vec<String> = towns.iter().map(|(code, _)| code.clone()).collect();

@@ -20,7 +20,8 @@ const DECISIONS: [&str; 8] = [
     "建立信访积案化解包案责任清单",
 ];
 
-/// Meetings held, and the decisions' reports and late ones (for the demo's tally).
+/// Meetings held, their decisions, and the decisions' reports and late ones (for the demo's
+/// tally).
 pub async fn write(
     state: &AppState,
     pilot: &User,
@@ -28,8 +29,8 @@ pub async fn write(
     year: i32,
     today: i64,
     units: &[String],
-) -> Result<(usize, usize, usize), String> {
-    let (mut held, mut reports, mut late) = (0, 0, 0);
+) -> Result<(usize, usize, usize, usize), String> {
+    let (mut held, mut decided, mut reports, mut late) = (0, 0, 0, 0);
     for month in 1..=12u32 {
         let held_on = zhili_domain::time::days_from_civil(year as i64, month, 20);
         if held_on >= today {
@@ -64,11 +65,12 @@ pub async fn write(
         .await
         .map_err(|e| format!("the meeting of month {month}: {e}"))?;
         held += 1;
+        decided += recorded.rectifications.len();
         for d in &recorded.rectifications {
             let (r, l) = history(state, rng, d, today).await?;
             reports += r;
             late += l as usize;
         }
     }
-    Ok((held, reports, late))
+    Ok((held, decided, reports, late))
 }

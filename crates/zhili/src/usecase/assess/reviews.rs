@@ -366,12 +366,18 @@ pub async fn appeals(
     group: UnitGroup,
 ) -> Result<Vec<AppealEntry>> {
     let own = own_unit(user, group)?;
-    let names: HashMap<String, String> = units_of(state, group).await?.into_iter().collect();
-    let scheme = scheme(state, year, group).await?;
-    Ok(state
+    let rows = state
         .store
         .assessment_appeals(year as i64, group.as_str(), own.as_deref())
-        .await?
+        .await?;
+    // An appeal is filed only on a published result, so a year with appeals has its scheme; a
+    // year without a scheme has none to list.
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: HashMap<String, String> = units_of(state, group).await?.into_iter().collect();
+    let scheme = scheme(state, year, group).await?;
+    Ok(rows
         .into_iter()
         .map(|r| entry_of(r, &names, &scheme.scheme))
         .collect())
