@@ -14,14 +14,15 @@ pub mod organisation;
 pub mod plan;
 pub mod review;
 pub mod scheme;
+pub mod sheet;
 pub mod target;
 
 pub use organisation::{GroupKind, Organisation, GROUP_KINDS};
 pub use plan::{Part, TargetState, TARGET_STATES};
 pub use scheme::{
-    rank, row_field, rows_of, score, tree_of, Adjustment, FlatItem, Item, Line, Measured, Rule,
-    Scheme, Sheet, UnitFigures, UnitGroup, UNIT_GROUPS,
+    row_field, rows_of, tree_of, Adjustment, FlatItem, Item, Rule, Scheme, UnitGroup, UNIT_GROUPS,
 };
+pub use sheet::{rank, score, Line, Measured, Sheet, UnitFigures};
 pub use target::{
     back_from, completion, milestone_state, reverse_schedule, roll_up, MilestoneState, Share,
     MILESTONE_STATES,

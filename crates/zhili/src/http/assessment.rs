@@ -532,8 +532,8 @@ fn unit_view(s: uc::UnitScore) -> UnitScoreView {
                 node: l.node,
                 entered: l.entered.map(|e| {
                     match e {
-                        assess::scheme::Entered::Item => "item",
-                        assess::scheme::Entered::Figure => "figure",
+                        assess::sheet::Entered::Item => "item",
+                        assess::sheet::Entered::Figure => "figure",
                     }
                     .into()
                 }),
