@@ -40,3 +40,63 @@ pub(crate) async fn sync_sequence(
     }
     Ok(())
 }
+
+/// Where a row kept at a version lives: its table, its columns, the first `keys` of them naming
+/// it.
+pub(crate) struct Kept<'a> {
+    pub table: &'static str,
+    pub keys: usize,
+    pub columns: &'a [&'a str],
+}
+
+/// Writes a row kept at a version (`version` one of `columns`), with its action, in one
+/// transaction: inserted when `read` is 0 (none kept yet), else updated only over the version
+/// read. `keys` are the leading columns naming the row. A conflict (`stale`) when a row was
+/// kept meanwhile or changed since `read`.
+pub(crate) async fn put_versioned(
+    store: &crate::SqlStore,
+    kept: Kept<'_>,
+    values: Vec<crate::sql::Arg>,
+    read: i64,
+    action: zhili_domain::chain::NewAction,
+    stale: crate::StoreError,
+) -> Result<()> {
+    use crate::sql::{append_actions, insert_rows, Sql};
+    let Kept {
+        table,
+        keys,
+        columns,
+    } = kept;
+    let mut tx = store.write_tx().await?;
+    lock_chain_head(&mut tx).await?;
+    let matching = |q: &mut Sql, values: &[crate::sql::Arg]| {
+        for (i, (c, v)) in columns.iter().zip(values).take(keys).enumerate() {
+            q.push(if i == 0 { " WHERE " } else { " AND " });
+            q.push(c).push(" = ").bind(v.clone());
+        }
+    };
+    if read == 0 {
+        let mut q = Sql::new(&format!("SELECT 1 AS kept FROM {table}"));
+        matching(&mut q, &values);
+        if q.query().fetch_optional(&mut *tx).await?.is_some() {
+            return Err(stale);
+        }
+        insert_rows(&mut tx, table, columns, vec![values]).await?;
+    } else {
+        let mut q = Sql::new(&format!("UPDATE {table} SET "));
+        for (i, (c, v)) in columns.iter().zip(values.iter()).enumerate().skip(keys) {
+            if i > keys {
+                q.push(", ");
+            }
+            q.push(c).push(" = ").bind(v.clone());
+        }
+        matching(&mut q, &values);
+        q.push(" AND version = ").bind(crate::sql::Arg::Int(read));
+        if q.query().execute(&mut *tx).await?.rows_affected() == 0 {
+            return Err(stale);
+        }
+    }
+    append_actions(&mut tx, vec![action]).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! The acceptance checklist's entries, one per requirement, changed at the version read.
 
-use crate::ids::lock_chain_head;
-use crate::sql::{append_actions, insert_rows, Arg, Sql};
+use crate::ids::{put_versioned, Kept};
+use crate::sql::Arg;
 use crate::*;
 use sqlx::Row;
 use zhili_domain::chain::NewAction;
@@ -37,65 +37,45 @@ pub(crate) async fn put(
     read: i64,
     action: NewAction,
 ) -> Result<()> {
-    let mut tx = store.write_tx().await?;
-    lock_chain_head(&mut tx).await?;
-    let stale = || {
-        StoreError::conflict(format!(
-            "requirement {} changed since version {read}; read it again",
-            e.code
-        ))
-    };
-    let cols = [
-        "code",
-        "claim",
-        "claim_note",
-        "photos",
-        "claimed_by_name",
-        "claimed_at",
-        "verdict",
-        "verdict_note",
-        "reviewed_by_name",
-        "reviewed_at",
-        "version",
-    ];
-    let args = vec![
-        Arg::Text(e.code.clone()),
-        e.claim.clone().into(),
-        e.claim_note.clone().into(),
-        Arg::Text(e.photos.clone()),
-        e.claimed_by_name.clone().into(),
-        e.claimed_at.into(),
-        e.verdict.clone().into(),
-        e.verdict_note.clone().into(),
-        e.reviewed_by_name.clone().into(),
-        e.reviewed_at.into(),
-        Arg::Int(e.version),
-    ];
-    if read == 0 {
-        let kept: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM checklist_entries WHERE code = $1")
-                .bind(e.code.clone())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if kept.is_some() {
-            return Err(stale());
-        }
-        insert_rows(&mut tx, "checklist_entries", &cols, vec![args]).await?;
-    } else {
-        let mut q = Sql::new("UPDATE checklist_entries SET ");
-        for (i, (c, a)) in cols.iter().zip(args).enumerate().skip(1) {
-            if i > 1 {
-                q.push(", ");
-            }
-            q.push(c).push(" = ").bind(a);
-        }
-        q.push(" WHERE code = ").bind_text(&e.code);
-        q.push(" AND version = ").bind(Arg::Int(read));
-        if q.query().execute(&mut *tx).await?.rows_affected() == 0 {
-            return Err(stale());
-        }
-    }
-    append_actions(&mut tx, vec![action]).await?;
-    tx.commit().await?;
-    Ok(())
+    let stale = StoreError::conflict(format!(
+        "requirement {} changed since version {read}; read it again",
+        e.code
+    ));
+    put_versioned(
+        store,
+        Kept {
+            table: "checklist_entries",
+            keys: 1,
+            columns: &[
+                "code",
+                "claim",
+                "claim_note",
+                "photos",
+                "claimed_by_name",
+                "claimed_at",
+                "verdict",
+                "verdict_note",
+                "reviewed_by_name",
+                "reviewed_at",
+                "version",
+            ],
+        },
+        vec![
+            Arg::Text(e.code.clone()),
+            e.claim.clone().into(),
+            e.claim_note.clone().into(),
+            Arg::Text(e.photos.clone()),
+            e.claimed_by_name.clone().into(),
+            e.claimed_at.into(),
+            e.verdict.clone().into(),
+            e.verdict_note.clone().into(),
+            e.reviewed_by_name.clone().into(),
+            e.reviewed_at.into(),
+            Arg::Int(e.version),
+        ],
+        read,
+        action,
+        stale,
+    )
+    .await
 }

@@ -1,7 +1,7 @@
 //! Units' monthly reports on the pilot, one per unit and month, changed at the version read.
 
-use crate::ids::lock_chain_head;
-use crate::sql::{append_actions, insert_rows, Arg, Sql};
+use crate::ids::{put_versioned, Kept};
+use crate::sql::Arg;
 use crate::*;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -64,30 +64,16 @@ pub(crate) async fn put(
     read: i64,
     action: NewAction,
 ) -> Result<()> {
-    let mut tx = store.write_tx().await?;
-    lock_chain_head(&mut tx).await?;
-    let stale = || {
-        StoreError::conflict(format!(
-            "the report of {} for {}-{:02} changed since version {read}; read it again",
-            row.unit_id, row.year, row.month
-        ))
-    };
-    if read == 0 {
-        let exists: Option<i64> = sqlx::query_scalar(
-            "SELECT version FROM pilot_monthly_reports WHERE unit_id = $1 AND year = $2 AND month = $3",
-        )
-        .bind(row.unit_id.clone())
-        .bind(row.year)
-        .bind(row.month)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if exists.is_some() {
-            return Err(stale());
-        }
-        insert_rows(
-            &mut tx,
-            "pilot_monthly_reports",
-            &[
+    let stale = StoreError::conflict(format!(
+        "the report of {} for {}-{:02} changed since version {read}; read it again",
+        row.unit_id, row.year, row.month
+    ));
+    put_versioned(
+        store,
+        Kept {
+            table: "pilot_monthly_reports",
+            keys: 3,
+            columns: &[
                 "unit_id",
                 "year",
                 "month",
@@ -105,52 +91,28 @@ pub(crate) async fn put(
                 "returned_by_name",
                 "returned_at",
             ],
-            vec![vec![
-                Arg::Text(row.unit_id.clone()),
-                Arg::Int(row.year),
-                Arg::Int(row.month),
-                Arg::Text(row.state.clone()),
-                Arg::Text(row.done.clone()),
-                Arg::Text(row.problems.clone()),
-                Arg::Text(row.next_steps.clone()),
-                Arg::Text(row.figures.clone()),
-                Arg::Int(row.version),
-                Arg::Text(row.saved_by.clone()),
-                Arg::Text(row.saved_by_name.clone()),
-                Arg::Int(row.saved_at),
-                row.submitted_at.into(),
-                row.returned_reason.clone().into(),
-                row.returned_by_name.clone().into(),
-                row.returned_at.into(),
-            ]],
-        )
-        .await?;
-    } else {
-        let mut q = Sql::new("UPDATE pilot_monthly_reports SET state = ");
-        q.bind_text(&row.state);
-        q.push(", done = ").bind_text(&row.done);
-        q.push(", problems = ").bind_text(&row.problems);
-        q.push(", next_steps = ").bind_text(&row.next_steps);
-        q.push(", figures = ").bind_text(&row.figures);
-        q.push(", version = ").bind(Arg::Int(row.version));
-        q.push(", saved_by = ").bind_text(&row.saved_by);
-        q.push(", saved_by_name = ").bind_text(&row.saved_by_name);
-        q.push(", saved_at = ").bind(Arg::Int(row.saved_at));
-        q.push(", submitted_at = ").bind(row.submitted_at.into());
-        q.push(", returned_reason = ")
-            .bind(row.returned_reason.clone().into());
-        q.push(", returned_by_name = ")
-            .bind(row.returned_by_name.clone().into());
-        q.push(", returned_at = ").bind(row.returned_at.into());
-        q.push(" WHERE unit_id = ").bind_text(&row.unit_id);
-        q.push(" AND year = ").bind(Arg::Int(row.year));
-        q.push(" AND month = ").bind(Arg::Int(row.month));
-        q.push(" AND version = ").bind(Arg::Int(read));
-        if q.query().execute(&mut *tx).await?.rows_affected() == 0 {
-            return Err(stale());
-        }
-    }
-    append_actions(&mut tx, vec![action]).await?;
-    tx.commit().await?;
-    Ok(())
+        },
+        vec![
+            Arg::Text(row.unit_id.clone()),
+            Arg::Int(row.year),
+            Arg::Int(row.month),
+            Arg::Text(row.state.clone()),
+            Arg::Text(row.done.clone()),
+            Arg::Text(row.problems.clone()),
+            Arg::Text(row.next_steps.clone()),
+            Arg::Text(row.figures.clone()),
+            Arg::Int(row.version),
+            Arg::Text(row.saved_by.clone()),
+            Arg::Text(row.saved_by_name.clone()),
+            Arg::Int(row.saved_at),
+            row.submitted_at.into(),
+            row.returned_reason.clone().into(),
+            row.returned_by_name.clone().into(),
+            row.returned_at.into(),
+        ],
+        read,
+        action,
+        stale,
+    )
+    .await
 }
