@@ -562,14 +562,23 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
 })
 
 /** A valid resident ID number (GB 11643) for the district, born on `date` (YYYYMMDD). */
+// Waits until no select's list is showing; says whether they all closed in time.
+function listsClosed(page, timeout) {
+  const closed = () => [...document.querySelectorAll('.el-select__popper')].every((e) => getComputedStyle(e).display === 'none')
+  return page.waitForFunction(closed, null, { timeout }).then(() => true, () => false)
+}
+
 /** Chooses an option of an Element Plus select, and waits for its list to close, so the next
  *  click does not land on a list still fading out. `text` null: the first option. */
 async function pick(page, select, text, popper = '') {
   for (let attempt = 0; ; attempt++) {
+    // A list still closing (or left open) lies over the next select and takes its click.
+    await listsClosed(page, 5000)
     await page.click(select)
     const items = page.locator(`${popper} .el-select-dropdown__item:visible`)
     const item = text === null ? items.first() : items.filter({ hasText: text }).first()
     const label = (await item.textContent()).trim()
+    const multiple = await item.evaluate((e) => !!e.closest('.is-multiple'))
     // A list opened while its dialog still moves can close under the pointer: open it again.
     try {
       await item.click({ timeout: 5000 })
@@ -578,7 +587,9 @@ async function pick(page, select, text, popper = '') {
       await page.keyboard.press('Escape')
       continue
     }
-    await page.waitForFunction(() => [...document.querySelectorAll('.el-select__popper')].every((e) => getComputedStyle(e).display === 'none'), null, { timeout: 10000 }).catch(() => {})
+    // A single choice's list that stays open is closed as a person would: by its own select.
+    // (A multiple choice's list stays open by design; its caller closes it.)
+    if (!multiple && !(await listsClosed(page, 5000))) await page.click(select, { timeout: 5000 }).catch(() => {})
     // The select shows what was chosen; a click during the list's opening can be lost.
     if ((await page.locator(select).textContent()).includes(label) || attempt === 2) return label
   }
