@@ -1198,6 +1198,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pilot/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_projects"];
+        put?: never;
+        post: operations["post_pilot_projects"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/projects/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_projects_by_code"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/projects/{code}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_pilot_projects_by_code_reports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_pilot_sites"];
+        put?: never;
+        post: operations["post_pilot_sites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/sites/{code}/application": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_pilot_sites_by_code_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pilot/sites/{code}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_pilot_sites_by_code_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pilot/targets": {
         parameters: {
             query?: never;
@@ -3097,6 +3193,12 @@ export interface components {
             kind_name: string;
             name: string;
         };
+        LedgerView: {
+            /** @description The reader's projects (a unit: those it leads), in code order. */
+            items: components["schemas"]["ProjectView"][];
+            /** @description The programmes in the plan's order, then any it no longer names. */
+            programmes: components["schemas"]["ProgrammeTotalsView"][];
+        };
         /** @description Mediation's time limits as officials set them. */
         LimitsBody: {
             /**
@@ -3613,6 +3715,10 @@ export interface components {
             groups: components["schemas"]["PilotGroupBody"][];
             office: string;
             office_members?: components["schemas"]["OfficialBody"][];
+            /** @description The programmes (工程) the sites and projects are grouped by. */
+            programmes?: components["schemas"]["ProgrammeBody"][];
+            /** @description Demonstration sites the district means to name, by level. */
+            site_quotas?: components["schemas"]["SiteQuotaBody"][];
         };
         PilotOrganisationView: {
             organisation: null | components["schemas"]["PilotOrganisationBody"];
@@ -3737,6 +3843,26 @@ export interface components {
             fields: components["schemas"]["DetailFieldView"][];
             label: string;
         };
+        /** @description One of the pilot's programmes (工程), as the organisation names it. */
+        ProgrammeBody: {
+            code: string;
+            name: string;
+        };
+        ProgrammeTotalsView: {
+            /** Format: int64 */
+            budget_yuan: number;
+            code: string;
+            /** @description Completed or in use. */
+            finished: number;
+            /** @description Late, over budget, spending behind or overdue. */
+            flagged: number;
+            key_projects: number;
+            /** @description The code when the organisation no longer names it. */
+            name: string;
+            projects: number;
+            /** Format: int64 */
+            spent_yuan: number;
+        };
         /** @description A unit's progress report. */
         ProgressBody: {
             links?: components["schemas"]["EvidenceLinkBody"][];
@@ -3768,6 +3894,92 @@ export interface components {
             reported_by: string;
             unit: string;
             unit_name: string;
+        };
+        ProjectBody: {
+            /** Format: int64 */
+            budget_yuan: number;
+            code: string;
+            ends_on: string;
+            /** @enum {string} */
+            kind: "innovation" | "key";
+            lead_unit: string;
+            milestones?: components["schemas"]["ProjectMilestoneBody"][];
+            programme: string;
+            starts_on: string;
+            title: string;
+        };
+        ProjectMilestoneBody: {
+            due: string;
+            title: string;
+        };
+        ProjectMilestoneView: {
+            done_on: string | null;
+            due: string;
+            late: boolean;
+            title: string;
+        };
+        ProjectReportBody: {
+            /** @description The milestones reached now, by their place in the list. */
+            milestones_done?: number[];
+            note: string;
+            photos?: string[];
+            /**
+             * Format: int64
+             * @description Spent since the last report, in yuan.
+             */
+            spent_yuan: number;
+            /** @enum {string} */
+            status: "planned" | "underway" | "suspended" | "completed" | "in_use";
+            /** Format: int64 */
+            version: number;
+        };
+        ProjectReportView: {
+            at: string;
+            by_name: string;
+            /** @description The milestones reached, by their place in the list. */
+            milestones_done: number[];
+            note: string;
+            on: string;
+            photos: string[];
+            /** Format: int64 */
+            spent_yuan: number;
+            status: string;
+            status_name: string;
+        };
+        ProjectView: {
+            /** Format: int64 */
+            budget_yuan: number;
+            code: string;
+            /** Format: double */
+            elapsed_share: number;
+            ends_on: string;
+            kind: string;
+            kind_name: string;
+            /** @description Spending behind the time gone by by more than a quarter of the budget, under way. */
+            lagging: boolean;
+            late_milestones: number;
+            lead_name: string;
+            lead_unit: string;
+            milestones: components["schemas"]["ProjectMilestoneView"][];
+            over_budget: boolean;
+            /** @description Past its end and not finished. */
+            overdue: boolean;
+            programme: string;
+            /** @description Latest first. */
+            reports: components["schemas"]["ProjectReportView"][];
+            /**
+             * Format: double
+             * @description Spent of the budget, and of the period gone by (0–1).
+             */
+            spent_share: number;
+            /** Format: int64 */
+            spent_yuan: number;
+            starts_on: string;
+            status: string;
+            status_name: string;
+            title: string;
+            /** Format: int64 */
+            version: number;
         };
         /** @description A year's group to publish. */
         PublishBody: {
@@ -4394,6 +4606,89 @@ export interface components {
             source: string | null;
             /** Format: double */
             value: number | null;
+        };
+        SiteApplicationBody: {
+            note: string;
+            photos: string[];
+            /** Format: int64 */
+            version: number;
+        };
+        SiteBody: {
+            code: string;
+            description: string;
+            due: string;
+            host_unit: string;
+            /** @enum {string} */
+            level: "district" | "unit" | "village";
+            name: string;
+            programme: string;
+            region?: string | null;
+        };
+        SiteDecisionBody: {
+            /** @description Named (true) or returned to be improved (false). */
+            named: boolean;
+            note: string;
+            /** Format: int64 */
+            version: number;
+        };
+        SiteLevelView: {
+            applied: number;
+            level: string;
+            level_name: string;
+            named: number;
+            /** @description Not named by their due day. */
+            overdue: number;
+            /**
+             * Format: int32
+             * @description 0: the plan sets none.
+             */
+            quota: number;
+            returned: number;
+            sites: number;
+        };
+        /** @description How many sites of a level the district means to name. */
+        SiteQuotaBody: {
+            /** Format: int32 */
+            count: number;
+            /** @enum {string} */
+            level: "district" | "unit" | "village";
+        };
+        SiteView: {
+            application_note: string | null;
+            applied_at: string | null;
+            applied_by_name: string | null;
+            code: string;
+            decided_at: string | null;
+            decided_by_name: string | null;
+            decision_note: string | null;
+            description: string;
+            due: string;
+            host_name: string;
+            host_unit: string;
+            level: string;
+            level_name: string;
+            name: string;
+            /** @description Not named by its due day. */
+            overdue: boolean;
+            photos: string[];
+            programme: string;
+            programme_name: string;
+            region: string | null;
+            region_name: string | null;
+            status: string;
+            status_name: string;
+            /**
+             * Format: int64
+             * @description The version to send with a change.
+             */
+            version: number;
+        };
+        SitesView: {
+            /** @description The reader's sites (a unit: those it hosts), in code order. */
+            items: components["schemas"]["SiteView"][];
+            /** @description District, departments and towns, villages: each against its quota. */
+            levels: components["schemas"]["SiteLevelView"][];
+            programmes: components["schemas"]["ProgrammeBody"][];
         };
         SituationBody: {
             content: string;
@@ -11175,6 +11470,631 @@ export interface operations {
                 };
             };
             /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the project ledger by programme */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description villages and grid workers have no part in the pilot's plan */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_projects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectBody"];
+            };
+        };
+        responses: {
+            /** @description entered in the ledger, planned */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a project of that code exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a programme the plan does not name, an unknown unit, a budget out of bounds, a period out of order, a milestone outside it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_projects_by_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the project with its milestones and reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such project among the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_projects_by_code_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectReportBody"];
+            };
+        };
+        responses: {
+            /** @description reported: the spending added, the milestones reached, the status moved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description neither the lead unit nor the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such project among the caller's, or a photo the caller did not upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description changed since the version read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a milestone reached already, a status the project cannot move to, spending out of bounds */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pilot_sites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the demonstration sites, each level against its quota */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SitesView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description villages and grid workers have no part in the pilot's plan */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_sites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteBody"];
+            };
+        };
+        responses: {
+            /** @description set up, cultivating */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a site of that code exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault: a programme the plan does not name, an unknown unit, an area that does not fit the level */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_sites_by_code_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteApplicationBody"];
+            };
+        };
+        responses: {
+            /** @description applied for acceptance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description neither the host unit nor the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such site among the caller's, or a photo the caller did not upload */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description applied for or named already, or changed since the version read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_pilot_sites_by_code_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteDecisionBody"];
+            };
+        };
+        responses: {
+            /** @description named, or returned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the pilot office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such site */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not applied for, or changed since the version read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -12,9 +12,11 @@ pub mod meeting;
 pub mod monthly;
 pub mod organisation;
 pub mod plan;
+pub mod project;
 pub mod review;
 pub mod scheme;
 pub mod sheet;
+pub mod site;
 pub mod target;
 
 pub use organisation::{GroupKind, Organisation, GROUP_KINDS};

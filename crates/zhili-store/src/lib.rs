@@ -21,6 +21,7 @@ mod migrate;
 mod people;
 mod pilot;
 mod pilot_checklist;
+mod pilot_ledger;
 mod pilot_monthly;
 mod reference_data;
 mod risk;

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (32, include_str!("../migrations/0032_pilot_meetings.sql")),
     (33, include_str!("../migrations/0033_pilot_checklist.sql")),
+    (
+        34,
+        include_str!("../migrations/0034_pilot_sites_projects.sql"),
+    ),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

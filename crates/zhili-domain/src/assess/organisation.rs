@@ -58,6 +58,12 @@ pub struct Organisation {
     #[serde(default)]
     pub office_members: Vec<Official>,
     pub groups: Vec<Group>,
+    /// The programmes (工程) the project ledger and the sites are grouped by.
+    #[serde(default)]
+    pub programmes: Vec<super::project::Programme>,
+    /// How many demonstration sites of each level the district means to name.
+    #[serde(default)]
+    pub site_quotas: Vec<super::site::SiteQuota>,
 }
 
 fn official(
@@ -241,10 +247,14 @@ impl Organisation {
                 "须有且只有一个领导小组",
             ));
         }
+        let programmes = super::project::check_programmes(&self.programmes)?;
+        super::site::check_quotas(&self.site_quotas)?;
         Ok(Organisation {
             office,
             office_members,
             groups,
+            programmes,
+            site_quotas: self.site_quotas.clone(),
         })
     }
 

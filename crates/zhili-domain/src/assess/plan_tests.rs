@@ -35,6 +35,8 @@ fn organisation() -> Organisation {
             group("T01", GroupKind::TaskForce, Some("W1"), Some("D01")),
             group("U-D01", GroupKind::UnitGroup, Some("T01"), Some("D01")),
         ],
+        programmes: vec![],
+        site_quotas: vec![],
     }
 }
 

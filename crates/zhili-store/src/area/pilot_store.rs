@@ -121,6 +121,49 @@ pub struct ChecklistRow {
     pub version: i64,
 }
 
+/// A demonstration site as kept: its plan, where it stands, the host's application (note,
+/// photos as JSON) and the office's decision, at a version.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SiteRow {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub programme: String,
+    pub host_unit: String,
+    pub region: Option<String>,
+    pub due_day: i64,
+    pub description: String,
+    pub status: String,
+    pub application_note: Option<String>,
+    pub photos: String,
+    pub applied_by_name: Option<String>,
+    pub applied_at: Option<i64>,
+    pub decision_note: Option<String>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+    pub created_at: i64,
+    pub version: i64,
+}
+
+/// A project of the ledger as kept: milestones and reports as JSON, at a version.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProjectRow {
+    pub code: String,
+    pub title: String,
+    pub kind: String,
+    pub programme: String,
+    pub lead_unit: String,
+    pub budget_yuan: i64,
+    pub starts_on: i64,
+    pub ends_on: i64,
+    pub status: String,
+    pub spent_yuan: i64,
+    pub milestones: String,
+    pub reports: String,
+    pub created_at: i64,
+    pub version: i64,
+}
+
 /// Which targets a read covers: all of them (the pilot office, leaders, the district), or a
 /// unit's own (those it leads or partners).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +220,30 @@ pub trait PilotStore: Send + Sync {
     async fn put_checklist_entry(
         &self,
         entry: &ChecklistRow,
+        read: i64,
+        action: NewAction,
+    ) -> Result<()>;
+
+    /// Demonstration sites in code order: all, or those a unit hosts; `code`: that one only.
+    async fn pilot_sites(&self, scope: &TargetScope, code: Option<&str>) -> Result<Vec<SiteRow>>;
+
+    /// Whether a photo is evidence on a site or project report the scope reads.
+    async fn pilot_ledger_holds_photo(&self, scope: &TargetScope, id: &str) -> Result<bool>;
+
+    /// A site written over the version read (0: a new one) with its action.
+    async fn put_pilot_site(&self, site: &SiteRow, read: i64, action: NewAction) -> Result<()>;
+
+    /// The ledger's projects in code order: all, or those a unit leads; `code`: that one only.
+    async fn pilot_projects(
+        &self,
+        scope: &TargetScope,
+        code: Option<&str>,
+    ) -> Result<Vec<ProjectRow>>;
+
+    /// A project written over the version read (0: a new one) with its action.
+    async fn put_pilot_project(
+        &self,
+        project: &ProjectRow,
         read: i64,
         action: NewAction,
     ) -> Result<()>;
@@ -289,6 +356,35 @@ impl PilotStore for SqlStore {
         action: NewAction,
     ) -> Result<()> {
         crate::pilot_checklist::put(self, entry, read, action).await
+    }
+
+    async fn pilot_sites(&self, scope: &TargetScope, code: Option<&str>) -> Result<Vec<SiteRow>> {
+        crate::pilot_ledger::sites(self, scope, code).await
+    }
+
+    async fn pilot_ledger_holds_photo(&self, scope: &TargetScope, id: &str) -> Result<bool> {
+        crate::pilot_ledger::holds_photo(self, scope, id).await
+    }
+
+    async fn put_pilot_site(&self, site: &SiteRow, read: i64, action: NewAction) -> Result<()> {
+        crate::pilot_ledger::put_site(self, site, read, action).await
+    }
+
+    async fn pilot_projects(
+        &self,
+        scope: &TargetScope,
+        code: Option<&str>,
+    ) -> Result<Vec<ProjectRow>> {
+        crate::pilot_ledger::projects(self, scope, code).await
+    }
+
+    async fn put_pilot_project(
+        &self,
+        project: &ProjectRow,
+        read: i64,
+        action: NewAction,
+    ) -> Result<()> {
+        crate::pilot_ledger::put_project(self, project, read, action).await
     }
 
     async fn pilot_monthly_report(

@@ -106,8 +106,8 @@ async fn demo_pilot(state: &AppState) -> std::result::Result<(), String> {
     demo_once(state, "demo_pilot_built", |seed| async move {
         let done = zhili::demo::pilot::write(state, seed).await?;
         Ok(format!(
-            "Pilot: {} groups, {} tasks, {} targets, an inspection with {} findings, {} work meetings, {} progress reports, {} late, {} reviewers' entries, {} monthly reports, checklist {} self-assessed and {} reviewed",
-            done.groups, done.tasks, done.targets, done.findings, done.meetings, done.reports, done.late, done.reviews, done.monthly, done.checklist.0, done.checklist.1
+            "Pilot: {} groups, {} tasks, {} targets, an inspection with {} findings, {} work meetings, {} progress reports, {} late, {} reviewers' entries, {} monthly reports, checklist {} self-assessed and {} reviewed, {} demonstration sites ({} named), {} projects (key ¥{} M)",
+            done.groups, done.tasks, done.targets, done.findings, done.meetings, done.reports, done.late, done.reviews, done.monthly, done.checklist.0, done.checklist.1, done.ledger.sites, done.ledger.named, done.ledger.projects, done.ledger.key_budget_yuan / 1_000_000
         ))
     })
     .await

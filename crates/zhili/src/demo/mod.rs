@@ -8,6 +8,7 @@ pub mod history;
 pub mod mediation;
 pub mod pilot;
 pub mod pilot_checklist;
+pub mod pilot_ledger;
 pub mod pilot_meetings;
 pub mod pilot_monthly;
 pub mod pilot_reviews;

@@ -20,6 +20,8 @@ const PLAN: &str = include_str!("../../data/pilot-2026.json");
 #[derive(Deserialize)]
 struct Plan {
     office: String,
+    programmes: Vec<zhili_domain::assess::project::Programme>,
+    site_quotas: Vec<zhili_domain::assess::site::SiteQuota>,
     leading_group: Leading,
     working_groups: Vec<WorkingGroup>,
 }
@@ -68,6 +70,7 @@ pub struct PilotDemo {
     /// The meetings' decisions (targets of their own).
     pub decisions: usize,
     pub checklist: (usize, usize),
+    pub ledger: super::pilot_ledger::LedgerDemo,
 }
 
 /// The account that reports for a unit: a department's handler, a town's centre, the district
@@ -170,6 +173,8 @@ fn organisation(plan: &Plan, towns: &[(String, String)]) -> Organisation {
         office: plan.office.clone(),
         office_members: vec![official("试点办", "主任", Some("pilot"))],
         groups,
+        programmes: plan.programmes.clone(),
+        site_quotas: plan.site_quotas.clone(),
     }
 }
 
@@ -310,6 +315,7 @@ pub async fn write(state: &AppState, seed: u64) -> Result<PilotDemo, String> {
         super::pilot_reviews::write(state, &pilot, year, &town_codes, DEPARTMENTS, seed).await?;
     done.monthly = super::pilot_monthly::write(state, &pilot, year).await?;
     done.checklist = super::pilot_checklist::write(state, &pilot, &mut rng).await?;
+    done.ledger = super::pilot_ledger::write(state, &pilot, &mut rng, year as i64, today).await?;
     Ok(done)
 }
 

@@ -23,6 +23,7 @@ pub mod pilot;
 pub mod pilot_checklist;
 pub mod pilot_inspections;
 pub mod pilot_leaders;
+pub mod pilot_ledger;
 pub mod pilot_meetings;
 pub mod pilot_monthly;
 pub mod reference;
@@ -322,6 +323,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/pilot/overview", get(pilot::get_overview))
         .route("/pilot/leaders", get(pilot_leaders::list))
+        .route(
+            "/pilot/sites",
+            get(pilot_ledger::sites).post(pilot_ledger::add_site),
+        )
+        .route(
+            "/pilot/sites/{code}/application",
+            post(pilot_ledger::apply_site),
+        )
+        .route(
+            "/pilot/sites/{code}/decision",
+            post(pilot_ledger::decide_site),
+        )
+        .route(
+            "/pilot/projects",
+            get(pilot_ledger::projects).post(pilot_ledger::add_project),
+        )
+        .route("/pilot/projects/{code}", get(pilot_ledger::project))
+        .route(
+            "/pilot/projects/{code}/reports",
+            post(pilot_ledger::report_project),
+        )
         .route("/pilot/checklist", get(pilot_checklist::get))
         .route(
             "/pilot/checklist/{code}/claim",

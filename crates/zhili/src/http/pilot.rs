@@ -114,6 +114,14 @@ pub struct PilotOrganisationBody {
     pub office_members: Vec<OfficialBody>,
     #[schema(min_items = 1, max_items = 600)]
     pub groups: Vec<PilotGroupBody>,
+    /// The programmes (工程) the sites and projects are grouped by.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub programmes: Vec<super::pilot_ledger::ProgrammeBody>,
+    /// Demonstration sites the district means to name, by level.
+    #[serde(default)]
+    #[schema(max_items = 3)]
+    pub site_quotas: Vec<super::pilot_ledger::SiteQuotaBody>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -182,6 +190,8 @@ async fn organisation_view(
                     members: g.members.iter().map(official_body).collect(),
                 })
                 .collect(),
+            programmes: super::pilot_ledger::programme_bodies(&org.programmes),
+            site_quotas: super::pilot_ledger::quota_bodies(&org.site_quotas),
         }),
         unit_names,
     })
@@ -229,6 +239,8 @@ pub async fn put_organisation(
         office: b.office,
         office_members: b.office_members.into_iter().map(official_of).collect(),
         groups,
+        programmes: super::pilot_ledger::programmes_of(b.programmes),
+        site_quotas: super::pilot_ledger::quotas_of(b.site_quotas)?,
     };
     let o = uc::set_organisation(&state, &user.user, org).await?;
     Ok(axum::Json(organisation_view(&state, o).await?))

@@ -53,6 +53,7 @@ pub async fn read_photo(
         return Ok(Some(found));
     }
     let held = pilot_evidence_for(state, user, id).await?
+        || ledger_evidence_for(state, user, id).await?
         || crate::usecase::assess::reviews::may_see_photo(state, user, id).await?;
     if !held {
         return Ok(None);
@@ -75,6 +76,14 @@ async fn pilot_evidence_for(state: &AppState, user: &User, id: &str) -> Result<b
         }
     }
     Ok(false)
+}
+
+/// Whether the photo is evidence on a demonstration site or a project the user reads.
+async fn ledger_evidence_for(state: &AppState, user: &User, id: &str) -> Result<bool, StoreError> {
+    let Ok(scope) = crate::usecase::pilot::target_scope(user) else {
+        return Ok(false);
+    };
+    state.store.pilot_ledger_holds_photo(&scope, id).await
 }
 
 /// Whether a string is a photo id (the SHA-256 of its bytes, lower-case hex).

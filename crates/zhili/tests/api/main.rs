@@ -374,6 +374,7 @@ mod people_import;
 mod photos;
 mod pilot;
 mod pilot_checklist;
+mod pilot_ledger;
 mod pilot_monthly;
 mod reference_data;
 mod regions;

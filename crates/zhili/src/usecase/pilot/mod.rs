@@ -6,6 +6,7 @@
 pub mod checklist;
 pub mod inspections;
 pub mod leaders;
+pub mod ledger;
 pub mod monthly;
 pub mod overview;
 pub mod progress;
