@@ -14,6 +14,7 @@ pub mod reference;
 pub mod regions;
 pub mod relay;
 pub mod sheet_file;
+pub mod sheet_format;
 pub mod sim;
 pub mod state;
 pub mod usecase;

@@ -340,6 +340,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(pilot_ledger::projects).post(pilot_ledger::add_project),
         )
         .route("/pilot/projects/{code}", get(pilot_ledger::project))
+        .route("/pilot/ledger/export", get(pilot_ledger::export))
         .route(
             "/pilot/projects/{code}/reports",
             post(pilot_ledger::report_project),

@@ -147,6 +147,7 @@ use utoipa::{Modify, OpenApi};
         super::pilot_ledger::project,
         super::pilot_ledger::add_project,
         super::pilot_ledger::report_project,
+        super::pilot_ledger::export,
         super::pilot_checklist::get,
         super::pilot_checklist::claim,
         super::pilot_checklist::verdict,

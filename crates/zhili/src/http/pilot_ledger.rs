@@ -693,3 +693,20 @@ pub async fn report_project(
         crate::usecase::pilot::today(),
     )))
 }
+
+#[utoipa::path(get, path = "/api/v1/pilot/ledger/export", tag = "pilot", security(("bearer" = [])),
+    responses((status = 200, description = "the project ledger by programme with subtotals, and the demonstration sites by level (.xlsx): what the caller reads",
+                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 403, body = crate::http::error::ErrorBody, description = "villages and grid workers have no part in the pilot's plan")))]
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+) -> ApiResult<axum::response::Response> {
+    let (name, bytes) =
+        crate::usecase::pilot::ledger_sheet::ledger_sheet(&state, &user.user).await?;
+    Ok(crate::http::download::xlsx(
+        "pilot-ledger.xlsx",
+        &name,
+        bytes,
+    ))
+}

@@ -194,6 +194,24 @@ async fn the_project_ledger_groups_by_programme_and_its_lead_reports_spending_an
         assert_error(status, &body, 404, "not_found");
         let (status, body) = s.get("/api/v1/pilot/projects/no%20such", Some(&pilot)).await;
         assert_error(status, &body, 422, "invalid_parameter");
+
+        // The ledger as the office files it: by programme with subtotals, then the sites.
+        let resp = s.http.get(format!("{}/api/v1/pilot/ledger/export", s.base)).bearer_auth(&leader).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"), "named in Chinese");
+        let strings = {
+            use std::io::Read;
+            let bytes = resp.bytes().await.unwrap();
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let mut text = String::new();
+            zip.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut text).unwrap();
+            text
+        };
+        for want in ["市域社会治理现代化试点项目台账", "多元调解工程", "区矛盾纠纷多元化解中心", "黔江区司法局", "超预算", "小计：1 个（重点项目 1 个）", "示范点创建台账"] {
+            assert!(strings.contains(want), "the sheet says {want}");
+        }
+        let resp = s.http.get(format!("{}/api/v1/pilot/ledger/export", s.base)).bearer_auth(s.token("grid-500114001001001").await).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
         s
     })
     .await;

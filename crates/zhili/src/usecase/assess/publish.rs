@@ -70,34 +70,15 @@ pub async fn safe_city_sheet(
 }
 
 fn write_sheet(year: i32, groups: &[(UnitGroup, Scores)]) -> std::result::Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
-    let e = |x: XlsxError| x.to_string();
-    let mut book = Workbook::new();
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let head = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let number = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("0.00");
+    use crate::sheet_format::{heading, row, Cell, Formats};
+    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let f = Formats::new(14);
     for (group, s) in groups {
         let share = s.scheme.scheme.safe_city_share;
         let sheet = book.add_worksheet();
         sheet.set_name(group.label_zh()).map_err(e)?;
-        let header = [
-            "序号".to_string(),
-            "单位".into(),
-            "试点考核得分".into(),
-            "名次".into(),
-            format!("计入平安建设考核得分（×{:.0}%）", share * 100.0),
-            "备注".into(),
-        ];
+        let counted_head = format!("计入平安建设考核得分（×{:.0}%）", share * 100.0);
         let standing = match &s.published {
             Some((_, at)) => format!(
                 "已于 {} 发布",
@@ -105,59 +86,44 @@ fn write_sheet(year: i32, groups: &[(UnitGroup, Scores)]) -> std::result::Result
             ),
             None => "未发布：按当前记录测算，仅供参考".into(),
         };
-        sheet
-            .merge_range(
-                0,
-                0,
-                0,
-                5,
-                &format!(
-                    "{year}年度{}市域社会治理现代化试点考核计入平安建设考核得分表",
-                    group.label_zh()
-                ),
-                &title,
-            )
-            .map_err(e)?;
-        sheet
-            .merge_range(
-                1,
-                0,
-                1,
-                5,
-                &format!(
-                    "考核方案：{}（第 {} 版）；{standing}",
-                    s.scheme.scheme.name, s.scheme.version
-                ),
-                &Format::new(),
-            )
-            .map_err(e)?;
-        for (c, h) in header.iter().enumerate() {
-            sheet
-                .write_string_with_format(2, c as u16, h, &head)
-                .map_err(e)?;
-        }
+        heading(
+            sheet,
+            &f,
+            &format!(
+                "{year}年度{}市域社会治理现代化试点考核计入平安建设考核得分表",
+                group.label_zh()
+            ),
+            &format!(
+                "考核方案：{}（第 {} 版）；{standing}",
+                s.scheme.scheme.name, s.scheme.version
+            ),
+            &[
+                "序号",
+                "单位",
+                "试点考核得分",
+                "名次",
+                &counted_head,
+                "备注",
+            ],
+        )
+        .map_err(e)?;
         for (i, u) in s.units.iter().enumerate() {
-            let r = 3 + i as u32;
-            sheet
-                .write_number_with_format(r, 0, (i + 1) as f64, &cell)
-                .map_err(e)?;
-            sheet
-                .write_string_with_format(r, 1, &u.name, &cell)
-                .map_err(e)?;
-            sheet
-                .write_number_with_format(r, 2, u.sheet.total, &number)
-                .map_err(e)?;
-            sheet
-                .write_number_with_format(r, 3, u.rank as f64, &cell)
-                .map_err(e)?;
             let counted = (u.sheet.total * share * 100.0).round() / 100.0;
-            sheet
-                .write_number_with_format(r, 4, counted, &number)
-                .map_err(e)?;
             let note = if u.sheet.vetoed { "一票否决" } else { "" };
-            sheet
-                .write_string_with_format(r, 5, note, &cell)
-                .map_err(e)?;
+            row(
+                sheet,
+                &f.cell,
+                3 + i as u32,
+                &[
+                    Cell::Whole(i as i64 + 1),
+                    Cell::Text(&u.name),
+                    Cell::Decimal(u.sheet.total),
+                    Cell::Whole(u.rank as i64),
+                    Cell::Decimal(counted),
+                    Cell::Text(note),
+                ],
+            )
+            .map_err(e)?;
         }
         sheet.set_column_width(1, 28).map_err(e)?;
         sheet.set_column_width(4, 24).map_err(e)?;

@@ -183,135 +183,84 @@ pub fn sheet(
     rows: &[Row],
     total: &Tally,
 ) -> std::result::Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
-    const HEADER: [&str; 14] = [
-        "序号",
-        "",
-        "纠纷总数",
-        "调解终结",
-        "调解成功",
-        "调解成功率",
-        "平均调解天数",
-        "书面协议",
-        "申请司法确认",
-        "司法确认率",
-        "协议履行",
-        "履行率",
-        "在办",
-        "超期",
-    ];
-    let mut book = Workbook::new();
+    use crate::sheet_format::{heading, row, Cell, Formats};
+    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
+    let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    sheet
-        .set_name("矛盾纠纷排查化解")
-        .map_err(|e| e.to_string())?;
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(16)
-        .set_align(FormatAlign::Center);
-    let head = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let bold = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let last = (HEADER.len() - 1) as u16;
-    sheet
-        .merge_range(
-            0,
-            0,
-            0,
-            last,
-            &format!("{title_area}矛盾纠纷排查化解情况统计表"),
-            &title,
-        )
-        .map_err(|e| e.to_string())?;
-    sheet
-        .merge_range(
-            1,
-            0,
-            1,
-            last,
-            &format!("统计时段：{period}"),
-            &Format::new(),
-        )
-        .map_err(|e| e.to_string())?;
-    for (c, h) in HEADER.iter().enumerate() {
-        let h = if c == 1 { group.label() } else { h };
-        sheet
-            .write_string_with_format(2, c as u16, h, &head)
-            .map_err(|e| e.to_string())?;
-    }
+    sheet.set_name("矛盾纠纷排查化解").map_err(e)?;
+    let f = Formats::new(16);
+    heading(
+        sheet,
+        &f,
+        &format!("{title_area}矛盾纠纷排查化解情况统计表"),
+        &format!("统计时段：{period}"),
+        &[
+            "序号",
+            group.label(),
+            "纠纷总数",
+            "调解终结",
+            "调解成功",
+            "调解成功率",
+            "平均调解天数",
+            "书面协议",
+            "申请司法确认",
+            "司法确认率",
+            "协议履行",
+            "履行率",
+            "在办",
+            "超期",
+        ],
+    )
+    .map_err(e)?;
     let write = |sheet: &mut rust_xlsxwriter::Worksheet,
                  r: u32,
-                 n: String,
+                 n: &str,
                  name: &str,
                  t: &Tally,
-                 f: &Format|
+                 format: &rust_xlsxwriter::Format|
      -> std::result::Result<(), String> {
         let fig = &t.figures;
-        let texts = [n, name.to_string()];
-        for (c, v) in texts.iter().enumerate() {
-            sheet
-                .write_string_with_format(r, c as u16, v, f)
-                .map_err(|e| e.to_string())?;
-        }
-        let numbers = [fig.cases, fig.ended, fig.settled];
-        for (i, v) in numbers.iter().enumerate() {
-            sheet
-                .write_number_with_format(r, 2 + i as u16, *v as f64, f)
-                .map_err(|e| e.to_string())?;
-        }
-        sheet
-            .write_string_with_format(r, 5, pct(fig.value("success_rate")), f)
-            .map_err(|e| e.to_string())?;
-        match t.mean_days_to_settle() {
-            Some(d) => sheet.write_number_with_format(r, 6, d, f),
-            None => sheet.write_string_with_format(r, 6, "—", f),
-        }
-        .map_err(|e| e.to_string())?;
-        sheet
-            .write_number_with_format(r, 7, fig.written as f64, f)
-            .map_err(|e| e.to_string())?;
-        sheet
-            .write_number_with_format(r, 8, fig.confirmations as f64, f)
-            .map_err(|e| e.to_string())?;
-        sheet
-            .write_string_with_format(r, 9, pct(fig.value("confirmation_rate")), f)
-            .map_err(|e| e.to_string())?;
-        sheet
-            .write_number_with_format(r, 10, fig.performed as f64, f)
-            .map_err(|e| e.to_string())?;
-        sheet
-            .write_string_with_format(r, 11, pct(fig.value("performance_rate")), f)
-            .map_err(|e| e.to_string())?;
-        sheet
-            .write_number_with_format(r, 12, t.open as f64, f)
-            .map_err(|e| e.to_string())?;
-        sheet
-            .write_number_with_format(r, 13, t.overdue as f64, f)
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        let (success, confirmed, performed) = (
+            pct(fig.value("success_rate")),
+            pct(fig.value("confirmation_rate")),
+            pct(fig.value("performance_rate")),
+        );
+        let days = t.mean_days_to_settle();
+        let whole = Cell::Whole;
+        row(
+            sheet,
+            format,
+            r,
+            &[
+                Cell::Text(n),
+                Cell::Text(name),
+                whole(fig.cases),
+                whole(fig.ended),
+                whole(fig.settled),
+                Cell::Text(&success),
+                days.map_or(Cell::Text("—"), Cell::Decimal),
+                whole(fig.written),
+                whole(fig.confirmations),
+                Cell::Text(&confirmed),
+                whole(fig.performed),
+                Cell::Text(&performed),
+                whole(t.open),
+                whole(t.overdue),
+            ],
+        )
+        .map_err(e)
     };
-    for (i, row) in rows.iter().enumerate() {
+    for (i, r) in rows.iter().enumerate() {
         write(
             sheet,
             3 + i as u32,
-            (i + 1).to_string(),
-            &row.name,
-            &row.tally,
-            &cell,
+            &(i + 1).to_string(),
+            &r.name,
+            &r.tally,
+            &f.cell,
         )?;
     }
-    write(
-        sheet,
-        3 + rows.len() as u32,
-        String::new(),
-        "合计",
-        total,
-        &bold,
-    )?;
-    sheet.set_column_width(1, 24).map_err(|e| e.to_string())?;
-    book.save_to_buffer().map_err(|e| e.to_string())
+    write(sheet, 3 + rows.len() as u32, "", "合计", total, &f.bold)?;
+    sheet.set_column_width(1, 24).map_err(e)?;
+    book.save_to_buffer().map_err(e)
 }

@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod inspections;
 pub mod leaders;
 pub mod ledger;
+pub mod ledger_sheet;
 pub mod monthly;
 pub mod overview;
 pub mod progress;
