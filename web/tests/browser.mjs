@@ -793,9 +793,18 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
     site_quotas: [{ level: 'district', count: 3 }, { level: 'unit', count: 30 }, { level: 'village', count: 50 }] })
   const today = new Date(Date.now() + 8 * 3600_000)
   const year = today.getUTCFullYear()
-  await api('POST', '/pilot/tasks', { year, code: 'K023', title: '城市管理进社区', task_force: 'T23' })
   await page.goto(`${base}/pilot`)
   await page.waitForSelector('[data-test=pilot-summary]')
+  // The key task is added to its task force from the organisation's tree.
+  await page.click('.el-tabs__item >> text=组织架构')
+  await page.waitForSelector('[data-test=organisation-tree] >> text=城市管理进社区专班')
+  await page.click('[data-test=add-task-T23]')
+  await page.fill('input[data-test=task-code], [data-test=task-code] input', 'K023')
+  await page.fill('input[data-test=task-title], [data-test=task-title] input', '城市管理进社区')
+  await page.click('[data-test=task-save]')
+  await page.waitForSelector('[data-test=organisation-tree] >> text=K023 城市管理进社区')
+  await shoot(page, { path: join(shots, 'pilot-organisation.png') })
+  await page.click('#tab-warnings')
   // The target: a lead and a partner from the unit lists, a milestone on a day already past
   // and one scheduled back from the due day.
   await page.click('[data-test=add-target]')
@@ -881,8 +890,12 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await dept.page.fill('[data-test=progress-note] textarea, textarea[data-test=progress-note]', '实施方案已印发，各街道完成服务点选址')
   await dept.page.fill('[data-test=progress-percent] input, input[data-test=progress-percent]', '40')
   await dept.page.click('[data-test=progress-done] >> text=制定实施方案')
+  await dept.page.setInputFiles('[data-test=progress-photos]', { name: 'plan.jpg', mimeType: 'image/jpeg', buffer: photo })
+  await dept.page.waitForFunction(() => document.querySelector('[data-test=progress-photo-count]')?.textContent?.trim() === '1')
   await dept.page.click('[data-test=progress-submit]')
   await dept.page.waitForSelector('[data-test=progress-report]')
+  // The evidence is shown back to the unit that reported it.
+  await dept.page.waitForFunction(() => [...document.querySelectorAll('[data-test=progress-report] img[data-test=progress-photo]')].some((i) => i.complete && i.naturalWidth > 0))
   const reported = await dept.page.textContent('[data-test=progress-report]')
   expect(reported.includes('40%') && reported.includes('实施方案已印发'), `the report is kept: ${reported}`)
   const milestones = await dept.page.textContent('[data-test=target-milestones]')
@@ -988,6 +1001,8 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await office.page.click('[data-test=checklist-save]')
   await office.page.waitForFunction(() => document.querySelector('[data-test=checklist-task]')?.textContent?.includes('符合要求'))
   await shoot(office.page, { path: join(shots, 'pilot-checklist.png') })
+  const [checklistFile] = await Promise.all([office.page.waitForEvent('download'), office.page.click('[data-test=checklist-export]')])
+  expect(checklistFile.suggestedFilename().endsWith('.xlsx'), `saved as ${checklistFile.suggestedFilename()}`)
   // A demonstration site set up, applied for with a photo and named; each level against its quota.
   await office.page.click('.el-tabs__item >> text=示范点')
   await office.page.waitForSelector('[data-test=sites-level-unit]')

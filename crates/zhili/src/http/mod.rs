@@ -346,6 +346,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(pilot_ledger::report_project),
         )
         .route("/pilot/checklist", get(pilot_checklist::get))
+        .route("/pilot/checklist/export", get(pilot_checklist::export))
         .route(
             "/pilot/checklist/{code}/claim",
             axum::routing::put(pilot_checklist::claim),

@@ -151,6 +151,7 @@ use utoipa::{Modify, OpenApi};
         super::pilot_checklist::get,
         super::pilot_checklist::claim,
         super::pilot_checklist::verdict,
+        super::pilot_checklist::export,
         super::pilot_meetings::list,
         super::pilot_meetings::record,
         super::pilot_monthly::list,

@@ -288,3 +288,20 @@ pub async fn verdict(
     let e = uc::verdict(&state, &user.user, code, b.version, verdict, &b.note).await?;
     Ok(axum::Json(entry_view(e)))
 }
+
+#[utoipa::path(get, path = "/api/v1/pilot/checklist/export", tag = "pilot", security(("bearer" = [])),
+    responses((status = 200, description = "the checklist with every claim and verdict and the readiness for acceptance (.xlsx): what the caller reads",
+                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 403, body = crate::http::error::ErrorBody, description = "villages and grid workers have no part in the pilot's plan")))]
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+) -> ApiResult<axum::response::Response> {
+    let (name, bytes) =
+        crate::usecase::pilot::checklist_sheet::checklist_sheet(&state, &user.user).await?;
+    Ok(crate::http::download::xlsx(
+        "pilot-checklist.xlsx",
+        &name,
+        bytes,
+    ))
+}

@@ -209,20 +209,15 @@ fn site_view(
     }
 }
 
-async fn one_site(
-    state: &AppState,
-    user: &zhili_domain::user::User,
-    row: zhili_store::SiteRow,
-) -> ApiResult<SiteView> {
-    let v = uc::sites(state, user).await?;
-    let programmes = v.programmes.into_iter().map(|p| (p.code, p.name)).collect();
-    let index = state.index();
+async fn one_site(state: &AppState, row: zhili_store::SiteRow) -> ApiResult<SiteView> {
+    let (programmes, units) = uc::site_names(state).await?;
+    let today = crate::usecase::pilot::today();
     Ok(site_view(
         row,
         &programmes,
-        &v.unit_names,
-        &index.names,
-        v.today,
+        &units,
+        &state.index().names,
+        today,
     ))
 }
 
@@ -318,7 +313,7 @@ pub async fn add_site(
     let row = uc::add_site(&state, &user.user, draft).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(one_site(&state, &user.user, row).await?),
+        axum::Json(one_site(&state, row).await?),
     ))
 }
 
@@ -350,7 +345,7 @@ pub async fn apply_site(
 ) -> ApiResult<axum::Json<SiteView>> {
     let code = code_of(&code)?;
     let row = uc::apply_site(&state, &user.user, code, b.version, &b.note, &b.photos).await?;
-    Ok(axum::Json(one_site(&state, &user.user, row).await?))
+    Ok(axum::Json(one_site(&state, row).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -379,7 +374,7 @@ pub async fn decide_site(
 ) -> ApiResult<axum::Json<SiteView>> {
     let code = code_of(&code)?;
     let row = uc::decide_site(&state, &user.user, code, b.version, b.named, &b.note).await?;
-    Ok(axum::Json(one_site(&state, &user.user, row).await?))
+    Ok(axum::Json(one_site(&state, row).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -53,6 +53,23 @@ async fn the_checklist_is_claimed_by_the_lead_unit_and_reviewed_by_the_office() 
         let req = &task["subtasks"][0]["requirements"][1];
         assert_eq!((req["code"].as_str(), req["lead_name"].as_str(), req["verdict"].as_str()), (Some("07.1.2"), Some("黔江区公安分局"), Some("met")), "{req}");
 
+        // The checklist as filed for acceptance: the claim and the verdict on their line.
+        let resp = s.http.get(format!("{}/api/v1/pilot/checklist/export", s.base)).bearer_auth(&pilot).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let strings = {
+            use std::io::Read;
+            let bytes = resp.bytes().await.unwrap();
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let mut text = String::new();
+            zip.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut text).unwrap();
+            text
+        };
+        for want in ["07.1.2", "黔江区公安分局", "现场抽查 12 个点位，符合要求", "尚不具备复核验收条件"] {
+            assert!(strings.contains(want), "the sheet says {want}");
+        }
+        let resp = s.http.get(format!("{}/api/v1/pilot/checklist/export", s.base)).bearer_auth(&grid).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
         let actions = s.store.actions(0, 100_000).await.unwrap();
         let kinds: Vec<&str> = actions.iter().map(|a| a.action.as_str()).filter(|a| a.starts_with("pilot.checklist")).collect();
         assert_eq!(kinds, ["pilot.checklist.claim", "pilot.checklist.verdict"]);

@@ -73,6 +73,17 @@ pub async fn sites(state: &AppState, user: &User) -> Result<SitesView> {
     })
 }
 
+/// The names a site is shown with: programmes by code, units by id.
+pub async fn site_names(
+    state: &AppState,
+) -> Result<(HashMap<String, String>, HashMap<String, String>)> {
+    let (programmes, _) = plan(state).await?;
+    Ok((
+        programmes.into_iter().map(|p| (p.code, p.name)).collect(),
+        units(state).await?,
+    ))
+}
+
 /// A new site, set up by the pilot office.
 pub async fn add_site(state: &AppState, user: &User, draft: SiteDraft) -> Result<SiteRow> {
     if !runs_the_pilot(user) {

@@ -4,6 +4,7 @@
 //! all — late milestones, the wall chart, the overview (`overview`).
 
 pub mod checklist;
+pub mod checklist_sheet;
 pub mod inspections;
 pub mod leaders;
 pub mod ledger;
