@@ -148,6 +148,24 @@ async fn project(
         });
         status = next;
     }
+    // Under way, the lead also reports the month's spending between milestones.
+    let last_day = reports.last().map_or(starts, |r: &ReportEntry| r.on);
+    if status == ProjectStatus::Underway && last_day + 20 < today {
+        let on = today - rng.gen_range(3..15);
+        let share = ((on - starts) as f64 / (ends - starts).max(1) as f64 * pace).min(1.0);
+        let step = ((budget_yuan as f64 * share).round() as i64 - spent).max(0);
+        spent += step;
+        reports.push(ReportEntry {
+            on,
+            at: at(on),
+            by_name: lead.display_name.clone(),
+            spent_yuan: step,
+            milestones_done: vec![],
+            status: status.as_str().into(),
+            note: format!("按进度拨付，累计支出 {:.1} 万元。", spent as f64 / 1e4),
+            photos: vec![],
+        });
+    }
     if status == ProjectStatus::Completed && ends + 30 < today {
         status = ProjectStatus::InUse;
         if let Some(r) = reports.last_mut() {
@@ -224,7 +242,7 @@ pub async fn write(
         } else {
             rng.gen_range(0.9..1.05)
         };
-        let stalls_at = (i == 7).then_some(2);
+        let stalls_at = (i == 6).then_some(2);
         project(
             state,
             rng,
