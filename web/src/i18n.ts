@@ -1076,6 +1076,8 @@ const refusals: Record<string, [string, string]> = {
   invalid_rows: ['表格中有错误的行', 'The sheet has bad rows'],
   invalid_geometry: ['边界文件有错误', 'The boundary file has problems'],
   rate_limited: ['操作过于频繁，请稍后再试', 'Too many requests; try later'],
+  wrong_code: ['验证码不正确', 'The code is not right'],
+  code_expired: ['验证码已失效，请重新获取', 'The code is no longer valid; ask for a new one'],
   busy: ['服务器繁忙，请稍后再试', 'The server is busy; try again shortly'],
   internal: ['服务器出错，请稍后再试', 'The server failed; try again'],
 }

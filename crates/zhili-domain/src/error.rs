@@ -35,6 +35,11 @@ pub enum ErrorCode {
     InvalidRows,
     /// Too many requests of this kind from this account or address; retry after a while.
     RateLimited,
+    /// A one-time code that is not the one sent (the tries left are said).
+    WrongCode,
+    /// A one-time code that expired, was used already or took too many wrong answers: a new
+    /// one is needed.
+    CodeExpired,
     /// The server is at its bound for this kind of work (password checks, imports); retry
     /// shortly.
     Busy,
@@ -65,6 +70,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::WrongCode => "wrong_code",
+            ErrorCode::CodeExpired => "code_expired",
             ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
         }

@@ -17,6 +17,7 @@ pub mod person;
 pub mod place;
 pub mod reference;
 pub mod region;
+pub mod resident;
 pub mod risk;
 pub mod role;
 pub mod scope;

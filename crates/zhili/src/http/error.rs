@@ -44,7 +44,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidGeometry
         | ErrorCode::InvalidImage
         | ErrorCode::InvalidIdNumber
-        | ErrorCode::InvalidRows => StatusCode::UNPROCESSABLE_ENTITY,
+        | ErrorCode::InvalidRows
+        | ErrorCode::WrongCode
+        | ErrorCode::CodeExpired => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountLocked | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
