@@ -3997,7 +3997,7 @@ export interface components {
             /** @description Past its end and not finished. */
             overdue: boolean;
             programme: string;
-            /** @description Latest first. */
+            /** @description Latest first; only when one project is read (the ledger's list leaves them out). */
             reports: components["schemas"]["ProjectReportView"][];
             /**
              * Format: double

@@ -3,6 +3,7 @@
 //! up and reported on.
 
 use crate::http::error::{ApiError, ApiResult, Json, Path};
+use crate::http::pilot_inspections::day;
 use crate::http::CurrentUser;
 use crate::state::AppState;
 use crate::usecase::pilot::ledger as uc;
@@ -22,10 +23,6 @@ use zhili_domain::ErrorCode;
 
 fn bad(field: &str, message: &str) -> ApiError {
     ApiError::field(ErrorCode::InvalidParameter, field, message)
-}
-
-fn day(field: &str, raw: &str) -> ApiResult<i64> {
-    zhili_domain::time::parse_date(raw).ok_or_else(|| bad(field, "a date, YYYY-MM-DD"))
 }
 
 fn code_schema() -> utoipa::openapi::Object {
@@ -424,7 +421,7 @@ pub struct ProjectView {
     /// Past its end and not finished.
     pub overdue: bool,
     pub milestones: Vec<ProjectMilestoneView>,
-    /// Latest first.
+    /// Latest first; only when one project is read (the ledger's list leaves them out).
     pub reports: Vec<ProjectReportView>,
     pub version: i64,
 }

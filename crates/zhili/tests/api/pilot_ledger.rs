@@ -186,6 +186,7 @@ async fn the_project_ledger_groups_by_programme_and_its_lead_reports_spending_an
         let p5 = ledger["programmes"].as_array().unwrap().iter().find(|p| p["code"] == "P5").unwrap();
         assert_eq!((p5["projects"].as_u64(), p5["key_projects"].as_u64(), p5["budget_yuan"].as_i64(), p5["spent_yuan"].as_i64(), p5["flagged"].as_u64()),
                    (Some(1), Some(1), Some(36_000_000), Some(37_000_000), Some(1)));
+        assert_eq!(ledger["items"][0]["reports"], json!([]), "the list leaves the reports to the project read");
         let (_, own) = s.get("/api/v1/pilot/projects", Some(&d09)).await;
         assert_eq!(own["items"].as_array().map(Vec::len), Some(0));
         let (status, one) = s.get("/api/v1/pilot/projects/ZD-05", Some(&d04)).await;

@@ -2,7 +2,7 @@
 //! claim and evidence and the pilot office's verdict, and how ready the district is for
 //! acceptance (复核验收), by task and overall.
 
-use super::{runs_the_pilot, target_scope, units};
+use super::{acts_for, runs_the_pilot, target_scope, units};
 use crate::state::AppState;
 use crate::usecase::{forbidden, not_found, Result};
 use std::collections::HashMap;
@@ -111,10 +111,7 @@ async fn entry_for(
         .find(code)
         .ok_or_else(|| not_found("code", format!("no requirement {code}")))?;
     // Leaders read; they do not answer for a unit.
-    let allowed = runs_the_pilot(user)
-        || (!verdict
-            && !user.role.read_only()
-            && user.unit_id.as_deref() == Some(placed.lead_unit));
+    let allowed = runs_the_pilot(user) || (!verdict && acts_for(user, placed.lead_unit));
     if !allowed {
         return Err(if verdict {
             forbidden("the pilot office gives the verdict")

@@ -3,7 +3,7 @@
 //! evidence, the office names a site or returns it. Read by the one rule of the pilot's
 //! plan: the district all, a unit those it hosts or leads.
 
-use super::{organisation, runs_the_pilot, target_scope, today, units};
+use super::{acts_for, organisation, runs_the_pilot, target_scope, today, units};
 use crate::state::AppState;
 use crate::usecase::{forbidden, not_found, Result};
 use serde::{Deserialize, Serialize};
@@ -136,8 +136,7 @@ async fn site_for(state: &AppState, user: &User, code: &str, office: bool) -> Re
         .await?
         .pop()
         .ok_or_else(|| not_found("code", format!("no site {code}")))?;
-    let host = !user.role.read_only() && user.unit_id.as_deref() == Some(&row.host_unit);
-    if !(runs_the_pilot(user) || (!office && host)) {
+    if !(runs_the_pilot(user) || (!office && acts_for(user, &row.host_unit))) {
         return Err(forbidden(if office {
             "the pilot office names a site or returns it"
         } else {
@@ -260,15 +259,21 @@ pub struct ReportEntry {
 pub struct ProjectView {
     pub row: ProjectRow,
     pub milestones: Vec<ProjectMilestone>,
+    /// Empty in the ledger's list.
     pub reports: Vec<ReportEntry>,
     pub standing: Standing,
 }
 
-fn project_view(row: ProjectRow, today: i64) -> Result<ProjectView> {
+/// A project as it stands; its reports read only when `with_reports` (the ledger's list leaves
+/// them for the one project opened).
+fn project_view(row: ProjectRow, today: i64, with_reports: bool) -> Result<ProjectView> {
     let milestones: Vec<ProjectMilestone> =
         serde_json::from_str(&row.milestones).map_err(|e| corrupt("project", &row.code, e))?;
-    let reports: Vec<ReportEntry> =
-        serde_json::from_str(&row.reports).map_err(|e| corrupt("project", &row.code, e))?;
+    let reports: Vec<ReportEntry> = if with_reports {
+        serde_json::from_str(&row.reports).map_err(|e| corrupt("project", &row.code, e))?
+    } else {
+        Vec::new()
+    };
     let status = ProjectStatus::from_code(&row.status)
         .ok_or_else(|| corrupt("project", &row.code, &row.status))?;
     let standing = project::standing(
@@ -321,7 +326,7 @@ pub async fn projects(state: &AppState, user: &User) -> Result<LedgerView> {
         .pilot_projects(&scope, None)
         .await?
         .into_iter()
-        .map(|r| project_view(r, today))
+        .map(|r| project_view(r, today, false))
         .collect::<Result<Vec<_>>>()?;
     let mut totals: Vec<ProgrammeTotals> = programmes
         .into_iter()
@@ -361,16 +366,20 @@ pub async fn projects(state: &AppState, user: &User) -> Result<LedgerView> {
     })
 }
 
-/// One project with its reports.
-pub async fn project(state: &AppState, user: &User, code: &str) -> Result<ProjectView> {
+/// The project of `code` among those the reader reads (another unit's reads as absent).
+async fn project_row(state: &AppState, user: &User, code: &str) -> Result<ProjectRow> {
     let scope = target_scope(user)?;
-    let row = state
+    state
         .store
         .pilot_projects(&scope, Some(code))
         .await?
         .pop()
-        .ok_or_else(|| not_found("code", format!("no project {code}")))?;
-    project_view(row, today())
+        .ok_or_else(|| not_found("code", format!("no project {code}")))
+}
+
+/// One project with its reports.
+pub async fn project(state: &AppState, user: &User, code: &str) -> Result<ProjectView> {
+    project_view(project_row(state, user, code).await?, today(), true)
 }
 
 /// A new project of the ledger, set up by the pilot office.
@@ -414,7 +423,7 @@ pub async fn add_project(
         .states(None, Some(ProjectStatus::Planned.as_str()))
         .opinion(format!("{} 预算 {} 元", row.title, row.budget_yuan));
     state.store.put_pilot_project(&row, 0, action).await?;
-    project_view(row, today())
+    project_view(row, today(), true)
 }
 
 /// A value for a JSON column (the ledger's own types, which always serialise).
@@ -432,15 +441,8 @@ pub async fn report_project(
     report: ProjectReport,
     photos: &[String],
 ) -> Result<ProjectView> {
-    let scope = target_scope(user)?;
-    let row = state
-        .store
-        .pilot_projects(&scope, Some(code))
-        .await?
-        .pop()
-        .ok_or_else(|| not_found("code", format!("no project {code}")))?;
-    let lead = !user.role.read_only() && user.unit_id.as_deref() == Some(&row.lead_unit);
-    if !(runs_the_pilot(user) || lead) {
+    let row = project_row(state, user, code).await?;
+    if !(runs_the_pilot(user) || acts_for(user, &row.lead_unit)) {
         return Err(forbidden("the lead unit reports on its project"));
     }
     // A report written against an older reading is judged against what it read: refused.
@@ -450,7 +452,8 @@ pub async fn report_project(
         ))
         .into());
     }
-    let view = project_view(row, today())?;
+    let today = today();
+    let view = project_view(row, today, true)?;
     let before = ProjectState {
         status: ProjectStatus::from_code(&view.row.status)
             .ok_or_else(|| corrupt("project", code, &view.row.status))?,
@@ -458,14 +461,8 @@ pub async fn report_project(
         milestones: view.milestones.clone(),
         reports: view.reports.len(),
     };
-    let today = today();
-    let entry_base = (
-        report.spent_yuan,
-        report.milestones_done.clone(),
-        report.status,
-    );
+    let after = report.clone().apply(&before, today)?;
     let note = report.note.trim().to_string();
-    let after = report.apply(&before, today)?;
     let photos_json =
         crate::usecase::evidence::checked_photos(state, &user.username, "photos", photos).await?;
     let now = crate::now_ms();
@@ -474,9 +471,9 @@ pub async fn report_project(
         on: today,
         at: now,
         by_name: user.display_name.clone(),
-        spent_yuan: entry_base.0,
-        milestones_done: entry_base.1,
-        status: entry_base.2.as_str().into(),
+        spent_yuan: report.spent_yuan,
+        milestones_done: report.milestones_done,
+        status: report.status.as_str().into(),
         note: note.clone(),
         photos: serde_json::from_str(&photos_json).unwrap_or_default(),
     });
@@ -496,11 +493,11 @@ pub async fn report_project(
             &format!("pilot_project:{code}"),
         )
         .states(Some(before.status.as_str()), Some(after.status.as_str()))
-        .opinion(format!("支出 {} 元；{note}", entry_base.0))
+        .opinion(format!("支出 {} 元；{note}", report.spent_yuan))
         .attachments(photos_json);
     state
         .store
         .put_pilot_project(&next, version, action)
         .await?;
-    project_view(next, today)
+    project_view(next, today, true)
 }

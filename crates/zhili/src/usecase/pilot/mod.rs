@@ -29,6 +29,12 @@ pub(crate) fn runs_the_pilot(user: &User) -> bool {
     matches!(user.role, Role::PilotOffice | Role::Admin)
 }
 
+/// Whether the user acts for `unit` (its own account, not a read-only one): the unit that
+/// claims, applies or reports for itself.
+pub(crate) fn acts_for(user: &User, unit: &str) -> bool {
+    !user.role.read_only() && user.unit_id.as_deref() == Some(unit)
+}
+
 /// The one rule of who reads which targets: the pilot office, leaders and the district centre
 /// all of them; a department or a town its own (those it leads or partners); nobody else.
 pub fn target_scope(user: &User) -> Result<TargetScope> {
