@@ -46,9 +46,11 @@ export function signedIn(): boolean {
   return token !== null && user.value !== null
 }
 
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One request to the API with a bearer token: a Blob goes as bytes, anything else as JSON;
+ *  the answer as JSON, or the server's refusal as an ApiError (`unauthorised` told of a 401). */
+export async function request<T>(url: string, bearer: string | null, method: string, body: unknown, unauthorised: () => void): Promise<T> {
   const headers: Record<string, string> = {}
-  if (token) headers.Authorization = `Bearer ${token}`
+  if (bearer) headers.Authorization = `Bearer ${bearer}`
   let payload: BodyInit | undefined
   if (body instanceof Blob) {
     payload = body
@@ -56,14 +58,18 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
     headers['Content-Type'] = 'application/json'
     payload = JSON.stringify(body)
   }
-  const resp = await fetch(`/api/v1${path}`, { method, headers, body: payload })
+  const resp = await fetch(url, { method, headers, body: payload })
   const text = await resp.text()
   const data = text ? JSON.parse(text) : null
   if (!resp.ok) {
-    if (resp.status === 401 && path !== '/auth/login') forget()
+    if (resp.status === 401) unauthorised()
     throw new ApiError(resp.status, data?.code ?? 'error', data?.message ?? resp.statusText, data?.details, data?.message_zh ?? null)
   }
   return data as T
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return request<T>(`/api/v1${path}`, token, method, body, () => path !== '/auth/login' && forget())
 }
 
 export const get = <T>(path: string) => call<T>('GET', path)

@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { signedIn } from './api'
+import { residentSignedIn } from './resident'
 import LoginView from './views/LoginView.vue'
 
 export const router = createRouter({
@@ -20,11 +21,20 @@ export const router = createRouter({
     { path: '/risk', component: () => import('./views/RiskView.vue') },
     { path: '/assessment', component: () => import('./views/AssessmentView.vue') },
     { path: '/pilot', component: () => import('./views/PilotView.vue') },
+    { path: '/notices', component: () => import('./views/NoticesView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
+    // The residents' own pages: a separate sign-in (a code to their phone), phone first.
+    { path: '/r/login', component: () => import('./views/ResidentSignIn.vue') },
+    { path: '/r', component: () => import('./views/ResidentHome.vue') },
+    { path: '/r/events/:id', component: () => import('./views/ResidentEvent.vue'), props: true },
   ],
 })
 
 router.beforeEach((to) => {
+  if (to.path === '/r' || to.path.startsWith('/r/')) {
+    if (to.path !== '/r/login' && !residentSignedIn()) return '/r/login'
+    return
+  }
   if (to.path !== '/login' && !signedIn()) return '/login'
 })

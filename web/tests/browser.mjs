@@ -1414,6 +1414,108 @@ await step('a dispute goes to mediation and walks the statute to its end; a refu
   await station.context.close()
 })
 
+/** An API call from the test itself (as staff), the answer as JSON. */
+async function api(token, method, path, body) {
+  const r = await fetch(`${base}/api/v1${path}`, {
+    method, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const text = await r.text()
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`)
+  return text ? JSON.parse(text) : null
+}
+
+async function staffToken(username) {
+  const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) })
+  return (await r.json()).token
+}
+
+await step('a resident signs up on their phone, links to their person, reports with a photo, follows it to closure and rates it', async () => {
+  const [admin, worker, village] = await Promise.all(['admin', 'grid-500114001001001', 'village-500114001001'].map(staffToken))
+  // The resident's registration, as the grid worker made it.
+  const number = idNumber('19800214', 517)
+  await api(worker, 'POST', '/people', { id_number: number, name: '冉秀英', grid_code: '500114001001001' })
+  // Where they stand: a place in their village where reports were made before.
+  const near = (await api(village, 'GET', '/events?region=500114001001&page_size=1')).items[0]
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 }, locale: 'zh-CN', isMobile: true, hasTouch: true,
+    geolocation: { longitude: near.lon, latitude: near.lat }, permissions: ['geolocation'],
+  })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => problems.push(`resident: page error: ${e.message}`))
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`resident: ${r.status()} ${r.url()}`) })
+  await page.goto(`${base}/r`)
+  await page.waitForURL((u) => u.pathname === '/r/login')
+  await page.fill('[data-test=r-phone]', '13912340517')
+  expect(await page.isDisabled('[data-test=r-enter]'), 'no sign-in before a code is given')
+  await page.click('[data-test=r-ask]')
+  await page.waitForSelector('[data-test=r-sent]')
+  expect((await page.textContent('[data-test=r-ask]')).includes('秒后重发'), 'the wait before another code')
+  await fitsScreen(page, 'resident sign-in')
+  await shoot(page, { path: join(shots, 'resident-sign-in.png') })
+  // The outbox holds the code (no SMS provider here); an administrator reads it.
+  let code = null
+  for (let i = 0; i < 50 && !code; i++) {
+    const held = await api(admin, 'GET', '/outbox?phone_last4=0517&limit=1')
+    code = held[0]?.state === 'held' ? /\d{6}/.exec(held[0].body)?.[0] : null
+    if (!code) await new Promise((r) => setTimeout(r, 100))
+  }
+  expect(code, 'a code in the outbox')
+  await page.fill('[data-test=r-code]', code)
+  await page.click('[data-test=r-enter]')
+  await page.waitForURL((u) => u.pathname === '/r')
+  await page.waitForSelector('[data-test=r-link]')
+  // Linking: their name and ID number; nothing says whose a wrong number is.
+  await page.fill('[data-test=r-link-name]', '冉秀英')
+  await page.fill('[data-test=r-link-number]', number)
+  await page.click('[data-test=r-link-go]')
+  await page.waitForSelector('[data-test=r-link]', { state: 'detached' })
+  expect((await page.textContent('header')).includes('冉秀英'), 'linked: their name shown')
+  // A report with a photo and their position.
+  await page.click('[data-test=r-tab-report]')
+  await pick(page, '[data-test=r-category]', '路灯')
+  await page.fill('[data-test=r-description]', '巷口路灯坏了一个星期，晚上很黑')
+  await page.setInputFiles('[data-test=r-photo-input]', { name: 'lamp.jpg', mimeType: 'image/jpeg', buffer: photo })
+  await page.click('[data-test=r-gps]')
+  await page.waitForSelector('[data-test=r-gps] >> text=已获取位置')
+  await page.click('[data-test=r-send]')
+  await page.waitForSelector('[data-test=r-report-message]')
+  const caseNumber = /编号 (\S+)/.exec(await page.textContent('[data-test=r-report-message]'))[1]
+  await fitsScreen(page, 'resident report')
+  await shoot(page, { path: join(shots, 'resident-report.png') })
+  // The loop as the staff walk it.
+  const found = (await api(village, 'GET', `/events?q=${encodeURIComponent(caseNumber)}&page_size=1`)).items[0]
+  let e = await api(village, 'POST', `/events/${found.id}/actions`, { action: 'register' })
+  e = await api(village, 'POST', `/events/${found.id}/actions`, { action: 'dispatch' })
+  const lead = await staffToken(e.lead_unit.startsWith('S') ? `village-${e.lead_unit.slice(1)}` : `dept-${e.lead_unit}`)
+  await api(lead, 'POST', `/events/${found.id}/actions`, { action: 'accept' })
+  await api(lead, 'POST', `/events/${found.id}/actions`, { action: 'handle', feedback: '已更换路灯灯头' })
+  await api(worker, 'POST', `/events/${found.id}/actions`, { action: 'verify', passed: true })
+  await api(village, 'POST', `/events/${found.id}/actions`, { action: 'close' })
+  // The resident finds it waiting for their rating, told at each step.
+  await page.reload()
+  await page.click('[data-test=r-tab-messages]')
+  await page.waitForSelector('[data-test=r-messages] li >> text=已办结')
+  const told = await page.textContent('[data-test=r-messages]')
+  for (const said of ['已受理', '已派给责任单位', '已更换路灯灯头', '已办结']) expect(told.includes(said), `told: ${said}`)
+  await page.click('[data-test=r-tab-mine]')
+  await page.click(`[data-test=r-event-${found.id}]`)
+  await page.waitForSelector('[data-test=r-rate]')
+  const steps = await page.textContent('[data-test=r-progress]')
+  for (const said of ['受理', '派遣', '处置反馈', '已更换路灯灯头', '结案']) expect(steps.includes(said), `progress: ${said}`)
+  expect(await page.isDisabled('[data-test=r-rate-go]'), 'no stars given until the resident chooses')
+  await fitsScreen(page, 'resident event')
+  await shoot(page, { path: join(shots, 'resident-event.png') })
+  await page.locator('[data-test=r-stars] .el-rate__item').nth(3).click()
+  await page.fill('[data-test=r-comment]', '修得很快')
+  await page.click('[data-test=r-rate-go]')
+  await page.waitForSelector('[data-test=r-event-rated]')
+  expect((await page.textContent('[data-test=r-event-status]')).includes('已评价'), 'rated')
+  const staffView = await api(village, 'GET', `/events/${found.id}`)
+  expect(staffView.satisfaction === 4, `the KPIs count the resident's 4: ${staffView.satisfaction}`)
+  await context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

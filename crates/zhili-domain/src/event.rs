@@ -169,6 +169,9 @@ pub struct Case {
     pub deferrals: i64,
     pub reopens: i64,
     pub satisfaction: Option<i64>,
+    /// Reported by a resident through their own account: they rate it and confirm a 私事
+    /// themselves (`apply_by_reporter`); the centre no longer enters a rating for them.
+    pub reporter_account: bool,
 }
 
 impl Case {
@@ -204,6 +207,7 @@ impl Case {
             deferrals: 0,
             reopens: 0,
             satisfaction: None,
+            reporter_account: false,
         }
     }
 
@@ -588,14 +592,14 @@ pub fn apply(
             if !manages(actor, case) {
                 return Err(not_you());
             }
-            if !(1..=5).contains(satisfaction) {
-                return Err(DomainError::invalid(
-                    "satisfaction",
-                    "satisfaction is 1 to 5",
-                ));
+            if case.reporter_account {
+                return Err(DomainError::new(
+                    ErrorCode::InvalidTransition,
+                    "the resident who reported this rates it on their own page",
+                )
+                .zh("该事件由群众本人评价"));
             }
-            next.satisfaction = Some(*satisfaction);
-            next.enter(S::Evaluated, now, cal);
+            rate(&mut next, *satisfaction, now, cal)?;
         }
         (S::Registered, C::Escalate { reason }) => {
             if !manages(actor, case) {
@@ -708,6 +712,76 @@ pub fn apply(
         }
         _ => return Err(not_now()),
     }
+    Ok(Outcome {
+        case: next,
+        step_done,
+    })
+}
+
+fn rate(
+    next: &mut Case,
+    satisfaction: i64,
+    now: i64,
+    cal: &WorkingCalendar,
+) -> Result<(), DomainError> {
+    if !(1..=5).contains(&satisfaction) {
+        return Err(DomainError::invalid(
+            "satisfaction",
+            "satisfaction is 1 to 5",
+        ));
+    }
+    next.satisfaction = Some(satisfaction);
+    next.enter(Status::Evaluated, now, cal);
+    Ok(())
+}
+
+/// What the resident who reported a case through their account may do on it: rate it once
+/// it is closed, and confirm that a 私事 is settled by the guidance they were given. Nothing
+/// else is theirs; the caller has checked that the case is theirs.
+pub fn apply_by_reporter(
+    case: &Case,
+    command: &Command,
+    now: i64,
+    cal: &WorkingCalendar,
+) -> Result<Outcome, DomainError> {
+    let mut next = case.clone();
+    if !case.reporter_account {
+        return Err(refuse(
+            "the case was not reported through a resident account",
+        ));
+    }
+    let step_done = match (case.status, command) {
+        (Status::Closed, Command::Evaluate { satisfaction }) => {
+            rate(&mut next, *satisfaction, now, cal)?;
+            None
+        }
+        (
+            Status::Registered,
+            Command::Close {
+                resident_confirmed: true,
+            },
+        ) if case.class == MatterClass::Private => {
+            let due = case.step_due.unwrap_or(now);
+            next.enter(Status::Closed, now, cal);
+            next.closed_at = Some(now);
+            Some(StepDone {
+                step: Step::Dispatch,
+                due,
+                on_time: now <= due,
+            })
+        }
+        (Status::Evaluated, Command::Evaluate { .. }) => {
+            return Err(refuse("the case is rated already").zh("已评价过"))
+        }
+        _ => {
+            return Err(refuse(format!(
+                "{} is not the reporter's to do while the event is {}",
+                command.name(),
+                case.status.as_str()
+            ))
+            .zh("当前状态下不能这样操作"))
+        }
+    };
     Ok(Outcome {
         case: next,
         step_done,

@@ -3,6 +3,7 @@
 //! hash, good for five minutes and five tries, and spent by its first right answer (a replay
 //! is refused). Codes for one number are rationed: one a minute, ten a day.
 
+use crate::event::{MatterClass, Status};
 use crate::{DomainError, ErrorCode};
 use sha2::{Digest, Sha256};
 
@@ -172,6 +173,95 @@ pub fn may_send(sent_at: &[i64], now: i64) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A change of their report that the resident who made it is told of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Registered,
+    /// A 私事 registered with guidance: they are asked to confirm it is settled.
+    ToConfirm,
+    Rejected,
+    Merged,
+    Dispatched,
+    Handled,
+    Closed,
+}
+
+impl Notice {
+    /// Which change of status, if any, the reporter is told of: taken in, turned down or
+    /// merged, sent to the unit that handles it, handled, closed; a 私事 registered is
+    /// returned to them to confirm. The steps between (taken up, returned by a unit,
+    /// escalated, extended) are the centres' business.
+    pub fn of(from: Status, to: Status, class: MatterClass) -> Option<Notice> {
+        use Status as S;
+        Some(match (from, to) {
+            (S::Reported | S::Closed | S::Evaluated, S::Registered) => {
+                if class == MatterClass::Private {
+                    Notice::ToConfirm
+                } else {
+                    Notice::Registered
+                }
+            }
+            (_, S::Rejected) => Notice::Rejected,
+            (_, S::Merged) => Notice::Merged,
+            (S::Registered, S::Dispatched) => Notice::Dispatched,
+            (_, S::Handled) => Notice::Handled,
+            // A 私事 closed is the resident's own confirmation: nothing to tell them.
+            (S::Verified, S::Closed) => Notice::Closed,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Registered => "registered",
+            Notice::ToConfirm => "to_confirm",
+            Notice::Rejected => "rejected",
+            Notice::Merged => "merged",
+            Notice::Dispatched => "dispatched",
+            Notice::Handled => "handled",
+            Notice::Closed => "closed",
+        }
+    }
+
+    /// The text message: the case number, what happened, what (if anything) they are to do;
+    /// `opinion` is the step's reason or guidance as the centre wrote it.
+    pub fn text(self, case_number: &str, opinion: Option<&str>) -> String {
+        let said = |prefix: &str| {
+            opinion
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| format!("{prefix}{}", clip(o, 120)))
+                .unwrap_or_default()
+        };
+        let what = match self {
+            Notice::Registered => "已受理，正在安排处置。".to_string(),
+            Notice::ToConfirm => format!(
+                "属于个人事务，已给出指导意见，请在“我的上报”中查看并确认是否已解决。{}",
+                said("指导意见：")
+            ),
+            Notice::Rejected => format!("未予受理。{}", said("原因：")),
+            Notice::Merged => "与他人反映的同一问题合并办理，进展请看合并后的事件。".to_string(),
+            Notice::Dispatched => "已派给责任单位办理。".to_string(),
+            Notice::Handled => format!("已处置，待网格员核查。{}", said("处置情况：")),
+            Notice::Closed => "已办结，请在“我的上报”中评价办理结果。".to_string(),
+        };
+        format!("【治理】您反映的事件（{case_number}）{what}")
+    }
+}
+
+/// The first `max` characters, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// The text message carrying a code.
+pub fn code_text(code: &str) -> String {
+    format!("【治理】您的验证码是 {code}，5 分钟内有效。请勿告诉他人，工作人员不会向您索取。")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +374,51 @@ mod tests {
             may_send(&older, t0).is_ok(),
             "yesterday's codes do not count"
         );
+    }
+
+    #[test]
+    fn the_reporter_is_told_what_matters_to_them_and_asked_to_confirm_a_private_matter() {
+        use MatterClass::*;
+        use Status as S;
+        assert_eq!(
+            Notice::of(S::Reported, S::Registered, Major),
+            Some(Notice::Registered)
+        );
+        assert_eq!(
+            Notice::of(S::Reported, S::Registered, Private),
+            Some(Notice::ToConfirm)
+        );
+        assert_eq!(
+            Notice::of(S::Registered, S::Dispatched, Minor),
+            Some(Notice::Dispatched)
+        );
+        assert_eq!(
+            Notice::of(S::Accepted, S::Handled, Major),
+            Some(Notice::Handled)
+        );
+        assert_eq!(
+            Notice::of(S::Verified, S::Closed, Major),
+            Some(Notice::Closed)
+        );
+        assert_eq!(
+            Notice::of(S::Closed, S::Registered, Major),
+            Some(Notice::Registered),
+            "reopened"
+        );
+        for (from, to) in [
+            (S::Dispatched, S::Accepted),
+            (S::Accepted, S::Registered),
+            (S::Handled, S::Verified),
+            (S::Registered, S::Closed),
+            (S::Closed, S::Evaluated),
+            (S::Registered, S::Deferred),
+        ] {
+            assert_eq!(Notice::of(from, to, Major), None, "{from:?} → {to:?}");
+        }
+        let text = Notice::Rejected.text("QJ20261203-0001", Some(&"不".repeat(300)));
+        assert!(text.starts_with("【治理】您反映的事件（QJ20261203-0001）未予受理。原因："));
+        assert!(text.ends_with('…') && text.chars().count() < 200, "{text}");
+        assert!(!Notice::Registered.text("X", None).contains("null"));
+        assert!(code_text("012345").contains("012345"));
     }
 }

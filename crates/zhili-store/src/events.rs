@@ -12,19 +12,19 @@ use zhili_domain::chain::Actor;
 use zhili_domain::event::{Case, Channel, Limits, MatterClass, Status, Turn};
 use zhili_domain::{RegionCode, Scope, UnitId};
 
-const EVENT_COLUMNS: &str = "e.id, e.case_number, e.channel, e.category, e.category_version, e.description, e.lon, e.lat, e.grid_code, \
+pub(crate) const EVENT_COLUMNS: &str = "e.id, e.case_number, e.channel, e.category, e.category_version, e.description, e.lon, e.lat, e.grid_code, \
     e.occurred_at, e.reported_at, e.reporter_name, e.reporter_phone_enc, e.reporter_phone_masked, e.duplicate_of, e.merged_into, \
     e.status, e.matter_class, e.owner, e.lead_unit, e.limit_register, e.limit_dispatch, e.limit_take_up, e.limit_handle, \
     e.limit_verify, e.limit_close, e.clock, e.step_started, e.step_due, e.deferred_from, e.remaining_ms, e.pending_extension_ms, \
     e.closed_at, e.returns, e.reworks, e.escalations, e.supervision_level, e.extensions, e.deferrals, e.reopens, e.satisfaction, \
-    e.version, e.updated_at";
+    e.version, e.updated_at, e.resident_id";
 
 /// A unit id as stored; one that does not parse is a corrupt row.
 fn unit_id(raw: String) -> Result<UnitId> {
     UnitId::parse(&raw).map_err(|_| corrupt("unit id", &raw))
 }
 
-fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
+pub(crate) fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
     let text = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
     let channel = text("channel")?;
     let status = text("status")?;
@@ -32,6 +32,7 @@ fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
     let grid = text("grid_code")?;
     let clock = text("clock")?;
     let deferred_from: Option<String> = r.try_get("deferred_from")?;
+    let resident_id: Option<i64> = r.try_get("resident_id")?;
     let case = Case {
         status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         class: MatterClass::parse(&class).ok_or_else(|| corrupt("matter class", &class))?,
@@ -71,6 +72,7 @@ fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
         deferrals: r.try_get("deferrals")?,
         reopens: r.try_get("reopens")?,
         satisfaction: r.try_get("satisfaction")?,
+        reporter_account: resident_id.is_some(),
     };
     Ok(EventRecord {
         id: r.try_get("id")?,
@@ -91,10 +93,11 @@ fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
         case,
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
+        resident_id,
     })
 }
 
-async fn assisting_of(
+pub(crate) async fn assisting_of(
     conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
@@ -200,6 +203,7 @@ async fn insert_reports(
             case: e.case.clone(),
             version: 1,
             updated_at: *now,
+            resident_id: e.resident_id,
         })
         .collect())
 }
@@ -493,6 +497,12 @@ async fn apply_change(
     let record = read_event(tx, None, id)
         .await?
         .ok_or_else(|| StoreError::Internal("event vanished".into()))?;
+    if let Some(resident) = record.resident_id {
+        if let Some(notice) = zhili_domain::resident::Notice::of(ch.from, c.status, c.class) {
+            let body = notice.text(&record.case_number, ch.opinion.as_deref());
+            crate::residents::queue_notice(tx, resident, id, notice, &body, now).await?;
+        }
+    }
     Ok(Ok(record))
 }
 

@@ -201,7 +201,7 @@ async fn store_counters(
 }
 
 /// The events table's columns, in the order `event_row` writes them.
-const EVENT_INSERT_COLUMNS: [&str; 48] = [
+const EVENT_INSERT_COLUMNS: [&str; 49] = [
     "id",
     "case_number",
     "channel",
@@ -250,6 +250,7 @@ const EVENT_INSERT_COLUMNS: [&str; 48] = [
     "handle_late",
     "version",
     "updated_at",
+    "resident_id",
 ];
 
 /// One event's row as `insert_history` writes it: the case as its last change left it.
@@ -320,6 +321,7 @@ impl EventRow<'_> {
             Arg::Int(self.handle_late as i64),
             Arg::Int(1 + item.changes.len() as i64),
             Arg::Int(updated_at),
+            e.resident_id.into(),
         ]
     }
 }

@@ -24,6 +24,7 @@ mod pilot_checklist;
 mod pilot_ledger;
 mod pilot_monthly;
 mod reference_data;
+mod residents;
 mod risk;
 mod risk_meetings;
 mod risk_register;
@@ -114,6 +115,7 @@ pub trait Store:
     + RiskStore
     + AlertStore
     + RegisterStore
+    + ResidentStore
     + StabilityStore
     + AssessmentStore
     + PilotStore

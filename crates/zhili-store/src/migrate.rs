@@ -55,6 +55,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         34,
         include_str!("../migrations/0034_pilot_sites_projects.sql"),
     ),
+    (35, include_str!("../migrations/0035_residents.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

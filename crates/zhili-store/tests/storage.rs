@@ -629,6 +629,7 @@ mod events {
             ),
             attachments: "[]".into(),
             links: Vec::new(),
+            resident_id: None,
         }
     }
 

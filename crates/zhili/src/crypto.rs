@@ -17,6 +17,8 @@ pub enum Sealed {
     PersonPhone,
     OrgContactPhone,
     StaffPhone,
+    /// A resident account's mobile number (and the outbox's copy of it).
+    ResidentPhone,
     /// A generated document (it carries the parties' identifiers), base64.
     MediationDocument,
 }
@@ -30,6 +32,7 @@ impl Sealed {
             Sealed::PersonPhone => "person.phone",
             Sealed::OrgContactPhone => "org.contact_phone",
             Sealed::StaffPhone => "user.phone",
+            Sealed::ResidentPhone => "resident.phone",
             Sealed::MediationDocument => "mediation.document",
         }
     }
@@ -117,6 +120,15 @@ impl DataKey {
         message.push(0);
         message.extend_from_slice(value.as_bytes());
         hex::encode(derive(&blind_key, &message))
+    }
+
+    /// The key one-time codes are hashed with (derived, so the data key itself is never fed
+    /// to another construction).
+    pub fn code_key(&self) -> [u8; 32] {
+        let hex = self.blind("one-time code key", "");
+        let mut key = [0u8; 32];
+        let _ = hex::decode_to_slice(hex, &mut key);
+        key
     }
 
     pub fn open(&self, sealed: &str, field: Sealed) -> Result<String, String> {

@@ -17,6 +17,7 @@ pub mod sheet_file;
 pub mod sheet_format;
 pub mod sim;
 pub mod state;
+pub mod texts;
 pub mod usecase;
 pub mod workbook;
 pub mod writer;

@@ -61,6 +61,13 @@ pub struct AppState {
     basemap: std::sync::RwLock<Option<Arc<crate::basemap::Basemap>>>,
     /// Where notices for the other servers of a shared database go (PostgreSQL only).
     relay: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::relay::Outgoing>>,
+    /// Who sends text messages (an SMS provider's adapter; the outbox when there is none).
+    sender: std::sync::RwLock<Arc<dyn crate::texts::TextSender>>,
+    /// Woken when a message is queued here, so it goes out at once.
+    pub messages_queued: tokio::sync::Notify,
+    /// Code requests and code answers per address (residents sign up from anywhere).
+    pub code_requests: crate::texts::AddressWindow,
+    pub code_answers: crate::texts::AddressWindow,
 }
 
 /// What a live stream tells about an event: enough to show it and to decide who may see it.
@@ -246,11 +253,28 @@ impl AppState {
             basemap: std::sync::RwLock::new(None),
             trusted_proxies: Default::default(),
             relay: std::sync::OnceLock::new(),
+            sender: std::sync::RwLock::new(Arc::new(crate::texts::Outbox)),
+            messages_queued: tokio::sync::Notify::new(),
+            code_requests: crate::texts::AddressWindow::new(30, 10 * 60_000),
+            code_answers: crate::texts::AddressWindow::new(60, 10 * 60_000),
         });
         if let Some(relay) = crate::relay::start(&state).await? {
             let _ = state.relay.set(relay);
         }
         Ok(state)
+    }
+
+    /// The text sender in use.
+    pub fn sender(&self) -> Arc<dyn crate::texts::TextSender> {
+        self.sender
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Plugs in a text sender (an SMS provider's adapter).
+    pub fn set_sender(&self, sender: Arc<dyn crate::texts::TextSender>) {
+        *self.sender.write().unwrap_or_else(|e| e.into_inner()) = sender;
     }
 
     /// Charges `n` exact identifier lookups to `actor`'s account and records them; refuses

@@ -930,3 +930,65 @@ fn a_case_waits_for_the_one_whose_move_it_is() {
         .sum();
     assert_eq!(all, Status::ALL.len());
 }
+
+#[test]
+fn a_resident_account_rates_its_own_case_and_confirms_a_private_matter() {
+    use crate::error::ErrorCode;
+    let cal = WorkingCalendar::default();
+    let t = 1_800_000_000_000;
+    let mut case = Case::reported(
+        RegionCode::parse("500114001001001").unwrap(),
+        MatterClass::Private,
+        Limits::for_category(2.0, 24.0, false),
+        UnitId::parse("S500114001001").unwrap(),
+        t,
+        &cal,
+    );
+    let confirm = Command::Close {
+        resident_confirmed: true,
+    };
+    // Not through an account: not the reporter's to do.
+    assert!(apply_by_reporter(&case, &confirm, t, &cal).is_err());
+    case.reporter_account = true;
+    assert!(
+        apply_by_reporter(&case, &confirm, t, &cal).is_err(),
+        "not registered yet"
+    );
+    case.status = Status::Registered;
+    let closed = apply_by_reporter(&case, &confirm, t + 1, &cal)
+        .unwrap()
+        .case;
+    assert_eq!(
+        (closed.status, closed.closed_at),
+        (Status::Closed, Some(t + 1))
+    );
+    let rated = apply_by_reporter(&closed, &Command::Evaluate { satisfaction: 4 }, t + 2, &cal)
+        .unwrap()
+        .case;
+    assert_eq!(
+        (rated.status, rated.satisfaction),
+        (Status::Evaluated, Some(4))
+    );
+    assert!(
+        apply_by_reporter(&rated, &Command::Evaluate { satisfaction: 5 }, t + 3, &cal).is_err()
+    );
+    let e = apply_by_reporter(&closed, &Command::Evaluate { satisfaction: 6 }, t + 2, &cal)
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("satisfaction"));
+    // The reporter cannot take a staff step; the centre cannot rate for them.
+    assert!(apply_by_reporter(&case, &Command::Accept, t, &cal).is_err());
+    let centre = Actor {
+        role: Role::VillageOperator,
+        unit: Some("S500114001001".into()),
+        region: RegionCode::parse("500114001001").unwrap(),
+    };
+    let e = apply(
+        &closed,
+        &centre,
+        &Command::Evaluate { satisfaction: 5 },
+        t + 2,
+        &cal,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidTransition);
+}

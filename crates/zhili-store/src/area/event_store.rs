@@ -28,6 +28,8 @@ pub struct NewEvent {
     pub attachments: String,
     /// What the event concerns (the person a key-group event was opened for, …).
     pub links: Vec<(LinkTarget, i64)>,
+    /// The resident account that reported it, if one did.
+    pub resident_id: Option<i64>,
 }
 
 /// An event as stored.
@@ -51,6 +53,8 @@ pub struct EventRecord {
     pub case: zhili_domain::event::Case,
     pub version: i64,
     pub updated_at: i64,
+    /// The resident account that reported it, if one did.
+    pub resident_id: Option<i64>,
 }
 
 /// An open event as the map shows it.

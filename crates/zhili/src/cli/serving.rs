@@ -46,6 +46,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_pilot(&state).await {
             return fail(format!("the demo's pilot plan: {e}"));
         }
+        if let Err(e) = demo_residents(&state).await {
+            return fail(format!("the demo's residents: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -108,6 +111,17 @@ async fn demo_pilot(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "Pilot: {} groups, {} tasks, {} targets, an inspection with {} findings, {} work meetings, {} progress reports, {} late, {} reviewers' entries, {} monthly reports, checklist {} self-assessed and {} reviewed, {} demonstration sites ({} named), {} projects (key ¥{} M)",
             done.groups, done.tasks, done.targets, done.findings, done.meetings, done.reports, done.late, done.reviews, done.monthly, done.checklist.0, done.checklist.1, done.ledger.sites, done.ledger.named, done.ledger.projects, done.ledger.key_budget_yuan / 1_000_000
+        ))
+    })
+    .await
+}
+
+async fn demo_residents(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_residents_built", |_| async move {
+        let done = zhili::demo::residents::write(state).await?;
+        Ok(format!(
+            "Residents: {} accounts (signed up by code, linked), {} reports, {} rated by their residents, {} public notices",
+            done.residents, done.reports, done.rated, done.notices
         ))
     })
     .await

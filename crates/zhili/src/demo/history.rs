@@ -308,6 +308,7 @@ pub fn generate_in_chunks(
                 duplicate_of: None,
                 photos: "[]".into(),
                 links: Vec::new(),
+                resident: None,
             },
             key,
             &reference.calendar,

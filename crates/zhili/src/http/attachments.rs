@@ -77,6 +77,11 @@ pub async fn read(
     let (info, bytes) = crate::usecase::evidence::read_photo(&state, &user.user, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("photo {id}")))?;
+    Ok(photo_response(&info, bytes, &headers))
+}
+
+/// A photo as answered: cached privately for good under its id, sandboxed, never sniffed.
+pub fn photo_response(info: &AttachmentInfo, bytes: Vec<u8>, headers: &HeaderMap) -> Response {
     let etag = format!("\"{}\"", info.sha256);
     // The content never changes under its id: cache for good, but only privately.
     let mut out = HeaderMap::new();
@@ -85,8 +90,8 @@ pub async fn read(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),
     );
-    if super::etag_matches(&headers, &etag) {
-        return Ok((StatusCode::NOT_MODIFIED, out).into_response());
+    if super::etag_matches(headers, &etag) {
+        return (StatusCode::NOT_MODIFIED, out).into_response();
     }
     out.insert(
         header::CONTENT_TYPE,
@@ -100,5 +105,5 @@ pub async fn read(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
-    Ok((StatusCode::OK, out, bytes).into_response())
+    (StatusCode::OK, out, bytes).into_response()
 }

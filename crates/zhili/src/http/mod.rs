@@ -11,6 +11,7 @@ pub mod houses;
 pub mod imports;
 pub mod key_people;
 pub mod map;
+pub mod notices;
 mod openapi;
 pub use openapi::document_json as openapi_document;
 pub mod alerts;
@@ -27,6 +28,7 @@ pub mod pilot_ledger;
 pub mod pilot_meetings;
 pub mod pilot_monthly;
 pub mod reference;
+pub mod residents;
 pub mod risk;
 pub mod risk_meetings;
 pub mod risk_register;
@@ -197,6 +199,29 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/auth/me", get(me))
+        .route("/resident/code", post(residents::request_code))
+        .route(
+            "/resident/session",
+            post(residents::sign_in).delete(residents::sign_out),
+        )
+        .route("/resident/me", get(residents::me))
+        .route("/resident/link", post(residents::link))
+        .route(
+            "/resident/events",
+            get(residents::list_events).post(residents::report),
+        )
+        .route("/resident/events/{id}", get(residents::get_event))
+        .route("/resident/events/{id}/additions", post(residents::add_to))
+        .route("/resident/events/{id}/rating", post(residents::rate))
+        .route(
+            "/resident/events/{id}/confirmation",
+            post(residents::confirm),
+        )
+        .route("/resident/categories", get(residents::categories))
+        .route("/resident/notices", get(notices::resident_notices))
+        .route("/notices", get(notices::list).post(notices::post))
+        .route("/notices/{id}/withdrawal", post(notices::withdraw))
+        .route("/outbox", get(notices::outbox))
         .route("/regions", get(list_regions))
         .route("/regions/{code}", get(get_region))
         .route("/regions/{code}/versions", get(region_versions))
@@ -450,6 +475,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(attachments::upload).layer(DefaultBodyLimit::max(zhili_domain::image::MAX_BYTES)),
         )
         .route("/attachments/{id}", get(attachments::read))
+        .route(
+            "/resident/photos",
+            post(residents::upload_photo)
+                .layer(DefaultBodyLimit::max(zhili_domain::image::MAX_BYTES)),
+        )
+        .route("/resident/photos/{id}", get(residents::read_photo))
         .route("/events/stream", get(stream::stream))
         .route("/events/{id}", get(events::get_event))
         .route("/events/{id}/actions", post(events::act))
@@ -515,6 +546,7 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
         }
     });
     tokio::spawn(watch_risks(state.clone()));
+    tokio::spawn(crate::texts::run_delivery(state.clone()));
     // The peer's address is where a sign-in comes from (failures are counted per place).
     axum::serve(
         listener,

@@ -173,6 +173,25 @@ use utoipa::{Modify, OpenApi};
         super::reference::put_rules,
         super::reference::get_calendar,
         super::reference::put_calendar,
+        super::residents::request_code,
+        super::residents::sign_in,
+        super::residents::sign_out,
+        super::residents::me,
+        super::residents::link,
+        super::residents::list_events,
+        super::residents::report,
+        super::residents::get_event,
+        super::residents::add_to,
+        super::residents::rate,
+        super::residents::confirm,
+        super::residents::upload_photo,
+        super::residents::read_photo,
+        super::residents::categories,
+        super::notices::resident_notices,
+        super::notices::list,
+        super::notices::post,
+        super::notices::withdraw,
+        super::notices::outbox,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -186,6 +205,12 @@ impl Modify for BearerAuth {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme(
                 "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+            // A resident's token (zr_…, from a code sent to their phone) opens only the
+            // /api/v1/resident doors; a staff token opens none of them.
+            components.add_security_scheme(
+                "resident",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
         }

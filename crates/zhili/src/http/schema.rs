@@ -438,3 +438,19 @@ pub fn note_500() -> Object {
 pub fn mediation_group() -> Object {
     one_of(crate::usecase::mediation::stats::Group::ALL.map(|(key, _)| key))
 }
+
+pub fn note_500_or_null() -> Object {
+    or_null(note_500())
+}
+
+pub fn note_1000() -> Object {
+    text(1000, false)
+}
+
+pub fn note_4000() -> Object {
+    text(4000, false)
+}
+
+pub fn line_60() -> Object {
+    text(60, true)
+}

@@ -227,6 +227,15 @@ pub async fn upload_photo(
             "leaders have read-only access",
         )));
     }
+    store_photo(state, &user.actor(), bytes).await
+}
+
+/// Stores a photo's bytes for `actor` (a user or a resident), judged by the bytes.
+pub async fn store_photo(
+    state: &AppState,
+    actor: &zhili_domain::chain::Actor,
+    bytes: &[u8],
+) -> Result<Uploaded, StoreError> {
     let found = image::inspect(bytes)?;
     let bytes = &bytes[..found.len];
     let info = AttachmentInfo {
@@ -238,7 +247,7 @@ pub async fn upload_photo(
     };
     let new = state
         .store
-        .put_attachment(&user.actor(), &info, bytes, crate::now_ms())
+        .put_attachment(actor, &info, bytes, crate::now_ms())
         .await?;
     Ok(Uploaded { info, new })
 }

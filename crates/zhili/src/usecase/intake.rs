@@ -60,12 +60,14 @@ pub struct Placed<'a> {
     /// The photo ids as the record keeps them (JSON).
     pub photos: String,
     pub links: Vec<(LinkTarget, i64)>,
+    /// The resident account reporting it (they then rate it themselves).
+    pub resident: Option<i64>,
 }
 
 /// The event a placed report becomes when it arrives at `now`. The one builder.
 pub fn new_event(p: Placed, key: &DataKey, calendar: &WorkingCalendar, now: i64) -> NewEvent {
     let owner = intake_owner(p.channel.arrives_at_district(), &p.grid);
-    let case = Case::reported(
+    let mut case = Case::reported(
         p.grid,
         p.category.class,
         p.category.limits(),
@@ -73,6 +75,7 @@ pub fn new_event(p: Placed, key: &DataKey, calendar: &WorkingCalendar, now: i64)
         now,
         calendar,
     );
+    case.reporter_account = p.resident.is_some();
     NewEvent {
         channel: p.channel,
         category: p.category.code.clone(),
@@ -91,6 +94,7 @@ pub fn new_event(p: Placed, key: &DataKey, calendar: &WorkingCalendar, now: i64)
         case,
         attachments: p.photos,
         links: p.links,
+        resident_id: p.resident,
     }
 }
 
@@ -119,6 +123,33 @@ pub async fn report(state: &AppState, user: &User, r: Report) -> Result<Reported
         )));
     }
     let reference = state.reference();
+    let scope = user.scope();
+    let now = crate::now_ms();
+    let placed = place(state, &reference, r, &user.username, &scope, now).await?;
+    // The reporter is told of the duplicate only if they may open it.
+    let duplicate_suggestion = match placed.duplicate_of {
+        Some(d) => state.store.get_event(&scope, d).await?.map(|_| d),
+        None => None,
+    };
+    let new = new_event(placed, &state.key, &reference.calendar, now);
+    let record = state.submit_report(user.actor(), new, now).await?;
+    state.notify(EventNotice::of(&record, "report", now));
+    Ok(Reported {
+        record,
+        duplicate_suggestion,
+    })
+}
+
+/// A report checked and placed in its grid for a reporter who uploads as `uploader` and sees
+/// `scope`: its category, text, position and time, photos and links, the duplicate near it.
+pub async fn place<'a>(
+    state: &AppState,
+    reference: &'a crate::reference::Reference,
+    r: Report,
+    uploader: &str,
+    scope: &zhili_domain::Scope,
+    now: i64,
+) -> Result<Placed<'a>, StoreError> {
     let category = reference.categories.get(&r.category).ok_or_else(|| {
         StoreError::Domain(
             DomainError::new(
@@ -144,7 +175,6 @@ pub async fn report(state: &AppState, user: &User, r: Report) -> Result<Reported
             "纬度超出范围",
         ));
     }
-    let now = crate::now_ms();
     let occurred_at = r.occurred_at.unwrap_or(now);
     if occurred_at > now + CLOCK_SKEW_MS {
         return Err(refuse(
@@ -163,9 +193,8 @@ pub async fn report(state: &AppState, user: &User, r: Report) -> Result<Reported
         .as_deref()
         .map(crypto::normalize_phone)
         .transpose()?;
-    let photos = evidence::checked_photos(state, &user.username, "attachments", &r.photos).await?;
-    let scope = user.scope();
-    let links = evidence::checked_links(state, &scope, "links", &r.links).await?;
+    let photos = evidence::checked_photos(state, uploader, "attachments", &r.photos).await?;
+    let links = evidence::checked_links(state, scope, "links", &r.links).await?;
     let (lon, lat) = (r.lon, r.lat);
     let outside = || {
         StoreError::Domain(DomainError::new(
@@ -196,34 +225,19 @@ pub async fn report(state: &AppState, user: &User, r: Report) -> Result<Reported
         .filter(|(d, _)| *d <= DUPLICATE_RADIUS_M)
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, id)| id);
-    // The reporter is told of the duplicate only if they may open it.
-    let duplicate_suggestion = match duplicate_of {
-        Some(d) => state.store.get_event(&scope, d).await?.map(|_| d),
-        None => None,
-    };
-    let new = new_event(
-        Placed {
-            channel: r.channel,
-            category,
-            grid,
-            description,
-            lon,
-            lat,
-            occurred_at,
-            reporter_name,
-            reporter_phone,
-            duplicate_of,
-            photos,
-            links,
-        },
-        &state.key,
-        &reference.calendar,
-        now,
-    );
-    let record = state.submit_report(user.actor(), new, now).await?;
-    state.notify(EventNotice::of(&record, "report", now));
-    Ok(Reported {
-        record,
-        duplicate_suggestion,
+    Ok(Placed {
+        channel: r.channel,
+        category,
+        grid,
+        description,
+        lon,
+        lat,
+        occurred_at,
+        reporter_name,
+        reporter_phone,
+        duplicate_of,
+        photos,
+        links,
+        resident: None,
     })
 }

@@ -12,6 +12,8 @@
 //! | `things` | register a component/camera or an organisation, set a thing's state |
 //! | `situations` | record a situation note |
 //! | `mediation` | open a dispute-mediation case (from an event in one step), take a step on it |
+//! | `residents` | a resident's code, sign-up and sign-in, link to their person, their own reports (report, follow, add to, rate, confirm), their notices |
+//! | `notices` | a centre's or station's public notices for its residents |
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
 //! | `risk` | the risk indicator catalogue (a new version), an indicator's backtest over history |
@@ -24,9 +26,11 @@ pub mod evidence;
 pub mod grid_import;
 pub mod intake;
 pub mod mediation;
+pub mod notices;
 pub mod people;
 pub mod pilot;
 pub mod reference;
+pub mod residents;
 pub mod risk;
 pub mod sheet_import;
 pub mod sign_in;

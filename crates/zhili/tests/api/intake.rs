@@ -177,6 +177,7 @@ async fn the_history_builds_its_reports_as_the_intake_does() {
                 duplicate_of: stored.duplicate_of,
                 photos: "[]".into(),
                 links: vec![],
+                resident: None,
             },
             &s.state.key,
             &reference.calendar,

@@ -378,6 +378,7 @@ mod pilot_ledger;
 mod pilot_monthly;
 mod reference_data;
 mod regions;
+mod residents;
 mod risk;
 mod risk_register;
 mod security;

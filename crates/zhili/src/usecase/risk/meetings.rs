@@ -333,6 +333,7 @@ pub(crate) async fn file_task(
             duplicate_of: None,
             photos: "[]".into(),
             links: vec![],
+            resident: None,
         },
         &state.key,
         &reference.calendar,
