@@ -295,6 +295,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/desk/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_desk_appeals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/callers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_desk_callers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_desk_figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/replies-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_desk_replies_due"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -391,6 +455,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["post_events_by_id_actions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_events_by_id_reply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2690,6 +2770,18 @@ export interface components {
             score?: number | null;
             upheld: boolean;
         };
+        AppealTaken: {
+            /**
+             * Format: int64
+             * @description A report nearby of the same kind in the last day, which this may repeat.
+             */
+            duplicate_of_suggestion: number | null;
+            event: components["schemas"]["EventSummary"];
+            /** @description The receipt's text, as printed and sent. */
+            receipt: string;
+            /** @description A receipt went to the caller's mobile (a landline gets the printed one only). */
+            receipt_sent: boolean;
+        };
         /** @description An appeal with its decision once made. */
         AppealView: {
             /** Format: double */
@@ -2759,6 +2851,28 @@ export interface components {
              */
             moved_deadlines: number;
             working_hours: string;
+        };
+        CallerCaseView: {
+            /** Format: int64 */
+            event_id: number;
+            /** Format: int64 */
+            id: number;
+            number: string;
+            registered_at: string;
+            status: string;
+            title: string;
+        };
+        CallerView: {
+            /** @description Mediation cases opened from those reports. */
+            cases: components["schemas"]["CallerCaseView"][];
+            /** @description Their earlier reports in the caller's area, newest first. */
+            events: components["schemas"]["EventSummary"][];
+            /** @description They have a resident account (群众端). */
+            has_account: boolean;
+            /** @description The number, masked. */
+            phone: string;
+            /** @description Their name as linked to their registration, if they linked it. */
+            resident_name: string | null;
         };
         CaseDetail: components["schemas"]["CaseSummary"] & {
             agreement?: null | components["schemas"]["AgreementView"];
@@ -3066,6 +3180,53 @@ export interface components {
             /** Format: int64 */
             seq: number;
             text: string;
+        };
+        DeskAppealBody: {
+            /** @description Four-digit subcategory code. */
+            category: string;
+            /** @description hotline or walk_in */
+            channel: string;
+            description: string;
+            location?: null | components["schemas"]["Location"];
+            name?: string | null;
+            phone: string;
+            place?: string | null;
+        };
+        DeskFiguresView: {
+            /**
+             * Format: int64
+             * @description Calls and visits taken.
+             */
+            answered: number;
+            /** Format: int64 */
+            days: number;
+            /** Format: int64 */
+            rated: number;
+            /**
+             * Format: double
+             * @description 按时答复率: replied within two working days of closure, of the replies due (%).
+             */
+            replied_on_time_rate: number | null;
+            /**
+             * Format: int64
+             * @description Closed cases whose reply is overdue now.
+             */
+            replies_overdue: number;
+            /**
+             * Format: double
+             * @description 响应率: taken in or turned down, of those answered (%).
+             */
+            responded_rate: number | null;
+            /**
+             * Format: double
+             * @description 满意率: rated 4 or 5, of those rated (%).
+             */
+            satisfied_rate: number | null;
+            /**
+             * Format: double
+             * @description 解决率: closed, of those answered (%).
+             */
+            solved_rate: number | null;
         };
         DetailFieldView: {
             /** @description The values it may take; any text when empty. */
@@ -4413,6 +4574,37 @@ export interface components {
             level: string;
             name: string;
             parent_code: string | null;
+        };
+        ReplyBody: {
+            /** @description phone, sms or in_person */
+            channel: string;
+            /** @description The caller was reached (a text message always is). */
+            reached: boolean;
+            said: string;
+            /**
+             * Format: int64
+             * @description 1–5 as the caller said (only when reached by phone or in person).
+             */
+            satisfaction?: number | null;
+        };
+        ReplyView: {
+            channel: string;
+            due_at: string;
+            /** Format: int64 */
+            event_id: number;
+            on_time: boolean;
+            reached: boolean;
+            replied_at: string;
+            replied_by: string;
+            said: string;
+            /** Format: int64 */
+            satisfaction: number | null;
+        };
+        ReplyWaiting: {
+            closed_at: string;
+            due_at: string;
+            event: components["schemas"]["EventSummary"];
+            overdue: boolean;
         };
         /** @description A step of a report as its resident follows it. */
         ReportStepView: {
@@ -7276,6 +7468,268 @@ export interface operations {
             };
         };
     };
+    post_desk_appeals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeskAppealBody"];
+            };
+        };
+        responses: {
+            /** @description taken as an event of the hotline or the walk-in desk; the receipt sent to a mobile */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealTaken"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such category; outside_coverage */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the field at fault (a place that is not a grid or village of the district among them) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_desk_callers: {
+        parameters: {
+            query: {
+                /** @description The caller's number (7 to 15 digits; +86, spaces and dashes allowed). */
+                phone: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what the desk knows of the number (each lookup charged to the operator's budget and recorded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the desk is the centres' operators' */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: the operator's lookups for the day are spent */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_desk_figures: {
+        parameters: {
+            query?: {
+                /** @description How many days back, today included: 1 to 366 (default 30). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the hotline's and the desk's figures in the caller's area over the days asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskFiguresView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_desk_replies_due: {
+        parameters: {
+            query?: {
+                /** @description How many days back, today included: 1 to 366 (default 30). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description closed hotline and walk-in cases whose caller waits for the reply, the most urgent first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyWaiting"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_events: {
         parameters: {
             query?: {
@@ -7724,6 +8178,102 @@ export interface operations {
                 };
             };
             /** @description bad parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_events_by_id_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyBody"];
+            };
+        };
+        responses: {
+            /** @description the reply kept (due two working days after the closure); a rating given becomes the case's satisfaction */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not closed, not a hotline or walk-in case, or replied to already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -21,6 +21,7 @@ export const router = createRouter({
     { path: '/risk', component: () => import('./views/RiskView.vue') },
     { path: '/assessment', component: () => import('./views/AssessmentView.vue') },
     { path: '/pilot', component: () => import('./views/PilotView.vue') },
+    { path: '/desk', component: () => import('./views/DeskView.vue') },
     { path: '/notices', component: () => import('./views/NoticesView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },

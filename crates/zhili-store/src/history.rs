@@ -201,7 +201,7 @@ async fn store_counters(
 }
 
 /// The events table's columns, in the order `event_row` writes them.
-const EVENT_INSERT_COLUMNS: [&str; 49] = [
+const EVENT_INSERT_COLUMNS: [&str; 50] = [
     "id",
     "case_number",
     "channel",
@@ -251,6 +251,7 @@ const EVENT_INSERT_COLUMNS: [&str; 49] = [
     "version",
     "updated_at",
     "resident_id",
+    "reporter_phone_blind",
 ];
 
 /// One event's row as `insert_history` writes it: the case as its last change left it.
@@ -322,6 +323,7 @@ impl EventRow<'_> {
             Arg::Int(1 + item.changes.len() as i64),
             Arg::Int(updated_at),
             e.resident_id.into(),
+            e.reporter_phone_blind.clone().into(),
         ]
     }
 }

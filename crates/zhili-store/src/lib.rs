@@ -12,6 +12,7 @@ mod assessment;
 mod assessment_reviews;
 mod attachments;
 mod counts;
+mod desk;
 mod events;
 mod history;
 mod ids;
@@ -115,6 +116,7 @@ pub trait Store:
     + RiskStore
     + AlertStore
     + RegisterStore
+    + DeskStore
     + ResidentStore
     + StabilityStore
     + AssessmentStore

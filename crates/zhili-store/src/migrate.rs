@@ -56,6 +56,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0034_pilot_sites_projects.sql"),
     ),
     (35, include_str!("../migrations/0035_residents.sql")),
+    (36, include_str!("../migrations/0036_desk.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

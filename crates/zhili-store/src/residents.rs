@@ -212,6 +212,37 @@ pub(crate) async fn answer_code(
     Ok(Ok((record, created)))
 }
 
+pub(crate) async fn by_phone(store: &SqlStore, blind: &str) -> Result<Option<ResidentRecord>> {
+    sqlx::query(&format!(
+        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE phone_blind = $1"
+    ))
+    .bind(blind.to_string())
+    .fetch_optional(&store.pool)
+    .await?
+    .as_ref()
+    .map(resident)
+    .transpose()
+}
+
+pub(crate) async fn queue_message(
+    store: &SqlStore,
+    actor: &Actor,
+    m: &NewMessage,
+    now: i64,
+) -> Result<i64> {
+    let mut tx = store.write_tx().await?;
+    let id = insert_message(&mut tx, m, now).await?;
+    let subject = match m.event_id {
+        Some(e) => format!("event:{e}"),
+        None => format!("message:{id}"),
+    };
+    let mut action = actor.action(now, &format!("message.{}", m.kind), &subject);
+    action.opinion = Some(format!("message:{id} to {}", m.phone_masked));
+    append_actions(&mut tx, vec![action]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 pub(crate) async fn by_token(
     store: &SqlStore,
     token_hash: &str,

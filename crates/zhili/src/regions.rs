@@ -23,6 +23,8 @@ pub struct GridChain {
     pub village: Named,
     pub town: Named,
     pub district: Named,
+    /// A point well inside the grid (WGS84): where a report placed only by its grid is put.
+    pub anchor: (f64, f64),
 }
 
 pub struct RegionIndex {
@@ -90,7 +92,9 @@ impl RegionIndex {
                     let code = g.region.code.ancestor_at(level).map(|c| c.to_string()).unwrap_or_default();
                     Named { name: names.get(&code).cloned().unwrap_or_default(), code }
                 };
+                let anchor = geo::InteriorPoint::interior_point(&shape).map_or((0.0, 0.0), |p| (p.x(), p.y()));
                 chains.push(GridChain {
+                    anchor,
                     grid: Named { code: g.region.code.to_string(), name: g.region.name.clone() },
                     grid_code: g.region.code.clone(),
                     village: named(Level::Village),

@@ -21,6 +21,8 @@ pub struct NewEvent {
     pub reporter_name: Option<String>,
     pub reporter_phone_enc: Option<String>,
     pub reporter_phone_masked: Option<String>,
+    /// The number's blind index: how the desk finds a caller's reports.
+    pub reporter_phone_blind: Option<String>,
     pub duplicate_of: Option<i64>,
     /// The case as the state machine starts it.
     pub case: zhili_domain::event::Case,

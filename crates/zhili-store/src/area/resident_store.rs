@@ -119,6 +119,12 @@ pub trait ResidentStore {
         now: i64,
     ) -> Result<std::result::Result<(ResidentRecord, bool), DomainError>>;
 
+    /// The account of a number (by its blind index), if it has one.
+    async fn resident_by_phone(&self, phone_blind: &str) -> Result<Option<ResidentRecord>>;
+
+    /// Queues a text message (a receipt) with its record.
+    async fn queue_message(&self, actor: &Actor, message: &NewMessage, now: i64) -> Result<i64>;
+
     /// The account a live session token belongs to.
     async fn resident_by_token(&self, token_hash: &str, now: i64)
         -> Result<Option<ResidentRecord>>;
@@ -236,6 +242,14 @@ impl ResidentStore for SqlStore {
         now: i64,
     ) -> Result<std::result::Result<(ResidentRecord, bool), DomainError>> {
         crate::residents::answer_code(self, answer, now).await
+    }
+
+    async fn resident_by_phone(&self, phone_blind: &str) -> Result<Option<ResidentRecord>> {
+        crate::residents::by_phone(self, phone_blind).await
+    }
+
+    async fn queue_message(&self, actor: &Actor, message: &NewMessage, now: i64) -> Result<i64> {
+        crate::residents::queue_message(self, actor, message, now).await
     }
 
     async fn resident_by_token(

@@ -49,6 +49,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_residents(&state).await {
             return fail(format!("the demo's residents: {e}"));
         }
+        if let Err(e) = demo_desk(&state).await {
+            return fail(format!("the demo's reception desk: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -122,6 +125,17 @@ async fn demo_residents(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "Residents: {} accounts (signed up by code, linked), {} reports, {} rated by their residents, {} public notices",
             done.residents, done.reports, done.rated, done.notices
+        ))
+    })
+    .await
+}
+
+async fn demo_desk(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_desk_built", |seed| async move {
+        let done = zhili::demo::desk::write(state, seed).await?;
+        Ok(format!(
+            "Desk: {} replies to the month's callers ({} late), {} waiting, {} appeals taken today",
+            done.replies, done.late, done.waiting, done.appeals
         ))
     })
     .await

@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod dashboard;
+pub mod desk;
 mod download;
 pub mod error;
 pub mod events;
@@ -222,6 +223,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/notices", get(notices::list).post(notices::post))
         .route("/notices/{id}/withdrawal", post(notices::withdraw))
         .route("/outbox", get(notices::outbox))
+        .route("/desk/callers", get(desk::caller))
+        .route("/desk/appeals", post(desk::take_appeal))
+        .route("/desk/figures", get(desk::figures))
+        .route("/desk/replies-due", get(desk::replies_due))
+        .route("/events/{id}/reply", post(desk::reply))
         .route("/regions", get(list_regions))
         .route("/regions/{code}", get(get_region))
         .route("/regions/{code}/versions", get(region_versions))

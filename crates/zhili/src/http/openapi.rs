@@ -192,6 +192,11 @@ use utoipa::{Modify, OpenApi};
         super::notices::post,
         super::notices::withdraw,
         super::notices::outbox,
+        super::desk::caller,
+        super::desk::take_appeal,
+        super::desk::reply,
+        super::desk::figures,
+        super::desk::replies_due,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)

@@ -90,12 +90,18 @@ pub fn new_event(p: Placed, key: &DataKey, calendar: &WorkingCalendar, now: i64)
             .as_deref()
             .map(|ph| key.seal(ph, crypto::Sealed::ReporterPhone)),
         reporter_phone_masked: p.reporter_phone.as_deref().map(crypto::mask_phone),
+        reporter_phone_blind: p.reporter_phone.as_deref().map(|ph| phone_blind(key, ph)),
         duplicate_of: p.duplicate_of,
         case,
         attachments: p.photos,
         links: p.links,
         resident_id: p.resident,
     }
+}
+
+/// The blind index of a caller's number (digits only), as the desk looks it up.
+pub fn phone_blind(key: &DataKey, phone: &str) -> String {
+    key.blind("reporter_phone", phone)
 }
 
 fn refuse(field: &str, message: impl Into<String>, zh: impl Into<String>) -> StoreError {

@@ -13,6 +13,7 @@
 //! | `situations` | record a situation note |
 //! | `mediation` | open a dispute-mediation case (from an event in one step), take a step on it |
 //! | `residents` | a resident's code, sign-up and sign-in, link to their person, their own reports (report, follow, add to, rate, confirm), their notices |
+//! | `desk` | the reception desk: a caller found by number, an appeal taken with its receipt, the reply once closed, the hotline's figures |
 //! | `notices` | a centre's or station's public notices for its residents |
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
@@ -22,6 +23,7 @@
 pub mod accounts;
 pub mod act;
 pub mod assess;
+pub mod desk;
 pub mod evidence;
 pub mod grid_import;
 pub mod intake;
