@@ -514,33 +514,39 @@ pub(crate) async fn queued(store: &SqlStore, limit: i64) -> Result<Vec<MessageRe
 
 pub(crate) async fn settle(
     store: &SqlStore,
-    id: i64,
+    settled: &[(i64, MessageOutcome)],
     via: &str,
-    outcome: &MessageOutcome,
     max_tries: i64,
     now: i64,
 ) -> Result<()> {
-    let (state, error) = match outcome {
-        MessageOutcome::Sent => ("sent", None),
-        MessageOutcome::Held => ("held", None),
-        MessageOutcome::Failed(e) => ("failed", Some(e.chars().take(500).collect::<String>())),
-    };
-    // A failure stays queued for another try until it has had its tries.
-    sqlx::query(
-        "UPDATE messages SET tries = tries + 1, via = $1, error = $2, \
-         state = CASE WHEN $3 = 'failed' AND tries + 1 < $4 THEN 'queued' ELSE $3 END, \
-         sent_at = CASE WHEN $3 = 'sent' THEN $5 ELSE sent_at END \
-         WHERE id = $6 AND state = 'queued'",
-    )
-    .bind(via.to_string())
-    .bind(error)
-    .bind(state)
-    .bind(max_tries)
-    .bind(now)
-    .bind(id)
-    .execute(&store.pool)
-    .await?;
-    Ok(())
+    if settled.is_empty() {
+        return Ok(());
+    }
+    // One commit for the batch the sender went through, not one per message.
+    let mut tx = store.write_tx().await?;
+    for (id, outcome) in settled {
+        let (state, error) = match outcome {
+            MessageOutcome::Sent => ("sent", None),
+            MessageOutcome::Held => ("held", None),
+            MessageOutcome::Failed(e) => ("failed", Some(e.chars().take(500).collect::<String>())),
+        };
+        // A failure stays queued for another try until it has had its tries.
+        sqlx::query(
+            "UPDATE messages SET tries = tries + 1, via = $1, error = $2, \
+             state = CASE WHEN $3 = 'failed' AND tries + 1 < $4 THEN 'queued' ELSE $3 END, \
+             sent_at = CASE WHEN $3 = 'sent' THEN $5 ELSE sent_at END \
+             WHERE id = $6 AND state = 'queued'",
+        )
+        .bind(via.to_string())
+        .bind(error)
+        .bind(state)
+        .bind(max_tries)
+        .bind(now)
+        .bind(*id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 pub(crate) async fn outbox(

@@ -46,19 +46,20 @@ pub async fn deliver(state: &AppState) -> Result<usize, zhili_store::StoreError>
             return Ok(settled);
         }
         let mut progressed = false;
+        let mut outcomes = Vec::with_capacity(batch.len());
         for m in batch {
             let outcome = match state.key.open(&m.phone_sealed, Sealed::ResidentPhone) {
                 Ok(phone) => sender.send(&phone, &m.body).await,
                 Err(e) => MessageOutcome::Failed(format!("the number cannot be opened: {e}")),
             };
-            let failed = matches!(outcome, MessageOutcome::Failed(_));
-            state
-                .store
-                .settle_message(m.id, sender.name(), &outcome, MAX_TRIES, crate::now_ms())
-                .await?;
-            settled += 1;
-            progressed |= !failed;
+            progressed |= !matches!(outcome, MessageOutcome::Failed(_));
+            outcomes.push((m.id, outcome));
         }
+        settled += outcomes.len();
+        state
+            .store
+            .settle_messages(&outcomes, sender.name(), MAX_TRIES, crate::now_ms())
+            .await?;
         if !progressed {
             // Every message of the batch failed: try again on the next round, not now.
             return Ok(settled);

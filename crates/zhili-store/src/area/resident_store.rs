@@ -184,12 +184,12 @@ pub trait ResidentStore {
     /// Messages waiting for the sender, oldest first.
     async fn queued_messages(&self, limit: i64) -> Result<Vec<MessageRecord>>;
 
-    /// What the sender made of a message; a failure stays queued until `max_tries`.
-    async fn settle_message(
+    /// What the sender made of messages (id, outcome), kept in one transaction; a failure
+    /// stays queued until `max_tries`.
+    async fn settle_messages(
         &self,
-        id: i64,
+        settled: &[(i64, MessageOutcome)],
         via: &str,
-        outcome: &MessageOutcome,
         max_tries: i64,
         now: i64,
     ) -> Result<()>;
@@ -320,15 +320,14 @@ impl ResidentStore for SqlStore {
         crate::residents::queued(self, limit).await
     }
 
-    async fn settle_message(
+    async fn settle_messages(
         &self,
-        id: i64,
+        settled: &[(i64, MessageOutcome)],
         via: &str,
-        outcome: &MessageOutcome,
         max_tries: i64,
         now: i64,
     ) -> Result<()> {
-        crate::residents::settle(self, id, via, outcome, max_tries, now).await
+        crate::residents::settle(self, settled, via, max_tries, now).await
     }
 
     async fn outbox(
