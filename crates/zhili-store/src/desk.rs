@@ -1,6 +1,6 @@
 //! The reception desk's reads and its replies.
 
-use crate::events::{assisting_of, event_from_row, EVENT_COLUMNS};
+use crate::events::EVENT_COLUMNS;
 use crate::sql::{append_actions, event_scope, Arg, Sql};
 use crate::*;
 use sqlx::any::AnyRow;
@@ -25,19 +25,7 @@ pub(crate) async fn caller_events(
     event_scope(&mut sql, scope);
     sql.push(" ORDER BY e.id DESC LIMIT ")
         .bind(Arg::Int(limit.clamp(1, 200)));
-    let mut conn = store.pool.acquire().await?;
-    let rows = sql.query().fetch_all(&mut *conn).await?;
-    let ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<std::result::Result<_, _>>()?;
-    let mut assisting = assisting_of(&mut conn, &ids).await?;
-    rows.iter()
-        .map(|r| {
-            let id: i64 = r.try_get("id")?;
-            event_from_row(r, assisting.remove(&id).unwrap_or_default())
-        })
-        .collect()
+    crate::events::read_listed(store, sql).await
 }
 
 pub(crate) async fn cases_of_events(store: &SqlStore, ids: &[i64]) -> Result<Vec<CallerCase>> {

@@ -24,7 +24,7 @@ fn unit_id(raw: String) -> Result<UnitId> {
     UnitId::parse(&raw).map_err(|_| corrupt("unit id", &raw))
 }
 
-pub(crate) fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
+fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
     let text = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
     let channel = text("channel")?;
     let status = text("status")?;
@@ -97,7 +97,7 @@ pub(crate) fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<Event
     })
 }
 
-pub(crate) async fn assisting_of(
+async fn assisting_of(
     conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
@@ -137,6 +137,23 @@ async fn read_event(
         .remove(&id)
         .unwrap_or_default();
     Ok(Some(event_from_row(&row, assisting)?))
+}
+
+/// The events a query of `EVENT_COLUMNS` finds, in its order, with their assisting units.
+pub(crate) async fn read_listed(store: &SqlStore, sql: Sql) -> Result<Vec<EventRecord>> {
+    let mut conn = store.pool.acquire().await?;
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut assisting = assisting_of(&mut conn, &ids).await?;
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            event_from_row(r, assisting.remove(&id).unwrap_or_default())
+        })
+        .collect()
 }
 
 pub(crate) fn clock_str(c: Clock) -> &'static str {

@@ -1,6 +1,6 @@
 //! Residents' accounts, sessions, codes and reports; the outbox; public notices.
 
-use crate::events::{assisting_of, event_from_row, EVENT_COLUMNS};
+use crate::events::EVENT_COLUMNS;
 use crate::sql::{append_actions, Arg, Sql};
 use crate::*;
 use sqlx::any::AnyRow;
@@ -377,22 +377,6 @@ pub(crate) async fn link(
     Ok(Ok(linked))
 }
 
-async fn read_events(store: &SqlStore, sql: Sql) -> Result<Vec<EventRecord>> {
-    let mut conn = store.pool.acquire().await?;
-    let rows = sql.query().fetch_all(&mut *conn).await?;
-    let ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<std::result::Result<_, _>>()?;
-    let mut assisting = assisting_of(&mut conn, &ids).await?;
-    rows.iter()
-        .map(|r| {
-            let id: i64 = r.try_get("id")?;
-            event_from_row(r, assisting.remove(&id).unwrap_or_default())
-        })
-        .collect()
-}
-
 pub(crate) async fn events(
     store: &SqlStore,
     resident_id: i64,
@@ -408,7 +392,7 @@ pub(crate) async fn events(
     }
     sql.push(" ORDER BY e.id DESC LIMIT ")
         .bind(Arg::Int(limit.clamp(1, 200)));
-    read_events(store, sql).await
+    crate::events::read_listed(store, sql).await
 }
 
 pub(crate) async fn event(
@@ -421,7 +405,7 @@ pub(crate) async fn event(
     ));
     sql.bind(Arg::Int(resident_id));
     sql.push(" AND e.id = ").bind(Arg::Int(id));
-    Ok(read_events(store, sql).await?.pop())
+    Ok(crate::events::read_listed(store, sql).await?.pop())
 }
 
 pub(crate) async fn add_to_event(

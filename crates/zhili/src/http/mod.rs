@@ -85,6 +85,20 @@ async fn fallback(
     web::serve(uri, headers, tiles.as_deref()).await
 }
 
+/// The token of `Authorization: Bearer <token>`, if there is one of a sane length.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| t.len() <= 200)
+}
+
 /// The signed-in user, from `Authorization: Bearer <token>`.
 pub struct CurrentUser {
     pub user: User,
@@ -98,17 +112,8 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let token = header
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 200)
+        let token = bearer_token(parts)
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::Unauthenticated,

@@ -8,7 +8,7 @@ use super::events::Location;
 use crate::state::AppState;
 use crate::usecase::residents as uc;
 use axum::extract::{FromRequestParts, State};
-use axum::http::{header, request::Parts, HeaderMap, StatusCode};
+use axum::http::{request::Parts, HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -36,16 +36,8 @@ impl FromRequestParts<Arc<AppState>> for CurrentResident {
             )
             .zh("请先用手机验证码登录")
         };
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| t.starts_with("zr_") && t.len() <= 200)
+        let token = super::bearer_token(parts)
+            .filter(|t| t.starts_with("zr_"))
             .ok_or_else(unauthenticated)?;
         let token_hash = crate::auth::token_hash(token);
         let resident = state
