@@ -28,20 +28,44 @@ pub(crate) async fn caller_events(
     crate::events::read_listed(store, sql).await
 }
 
-pub(crate) async fn cases_of_events(store: &SqlStore, ids: &[i64]) -> Result<Vec<CallerCase>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let mut sql = Sql::new(
-        "SELECT id, number, event_id, status, title, registered_at FROM mediation_cases WHERE event_id IN (",
-    );
+/// `(a, b, …)` of bound ids.
+fn id_list(sql: &mut Sql, ids: &[i64]) {
+    sql.push("(");
     for (i, id) in ids.iter().enumerate() {
         if i > 0 {
             sql.push(", ");
         }
         sql.bind(Arg::Int(*id));
     }
-    sql.push(") ORDER BY id DESC");
+    sql.push(")");
+}
+
+pub(crate) async fn events_by_ids(
+    store: &SqlStore,
+    scope: &Scope,
+    ids: &[i64],
+) -> Result<Vec<EventRecord>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id IN "
+    ));
+    id_list(&mut sql, ids);
+    event_scope(&mut sql, scope);
+    sql.push(" ORDER BY e.id");
+    crate::events::read_listed(store, sql).await
+}
+
+pub(crate) async fn cases_of_events(store: &SqlStore, ids: &[i64]) -> Result<Vec<CallerCase>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new(
+        "SELECT id, number, event_id, status, title, registered_at FROM mediation_cases WHERE event_id IN ",
+    );
+    id_list(&mut sql, ids);
+    sql.push(" ORDER BY id DESC");
     sql.query()
         .fetch_all(&store.pool)
         .await?

@@ -49,6 +49,9 @@ pub trait DeskStore {
         limit: i64,
     ) -> Result<Vec<EventRecord>>;
 
+    /// These events as `scope` sees them (the others left out), in id order.
+    async fn events_by_ids(&self, scope: &Scope, ids: &[i64]) -> Result<Vec<EventRecord>>;
+
     /// The mediation cases opened from these reports.
     async fn cases_of_events(&self, event_ids: &[i64]) -> Result<Vec<CallerCase>>;
 
@@ -85,6 +88,10 @@ impl DeskStore for SqlStore {
         limit: i64,
     ) -> Result<Vec<EventRecord>> {
         crate::desk::caller_events(self, scope, phone_blind, limit).await
+    }
+
+    async fn events_by_ids(&self, scope: &Scope, ids: &[i64]) -> Result<Vec<EventRecord>> {
+        crate::desk::events_by_ids(self, scope, ids).await
     }
 
     async fn cases_of_events(&self, event_ids: &[i64]) -> Result<Vec<CallerCase>> {

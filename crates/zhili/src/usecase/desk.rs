@@ -306,11 +306,16 @@ pub async fn replies_waiting(
         .collect();
     waiting.sort_by_key(|&(id, due)| (due, id));
     waiting.truncate(200);
-    let mut out = Vec::with_capacity(waiting.len());
-    for (id, due) in waiting {
-        if let Some(e) = state.store.get_event(&scope, id).await? {
-            out.push((e, due));
-        }
-    }
-    Ok(out)
+    let ids: Vec<i64> = waiting.iter().map(|&(id, _)| id).collect();
+    let mut events: std::collections::HashMap<i64, EventRecord> = state
+        .store
+        .events_by_ids(&scope, &ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    Ok(waiting
+        .into_iter()
+        .filter_map(|(id, due)| events.remove(&id).map(|e| (e, due)))
+        .collect())
 }
