@@ -34,6 +34,7 @@ mod sign_in;
 mod situations;
 mod sql;
 mod stability;
+mod surveys;
 pub mod testing;
 mod things;
 mod trend;
@@ -119,6 +120,7 @@ pub trait Store:
     + DeskStore
     + ResidentStore
     + StabilityStore
+    + SurveyStore
     + AssessmentStore
     + PilotStore
     + EventStore

@@ -18,6 +18,7 @@ mod resident_store;
 mod risk_store;
 mod situation_store;
 mod stability_store;
+mod survey_store;
 mod thing_store;
 mod units;
 
@@ -39,5 +40,6 @@ pub use resident_store::*;
 pub use risk_store::*;
 pub use situation_store::*;
 pub use stability_store::*;
+pub use survey_store::*;
 pub use thing_store::*;
 pub use units::*;

@@ -37,6 +37,7 @@ pub mod schema;
 pub mod situations;
 pub mod stability;
 pub mod stream;
+pub mod surveys;
 pub mod things;
 pub mod users;
 mod web;
@@ -228,6 +229,22 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/notices", get(notices::list).post(notices::post))
         .route("/notices/{id}/withdrawal", post(notices::withdraw))
         .route("/outbox", get(notices::outbox))
+        .route("/survey-templates", get(surveys::templates))
+        .route("/surveys", get(surveys::list).post(surveys::create))
+        .route("/surveys/{id}", get(surveys::one))
+        .route("/surveys/{id}/opening", post(surveys::open))
+        .route("/surveys/{id}/closing", post(surveys::close))
+        .route("/surveys/{id}/publication", post(surveys::publish))
+        .route("/surveys/{id}/results", get(surveys::results))
+        .route("/surveys/{id}/export", get(surveys::export))
+        .route("/surveys/{id}/answers", post(surveys::answer))
+        .route("/surveys/{id}/draw", post(surveys::draw))
+        .route("/resident/surveys", get(surveys::resident_list))
+        .route("/resident/surveys/{id}", get(surveys::resident_one))
+        .route(
+            "/resident/surveys/{id}/answers",
+            post(surveys::resident_answer),
+        )
         .route("/desk/callers", get(desk::caller))
         .route("/desk/appeals", post(desk::take_appeal))
         .route("/desk/figures", get(desk::figures))

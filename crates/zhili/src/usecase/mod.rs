@@ -15,6 +15,7 @@
 //! | `residents` | a resident's code, sign-up and sign-in, link to their person, their own reports (report, follow, add to, rate, confirm), their notices |
 //! | `desk` | the reception desk: a caller found by number, an appeal taken with its receipt, the reply once closed, the hotline's figures |
 //! | `notices` | a centre's or station's public notices for its residents |
+//! | `surveys` | a survey round drafted, opened with quotas, answered online, at the door and by telephone, closed, published; its results and its sheet |
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
 //! | `risk` | the risk indicator catalogue (a new version), an indicator's backtest over history |
@@ -37,6 +38,7 @@ pub mod risk;
 pub mod sheet_import;
 pub mod sign_in;
 pub mod situations;
+pub mod surveys;
 pub mod things;
 
 use zhili_domain::{DomainError, ErrorCode};

@@ -8,18 +8,22 @@
 use crate::{DomainError, ErrorCode};
 use std::collections::BTreeMap;
 
+mod round;
+pub use round::{Headline, Mode, State, Tally};
+
 /// Fewer answers than this in an area, and its figure is flagged as not to be relied on.
 pub const MIN_SAMPLE: i64 = 30;
 const MAX_QUESTIONS: usize = 100;
 const MAX_OPTIONS: usize = 20;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Choice {
     pub key: String,
     pub label: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Kind {
     Single {
         options: Vec<Choice>,
@@ -38,13 +42,13 @@ pub enum Kind {
 }
 
 /// Shown only when the answer to an earlier choice question includes one of `any_of`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Condition {
     pub question: String,
     pub any_of: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Question {
     pub key: String,
     pub text: String,
@@ -53,12 +57,13 @@ pub struct Question {
     pub condition: Option<Condition>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Questionnaire {
     pub questions: Vec<Question>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Answer {
     Choice(String),
     Choices(Vec<String>),
