@@ -157,11 +157,12 @@ pub(crate) async fn step(
         .execute(&mut *tx)
         .await?;
     }
-    let action = actor.action(
-        now,
-        &format!("survey.{}", to.as_str()),
-        &format!("survey:{id}"),
-    );
+    let verb = match to {
+        State::Open => "survey.open",
+        State::Closed => "survey.close",
+        _ => "survey.publish",
+    };
+    let action = actor.action(now, verb, &format!("survey:{id}"));
     append_actions(&mut tx, vec![action]).await?;
     tx.commit().await?;
     Ok(())

@@ -137,8 +137,7 @@ macro_rules! step_handler {
             responses((status = 200, body = SurveyView, description = $said),
                       (status = 403, body = super::error::ErrorBody, description = "rounds are the district centre's"),
                       (status = 404, body = super::error::ErrorBody),
-                      (status = 409, body = super::error::ErrorBody, description = "another moved the round first"),
-                      (status = 422, body = super::error::ErrorBody, description = "invalid_transition: not the next step of the round")))]
+                      (status = 409, body = super::error::ErrorBody, description = "invalid_transition: not the round's next step (or no registered population to sample); conflict: another moved it first")))]
         pub async fn $name(
             State(state): State<Arc<AppState>>,
             user: CurrentUser,

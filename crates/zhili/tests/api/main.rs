@@ -384,4 +384,5 @@ mod risk;
 mod risk_register;
 mod security;
 mod sim;
+mod surveys;
 mod things;

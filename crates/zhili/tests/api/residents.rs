@@ -3,7 +3,7 @@ use super::*;
 const JPEG: &[u8] = include_bytes!("../../../zhili-domain/src/image/photo.jpg");
 const VILLAGE_GRID: &str = "500114001001001";
 
-fn id_for(birth: (i64, u32, u32), seq: u32) -> String {
+pub(super) fn id_for(birth: (i64, u32, u32), seq: u32) -> String {
     let day = zhili_domain::time::days_from_civil(birth.0, birth.1, birth.2);
     zhili_domain::id_number::compose("500114", day, seq)
 }
@@ -43,7 +43,7 @@ async fn code_from_outbox(s: &Server, admin: &str, last4: &str) -> String {
 }
 
 /// Signs a number up (or in) through the outbox; the resident token.
-async fn resident_token(s: &Server, admin: &str, phone: &str) -> String {
+pub(super) async fn resident_token(s: &Server, admin: &str, phone: &str) -> String {
     let (status, body) = post_json_open(s, "/api/v1/resident/code", json!({"phone": phone})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let code = code_from_outbox(s, admin, &phone[phone.len() - 4..]).await;
@@ -57,7 +57,7 @@ async fn resident_token(s: &Server, admin: &str, phone: &str) -> String {
     session["token"].as_str().unwrap().to_string()
 }
 
-async fn post_json_open(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
+pub(super) async fn post_json_open(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
     s.post(path, None, Some("application/json"), body.to_string())
         .await
 }

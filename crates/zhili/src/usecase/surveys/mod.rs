@@ -56,11 +56,11 @@ pub async fn create(state: &AppState, user: &User, s: SurveySpec) -> Result<Surv
         );
     }
     let questionnaire = spec::questionnaire(&s.questions).map_err(|e| problems.extend(e));
+    // The headline is checked against what was sent even when the questions have problems,
+    // so the form learns everything at once.
     let headline = spec::headline(&s.headline);
-    if let Ok(q) = &questionnaire {
-        if let Err(e) = headline.check(q) {
-            problems.push(e);
-        }
+    if let Err(e) = headline.check(&spec::build(&s.questions).0) {
+        problems.push(e);
     }
     let (Ok(title), Ok(intro), Ok(questionnaire), true) =
         (title, intro, questionnaire, problems.is_empty())

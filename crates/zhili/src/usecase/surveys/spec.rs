@@ -154,6 +154,20 @@ fn missing(field: String, en: &str, zh: &str) -> DomainError {
 
 /// The domain's questionnaire, or every problem with its field.
 pub fn questionnaire(questions: &[QuestionSpec]) -> Result<Questionnaire, Vec<DomainError>> {
+    let (built, mut problems) = build(questions);
+    if let Err(found) = built.check() {
+        problems.extend(found);
+    }
+    if problems.is_empty() {
+        Ok(built)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The questions in the domain's terms, unchecked, with the problems found turning them
+/// (a scale without its range is left out).
+pub fn build(questions: &[QuestionSpec]) -> (Questionnaire, Vec<DomainError>) {
     let mut problems = Vec::new();
     let mut out = Vec::new();
     for (i, q) in questions.iter().enumerate() {
@@ -195,15 +209,7 @@ pub fn questionnaire(questions: &[QuestionSpec]) -> Result<Questionnaire, Vec<Do
             }),
         });
     }
-    let built = Questionnaire { questions: out };
-    if let Err(found) = built.check() {
-        problems.extend(found);
-    }
-    if problems.is_empty() {
-        Ok(built)
-    } else {
-        Err(problems)
-    }
+    (Questionnaire { questions: out }, problems)
 }
 
 /// The questions in the API's shape.
