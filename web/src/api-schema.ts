@@ -1870,6 +1870,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/resident/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_resident_surveys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resident/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_resident_surveys_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resident/surveys/{id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_resident_surveys_by_id_answers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/risk/alerts": {
         parameters: {
             query?: never;
@@ -2278,6 +2326,166 @@ export interface paths {
             cookie?: never;
         };
         get: operations["get_situations_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/survey-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_survey_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_surveys"];
+        put?: never;
+        post: operations["post_surveys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_surveys_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_surveys_by_id_answers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/closing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_surveys_by_id_closing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/draw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_surveys_by_id_draw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_surveys_by_id_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/opening": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_surveys_by_id_opening"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_surveys_by_id_publication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_surveys_by_id_results"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2752,6 +2960,11 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /**
+         * @description An answer as sent: an option's key (single choice) or the text, the keys chosen (multiple
+         *     choice), the number (scale).
+         */
+        AnswerValue: number | string[] | string;
         /** @description A unit's appeal against a line of its published sheet. */
         AppealBody: {
             /** @enum {string} */
@@ -2809,6 +3022,22 @@ export interface components {
             upheld: boolean | null;
             /** Format: int32 */
             year: number;
+        };
+        AreaFigure: {
+            /** Format: int64 */
+            answered: number;
+            /** Format: double */
+            margin: number | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description The answers planned there.
+             */
+            quota: number;
+            region_code: string;
+            /** Format: double */
+            share: number | null;
+            too_small: boolean;
         };
         /** @description A figure a scheme may read, and whether the system computes it or a reviewer enters it. */
         AssessmentFigureView: {
@@ -3255,6 +3484,18 @@ export interface components {
             /** Format: int64 */
             size: number;
         };
+        DrawView: {
+            respondent: null | components["schemas"]["DrawnRespondent"];
+        };
+        DrawnRespondent: {
+            grid_code: string;
+            grid_name: string;
+            name: string;
+            /** Format: int64 */
+            person_id: number;
+            /** @description The number to call, in full (the draw is recorded). */
+            phone: string;
+        };
         DuePage: {
             items: components["schemas"]["DueVisitView"][];
             /** Format: int64 */
@@ -3401,6 +3642,29 @@ export interface components {
             kind: "event" | "mediation_case" | "meeting";
             label: string;
         };
+        /**
+         * @description A share with its margin; shares and margins are fractions (0–1), absent where nobody
+         *     answered.
+         */
+        Figure: {
+            /** Format: int64 */
+            answered: number;
+            /**
+             * Format: double
+             * @description The share of the registered population living in grids that answered.
+             */
+            coverage: number;
+            label: string;
+            /**
+             * Format: double
+             * @description ± at 95 % confidence.
+             */
+            margin: number | null;
+            /** Format: double */
+            share: number | null;
+            /** @description Fewer than `min_sample` answers: not to be relied on. */
+            too_small: boolean;
+        };
         /** @description A finding: what is wrong, the unit that puts it right and by when. */
         FindingBody: {
             due: string;
@@ -3463,6 +3727,18 @@ export interface components {
             code: string;
             name: string;
         };
+        /**
+         * @description The figure the survey is published by: the share whose answer to `question` is one of
+         *     `good` (a single choice) or at least `good_from` (a scale).
+         */
+        HeadlineSpec: {
+            good?: string[];
+            /** Format: int64 */
+            good_from?: number | null;
+            /** @description 群众安全感, 群众满意度 … */
+            label: string;
+            question: string;
+        };
         Health: {
             status: string;
         };
@@ -3521,6 +3797,20 @@ export interface components {
             /** @description People written. */
             written: number;
         };
+        InPersonAnswerBody: {
+            /** @description By question key: an option's key or the text, the keys chosen, the number. */
+            answers: {
+                [key: string]: components["schemas"]["AnswerValue"];
+            };
+            mode: components["schemas"]["InPersonMode"];
+            /**
+             * Format: int64
+             * @description The registered person answering (one answer each).
+             */
+            person_id: number;
+        };
+        /** @enum {string} */
+        InPersonMode: "door" | "phone";
         IndicatorBody: {
             /** @enum {string} */
             key: "volume" | "success_rate" | "performance_rate" | "confirmation_rate" | "follow_up_rate" | "repeat_rate";
@@ -3870,6 +4160,13 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        ModeCount: {
+            /** Format: int64 */
+            answered: number;
+            label: string;
+            /** @description online, door or phone */
+            mode: string;
+        };
         /** @description The record's figures a report was drafted from. */
         MonthlyFiguresView: {
             /** Format: int64 */
@@ -4009,6 +4306,19 @@ export interface components {
             /** Format: int64 */
             room_id?: number | null;
             title: string;
+        };
+        OptionFigure: {
+            /** @description An option's key, or a scale's value. */
+            key: string;
+            label: string;
+            /** Format: double */
+            margin: number | null;
+            /** Format: double */
+            share: number | null;
+        };
+        OptionSpec: {
+            key: string;
+            label: string;
         };
         OrgBody: {
             address: string;
@@ -4507,6 +4817,42 @@ export interface components {
             /** Format: int32 */
             year: number;
         };
+        QuestionFigure: {
+            /**
+             * Format: int64
+             * @description How many answered it (a conditional question: of those it was shown to).
+             */
+            answered: number;
+            key: string;
+            /** @description single, multiple, scale or text */
+            kind: string;
+            /** @description Each option's (each scale value's) share of those who answered; none for free text. */
+            options: components["schemas"]["OptionFigure"][];
+            text: string;
+        };
+        QuestionSpec: {
+            key: string;
+            /**
+             * Format: int64
+             * @description A scale's highest value (0–10).
+             */
+            max?: number | null;
+            /** @description A free text's length limit (1–2000; 500 when absent). */
+            max_chars?: number | null;
+            /**
+             * Format: int64
+             * @description A scale's lowest value (0–10).
+             */
+            min?: number | null;
+            /** @description A choice question's options (2 to 20). */
+            options?: components["schemas"]["OptionSpec"][];
+            required?: boolean;
+            shown_if?: null | components["schemas"]["ShownIf"];
+            text: string;
+            type: components["schemas"]["QuestionType"];
+        };
+        /** @enum {string} */
+        QuestionType: "single" | "multiple" | "scale" | "text";
         RatedRiskBody: {
             /** Format: int64 */
             impact: number;
@@ -4646,6 +4992,12 @@ export interface components {
              */
             version: number;
         };
+        ResidentAnswerBody: {
+            /** @description By question key: an option's key or the text, the keys chosen, the number. */
+            answers: {
+                [key: string]: components["schemas"]["AnswerValue"];
+            };
+        };
         /** @description A category a resident may report under. */
         ResidentCategoryView: {
             code: string;
@@ -4728,6 +5080,12 @@ export interface components {
             resident: components["schemas"]["ResidentView"];
             /** @description Send as `Authorization: Bearer <token>` to the resident doors. */
             token: string;
+        };
+        ResidentSurveyView: {
+            /** @description They answered it already. */
+            answered: boolean;
+            results: null | components["schemas"]["SurveyResults"];
+            survey: components["schemas"]["SurveyView"];
         };
         /** @description A resident's account as they see it. */
         ResidentView: {
@@ -5281,6 +5639,11 @@ export interface components {
             /** Format: double */
             value: number | null;
         };
+        /** @description Shown only when the answer to an earlier choice question includes one of `any_of`. */
+        ShownIf: {
+            any_of: string[];
+            question: string;
+        };
         SiteApplicationBody: {
             note: string;
             photos: string[];
@@ -5733,6 +6096,75 @@ export interface components {
              */
             overdue_visits: number | null;
             region: components["schemas"]["GroupMetrics"];
+        };
+        /** @enum {string} */
+        SurveyPurpose: "security" | "satisfaction";
+        SurveyResults: {
+            /**
+             * Format: int64
+             * @description Answers under the area, and the answers planned there.
+             */
+            answered: number;
+            /**
+             * @description The areas one level down (towns of the district, villages of a town, grids of a
+             *     village).
+             */
+            areas: components["schemas"]["AreaFigure"][];
+            by_mode: components["schemas"]["ModeCount"][];
+            computed_at: string;
+            headline: components["schemas"]["Figure"];
+            /** Format: int64 */
+            min_sample: number;
+            questions: components["schemas"]["QuestionFigure"][];
+            /** Format: int64 */
+            quota: number;
+            region_code: string;
+            region_name: string;
+            /** Format: int64 */
+            survey_id: number;
+        };
+        /** @description A survey as drafted. */
+        SurveySpec: {
+            /** @description No answer is kept with the person who gave it, who took it or when. */
+            anonymous: boolean;
+            headline: components["schemas"]["HeadlineSpec"];
+            /** @description What respondents are told first (who asks, why, whether it is anonymous). */
+            intro: string;
+            purpose: components["schemas"]["SurveyPurpose"];
+            questions: components["schemas"]["QuestionSpec"][];
+            /**
+             * Format: int64
+             * @description The answers wanted, split over the grids by their registered population (30–100,000).
+             */
+            sample_size: number;
+            title: string;
+        };
+        SurveyTemplate: {
+            /** @description security or satisfaction */
+            key: string;
+            survey: components["schemas"]["SurveySpec"];
+        };
+        SurveyView: {
+            anonymous: boolean;
+            closed_at: string | null;
+            created_at: string;
+            created_by: string;
+            headline: components["schemas"]["HeadlineSpec"];
+            /** Format: int64 */
+            id: number;
+            intro: string;
+            opened_at: string | null;
+            published_at: string | null;
+            purpose: components["schemas"]["SurveyPurpose"];
+            questions: components["schemas"]["QuestionSpec"][];
+            region_code: string;
+            region_name: string;
+            /** Format: int64 */
+            sample_size: number;
+            /** @description draft, open, closed or published */
+            state: string;
+            state_label: string;
+            title: string;
         };
         /** @description A target as the month left it for the unit. */
         TargetMonthView: {
@@ -15654,6 +16086,195 @@ export interface operations {
             };
         };
     };
+    get_resident_surveys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the open rounds of their area to answer and the published ones to read (none before they link themselves) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentSurveyView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_resident_surveys_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentSurveyView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_resident_surveys_by_id_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidentAnswerBody"];
+            };
+        };
+        responses: {
+            /** @description kept (anonymously when the round is) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description only residents linked to their registered person take part */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description answered already (online, at the door or by telephone), or the round is not open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description every problem of the sheet with its question */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_risk_alerts: {
         parameters: {
             query?: {
@@ -17873,6 +18494,773 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_survey_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the shipped questionnaires a round starts from */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyTemplate"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_surveys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every round, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description administrators have no part in surveys */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_surveys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveySpec"];
+            };
+        };
+        responses: {
+            /** @description drafted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rounds are the district centre's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description every problem of the questionnaire with its field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_surveys_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_surveys_by_id_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InPersonAnswerBody"];
+            };
+        };
+        responses: {
+            /** @description kept (anonymously when the round is) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description door answers are the grid workers' and stations', telephone ones the desk's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such round, or a person outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the person answered already, or the round is not open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description every problem of the sheet with its question */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_surveys_by_id_closing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description closed: no more answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rounds are the district centre's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: not the round's next step (or no registered population to sample); conflict: another moved it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_surveys_by_id_draw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description someone to call from the grid furthest behind its quota (charged to the lookup budget and recorded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description telephone interviews are the desk's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the round is not open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: the operator's lookups for the day are spent */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_surveys_by_id_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every answer under columns fixed by the questionnaire, and the results by area (.xlsx); recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the sheet is the district and town centres' */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_surveys_by_id_opening: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description open: the sample split over the grids by registered population */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rounds are the district centre's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: not the round's next step (or no registered population to sample); conflict: another moved it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_surveys_by_id_publication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description published: the results frozen and shown to residents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rounds are the district centre's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition: not the round's next step (or no registered population to sample); conflict: another moved it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_surveys_by_id_results: {
+        parameters: {
+            query?: {
+                /** @description The area (the caller's own when absent): its figure and those one level down. */
+                region_code?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description weighted by the registered population, with 95 % margins and warnings under thirty answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyResults"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such round, or an area outside the caller's */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -23,12 +23,14 @@ export const router = createRouter({
     { path: '/pilot', component: () => import('./views/PilotView.vue') },
     { path: '/desk', component: () => import('./views/DeskView.vue') },
     { path: '/notices', component: () => import('./views/NoticesView.vue') },
+    { path: '/surveys', component: () => import('./views/SurveysView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
     // The residents' own pages: a separate sign-in (a code to their phone), phone first.
     { path: '/r/login', component: () => import('./views/ResidentSignIn.vue') },
     { path: '/r', component: () => import('./views/ResidentHome.vue') },
     { path: '/r/events/:id', component: () => import('./views/ResidentEvent.vue'), props: true },
+    { path: '/r/surveys/:id', component: () => import('./views/ResidentSurvey.vue'), props: true },
   ],
 })
 

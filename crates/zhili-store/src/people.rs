@@ -336,9 +336,7 @@ pub(crate) async fn list_people(
     let mut filter = Sql::new("");
     scope_filter(&mut filter, "p.grid_code", scope);
     if let Some(r) = &f.region {
-        filter
-            .push(" AND p.grid_code LIKE ")
-            .bind_text(format!("{r}%"));
+        crate::sql::digit_prefix(&mut filter, "p.grid_code", r.as_str());
     }
     if let Some(b) = &f.id_blind {
         filter.push(" AND p.id_blind = ").bind_text(b.clone());

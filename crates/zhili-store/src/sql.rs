@@ -211,6 +211,34 @@ pub(crate) fn linked_to(
     sql.push(")");
 }
 
+/// `column` starts with the digits `prefix`, as a range an index can serve (SQLite's LIKE uses
+/// no index under its default case-insensitive matching): [prefix, prefix + 1) over digit
+/// strings, which order alike under every collation.
+pub(crate) fn digit_prefix(sql: &mut Sql, column: &str, prefix: &str) {
+    sql.push(" AND ")
+        .push(column)
+        .push(" >= ")
+        .bind_text(prefix);
+    let mut upper: Vec<u8> = prefix.bytes().collect();
+    while let Some(last) = upper.pop() {
+        if last < b'9' {
+            upper.push(last + 1);
+            break;
+        }
+    }
+    if !upper.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) {
+        sql.push(" AND ")
+            .push(column)
+            .push(" < ")
+            .bind_text(String::from_utf8_lossy(&upper).into_owned());
+    } else {
+        sql.push(" AND ")
+            .push(column)
+            .push(" LIKE ")
+            .bind_text(format!("{prefix}%"));
+    }
+}
+
 pub(crate) fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
     sql.push(" AND ")
         .push(column)

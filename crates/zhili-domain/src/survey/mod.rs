@@ -387,8 +387,12 @@ pub struct Estimate {
 }
 
 /// The share over strata weighted by their registered population (post-stratification):
-/// p = Σ Wₕ pₕ with Wₕ = Nₕ / N over the strata that answered, and variance
-/// Σ Wₕ² pₕ(1 − pₕ)/nₕ · (1 − nₕ/Nₕ). None when nobody answered.
+/// p = Σ Wₕ pₕ with Wₕ = Nₕ / N over the strata that answered. Each answer weighs
+/// wᵢ = Nₕ / nₕ, and the margin comes from the weighted answers' own spread (Taylor
+/// linearisation): Var(p) ≈ n/(n − 1) · Σ wᵢ² (yᵢ − p)² / (Σ wᵢ)² · (1 − n/N). The stratified
+/// formula Σ Wₕ² pₕ(1 − pₕ)/nₕ would claim almost no error when a grid has one or two answers
+/// (each pₕ then 0 or 1), which is the usual case with quotas per grid; this one does not.
+/// None when nobody answered.
 pub fn weighted_share(strata: &[Stratum]) -> Option<Estimate> {
     let answered: i64 = strata.iter().map(|s| s.answered).sum();
     let covered: Vec<&Stratum> = strata
@@ -400,15 +404,25 @@ pub fn weighted_share(strata: &[Stratum]) -> Option<Estimate> {
     if covered_people == 0 {
         return None;
     }
-    let (mut share, mut variance) = (0.0, 0.0);
+    let share: f64 = covered
+        .iter()
+        .map(|s| s.population as f64 * s.yes.clamp(0, s.answered) as f64 / s.answered as f64)
+        .sum::<f64>()
+        / covered_people as f64;
+    let n: i64 = covered.iter().map(|s| s.answered).sum();
+    let mut spread = 0.0;
     for s in &covered {
-        let w = s.population as f64 / covered_people as f64;
-        let n = s.answered as f64;
-        let p = s.yes.clamp(0, s.answered) as f64 / n;
-        let fpc = (1.0 - n / s.population as f64).max(0.0);
-        share += w * p;
-        variance += w * w * p * (1.0 - p) / n * fpc;
+        let w = s.population as f64 / s.answered as f64;
+        let yes = s.yes.clamp(0, s.answered) as f64;
+        let no = s.answered as f64 - yes;
+        spread += w * w * (yes * (1.0 - share).powi(2) + no * share.powi(2));
     }
+    let variance = if n > 1 {
+        let fpc = (1.0 - n as f64 / covered_people as f64).max(0.0);
+        n as f64 / (n - 1) as f64 * spread / (covered_people as f64).powi(2) * fpc
+    } else {
+        0.0
+    };
     Some(Estimate {
         share,
         margin: 1.96 * variance.sqrt(),
@@ -655,6 +669,18 @@ mod tests {
         .unwrap();
         assert!(thin.too_small);
         assert_eq!(thin.coverage, 0.5);
+        // One answer in each of 400 grids of equal size, 90 % yes: each grid's own share is 0
+        // or 1, yet the margin is about a simple sample's (±2.9 %), not zero.
+        let single: Vec<Stratum> = (0..400)
+            .map(|i| Stratum {
+                population: 60,
+                answered: 1,
+                yes: (i % 10 != 0) as i64,
+            })
+            .collect();
+        let e = weighted_share(&single).unwrap();
+        assert!((e.share - 0.9).abs() < 1e-9);
+        assert!(e.margin > 0.025 && e.margin < 0.03, "{e:?}");
         assert_eq!(
             weighted_share(&[Stratum {
                 population: 10,

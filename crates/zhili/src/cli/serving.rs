@@ -52,6 +52,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_desk(&state).await {
             return fail(format!("the demo's reception desk: {e}"));
         }
+        if let Err(e) = demo_surveys(&state).await {
+            return fail(format!("the demo's surveys: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -136,6 +139,17 @@ async fn demo_desk(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "Desk: {} replies to the month's callers ({} late), {} waiting, {} appeals taken today",
             done.replies, done.late, done.waiting, done.appeals
+        ))
+    })
+    .await
+}
+
+async fn demo_surveys(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_surveys_built", |seed| async move {
+        let done = zhili::demo::surveys::write(state, seed).await?;
+        Ok(format!(
+            "Surveys: the year's safety round published with {} answers ({} at the door, {} by telephone, {} online), the quarter's satisfaction round open with {}",
+            done.published.iter().sum::<usize>(), done.published[1], done.published[2], done.published[0], done.open_answers
         ))
     })
     .await

@@ -17,6 +17,7 @@ pub mod population;
 pub mod residents;
 pub mod risk;
 pub mod situations;
+pub mod surveys;
 pub mod things;
 
 use city::{CityPlan, PlannedRegion};

@@ -37,7 +37,7 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 /// Six villages, one in each of the first six towns, with the grid each resident lives in.
-fn villages(state: &AppState) -> Vec<RegionCode> {
+pub(crate) fn villages(state: &AppState) -> Vec<RegionCode> {
     let index = state.index();
     let mut towns = std::collections::BTreeSet::new();
     let mut out = Vec::new();

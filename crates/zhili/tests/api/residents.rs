@@ -57,7 +57,7 @@ pub(super) async fn resident_token(s: &Server, admin: &str, phone: &str) -> Stri
     session["token"].as_str().unwrap().to_string()
 }
 
-pub(super) async fn post_json_open(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
+async fn post_json_open(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
     s.post(path, None, Some("application/json"), body.to_string())
         .await
 }

@@ -1,7 +1,10 @@
-use super::residents::{id_for, post_json_open, resident_token};
+use super::residents::{id_for, resident_token};
 use super::*;
 
 const GRID: &str = "500114001001001";
+/// An answer row as stored: id, person, taker, time.
+type AnswerRow = (String, Option<i64>, Option<String>, Option<i64>);
+
 const OTHER_TOWN_GRID: &str = "500114002001001";
 
 /// Registers `n` people with phones in `grid` as its grid worker; their ids.
@@ -144,7 +147,7 @@ async fn a_round_is_answered_three_ways_once_per_person_and_published_with_margi
         assert_error(status, &body, 403, "forbidden");
 
         // Anonymous: no answer row holds who answered, who took it or when; ids are random.
-        let rows: Vec<(String, Option<i64>, Option<String>, Option<i64>)> =
+        let rows: Vec<AnswerRow> =
             sqlx::query_as("SELECT id, person_id, taken_by, taken_at FROM survey_answers")
                 .fetch_all(s.store.pool())
                 .await
