@@ -59,7 +59,10 @@ async function open(username, viewport = { width: 1920, height: 1080 }, extra = 
   return { context, page }
 }
 
+// ZHILI_BROWSER_ONLY=<part of a step's name> runs only the steps that match (while working on one).
+const only = process.env.ZHILI_BROWSER_ONLY
 async function step(name, body) {
+  if (only && !name.includes(only)) return
   const started = Date.now()
   try {
     await body()
@@ -1554,6 +1557,128 @@ await step('the reception desk takes a walk-in appeal with its receipt, finds th
   }
   await shoot(page, { path: join(shots, 'desk.png') })
   await context.close()
+})
+
+await step('a survey is opened, answered online, at the door and by telephone, and its published results show margins', async () => {
+  const [admin, worker] = await Promise.all(['admin', 'grid-500114001001001'].map(staffToken))
+  // The district drafts the year's safety round from the shipped questionnaire and opens it.
+  const district = await open('district')
+  await district.page.goto(`${base}/surveys`)
+  await district.page.click('[data-test=survey-new]')
+  expect(await district.page.isDisabled('[data-test=survey-create]'), 'no questionnaire chosen for them')
+  await pick(district.page, '[data-test=survey-template]', '群众安全感测评')
+  await district.page.fill('[data-test=survey-title]', '浏览器测试安全感测评')
+  await shoot(district.page, { path: join(shots, 'survey-draft.png') })
+  await district.page.click('[data-test=survey-create]')
+  await district.page.waitForSelector('[data-test=survey-state] >> text=草稿')
+  await district.page.click('[data-test=survey-open]')
+  await district.page.click('.el-message-box__btns .el-button--primary')
+  await district.page.waitForSelector('[data-test=survey-state] >> text=调查中')
+  const round = (await api(worker, 'GET', '/surveys')).find((x) => x.title === '浏览器测试安全感测评')
+  expect(round && round.state === 'open', 'the round is open')
+
+  // A resident answers online on their phone: the follow-up question appears with the answer
+  // that asks for it.
+  const number = idNumber('19750521', 611)
+  await api(worker, 'POST', '/people', { id_number: number, name: '龚海燕', grid_code: '500114001001001' })
+  await fetch(`${base}/api/v1/resident/code`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: '13912340611' }) })
+  let code = null
+  for (let i = 0; i < 50 && !code; i++) {
+    const held = await api(await staffToken('admin'), 'GET', '/outbox?phone_last4=0611&limit=1')
+    code = held[0]?.state === 'held' ? /\d{6}/.exec(held[0].body)?.[0] : null
+    if (!code) await new Promise((r) => setTimeout(r, 100))
+  }
+  const session = await (await fetch(`${base}/api/v1/resident/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: '13912340611', code }) })).json()
+  const linked = await api(session.token, 'POST', '/resident/link', { id_number: number, name: '龚海燕' })
+  const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', isMobile: true, hasTouch: true })
+  await phone.addInitScript(([token, me]) => {
+    localStorage.setItem('zhili.resident.token', token)
+    localStorage.setItem('zhili.resident', JSON.stringify(me))
+  }, [session.token, linked])
+  const rpage = await phone.newPage()
+  rpage.on('pageerror', (e) => problems.push(`survey resident: page error: ${e.message}`))
+  rpage.on('response', (r) => { if (r.status() >= 400) problems.push(`survey resident: ${r.status()} ${r.url()}`) })
+  await rpage.goto(`${base}/r`)
+  await rpage.click('[data-test=r-tab-surveys]')
+  await rpage.click(`[data-test=r-survey-${round.id}]`)
+  await rpage.waitForSelector('[data-test=survey-form]')
+  expect(await rpage.isDisabled('[data-test=survey-submit]'), 'nothing answered, nothing sent')
+  expect(await rpage.locator('[data-test=q-worry]').count() === 0, 'the follow-up is hidden at first')
+  await rpage.click('[data-test=q-safe] >> text=不太安全')
+  await rpage.waitForSelector('[data-test=q-worry]')
+  await rpage.click('[data-test=q-worry] >> text=电信网络诈骗')
+  await rpage.click('[data-test=q-patrol] >> text=偶尔见到')
+  await rpage.click('[data-test=q-dispute] >> text=没有')
+  await rpage.click('[data-test=q-score] .el-radio-button >> text="2"')
+  await rpage.fill('[data-test=q-advice-text]', '希望多宣传防诈骗知识')
+  await fitsScreen(rpage, 'resident survey')
+  await shoot(rpage, { path: join(shots, 'resident-survey.png') })
+  await rpage.click('[data-test=survey-submit]')
+  await rpage.waitForSelector('[data-test=r-survey-thanks]')
+
+  // A grid worker at the door, on their phone: a registered person of their grid.
+  const neighbour = (await api(worker, 'GET', '/people?region=500114001001001&page_size=20')).items.find((p) => p.name !== '龚海燕')
+  const door = await open('grid-500114001001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+  await door.page.goto(`${base}/phone`)
+  await door.page.click('[data-test=phone-surveys]')
+  await door.page.waitForSelector('[data-test=survey-door]')
+  await door.page.fill('[data-test=survey-person-q]', neighbour.name)
+  await door.page.click('[data-test=survey-person-find]')
+  await door.page.locator('[data-test=survey-people] li', { hasText: neighbour.name }).first().click()
+  await door.page.waitForSelector('[data-test=survey-respondent]')
+  await door.page.click('[data-test=q-safe] >> text=很安全')
+  await door.page.click('[data-test=q-patrol] >> text=经常见到')
+  await door.page.click('[data-test=q-dispute] >> text=没有')
+  await door.page.click('[data-test=q-score] .el-radio-button >> text="5"')
+  await fitsScreen(door.page, 'door-to-door survey')
+  await shoot(door.page, { path: join(shots, 'survey-door.png') })
+  await door.page.click('[data-test=survey-submit]')
+  await door.page.waitForSelector('[data-test=survey-thanks]')
+  await door.context.close()
+
+  // The desk by telephone: someone drawn from the registry, with the number to call.
+  const desk = await open('district-operator')
+  await desk.page.goto(`${base}/surveys`)
+  await desk.page.click(`[data-test=survey-round-${round.id}]`)
+  await desk.page.click('[data-test=survey-draw]')
+  await desk.page.waitForSelector('[data-test=survey-drawn]')
+  expect(/1\d{10}/.test(await desk.page.textContent('[data-test=survey-drawn]')), 'the number to call')
+  await desk.page.click('[data-test=survey-phone] [data-test=q-safe] >> text="安全"')
+  await desk.page.click('[data-test=survey-phone] [data-test=q-patrol] >> text=偶尔见到')
+  await desk.page.click('[data-test=survey-phone] [data-test=q-dispute] >> text=没有')
+  await desk.page.click('[data-test=survey-phone] [data-test=q-score] .el-radio-button >> text="4"')
+  await desk.page.click('[data-test=survey-phone] [data-test=survey-submit]')
+  await desk.page.waitForSelector('[data-test=survey-thanks]')
+  await desk.context.close()
+
+  // Closed and published: the results carry their margins and say the sample is small.
+  await district.page.reload()
+  await district.page.click(`[data-test=survey-round-${round.id}]`)
+  await district.page.click('[data-test=survey-close]')
+  await district.page.click('.el-message-box__btns .el-button--primary')
+  await district.page.waitForSelector('[data-test=survey-state] >> text=已结束')
+  await district.page.click('[data-test=survey-publish]')
+  await district.page.click('.el-message-box__btns .el-button--primary')
+  await district.page.waitForSelector('[data-test=survey-state] >> text=已公布')
+  await district.page.waitForSelector('[data-test=survey-margin] >> text=±')
+  await district.page.waitForSelector('[data-test=survey-too-small]')
+  expect((await district.page.textContent('[data-test=survey-modes]')).replace(/\s/g, '').includes('网上填答1入户调查1电话访问1'), 'one answer each way')
+  await shoot(district.page, { path: join(shots, 'survey-results.png') })
+  // Down to the town the answers came from, and back.
+  await district.page.locator('[data-test=survey-areas] tbody tr', { hasText: '城东街道' }).click()
+  await district.page.waitForSelector('[data-test=survey-up]')
+  await district.page.click('[data-test=survey-up]')
+  await district.page.waitForSelector('[data-test=survey-up]', { state: 'detached' })
+  const [sheet] = await Promise.all([district.page.waitForEvent('download'), district.page.click('[data-test=survey-export]')])
+  expect(sheet.suggestedFilename().endsWith('.xlsx'), `the sheet is ${sheet.suggestedFilename()}`)
+  await district.context.close()
+
+  // The resident reads the published results.
+  await rpage.reload()
+  await rpage.waitForSelector('[data-test=survey-figures] [data-test=survey-margin] >> text=±')
+  await fitsScreen(rpage, 'resident survey results')
+  await shoot(rpage, { path: join(shots, 'resident-survey-results.png') })
+  await phone.close()
 })
 
 await commander?.context.close()

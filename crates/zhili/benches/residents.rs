@@ -7,6 +7,9 @@
 //!   by residents: their session, their reports, their messages and their village's notices,
 //!   as the page loads them (p50/p99 over 2,000 loads of different residents; ≤ 20 ms).
 //!
+//! - a district survey's results over 100,000 answers: weighted shares with margins for the
+//!   district, its towns and every question (≤ 1 s).
+//!
 //! ZHILI_BENCH_SIGNUPS (default 5,000) and ZHILI_BENCH_RESIDENTS (default 100,000) change the
 //! sizes; ZHILI_BENCH_KEEP=1 keeps the database (its path is printed).
 
@@ -228,6 +231,90 @@ async fn main() {
         "a resident's page (session, reports, messages, notices) over {residents} accounts: p50 {:.2} ms, p99 {:.2} ms",
         percentile(&took, 0.5),
         percentile(&took, 0.99)
+    );
+
+    // A district survey round: the registry's population for the quotas, 100,000 answers spread
+    // over the grids, then the district's results as its commander reads them.
+    let population = demo::population::generate(
+        &plan,
+        &key,
+        &demo::population::PopulationParams {
+            seed: 7,
+            now,
+            people: 20_000,
+        },
+    );
+    store
+        .load_population(&Actor::system(), &population, now)
+        .await
+        .unwrap();
+    let commander = store.find_login("district").await.unwrap().unwrap().user;
+    let mut spec = zhili::usecase::surveys::spec::templates()["security"].clone();
+    spec.sample_size = 100_000;
+    let round = zhili::usecase::surveys::create(&state, &commander, spec)
+        .await
+        .unwrap();
+    zhili::usecase::surveys::open(&state, &commander, round.id)
+        .await
+        .unwrap();
+    let answers = env_usize("ZHILI_BENCH_ANSWERS", 100_000);
+    let t = Instant::now();
+    let quotas = store.survey_quotas(round.id, "").await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    for i in 0..answers {
+        use zhili_domain::survey::Answer;
+        let grid = &quotas[(i * 7919) % quotas.len()].grid_code;
+        let safe = ["very_safe", "safe", "fair", "unsafe", "very_unsafe"][(i * 31 + i / 7) % 5];
+        let mut sheet = std::collections::BTreeMap::from([
+            ("safe".to_string(), Answer::Choice(safe.into())),
+            (
+                "patrol".to_string(),
+                Answer::Choice(["often", "sometimes", "never"][i % 3].into()),
+            ),
+            (
+                "dispute".to_string(),
+                Answer::Choice(if i % 9 == 0 { "yes" } else { "no" }.into()),
+            ),
+            ("score".to_string(), Answer::Scale((i % 5) as i64 + 1)),
+        ]);
+        if safe.ends_with("unsafe") {
+            sheet.insert(
+                "worry".into(),
+                Answer::Choices(vec!["theft".into(), "fraud".into()]),
+            );
+        }
+        if i % 9 == 0 {
+            sheet.insert("resolved".into(), Answer::Choice("resolved".into()));
+        }
+        sqlx::query("INSERT INTO survey_answers (id, survey_id, grid_code, mode, sheet) VALUES ($1, $2, $3, 'door', $4)")
+            .bind(format!("{:032x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)))
+            .bind(round.id)
+            .bind(grid.clone())
+            .bind(serde_json::to_string(&sheet).unwrap())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    println!(
+        "{answers} survey answers loaded in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let mut took = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let r = zhili::usecase::surveys::results(&state, &commander, round.id, None)
+            .await
+            .unwrap();
+        took.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.answered as usize, answers);
+        std::hint::black_box(r);
+    }
+    took.sort_by(f64::total_cmp);
+    println!(
+        "the district's survey results over {answers} answers (weighted shares and margins for the district, 30 towns, every question): median {:.0} ms, worst {:.0} ms of 5",
+        percentile(&took, 0.5),
+        took[took.len() - 1]
     );
     if std::env::var_os("ZHILI_BENCH_KEEP").is_some() {
         println!("kept: {}", dir.display());

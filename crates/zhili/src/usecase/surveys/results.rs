@@ -90,9 +90,13 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// The share and its margin; no margin from a single answer (it says nothing of the spread).
 fn parts(e: Option<Estimate>) -> (Option<f64>, Option<f64>) {
     match e {
-        Some(e) => (Some(round4(e.share)), Some(round4(e.margin))),
+        Some(e) => (
+            Some(round4(e.share)),
+            (e.answered > 1).then_some(round4(e.margin)),
+        ),
         None => (None, None),
     }
 }
