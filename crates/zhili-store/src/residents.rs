@@ -68,14 +68,38 @@ pub(crate) async fn queue_notice(
     Ok(())
 }
 
-pub(crate) async fn issue_code(
-    store: &SqlStore,
+/// Many code requests and answers in one transaction (one durable commit), each judged in
+/// turn as if alone — a refusal is that job's answer and leaves the others be; a database
+/// failure writes none of them.
+pub(crate) async fn code_batch(store: &SqlStore, jobs: &[CodeJob]) -> Result<Vec<CodeOutcome>> {
+    let mut tx = store.write_tx().await?;
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        out.push(match job {
+            CodeJob::Issue {
+                phone_blind,
+                code_hash,
+                message,
+                now,
+            } => CodeOutcome::Issued(
+                issue_code_on(&mut tx, phone_blind, code_hash, message, *now).await?,
+            ),
+            CodeJob::Answer { answer, now } => {
+                CodeOutcome::Answered(answer_code_on(&mut tx, answer, *now).await?)
+            }
+        });
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn issue_code_on(
+    tx: &mut AnyConnection,
     phone_blind: &str,
     code_hash: &str,
     message: &NewMessage,
     now: i64,
-) -> Result<()> {
-    let mut tx = store.write_tx().await?;
+) -> Result<std::result::Result<(), DomainError>> {
     let sent: Vec<i64> = sqlx::query_scalar(
         "SELECT issued_at FROM resident_codes WHERE phone_blind = $1 AND issued_at > $2",
     )
@@ -83,7 +107,9 @@ pub(crate) async fn issue_code(
     .bind(now - DAY_MS)
     .fetch_all(&mut *tx)
     .await?;
-    may_send(&sent, now)?;
+    if let Err(refusal) = may_send(&sent, now) {
+        return Ok(Err(refusal));
+    }
     // Codes older than a day count for nothing: the number's old rows go as a new one comes.
     sqlx::query("DELETE FROM resident_codes WHERE phone_blind = $1 AND issued_at <= $2")
         .bind(phone_blind.to_string())
@@ -98,21 +124,20 @@ pub(crate) async fn issue_code(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let id = insert_message(&mut tx, message, now).await?;
+    let id = insert_message(&mut *tx, message, now).await?;
     append_actions(
-        &mut tx,
+        &mut *tx,
         vec![Actor::system().action(now, "resident.code_sent", &format!("message:{id}"))],
     )
     .await?;
-    tx.commit().await
+    Ok(Ok(()))
 }
 
-pub(crate) async fn answer_code(
-    store: &SqlStore,
+async fn answer_code_on(
+    tx: &mut AnyConnection,
     a: &CodeAnswer,
     now: i64,
 ) -> Result<std::result::Result<(ResidentRecord, bool), DomainError>> {
-    let mut tx = store.write_tx().await?;
     let row = sqlx::query(
         "SELECT id, code_hash, issued_at, attempts, used_at FROM resident_codes WHERE phone_blind = $1 \
          ORDER BY issued_at DESC, id DESC LIMIT 1",
@@ -158,7 +183,6 @@ pub(crate) async fn answer_code(
         }
     }
     if let Err(refusal) = verdict {
-        tx.commit().await?;
         return Ok(Err(refusal));
     }
     let found = sqlx::query(&format!(
@@ -207,8 +231,7 @@ pub(crate) async fn answer_code(
         actions.push(record.actor().action(now, "resident.sign_up", &subject));
     }
     actions.push(record.actor().action(now, "resident.sign_in", &subject));
-    append_actions(&mut tx, actions).await?;
-    tx.commit().await?;
+    append_actions(&mut *tx, actions).await?;
     Ok(Ok((record, created)))
 }
 

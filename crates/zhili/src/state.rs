@@ -4,7 +4,7 @@
 use crate::crypto::DataKey;
 use crate::reference::Reference;
 use crate::regions::RegionIndex;
-use crate::writer::{spawn_event_writer, WriteJob};
+use crate::writer::{spawn_code_writer, spawn_event_writer, WriteJob};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zhili_domain::chain::Actor;
@@ -30,6 +30,11 @@ pub struct AppState {
     tokens: Mutex<HashMap<String, (User, i64)>>,
     /// Reports and changes waiting for the event writer (group commit).
     writer: tokio::sync::mpsc::Sender<WriteJob>,
+    /// Residents' code requests and answers waiting for their writer (group commit).
+    code_writer: tokio::sync::mpsc::Sender<(
+        zhili_store::CodeJob,
+        tokio::sync::oneshot::Sender<Result<zhili_store::CodeOutcome, zhili_store::StoreError>>,
+    )>,
     /// New and changed events, for the live streams (this process's changes).
     pub notices: tokio::sync::broadcast::Sender<EventNotice>,
     /// Alerts the evaluation raised here, for the live streams of those who see them.
@@ -163,6 +168,21 @@ impl AppState {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// Writes a resident's code request or answer through the code writer; answers once it is
+    /// durable.
+    pub async fn write_code(
+        &self,
+        job: zhili_store::CodeJob,
+    ) -> Result<zhili_store::CodeOutcome, zhili_store::StoreError> {
+        let stopped = || zhili_store::StoreError::Internal("the code writer has stopped".into());
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.code_writer
+            .send((job, reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
     /// Writes a report through the event writer; answers once it is durable.
     pub async fn submit_report(
         &self,
@@ -241,6 +261,7 @@ impl AppState {
             tokens: Mutex::new(HashMap::new()),
             notices: tokio::sync::broadcast::channel(1024).0,
             alert_notices: tokio::sync::broadcast::channel(256).0,
+            code_writer: spawn_code_writer(store_for_writer.clone()),
             writer: spawn_event_writer(store_for_writer),
             rebuild: tokio::sync::Mutex::new(()),
             map_layers: Mutex::new(HashMap::new()),

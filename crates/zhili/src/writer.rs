@@ -79,3 +79,40 @@ pub(crate) fn spawn_event_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Se
     });
     tx
 }
+
+type CodeReply =
+    tokio::sync::oneshot::Sender<Result<zhili_store::CodeOutcome, zhili_store::StoreError>>;
+
+/// The residents' code requests and answers, written as the events are: whatever waits goes in
+/// one transaction, each judged in turn as if alone, so a crowd signing up shares its commits.
+pub(crate) fn spawn_code_writer(
+    store: Arc<dyn Store>,
+) -> tokio::sync::mpsc::Sender<(zhili_store::CodeJob, CodeReply)> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(zhili_store::CodeJob, CodeReply)>(4096);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut waiting = vec![first];
+            while waiting.len() < WRITE_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => waiting.push(job),
+                    Err(_) => break,
+                }
+            }
+            let (jobs, replies): (Vec<_>, Vec<_>) = waiting.into_iter().unzip();
+            match store.code_batch(&jobs).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(Ok(outcome));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, jobs = jobs.len(), "code write failed; nothing of the batch was written");
+                    for reply in replies {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+    });
+    tx
+}

@@ -5,7 +5,7 @@
 //! proportion to the registered population; and estimates weighted by that population
 //! (post-stratified), with their 95 % margin and a warning when the sample is too small.
 
-use crate::{DomainError, ErrorCode};
+use crate::DomainError;
 use std::collections::BTreeMap;
 
 mod round;
@@ -224,8 +224,9 @@ impl Questionnaire {
             let Some(a) = given else {
                 if q.required {
                     problems.push(
-                        DomainError::new(ErrorCode::MissingField, "this question needs an answer")
-                            .with_field(&field)
+                        // A rule of the questionnaire, not of the body's shape: 422 with the
+                        // other problems of the sheet.
+                        DomainError::invalid(&field, "this question needs an answer")
                             .zh("这道题必须作答"),
                     );
                 }
@@ -435,6 +436,7 @@ pub fn weighted_share(strata: &[Stratum]) -> Option<Estimate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorCode;
 
     fn choice(key: &str) -> Choice {
         Choice {
@@ -543,7 +545,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             (e[0].code, e[0].field.as_deref()),
-            (ErrorCode::MissingField, Some("answers.why"))
+            (ErrorCode::InvalidParameter, Some("answers.why"))
         );
         let e = q
             .check_answers(&sheet(&[

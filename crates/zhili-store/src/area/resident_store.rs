@@ -43,6 +43,29 @@ pub struct CodeAnswer {
     pub expires_at: i64,
 }
 
+/// A code request or answer for the batched writer (`ResidentStore::code_batch`).
+#[derive(Clone, Debug)]
+pub enum CodeJob {
+    Issue {
+        phone_blind: String,
+        code_hash: String,
+        message: NewMessage,
+        now: i64,
+    },
+    Answer {
+        answer: CodeAnswer,
+        now: i64,
+    },
+}
+
+/// What became of a `CodeJob`: sent, or refused (rationed); signed in (the account and
+/// whether it is new), or refused (wrong, expired, spent).
+#[derive(Clone, Debug)]
+pub enum CodeOutcome {
+    Issued(std::result::Result<(), DomainError>),
+    Answered(std::result::Result<(ResidentRecord, bool), DomainError>),
+}
+
 /// A text message to queue.
 #[derive(Clone, Debug)]
 pub struct NewMessage {
@@ -99,25 +122,12 @@ pub struct NoticeRecord {
 
 #[async_trait]
 pub trait ResidentStore {
-    /// Queues a code for a number if its ration allows (`zhili_domain::resident::may_send`,
-    /// judged inside the write so that concurrent requests are counted), with its message and
-    /// record.
-    async fn issue_code(
-        &self,
-        phone_blind: &str,
-        code_hash: &str,
-        message: &NewMessage,
-        now: i64,
-    ) -> Result<()>;
-
-    /// Judges an answer to the latest code of a number; the right one spends the code, finds
-    /// or opens the account and starts a session, all in one transaction. The answer is the
-    /// account and whether it is new, or the refusal (a wrong answer is still counted).
-    async fn answer_code(
-        &self,
-        answer: &CodeAnswer,
-        now: i64,
-    ) -> Result<std::result::Result<(ResidentRecord, bool), DomainError>>;
+    /// Code requests and answers in one transaction, each judged in turn as if alone: a code
+    /// is queued for a number if its ration allows (`zhili_domain::resident::may_send`, judged
+    /// inside the write so that concurrent requests are counted), with its message and record;
+    /// an answer to the latest code of a number, when right, spends the code, finds or opens
+    /// the account and starts a session (a wrong answer is still counted).
+    async fn code_batch(&self, jobs: &[CodeJob]) -> Result<Vec<CodeOutcome>>;
 
     /// The account of a number (by its blind index), if it has one.
     async fn resident_by_phone(&self, phone_blind: &str) -> Result<Option<ResidentRecord>>;
@@ -226,22 +236,8 @@ pub trait ResidentStore {
 
 #[async_trait]
 impl ResidentStore for SqlStore {
-    async fn issue_code(
-        &self,
-        phone_blind: &str,
-        code_hash: &str,
-        message: &NewMessage,
-        now: i64,
-    ) -> Result<()> {
-        crate::residents::issue_code(self, phone_blind, code_hash, message, now).await
-    }
-
-    async fn answer_code(
-        &self,
-        answer: &CodeAnswer,
-        now: i64,
-    ) -> Result<std::result::Result<(ResidentRecord, bool), DomainError>> {
-        crate::residents::answer_code(self, answer, now).await
+    async fn code_batch(&self, jobs: &[CodeJob]) -> Result<Vec<CodeOutcome>> {
+        crate::residents::code_batch(self, jobs).await
     }
 
     async fn resident_by_phone(&self, phone_blind: &str) -> Result<Option<ResidentRecord>> {

@@ -6,7 +6,7 @@
 //! and every read here is keyed by the resident (their own reports, their own messages).
 
 use super::intake::{self, Report};
-use super::{invalid, not_found, Result};
+use super::{invalid, not_found, Error, Result};
 use crate::crypto::{self, Sealed};
 use crate::state::{AppState, EventNotice};
 use rand::RngCore;
@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use zhili_domain::event::{self, Channel, Command};
 use zhili_domain::resident::{self as rules, CODE_TTL_MS, RESEND_AFTER_MS};
 use zhili_domain::{DomainError, ErrorCode, Level, Scope};
-use zhili_store::{CodeAnswer, EventRecord, NewMessage, ResidentRecord};
+use zhili_store::{CodeAnswer, CodeJob, CodeOutcome, EventRecord, NewMessage, ResidentRecord};
 
 /// How long a resident's session lasts (a phone stays signed in).
 pub const SESSION_MS: i64 = 30 * 86_400_000;
@@ -57,15 +57,28 @@ pub async fn request_code(state: &AppState, phone: &str, from: IpAddr) -> Result
         kind: "code".into(),
         body: rules::code_text(&code),
     };
-    state
-        .store
-        .issue_code(&phone_blind(state, &phone), &hash, &message, now)
+    let outcome = state
+        .write_code(CodeJob::Issue {
+            phone_blind: phone_blind(state, &phone),
+            code_hash: hash,
+            message,
+            now,
+        })
         .await?;
+    match outcome {
+        CodeOutcome::Issued(issued) => issued?,
+        CodeOutcome::Answered(_) => return Err(Error::Store(mixed_up())),
+    }
     state.messages_queued.notify_one();
     Ok(CodeSent {
         expires_in_ms: CODE_TTL_MS,
         resend_after_ms: RESEND_AFTER_MS,
     })
+}
+
+/// The code writer answered one kind of job with another's outcome: its own fault.
+fn mixed_up() -> zhili_store::StoreError {
+    zhili_store::StoreError::Internal("the code writer answered with another job's outcome".into())
 }
 
 /// A resident's session just started.
@@ -102,7 +115,10 @@ pub async fn answer_code(
         token_hash: crate::auth::token_hash(&token),
         expires_at,
     };
-    let (resident, created) = state.store.answer_code(&answer, now).await??;
+    let (resident, created) = match state.write_code(CodeJob::Answer { answer, now }).await? {
+        CodeOutcome::Answered(answered) => answered?,
+        CodeOutcome::Issued(_) => return Err(Error::Store(mixed_up())),
+    };
     Ok(SignedIn {
         token,
         expires_at,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use zhili_domain::survey::{Answer, Choice, Condition, Headline, Kind, Question, Questionnaire};
-use zhili_domain::{DomainError, ErrorCode};
+use zhili_domain::DomainError;
 
 const TEMPLATES_JSON: &str = include_str!("../../../data/survey-templates.json");
 
@@ -147,9 +147,7 @@ pub fn templates() -> BTreeMap<String, SurveySpec> {
 }
 
 fn missing(field: String, en: &str, zh: &str) -> DomainError {
-    DomainError::new(ErrorCode::MissingField, en)
-        .with_field(&field)
-        .zh(zh)
+    DomainError::invalid(&field, en).zh(zh)
 }
 
 /// The domain's questionnaire, or every problem with its field.
