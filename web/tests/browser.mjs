@@ -1428,6 +1428,18 @@ async function api(token, method, path, body) {
   return text ? JSON.parse(text) : null
 }
 
+/** The latest code the outbox holds for a number ending in `last4` (no SMS provider here: an
+ * administrator reads it). */
+async function heldCode(admin, last4) {
+  for (let i = 0; i < 50; i++) {
+    const held = await api(admin, 'GET', `/outbox?phone_last4=${last4}&limit=1`)
+    const code = held[0]?.state === 'held' ? /\d{6}/.exec(held[0].body)?.[0] : null
+    if (code) return code
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`no code in the outbox for …${last4}`)
+}
+
 async function staffToken(username) {
   const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) })
   return (await r.json()).token
@@ -1457,13 +1469,7 @@ await step('a resident signs up on their phone, links to their person, reports w
   await fitsScreen(page, 'resident sign-in')
   await shoot(page, { path: join(shots, 'resident-sign-in.png') })
   // The outbox holds the code (no SMS provider here); an administrator reads it.
-  let code = null
-  for (let i = 0; i < 50 && !code; i++) {
-    const held = await api(admin, 'GET', '/outbox?phone_last4=0517&limit=1')
-    code = held[0]?.state === 'held' ? /\d{6}/.exec(held[0].body)?.[0] : null
-    if (!code) await new Promise((r) => setTimeout(r, 100))
-  }
-  expect(code, 'a code in the outbox')
+  const code = await heldCode(admin, '0517')
   await page.fill('[data-test=r-code]', code)
   await page.click('[data-test=r-enter]')
   await page.waitForURL((u) => u.pathname === '/r')
@@ -1493,7 +1499,9 @@ await step('a resident signs up on their phone, links to their person, reports w
   const lead = await staffToken(e.lead_unit.startsWith('S') ? `village-${e.lead_unit.slice(1)}` : `dept-${e.lead_unit}`)
   await api(lead, 'POST', `/events/${found.id}/actions`, { action: 'accept' })
   await api(lead, 'POST', `/events/${found.id}/actions`, { action: 'handle', feedback: '已更换路灯灯头' })
-  await api(worker, 'POST', `/events/${found.id}/actions`, { action: 'verify', passed: true })
+  // Verified by the worker of the grid the report was placed in (its position decides it).
+  const verifier = await staffToken(`grid-${e.grid_code}`)
+  await api(verifier, 'POST', `/events/${found.id}/actions`, { action: 'verify', passed: true })
   await api(village, 'POST', `/events/${found.id}/actions`, { action: 'close' })
   // The resident finds it waiting for their rating, told at each step.
   await page.reload()
@@ -1519,7 +1527,7 @@ await step('a resident signs up on their phone, links to their person, reports w
   await context.close()
 })
 
-await step('the reception desk takes a walk-in appeal with its receipt, finds the caller and replies to one waiting', async () => {
+await step('the reception desk takes a walk-in appeal with its receipt, finds the caller, replies to one waiting and sends a dispute on to mediation', async () => {
   const { context, page } = await open('district-operator')
   await page.goto(`${base}/desk`)
   await page.waitForSelector('[data-test=desk-figures]')
@@ -1556,6 +1564,23 @@ await step('the reception desk takes a walk-in appeal with its receipt, finds th
     await page.waitForSelector(`[data-test=${replied}]`, { state: 'detached' })
   }
   await shoot(page, { path: join(shots, 'desk.png') })
+  // A dispute taken at the desk goes on to people's mediation from its receipt.
+  await page.fill('[data-test=desk-phone]', '13800138888')
+  await page.click('[data-test=desk-lookup]')
+  await page.waitForSelector('[data-test=desk-caller] >> text=历史诉求 0 件')
+  await page.click('[data-test=desk-channel] >> text=来访')
+  await page.fill('[data-test=desk-name]', '张先生')
+  await pick(page, '[data-test=desk-category]', '邻里纠纷')
+  await page.fill('[data-test=desk-description]', '来访反映：与邻居因排水沟堵塞多次争吵，请求调解')
+  await pick(page, '[data-test=desk-village]', '文汇社区')
+  await page.click('[data-test=desk-submit]')
+  await page.click('[data-test=desk-mediate]')
+  await pick(page, '[data-test=committee]', '文汇社区人民调解委员会')
+  await page.fill('[data-test=party-0] [data-test=party-name] input, [data-test=party-0] input[data-test=party-name]', '张先生')
+  await page.fill('[data-test=party-1] [data-test=party-name] input, [data-test=party-1] input[data-test=party-name]', '王大姐')
+  await page.click('[data-test=open-submit]')
+  await page.waitForURL(/\/mediation\/\d+$/)
+  await page.waitForSelector('[data-test=mediation-number]')
   await context.close()
 })
 
@@ -1582,12 +1607,7 @@ await step('a survey is opened, answered online, at the door and by telephone, a
   const number = idNumber('19750521', 611)
   await api(worker, 'POST', '/people', { id_number: number, name: '龚海燕', grid_code: '500114001001001' })
   await fetch(`${base}/api/v1/resident/code`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: '13912340611' }) })
-  let code = null
-  for (let i = 0; i < 50 && !code; i++) {
-    const held = await api(await staffToken('admin'), 'GET', '/outbox?phone_last4=0611&limit=1')
-    code = held[0]?.state === 'held' ? /\d{6}/.exec(held[0].body)?.[0] : null
-    if (!code) await new Promise((r) => setTimeout(r, 100))
-  }
+  const code = await heldCode(admin, '0611')
   const session = await (await fetch(`${base}/api/v1/resident/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: '13912340611', code }) })).json()
   const linked = await api(session.token, 'POST', '/resident/link', { id_number: number, name: '龚海燕' })
   const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', isMobile: true, hasTouch: true })
