@@ -48,3 +48,16 @@ CREATE TABLE survey_answers (
     taken_at BIGINT
 );
 CREATE INDEX survey_answers_of ON survey_answers (survey_id, grid_code);
+
+-- The answers counted as they come, per grid: sheets, each question answered, each value given,
+-- the headline's rated and good, each mode (keys starting with '#' are these counters). The
+-- results add these up in SQL, weighted by each grid's population, instead of reading every
+-- answer.
+CREATE TABLE survey_tally (
+    survey_id BIGINT NOT NULL REFERENCES surveys (id),
+    grid_code TEXT NOT NULL,
+    question TEXT NOT NULL,
+    value TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (survey_id, grid_code, question, value)
+);

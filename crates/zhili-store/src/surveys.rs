@@ -258,6 +258,18 @@ pub(crate) async fn record_answer(
     .bind((!anonymous).then_some(now))
     .execute(&mut *tx)
     .await?;
+    for (question, value) in &a.counters {
+        sqlx::query(
+            "INSERT INTO survey_tally (survey_id, grid_code, question, value, n) VALUES ($1, $2, $3, $4, 1) \
+             ON CONFLICT (survey_id, grid_code, question, value) DO UPDATE SET n = survey_tally.n + 1",
+        )
+        .bind(a.survey_id)
+        .bind(a.grid_code.clone())
+        .bind(question.clone())
+        .bind(value.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
     // The record says who took part (as the respondents table does), never which answer.
     let mut action = actor.action(now, "survey.answer", &format!("survey:{}", a.survey_id));
     action.opinion = Some(a.mode.label().to_string());
@@ -309,30 +321,6 @@ pub(crate) async fn answers(
         .collect()
 }
 
-pub(crate) async fn sheets(
-    store: &SqlStore,
-    survey_id: i64,
-    prefix: &str,
-) -> Result<Vec<(String, Mode, String)>> {
-    let rows = sqlx::query(
-        "SELECT grid_code, mode, sheet FROM survey_answers WHERE survey_id = $1 AND grid_code LIKE $2",
-    )
-    .bind(survey_id)
-    .bind(format!("{prefix}%"))
-    .fetch_all(&store.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let mode: String = r.try_get("mode")?;
-            Ok((
-                r.try_get("grid_code")?,
-                Mode::parse(&mode).ok_or_else(|| corrupt("survey mode", &mode))?,
-                r.try_get("sheet")?,
-            ))
-        })
-        .collect()
-}
-
 pub(crate) async fn draw(
     store: &SqlStore,
     survey_id: i64,
@@ -357,4 +345,88 @@ pub(crate) async fn draw(
         })
     })
     .transpose()
+}
+
+pub(crate) async fn tally(
+    store: &SqlStore,
+    survey_id: i64,
+    prefix: &str,
+    area_len: usize,
+) -> Result<(Vec<TallyRow>, Vec<TallyRow>, Vec<AreaPlan>)> {
+    let like = format!("{prefix}%");
+    let len = area_len as i64;
+    let questions = sqlx::query(
+        "SELECT substr(a.grid_code, 1, CAST($3 AS INTEGER)) AS area, a.question, CAST(SUM(a.n) AS BIGINT) AS count, CAST(SUM(q.population) AS BIGINT) AS covered, \
+         SUM(CAST(q.population AS DOUBLE PRECISION) * q.population / a.n) AS w2_all \
+         FROM survey_tally a JOIN survey_quotas q ON q.survey_id = a.survey_id AND q.grid_code = a.grid_code \
+         WHERE a.survey_id = $1 AND a.grid_code LIKE $2 AND a.value = '#answered' AND q.population > 0 \
+         GROUP BY 1, 2",
+    )
+    .bind(survey_id)
+    .bind(like.clone())
+    .bind(len)
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(TallyRow {
+            area: r.try_get("area")?,
+            question: r.try_get("question")?,
+            value: "#answered".into(),
+            count: r.try_get("count")?,
+            covered: r.try_get("covered")?,
+            weighted_yes: 0.0,
+            w2_yes: 0.0,
+            w2_all: r.try_get("w2_all")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let values = sqlx::query(
+        "SELECT substr(t.grid_code, 1, CAST($3 AS INTEGER)) AS area, t.question, t.value, CAST(SUM(t.n) AS BIGINT) AS count, \
+         SUM(CAST(q.population AS DOUBLE PRECISION) * t.n / a.n) AS weighted_yes, \
+         SUM(CAST(q.population AS DOUBLE PRECISION) * q.population * t.n / (CAST(a.n AS DOUBLE PRECISION) * a.n)) AS w2_yes \
+         FROM survey_tally t \
+         JOIN survey_tally a ON a.survey_id = t.survey_id AND a.grid_code = t.grid_code AND a.question = t.question AND a.value = '#answered' \
+         JOIN survey_quotas q ON q.survey_id = t.survey_id AND q.grid_code = t.grid_code \
+         WHERE t.survey_id = $1 AND t.grid_code LIKE $2 AND t.value <> '#answered' AND q.population > 0 \
+         GROUP BY 1, 2, 3",
+    )
+    .bind(survey_id)
+    .bind(like.clone())
+    .bind(len)
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(TallyRow {
+            area: r.try_get("area")?,
+            question: r.try_get("question")?,
+            value: r.try_get("value")?,
+            count: r.try_get("count")?,
+            covered: 0,
+            weighted_yes: r.try_get("weighted_yes")?,
+            w2_yes: r.try_get("w2_yes")?,
+            w2_all: 0.0,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let areas = sqlx::query(
+        "SELECT substr(grid_code, 1, CAST($3 AS INTEGER)) AS area, CAST(SUM(population) AS BIGINT) AS population, CAST(SUM(quota) AS BIGINT) AS quota \
+         FROM survey_quotas WHERE survey_id = $1 AND grid_code LIKE $2 GROUP BY 1 ORDER BY 1",
+    )
+    .bind(survey_id)
+    .bind(like)
+    .bind(len)
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(AreaPlan {
+            area: r.try_get("area")?,
+            population: r.try_get("population")?,
+            quota: r.try_get("quota")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    Ok((questions, values, areas))
 }

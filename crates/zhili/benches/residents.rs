@@ -260,6 +260,7 @@ async fn main() {
     let answers = env_usize("ZHILI_BENCH_ANSWERS", 100_000);
     let t = Instant::now();
     let quotas = store.survey_quotas(round.id, "").await.unwrap();
+    let mut tally: HashMap<(String, String, String), i64> = HashMap::new();
     let mut tx = pool.begin().await.unwrap();
     for i in 0..answers {
         use zhili_domain::survey::Answer;
@@ -286,11 +287,30 @@ async fn main() {
         if i % 9 == 0 {
             sheet.insert("resolved".into(), Answer::Choice("resolved".into()));
         }
+        let counted = zhili_domain::survey::counters(
+            &round.survey.headline,
+            &sheet,
+            zhili_domain::survey::Mode::Door,
+        );
+        for (q, v) in counted {
+            *tally.entry((grid.clone(), q, v)).or_default() += 1;
+        }
         sqlx::query("INSERT INTO survey_answers (id, survey_id, grid_code, mode, sheet) VALUES ($1, $2, $3, 'door', $4)")
             .bind(format!("{:032x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)))
             .bind(round.id)
             .bind(grid.clone())
             .bind(serde_json::to_string(&sheet).unwrap())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    for ((grid, q, v), n) in tally {
+        sqlx::query("INSERT INTO survey_tally (survey_id, grid_code, question, value, n) VALUES ($1, $2, $3, $4, $5)")
+            .bind(round.id)
+            .bind(grid)
+            .bind(q)
+            .bind(v)
+            .bind(n)
             .execute(&mut *tx)
             .await
             .unwrap();

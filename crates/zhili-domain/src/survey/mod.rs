@@ -9,7 +9,7 @@ use crate::DomainError;
 use std::collections::BTreeMap;
 
 mod round;
-pub use round::{Headline, Mode, State, Tally};
+pub use round::{counters, Headline, Mode, State, ANSWERED, GOOD, HEADLINE, MODE, SHEETS};
 
 /// Fewer answers than this in an area, and its figure is flagged as not to be relied on.
 pub const MIN_SAMPLE: i64 = 30;
@@ -387,49 +387,74 @@ pub struct Estimate {
     pub too_small: bool,
 }
 
-/// The share over strata weighted by their registered population (post-stratification):
-/// p = Σ Wₕ pₕ with Wₕ = Nₕ / N over the strata that answered. Each answer weighs
-/// wᵢ = Nₕ / nₕ, and the margin comes from the weighted answers' own spread (Taylor
-/// linearisation): Var(p) ≈ n/(n − 1) · Σ wᵢ² (yᵢ − p)² / (Σ wᵢ)² · (1 − n/N). The stratified
-/// formula Σ Wₕ² pₕ(1 − pₕ)/nₕ would claim almost no error when a grid has one or two answers
-/// (each pₕ then 0 or 1), which is the usual case with quotas per grid; this one does not.
-/// None when nobody answered.
+/// The sums a weighted share is made of, added up over the strata (grids) that answered —
+/// what SQL adds up from the tally without reading every answer. With wₕ = Nₕ / nₕ:
+/// `covered` = Σ Nₕ, `answered` = Σ nₕ, `weighted_yes` = Σ Nₕ yesₕ / nₕ,
+/// `w2_yes` = Σ wₕ² yesₕ, `w2_all` = Σ wₕ² nₕ.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sums {
+    pub covered: i64,
+    pub answered: i64,
+    pub weighted_yes: f64,
+    pub w2_yes: f64,
+    pub w2_all: f64,
+}
+
+impl Sums {
+    pub fn of(strata: &[Stratum]) -> Sums {
+        let mut s = Sums::default();
+        for h in strata.iter().filter(|h| h.answered > 0 && h.population > 0) {
+            let w = h.population as f64 / h.answered as f64;
+            let yes = h.yes.clamp(0, h.answered) as f64;
+            s.covered += h.population;
+            s.answered += h.answered;
+            s.weighted_yes += w * yes;
+            s.w2_yes += w * w * yes;
+            s.w2_all += w * w * h.answered as f64;
+        }
+        s
+    }
+
+    /// The share p = Σ Nₕ pₕ / Σ Nₕ (post-stratified by registered population) and its 95 %
+    /// margin from the weighted answers' own spread (Taylor linearisation):
+    /// Var(p) ≈ n/(n − 1) · Σ wᵢ² (yᵢ − p)² / (Σ Nₕ)² · (1 − n/N), where the sum over answers
+    /// is w2_yes (1 − p)² + (w2_all − w2_yes) p². The stratified formula Σ Wₕ² pₕ(1 − pₕ)/nₕ would
+    /// claim almost no error when a grid has one or two answers (each pₕ then 0 or 1), which
+    /// is the usual case with quotas per grid; this one does not. `population` is the whole
+    /// area's, for the coverage. None when nobody answered.
+    pub fn estimate(&self, population: i64) -> Option<Estimate> {
+        if self.covered <= 0 || self.answered <= 0 {
+            return None;
+        }
+        let covered = self.covered as f64;
+        let share = self.weighted_yes / covered;
+        let spread =
+            self.w2_yes * (1.0 - share).powi(2) + (self.w2_all - self.w2_yes) * share.powi(2);
+        let n = self.answered;
+        let variance = if n > 1 {
+            let fpc = (1.0 - n as f64 / covered).max(0.0);
+            n as f64 / (n - 1) as f64 * spread.max(0.0) / (covered * covered) * fpc
+        } else {
+            0.0
+        };
+        Some(Estimate {
+            share,
+            margin: 1.96 * variance.sqrt(),
+            answered: n,
+            coverage: covered / population.max(1) as f64,
+            too_small: n < MIN_SAMPLE,
+        })
+    }
+}
+
+/// The share over strata weighted by their registered population (`Sums::estimate`).
 pub fn weighted_share(strata: &[Stratum]) -> Option<Estimate> {
+    let population: i64 = strata.iter().map(|s| s.population.max(0)).sum();
     let answered: i64 = strata.iter().map(|s| s.answered).sum();
-    let covered: Vec<&Stratum> = strata
-        .iter()
-        .filter(|s| s.answered > 0 && s.population > 0)
-        .collect();
-    let people: i64 = strata.iter().map(|s| s.population.max(0)).sum();
-    let covered_people: i64 = covered.iter().map(|s| s.population).sum();
-    if covered_people == 0 {
-        return None;
-    }
-    let share: f64 = covered
-        .iter()
-        .map(|s| s.population as f64 * s.yes.clamp(0, s.answered) as f64 / s.answered as f64)
-        .sum::<f64>()
-        / covered_people as f64;
-    let n: i64 = covered.iter().map(|s| s.answered).sum();
-    let mut spread = 0.0;
-    for s in &covered {
-        let w = s.population as f64 / s.answered as f64;
-        let yes = s.yes.clamp(0, s.answered) as f64;
-        let no = s.answered as f64 - yes;
-        spread += w * w * (yes * (1.0 - share).powi(2) + no * share.powi(2));
-    }
-    let variance = if n > 1 {
-        let fpc = (1.0 - n as f64 / covered_people as f64).max(0.0);
-        n as f64 / (n - 1) as f64 * spread / (covered_people as f64).powi(2) * fpc
-    } else {
-        0.0
-    };
-    Some(Estimate {
-        share,
-        margin: 1.96 * variance.sqrt(),
+    Sums::of(strata).estimate(population).map(|e| Estimate {
         answered,
-        coverage: covered_people as f64 / people.max(1) as f64,
         too_small: answered < MIN_SAMPLE,
+        ..e
     })
 }
 

@@ -2,9 +2,9 @@
 //! residents), the three ways an answer comes in, the headline figure (the share who feel safe
 //! or are satisfied) and the tally of answer sheets into weighted shares per area.
 
-use super::{weighted_share, Answer, Estimate, Kind, Questionnaire, Stratum};
+use super::{Answer, Kind, Questionnaire};
 use crate::{DomainError, ErrorCode};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
@@ -160,95 +160,44 @@ impl Headline {
     }
 }
 
-/// Counts per grid: sheets, and per question how many answered it and how many gave each
-/// value (an option's key, a scale's number).
-#[derive(Clone, Debug, Default)]
-pub struct Tally {
-    grids: HashMap<String, GridTally>,
-}
-
-#[derive(Clone, Debug, Default)]
-struct GridTally {
-    sheets: i64,
-    good: i64,
-    rated: i64,
-    answered: HashMap<String, i64>,
-    values: HashMap<(String, String), i64>,
-}
-
-impl Tally {
-    pub fn add(&mut self, grid: &str, headline: &Headline, answers: &BTreeMap<String, Answer>) {
-        let g = self.grids.entry(grid.to_string()).or_default();
-        g.sheets += 1;
-        if let Some(good) = headline.verdict(answers) {
-            g.rated += 1;
-            g.good += good as i64;
-        }
-        for (k, a) in answers {
-            let values: Vec<String> = match a {
-                Answer::Choice(c) => vec![c.clone()],
-                Answer::Choices(cs) => cs.clone(),
-                Answer::Scale(v) => vec![v.to_string()],
-                Answer::Text(_) => vec![],
-            };
-            *g.answered.entry(k.clone()).or_default() += 1;
-            for v in values {
-                *g.values.entry((k.clone(), v)).or_default() += 1;
-            }
+/// The counters a sheet adds to its grid's tally: `("#sheets", "#answered")`; per question
+/// answered `(key, "#answered")` and one `(key, value)` per value given (an option's key, a
+/// scale's number; nothing for free text); the headline's `("#headline", "#answered")` and
+/// `("#headline", "good")`; its mode `("#mode", mode)`. Results add these up per area.
+pub fn counters(
+    headline: &Headline,
+    answers: &BTreeMap<String, Answer>,
+    mode: Mode,
+) -> Vec<(String, String)> {
+    let mut out = vec![
+        (SHEETS.to_string(), ANSWERED.to_string()),
+        (MODE.to_string(), ANSWERED.to_string()),
+        (MODE.to_string(), mode.as_str().to_string()),
+    ];
+    if let Some(good) = headline.verdict(answers) {
+        out.push((HEADLINE.to_string(), ANSWERED.to_string()));
+        if good {
+            out.push((HEADLINE.to_string(), GOOD.to_string()));
         }
     }
-
-    pub fn sheets(&self, grids: &[(String, i64)]) -> i64 {
-        grids
-            .iter()
-            .filter_map(|(g, _)| self.grids.get(g))
-            .map(|t| t.sheets)
-            .sum()
+    for (k, a) in answers {
+        out.push((k.clone(), ANSWERED.to_string()));
+        match a {
+            Answer::Choice(c) => out.push((k.clone(), c.clone())),
+            Answer::Choices(cs) => out.extend(cs.iter().map(|c| (k.clone(), c.clone()))),
+            Answer::Scale(v) => out.push((k.clone(), v.to_string())),
+            Answer::Text(_) => {}
+        }
     }
-
-    /// The headline share over `grids` (grid, registered population), weighted by population.
-    pub fn headline(&self, grids: &[(String, i64)]) -> Option<Estimate> {
-        weighted_share(&self.strata(grids, |t| (t.rated, t.good)))
-    }
-
-    /// The share giving `value` to `question` among those who answered it, over `grids`.
-    pub fn share(&self, grids: &[(String, i64)], question: &str, value: &str) -> Option<Estimate> {
-        let key = (question.to_string(), value.to_string());
-        weighted_share(&self.strata(grids, |t| {
-            (
-                t.answered.get(question).copied().unwrap_or(0),
-                t.values.get(&key).copied().unwrap_or(0),
-            )
-        }))
-    }
-
-    /// How many answered `question` over `grids` (unweighted; a free text's count).
-    pub fn answered(&self, grids: &[(String, i64)], question: &str) -> i64 {
-        grids
-            .iter()
-            .filter_map(|(g, _)| self.grids.get(g))
-            .map(|t| t.answered.get(question).copied().unwrap_or(0))
-            .sum()
-    }
-
-    fn strata(
-        &self,
-        grids: &[(String, i64)],
-        of: impl Fn(&GridTally) -> (i64, i64),
-    ) -> Vec<Stratum> {
-        grids
-            .iter()
-            .map(|(g, population)| {
-                let (answered, yes) = self.grids.get(g).map(&of).unwrap_or((0, 0));
-                Stratum {
-                    population: *population,
-                    answered,
-                    yes,
-                }
-            })
-            .collect()
-    }
+    out
 }
+
+/// The counter of how many answered (a question, the headline, sheets at all).
+pub const ANSWERED: &str = "#answered";
+pub const SHEETS: &str = "#sheets";
+pub const HEADLINE: &str = "#headline";
+pub const GOOD: &str = "good";
+pub const MODE: &str = "#mode";
 
 #[cfg(test)]
 mod tests {
@@ -366,30 +315,17 @@ mod tests {
     }
 
     #[test]
-    fn the_tally_weights_each_grid_by_its_population() {
-        // Grid a: 900 people, 30 answers, all safe. Grid b: 100 people, 30 answers, none safe.
-        // Unweighted that is 50 %; weighted by population it is 90 %.
-        let mut t = Tally::default();
-        let h = safe();
-        for _ in 0..30 {
-            t.add("a", &h, &sheet("yes"));
-            t.add("b", &h, &sheet("no"));
-        }
-        let grids = vec![("a".to_string(), 900), ("b".to_string(), 100)];
-        let e = t.headline(&grids).unwrap();
-        assert!((e.share - 0.9).abs() < 1e-9, "{e:?}");
-        assert_eq!(e.answered, 60);
-        assert!(!e.too_small);
-        let yes = t.share(&grids, "safe", "yes").unwrap();
-        assert!((yes.share - e.share).abs() < 1e-9);
-        assert_eq!(t.answered(&grids, "score"), 0);
-        assert_eq!(t.share(&grids, "score", "5"), None, "nobody answered it");
-        // One grid alone: its own share, flagged when under the minimum sample.
-        let only_b = t.headline(&grids[1..]).unwrap();
-        assert_eq!(only_b.share, 0.0);
-        let mut small = Tally::default();
-        small.add("a", &h, &sheet("yes"));
-        assert!(small.headline(&grids).unwrap().too_small);
-        assert_eq!(t.sheets(&grids), 60);
+    fn a_sheet_counts_what_it_answered_and_its_headline() {
+        let mut sheet = sheet("no");
+        sheet.insert("score".into(), Answer::Scale(2));
+        let c = counters(&safe(), &sheet, Mode::Door);
+        let has = |q: &str, v: &str| c.iter().any(|(a, b)| a == q && b == v);
+        assert!(has(SHEETS, ANSWERED) && has(MODE, "door"));
+        assert!(
+            has(HEADLINE, ANSWERED) && !has(HEADLINE, GOOD),
+            "rated, not good"
+        );
+        assert!(has("safe", ANSWERED) && has("safe", "no") && has("score", "2"));
+        assert_eq!(c.len(), 8);
     }
 }

@@ -55,6 +55,35 @@ pub struct NewSurveyAnswer {
     pub mode: Mode,
     /// The sheet as JSON of the domain's answers.
     pub sheet: String,
+    /// The counters it adds to its grid's tally (`zhili_domain::survey::counters`).
+    pub counters: Vec<(String, String)>,
+}
+
+/// The tally added up over an area for one question and value (`value` "#answered" for the
+/// question's own totals), weighted by the grids' registered population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TallyRow {
+    pub area: String,
+    pub question: String,
+    pub value: String,
+    /// Unweighted: how many gave the value (answered the question).
+    pub count: i64,
+    /// Σ Nₕ over the grids that answered the question (question totals only).
+    pub covered: i64,
+    /// Σ Nₕ·yesₕ/nₕ (values only).
+    pub weighted_yes: f64,
+    /// Σ Nₕ²·yesₕ/nₕ² (values only).
+    pub w2_yes: f64,
+    /// Σ Nₕ²/nₕ (question totals only).
+    pub w2_all: f64,
+}
+
+/// An area's registered population and planned answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AreaPlan {
+    pub area: String,
+    pub population: i64,
+    pub quota: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -124,12 +153,14 @@ pub trait SurveyStore {
         limit: i64,
     ) -> Result<Vec<SurveyAnswerRecord>>;
 
-    /// (grid, mode, sheet) of every answer under a region prefix, for the results.
-    async fn survey_sheets(
+    /// The tally under a region prefix added up per area (the first `area_len` digits of the
+    /// grid code): the question totals, the values, and each area's population and quota.
+    async fn survey_tally(
         &self,
         survey_id: i64,
         prefix: &str,
-    ) -> Result<Vec<(String, Mode, String)>>;
+        area_len: usize,
+    ) -> Result<(Vec<TallyRow>, Vec<TallyRow>, Vec<AreaPlan>)>;
 
     /// A registered person with a phone in `grid` who has not answered, at random.
     async fn draw_respondent(&self, survey_id: i64, grid: &str) -> Result<Option<DrawnPerson>>;
@@ -183,12 +214,13 @@ impl SurveyStore for SqlStore {
         crate::surveys::answers(self, survey_id, prefix, limit).await
     }
 
-    async fn survey_sheets(
+    async fn survey_tally(
         &self,
         survey_id: i64,
         prefix: &str,
-    ) -> Result<Vec<(String, Mode, String)>> {
-        crate::surveys::sheets(self, survey_id, prefix).await
+        area_len: usize,
+    ) -> Result<(Vec<TallyRow>, Vec<TallyRow>, Vec<AreaPlan>)> {
+        crate::surveys::tally(self, survey_id, prefix, area_len).await
     }
 
     async fn draw_respondent(&self, survey_id: i64, grid: &str) -> Result<Option<DrawnPerson>> {

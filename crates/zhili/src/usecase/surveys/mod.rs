@@ -193,6 +193,7 @@ async fn keep(
         );
     }
     let sheet = spec::sheet(&s.survey.questionnaire, answers).map_err(Error::problems)?;
+    let counters = rules::counters(&s.survey.headline, &sheet, mode);
     let sheet = serde_json::to_string(&sheet)
         .map_err(|e| Error::Store(zhili_store::StoreError::Internal(e.to_string())))?;
     state
@@ -206,6 +207,7 @@ async fn keep(
                 grid_code: grid.to_string(),
                 mode,
                 sheet,
+                counters,
             },
             crate::now_ms(),
         )

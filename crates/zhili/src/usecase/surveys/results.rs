@@ -5,12 +5,12 @@
 use super::{reader_region, Result};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use utoipa::ToSchema;
-use zhili_domain::survey::{Answer, Estimate, Kind, Mode, Tally, MIN_SAMPLE};
+use zhili_domain::survey::{Estimate, Kind, Mode, Sums, GOOD, HEADLINE, MIN_SAMPLE, MODE, SHEETS};
 use zhili_domain::user::User;
 use zhili_domain::{time, RegionCode};
-use zhili_store::{StoreError, SurveyRecord};
+use zhili_store::{SurveyRecord, TallyRow};
 
 /// A share with its margin; shares and margins are fractions (0–1), absent where nobody
 /// answered.
@@ -128,22 +128,44 @@ pub(super) async fn compute(
     region: &RegionCode,
 ) -> Result<SurveyResults> {
     let prefix = region.as_str();
-    let quotas = state.store.survey_quotas(s.id, prefix).await?;
-    let sheets = state.store.survey_sheets(s.id, prefix).await?;
-    let q = &s.survey.questionnaire;
-    let headline = &s.survey.headline;
-    let mut tally = Tally::default();
-    let mut modes: BTreeMap<Mode, i64> = BTreeMap::new();
-    for (grid, mode, sheet) in &sheets {
-        *modes.entry(*mode).or_default() += 1;
-        let answers: BTreeMap<String, Answer> = serde_json::from_str(sheet)
-            .map_err(|_| StoreError::Internal(format!("survey {}: an unreadable answer", s.id)))?;
-        tally.add(grid, headline, &answers);
+    // The sums are additive over grids: read them per area one level down (or for the area
+    // itself at the bottom) and add them up for the whole.
+    let len = super::child_len(region).unwrap_or(prefix.len());
+    let (totals, values, plans) = state.store.survey_tally(s.id, prefix, len).await?;
+    let mut by_question: HashMap<(&str, &str), &TallyRow> = HashMap::new();
+    for t in &totals {
+        by_question.insert((t.area.as_str(), t.question.as_str()), t);
     }
-    let grids: Vec<(String, i64)> = quotas
-        .iter()
-        .map(|x| (x.grid_code.clone(), x.population))
-        .collect();
+    let mut by_value: HashMap<(&str, &str, &str), &TallyRow> = HashMap::new();
+    for v in &values {
+        by_value.insert((v.area.as_str(), v.question.as_str(), v.value.as_str()), v);
+    }
+    let all: Vec<&str> = plans.iter().map(|p| p.area.as_str()).collect();
+    let sums = |areas: &[&str], question: &str, value: &str| {
+        let mut out = Sums::default();
+        for a in areas {
+            if let Some(t) = by_question.get(&(*a, question)) {
+                out.covered += t.covered;
+                out.answered += t.count;
+                out.w2_all += t.w2_all;
+            }
+            if let Some(v) = by_value.get(&(*a, question, value)) {
+                out.weighted_yes += v.weighted_yes;
+                out.w2_yes += v.w2_yes;
+            }
+        }
+        out
+    };
+    let count = |areas: &[&str], question: &str, value: Option<&str>| -> i64 {
+        areas
+            .iter()
+            .map(|a| match value {
+                None => by_question.get(&(*a, question)).map_or(0, |t| t.count),
+                Some(v) => by_value.get(&(*a, question, v)).map_or(0, |t| t.count),
+            })
+            .sum()
+    };
+    let population: i64 = plans.iter().map(|p| p.population).sum();
     let index = state.index();
     let name = |code: &str| {
         index
@@ -152,35 +174,34 @@ pub(super) async fn compute(
             .cloned()
             .unwrap_or_else(|| code.to_string())
     };
-    let overall = tally.headline(&grids);
+    let headline = &s.survey.headline;
+    let overall = sums(&all, HEADLINE, GOOD).estimate(population);
     let (share, margin) = parts(overall);
-    let answered = tally.sheets(&grids);
-    let mut areas: BTreeMap<String, (Vec<(String, i64)>, i64)> = BTreeMap::new();
-    if let Some(len) = super::child_len(region) {
-        for x in &quotas {
-            let area = x.grid_code.get(..len).unwrap_or(&x.grid_code).to_string();
-            let e = areas.entry(area).or_default();
-            e.0.push((x.grid_code.clone(), x.population));
-            e.1 += x.quota;
-        }
-    }
-    let areas = areas
-        .into_iter()
-        .map(|(code, (grids, quota))| {
-            let (share, margin) = parts(tally.headline(&grids));
-            let answered = tally.sheets(&grids);
-            AreaFigure {
-                name: name(&code),
-                region_code: code,
-                quota,
-                answered,
-                share,
-                margin,
-                too_small: answered < MIN_SAMPLE,
-            }
-        })
-        .collect();
-    let questions = q
+    let answered = count(&all, SHEETS, None);
+    let areas = if super::child_len(region).is_some() {
+        plans
+            .iter()
+            .map(|p| {
+                let one = [p.area.as_str()];
+                let (share, margin) = parts(sums(&one, HEADLINE, GOOD).estimate(p.population));
+                let answered = count(&one, SHEETS, None);
+                AreaFigure {
+                    name: name(&p.area),
+                    region_code: p.area.clone(),
+                    quota: p.quota,
+                    answered,
+                    share,
+                    margin,
+                    too_small: answered < MIN_SAMPLE,
+                }
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let questions = s
+        .survey
+        .questionnaire
         .questions
         .iter()
         .map(|x| {
@@ -204,11 +225,11 @@ pub(super) async fn compute(
                     Kind::Text { .. } => "text",
                 }
                 .into(),
-                answered: tally.answered(&grids, &x.key),
+                answered: count(&all, &x.key, None),
                 options: values
                     .into_iter()
                     .map(|(key, label)| {
-                        let (share, margin) = parts(tally.share(&grids, &x.key, &key));
+                        let (share, margin) = parts(sums(&all, &x.key, &key).estimate(population));
                         OptionFigure {
                             key,
                             label,
@@ -225,7 +246,7 @@ pub(super) async fn compute(
         .map(|m| ModeCount {
             mode: m.as_str().into(),
             label: m.label().into(),
-            answered: modes.get(&m).copied().unwrap_or(0),
+            answered: count(&all, MODE, Some(m.as_str())),
         })
         .collect();
     Ok(SurveyResults {
@@ -234,7 +255,7 @@ pub(super) async fn compute(
         region_name: name(prefix),
         computed_at: time::rfc3339(crate::now_ms()),
         answered,
-        quota: quotas.iter().map(|x| x.quota).sum(),
+        quota: plans.iter().map(|p| p.quota).sum(),
         min_sample: MIN_SAMPLE,
         headline: Figure {
             label: headline.label.clone(),
