@@ -278,15 +278,13 @@ pub(crate) async fn record_answer(
     Ok(())
 }
 
-pub(crate) async fn has_answered(store: &SqlStore, survey_id: i64, person_id: i64) -> Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT person_id FROM survey_respondents WHERE survey_id = $1 AND person_id = $2",
+pub(crate) async fn answered_by(store: &SqlStore, person_id: i64) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT survey_id FROM survey_respondents WHERE person_id = $1")
+            .bind(person_id)
+            .fetch_all(&store.pool)
+            .await?,
     )
-    .bind(survey_id)
-    .bind(person_id)
-    .fetch_optional(&store.pool)
-    .await?;
-    Ok(found.is_some())
 }
 
 pub(crate) async fn answers(

@@ -143,7 +143,8 @@ pub trait SurveyStore {
         now: i64,
     ) -> Result<()>;
 
-    async fn has_answered(&self, survey_id: i64, person_id: i64) -> Result<bool>;
+    /// The rounds a registered person took part in (not what they answered).
+    async fn answered_by(&self, person_id: i64) -> Result<Vec<i64>>;
 
     /// The answers under a region prefix, in the order of their random ids.
     async fn survey_answers(
@@ -201,8 +202,8 @@ impl SurveyStore for SqlStore {
         crate::surveys::record_answer(self, actor, a, now).await
     }
 
-    async fn has_answered(&self, survey_id: i64, person_id: i64) -> Result<bool> {
-        crate::surveys::has_answered(self, survey_id, person_id).await
+    async fn answered_by(&self, person_id: i64) -> Result<Vec<i64>> {
+        crate::surveys::answered_by(self, person_id).await
     }
 
     async fn survey_answers(

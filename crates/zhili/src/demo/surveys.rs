@@ -242,12 +242,15 @@ async fn online(
         else {
             continue;
         };
-        if r.person_id.is_none()
-            || state
-                .store
-                .has_answered(survey, r.person_id.unwrap_or(0))
-                .await
-                .map_err(err)?
+        let Some(person) = r.person_id else {
+            continue;
+        };
+        if state
+            .store
+            .answered_by(person)
+            .await
+            .map_err(err)?
+            .contains(&survey)
         {
             continue;
         }

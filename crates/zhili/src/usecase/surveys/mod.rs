@@ -328,6 +328,7 @@ pub async fn for_resident(state: &AppState, r: &ResidentRecord) -> Result<Vec<Re
     let (Some(person), Some(grid)) = (r.person_id, &r.grid_code) else {
         return Ok(vec![]);
     };
+    let taken = state.store.answered_by(person).await?;
     let mut out = Vec::new();
     for s in state.store.surveys(50).await? {
         if !matches!(s.state, State::Open | State::Published)
@@ -335,10 +336,9 @@ pub async fn for_resident(state: &AppState, r: &ResidentRecord) -> Result<Vec<Re
         {
             continue;
         }
-        let answered = state.store.has_answered(s.id, person).await?;
         out.push(ResidentSurvey {
+            answered: taken.contains(&s.id),
             survey: s,
-            answered,
         });
     }
     Ok(out)
