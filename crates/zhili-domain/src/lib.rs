@@ -16,6 +16,7 @@ pub mod mediation;
 pub mod org;
 pub mod person;
 pub mod place;
+pub mod points;
 pub mod reference;
 pub mod region;
 pub mod resident;

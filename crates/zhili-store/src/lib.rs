@@ -24,6 +24,9 @@ mod pilot;
 mod pilot_checklist;
 mod pilot_ledger;
 mod pilot_monthly;
+mod point_reads;
+mod point_shop;
+mod points;
 mod reference_data;
 mod residents;
 mod risk;
@@ -121,6 +124,7 @@ pub trait Store:
     + ResidentStore
     + StabilityStore
     + SurveyStore
+    + PointStore
     + AssessmentStore
     + PilotStore
     + EventStore

@@ -58,6 +58,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (35, include_str!("../migrations/0035_residents.sql")),
     (36, include_str!("../migrations/0036_desk.sql")),
     (37, include_str!("../migrations/0037_surveys.sql")),
+    (38, include_str!("../migrations/0038_points.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

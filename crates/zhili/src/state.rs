@@ -4,7 +4,7 @@
 use crate::crypto::DataKey;
 use crate::reference::Reference;
 use crate::regions::RegionIndex;
-use crate::writer::{spawn_code_writer, spawn_event_writer, WriteJob};
+use crate::writer::{spawn_code_writer, spawn_event_writer, spawn_point_writer, WriteJob};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zhili_domain::chain::Actor;
@@ -35,6 +35,8 @@ pub struct AppState {
         zhili_store::CodeJob,
         tokio::sync::oneshot::Sender<Result<zhili_store::CodeOutcome, zhili_store::StoreError>>,
     )>,
+    /// Points awards, claims and redemptions waiting for their writer (group commit).
+    point_writer: tokio::sync::mpsc::Sender<(zhili_store::PointJob, crate::writer::PointReply)>,
     /// New and changed events, for the live streams (this process's changes).
     pub notices: tokio::sync::broadcast::Sender<EventNotice>,
     /// Alerts the evaluation raised here, for the live streams of those who see them.
@@ -183,6 +185,24 @@ impl AppState {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// Writes a points request or redemption through the points writer; answers once it is
+    /// durable (or refused, with nothing written).
+    pub async fn write_points(
+        &self,
+        job: zhili_store::PointJob,
+    ) -> Result<zhili_store::PointOutcome, zhili_store::StoreError> {
+        let stopped = || zhili_store::StoreError::Internal("the points writer has stopped".into());
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.point_writer
+            .send((job, reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer
+            .await
+            .map_err(|_| stopped())??
+            .map_err(zhili_store::StoreError::Domain)
+    }
+
     /// Writes a report through the event writer; answers once it is durable.
     pub async fn submit_report(
         &self,
@@ -262,6 +282,7 @@ impl AppState {
             notices: tokio::sync::broadcast::channel(1024).0,
             alert_notices: tokio::sync::broadcast::channel(256).0,
             code_writer: spawn_code_writer(store_for_writer.clone()),
+            point_writer: spawn_point_writer(store_for_writer.clone()),
             writer: spawn_event_writer(store_for_writer),
             rebuild: tokio::sync::Mutex::new(()),
             map_layers: Mutex::new(HashMap::new()),

@@ -116,3 +116,41 @@ pub(crate) fn spawn_code_writer(
     });
     tx
 }
+
+pub(crate) type PointReply = tokio::sync::oneshot::Sender<
+    Result<Result<zhili_store::PointOutcome, zhili_domain::DomainError>, zhili_store::StoreError>,
+>;
+
+/// The points writer: awards, claims and redemptions waiting are written in one transaction,
+/// each judged in turn as if alone (a cap, a stock, a balance sees those before it).
+pub(crate) fn spawn_point_writer(
+    store: Arc<dyn Store>,
+) -> tokio::sync::mpsc::Sender<(zhili_store::PointJob, PointReply)> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(zhili_store::PointJob, PointReply)>(8192);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut waiting = vec![first];
+            while waiting.len() < WRITE_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => waiting.push(job),
+                    Err(_) => break,
+                }
+            }
+            let (jobs, replies): (Vec<_>, Vec<_>) = waiting.into_iter().unzip();
+            match store.point_batch(&jobs).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(Ok(outcome));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, jobs = jobs.len(), "points write failed; nothing of the batch was written");
+                    for reply in replies {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+    });
+    tx
+}

@@ -28,6 +28,8 @@ pub mod pilot_leaders;
 pub mod pilot_ledger;
 pub mod pilot_meetings;
 pub mod pilot_monthly;
+pub mod points;
+pub mod points_resident;
 pub mod reference;
 pub mod residents;
 pub mod risk;
@@ -244,6 +246,45 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/resident/surveys/{id}/answers",
             post(surveys::resident_answer),
+        )
+        .route("/points/template", get(points::template))
+        .route("/points/rules", get(points::rules).post(points::adopt))
+        .route("/points/entries", get(points::entries).post(points::award))
+        .route("/points/entries/{id}", get(points::entry))
+        .route("/points/entries/{id}/decision", post(points::decide))
+        .route("/points/entries/{id}/appeal", post(points::appeal))
+        .route("/points/accounts", get(points::accounts))
+        .route("/points/accounts/{person_id}", get(points::account))
+        .route("/points/months/{month}", get(points::month))
+        .route("/points/months/{month}/publication", post(points::publish))
+        .route("/points/publications", get(points::publications))
+        .route("/points/rankings/{quarter}", get(points::ranking))
+        .route("/points/goods", get(points::goods).post(points::add_goods))
+        .route("/points/goods/{id}/stock", post(points::restock))
+        .route(
+            "/points/redemptions",
+            get(points::redemptions).post(points::redeem),
+        )
+        .route("/resident/points", get(points_resident::resident_page))
+        .route(
+            "/resident/points/claims",
+            post(points_resident::resident_claim),
+        )
+        .route(
+            "/resident/points/entries/{id}/appeal",
+            post(points_resident::resident_appeal),
+        )
+        .route(
+            "/resident/points/redemptions",
+            post(points_resident::resident_redeem),
+        )
+        .route(
+            "/resident/points/months/{month}",
+            get(points_resident::resident_month),
+        )
+        .route(
+            "/resident/points/rankings/{quarter}",
+            get(points_resident::resident_ranking),
         )
         .route("/desk/callers", get(desk::caller))
         .route("/desk/appeals", post(desk::take_appeal))
@@ -575,12 +616,33 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
     });
     tokio::spawn(watch_risks(state.clone()));
     tokio::spawn(crate::texts::run_delivery(state.clone()));
+    tokio::spawn(settle_points(state.clone()));
     // The peer's address is where a sign-in comes from (failures are counted per place).
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
+}
+
+/// Credits points whose public notice is over and takes those that expired, once a minute
+/// (and at start, for what fell due while the server was down).
+async fn settle_points(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match crate::usecase::points::settle(&state, crate::now_ms()).await {
+            Ok(done) if done.credited + done.expired > 0 => {
+                tracing::info!(
+                    credited = done.credited,
+                    expired = done.expired,
+                    "points settled"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not settle points"),
+        }
+    }
 }
 
 /// Evaluates the risk indicators a few seconds after reports arrive (at most once per

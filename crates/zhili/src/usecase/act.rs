@@ -99,6 +99,16 @@ pub async fn act(state: &AppState, user: &User, act: Act) -> Result<EventRecord,
         })
         .await?;
     state.notify(EventNotice::of(&updated, &action, now));
+    if updated.case.status == Status::Verified && e.case.status != Status::Verified {
+        // Points owed for the event (a verified hazard report) follow it. The step stands
+        // whatever happens to them: entries still waiting are released by the next settling
+        // pass, which looks at their events' states.
+        if let Err(err) =
+            super::points::event_verified(state, updated.id, updated.resident_id).await
+        {
+            tracing::warn!(event = updated.id, error = %err, "points for a verified event were not raised");
+        }
+    }
     Ok(updated)
 }
 

@@ -32,6 +32,7 @@ pub mod mediation;
 pub mod notices;
 pub mod people;
 pub mod pilot;
+pub mod points;
 pub mod reference;
 pub mod residents;
 pub mod risk;

@@ -377,6 +377,7 @@ mod pilot;
 mod pilot_checklist;
 mod pilot_ledger;
 mod pilot_monthly;
+mod points;
 mod reference_data;
 mod regions;
 mod residents;
