@@ -244,3 +244,11 @@ export async function uploadPhotos(ev: Event, ids: string[], failed: (message: s
   }
   input.value = ''
 }
+
+/** A fresh key for a request that must take effect once however often it is sent (a double
+ * tap, a retry after a dropped answer). Not `crypto.randomUUID`: that needs a secure origin,
+ * and a district's server is often reached over plain http on its own network. */
+export function onceKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}

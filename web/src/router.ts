@@ -24,6 +24,7 @@ export const router = createRouter({
     { path: '/desk', component: () => import('./views/DeskView.vue') },
     { path: '/notices', component: () => import('./views/NoticesView.vue') },
     { path: '/surveys', component: () => import('./views/SurveysView.vue') },
+    { path: '/points', component: () => import('./views/PointsView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },
     // The residents' own pages: a separate sign-in (a code to their phone), phone first.

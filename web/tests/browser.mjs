@@ -1701,6 +1701,110 @@ await step('a survey is opened, answered online, at the door and by telephone, a
   await phone.close()
 })
 
+await step('a village sets its point rules, a verified hazard report earns its reporter points, the notice passes, the resident redeems once; a grid worker awards from the phone', async () => {
+  const [admin, worker, village] = await Promise.all(['admin', 'grid-500114001001001', 'village-500114001001'].map(staffToken))
+  // The station adopts its rules from the district's model: nothing is adopted until the
+  // assembly and its date are said.
+  const station = await open('village-500114001001')
+  let page = station.page
+  await page.goto(`${base}/points`)
+  await page.waitForSelector('[data-test=points-queue]')
+  await page.click('[data-test=points-tab-rules]')
+  await page.click('[data-test=rules-template]')
+  await page.waitForSelector('[data-test=rules-draft]')
+  expect(await page.isDisabled('[data-test=rules-adopt]'), 'no adoption without its assembly and date')
+  await page.fill('[data-test=rules-adopted-on] .el-date-editor input', '2026-03-01')
+  await page.keyboard.press('Enter')
+  await page.fill('[data-test=rules-adopted-by] input, input[data-test=rules-adopted-by]', '村民代表大会')
+  await page.click('[data-test=rules-adopt]')
+  await page.waitForSelector('[data-test=rules-adopted]')
+  await page.waitForSelector('[data-test=rules-version] >> text=村民代表大会')
+  await shoot(page, { path: join(shots, 'points-rules.png') })
+
+  // A resident of the village reports a hazard; the staff walk it to verification.
+  const number = idNumber('19820704', 713)
+  await api(worker, 'POST', '/people', { id_number: number, name: '向春兰', grid_code: '500114001001001' })
+  await fetch(`${base}/api/v1/resident/code`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: '13912340713' }) })
+  const code = await heldCode(admin, '0713')
+  const session = await (await fetch(`${base}/api/v1/resident/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: '13912340713', code }) })).json()
+  const linked = await api(session.token, 'POST', '/resident/link', { id_number: number, name: '向春兰' })
+  const near = (await api(village, 'GET', '/events?region=500114001001001&page_size=1')).items[0]
+  const made = await api(session.token, 'POST', '/resident/events', { category: '0602', description: '村道边护栏断了一截，孩子上学要经过', location: { lon: near.lon, lat: near.lat } })
+  let e = await api(village, 'POST', `/events/${made.id}/actions`, { action: 'register' })
+  e = await api(village, 'POST', `/events/${made.id}/actions`, { action: 'dispatch' })
+  const lead = await staffToken(e.lead_unit.startsWith('S') ? `village-${e.lead_unit.slice(1)}` : `dept-${e.lead_unit}`)
+  await api(lead, 'POST', `/events/${made.id}/actions`, { action: 'accept' })
+  await api(lead, 'POST', `/events/${made.id}/actions`, { action: 'handle', feedback: '已修复护栏' })
+  await api(await staffToken(`grid-${e.grid_code}`), 'POST', `/events/${made.id}/actions`, { action: 'verify', passed: true })
+
+  // The verified report waits in the station's queue; approved, it goes on notice.
+  await page.click('[data-test=points-tab-queue]')
+  const entry = page.locator('[data-test=points-queue] li', { hasText: '向春兰' })
+  await entry.waitFor()
+  expect((await entry.textContent()).includes('报告安全隐患'), 'the item the rules give for a verified report')
+  await shoot(page, { path: join(shots, 'points-queue.png') })
+  await entry.locator('[data-test=points-approve]').click()
+  await page.waitForSelector('[data-test=points-queue] li >> text=向春兰', { state: 'detached' })
+  // The notice passes (the harness moves the settling clock on); the balance is there.
+  let balance = 0
+  for (let i = 0; i < 40 && balance === 0; i++) {
+    await new Promise((r) => setTimeout(r, 250))
+    const accounts = await api(village, 'GET', '/points/accounts')
+    balance = accounts.find((a) => a.person_name === '向春兰')?.balance ?? 0
+  }
+  expect(balance === 5, `credited after the notice: ${balance}`)
+
+  // The station stocks its shop, saying where the money comes from.
+  await page.click('[data-test=points-tab-shop]')
+  await page.fill('[data-test=goods-name] input, input[data-test=goods-name]', '洗洁精')
+  await page.fill('[data-test=goods-price] input', '5')
+  await page.fill('[data-test=goods-stock-input] input', '3')
+  await page.fill('[data-test=goods-funding] input, input[data-test=goods-funding]', '乡贤捐赠')
+  await page.click('[data-test=goods-add]')
+  await page.waitForSelector('[data-test=points-shop] li >> text=乡贤捐赠')
+  await station.context.close()
+
+  // The resident redeems on their phone, once, however often they tap.
+  const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', isMobile: true, hasTouch: true })
+  await phone.addInitScript(([token, me]) => {
+    localStorage.setItem('zhili.resident.token', token)
+    localStorage.setItem('zhili.resident', JSON.stringify(me))
+  }, [session.token, linked])
+  const rpage = await phone.newPage()
+  rpage.on('pageerror', (x) => problems.push(`points resident: page error: ${x.message}`))
+  await rpage.goto(`${base}/r`)
+  await rpage.click('[data-test=r-tab-points]')
+  await rpage.waitForSelector('[data-test=r-points-balance] >> text=5')
+  const goods = rpage.locator('[data-test=r-points] li', { hasText: '洗洁精' })
+  await goods.locator('[data-test=r-goods-redeem]').click()
+  await rpage.click('.el-popconfirm .el-button--primary')
+  await rpage.waitForSelector('[data-test=r-points-message]')
+  await rpage.waitForSelector('[data-test=r-points-balance] >> text=0')
+  await fitsScreen(rpage, 'resident points')
+  await shoot(rpage, { path: join(shots, 'resident-points.png') })
+  const shop = await api(village, 'GET', '/points/goods')
+  const soap = shop.find((g) => g.name === '洗洁精')
+  expect(soap.stock === 2 && soap.redeemed === 1, `stock and balance changed once: ${JSON.stringify(soap)}`)
+  expect(await rpage.isDisabled('[data-test=r-goods-redeem]'), 'no points left: nothing more to redeem')
+  await phone.close()
+
+  // A grid worker puts points forward from the phone: nothing pre-selected.
+  const gw = await open('grid-500114001001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+  await gw.page.goto(`${base}/points`)
+  await gw.page.waitForSelector('[data-test=points-award]')
+  expect(await gw.page.isDisabled('[data-test=points-submit]'), 'no resident or item chosen for them')
+  await pick(gw.page, '[data-test=points-person]', '向春兰')
+  await pick(gw.page, '[data-test=points-item]', '参加环境整治')
+  await gw.page.fill('[data-test=points-note] textarea, textarea[data-test=points-note]', '参加村道两侧垃圾清理')
+  await gw.page.click('[data-test=points-submit]')
+  await gw.page.waitForSelector('[data-test=points-submitted]')
+  await fitsScreen(gw.page, 'grid worker points')
+  await shoot(gw.page, { path: join(shots, 'points-award-phone.png') })
+  await gw.context.close()
+  const waiting = await api(village, 'GET', '/points/entries?state=pending')
+  expect(waiting.some((x) => x.item_code === 'GY01' && x.person_name === '向春兰'), 'the award waits for the village')
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

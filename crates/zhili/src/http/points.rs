@@ -221,6 +221,7 @@ impl EntryStateParam {
 pub struct EntriesQuery {
     #[param(pattern = "^[0-9]{12}$")]
     pub village_code: Option<String>,
+    #[param(inline)]
     pub state: Option<EntryStateParam>,
     #[param(minimum = 1)]
     pub person_id: Option<i64>,

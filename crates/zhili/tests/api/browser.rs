@@ -12,6 +12,16 @@ async fn the_web_app_in_headless_chromium() {
     let db = TestDb::sqlite();
     let s = Server::start(&db).await;
     small_city(&s).await;
+    // Time passes for the points' public notice: the steps cannot wait a week, so what a
+    // settling pass a month from now would credit is credited every second while they run.
+    let clock_state = s.state.clone();
+    let notice_passes = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let month_on = zhili::now_ms() + 31 * 86_400_000;
+            let _ = zhili::usecase::points::settle(&clock_state, month_on).await;
+        }
+    });
     let web = web_with_packages();
     let shots = std::env::var("ZHILI_SCREENSHOTS")
         .unwrap_or_else(|_| format!("{}/screenshots", env!("CARGO_TARGET_TMPDIR")));
@@ -29,6 +39,7 @@ async fn the_web_app_in_headless_chromium() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    notice_passes.abort();
     println!("{log}");
     assert!(out.status.success(), "browser tests failed:\n{log}");
     s.stop().await;
