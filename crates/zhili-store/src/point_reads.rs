@@ -218,16 +218,29 @@ pub(crate) async fn balances_at(
     village: &str,
     at: i64,
 ) -> Result<Vec<(i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT l.person_id, l.balance_after FROM point_ledger l JOIN \
-         (SELECT person_id, MAX(id) AS last FROM point_ledger WHERE village_code = $1 AND at < $2 GROUP BY person_id) m \
-         ON m.last = l.id",
+    // The balance now less what moved since: reads the movements after `at` (few, for the
+    // months people look at) instead of every movement before it.
+    let now: Vec<(i64, i64)> =
+        sqlx::query("SELECT person_id, balance FROM point_accounts WHERE village_code = $1")
+            .bind(village.to_string())
+            .fetch_all(&store.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("person_id")?, r.try_get("balance")?)))
+            .collect::<Result<_>>()?;
+    let later: std::collections::HashMap<i64, i64> = sqlx::query(
+        "SELECT person_id, CAST(SUM(amount) AS BIGINT) AS moved FROM point_ledger \
+         WHERE village_code = $1 AND at >= $2 GROUP BY person_id",
     )
     .bind(village.to_string())
     .bind(at)
     .fetch_all(&store.pool)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("person_id")?, r.try_get("balance_after")?)))
-        .collect()
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("person_id")?, r.try_get("moved")?)))
+    .collect::<Result<_>>()?;
+    Ok(now
+        .into_iter()
+        .map(|(person, balance)| (person, balance - later.get(&person).copied().unwrap_or(0)))
+        .collect())
 }

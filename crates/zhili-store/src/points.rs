@@ -460,14 +460,22 @@ pub(crate) async fn settle(store: &SqlStore, now: i64, limit: i64) -> Result<Set
     let system = Actor::system();
     let mut tx = store.write_tx().await?;
     let mut actions = Vec::new();
+    // Each rule book once, however many of its entries are due.
+    let mut books: std::collections::HashMap<(String, i64), Catalogue> = Default::default();
     for row in &due {
         let id: i64 = row.try_get("id")?;
         let person: i64 = row.try_get("person_id")?;
         let village: String = row.try_get("village_code")?;
         let points: i64 = row.try_get("points")?;
-        let body: String = row.try_get("body")?;
-        let c: Catalogue =
-            serde_json::from_str(&body).map_err(|_| corrupt("point catalogue", &body))?;
+        let version: i64 = row.try_get("catalogue_version")?;
+        let book = (village.clone(), version);
+        if !books.contains_key(&book) {
+            let body: String = row.try_get("body")?;
+            let parsed: Catalogue =
+                serde_json::from_str(&body).map_err(|_| corrupt("point catalogue", &body))?;
+            books.insert(book.clone(), parsed);
+        }
+        let c = &books[&book];
         // Only what is still on notice now is credited (an appeal since the read stops it).
         let moved = sqlx::query(
             "UPDATE point_entries SET state = 'credited', credited_at = $1 WHERE id = $2 AND state = 'notice'",
@@ -487,7 +495,7 @@ pub(crate) async fn settle(store: &SqlStore, now: i64, limit: i64) -> Result<Set
                 .fetch_one(&mut *tx)
                 .await?;
         let (kind, amount, expires, column) = if points > 0 {
-            ("award", points, Some(rules::expires_at(&c, now)), "earned")
+            ("award", points, Some(rules::expires_at(c, now)), "earned")
         } else {
             (
                 "deduct",

@@ -80,15 +80,23 @@ pub(crate) fn spawn_event_writer(store: Arc<dyn Store>) -> tokio::sync::mpsc::Se
     tx
 }
 
-type CodeReply =
-    tokio::sync::oneshot::Sender<Result<zhili_store::CodeOutcome, zhili_store::StoreError>>;
+type BatchReply<O> = tokio::sync::oneshot::Sender<Result<O, zhili_store::StoreError>>;
 
-/// The residents' code requests and answers, written as the events are: whatever waits goes in
-/// one transaction, each judged in turn as if alone, so a crowd signing up shares its commits.
-pub(crate) fn spawn_code_writer(
-    store: Arc<dyn Store>,
-) -> tokio::sync::mpsc::Sender<(zhili_store::CodeJob, CodeReply)> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(zhili_store::CodeJob, CodeReply)>(4096);
+/// One task takes whatever jobs wait (up to `WRITE_BATCH`) and writes them with `write` in one
+/// transaction, answering each job's outcome in order; a failed batch fails every job in it
+/// (nothing of it was written).
+fn spawn_batch_writer<J, O, F, Fut>(
+    what: &'static str,
+    capacity: usize,
+    write: F,
+) -> tokio::sync::mpsc::Sender<(J, BatchReply<O>)>
+where
+    J: Send + 'static,
+    O: Send + 'static,
+    F: Fn(Vec<J>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Vec<O>, zhili_store::StoreError>> + Send,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(J, BatchReply<O>)>(capacity);
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
             let mut waiting = vec![first];
@@ -99,14 +107,15 @@ pub(crate) fn spawn_code_writer(
                 }
             }
             let (jobs, replies): (Vec<_>, Vec<_>) = waiting.into_iter().unzip();
-            match store.code_batch(&jobs).await {
+            let count = jobs.len();
+            match write(jobs).await {
                 Ok(outcomes) => {
                     for (reply, outcome) in replies.into_iter().zip(outcomes) {
                         let _ = reply.send(Ok(outcome));
                     }
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, jobs = jobs.len(), "code write failed; nothing of the batch was written");
+                    tracing::error!(error = %e, jobs = count, "{what} write failed; nothing of the batch was written");
                     for reply in replies {
                         let _ = reply.send(Err(e.clone()));
                     }
@@ -117,40 +126,29 @@ pub(crate) fn spawn_code_writer(
     tx
 }
 
-pub(crate) type PointReply = tokio::sync::oneshot::Sender<
-    Result<Result<zhili_store::PointOutcome, zhili_domain::DomainError>, zhili_store::StoreError>,
->;
+type CodeReply = BatchReply<zhili_store::CodeOutcome>;
+
+/// The residents' code requests and answers, written as the events are: whatever waits goes in
+/// one transaction, each judged in turn as if alone, so a crowd signing up shares its commits.
+pub(crate) fn spawn_code_writer(
+    store: Arc<dyn Store>,
+) -> tokio::sync::mpsc::Sender<(zhili_store::CodeJob, CodeReply)> {
+    spawn_batch_writer("code", 4096, move |jobs: Vec<zhili_store::CodeJob>| {
+        let store = store.clone();
+        async move { store.code_batch(&jobs).await }
+    })
+}
+
+pub(crate) type PointReply =
+    BatchReply<Result<zhili_store::PointOutcome, zhili_domain::DomainError>>;
 
 /// The points writer: awards, claims and redemptions waiting are written in one transaction,
 /// each judged in turn as if alone (a cap, a stock, a balance sees those before it).
 pub(crate) fn spawn_point_writer(
     store: Arc<dyn Store>,
 ) -> tokio::sync::mpsc::Sender<(zhili_store::PointJob, PointReply)> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(zhili_store::PointJob, PointReply)>(8192);
-    tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut waiting = vec![first];
-            while waiting.len() < WRITE_BATCH {
-                match rx.try_recv() {
-                    Ok(job) => waiting.push(job),
-                    Err(_) => break,
-                }
-            }
-            let (jobs, replies): (Vec<_>, Vec<_>) = waiting.into_iter().unzip();
-            match store.point_batch(&jobs).await {
-                Ok(outcomes) => {
-                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                        let _ = reply.send(Ok(outcome));
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, jobs = jobs.len(), "points write failed; nothing of the batch was written");
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
-                    }
-                }
-            }
-        }
-    });
-    tx
+    spawn_batch_writer("points", 8192, move |jobs: Vec<zhili_store::PointJob>| {
+        let store = store.clone();
+        async move { store.point_batch(&jobs).await }
+    })
 }

@@ -55,6 +55,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_surveys(&state).await {
             return fail(format!("the demo's surveys: {e}"));
         }
+        if let Err(e) = demo_points(&state).await {
+            return fail(format!("the demo's residents' points: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -150,6 +153,17 @@ async fn demo_surveys(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "Surveys: the year's safety round published with {} answers ({} at the door, {} by telephone, {} online), the quarter's satisfaction round open with {}",
             done.published.iter().sum::<usize>(), done.published[1], done.published[2], done.published[0], done.open_answers
+        ))
+    })
+    .await
+}
+
+async fn demo_points(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_points_built", |seed| async move {
+        let done = zhili::demo::points::write(state, seed).await?;
+        Ok(format!(
+            "Points: {} villages, {} entries ({} credited, {} rejected, {} appealed), {} redemptions, {} expiries, {} monthly lists posted",
+            done.villages, done.entries, done.credited, done.rejected, done.appealed, done.redeemed, done.expired, done.posted
         ))
     })
     .await

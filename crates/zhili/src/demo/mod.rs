@@ -13,6 +13,7 @@ pub mod pilot_ledger;
 pub mod pilot_meetings;
 pub mod pilot_monthly;
 pub mod pilot_reviews;
+pub mod points;
 pub mod population;
 pub mod residents;
 pub mod risk;

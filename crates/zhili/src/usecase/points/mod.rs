@@ -155,14 +155,14 @@ fn key_checked(key: &Option<String>) -> Result<()> {
 /// Builds the entry for an item of the village's rule book, with its cap's period and the
 /// state it starts in (waiting for its event, or for approval).
 /// Who puts an entry forward, how, and under which key.
-struct Origin {
-    by: String,
-    idem: Option<String>,
+pub(crate) struct Origin {
+    pub by: String,
+    pub idem: Option<String>,
     /// award, claim or report
-    kind: &'static str,
+    pub kind: &'static str,
 }
 
-fn entry_for(
+pub(crate) fn entry_for(
     book: &CatalogueRecord,
     who: Awarder,
     r: &Request,
@@ -233,21 +233,45 @@ fn entry_for(
     })
 }
 
-async fn write(state: &AppState, actor: Actor, entry: NewPointEntry) -> Result<PointEntryRecord> {
+/// Writes an entry for a person whose name and grid the caller read; answers it as written
+/// (read back only when its key had made one before, which may say something else).
+async fn write(
+    state: &AppState,
+    actor: Actor,
+    entry: NewPointEntry,
+    person: (&str, &str),
+) -> Result<PointEntryRecord> {
     let now = crate::now_ms();
-    let id = match state
-        .write_points(PointJob::Request { actor, entry, now })
-        .await?
-    {
-        PointOutcome::Requested { id, .. } => id,
-        PointOutcome::Redeemed { .. } => {
-            return Err(zhili_store::StoreError::Internal(
-                "a request answered as a redemption".into(),
-            )
-            .into())
-        }
-    };
-    entry_found(state, id).await
+    let outcome = state
+        .write_points(PointJob::Request {
+            actor,
+            entry: entry.clone(),
+            now,
+        })
+        .await?;
+    match outcome {
+        PointOutcome::Requested { id, replay: false } => Ok(PointEntryRecord {
+            id,
+            entry,
+            person_name: person.0.to_string(),
+            grid_code: person.1.to_string(),
+            requested_at: now,
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+            notice_ends: None,
+            appeal: None,
+            appealed_by: None,
+            appealed_at: None,
+            appeal_answer: None,
+            credited_at: None,
+        }),
+        PointOutcome::Requested { id, replay: true } => entry_found(state, id).await,
+        PointOutcome::Redeemed { .. } => Err(zhili_store::StoreError::Internal(
+            "a request answered as a redemption".into(),
+        )
+        .into()),
+    }
 }
 
 async fn entry_found(state: &AppState, id: i64) -> Result<PointEntryRecord> {
@@ -305,7 +329,8 @@ pub async fn award(state: &AppState, user: &User, r: Request) -> Result<PointEnt
         kind: "award",
     };
     let entry = entry_for(&book, who, &r, status, origin, crate::now_ms())?;
-    write(state, user.actor(), entry).await
+    let grid = person.person.grid_code.to_string();
+    write(state, user.actor(), entry, (&person.person.name, &grid)).await
 }
 
 /// A linked resident claims an item for themself, for the village to approve.
@@ -354,7 +379,8 @@ pub async fn claim(
         origin,
         crate::now_ms(),
     )?;
-    write(state, actor, entry).await
+    let name = res.display_name.clone().unwrap_or_default();
+    write(state, actor, entry, (&name, grid.as_str())).await
 }
 
 /// What the village decides about an entry.
