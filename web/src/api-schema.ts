@@ -295,6 +295,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deliberations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_deliberations"];
+        put?: never;
+        post: operations["post_deliberations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliberations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_deliberations_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliberations/{id}/decisions/{seq}/completion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_deliberations_by_id_decisions_by_seq_completion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/desk/appeals": {
         parameters: {
             query?: never;
@@ -3794,6 +3842,80 @@ export interface components {
             /** Format: int64 */
             seq: number;
             text: string;
+        };
+        DeliberationDecisionDone: {
+            /** @description How it was carried out. */
+            note: string;
+        };
+        DeliberationDecisionSpec: {
+            /** @description Who carries it out (a person, a group leader, a committee). */
+            carried_by: string;
+            /** @description YYYY-MM-DD */
+            due_on: string;
+            /**
+             * Format: int64
+             * @description The 小事 it concerns (one the meeting took up).
+             */
+            event_id?: number | null;
+            /** @description It settles that 小事: the event is closed with the meeting on its record. */
+            settles?: boolean;
+            text: string;
+        };
+        DeliberationDecisionView: {
+            carried_by: string;
+            done_at: string | null;
+            done_by: string | null;
+            done_note: string | null;
+            due_on: string;
+            /** Format: int64 */
+            event_id: number | null;
+            /** Format: int64 */
+            seq: number;
+            settles: boolean;
+            text: string;
+        };
+        /** @enum {string} */
+        DeliberationKind: "council" | "yard";
+        DeliberationSpec: {
+            agenda: string[];
+            attendees: string[];
+            decisions: components["schemas"]["DeliberationDecisionSpec"][];
+            /**
+             * Format: int64
+             * @description Everyone there, named or not.
+             */
+            headcount: number;
+            /** @description YYYY-MM-DD, not ahead of today. */
+            held_on: string;
+            host: string;
+            kind: components["schemas"]["DeliberationKind"];
+            /** @description The 小事 of the village the meeting took up (event ids). */
+            matters?: number[];
+            minutes?: string;
+            place: string;
+            title: string;
+        };
+        DeliberationView: {
+            agenda: string[];
+            attendees: string[];
+            decisions: components["schemas"]["DeliberationDecisionView"][];
+            /** Format: int64 */
+            headcount: number;
+            held_on: string;
+            host: string;
+            /** Format: int64 */
+            id: number;
+            /** @description council (村民议事会) or yard (坝坝会) */
+            kind: string;
+            kind_label: string;
+            matters: number[];
+            minutes: string;
+            place: string;
+            recorded_at: string;
+            recorded_by: string;
+            title: string;
+            village_code: string;
+            village_name: string;
         };
         DeskAppealBody: {
             /** @description Four-digit subcategory code. */
@@ -8567,6 +8689,308 @@ export interface operations {
                 };
             };
             /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_deliberations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the meetings of the caller's area (a grid worker: their village's), latest held first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliberationView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_deliberations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliberationSpec"];
+            };
+        };
+        responses: {
+            /** @description recorded; each 小事 a decision settles walked to closure with the meeting on its record */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliberationView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the village's station records its meetings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a matter that is not an event of the village */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a settled matter moved on by someone else meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description every problem with its field: dates, lists, a 大事 taken up, a matter the village cannot close from where it stands */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_deliberations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliberationView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_deliberations_by_id_decisions_by_seq_completion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliberationDecisionDone"];
+            };
+        };
+        responses: {
+            /** @description the decision marked carried out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliberationView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description carried out already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

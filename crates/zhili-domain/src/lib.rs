@@ -7,6 +7,7 @@ pub mod assess;
 pub mod calendar;
 pub mod chain;
 pub mod code;
+pub mod deliberation;
 pub mod desk;
 pub mod error;
 pub mod event;

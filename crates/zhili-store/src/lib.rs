@@ -12,6 +12,7 @@ mod assessment;
 mod assessment_reviews;
 mod attachments;
 mod counts;
+mod deliberations;
 mod desk;
 mod events;
 mod history;
@@ -125,6 +126,7 @@ pub trait Store:
     + StabilityStore
     + SurveyStore
     + PointStore
+    + DeliberationStore
     + AssessmentStore
     + PilotStore
     + EventStore

@@ -59,6 +59,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (36, include_str!("../migrations/0036_desk.sql")),
     (37, include_str!("../migrations/0037_surveys.sql")),
     (38, include_str!("../migrations/0038_points.sql")),
+    (39, include_str!("../migrations/0039_deliberation.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

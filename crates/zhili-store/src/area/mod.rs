@@ -3,6 +3,7 @@
 mod accounts;
 mod assessment_store;
 mod attachment_store;
+mod deliberation_store;
 mod desk_store;
 mod event_store;
 mod loads;
@@ -26,6 +27,7 @@ mod units;
 pub use accounts::*;
 pub use assessment_store::*;
 pub use attachment_store::*;
+pub use deliberation_store::*;
 pub use desk_store::*;
 pub use event_store::*;
 pub use loads::*;

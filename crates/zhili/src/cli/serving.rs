@@ -58,6 +58,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_points(&state).await {
             return fail(format!("the demo's residents' points: {e}"));
         }
+        if let Err(e) = demo_deliberations(&state).await {
+            return fail(format!("the demo's deliberation meetings: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -164,6 +167,17 @@ async fn demo_points(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "Points: {} villages, {} entries ({} credited, {} rejected, {} appealed), {} redemptions, {} expiries, {} monthly lists posted",
             done.villages, done.entries, done.credited, done.rejected, done.appealed, done.redeemed, done.expired, done.posted
+        ))
+    })
+    .await
+}
+
+async fn demo_deliberations(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_deliberations_built", |seed| async move {
+        let done = zhili::demo::deliberations::write(state, seed).await?;
+        Ok(format!(
+            "Deliberation: {} meetings with {} decisions, {} 小事 settled by this week's councils",
+            done.meetings, done.decisions, done.settled
         ))
     })
     .await

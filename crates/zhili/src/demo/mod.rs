@@ -4,6 +4,7 @@
 
 pub mod city;
 pub mod data;
+pub mod deliberations;
 pub mod desk;
 pub mod history;
 pub mod mediation;

@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod dashboard;
+pub mod deliberations;
 pub mod desk;
 mod download;
 pub mod error;
@@ -246,6 +247,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/resident/surveys/{id}/answers",
             post(surveys::resident_answer),
+        )
+        .route(
+            "/deliberations",
+            get(deliberations::list).post(deliberations::record),
+        )
+        .route("/deliberations/{id}", get(deliberations::one))
+        .route(
+            "/deliberations/{id}/decisions/{seq}/completion",
+            post(deliberations::complete),
         )
         .route("/points/template", get(points::template))
         .route("/points/rules", get(points::rules).post(points::adopt))

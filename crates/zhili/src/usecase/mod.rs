@@ -24,6 +24,7 @@
 pub mod accounts;
 pub mod act;
 pub mod assess;
+pub mod deliberations;
 pub mod desk;
 pub mod evidence;
 pub mod grid_import;

@@ -362,6 +362,7 @@ mod cli;
 mod contract;
 mod contract_fuzz;
 mod dashboard;
+mod deliberations;
 mod desk;
 mod events;
 mod group_commit;
