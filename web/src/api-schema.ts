@@ -3022,6 +3022,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wule/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_wule_evaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wule/evaluations/{village_code}/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_wule_evaluations_by_village_code_by_year"];
+        put: operations["put_wule_evaluations_by_village_code_by_year"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wule/evaluations/{village_code}/{year}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_wule_evaluations_by_village_code_by_year_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wule/scheme": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_wule_scheme"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -7209,6 +7273,79 @@ export interface components {
             title: string;
             /** Format: int64 */
             year: number;
+        };
+        WuleAdjustment: {
+            item: string;
+            /** Format: int64 */
+            points: number;
+            reason: string;
+        };
+        /** @enum {string} */
+        WuleDecision: "approve" | "return";
+        WuleDimensionView: {
+            items: components["schemas"]["WuleItemView"][];
+            key: string;
+            /** @description 乐学养心, 乐居舒心, 乐业安心, 乐善暖心, 乐和齐心 */
+            name: string;
+        };
+        WuleEvaluationView: {
+            /** @description The town's changes, each with its reason. */
+            adjustments: components["schemas"]["WuleAdjustment"][];
+            /**
+             * Format: int64
+             * @description Once reviewed.
+             */
+            final_total: number | null;
+            /** @description Once reviewed: 五乐示范社区 (≥ 90), 五乐达标社区 (≥ 80), 基本达标 (≥ 60) or 未达标. */
+            grade: string | null;
+            review_note: string | null;
+            reviewed_at: string | null;
+            reviewed_by: string | null;
+            scores: components["schemas"]["WuleScore"][];
+            /** Format: int64 */
+            self_total: number;
+            /** @description draft, submitted, returned or reviewed */
+            state: string;
+            state_label: string;
+            submitted_at: string | null;
+            town_name: string;
+            updated_at: string;
+            updated_by: string;
+            village_code: string;
+            village_name: string;
+            /** Format: int64 */
+            year: number;
+        };
+        WuleItemView: {
+            key: string;
+            /** Format: int64 */
+            max: number;
+            text: string;
+        };
+        WuleOne: {
+            evaluation: null | components["schemas"]["WuleEvaluationView"];
+        };
+        WuleReviewBody: {
+            /** @description The town's changes (approve only), each with its reason. */
+            adjustments?: components["schemas"]["WuleAdjustment"][];
+            decision: components["schemas"]["WuleDecision"];
+            /** @description Required to return. */
+            note?: string | null;
+        };
+        WuleSaveBody: {
+            scores: components["schemas"]["WuleScore"][];
+            /** @description Submit to the town (every item scored, evidence for every point); a draft otherwise. */
+            submit: boolean;
+        };
+        WuleSchemeView: {
+            dimensions: components["schemas"]["WuleDimensionView"][];
+        };
+        WuleScore: {
+            /** @description What shows the points (activity records, photos kept, figures). */
+            evidence?: string;
+            item: string;
+            /** Format: int64 */
+            points: number;
         };
         YearStars: {
             /** Format: double */
@@ -23030,6 +23167,364 @@ export interface operations {
             };
             /** @description error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_wule_evaluations: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the year's evaluations in the caller's area, best first (reviewed ones by the town's figure ahead of the rest) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WuleEvaluationView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_wule_evaluations_by_village_code_by_year: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                village_code: string;
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WuleOne"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a village outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_wule_evaluations_by_village_code_by_year: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                village_code: string;
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WuleSaveBody"];
+            };
+        };
+        responses: {
+            /** @description saved as a draft, or submitted to the town */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WuleEvaluationView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the village's station assesses its own year */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the caller's village */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description with the town or decided already; or changed by someone else */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description every problem of the scores with its field; a year other than this or the last */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_wule_evaluations_by_village_code_by_year_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                village_code: string;
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WuleReviewBody"];
+            };
+        };
+        responses: {
+            /** @description reviewed (its final total and grade) or returned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WuleEvaluationView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the town's centre reviews its villages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a village of the town, or nothing submitted for the year */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not waiting for review; or changed by someone else */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a change without its reason or out of its item's points; a return without a note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_wule_scheme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the five dimensions and their items, adding up to 100 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WuleSchemeView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -99,6 +99,7 @@ export const keyGroupRoles = ['district_commander', 'district_operator', 'town_o
 export const revealRoles = ['district_operator', 'town_operator', 'village_operator', 'grid_worker']
 export const registerRoles = ['admin', 'district_operator', 'town_operator', 'village_operator', 'grid_worker']
 export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body)
+export const put = <T>(path: string, body?: unknown) => call<T>('PUT', path, body)
 
 /** A field a population type or key group needs (GET /people/vocabulary). */
 export type DetailField = Schemas['DetailFieldView']

@@ -1844,6 +1844,58 @@ await step('a village records a yard meeting whose decision settles a 小事, wh
   await context.close()
 })
 
+await step('a community assesses its 五乐 year, its town reviews it with a reason, and the map shows its grade', async () => {
+  const station = await open('village-500114001001')
+  let page = station.page
+  await page.goto(`${base}/wule`)
+  await page.waitForSelector('[data-test=wule-state] >> text=尚未开始自评')
+  const items = page.locator('[data-test^=wule-item-]')
+  const n = await items.count()
+  expect(n === 20, `twenty items: ${n}`)
+  for (let i = 0; i < n; i++) {
+    const item = items.nth(i)
+    await item.locator('.el-input-number input').fill(i === 0 ? '3' : '5')
+    await item.locator('.el-input-number input').blur()
+    await item.locator('.el-input:not(.el-input-number .el-input) input').last().fill('活动台账与照片')
+  }
+  await page.click('[data-test=wule-submit]')
+  await page.click('.el-popconfirm .el-button--primary')
+  await page.waitForSelector('[data-test=wule-message] >> text=已提交镇街审核')
+  await page.waitForSelector('[data-test=wule-state] >> text=待镇街审核')
+  await shoot(page, { path: join(shots, 'wule-self.png') })
+  await station.context.close()
+
+  const town = await open('town-500114001')
+  page = town.page
+  await page.goto(`${base}/wule`)
+  const row = page.locator('[data-test=wule-row-500114001001]')
+  await row.waitFor()
+  expect((await row.textContent()).includes('98'), 'the village\'s own total')
+  await row.locator('[data-test=wule-review]').click()
+  await page.waitForSelector('[data-test=wule-review-panel]')
+  const library = page.locator('[data-test=wule-review-learn_library]')
+  await library.locator('.el-input-number input').fill('3')
+  await library.locator('.el-input-number input').blur()
+  await library.locator('.el-input:not(.el-input-number .el-input) input').last().fill('书屋开放记录不全')
+  await page.click('[data-test=wule-approve]')
+  await page.waitForSelector('[data-test=wule-message] >> text=已审定')
+  const reviewed = page.locator('[data-test=wule-row-500114001001]')
+  expect((await reviewed.textContent()).includes('96') && (await reviewed.textContent()).includes('五乐示范社区'), `reviewed: ${await reviewed.textContent()}`)
+  await shoot(page, { path: join(shots, 'wule-review.png') })
+  await town.context.close()
+
+  const district = await open('district')
+  page = district.page
+  await page.goto(`${base}/command`)
+  await mapReady(page)
+  await page.click('[data-test=place-layers] >> text=五乐社区')
+  await page.waitForFunction(() => {
+    const m = window.__zhiliMap
+    return m && m.getLayoutProperty('wule-village', 'visibility') === 'visible' && JSON.stringify(m.getFilter('wule-village')).includes('500114001001')
+  }, null, { timeout: 15000 })
+  await district.context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

@@ -135,7 +135,10 @@ pub fn check(m: &Meeting, today: i64) -> Result<Meeting, Vec<DomainError>> {
             DomainError::invalid("matters", "an event is taken up once").zh("同一事件只能列入一次"),
         );
     }
-    out.minutes = if m.minutes.trim().is_empty() {
+    out.minutes = if m.minutes.chars().count() > 5000 {
+        p.push(DomainError::invalid("minutes", "at most 5000 characters").zh("会议记录至多5000字"));
+        String::new()
+    } else if m.minutes.trim().is_empty() {
         String::new()
     } else {
         crate::text::note("minutes", &m.minutes, 5000)

@@ -33,6 +33,7 @@ pub mod time;
 pub mod unit;
 pub mod user;
 pub mod vocabulary;
+pub mod wule;
 
 pub use code::RegionCode;
 pub use error::{DomainError, ErrorCode};

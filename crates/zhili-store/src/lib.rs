@@ -44,6 +44,7 @@ mod things;
 mod trend;
 mod users;
 mod versions;
+mod wule;
 
 pub use area::*;
 pub use reference_data::DEFAULT_WORKING_HOURS;
@@ -127,6 +128,7 @@ pub trait Store:
     + SurveyStore
     + PointStore
     + DeliberationStore
+    + WuleStore
     + AssessmentStore
     + PilotStore
     + EventStore

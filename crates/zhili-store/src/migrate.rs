@@ -60,6 +60,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (37, include_str!("../migrations/0037_surveys.sql")),
     (38, include_str!("../migrations/0038_points.sql")),
     (39, include_str!("../migrations/0039_deliberation.sql")),
+    (40, include_str!("../migrations/0040_wule.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -23,6 +23,7 @@ mod stability_store;
 mod survey_store;
 mod thing_store;
 mod units;
+mod wule_store;
 
 pub use accounts::*;
 pub use assessment_store::*;
@@ -47,3 +48,4 @@ pub use stability_store::*;
 pub use survey_store::*;
 pub use thing_store::*;
 pub use units::*;
+pub use wule_store::*;

@@ -61,6 +61,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_deliberations(&state).await {
             return fail(format!("the demo's deliberation meetings: {e}"));
         }
+        if let Err(e) = demo_wule(&state).await {
+            return fail(format!("the demo's 五乐 evaluations: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -178,6 +181,17 @@ async fn demo_deliberations(state: &AppState) -> std::result::Result<(), String>
         Ok(format!(
             "Deliberation: {} meetings with {} decisions, {} 小事 settled by this week's councils",
             done.meetings, done.decisions, done.settled
+        ))
+    })
+    .await
+}
+
+async fn demo_wule(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_wule_built", |seed| async move {
+        let done = zhili::demo::wule::write(state, seed).await?;
+        Ok(format!(
+            "五乐: {} evaluations submitted over two years, {} reviewed by their towns, {} drafting or with the town",
+            done.evaluated, done.reviewed, done.waiting
         ))
     })
     .await

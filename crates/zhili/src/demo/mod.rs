@@ -21,6 +21,7 @@ pub mod risk;
 pub mod situations;
 pub mod surveys;
 pub mod things;
+pub mod wule;
 
 use city::{CityPlan, PlannedRegion};
 use zhili_domain::unit::{centre_id, station_id};

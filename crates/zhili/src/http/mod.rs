@@ -45,6 +45,7 @@ pub mod things;
 pub mod users;
 mod web;
 pub mod work_orders;
+pub mod wule;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -256,6 +257,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/deliberations/{id}/decisions/{seq}/completion",
             post(deliberations::complete),
+        )
+        .route("/wule/scheme", get(wule::scheme))
+        .route("/wule/evaluations", get(wule::list))
+        .route(
+            "/wule/evaluations/{village_code}/{year}",
+            get(wule::one).put(wule::save),
+        )
+        .route(
+            "/wule/evaluations/{village_code}/{year}/review",
+            post(wule::review),
         )
         .route("/points/template", get(points::template))
         .route("/points/rules", get(points::rules).post(points::adopt))

@@ -240,6 +240,23 @@ pub async fn entries(
     user: CurrentUser,
     Query(q): Query<EntriesQuery>,
 ) -> ApiResult<axum::Json<Vec<PointsEntryView>>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "limit",
+            "1 to 500",
+        ));
+    }
+    for (field, v) in [("person_id", q.person_id), ("before_id", q.before_id)] {
+        if v.is_some_and(|v| v < 1) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                field,
+                "a positive id",
+            ));
+        }
+    }
     let all = uc::entries(
         &state,
         &user.user,
@@ -248,7 +265,7 @@ pub async fn entries(
             state: q.state.map(EntryStateParam::domain),
             person_id: q.person_id,
             before_id: q.before_id,
-            limit: q.limit.unwrap_or(100),
+            limit,
         },
     )
     .await?;
@@ -347,6 +364,9 @@ pub async fn decide(
     Path(id): Path<i64>,
     Json(b): Json<PointsDecisionBody>,
 ) -> ApiResult<axum::Json<PointsEntryView>> {
+    if let Some(r) = &b.reason {
+        zhili_domain::text::note("reason", r, 500).map_err(ApiError::from)?;
+    }
     let reason = || {
         b.reason
             .clone()

@@ -42,6 +42,7 @@ pub mod sign_in;
 pub mod situations;
 pub mod surveys;
 pub mod things;
+pub mod wule;
 
 use zhili_domain::{DomainError, ErrorCode};
 use zhili_store::StoreError;

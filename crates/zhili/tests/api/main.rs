@@ -388,3 +388,4 @@ mod security;
 mod sim;
 mod surveys;
 mod things;
+mod wule;
