@@ -25,6 +25,7 @@ export const router = createRouter({
     { path: '/notices', component: () => import('./views/NoticesView.vue') },
     { path: '/surveys', component: () => import('./views/SurveysView.vue') },
     { path: '/points', component: () => import('./views/PointsView.vue') },
+    { path: '/patrol', component: () => import('./views/PatrolView.vue') },
     { path: '/wule', component: () => import('./views/WuleView.vue') },
     { path: '/deliberations', component: () => import('./views/DeliberationsView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },

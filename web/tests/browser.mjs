@@ -1896,6 +1896,50 @@ await step('a community assesses its 五乐 year, its town reviews it with a rea
   await district.context.close()
 })
 
+await step('a patrol checks in at every checkpoint from the phone and reports a finding that becomes an event', async () => {
+  const village = await staffToken('village-500114001001')
+  const near = (await api(village, 'GET', '/events?region=500114001001001&page_size=1')).items[0]
+  // Checkpoints 40 m apart in a direction that keeps all three inside the worker's grid (a
+  // finding is reported where the check-in is).
+  const metre = { lon: 1 / (111195 * Math.cos(near.lat * Math.PI / 180)), lat: 1 / 111195 }
+  let dir = null
+  for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [0.7, 0.7], [-0.7, -0.7]]) {
+    const inside = await Promise.all([1, 2].map((i) => api(village, 'GET', `/locate?lon=${near.lon + dx * 40 * i * metre.lon}&lat=${near.lat + dy * 40 * i * metre.lat}`).catch(() => null)))
+    if (inside.every((x) => x?.grid?.code === '500114001001001')) { dir = [dx, dy]; break }
+  }
+  expect(dir, 'a direction inside the grid')
+  const point = (i) => ({ longitude: near.lon + dir[0] * 40 * i * metre.lon, latitude: near.lat + dir[1] * 40 * i * metre.lat })
+  const compound = await api(village, 'POST', '/compounds', { name: '文汇大院', lead_unit: '文汇社区居委会', members: ['一号楼', '二号楼', '社区幼儿园'] })
+  const route = await api(village, 'POST', `/compounds/${compound.id}/routes`, { name: '夜间巡逻', checkpoints: [0, 1, 2].map((i) => ({ name: `打卡点${i + 1}`, lon: point(i).longitude, lat: point(i).latitude, radius_m: 40 })) })
+  const now = Date.now()
+  const shift = await api(village, 'POST', '/patrol/shifts', { route_id: route.id, team: '联防一组：田国强、向春兰', starts_at: new Date(now - 60000).toISOString(), ends_at: new Date(now + 7200000).toISOString() })
+  const gw = await open('grid-500114001001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true, geolocation: { ...point(0), accuracy: 8 }, permissions: ['geolocation'] })
+  const page = gw.page
+  await page.goto(`${base}/patrol`)
+  await page.click(`[data-test=patrol-shift-${shift.id}]`)
+  await page.waitForSelector('[data-test=patrol-shift]')
+  await page.click('[data-test=patrol-check-0]')
+  await page.waitForSelector('[data-test=patrol-message] >> text=打卡成功')
+  await gw.context.setGeolocation({ ...point(1), accuracy: 10 })
+  await pick(page, '[data-test=patrol-finding-category]', '路灯')
+  await page.fill('[data-test=patrol-finding] textarea, textarea[data-test=patrol-finding]', '车棚旁路灯不亮')
+  await page.click('[data-test=patrol-check-1]')
+  await page.waitForSelector('[data-test=patrol-message] >> text=已上报')
+  await gw.context.setGeolocation({ ...point(2), accuracy: 10 })
+  await page.click('[data-test=patrol-check-2]')
+  await page.waitForSelector('[data-test=patrol-point-2] >> text=已打卡')
+  await fitsScreen(page, 'patrol check-in')
+  await shoot(page, { path: join(shots, 'patrol-phone.png') })
+  await page.click('[data-test=patrol-end]')
+  await page.waitForSelector('[data-test=patrol-message] >> text=全部打卡点已巡到')
+  const detail = await api(village, 'GET', `/patrol/shifts/${shift.id}`)
+  const reported = detail.check_ins.find((c) => c.event_id)
+  expect(detail.check_ins.length === 3 && detail.check_ins.every((c) => c.flags.length === 0), `three clean check-ins: ${JSON.stringify(detail.check_ins)}`)
+  const e = await api(village, 'GET', `/events/${reported.event_id}`)
+  expect(e.description.includes('车棚旁路灯不亮'), 'the finding is an event')
+  await gw.context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

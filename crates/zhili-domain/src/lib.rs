@@ -15,6 +15,7 @@ pub mod id_number;
 pub mod image;
 pub mod mediation;
 pub mod org;
+pub mod patrol;
 pub mod person;
 pub mod place;
 pub mod points;

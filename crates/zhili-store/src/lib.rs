@@ -20,6 +20,7 @@ mod ids;
 mod lookups;
 mod mediation;
 mod migrate;
+mod patrols;
 mod people;
 mod pilot;
 mod pilot_checklist;
@@ -129,6 +130,7 @@ pub trait Store:
     + PointStore
     + DeliberationStore
     + WuleStore
+    + PatrolStore
     + AssessmentStore
     + PilotStore
     + EventStore

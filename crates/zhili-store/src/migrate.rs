@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (38, include_str!("../migrations/0038_points.sql")),
     (39, include_str!("../migrations/0039_deliberation.sql")),
     (40, include_str!("../migrations/0040_wule.sql")),
+    (41, include_str!("../migrations/0041_patrols.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

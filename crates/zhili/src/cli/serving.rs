@@ -64,6 +64,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_wule(&state).await {
             return fail(format!("the demo's 五乐 evaluations: {e}"));
         }
+        if let Err(e) = demo_patrols(&state).await {
+            return fail(format!("the demo's joint-defence patrols: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -192,6 +195,17 @@ async fn demo_wule(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "五乐: {} evaluations submitted over two years, {} reviewed by their towns, {} drafting or with the town",
             done.evaluated, done.reviewed, done.waiting
+        ))
+    })
+    .await
+}
+
+async fn demo_patrols(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_patrols_built", |seed| async move {
+        let done = zhili::demo::patrols::write(state, seed).await?;
+        Ok(format!(
+            "Joint defence: {} compounds, {} shifts, {} check-ins ({} doubtful), {} checkpoints missed",
+            done.compounds, done.shifts, done.check_ins, done.flagged, done.missed
         ))
     })
     .await

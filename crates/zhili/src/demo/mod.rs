@@ -8,6 +8,7 @@ pub mod deliberations;
 pub mod desk;
 pub mod history;
 pub mod mediation;
+pub mod patrols;
 pub mod pilot;
 pub mod pilot_checklist;
 pub mod pilot_ledger;

@@ -21,6 +21,7 @@ pub mod assessment;
 pub mod assessment_reviews;
 pub mod basemap;
 pub mod mediation;
+pub mod patrols;
 pub mod people;
 pub mod pilot;
 pub mod pilot_checklist;
@@ -258,6 +259,21 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/deliberations/{id}/decisions/{seq}/completion",
             post(deliberations::complete),
         )
+        .route(
+            "/compounds",
+            get(patrols::compounds).post(patrols::create_compound),
+        )
+        .route(
+            "/compounds/{id}/routes",
+            get(patrols::routes).post(patrols::add_route),
+        )
+        .route(
+            "/patrol/shifts",
+            get(patrols::shifts).post(patrols::schedule),
+        )
+        .route("/patrol/shifts/{id}", get(patrols::shift))
+        .route("/patrol/shifts/{id}/check-ins", post(patrols::check_in))
+        .route("/patrol/shifts/{id}/end", post(patrols::end))
         .route("/wule/scheme", get(wule::scheme))
         .route("/wule/evaluations", get(wule::list))
         .route(

@@ -31,6 +31,7 @@ pub mod grid_import;
 pub mod intake;
 pub mod mediation;
 pub mod notices;
+pub mod patrols;
 pub mod people;
 pub mod pilot;
 pub mod points;

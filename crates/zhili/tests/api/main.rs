@@ -371,6 +371,7 @@ mod intake;
 mod live;
 mod map_layers;
 mod mediation;
+mod patrols;
 mod people;
 mod people_import;
 mod photos;
