@@ -1902,6 +1902,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/police-posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_police_posts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reference/calendar/{year}": {
         parameters: {
             query?: never;
@@ -4308,6 +4324,8 @@ export interface components {
             occurred_at: string;
             /** Format: double */
             pending_extension_hours?: number | null;
+            /** @description Led by a police window or post: the case in the police's own terms (警情类别). */
+            police_class?: string | null;
             region: components["schemas"]["RegionChain"];
             reporter_name?: string | null;
             /** Format: int64 */
@@ -5601,6 +5619,17 @@ export interface components {
             kind: string;
             /** Format: int64 */
             redemption_id: number | null;
+        };
+        PolicePostView: {
+            area_code: string;
+            area_name: string;
+            /** @description `P` and the area's code. */
+            id: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lon: number;
+            name: string;
         };
         PopulationTypeView: {
             code: string;
@@ -17919,6 +17948,44 @@ export interface operations {
             };
         };
     };
+    get_police_posts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the police station's window and village police posts of the caller's area, each at a point inside its area (the map's police layer); a dispatch names them like any unit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicePostView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_reference_calendar_by_year: {
         parameters: {
             query?: never;
@@ -23526,7 +23593,7 @@ export interface operations {
     get_units: {
         parameters: {
             query?: {
-                kind?: "department" | "centre" | "station";
+                kind?: "department" | "centre" | "station" | "police_post";
             };
             header?: never;
             path?: never;

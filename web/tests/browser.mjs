@@ -1940,6 +1940,29 @@ await step('a patrol checks in at every checkpoint from the phone and reports a 
   await gw.context.close()
 })
 
+await step('a village police post takes a case dispatched to it, named in the police\'s terms, and the map shows the posts', async () => {
+  const [worker, village] = await Promise.all(['grid-500114001001001', 'village-500114001001'].map(staffToken))
+  const near = (await api(village, 'GET', '/events?region=500114001001001&page_size=1')).items[0]
+  const e = await api(worker, 'POST', '/events', { channel: 'grid_patrol', category: '0201', description: '夜间有人撬车棚锁（警务室测试）', location: { lon: near.lon, lat: near.lat } })
+  await api(village, 'POST', `/events/${e.id}/actions`, { action: 'register', matter_class: '大事', reason: '涉嫌盗窃，交警务室' })
+  await api(village, 'POST', `/events/${e.id}/actions`, { action: 'dispatch', lead: 'P500114001001' })
+  const police = await open('police-P500114001001')
+  await police.page.goto(`${base}/events/${e.id}`)
+  await police.page.waitForSelector('[data-test=police-class] >> text=治安案件')
+  await police.page.click('[data-action=accept]')
+  await shoot(police.page, { path: join(shots, 'police-post-event.png') })
+  await police.context.close()
+  const district = await open('district')
+  await district.page.goto(`${base}/command`)
+  await mapReady(district.page)
+  await district.page.click('[data-test=place-layers] >> text=警务室')
+  await district.page.waitForFunction(() => {
+    const m = window.__zhiliMap
+    return m && m.getLayoutProperty('police', 'visibility') === 'visible' && m.querySourceFeatures('police').length >= 5
+  }, null, { timeout: 15000 })
+  await district.context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

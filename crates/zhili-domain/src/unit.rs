@@ -13,16 +13,25 @@ pub enum UnitKind {
     Centre,
     /// A village/community station (综治站).
     Station,
+    /// A police post (村（社区）警务室) or a police station's service window (派出所综合服务窗口)
+    /// with the village or town it serves.
+    PolicePost,
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 3] = [UnitKind::Department, UnitKind::Centre, UnitKind::Station];
+    pub const ALL: [UnitKind; 4] = [
+        UnitKind::Department,
+        UnitKind::Centre,
+        UnitKind::Station,
+        UnitKind::PolicePost,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             UnitKind::Department => "department",
             UnitKind::Centre => "centre",
             UnitKind::Station => "station",
+            UnitKind::PolicePost => "police_post",
         }
     }
 
@@ -41,7 +50,8 @@ pub struct Unit {
 
 /// A unit's id, which says what the unit is: `D` and two digits for a district department
 /// (`D09`), `C` and a district or town code for a governance centre (`C500114`,
-/// `C500114001`), `S` and a village code for a village station (`S500114001001`). Parsed
+/// `C500114001`), `S` and a village code for a village station (`S500114001001`), `P` and a
+/// town or village code for a police station's window or a village police post. Parsed
 /// once, so the kind and the level are read from the type, never from a string's length.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnitId(String);
@@ -61,6 +71,8 @@ impl UnitId {
             "C" => RegionCode::parse(rest)
                 .is_ok_and(|r| matches!(r.level(), Level::District | Level::Town)),
             "S" => RegionCode::parse(rest).is_ok_and(|r| r.level() == Level::Village),
+            "P" => RegionCode::parse(rest)
+                .is_ok_and(|r| matches!(r.level(), Level::Town | Level::Village)),
             _ => false,
         };
         if ok {
@@ -88,6 +100,7 @@ impl UnitId {
         match self.0.as_bytes()[0] {
             b'D' => UnitKind::Department,
             b'C' => UnitKind::Centre,
+            b'P' => UnitKind::PolicePost,
             _ => UnitKind::Station,
         }
     }
@@ -196,7 +209,17 @@ mod tests {
             s,
             UnitId::station(&RegionCode::parse("500114001001").unwrap())
         );
+        let p = UnitId::parse("P500114001001").unwrap();
+        assert_eq!(
+            (p.kind(), p.level()),
+            (UnitKind::PolicePost, Some(Level::Village))
+        );
+        assert_eq!(
+            UnitId::parse("P500114001").unwrap().level(),
+            Some(Level::Town)
+        );
         for bad in [
+            "P500114",
             "",
             "D",
             "D9",

@@ -239,3 +239,28 @@ mod tests {
                 && !matches!(i.detector, Detector::Threshold { limit } if limit < 0.0)));
     }
 }
+
+const POLICE_CLASSES: &str = include_str!("../data/police-categories.csv");
+
+/// How the police class a case of a category (警情类别), by its major class: the shipped
+/// mapping (`data/police-categories.csv`), 其他警情 for what it does not name.
+pub fn police_class(category: &str) -> &'static str {
+    let major = category.get(..2).unwrap_or_default();
+    POLICE_CLASSES
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .find(|(m, _)| *m == major)
+        .map(|(_, c)| c.trim())
+        .unwrap_or("其他警情")
+}
+
+#[cfg(test)]
+mod police_tests {
+    #[test]
+    fn cases_are_classed_in_the_polices_terms() {
+        assert_eq!(super::police_class("0102"), "纠纷");
+        assert_eq!(super::police_class("0201"), "治安案件");
+        assert_eq!(super::police_class("9999"), "其他警情");
+    }
+}

@@ -72,6 +72,13 @@ pub fn city_load(
         kind: UnitKind::Station,
         region_code: v.code.clone(),
     }));
+    let police = police_posts(plan);
+    units.extend(police.iter().map(|(id, name, area)| Unit {
+        id: id.clone(),
+        name: name.clone(),
+        kind: UnitKind::PolicePost,
+        region_code: area.clone(),
+    }));
     let departments = data::departments();
     units.extend(departments.iter().map(|d| Unit {
         id: d.code.clone(),
@@ -184,6 +191,18 @@ pub fn city_load(
             None,
         ))
     }));
+    // The police who take cases at a window or post act for it as a department's handlers act
+    // for theirs: they see what is dispatched to their unit.
+    users.extend(police.iter().map(|(id, name, _)| {
+        user(
+            format!("police-{id}"),
+            format!("{name}民警"),
+            Role::DepartmentHandler,
+            Some(id.clone()),
+            district,
+            Some(id.clone()),
+        )
+    }));
     users.extend(departments.iter().map(|d| {
         user(
             format!("dept-{}", d.code),
@@ -205,6 +224,34 @@ pub fn city_load(
             ("demo_built_at".into(), zhili_domain::time::rfc3339(now)),
         ],
     }
+}
+
+/// The seed's police below the district bureau: the 城东派出所 service window (综合服务窗口) in the
+/// first town and police posts (警务室) in four of its villages — "完工投用…城东派出所综合服务窗口
+/// 和4个村(社区)警务室". Their ids say what they are (`P` and the area they serve).
+pub fn police_posts(plan: &CityPlan) -> Vec<(String, String, zhili_domain::RegionCode)> {
+    let Some(town) = plan.towns.first() else {
+        return vec![];
+    };
+    let window = match town.name.strip_suffix("街道") {
+        Some(place) => format!("{place}派出所综合服务窗口"),
+        None => format!("{}派出所综合服务窗口", town.name),
+    };
+    let mut out = vec![(format!("P{}", town.code), window, town.code.clone())];
+    out.extend(
+        plan.villages
+            .iter()
+            .filter(|v| v.code.parent().as_ref() == Some(&town.code))
+            .take(4)
+            .map(|v| {
+                (
+                    format!("P{}", v.code),
+                    format!("{}警务室", v.name),
+                    v.code.clone(),
+                )
+            }),
+    );
+    out
 }
 
 /// A demo account as the use cases take it (the demo's parts act as its people).

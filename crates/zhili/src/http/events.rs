@@ -421,6 +421,8 @@ pub struct EventDetail {
     pub allowed_actions: Vec<String>,
     /// What it concerns, as far as the caller's area reaches.
     pub links: Vec<super::situations::LinkView>,
+    /// Led by a police window or post: the case in the police's own terms (警情类别).
+    pub police_class: Option<String>,
 }
 
 async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<EventDetail> {
@@ -452,7 +454,14 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
             unit_names.insert(id, u.name);
         }
     }
+    let police_class = e
+        .case
+        .lead_unit
+        .as_ref()
+        .filter(|u| u.kind() == zhili_domain::UnitKind::PolicePost)
+        .map(|_| crate::reference::police_class(&e.category).to_string());
     Ok(EventDetail {
+        police_class,
         unit_names,
         links,
         summary: summary(state, &e, now),

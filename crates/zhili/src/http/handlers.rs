@@ -460,7 +460,7 @@ pub async fn list_units(
                 ApiError::field(
                     ErrorCode::InvalidParameter,
                     "kind",
-                    format!("kind {k:?} is not department, centre or station"),
+                    format!("kind {k:?} is not department, centre, station or police_post"),
                 )
             })
         })

@@ -272,6 +272,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(patrols::shifts).post(patrols::schedule),
         )
         .route("/patrol/shifts/{id}", get(patrols::shift))
+        .route("/police-posts", get(patrols::police_posts))
         .route("/patrol/shifts/{id}/check-ins", post(patrols::check_in))
         .route("/patrol/shifts/{id}/end", post(patrols::end))
         .route("/wule/scheme", get(wule::scheme))

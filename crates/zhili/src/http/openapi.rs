@@ -219,6 +219,7 @@ use utoipa::{Modify, OpenApi};
         super::patrols::shift,
         super::patrols::check_in,
         super::patrols::end,
+        super::patrols::police_posts,
         super::wule::scheme,
         super::wule::list,
         super::wule::one,

@@ -324,3 +324,36 @@ pub async fn end(
         uc::end(&state, &user.user, id).await?,
     )))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct PolicePostView {
+    /// `P` and the area's code.
+    pub id: String,
+    pub name: String,
+    pub area_code: String,
+    pub area_name: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+#[utoipa::path(get, path = "/api/v1/police-posts", tag = "patrols", security(("bearer" = [])),
+    responses((status = 200, body = [PolicePostView], description = "the police station's window and village police posts of the caller's area, each at a point inside its area (the map's police layer); a dispatch names them like any unit")))]
+pub async fn police_posts(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    _q: Query<super::handlers::NoParams>,
+) -> ApiResult<axum::Json<Vec<PolicePostView>>> {
+    let all = crate::usecase::police::posts(&state, &user.user).await?;
+    Ok(axum::Json(
+        all.into_iter()
+            .map(|p| PolicePostView {
+                area_name: name_of(&state, &p.area_code),
+                id: p.id,
+                name: p.name,
+                area_code: p.area_code,
+                lon: p.lon,
+                lat: p.lat,
+            })
+            .collect(),
+    ))
+}

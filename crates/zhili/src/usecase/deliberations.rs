@@ -261,30 +261,14 @@ async fn found(state: &AppState, user: &User, id: i64) -> Result<MeetingRecord> 
         .ok_or_else(|| not_found("id", format!("meeting {id} not found")))
 }
 
-fn readers(user: &User) -> Result<()> {
-    if user.role.works_the_grids() || user.role == Role::Leader {
-        Ok(())
-    } else {
-        Err(forbidden(
-            "deliberation is the villages' and the centres' work",
-        ))
-    }
-}
-
 /// The meetings of the reader's area (a grid worker: their village's), latest first.
 pub async fn list(state: &AppState, user: &User) -> Result<Vec<MeetingRecord>> {
-    readers(user)?;
-    let prefix = super::points::village_of(user)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| user.region_code.to_string());
+    let prefix = super::points::community_area(user)?;
     Ok(state.store.deliberations(&prefix, 200).await?)
 }
 
 pub async fn get(state: &AppState, user: &User, id: i64) -> Result<MeetingRecord> {
-    readers(user)?;
-    let prefix = super::points::village_of(user)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| user.region_code.to_string());
+    let prefix = super::points::community_area(user)?;
     state
         .store
         .deliberation(id)

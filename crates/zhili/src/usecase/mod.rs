@@ -35,6 +35,7 @@ pub mod patrols;
 pub mod people;
 pub mod pilot;
 pub mod points;
+pub mod police;
 pub mod reference;
 pub mod residents;
 pub mod risk;

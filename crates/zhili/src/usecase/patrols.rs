@@ -28,18 +28,6 @@ fn station_only(user: &User) -> Result<()> {
     }
 }
 
-/// The area a reader sees compounds and shifts in: their village, or their whole area.
-fn area(user: &User) -> Result<String> {
-    if !(user.role.works_the_grids() || user.role == Role::Leader) {
-        return Err(forbidden(
-            "joint defence is the villages' and the centres' work",
-        ));
-    }
-    Ok(super::points::village_of(user)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| user.region_code.to_string()))
-}
-
 fn lines(
     field: &str,
     items: &[String],
@@ -103,11 +91,14 @@ pub async fn create_compound(
 }
 
 pub async fn compounds(state: &AppState, user: &User) -> Result<Vec<CompoundRecord>> {
-    Ok(state.store.compounds(&area(user)?).await?)
+    Ok(state
+        .store
+        .compounds(&super::points::community_area(user)?)
+        .await?)
 }
 
 async fn compound_seen(state: &AppState, user: &User, id: i64) -> Result<CompoundRecord> {
-    let prefix = area(user)?;
+    let prefix = super::points::community_area(user)?;
     state
         .store
         .compound(id)
@@ -218,7 +209,10 @@ pub async fn schedule(
 }
 
 pub async fn shifts(state: &AppState, user: &User) -> Result<Vec<ShiftRecord>> {
-    Ok(state.store.shifts(&area(user)?, None, 200).await?)
+    Ok(state
+        .store
+        .shifts(&super::points::community_area(user)?, None, 200)
+        .await?)
 }
 
 /// A shift with its route, its check-ins and the checkpoints not (yet) checked in cleanly.
@@ -230,7 +224,7 @@ pub struct ShiftDetail {
 }
 
 pub async fn shift(state: &AppState, user: &User, id: i64) -> Result<ShiftDetail> {
-    let prefix = area(user)?;
+    let prefix = super::points::community_area(user)?;
     let shift = state
         .store
         .shifts(&prefix, Some(id), 1)

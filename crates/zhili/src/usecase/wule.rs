@@ -248,17 +248,6 @@ pub async fn review(
     Ok(record)
 }
 
-fn reading_prefix(user: &User) -> Result<String> {
-    if !(user.role.works_the_grids() || user.role == Role::Leader) {
-        return Err(forbidden(
-            "五乐 evaluations are the villages' and the centres' work",
-        ));
-    }
-    Ok(super::points::village_of(user)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| user.region_code.to_string()))
-}
-
 /// A village's year, for those whose area holds it.
 pub async fn get(
     state: &AppState,
@@ -266,7 +255,7 @@ pub async fn get(
     village: &RegionCode,
     year: i64,
 ) -> Result<Option<WuleRecord>> {
-    let prefix = reading_prefix(user)?;
+    let prefix = super::points::community_area(user)?;
     if !village.as_str().starts_with(&prefix) {
         return Err(not_found(
             "village_code",
@@ -279,7 +268,7 @@ pub async fn get(
 /// The year's evaluations in the reader's area, best first (the town's figure once reviewed,
 /// the village's own until then).
 pub async fn ranking(state: &AppState, user: &User, year: i64) -> Result<Vec<WuleRecord>> {
-    let prefix = reading_prefix(user)?;
+    let prefix = super::points::community_area(user)?;
     let mut all = state.store.wules(&prefix, year).await?;
     all.sort_by(|a, b| {
         let score = |r: &WuleRecord| {

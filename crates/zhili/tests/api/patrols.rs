@@ -80,3 +80,41 @@ async fn a_patrol_checks_in_its_doubtful_check_ins_are_flagged_and_a_finding_bec
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_case_is_dispatched_to_a_village_police_post_which_takes_it_in_the_polices_terms() {
+    on_every_backend(|s| async move {
+        let village = s.token(&format!("village-{VILLAGE}")).await;
+        let worker = s.token(&format!("grid-{GRID}")).await;
+        let district = s.token("district").await;
+        let (status, posts) = s.get("/api/v1/police-posts", Some(&district)).await;
+        assert_eq!((status, posts.as_array().map(Vec::len)), (StatusCode::OK, Some(5)), "{posts}");
+        assert!(posts.to_string().contains("城东派出所综合服务窗口"), "{posts}");
+        let (_, mine) = s.get("/api/v1/police-posts", Some(&village)).await;
+        assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+        let post = format!("P{VILLAGE}");
+        assert_eq!(mine[0]["id"], post);
+        let p = deep_point(GRID);
+        let (status, e) = post_json(&s, "/api/v1/events", &worker,
+            json!({"channel": "grid_patrol", "category": "0201", "description": "夜间有人撬车棚锁", "location": {"lon": p.x, "lat": p.y}})).await;
+        assert_eq!(status, StatusCode::CREATED, "{e}");
+        let id = e["id"].as_i64().unwrap();
+        let act = |token: String, body: Value| {
+            let s = &s;
+            async move { post_json(s, &format!("/api/v1/events/{id}/actions"), &token, body).await }
+        };
+        let (status, d) = act(village.clone(), json!({"action": "register", "matter_class": "大事", "reason": "涉嫌盗窃，交警务室"})).await;
+        assert_eq!(status, StatusCode::OK, "{d}");
+        let (status, d) = act(village.clone(), json!({"action": "dispatch", "lead": post})).await;
+        assert_eq!(status, StatusCode::OK, "{d}");
+        let police = s.token(&format!("police-{post}")).await;
+        let (status, seen) = s.get(&format!("/api/v1/events/{id}"), Some(&police)).await;
+        assert_eq!((status, seen["police_class"].as_str()), (StatusCode::OK, Some("治安案件")), "{seen}");
+        let (status, d) = act(police.clone(), json!({"action": "accept"})).await;
+        assert_eq!(status, StatusCode::OK, "{d}");
+        let (status, d) = act(police, json!({"action": "handle", "feedback": "已调取监控，嫌疑人已找到"})).await;
+        assert_eq!((status, d["status"].as_str()), (StatusCode::OK, Some("handled")), "{d}");
+        s
+    })
+    .await;
+}

@@ -206,7 +206,7 @@ async fn units_are_scoped() {
         let district = s.token("district").await;
         let (status, all) = s.get("/api/v1/units", Some(&district)).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(all.as_array().unwrap().len(), 1 + 30 + 220 + 26);
+        assert_eq!(all.as_array().unwrap().len(), 1 + 30 + 220 + 26 + 5, "with the police window and four posts");
         let (_, depts) = s.get("/api/v1/units?kind=department", Some(&district)).await;
         let depts = depts.as_array().unwrap();
         assert_eq!(depts.len(), 26);
@@ -216,7 +216,7 @@ async fn units_are_scoped() {
         let village = s.token("village-500114001001").await;
         let (_, mine) = s.get("/api/v1/units", Some(&village)).await;
         let ids: Vec<&str> = mine.as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
-        assert_eq!(ids.len(), 27);
+        assert_eq!(ids.len(), 28, "its police post too: {ids:?}");
         assert!(ids.contains(&"S500114001001") && !ids.contains(&"S500114001002") && !ids.contains(&"C500114001"));
         s
     })

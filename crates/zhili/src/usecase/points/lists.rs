@@ -3,7 +3,7 @@
 //! and a resident's own page. Residents read other people's names masked.
 
 use super::super::{forbidden, invalid, not_found, Result};
-use super::{village_for, village_of};
+use super::village_for;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,16 +34,6 @@ pub struct EntryFilter {
     pub limit: i64,
 }
 
-/// The area a staff member reads points in: their village, or their whole area above it.
-fn reading_prefix(user: &User) -> Result<String> {
-    if !(user.role.works_the_grids() || user.role == Role::Leader) {
-        return Err(forbidden("points are the villages' and the centres' work"));
-    }
-    Ok(village_of(user)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| user.region_code.to_string()))
-}
-
 /// Entries in the reader's area (a grid worker: of their grid's people), newest first.
 pub async fn entries(
     state: &AppState,
@@ -52,7 +42,7 @@ pub async fn entries(
 ) -> Result<Vec<PointEntryRecord>> {
     let prefix = match &f.village_code {
         Some(v) => village_for(user, Some(v))?.to_string(),
-        None => reading_prefix(user)?,
+        None => super::community_area(user)?,
     };
     Ok(state
         .store
@@ -91,7 +81,7 @@ pub async fn account_of(
     user: &User,
     person_id: i64,
 ) -> Result<(Option<PointAccount>, Vec<LedgerRecord>)> {
-    reading_prefix(user)?;
+    super::community_area(user)?;
     state
         .store
         .get_person(&user.scope(), person_id)

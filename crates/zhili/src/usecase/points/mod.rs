@@ -36,6 +36,20 @@ pub fn village_of(user: &User) -> Option<RegionCode> {
     }
 }
 
+/// The area whose community work (points, deliberation, 五乐, joint defence) a staff member
+/// reads: their village (a grid worker's is their grid's), or their whole area above it. The
+/// villages' staff and the centres read it; departments and administrators do not.
+pub fn community_area(user: &User) -> Result<String> {
+    if !(user.role.works_the_grids() || user.role == Role::Leader) {
+        return Err(forbidden(
+            "community work is the villages' and the centres'",
+        ));
+    }
+    Ok(village_of(user)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| user.region_code.to_string()))
+}
+
 fn awarder_of(user: &User) -> Option<Awarder> {
     match user.role {
         Role::GridWorker => Some(Awarder::GridWorker),
