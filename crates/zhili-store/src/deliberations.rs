@@ -75,6 +75,19 @@ pub(crate) async fn list(
     sql.push(" ORDER BY held_day DESC, id DESC LIMIT ")
         .bind(Arg::Int(limit.clamp(1, 500)));
     let rows = sql.query().fetch_all(&store.pool).await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut decided: std::collections::HashMap<i64, Vec<sqlx::any::AnyRow>> = Default::default();
+    if !ids.is_empty() {
+        let mut q = Sql::new("SELECT * FROM deliberation_decisions WHERE meeting_id IN ");
+        q.bind_list(ids.iter().map(|id| Arg::Int(*id)));
+        q.push(" ORDER BY meeting_id, seq");
+        for d in q.query().fetch_all(&store.pool).await? {
+            decided.entry(d.try_get("meeting_id")?).or_default().push(d);
+        }
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = r.try_get("id")?;
@@ -86,14 +99,9 @@ pub(crate) async fn list(
         let matters_raw = text("matters")?;
         let matters: Vec<i64> =
             serde_json::from_str(&matters_raw).map_err(|_| corrupt("matters", &matters_raw))?;
-        let decided =
-            sqlx::query("SELECT * FROM deliberation_decisions WHERE meeting_id = $1 ORDER BY seq")
-                .bind(id)
-                .fetch_all(&store.pool)
-                .await?;
         let mut decisions = Vec::new();
         let mut done = Vec::new();
-        for d in &decided {
+        for d in decided.get(&id).map(Vec::as_slice).unwrap_or_default() {
             decisions.push(Decision {
                 text: d.try_get("text")?,
                 carried_by: d.try_get("carried_by")?,

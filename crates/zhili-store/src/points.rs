@@ -355,22 +355,19 @@ pub(crate) async fn move_entries(
     let mut actions = Vec::new();
     for m in moves {
         let sql = match m.to {
-            EntryState::Notice if m.from == EntryState::Pending => {
-                "UPDATE point_entries SET state = $1, decided_by = $2, decided_at = $3, decision_note = $4, notice_ends = $5 \
-                 WHERE id = $6 AND state = $7"
-            }
-            EntryState::Rejected => {
-                "UPDATE point_entries SET state = $1, decided_by = $2, decided_at = $3, decision_note = $4, notice_ends = $5 \
-                 WHERE id = $6 AND state = $7"
-            }
             EntryState::Appealed => {
                 "UPDATE point_entries SET state = $1, appealed_by = $2, appealed_at = $3, appeal = $4, \
                  notice_ends = COALESCE($5, notice_ends) WHERE id = $6 AND state = $7"
             }
             // An appeal decided: dismissed back to notice, or upheld.
-            _ => {
+            _ if m.from == EntryState::Appealed => {
                 "UPDATE point_entries SET state = $1, decided_by = $2, decided_at = $3, appeal_answer = $4, \
                  notice_ends = COALESCE($5, notice_ends) WHERE id = $6 AND state = $7"
+            }
+            // Approved (on notice until `notice_ends`) or rejected.
+            _ => {
+                "UPDATE point_entries SET state = $1, decided_by = $2, decided_at = $3, decision_note = $4, notice_ends = $5 \
+                 WHERE id = $6 AND state = $7"
             }
         };
         let moved = sqlx::query(sql)

@@ -3,7 +3,7 @@
 //! submissions — changing an item's points only with a reason — or returns one; everyone above
 //! reads the results, ranked, and the map shows each village's grade.
 
-use super::{forbidden, invalid, not_found, Error, Result};
+use super::{forbidden, not_found, Error, Result};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -61,20 +61,9 @@ fn year_checked(year: i64) -> Result<()> {
     if year == now || year == now - 1 {
         Ok(())
     } else {
-        Err(invalid("year", "this year or the last").into_zh("只能评价今年或去年"))
-    }
-}
-
-trait Zh {
-    fn into_zh(self, zh: &str) -> Error;
-}
-
-impl Zh for Error {
-    fn into_zh(self, zh: &str) -> Error {
-        match self {
-            Error::Store(zhili_store::StoreError::Domain(d)) => d.zh(zh).into(),
-            other => other,
-        }
+        Err(Error::from(
+            DomainError::invalid("year", "this year or the last").zh("只能评价今年或去年"),
+        ))
     }
 }
 
@@ -194,14 +183,17 @@ pub async fn review(
     };
     rules::step(before.state, to)?;
     if !approve && !changes.is_empty() {
-        return Err(
-            invalid("adjustments", "a return carries no changes").into_zh("退回时不调整分值")
-        );
+        return Err(Error::from(
+            DomainError::invalid("adjustments", "a return carries no changes")
+                .zh("退回时不调整分值"),
+        ));
     }
     let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Some(zhili_domain::text::note("note", n, 500)?),
         None if !approve => {
-            return Err(invalid("note", "say what to redo").into_zh("退回须说明原因"))
+            return Err(Error::from(
+                DomainError::invalid("note", "say what to redo").zh("退回须说明原因"),
+            ))
         }
         None => None,
     };
