@@ -1880,6 +1880,7 @@ await step('a community assesses its 五乐 year, its town reviews it with a rea
   await page.click('[data-test=wule-approve]')
   await page.waitForSelector('[data-test=wule-message] >> text=已审定')
   const reviewed = page.locator('[data-test=wule-row-500114001001]')
+  await reviewed.filter({ hasText: '五乐示范社区' }).waitFor({ timeout: 10000 }).catch(() => {})
   expect((await reviewed.textContent()).includes('96') && (await reviewed.textContent()).includes('五乐示范社区'), `reviewed: ${await reviewed.textContent()}`)
   await shoot(page, { path: join(shots, 'wule-review.png') })
   await town.context.close()
