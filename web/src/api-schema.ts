@@ -573,6 +573,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/grid-covers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_grid_covers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid-covers/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_grid_covers_by_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid-staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_grid_staff"];
+        put?: never;
+        post: operations["post_grid_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid-staff/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_grid_staff_by_id_end"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/grids/import": {
         parameters: {
             query?: never;
@@ -4505,6 +4569,35 @@ export interface components {
             stock: number;
             village_code: string;
         };
+        GridCoverBody: {
+            /** @description The username of who is away (the grid's worker or leader). */
+            absent: string;
+            /** @description The username of who stands in (a grid worker or a grid leader of the area). */
+            cover: string;
+            /** @description RFC 3339; at most 92 days after the start. */
+            ends_at: string;
+            grid_code: string;
+            /** @description Why (年假, 病假, 培训 …). */
+            reason: string;
+            /** @description RFC 3339 */
+            starts_at: string;
+        };
+        GridCoverView: {
+            absent_name: string;
+            absent_username: string;
+            arranged_by: string;
+            cancelled_at: string | null;
+            cover_name: string;
+            cover_username: string;
+            ends_at: string;
+            grid_code: string;
+            /** Format: int64 */
+            id: number;
+            reason: string;
+            /** @description Whether the cover runs now. */
+            running: boolean;
+            starts_at: string;
+        };
         GridImportReport: {
             dry_run: boolean;
             /** @description Grids in the file that passed parsing. */
@@ -4521,6 +4614,58 @@ export interface components {
             villages: string[];
             /** @description True when the grids were written. */
             written: boolean;
+        };
+        /** @enum {string} */
+        GridPostKind: "leader" | "full_time" | "part_time" | "assistant";
+        GridPostingBody: {
+            grid_code: string;
+            /** @description 一人兼: the grid leader is also the village's party-branch head. */
+            party_branch_head?: boolean;
+            post: components["schemas"]["GridPostKind"];
+            /** @description The account (a grid worker's for a worker's post, a grid leader's for the leader's). */
+            username: string;
+        };
+        GridPostingView: {
+            display_name: string;
+            /** @description Set once the posting has ended. */
+            ended_at: string | null;
+            grid_code: string;
+            /** Format: int64 */
+            id: number;
+            /** @description 一人兼: also the village's party-branch head. */
+            party_branch_head: boolean;
+            post: components["schemas"]["GridPostKind"];
+            /** @description 网格长, 专职网格员, 兼职网格员 or 网格协管员 */
+            post_label: string;
+            since: string;
+            username: string;
+        };
+        GridRosterView: {
+            /**
+             * @description For those who arrange staffing: the grid workers' and grid leaders' accounts of the
+             *     area, to post or to name in a cover (empty for everyone else).
+             */
+            accounts: components["schemas"]["GridStaffAccount"][];
+            grids: components["schemas"]["GridStaffView"][];
+            region_code: string;
+            region_name: string;
+        };
+        GridStaffAccount: {
+            display_name: string;
+            /** @description A grid worker's grid, a grid leader's village. */
+            region_code: string;
+            /** @description grid_worker or grid_leader */
+            role: string;
+            role_label: string;
+            username: string;
+        };
+        GridStaffView: {
+            /** @description Covers of the grid not yet over, soonest first. */
+            covers: components["schemas"]["GridCoverView"][];
+            grid_code: string;
+            grid_name: string;
+            /** @description Who holds a post on the grid, the leader first. */
+            staff: components["schemas"]["GridPostingView"][];
         };
         GroupMetrics: components["schemas"]["Metrics"] & {
             code: string;
@@ -5102,7 +5247,7 @@ export interface components {
             phone?: string | null;
             region_code: string;
             /** @enum {string} */
-            role: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "department_handler" | "leader" | "pilot_office";
+            role: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "grid_leader" | "department_handler" | "leader" | "pilot_office";
             /** @description The centre, station or department the account works for. */
             unit_id?: string | null;
             /** @description 2–64 of a–z, A–Z, 0–9, '-', '_', '.' */
@@ -10540,6 +10685,411 @@ export interface operations {
             };
             /** @description error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_grid_covers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GridCoverBody"];
+            };
+        };
+        responses: {
+            /** @description arranged; the one covering sees the grid while it runs */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridCoverView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a grid or an account outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description someone already covers that grid for that person for part of the time */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description times out of order, past or over 92 days; the same person; no reason; the absent person not on that grid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_grid_covers_by_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridCoverView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description over or cancelled already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_grid_staff: {
+        parameters: {
+            query?: {
+                /** @description A town, a village or a grid of the caller's area (default: the caller's own area). */
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the grids of the area the caller sees, with their staff and covers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridRosterView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description departments do not read the grids' staffing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a region outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a region code, or the whole district (choose a town) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_grid_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GridPostingBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridPostingView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the centres and stations arrange staffing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a grid or an account outside the caller's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the person already holds a post on the grid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the account's role does not fit the post, the grid is not theirs, or 一人兼 on a post other than the leader's */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_grid_staff_by_id_end: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ended; the history keeps it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridPostingView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description already ended */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -23643,7 +24193,7 @@ export interface operations {
         parameters: {
             query?: {
                 q?: string;
-                role?: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "department_handler" | "leader" | "pilot_office";
+                role?: "admin" | "district_commander" | "district_operator" | "town_operator" | "village_operator" | "grid_worker" | "grid_leader" | "department_handler" | "leader" | "pilot_office";
                 /** @description 1 to 200 (default 50). */
                 limit?: number;
                 offset?: number;

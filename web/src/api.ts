@@ -94,10 +94,10 @@ export async function download(path: string, name: string) {
 }
 
 /** Roles that work with the population registry; those that see key groups. */
-export const peopleRoles = ['admin', 'district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker', 'leader']
-export const keyGroupRoles = ['district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker']
-export const revealRoles = ['district_operator', 'town_operator', 'village_operator', 'grid_worker']
-export const registerRoles = ['admin', 'district_operator', 'town_operator', 'village_operator', 'grid_worker']
+export const peopleRoles = ['admin', 'district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker', 'grid_leader', 'leader']
+export const keyGroupRoles = ['district_commander', 'district_operator', 'town_operator', 'village_operator', 'grid_worker', 'grid_leader']
+export const revealRoles = ['district_operator', 'town_operator', 'village_operator', 'grid_worker', 'grid_leader']
+export const registerRoles = ['admin', 'district_operator', 'town_operator', 'village_operator', 'grid_worker', 'grid_leader']
 export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body)
 export const put = <T>(path: string, body?: unknown) => call<T>('PUT', path, body)
 
@@ -154,6 +154,7 @@ export function homeOf(u: User): string {
       return '/pilot'
     case 'town_operator':
     case 'village_operator':
+    case 'grid_leader':
     case 'department_handler':
     case 'district_operator':
       return '/inbox'

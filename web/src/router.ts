@@ -27,6 +27,7 @@ export const router = createRouter({
     { path: '/points', component: () => import('./views/PointsView.vue') },
     { path: '/patrol', component: () => import('./views/PatrolView.vue') },
     { path: '/wule', component: () => import('./views/WuleView.vue') },
+    { path: '/staffing', component: () => import('./views/StaffingView.vue') },
     { path: '/deliberations', component: () => import('./views/DeliberationsView.vue') },
     { path: '/print', component: () => import('./views/PrintView.vue') },
     { path: '/people/:id', component: () => import('./views/PersonView.vue'), props: true },

@@ -1964,6 +1964,69 @@ await step('a village police post takes a case dispatched to it, named in the po
   await district.context.close()
 })
 
+await step('a village station posts its grid leader (一人兼) and arranges a cover; the leader sees only the grids they lead', async () => {
+  const village = await staffToken('village-500114001001')
+  const g1 = '500114001001001'
+  const roster = await api(village, 'GET', '/grid-staff?region=500114001001')
+  // The grid to cover: one of the village's others where something has been reported.
+  let g3 = null
+  for (const g of roster.grids.slice(2)) {
+    if ((await api(village, 'GET', `/events?region=${g.grid_code}&page_size=1`)).items.length) { g3 = g.grid_code; break }
+  }
+  expect(g3, 'a grid with events to cover')
+  const name = (code) => roster.grids.find((g) => g.grid_code === code).grid_name
+  const account = (username) => roster.accounts.find((a) => a.username === username)
+  const leader = account('leader-500114001001')
+  const [w2, w3] = ['grid-500114001001002', `grid-${g3}`].map(account)
+  const station = await open('village-500114001001')
+  let page = station.page
+  await page.goto(`${base}/staffing`)
+  await page.waitForSelector(`[data-test=staff-grid-${g1}]`)
+  await page.click('[data-test=staff-new]')
+  await page.waitForSelector('[data-test=staff-form]')
+  expect(await page.locator('[data-test=staff-save]').isDisabled(), 'nothing chosen for them')
+  await pick(page, '[data-test=staff-grid]', name(g1))
+  await pick(page, '[data-test=staff-post]', '网格长')
+  await pick(page, '[data-test=staff-person]', leader.display_name)
+  await page.click('[data-test=staff-head]')
+  await page.click('[data-test=staff-save]')
+  await page.waitForSelector('[data-test=staff-message] >> text=已配备')
+  await page.locator(`[data-test=staff-grid-${g1}]`).filter({ hasText: '一人兼' }).waitFor()
+  await page.click('[data-test=cover-new]')
+  await pick(page, '[data-test=cover-grid]', name(g3))
+  await pick(page, '[data-test=cover-absent]', w3.display_name)
+  await pick(page, '[data-test=cover-by]', w2.display_name)
+  const today = new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10)
+  const later = new Date(Date.now() + 8 * 3600000 + 3 * 86400000).toISOString().slice(0, 10)
+  const range = page.locator('[data-test=cover-days] input')
+  await range.first().fill(today)
+  await range.last().fill(later)
+  await page.keyboard.press('Enter')
+  await page.keyboard.press('Escape')
+  await page.fill('[data-test=cover-reason] input, input[data-test=cover-reason]', '年休假')
+  await page.click('[data-test=cover-save]')
+  await page.waitForSelector('[data-test=staff-message] >> text=已安排顶岗')
+  await page.locator(`[data-test=staff-grid-${g3}]`).filter({ hasText: '顶岗中' }).waitFor()
+  await shoot(page, { path: join(shots, 'staffing.png') })
+  await station.context.close()
+
+  // The leader, on the phone: their home is what waits for them, their grids are the one they lead.
+  const phone = await open('leader-500114001001', { width: 360, height: 740 }, { isMobile: true, hasTouch: true })
+  page = phone.page
+  expect(new URL(page.url()).pathname === '/inbox', `the leader lands on the inbox: ${page.url()}`)
+  await page.goto(`${base}/staffing`)
+  await page.waitForSelector(`[data-test=staff-grid-${g1}]`)
+  expect(await page.locator('[data-test^=staff-grid-]').count() === 1, 'only the grid they lead')
+  await fitsScreen(page, 'grid leader staffing')
+  const mine = await api(await staffToken('leader-500114001001'), 'GET', '/events?page_size=100')
+  expect(mine.items.length > 0 && mine.items.every((e) => e.grid_code === g1), `only grid 1's events: ${mine.items.map((e) => e.grid_code)}`)
+  // The worker covering grid 3 sees its events meanwhile.
+  const covering = await api(await staffToken('grid-500114001001002'), 'GET', `/events?region=${g3}&page_size=5`)
+  expect(covering.items.length > 0, 'the cover opens grid 3 to grid 2\'s worker')
+  await shoot(page, { path: join(shots, 'staffing-leader.png') })
+  await phone.context.close()
+})
+
 await commander?.context.close()
 await browser.close()
 for (const p of problems) console.log(`PROBLEM ${p}`)

@@ -241,6 +241,8 @@ pub struct Actor {
     pub unit: Option<String>,
     /// The root of the actor's scope.
     pub region: RegionCode,
+    /// For staff on the grids: the other grids they lead or cover (their own is `region`).
+    pub grids: Vec<RegionCode>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -409,9 +411,9 @@ pub fn waits_for(case: &Case, actor: &Actor) -> bool {
     }
 }
 
-/// The grid worker of the case's grid, on site.
+/// The grid's staff, on site: its grid worker, or whoever leads or covers the grid.
 fn grid_worker_of(actor: &Actor, case: &Case) -> bool {
-    actor.role == Role::GridWorker && actor.region == case.grid
+    actor.role.on_the_grids() && (actor.region == case.grid || actor.grids.contains(&case.grid))
 }
 
 /// A centre above the owner (or the district commander) may supervise.

@@ -27,6 +27,7 @@ pub mod role;
 pub mod scope;
 pub mod search;
 pub mod situation;
+pub mod staffing;
 pub mod survey;
 pub mod text;
 pub mod thing;

@@ -411,6 +411,7 @@ pub fn may_register(role: Role) -> bool {
             | Role::TownOperator
             | Role::VillageOperator
             | Role::GridWorker
+            | Role::GridLeader
     )
 }
 
@@ -429,7 +430,11 @@ pub fn sees_key_groups(role: Role) -> bool {
 pub fn may_reveal(role: Role) -> bool {
     matches!(
         role,
-        Role::DistrictOperator | Role::TownOperator | Role::VillageOperator | Role::GridWorker
+        Role::DistrictOperator
+            | Role::TownOperator
+            | Role::VillageOperator
+            | Role::GridWorker
+            | Role::GridLeader
     )
 }
 

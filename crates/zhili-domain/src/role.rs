@@ -11,6 +11,9 @@ pub enum Role {
     TownOperator,
     VillageOperator,
     GridWorker,
+    /// 网格长: leads one or more grids (often the village's party-branch head as well); sees
+    /// the grids they lead.
+    GridLeader,
     DepartmentHandler,
     Leader,
     /// The pilot office (试点办, in the 政法委): runs the pilot's plan and assessment.
@@ -18,13 +21,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Admin,
         Role::DistrictCommander,
         Role::DistrictOperator,
         Role::TownOperator,
         Role::VillageOperator,
         Role::GridWorker,
+        Role::GridLeader,
         Role::DepartmentHandler,
         Role::Leader,
         Role::PilotOffice,
@@ -40,7 +44,14 @@ impl Role {
                 | Role::TownOperator
                 | Role::VillageOperator
                 | Role::GridWorker
+                | Role::GridLeader
         )
+    }
+
+    /// The staff on the grids: grid workers and grid leaders, who work where they are posted
+    /// (and where they cover) rather than over a whole region.
+    pub fn on_the_grids(self) -> bool {
+        matches!(self, Role::GridWorker | Role::GridLeader)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +62,7 @@ impl Role {
             Role::TownOperator => "town_operator",
             Role::VillageOperator => "village_operator",
             Role::GridWorker => "grid_worker",
+            Role::GridLeader => "grid_leader",
             Role::DepartmentHandler => "department_handler",
             Role::Leader => "leader",
             Role::PilotOffice => "pilot_office",
@@ -69,6 +81,7 @@ impl Role {
             Role::TownOperator => "镇街综治中心受理员",
             Role::VillageOperator => "村社综治站受理员",
             Role::GridWorker => "网格员",
+            Role::GridLeader => "网格长",
             Role::DepartmentHandler => "部门处置员",
             Role::Leader => "领导",
             Role::PilotOffice => "试点办（区委政法委）",
@@ -86,7 +99,7 @@ impl Role {
             | Role::Leader
             | Role::PilotOffice => Level::District,
             Role::TownOperator => Level::Town,
-            Role::VillageOperator => Level::Village,
+            Role::VillageOperator | Role::GridLeader => Level::Village,
             Role::GridWorker => Level::Grid,
         }
     }

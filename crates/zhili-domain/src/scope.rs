@@ -1,5 +1,6 @@
 //! The one scope filter. A user sees a region subtree (and, for department users, their
-//! department's work). Storage takes a `Scope` on every query; nothing bypasses it.
+//! department's work); staff on the grids see the grids they are posted to or cover (a grid
+//! leader the grids they lead). Storage takes a `Scope` on every query; nothing bypasses it.
 
 use crate::code::RegionCode;
 use crate::role::Role;
@@ -9,6 +10,9 @@ use crate::unit::{Unit, UnitKind};
 pub struct Scope {
     /// Root of the visible subtree: everything whose code starts with this code.
     pub root: RegionCode,
+    /// For staff on the grids: the grids under `root` they see (posted to, leading, covering
+    /// for someone away). `None` is the whole subtree; an empty list is nothing.
+    pub grids: Option<Vec<RegionCode>>,
     /// For department handlers: the department whose work they see.
     pub department: Option<String>,
     pub role: Role,
@@ -18,7 +22,49 @@ impl Scope {
     pub fn new(root: RegionCode, role: Role, department: Option<String>) -> Self {
         Scope {
             root,
+            grids: None,
             department,
+            role,
+        }
+    }
+
+    /// A member of the grid staff, anchored at `anchor`: the grids they serve, lead or cover.
+    /// The root is the smallest region holding them all, so the lists that default to "the
+    /// user's area" still start where the user works; with no grids, the anchor's subtree
+    /// narrowed to nothing.
+    pub fn staffed(role: Role, anchor: &RegionCode, grids: &[RegionCode]) -> Self {
+        let mut all: Vec<RegionCode> = grids.to_vec();
+        all.sort();
+        all.dedup();
+        // Nested codes add nothing: a grid inside a led village is already seen.
+        let mut kept: Vec<RegionCode> = Vec::with_capacity(all.len());
+        for code in all {
+            if !kept.iter().any(|k| k.contains(&code)) {
+                kept.push(code);
+            }
+        }
+        let mut root = match kept.first() {
+            Some(first) => first.clone(),
+            None => {
+                return Scope {
+                    root: anchor.clone(),
+                    grids: Some(Vec::new()),
+                    department: None,
+                    role,
+                }
+            }
+        };
+        while !kept.iter().all(|c| root.contains(c)) {
+            match root.parent() {
+                Some(p) => root = p,
+                None => break,
+            }
+        }
+        let grids = (kept.len() != 1 || kept[0] != root).then_some(kept);
+        Scope {
+            root,
+            grids,
+            department: None,
             role,
         }
     }
@@ -42,18 +88,55 @@ impl Scope {
     }
 
     pub fn sees_region(&self, code: &RegionCode) -> bool {
-        self.root.contains(code)
+        self.covers_area(code.as_str())
     }
 
-    /// The code prefix a storage query filters on (`code LIKE prefix || '%'`).
-    pub fn region_prefix(&self) -> &str {
-        self.root.as_str()
+    /// The code prefixes a storage query filters on (`code LIKE prefix || '%'` for any of
+    /// them): the subtree's root, or the grids a member of the grid staff sees.
+    pub fn prefixes(&self) -> Vec<&str> {
+        match &self.grids {
+            Some(grids) => grids.iter().map(RegionCode::as_str).collect(),
+            None => vec![self.root.as_str()],
+        }
     }
 
-    /// The storage filter on a region code column (`LIKE prefix || '%'`), for layers kept
-    /// in memory. Department work (lead or assisting) is only known to storage.
+    /// Whether the whole subtree under `root` is seen (no list of grids narrows it): only
+    /// then may counts kept per region answer for the root.
+    pub fn whole_subtree(&self) -> bool {
+        self.grids.is_none()
+    }
+
+    /// The region rule on a code held as text: under one of the prefixes.
+    pub fn covers_area(&self, code: &str) -> bool {
+        self.prefixes().iter().any(|p| code.starts_with(p))
+    }
+
+    /// Whether an area at or above the scope's own serves it (a grid's village and town, the
+    /// district): bodies that serve the reader are listed to them.
+    pub fn served_by(&self, code: &str) -> bool {
+        self.prefixes().iter().any(|p| p.starts_with(code))
+    }
+
+    /// The storage filter on a region code column, for layers kept in memory. Department
+    /// work (lead or assisting) is only known to storage.
     pub fn covers_code(&self, code: &str) -> bool {
-        self.department.is_none() && code.starts_with(self.region_prefix())
+        self.department.is_none() && self.covers_area(code)
+    }
+
+    /// A short stable name of what the scope sees, for cache keys (map layers' ETags).
+    pub fn key(&self) -> String {
+        let mut key = self.root.to_string();
+        if let Some(grids) = &self.grids {
+            for g in grids {
+                key.push('+');
+                key.push_str(g.as_str());
+            }
+        }
+        if let Some(d) = &self.department {
+            key.push('@');
+            key.push_str(d);
+        }
+        key
     }
 
     /// Departments serve the whole district, so every user may see (and address) them;
@@ -95,6 +178,53 @@ mod tests {
         assert!(!s.sees_region(&code("500114")));
         assert!(!s.sees_region(&code("500114002")));
         assert!(!s.sees_region(&code("500114002001")));
+    }
+
+    const G1: &str = "500114001001001";
+
+    #[test]
+    fn grid_staff_see_their_grids_and_nothing_else_of_the_village() {
+        let village = code("500114001001");
+        let leader = Scope::staffed(
+            Role::GridLeader,
+            &village,
+            &[code("500114001001002"), code("500114001001001")],
+        );
+        assert_eq!(leader.root, code("500114001001"));
+        assert!(leader.sees_region(&code("500114001001001")));
+        assert!(leader.sees_region(&code("500114001001002")));
+        assert!(!leader.sees_region(&code("500114001001003")));
+        assert!(
+            !leader.sees_region(&code("500114001001")),
+            "not the village as a whole"
+        );
+        assert!(!leader.whole_subtree());
+        assert_eq!(leader.prefixes(), ["500114001001001", "500114001001002"]);
+        assert!(leader.served_by("500114001") && leader.served_by("500114001001"));
+        assert!(!leader.served_by("500114001001003"));
+
+        // A worker covering a grid of another town: the root climbs to the district.
+        let cover = Scope::staffed(
+            Role::GridWorker,
+            &code(G1),
+            &[code(G1), code("500114002003001")],
+        );
+        assert_eq!(cover.root, code("500114"));
+        assert!(cover.sees_region(&code("500114002003001")));
+        assert!(!cover.sees_region(&code("500114002003002")));
+
+        // Alone in their grid: the plain subtree, as before staffing.
+        let alone = Scope::staffed(Role::GridWorker, &code(G1), &[code(G1)]);
+        assert_eq!(
+            alone,
+            Scope::new(code("500114001001001"), Role::GridWorker, None)
+        );
+        assert_ne!(alone.key(), cover.key());
+
+        // A leader of no grid sees nothing.
+        let none = Scope::staffed(Role::GridLeader, &village, &[]);
+        assert!(!none.sees_region(&code("500114001001001")));
+        assert!(none.prefixes().is_empty());
     }
 
     #[test]

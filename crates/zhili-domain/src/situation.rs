@@ -88,7 +88,7 @@ pub fn max_sensitivity(role: Role) -> Option<Sensitivity> {
     match role {
         Role::Admin => None,
         Role::DepartmentHandler | Role::PilotOffice => Some(Sensitivity::General),
-        Role::VillageOperator | Role::GridWorker => Some(Sensitivity::Internal),
+        Role::VillageOperator | Role::GridWorker | Role::GridLeader => Some(Sensitivity::Internal),
         Role::DistrictCommander | Role::DistrictOperator | Role::TownOperator | Role::Leader => {
             Some(Sensitivity::Sensitive)
         }

@@ -132,7 +132,7 @@ pub fn may_set_state(
     match role {
         DistrictCommander | DistrictOperator | TownOperator | VillageOperator => true,
         DepartmentHandler => department.is_some() && department == responsible,
-        Admin | GridWorker | Leader | PilotOffice => false,
+        Admin | GridWorker | GridLeader | Leader | PilotOffice => false,
     }
 }
 

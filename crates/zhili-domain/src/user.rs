@@ -16,6 +16,10 @@ pub struct User {
     /// Root of the user's region subtree.
     pub region_code: RegionCode,
     pub department: Option<String>,
+    /// For staff on the grids: the grids they lead or are posted to, and those they cover
+    /// for someone away, at the time the user was read.
+    #[serde(skip)]
+    pub grids: Vec<RegionCode>,
 }
 
 impl User {
@@ -28,7 +32,25 @@ impl User {
     }
 
     pub fn scope(&self) -> Scope {
-        Scope::new(self.region_code.clone(), self.role, self.department.clone())
+        match self.role {
+            // A grid worker always sees their own grid, whatever the postings say.
+            crate::Role::GridWorker => {
+                let mut grids = self.grids.clone();
+                grids.push(self.region_code.clone());
+                Scope::staffed(self.role, &self.region_code, &grids)
+            }
+            // A grid leader sees the grids they lead, not their whole village.
+            crate::Role::GridLeader => Scope::staffed(self.role, &self.region_code, &self.grids),
+            _ => Scope::new(self.region_code.clone(), self.role, self.department.clone()),
+        }
+    }
+
+    /// Whether the user works on `grid` as its staff: their own grid, or one they lead,
+    /// serve or cover.
+    pub fn staffs(&self, grid: &RegionCode) -> bool {
+        self.role.on_the_grids()
+            && ((self.role == crate::Role::GridWorker && self.region_code == *grid)
+                || self.grids.contains(grid))
     }
 }
 

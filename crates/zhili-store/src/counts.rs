@@ -111,6 +111,7 @@ impl CountChanges {
 pub(crate) fn answers(scope: &Scope, q: &StatsQuery) -> bool {
     let region = q.region.as_ref().unwrap_or(&scope.root);
     scope.department.is_none()
+        && scope.whole_subtree()
         && matches!(
             (region.level(), q.group),
             (Level::District, StatGroup::Town | StatGroup::Department)

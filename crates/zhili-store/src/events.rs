@@ -367,7 +367,7 @@ fn waiting_filter(filter: &mut Sql, w: &crate::Waiting) {
             .bind_text(unit.as_str());
         filter.push(")");
     }
-    if let Some(grid) = &w.grid {
+    for grid in &w.grids {
         filter
             .push(&format!(
                 " OR (e.status IN ({}) AND e.grid_code = ",

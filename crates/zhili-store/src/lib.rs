@@ -39,6 +39,7 @@ mod sign_in;
 mod situations;
 mod sql;
 mod stability;
+mod staffing;
 mod surveys;
 pub mod testing;
 mod things;
@@ -130,6 +131,7 @@ pub trait Store:
     + PointStore
     + DeliberationStore
     + WuleStore
+    + StaffingStore
     + PatrolStore
     + AssessmentStore
     + PilotStore

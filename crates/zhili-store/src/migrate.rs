@@ -62,6 +62,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (39, include_str!("../migrations/0039_deliberation.sql")),
     (40, include_str!("../migrations/0040_wule.sql")),
     (41, include_str!("../migrations/0041_patrols.sql")),
+    (42, include_str!("../migrations/0042_grid_staffing.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -63,8 +63,13 @@ pub(crate) async fn entries(store: &SqlStore, q: &EntryQuery) -> Result<Vec<Poin
         "SELECT {ENTRY_COLUMNS} FROM point_entries e JOIN people p ON p.id = e.person_id WHERE 1 = 1"
     ));
     digit_prefix(&mut sql, "e.village_code", &q.prefix);
-    if let Some(grid) = &q.grid_prefix {
-        digit_prefix(&mut sql, "p.grid_code", grid);
+    if let Some(grids) = &q.grid_prefixes {
+        sql.push(" AND (1 = 0");
+        for grid in grids {
+            sql.push(" OR p.grid_code LIKE ")
+                .bind_text(format!("{grid}%"));
+        }
+        sql.push(")");
     }
     if !q.states.is_empty() {
         sql.push(" AND e.state IN (");

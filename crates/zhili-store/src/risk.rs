@@ -306,9 +306,8 @@ pub(crate) async fn write_alerts(
 /// Region alerts inside the scope's area; a department's alerts to the department and to the
 /// district-wide readers.
 fn alert_scope(sql: &mut Sql, scope: &zhili_domain::Scope) {
-    let prefix = scope.region_prefix().to_string();
-    sql.push(" AND ((a.area_level <> 'department' AND a.area_code LIKE ")
-        .bind_text(format!("{prefix}%"));
+    sql.push(" AND ((a.area_level <> 'department' AND ");
+    crate::sql::scope_condition(sql, "a.area_code", scope);
     sql.push(")");
     match &scope.department {
         Some(d) => {
@@ -316,7 +315,7 @@ fn alert_scope(sql: &mut Sql, scope: &zhili_domain::Scope) {
                 .bind_text(d.to_string());
             sql.push(")");
         }
-        None if prefix.len() <= 6 => {
+        None if scope.whole_subtree() && scope.root.level() == zhili_domain::Level::District => {
             sql.push(" OR a.area_level = 'department'");
         }
         None => {}

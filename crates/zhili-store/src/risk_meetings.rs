@@ -38,8 +38,7 @@ fn meeting_scope(sql: &mut Sql, reader: &MeetingReader<'_>) {
             .bind_text(reader.sector.unwrap_or("").to_string());
         sql.push("))");
     } else {
-        sql.push(" AND m.area_code LIKE ")
-            .bind_text(format!("{}%", reader.scope.region_prefix()));
+        crate::sql::scope_filter(sql, "m.area_code", reader.scope);
     }
 }
 

@@ -34,10 +34,12 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<RiskRecord> {
 /// A department sees the risks it owns; everyone else those in their area.
 fn risk_scope(sql: &mut Sql, scope: &zhili_domain::Scope) {
     match &scope.department {
-        Some(d) => sql.push(" AND r.owner_unit = ").bind_text(d.clone()),
-        None => sql
-            .push(" AND r.area_code LIKE ")
-            .bind_text(format!("{}%", scope.region_prefix())),
+        Some(d) => {
+            sql.push(" AND r.owner_unit = ").bind_text(d.clone());
+        }
+        None => {
+            crate::sql::scope_filter(sql, "r.area_code", scope);
+        }
     };
 }
 

@@ -240,10 +240,28 @@ pub(crate) fn digit_prefix(sql: &mut Sql, column: &str, prefix: &str) {
 }
 
 pub(crate) fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
-    sql.push(" AND ")
-        .push(column)
-        .push(" LIKE ")
-        .bind_text(format!("{}%", scope.region_prefix()));
+    sql.push(" AND ");
+    scope_condition(sql, column, scope);
+}
+
+/// The region part of the scope rule as one condition: the column under the scope's root,
+/// or under one of the grids a member of the grid staff sees (none: nothing).
+pub(crate) fn scope_condition(sql: &mut Sql, column: &str, scope: &Scope) {
+    let prefixes = scope.prefixes();
+    if prefixes.is_empty() {
+        sql.push("1 = 0");
+        return;
+    }
+    sql.push("(");
+    for (i, prefix) in prefixes.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push(column)
+            .push(" LIKE ")
+            .bind_text(format!("{prefix}%"));
+    }
+    sql.push(")");
 }
 
 /// The scope filter for events: the region subtree, and for department users only the
@@ -332,6 +350,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
         unit_id: row.try_get("unit_id")?,
         region_code: RegionCode::parse(&region).map_err(|_| corrupt("region code", &region))?,
         department: row.try_get("department")?,
+        grids: Vec::new(),
     })
 }
 

@@ -99,10 +99,12 @@ pub(crate) async fn list(
         "SELECT {COLUMNS} FROM stability_assessments s WHERE 1 = 1"
     ));
     match &scope.department {
-        Some(d) => q.push(" AND s.decision_unit = ").bind_text(d.clone()),
-        None => q
-            .push(" AND s.area_code LIKE ")
-            .bind_text(format!("{}%", scope.region_prefix())),
+        Some(d) => {
+            q.push(" AND s.decision_unit = ").bind_text(d.clone());
+        }
+        None => {
+            crate::sql::scope_filter(&mut q, "s.area_code", scope);
+        }
     };
     if let Some(id) = id {
         q.push(" AND s.id = ").bind(Arg::Int(id));

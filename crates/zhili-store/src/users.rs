@@ -124,7 +124,8 @@ pub(crate) async fn grid_contacts(
 ) -> Result<Vec<Contact>> {
     let rows = sqlx::query(
         "SELECT username, display_name, role, phone_enc FROM users \
-         WHERE disabled_at IS NULL AND ((region_code = $1 AND role = $2) OR (region_code = $3 AND role = $4)) \
+         WHERE disabled_at IS NULL AND ((region_code = $1 AND role = $2) OR (region_code = $3 AND role = $4) \
+         OR id IN (SELECT user_id FROM grid_posts WHERE grid_code = $1 AND ended_at IS NULL)) \
          ORDER BY role, username LIMIT 50",
     )
     .bind(grid.to_string())

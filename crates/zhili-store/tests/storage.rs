@@ -753,6 +753,7 @@ mod events {
                 role: Role::VillageOperator,
                 unit: Some("S500114001001".into()),
                 region: code("500114001001"),
+                grids: Vec::new(),
             };
             let reg = apply(
                 &a.case,
@@ -955,6 +956,7 @@ mod events {
                 role: Role::VillageOperator,
                 unit: Some("S500114001001".into()),
                 region: code("500114001001"),
+                grids: Vec::new(),
             };
             let actor = Actor {
                 username: "village-500114001001".into(),

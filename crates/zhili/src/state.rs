@@ -145,14 +145,15 @@ impl AlertNotice {
     /// The same rule as the storage's alert scope: a region's alerts inside the reader's area,
     /// a department's to itself and to the district-wide readers.
     pub fn visible_to(&self, scope: &zhili_domain::Scope) -> bool {
-        let prefix = scope.region_prefix();
         if self.area_level == "department" {
             match &scope.department {
                 Some(d) => *d == self.area_code,
-                None => prefix.len() <= 6,
+                None => {
+                    scope.whole_subtree() && scope.root.level() == zhili_domain::Level::District
+                }
             }
         } else {
-            self.area_code.starts_with(prefix)
+            scope.covers_area(&self.area_code)
         }
     }
 }
@@ -415,6 +416,15 @@ impl AppState {
             }
         }
         cache.insert(token_hash.to_string(), (user.clone(), now));
+    }
+
+    /// Forgets every cached session, so the next request of each reads its account afresh:
+    /// after staffing changes what grid staff see. (Other servers' caches expire by age.)
+    pub fn forget_sessions(&self) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     pub fn cached_map(&self, etag: &str) -> Option<axum::body::Bytes> {

@@ -42,6 +42,7 @@ fn actor(role: Role, unit: &str, region: &str) -> Actor {
         role,
         unit: Some(unit.to_string()),
         region: code(region),
+        grids: Vec::new(),
     }
 }
 
@@ -880,21 +881,25 @@ fn a_case_waits_for_the_one_whose_move_it_is() {
         role: Role::VillageOperator,
         unit: Some("S500114001001".into()),
         region: RegionCode::parse("500114001001").unwrap(),
+        grids: Vec::new(),
     };
     let town = Actor {
         role: Role::TownOperator,
         unit: Some("C500114001".into()),
         region: RegionCode::parse("500114001").unwrap(),
+        grids: Vec::new(),
     };
     let department = Actor {
         role: Role::DepartmentHandler,
         unit: Some("D09".into()),
         region: RegionCode::parse("500114").unwrap(),
+        grids: Vec::new(),
     };
     let worker = Actor {
         role: Role::GridWorker,
         unit: Some("S500114001001".into()),
         region: grid.clone(),
+        grids: Vec::new(),
     };
     let others_worker = Actor {
         region: RegionCode::parse("500114001001004").unwrap(),
@@ -981,6 +986,7 @@ fn a_resident_account_rates_its_own_case_and_confirms_a_private_matter() {
         role: Role::VillageOperator,
         unit: Some("S500114001001".into()),
         region: RegionCode::parse("500114001001").unwrap(),
+        grids: Vec::new(),
     };
     let e = apply(
         &closed,

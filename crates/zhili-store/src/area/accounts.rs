@@ -142,7 +142,8 @@ pub trait UserStore: Send + Sync {
     /// Lifts every sign-in lock of the name, recorded.
     async fn unlock_account(&self, actor: &Actor, username: &str, now: i64) -> Result<()>;
 
-    /// The working accounts of a grid (its workers) and of its village (the station's
+    /// The working accounts of a grid (its workers, and whoever holds a post on it: its
+    /// leader, part-time workers, assistants) and of its village (the station's
     /// operators), by role then name.
     async fn grid_contacts(&self, grid: &RegionCode, village: &RegionCode) -> Result<Vec<Contact>>;
 
@@ -237,7 +238,18 @@ impl UserStore for SqlStore {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| user_from_row(&r)).transpose()
+        let Some(mut user) = row.map(|r| user_from_row(&r)).transpose()? else {
+            return Ok(None);
+        };
+        // Grid staff see where they are posted and what they cover now (`Scope::staffed`).
+        if user.role.on_the_grids() {
+            user.grids = crate::staffing::staffed_grids(&self.pool, user.id, now)
+                .await?
+                .iter()
+                .filter_map(|g| RegionCode::parse(g).ok())
+                .collect();
+        }
+        Ok(Some(user))
     }
 
     async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()> {

@@ -115,7 +115,8 @@ pub struct EventChange {
 #[derive(Clone, Debug, Default)]
 pub struct Waiting {
     pub unit: Option<zhili_domain::UnitId>,
-    pub grid: Option<RegionCode>,
+    /// The grids whose verifications wait for the user (their own, those they lead or cover).
+    pub grids: Vec<RegionCode>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -128,7 +128,8 @@ pub struct EntryQuery {
     /// Region prefix (a village, or any area above it).
     pub prefix: String,
     /// The people's grids under this prefix (a grid worker's own).
-    pub grid_prefix: Option<String>,
+    /// For grid staff: the grids whose people's entries they read (none: nothing).
+    pub grid_prefixes: Option<Vec<String>>,
     pub states: Vec<EntryState>,
     pub person_id: Option<i64>,
     pub before_id: Option<i64>,

@@ -55,13 +55,13 @@ pub(crate) fn case_scope(sql: &mut Sql, scope: &Scope) {
 /// committees and the district centre serve their grid too). Committees, rooms and mediators are
 /// public bodies, not governed objects: this narrows lists to what concerns the reader.
 fn serving(sql: &mut Sql, column: &str, scope: &Scope) {
-    let prefix = scope.region_prefix().to_string();
-    sql.push(" AND (")
-        .push(column)
-        .push(" LIKE ")
-        .bind_text(format!("{prefix}%"));
-    sql.push(" OR ").bind_text(prefix);
-    sql.push(" LIKE ").push(column).push(" || '%')");
+    sql.push(" AND (");
+    crate::sql::scope_condition(sql, column, scope);
+    for prefix in scope.prefixes() {
+        sql.push(" OR ").bind_text(prefix.to_string());
+        sql.push(" LIKE ").push(column).push(" || '%'");
+    }
+    sql.push(")");
 }
 
 pub(super) async fn insert_committee(

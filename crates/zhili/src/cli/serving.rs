@@ -64,6 +64,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_wule(&state).await {
             return fail(format!("the demo's 五乐 evaluations: {e}"));
         }
+        if let Err(e) = demo_staffing(&state).await {
+            return fail(format!("the demo's grid staffing: {e}"));
+        }
         if let Err(e) = demo_patrols(&state).await {
             return fail(format!("the demo's joint-defence patrols: {e}"));
         }
@@ -195,6 +198,17 @@ async fn demo_wule(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "五乐: {} evaluations submitted over two years, {} reviewed by their towns, {} drafting or with the town",
             done.evaluated, done.reviewed, done.waiting
+        ))
+    })
+    .await
+}
+
+async fn demo_staffing(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_staffing_built", |_| async move {
+        let done = zhili::demo::staffing::write(state).await?;
+        Ok(format!(
+            "staffing: {} postings, {} grid leaders, {} covers arranged",
+            done.postings, done.leaders, done.covers
         ))
     })
     .await

@@ -140,6 +140,7 @@ impl Walk<'_> {
             role,
             unit: Some(unit.to_string()),
             region,
+            grids: Vec::new(),
         };
         match apply(&self.case, &who, &command, at, &self.reference.calendar) {
             Ok(outcome) => {

@@ -20,6 +20,7 @@ pub mod population;
 pub mod residents;
 pub mod risk;
 pub mod situations;
+pub mod staffing;
 pub mod surveys;
 pub mod things;
 pub mod wule;
@@ -191,6 +192,19 @@ pub fn city_load(
             None,
         ))
     }));
+    // The rest of the grids' staff (posted to their grids by `demo::staffing`): grid leaders,
+    // a part-time worker and an assistant in some grids. Added after everyone else so that the
+    // names and phones above stay as they were.
+    for (username, role, unit, region) in staffing::extra_accounts(plan) {
+        users.push(staff(user(
+            username,
+            String::new(),
+            role,
+            Some(unit),
+            &region,
+            None,
+        )));
+    }
     // The police who take cases at a window or post act for it as a department's handlers act
     // for theirs: they see what is dispatched to their unit.
     users.extend(police.iter().map(|(id, name, _)| {

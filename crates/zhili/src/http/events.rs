@@ -109,6 +109,7 @@ fn who(user: &User) -> event::Actor {
         role: user.role,
         unit: user.unit_id.clone(),
         region: user.region_code.clone(),
+        grids: user.grids.clone(),
     }
 }
 
@@ -303,13 +304,23 @@ fn waiting_for(user: &User) -> zhili_store::Waiting {
     use zhili_domain::Role;
     zhili_store::Waiting {
         unit: match user.role {
-            Role::GridWorker | Role::Leader | Role::PilotOffice | Role::Admin => None,
+            Role::GridWorker
+            | Role::GridLeader
+            | Role::Leader
+            | Role::PilotOffice
+            | Role::Admin => None,
             _ => user
                 .unit_id
                 .as_deref()
                 .and_then(|u| zhili_domain::UnitId::parse(u).ok()),
         },
-        grid: (user.role == Role::GridWorker).then(|| user.region_code.clone()),
+        grids: match user.role {
+            Role::GridWorker => std::iter::once(user.region_code.clone())
+                .chain(user.grids.iter().cloned())
+                .collect(),
+            Role::GridLeader => user.grids.clone(),
+            _ => Vec::new(),
+        },
     }
 }
 

@@ -64,7 +64,7 @@ pub async fn boundaries(
     };
     let scope = user.user.scope();
     let generation = state.index().generation;
-    let etag = format!("\"b{generation}-{}-{}\"", level.as_str(), scope.root);
+    let etag = format!("\"b{generation}-{}-{}\"", level.as_str(), scope.key());
     if super::etag_matches(&request_headers, &etag) {
         let mut headers = HeaderMap::new();
         headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
@@ -130,7 +130,7 @@ pub async fn open_events(
                 .current(state.store.as_ref(), &root, &reference)
                 .await?;
             // Warnings move with the clock: an answer is good for the minute it was made in.
-            let etag = format!("\"e{}-{}-{}\"", layer.seq, scope.root, now / 60_000);
+            let etag = format!("\"e{}-{}-{}\"", layer.seq, scope.key(), now / 60_000);
             if super::etag_matches(&request_headers, &etag) {
                 let mut headers = HeaderMap::new();
                 headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));

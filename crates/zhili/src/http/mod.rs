@@ -40,6 +40,7 @@ pub mod risk_register;
 pub mod schema;
 pub mod situations;
 pub mod stability;
+pub mod staffing;
 pub mod stream;
 pub mod surveys;
 pub mod things;
@@ -275,6 +276,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/police-posts", get(patrols::police_posts))
         .route("/patrol/shifts/{id}/check-ins", post(patrols::check_in))
         .route("/patrol/shifts/{id}/end", post(patrols::end))
+        .route("/grid-staff", get(staffing::roster).post(staffing::post))
+        .route("/grid-staff/{id}/end", post(staffing::end))
+        .route("/grid-covers", post(staffing::cover))
+        .route("/grid-covers/{id}/cancel", post(staffing::cancel))
         .route("/wule/scheme", get(wule::scheme))
         .route("/wule/evaluations", get(wule::list))
         .route(

@@ -154,6 +154,7 @@ pub async fn record(state: &AppState, user: &User, s: DeliberationSpec) -> Resul
         role: user.role,
         unit: user.unit_id.clone(),
         region: user.region_code.clone(),
+        grids: user.grids.clone(),
     };
     let mut events = std::collections::HashMap::new();
     for (i, id) in meeting.matters.iter().take(rules::MAX_MATTERS).enumerate() {

@@ -19,6 +19,7 @@
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
 //! | `risk` | the risk indicator catalogue (a new version), an indicator's backtest over history |
+//! | `staffing` | post grid leaders, workers and assistants to grids, end a posting, arrange and cancel a cover |
 //! | `grid_import`, `sheet_import` | boundaries from GeoJSON; people, houses, organisations and things from sheets |
 
 pub mod accounts;
@@ -42,6 +43,7 @@ pub mod risk;
 pub mod sheet_import;
 pub mod sign_in;
 pub mod situations;
+pub mod staffing;
 pub mod surveys;
 pub mod things;
 pub mod wule;

@@ -42,11 +42,12 @@ pub async fn post(
         .await?)
 }
 
-/// The notices posted in the reader's area, newest first.
+/// The notices posted in the reader's area, newest first. Notices are public announcements,
+/// not governed data: a grid leader reads those of the area their grids lie in.
 pub async fn list(state: &AppState, user: &User) -> Result<Vec<NoticeRecord>> {
     Ok(state
         .store
-        .notices_under(user.scope().region_prefix(), 200)
+        .notices_under(user.scope().root.as_str(), 200)
         .await?)
 }
 

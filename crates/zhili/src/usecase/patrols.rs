@@ -295,7 +295,10 @@ pub async fn check_in(
     shift_id: i64,
     c: CheckInSpec,
 ) -> Result<CheckInRecord> {
-    if !matches!(user.role, Role::VillageOperator | Role::GridWorker) {
+    if !matches!(
+        user.role,
+        Role::VillageOperator | Role::GridWorker | Role::GridLeader
+    ) {
         return Err(forbidden(
             "check-ins come from the village's patrols: its station and grid workers",
         ));
@@ -402,7 +405,10 @@ pub async fn check_in(
 
 /// Ends a shift: the checkpoints without a clean check-in are its missed ones.
 pub async fn end(state: &AppState, user: &User, shift_id: i64) -> Result<ShiftDetail> {
-    if !matches!(user.role, Role::VillageOperator | Role::GridWorker) {
+    if !matches!(
+        user.role,
+        Role::VillageOperator | Role::GridWorker | Role::GridLeader
+    ) {
         return Err(forbidden("the village's patrols end their shifts"));
     }
     let d = shift(state, user, shift_id).await?;

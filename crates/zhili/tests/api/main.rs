@@ -387,6 +387,7 @@ mod risk;
 mod risk_register;
 mod security;
 mod sim;
+mod staffing;
 mod surveys;
 mod things;
 mod wule;

@@ -69,7 +69,8 @@ fn may_open(user: &User) -> bool {
         | Role::DistrictOperator
         | Role::TownOperator
         | Role::VillageOperator
-        | Role::GridWorker => true,
+        | Role::GridWorker
+        | Role::GridLeader => true,
         Role::DepartmentHandler => matches!(
             user.unit_id.as_deref(),
             Some(m::JUSTICE_BUREAU | m::COURT | m::POLICE)

@@ -501,6 +501,7 @@ async fn hand_back(state: &AppState, user: &User, event_id: i64, feedback: Strin
         role: user.role,
         unit: user.unit_id.clone(),
         region: user.region_code.clone(),
+        grids: user.grids.clone(),
     };
     let now = crate::now_ms();
     ev::apply(&e.case, &actor, &command, now, &state.reference().calendar).ok()?;

@@ -48,7 +48,7 @@ pub fn target_scope(user: &User) -> Result<TargetScope> {
             Some(u) => Ok(TargetScope::Unit(u.clone())),
             None => Err(forbidden("an account without a unit has no targets")),
         },
-        Role::VillageOperator | Role::GridWorker => Err(forbidden(
+        Role::VillageOperator | Role::GridWorker | Role::GridLeader => Err(forbidden(
             "the pilot's targets are read by the district, the departments and the towns",
         )),
     }

@@ -48,7 +48,10 @@ pub async fn entries(
         .store
         .point_entries(&EntryQuery {
             prefix,
-            grid_prefix: (user.role == Role::GridWorker).then(|| user.region_code.to_string()),
+            grid_prefixes: user.role.on_the_grids().then(|| {
+                let scope = user.scope();
+                scope.prefixes().into_iter().map(str::to_string).collect()
+            }),
             states: f.state.into_iter().collect(),
             person_id: f.person_id,
             before_id: f.before_id,
@@ -65,7 +68,7 @@ pub async fn entry(state: &AppState, user: &User, id: i64) -> Result<PointEntryR
         .await?
         .ok_or_else(|| not_found("id", format!("entry {id} not found")))?;
     let visible = match user.role {
-        Role::GridWorker => e.grid_code.starts_with(user.region_code.as_str()),
+        Role::GridWorker | Role::GridLeader => user.scope().covers_area(&e.grid_code),
         _ => village_for(user, RegionCode::parse(&e.entry.village_code).ok().as_ref()).is_ok(),
     };
     if visible {
@@ -101,8 +104,9 @@ pub async fn accounts(
 ) -> Result<Vec<PointAccount>> {
     let v = village_for(user, village)?;
     let mut all = state.store.point_accounts(v.as_str(), 2000).await?;
-    if user.role == Role::GridWorker {
-        all.retain(|a| a.grid_code.starts_with(user.region_code.as_str()));
+    if user.role.on_the_grids() {
+        let scope = user.scope();
+        all.retain(|a| scope.covers_area(&a.grid_code));
     }
     Ok(all)
 }

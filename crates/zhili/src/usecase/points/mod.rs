@@ -31,7 +31,9 @@ const SETTLE_BATCH: i64 = 2000;
 /// The village a staff member works in (a grid worker's is their grid's), if any.
 pub fn village_of(user: &User) -> Option<RegionCode> {
     match user.role {
-        Role::VillageOperator | Role::GridWorker => user.region_code.ancestor_at(Level::Village),
+        Role::VillageOperator | Role::GridWorker | Role::GridLeader => {
+            user.region_code.ancestor_at(Level::Village)
+        }
         _ => None,
     }
 }
@@ -52,7 +54,8 @@ pub fn community_area(user: &User) -> Result<String> {
 
 fn awarder_of(user: &User) -> Option<Awarder> {
     match user.role {
-        Role::GridWorker => Some(Awarder::GridWorker),
+        // A grid leader puts items forward as the grid staff do, on the grids they lead.
+        Role::GridWorker | Role::GridLeader => Some(Awarder::GridWorker),
         Role::VillageOperator => Some(Awarder::VillageOperator),
         _ => None,
     }
@@ -129,10 +132,10 @@ pub fn village_for(user: &User, named: Option<&RegionCode>) -> Result<RegionCode
         Some(v) if v.level() != Level::Village => {
             Err(invalid("village_code", "a village's 12-digit code"))
         }
-        // A grid worker reads their own village; the others any village in their area.
+        // Grid staff read their own village; the others any village in their area.
         Some(v)
             if own.as_ref() == Some(v)
-                || (user.role != Role::GridWorker
+                || (!user.role.on_the_grids()
                     && v.as_str().starts_with(user.region_code.as_str())) =>
         {
             Ok(v.clone())

@@ -31,7 +31,7 @@ pub async fn page(state: &AppState, res: &ResidentRecord) -> Result<ResidentPoin
     let v = village.to_string();
     let query = |states: Vec<EntryState>, person_id: Option<i64>| EntryQuery {
         prefix: v.clone(),
-        grid_prefix: None,
+        grid_prefixes: None,
         states,
         person_id,
         before_id: None,

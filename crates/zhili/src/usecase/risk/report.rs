@@ -77,7 +77,8 @@ pub async fn draft(
     let ((from, to), (pfrom, pto)) = bounds(period, day);
     let ms = |d: i64| d * DAY_MS - CHINA_OFFSET_MS;
     let scope = user.scope();
-    let prefix = scope.region_prefix().to_string();
+    // Only centres, stations and leaders draft reports: their scope is a whole subtree.
+    let prefix = scope.root.to_string();
     let index = state.index();
     let name = |c: &str| index.names.get(c).cloned().unwrap_or_else(|| c.to_string());
     let area_name = name(&prefix);

@@ -32,7 +32,10 @@ pub fn manages(user: &User) -> bool {
 
 /// Who takes answers at the door: the grid workers and the village stations.
 pub fn goes_door_to_door(user: &User) -> bool {
-    matches!(user.role, Role::GridWorker | Role::VillageOperator)
+    matches!(
+        user.role,
+        Role::GridWorker | Role::GridLeader | Role::VillageOperator
+    )
 }
 
 fn managers_only(user: &User) -> Result<()> {
@@ -282,12 +285,13 @@ pub async fn draw(state: &AppState, user: &User, id: i64) -> Result<Option<Drawn
     state
         .charge_lookups(&actor, 1, &format!("survey:{id}"), "survey telephone draw")
         .await?;
+    let scope = user.scope();
     let mut behind: Vec<_> = state
         .store
-        .survey_quotas(id, user.scope().region_prefix())
+        .survey_quotas(id, scope.root.as_str())
         .await?
         .into_iter()
-        .filter(|q| q.answered < q.quota)
+        .filter(|q| q.answered < q.quota && scope.covers_area(&q.grid_code))
         .collect();
     behind.shuffle(&mut rand::thread_rng());
     behind.sort_by(|a, b| (a.answered * b.quota).cmp(&(b.answered * a.quota)));

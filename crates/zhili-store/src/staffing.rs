@@ -1,0 +1,264 @@
+//! Grid postings and covers as written and read.
+
+use crate::sql::{append_actions, word, Arg, Sql};
+use crate::*;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+use zhili_domain::chain::Actor;
+use zhili_domain::staffing::Post;
+
+pub(crate) async fn add_posting(
+    store: &SqlStore,
+    actor: &Actor,
+    user_id: i64,
+    grid: &str,
+    post: Post,
+    party_branch_head: bool,
+    now: i64,
+) -> Result<Option<i64>> {
+    let mut tx = store.write_tx().await?;
+    let running: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM grid_posts WHERE user_id = $1 AND grid_code = $2 AND ended_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(grid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if running.is_some() {
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO grid_posts (user_id, grid_code, post, party_branch_head, since, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(grid)
+    .bind(post.as_str())
+    .bind(i64::from(party_branch_head))
+    .bind(now)
+    .bind(actor.username.clone())
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut a = actor.action(now, "staff.post", &format!("grid_post:{id}"));
+    a.to_state = Some(post.as_str().into());
+    a.opinion = Some(format!(
+        "{grid} user:{user_id}{}",
+        if party_branch_head {
+            " 兼党支部书记"
+        } else {
+            ""
+        }
+    ));
+    append_actions(&mut tx, vec![a]).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+pub(crate) async fn end_posting(
+    store: &SqlStore,
+    actor: &Actor,
+    id: i64,
+    now: i64,
+) -> Result<bool> {
+    let mut tx = store.write_tx().await?;
+    let done =
+        sqlx::query("UPDATE grid_posts SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if done == 1 {
+        append_actions(
+            &mut tx,
+            vec![actor.action(now, "staff.end", &format!("grid_post:{id}"))],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(done == 1)
+}
+
+fn posting(r: &AnyRow) -> Result<PostingRecord> {
+    Ok(PostingRecord {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        grid_code: r.try_get("grid_code")?,
+        post: word(r, "post", Post::parse)?,
+        party_branch_head: r.try_get::<i64, _>("party_branch_head")? != 0,
+        since: r.try_get("since")?,
+        ended_at: r.try_get("ended_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+/// Grids under any of the prefixes (none given and no id: nothing).
+fn under(sql: &mut Sql, column: &str, prefixes: &[&str]) {
+    sql.push(" AND (1 = 0");
+    for p in prefixes {
+        sql.push(" OR ")
+            .push(column)
+            .push(" LIKE ")
+            .bind_text(format!("{p}%"));
+    }
+    sql.push(")");
+}
+
+pub(crate) async fn postings(
+    store: &SqlStore,
+    prefixes: &[&str],
+    id: Option<i64>,
+) -> Result<Vec<PostingRecord>> {
+    let mut sql = Sql::new(
+        "SELECT g.id, g.user_id, u.username, u.display_name, g.grid_code, g.post, g.party_branch_head, \
+         g.since, g.ended_at, g.created_by FROM grid_posts g JOIN users u ON u.id = g.user_id WHERE ",
+    );
+    match id {
+        Some(id) => {
+            sql.push("g.id = ").bind(Arg::Int(id));
+        }
+        None => {
+            sql.push("g.ended_at IS NULL AND u.disabled_at IS NULL");
+            under(&mut sql, "g.grid_code", prefixes);
+        }
+    }
+    sql.push(" ORDER BY g.grid_code, g.post, g.id LIMIT 20000");
+    sql.query()
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(posting)
+        .collect()
+}
+
+pub(crate) async fn add_cover(
+    store: &SqlStore,
+    actor: &Actor,
+    c: &NewCover,
+    now: i64,
+) -> Result<Option<i64>> {
+    let mut tx = store.write_tx().await?;
+    let overlapping: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM grid_covers WHERE grid_code = $1 AND absent_user_id = $2 AND cancelled_at IS NULL \
+         AND starts_at < $3 AND ends_at > $4 LIMIT 1",
+    )
+    .bind(c.grid_code.clone())
+    .bind(c.absent_user_id)
+    .bind(c.ends_at)
+    .bind(c.starts_at)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if overlapping.is_some() {
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO grid_covers (grid_code, absent_user_id, cover_user_id, starts_at, ends_at, reason, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(c.grid_code.clone())
+    .bind(c.absent_user_id)
+    .bind(c.cover_user_id)
+    .bind(c.starts_at)
+    .bind(c.ends_at)
+    .bind(c.reason.clone())
+    .bind(actor.username.clone())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut a = actor.action(now, "staff.cover", &format!("grid_cover:{id}"));
+    a.opinion = Some(format!(
+        "{} user:{} → user:{} {}",
+        c.grid_code, c.absent_user_id, c.cover_user_id, c.reason
+    ));
+    append_actions(&mut tx, vec![a]).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+pub(crate) async fn cancel_cover(
+    store: &SqlStore,
+    actor: &Actor,
+    id: i64,
+    now: i64,
+) -> Result<bool> {
+    let mut tx = store.write_tx().await?;
+    let done = sqlx::query(
+        "UPDATE grid_covers SET cancelled_at = $1 WHERE id = $2 AND cancelled_at IS NULL AND ends_at > $1",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 1 {
+        append_actions(
+            &mut tx,
+            vec![actor.action(now, "staff.cover_cancel", &format!("grid_cover:{id}"))],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(done == 1)
+}
+
+pub(crate) async fn covers(
+    store: &SqlStore,
+    prefixes: &[&str],
+    after: i64,
+    id: Option<i64>,
+) -> Result<Vec<CoverRecord>> {
+    let mut sql = Sql::new(
+        "SELECT c.*, a.username AS absent_username, a.display_name AS absent_name, \
+         v.username AS cover_username, v.display_name AS cover_name \
+         FROM grid_covers c JOIN users a ON a.id = c.absent_user_id JOIN users v ON v.id = c.cover_user_id WHERE ",
+    );
+    match id {
+        Some(id) => {
+            sql.push("c.id = ").bind(Arg::Int(id));
+        }
+        None => {
+            sql.push("c.cancelled_at IS NULL AND c.ends_at > ")
+                .bind(Arg::Int(after));
+            under(&mut sql, "c.grid_code", prefixes);
+        }
+    }
+    sql.push(" ORDER BY c.starts_at, c.id LIMIT 5000");
+    sql.query()
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CoverRecord {
+                id: r.try_get("id")?,
+                grid_code: r.try_get("grid_code")?,
+                absent_user_id: r.try_get("absent_user_id")?,
+                absent_username: r.try_get("absent_username")?,
+                absent_name: r.try_get("absent_name")?,
+                cover_user_id: r.try_get("cover_user_id")?,
+                cover_username: r.try_get("cover_username")?,
+                cover_name: r.try_get("cover_name")?,
+                starts_at: r.try_get("starts_at")?,
+                ends_at: r.try_get("ends_at")?,
+                reason: r.try_get("reason")?,
+                cancelled_at: r.try_get("cancelled_at")?,
+                created_by: r.try_get("created_by")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn staffed_grids(pool: &AnyPool, user_id: i64, now: i64) -> Result<Vec<String>> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT grid_code FROM grid_posts WHERE user_id = $1 AND ended_at IS NULL \
+         UNION SELECT grid_code FROM grid_covers WHERE cover_user_id = $1 AND cancelled_at IS NULL \
+         AND starts_at <= $2 AND ends_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
