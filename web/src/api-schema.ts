@@ -7580,13 +7580,15 @@ export interface components {
         UserView: {
             department: string | null;
             display_name: string;
+            /** @description For grid staff: the grids they serve, lead or cover now (their scope); otherwise empty. */
+            grids: string[];
             /** Format: int64 */
             id: number;
             /** @description Root of the user's region scope. */
             region_code: string;
             /**
              * @description admin, district_commander, district_operator, town_operator, village_operator,
-             *     grid_worker, department_handler, leader
+             *     grid_worker, grid_leader, department_handler, leader, pilot_office
              */
             role: string;
             role_label: string;

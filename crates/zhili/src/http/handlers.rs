@@ -41,13 +41,15 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     /// admin, district_commander, district_operator, town_operator, village_operator,
-    /// grid_worker, department_handler, leader
+    /// grid_worker, grid_leader, department_handler, leader, pilot_office
     pub role: String,
     pub role_label: String,
     pub unit_id: Option<String>,
     /// Root of the user's region scope.
     pub region_code: String,
     pub department: Option<String>,
+    /// For grid staff: the grids they serve, lead or cover now (their scope); otherwise empty.
+    pub grids: Vec<String>,
 }
 
 impl From<&User> for UserView {
@@ -61,6 +63,15 @@ impl From<&User> for UserView {
             unit_id: u.unit_id.clone(),
             region_code: u.region_code.to_string(),
             department: u.department.clone(),
+            grids: if u.role.on_the_grids() {
+                u.scope()
+                    .prefixes()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }

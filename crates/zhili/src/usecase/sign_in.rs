@@ -126,10 +126,21 @@ pub async fn sign_in(
         // A concurrent wrong guess locked this place while the password was checked.
         return Err(Refusal::Locked { until, now });
     }
+    let mut user = record.user;
+    // The grids grid staff work on now, as every later request reads them with the session.
+    if user.role.on_the_grids() {
+        user.grids = state
+            .store
+            .staffed_grids(user.id, now)
+            .await?
+            .iter()
+            .filter_map(|g| zhili_domain::RegionCode::parse(g).ok())
+            .collect();
+    }
     Ok(SignedIn {
         token,
         expires_at,
-        user: record.user,
+        user,
     })
 }
 

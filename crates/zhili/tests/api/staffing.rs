@@ -113,6 +113,8 @@ async fn a_grid_leader_sees_the_grids_they_lead_and_a_cover_opens_a_grid_while_i
         let (status, c) = post_json(&s, "/api/v1/grid-covers", &station, cover(&absent, &by, now - 60_000, now + 86_400_000, "年休假")).await;
         assert_eq!((status, c["running"].as_bool()), (StatusCode::CREATED, Some(true)), "{c}");
         assert!(sees(&s, &worker2, e3).await, "the cover opens grid 3");
+        let (_, me) = s.get("/api/v1/auth/me", Some(&worker2)).await;
+        assert_eq!(me["grids"], json!([G2, G3]), "{me}");
         assert!(!sees(&s, &worker1, e3).await, "to the one covering only");
         // Overlapping, self-covering, reversed, too long, without a reason, or over already.
         for (body, want) in [
