@@ -72,6 +72,18 @@ fn invalid(field: &str, en: impl Into<String>, zh: impl Into<String>) -> DomainE
     DomainError::invalid(field, en).zh(zh)
 }
 
+fn a_grid(grid: &RegionCode) -> Result<(), DomainError> {
+    if grid.level() == Level::Grid {
+        Ok(())
+    } else {
+        Err(invalid(
+            "grid",
+            format!("{grid} is not a grid"),
+            format!("{grid} 不是网格编码"),
+        ))
+    }
+}
+
 /// Whether `who` may take `post` on `grid`, and what "一人兼" may say: only a grid leader may
 /// also be the party-branch head.
 pub fn check_posting(
@@ -80,13 +92,7 @@ pub fn check_posting(
     grid: &RegionCode,
     party_branch_head: bool,
 ) -> Result<(), DomainError> {
-    if grid.level() != Level::Grid {
-        return Err(invalid(
-            "grid",
-            format!("{grid} is not a grid"),
-            format!("{grid} 不是网格编码"),
-        ));
-    }
+    a_grid(grid)?;
     if who.role != post.role() {
         return Err(invalid(
             "username",
@@ -126,13 +132,7 @@ pub fn check_cover(
     ends: i64,
     reason: &str,
 ) -> Result<(), DomainError> {
-    if grid.level() != Level::Grid {
-        return Err(invalid(
-            "grid",
-            format!("{grid} is not a grid"),
-            format!("{grid} 不是网格编码"),
-        ));
-    }
+    a_grid(grid)?;
     if same_person {
         return Err(invalid(
             "cover",

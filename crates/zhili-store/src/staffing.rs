@@ -60,20 +60,39 @@ pub(crate) async fn end_posting(
     id: i64,
     now: i64,
 ) -> Result<bool> {
+    let sql = "UPDATE grid_posts SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL";
+    close_once(
+        store,
+        actor,
+        sql,
+        id,
+        now,
+        "staff.end",
+        &format!("grid_post:{id}"),
+    )
+    .await
+}
+
+/// Closes a posting or a cover once: the update names the row still open, and only a row that
+/// changed is recorded.
+async fn close_once(
+    store: &SqlStore,
+    actor: &Actor,
+    update: &str,
+    id: i64,
+    now: i64,
+    verb: &str,
+    subject: &str,
+) -> Result<bool> {
     let mut tx = store.write_tx().await?;
-    let done =
-        sqlx::query("UPDATE grid_posts SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let done = sqlx::query(update)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     if done == 1 {
-        append_actions(
-            &mut tx,
-            vec![actor.action(now, "staff.end", &format!("grid_post:{id}"))],
-        )
-        .await?;
+        append_actions(&mut tx, vec![actor.action(now, verb, subject)]).await?;
     }
     tx.commit().await?;
     Ok(done == 1)
@@ -183,24 +202,9 @@ pub(crate) async fn cancel_cover(
     id: i64,
     now: i64,
 ) -> Result<bool> {
-    let mut tx = store.write_tx().await?;
-    let done = sqlx::query(
-        "UPDATE grid_covers SET cancelled_at = $1 WHERE id = $2 AND cancelled_at IS NULL AND ends_at > $1",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if done == 1 {
-        append_actions(
-            &mut tx,
-            vec![actor.action(now, "staff.cover_cancel", &format!("grid_cover:{id}"))],
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(done == 1)
+    let sql = "UPDATE grid_covers SET cancelled_at = $1 WHERE id = $2 AND cancelled_at IS NULL AND ends_at > $1";
+    let subject = format!("grid_cover:{id}");
+    close_once(store, actor, sql, id, now, "staff.cover_cancel", &subject).await
 }
 
 pub(crate) async fn covers(
