@@ -321,13 +321,15 @@ pub async fn roster(state: &AppState, user: &User, region: Option<&str>) -> Resu
     let within: Vec<&str> = grids.iter().map(|(g, _)| g.as_str()).collect();
     // Postings and covers of the grids listed, read by the region then kept to them.
     let area = [region.as_str()];
-    let postings: Vec<PostingRecord> = state
+    let mut postings: Vec<PostingRecord> = state
         .store
         .postings(&area)
         .await?
         .into_iter()
         .filter(|p| within.contains(&p.grid_code.as_str()))
         .collect();
+    // Each grid's leader first, then its full-time, part-time workers and assistants.
+    postings.sort_by(|a, b| (&a.grid_code, a.post, a.id).cmp(&(&b.grid_code, b.post, b.id)));
     let covers: Vec<CoverRecord> = state
         .store
         .covers(&area, crate::now_ms())
