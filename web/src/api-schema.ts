@@ -2478,6 +2478,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/risk/alert-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_risk_alert_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/risk/alerts": {
         parameters: {
             query?: never;
@@ -3529,6 +3545,23 @@ export interface components {
             alert: components["schemas"]["AlertView"];
             /** Format: int64 */
             event_id: number;
+        };
+        AlertGroupPage: {
+            items: components["schemas"]["AlertGroupView"][];
+            /**
+             * Format: int64
+             * @description How many groups (area and indicator) the filter holds.
+             */
+            total: number;
+        };
+        AlertGroupView: {
+            /**
+             * Format: int64
+             * @description How many alerts of this indicator the area has had (within the filter).
+             */
+            count: number;
+            /** @description The latest raised. */
+            latest: components["schemas"]["AlertView"];
         };
         AlertPage: {
             items: components["schemas"]["AlertView"][];
@@ -20829,6 +20862,68 @@ export interface operations {
                 };
             };
             /** @description every problem of the sheet with its question */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_risk_alert_groups: {
+        parameters: {
+            query?: {
+                state?: "open" | "acknowledged" | "silenced" | "cleared";
+                indicator?: string;
+                region?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller's area's alerts grouped by area and indicator, counted in the store, the group with the latest raised first; limit and offset count groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertGroupPage"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;

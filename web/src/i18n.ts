@@ -983,7 +983,7 @@ const words: Record<string, [string, string]> = {
   riskReports: ['研判报告', 'Reports'],
   alertsWaiting: ['待处理预警', 'Alerts waiting'],
   alertsAll: ['全部预警', 'All alerts'],
-  alertsCount: ['{n} 条', '{n}'],
+  alertGroupsCount: ['{n} 组（按区域与指标合并）', '{n} groups (by area and indicator)'],
   alertExplain: ['{area}「{indicator}」在 {day} 达到 {observed}，基线预期 {expected}，预警上界 {bound}。', '{indicator} in {area} reached {observed} on {day}; expected {expected}, bound {bound}.'],
   alertCounted: ['计入的记录（{n} 条）', 'Records counted ({n})'],
   counted_event: ['事件', 'Report'],

@@ -696,6 +696,8 @@ await step('the commander sees a spike alert arrive, registers it for a departme
   await page.click('[data-test=risk-save]')
   await page.waitForSelector('[data-test=alert-drawer] >> text=已列入台账')
   await page.keyboard.press('Escape')
+  // Behind the drawer, the area's alerts grouped by indicator, counted by the server.
+  await page.waitForSelector('[data-test=alert-groups] tbody tr')
   await page.click('.el-tabs__item >> text=风险台账')
   const risk = page.locator('[data-test=register-table] tbody tr', { hasText: '黔江区司法局' }).first()
   await risk.waitFor()

@@ -323,11 +323,8 @@ fn alert_scope(sql: &mut Sql, scope: &zhili_domain::Scope) {
     sql.push(")");
 }
 
-pub(crate) async fn alerts(
-    store: &SqlStore,
-    scope: &zhili_domain::Scope,
-    f: &AlertFilter,
-) -> Result<(i64, Vec<AlertRecord>)> {
+/// The conditions of an alert list: the scope's rule, then the filter's.
+fn alert_filter(scope: &zhili_domain::Scope, f: &AlertFilter) -> Sql {
     use zhili_domain::risk::AlertState as S;
     let mut filter = Sql::new("");
     alert_scope(&mut filter, scope);
@@ -369,6 +366,15 @@ pub(crate) async fn alerts(
     if let Some(d) = f.raised_to {
         filter.push(" AND a.raised_on < ").bind(Arg::Int(d));
     }
+    filter
+}
+
+pub(crate) async fn alerts(
+    store: &SqlStore,
+    scope: &zhili_domain::Scope,
+    f: &AlertFilter,
+) -> Result<(i64, Vec<AlertRecord>)> {
+    let filter = alert_filter(scope, f);
     let count = Sql::with_filter(
         "SELECT COUNT(*) AS n FROM risk_alerts a WHERE 1 = 1",
         &filter,
@@ -385,6 +391,64 @@ pub(crate) async fn alerts(
     Ok((
         total,
         rows.iter().map(alert_from_row).collect::<Result<_>>()?,
+    ))
+}
+
+/// The alerts grouped by area and indicator, the group with the latest raised first: how many
+/// each holds and its latest alert; and how many groups there are.
+pub(crate) async fn alert_groups(
+    store: &SqlStore,
+    scope: &zhili_domain::Scope,
+    f: &AlertFilter,
+) -> Result<(i64, Vec<(i64, AlertRecord)>)> {
+    let filter = alert_filter(scope, f);
+    let count = Sql::with_filter(
+        "SELECT COUNT(*) AS n FROM (SELECT a.area_code FROM risk_alerts a WHERE 1 = 1",
+        &filter,
+    );
+    let mut count = count;
+    count.push(" GROUP BY a.area_code, a.indicator_code) g");
+    let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
+    let mut page = Sql::with_filter(
+        "SELECT MAX(a.id) AS latest, COUNT(*) AS n FROM risk_alerts a WHERE 1 = 1",
+        &filter,
+    );
+    page.push(" GROUP BY a.area_code, a.indicator_code ORDER BY MAX(a.raised_on) DESC, MAX(a.id) DESC LIMIT ")
+        .bind(Arg::Int(f.limit));
+    page.push(" OFFSET ").bind(Arg::Int(f.offset));
+    let groups: Vec<(i64, i64)> = page
+        .query()
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("latest")?, r.try_get("n")?)))
+        .collect::<Result<_>>()?;
+    if groups.is_empty() {
+        return Ok((total, Vec::new()));
+    }
+    let mut latest = Sql::new(&format!(
+        "SELECT {ALERT_COLUMNS} FROM risk_alerts a WHERE a.id IN ("
+    ));
+    for (i, (id, _)) in groups.iter().enumerate() {
+        if i > 0 {
+            latest.push(", ");
+        }
+        latest.bind(Arg::Int(*id));
+    }
+    latest.push(")");
+    let mut by_id: std::collections::HashMap<i64, AlertRecord> = latest
+        .query()
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| alert_from_row(r).map(|a| (a.id, a)))
+        .collect::<Result<_>>()?;
+    Ok((
+        total,
+        groups
+            .into_iter()
+            .filter_map(|(id, n)| by_id.remove(&id).map(|a| (n, a)))
+            .collect(),
     ))
 }
 

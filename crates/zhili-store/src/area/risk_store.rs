@@ -236,6 +236,14 @@ pub trait AlertStore: Send + Sync {
 
     async fn alert(&self, scope: &zhili_domain::Scope, id: i64) -> Result<Option<AlertRecord>>;
 
+    /// The alerts grouped by area and indicator, the group with the latest raised first: how
+    /// many each holds and its latest alert; and how many groups there are.
+    async fn alert_groups(
+        &self,
+        scope: &zhili_domain::Scope,
+        filter: &AlertFilter,
+    ) -> Result<(i64, Vec<(i64, AlertRecord)>)>;
+
     /// What someone did with an alert, at the version read (a conflict otherwise), recorded.
     async fn handle_alert(
         &self,
@@ -272,6 +280,14 @@ impl AlertStore for SqlStore {
 
     async fn alert(&self, scope: &zhili_domain::Scope, id: i64) -> Result<Option<AlertRecord>> {
         crate::risk::alert(self, scope, id).await
+    }
+
+    async fn alert_groups(
+        &self,
+        scope: &zhili_domain::Scope,
+        filter: &AlertFilter,
+    ) -> Result<(i64, Vec<(i64, AlertRecord)>)> {
+        crate::risk::alert_groups(self, scope, filter).await
     }
 
     async fn handle_alert(

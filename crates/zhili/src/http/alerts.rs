@@ -138,14 +138,8 @@ pub struct AlertPage {
     pub items: Vec<AlertView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/risk/alerts", tag = "risk", params(AlertQuery), security(("bearer" = [])),
-    responses((status = 200, body = AlertPage, description = "the caller's area's alerts, newest first")))]
-pub async fn list(
-    State(state): State<Arc<AppState>>,
-    user: CurrentUser,
-    Query(q): Query<AlertQuery>,
-) -> ApiResult<axum::Json<AlertPage>> {
-    let now = crate::now_ms();
+/// The list's filter from its query, every bound checked.
+fn filter_of(q: AlertQuery, now: i64) -> ApiResult<AlertFilter> {
     let states = match q.state.as_deref() {
         None => vec![],
         Some(s) => vec![AlertState::from_code(s)
@@ -170,24 +164,70 @@ pub async fn list(
     if !(0..=100_000).contains(&offset) {
         return Err(bad("offset", "0 to 100000"));
     }
-    let (total, items) = state
-        .store
-        .alerts(
-            &user.user.scope(),
-            &AlertFilter {
-                states,
-                indicator: q.indicator,
-                region,
-                now,
-                limit,
-                offset,
-                ..Default::default()
-            },
-        )
-        .await?;
+    Ok(AlertFilter {
+        states,
+        indicator: q.indicator,
+        region,
+        now,
+        limit,
+        offset,
+        ..Default::default()
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/risk/alerts", tag = "risk", params(AlertQuery), security(("bearer" = [])),
+    responses((status = 200, body = AlertPage, description = "the caller's area's alerts, newest first")))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<axum::Json<AlertPage>> {
+    let now = crate::now_ms();
+    let filter = filter_of(q, now)?;
+    let (total, items) = state.store.alerts(&user.user.scope(), &filter).await?;
     Ok(axum::Json(AlertPage {
         total,
         items: items.into_iter().map(|a| view(&state, a, now)).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertGroupView {
+    /// How many alerts of this indicator the area has had (within the filter).
+    pub count: i64,
+    /// The latest raised.
+    pub latest: AlertView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertGroupPage {
+    /// How many groups (area and indicator) the filter holds.
+    pub total: i64,
+    pub items: Vec<AlertGroupView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/risk/alert-groups", tag = "risk", params(AlertQuery), security(("bearer" = [])),
+    responses((status = 200, body = AlertGroupPage, description = "the caller's area's alerts grouped by area and indicator, counted in the store, the group with the latest raised first; limit and offset count groups")))]
+pub async fn groups(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<axum::Json<AlertGroupPage>> {
+    let now = crate::now_ms();
+    let filter = filter_of(q, now)?;
+    let (total, groups) = state
+        .store
+        .alert_groups(&user.user.scope(), &filter)
+        .await?;
+    Ok(axum::Json(AlertGroupPage {
+        total,
+        items: groups
+            .into_iter()
+            .map(|(count, a)| AlertGroupView {
+                count,
+                latest: view(&state, a, now),
+            })
+            .collect(),
     }))
 }
 

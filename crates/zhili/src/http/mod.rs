@@ -386,6 +386,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/risk/backtest", post(risk::backtest))
         .route("/risk/evaluate", post(alerts::evaluate))
         .route("/risk/alerts", get(alerts::list))
+        .route("/risk/alert-groups", get(alerts::groups))
         .route("/risk/alerts/{id}", get(alerts::get))
         .route("/risk/alerts/{id}/actions", post(alerts::act))
         .route("/risk/alerts/{id}/events", get(risk_meetings::contributing))

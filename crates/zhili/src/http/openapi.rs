@@ -89,6 +89,7 @@ use utoipa::{Modify, OpenApi};
         super::risk::backtest,
         super::alerts::evaluate,
         super::alerts::list,
+        super::alerts::groups,
         super::alerts::get,
         super::alerts::act,
         super::risk_meetings::contributing,

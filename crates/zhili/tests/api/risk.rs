@@ -206,6 +206,28 @@ async fn a_spike_raises_one_alert_that_explains_itself_and_is_handled_in_scope()
         assert_eq!(unseen["total"], 0, "{unseen}");
         let (status, _) = s.get(&format!("/api/v1/risk/alerts/{id}"), Some(&other)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        // Grouped by area and indicator in the store: as many groups as distinct pairs, their
+        // counts adding up to the alerts, each led by its latest; a page counts groups.
+        let (_, all) = s.get("/api/v1/risk/alerts?limit=200", Some(&commander)).await;
+        let (status, grouped) = s.get("/api/v1/risk/alert-groups?limit=200", Some(&commander)).await;
+        assert_eq!(status, StatusCode::OK, "{grouped}");
+        let alerts = all["items"].as_array().unwrap();
+        let pairs: std::collections::BTreeSet<(String, String)> = alerts.iter()
+            .map(|a| (a["area_code"].to_string(), a["indicator_code"].to_string())).collect();
+        let groups = grouped["items"].as_array().unwrap();
+        assert_eq!((grouped["total"].as_u64(), groups.len()), (Some(pairs.len() as u64), pairs.len()), "{grouped}");
+        assert_eq!(groups.iter().map(|g| g["count"].as_i64().unwrap()).sum::<i64>(), all["total"].as_i64().unwrap());
+        for g in groups {
+            let latest = alerts.iter().filter(|a| a["area_code"] == g["latest"]["area_code"] && a["indicator_code"] == g["latest"]["indicator_code"])
+                .map(|a| a["id"].as_i64().unwrap()).max();
+            assert_eq!(g["latest"]["id"].as_i64(), latest, "{g}");
+        }
+        let (_, first) = s.get("/api/v1/risk/alert-groups?limit=1", Some(&commander)).await;
+        assert_eq!((first["total"].clone(), first["items"].as_array().map(Vec::len)), (grouped["total"].clone(), Some(1)));
+        let (_, theirs) = s.get("/api/v1/risk/alert-groups?indicator=DISPUTE_SPIKE", Some(&other)).await;
+        assert_eq!(theirs["total"], 0, "another village's groups are not counted: {theirs}");
+        let (status, body) = s.get("/api/v1/risk/alert-groups?limit=201", Some(&commander)).await;
+        assert_error(status, &body, 422, "invalid_parameter");
         // Handled by those over the area (a grid worker's area is the grid, below the village's
         // alert); a silence needs a reason and an end within 30 days.
         let act = |token: String, body: Value| {
