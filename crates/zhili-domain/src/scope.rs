@@ -15,6 +15,10 @@ pub struct Scope {
     pub grids: Option<Vec<RegionCode>>,
     /// For department handlers: the department whose work they see.
     pub department: Option<String>,
+    /// For department handlers in a sector assessment (行业研判): the sector's other departments,
+    /// whose risk work — department alerts, risks they own — the handler reads as well. Never
+    /// widens events. Empty unless the risk reads set it (`with_sector`).
+    pub sector: Vec<String>,
     pub role: Role,
 }
 
@@ -24,6 +28,7 @@ impl Scope {
             root,
             grids: None,
             department,
+            sector: Vec::new(),
             role,
         }
     }
@@ -50,6 +55,7 @@ impl Scope {
                     root: anchor.clone(),
                     grids: Some(Vec::new()),
                     department: None,
+                    sector: Vec::new(),
                     role,
                 }
             }
@@ -65,6 +71,7 @@ impl Scope {
             root,
             grids,
             department: None,
+            sector: Vec::new(),
             role,
         }
     }
@@ -75,6 +82,25 @@ impl Scope {
     /// machine. Named so that every such use is found by looking for it.
     pub fn whole(root: RegionCode) -> Self {
         Scope::new(root, Role::Admin, None)
+    }
+
+    /// The same scope reading the risk work of the department's sector as well.
+    pub fn with_sector(mut self, departments: Vec<String>) -> Self {
+        if self.department.is_some() {
+            self.sector = departments;
+        }
+        self
+    }
+
+    /// The departments whose risk work this scope reads: its own and its sector's.
+    pub fn risk_departments(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.department.as_deref().into_iter().collect();
+        for d in &self.sector {
+            if !out.contains(&d.as_str()) {
+                out.push(d);
+            }
+        }
+        out
     }
 
     /// Whether an event is this scope's to see: in the subtree and, for a department, led
@@ -225,6 +251,23 @@ mod tests {
         let none = Scope::staffed(Role::GridLeader, &village, &[]);
         assert!(!none.sees_region(&code("500114001001001")));
         assert!(none.prefixes().is_empty());
+    }
+
+    #[test]
+    fn a_department_reads_its_sectors_risk_work_but_not_its_events() {
+        let grid = code("500114001001001");
+        let d04 = Scope::new(code("500114"), Role::DepartmentHandler, Some("D04".into()))
+            .with_sector(vec!["D04".into(), "D02".into()]);
+        assert_eq!(d04.risk_departments(), ["D04", "D02"]);
+        assert!(
+            !d04.sees_event(&grid, Some("D02"), &[]),
+            "the sector never widens events"
+        );
+        assert!(d04.sees_event(&grid, Some("D04"), &[]));
+        // Only departments read a sector's.
+        let town =
+            Scope::new(code("500114001"), Role::TownOperator, None).with_sector(vec!["D02".into()]);
+        assert!(town.risk_departments().is_empty());
     }
 
     #[test]

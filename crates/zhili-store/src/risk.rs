@@ -303,17 +303,22 @@ pub(crate) async fn write_alerts(
     Ok(raised)
 }
 
-/// Region alerts inside the scope's area; a department's alerts to the department and to the
-/// district-wide readers.
+/// Region alerts inside the scope's area; a department's alerts to the department, to the
+/// departments of its sector when they read the sector's, and to the district-wide readers.
 fn alert_scope(sql: &mut Sql, scope: &zhili_domain::Scope) {
     sql.push(" AND ((a.area_level <> 'department' AND ");
     crate::sql::scope_condition(sql, "a.area_code", scope);
     sql.push(")");
     match &scope.department {
-        Some(d) => {
-            sql.push(" OR (a.area_level = 'department' AND a.area_code = ")
-                .bind_text(d.to_string());
-            sql.push(")");
+        Some(_) => {
+            sql.push(" OR (a.area_level = 'department' AND a.area_code IN (");
+            for (i, d) in scope.risk_departments().into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_text(d.to_string());
+            }
+            sql.push("))");
         }
         None if scope.whole_subtree() && scope.root.level() == zhili_domain::Level::District => {
             sql.push(" OR a.area_level = 'department'");

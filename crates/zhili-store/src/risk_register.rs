@@ -31,11 +31,19 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<RiskRecord> {
     })
 }
 
-/// A department sees the risks it owns; everyone else those in their area.
+/// A department sees the risks it owns (and, reading its sector's, those its sector's
+/// departments own); everyone else those in their area.
 fn risk_scope(sql: &mut Sql, scope: &zhili_domain::Scope) {
     match &scope.department {
-        Some(d) => {
-            sql.push(" AND r.owner_unit = ").bind_text(d.clone());
+        Some(_) => {
+            sql.push(" AND r.owner_unit IN (");
+            for (i, d) in scope.risk_departments().into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_text(d.to_string());
+            }
+            sql.push(")");
         }
         None => {
             crate::sql::scope_filter(sql, "r.area_code", scope);

@@ -147,7 +147,7 @@ impl AlertNotice {
     pub fn visible_to(&self, scope: &zhili_domain::Scope) -> bool {
         if self.area_level == "department" {
             match &scope.department {
-                Some(d) => *d == self.area_code,
+                Some(_) => scope.risk_departments().contains(&self.area_code.as_str()),
                 None => {
                     scope.whole_subtree() && scope.root.level() == zhili_domain::Level::District
                 }

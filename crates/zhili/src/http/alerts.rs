@@ -184,7 +184,8 @@ pub async fn list(
 ) -> ApiResult<axum::Json<AlertPage>> {
     let now = crate::now_ms();
     let filter = filter_of(q, now)?;
-    let (total, items) = state.store.alerts(&user.user.scope(), &filter).await?;
+    let scope = crate::usecase::risk::reading_scope(&state, &user.user).await?;
+    let (total, items) = state.store.alerts(&scope, &filter).await?;
     Ok(axum::Json(AlertPage {
         total,
         items: items.into_iter().map(|a| view(&state, a, now)).collect(),
@@ -217,7 +218,10 @@ pub async fn groups(
     let filter = filter_of(q, now)?;
     let (total, groups) = state
         .store
-        .alert_groups(&user.user.scope(), &filter)
+        .alert_groups(
+            &crate::usecase::risk::reading_scope(&state, &user.user).await?,
+            &filter,
+        )
         .await?;
     Ok(axum::Json(AlertGroupPage {
         total,
@@ -242,7 +246,10 @@ pub async fn get(
     let id = crate::http::events::parse_id(&id)?;
     let a = state
         .store
-        .alert(&user.user.scope(), id)
+        .alert(
+            &crate::usecase::risk::reading_scope(&state, &user.user).await?,
+            id,
+        )
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("alert {id} not found")))?;
     Ok(axum::Json(view(&state, a, crate::now_ms())))

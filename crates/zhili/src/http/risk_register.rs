@@ -180,7 +180,7 @@ pub async fn list(
     if !(0..=100_000).contains(&offset) {
         return Err(bad("offset", "0 to 100000"));
     }
-    let scope = user.user.scope();
+    let scope = crate::usecase::risk::reading_scope(&state, &user.user).await?;
     let (total, items) = state
         .store
         .risks(
@@ -231,7 +231,10 @@ pub async fn get(
     let id = crate::http::events::parse_id(&id)?;
     let r = state
         .store
-        .risk(&user.user.scope(), id)
+        .risk(
+            &crate::usecase::risk::reading_scope(&state, &user.user).await?,
+            id,
+        )
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("risk {id} not found")))?;
     Ok(axum::Json(view(

@@ -25,7 +25,10 @@ pub async fn stream(
 > {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use tokio::sync::broadcast::error::RecvError;
-    let scope = user.user.scope();
+    // Alerts as the risk pages read them (a department hears its sector's); events as always.
+    let scope = crate::usecase::risk::reading_scope(&state, &user.user)
+        .await
+        .unwrap_or_else(|_| user.user.scope());
     let receiver = (state.notices.subscribe(), state.alert_notices.subscribe());
     // The session is checked every few seconds: a stream ends when its sign-in does
     // (sign-out, a new password, expiry), not when the client hangs up.

@@ -119,6 +119,15 @@ async fn an_alert_becomes_a_register_entry_owned_by_a_department_and_an_event() 
         assert_eq!(mine["total"], 1, "{mine}");
         let (_, theirs) = s.get("/api/v1/risk/register", Some(&police)).await;
         assert_eq!(theirs["total"], 0, "{theirs}");
+        // Its sector's other department (矛盾纠纷化解: D04 with D02) reads it for the sector's
+        // assessment, but the owner works it.
+        let peer = s.token("dept-D02").await;
+        let (_, sector) = s.get("/api/v1/risk/register", Some(&peer)).await;
+        assert_eq!(sector["total"], 1, "{sector}");
+        let (status, _) = s.get(&format!("/api/v1/risk/register/{rid}"), Some(&peer)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = post_json(&s, &format!("/api/v1/risk/register/{rid}/actions"), &peer, json!({"action": "control"})).await;
+        assert_error(status, &body, 403, "forbidden");
         let (_, town) = s.get("/api/v1/risk/register", Some(&s.token("town-500114001").await)).await;
         assert_eq!(town["total"], 1);
         let (_, next) = s.get("/api/v1/risk/register", Some(&other)).await;

@@ -270,7 +270,8 @@ fn may_handle(user: &User, alert: &AlertRecord) -> bool {
 
 /// Takes `h` on the alert as `user`; answers the alert as it now is.
 pub async fn handle(state: &AppState, user: &User, h: Handle) -> Result<AlertRecord> {
-    let scope = user.scope();
+    // Read as the page reads it, so a sector peer's alert is refused, not absent.
+    let scope = super::reading_scope(state, user).await?;
     let alert = state
         .store
         .alert(&scope, h.alert_id)
@@ -345,7 +346,7 @@ pub async fn contributing(
     alert_id: i64,
     limit: i64,
 ) -> Result<Contributing> {
-    let scope = user.scope();
+    let scope = super::reading_scope(state, user).await?;
     let alert = state
         .store
         .alert(&scope, alert_id)

@@ -142,6 +142,22 @@ pub async fn sector_of(state: &AppState, department: &str) -> Result<Option<Sect
         .find(|s| s.departments.iter().any(|d| d == department)))
 }
 
+/// The scope risk work is read in: the user's, and for a department in a sector assessment
+/// (行业研判) its sector's departments' alerts and risks too ("departments their sector's").
+/// Handling stays with the department itself: the use cases that change an alert or a risk
+/// read it through `user.scope()`.
+pub async fn reading_scope(state: &AppState, user: &User) -> Result<zhili_domain::Scope> {
+    let scope = user.scope();
+    let Some(department) = scope.department.clone() else {
+        return Ok(scope);
+    };
+    let peers = sector_of(state, &department)
+        .await?
+        .map(|s| s.departments)
+        .unwrap_or_default();
+    Ok(scope.with_sector(peers))
+}
+
 /// How a sector is kept (the stored JSON).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct SectorSpec {

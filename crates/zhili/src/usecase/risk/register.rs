@@ -194,9 +194,11 @@ async fn changeable(
     id: i64,
     version: Option<i64>,
 ) -> Result<RiskRecord> {
+    // Read as the register page reads it (a department sees its sector's risks), so a sector
+    // peer's risk is refused as not theirs to change rather than as absent.
     let r = state
         .store
-        .risk(&user.scope(), id)
+        .risk(&super::reading_scope(state, user).await?, id)
         .await?
         .ok_or_else(|| not_found("id", format!("risk {id} not found")))?;
     if !may_change(user, &r) {
