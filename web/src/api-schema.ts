@@ -621,6 +621,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/grid-staff/roster.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_grid_staff_roster_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/grid-staff/{id}/end": {
         parameters: {
             query?: never;
@@ -4667,6 +4683,8 @@ export interface components {
             id: number;
             /** @description 一人兼: also the village's party-branch head. */
             party_branch_head: boolean;
+            /** @description The work phone, masked. */
+            phone_masked: string | null;
             post: components["schemas"]["GridPostKind"];
             /** @description 网格长, 专职网格员, 兼职网格员 or 网格协管员 */
             post_label: string;
@@ -11059,6 +11077,71 @@ export interface operations {
                 };
             };
             /** @description the account's role does not fit the post, the grid is not theirs, or 一人兼 on a post other than the leader's */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_grid_staff_roster_xlsx: {
+        parameters: {
+            query?: {
+                /** @description A town, a village or a grid of the caller's area (default: the caller's own area). */
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 网格力量花名册: every grid of the area with its staff (phones masked) and a sheet of the covers not yet over (.xlsx); recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

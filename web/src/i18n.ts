@@ -1139,6 +1139,7 @@ const words: Record<string, [string, string]> = {
   staffVillage: ['选择村（社区）', 'Choose a village'],
   staffNew: ['配备人员', 'Post someone'],
   staffCoverNew: ['安排顶岗', 'Arrange a cover'],
+  staffExport: ['导出花名册', 'Download the roster'],
   staffGrid: ['选择网格', 'Grid'],
   staffPost: ['岗位', 'Post'],
   staffPerson: ['人员账号', 'Account'],

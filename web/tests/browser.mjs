@@ -2010,6 +2010,8 @@ await step('a village station posts its grid leader (一人兼) and arranges a c
   await page.waitForSelector('[data-test=staff-message] >> text=已安排顶岗')
   await page.locator(`[data-test=staff-grid-${g3}]`).filter({ hasText: '顶岗中' }).waitFor()
   await shoot(page, { path: join(shots, 'staffing.png') })
+  const [sheet] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=staff-export]')])
+  expect(sheet.suggestedFilename().endsWith('网格力量花名册.xlsx'), `the roster downloads: ${sheet.suggestedFilename()}`)
   await station.context.close()
 
   // The leader, on the phone: their home is what waits for them, their grids are the one they lead.

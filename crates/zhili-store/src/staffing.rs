@@ -104,6 +104,7 @@ fn posting(r: &AnyRow) -> Result<PostingRecord> {
         user_id: r.try_get("user_id")?,
         username: r.try_get("username")?,
         display_name: r.try_get("display_name")?,
+        phone_masked: r.try_get("phone_masked")?,
         grid_code: r.try_get("grid_code")?,
         post: word(r, "post", Post::parse)?,
         party_branch_head: r.try_get::<i64, _>("party_branch_head")? != 0,
@@ -131,7 +132,7 @@ pub(crate) async fn postings(
     id: Option<i64>,
 ) -> Result<Vec<PostingRecord>> {
     let mut sql = Sql::new(
-        "SELECT g.id, g.user_id, u.username, u.display_name, g.grid_code, g.post, g.party_branch_head, \
+        "SELECT g.id, g.user_id, u.username, u.display_name, u.phone_masked, g.grid_code, g.post, g.party_branch_head, \
          g.since, g.ended_at, g.created_by FROM grid_posts g JOIN users u ON u.id = g.user_id WHERE ",
     );
     match id {

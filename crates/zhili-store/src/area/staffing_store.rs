@@ -12,6 +12,8 @@ pub struct PostingRecord {
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
+    /// The work phone, masked (never the sealed number).
+    pub phone_masked: Option<String>,
     pub grid_code: String,
     pub post: Post,
     pub party_branch_head: bool,

@@ -277,6 +277,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/patrol/shifts/{id}/check-ins", post(patrols::check_in))
         .route("/patrol/shifts/{id}/end", post(patrols::end))
         .route("/grid-staff", get(staffing::roster).post(staffing::post))
+        .route("/grid-staff/roster.xlsx", get(staffing::roster_sheet))
         .route("/grid-staff/{id}/end", post(staffing::end))
         .route("/grid-covers", post(staffing::cover))
         .route("/grid-covers/{id}/cancel", post(staffing::cancel))

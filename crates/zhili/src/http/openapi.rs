@@ -222,6 +222,7 @@ use utoipa::{Modify, OpenApi};
         super::patrols::end,
         super::patrols::police_posts,
         super::staffing::roster,
+        super::staffing::roster_sheet,
         super::staffing::post,
         super::staffing::end,
         super::staffing::cover,

@@ -23,6 +23,8 @@ pub struct GridPostingView {
     pub grid_code: String,
     pub username: String,
     pub display_name: String,
+    /// The work phone, masked.
+    pub phone_masked: Option<String>,
     pub post: GridPostKind,
     /// 网格长, 专职网格员, 兼职网格员 or 网格协管员
     pub post_label: String,
@@ -39,6 +41,7 @@ fn posting_view(p: PostingRecord) -> GridPostingView {
         grid_code: p.grid_code,
         username: p.username,
         display_name: p.display_name,
+        phone_masked: p.phone_masked,
         post: GridPostKind::of(p.post),
         post_label: p.post.label_zh().into(),
         party_branch_head: p.party_branch_head,
@@ -183,6 +186,28 @@ pub async fn roster(
             })
             .collect(),
     }))
+}
+
+#[utoipa::path(get, path = "/api/v1/grid-staff/roster.xlsx", tag = "staffing", params(RosterQuery), security(("bearer" = [])),
+    responses((status = 200, description = "网格力量花名册: every grid of the area with its staff (phones masked) and a sheet of the covers not yet over (.xlsx); recorded",
+                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 403, body = Err), (status = 404, body = Err), (status = 422, body = Err)))]
+pub async fn roster_sheet(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Query(q): Query<RosterQuery>,
+) -> ApiResult<axum::response::Response> {
+    if q.region.as_ref().is_some_and(|r| r.len() > 15) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "region",
+            "a region code",
+        ));
+    }
+    let (name, bytes) =
+        crate::usecase::staffing_sheet::roster_sheet(&state, &user.user, q.region.as_deref())
+            .await?;
+    Ok(super::download::xlsx("grid-staff.xlsx", &name, bytes))
 }
 
 #[utoipa::path(post, path = "/api/v1/grid-staff", tag = "staffing", request_body = GridPostingBody, security(("bearer" = [])),

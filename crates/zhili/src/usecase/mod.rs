@@ -44,6 +44,7 @@ pub mod sheet_import;
 pub mod sign_in;
 pub mod situations;
 pub mod staffing;
+pub mod staffing_sheet;
 pub mod surveys;
 pub mod things;
 pub mod wule;

@@ -115,6 +115,22 @@ async fn a_grid_leader_sees_the_grids_they_lead_and_a_cover_opens_a_grid_while_i
         assert!(sees(&s, &worker2, e3).await, "the cover opens grid 3");
         let (_, me) = s.get("/api/v1/auth/me", Some(&worker2)).await;
         assert_eq!(me["grids"], json!([G2, G3]), "{me}");
+        // The roster as the village files it: posts, 一人兼 and the running cover; recorded.
+        let sheet = |token: &str| s.http.get(format!("{}/api/v1/grid-staff/roster.xlsx?region={VILLAGE}", s.base)).bearer_auth(token.to_string()).send();
+        let resp = sheet(&station).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let strings = {
+            use std::io::Read;
+            let bytes = resp.bytes().await.unwrap();
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let mut text = String::new();
+            zip.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut text).unwrap();
+            text
+        };
+        for want in ["网格力量花名册", "网格长", "兼党支部书记", "（未配备）", "年休假", p1["display_name"].as_str().unwrap()] {
+            assert!(strings.contains(want), "the sheet says {want}");
+        }
+        assert_eq!(sheet(&dept).await.unwrap().status(), StatusCode::FORBIDDEN);
         assert!(!sees(&s, &worker1, e3).await, "to the one covering only");
         // Overlapping, self-covering, reversed, too long, without a reason, or over already.
         for (body, want) in [
@@ -168,7 +184,7 @@ async fn a_grid_leader_sees_the_grids_they_lead_and_a_cover_opens_a_grid_while_i
             .filter(|a| a.action.starts_with("staff."))
             .map(|a| a.action)
             .collect();
-        assert_eq!(verbs, ["staff.post", "staff.post", "staff.cover", "staff.cover_cancel", "staff.end"]);
+        assert_eq!(verbs, ["staff.post", "staff.post", "staff.cover", "staff.export", "staff.cover_cancel", "staff.end"]);
         s
     })
     .await;
