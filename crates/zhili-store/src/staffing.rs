@@ -17,6 +17,8 @@ pub(crate) async fn add_posting(
     now: i64,
 ) -> Result<Option<i64>> {
     let mut tx = store.write_tx().await?;
+    // Writers serialise here on PostgreSQL as on SQLite, so the check below holds until commit.
+    crate::ids::lock_chain_head(&mut tx).await?;
     let running: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM grid_posts WHERE user_id = $1 AND grid_code = $2 AND ended_at IS NULL",
     )
@@ -160,6 +162,8 @@ pub(crate) async fn add_cover(
     now: i64,
 ) -> Result<Option<i64>> {
     let mut tx = store.write_tx().await?;
+    // Two stations arranging covers at once must not both pass the overlap check.
+    crate::ids::lock_chain_head(&mut tx).await?;
     let overlapping: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM grid_covers WHERE grid_code = $1 AND absent_user_id = $2 AND cancelled_at IS NULL \
          AND starts_at < $3 AND ends_at > $4 LIMIT 1",

@@ -74,6 +74,13 @@ async fn a_grid_leader_sees_the_grids_they_lead_and_a_cover_opens_a_grid_while_i
         // What the posting rules refuse, and who may post at all.
         let (status, body) = post_json(&s, "/api/v1/grid-staff", &station, post(G1, &leader_name, "leader", false)).await;
         assert_error(status, &body, 409, "conflict");
+        // The same post asked for eight times at once: one posting, the rest refused, none failing.
+        let worker3 = format!("grid-{G3}");
+        let tries = (0..8).map(|_| post_json(&s, "/api/v1/grid-staff", &station, post(G3, &worker3, "full_time", false)));
+        let answers = futures_util::future::join_all(tries).await;
+        let created = answers.iter().filter(|(st, _)| *st == StatusCode::CREATED).count();
+        assert!(answers.iter().all(|(st, _)| *st == StatusCode::CREATED || *st == StatusCode::CONFLICT), "{answers:?}");
+        assert_eq!(created, 1, "{answers:?}");
         let (status, body) = post_json(&s, "/api/v1/grid-staff", &station, post(G1, &format!("grid-{G1}"), "leader", false)).await;
         assert_error(status, &body, 422, "invalid_parameter");
         let (status, body) = post_json(&s, "/api/v1/grid-staff", &station, post(G1, &format!("grid-{G1}"), "full_time", true)).await;
@@ -184,7 +191,7 @@ async fn a_grid_leader_sees_the_grids_they_lead_and_a_cover_opens_a_grid_while_i
             .filter(|a| a.action.starts_with("staff."))
             .map(|a| a.action)
             .collect();
-        assert_eq!(verbs, ["staff.post", "staff.post", "staff.cover", "staff.export", "staff.cover_cancel", "staff.end"]);
+        assert_eq!(verbs, ["staff.post", "staff.post", "staff.post", "staff.cover", "staff.export", "staff.cover_cancel", "staff.end"]);
         s
     })
     .await;
