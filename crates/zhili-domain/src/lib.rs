@@ -3,6 +3,7 @@
 //! Everything here can be unit-tested in isolation; the spatial, storage and HTTP layers
 //! depend on this crate, never the other way round.
 
+pub mod apikey;
 pub mod assess;
 pub mod calendar;
 pub mod chain;
