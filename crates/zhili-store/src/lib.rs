@@ -7,6 +7,7 @@
 //! Every query that lists or reads governed objects takes a `Scope`; the filter is built in
 //! one place (`scope_filter`), so no caller can forget it.
 
+mod api_keys;
 mod area;
 mod assessment;
 mod assessment_reviews;
@@ -132,6 +133,7 @@ pub trait Store:
     + DeliberationStore
     + WuleStore
     + StaffingStore
+    + ApiKeyStore
     + PatrolStore
     + AssessmentStore
     + PilotStore

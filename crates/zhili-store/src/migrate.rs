@@ -63,6 +63,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (40, include_str!("../migrations/0040_wule.sql")),
     (41, include_str!("../migrations/0041_patrols.sql")),
     (42, include_str!("../migrations/0042_grid_staffing.sql")),
+    (43, include_str!("../migrations/0043_api_keys.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

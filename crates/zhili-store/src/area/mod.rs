@@ -1,6 +1,7 @@
 //! The store by area: one trait each, implemented by `SqlStore`; `Store` is all of them.
 
 mod accounts;
+mod api_key_store;
 mod assessment_store;
 mod attachment_store;
 mod deliberation_store;
@@ -28,6 +29,7 @@ mod units;
 mod wule_store;
 
 pub use accounts::*;
+pub use api_key_store::*;
 pub use assessment_store::*;
 pub use attachment_store::*;
 pub use deliberation_store::*;

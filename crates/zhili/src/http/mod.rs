@@ -17,6 +17,7 @@ pub mod notices;
 mod openapi;
 pub use openapi::document_json as openapi_document;
 pub mod alerts;
+pub mod api_keys;
 pub mod assessment;
 pub mod assessment_reviews;
 pub mod basemap;
@@ -276,6 +277,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/police-posts", get(patrols::police_posts))
         .route("/patrol/shifts/{id}/check-ins", post(patrols::check_in))
         .route("/patrol/shifts/{id}/end", post(patrols::end))
+        .route("/api-keys", get(api_keys::list).post(api_keys::issue))
+        .route("/api-keys/whoami", get(api_keys::whoami))
+        .route("/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/grid-staff", get(staffing::roster).post(staffing::post))
         .route("/grid-staff/roster.xlsx", get(staffing::roster_sheet))
         .route("/grid-staff/{id}/end", post(staffing::end))

@@ -221,6 +221,11 @@ use utoipa::{Modify, OpenApi};
         super::patrols::check_in,
         super::patrols::end,
         super::patrols::police_posts,
+        super::api_keys::issue,
+        super::api_keys::list,
+        super::api_keys::revoke,
+        super::api_keys::rotate,
+        super::api_keys::whoami,
         super::staffing::roster,
         super::staffing::roster_sheet,
         super::staffing::post,
@@ -279,6 +284,12 @@ impl Modify for BearerAuth {
             );
             // A resident's token (zr_…, from a code sent to their phone) opens only the
             // /api/v1/resident doors; a staff token opens none of them.
+            // A system's API key (zk_…, issued by an administrator for a unit) opens only the
+            // doors for systems.
+            components.add_security_scheme(
+                "system_key",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
             components.add_security_scheme(
                 "resident",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),

@@ -17,6 +17,7 @@
 //! | `notices` | a centre's or station's public notices for its residents |
 //! | `surveys` | a survey round drafted, opened with quotas, answered online, at the door and by telephone, closed, published; its results and its sheet |
 //! | `accounts` | create an account, set its password, sign in and out |
+//! | `api_keys` | issue, revoke and rotate a system's API key; authenticate a presented key |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
 //! | `risk` | the risk indicator catalogue (a new version), an indicator's backtest over history |
 //! | `staffing` | post grid leaders, workers and assistants to grids, end a posting, arrange and cancel a cover |
@@ -24,6 +25,7 @@
 
 pub mod accounts;
 pub mod act;
+pub mod api_keys;
 pub mod assess;
 pub mod deliberations;
 pub mod desk;

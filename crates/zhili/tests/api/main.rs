@@ -354,6 +354,7 @@ async fn small_city(s: &Server) {
 }
 
 mod accounts;
+mod api_keys;
 mod assessment;
 mod assessment_reviews;
 mod auth;
