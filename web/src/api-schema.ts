@@ -8099,7 +8099,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description no key sent */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8108,7 +8108,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description a missing, wrong, expired or revoked key */
+            /** @description a malformed, unknown, expired or revoked key */
             403: {
                 headers: {
                     [name: string]: unknown;

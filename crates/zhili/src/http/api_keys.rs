@@ -17,7 +17,9 @@ use zhili_store::ApiKeyRecord;
 
 type Err = super::error::ErrorBody;
 
-/// A system authenticated by its key (`Authorization: Bearer zk_…`); any refusal is 403.
+/// A system authenticated by its key (`Authorization: Bearer zk_…`): no key at all is 401, as
+/// HTTP has it; any key that does not work — malformed, unknown, expired, revoked — is the same
+/// 403.
 pub struct CurrentKey(pub ApiKeyRecord);
 
 impl FromRequestParts<Arc<AppState>> for CurrentKey {
@@ -27,7 +29,15 @@ impl FromRequestParts<Arc<AppState>> for CurrentKey {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let presented = super::bearer_token(parts).unwrap_or("");
+        let presented = super::bearer_token(parts)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    "send Authorization: Bearer <API key>",
+                )
+                .zh("请在 Authorization 头中提供接口密钥")
+            })?;
         Ok(CurrentKey(uc::authenticate(state, presented).await?))
     }
 }
@@ -245,7 +255,8 @@ pub async fn rotate(
 
 #[utoipa::path(get, path = "/api/v1/api-keys/whoami", tag = "integration", security(("system_key" = [])),
     responses((status = 200, body = ApiKeyView, description = "the key presented: its unit, scopes and end, for a system checking its configuration; the use is noted"),
-              (status = 403, body = Err, description = "a missing, wrong, expired or revoked key")))]
+              (status = 401, body = Err, description = "no key sent"),
+              (status = 403, body = Err, description = "a malformed, unknown, expired or revoked key")))]
 pub async fn whoami(
     State(state): State<Arc<AppState>>,
     key: CurrentKey,
