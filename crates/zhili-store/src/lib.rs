@@ -36,6 +36,7 @@ mod risk;
 mod risk_meetings;
 mod risk_register;
 mod risk_sources;
+mod scope_sql;
 mod sign_in;
 mod situations;
 mod sql;

@@ -64,12 +64,8 @@ pub(crate) async fn entries(store: &SqlStore, q: &EntryQuery) -> Result<Vec<Poin
     ));
     digit_prefix(&mut sql, "e.village_code", &q.prefix);
     if let Some(grids) = &q.grid_prefixes {
-        sql.push(" AND (1 = 0");
-        for grid in grids {
-            sql.push(" OR p.grid_code LIKE ")
-                .bind_text(format!("{grid}%"));
-        }
-        sql.push(")");
+        sql.push(" AND ");
+        crate::scope_sql::under_any(&mut sql, "p.grid_code", grids);
     }
     if !q.states.is_empty() {
         sql.push(" AND e.state IN (");

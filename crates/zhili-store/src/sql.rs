@@ -10,6 +10,9 @@ use zhili_domain::chain::{Action, Actor, NewAction};
 use zhili_domain::user::User;
 use zhili_domain::{Level, Region, RegionCode, RegionKind, Role, Scope, Unit, UnitKind};
 
+// The one scope rule in SQL lives in its own module; queries reach it through here.
+pub(crate) use crate::scope_sql::{event_scope, scope_condition, scope_filter};
+
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
@@ -236,46 +239,6 @@ pub(crate) fn digit_prefix(sql: &mut Sql, column: &str, prefix: &str) {
             .push(column)
             .push(" LIKE ")
             .bind_text(format!("{prefix}%"));
-    }
-}
-
-pub(crate) fn scope_filter(sql: &mut Sql, column: &str, scope: &Scope) {
-    sql.push(" AND ");
-    scope_condition(sql, column, scope);
-}
-
-/// The region part of the scope rule as one condition: the column under the scope's root,
-/// or under one of the grids a member of the grid staff sees (none: nothing).
-pub(crate) fn scope_condition(sql: &mut Sql, column: &str, scope: &Scope) {
-    let prefixes = scope.prefixes();
-    if prefixes.is_empty() {
-        sql.push("1 = 0");
-        return;
-    }
-    sql.push("(");
-    for (i, prefix) in prefixes.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
-        }
-        sql.push(column)
-            .push(" LIKE ")
-            .bind_text(format!("{prefix}%"));
-    }
-    sql.push(")");
-}
-
-/// The scope filter for events: the region subtree, and for department users only the
-/// events their department leads or assists.
-pub(crate) fn event_scope(sql: &mut Sql, scope: &Scope) {
-    scope_filter(sql, "e.grid_code", scope);
-    if let Some(department) = &scope.department {
-        sql.push(" AND (e.lead_unit = ")
-            .bind_text(department.as_str());
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM event_units eu WHERE eu.event_id = e.id AND eu.unit_id = ",
-        )
-        .bind_text(department.as_str());
-        sql.push("))");
     }
 }
 

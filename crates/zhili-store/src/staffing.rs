@@ -116,18 +116,6 @@ fn posting(r: &AnyRow) -> Result<PostingRecord> {
     })
 }
 
-/// Grids under any of the prefixes (none given and no id: nothing).
-fn under(sql: &mut Sql, column: &str, prefixes: &[&str]) {
-    sql.push(" AND (1 = 0");
-    for p in prefixes {
-        sql.push(" OR ")
-            .push(column)
-            .push(" LIKE ")
-            .bind_text(format!("{p}%"));
-    }
-    sql.push(")");
-}
-
 pub(crate) async fn postings(
     store: &SqlStore,
     prefixes: &[&str],
@@ -143,7 +131,8 @@ pub(crate) async fn postings(
         }
         None => {
             sql.push("g.ended_at IS NULL AND u.disabled_at IS NULL");
-            under(&mut sql, "g.grid_code", prefixes);
+            sql.push(" AND ");
+            crate::scope_sql::under_any(&mut sql, "g.grid_code", prefixes);
         }
     }
     sql.push(" ORDER BY g.grid_code, g.post, g.id LIMIT 20000");
@@ -230,7 +219,8 @@ pub(crate) async fn covers(
         None => {
             sql.push("c.cancelled_at IS NULL AND c.ends_at > ")
                 .bind(Arg::Int(after));
-            under(&mut sql, "c.grid_code", prefixes);
+            sql.push(" AND ");
+            crate::scope_sql::under_any(&mut sql, "c.grid_code", prefixes);
         }
     }
     sql.push(" ORDER BY c.starts_at, c.id LIMIT 5000");

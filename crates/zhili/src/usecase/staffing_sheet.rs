@@ -18,8 +18,8 @@ pub async fn roster_sheet(
     region: Option<&str>,
 ) -> Result<(String, Vec<u8>)> {
     let r = roster(state, user, region).await?;
-    let names = state.index().names.clone();
-    let name = |code: &str| names.get(code).cloned().unwrap_or_default();
+    let index = state.index();
+    let name = |code: &str| index.names.get(code).cloned().unwrap_or_default();
     state
         .store
         .record_read(
