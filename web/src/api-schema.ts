@@ -3374,6 +3374,246 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/v2/discovery.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: where and how to file requests */
+        get: operations["get_open311_discovery_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/discovery.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: where and how to file requests */
+        get: operations["get_open311_discovery_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: the requests the key's unit filed (at most 1,000, newest first) */
+        get: operations["get_open311_requests_json"];
+        put?: never;
+        /** Open311: file a request with the key */
+        post: operations["post_open311_requests_json"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: the requests the key's unit filed (at most 1,000, newest first) */
+        get: operations["get_open311_requests_xml"];
+        put?: never;
+        /** Open311: file a request with the key */
+        post: operations["post_open311_requests_xml"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{service_request_id}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: one request the key's unit filed */
+        get: operations["get_open311_request_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{service_request_id}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: one request the key's unit filed */
+        get: operations["get_open311_request_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/servicerequestupdates.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311 (FixMyStreet's extension): the status changes of the key's unit's requests */
+        get: operations["get_open311_updates_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/servicerequestupdates.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311 (FixMyStreet's extension): the status changes of the key's unit's requests */
+        get: operations["get_open311_updates_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: the services (our event categories) */
+        get: operations["get_open311_services_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: the services (our event categories) */
+        get: operations["get_open311_services_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: a service's attributes */
+        get: operations["get_open311_service_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: a service's attributes */
+        get: operations["get_open311_service_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: the request a token stands for (the token is the request's id) */
+        get: operations["get_open311_token_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open311: the request a token stands for (the token is the request's id) */
+        get: operations["get_open311_token_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5467,6 +5707,105 @@ export interface components {
             region_code: string;
             terms?: string | null;
             title: string;
+        };
+        Open311Created: {
+            account_id: null;
+            service_notice: string;
+            service_request_id: string;
+            token: string;
+        };
+        Open311Discovery: {
+            changeset: string;
+            contact: string;
+            endpoints: {
+                changeset: string;
+                formats: string[];
+                specification: string;
+                type: string;
+                url: string;
+            }[];
+            key_service: string;
+        };
+        Open311Errors: {
+            code: number;
+            description: string;
+        }[];
+        /** @description A request as the standard posts it (url-encoded, at most 65536 bytes). Attributes a service asks for go in as attribute[code]. lat and long are required: requests are placed in their grid by position. */
+        Open311NewRequest: {
+            account_id?: string;
+            address_id?: string;
+            address_string?: string;
+            api_key: string;
+            description: string;
+            device_id?: string;
+            email?: string;
+            first_name?: string;
+            jurisdiction_id?: string;
+            last_name?: string;
+            lat: number;
+            long: number;
+            /** @description not accepted: photos are not fetched from addresses */
+            media_url?: string;
+            phone?: string;
+            service_code: string;
+        } & {
+            [key: string]: string;
+        };
+        Open311Request: {
+            address: string;
+            address_id: null;
+            agency_responsible: string;
+            description: string;
+            expected_datetime: string | null;
+            lat: number;
+            long: number;
+            media_url: null;
+            requested_datetime: string;
+            service_code: string;
+            service_name: string;
+            service_notice: string;
+            service_request_id: string;
+            /** @enum {unknown} */
+            status: "open" | "closed";
+            status_notes: string;
+            updated_datetime: string;
+            zipcode: null;
+        };
+        Open311Service: {
+            description: string;
+            group: string;
+            keywords: string;
+            metadata: boolean;
+            service_code: string;
+            service_name: string;
+            /** @enum {unknown} */
+            type: "realtime" | "batch" | "blackbox";
+        };
+        Open311ServiceDefinition: {
+            attributes: {
+                code: string;
+                /** @enum {unknown} */
+                datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+                datatype_description: string;
+                description: string;
+                order: number;
+                required: boolean;
+                variable: boolean;
+            }[];
+            service_code: string;
+        };
+        Open311Token: {
+            service_request_id: string;
+            token: string;
+        };
+        Open311Update: {
+            description: string;
+            media_url: string;
+            service_request_id: string;
+            /** @enum {unknown} */
+            status: "FIXED" | "IN_PROGRESS" | "ACTION_SCHEDULED" | "INVESTIGATING" | "DUPLICATE" | "NOT_COUNCILS_RESPONSIBILITY" | "NO_FURTHER_ACTION" | "INTERNAL_REFERRAL" | "REOPEN";
+            update_id: string;
+            updated_datetime: string;
         };
         OpenCaseBody: {
             category?: string | null;
@@ -25693,6 +26032,844 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_open311_discovery_json: {
+        parameters: {
+            query?: {
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Discovery"];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    get_open311_discovery_xml: {
+        parameters: {
+            query?: {
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    get_open311_requests_json: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+                /** @description case numbers, comma-separated (at most 100); overrides the other filters */
+                service_request_id?: string;
+                /** @description service codes, comma-separated */
+                service_code?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                start_date?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                end_date?: string;
+                status?: "open" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Request"][];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    post_open311_requests_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311NewRequest"];
+            };
+        };
+        responses: {
+            /** @description the answer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Created"][];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description the form is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not a url-encoded form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    get_open311_requests_xml: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+                /** @description case numbers, comma-separated (at most 100); overrides the other filters */
+                service_request_id?: string;
+                /** @description service codes, comma-separated */
+                service_code?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                start_date?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                end_date?: string;
+                status?: "open" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    post_open311_requests_xml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Open311NewRequest"];
+            };
+        };
+        responses: {
+            /** @description the answer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description the form is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not a url-encoded form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    get_open311_request_json: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                service_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Request"][];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    get_open311_request_xml: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                service_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    get_open311_updates_json: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                start_date?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                end_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Update"][];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    get_open311_updates_xml: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                start_date?: string;
+                /** @description a W3C datetime with its zone; the window is at most 90 days */
+                end_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    get_open311_services_json: {
+        parameters: {
+            query?: {
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Service"][];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    get_open311_services_xml: {
+        parameters: {
+            query?: {
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    get_open311_service_json: {
+        parameters: {
+            query?: {
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                service_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311ServiceDefinition"];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    get_open311_service_xml: {
+        parameters: {
+            query?: {
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                service_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    get_open311_token_json: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Token"][];
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Open311Errors"];
+                };
+            };
+        };
+    };
+    get_open311_token_xml: {
+        parameters: {
+            query: {
+                /** @description the system's API key (zk_…) */
+                api_key: string;
+                /** @description the district code, if given */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a parameter or field the standard does not allow */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description a missing, wrong, expired or revoked api_key, or one without the scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not found (or not the key's unit's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
                 };
             };
         };

@@ -1159,6 +1159,7 @@ const words: Record<string, [string, string]> = {
   keysHours: ['小时并行期', 'hours of overlap'],
   keysShownTitle: ['请保存新密钥', 'Keep the new key'],
   keysShownOnce: ['密钥只显示这一次，关闭后无法再次查看，请立即交给对方系统的管理员。', 'The key is shown this once; hand it to the system\'s administrator now.'],
+  keysOpen311: ['对方系统可按 Open311 标准（GeoReport v2）提交和查询诉求：请求带上 api_key 参数，地址如下。', 'The system can file and follow requests through Open311 (GeoReport v2), sending api_key; its address:'],
   keysCopy: ['复制', 'Copy'],
   keysDone: ['我已保存', 'Done'],
   keyChannel_video_alert: ['视频预警', 'Video alerts'],

@@ -89,9 +89,10 @@ async function fitsScreen(page, what) {
 const englishLeak = /\b(No Data|No data|Select|Loading|Confirm|Cancel|Submit|Search|Total|Back|Clear|Please|Today|Now|Previous|Next)\b/
 // Besides the library's own words: any Latin word of three letters or more, once codes and
 // account names (with digits, '-', '_' or '.') and a few proper names are set aside.
-const allowedLatin = new Set(['English', 'properties', 'GeoJSON', 'JSON', 'xlsx', 'csv', 'CSV', 'Excel', 'WPS', 'GPS', 'admin', 'district', 'leader', 'MapLibre', 'OpenStreetMap', 'ECharts'])
+const allowedLatin = new Set(['English', 'properties', 'GeoJSON', 'JSON', 'xlsx', 'csv', 'CSV', 'Excel', 'WPS', 'GPS', 'admin', 'district', 'leader', 'MapLibre', 'OpenStreetMap', 'ECharts', 'GeoReport'])
 async function speaksChinese(page, what) {
-  const text = await page.evaluate(() => document.body.innerText)
+  // Addresses shown to be copied (an endpoint's URL) are not words.
+  const text = (await page.evaluate(() => document.body.innerText)).replace(/https?:\/\/\S+/g, ' ')
   const leak = englishLeak.exec(text)
   expect(!leak, `${what}: English "${leak?.[0]}" in zh-CN`)
   const words = text.split(/[^A-Za-z0-9._\-@]+/).filter((w) => /^[A-Za-z]{3,}$/.test(w) && !allowedLatin.has(w))
@@ -2065,7 +2066,42 @@ await step('an administrator issues a system\'s API key, shown once, which the s
   expected4xx.push({ status: 403, path: '/api/v1/api-keys/whoami' })
   const refused = await page.evaluate(async (k) => (await fetch('/api/v1/api-keys/whoami', { headers: { Authorization: `Bearer ${k}` } })).status, key)
   expect(refused === 403, `a revoked key is refused: ${refused}`)
+  expect(!(await page.isVisible('[data-test=key-open311]')), 'a video key is told nothing of Open311')
+  // The city-management system's key speaks Open311: the address comes with the key, and the
+  // system files a request there that the district's event list then holds.
+  await page.click('[data-test=key-new]')
+  await page.waitForSelector('[data-test=key-form]')
+  await pick(page, '[data-test=key-unit]', '城市管理')
+  await page.fill('[data-test=key-name] input, input[data-test=key-name]', '数字城管系统')
+  await page.click('[data-test=key-channels] >> text=部门移交')
+  await page.click('[data-test=key-reads] >> text=查询本系统上报的事件')
+  await page.fill('[data-test=key-ends] input', end)
+  await page.keyboard.press('Enter')
+  await page.click('[data-test=key-form] .el-dialog__title')
+  await page.click('[data-test=key-issue]')
+  const cityKey = (await (await page.waitForSelector('[data-test=key-value]')).textContent()).trim()
+  const address = (await page.textContent('[data-test=key-open311]'))
+  expect(address.includes('/open311/v2/discovery.json'), `the Open311 address beside the key: ${address}`)
+  await shoot(page, { path: join(shots, 'api-key-open311.png') })
+  await page.click('[data-test=key-done]')
+  const village = await staffToken('village-500114001001')
+  const near = (await api(village, 'GET', '/events?region=500114001001001&page_size=1')).items[0]
+  const filed = await page.evaluate(async ({ k, lon, lat }) => {
+    const body = new URLSearchParams({ api_key: k, service_code: '0701', lat: String(lat), long: String(lon), description: '数字城管巡查上报：早市摊贩占道经营' })
+    const r = await fetch('/open311/v2/requests.json', { method: 'POST', body })
+    return { status: r.status, body: await r.json() }
+  }, { k: cityKey, lon: near.lon, lat: near.lat })
+  expect(filed.status === 201 && filed.body[0].service_request_id, `filed through Open311: ${JSON.stringify(filed)}`)
   await context.close()
+  // The centre finds it among its events: a department referral, its system named by the key.
+  const found = (await api(village, 'GET', `/events?q=${encodeURIComponent(filed.body[0].service_request_id)}&page_size=1`)).items[0]
+  expect(found?.channel === 'department', `the request is an event: ${JSON.stringify(found)}`)
+  const district = await open('district-operator')
+  await district.page.goto(`${base}/events/${found.id}`)
+  await district.page.waitForSelector('text=早市摊贩占道经营')
+  await district.page.waitForSelector('text=部门移交')
+  await shoot(district.page, { path: join(shots, 'event-from-open311.png') })
+  await district.context.close()
 })
 
 await commander?.context.close()

@@ -15,6 +15,7 @@ pub mod event;
 pub mod id_number;
 pub mod image;
 pub mod mediation;
+pub mod open311;
 pub mod org;
 pub mod patrol;
 pub mod person;

@@ -313,6 +313,35 @@ pub(crate) async fn list_events(
     if f.unmerged {
         filter.push(" AND e.status <> 'merged'");
     }
+    if let Some(unit) = &f.reported_by_keys_of {
+        filter
+            .push(" AND e.api_key_id IN (SELECT k.id FROM api_keys k WHERE k.unit_id = ")
+            .bind_text(unit.clone());
+        filter.push(")");
+    }
+    if let Some(numbers) = &f.case_numbers {
+        filter.push(" AND e.case_number IN (NULL");
+        for n in numbers {
+            filter.push(", ").bind_text(n.clone());
+        }
+        filter.push(")");
+    }
+    if !f.categories.is_empty() {
+        filter.push(" AND e.category IN (NULL");
+        for c in &f.categories {
+            filter.push(", ").bind_text(c.clone());
+        }
+        filter.push(")");
+    }
+    if f.finished {
+        filter.push(&format!(" AND e.status NOT IN ({})", open_statuses()));
+    }
+    if let Some(t) = f.updated_from {
+        filter.push(" AND e.updated_at >= ").bind(Arg::Int(t));
+    }
+    if let Some(t) = f.updated_to {
+        filter.push(" AND e.updated_at < ").bind(Arg::Int(t));
+    }
     let count = Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter);
     let total: i64 = count.query().fetch_one(&store.pool).await?.try_get("n")?;
     let mut page = Sql::with_filter(

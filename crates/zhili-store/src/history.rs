@@ -201,7 +201,7 @@ async fn store_counters(
 }
 
 /// The events table's columns, in the order `event_row` writes them.
-const EVENT_INSERT_COLUMNS: [&str; 50] = [
+const EVENT_INSERT_COLUMNS: [&str; 51] = [
     "id",
     "case_number",
     "channel",
@@ -252,6 +252,7 @@ const EVENT_INSERT_COLUMNS: [&str; 50] = [
     "updated_at",
     "resident_id",
     "reporter_phone_blind",
+    "api_key_id",
 ];
 
 /// One event's row as `insert_history` writes it: the case as its last change left it.
@@ -324,6 +325,7 @@ impl EventRow<'_> {
             Arg::Int(updated_at),
             e.resident_id.into(),
             e.reporter_phone_blind.clone().into(),
+            e.api_key_id.into(),
         ]
     }
 }

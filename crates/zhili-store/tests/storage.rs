@@ -630,6 +630,7 @@ mod events {
             attachments: "[]".into(),
             links: Vec::new(),
             resident_id: None,
+            api_key_id: None,
             reporter_phone_blind: None,
         }
     }

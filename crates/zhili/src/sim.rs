@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+#[derive(Clone)]
 pub struct SimParams {
     pub target: String,
     pub rate: f64,
@@ -19,6 +20,9 @@ pub struct SimParams {
     pub reporters: usize,
     /// Share of reports the station registers and dispatches at once (0 to 1).
     pub handling_share: f64,
+    /// File the reports as a department's system does, through Open311 with this API key
+    /// (a key with the hotline or department channel), instead of as grid workers; no handling.
+    pub open311_key: Option<String>,
 }
 
 #[derive(Default)]
@@ -253,6 +257,7 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
             categories.clone(),
         );
         let duration = p.duration;
+        let open311_key = p.open311_key.clone();
         let handling_share = p.handling_share.clamp(0.0, 1.0);
         workers.push(tokio::spawn(async move {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(100 + w as u64);
@@ -264,9 +269,27 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
                 let r = &reporters[rng.gen_range(0..reporters.len())];
                 let (lon, lat) = r.points[rng.gen_range(0..r.points.len())];
                 let (category, dispatchable) = &categories[rng.gen_range(0..categories.len())];
-                let body = json!({"channel": "grid_patrol", "category": category, "description": "模拟上报", "location": {"lon": lon, "lat": lat}});
                 let t = Instant::now();
-                let resp = http.post(format!("{target}/api/v1/events")).bearer_auth(&r.token).json(&body).send().await;
+                let resp = match &open311_key {
+                    Some(key) => {
+                        let form = form_urlencoded::Serializer::new(String::new())
+                            .append_pair("api_key", key)
+                            .append_pair("service_code", category)
+                            .append_pair("lat", &lat.to_string())
+                            .append_pair("long", &lon.to_string())
+                            .append_pair("description", "模拟系统上报")
+                            .finish();
+                        http.post(format!("{target}/open311/v2/requests.json"))
+                            .header("content-type", "application/x-www-form-urlencoded")
+                            .body(form)
+                            .send()
+                            .await
+                    }
+                    None => {
+                        let body = json!({"channel": "grid_patrol", "category": category, "description": "模拟上报", "location": {"lon": lon, "lat": lat}});
+                        http.post(format!("{target}/api/v1/events")).bearer_auth(&r.token).json(&body).send().await
+                    }
+                };
                 let took = t.elapsed();
                 let created: Result<Value, String> = match resp {
                     Ok(resp) if resp.status().as_u16() == 201 => resp.json().await.map_err(|e| e.to_string()),
@@ -283,6 +306,9 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
                 };
                 rep.intake.push(took);
                 drop(rep);
+                if open311_key.is_some() {
+                    continue;
+                }
                 // One in four reports is taken up by the station at once: register, dispatch.
                 if *dispatchable && rng.gen_bool(handling_share) {
                     let id = created["id"].as_i64().unwrap_or_default();

@@ -32,6 +32,8 @@ pub struct NewEvent {
     pub links: Vec<(LinkTarget, i64)>,
     /// The resident account that reported it, if one did.
     pub resident_id: Option<i64>,
+    /// The API key a system reported it with, if one did.
+    pub api_key_id: Option<i64>,
 }
 
 /// An event as stored.
@@ -140,6 +142,17 @@ pub struct EventFilter {
     pub reported_to: Option<i64>,
     /// Not merged into another as its duplicate.
     pub unmerged: bool,
+    /// Only events a system of this unit reported with one of its API keys.
+    pub reported_by_keys_of: Option<String>,
+    /// Only these case numbers.
+    pub case_numbers: Option<Vec<String>>,
+    /// Only these exact subcategories (any, when empty).
+    pub categories: Vec<String>,
+    /// Only events no longer being worked on (closed, evaluated, rejected, merged).
+    pub finished: bool,
+    /// Changed in [from, to) (ms).
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -263,6 +276,16 @@ pub trait EventStore: Send + Sync {
         id: i64,
     ) -> Result<(Vec<Action>, Vec<StepRecord>)>;
 
+    /// The recorded actions on these events taken in [from, to), oldest first, at most
+    /// `limit` (no scope: the caller chose the events through a scoped read).
+    async fn event_actions_between(
+        &self,
+        ids: &[i64],
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<Action>>;
+
     /// Events of `category` reported since `since` inside the bounding box (lon/lat), the latest
     /// 50 at most, newest first.
     async fn events_near(
@@ -346,6 +369,29 @@ impl EventStore for SqlStore {
         }
         let actions = self.actions_of(&format!("event:{id}")).await?;
         Ok((actions, crate::events::steps(self, id).await?))
+    }
+
+    async fn event_actions_between(
+        &self,
+        ids: &[i64],
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<Action>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {ACTION_COLUMNS} FROM actions WHERE subject IN (NULL"
+        ));
+        for id in ids {
+            sql.push(", ").bind_text(format!("event:{id}"));
+        }
+        sql.push(") AND at >= ").bind(Arg::Int(from));
+        sql.push(" AND at < ").bind(Arg::Int(to));
+        sql.push(" ORDER BY seq LIMIT ").bind(Arg::Int(limit));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(action_from_row).collect()
     }
 
     async fn events_near(

@@ -213,6 +213,10 @@ enum Command {
         /// The demo account that reads.
         #[arg(long = "as", default_value = "district")]
         read_as: String,
+        /// File the reports through Open311 with this system's API key (hotline or
+        /// department channel) instead of as grid workers, to compare the two doors.
+        #[arg(long, env = "ZHILI_OPEN311_KEY", hide_env_values = true)]
+        open311_key: Option<String>,
     },
     /// Check the hash-chained record.
     Audit {
@@ -374,6 +378,7 @@ pub async fn run() -> ExitCode {
             handling_share,
             read,
             read_as,
+            open311_key,
         } => {
             if let Some(path) = read {
                 let params = zhili::sim::ReadParams {
@@ -400,6 +405,7 @@ pub async fn run() -> ExitCode {
                 password,
                 reporters,
                 handling_share,
+                open311_key,
             };
             match zhili::sim::run(params).await {
                 Ok(mut report) => {

@@ -70,6 +70,9 @@ pub(super) async fn serve_store(
         if let Err(e) = demo_patrols(&state).await {
             return fail(format!("the demo's joint-defence patrols: {e}"));
         }
+        if let Err(e) = demo_systems(&state).await {
+            return fail(format!("the demo's departments' systems: {e}"));
+        }
     }
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -209,6 +212,17 @@ async fn demo_staffing(state: &AppState) -> std::result::Result<(), String> {
         Ok(format!(
             "staffing: {} postings, {} grid leaders, {} covers arranged",
             done.postings, done.leaders, done.covers
+        ))
+    })
+    .await
+}
+
+async fn demo_systems(state: &AppState) -> std::result::Result<(), String> {
+    demo_once(state, "demo_systems_built", |seed| async move {
+        let done = zhili::demo::systems::write(state, seed).await?;
+        Ok(format!(
+            "Systems: {} API keys issued; {} requests filed by the 12345 platform through Open311, {} dispatched",
+            done.keys, done.requests, done.dispatched
         ))
     })
     .await

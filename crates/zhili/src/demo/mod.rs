@@ -22,6 +22,7 @@ pub mod risk;
 pub mod situations;
 pub mod staffing;
 pub mod surveys;
+pub mod systems;
 pub mod things;
 pub mod wule;
 

@@ -14,6 +14,8 @@ pub mod imports;
 pub mod key_people;
 pub mod map;
 pub mod notices;
+pub mod open311;
+mod open311_format;
 mod openapi;
 pub use openapi::document_json as openapi_document;
 pub mod alerts;
@@ -633,6 +635,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
+        .nest("/open311/v2", open311::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(error::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -96,6 +96,7 @@ pub fn new_event(p: Placed, key: &DataKey, calendar: &WorkingCalendar, now: i64)
         attachments: p.photos,
         links: p.links,
         resident_id: p.resident,
+        api_key_id: None,
     }
 }
 

@@ -18,6 +18,7 @@
 //! | `surveys` | a survey round drafted, opened with quotas, answered online, at the door and by telephone, closed, published; its results and its sheet |
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `api_keys` | issue, revoke and rotate a system's API key; authenticate a presented key |
+//! | `open311` | Open311 GeoReport v2: the services, a request filed with a key, its unit's requests and their step-by-step updates |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
 //! | `risk` | the risk indicator catalogue (a new version), an indicator's backtest over history |
 //! | `staffing` | post grid leaders, workers and assistants to grids, end a posting, arrange and cancel a cover |
@@ -34,6 +35,7 @@ pub mod grid_import;
 pub mod intake;
 pub mod mediation;
 pub mod notices;
+pub mod open311;
 pub mod patrols;
 pub mod people;
 pub mod pilot;

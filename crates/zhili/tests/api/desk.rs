@@ -6,7 +6,7 @@ async fn act(s: &Server, token: &str, id: i64, body: Value) -> (StatusCode, Valu
 
 /// Walks an event to closure as the district centre (it owns hotline cases), its lead and the
 /// grid worker.
-async fn close(s: &Server, id: i64) {
+pub(crate) async fn close(s: &Server, id: i64) {
     let district = s.token("district-operator").await;
     let (status, d) = act(s, &district, id, json!({"action": "register"})).await;
     assert_eq!(status, StatusCode::OK, "{d}");

@@ -372,6 +372,7 @@ mod intake;
 mod live;
 mod map_layers;
 mod mediation;
+mod open311;
 mod patrols;
 mod people;
 mod people_import;

@@ -12,13 +12,33 @@ async fn the_load_command_reports_and_everything_it_sends_succeeds() {
         password: PASSWORD.into(),
         reporters: 4,
         handling_share: 0.25,
+        open311_key: None,
     };
-    let report = zhili::sim::run(params).await.unwrap();
+    let report = zhili::sim::run(params.clone()).await.unwrap();
     assert_eq!(report.errors, 0, "{:?}", report.samples);
     assert!(report.intake.len() >= 20, "{} intakes", report.intake.len());
     let district = s.token("district").await;
     let (_, page) = s.get("/api/v1/events?page_size=1", Some(&district)).await;
     assert_eq!(page["total"].as_u64(), Some(report.intake.len() as u64));
+    // The same load through Open311, as a hotline system with its key: every request filed.
+    let admin = s.token("admin").await;
+    let body = json!({"unit_id": "C500114", "name": "12345 热线平台", "channels": ["hotline"], "reads": [],
+        "area_code": null, "expires_at": zhili_domain::time::rfc3339(zhili::now_ms() + 86_400_000)});
+    let (_, issued) = post_json(&s, "/api/v1/api-keys", &admin, body).await;
+    let systems = zhili::sim::run(zhili::sim::SimParams {
+        open311_key: Some(issued["key"].as_str().unwrap().to_string()),
+        ..params
+    })
+    .await
+    .unwrap();
+    assert_eq!(systems.errors, 0, "{:?}", systems.samples);
+    let (_, page) = s
+        .get(
+            "/api/v1/events?channel=hotline&page_size=1",
+            Some(&district),
+        )
+        .await;
+    assert_eq!(page["total"].as_u64(), Some(systems.intake.len() as u64));
     // The read load: the dashboard over and over, every answer a success.
     let reads = zhili::sim::run_reads(zhili::sim::ReadParams {
         target: s.base.clone(),
