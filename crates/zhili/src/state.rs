@@ -28,6 +28,9 @@ pub struct AppState {
     pub key: DataKey,
     pub policy: LoginPolicy,
     tokens: Mutex<HashMap<String, (User, i64)>>,
+    /// Systems' keys by digest, as read (and when), like the sessions: a system's every
+    /// request would otherwise read its key and try to note its use.
+    system_keys: Mutex<HashMap<String, (zhili_store::ApiKeyRecord, i64)>>,
     /// Reports and changes waiting for the event writer (group commit).
     writer: tokio::sync::mpsc::Sender<WriteJob>,
     /// Residents' code requests and answers waiting for their writer (group commit).
@@ -280,6 +283,7 @@ impl AppState {
             key,
             policy,
             tokens: Mutex::new(HashMap::new()),
+            system_keys: Mutex::new(HashMap::new()),
             notices: tokio::sync::broadcast::channel(1024).0,
             alert_notices: tokio::sync::broadcast::channel(256).0,
             code_writer: spawn_code_writer(store_for_writer.clone()),
@@ -416,6 +420,33 @@ impl AppState {
             }
         }
         cache.insert(token_hash.to_string(), (user.clone(), now));
+    }
+
+    /// A system's key read within the cache's 10 s, by its digest.
+    pub fn cached_key(&self, digest: &str, now: i64) -> Option<zhili_store::ApiKeyRecord> {
+        let cache = self.system_keys.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(digest)
+            .filter(|(_, at)| now - at < TOKEN_CACHE_MS)
+            .map(|(k, _)| k.clone())
+    }
+
+    pub fn cache_key(&self, digest: &str, key: &zhili_store::ApiKeyRecord, now: i64) {
+        let mut cache = self.system_keys.lock().unwrap_or_else(|e| e.into_inner());
+        // Keys are few; a flood of unknown digests is never cached (only keys found are).
+        if cache.len() >= 10_000 {
+            cache.clear();
+        }
+        cache.insert(digest.to_string(), (key.clone(), now));
+    }
+
+    /// Forgets the cached keys: a revocation or rotation here holds at once (other servers'
+    /// caches expire by age, within 10 s).
+    pub fn forget_keys(&self) {
+        self.system_keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Forgets every cached session, so the next request of each reads its account afresh:

@@ -171,11 +171,12 @@ async fn found(state: &AppState, id: i64) -> Result<ApiKeyRecord> {
 pub async fn revoke(state: &AppState, user: &User, id: i64) -> Result<ApiKeyRecord> {
     administers(user)?;
     found(state, id).await?;
-    if !state
+    let revoked = state
         .store
         .revoke_api_key(&user.actor(), id, crate::now_ms())
-        .await?
-    {
+        .await?;
+    state.forget_keys();
+    if !revoked {
         return Err(
             DomainError::new(ErrorCode::Conflict, "the key is revoked already")
                 .zh("该密钥已吊销")
@@ -232,6 +233,7 @@ pub async fn rotate(
             DomainError::new(ErrorCode::Conflict, "the key stopped working meanwhile")
                 .zh("该密钥已失效")
         })?;
+    state.forget_keys();
     Ok((rec, key))
 }
 
@@ -249,15 +251,26 @@ pub async fn authenticate(state: &AppState, presented: &str) -> Result<ApiKeyRec
         return Err(refused().into());
     }
     let now = crate::now_ms();
-    let key = state
-        .store
-        .api_key_by_digest(&rules::digest(presented))
-        .await?
-        .ok_or_else(refused)?;
+    let digest = rules::digest(presented);
+    let mut key = match state.cached_key(&digest, now) {
+        Some(k) => k,
+        None => state
+            .store
+            .api_key_by_digest(&digest)
+            .await?
+            .ok_or_else(refused)?,
+    };
     match rules::usable(key.expires_at, key.revoked_at, now) {
         Ok(()) => {}
         Err(Refusal::Expired | Refusal::Revoked) => return Err(refused().into()),
     }
-    state.store.touch_api_key(key.id, now).await?;
+    // The last use is written at most once a minute.
+    if key.last_used_at.is_none_or(|at| at < now - 60_000) {
+        state.store.touch_api_key(key.id, now).await?;
+        key.last_used_at = Some(now);
+        state.cache_key(&digest, &key, now);
+    } else if state.cached_key(&digest, now).is_none() {
+        state.cache_key(&digest, &key, now);
+    }
     Ok(key)
 }
