@@ -3278,6 +3278,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/video-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_video_alerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video-alerts/types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_video_alerts_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/visits/due": {
         parameters: {
             query?: never;
@@ -8110,6 +8142,37 @@ export interface components {
             verdict: "met" | "partly" | "not_met";
             /** Format: int64 */
             version: number;
+        };
+        VideoAlertBody: {
+            /** @description One of `GET /api/v1/video-alerts/types`. */
+            alert_type: string;
+            /** @description The camera's code as registered (部件与视频). */
+            camera_code: string;
+            /** @description What the platform says besides the type. */
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description When the camera saw it (RFC 3339); now when absent. At most seven days old.
+             */
+            occurred_at?: string | null;
+            /** @description The snapshot: a JPEG, PNG or WebP image, base64 (standard alphabet), at most 10 MB. */
+            snapshot: string;
+        };
+        VideoAlertRaised: {
+            case_number: string;
+            /** Format: int64 */
+            event_id: number;
+            /**
+             * @description The camera's open event of the same kind from the last half hour: nothing new was
+             *     written.
+             */
+            repeat: boolean;
+        };
+        VideoAlertTypeView: {
+            /** @description The event category it becomes. */
+            category: string;
+            code: string;
+            name: string;
         };
         VisitBody: {
             /** @description RFC 3339; default now. At most 30 days back, not in the future. */
@@ -25572,6 +25635,149 @@ export interface operations {
             };
             /** @description error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_video_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoAlertBody"];
+            };
+        };
+        responses: {
+            /** @description a repeat of the camera's open alert: that event, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAlertRaised"];
+                };
+            };
+            /** @description an event raised at the camera's place with the snapshot */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAlertRaised"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no key sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a key that does not work, or one without the video_alert channel */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such camera in the key's area */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a snapshot past 10 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a snapshot that is not a JPEG, PNG or WebP image, as photos are refused */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an unknown alert type, a snapshot not in base64, a time ahead or past seven days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_video_alerts_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the alert types a platform posts and the category each becomes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAlertTypeView"][];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no key sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a key that does not work */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

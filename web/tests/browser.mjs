@@ -2059,6 +2059,21 @@ await step('an administrator issues a system\'s API key, shown once, which the s
   // The system checks its key.
   const who = await page.evaluate(async (k) => (await fetch('/api/v1/api-keys/whoami', { headers: { Authorization: `Bearer ${k}` } })).json(), key)
   expect(who.name === '雪亮工程视频平台' && who.channels.includes('video_alert'), `whoami: ${JSON.stringify(who)}`)
+  // The platform posts a camera's alert: an event at the camera, its snapshot on the event page.
+  const worker = await staffToken('grid-500114001001001')
+  const spot = (await api(worker, 'GET', '/events?region=500114001001001&page_size=1')).items[0]
+  await api(worker, 'POST', '/things', { kind: 'camera', code: 'XL-WALK-1', name: '正街路口视频点', lon: spot.lon, lat: spot.lat, coverage: 'road' })
+  const alert = await page.evaluate(async ({ k, snapshot }) => {
+    const r = await fetch('/api/v1/video-alerts', { method: 'POST', headers: { Authorization: `Bearer ${k}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ camera_code: 'XL-WALK-1', alert_type: 'street_vending', snapshot }) })
+    return { status: r.status, body: await r.json() }
+  }, { k: key, snapshot: photo.toString('base64') })
+  expect(alert.status === 201 && alert.body.event_id, `a video alert raised: ${JSON.stringify(alert)}`)
+  const centre = await open('district-operator')
+  await centre.page.goto(`${base}/events/${alert.body.event_id}`)
+  await centre.page.waitForSelector('text=视频预警')
+  await centre.page.waitForSelector('[data-test=photo] img')
+  await shoot(centre.page, { path: join(shots, 'event-from-video-alert.png') })
+  await centre.context.close()
   const row = page.locator('[data-test=keys] tbody tr', { hasText: '雪亮工程视频平台' }).first()
   await row.locator('[data-test^=key-revoke-]').click()
   await page.click('.el-popconfirm .el-button--primary')
@@ -2085,7 +2100,7 @@ await step('an administrator issues a system\'s API key, shown once, which the s
   await shoot(page, { path: join(shots, 'api-key-open311.png') })
   await page.click('[data-test=key-done]')
   const village = await staffToken('village-500114001001')
-  const near = (await api(village, 'GET', '/events?region=500114001001001&page_size=1')).items[0]
+  const near = spot
   const filed = await page.evaluate(async ({ k, lon, lat }) => {
     const body = new URLSearchParams({ api_key: k, service_code: '0701', lat: String(lat), long: String(lon), description: '数字城管巡查上报：早市摊贩占道经营' })
     const r = await fetch('/open311/v2/requests.json', { method: 'POST', body })

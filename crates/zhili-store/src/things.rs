@@ -133,6 +133,9 @@ fn filter_sql(scope: &Scope, f: &ThingFilter) -> Sql {
     if let Some(s) = &f.state {
         filter.push(" AND t.state = ").bind_text(s.as_str());
     }
+    if let Some(c) = &f.code {
+        filter.push(" AND t.code = ").bind_text(c.clone());
+    }
     filter
 }
 

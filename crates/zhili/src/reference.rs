@@ -255,6 +255,46 @@ pub fn police_class(category: &str) -> &'static str {
         .unwrap_or("其他警情")
 }
 
+const VIDEO_ALERT_TYPES: &str = include_str!("../data/video-alert-types.csv");
+
+/// A video platform's alert type: its code, its name and the event category it becomes
+/// (`data/video-alert-types.csv`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VideoAlertType {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub category: &'static str,
+}
+
+/// The alert types video platforms post, in the file's order.
+pub fn video_alert_types() -> Vec<VideoAlertType> {
+    VIDEO_ALERT_TYPES
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split(',').map(str::trim);
+            Some(VideoAlertType {
+                code: f.next()?,
+                name: f.next()?,
+                category: f.next()?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod video_tests {
+    #[test]
+    fn every_alert_type_becomes_a_category_of_the_taxonomy() {
+        let types = super::video_alert_types();
+        assert_eq!(types.len(), 10);
+        for t in &types {
+            let line = format!("\n{},", t.category);
+            assert!(super::CATEGORIES_CSV.contains(&line), "{t:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod police_tests {
     #[test]

@@ -41,6 +41,8 @@ pub struct ThingFilter {
     pub kind: Option<ThingKind>,
     pub region: Option<RegionCode>,
     pub state: Option<ThingState>,
+    /// Only the thing of this code.
+    pub code: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }

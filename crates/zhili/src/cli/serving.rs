@@ -221,8 +221,8 @@ async fn demo_systems(state: &AppState) -> std::result::Result<(), String> {
     demo_once(state, "demo_systems_built", |seed| async move {
         let done = zhili::demo::systems::write(state, seed).await?;
         Ok(format!(
-            "Systems: {} API keys issued; {} requests filed by the 12345 platform through Open311, {} dispatched",
-            done.keys, done.requests, done.dispatched
+            "Systems: {} API keys issued; {} requests filed by the 12345 platform through Open311, {} dispatched; {} video alerts raised ({} repeat answered with its event)",
+            done.keys, done.requests, done.dispatched, done.video_alerts, done.repeats
         ))
     })
     .await

@@ -1,11 +1,13 @@
 //! The departments' systems in the demo city: keys the administrator issued for the 12345
 //! hotline platform, the city-management system and the video platform, and today's requests
 //! the hotline platform filed through Open311 — the same use case its requests take in
-//! production — a few of them already registered and dispatched by the district centre.
+//! production — a few of them already registered and dispatched by the district centre; and
+//! this morning's alerts the video platform posted from its cameras, one of them repeated.
 
 use super::account;
 use crate::state::AppState;
 use crate::usecase::act::{self, Act, Step};
+use crate::usecase::video_alerts::{self, VideoAlert};
 use crate::usecase::{api_keys, open311};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use zhili_domain::event::Command;
@@ -16,7 +18,20 @@ pub struct SystemsDemo {
     pub keys: usize,
     pub requests: usize,
     pub dispatched: usize,
+    pub video_alerts: usize,
+    pub repeats: usize,
 }
+
+/// The snapshot the demo's cameras send (a real JPEG, judged as every photo is).
+const SNAPSHOT: &[u8] = include_bytes!("../../../zhili-domain/src/image/photo.jpg");
+
+/// (camera number, alert type, what the platform adds)
+const ALERTS: [(u32, &str, &str); 4] = [
+    (1, "fire_lane_blocked", "通道内停放车辆 2 辆"),
+    (2, "street_vending", "早市摊点 5 处占用人行道"),
+    (3, "garbage_pile", "垃圾堆积约 3 平方米"),
+    (1, "fire_lane_blocked", "通道内仍停放车辆"),
+];
 
 /// (unit, system, channels, reads)
 const SYSTEMS: [(&str, &str, &[&str], &[&str]); 3] = [
@@ -74,7 +89,7 @@ pub async fn write(state: &AppState, seed: u64) -> Result<SystemsDemo, String> {
     let err = |e: crate::usecase::Error| e.to_string();
     let admin = account(state, "admin").await?;
     let now = crate::now_ms();
-    let mut hotline = None;
+    let mut issued = Vec::new();
     for (unit, name, channels, reads) in SYSTEMS {
         let (record, _shown_once) = api_keys::issue(
             state,
@@ -91,9 +106,9 @@ pub async fn write(state: &AppState, seed: u64) -> Result<SystemsDemo, String> {
         .await
         .map_err(err)?;
         done.keys += 1;
-        hotline.get_or_insert(record);
+        issued.push(record);
     }
-    let hotline = hotline.ok_or("no hotline key")?;
+    let [hotline, _city, video] = <[_; 3]>::try_from(issued).map_err(|_| "three keys")?;
     let operator = account(state, "district-operator").await?;
     let grids: Vec<(f64, f64)> = state.index().grids.iter().map(|g| g.anchor).collect();
     if grids.is_empty() {
@@ -143,6 +158,27 @@ pub async fn write(state: &AppState, seed: u64) -> Result<SystemsDemo, String> {
                 .map_err(|e| e.to_string())?;
             }
             done.dispatched += 1;
+        }
+    }
+    let district = state.index().root.clone().ok_or("no district loaded")?;
+    for (camera, alert_type, said) in ALERTS {
+        let raised = video_alerts::raise(
+            state,
+            &video,
+            VideoAlert {
+                camera_code: format!("XL{district}{camera:06}"),
+                alert_type: alert_type.into(),
+                occurred_at: Some(now - 5 * 60_000),
+                snapshot: SNAPSHOT.to_vec(),
+                description: Some(said.into()),
+            },
+        )
+        .await
+        .map_err(err)?;
+        if raised.repeat {
+            done.repeats += 1;
+        } else {
+            done.video_alerts += 1;
         }
     }
     Ok(done)

@@ -281,6 +281,7 @@ async fn things(cx: &Export<'_>) -> ApiResult<Sheet> {
                 kind,
                 region: cx.region.clone(),
                 state: thing_state,
+                code: None,
                 limit: MAX_EXPORT,
                 offset: 0,
             };

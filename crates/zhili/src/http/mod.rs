@@ -48,6 +48,7 @@ pub mod stream;
 pub mod surveys;
 pub mod things;
 pub mod users;
+pub mod video_alerts;
 mod web;
 pub mod work_orders;
 pub mod wule;
@@ -281,6 +282,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/patrol/shifts/{id}/end", post(patrols::end))
         .route("/api-keys", get(api_keys::list).post(api_keys::issue))
         .route("/api-keys/whoami", get(api_keys::whoami))
+        .route(
+            "/video-alerts",
+            post(video_alerts::raise).layer(DefaultBodyLimit::max(video_alerts::BODY_LIMIT)),
+        )
+        .route("/video-alerts/types", get(video_alerts::types))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/grid-staff", get(staffing::roster).post(staffing::post))

@@ -226,6 +226,8 @@ use utoipa::{Modify, OpenApi};
         super::api_keys::revoke,
         super::api_keys::rotate,
         super::api_keys::whoami,
+        super::video_alerts::raise,
+        super::video_alerts::types,
         super::staffing::roster,
         super::staffing::roster_sheet,
         super::staffing::post,

@@ -120,6 +120,7 @@ pub async fn list(
         kind: q.kind.as_deref().map(kind_of).transpose()?,
         region: region_of(q.region.as_deref())?,
         state: q.state.as_deref().map(state_of).transpose()?,
+        code: None,
         limit: paging.size,
         offset: paging.offset(),
     };

@@ -18,6 +18,7 @@
 //! | `surveys` | a survey round drafted, opened with quotas, answered online, at the door and by telephone, closed, published; its results and its sheet |
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `api_keys` | issue, revoke and rotate a system's API key; authenticate a presented key |
+//! | `video_alerts` | a camera's alert posted by the video platform with its key: an event at the camera with its snapshot, a repeat answered with the open one |
 //! | `open311` | Open311 GeoReport v2: the services, a request filed with a key, its unit's requests and their step-by-step updates |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
 //! | `risk` | the risk indicator catalogue (a new version), an indicator's backtest over history |
@@ -51,6 +52,7 @@ pub mod staffing;
 pub mod staffing_sheet;
 pub mod surveys;
 pub mod things;
+pub mod video_alerts;
 pub mod wule;
 
 use zhili_domain::{DomainError, ErrorCode};

@@ -392,4 +392,5 @@ mod sim;
 mod staffing;
 mod surveys;
 mod things;
+mod video_alerts;
 mod wule;
