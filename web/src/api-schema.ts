@@ -637,6 +637,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/grid-covers": {
         parameters: {
             query?: never;
@@ -4916,6 +4932,33 @@ export interface components {
             /** @enum {string} */
             kind: "event" | "mediation_case" | "meeting";
             label: string;
+        };
+        /** @description One line of the feed: a step on an event, and the event as it is now. */
+        FeedLineView: {
+            action: string;
+            at: string;
+            case_number: string;
+            category: string;
+            channel: string;
+            due_at: string | null;
+            /** Format: int64 */
+            event_id: number;
+            from_state: string | null;
+            grid_code: string;
+            /** Format: double */
+            lat: number;
+            lead_unit: string | null;
+            /** Format: double */
+            lon: number;
+            owner: string;
+            reported_at: string;
+            /**
+             * Format: int64
+             * @description The record's sequence number: the cursor to resume after.
+             */
+            seq: number;
+            status: string;
+            to_state: string | null;
         };
         /**
          * @description A share with its margin; shares and margins are fractions (0–1), absent where nobody
@@ -11609,6 +11652,67 @@ export interface operations {
             };
             /** @description error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_feed: {
+        parameters: {
+            query?: {
+                /** @description The cursor a previous page ended at (0: from the start of the record). */
+                after?: number | null;
+                /** @description Records to read (1–5000, default 1000); the lines are those of the key's area. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one JSON object per line, in the record's order; the header Zhili-Next-Cursor is where to resume */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["FeedLineView"];
+                };
+            };
+            /** @description error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no key sent */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a key that does not work, or one without the feed read */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -326,6 +326,13 @@ pub(crate) async fn list_events(
         }
         filter.push(")");
     }
+    if let Some(ids) = &f.ids {
+        filter.push(" AND e.id IN (NULL");
+        for id in ids {
+            filter.push(", ").bind(Arg::Int(*id));
+        }
+        filter.push(")");
+    }
     if !f.categories.is_empty() {
         filter.push(" AND e.category IN (NULL");
         for c in &f.categories {

@@ -146,6 +146,8 @@ pub struct EventFilter {
     pub reported_by_keys_of: Option<String>,
     /// Only these case numbers.
     pub case_numbers: Option<Vec<String>>,
+    /// Only these events.
+    pub ids: Option<Vec<i64>>,
     /// Only these exact subcategories (any, when empty).
     pub categories: Vec<String>,
     /// Only events no longer being worked on (closed, evaluated, rejected, merged).
@@ -269,6 +271,10 @@ pub trait EventStore: Send + Sync {
     /// chain head's lock, so they become visible in order: nothing is skipped.
     async fn changed_events(&self, after_seq: i64, limit: i64) -> Result<(i64, Vec<i64>)>;
 
+    /// The recorded actions after `after_seq`, at most `limit`, in order (the change feed's
+    /// page: sequence numbers become visible in order, so a cursor skips nothing).
+    async fn actions_after(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>>;
+
     /// An event's record and steps (nothing when the event is not in `scope`).
     async fn event_timeline(
         &self,
@@ -357,6 +363,17 @@ impl EventStore for SqlStore {
         ids.sort_unstable();
         ids.dedup();
         Ok((last, ids))
+    }
+
+    async fn actions_after(&self, after_seq: i64, limit: i64) -> Result<Vec<Action>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACTION_COLUMNS} FROM actions WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(action_from_row).collect()
     }
 
     async fn event_timeline(

@@ -8,6 +8,7 @@ mod download;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod feed;
 pub mod handlers;
 pub mod houses;
 pub mod imports;
@@ -287,6 +288,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(video_alerts::raise).layer(DefaultBodyLimit::max(video_alerts::BODY_LIMIT)),
         )
         .route("/video-alerts/types", get(video_alerts::types))
+        .route("/feed", get(feed::feed))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/grid-staff", get(staffing::roster).post(staffing::post))

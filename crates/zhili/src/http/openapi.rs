@@ -228,6 +228,7 @@ use utoipa::{Modify, OpenApi};
         super::api_keys::whoami,
         super::video_alerts::raise,
         super::video_alerts::types,
+        super::feed::feed,
         super::staffing::roster,
         super::staffing::roster_sheet,
         super::staffing::post,

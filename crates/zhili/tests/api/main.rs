@@ -366,6 +366,7 @@ mod dashboard;
 mod deliberations;
 mod desk;
 mod events;
+mod feed;
 mod group_commit;
 mod history;
 mod intake;
