@@ -37,6 +37,7 @@ pub mod time;
 pub mod unit;
 pub mod user;
 pub mod vocabulary;
+pub mod webhook;
 pub mod wule;
 
 pub use code::RegionCode;
