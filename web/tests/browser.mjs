@@ -3,6 +3,7 @@
 // server and passes ZHILI_URL and ZHILI_PASSWORD); screenshots go to ZHILI_SCREENSHOTS.
 import { chromium } from 'playwright-core'
 import { mkdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 
@@ -2117,6 +2118,54 @@ await step('an administrator issues a system\'s API key, shown once, which the s
   await district.page.waitForSelector('text=部门移交')
   await shoot(district.page, { path: join(shots, 'event-from-open311.png') })
   await district.context.close()
+})
+
+await step('an administrator subscribes a station\'s system to signed deliveries, reads the log and replays one', async () => {
+  // The station's system: a receiver on this machine (the server allows loopback here).
+  const got = []
+  const receiver = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => { body += c })
+    req.on('end', () => { got.push({ headers: req.headers, body }); res.statusCode = 204; res.end() })
+  })
+  await new Promise((done) => receiver.listen(0, '127.0.0.1', done))
+  const url = `http://127.0.0.1:${receiver.address().port}/hook`
+  const { context, page } = await open('admin')
+  await page.goto(`${base}/admin?tab=webhooks`)
+  await page.click('[data-test=hook-new]')
+  await page.waitForSelector('[data-test=hook-form]')
+  expect(await page.isDisabled('[data-test=hook-save]'), 'nothing chosen for them')
+  await pick(page, '[data-test=hook-unit]', '文汇社区综治站')
+  await page.fill('[data-test=hook-url] input, input[data-test=hook-url]', url)
+  await page.click('[data-test=hook-types] >> text=新上报')
+  await page.click('[data-test=hook-save]')
+  const secret = (await (await page.waitForSelector('[data-test=hook-secret-value]')).textContent()).trim()
+  expect(/^whsec_[A-Za-z0-9+/=]{40,}$/.test(secret), `a secret shown once: ${secret}`)
+  await shoot(page, { path: join(shots, 'webhook-secret.png') })
+  await page.click('[data-test=hook-secret-done]')
+  await page.waitForSelector('[data-test=hooks] >> text=文汇社区综治站')
+  expect(!(await page.textContent('[data-test=hooks]')).includes(secret.slice(6)), 'the list never shows the secret')
+  // A report in the station's village: delivered, signed with the secret.
+  const worker = await staffToken('grid-500114001001001')
+  const spot = (await api(worker, 'GET', '/events?region=500114001001001&page_size=1')).items[0]
+  const made = await api(worker, 'POST', '/events', { channel: 'grid_patrol', category: '0602', description: '路灯不亮（推送测试）', location: { lon: spot.lon, lat: spot.lat } })
+  for (let i = 0; i < 100 && !got.length; i++) await page.waitForTimeout(100)
+  expect(got.length === 1 && JSON.parse(got[0].body).data.event_id === made.id, `delivered: ${JSON.stringify(got)}`)
+  const { createHmac } = await import('node:crypto')
+  const h = got[0].headers
+  const mac = createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(`${h['webhook-id']}.${h['webhook-timestamp']}.${got[0].body}`).digest('base64')
+  expect(h['webhook-signature'].split(' ').includes(`v1,${mac}`), `signed: ${h['webhook-signature']}`)
+  // The log shows it delivered; replayed, the same message comes again.
+  const row = page.locator('[data-test=hooks] tbody tr', { hasText: '文汇社区综治站' }).first()
+  await row.locator('[data-test^=hook-log-]').click()
+  await page.waitForSelector('[data-test=hook-log] >> text=已送达')
+  await page.waitForTimeout(500) // the drawer slides in
+  await shoot(page, { path: join(shots, 'webhook-log.png') })
+  await page.locator('[data-test=hook-log] [data-test^=hook-replay-]').first().click()
+  for (let i = 0; i < 100 && got.length < 2; i++) await page.waitForTimeout(100)
+  expect(got.length === 2 && got[1].headers['webhook-id'] === h['webhook-id'], `replayed: ${got.length}`)
+  await context.close()
+  receiver.close()
 })
 
 await commander?.context.close()

@@ -8,7 +8,8 @@
 //! the network), and which of our records become which event types.
 
 use crate::error::DomainError;
-use crate::event::Status;
+use crate::event::{Case, Status};
+use crate::unit::UnitId;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -25,13 +26,12 @@ pub const MAX_RETRY_AFTER_SECS: i64 = 86_400;
 pub const URL_MAX: usize = 2000;
 
 /// The event types a unit subscribes to.
-pub const EVENT_TYPES: [&str; 6] = [
+pub const EVENT_TYPES: [&str; 5] = [
     "event.reported",
     "event.dispatched",
     "event.returned",
     "event.closed",
     "event.reopened",
-    "alert.raised",
 ];
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -204,6 +204,19 @@ pub fn internal(ip: IpAddr) -> bool {
 /// administrator allowed.
 pub fn may_call(ip: IpAddr, allowed: &[Range]) -> bool {
     !internal(ip) || allowed.iter().any(|r| r.contains(ip))
+}
+
+/// Whether a unit's subscription hears of a case: a department of the cases it leads, assists
+/// or owns; a centre, station or police post of the cases in its area.
+pub fn hears(unit: &UnitId, case: &Case) -> bool {
+    match unit.region() {
+        Some(region) => region == case.grid || region.contains(&case.grid),
+        None => {
+            case.owner == *unit
+                || case.lead_unit.as_ref() == Some(unit)
+                || case.assisting_units.contains(unit)
+        }
+    }
 }
 
 /// The event type a recorded step on an event is, if subscribers hear of it.

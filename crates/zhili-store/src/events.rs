@@ -177,6 +177,26 @@ pub(crate) async fn write_events(
     for c in &batch.changes {
         changed.push(apply_change(&mut tx, c, &mut counts).await?);
     }
+    // The deliveries of what was written, durable with it.
+    let told: Vec<(&EventRecord, &str)> = created
+        .iter()
+        .map(|e| (e, "report"))
+        .chain(
+            batch
+                .changes
+                .iter()
+                .zip(&changed)
+                .filter_map(|(c, r)| r.as_ref().ok().map(|e| (e, c.change.action.as_str()))),
+        )
+        .collect();
+    let now = batch
+        .reports
+        .iter()
+        .map(|r| r.2)
+        .chain(batch.changes.iter().map(|c| c.now))
+        .max()
+        .unwrap_or_default();
+    crate::webhooks::enqueue(&mut tx, &told, now).await?;
     counts.write(&mut tx).await?;
     tx.commit().await?;
     Ok(crate::EventsWritten { created, changed })

@@ -48,6 +48,7 @@ mod things;
 mod trend;
 mod users;
 mod versions;
+mod webhooks;
 mod wule;
 
 pub use area::*;
@@ -135,6 +136,7 @@ pub trait Store:
     + WuleStore
     + StaffingStore
     + ApiKeyStore
+    + WebhookStore
     + PatrolStore
     + AssessmentStore
     + PilotStore

@@ -65,6 +65,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (42, include_str!("../migrations/0042_grid_staffing.sql")),
     (43, include_str!("../migrations/0043_api_keys.sql")),
     (44, include_str!("../migrations/0044_events_by_key.sql")),
+    (45, include_str!("../migrations/0045_webhooks.sql")),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

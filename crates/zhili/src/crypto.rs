@@ -21,6 +21,8 @@ pub enum Sealed {
     ResidentPhone,
     /// A generated document (it carries the parties' identifiers), base64.
     MediationDocument,
+    /// A webhook subscription's signing secret (it must be read back to sign).
+    WebhookSecret,
 }
 
 impl Sealed {
@@ -34,6 +36,7 @@ impl Sealed {
             Sealed::StaffPhone => "user.phone",
             Sealed::ResidentPhone => "resident.phone",
             Sealed::MediationDocument => "mediation.document",
+            Sealed::WebhookSecret => "webhook.secret",
         }
     }
 }

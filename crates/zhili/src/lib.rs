@@ -19,6 +19,7 @@ pub mod sim;
 pub mod state;
 pub mod texts;
 pub mod usecase;
+pub mod webhook_delivery;
 pub mod workbook;
 pub mod writer;
 

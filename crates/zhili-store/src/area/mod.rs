@@ -26,6 +26,7 @@ mod staffing_store;
 mod survey_store;
 mod thing_store;
 mod units;
+mod webhook_store;
 mod wule_store;
 
 pub use accounts::*;
@@ -54,4 +55,5 @@ pub use staffing_store::*;
 pub use survey_store::*;
 pub use thing_store::*;
 pub use units::*;
+pub use webhook_store::*;
 pub use wule_store::*;

@@ -51,6 +51,7 @@ pub mod things;
 pub mod users;
 pub mod video_alerts;
 mod web;
+pub mod webhooks;
 pub mod work_orders;
 pub mod wule;
 
@@ -289,6 +290,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/video-alerts/types", get(video_alerts::types))
         .route("/feed", get(feed::feed))
+        .route("/webhooks", get(webhooks::list).post(webhooks::subscribe))
+        .route(
+            "/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
+        .route("/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/webhook-deliveries/{id}/replay", post(webhooks::replay))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/grid-staff", get(staffing::roster).post(staffing::post))
@@ -677,6 +687,7 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
     });
     tokio::spawn(watch_risks(state.clone()));
     tokio::spawn(crate::texts::run_delivery(state.clone()));
+    tokio::spawn(crate::webhook_delivery::run(state.clone()));
     tokio::spawn(settle_points(state.clone()));
     // The peer's address is where a sign-in comes from (failures are counted per place).
     axum::serve(

@@ -19,6 +19,7 @@
 //! | `accounts` | create an account, set its password, sign in and out |
 //! | `api_keys` | issue, revoke and rotate a system's API key; authenticate a presented key |
 //! | `video_alerts` | a camera's alert posted by the video platform with its key: an event at the camera with its snapshot, a repeat answered with the open one |
+//! | `webhooks` | subscribe a unit's endpoint, rotate its secret, disable and enable it, its delivery log, replay a delivery |
 //! | `feed` | the change feed after a cursor, for a key that reads it, in its area |
 //! | `open311` | Open311 GeoReport v2: the services, a request filed with a key, its unit's requests and their step-by-step updates |
 //! | `reference` | edit a category, the dispatch rules, a year's calendar |
@@ -55,6 +56,7 @@ pub mod staffing_sheet;
 pub mod surveys;
 pub mod things;
 pub mod video_alerts;
+pub mod webhooks;
 pub mod wule;
 
 use zhili_domain::{DomainError, ErrorCode};

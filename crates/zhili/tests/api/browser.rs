@@ -9,6 +9,8 @@ async fn the_web_app_in_headless_chromium() {
         eprintln!("browser tests skipped: ZHILI_SKIP_BROWSER is set");
         return;
     }
+    // The walk's webhook receiver listens on loopback: the operator allows that range here.
+    std::env::set_var("ZHILI_WEBHOOK_ALLOW", "127.0.0.0/8");
     let db = TestDb::sqlite();
     let s = Server::start(&db).await;
     small_city(&s).await;

@@ -394,4 +394,5 @@ mod staffing;
 mod surveys;
 mod things;
 mod video_alerts;
+mod webhooks;
 mod wule;

@@ -1,0 +1,367 @@
+//! Webhook subscriptions and deliveries as written and read; and the queueing of deliveries
+//! inside the event writer's transaction, so a change that is durable has its deliveries
+//! durable with it (a crash between the two cannot happen).
+
+use crate::sql::{append_actions, Arg, Sql};
+use crate::*;
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use zhili_domain::chain::Actor;
+use zhili_domain::UnitId;
+
+fn subscription_from(r: &AnyRow) -> Result<SubscriptionRecord> {
+    let types: String = r.try_get("event_types")?;
+    Ok(SubscriptionRecord {
+        id: r.try_get("id")?,
+        unit_id: r.try_get("unit_id")?,
+        url: r.try_get("url")?,
+        event_types: types.split_whitespace().map(str::to_string).collect(),
+        secret_enc: r.try_get("secret_enc")?,
+        previous_secret_enc: r.try_get("previous_secret_enc")?,
+        previous_until: r.try_get("previous_until")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        disabled_at: r.try_get("disabled_at")?,
+        disabled_reason: r.try_get("disabled_reason")?,
+    })
+}
+
+fn delivery_from(r: &AnyRow) -> Result<DeliveryRecord> {
+    Ok(DeliveryRecord {
+        id: r.try_get("id")?,
+        subscription_id: r.try_get("subscription_id")?,
+        message_id: r.try_get("message_id")?,
+        event_type: r.try_get("event_type")?,
+        body: r.try_get("body")?,
+        created_at: r.try_get("created_at")?,
+        attempts: r.try_get("attempts")?,
+        state: r.try_get("state")?,
+        next_at: r.try_get("next_at")?,
+        last_status: r.try_get("last_status")?,
+        last_error: r.try_get("last_error")?,
+        delivered_at: r.try_get("delivered_at")?,
+    })
+}
+
+/// Queues, inside the writer's transaction, one delivery per active subscription that hears
+/// of each change: (the event as written, the action taken).
+pub(crate) async fn enqueue(
+    tx: &mut AnyConnection,
+    changes: &[(&EventRecord, &str)],
+    now: i64,
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let subs = sqlx::query(
+        "SELECT id, unit_id, event_types FROM webhook_subscriptions WHERE disabled_at IS NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if subs.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::new();
+    for (e, action) in changes {
+        let Some(kind) = zhili_domain::webhook::event_type(action, Some(e.case.status)) else {
+            continue;
+        };
+        let body = serde_json::json!({
+            "type": kind,
+            "timestamp": zhili_domain::time::rfc3339(now),
+            "data": {
+                "event_id": e.id,
+                "case_number": e.case_number,
+                "action": action,
+                "status": e.case.status.as_str(),
+                "channel": e.channel.as_str(),
+                "category": e.category,
+                "grid_code": e.case.grid.as_str(),
+                "owner": e.case.owner.as_str(),
+                "lead_unit": e.case.lead_unit.as_ref().map(UnitId::as_str),
+                "due_at": e.case.step_due.map(zhili_domain::time::rfc3339),
+                "version": e.version,
+            },
+        })
+        .to_string();
+        for s in &subs {
+            let types: String = s.try_get("event_types")?;
+            let unit: String = s.try_get("unit_id")?;
+            let Ok(unit) = UnitId::parse(&unit) else {
+                continue;
+            };
+            if !types.split_whitespace().any(|t| t == kind)
+                || !zhili_domain::webhook::hears(&unit, &e.case)
+            {
+                continue;
+            }
+            let sub: i64 = s.try_get("id")?;
+            rows.push(vec![
+                Arg::Int(sub),
+                Arg::Text(format!("msg_{}_{}", e.id, e.version)),
+                Arg::Text(kind.into()),
+                Arg::Text(body.clone()),
+                Arg::Int(now),
+                Arg::Int(0),
+                Arg::Text("pending".into()),
+                Arg::Int(now),
+            ]);
+        }
+    }
+    crate::sql::insert_rows(
+        tx,
+        "webhook_deliveries",
+        &[
+            "subscription_id",
+            "message_id",
+            "event_type",
+            "body",
+            "created_at",
+            "attempts",
+            "state",
+            "next_at",
+        ],
+        rows,
+    )
+    .await
+}
+
+#[async_trait]
+impl WebhookStore for SqlStore {
+    async fn insert_subscription(&self, actor: &Actor, s: &SubscriptionRecord) -> Result<i64> {
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_subscriptions (unit_id, url, event_types, secret_enc, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(s.unit_id.clone())
+        .bind(s.url.clone())
+        .bind(s.event_types.join(" "))
+        .bind(s.secret_enc.clone())
+        .bind(actor.username.clone())
+        .bind(s.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut a = actor.action(s.created_at, "webhook.subscribe", &format!("webhook:{id}"));
+        a.opinion = Some(format!(
+            "{} {} [{}]",
+            s.unit_id,
+            s.url,
+            s.event_types.join(" ")
+        ));
+        append_actions(&mut tx, vec![a]).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn subscriptions(&self, unit_id: Option<&str>) -> Result<Vec<SubscriptionRecord>> {
+        let mut sql = Sql::new("SELECT * FROM webhook_subscriptions");
+        if let Some(u) = unit_id {
+            sql.push(" WHERE unit_id = ").bind_text(u.to_string());
+        }
+        sql.push(" ORDER BY id DESC LIMIT 1000");
+        sql.query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(subscription_from)
+            .collect()
+    }
+
+    async fn subscription(&self, id: i64) -> Result<Option<SubscriptionRecord>> {
+        sqlx::query("SELECT * FROM webhook_subscriptions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(subscription_from)
+            .transpose()
+    }
+
+    async fn rotate_subscription_secret(
+        &self,
+        actor: &Actor,
+        id: i64,
+        secret_enc: &str,
+        previous_until: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE webhook_subscriptions SET previous_secret_enc = secret_enc, previous_until = $1, secret_enc = $2 WHERE id = $3",
+        )
+        .bind(previous_until)
+        .bind(secret_enc.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 1 {
+            let mut a = actor.action(now, "webhook.rotate_secret", &format!("webhook:{id}"));
+            a.opinion = Some(format!("the previous secret signs until {previous_until}"));
+            append_actions(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
+    async fn set_subscription_disabled(
+        &self,
+        actor: &Actor,
+        id: i64,
+        disabled: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = match disabled {
+            Some(reason) => sqlx::query(
+                "UPDATE webhook_subscriptions SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND disabled_at IS NULL",
+            )
+            .bind(now)
+            .bind(reason.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            None => sqlx::query(
+                "UPDATE webhook_subscriptions SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1 AND disabled_at IS NOT NULL",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        };
+        if done == 1 {
+            let action = if disabled.is_some() {
+                "webhook.disable"
+            } else {
+                "webhook.enable"
+            };
+            let mut a = actor.action(now, action, &format!("webhook:{id}"));
+            a.opinion = disabled.map(str::to_string);
+            append_actions(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>> {
+        let mut tx = self.write_tx().await?;
+        let rows = sqlx::query(
+            "SELECT d.* FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id \
+             WHERE d.state = 'pending' AND d.next_at <= $1 AND s.disabled_at IS NULL ORDER BY d.next_at, d.id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let due = rows.iter().map(delivery_from).collect::<Result<Vec<_>>>()?;
+        for d in &due {
+            sqlx::query("UPDATE webhook_deliveries SET next_at = $1 WHERE id = $2")
+                .bind(now + lease_ms)
+                .bind(d.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(due)
+    }
+
+    async fn record_attempt(&self, delivery: i64, r: &AttemptResult, now: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let delivered_at = (r.state == "delivered").then_some(now);
+        sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, state = $1, next_at = $2, last_status = $3, \
+             last_error = $4, delivered_at = COALESCE($5, delivered_at) WHERE id = $6",
+        )
+        .bind(r.state.clone())
+        .bind(r.next_at)
+        .bind(r.status)
+        .bind(r.error.clone())
+        .bind(delivered_at)
+        .bind(delivery)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(reason) = &r.disable {
+            let sub: i64 =
+                sqlx::query_scalar("SELECT subscription_id FROM webhook_deliveries WHERE id = $1")
+                    .bind(delivery)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let done = sqlx::query(
+                "UPDATE webhook_subscriptions SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND disabled_at IS NULL",
+            )
+            .bind(now)
+            .bind(reason.clone())
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 1 {
+                let mut a =
+                    Actor::system().action(now, "webhook.disable", &format!("webhook:{sub}"));
+                a.opinion = Some(reason.clone());
+                append_actions(&mut tx, vec![a]).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn deliveries(
+        &self,
+        subscription_id: i64,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>> {
+        let mut sql = Sql::new("SELECT * FROM webhook_deliveries WHERE subscription_id = ");
+        sql.bind(Arg::Int(subscription_id));
+        if let Some(s) = state {
+            sql.push(" AND state = ").bind_text(s.to_string());
+        }
+        sql.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(limit));
+        sql.query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(delivery_from)
+            .collect()
+    }
+
+    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>> {
+        sqlx::query("SELECT * FROM webhook_deliveries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(delivery_from)
+            .transpose()
+    }
+
+    async fn replay_delivery(&self, actor: &Actor, id: i64, now: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE webhook_deliveries SET state = 'pending', next_at = $1, attempts = 0 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 1 {
+            append_actions(
+                &mut tx,
+                vec![actor.action(now, "webhook.replay", &format!("delivery:{id}"))],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+}
