@@ -937,7 +937,13 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   await office.page.goto(`${base}/assessment`)
   await office.page.click('.el-radio-button >> text=区级部门')
   await office.page.waitForSelector('[data-test=publish]')
-  await office.page.click('[data-test=assessment-units] tbody tr >> text=黔江区城市管理局')
+  // The departments' sheet is figured from the record: on a loaded machine it takes a while,
+  // and a click on the group while the page still settles can be lost — choose it again.
+  const deptRow = office.page.locator('[data-test=assessment-units] tbody tr', { hasText: '黔江区城市管理局' }).first()
+  await deptRow.waitFor({ timeout: 15000 }).catch(async () => {
+    await office.page.click('.el-radio-button >> text=区级部门')
+  })
+  await deptRow.click({ timeout: 60000 })
   await office.page.click('[data-test=enter-M1]')
   await office.page.fill('[data-test=review-value] input', '8')
   await office.page.fill('textarea[data-test=review-basis], [data-test=review-basis] textarea', '查阅城管局制度汇编及专班会议纪要')
