@@ -34,6 +34,8 @@ pub struct SimReport {
     /// The first few failures, as the server answered them.
     pub samples: Vec<String>,
     pub elapsed: Duration,
+    /// The reports went through Open311 with a system's key.
+    pub open311: bool,
 }
 
 impl SimReport {
@@ -64,7 +66,14 @@ impl SimReport {
             println!("  e.g. {s}");
         }
         for (name, list) in [
-            ("intake (POST /events)", &self.intake),
+            (
+                if self.open311 {
+                    "intake (POST /open311/v2/requests.json)"
+                } else {
+                    "intake (POST /events)"
+                },
+                &self.intake,
+            ),
             ("actions (register, dispatch)", &self.actions),
             ("reads", &self.reads),
         ] {
@@ -244,7 +253,10 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
         });
     }
     let reporters = Arc::new(reporters);
-    let report = Arc::new(Mutex::new(SimReport::default()));
+    let report = Arc::new(Mutex::new(SimReport {
+        open311: p.open311_key.is_some(),
+        ..SimReport::default()
+    }));
     let started = Instant::now();
     let interval = Duration::from_secs_f64(p.concurrency as f64 / p.rate.max(0.001));
     let mut workers = Vec::new();

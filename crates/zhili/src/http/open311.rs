@@ -442,19 +442,29 @@ async fn list_requests(
     ))
 }
 
+/// The request an item path names (`{id}.json`), looked up with the query's key.
+async fn keyed_item(
+    state: &AppState,
+    file: &str,
+    query: Option<&str>,
+) -> Result<(String, Format, EventRecord), Open311Error> {
+    let (id, format) = suffixed(file)?;
+    let pairs = query_pairs(query, &["api_key", "jurisdiction_id"], format)?;
+    jurisdiction(state, &pairs, format)?;
+    let key = key(state, &pairs, format).await?;
+    let e = uc::request(state, &key, id)
+        .await
+        .map_err(|e| Open311Error::of(e, format))?;
+    Ok((id.to_string(), format, e))
+}
+
 /// `GET /requests/{id}.json`: one request the key's unit filed.
 async fn request(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    let (id, format) = suffixed(&file)?;
-    let pairs = query_pairs(query.as_deref(), &["api_key", "jurisdiction_id"], format)?;
-    jurisdiction(&state, &pairs, format)?;
-    let key = key(&state, &pairs, format).await?;
-    let e = uc::request(&state, &key, id)
-        .await
-        .map_err(|e| Open311Error::of(e, format))?;
+    let (_, format, e) = keyed_item(&state, &file, query.as_deref()).await?;
     Ok(render(
         format,
         "service_requests",
@@ -469,13 +479,7 @@ async fn token(
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    let (token, format) = suffixed(&file)?;
-    let pairs = query_pairs(query.as_deref(), &["api_key", "jurisdiction_id"], format)?;
-    jurisdiction(&state, &pairs, format)?;
-    let key = key(&state, &pairs, format).await?;
-    let e = uc::request(&state, &key, token)
-        .await
-        .map_err(|e| Open311Error::of(e, format))?;
+    let (token, format, e) = keyed_item(&state, &file, query.as_deref()).await?;
     let body = json!([{ "service_request_id": e.case_number, "token": token }]);
     Ok(render(format, "service_requests", &body))
 }
