@@ -262,12 +262,16 @@ impl WebhookStore for SqlStore {
         .fetch_all(&mut *tx)
         .await?;
         let due = rows.iter().map(delivery_from).collect::<Result<Vec<_>>>()?;
-        for d in &due {
-            sqlx::query("UPDATE webhook_deliveries SET next_at = $1 WHERE id = $2")
-                .bind(now + lease_ms)
-                .bind(d.id)
-                .execute(&mut *tx)
-                .await?;
+        if !due.is_empty() {
+            // One statement leases the whole batch.
+            let mut lease = Sql::new("UPDATE webhook_deliveries SET next_at = ");
+            lease.bind(Arg::Int(now + lease_ms));
+            lease.push(" WHERE id IN (NULL");
+            for d in &due {
+                lease.push(", ").bind(Arg::Int(d.id));
+            }
+            lease.push(")");
+            lease.query().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(due)

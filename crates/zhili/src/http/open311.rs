@@ -170,6 +170,18 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.trim().is_empty())
 }
 
+/// A W3C datetime parameter, if given.
+fn date_param(
+    pairs: &[(String, String)],
+    name: &str,
+    format: Format,
+) -> Result<Option<i64>, Open311Error> {
+    param(pairs, name)
+        .map(|v| rules::parse_w3(name, v))
+        .transpose()
+        .map_err(|e| Open311Error::of(e, format))
+}
+
 /// One jurisdiction is served: `jurisdiction_id` may be left out or name the district.
 fn jurisdiction(
     state: &AppState,
@@ -408,12 +420,7 @@ async fn list_requests(
     jurisdiction(state, &pairs, format)?;
     let key = key(state, &pairs, format).await?;
     let bad = |e: zhili_domain::DomainError| Open311Error::of(e, format);
-    let date = |name: &str| {
-        param(&pairs, name)
-            .map(|v| rules::parse_w3(name, v))
-            .transpose()
-            .map_err(bad)
-    };
+    let date = |name: &str| date_param(&pairs, name, format);
     let q = uc::RequestQuery {
         ids: param(&pairs, "service_request_id")
             .map(rules::request_ids)
@@ -557,12 +564,7 @@ async fn updates(
     )?;
     jurisdiction(state, &pairs, format)?;
     let key = key(state, &pairs, format).await?;
-    let date = |name: &str| {
-        param(&pairs, name)
-            .map(|v| rules::parse_w3(name, v))
-            .transpose()
-            .map_err(|e| Open311Error::of(e, format))
-    };
+    let date = |name: &str| date_param(&pairs, name, format);
     let (start, end) = (date("start_date")?, date("end_date")?);
     let list = uc::updates(state, &key, start, end)
         .await

@@ -274,3 +274,20 @@ pub async fn authenticate(state: &AppState, presented: &str) -> Result<ApiKeyRec
     }
     Ok(key)
 }
+
+/// The area a key reports into and reads, as the one scope rule takes it.
+pub fn area_scope(key: &ApiKeyRecord) -> Result<Scope> {
+    RegionCode::parse(&key.area_code)
+        .map(Scope::whole)
+        .map_err(|_| {
+            zhili_store::StoreError::Internal(format!("stored area {}", key.area_code)).into()
+        })
+}
+
+/// Who the record names for what a system does with its key: the key's public part, its unit.
+pub fn key_actor(key: &ApiKeyRecord) -> zhili_domain::chain::Actor {
+    zhili_domain::chain::Actor {
+        username: key.public_part.clone(),
+        unit: Some(key.unit_id.clone()),
+    }
+}

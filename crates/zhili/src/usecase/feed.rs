@@ -8,7 +8,6 @@ use super::{forbidden, Result};
 use crate::state::AppState;
 use zhili_domain::apikey::Read;
 use zhili_domain::event::Status;
-use zhili_domain::Scope;
 use zhili_store::{ApiKeyRecord, EventFilter, EventRecord};
 
 /// Most records one page reads.
@@ -45,9 +44,7 @@ pub async fn page(
             "this API key may not read the feed (no feed read)",
         ));
     }
-    let area = zhili_domain::RegionCode::parse(&key.area_code)
-        .map(Scope::whole)
-        .map_err(|_| zhili_store::StoreError::Internal(format!("stored area {}", key.area_code)))?;
+    let area = super::api_keys::area_scope(key)?;
     let actions = state
         .store
         .actions_after(after.max(0), limit.clamp(1, MAX_PAGE))

@@ -4,32 +4,15 @@
 //! updates). A key reports through its `hotline` channel, else its `department` channel; it
 //! reads what its unit's systems filed when it holds the `own_events` read.
 
+use super::api_keys::{area_scope as area, key_actor};
 use super::intake::{self, Report};
 use super::{forbidden, not_found, Result};
 use crate::state::{AppState, EventNotice};
 use zhili_domain::apikey::Read;
-use zhili_domain::chain::Actor;
 use zhili_domain::event::{Channel, Status};
 use zhili_domain::open311::{self as rules, Attribute, Submission};
 use zhili_domain::reference::Category;
-use zhili_domain::Scope;
 use zhili_store::{ApiKeyRecord, EventFilter, EventRecord};
-
-/// Who the record names for what a system does with its key: the key's public part, its unit.
-pub fn key_actor(key: &ApiKeyRecord) -> Actor {
-    Actor {
-        username: key.public_part.clone(),
-        unit: Some(key.unit_id.clone()),
-    }
-}
-
-fn area(key: &ApiKeyRecord) -> Result<Scope> {
-    zhili_domain::RegionCode::parse(&key.area_code)
-        .map(Scope::whole)
-        .map_err(|_| {
-            zhili_store::StoreError::Internal(format!("stored area {}", key.area_code)).into()
-        })
-}
 
 /// The services: every category of the taxonomy, by its four-digit code.
 pub fn services(state: &AppState) -> Vec<Category> {

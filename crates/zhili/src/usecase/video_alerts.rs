@@ -11,7 +11,7 @@ use crate::state::{AppState, EventNotice};
 use zhili_domain::event::Channel;
 use zhili_domain::situation::LinkTarget;
 use zhili_domain::thing::ThingKind;
-use zhili_domain::{DomainError, Scope};
+use zhili_domain::DomainError;
 use zhili_store::{ApiKeyRecord, EventFilter, EventRecord, ThingFilter};
 
 /// A repeat within this long of the camera's open event is the same alert.
@@ -51,9 +51,7 @@ pub async fn raise(state: &AppState, key: &ApiKeyRecord, a: VideoAlert) -> Resul
             "this API key may not post video alerts (no video_alert channel)",
         ));
     }
-    let area = zhili_domain::RegionCode::parse(&key.area_code)
-        .map(Scope::whole)
-        .map_err(|_| zhili_store::StoreError::Internal(format!("stored area {}", key.area_code)))?;
+    let area = super::api_keys::area_scope(key)?;
     let kind = crate::reference::video_alert_types()
         .into_iter()
         .find(|t| t.code == a.alert_type)
@@ -127,7 +125,7 @@ pub async fn raise(state: &AppState, key: &ApiKeyRecord, a: VideoAlert) -> Resul
             repeat: true,
         });
     }
-    let actor = super::open311::key_actor(key);
+    let actor = super::api_keys::key_actor(key);
     let photo = evidence::store_photo(state, &actor, &a.snapshot).await?;
     let reference = state.reference();
     let mut text = format!(
