@@ -251,51 +251,87 @@ impl WebhookStore for SqlStore {
         now: i64,
         lease_ms: i64,
         limit: i64,
+        skip_subscriptions: &[i64],
     ) -> Result<Vec<DeliveryRecord>> {
         let mut tx = self.write_tx().await?;
-        let rows = sqlx::query(
+        let mut due = Sql::new(
             "SELECT d.* FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id \
-             WHERE d.state = 'pending' AND d.next_at <= $1 AND s.disabled_at IS NULL ORDER BY d.next_at, d.id LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+             WHERE d.state = 'pending' AND d.next_at <= ",
+        );
+        due.bind(Arg::Int(now)).push(" AND s.disabled_at IS NULL");
+        if !skip_subscriptions.is_empty() {
+            due.push(" AND d.subscription_id NOT IN ")
+                .bind_list(skip_subscriptions.iter().map(|&id| Arg::Int(id)));
+        }
+        due.push(" ORDER BY d.next_at, d.id LIMIT ")
+            .bind(Arg::Int(limit));
+        if self.backend == Backend::Postgres {
+            // Several servers on one database: each claims rows no other is claiming.
+            due.push(" FOR UPDATE OF d SKIP LOCKED");
+        }
+        let rows = due.query().fetch_all(&mut *tx).await?;
         let due = rows.iter().map(delivery_from).collect::<Result<Vec<_>>>()?;
         if !due.is_empty() {
             // One statement leases the whole batch.
             let mut lease = Sql::new("UPDATE webhook_deliveries SET next_at = ");
             lease.bind(Arg::Int(now + lease_ms));
-            lease.push(" WHERE id IN (NULL");
-            for d in &due {
-                lease.push(", ").bind(Arg::Int(d.id));
-            }
-            lease.push(")");
+            lease
+                .push(" WHERE id IN ")
+                .bind_list(due.iter().map(|d| Arg::Int(d.id)));
             lease.query().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(due)
     }
 
-    async fn record_attempt(&self, delivery: i64, r: &AttemptResult, now: i64) -> Result<()> {
+    async fn record_attempts(&self, attempts: &[(i64, AttemptResult)], now: i64) -> Result<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.write_tx().await?;
-        let delivered_at = (r.state == "delivered").then_some(now);
-        sqlx::query(
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, state = $1, next_at = $2, last_status = $3, \
-             last_error = $4, delivered_at = COALESCE($5, delivered_at) WHERE id = $6",
-        )
-        .bind(r.state.clone())
-        .bind(r.next_at)
-        .bind(r.status)
-        .bind(r.error.clone())
-        .bind(delivered_at)
-        .bind(delivery)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(reason) = &r.disable {
+        // Most attempts of a batch end alike (delivered, the same status): one statement each
+        // such group; the rest (retries with their own times, errors) one by one.
+        let mut delivered: std::collections::BTreeMap<Option<i64>, Vec<i64>> = Default::default();
+        for (id, r) in attempts {
+            if r.state == "delivered" && r.error.is_none() && r.next_at.is_none() {
+                delivered.entry(r.status).or_default().push(*id);
+                continue;
+            }
+            let delivered_at = (r.state == "delivered").then_some(now);
+            sqlx::query(
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, state = $1, next_at = $2, last_status = $3, \
+                 last_error = $4, delivered_at = COALESCE($5, delivered_at) WHERE id = $6",
+            )
+            .bind(r.state.clone())
+            .bind(r.next_at)
+            .bind(r.status)
+            .bind(r.error.clone())
+            .bind(delivered_at)
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (status, ids) in delivered {
+            for chunk in ids.chunks(500) {
+                let mut sql = Sql::new(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, state = 'delivered', next_at = NULL, \
+                     last_error = NULL, last_status = ",
+                );
+                sql.bind(Arg::from(status))
+                    .push(", delivered_at = ")
+                    .bind(Arg::Int(now))
+                    .push(" WHERE id IN ")
+                    .bind_list(chunk.iter().map(|&id| Arg::Int(id)));
+                sql.query().execute(&mut *tx).await?;
+            }
+        }
+        for (id, r) in attempts {
+            let Some(reason) = &r.disable else {
+                continue;
+            };
             let sub: i64 =
                 sqlx::query_scalar("SELECT subscription_id FROM webhook_deliveries WHERE id = $1")
-                    .bind(delivery)
+                    .bind(*id)
                     .fetch_one(&mut *tx)
                     .await?;
             let done = sqlx::query(

@@ -28,6 +28,8 @@ pub struct SimParams {
 #[derive(Default)]
 pub struct SimReport {
     pub intake: Vec<Duration>,
+    /// The events the server acknowledged (native intake), by id.
+    pub created: Vec<i64>,
     pub actions: Vec<Duration>,
     pub reads: Vec<Duration>,
     pub errors: u64,
@@ -102,7 +104,7 @@ struct Reporter {
     village_token: String,
 }
 
-async fn login(
+pub(crate) async fn login(
     http: &reqwest::Client,
     target: &str,
     username: &str,
@@ -317,6 +319,7 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
                     }
                 };
                 rep.intake.push(took);
+                rep.created.extend(created["id"].as_i64());
                 drop(rep);
                 if open311_key.is_some() {
                     continue;
@@ -346,7 +349,7 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
     finish(workers, &report, started).await
 }
 
-fn client(concurrency: usize) -> Result<reqwest::Client, String> {
+pub(crate) fn client(concurrency: usize) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency.max(1))
         .build()

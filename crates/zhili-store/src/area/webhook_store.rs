@@ -79,16 +79,19 @@ pub trait WebhookStore {
         now: i64,
     ) -> Result<bool>;
 
-    /// The deliveries due at `now`, oldest first, each leased for `lease_ms` so another
-    /// server does not send it meanwhile.
+    /// The deliveries due at `now`, oldest first, except those of `skip_subscriptions` (whose
+    /// receivers have enough in flight), each leased for `lease_ms` so no other server or
+    /// later claim sends it meanwhile.
     async fn claim_deliveries(
         &self,
         now: i64,
         lease_ms: i64,
         limit: i64,
+        skip_subscriptions: &[i64],
     ) -> Result<Vec<DeliveryRecord>>;
 
-    async fn record_attempt(&self, delivery: i64, result: &AttemptResult, now: i64) -> Result<()>;
+    /// Writes a batch of attempts' results in one transaction (a 410 disables, recorded).
+    async fn record_attempts(&self, attempts: &[(i64, AttemptResult)], now: i64) -> Result<()>;
 
     /// A subscription's deliveries, newest first.
     async fn deliveries(

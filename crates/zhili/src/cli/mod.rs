@@ -217,6 +217,17 @@ enum Command {
         /// department channel) instead of as grid workers, to compare the two doors.
         #[arg(long, env = "ZHILI_OPEN311_KEY", hide_env_values = true)]
         open311_key: Option<String>,
+        /// Also subscribe this many webhook endpoints of `--webhook-unit` to every report,
+        /// receive and verify their deliveries here, and report delivery rate, duplicates
+        /// and losses (the server must allow 127.0.0.0/8 in ZHILI_WEBHOOK_ALLOW).
+        #[arg(long, default_value_t = 0)]
+        webhooks: usize,
+        /// The unit whose subscriptions hear the reports (a centre hears its whole area).
+        #[arg(long, default_value = "C500114")]
+        webhook_unit: String,
+        /// Seconds to wait after the load for the last deliveries.
+        #[arg(long, default_value_t = 60)]
+        drain: u64,
     },
     /// Check the hash-chained record.
     Audit {
@@ -379,6 +390,9 @@ pub async fn run() -> ExitCode {
             read,
             read_as,
             open311_key,
+            webhooks,
+            webhook_unit,
+            drain,
         } => {
             if let Some(path) = read {
                 let params = zhili::sim::ReadParams {
@@ -407,6 +421,25 @@ pub async fn run() -> ExitCode {
                 handling_share,
                 open311_key,
             };
+            if webhooks > 0 {
+                let params = zhili::sim_webhooks::WebhookParams {
+                    sim: params,
+                    subscriptions: webhooks,
+                    unit: webhook_unit,
+                    drain: std::time::Duration::from_secs(drain),
+                };
+                return match zhili::sim_webhooks::run(params).await {
+                    Ok(mut report) => {
+                        report.print();
+                        if report.lost > 0 || report.bad_signatures > 0 {
+                            ExitCode::FAILURE
+                        } else {
+                            ExitCode::SUCCESS
+                        }
+                    }
+                    Err(e) => fail(e),
+                };
+            }
             match zhili::sim::run(params).await {
                 Ok(mut report) => {
                     report.print();

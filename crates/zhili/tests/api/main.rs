@@ -394,5 +394,6 @@ mod staffing;
 mod surveys;
 mod things;
 mod video_alerts;
+mod webhook_kill;
 mod webhooks;
 mod wule;
