@@ -8342,7 +8342,11 @@ export interface components {
             statuses: components["schemas"]["Coded"][];
         };
         WebhookBody: {
-            /** @description event.reported, event.dispatched, event.returned, event.closed, event.reopened */
+            /**
+             * @description event.reported, event.dispatched, event.returned, event.closed, event.reopened,
+             *     event.overdue (a step's deadline passed), alert.raised (a risk alert on the unit's area
+             *     or, for a department, on its own figures)
+             */
             event_types: string[];
             unit_id: string;
             /** @description http or https; an address inside the network is refused when called unless its range is allowed. */
@@ -26317,6 +26321,10 @@ export interface operations {
             query?: {
                 /** @description pending, delivered, failed or dropped */
                 state?: string | null;
+                /** @description Only deliveries older than this one (the last id of the page read): the next page. */
+                before?: number | null;
+                /** @description Deliveries in the page (50 unless asked). */
+                limit?: number | null;
             };
             header?: never;
             path: {
@@ -26326,7 +26334,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the delivery log, newest first (200 at most) */
+            /** @description a page of the delivery log, newest first; the next page with `before` set to its last id */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -26369,7 +26377,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -2170,6 +2170,9 @@ await step('an administrator subscribes a station\'s system to signed deliveries
   await page.locator('[data-test=hook-log] [data-test^=hook-replay-]').first().click()
   for (let i = 0; i < 100 && got.length < 2; i++) await page.waitForTimeout(100)
   expect(got.length === 2 && got[1].headers['webhook-id'] === h['webhook-id'], `replayed: ${got.length}`)
+  // The log filtered to what failed: nothing has.
+  await pick(page, '[data-test=hook-log-state]', '已失败')
+  await page.waitForSelector('[data-test=hook-log] >> text=尚无推送')
   await context.close()
   receiver.close()
 })

@@ -10,6 +10,7 @@
 use crate::error::DomainError;
 use crate::event::{Case, Status};
 use crate::unit::UnitId;
+use crate::RegionCode;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -26,12 +27,14 @@ pub const MAX_RETRY_AFTER_SECS: i64 = 86_400;
 pub const URL_MAX: usize = 2000;
 
 /// The event types a unit subscribes to.
-pub const EVENT_TYPES: [&str; 5] = [
+pub const EVENT_TYPES: [&str; 7] = [
     "event.reported",
     "event.dispatched",
     "event.returned",
     "event.closed",
     "event.reopened",
+    "event.overdue",
+    "alert.raised",
 ];
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -219,6 +222,18 @@ pub fn hears(unit: &UnitId, case: &Case) -> bool {
     }
 }
 
+/// Whether a unit's subscription hears of a risk alert: a centre, station or police post of the
+/// alerts on its area or any area inside it; a department of the alerts on its own figures.
+pub fn hears_alert(unit: &UnitId, department_alert: bool, area_code: &str) -> bool {
+    match (unit.region(), department_alert) {
+        (Some(region), false) => {
+            RegionCode::parse(area_code).is_ok_and(|area| area == region || region.contains(&area))
+        }
+        (None, true) => unit.as_str() == area_code,
+        _ => false,
+    }
+}
+
 /// The event type a recorded step on an event is, if subscribers hear of it.
 pub fn event_type(action: &str, to: Option<Status>) -> Option<&'static str> {
     Some(match (action, to) {
@@ -363,5 +378,28 @@ mod tests {
         );
         assert_eq!(event_type("accept", Some(Status::Accepted)), None);
         assert!(EVENT_TYPES.contains(&"event.returned"));
+    }
+
+    #[test]
+    fn alerts_are_heard_by_their_area_or_their_department() {
+        let town = UnitId::parse("C500114001").unwrap();
+        let district = UnitId::parse("C500114").unwrap();
+        let dept = UnitId::parse("D09").unwrap();
+        assert!(hears_alert(&town, false, "500114001"));
+        assert!(
+            hears_alert(&town, false, "500114001002"),
+            "a village inside"
+        );
+        assert!(!hears_alert(&town, false, "500114002"), "another town");
+        assert!(!hears_alert(&town, false, "500114"), "the district above");
+        assert!(hears_alert(&district, false, "500114001002003"));
+        assert!(
+            !hears_alert(&district, true, "D09"),
+            "a department's own figures"
+        );
+        assert!(hears_alert(&dept, true, "D09"));
+        assert!(!hears_alert(&dept, true, "D10"));
+        assert!(!hears_alert(&dept, false, "500114"));
+        assert!(!hears_alert(&district, false, "not a code"));
     }
 }

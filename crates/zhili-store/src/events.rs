@@ -142,12 +142,17 @@ async fn read_event(
 /// The events a query of `EVENT_COLUMNS` finds, in its order, with their assisting units.
 pub(crate) async fn read_listed(store: &SqlStore, sql: Sql) -> Result<Vec<EventRecord>> {
     let mut conn = store.pool.acquire().await?;
+    read_listed_in(&mut conn, sql).await
+}
+
+/// The same, on a connection (inside a transaction).
+pub(crate) async fn read_listed_in(conn: &mut AnyConnection, sql: Sql) -> Result<Vec<EventRecord>> {
     let rows = sql.query().fetch_all(&mut *conn).await?;
     let ids: Vec<i64> = rows
         .iter()
         .map(|r| r.try_get("id"))
         .collect::<std::result::Result<_, _>>()?;
-    let mut assisting = assisting_of(&mut conn, &ids).await?;
+    let mut assisting = assisting_of(conn, &ids).await?;
     rows.iter()
         .map(|r| {
             let id: i64 = r.try_get("id")?;
@@ -196,7 +201,7 @@ pub(crate) async fn write_events(
         .chain(batch.changes.iter().map(|c| c.now))
         .max()
         .unwrap_or_default();
-    crate::webhooks::enqueue(&mut tx, &told, now).await?;
+    crate::webhook_queue::enqueue(&mut tx, &told, now).await?;
     counts.write(&mut tx).await?;
     tx.commit().await?;
     Ok(crate::EventsWritten { created, changed })

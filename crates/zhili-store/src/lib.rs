@@ -48,6 +48,7 @@ mod things;
 mod trend;
 mod users;
 mod versions;
+mod webhook_queue;
 mod webhooks;
 mod wule;
 

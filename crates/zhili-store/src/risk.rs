@@ -195,6 +195,7 @@ pub(crate) async fn write_alerts(
     let mut tx = store.write_tx().await?;
     lock_chain_head(&mut tx).await?;
     let mut raised = Vec::new();
+    let mut told = Vec::new();
     let mut actions = Vec::new();
     for w in writes {
         match w {
@@ -252,6 +253,7 @@ pub(crate) async fn write_alerts(
                         )),
                 );
                 raised.push(id);
+                told.push((id, a.as_ref()));
             }
             AlertWrite::Update {
                 id,
@@ -299,6 +301,7 @@ pub(crate) async fn write_alerts(
     }
     sync_sequence(&mut tx, store.backend, "risk_alerts").await?;
     append_actions(&mut tx, actions).await?;
+    crate::webhook_queue::enqueue_alerts(&mut tx, &told, now).await?;
     tx.commit().await?;
     Ok(raised)
 }

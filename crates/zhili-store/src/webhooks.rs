@@ -6,9 +6,8 @@ use crate::sql::{append_actions, Arg, Sql};
 use crate::*;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 use zhili_domain::chain::Actor;
-use zhili_domain::UnitId;
 
 fn subscription_from(r: &AnyRow) -> Result<SubscriptionRecord> {
     let types: String = r.try_get("event_types")?;
@@ -42,89 +41,6 @@ fn delivery_from(r: &AnyRow) -> Result<DeliveryRecord> {
         last_error: r.try_get("last_error")?,
         delivered_at: r.try_get("delivered_at")?,
     })
-}
-
-/// Queues, inside the writer's transaction, one delivery per active subscription that hears
-/// of each change: (the event as written, the action taken).
-pub(crate) async fn enqueue(
-    tx: &mut AnyConnection,
-    changes: &[(&EventRecord, &str)],
-    now: i64,
-) -> Result<()> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let subs = sqlx::query(
-        "SELECT id, unit_id, event_types FROM webhook_subscriptions WHERE disabled_at IS NULL",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    if subs.is_empty() {
-        return Ok(());
-    }
-    let mut rows = Vec::new();
-    for (e, action) in changes {
-        let Some(kind) = zhili_domain::webhook::event_type(action, Some(e.case.status)) else {
-            continue;
-        };
-        let body = serde_json::json!({
-            "type": kind,
-            "timestamp": zhili_domain::time::rfc3339(now),
-            "data": {
-                "event_id": e.id,
-                "case_number": e.case_number,
-                "action": action,
-                "status": e.case.status.as_str(),
-                "channel": e.channel.as_str(),
-                "category": e.category,
-                "grid_code": e.case.grid.as_str(),
-                "owner": e.case.owner.as_str(),
-                "lead_unit": e.case.lead_unit.as_ref().map(UnitId::as_str),
-                "due_at": e.case.step_due.map(zhili_domain::time::rfc3339),
-                "version": e.version,
-            },
-        })
-        .to_string();
-        for s in &subs {
-            let types: String = s.try_get("event_types")?;
-            let unit: String = s.try_get("unit_id")?;
-            let Ok(unit) = UnitId::parse(&unit) else {
-                continue;
-            };
-            if !types.split_whitespace().any(|t| t == kind)
-                || !zhili_domain::webhook::hears(&unit, &e.case)
-            {
-                continue;
-            }
-            let sub: i64 = s.try_get("id")?;
-            rows.push(vec![
-                Arg::Int(sub),
-                Arg::Text(format!("msg_{}_{}", e.id, e.version)),
-                Arg::Text(kind.into()),
-                Arg::Text(body.clone()),
-                Arg::Int(now),
-                Arg::Int(0),
-                Arg::Text("pending".into()),
-                Arg::Int(now),
-            ]);
-        }
-    }
-    crate::sql::insert_rows(
-        tx,
-        "webhook_deliveries",
-        &[
-            "subscription_id",
-            "message_id",
-            "event_type",
-            "body",
-            "created_at",
-            "attempts",
-            "state",
-            "next_at",
-        ],
-        rows,
-    )
-    .await
 }
 
 #[async_trait]
@@ -354,16 +270,24 @@ impl WebhookStore for SqlStore {
         Ok(())
     }
 
+    async fn sweep_overdue(&self, now: i64) -> Result<usize> {
+        crate::webhook_queue::sweep_overdue(self, now).await
+    }
+
     async fn deliveries(
         &self,
         subscription_id: i64,
         state: Option<&str>,
+        before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<DeliveryRecord>> {
         let mut sql = Sql::new("SELECT * FROM webhook_deliveries WHERE subscription_id = ");
         sql.bind(Arg::Int(subscription_id));
         if let Some(s) = state {
             sql.push(" AND state = ").bind_text(s.to_string());
+        }
+        if let Some(id) = before {
+            sql.push(" AND id < ").bind(Arg::Int(id));
         }
         sql.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(limit));
         sql.query()

@@ -33,6 +33,8 @@ const LEASE_MS: i64 = 20_000;
 const IN_FLIGHT: usize = 256;
 /// … and to any one subscription.
 const PER_RECEIVER: usize = 64;
+/// How often the cases just past their step deadline are looked for.
+const OVERDUE_SWEEP: Duration = Duration::from_secs(30);
 /// Results written in one transaction at most.
 const RECORD_BATCH: usize = 512;
 /// Pooled clients kept (one per checked host and its addresses) before the pool starts anew.
@@ -69,6 +71,7 @@ struct Courier {
 pub async fn run(state: Arc<AppState>) {
     let (results, recorded) = mpsc::unbounded_channel();
     tokio::spawn(record(state.clone(), recorded));
+    tokio::spawn(sweep_overdue(state.clone()));
     let courier = Arc::new(Courier {
         state,
         allowed: allowed_ranges(),
@@ -96,6 +99,17 @@ pub async fn run(state: Arc<AppState>) {
             _ = courier.finished.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(100)) => {}
         }
+    }
+}
+
+/// Every half minute, the cases whose step deadline has just passed are queued as
+/// `event.overdue` (the store keeps where the sweep reached, so none is told of twice).
+async fn sweep_overdue(state: Arc<AppState>) {
+    loop {
+        if let Err(e) = state.store.sweep_overdue(crate::now_ms()).await {
+            tracing::warn!(error = %e, "overdue cases could not be swept for webhooks");
+        }
+        tokio::time::sleep(OVERDUE_SWEEP).await;
     }
 }
 

@@ -93,11 +93,16 @@ pub trait WebhookStore {
     /// Writes a batch of attempts' results in one transaction (a 410 disables, recorded).
     async fn record_attempts(&self, attempts: &[(i64, AttemptResult)], now: i64) -> Result<()>;
 
-    /// A subscription's deliveries, newest first.
+    /// Queues `event.overdue` for the open cases whose step deadline passed since the last
+    /// sweep, and moves the mark, in one transaction; how many cases it told of.
+    async fn sweep_overdue(&self, now: i64) -> Result<usize>;
+
+    /// A subscription's deliveries, newest first, those before the id `before` when given.
     async fn deliveries(
         &self,
         subscription_id: i64,
         state: Option<&str>,
+        before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<DeliveryRecord>>;
 

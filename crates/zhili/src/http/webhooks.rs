@@ -120,8 +120,10 @@ pub struct WebhookBody {
     /// http or https; an address inside the network is refused when called unless its range is allowed.
     #[schema(min_length = 1, max_length = 2000)]
     pub url: String,
-    /// event.reported, event.dispatched, event.returned, event.closed, event.reopened
-    #[schema(min_items = 1, max_items = 5)]
+    /// event.reported, event.dispatched, event.returned, event.closed, event.reopened,
+    /// event.overdue (a step's deadline passed), alert.raised (a risk alert on the unit's area
+    /// or, for a department, on its own figures)
+    #[schema(min_items = 1, max_items = 7)]
     pub event_types: Vec<String>,
 }
 
@@ -211,17 +213,29 @@ pub struct DeliveriesQuery {
     /// pending, delivered, failed or dropped
     #[param(pattern = "^(pending|delivered|failed|dropped)$")]
     pub state: Option<String>,
+    /// Only deliveries older than this one (the last id of the page read): the next page.
+    #[param(minimum = 1)]
+    pub before: Option<i64>,
+    /// Deliveries in the page (50 unless asked).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "integration", params(("id" = i64, Path, minimum = 1), DeliveriesQuery), security(("bearer" = [])),
-    responses((status = 200, body = [WebhookDeliveryView], description = "the delivery log, newest first (200 at most)"), (status = 403, body = Err), (status = 404, body = Err)))]
+    responses((status = 200, body = [WebhookDeliveryView], description = "a page of the delivery log, newest first; the next page with `before` set to its last id"),
+              (status = 403, body = Err), (status = 404, body = Err), (status = 422, body = Err)))]
 pub async fn deliveries(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Path(id): Path<i64>,
     Query(q): Query<DeliveriesQuery>,
 ) -> ApiResult<axum::Json<Vec<WebhookDeliveryView>>> {
-    let list = uc::deliveries(&state, &user.user, id, q.state.as_deref()).await?;
+    let page = uc::DeliveryPage {
+        state: q.state.as_deref(),
+        before: q.before,
+        limit: q.limit,
+    };
+    let list = uc::deliveries(&state, &user.user, id, page).await?;
     Ok(axum::Json(list.into_iter().map(delivery_view).collect()))
 }
 

@@ -48,6 +48,13 @@ pub async fn subscribe(
     let url = s.url.trim().to_string();
     rules::check_url(&url)?;
     let mut types: Vec<String> = Vec::new();
+    if s.event_types.len() > rules::EVENT_TYPES.len() {
+        return Err(DomainError::invalid(
+            "event_types",
+            format!("at most {} types", rules::EVENT_TYPES.len()),
+        )
+        .into());
+    }
     for (i, t) in s.event_types.iter().enumerate() {
         if !rules::EVENT_TYPES.contains(&t.as_str()) {
             return Err(DomainError::invalid(
@@ -168,18 +175,37 @@ pub async fn deliveries(
     state: &AppState,
     user: &User,
     id: i64,
-    only: Option<&str>,
+    page: DeliveryPage<'_>,
 ) -> Result<Vec<DeliveryRecord>> {
     administers(user)?;
     found(state, id).await?;
-    if let Some(s) = only {
+    if let Some(s) = page.state {
         if !["pending", "delivered", "failed", "dropped"].contains(&s) {
             return Err(
                 DomainError::invalid("state", "pending, delivered, failed or dropped").into(),
             );
         }
     }
-    Ok(state.store.deliveries(id, only, 200).await?)
+    let limit = page.limit.unwrap_or(DELIVERY_PAGE);
+    if !(1..=DELIVERY_PAGE_MAX).contains(&limit) {
+        return Err(DomainError::invalid("limit", format!("1 to {DELIVERY_PAGE_MAX}")).into());
+    }
+    Ok(state
+        .store
+        .deliveries(id, page.state, page.before, limit)
+        .await?)
+}
+
+/// Deliveries a page of the log holds unless asked, and at most.
+pub const DELIVERY_PAGE: i64 = 50;
+pub const DELIVERY_PAGE_MAX: i64 = 200;
+
+/// Which part of a delivery log: one state, those older than a delivery (the last one read).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeliveryPage<'a> {
+    pub state: Option<&'a str>,
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
 }
 
 /// Sends a delivery again now, with the same message id and body (the receiver dedupes).

@@ -76,7 +76,7 @@ fn webhook_deliveries_survive_kill_9() {
             let mut flowing = false;
             for _ in 0..600 {
                 let delivered = store
-                    .deliveries(1, Some("delivered"), 30)
+                    .deliveries(1, Some("delivered"), None, 30)
                     .await
                     .unwrap()
                     .len();

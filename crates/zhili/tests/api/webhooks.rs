@@ -345,3 +345,100 @@ async fn a_units_endpoint_gets_signed_deliveries_retried_replayed_and_rotated() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn overdue_cases_and_raised_alerts_are_delivered_and_the_log_pages() {
+    std::env::set_var("ZHILI_WEBHOOK_ALLOW", "127.0.0.0/8");
+    on_every_backend(|s| async move {
+        let admin = s.token("admin").await;
+        let commander = s.token("district").await;
+        let (url, seen) = receiver(vec![]).await;
+        let (status, sub) = post_json(
+            &s,
+            "/api/v1/webhooks",
+            &admin,
+            json!({"unit_id": "S500114001001", "url": url, "event_types": ["event.overdue", "alert.raised"]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{sub}");
+        let secret = sub["secret"].as_str().unwrap().to_string();
+        let id = sub["webhook"]["id"].as_i64().unwrap();
+        // Five disputes in one village in a day: the station hears of the alert on its village.
+        let worker = s.token("grid-500114001001001").await;
+        let p = deep_point("500114001001001");
+        let mut reported = Vec::new();
+        for n in 0..5 {
+            let (status, e) = post_json(&s, "/api/v1/events", &worker,
+                json!({"channel": "grid_patrol", "category": "0102", "description": format!("邻里争吵第{n}起"),
+                       "location": {"lon": p.x, "lat": p.y}})).await;
+            assert_eq!(status, StatusCode::CREATED, "{e}");
+            reported.push(e["id"].as_i64().unwrap());
+        }
+        let _ = (s.store.sweep_overdue(zhili::now_ms()).await).unwrap();
+        let (status, done) = s
+            .post("/api/v1/risk/evaluate", Some(&commander), None, String::new())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        wait_for(&seen, 1).await;
+        // A month on, the five cases' steps are overdue: one sweep tells of each once, due
+        // then; here they are replayed from the log to be sent now.
+        let later = zhili::now_ms() + 30 * 86_400_000;
+        let told = s.store.sweep_overdue(later).await.unwrap();
+        assert_eq!(told, 5, "the five open cases");
+        assert_eq!(s.store.sweep_overdue(later).await.unwrap(), 0, "never twice");
+        let (_, queued) = s
+            .get(&format!("/api/v1/webhooks/{id}/deliveries?state=pending"), Some(&admin))
+            .await;
+        let queued = queued.as_array().unwrap().clone();
+        assert_eq!(queued.len(), 5, "{queued:?}");
+        for d in &queued {
+            assert_eq!(d["event_type"], "event.overdue");
+            let (status, r) = post_json(&s, &format!("/api/v1/webhook-deliveries/{}/replay", d["id"]), &admin, json!({})).await;
+            assert_eq!(status, StatusCode::OK, "{r}");
+        }
+        wait_for(&seen, 6).await;
+        let got = seen.lock().unwrap().clone();
+        let types = verified(&secret, &got).await;
+        assert_eq!(types.iter().filter(|t| *t == "alert.raised").count(), 1, "{types:?}");
+        assert_eq!(types.iter().filter(|t| *t == "event.overdue").count(), 5, "{types:?}");
+        let bodies: Vec<Value> = got.iter().map(|(_, b)| serde_json::from_str(b).unwrap()).collect();
+        let alert = bodies.iter().find(|b| b["type"] == "alert.raised").unwrap();
+        assert_eq!(alert["data"]["area_code"], "500114001001", "{alert}");
+        assert_eq!(alert["data"]["indicator_code"], "DISPUTE_SPIKE", "{alert}");
+        let mut overdue: Vec<i64> = bodies
+            .iter()
+            .filter(|b| b["type"] == "event.overdue")
+            .map(|b| b["data"]["event_id"].as_i64().unwrap())
+            .collect();
+        overdue.sort();
+        assert_eq!(overdue, reported);
+        // The log a page at a time, newest first, each page before the last id read.
+        for _ in 0..100 {
+            let (_, all) = s
+                .get(&format!("/api/v1/webhooks/{id}/deliveries?state=delivered&limit=200"), Some(&admin))
+                .await;
+            if all.as_array().unwrap().len() == 6 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let (status, first) = s.get(&format!("/api/v1/webhooks/{id}/deliveries?limit=4"), Some(&admin)).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        let first = first.as_array().unwrap().clone();
+        assert_eq!(first.len(), 4);
+        let last = first[3]["id"].as_i64().unwrap();
+        let (_, rest) = s
+            .get(&format!("/api/v1/webhooks/{id}/deliveries?limit=4&before={last}"), Some(&admin))
+            .await;
+        let rest = rest.as_array().unwrap().clone();
+        assert_eq!(rest.len(), 2);
+        assert!(rest.iter().all(|d| d["id"].as_i64().unwrap() < last));
+        assert!(first.windows(2).all(|w| w[0]["id"].as_i64() > w[1]["id"].as_i64()), "newest first");
+        let (status, e) = s.get(&format!("/api/v1/webhooks/{id}/deliveries?limit=201"), Some(&admin)).await;
+        assert_error(status, &e, 422, "invalid_parameter");
+        let (status, e) = s.get(&format!("/api/v1/webhooks/{id}/deliveries?limit=0"), Some(&admin)).await;
+        assert_error(status, &e, 422, "invalid_parameter");
+        s
+    })
+    .await;
+}
