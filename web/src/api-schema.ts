@@ -8195,6 +8195,8 @@ export interface components {
             opinion: string | null;
             /** Format: int64 */
             seq: number;
+            /** @description When a system acted with its key (`actor` is the key's public part): the system's name. */
+            system: string | null;
             to_state: string | null;
             unit: string | null;
         };

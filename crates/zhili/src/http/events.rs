@@ -375,6 +375,8 @@ pub struct TimelineEntry {
     pub seq: i64,
     pub at: String,
     pub actor: String,
+    /// When a system acted with its key (`actor` is the key's public part): the system's name.
+    pub system: Option<String>,
     pub unit: Option<String>,
     pub action: String,
     pub from_state: Option<String>,
@@ -450,6 +452,21 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
         .flatten();
     let links = state.store.event_links(&user.scope(), e.id).await?;
     let links = super::situations::link_views(state, &user.scope(), &links).await?;
+    // Systems that acted through their keys, by name (a key is one of a handful).
+    let systems: std::collections::HashMap<String, String> = if actions
+        .iter()
+        .any(|a| a.actor.starts_with(zhili_domain::apikey::PREFIX))
+    {
+        state
+            .store
+            .api_keys()
+            .await?
+            .into_iter()
+            .map(|k| (k.public_part, k.name))
+            .collect()
+    } else {
+        Default::default()
+    };
     let named: std::collections::BTreeSet<String> = std::iter::once(e.case.owner.to_string())
         .chain(e.case.lead_unit.iter().map(UnitId::to_string))
         .chain(e.case.assisting_units.iter().map(UnitId::to_string))
@@ -519,6 +536,7 @@ async fn detail(state: &AppState, user: &User, e: EventRecord) -> ApiResult<Even
             .map(|a| TimelineEntry {
                 seq: a.seq,
                 at: time::rfc3339(a.at),
+                system: systems.get(&a.actor).cloned(),
                 actor: a.actor,
                 unit: a.unit,
                 action: a.action,

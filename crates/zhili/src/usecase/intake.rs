@@ -109,6 +109,19 @@ fn refuse(field: &str, message: impl Into<String>, zh: impl Into<String>) -> Sto
     StoreError::Domain(DomainError::invalid(field, message).zh(zh))
 }
 
+/// When something happened cannot be ahead of now (beyond clocks' skew): the one check every
+/// door makes, the video platform's before it keeps a snapshot.
+pub fn not_ahead(occurred_at: i64, now: i64) -> Result<(), StoreError> {
+    if occurred_at > now + CLOCK_SKEW_MS {
+        return Err(refuse(
+            "occurred_at",
+            "occurred_at is in the future",
+            "发生时间不能晚于现在",
+        ));
+    }
+    Ok(())
+}
+
 /// A note of 1 to `max` characters as sent, answered trimmed (`zhili_domain::text::note`).
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, StoreError> {
     Ok(zhili_domain::text::note(field, value, max)?)
@@ -183,13 +196,7 @@ pub async fn place<'a>(
         ));
     }
     let occurred_at = r.occurred_at.unwrap_or(now);
-    if occurred_at > now + CLOCK_SKEW_MS {
-        return Err(refuse(
-            "occurred_at",
-            "occurred_at is in the future",
-            "发生时间不能晚于现在",
-        ));
-    }
+    not_ahead(occurred_at, now)?;
     let reporter_name = r
         .reporter_name
         .as_deref()

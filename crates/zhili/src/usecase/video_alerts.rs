@@ -81,14 +81,8 @@ pub async fn raise(state: &AppState, key: &ApiKeyRecord, a: VideoAlert) -> Resul
         .ok_or_else(|| not_found("camera_code", format!("no camera {code} in the key's area")))?;
     let now = crate::now_ms();
     if let Some(t) = a.occurred_at {
-        // Checked here as well as at intake: before the snapshot is kept.
-        if t > now + intake::CLOCK_SKEW_MS {
-            return Err(invalid(
-                "occurred_at",
-                "occurred_at is in the future",
-                "发生时间不能晚于现在",
-            ));
-        }
+        // Before the snapshot is kept (intake checks it again, as for every door).
+        intake::not_ahead(t, now)?;
         if t < now - MAX_AGE_MS {
             return Err(invalid(
                 "occurred_at",

@@ -277,6 +277,16 @@ async fn a_system_files_a_request_with_its_key_and_follows_it_to_closure() {
             report.actor
         );
         assert_eq!(report.unit.as_deref(), Some("D01"));
+        // The event's page names the system that filed it.
+        let (_, detail) = s
+            .get(&format!("/api/v1/events/{id}"), Some(&district))
+            .await;
+        let first = &detail["timeline"][0];
+        assert_eq!(
+            (first["action"].as_str(), first["system"].as_str()),
+            (Some("report"), Some("D01 的诉求系统")),
+            "{first}"
+        );
 
         // Followed: JSON and XML; only by its unit's keys, and only with a key that reads.
         let one = format!("/open311/v2/requests/{rid}.json?api_key={key}");
