@@ -992,7 +992,16 @@ await step('the pilot office sets up a target with a lead and a partner; a late 
   expect((await office.page.textContent('[data-test=appeals-table]')).includes('申诉成立'), 'the appeal is upheld')
   // The leader's record and the 述职 drafted from it.
   await office.page.goto(`${base}/pilot`)
-  await office.page.click('.el-tabs__item >> text=领导实绩档案')
+  // A tab click made while the page still settles can be lost: click until its pane shows.
+  for (let attempt = 0; ; attempt++) {
+    await office.page.click('.el-tabs__item >> text=领导实绩档案')
+    try {
+      await office.page.waitForSelector('[data-test=pick-leader]:visible', { timeout: 5000 })
+      break
+    } catch (err) {
+      if (attempt >= 3) throw err
+    }
+  }
   await pick(office.page, '[data-test=pick-leader]', '李常务')
   const record = await (await office.page.waitForSelector('[data-test=leader-record]')).textContent()
   expect(record.includes('分管目标任务 1 项') && record.includes('黔江区城市管理局') && record.includes('主持试点工作例会 1 次'), `the record: ${record}`)

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod basemap;
+pub mod batch_locate;
 pub mod crypto;
 pub mod demo;
 pub mod docx;

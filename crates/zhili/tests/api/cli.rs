@@ -162,6 +162,120 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
         .unwrap();
     assert!(out.status.success());
 
+    // Points located from a file: split over threads, with quotes, in GCJ-02, as GeoJSON.
+    let p = deep_point("500114001001001");
+    let q = deep_point("500114002001001");
+    let run = |args: &[&str]| {
+        let mut all = vec!["locate"];
+        all.extend_from_slice(args);
+        all.extend(["--db", db.to_str().unwrap()]);
+        zhili().args(&all).output().unwrap()
+    };
+    let plain = dir.join("points.csv");
+    let mut rows = String::from("\u{feff}名称,经度,纬度\r\n");
+    for i in 0..50 {
+        let (x, y) = if i % 2 == 0 { (p.x, p.y) } else { (q.x, q.y) };
+        rows.push_str(&format!("p{i},{x},{y}\r\n"));
+    }
+    rows.push_str("far,100.0,20.0\r\nbad,abc,29.5\r\nshort\r\n");
+    std::fs::write(&plain, rows).unwrap();
+    let out = run(&[plain.to_str().unwrap(), "--threads", "3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("53 rows: 50 in a grid, 1 outside the district's grids, 2 with unreadable coordinates (the first on line 53)"), "{err}");
+    let located = std::fs::read_to_string(dir.join("points.located.csv")).unwrap();
+    let lines: Vec<&str> = located.lines().collect();
+    assert_eq!(lines[0], "名称,经度,纬度,district_code,district_name,town_code,town_name,village_code,village_name,grid_code,grid_name,near_boundary,problem");
+    assert_eq!(lines.len(), 54, "every row, in order");
+    for (i, line) in lines[1..51].iter().enumerate() {
+        let grid = if i % 2 == 0 {
+            "500114001001001"
+        } else {
+            "500114002001001"
+        };
+        assert!(
+            line.starts_with(&format!("p{i},")) && line.contains(&format!(",{grid},")),
+            "{line}"
+        );
+        assert!(
+            line.contains(",500114,黔江区,") && line.ends_with(",false,"),
+            "{line}"
+        );
+    }
+    assert!(lines[51].starts_with("far,") && lines[51].ends_with(",,,,,,,,,outside"));
+    assert!(
+        lines[52].ends_with(",bad_coordinates") && lines[53] == "short,,,,,,,,,bad_coordinates"
+    );
+    // Quoted cells (a comma in a name) and GCJ-02 coordinates.
+    let quoted = dir.join("shops.csv");
+    let (gx, gy) = zhili_spatial::crs::wgs84_to_gcj02(p.x, p.y);
+    std::fs::write(
+        &quoted,
+        format!("name,lng,lat\n\"王家,小卖部\",{gx},{gy}\n"),
+    )
+    .unwrap();
+    let out = run(&[
+        quoted.to_str().unwrap(),
+        "--crs",
+        "gcj02",
+        "--out",
+        dir.join("shops.out.csv").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let located = std::fs::read_to_string(dir.join("shops.out.csv")).unwrap();
+    assert!(
+        located
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("\"王家,小卖部\","),
+        "{located}"
+    );
+    assert!(
+        located.contains(",500114001001001,"),
+        "located after conversion from GCJ-02: {located}"
+    );
+    // GeoJSON: properties added; a line is not a point.
+    let gj = dir.join("points.geojson");
+    std::fs::write(&gj, json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "a"}, "geometry": {"type": "Point", "coordinates": [q.x, q.y]}},
+        {"type": "Feature", "properties": null, "geometry": {"type": "LineString", "coordinates": [[q.x, q.y], [p.x, p.y]]}}]}).to_string()).unwrap();
+    let out = run(&[gj.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("points.located.geojson")).unwrap())
+            .unwrap();
+    assert_eq!(
+        doc["features"][0]["properties"]["grid_code"],
+        "500114002001001"
+    );
+    assert_eq!(doc["features"][0]["properties"]["name"], "a");
+    assert_eq!(doc["features"][1]["properties"]["problem"], "not_a_point");
+    // Refused, with what is wrong: no coordinate columns; an unknown system.
+    let none = dir.join("none.csv");
+    std::fs::write(&none, "a,b\n1,2\n").unwrap();
+    let out = run(&[none.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no longitude column"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[plain.to_str().unwrap(), "--crs", "EPSG:3857"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--crs"));
+
     // Verify while another process keeps writing: records appended meanwhile never make an
     // intact chain look broken (the records and the head are read consistently).
     let rt = tokio::runtime::Runtime::new().unwrap();
