@@ -616,8 +616,14 @@ pub(crate) async fn events_near(
         cells.push(cells[cells.len() - 1]);
     }
     let marks: Vec<String> = (0..cells.len()).map(|i| format!("${}", i + 7)).collect();
+    // Without statistics SQLite reads the category's whole day by its (category, time) index
+    // instead, visiting every row: the check then grew with each day's reports.
+    let indexed = match store.backend {
+        crate::Backend::Sqlite => " INDEXED BY events_near",
+        crate::Backend::Postgres => "",
+    };
     let text = format!(
-        "SELECT id, lon, lat FROM events WHERE category = $1 AND reported_at >= $2 \
+        "SELECT id, lon, lat FROM events{indexed} WHERE category = $1 AND reported_at >= $2 \
          AND lon >= $3 AND lat >= $4 AND lon <= $5 AND lat <= $6 AND status NOT IN ('rejected', 'merged') \
          AND place_cell IN ({}) ORDER BY reported_at DESC, id DESC LIMIT {NEAR_MAX}",
         marks.join(", ")

@@ -66,6 +66,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (43, include_str!("../migrations/0043_api_keys.sql")),
     (44, include_str!("../migrations/0044_events_by_key.sql")),
     (45, include_str!("../migrations/0045_webhooks.sql")),
+    (
+        46,
+        include_str!("../migrations/0046_events_near_covering.sql"),
+    ),
 ];
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
