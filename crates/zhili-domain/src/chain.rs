@@ -98,28 +98,147 @@ impl NewAction {
 
 /// Length-prefixed fields, so no two different records serialise to the same bytes.
 fn action_hash(seq: i64, prev_hash: &str, a: &NewAction) -> String {
+    hex::encode(digest(seq, prev_hash, &record_of(a)))
+}
+
+/// A recorded step's fields as read, borrowed: what its hash covers.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordRef<'a> {
+    pub at: i64,
+    pub actor: &'a str,
+    pub unit: Option<&'a str>,
+    pub action: &'a str,
+    pub subject: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: Option<&'a str>,
+    pub opinion: Option<&'a str>,
+    pub attachments: &'a str,
+}
+
+fn record_of(a: &NewAction) -> RecordRef<'_> {
+    RecordRef {
+        at: a.at,
+        actor: &a.actor,
+        unit: a.unit.as_deref(),
+        action: &a.action,
+        subject: &a.subject,
+        from_state: a.from_state.as_deref(),
+        to_state: a.to_state.as_deref(),
+        opinion: a.opinion.as_deref(),
+        attachments: &a.attachments,
+    }
+}
+
+fn put(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(bytes);
+}
+
+/// An absent value is `-`, a present one `+value`, length-prefixed like every field.
+fn put_opt(h: &mut Sha256, value: Option<&str>) {
+    match value {
+        None => put(h, b"-"),
+        Some(s) => {
+            h.update((s.len() as u64 + 1).to_be_bytes());
+            h.update(b"+");
+            h.update(s.as_bytes());
+        }
+    }
+}
+
+fn digest(seq: i64, prev_hash: &str, a: &RecordRef) -> [u8; 32] {
     let mut h = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(bytes);
-    };
-    let opt = |o: &Option<String>| {
-        o.as_deref()
-            .map(|s| format!("+{s}"))
-            .unwrap_or_else(|| "-".into())
-    };
-    field(&seq.to_be_bytes());
-    field(prev_hash.as_bytes());
-    field(&a.at.to_be_bytes());
-    field(a.actor.as_bytes());
-    field(opt(&a.unit).as_bytes());
-    field(a.action.as_bytes());
-    field(a.subject.as_bytes());
-    field(opt(&a.from_state).as_bytes());
-    field(opt(&a.to_state).as_bytes());
-    field(opt(&a.opinion).as_bytes());
-    field(a.attachments.as_bytes());
-    hex::encode(h.finalize())
+    put(&mut h, &seq.to_be_bytes());
+    put(&mut h, prev_hash.as_bytes());
+    put(&mut h, &a.at.to_be_bytes());
+    put(&mut h, a.actor.as_bytes());
+    put_opt(&mut h, a.unit);
+    put(&mut h, a.action.as_bytes());
+    put(&mut h, a.subject.as_bytes());
+    put_opt(&mut h, a.from_state);
+    put_opt(&mut h, a.to_state);
+    put_opt(&mut h, a.opinion);
+    put(&mut h, a.attachments.as_bytes());
+    h.finalize().into()
+}
+
+/// Checks a chain one record at a time as it streams past, allocating nothing per record:
+/// each must follow the last in number, link to its hash and match its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainCheck {
+    next_seq: i64,
+    prev: [u8; 64],
+    checked: u64,
+}
+
+impl ChainCheck {
+    /// From the start of the chain.
+    pub fn new() -> ChainCheck {
+        ChainCheck::after(0, GENESIS).expect("the genesis hash is well formed")
+    }
+
+    /// After a record already verified (a checkpoint): its number and hash.
+    pub fn after(seq: i64, hash: &str) -> Option<ChainCheck> {
+        let prev: [u8; 64] = hash.as_bytes().try_into().ok()?;
+        Some(ChainCheck {
+            next_seq: seq + 1,
+            prev,
+            checked: 0,
+        })
+    }
+
+    pub fn check(
+        &mut self,
+        seq: i64,
+        prev_hash: &str,
+        hash: &str,
+        record: &RecordRef,
+    ) -> Result<(), ChainBreak> {
+        if seq != self.next_seq {
+            return Err(ChainBreak {
+                seq: self.next_seq,
+                reason: format!("record {} is missing (next is {seq})", self.next_seq),
+            });
+        }
+        if prev_hash.as_bytes() != self.prev {
+            return Err(ChainBreak {
+                seq,
+                reason: "does not link to the previous record".into(),
+            });
+        }
+        let prev = std::str::from_utf8(&self.prev).expect("hex is ASCII");
+        let mut hex_digest = [0u8; 64];
+        hex::encode_to_slice(digest(seq, prev, record), &mut hex_digest)
+            .expect("64 hex digits for 32 bytes");
+        if hash.as_bytes() != hex_digest {
+            return Err(ChainBreak {
+                seq,
+                reason: "content does not match its hash (altered)".into(),
+            });
+        }
+        self.prev = hex_digest;
+        self.next_seq += 1;
+        self.checked += 1;
+        Ok(())
+    }
+
+    /// The last record checked (or the checkpoint started from): number and hash.
+    pub fn last(&self) -> (i64, String) {
+        (
+            self.next_seq - 1,
+            String::from_utf8_lossy(&self.prev).into_owned(),
+        )
+    }
+
+    pub fn checked(&self) -> u64 {
+        self.checked
+    }
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        ChainCheck::new()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -141,42 +260,25 @@ pub fn verify_from<'a>(
     first_seq: i64,
     prev_hash: &str,
 ) -> Result<u64, ChainBreak> {
-    let mut prev = prev_hash.to_string();
-    let mut count = 0;
-    for (expected_seq, a) in (first_seq..).zip(actions) {
-        if a.seq != expected_seq {
-            return Err(ChainBreak {
-                seq: expected_seq,
-                reason: format!("record {expected_seq} is missing (next is {})", a.seq),
-            });
-        }
-        if a.prev_hash != prev {
-            return Err(ChainBreak {
-                seq: a.seq,
-                reason: "does not link to the previous record".into(),
-            });
-        }
-        let unsealed = NewAction {
+    let mut check = ChainCheck::after(first_seq - 1, prev_hash).ok_or_else(|| ChainBreak {
+        seq: first_seq,
+        reason: "the previous hash is not 64 hex digits".into(),
+    })?;
+    for a in actions {
+        let record = RecordRef {
             at: a.at,
-            actor: a.actor.clone(),
-            unit: a.unit.clone(),
-            action: a.action.clone(),
-            subject: a.subject.clone(),
-            from_state: a.from_state.clone(),
-            to_state: a.to_state.clone(),
-            opinion: a.opinion.clone(),
-            attachments: a.attachments.clone(),
+            actor: &a.actor,
+            unit: a.unit.as_deref(),
+            action: &a.action,
+            subject: &a.subject,
+            from_state: a.from_state.as_deref(),
+            to_state: a.to_state.as_deref(),
+            opinion: a.opinion.as_deref(),
+            attachments: &a.attachments,
         };
-        if action_hash(a.seq, &a.prev_hash, &unsealed) != a.hash {
-            return Err(ChainBreak {
-                seq: a.seq,
-                reason: "content does not match its hash (altered)".into(),
-            });
-        }
-        prev = a.hash.clone();
-        count += 1;
+        check.check(a.seq, &a.prev_hash, &a.hash, &record)?;
     }
-    Ok(count)
+    Ok(check.checked())
 }
 
 #[cfg(test)]
@@ -193,6 +295,62 @@ mod tests {
                 a
             })
             .collect()
+    }
+
+    #[test]
+    fn a_check_resumes_from_a_checkpoint_and_finds_what_changed_after_it() {
+        let c = chain(6);
+        fn rec(a: &Action) -> RecordRef<'_> {
+            RecordRef {
+                at: a.at,
+                actor: &a.actor,
+                unit: a.unit.as_deref(),
+                action: &a.action,
+                subject: &a.subject,
+                from_state: a.from_state.as_deref(),
+                to_state: a.to_state.as_deref(),
+                opinion: a.opinion.as_deref(),
+                attachments: &a.attachments,
+            }
+        }
+        let mut whole = ChainCheck::new();
+        for a in &c[..3] {
+            whole.check(a.seq, &a.prev_hash, &a.hash, &rec(a)).unwrap();
+        }
+        let (seq, hash) = whole.last();
+        assert_eq!((seq, hash.as_str()), (3, c[2].hash.as_str()));
+        let mut resumed = ChainCheck::after(seq, &hash).unwrap();
+        for a in &c[3..] {
+            resumed
+                .check(a.seq, &a.prev_hash, &a.hash, &rec(a))
+                .unwrap();
+        }
+        assert_eq!((resumed.checked(), resumed.last().0), (3, 6));
+        // Altered after the checkpoint, skipped, or from a wrong checkpoint: named.
+        let mut altered = c[4].clone();
+        altered.actor = "mallory".into();
+        let mut from3 = ChainCheck::after(3, &c[2].hash).unwrap();
+        from3
+            .check(4, &c[3].prev_hash, &c[3].hash, &rec(&c[3]))
+            .unwrap();
+        assert_eq!(
+            from3
+                .check(5, &altered.prev_hash, &altered.hash, &rec(&altered))
+                .unwrap_err()
+                .seq,
+            5
+        );
+        let mut gap = ChainCheck::after(3, &c[2].hash).unwrap();
+        assert!(gap
+            .check(5, &c[4].prev_hash, &c[4].hash, &rec(&c[4]))
+            .unwrap_err()
+            .reason
+            .contains("missing"));
+        let mut wrong = ChainCheck::after(3, &c[1].hash).unwrap();
+        assert!(wrong
+            .check(4, &c[3].prev_hash, &c[3].hash, &rec(&c[3]))
+            .is_err());
+        assert!(ChainCheck::after(3, "short").is_none());
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod area;
 mod assessment;
 mod assessment_reviews;
 mod attachments;
+mod chain_check;
 mod counts;
 mod deliberations;
 mod desk;

@@ -13,6 +13,14 @@ pub trait RecordStore: Send + Sync {
     /// How many actions of a kind one person took in [from, to) (ms), from an index alone.
     async fn count_actions_by(&self, actor: &str, action: &str, from: i64, to: i64) -> Result<i64>;
 
+    /// Streams the records after `check`'s last one up to `upto` through it: the check as it
+    /// ends, or where the chain breaks. Memory stays flat however long the record.
+    async fn verify_chain(
+        &self,
+        check: zhili_domain::chain::ChainCheck,
+        upto: i64,
+    ) -> Result<std::result::Result<zhili_domain::chain::ChainCheck, zhili_domain::chain::ChainBreak>>;
+
     /// The number of the last record and its hash, as the chain head remembers them.
     async fn chain_head(&self) -> Result<(i64, String)>;
 
@@ -52,6 +60,15 @@ impl RecordStore for SqlStore {
         .bind(to)
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    async fn verify_chain(
+        &self,
+        check: zhili_domain::chain::ChainCheck,
+        upto: i64,
+    ) -> Result<std::result::Result<zhili_domain::chain::ChainCheck, zhili_domain::chain::ChainBreak>>
+    {
+        crate::chain_check::verify(self, check, upto).await
     }
 
     async fn chain_head(&self) -> Result<(i64, String)> {

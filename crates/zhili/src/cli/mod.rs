@@ -352,8 +352,13 @@ enum UserAction {
 
 #[derive(Subcommand)]
 enum AuditAction {
-    /// Verify the whole chain; exits non-zero and names the first broken record if any.
+    /// Verify the chain — what was added since the last verification, or all of it with
+    /// `--full` — and record the verification; exits non-zero and names the first broken
+    /// record if any.
     Verify {
+        /// From the first record, not from the last verification's checkpoint.
+        #[arg(long)]
+        full: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -473,8 +478,8 @@ pub async fn run() -> ExitCode {
             }
         }
         Command::Audit {
-            action: AuditAction::Verify { db },
-        } => audit_verify(&db).await,
+            action: AuditAction::Verify { db, full },
+        } => audit_verify(&db, full).await,
         Command::Locate {
             file,
             out,

@@ -293,7 +293,7 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
             n
         })
     };
-    for _ in 0..2 {
+    for round in 0..2 {
         let out = zhili()
             .args(["audit", "verify", "--db", db.to_str().unwrap()])
             .output()
@@ -302,6 +302,12 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
+        );
+        // A later run reads only what came after the last one's checkpoint.
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            round == 0 || said.contains("after the checkpoint"),
+            "{said}"
         );
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -319,12 +325,35 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
             .unwrap();
     });
     let out = zhili()
-        .args(["audit", "verify", "--db", db.to_str().unwrap()])
+        .args(["audit", "verify", "--full", "--db", db.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("record 42"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The checkpoint's own record altered: a run from the checkpoint says so.
+    rt.block_on(async {
+        let store = zhili_store::open(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        let mark = store.meta("audit_checkpoint").await.unwrap().unwrap();
+        let seq: i64 = mark.split(' ').next().unwrap().parse().unwrap();
+        sqlx::query("UPDATE actions SET hash = 'x' || substr(hash, 2) WHERE seq = $1")
+            .bind(seq)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    });
+    let out = zhili()
+        .args(["audit", "verify", "--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no longer matches the last verification"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
