@@ -115,6 +115,23 @@ pub struct RecordRef<'a> {
     pub attachments: &'a str,
 }
 
+impl Action {
+    /// The fields its hash covers.
+    pub fn record(&self) -> RecordRef<'_> {
+        RecordRef {
+            at: self.at,
+            actor: &self.actor,
+            unit: self.unit.as_deref(),
+            action: &self.action,
+            subject: &self.subject,
+            from_state: self.from_state.as_deref(),
+            to_state: self.to_state.as_deref(),
+            opinion: self.opinion.as_deref(),
+            attachments: &self.attachments,
+        }
+    }
+}
+
 fn record_of(a: &NewAction) -> RecordRef<'_> {
     RecordRef {
         at: a.at,
@@ -265,18 +282,7 @@ pub fn verify_from<'a>(
         reason: "the previous hash is not 64 hex digits".into(),
     })?;
     for a in actions {
-        let record = RecordRef {
-            at: a.at,
-            actor: &a.actor,
-            unit: a.unit.as_deref(),
-            action: &a.action,
-            subject: &a.subject,
-            from_state: a.from_state.as_deref(),
-            to_state: a.to_state.as_deref(),
-            opinion: a.opinion.as_deref(),
-            attachments: &a.attachments,
-        };
-        check.check(a.seq, &a.prev_hash, &a.hash, &record)?;
+        check.check(a.seq, &a.prev_hash, &a.hash, &a.record())?;
     }
     Ok(check.checked())
 }
@@ -300,19 +306,7 @@ mod tests {
     #[test]
     fn a_check_resumes_from_a_checkpoint_and_finds_what_changed_after_it() {
         let c = chain(6);
-        fn rec(a: &Action) -> RecordRef<'_> {
-            RecordRef {
-                at: a.at,
-                actor: &a.actor,
-                unit: a.unit.as_deref(),
-                action: &a.action,
-                subject: &a.subject,
-                from_state: a.from_state.as_deref(),
-                to_state: a.to_state.as_deref(),
-                opinion: a.opinion.as_deref(),
-                attachments: &a.attachments,
-            }
-        }
+        let rec = Action::record;
         let mut whole = ChainCheck::new();
         for a in &c[..3] {
             whole.check(a.seq, &a.prev_hash, &a.hash, &rec(a)).unwrap();

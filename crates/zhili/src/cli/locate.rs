@@ -6,16 +6,31 @@ use zhili::batch_locate::{self, Options};
 /// Files larger than this are refused: the file and its answer are held in memory.
 const MAX_FILE: u64 = 4 << 30;
 
+#[derive(Args)]
 pub(super) struct LocateArgs {
-    pub file: std::path::PathBuf,
-    pub out: Option<std::path::PathBuf>,
-    pub crs: String,
-    pub lon: Option<String>,
-    pub lat: Option<String>,
-    pub threads: Option<usize>,
+    /// The points (.csv, or .geojson / .json).
+    file: std::path::PathBuf,
+    /// Where to write (default: beside the file, `NAME.located.csv` or `.geojson`).
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// The coordinate system of the points: wgs84 (= cgcs2000 here), gcj02 or bd09.
+    #[arg(long, default_value = "wgs84")]
+    crs: String,
+    /// The longitude column (default: lon, lng, longitude, x or 经度).
+    #[arg(long)]
+    lon: Option<String>,
+    /// The latitude column (default: lat, latitude, y or 纬度).
+    #[arg(long)]
+    lat: Option<String>,
+    /// Threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    db: Db,
 }
 
-pub(super) async fn locate(db: &Db, a: LocateArgs) -> ExitCode {
+pub(super) async fn locate(a: LocateArgs) -> ExitCode {
+    let db = &a.db;
     let Some(crs) = zhili_spatial::Crs::parse(&a.crs) else {
         return fail(format!(
             "--crs {:?}: one of wgs84, cgcs2000, gcj02, bd09",

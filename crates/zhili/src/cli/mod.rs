@@ -232,27 +232,7 @@ enum Command {
     },
     /// Write every point's district, town, village and grid beside it: a CSV with longitude
     /// and latitude columns, or a GeoJSON FeatureCollection of points (its `crs` honoured).
-    Locate {
-        /// The points (.csv, or .geojson / .json).
-        file: std::path::PathBuf,
-        /// Where to write (default: beside the file, `NAME.located.csv` or `.geojson`).
-        #[arg(long)]
-        out: Option<std::path::PathBuf>,
-        /// The coordinate system of the points: wgs84 (= cgcs2000 here), gcj02 or bd09.
-        #[arg(long, default_value = "wgs84")]
-        crs: String,
-        /// The longitude column (default: lon, lng, longitude, x or 经度).
-        #[arg(long)]
-        lon: Option<String>,
-        /// The latitude column (default: lat, latitude, y or 纬度).
-        #[arg(long)]
-        lat: Option<String>,
-        /// Threads (default: every core).
-        #[arg(long)]
-        threads: Option<usize>,
-        #[command(flatten)]
-        db: Db,
-    },
+    Locate(locate::LocateArgs),
     /// Check the hash-chained record.
     Audit {
         #[command(subcommand)]
@@ -480,25 +460,7 @@ pub async fn run() -> ExitCode {
         Command::Audit {
             action: AuditAction::Verify { db, full },
         } => audit_verify(&db, full).await,
-        Command::Locate {
-            file,
-            out,
-            crs,
-            lon,
-            lat,
-            threads,
-            db,
-        } => {
-            let args = locate::LocateArgs {
-                file,
-                out,
-                crs,
-                lon,
-                lat,
-                threads,
-            };
-            locate::locate(&db, args).await
-        }
+        Command::Locate(args) => locate::locate(args).await,
     }
 }
 
