@@ -16,6 +16,7 @@ mod chain_check;
 mod counts;
 mod deliberations;
 mod desk;
+mod event_near;
 mod events;
 mod history;
 mod ids;

@@ -6,7 +6,7 @@ use crate::sql::{append_actions, Arg, Sql};
 use crate::*;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use zhili_domain::chain::Actor;
 
 fn subscription_from(r: &AnyRow) -> Result<SubscriptionRecord> {
@@ -41,6 +41,46 @@ fn delivery_from(r: &AnyRow) -> Result<DeliveryRecord> {
         last_error: r.try_get("last_error")?,
         delivered_at: r.try_get("delivered_at")?,
     })
+}
+
+/// Disables (with a reason) or enables a subscription inside `tx`, recorded when it changed;
+/// whether it did. The administrator's switch and a receiver's 410 both come here.
+async fn set_disabled(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    disabled: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let done = match disabled {
+        Some(reason) => sqlx::query(
+            "UPDATE webhook_subscriptions SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND disabled_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+        None => sqlx::query(
+            "UPDATE webhook_subscriptions SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1 AND disabled_at IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+    };
+    if done == 1 {
+        let action = if disabled.is_some() {
+            "webhook.disable"
+        } else {
+            "webhook.enable"
+        };
+        let mut a = actor.action(now, action, &format!("webhook:{id}"));
+        a.opinion = disabled.map(str::to_string);
+        append_actions(tx, vec![a]).await?;
+    }
+    Ok(done == 1)
 }
 
 #[async_trait]
@@ -130,36 +170,9 @@ impl WebhookStore for SqlStore {
         now: i64,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let done = match disabled {
-            Some(reason) => sqlx::query(
-                "UPDATE webhook_subscriptions SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND disabled_at IS NULL",
-            )
-            .bind(now)
-            .bind(reason.to_string())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-            None => sqlx::query(
-                "UPDATE webhook_subscriptions SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1 AND disabled_at IS NOT NULL",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-        };
-        if done == 1 {
-            let action = if disabled.is_some() {
-                "webhook.disable"
-            } else {
-                "webhook.enable"
-            };
-            let mut a = actor.action(now, action, &format!("webhook:{id}"));
-            a.opinion = disabled.map(str::to_string);
-            append_actions(&mut tx, vec![a]).await?;
-        }
+        let done = set_disabled(&mut tx, actor, id, disabled, now).await?;
         tx.commit().await?;
-        Ok(done == 1)
+        Ok(done)
     }
 
     async fn claim_deliveries(
@@ -250,21 +263,7 @@ impl WebhookStore for SqlStore {
                     .bind(*id)
                     .fetch_one(&mut *tx)
                     .await?;
-            let done = sqlx::query(
-                "UPDATE webhook_subscriptions SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND disabled_at IS NULL",
-            )
-            .bind(now)
-            .bind(reason.clone())
-            .bind(sub)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done == 1 {
-                let mut a =
-                    Actor::system().action(now, "webhook.disable", &format!("webhook:{sub}"));
-                a.opinion = Some(reason.clone());
-                append_actions(&mut tx, vec![a]).await?;
-            }
+            set_disabled(&mut tx, &Actor::system(), sub, Some(reason), now).await?;
         }
         tx.commit().await?;
         Ok(())

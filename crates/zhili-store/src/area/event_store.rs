@@ -417,7 +417,7 @@ impl EventStore for SqlStore {
         since: i64,
         bbox: [f64; 4],
     ) -> Result<Vec<(i64, f64, f64)>> {
-        crate::events::events_near(self, category, since, bbox).await
+        crate::event_near::events_near(self, category, since, bbox).await
     }
 
     async fn event_links(&self, scope: &Scope, id: i64) -> Result<Vec<(LinkTarget, i64)>> {
