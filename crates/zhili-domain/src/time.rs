@@ -61,9 +61,95 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// A calendar month in Beijing time (UTC+8): how the record and the events are partitioned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i64,
+    pub month: u32,
+}
+
+impl Month {
+    const BEIJING_MS: i64 = 8 * 3_600_000;
+
+    /// The Beijing month holding the instant `ms`.
+    pub fn of(ms: i64) -> Month {
+        let (year, month, _) = civil_from_days((ms + Self::BEIJING_MS).div_euclid(86_400_000));
+        Month { year, month }
+    }
+
+    /// Reads `YYYY-MM`.
+    pub fn parse(s: &str) -> Option<Month> {
+        let (y, m) = s.split_once('-')?;
+        let (year, month): (i64, u32) = (y.parse().ok()?, m.parse().ok()?);
+        (y.len() == 4 && m.len() == 2 && (1..=12).contains(&month)).then_some(Month { year, month })
+    }
+
+    /// The instant this month begins (00:00 Beijing on its first day), Unix ms.
+    pub fn start_ms(self) -> i64 {
+        days_from_civil(self.year, self.month, 1) * 86_400_000 - Self::BEIJING_MS
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// `YYYYMM`, for names.
+    pub fn compact(self) -> String {
+        format!("{:04}{:02}", self.year, self.month)
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_follow_beijing_time() {
+        let m = Month::parse("2026-12").unwrap();
+        assert_eq!(m.to_string(), "2026-12");
+        assert_eq!(m.compact(), "202612");
+        // 2026-12-01 00:00 Beijing is 2026-11-30 16:00 UTC.
+        assert_eq!(rfc3339(m.start_ms()), "2026-11-30T16:00:00.000Z");
+        assert_eq!(Month::of(m.start_ms()), m);
+        assert_eq!(Month::of(m.start_ms() - 1), m.prev());
+        assert_eq!(m.next(), Month::parse("2027-01").unwrap());
+        assert_eq!(m.next().prev(), m);
+        assert_eq!(Month::parse("2027-01").unwrap().prev(), m);
+        assert!(m.prev() < m);
+        for bad in ["2026-13", "2026-1", "26-12", "2026-00", "2026/12", ""] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn dates_round_trip() {

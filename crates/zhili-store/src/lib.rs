@@ -23,6 +23,7 @@ mod ids;
 mod lookups;
 mod mediation;
 mod migrate;
+mod partitions;
 mod patrols;
 mod people;
 mod pilot;
@@ -55,6 +56,7 @@ mod webhooks;
 mod wule;
 
 pub use area::*;
+pub use partitions::{Detached, Partition, ARCHIVED_THROUGH};
 pub use reference_data::DEFAULT_WORKING_HOURS;
 pub use sql::SqlStore;
 

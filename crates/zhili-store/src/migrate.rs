@@ -70,7 +70,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
         46,
         include_str!("../migrations/0046_events_near_covering.sql"),
     ),
+    (47, include_str!("../migrations/0047_partitions.sql")),
 ];
+
+/// The schema version this build writes.
+pub(crate) const LATEST: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     pool.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
@@ -117,6 +121,12 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         }
         if version == 18 {
             fill_case_terms(&mut tx).await?;
+        }
+        if version == 47 && backend == Backend::Postgres {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            crate::partitions::convert(&mut tx, now).await?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(version)

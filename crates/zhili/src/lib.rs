@@ -17,6 +17,7 @@ pub mod relay;
 pub mod sheet_file;
 pub mod sheet_format;
 pub mod sim;
+pub mod sim_streams;
 pub mod sim_webhooks;
 pub mod state;
 pub mod texts;

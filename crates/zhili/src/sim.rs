@@ -11,6 +11,8 @@ use tokio::sync::Mutex;
 
 #[derive(Clone)]
 pub struct SimParams {
+    /// Base URL of the server, or of several serving one database, comma-separated: the
+    /// clients take turns among them.
     pub target: String,
     pub rate: f64,
     pub duration: Duration,
@@ -23,6 +25,8 @@ pub struct SimParams {
     /// File the reports as a department's system does, through Open311 with this API key
     /// (a key with the hotline or department channel), instead of as grid workers; no handling.
     pub open311_key: Option<String>,
+    /// Watch every target's live stream and count the reports each told of.
+    pub watch_streams: bool,
 }
 
 #[derive(Default)]
@@ -38,6 +42,8 @@ pub struct SimReport {
     pub elapsed: Duration,
     /// The reports went through Open311 with a system's key.
     pub open311: bool,
+    /// Each server's live stream: the acknowledged reports it told of (`--watch-streams`).
+    pub streams: Vec<crate::sim_streams::StreamTally>,
 }
 
 impl SimReport {
@@ -92,6 +98,16 @@ impl SimReport {
                 ms(percentile(list, 0.95)),
                 ms(percentile(list, 0.99)),
                 ms(list.last().copied().unwrap_or_default()),
+            );
+        }
+        for t in &self.streams {
+            println!(
+                "stream of {}: told of {} of {} reports ({} missing, {} lagged)",
+                t.target,
+                t.seen,
+                self.created.len(),
+                t.missing,
+                t.lagged
             );
         }
     }
@@ -195,7 +211,14 @@ async fn points_in_grid(
 
 pub async fn run(p: SimParams) -> Result<SimReport, String> {
     let http = client(p.concurrency)?;
-    let target = p.target.trim_end_matches('/').to_string();
+    let targets: Vec<String> = p
+        .target
+        .split(',')
+        .map(|t| t.trim().trim_end_matches('/').to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    // Sessions live in the database: signed in at the first server, valid at every one.
+    let target = targets.first().cloned().ok_or("no target")?;
     let district = login(&http, &target, "district", &p.password).await?;
     let grids: Value = http
         .get(format!("{target}/api/v1/regions?level=grid&geometry=true"))
@@ -259,13 +282,18 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
         open311: p.open311_key.is_some(),
         ..SimReport::default()
     }));
+    let watches = if p.watch_streams {
+        Some(crate::sim_streams::watch(&http, &targets, &district).await?)
+    } else {
+        None
+    };
     let started = Instant::now();
     let interval = Duration::from_secs_f64(p.concurrency as f64 / p.rate.max(0.001));
     let mut workers = Vec::new();
     for w in 0..p.concurrency.max(1) {
         let (http, target, reporters, report, categories) = (
             http.clone(),
-            target.clone(),
+            targets[w % targets.len()].clone(),
             reporters.clone(),
             report.clone(),
             categories.clone(),
@@ -346,7 +374,12 @@ pub async fn run(p: SimParams) -> Result<SimReport, String> {
             }
         }));
     }
-    finish(workers, &report, started).await
+    let mut out = finish(workers, &report, started).await?;
+    if let Some(watches) = watches {
+        out.streams =
+            crate::sim_streams::tally(watches, &out.created, Duration::from_secs(10)).await;
+    }
+    Ok(out)
 }
 
 pub(crate) fn client(concurrency: usize) -> Result<reqwest::Client, String> {

@@ -22,6 +22,9 @@ pub const DEFAULT_LOOKUP_BUDGET: i64 = 5_000;
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Where the reads that tolerate lag go (a streaming replica, `--read-database`); the
+    /// store itself when none is set.
+    lagging_reads: std::sync::OnceLock<Arc<dyn Store>>,
     index: RwLock<Arc<RegionIndex>>,
     reference: RwLock<Arc<Reference>>,
     /// Seals personal identifiers (reporter phones) at rest.
@@ -278,6 +281,7 @@ impl AppState {
         let store_for_writer = store.clone();
         let state = Arc::new(AppState {
             store,
+            lagging_reads: std::sync::OnceLock::new(),
             index: RwLock::new(Arc::new(index)),
             reference: RwLock::new(Arc::new(reference)),
             key,
@@ -480,6 +484,18 @@ impl AppState {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The store for reads that tolerate a few seconds' lag — the dashboard's figures and
+    /// trend, the exported lists: a replica when one is set, so the primary keeps its
+    /// capacity for writes and the reads that must see them.
+    pub fn lagging_reads(&self) -> &dyn Store {
+        self.lagging_reads.get().unwrap_or(&self.store).as_ref()
+    }
+
+    /// Sends the reads that tolerate lag to `store` (once, at start).
+    pub fn set_lagging_reads(&self, store: Arc<dyn Store>) {
+        let _ = self.lagging_reads.set(store);
     }
 
     pub fn set_basemap(&self, basemap: Option<crate::basemap::Basemap>) {

@@ -35,6 +35,22 @@ pub trait RecordStore: Send + Sync {
     /// What any server publishes on `channel` (its own messages included), or `None` where
     /// no other server can share the database.
     async fn listen(&self, channel: &str) -> Result<Option<tokio::sync::mpsc::Receiver<String>>>;
+
+    /// PostgreSQL: makes the coming months' partitions of the events and the record and moves
+    /// what the default partition caught into its month (`partitions`); the partitions made.
+    /// Nothing on SQLite.
+    async fn maintain_partitions(&self, now: i64) -> Result<Vec<String>>;
+
+    /// The events' and the record's partitions with their rows and size (none on SQLite).
+    async fn partitions(&self) -> Result<Vec<crate::Partition>>;
+
+    /// Detaches a closed past month of the events and the record for archiving, recorded.
+    async fn detach_month(
+        &self,
+        actor: &zhili_domain::chain::Actor,
+        month: zhili_domain::time::Month,
+        now: i64,
+    ) -> Result<crate::Detached>;
 }
 
 #[async_trait]
@@ -69,6 +85,23 @@ impl RecordStore for SqlStore {
     ) -> Result<std::result::Result<zhili_domain::chain::ChainCheck, zhili_domain::chain::ChainBreak>>
     {
         crate::chain_check::verify(self, check, upto).await
+    }
+
+    async fn maintain_partitions(&self, now: i64) -> Result<Vec<String>> {
+        crate::partitions::maintain(self, now).await
+    }
+
+    async fn partitions(&self) -> Result<Vec<crate::Partition>> {
+        crate::partitions::list(self).await
+    }
+
+    async fn detach_month(
+        &self,
+        actor: &zhili_domain::chain::Actor,
+        month: zhili_domain::time::Month,
+        now: i64,
+    ) -> Result<crate::Detached> {
+        crate::partitions::detach(self, actor, month, now).await
     }
 
     async fn chain_head(&self) -> Result<(i64, String)> {

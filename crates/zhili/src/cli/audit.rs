@@ -18,9 +18,18 @@ pub(super) async fn audit_verify(db: &Db, full: bool) -> ExitCode {
         Ok(h) => h,
         Err(e) => return fail(e),
     };
-    let mut start = chain::ChainCheck::new();
+    // Months of the record detached for archiving are verified where they are kept; what
+    // stays attached starts where the archive ends.
+    let mut start = match archived_through(&store).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("audit: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let archive_end = start.last().0;
     if !full {
-        match checkpoint(&store).await {
+        match checkpoint(&store, archive_end).await {
             Ok(Some(c)) => start = c,
             Ok(None) => {}
             Err(e) => {
@@ -50,6 +59,11 @@ pub(super) async fn audit_verify(db: &Db, full: bool) -> ExitCode {
     let secs = started.elapsed().as_secs_f64();
     let what = if from == 0 {
         format!("{} records verified", check.checked())
+    } else if from == archive_end {
+        format!(
+            "{} records after the archived months (which end at {from}) verified",
+            check.checked()
+        )
     } else {
         format!(
             "{} records after the checkpoint at {from} verified",
@@ -75,8 +89,26 @@ pub(super) async fn audit_verify(db: &Db, full: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Where the archived months of the record end (a fresh chain when none is archived).
+async fn archived_through(store: &zhili_store::SqlStore) -> Result<chain::ChainCheck, String> {
+    let Some(text) = store
+        .meta(zhili_store::ARCHIVED_THROUGH)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(chain::ChainCheck::new());
+    };
+    text.split_once(' ')
+        .and_then(|(s, h)| chain::ChainCheck::after(s.parse().ok()?, h))
+        .ok_or_else(|| format!("{} is unreadable", zhili_store::ARCHIVED_THROUGH))
+}
+
 /// The last verification's end, confirmed still to be the record it was.
-async fn checkpoint(store: &zhili_store::SqlStore) -> Result<Option<chain::ChainCheck>, String> {
+/// One at or before the archive's end is passed by: what it covered is archived.
+async fn checkpoint(
+    store: &zhili_store::SqlStore,
+    archive_end: i64,
+) -> Result<Option<chain::ChainCheck>, String> {
     let Some(text) = store.meta(CHECKPOINT).await.map_err(|e| e.to_string())? else {
         return Ok(None);
     };
@@ -84,6 +116,9 @@ async fn checkpoint(store: &zhili_store::SqlStore) -> Result<Option<chain::Chain
         .split_once(' ')
         .and_then(|(s, h)| Some((s.parse::<i64>().ok()?, h.to_string())))
         .ok_or("the checkpoint is unreadable; run `zhili audit verify --full`")?;
+    if seq <= archive_end {
+        return Ok(None);
+    }
     let record = store
         .actions(seq - 1, 1)
         .await

@@ -18,6 +18,7 @@ mod audit;
 mod demo_city;
 mod imports;
 mod locate;
+mod partitions;
 mod serving;
 
 use accounts::user_command;
@@ -107,6 +108,10 @@ struct Policy {
     /// The basemap's attribution (e.g. 审图号 and source), shown on the map.
     #[arg(long, env = "ZHILI_TILE_ATTRIBUTION")]
     tile_attribution: Option<String>,
+    /// A streaming replica of the PostgreSQL database (postgres://…) for the reads that
+    /// tolerate a few seconds' lag: the dashboard's figures and trend, exported lists.
+    #[arg(long, env = "ZHILI_READ_DATABASE_URL", hide_env_values = true)]
+    read_database: Option<String>,
 }
 
 impl Policy {
@@ -186,9 +191,14 @@ enum Command {
     },
     /// Replay realistic intake and handling traffic against a running server.
     Sim {
-        /// Base URL of the server.
+        /// Base URL of the server, or of several serving one PostgreSQL database
+        /// (comma-separated): the clients take turns among them.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         target: String,
+        /// Watch every target's live stream during the load and report which acknowledged
+        /// reports each did not tell of (non-zero exit if any).
+        #[arg(long)]
+        watch_streams: bool,
         /// Target operations per second (all clients together).
         #[arg(long, default_value_t = 200.0)]
         rate: f64,
@@ -237,6 +247,12 @@ enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// PostgreSQL: the events' and the record's monthly partitions — list them, make the
+    /// coming months, detach a closed month for archiving.
+    Partitions {
+        #[command(subcommand)]
+        action: partitions::PartitionAction,
     },
 }
 
@@ -402,6 +418,7 @@ pub async fn run() -> ExitCode {
             webhooks,
             webhook_unit,
             drain,
+            watch_streams,
         } => {
             if let Some(path) = read {
                 let params = zhili::sim::ReadParams {
@@ -429,6 +446,7 @@ pub async fn run() -> ExitCode {
                 reporters,
                 handling_share,
                 open311_key,
+                watch_streams,
             };
             if webhooks > 0 {
                 let params = zhili::sim_webhooks::WebhookParams {
@@ -452,7 +470,11 @@ pub async fn run() -> ExitCode {
             match zhili::sim::run(params).await {
                 Ok(mut report) => {
                     report.print();
-                    ExitCode::SUCCESS
+                    if report.streams.iter().any(|t| t.missing > 0) {
+                        ExitCode::FAILURE
+                    } else {
+                        ExitCode::SUCCESS
+                    }
                 }
                 Err(e) => fail(e),
             }
@@ -461,6 +483,7 @@ pub async fn run() -> ExitCode {
             action: AuditAction::Verify { db, full },
         } => audit_verify(&db, full).await,
         Command::Locate(args) => locate::locate(args).await,
+        Command::Partitions { action } => partitions::run(action).await,
     }
 }
 

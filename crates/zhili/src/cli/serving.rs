@@ -30,6 +30,15 @@ pub(super) async fn serve_store(
         Err(e) => return fail(format!("cannot load regions: {e}")),
     };
     state.set_basemap(basemap);
+    if let Some(url) = policy.read_database.as_deref().filter(|u| !u.is_empty()) {
+        match zhili_store::SqlStore::open_read_only(url).await {
+            Ok(reads) => {
+                tracing::info!("reads that tolerate lag go to the read database");
+                state.set_lagging_reads(Arc::new(reads));
+            }
+            Err(e) => return fail(format!("--read-database: {e}")),
+        }
+    }
     state.lookup_budget.store(
         policy.lookup_budget.max(0),
         std::sync::atomic::Ordering::Relaxed,

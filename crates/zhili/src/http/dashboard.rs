@@ -155,8 +155,10 @@ pub async fn summary(
         ..query.clone()
     };
     let (by_child, by_lead) = tokio::try_join!(
-        state.store.event_stats(&scope, &query),
-        state.store.event_stats(&scope, &by_department_query)
+        state.lagging_reads().event_stats(&scope, &query),
+        state
+            .lagging_reads()
+            .event_stats(&scope, &by_department_query)
     )?;
     let (by_child, by_lead) = (group(&by_child), group(&by_lead));
     let overdue_visits = if zhili_domain::person::sees_key_groups(user.user.role) {
@@ -288,7 +290,10 @@ pub async fn trend(
     let first = today - days + 1;
     let from = first * DAY_MS - CHINA_OFFSET_MS;
     let to = (today + 1) * DAY_MS - CHINA_OFFSET_MS;
-    let rows = state.store.event_trend(&scope, &region, from, to).await?;
+    let rows = state
+        .lagging_reads()
+        .event_trend(&scope, &region, from, to)
+        .await?;
     let width = days as usize;
     let slot = |day: i64| usize::try_from(day - first).ok().filter(|&i| i < width);
     let mut reported = vec![0; width];

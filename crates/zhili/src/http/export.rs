@@ -189,7 +189,11 @@ async fn houses(cx: &Export<'_>) -> ApiResult<Sheet> {
         limit: MAX_EXPORT,
         offset: 0,
     };
-    let (_, houses) = cx.state.store.list_houses(&cx.scope, &filter).await?;
+    let (_, houses) = cx
+        .state
+        .lagging_reads()
+        .list_houses(&cx.scope, &filter)
+        .await?;
     let rows = houses
         .iter()
         .map(|h| {
@@ -285,7 +289,11 @@ async fn things(cx: &Export<'_>) -> ApiResult<Sheet> {
                 limit: MAX_EXPORT,
                 offset: 0,
             };
-            cx.state.store.list_things(&cx.scope, &filter).await?.1
+            cx.state
+                .lagging_reads()
+                .list_things(&cx.scope, &filter)
+                .await?
+                .1
         }
         _ => Vec::new(),
     };
@@ -346,7 +354,11 @@ async fn situations(cx: &Export<'_>) -> ApiResult<Sheet> {
                 limit: MAX_EXPORT,
                 offset: 0,
             };
-            cx.state.store.list_situations(&cx.scope, &filter).await?.1
+            cx.state
+                .lagging_reads()
+                .list_situations(&cx.scope, &filter)
+                .await?
+                .1
         }
         None => Vec::new(),
     };

@@ -689,12 +689,28 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
     tokio::spawn(crate::texts::run_delivery(state.clone()));
     tokio::spawn(crate::webhook_delivery::run(state.clone()));
     tokio::spawn(settle_points(state.clone()));
+    tokio::spawn(keep_partitions(state.clone()));
     // The peer's address is where a sign-in comes from (failures are counted per place).
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
+}
+
+/// PostgreSQL: makes the coming months' partitions of the events and the record ahead of
+/// time, at start and hourly, and moves into its month what the default partition caught (a
+/// history loaded with its own dates). Nothing on SQLite.
+async fn keep_partitions(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match state.store.maintain_partitions(crate::now_ms()).await {
+            Ok(made) if !made.is_empty() => tracing::info!(partitions = ?made, "partitions made"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not make the coming months' partitions"),
+        }
+    }
 }
 
 /// Credits points whose public notice is over and takes those that expired, once a minute

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn zhili() -> std::process::Command {
+pub(crate) fn zhili() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_zhili"))
 }
 

@@ -13,6 +13,7 @@ async fn the_load_command_reports_and_everything_it_sends_succeeds() {
         reporters: 4,
         handling_share: 0.25,
         open311_key: None,
+        watch_streams: false,
     };
     let report = zhili::sim::run(params.clone()).await.unwrap();
     assert_eq!(report.errors, 0, "{:?}", report.samples);
@@ -62,6 +63,57 @@ async fn the_load_command_reports_and_everything_it_sends_succeeds() {
     })
     .await;
     assert!(wrong.is_err(), "a wrong path fails at once");
+    s.stop().await;
+    db.drop_database().await.unwrap();
+}
+
+/// Two servers on one PostgreSQL database, as behind a load balancer: the load takes turns
+/// between them, and each one's live stream tells of every report, its own and the other's.
+#[tokio::test]
+async fn two_servers_on_one_database_stream_every_report() {
+    let Ok(admin) = std::env::var("ZHILI_TEST_DATABASE_URL") else {
+        return;
+    };
+    if admin.is_empty() {
+        return;
+    }
+    let db = TestDb::postgres(&admin).await.unwrap();
+    let s = Server::start(&db).await;
+    let second = AppState::new(
+        s.store.clone(),
+        LoginPolicy::default(),
+        zhili::crypto::DataKey::generate(),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base2 = format!("http://{}", listener.local_addr().unwrap());
+    let task2 = tokio::spawn(async move { zhili::http::serve(second, listener).await.unwrap() });
+    let report = zhili::sim::run(zhili::sim::SimParams {
+        target: format!("{},{base2}", s.base),
+        rate: 60.0,
+        duration: std::time::Duration::from_secs(3),
+        concurrency: 4,
+        password: PASSWORD.into(),
+        reporters: 4,
+        handling_share: 0.25,
+        open311_key: None,
+        watch_streams: true,
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.errors, 0, "{:?}", report.samples);
+    assert!(
+        report.created.len() >= 60,
+        "{} reports",
+        report.created.len()
+    );
+    assert_eq!(report.streams.len(), 2);
+    for t in &report.streams {
+        assert_eq!(t.missing, 0, "the stream of {} missed reports", t.target);
+        assert_eq!(t.seen, report.created.len());
+    }
+    task2.abort();
     s.stop().await;
     db.drop_database().await.unwrap();
 }

@@ -66,6 +66,7 @@ fn webhook_deliveries_survive_kill_9() {
                     reporters: 4,
                     handling_share: 0.0,
                     open311_key: None,
+                    watch_streams: false,
                 },
                 subscriptions: 3,
                 unit: "C500114".into(),

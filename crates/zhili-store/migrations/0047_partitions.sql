@@ -1,0 +1,3 @@
+-- PostgreSQL: the events and the record (actions) become tables partitioned by Beijing month,
+-- done in code (`partitions::convert`: the rows, indexes and id sequence carried over).
+-- SQLite keeps one table of each: nothing to do here.
