@@ -6,8 +6,9 @@
 #   bench/run.sh            # full runs (about 10 minutes on 2 cores)
 #   QUICK=1 bench/run.sh    # short runs, to check the runner itself
 #
-# The figures not yet reachable here (ten million events, PostgreSQL partitioning, replicas) are
-# listed with what stands in their way; see the README's benchmark section.
+# With PG_URL (a PostgreSQL admin URL) the PostgreSQL figures follow (bench/pg.sh: the demo on
+# PostgreSQL, intake on one and on two servers with their live streams checked; with
+# PG_REPLICA_URL, a streaming replica's lag under that load — bench/pg-replica.sh makes one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUICK=${QUICK:-}
@@ -77,7 +78,15 @@ row "zhili locate, rows/s read, located and written" ">= 3,000,000/s" \
   "$(sed -nE 's/.*\(([0-9.]+) M rows\/s.*/\1 M\/s/p' "$WORK/locate.log")"
 
 row "Ten million events: demo build, reads, RSS" "<= 15 min, see above, <= 500 MB" "not run here (zhili demo --events 10000000)"
-row "PostgreSQL: partitions, 2 servers, replica reads" "tested" "not built yet"
+if [ -n "${PG_URL:-}" ]; then
+  echo "PostgreSQL …"
+  cleanup
+  while IFS='|' read -r name measured; do
+    row "PostgreSQL: ${name% }" "" "${measured# }"
+  done < <(PORT=$((PORT + 100)) bench/pg.sh "$PG_URL" "${PG_REPLICA_URL:-}")
+else
+  row "PostgreSQL figures" "beside SQLite" "not run (set PG_URL, and PG_REPLICA_URL for the lag)"
+fi
 
 echo
 printf '%-52s | %-22s | %s\n' "Figure" "Goal" "Measured"

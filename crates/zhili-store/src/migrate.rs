@@ -71,6 +71,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0046_events_near_covering.sql"),
     ),
     (47, include_str!("../migrations/0047_partitions.sql")),
+    (
+        48,
+        include_str!("../migrations/0048_events_fewer_indexes.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

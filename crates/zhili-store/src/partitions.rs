@@ -275,7 +275,12 @@ async fn maintain_in(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>> 
                 continue;
             }
             // The month's rows leave the default partition for their own, which is then
-            // attached (PostgreSQL checks the default holds none of its range any more).
+            // attached (PostgreSQL checks the default holds none of its range any more). The
+            // table is locked whole first: a query planned over the old partitions while the
+            // rows moved would find them in neither place. Only a back-dated load leaves rows
+            // here, so the pause is rare.
+            conn.execute(format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE").as_str())
+                .await?;
             conn.execute(format!("CREATE TABLE {part} (LIKE {table} INCLUDING DEFAULTS)").as_str())
                 .await?;
             conn.execute(

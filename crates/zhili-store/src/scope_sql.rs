@@ -27,9 +27,12 @@ pub(crate) fn under_any<S: AsRef<str>>(sql: &mut Sql, column: &str, prefixes: &[
         if i > 0 {
             sql.push(" OR ");
         }
-        sql.push(column)
-            .push(" LIKE ")
-            .bind_text(format!("{}%", prefix.as_ref()));
+        // A range, not `LIKE ?`: SQLite re-prepares a statement each time a LIKE pattern
+        // bound to it changes (its LIKE optimisation depends on the value), which made every
+        // scoped query of a new reader a fresh parse.
+        sql.push("(1 = 1");
+        crate::sql::digit_prefix(sql, column, prefix.as_ref());
+        sql.push(")");
     }
     sql.push(")");
 }

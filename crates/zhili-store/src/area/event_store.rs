@@ -227,6 +227,9 @@ pub trait EventStore: Send + Sync {
 
     async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<EventRecord>>;
 
+    /// Whether an event lies in `scope`, without reading it (the one event scope rule).
+    async fn event_visible(&self, scope: &Scope, id: i64) -> Result<bool>;
+
     async fn list_events(
         &self,
         scope: &Scope,
@@ -322,6 +325,10 @@ pub trait EventStore: Send + Sync {
 impl EventStore for SqlStore {
     async fn write_events(&self, batch: &crate::EventBatch) -> Result<crate::EventsWritten> {
         crate::events::write_events(self, batch).await
+    }
+
+    async fn event_visible(&self, scope: &Scope, id: i64) -> Result<bool> {
+        crate::events::visible(self, scope, id).await
     }
 
     async fn get_event(&self, scope: &Scope, id: i64) -> Result<Option<crate::EventRecord>> {

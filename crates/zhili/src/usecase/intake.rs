@@ -148,8 +148,8 @@ pub async fn report(state: &AppState, user: &User, r: Report) -> Result<Reported
     let placed = place(state, &reference, r, &user.username, &scope, now).await?;
     // The reporter is told of the duplicate only if they may open it.
     let duplicate_suggestion = match placed.duplicate_of {
-        Some(d) => state.store.get_event(&scope, d).await?.map(|_| d),
-        None => None,
+        Some(d) if state.store.event_visible(&scope, d).await? => Some(d),
+        _ => None,
     };
     let new = new_event(placed, &state.key, &reference.calendar, now);
     let record = state.submit_report(user.actor(), new, now).await?;
