@@ -56,8 +56,12 @@ out=$(sim --read /api/v1/dashboard/summary --concurrency 4 --duration "$((SECS /
 row "District dashboard, 4 clients (60,000 events)" "p99 <= 5 ms (at 10 M)" "$(echo "$out" | rate_p99 reads)"
 out=$(sim --read "/api/v1/events?page_size=20" --as district --concurrency 4 --duration "$((SECS / 2))")
 row "Inbox page, 4 clients" "p99 <= 10 ms (at 10 M)" "$(echo "$out" | rate_p99 reads)"
+out=$(sim --read "/api/v1/events/30000" --as district --concurrency 4 --duration "$((SECS / 2))")
+row "An event page (its record and steps), 4 clients" "p99 <= 10 ms (at 10 M)" "$(echo "$out" | rate_p99 reads)"
 out=$(sim --read /api/v1/map/events --as district --concurrency 4 --duration "$((SECS / 2))")
 row "Map's open events, 4 clients" "p99 <= 30 ms (at 10 M)" "$(echo "$out" | rate_p99 reads)"
+rss=$(ps -o rss= -p "$(pgrep -f "zhili serve --db $WORK/run.db" | head -1)" | tr -d ' ')
+row "Server's resident memory after the reads" "<= 500 MB" "$((rss / 1024)) MB"
 
 echo "webhooks …"
 serve
