@@ -61,32 +61,54 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// A calendar month in Beijing time (UTC+8): how the record and the events are partitioned.
+/// A calendar month: a unit's monthly report, and the Beijing month (UTC+8) by which the record
+/// and the events are partitioned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
-    pub year: i64,
+    pub year: i32,
     pub month: u32,
 }
 
 impl Month {
     const BEIJING_MS: i64 = 8 * 3_600_000;
 
-    /// The Beijing month holding the instant `ms`.
-    pub fn of(ms: i64) -> Month {
-        let (year, month, _) = civil_from_days((ms + Self::BEIJING_MS).div_euclid(86_400_000));
-        Month { year, month }
+    /// `YYYY-MM`, a month of 2000–2100.
+    pub fn parse(raw: &str) -> Option<Month> {
+        let (y, m) = raw.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+        ((2000..=2100).contains(&year) && (1..=12).contains(&month))
+            .then_some(Month { year, month })
     }
 
-    /// Reads `YYYY-MM`.
-    pub fn parse(s: &str) -> Option<Month> {
-        let (y, m) = s.split_once('-')?;
-        let (year, month): (i64, u32) = (y.parse().ok()?, m.parse().ok()?);
-        (y.len() == 4 && m.len() == 2 && (1..=12).contains(&month)).then_some(Month { year, month })
+    /// The month a day (days since 1970-01-01) falls in.
+    pub fn of_day(day: i64) -> Month {
+        let (y, m, _) = civil_from_days(day);
+        Month {
+            year: y as i32,
+            month: m,
+        }
+    }
+
+    /// The Beijing month holding the instant `ms`.
+    pub fn of(ms: i64) -> Month {
+        Month::of_day((ms + Self::BEIJING_MS).div_euclid(86_400_000))
+    }
+
+    pub fn first_day(self) -> i64 {
+        days_from_civil(self.year as i64, self.month, 1)
+    }
+
+    /// The first day after the month.
+    pub fn end_day(self) -> i64 {
+        self.next().first_day()
     }
 
     /// The instant this month begins (00:00 Beijing on its first day), Unix ms.
     pub fn start_ms(self) -> i64 {
-        days_from_civil(self.year, self.month, 1) * 86_400_000 - Self::BEIJING_MS
+        self.first_day() * 86_400_000 - Self::BEIJING_MS
     }
 
     pub fn next(self) -> Month {
@@ -97,24 +119,18 @@ impl Month {
             }
         } else {
             Month {
-                year: self.year,
                 month: self.month + 1,
+                ..self
             }
         }
     }
 
     pub fn prev(self) -> Month {
-        if self.month == 1 {
-            Month {
-                year: self.year - 1,
-                month: 12,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month - 1,
-            }
-        }
+        Month::of_day(self.first_day() - 1)
+    }
+
+    pub fn as_string(self) -> String {
+        format!("{:04}-{:02}", self.year, self.month)
     }
 
     /// `YYYYMM`, for names.
@@ -125,7 +141,7 @@ impl Month {
 
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
+        f.write_str(&self.as_string())
     }
 }
 

@@ -84,24 +84,18 @@ pub(crate) async fn convert(conn: &mut AnyConnection, now: i64) -> Result<()> {
         .bind(table)
         .fetch_all(&mut *conn)
         .await?;
-        let indexes: Vec<(String, String)> = sqlx::query(
+        let indexes = pairs(
+            conn,
             "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1",
+            table,
         )
-        .bind(table)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_>>()?;
-        let foreign_keys: Vec<(String, String)> = sqlx::query(
+        .await?;
+        let foreign_keys = pairs(
+            conn,
             "SELECT conrelid::regclass::text, conname::text FROM pg_constraint WHERE confrelid = $1::regclass AND contype = 'f'",
+            table,
         )
-        .bind(table)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_>>()?;
+        .await?;
         for (from, constraint) in &foreign_keys {
             conn.execute(format!("ALTER TABLE {from} DROP CONSTRAINT {constraint}").as_str())
                 .await?;
@@ -163,6 +157,17 @@ pub(crate) async fn convert(conn: &mut AnyConnection, now: i64) -> Result<()> {
     }
     maintain_in(conn, now).await?;
     Ok(())
+}
+
+/// Two text columns of a catalogue query about `table`.
+async fn pairs(conn: &mut AnyConnection, sql: &str, table: &str) -> Result<Vec<(String, String)>> {
+    sqlx::query(sql)
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// An empty month's partition.

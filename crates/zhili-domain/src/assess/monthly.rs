@@ -6,7 +6,6 @@
 
 use super::{bad, text};
 use crate::calendar::WorkingCalendar;
-use crate::time::{civil_from_days, days_from_civil};
 use crate::DomainError;
 
 /// The longest section of a report.
@@ -14,61 +13,9 @@ pub const MAX_SECTION: usize = 5000;
 /// Reports are due by this working day of the next month.
 pub const DUE_WORKING_DAY: u32 = 5;
 
-/// A calendar month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Month {
-    pub year: i32,
-    pub month: u32,
-}
+pub use crate::time::Month;
 
 impl Month {
-    /// `YYYY-MM`, a month of 2000–2100.
-    pub fn parse(raw: &str) -> Option<Month> {
-        let (y, m) = raw.split_once('-')?;
-        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-        ((2000..=2100).contains(&year) && (1..=12).contains(&month))
-            .then_some(Month { year, month })
-    }
-
-    /// The month a day (days since 1970-01-01) falls in.
-    pub fn of_day(day: i64) -> Month {
-        let (y, m, _) = civil_from_days(day);
-        Month {
-            year: y as i32,
-            month: m,
-        }
-    }
-
-    pub fn first_day(self) -> i64 {
-        days_from_civil(self.year as i64, self.month, 1)
-    }
-
-    pub fn next(self) -> Month {
-        if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
-        } else {
-            Month {
-                month: self.month + 1,
-                ..self
-            }
-        }
-    }
-
-    /// The first day after the month.
-    pub fn end_day(self) -> i64 {
-        self.next().first_day()
-    }
-
-    pub fn as_string(self) -> String {
-        format!("{:04}-{:02}", self.year, self.month)
-    }
-
     /// The day the report on this month is due: the fifth working day of the next month on the
     /// calendar (a month of holidays pushes it on).
     pub fn due_day(self, calendar: &WorkingCalendar) -> i64 {
@@ -170,6 +117,7 @@ pub fn return_reason(raw: &str) -> Result<String, DomainError> {
 mod tests {
     use super::*;
     use crate::calendar::DayKind;
+    use crate::time::days_from_civil;
 
     #[test]
     fn a_month_parses_strictly_and_knows_its_days() {
