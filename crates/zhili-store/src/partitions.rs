@@ -387,14 +387,9 @@ pub(crate) async fn detach(
         }
     }
     let events_part = name("events", month);
-    let open_statuses = zhili_domain::event::Status::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
     let open: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM {events_part} WHERE status IN ({open_statuses})"
+        "SELECT COUNT(*) FROM {events_part} WHERE status IN ({})",
+        crate::events::open_statuses()
     ))
     .fetch_one(&mut *tx)
     .await?;
@@ -411,7 +406,7 @@ pub(crate) async fn detach(
     .await?;
     let (first, last, records): (Option<i64>, Option<i64>, i64) =
         (span.try_get(0)?, span.try_get(1)?, span.try_get(2)?);
-    let archived_through: i64 = match store_meta(&mut tx, ARCHIVED_THROUGH).await? {
+    let archived_through: i64 = match crate::sql::meta_in(&mut tx, ARCHIVED_THROUGH).await? {
         Some(v) => v
             .split_once(' ')
             .and_then(|(s, _)| s.parse().ok())
@@ -463,11 +458,4 @@ pub(crate) async fn detach(
         events,
         records,
     })
-}
-
-async fn store_meta(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?)
 }

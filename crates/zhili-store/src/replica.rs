@@ -5,6 +5,10 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
 use std::sync::Arc;
 
+fn refused(en: &str, zh: &str) -> StoreError {
+    StoreError::Domain(zhili_domain::DomainError::new(zhili_domain::ErrorCode::Conflict, en).zh(zh))
+}
+
 impl SqlStore {
     /// Opens a PostgreSQL database for reads only — a streaming replica, or the primary
     /// itself — for the reads that tolerate lag (`zhili serve --read-database`). Every
@@ -13,8 +17,9 @@ impl SqlStore {
     pub async fn open_read_only(url: &str) -> Result<SqlStore> {
         sqlx::any::install_default_drivers();
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(StoreError::Internal(
-                "a read database is a PostgreSQL URL (postgres://…): a replica of the database served".into(),
+            return Err(refused(
+                "a read database is a PostgreSQL URL (postgres://…): a replica of the database served",
+                "只读库须为 PostgreSQL 地址（postgres://…），即所服务数据库的流复制副本",
             ));
         }
         let pool = AnyPoolOptions::new()
@@ -32,11 +37,12 @@ impl SqlStore {
             .fetch_one(&pool)
             .await?;
         if version != Some(migrate::LATEST) {
-            return Err(StoreError::Internal(format!(
-                "the read database holds schema version {} where this server needs {}: it is not a replica of the database served, or it has not caught up",
-                version.unwrap_or(0),
-                migrate::LATEST
-            )));
+            let found = version.unwrap_or(0);
+            let needed = migrate::LATEST;
+            return Err(refused(
+                &format!("the read database holds schema version {found} where this server needs {needed}: it is not a replica of the database served, or it has not caught up"),
+                &format!("只读库的结构版本为 {found}，本服务需要 {needed}：它不是所服务数据库的副本，或尚未追上"),
+            ));
         }
         Ok(SqlStore {
             pool,

@@ -589,6 +589,13 @@ impl Store for SqlStore {
     }
 }
 
+pub(crate) async fn meta_in(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
 pub(crate) async fn set_meta_in(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
     let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2")
         .bind(value)

@@ -9,7 +9,9 @@
 //! reader in it, which a steady stream of writes never allows on its own: once the log passes
 //! `RESTART_AT`, the task takes the writer's turn for a moment and checkpoints in RESTART mode
 //! (the last few frames, then waiting for readers to leave the log), so the next write starts
-//! the log over and it stays within a few tens of megabytes.
+//! the log over and it stays within a few tens of megabytes. Its wait for readers is capped
+//! (`READERS_WAIT`): a long report read must not stall every writer; a RESTART that finds
+//! readers staying gives up and is tried again on the next round.
 
 use sqlx::{Connection, Row};
 use std::sync::Weak;
@@ -18,13 +20,15 @@ use std::time::Duration;
 const EVERY: Duration = Duration::from_millis(200);
 /// Frames (4 KiB pages) in the log past which it is started over.
 const RESTART_AT: i64 = 4096;
+/// How long a RESTART, holding the writers' turn, waits for readers to leave the log.
+const READERS_WAIT: Duration = Duration::from_millis(100);
 
 /// Checkpoints `path` until `alive` — the writers' turn, held by every clone of the store — is
 /// gone.
 pub(crate) fn spawn_checkpointer(path: String, alive: Weak<tokio::sync::Mutex<()>>) {
     tokio::spawn(async move {
         let options = match path.parse::<sqlx::sqlite::SqliteConnectOptions>() {
-            Ok(o) => o.busy_timeout(Duration::from_secs(5)),
+            Ok(o) => o.busy_timeout(READERS_WAIT),
             Err(e) => {
                 tracing::warn!(error = %e, "no WAL checkpointer: the database path is unreadable");
                 return;

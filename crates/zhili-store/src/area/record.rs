@@ -112,10 +112,8 @@ impl RecordStore for SqlStore {
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        let mut conn = self.pool.acquire().await?;
+        crate::sql::meta_in(&mut conn, key).await
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
