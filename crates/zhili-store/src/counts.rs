@@ -81,26 +81,29 @@ impl CountChanges {
             .into_iter()
             .filter(|(_, d)| d.iter().any(|v| *v != 0))
             .collect();
-        for chunk in rows.chunks(500) {
-            let mut sql = Sql::new("INSERT INTO event_counts (level, area_code, lead_unit, status, n, on_time, reworked, rated, satisfied) VALUES ");
-            for (i, ((level, area, lead, status), d)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.bind_text(*level).push(", ");
-                sql.bind_text(area.clone()).push(", ");
-                sql.bind_text(lead.clone()).push(", ");
-                sql.bind_text(status.clone());
-                for v in d {
-                    sql.push(", ").bind(Arg::Int(*v));
-                }
-                sql.push(")");
-            }
-            sql.push(
-                " ON CONFLICT (level, area_code, lead_unit, status) DO UPDATE SET n = event_counts.n + excluded.n, \
-                 on_time = event_counts.on_time + excluded.on_time, reworked = event_counts.reworked + excluded.reworked, \
-                 rated = event_counts.rated + excluded.rated, satisfied = event_counts.satisfied + excluded.satisfied",
-            );
-            sql.query().execute(&mut *conn).await?;
-        }
+        let rows = rows
+            .into_iter()
+            .map(|((level, area, lead, status), d)| {
+                let mut row = vec![
+                    Arg::Text(level.to_string()),
+                    Arg::Text(area),
+                    Arg::Text(lead),
+                    Arg::Text(status),
+                ];
+                row.extend(d.iter().map(|v| Arg::Int(*v)));
+                row
+            })
+            .collect();
+        crate::sql::upsert_rows(
+            conn,
+            "event_counts",
+            &["level", "area_code", "lead_unit", "status", "n", "on_time", "reworked", "rated", "satisfied"],
+            rows,
+            " ON CONFLICT (level, area_code, lead_unit, status) DO UPDATE SET n = event_counts.n + excluded.n, \
+             on_time = event_counts.on_time + excluded.on_time, reworked = event_counts.reworked + excluded.reworked, \
+             rated = event_counts.rated + excluded.rated, satisfied = event_counts.satisfied + excluded.satisfied",
+        )
+        .await?;
         Ok(())
     }
 }

@@ -45,6 +45,7 @@ impl SqlStore {
             ));
         }
         Ok(SqlStore {
+            writer: pool.clone(),
             pool,
             backend: Backend::Postgres,
             writer_turn: Arc::new(tokio::sync::Mutex::new(())),
