@@ -170,8 +170,8 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
                 "SELECT {event_key} AS k, status, COUNT(*) AS n FROM events WHERE {column} "
             ));
             live.bind(Arg::Int(at));
-            live.push(" AND village_code LIKE ")
-                .bind_text(format!("{}%", region.as_str()));
+            // A range of codes, not LIKE (folded per row).
+            crate::sql::digit_prefix(&mut live, "village_code", region.as_str());
             if by_department {
                 departments_filter(&mut live, "COALESCE(lead_unit, '')", &q.departments);
             }
