@@ -122,6 +122,15 @@ pub(crate) fn answers(scope: &Scope, q: &StatsQuery) -> bool {
         )
 }
 
+/// How many events an area's villages hold, from the totals (`n`).
+pub(crate) fn events_under(area: &str) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM event_counts WHERE level = 'village'",
+    );
+    crate::sql::digit_prefix(&mut sql, "area_code", area);
+    sql
+}
+
 /// Dashboard rows from the totals, plus the two clock-dependent counts read live.
 pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Result<Vec<StatRow>> {
     let region = q.region.as_ref().unwrap_or(&scope.root);

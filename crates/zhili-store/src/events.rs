@@ -406,22 +406,30 @@ pub(crate) async fn list_events(
     if let Some(t) = f.updated_to {
         filter.push(" AND e.updated_at < ").bind(Arg::Int(t));
     }
-    let count = Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter);
-    // A district's or a town's newest events, unfiltered, are read newest first along the
-    // table itself and stop at the page: by the area's index SQLite gathered the whole area
-    // and sorted it (5.9 ms for a 61,000-event district, 0.1 ms this way). A narrower area or
-    // a filter keeps the indexes.
-    let newest_of_wide_area = store.backend == crate::Backend::Sqlite
-        && f.waiting_for.is_none()
+    // A district's or a town's events, unfiltered: counted from the running totals (the
+    // count walked the area's index, all of the district's events), and read newest first
+    // along the table itself, stopping at the page (by the area's index SQLite gathered the
+    // whole area and sorted it: 5.9 ms for a 61,000-event district, 0.1 ms this way). A
+    // narrower area or any filter keeps the indexes. SQLite only: PostgreSQL plans by its
+    // statistics, and its detached months leave the totals.
+    let area_only = store.backend == crate::Backend::Sqlite
         && matches!(
             scope.root.level(),
             zhili_domain::Level::District | zhili_domain::Level::Town
         )
         && scope.grids.is_none()
         && scope.department.is_none()
-        && f.status.is_none()
-        && f.category.is_none()
-        && f.region.is_none();
+        && {
+            let mut area = Sql::new("");
+            event_scope(&mut area, scope);
+            filter.text() == area.text()
+        };
+    let count = if area_only {
+        crate::counts::events_under(scope.root.as_str())
+    } else {
+        Sql::with_filter("SELECT COUNT(*) AS n FROM events e WHERE 1 = 1", &filter)
+    };
+    let newest_of_wide_area = area_only && f.waiting_for.is_none();
     let mut page = Sql::with_filter(
         &format!(
             "SELECT {EVENT_COLUMNS} FROM events e{} WHERE 1 = 1",

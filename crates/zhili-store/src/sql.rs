@@ -103,6 +103,11 @@ impl Sql {
         }
     }
 
+    /// The statement's text so far.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
     pub(crate) fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
