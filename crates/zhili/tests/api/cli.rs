@@ -280,19 +280,33 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
     // intact chain look broken (the records and the head are read consistently).
     let rt = tokio::runtime::Runtime::new().unwrap();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let wrote = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let writer = {
-        let (stop, url) = (stop.clone(), format!("sqlite:{}", db.display()));
+        let (stop, wrote, url) = (
+            stop.clone(),
+            wrote.clone(),
+            format!("sqlite:{}", db.display()),
+        );
         rt.spawn(async move {
             let store = zhili_store::open(&url).await.unwrap();
-            let mut n = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let action = Actor::system().action(zhili::now_ms(), "test.write", "test:audit");
                 store.record_read(action).await.unwrap();
-                n += 1;
+                wrote.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            n
         })
     };
+    // The verifications start once the writer is writing (a verification now takes less
+    // time than opening the store).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while wrote.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer never wrote"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let before = wrote.load(std::sync::atomic::Ordering::Relaxed);
     for round in 0..2 {
         let out = zhili()
             .args(["audit", "verify", "--db", db.to_str().unwrap()])
@@ -310,9 +324,10 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
             "{said}"
         );
     }
+    let during = wrote.load(std::sync::atomic::Ordering::Relaxed) - before;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let written = rt.block_on(writer).unwrap();
-    assert!(written > 0, "the writer wrote while verify ran");
+    rt.block_on(writer).unwrap();
+    assert!(during > 0, "the writer wrote while verify ran");
 
     // Alter one record behind the system's back: verify names it and fails.
     rt.block_on(async {
