@@ -56,19 +56,6 @@ pub(crate) async fn verify(
     upto: i64,
 ) -> Result<std::result::Result<ChainCheck, ChainBreak>> {
     let after = check.last().0;
-    macro_rules! stream {
-        ($conn:expr) => {{
-            let mut conn = $conn;
-            let mut rows = sqlx::query(QUERY).bind(after).bind(upto).fetch(&mut conn);
-            while let Some(row) = rows.try_next().await? {
-                match check_row(&mut check, &row) {
-                    Ok(()) => {}
-                    Err(Ok(broken)) => return Ok(Err(broken)),
-                    Err(Err(e)) => return Err(e),
-                }
-            }
-        }};
-    }
     match store.backend {
         Backend::Sqlite => {
             let path = store.url.split('?').next().unwrap_or(&store.url);
@@ -88,7 +75,17 @@ pub(crate) async fn verify(
                 return Ok(Err(broken));
             }
         }
-        Backend::Postgres => stream!(sqlx::postgres::PgConnection::connect(&store.url).await?),
+        Backend::Postgres => {
+            let mut conn = sqlx::postgres::PgConnection::connect(&store.url).await?;
+            let mut rows = sqlx::query(QUERY).bind(after).bind(upto).fetch(&mut conn);
+            while let Some(row) = rows.try_next().await? {
+                match check_row(&mut check, &row) {
+                    Ok(()) => {}
+                    Err(Ok(broken)) => return Ok(Err(broken)),
+                    Err(Err(e)) => return Err(e),
+                }
+            }
+        }
     }
     // The records up to `upto` must all be there: a chain cut short is broken too.
     let (last, _) = check.last();

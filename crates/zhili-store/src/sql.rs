@@ -56,8 +56,8 @@ impl std::ops::DerefMut for WriteTx {
 /// A statement under construction with its arguments, numbered `$1…` as they are bound.
 #[derive(Default)]
 pub(crate) struct Sql {
-    text: String,
-    args: Vec<Arg>,
+    pub(crate) text: String,
+    pub(crate) args: Vec<Arg>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -72,7 +72,7 @@ pub(crate) enum Arg {
 }
 
 impl Arg {
-    fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self, Arg::NullText | Arg::NullInt | Arg::NullFloat)
     }
 }
@@ -101,11 +101,6 @@ impl Sql {
             text: text.to_string(),
             args: vec![],
         }
-    }
-
-    /// The statement's text so far.
-    pub(crate) fn text(&self) -> &str {
-        &self.text
     }
 
     pub(crate) fn push(&mut self, s: &str) -> &mut Self {
@@ -726,74 +721,7 @@ pub(crate) async fn insert_users_in(
     Ok(actions)
 }
 
-/// Inserts many rows with multi-row `VALUES`, in chunks that stay under both engines'
-/// parameter limits. For bulk loads inside one transaction.
-///
-/// SQLite gets anonymous `?` placeholders: binding a named one (`$n`) makes SQLite search
-/// its list of names, which turns a statement of thousands of parameters quadratic.
-pub(crate) async fn insert_rows(
-    conn: &mut AnyConnection,
-    table: &str,
-    columns: &[&str],
-    rows: Vec<Vec<Arg>>,
-) -> Result<()> {
-    upsert_rows(conn, table, columns, rows, "").await
-}
-
-/// As `insert_rows`, each chunk followed by `on_conflict` (an `ON CONFLICT …` clause).
-pub(crate) async fn upsert_rows(
-    conn: &mut AnyConnection,
-    table: &str,
-    columns: &[&str],
-    rows: Vec<Vec<Arg>>,
-    on_conflict: &str,
-) -> Result<()> {
-    let positional = conn.backend_name().eq_ignore_ascii_case("sqlite");
-    let per_chunk = (30_000 / columns.len()).max(1);
-    let mut left = rows.len();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        // On SQLite a chunk holds 64, 16, 4 or 1 rows and its NULLs are bound, so its text is
-        // one of four per table and stays prepared in the connection's cache (parsing a new
-        // multi-row statement for every batch was a tenth of the event writer's time).
-        let size = if positional {
-            [64, 16, 4, 1]
-                .into_iter()
-                .find(|&n| n <= left && n <= per_chunk)
-                .unwrap_or(1)
-        } else {
-            per_chunk
-        };
-        left = left.saturating_sub(size);
-        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(size).collect();
-        let mut text = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut args = Vec::with_capacity(chunk.len() * columns.len());
-        for (i, row) in chunk.into_iter().enumerate() {
-            debug_assert_eq!(row.len(), columns.len());
-            text.push_str(if i == 0 { "(" } else { ", (" });
-            for (j, arg) in row.into_iter().enumerate() {
-                if j > 0 {
-                    text.push_str(", ");
-                }
-                // As in `Sql::bind`: on PostgreSQL a NULL is written, not bound.
-                if arg.is_null() && !positional {
-                    text.push_str("NULL");
-                    continue;
-                }
-                args.push(arg);
-                if positional {
-                    text.push('?');
-                } else {
-                    text.push_str(&format!("${}", args.len()));
-                }
-            }
-            text.push(')');
-        }
-        text.push_str(on_conflict);
-        Sql { text, args }.query().execute(&mut *conn).await?;
-    }
-    Ok(())
-}
+pub(crate) use crate::rows::{insert_rows, upsert_rows};
 
 #[cfg(test)]
 mod tests {
