@@ -75,14 +75,11 @@ impl CountChanges {
         }
     }
 
-    pub async fn write(self, conn: &mut AnyConnection) -> Result<()> {
-        let rows: Vec<_> = self
-            .0
+    /// The changes as rows of `COUNT_COLUMNS`, those that change nothing left out.
+    pub(crate) fn rows(self) -> Vec<Vec<Arg>> {
+        self.0
             .into_iter()
             .filter(|(_, d)| d.iter().any(|v| *v != 0))
-            .collect();
-        let rows = rows
-            .into_iter()
             .map(|((level, area, lead, status), d)| {
                 let mut row = vec![
                     Arg::Text(level.to_string()),
@@ -93,20 +90,38 @@ impl CountChanges {
                 row.extend(d.iter().map(|v| Arg::Int(*v)));
                 row
             })
-            .collect();
+            .collect()
+    }
+
+    pub async fn write(self, conn: &mut AnyConnection) -> Result<()> {
         crate::sql::upsert_rows(
             conn,
             "event_counts",
-            &["level", "area_code", "lead_unit", "status", "n", "on_time", "reworked", "rated", "satisfied"],
-            rows,
-            " ON CONFLICT (level, area_code, lead_unit, status) DO UPDATE SET n = event_counts.n + excluded.n, \
-             on_time = event_counts.on_time + excluded.on_time, reworked = event_counts.reworked + excluded.reworked, \
-             rated = event_counts.rated + excluded.rated, satisfied = event_counts.satisfied + excluded.satisfied",
+            &COUNT_COLUMNS,
+            self.rows(),
+            COUNT_CONFLICT,
         )
         .await?;
         Ok(())
     }
 }
+
+pub(crate) const COUNT_COLUMNS: [&str; 9] = [
+    "level",
+    "area_code",
+    "lead_unit",
+    "status",
+    "n",
+    "on_time",
+    "reworked",
+    "rated",
+    "satisfied",
+];
+
+/// A change to a total adds to what is there.
+pub(crate) const COUNT_CONFLICT: &str = " ON CONFLICT (level, area_code, lead_unit, status) DO UPDATE SET n = event_counts.n + excluded.n, \
+     on_time = event_counts.on_time + excluded.on_time, reworked = event_counts.reworked + excluded.reworked, \
+     rated = event_counts.rated + excluded.rated, satisfied = event_counts.satisfied + excluded.satisfied";
 
 /// Whether the totals can answer this query: a whole district or town seen by a centre,
 /// by child region or by leading department (departments see only what they lead or

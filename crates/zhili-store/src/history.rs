@@ -34,7 +34,50 @@ pub(crate) async fn insert_history(
     // The chain head's lock first: ids are assigned from MAX(id) below.
     crate::ids::lock_chain_head(tx).await?;
     let first_id: i64 = crate::ids::next_id(tx, "events").await?;
-    let (mut counters, stored) = case_counters(tx, items).await?;
+    let (counters, stored) = case_counters(tx, items).await?;
+    let rows = history_rows(items, first_id, counters, counts)?;
+    insert_rows(tx, "events", &EVENT_INSERT_COLUMNS, rows.events).await?;
+    insert_rows(tx, "event_units", &UNIT_COLUMNS, rows.units).await?;
+    insert_rows(tx, "event_attachments", &PHOTO_COLUMNS, rows.photos).await?;
+    insert_rows(tx, "event_steps", &STEP_COLUMNS, rows.steps).await?;
+    append_actions(tx, rows.actions).await?;
+    store_counters(tx, rows.counters, &stored).await?;
+    // Explicit ids leave the sequence behind; move it past them.
+    crate::ids::sync_sequence(tx, store.backend, "events").await?;
+    for (item, (id, _)) in items.iter().zip(&rows.written) {
+        crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
+    }
+    Ok(rows.written)
+}
+
+pub(crate) const UNIT_COLUMNS: [&str; 2] = ["event_id", "unit_id"];
+pub(crate) const PHOTO_COLUMNS: [&str; 2] = ["event_id", "sha256"];
+pub(crate) const STEP_COLUMNS: [&str; 7] = [
+    "event_id", "seq", "step", "unit", "due", "done_at", "on_time",
+];
+
+/// The rows a batch of whole cases writes, built without touching the database.
+pub(crate) struct HistoryRows {
+    pub events: Vec<Vec<Arg>>,
+    pub units: Vec<Vec<Arg>>,
+    pub photos: Vec<Vec<Arg>>,
+    pub steps: Vec<Vec<Arg>>,
+    /// The record, in time order, not yet sealed into the chain.
+    pub actions: Vec<zhili_domain::chain::NewAction>,
+    /// The case counters of the batch's days after it.
+    pub counters: HashMap<String, i64>,
+    /// Each item's (id, case number), in input order.
+    pub written: Vec<(i64, String)>,
+}
+
+/// The batch's rows: ids from `first_id` in report-time order, case numbers from `counters`
+/// (each day's last number), and its share of the totals added to `counts`.
+pub(crate) fn history_rows(
+    items: &[crate::HistoryItem],
+    first_id: i64,
+    mut counters: HashMap<String, i64>,
+    counts: &mut CountChanges,
+) -> Result<HistoryRows> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| items[i].reported_at);
     let (mut events, mut units, mut steps, mut actions, mut photos) =
@@ -131,28 +174,25 @@ pub(crate) async fn insert_history(
             actions.push(a);
         }
     }
-    insert_rows(tx, "events", &EVENT_INSERT_COLUMNS, events).await?;
-    insert_rows(tx, "event_units", &["event_id", "unit_id"], units).await?;
-    insert_rows(tx, "event_attachments", &["event_id", "sha256"], photos).await?;
-    insert_rows(
-        tx,
-        "event_steps",
-        &[
-            "event_id", "seq", "step", "unit", "due", "done_at", "on_time",
-        ],
-        steps,
-    )
-    .await?;
     // The record reads in time order, as it would have been written.
     actions.sort_by_key(|a| a.at);
-    append_actions(tx, actions).await?;
-    store_counters(tx, counters, &stored).await?;
-    // Explicit ids leave the sequence behind; move it past them.
-    crate::ids::sync_sequence(tx, store.backend, "events").await?;
-    for (item, (id, _)) in items.iter().zip(&written) {
-        crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
-    }
-    Ok(written)
+    Ok(HistoryRows {
+        events,
+        units,
+        photos,
+        steps,
+        actions,
+        counters,
+        written,
+    })
+}
+
+/// The days a batch numbers cases on: a live batch touches one, a year of history 365.
+pub(crate) fn days_of(items: &[crate::HistoryItem]) -> std::collections::BTreeSet<String> {
+    items
+        .iter()
+        .map(|i| date_string((i.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS)))
+        .collect()
 }
 
 /// The case counters of the days a batch numbers cases on (0 for a day not yet stored), and
@@ -161,12 +201,7 @@ async fn case_counters(
     tx: &mut AnyConnection,
     items: &[crate::HistoryItem],
 ) -> Result<(HashMap<String, i64>, HashSet<String>)> {
-    // Only the days this batch numbers cases on: a live batch touches one, a year of
-    // history 365.
-    let days: std::collections::BTreeSet<String> = items
-        .iter()
-        .map(|i| date_string((i.reported_at + CHINA_OFFSET_MS).div_euclid(DAY_MS)))
-        .collect();
+    let days = days_of(items);
     let mut known = Sql::new("SELECT day, n FROM case_counters WHERE day IN ");
     known.bind_list(days.iter().map(|d| Arg::Text(d.clone())));
     let mut counters: HashMap<String, i64> = days.iter().map(|d| (d.clone(), 0)).collect();
@@ -201,7 +236,7 @@ async fn store_counters(
 }
 
 /// The events table's columns, in the order `event_row` writes them.
-const EVENT_INSERT_COLUMNS: [&str; 51] = [
+pub(crate) const EVENT_INSERT_COLUMNS: [&str; 51] = [
     "id",
     "case_number",
     "channel",

@@ -20,6 +20,7 @@ mod event_change;
 mod event_near;
 mod events;
 mod history;
+mod history_load;
 mod ids;
 mod lookups;
 mod mediation;
@@ -60,6 +61,7 @@ mod webhooks;
 mod wule;
 
 pub use area::*;
+pub use history_load::HistoryLoad;
 pub use partitions::{Detached, Partition, ARCHIVED_THROUGH};
 pub use reference_data::DEFAULT_WORKING_HOURS;
 pub use sql::SqlStore;

@@ -345,7 +345,39 @@ pub(crate) async fn append_sealed(
         .fetch_one(&mut *conn)
         .await?;
     let last: i64 = row.try_get("seq")?;
-    let mut prev: String = row.try_get("hash")?;
+    let prev: String = row.try_get("hash")?;
+    let (rows, prev) = sealed_rows(actions, last, prev);
+    insert_rows(conn, "actions", &ACTION_INSERT_COLUMNS, rows).await?;
+    sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
+        .bind(prev.clone())
+        .execute(&mut *conn)
+        .await?;
+    Ok((last, prev))
+}
+
+/// The record's columns, in the order `sealed_rows` writes them.
+pub(crate) const ACTION_INSERT_COLUMNS: [&str; 12] = [
+    "seq",
+    "at",
+    "actor",
+    "unit",
+    "action",
+    "subject",
+    "from_state",
+    "to_state",
+    "opinion",
+    "attachments",
+    "prev_hash",
+    "hash",
+];
+
+/// `actions` sealed into the chain after `prev` as the records up to `last` (the head after
+/// them), as rows of `ACTION_INSERT_COLUMNS`; answers the rows and the last hash.
+pub(crate) fn sealed_rows(
+    actions: Vec<NewAction>,
+    last: i64,
+    mut prev: String,
+) -> (Vec<Vec<Arg>>, String) {
     let mut seq = last - actions.len() as i64;
     let mut rows = Vec::with_capacity(actions.len());
     for a in actions {
@@ -367,31 +399,7 @@ pub(crate) async fn append_sealed(
             Arg::Text(sealed.hash),
         ]);
     }
-    insert_rows(
-        conn,
-        "actions",
-        &[
-            "seq",
-            "at",
-            "actor",
-            "unit",
-            "action",
-            "subject",
-            "from_state",
-            "to_state",
-            "opinion",
-            "attachments",
-            "prev_hash",
-            "hash",
-        ],
-        rows,
-    )
-    .await?;
-    sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
-        .bind(prev.clone())
-        .execute(&mut *conn)
-        .await?;
-    Ok((last, prev))
+    (rows, prev)
 }
 
 impl SqlStore {
@@ -431,13 +439,15 @@ impl SqlStore {
                 Arc::downgrade(&writer_turn),
             );
         }
-        Ok(SqlStore {
+        let store = SqlStore {
             pool,
             writer,
             backend,
             writer_turn,
             url,
-        })
+        };
+        store.rebuild_dropped_indexes().await?;
+        Ok(store)
     }
 
     pub async fn destroy(url: &str) -> Result<()> {

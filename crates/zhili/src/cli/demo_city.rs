@@ -237,11 +237,10 @@ async fn write_history(
         );
         (plan, reference, key, stats)
     });
+    let written = |e: zhili_store::StoreError| format!("could not write the demo history: {e}");
+    let mut load = store.begin_history_load().await.map_err(written)?;
     while let Some(chunk) = arriving.recv().await {
-        store
-            .load_history(&chunk)
-            .await
-            .map_err(|e| format!("could not write the demo history: {e}"))?;
+        load.load(chunk).await.map_err(written)?;
     }
     let (plan, reference, key, stats) = generator
         .await
@@ -252,14 +251,15 @@ async fn write_history(
     if let Some((town, items)) =
         demo::history::quarter_end_rush(&plan, &reference, &key, rush, now_ms(), args.seed)
     {
-        store
-            .load_history(&items)
+        let rushed = items.len();
+        load.load(items)
             .await
             .map_err(|e| format!("could not write the quarter-end rush: {e}"))?;
         bar.println(format!(
-            "{town} rushed {} cases through before the quarter ended",
-            items.len()
+            "{town} rushed {rushed} cases through before the quarter ended"
         ));
     }
+    bar.set_message("indexing the year");
+    load.finish().await.map_err(written)?;
     Ok((plan, stats))
 }

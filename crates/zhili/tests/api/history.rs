@@ -22,7 +22,12 @@ async fn the_demo_year_walks_every_path_through_the_real_state_machine() {
             assert!(count(&|c| c.satisfaction.is_some()) > items.len() / 3, "ratings");
             assert!(count(&|c| c.status.is_open()) > 0, "some still open now");
             assert!(items.iter().all(|i| i.reported_at <= now && i.changes.iter().all(|c| c.at <= now)), "nothing happens after now");
-            s.store.load_history(&items).await.unwrap();
+            // As the demo writes its year: in chunks, through the bulk load.
+            let mut load = s.store.begin_history_load().await.unwrap();
+            for chunk in items.chunks(600) {
+                load.load(chunk.to_vec()).await.unwrap();
+            }
+            load.finish().await.unwrap();
 
             let district = s.token("district").await;
             let (_, page) = s.get("/api/v1/events?page_size=1", Some(&district)).await;
@@ -47,4 +52,62 @@ async fn the_demo_year_walks_every_path_through_the_real_state_machine() {
             s
         })
         .await;
+}
+
+/// The loaded tables' own indexes, by name (SQLite).
+async fn loaded_indexes(store: &SqlStore) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('events', 'event_units', 'event_attachments', 'event_steps', 'actions') ORDER BY name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_history_load_cut_short_leaves_its_indexes_to_the_next_open() {
+    let db = TestDb::sqlite();
+    let s = Server::start(&db).await;
+    let before = loaded_indexes(&s.store).await;
+    assert!(before.len() > 10, "{before:?}");
+    let reference =
+        zhili::reference::Reference::from_data(&s.store.reference().await.unwrap()).unwrap();
+    let key = zhili::crypto::DataKey::generate();
+    let params = HistoryParams {
+        events: 400,
+        days: 365,
+        now: zhili::now_ms(),
+        seed: 11,
+    };
+    let (items, _) = generate(plan(), &reference, &key, &params, &mut |_, _| {});
+    let (first, rest) = items.split_at(items.len() / 2);
+
+    let mut load = s.store.begin_history_load().await.unwrap();
+    assert!(
+        loaded_indexes(&s.store).await.is_empty(),
+        "dropped for the load"
+    );
+    load.load(first.to_vec()).await.unwrap();
+    drop(load); // cut short: never finished
+    assert!(loaded_indexes(&s.store).await.is_empty());
+    let reopened = db.open().await.unwrap();
+    assert_eq!(
+        loaded_indexes(&reopened).await,
+        before,
+        "built again at the next open"
+    );
+    drop(reopened);
+
+    // A load after it numbers on from the first, and its end builds them again too.
+    let mut load = s.store.begin_history_load().await.unwrap();
+    load.load(rest.to_vec()).await.unwrap();
+    load.finish().await.unwrap();
+    assert_eq!(loaded_indexes(&s.store).await, before);
+    let district = s.token("district").await;
+    let (_, page) = s.get("/api/v1/events?page_size=1", Some(&district)).await;
+    assert_eq!(page["total"].as_u64(), Some(items.len() as u64));
+    totals_agree(&s.store).await;
+    s.stop().await; // the chain checked whole
+    db.drop_database().await.unwrap();
 }
