@@ -20,6 +20,7 @@ use crate::history::{
 use crate::sql::{sealed_rows, Arg, ACTION_INSERT_COLUMNS};
 use crate::{Backend, HistoryItem, Result, SqlStore, StoreError};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::collections::HashMap;
 
 /// The tables a history writes, whose own indexes wait for the load's end.
 const LOADED_TABLES: [&str; 5] = [
@@ -38,25 +39,68 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// A history being loaded; `finish` builds what the load left for its end.
+///
+/// On SQLite a chunk's rows are built and its record sealed on one thread while the chunk
+/// before is written on another (the writer, alone, spent a third of its time on them): the
+/// ids, the chain's head and the case counters are carried from chunk to chunk, and each
+/// write checks that the database still stands where its rows were built from.
 pub struct HistoryLoad<'a> {
     store: &'a SqlStore,
-    /// SQLite's own connection, between chunks; none on PostgreSQL.
+    /// Where the next chunk starts; none on PostgreSQL.
+    next: Option<Start>,
+    /// SQLite's own connection, between chunks.
     conn: Option<Connection>,
+    /// The chunk being written, answering the connection back.
+    writing: Option<tokio::task::JoinHandle<(Connection, Result<()>)>>,
+}
+
+/// What a chunk's rows are built from: the next event id, the chain's head, the case counters.
+struct Start {
+    id: i64,
+    seq: i64,
+    hash: String,
+    counters: HashMap<String, i64>,
+}
+
+/// A chunk's rows, built and sealed, with where they must be written.
+struct Built {
+    from: (i64, i64, String),
+    tables: Vec<(
+        &'static str,
+        &'static [&'static str],
+        Vec<Vec<Arg>>,
+        &'static str,
+    )>,
+    head: (i64, String),
+    cases: usize,
 }
 
 impl SqlStore {
-    /// Starts a bulk load of past cases. Meant for a database no one else is writing to (the
-    /// demo's build): while it lasts the loaded tables' lookups go without their indexes.
+    /// Starts a bulk load of past cases. Meant for a database no one else is using (the demo's
+    /// build): while it lasts the loaded tables' lookups go without their indexes, and live
+    /// intake fails (its near-duplicate check names its index). A write by anyone else
+    /// between two chunks makes the next chunk refuse to write (`conflict`).
     pub async fn begin_history_load(&self) -> Result<HistoryLoad<'_>> {
-        let conn = match self.backend {
-            Backend::Postgres => None,
+        let (conn, next) = match self.backend {
+            Backend::Postgres => (None, None),
             Backend::Sqlite => {
                 let file = self.sqlite_file()?;
                 let _turn = self.writer_turn.clone().lock_owned().await;
-                Some(blocking(move || open_for_load(&file)).await?)
+                let (conn, next) = blocking(move || {
+                    let conn = open_for_load(&file)?;
+                    let next = start_of(&conn)?;
+                    Ok((conn, next))
+                })
+                .await?;
+                (Some(conn), Some(next))
             }
         };
-        Ok(HistoryLoad { store: self, conn })
+        Ok(HistoryLoad {
+            store: self,
+            next,
+            conn,
+            writing: None,
+        })
     }
 
     fn sqlite_file(&self) -> Result<std::path::PathBuf> {
@@ -80,44 +124,67 @@ impl SqlStore {
         let file = self.sqlite_file()?;
         let _turn = self.writer_turn.clone().lock_owned().await;
         blocking(move || {
-            let conn = open(&file)?;
-            rebuild(&conn)
+            let mut conn = open(&file)?;
+            rebuild(&mut conn)
         })
         .await
     }
 }
 
 impl HistoryLoad<'_> {
-    /// Writes one chunk of cases in one transaction, with their record and totals.
+    /// Writes one chunk of cases in one transaction, with their record and totals. On SQLite
+    /// the write goes on behind the next chunk's building; a failure is answered by the next
+    /// `load` or by `finish`.
     pub async fn load(&mut self, items: Vec<HistoryItem>) -> Result<()> {
-        let Some(mut conn) = self.conn.take() else {
+        let Some(start) = self.next.take() else {
             return crate::history::load_history(self.store, &items).await;
         };
-        let _turn = self.store.writer_turn.clone().lock_owned().await;
-        let (conn, written) = tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            let written = write_chunk(&mut conn, &items);
-            tracing::debug!(
-                cases = items.len(),
-                ms = started.elapsed().as_millis() as u64,
-                "history chunk written"
-            );
-            (conn, written)
-        })
-        .await
-        .map_err(failed)?;
-        self.conn = Some(conn);
-        written
+        let (built, next) = blocking(move || build(&items, start)).await?;
+        self.next = Some(next);
+        let mut conn = self.written().await?;
+        // The turn is taken here, so a load dropped mid-write still keeps this process's other
+        // writers waiting until the write ends.
+        let turn = self.store.writer_turn.clone().lock_owned().await;
+        self.writing = Some(tokio::spawn(async move {
+            let _turn = turn;
+            tokio::task::spawn_blocking(move || {
+                let started = std::time::Instant::now();
+                let cases = built.cases;
+                let written = write_chunk(&mut conn, built);
+                tracing::debug!(
+                    cases,
+                    ms = started.elapsed().as_millis() as u64,
+                    "history chunk written"
+                );
+                (conn, written)
+            })
+            .await
+            .expect("the history writer does not panic")
+        }));
+        Ok(())
     }
 
-    /// Builds the indexes the load dropped.
+    /// The connection, once the chunk being written is written.
+    async fn written(&mut self) -> Result<Connection> {
+        if let Some(writing) = self.writing.take() {
+            let (conn, written) = writing.await.map_err(failed)?;
+            written?;
+            return Ok(conn);
+        }
+        self.conn
+            .take()
+            .ok_or_else(|| failed("an earlier chunk failed"))
+    }
+
+    /// Waits for the last chunk and builds the indexes the load dropped.
     pub async fn finish(mut self) -> Result<()> {
-        let Some(conn) = self.conn.take() else {
+        if self.next.is_none() {
             return Ok(());
-        };
+        }
+        let mut conn = self.written().await?;
         let _turn = self.store.writer_turn.clone().lock_owned().await;
         let started = std::time::Instant::now();
-        blocking(move || rebuild(&conn)).await?;
+        blocking(move || rebuild(&mut conn)).await?;
         tracing::info!(
             ms = started.elapsed().as_millis() as u64,
             "the history's indexes built"
@@ -148,7 +215,7 @@ fn open(file: &std::path::Path) -> Result<Connection> {
 fn open_for_load(file: &std::path::Path) -> Result<Connection> {
     let mut conn = open(file)?;
     // What an earlier load left unbuilt is built first: it would be named twice otherwise.
-    rebuild(&conn)?;
+    rebuild(&mut conn)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(failed)?;
@@ -180,8 +247,12 @@ fn open_for_load(file: &std::path::Path) -> Result<Connection> {
 }
 
 /// Builds the indexes named as dropped and clears their name, in one transaction.
-fn rebuild(conn: &Connection) -> Result<()> {
-    let tx = conn.unchecked_transaction().map_err(failed)?;
+fn rebuild(conn: &mut Connection) -> Result<()> {
+    // Immediate: a transaction that read first could not take the write lock once another
+    // writer had committed meanwhile (a load's last chunk, still being written).
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(failed)?;
     let named: Option<String> = tx
         .query_row("SELECT value FROM meta WHERE key = ?1", [DROPPED], |r| {
             r.get(0)
@@ -200,64 +271,62 @@ fn rebuild(conn: &Connection) -> Result<()> {
     tx.commit().map_err(failed)
 }
 
-/// One chunk: its cases, their steps and units, the record sealed onto the chain, the case
-/// counters and the totals, in one transaction.
-fn write_chunk(conn: &mut Connection, items: &[HistoryItem]) -> Result<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+/// Where the first chunk starts, as the database stands.
+fn start_of(conn: &Connection) -> Result<Start> {
+    let (id, seq, hash) = now_at(conn)?;
+    let mut st = conn
+        .prepare("SELECT day, n FROM case_counters")
         .map_err(failed)?;
-    let first_id: i64 = tx
+    let counters = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(failed)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(failed)?;
+    Ok(Start {
+        id,
+        seq,
+        hash,
+        counters,
+    })
+}
+
+/// The next event id and the chain's head.
+fn now_at(conn: &Connection) -> Result<(i64, i64, String)> {
+    let id: i64 = conn
         .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM events", [], |r| {
             r.get(0)
         })
         .map_err(failed)?;
-    let mut counters = std::collections::HashMap::new();
-    {
-        let mut st = tx
-            .prepare_cached("SELECT n FROM case_counters WHERE day = ?1")
-            .map_err(failed)?;
-        for day in days_of(items) {
-            let n: Option<i64> = st
-                .query_row([&day], |r| r.get(0))
-                .optional()
-                .map_err(failed)?;
-            counters.insert(day, n.unwrap_or(0));
-        }
-    }
-    let mut counts = CountChanges::default();
-    let rows = history_rows(items, first_id, counters, &mut counts)?;
-    insert(&tx, "events", &EVENT_INSERT_COLUMNS, rows.events, "")?;
-    insert(&tx, "event_units", &UNIT_COLUMNS, rows.units, "")?;
-    insert(&tx, "event_attachments", &PHOTO_COLUMNS, rows.photos, "")?;
-    insert(&tx, "event_steps", &STEP_COLUMNS, rows.steps, "")?;
-    let (seq, hash): (i64, String) = tx
+    let (seq, hash) = conn
         .query_row("SELECT seq, hash FROM chain_head WHERE id = 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .map_err(failed)?;
-    let last = seq + rows.actions.len() as i64;
-    let (records, head) = sealed_rows(rows.actions, last, hash);
-    insert(&tx, "actions", &ACTION_INSERT_COLUMNS, records, "")?;
-    tx.execute(
-        "UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1",
-        (last, head),
-    )
-    .map_err(failed)?;
-    let counters = rows
+    Ok((id, seq, hash))
+}
+
+/// One chunk's rows: its cases, their steps and units, the record sealed onto the chain, the
+/// case counters, links and totals; and where the next chunk starts.
+fn build(items: &[HistoryItem], start: Start) -> Result<(Built, Start)> {
+    let from = (start.id, start.seq, start.hash.clone());
+    let days = days_of(items);
+    let counters = days
+        .iter()
+        .map(|d| (d.clone(), start.counters.get(d).copied().unwrap_or(0)))
+        .collect();
+    let mut counts = CountChanges::default();
+    let rows = history_rows(items, start.id, counters, &mut counts)?;
+    let last = start.seq + rows.actions.len() as i64;
+    let (records, head) = sealed_rows(rows.actions, last, start.hash);
+    let mut all_counters = start.counters;
+    let counter_rows = rows
         .counters
         .into_iter()
-        .map(|(day, n)| vec![Arg::Text(day), Arg::Int(n)])
+        .map(|(day, n)| {
+            all_counters.insert(day.clone(), n);
+            vec![Arg::Text(day), Arg::Int(n)]
+        })
         .collect();
-    insert(
-        &tx,
-        "case_counters",
-        &["day", "n"],
-        counters,
-        " ON CONFLICT (day) DO UPDATE SET n = excluded.n",
-    )?;
     let links = items
         .iter()
         .zip(&rows.written)
@@ -272,20 +341,65 @@ fn write_chunk(conn: &mut Connection, items: &[HistoryItem]) -> Result<()> {
             })
         })
         .collect();
-    insert(
-        &tx,
-        "links",
-        &["source", "source_id", "target", "target_id"],
-        links,
-        " ON CONFLICT DO NOTHING",
-    )?;
-    insert(
-        &tx,
-        "event_counts",
-        &COUNT_COLUMNS,
-        counts.rows(),
-        COUNT_CONFLICT,
-    )?;
+    let built = Built {
+        from,
+        tables: vec![
+            ("events", &EVENT_INSERT_COLUMNS, rows.events, ""),
+            ("event_units", &UNIT_COLUMNS, rows.units, ""),
+            ("event_attachments", &PHOTO_COLUMNS, rows.photos, ""),
+            ("event_steps", &STEP_COLUMNS, rows.steps, ""),
+            ("actions", &ACTION_INSERT_COLUMNS, records, ""),
+            (
+                "case_counters",
+                &["day", "n"],
+                counter_rows,
+                " ON CONFLICT (day) DO UPDATE SET n = excluded.n",
+            ),
+            (
+                "links",
+                &["source", "source_id", "target", "target_id"],
+                links,
+                " ON CONFLICT DO NOTHING",
+            ),
+            (
+                "event_counts",
+                &COUNT_COLUMNS,
+                counts.rows(),
+                COUNT_CONFLICT,
+            ),
+        ],
+        head: (last, head.clone()),
+        cases: items.len(),
+    };
+    let next = Start {
+        id: start.id + items.len() as i64,
+        seq: last,
+        hash: head,
+        counters: all_counters,
+    };
+    Ok((built, next))
+}
+
+/// Writes a chunk's rows in one transaction, if the database still stands where they were
+/// built from (nothing else wrote meanwhile). The store's checkpointer keeps the log short
+/// between chunks, as it does for every writer.
+fn write_chunk(conn: &mut Connection, built: Built) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(failed)?;
+    if now_at(&tx)? != built.from {
+        return Err(StoreError::conflict(
+            "the database was written to during the history load",
+        ));
+    }
+    for (table, columns, rows, tail) in built.tables {
+        insert(&tx, table, columns, rows, tail)?;
+    }
+    tx.execute(
+        "UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1",
+        built.head,
+    )
+    .map_err(failed)?;
     tx.commit().map_err(failed)
 }
 
