@@ -62,15 +62,18 @@ struct Start {
     counters: HashMap<String, i64>,
 }
 
+/// One table's rows: its name, columns, rows and what follows their values (`ON CONFLICT …`).
+type TableRows = (
+    &'static str,
+    &'static [&'static str],
+    Vec<Vec<Arg>>,
+    &'static str,
+);
+
 /// A chunk's rows, built and sealed, with where they must be written.
 struct Built {
     from: (i64, i64, String),
-    tables: Vec<(
-        &'static str,
-        &'static [&'static str],
-        Vec<Vec<Arg>>,
-        &'static str,
-    )>,
+    tables: Vec<TableRows>,
     head: (i64, String),
     cases: usize,
 }
