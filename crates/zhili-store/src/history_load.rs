@@ -46,6 +46,8 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
 /// write checks that the database still stands where its rows were built from.
 pub struct HistoryLoad<'a> {
     store: &'a SqlStore,
+    /// SQLite's bulk path (PostgreSQL's chunks go through `load_history`).
+    bulk: bool,
     /// Where the next chunk starts; none on PostgreSQL.
     next: Option<Start>,
     /// SQLite's own connection, between chunks.
@@ -100,6 +102,7 @@ impl SqlStore {
         };
         Ok(HistoryLoad {
             store: self,
+            bulk: next.is_some(),
             next,
             conn,
             writing: None,
@@ -139,9 +142,13 @@ impl HistoryLoad<'_> {
     /// the write goes on behind the next chunk's building; a failure is answered by the next
     /// `load` or by `finish`.
     pub async fn load(&mut self, items: Vec<HistoryItem>) -> Result<()> {
-        let Some(start) = self.next.take() else {
+        if !self.bulk {
             return crate::history::load_history(self.store, &items).await;
-        };
+        }
+        let start = self
+            .next
+            .take()
+            .ok_or_else(|| failed("an earlier chunk failed"))?;
         let (built, next) = blocking(move || build(&items, start)).await?;
         self.next = Some(next);
         let mut conn = self.written().await?;
@@ -181,10 +188,13 @@ impl HistoryLoad<'_> {
 
     /// Waits for the last chunk and builds the indexes the load dropped.
     pub async fn finish(mut self) -> Result<()> {
-        if self.next.is_none() {
+        if !self.bulk {
             return Ok(());
         }
         let mut conn = self.written().await?;
+        if self.next.is_none() {
+            return Err(failed("an earlier chunk failed"));
+        }
         let _turn = self.store.writer_turn.clone().lock_owned().await;
         let started = std::time::Instant::now();
         blocking(move || rebuild(&mut conn)).await?;
