@@ -58,11 +58,7 @@ pub(crate) async fn verify(
     let after = check.last().0;
     match store.backend {
         Backend::Sqlite => {
-            let path = store.url.split('?').next().unwrap_or(&store.url);
-            let file = path
-                .parse::<sqlx::sqlite::SqliteConnectOptions>()?
-                .get_filename()
-                .to_path_buf();
+            let file = store.sqlite_file()?;
             let (checked, broken) = tokio::task::spawn_blocking(move || {
                 let mut check = check;
                 let broken = verify_sqlite(&file, &mut check, after, upto);

@@ -46,8 +46,6 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
 /// write checks that the database still stands where its rows were built from.
 pub struct HistoryLoad<'a> {
     store: &'a SqlStore,
-    /// SQLite's bulk path (PostgreSQL's chunks go through `load_history`).
-    bulk: bool,
     /// Where the next chunk starts; none on PostgreSQL.
     next: Option<Start>,
     /// SQLite's own connection, between chunks.
@@ -102,19 +100,10 @@ impl SqlStore {
         };
         Ok(HistoryLoad {
             store: self,
-            bulk: next.is_some(),
             next,
             conn,
             writing: None,
         })
-    }
-
-    fn sqlite_file(&self) -> Result<std::path::PathBuf> {
-        let path = self.url.split('?').next().unwrap_or(&self.url);
-        Ok(path
-            .parse::<sqlx::sqlite::SqliteConnectOptions>()?
-            .get_filename()
-            .to_path_buf())
     }
 
     /// Builds the indexes a history load dropped and did not live to build (SQLite).
@@ -142,7 +131,7 @@ impl HistoryLoad<'_> {
     /// the write goes on behind the next chunk's building; a failure is answered by the next
     /// `load` or by `finish`.
     pub async fn load(&mut self, items: Vec<HistoryItem>) -> Result<()> {
-        if !self.bulk {
+        if self.store.backend == Backend::Postgres {
             return crate::history::load_history(self.store, &items).await;
         }
         let start = self
@@ -155,21 +144,17 @@ impl HistoryLoad<'_> {
         // The turn is taken here, so a load dropped mid-write still keeps this process's other
         // writers waiting until the write ends.
         let turn = self.store.writer_turn.clone().lock_owned().await;
-        self.writing = Some(tokio::spawn(async move {
+        self.writing = Some(tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            tokio::task::spawn_blocking(move || {
-                let started = std::time::Instant::now();
-                let cases = built.cases;
-                let written = write_chunk(&mut conn, built);
-                tracing::debug!(
-                    cases,
-                    ms = started.elapsed().as_millis() as u64,
-                    "history chunk written"
-                );
-                (conn, written)
-            })
-            .await
-            .expect("the history writer does not panic")
+            let started = std::time::Instant::now();
+            let cases = built.cases;
+            let written = write_chunk(&mut conn, built);
+            tracing::debug!(
+                cases,
+                ms = started.elapsed().as_millis() as u64,
+                "history chunk written"
+            );
+            (conn, written)
         }));
         Ok(())
     }
@@ -188,7 +173,7 @@ impl HistoryLoad<'_> {
 
     /// Waits for the last chunk and builds the indexes the load dropped.
     pub async fn finish(mut self) -> Result<()> {
-        if !self.bulk {
+        if self.store.backend == Backend::Postgres {
             return Ok(());
         }
         let mut conn = self.written().await?;

@@ -450,6 +450,15 @@ impl SqlStore {
         Ok(store)
     }
 
+    /// The SQLite database's file, for the work done through SQLite's own API.
+    pub(crate) fn sqlite_file(&self) -> Result<std::path::PathBuf> {
+        let path = self.url.split('?').next().unwrap_or(&self.url);
+        Ok(path
+            .parse::<sqlx::sqlite::SqliteConnectOptions>()?
+            .get_filename()
+            .to_path_buf())
+    }
+
     pub async fn destroy(url: &str) -> Result<()> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             sqlx::any::install_default_drivers();

@@ -252,9 +252,7 @@ async fn write_history(
         demo::history::quarter_end_rush(&plan, &reference, &key, rush, now_ms(), args.seed)
     {
         let rushed = items.len();
-        load.load(items)
-            .await
-            .map_err(|e| format!("could not write the quarter-end rush: {e}"))?;
+        load.load(items).await.map_err(written)?;
         bar.println(format!(
             "{town} rushed {rushed} cases through before the quarter ended"
         ));

@@ -74,13 +74,16 @@ async fn a_history_load_cut_short_leaves_its_indexes_to_the_next_open() {
     let reference =
         zhili::reference::Reference::from_data(&s.store.reference().await.unwrap()).unwrap();
     let key = zhili::crypto::DataKey::generate();
-    let params = HistoryParams {
-        events: 400,
-        days: 365,
-        now: zhili::now_ms(),
-        seed: 11,
+    let cases = |events, days, seed| {
+        let params = HistoryParams {
+            events,
+            days,
+            now: zhili::now_ms(),
+            seed,
+        };
+        generate(plan(), &reference, &key, &params, &mut |_, _| {}).0
     };
-    let (items, _) = generate(plan(), &reference, &key, &params, &mut |_, _| {});
+    let items = cases(400, 365, 11);
     let (first, rest) = items.split_at(items.len() / 2);
 
     let mut load = s.store.begin_history_load().await.unwrap();
@@ -111,13 +114,7 @@ async fn a_history_load_cut_short_leaves_its_indexes_to_the_next_open() {
     // Someone writes while a load goes on: the load's next chunk, built from where the
     // database stood before, refuses to write over it, and nothing of that chunk is written.
     // (Live intake itself cannot run meanwhile: its near-duplicate check names its index.)
-    let params = HistoryParams {
-        events: 60,
-        days: 30,
-        now: zhili::now_ms(),
-        seed: 12,
-    };
-    let (more, _) = generate(plan(), &reference, &key, &params, &mut |_, _| {});
+    let more = cases(60, 30, 12);
     let (first, rest) = more.split_at(more.len() / 2);
     let (other, rest) = rest.split_at(1);
     let mut load = s.store.begin_history_load().await.unwrap();
