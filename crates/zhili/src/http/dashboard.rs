@@ -10,7 +10,10 @@
 use super::error::{ApiError, ApiResult, Query};
 use super::CurrentUser;
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -129,10 +132,18 @@ pub async fn summary(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Query(q): Query<SummaryQuery>,
-) -> ApiResult<axum::Json<Summary>> {
+) -> ApiResult<Response> {
     let scope = user.user.scope();
     let region = region_in_scope(&scope, q.region.as_deref())?;
     let now = crate::now_ms();
+    // Read before the figures, so an answer is never kept under a head older than what it saw
+    // missed; a change landing meanwhile only makes the next reader count again.
+    let (head, _) = state.lagging_reads().chain_head().await?;
+    let key = format!("{}|{:?}|{}", scope.key(), user.user.role, region);
+    let minute = now / 60_000;
+    if let Some(body) = state.cached_summary(&key, head, minute) {
+        return Ok(json_body(body));
+    }
     let today_start = china_day(now) * DAY_MS - CHINA_OFFSET_MS;
     let child = match region.level() {
         Level::District => StatGroup::Town,
@@ -198,7 +209,7 @@ pub async fn summary(
             name: d.name,
         })
         .collect();
-    Ok(axum::Json(Summary {
+    let summary = Summary {
         region: GroupMetrics {
             code: region.to_string(),
             name: name_of(region.as_str()),
@@ -215,7 +226,17 @@ pub async fn summary(
             .collect(),
         by_department,
         overdue_visits,
-    }))
+    };
+    // Strings, integers and finite ratios: serialising cannot fail, but is not assumed not to.
+    let body = serde_json::to_vec(&summary)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let body = Bytes::from(body);
+    state.cache_summary(key, head, minute, body.clone());
+    Ok(json_body(body))
+}
+
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[derive(Deserialize, IntoParams)]

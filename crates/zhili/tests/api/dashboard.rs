@@ -100,6 +100,21 @@ async fn summary_counts_and_rates_for_the_callers_area() {
                 assert!(st.is_client_error(), "{bad}: {st} {b}");
             }
             totals_agree(&s.store).await;
+
+            // Answers are shared while nothing changes, and a change is seen by the next read.
+            let (_, before) = s.get("/api/v1/dashboard/summary", Some(&district)).await;
+            let (_, again) = s.get("/api/v1/dashboard/summary", Some(&district)).await;
+            assert_eq!(before, again);
+            let leader = s.token("leader").await;
+            let (_, led) = s.get("/api/v1/dashboard/summary", Some(&leader)).await;
+            assert!(led["overdue_visits"].is_null(), "the same area, another role's answer: {led}");
+            assert!(before["overdue_visits"].is_i64());
+            new("0602").await;
+            let (_, after) = s.get("/api/v1/dashboard/summary", Some(&district)).await;
+            assert_eq!(after["region"]["total"], 4, "{after}");
+            assert_eq!(after["region"]["today_intake"], 4);
+            let (_, led) = s.get("/api/v1/dashboard/summary", Some(&leader)).await;
+            assert_eq!(led["region"]["total"], 4);
             s
         })
         .await;
