@@ -1,6 +1,7 @@
 //! zhili (治理): the application — HTTP API, CLI commands and the demo city — assembled on
 //! the domain core, the spatial layer and the storage trait.
 
+pub mod answer_memo;
 pub mod auth;
 pub mod basemap;
 pub mod batch_locate;

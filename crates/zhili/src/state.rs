@@ -52,11 +52,13 @@ pub struct AppState {
     /// Built map layers by ETag (the ETag names the boundary generation, so a stale entry is
     /// never asked for again; the map is small and bounded by levels × areas).
     map_layers: Mutex<HashMap<String, axum::body::Bytes>>,
-    /// Dashboard summaries as answered, by scope, role and region, with the record's head and
-    /// the minute they were made in: good while neither has moved (every change appends to the
-    /// record, and overdue moves with the clock), so the screens of a centre that all show the
-    /// same area share one computation per change.
-    summaries: Mutex<HashMap<String, (i64, i64, axum::body::Bytes)>>,
+    /// Dashboard summaries by scope, role and region, at the record's head and the minute they
+    /// were made in: every change appends to the record, and overdue moves with the clock, so
+    /// the screens of a centre that all show the same area share one count per change.
+    pub summaries: crate::answer_memo::AnswerMemo,
+    /// The map's open events by scope, at the layer's sequence and the minute (its ETag): the
+    /// district's is megabytes of GeoJSON, written once per change, not once per request.
+    pub open_event_answers: crate::answer_memo::AnswerMemo,
     /// Open events for the map, caught up from the record on each use.
     pub open_events: crate::open_layer::OpenLayer,
     /// Running and recent spreadsheet imports by "username/id", with when they started.
@@ -300,7 +302,8 @@ impl AppState {
             writer: spawn_event_writer(store_for_writer),
             rebuild: tokio::sync::Mutex::new(()),
             map_layers: Mutex::new(HashMap::new()),
-            summaries: Mutex::new(HashMap::new()),
+            summaries: crate::answer_memo::AnswerMemo::new(512, 16 << 20),
+            open_event_answers: crate::answer_memo::AnswerMemo::new(256, 64 << 20),
             open_events: Default::default(),
             imports: Mutex::new(HashMap::new()),
             import_slots: tokio::sync::Semaphore::new(1),
@@ -483,25 +486,6 @@ impl AppState {
             layers.clear();
         }
         layers.insert(etag.to_string(), body);
-    }
-
-    /// A summary answered at record head `head` within minute `minute`, if one was.
-    pub fn cached_summary(&self, key: &str, head: i64, minute: i64) -> Option<axum::body::Bytes> {
-        let summaries = self.summaries.lock().unwrap_or_else(|e| e.into_inner());
-        match summaries.get(key) {
-            Some((h, m, body)) if *h == head && *m == minute => Some(body.clone()),
-            _ => None,
-        }
-    }
-
-    pub fn cache_summary(&self, key: String, head: i64, minute: i64, body: axum::body::Bytes) {
-        let mut summaries = self.summaries.lock().unwrap_or_else(|e| e.into_inner());
-        // Keys are bounded by the regions a scope holds; a caller walking them all clears
-        // the memo now and then instead of growing it.
-        if summaries.len() >= 512 && !summaries.contains_key(&key) {
-            summaries.clear();
-        }
-        summaries.insert(key, (head, minute, body));
     }
 
     pub fn basemap(&self) -> Option<Arc<crate::basemap::Basemap>> {

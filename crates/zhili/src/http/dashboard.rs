@@ -140,8 +140,8 @@ pub async fn summary(
     // missed; a change landing meanwhile only makes the next reader count again.
     let (head, _) = state.lagging_reads().chain_head().await?;
     let key = format!("{}|{:?}|{}", scope.key(), user.user.role, region);
-    let minute = now / 60_000;
-    if let Some(body) = state.cached_summary(&key, head, minute) {
+    let version = format!("{head}-{}", now / 60_000);
+    if let Some(body) = state.summaries.get(&key, &version) {
         return Ok(json_body(body));
     }
     let today_start = china_day(now) * DAY_MS - CHINA_OFFSET_MS;
@@ -231,7 +231,7 @@ pub async fn summary(
     let body = serde_json::to_vec(&summary)
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let body = Bytes::from(body);
-    state.cache_summary(key, head, minute, body.clone());
+    state.summaries.put(key, version, body.clone());
     Ok(json_body(body))
 }
 

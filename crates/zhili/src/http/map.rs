@@ -136,6 +136,10 @@ pub async fn open_events(
                 headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
                 return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
             }
+            let key = scope.key();
+            if let Some(body) = state.open_event_answers.get(&key, &etag) {
+                return Ok(json_response(body, Some(&etag)));
+            }
             let points = layer
                 .points
                 .values()
@@ -144,6 +148,9 @@ pub async fn open_events(
                 .take(MAX_POINTS)
                 .map(|p| (&p.point, p.warning(now)));
             let body = features(points);
+            state
+                .open_event_answers
+                .put(key, etag.clone(), body.clone());
             Ok(json_response(body, Some(&etag)))
         }
         // A department's work (lead or assisting) is known to storage only.
