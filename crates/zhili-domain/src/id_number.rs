@@ -58,14 +58,54 @@ fn bad(message: impl Into<String>, zh: String) -> DomainError {
         .zh(zh)
 }
 
+/// A document number as people type it, made what it is: full-width (全角) digits and letters
+/// made half-width, spaces and line breaks anywhere in it (a pasted or wrapped cell) dropped,
+/// letters upper-case.
+pub fn normalise(raw: &str) -> String {
+    raw.chars()
+        .filter_map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                char::from_u32(c as u32 - 0xFEE0)
+            }
+            '\u{200B}' | '\u{FEFF}' => None,
+            c if c.is_whitespace() => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Whether a cell shows a number in Excel's scientific form (`5.00114E+17`): what an ID number
+/// typed into a number cell becomes, its digits past the fifteenth lost.
+fn is_scientific(number: &str) -> bool {
+    number.contains('E')
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'E' | b'+' | b'-'))
+        && number.parse::<f64>().is_ok()
+}
+
 /// Parses and checks a number; `today` (days since 1970-01-01) bounds the birth date.
 pub fn parse(raw: &str, today: i64) -> Result<ResidentId, DomainError> {
-    let number = raw.trim().to_ascii_uppercase();
+    let number = normalise(raw);
+    if is_scientific(&number) {
+        return Err(bad(
+            format!(
+                "{number} is a number, not text: Excel and WPS keep 15 digits of a number, so \
+                 the ID number's last digits are lost; format the column as text and enter them again"
+            ),
+            format!(
+                "{number}是数值而不是文本：Excel和WPS的数值只保留15位，身份证号码的后几位已丢失。\
+                 请把该列设为“文本”格式后重新录入"
+            ),
+        ));
+    }
     let b = number.as_bytes();
     if b.len() != 18 {
+        let n = number.chars().count();
         return Err(bad(
-            format!("an ID number has 18 characters, not {}", b.len()),
-            format!("身份证号码应为18位，此处为{}位", b.len()),
+            format!("an ID number has 18 characters, not {n}"),
+            format!("身份证号码应为18位，此处为{n}位"),
         ));
     }
     if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
@@ -208,6 +248,32 @@ mod tests {
                 let changed = String::from_utf8(b).unwrap();
                 assert!(parse(&changed, today()).is_err(), "{changed}");
             }
+        }
+    }
+
+    #[test]
+    fn numbers_as_offices_type_them() {
+        let today = today();
+        // Full-width digits and X, a full-width space and a line break inside: the same number.
+        let id = parse("１１０１０５ １９４９１２３１\n００２ｘ", today).unwrap();
+        assert_eq!(id.number, "11010519491231002X");
+        assert_eq!(
+            normalise("\u{3000}11010519491231002x\u{00A0}"),
+            "11010519491231002X"
+        );
+        // Full-width digits one short are counted as characters, not bytes.
+        let e = parse("１１０１０５１９４９１２３１００２", today).unwrap_err();
+        assert!(e.message.contains("not 17"), "{}", e.message);
+        // A number cell: the digits past the fifteenth are gone, and the sheet is to blame,
+        // not a check character.
+        for cell in ["5.00114199001011E+17", "5.00114E+17", "5.00114e17"] {
+            let e = parse(cell, today).unwrap_err();
+            assert!(
+                e.message.contains("15 digits") && !e.message.contains("check"),
+                "{}",
+                e.message
+            );
+            assert!(e.message_zh.as_deref().is_some_and(|z| z.contains("文本")));
         }
     }
 

@@ -458,7 +458,7 @@ pub fn check_document(
         let id = id_number::parse(number, today)?;
         return Ok((id.number.clone(), Some(id)));
     }
-    let n = number.trim().to_ascii_uppercase();
+    let n = id_number::normalise(number);
     if !(5..=20).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(
             DomainError::invalid("id_number", "5 to 20 letters and digits")

@@ -571,11 +571,24 @@ fn excel_date(serial: f64) -> Option<String> {
     Some(zhili_domain::calendar::date_string(days))
 }
 
-/// A number as a sheet shows it: a whole number without ".0" (an ID number typed as a
-/// number has lost its last digits and fails its own check later).
+/// A number as a sheet shows it: a whole number without ".0"; one of sixteen digits or more
+/// in Excel's scientific form (`5.00114199001011E+17`), as its cell shows it, because Excel and
+/// WPS keep fifteen digits of a number and the rest are not there to read (an ID number typed
+/// into a number cell is told so by its check, not given a wrong check character).
 fn number_text(raw: &str) -> String {
     match raw.parse::<f64>() {
-        Ok(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", f as i64),
+        Ok(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        Ok(f) if f.fract() == 0.0 && f.is_finite() => {
+            let s = format!("{f:.14E}");
+            let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            let exp: i32 = exp.parse().unwrap_or(0);
+            format!(
+                "{mantissa}E{}{:02}",
+                if exp < 0 { '-' } else { '+' },
+                exp.abs()
+            )
+        }
         Ok(f) if f.is_finite() => f.to_string(),
         _ => raw.to_string(),
     }

@@ -245,8 +245,13 @@ fn columns_dates_and_numbers() {
     assert!(!custom_date_format("0.00"));
     assert!(!custom_date_format("\"day\"0"));
     assert!(!custom_date_format("[h]:mm"));
-    assert_eq!(number_text("5.001E+17"), "500100000000000000");
-    // An ID number stored as a number has lost its last digits: it reads as what Excel kept.
-    assert_eq!(number_text("500114199001011234"), "500114199001011260");
+    // An ID number stored as a number has lost its last digits: it reads as its cell shows
+    // it, which the ID check explains.
+    assert_eq!(number_text("5.001E+17"), "5.001E+17");
+    assert_eq!(number_text("500114199001011234"), "5.00114199001011E+17");
+    assert_eq!(number_text("1E+15"), "1E+15");
+    assert_eq!(number_text("999999999999999"), "999999999999999");
+    assert_eq!(number_text("13800138000"), "13800138000");
     assert_eq!(number_text("12"), "12");
+    assert_eq!(number_text("2.5"), "2.5");
 }

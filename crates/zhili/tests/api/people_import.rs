@@ -490,6 +490,18 @@ async fn a_spreadsheet_with_bad_rows_is_explained_row_by_row_and_nothing_is_writ
                 .collect::<Vec<_>>(),
             "{dry}"
         );
+        // The number cell is told as what it is: digits lost by the sheet, not a wrong check.
+        let typed_as_number = dry["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["row"] == 7)
+            .unwrap();
+        let reason = typed_as_number["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("15 digits") && !reason.contains("check character"),
+            "{typed_as_number}"
+        );
         let (_, listed) = s.get("/api/v1/people", Some(&village)).await;
         assert_eq!(listed["total"], 0, "a dry run writes nothing");
 
@@ -531,6 +543,33 @@ async fn a_spreadsheet_with_bad_rows_is_explained_row_by_row_and_nothing_is_writ
             (st, r["written"].as_i64()),
             (StatusCode::OK, Some(1)),
             "{r}"
+        );
+        // Full-width digits and a stray line break, as typed in WPS: the same number as
+        // half-width, found registered when it comes again in half-width.
+        let e = id_for((1979, 9, 9), 77);
+        let wide: String = e
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect();
+        let text = format!(
+            "证件号码,姓名,网格编码\n\"{} {}\n\",冯十,500114001001001\n",
+            &wide[..18],
+            &wide[18..]
+        );
+        let (st, r) = upload("", text.into_bytes()).await;
+        assert_eq!(
+            (st, r["written"].as_i64()),
+            (StatusCode::OK, Some(1)),
+            "{r}"
+        );
+        let (_, again) = upload(
+            "?dry_run=true",
+            format!("证件号码,姓名,网格编码\n{e},冯十,500114001001001\n").into_bytes(),
+        )
+        .await;
+        assert!(
+            again["problems"][0]["reason"] == "registered already",
+            "{again}"
         );
         let (_, r) = upload(
             "?dry_run=true",
