@@ -170,9 +170,29 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
     // Each (area or lead unit, status) is one row of its level — the level is the region's
     // children, or the region itself under each lead — so the rows are read as they are,
     // not grouped (the grouping sorted every row again: 0.7 of the summary's 4 ms).
+    // For the district, what is overdue now is counted per group beside its totals, along the
+    // group's own index range (`events_town`, `events_lead`: migration 49) instead of sorting
+    // every overdue case of the district into groups (10 ms against 104 at ten million events).
+    let group_column = match (region.level(), by_department) {
+        (Level::District, false) => Some("town_code"),
+        (Level::District, true) => Some("lead_unit"),
+        _ => None,
+    };
     let mut totals = Sql::new(&format!(
-        "SELECT {total_key} AS k, status, n, on_time, reworked, rated, satisfied FROM event_counts WHERE n <> 0 AND level = "
+        "SELECT {total_key} AS k, status, n, on_time, reworked, rated, satisfied"
     ));
+    if let Some(column) = group_column {
+        totals.push(&format!(
+            ", (SELECT COUNT(*) FROM events e WHERE e.{column} = event_counts.{total_key} \
+             AND e.status = event_counts.status AND e.step_due < "
+        ));
+        totals.bind(Arg::Int(q.now));
+        if by_department {
+            crate::sql::digit_prefix(&mut totals, "e.village_code", region.as_str());
+        }
+        totals.push(") AS overdue");
+    }
+    totals.push(" FROM event_counts WHERE n <> 0 AND level = ");
     totals.bind_text(level);
     if by_department {
         totals.push(" AND area_code = ").bind_text(region.as_str());
@@ -202,10 +222,17 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
             live
         })
         .collect();
-    // Three independent reads on three pooled connections at once.
+    // Independent reads on pooled connections at once (the overdue one only where the totals
+    // do not carry it).
+    let overdue_live = async {
+        match group_column {
+            Some(_) => Ok(Vec::new()),
+            None => live[0].query().fetch_all(pool).await,
+        }
+    };
     let (stored, overdue, today) = tokio::try_join!(
         totals.query().fetch_all(pool),
-        live[0].query().fetch_all(pool),
+        overdue_live,
         live[1].query().fetch_all(pool)
     )?;
     let mut rows: HashMap<(String, String), StatRow> = HashMap::new();
@@ -216,6 +243,9 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &Scope, q: &StatsQuery) -> Resu
         row.reworked += r.try_get::<i64, _>("reworked")?;
         row.rated += r.try_get::<i64, _>("rated")?;
         row.satisfied += r.try_get::<i64, _>("satisfied")?;
+        if group_column.is_some() {
+            row.overdue += r.try_get::<i64, _>("overdue")?;
+        }
     }
     for r in overdue {
         entry(&mut rows, r.try_get("k")?, r.try_get("status")?)?.overdue = r.try_get("n")?;

@@ -75,6 +75,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         48,
         include_str!("../migrations/0048_events_fewer_indexes.sql"),
     ),
+    (
+        49,
+        include_str!("../migrations/0049_events_overdue_by_group.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

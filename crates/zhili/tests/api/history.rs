@@ -35,6 +35,11 @@ async fn the_demo_year_walks_every_path_through_the_real_state_machine() {
             let (_, sum) = s.get("/api/v1/dashboard/summary", Some(&district)).await;
             let closure = sum["region"]["closure_rate"].as_f64().unwrap();
             assert!((0.6..=1.0).contains(&closure), "closure rate {closure}");
+            // A year holds cases overdue now, by town and by department: what `totals_agree`
+            // below compares with counting them one by one.
+            assert!(sum["region"]["overdue"].as_i64().unwrap() > 0, "{}", sum["region"]);
+            let by_department: i64 = sum["by_department"].as_array().unwrap().iter().map(|d| d["overdue"].as_i64().unwrap()).sum();
+            assert!(by_department > 0);
             let urban: i64 = sum["by_region"].as_array().unwrap().iter().filter(|t| t["code"].as_str().unwrap() < "500114100").map(|t| t["total"].as_i64().unwrap()).sum();
             assert!(urban as f64 > 0.4 * items.len() as f64, "denser in the urban streets: {urban}");
             // A historic case reads like a live one, and new cases number on after history.
