@@ -136,10 +136,11 @@ pub async fn summary(
     let scope = user.user.scope();
     let region = region_in_scope(&scope, q.region.as_deref())?;
     let now = crate::now_ms();
-    // Read before the figures, so an answer is never kept under a head older than what it saw
-    // missed; a change landing meanwhile only makes the next reader count again.
+    // The head is read before the figures: a change landing between the two is in the figures
+    // but not in the version they are kept under, so the next reader counts again — an answer
+    // is never kept as newer than it is.
     let (head, _) = state.lagging_reads().chain_head().await?;
-    let key = format!("{}|{:?}|{}", scope.key(), user.user.role, region);
+    let key = format!("{}|{}|{}", scope.key(), user.user.role.as_str(), region);
     let version = format!("{head}-{}", now / 60_000);
     if let Some(body) = state.summaries.get(&key, &version) {
         return Ok(json_body(body));

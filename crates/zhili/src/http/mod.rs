@@ -41,6 +41,7 @@ pub mod residents;
 pub mod risk;
 pub mod risk_meetings;
 pub mod risk_register;
+mod risk_watch;
 pub mod schema;
 pub mod situations;
 pub mod stability;
@@ -685,7 +686,7 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
             }
         }
     });
-    tokio::spawn(watch_risks(state.clone()));
+    tokio::spawn(risk_watch::watch_risks(state.clone()));
     tokio::spawn(crate::texts::run_delivery(state.clone()));
     tokio::spawn(crate::webhook_delivery::run(state.clone()));
     tokio::spawn(settle_points(state.clone()));
@@ -730,73 +731,5 @@ async fn settle_points(state: Arc<AppState>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not settle points"),
         }
-    }
-}
-
-/// How long the risk watch waits after reports before evaluating again: a few seconds, so a
-/// burst of intake costs one evaluation, and at least three times as long as the last
-/// evaluation took, so that on a large database (ten million events: 15 s of counting) the
-/// evaluation takes at most a quarter of a core from the requests it runs beside.
-fn risk_pause(last_took: std::time::Duration) -> std::time::Duration {
-    std::time::Duration::from_secs(3).max(last_took * 3)
-}
-
-/// Evaluates the risk indicators a few seconds after reports arrive (paced by `risk_pause`)
-/// and every few minutes regardless, so that quiet areas clear.
-async fn watch_risks(state: Arc<AppState>) {
-    const RISK_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
-    let mut notices = state.notices.subscribe();
-    // The first evaluation at start: what happened while the server was down is seen at once.
-    let mut first = true;
-    let mut last_took = std::time::Duration::ZERO;
-    loop {
-        let woke = if std::mem::take(&mut first) {
-            Ok(Ok(()))
-        } else {
-            tokio::time::timeout(RISK_EVERY, notices.recv())
-                .await
-                .map(|r| r.map(|_| ()))
-        };
-        if matches!(
-            woke,
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed))
-        ) {
-            return;
-        }
-        tokio::time::sleep(risk_pause(last_took)).await;
-        // What arrived while waiting is covered by this evaluation.
-        while notices.try_recv().is_ok() {}
-        let started = std::time::Instant::now();
-        let done = crate::usecase::risk::evaluate(&state, crate::now_ms()).await;
-        last_took = started.elapsed();
-        match done {
-            Ok(done) if !done.raised.is_empty() => {
-                tracing::info!(
-                    raised = done.raised.len(),
-                    cleared = done.cleared,
-                    "risk alerts"
-                )
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "risk evaluation failed"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    #[test]
-    fn the_risk_watch_rests_three_times_as_long_as_it_counted() {
-        assert_eq!(super::risk_pause(Duration::ZERO), Duration::from_secs(3));
-        assert_eq!(
-            super::risk_pause(Duration::from_millis(200)),
-            Duration::from_secs(3)
-        );
-        assert_eq!(
-            super::risk_pause(Duration::from_secs(15)),
-            Duration::from_secs(45)
-        );
     }
 }
