@@ -2,7 +2,7 @@
 
 use crate::sql::{append_actions, event_scope, Arg, Sql};
 use crate::{AttachmentInfo, Result, SqlStore, StoreError};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 use std::collections::BTreeSet;
 use zhili_domain::chain::Actor;
 use zhili_domain::Scope;
@@ -149,17 +149,17 @@ pub(crate) fn ids_of(json: &str) -> Result<BTreeSet<String>> {
 }
 
 /// Links photos to an event (a photo shown twice on one event is linked once).
-pub(crate) async fn link(
-    conn: &mut AnyConnection,
+pub(crate) async fn link<C: crate::exec::Exec>(
+    conn: &mut C,
     event: i64,
     ids: &BTreeSet<String>,
 ) -> Result<()> {
     for id in ids {
-        sqlx::query("INSERT INTO event_attachments (event_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(event)
-            .bind(id.clone())
-            .execute(&mut *conn)
-            .await?;
+        let mut insert = crate::sql::Sql::new(
+            "INSERT INTO event_attachments (event_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        );
+        insert.args = vec![Arg::Int(event), Arg::Text(id.clone())];
+        conn.run(&insert).await?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::sql::{corrupt, Arg, Sql};
 use crate::{Result, StatGroup, StatRow, StatsQuery};
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
 use zhili_domain::event::Status;
 use zhili_domain::{Level, Scope};
@@ -93,7 +93,7 @@ impl CountChanges {
             .collect()
     }
 
-    pub async fn write(self, conn: &mut AnyConnection) -> Result<()> {
+    pub(crate) async fn write<C: crate::exec::Exec>(self, conn: &mut C) -> Result<()> {
         crate::sql::upsert_rows(
             conn,
             "event_counts",

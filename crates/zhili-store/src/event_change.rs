@@ -4,13 +4,14 @@
 
 use crate::counts::{CountChanges, Share};
 use crate::events::{event_from_row, EVENT_COLUMNS};
+use crate::exec::{first_row, Cells, Exec};
+use crate::sql::{Arg, Sql};
 use crate::{EventRecord, Result, StoreError};
-use sqlx::{AnyConnection, Row};
 use zhili_domain::UnitId;
 
 /// Applies one change; its record is pushed onto `recorded`, appended with the batch's.
-pub(crate) async fn apply_change(
-    tx: &mut AnyConnection,
+pub(crate) async fn apply_change<C: Exec>(
+    tx: &mut C,
     request: &crate::ChangeRequest,
     counts: &mut CountChanges,
     recorded: &mut Vec<zhili_domain::chain::NewAction>,
@@ -32,65 +33,65 @@ pub(crate) async fn apply_change(
     };
     // Its share of the dashboard totals before the change (the version check below makes
     // sure no other change came in between).
-    let Some(before) = sqlx::query(
-        "SELECT village_code, lead_unit, status, handle_late, reworks, satisfaction, version FROM events WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
+    let mut read = Sql::new(
+        "SELECT village_code, lead_unit, status, handle_late, reworks, satisfaction, version FROM events WHERE id = ",
+    );
+    read.bind(Arg::Int(id));
+    let Some(before) = first_row(tx, &read).await? else {
         return conflict();
     };
-    if before.try_get::<i64, _>("version")? != *expected_version {
+    if before.cell::<i64>("version")? != *expected_version {
         return conflict();
     }
-    let handle_late_before = before.try_get::<i64, _>("handle_late")? != 0;
-    let village: String = before.try_get("village_code")?;
+    let handle_late_before = before.cell::<i64>("handle_late")? != 0;
+    let village: String = before.cell("village_code")?;
     let share_before = Share::new(
         village.clone(),
-        before.try_get::<Option<String>, _>("lead_unit")?.as_deref(),
-        &before.try_get::<String, _>("status")?,
+        before.cell::<Option<String>>("lead_unit")?.as_deref(),
+        &before.cell::<String>("status")?,
         handle_late_before,
-        before.try_get("reworks")?,
-        before.try_get("satisfaction")?,
+        before.cell("reworks")?,
+        before.cell("satisfaction")?,
     );
     let late_now = ch
         .step_done
         .is_some_and(|d| d.step == zhili_domain::event::Step::Handle && !d.on_time);
     // The event as it now is comes back from the update itself.
-    let updated = sqlx::query(&format!(
+    let mut update = Sql::new(
         "UPDATE events SET status = $1, matter_class = $2, owner = $3, lead_unit = $4, step_started = $5, step_due = $6, deferred_from = $7, \
          remaining_ms = $8, pending_extension_ms = $9, closed_at = $10, returns = $11, reworks = $12, escalations = $13, supervision_level = $14, \
          extensions = $15, deferrals = $16, reopens = $17, satisfaction = $18, merged_into = COALESCE($19, merged_into), version = version + 1, updated_at = $20, \
          handle_late = CASE WHEN $23 = 1 THEN 1 ELSE handle_late END \
-         WHERE id = $21 AND version = $22 RETURNING {}",
-        EVENT_COLUMNS.replace("e.", "")
-    ))
-    .bind(c.status.as_str())
-    .bind(c.class.as_str())
-    .bind(c.owner.to_string())
-    .bind(c.lead_unit.as_ref().map(UnitId::to_string))
-    .bind(c.step_started)
-    .bind(c.step_due)
-    .bind(c.deferred_from.map(|s| s.as_str()))
-    .bind(c.remaining_ms)
-    .bind(c.pending_extension_ms)
-    .bind(c.closed_at)
-    .bind(c.returns)
-    .bind(c.reworks)
-    .bind(c.escalations)
-    .bind(c.supervision_level)
-    .bind(c.extensions)
-    .bind(c.deferrals)
-    .bind(c.reopens)
-    .bind(c.satisfaction)
-    .bind(ch.merged_into)
-    .bind(now)
-    .bind(id)
-    .bind(expected_version)
-    .bind(late_now as i64)
-    .fetch_optional(&mut *tx)
-    .await?;
+         WHERE id = $21 AND version = $22 RETURNING ",
+    );
+    update.push(&EVENT_COLUMNS.replace("e.", ""));
+    // Bound in place, NULLs too, so the text is one statement that stays prepared.
+    update.args = vec![
+        Arg::Text(c.status.as_str().into()),
+        Arg::Text(c.class.as_str().into()),
+        Arg::Text(c.owner.to_string()),
+        c.lead_unit.as_ref().map(UnitId::to_string).into(),
+        c.step_started.into(),
+        c.step_due.into(),
+        c.deferred_from.map(|s| s.as_str().to_string()).into(),
+        c.remaining_ms.into(),
+        c.pending_extension_ms.into(),
+        c.closed_at.into(),
+        Arg::Int(c.returns),
+        Arg::Int(c.reworks),
+        Arg::Int(c.escalations),
+        Arg::Int(c.supervision_level),
+        Arg::Int(c.extensions),
+        Arg::Int(c.deferrals),
+        Arg::Int(c.reopens),
+        c.satisfaction.into(),
+        ch.merged_into.into(),
+        Arg::Int(now),
+        Arg::Int(id),
+        Arg::Int(*expected_version),
+        Arg::Int(late_now as i64),
+    ];
+    let updated = first_row(tx, &update).await?;
     let Some(updated) = updated else {
         return conflict();
     };
@@ -106,30 +107,28 @@ pub(crate) async fn apply_change(
         ),
         1,
     );
-    sqlx::query("DELETE FROM event_units WHERE event_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let mut units = Sql::new("DELETE FROM event_units WHERE event_id = ");
+    units.bind(Arg::Int(id));
+    tx.run(&units).await?;
     for unit in &c.assisting_units {
-        sqlx::query("INSERT INTO event_units (event_id, unit_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(unit.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let mut insert = Sql::new("INSERT INTO event_units (event_id, unit_id) VALUES ($1, $2)");
+        insert.args = vec![Arg::Int(id), Arg::Text(unit.to_string())];
+        tx.run(&insert).await?;
     }
     if let Some(done) = ch.step_done {
-        sqlx::query(
+        let mut step = Sql::new(
             "INSERT INTO event_steps (event_id, seq, step, unit, due, done_at, on_time) \
              SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM event_steps WHERE event_id = $1",
-        )
-            .bind(id)
-            .bind(done.step.as_str())
-            .bind(actor.unit.clone())
-            .bind(done.due)
-            .bind(now)
-            .bind(done.on_time as i64)
-            .execute(&mut *tx)
-            .await?;
+        );
+        step.args = vec![
+            Arg::Int(id),
+            Arg::Text(done.step.as_str().into()),
+            actor.unit.clone().into(),
+            Arg::Int(done.due),
+            Arg::Int(now),
+            Arg::Int(done.on_time as i64),
+        ];
+        tx.run(&step).await?;
     }
     let mut action = actor
         .action(now, &ch.action, &format!("event:{id}"))

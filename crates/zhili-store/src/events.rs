@@ -2,10 +2,10 @@
 //! the map's points and the dashboard's scans.
 
 use crate::counts::CountChanges;
+use crate::exec::Exec;
 use crate::history::insert_history;
 use crate::sql::{append_actions, corrupt, event_scope, Arg, Sql};
 use crate::{EventFilter, EventRecord, NewEvent, Result, SqlStore, StepRecord, StoreError};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use zhili_domain::calendar::Clock;
 use zhili_domain::chain::Actor;
@@ -24,75 +24,78 @@ fn unit_id(raw: String) -> Result<UnitId> {
     UnitId::parse(&raw).map_err(|_| corrupt("unit id", &raw))
 }
 
-pub(crate) fn event_from_row(r: &AnyRow, assisting: Vec<String>) -> Result<EventRecord> {
-    let text = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
+pub(crate) fn event_from_row<R: crate::exec::Cells>(
+    r: &R,
+    assisting: Vec<String>,
+) -> Result<EventRecord> {
+    let text = |col: &str| -> Result<String> { r.cell::<String>(col) };
     let channel = text("channel")?;
     let status = text("status")?;
     let class = text("matter_class")?;
     let grid = text("grid_code")?;
     let clock = text("clock")?;
-    let deferred_from: Option<String> = r.try_get("deferred_from")?;
-    let resident_id: Option<i64> = r.try_get("resident_id")?;
+    let deferred_from: Option<String> = r.cell("deferred_from")?;
+    let resident_id: Option<i64> = r.cell("resident_id")?;
     let case = Case {
         status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         class: MatterClass::parse(&class).ok_or_else(|| corrupt("matter class", &class))?,
         grid: RegionCode::parse(&grid).map_err(|_| corrupt("grid code", &grid))?,
         owner: unit_id(text("owner")?)?,
         lead_unit: r
-            .try_get::<Option<String>, _>("lead_unit")?
+            .cell::<Option<String>>("lead_unit")?
             .map(unit_id)
             .transpose()?,
         assisting_units: assisting.into_iter().map(unit_id).collect::<Result<_>>()?,
         limits: Limits {
-            register_ms: r.try_get("limit_register")?,
-            dispatch_ms: r.try_get("limit_dispatch")?,
-            take_up_ms: r.try_get("limit_take_up")?,
-            handle_ms: r.try_get("limit_handle")?,
-            verify_ms: r.try_get("limit_verify")?,
-            close_ms: r.try_get("limit_close")?,
+            register_ms: r.cell("limit_register")?,
+            dispatch_ms: r.cell("limit_dispatch")?,
+            take_up_ms: r.cell("limit_take_up")?,
+            handle_ms: r.cell("limit_handle")?,
+            verify_ms: r.cell("limit_verify")?,
+            close_ms: r.cell("limit_close")?,
             clock: if clock == "calendar" {
                 Clock::Calendar
             } else {
                 Clock::Working
             },
         },
-        step_started: r.try_get("step_started")?,
-        step_due: r.try_get("step_due")?,
+        step_started: r.cell("step_started")?,
+        step_due: r.cell("step_due")?,
         deferred_from: deferred_from
             .map(|s| Status::parse(&s).ok_or_else(|| corrupt("status", &s)))
             .transpose()?,
-        remaining_ms: r.try_get("remaining_ms")?,
-        pending_extension_ms: r.try_get("pending_extension_ms")?,
-        closed_at: r.try_get("closed_at")?,
-        returns: r.try_get("returns")?,
-        reworks: r.try_get("reworks")?,
-        escalations: r.try_get("escalations")?,
-        supervision_level: r.try_get("supervision_level")?,
-        extensions: r.try_get("extensions")?,
-        deferrals: r.try_get("deferrals")?,
-        reopens: r.try_get("reopens")?,
-        satisfaction: r.try_get("satisfaction")?,
+        remaining_ms: r.cell("remaining_ms")?,
+        pending_extension_ms: r.cell("pending_extension_ms")?,
+        closed_at: r.cell("closed_at")?,
+        returns: r.cell("returns")?,
+        reworks: r.cell("reworks")?,
+        escalations: r.cell("escalations")?,
+        supervision_level: r.cell("supervision_level")?,
+        extensions: r.cell("extensions")?,
+        deferrals: r.cell("deferrals")?,
+        reopens: r.cell("reopens")?,
+        satisfaction: r.cell("satisfaction")?,
         reporter_account: resident_id.is_some(),
     };
     Ok(EventRecord {
-        id: r.try_get("id")?,
+        id: r.cell("id")?,
         case_number: text("case_number")?,
         channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?,
         category: text("category")?,
-        category_version: r.try_get("category_version")?,
+        category_version: r.cell("category_version")?,
         description: text("description")?,
-        lon: r.try_get("lon")?,
-        lat: r.try_get("lat")?,
-        occurred_at: r.try_get("occurred_at")?,
-        reported_at: r.try_get("reported_at")?,
-        reporter_name: r.try_get("reporter_name")?,
-        reporter_phone_enc: r.try_get("reporter_phone_enc")?,
-        reporter_phone_masked: r.try_get("reporter_phone_masked")?,
-        duplicate_of: r.try_get("duplicate_of")?,
-        merged_into: r.try_get("merged_into")?,
+        lon: r.cell("lon")?,
+        lat: r.cell("lat")?,
+        occurred_at: r.cell("occurred_at")?,
+        reported_at: r.cell("reported_at")?,
+        reporter_name: r.cell("reporter_name")?,
+        reporter_phone_enc: r.cell("reporter_phone_enc")?,
+        reporter_phone_masked: r.cell("reporter_phone_masked")?,
+        duplicate_of: r.cell("duplicate_of")?,
+        merged_into: r.cell("merged_into")?,
         case,
-        version: r.try_get("version")?,
-        updated_at: r.try_get("updated_at")?,
+        version: r.cell("version")?,
+        updated_at: r.cell("updated_at")?,
         resident_id,
     })
 }
@@ -183,25 +186,69 @@ pub(crate) fn clock_str(c: Clock) -> &'static str {
 
 /// Reports and changes in one transaction (one durable commit). A change whose event moved
 /// on since it was read is answered `invalid_transition` and writes nothing; any other
-/// failure undoes the whole batch.
+/// failure undoes the whole batch. On SQLite the batch goes through SQLite's own API
+/// (`lite_writer`); on PostgreSQL through the pool.
 pub(crate) async fn write_events(
     store: &SqlStore,
     batch: &crate::EventBatch,
 ) -> Result<crate::EventsWritten> {
+    if store.backend == crate::Backend::Sqlite {
+        return crate::lite_writer::write_events(store, batch).await;
+    }
     let started = std::time::Instant::now();
     let mut tx = store.write_tx().await?;
     let began = started.elapsed();
+    let (written, phases) = write_batch(&mut tx, store.backend, batch).await?;
+    let before_commit = started.elapsed();
+    tx.commit().await?;
+    phases.log(batch, began, started.elapsed() - before_commit);
+    Ok(written)
+}
+
+/// Where a batch's time went, for profiling the writer (`ZHILI_LOG=zhili_store::events=debug`).
+pub(crate) struct Phases {
+    reports: std::time::Duration,
+    changes: std::time::Duration,
+    tail: std::time::Duration,
+}
+
+impl Phases {
+    pub(crate) fn log(
+        &self,
+        batch: &crate::EventBatch,
+        begin: std::time::Duration,
+        commit: std::time::Duration,
+    ) {
+        tracing::debug!(
+            reports = batch.reports.len(),
+            changes = batch.changes.len(),
+            begin_us = begin.as_micros() as u64,
+            reports_us = self.reports.as_micros() as u64,
+            changes_us = self.changes.as_micros() as u64,
+            tail_us = self.tail.as_micros() as u64,
+            commit_us = commit.as_micros() as u64,
+            "event batch written"
+        );
+    }
+}
+
+/// The batch written inside the caller's transaction, on either kind of connection.
+pub(crate) async fn write_batch<C: Exec>(
+    tx: &mut C,
+    backend: crate::Backend,
+    batch: &crate::EventBatch,
+) -> Result<(crate::EventsWritten, Phases)> {
+    let started = std::time::Instant::now();
     let mut counts = CountChanges::default();
-    let created = insert_reports(store, &mut tx, &batch.reports, &mut counts).await?;
+    let created = insert_reports(tx, backend, &batch.reports, &mut counts).await?;
     let reported = started.elapsed();
     let mut changed = Vec::with_capacity(batch.changes.len());
     let mut recorded = Vec::with_capacity(batch.changes.len());
     for c in &batch.changes {
-        changed
-            .push(crate::event_change::apply_change(&mut tx, c, &mut counts, &mut recorded).await?);
+        changed.push(crate::event_change::apply_change(tx, c, &mut counts, &mut recorded).await?);
     }
     // The changes' records in one append, in the batch's order.
-    append_actions(&mut tx, recorded).await?;
+    append_actions(tx, recorded).await?;
     let applied = started.elapsed();
     // The deliveries of what was written, durable with it.
     let told: Vec<(&EventRecord, &str)> = created
@@ -222,27 +269,19 @@ pub(crate) async fn write_events(
         .chain(batch.changes.iter().map(|c| c.now))
         .max()
         .unwrap_or_default();
-    crate::webhook_queue::enqueue(&mut tx, &told, now).await?;
-    counts.write(&mut tx).await?;
-    let counted = started.elapsed();
-    tx.commit().await?;
-    // Where a batch's time goes, for profiling the writer (`ZHILI_LOG=zhili_store::events=debug`).
-    tracing::debug!(
-        reports = batch.reports.len(),
-        changes = batch.changes.len(),
-        begin_us = began.as_micros() as u64,
-        reports_us = (reported - began).as_micros() as u64,
-        changes_us = (applied - reported).as_micros() as u64,
-        tail_us = (counted - applied).as_micros() as u64,
-        commit_us = (started.elapsed() - counted).as_micros() as u64,
-        "event batch written"
-    );
-    Ok(crate::EventsWritten { created, changed })
+    crate::webhook_queue::enqueue(tx, &told, now).await?;
+    counts.write(tx).await?;
+    let phases = Phases {
+        reports: reported,
+        changes: applied - reported,
+        tail: started.elapsed() - applied,
+    };
+    Ok((crate::EventsWritten { created, changed }, phases))
 }
 
-async fn insert_reports(
-    store: &SqlStore,
-    conn: &mut AnyConnection,
+async fn insert_reports<C: Exec>(
+    conn: &mut C,
+    backend: crate::Backend,
     batch: &[(Actor, NewEvent, i64)],
     counts: &mut CountChanges,
 ) -> Result<Vec<EventRecord>> {
@@ -255,7 +294,7 @@ async fn insert_reports(
             changes: vec![],
         })
         .collect();
-    let written = insert_history(store, conn, &items, counts).await?;
+    let written = insert_history(backend, conn, &items, counts).await?;
     Ok(batch
         .iter()
         .zip(written)

@@ -4,9 +4,9 @@
 
 use crate::counts::{CountChanges, Share};
 use crate::events::clock_str;
+use crate::exec::{Cells, Exec};
 use crate::sql::{append_actions, Arg, Sql};
 use crate::{Result, SqlStore};
-use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 use zhili_domain::calendar::{date_string, CHINA_OFFSET_MS, DAY_MS};
 use zhili_domain::UnitId;
@@ -14,16 +14,16 @@ use zhili_domain::UnitId;
 pub(crate) async fn load_history(store: &SqlStore, items: &[crate::HistoryItem]) -> Result<()> {
     let mut tx = store.write_tx().await?;
     let mut counts = CountChanges::default();
-    insert_history(store, &mut tx, items, &mut counts).await?;
+    insert_history(store.backend, &mut tx, items, &mut counts).await?;
     counts.write(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Writes whole cases in bulk; answers each item's (id, case number) in input order.
-pub(crate) async fn insert_history(
-    store: &SqlStore,
-    tx: &mut AnyConnection,
+pub(crate) async fn insert_history<C: Exec>(
+    backend: crate::Backend,
+    tx: &mut C,
     items: &[crate::HistoryItem],
     counts: &mut CountChanges,
 ) -> Result<Vec<(i64, String)>> {
@@ -43,7 +43,7 @@ pub(crate) async fn insert_history(
     append_actions(tx, rows.actions).await?;
     store_counters(tx, rows.counters, &stored).await?;
     // Explicit ids leave the sequence behind; move it past them.
-    crate::ids::sync_sequence(tx, store.backend, "events").await?;
+    crate::ids::sync_sequence(tx, backend, "events").await?;
     for (item, (id, _)) in items.iter().zip(&rows.written) {
         crate::situations::insert_links(tx, "event", *id, &item.event.links).await?;
     }
@@ -197,8 +197,8 @@ pub(crate) fn days_of(items: &[crate::HistoryItem]) -> std::collections::BTreeSe
 
 /// The case counters of the days a batch numbers cases on (0 for a day not yet stored), and
 /// which of them are stored.
-async fn case_counters(
-    tx: &mut AnyConnection,
+async fn case_counters<C: Exec>(
+    tx: &mut C,
     items: &[crate::HistoryItem],
 ) -> Result<(HashMap<String, i64>, HashSet<String>)> {
     let days = days_of(items);
@@ -206,31 +206,28 @@ async fn case_counters(
     known.bind_list(days.iter().map(|d| Arg::Text(d.clone())));
     let mut counters: HashMap<String, i64> = days.iter().map(|d| (d.clone(), 0)).collect();
     let mut stored = HashSet::new();
-    for r in known.query().fetch_all(&mut *tx).await? {
-        let day: String = r.try_get("day")?;
-        counters.insert(day.clone(), r.try_get("n")?);
+    for r in tx.rows(&known).await? {
+        let day: String = r.cell("day")?;
+        counters.insert(day.clone(), r.cell("n")?);
         stored.insert(day);
     }
     Ok((counters, stored))
 }
 
 /// Writes the counters back: updated where stored, inserted where new.
-async fn store_counters(
-    tx: &mut AnyConnection,
+async fn store_counters<C: Exec>(
+    tx: &mut C,
     counters: HashMap<String, i64>,
     stored: &HashSet<String>,
 ) -> Result<()> {
     for (day, n) in counters {
-        let statement = if stored.contains(&day) {
+        let mut statement = Sql::new(if stored.contains(&day) {
             "UPDATE case_counters SET n = $1 WHERE day = $2"
         } else {
             "INSERT INTO case_counters (n, day) VALUES ($1, $2)"
-        };
-        sqlx::query(statement)
-            .bind(n)
-            .bind(day)
-            .execute(&mut *tx)
-            .await?;
+        });
+        statement.args = vec![Arg::Int(n), Arg::Text(day)];
+        tx.run(&statement).await?;
     }
     Ok(())
 }

@@ -2,40 +2,38 @@
 //! chain head's lock serialises the writers, the next id follows the largest, and
 //! PostgreSQL's sequence is moved past what was written.
 
+use crate::exec::{one_row, Cells, Exec};
+use crate::sql::Sql;
 use crate::Result;
-use sqlx::AnyConnection;
 
 /// Takes the chain head's row lock for the rest of the transaction. Every writer that
 /// assigns ids by hand (`next_id`) appends to the chain too, so passing here first
 /// serialises them on PostgreSQL as SQLite's write lock does.
-pub(crate) async fn lock_chain_head(conn: &mut AnyConnection) -> Result<()> {
-    sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1")
-        .execute(&mut *conn)
+pub(crate) async fn lock_chain_head<C: Exec>(conn: &mut C) -> Result<()> {
+    conn.run(&Sql::new("UPDATE chain_head SET seq = seq WHERE id = 1"))
         .await?;
     Ok(())
 }
 
 /// The next id of `table` (one of the store's own tables), under `lock_chain_head`.
-pub(crate) async fn next_id(conn: &mut AnyConnection, table: &'static str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"))
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+pub(crate) async fn next_id<C: Exec>(conn: &mut C, table: &'static str) -> Result<i64> {
+    let sql = Sql::new(&format!(
+        "SELECT COALESCE(MAX(id), 0) + 1 AS next FROM {table}"
+    ));
+    one_row(conn, &sql).await?.cell("next")
 }
 
 /// After ids written by hand, moves PostgreSQL's sequence of `table` past them (SQLite
 /// needs nothing).
-pub(crate) async fn sync_sequence(
-    conn: &mut AnyConnection,
+pub(crate) async fn sync_sequence<C: Exec>(
+    conn: &mut C,
     backend: crate::Backend,
     table: &'static str,
 ) -> Result<()> {
     if backend == crate::Backend::Postgres {
-        sqlx::query(&format!(
+        conn.rows(&Sql::new(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-        ))
-        .execute(&mut *conn)
+        )))
         .await?;
     }
     Ok(())

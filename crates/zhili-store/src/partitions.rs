@@ -377,7 +377,7 @@ pub(crate) async fn detach(
         .bind(LOCK)
         .execute(&mut *tx)
         .await?;
-    crate::ids::lock_chain_head(&mut tx).await?;
+    crate::ids::lock_chain_head(&mut *tx).await?;
     for t in TABLES {
         if !attached(&mut tx, t.table).await?.contains(&month) {
             return Err(refuse(format!(
@@ -451,7 +451,7 @@ pub(crate) async fn detach(
         "{events} events and {records} records of {month} detached for archiving as {}",
         tables.join(", ")
     ));
-    append_actions(&mut tx, vec![a]).await?;
+    append_actions(&mut *tx, vec![a]).await?;
     tx.commit().await?;
     Ok(Detached {
         tables,

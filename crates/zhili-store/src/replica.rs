@@ -50,6 +50,7 @@ impl SqlStore {
             backend: Backend::Postgres,
             writer_turn: Arc::new(tokio::sync::Mutex::new(())),
             url: url.to_string(),
+            lite_writer: Default::default(),
         })
     }
 }

@@ -46,25 +46,26 @@ async fn insert_message(conn: &mut AnyConnection, m: &NewMessage, now: i64) -> R
 }
 
 /// A notice to the resident who reported an event, queued in the event change's transaction.
-pub(crate) async fn queue_notice(
-    tx: &mut AnyConnection,
+pub(crate) async fn queue_notice<C: crate::exec::Exec>(
+    tx: &mut C,
     resident_id: i64,
     event_id: i64,
     notice: Notice,
     body: &str,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    let mut insert = crate::sql::Sql::new(
         "INSERT INTO messages (phone_sealed, phone_masked, resident_id, event_id, kind, body, created_at, state) \
          SELECT phone_sealed, phone_masked, id, $1, $2, $3, $4, 'queued' FROM residents WHERE id = $5",
-    )
-    .bind(event_id)
-    .bind(notice.as_str())
-    .bind(body.to_string())
-    .bind(now)
-    .bind(resident_id)
-    .execute(&mut *tx)
-    .await?;
+    );
+    insert.args = vec![
+        Arg::Int(event_id),
+        Arg::Text(notice.as_str().to_string()),
+        Arg::Text(body.to_string()),
+        Arg::Int(now),
+        Arg::Int(resident_id),
+    ];
+    tx.run(&insert).await?;
     Ok(())
 }
 

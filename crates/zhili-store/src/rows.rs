@@ -1,16 +1,16 @@
 //! Many rows written at once: multi-row `VALUES` in chunks whose shapes stay prepared.
 
+use crate::exec::Exec;
 use crate::sql::{Arg, Sql};
 use crate::Result;
-use sqlx::AnyConnection;
 
 /// Inserts many rows with multi-row `VALUES`, in chunks that stay under both engines'
 /// parameter limits. For bulk loads inside one transaction.
 ///
 /// SQLite gets anonymous `?` placeholders: binding a named one (`$n`) makes SQLite search
 /// its list of names, which turns a statement of thousands of parameters quadratic.
-pub(crate) async fn insert_rows(
-    conn: &mut AnyConnection,
+pub(crate) async fn insert_rows<C: Exec>(
+    conn: &mut C,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
@@ -19,14 +19,14 @@ pub(crate) async fn insert_rows(
 }
 
 /// As `insert_rows`, each chunk followed by `on_conflict` (an `ON CONFLICT …` clause).
-pub(crate) async fn upsert_rows(
-    conn: &mut AnyConnection,
+pub(crate) async fn upsert_rows<C: Exec>(
+    conn: &mut C,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
     on_conflict: &str,
 ) -> Result<()> {
-    let positional = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let positional = conn.sqlite();
     let per_chunk = (30_000 / columns.len()).max(1);
     let mut left = rows.len();
     let mut rows = rows.into_iter().peekable();
@@ -68,7 +68,7 @@ pub(crate) async fn upsert_rows(
             text.push(')');
         }
         text.push_str(on_conflict);
-        Sql { text, args }.query().execute(&mut *conn).await?;
+        conn.run(&Sql { text, args }).await?;
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use zhili_domain::situation::{
 use zhili_domain::{RegionCode, Scope};
 
 /// Writes links from `source:source_id` to each target, ignoring repeats.
-pub(crate) async fn insert_links(
-    conn: &mut AnyConnection,
+pub(crate) async fn insert_links<C: crate::exec::Exec>(
+    conn: &mut C,
     source: &str,
     source_id: i64,
     targets: &[(LinkTarget, i64)],
@@ -25,15 +25,16 @@ pub(crate) async fn insert_links(
         if !seen.insert((*target, *id)) {
             continue;
         }
-        sqlx::query(
+        let mut insert = crate::sql::Sql::new(
             "INSERT INTO links (source, source_id, target, target_id) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(source.to_string())
-        .bind(source_id)
-        .bind(target.as_str().to_string())
-        .bind(*id)
-        .execute(&mut *conn)
-        .await?;
+        );
+        insert.args = vec![
+            Arg::Text(source.to_string()),
+            Arg::Int(source_id),
+            Arg::Text(target.as_str().to_string()),
+            Arg::Int(*id),
+        ];
+        conn.run(&insert).await?;
     }
     Ok(())
 }

@@ -25,6 +25,8 @@ pub struct SqlStore {
     pub(crate) writer_turn: Arc<tokio::sync::Mutex<()>>,
     /// Where the database is, for the PostgreSQL listener's own connection.
     pub(crate) url: String,
+    /// On SQLite, the event writer's own connection through SQLite's API (`lite_writer`).
+    pub(crate) lite_writer: crate::lite_writer::LiteWriter,
 }
 
 /// A write transaction; on SQLite it also holds this process's writer turn until it ends.
@@ -324,8 +326,8 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
 /// Appends actions to the chain inside the caller's transaction. The head row is updated
 /// first, which takes the write lock on both engines before anything is read, so
 /// concurrent appends serialise instead of forking the chain.
-pub(crate) async fn append_actions(
-    conn: &mut AnyConnection,
+pub(crate) async fn append_actions<C: crate::exec::Exec>(
+    conn: &mut C,
     actions: Vec<NewAction>,
 ) -> Result<()> {
     if actions.is_empty() {
@@ -336,22 +338,22 @@ pub(crate) async fn append_actions(
 
 /// As `append_actions` (at least one action), answering the last one's place in the chain:
 /// its sequence number and hash (what a signed entry keeps as its signature).
-pub(crate) async fn append_sealed(
-    conn: &mut AnyConnection,
+pub(crate) async fn append_sealed<C: crate::exec::Exec>(
+    conn: &mut C,
     actions: Vec<NewAction>,
 ) -> Result<(i64, String)> {
-    let row = sqlx::query("UPDATE chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-        .bind(actions.len() as i64)
-        .fetch_one(&mut *conn)
-        .await?;
-    let last: i64 = row.try_get("seq")?;
-    let prev: String = row.try_get("hash")?;
+    use crate::exec::Cells;
+    let mut head = Sql::new("UPDATE chain_head SET seq = seq + ");
+    head.bind(Arg::Int(actions.len() as i64))
+        .push(" WHERE id = 1 RETURNING seq, hash");
+    let row = crate::exec::one_row(conn, &head).await?;
+    let last: i64 = row.cell("seq")?;
+    let prev: String = row.cell("hash")?;
     let (rows, prev) = sealed_rows(actions, last, prev);
     insert_rows(conn, "actions", &ACTION_INSERT_COLUMNS, rows).await?;
-    sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
-        .bind(prev.clone())
-        .execute(&mut *conn)
-        .await?;
+    let mut head = Sql::new("UPDATE chain_head SET hash = ");
+    head.bind(Arg::Text(prev.clone())).push(" WHERE id = 1");
+    conn.run(&head).await?;
     Ok((last, prev))
 }
 
@@ -445,6 +447,7 @@ impl SqlStore {
             backend,
             writer_turn,
             url,
+            lite_writer: Default::default(),
         };
         store.rebuild_dropped_indexes().await?;
         Ok(store)

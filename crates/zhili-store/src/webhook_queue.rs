@@ -5,7 +5,7 @@
 
 use crate::sql::Arg;
 use crate::*;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use zhili_domain::event::Case;
 use zhili_domain::time::rfc3339;
 use zhili_domain::webhook as rules;
@@ -25,21 +25,26 @@ struct Outgoing<'a> {
 }
 
 /// One delivery per active subscription to the message's type whose unit hears of it.
-async fn queue(tx: &mut AnyConnection, messages: Vec<Outgoing<'_>>, now: i64) -> Result<()> {
+async fn queue<C: crate::exec::Exec>(
+    tx: &mut C,
+    messages: Vec<Outgoing<'_>>,
+    now: i64,
+) -> Result<()> {
+    use crate::exec::Cells;
     if messages.is_empty() {
         return Ok(());
     }
-    let subs = sqlx::query(
-        "SELECT id, unit_id, event_types FROM webhook_subscriptions WHERE disabled_at IS NULL",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let subs = tx
+        .rows(&crate::sql::Sql::new(
+            "SELECT id, unit_id, event_types FROM webhook_subscriptions WHERE disabled_at IS NULL",
+        ))
+        .await?;
     let mut listening = Vec::with_capacity(subs.len());
     for s in &subs {
-        let types: String = s.try_get("event_types")?;
-        let unit: String = s.try_get("unit_id")?;
+        let types: String = s.cell("event_types")?;
+        let unit: String = s.cell("unit_id")?;
         if let Ok(unit) = UnitId::parse(&unit) {
-            listening.push((s.try_get::<i64, _>("id")?, unit, types));
+            listening.push((s.cell::<i64>("id")?, unit, types));
         }
     }
     if listening.is_empty() {
@@ -107,8 +112,8 @@ fn event_body(kind: &str, e: &EventRecord, action: &str, now: i64) -> String {
 }
 
 /// The deliveries of what the event writer wrote: (the event as written, the action taken).
-pub(crate) async fn enqueue(
-    tx: &mut AnyConnection,
+pub(crate) async fn enqueue<C: crate::exec::Exec>(
+    tx: &mut C,
     changes: &[(&EventRecord, &str)],
     now: i64,
 ) -> Result<()> {

@@ -1035,4 +1035,92 @@ mod events {
         })
         .await;
     }
+
+    #[tokio::test]
+    async fn a_batch_that_fails_writes_nothing_and_the_writer_goes_on() {
+        for_each_backend(|store| async move {
+            let sys = Actor::system();
+            let now = 1_795_775_400_000;
+            let a = store
+                .create_event(&sys, &report("500114001001001", now), now)
+                .await
+                .unwrap();
+            let op = Who {
+                role: Role::VillageOperator,
+                unit: Some("S500114001001".into()),
+                region: code("500114001001"),
+                grids: Vec::new(),
+            };
+            let register = |at: i64, attachments: &str| {
+                let out = apply(
+                    &a.case,
+                    &op,
+                    &Command::Register {
+                        class: None,
+                        reason: None,
+                    },
+                    at,
+                    &WorkingCalendar::default(),
+                )
+                .unwrap();
+                ChangeRequest {
+                    actor: Actor {
+                        username: "village-500114001001".into(),
+                        unit: Some("S500114001001".into()),
+                    },
+                    id: a.id,
+                    expected_version: a.version,
+                    change: EventChange {
+                        action: "register".into(),
+                        case: out.case,
+                        from: Status::Reported,
+                        opinion: None,
+                        attachments: attachments.into(),
+                        step_done: out.step_done,
+                        merged_into: None,
+                    },
+                    now: at,
+                }
+            };
+            let records = store.actions(0, i64::MAX).await.unwrap().len();
+            // A photo never stored: its link breaks the foreign key after the report and the
+            // change's update were written in the same transaction.
+            let failing = EventBatch {
+                reports: vec![(sys.clone(), report("500114001001001", now + 1), now + 1)],
+                changes: vec![register(now + 2, &format!("[\"{}\"]", "ab".repeat(32)))],
+            };
+            assert!(store.write_events(&failing).await.is_err());
+            let district = Scope::new(code("500114"), Role::DistrictCommander, None);
+            let kept = store.get_event(&district, a.id).await.unwrap().unwrap();
+            assert_eq!((kept.case.status, kept.version), (Status::Reported, 1));
+            assert_eq!(
+                store.actions(0, i64::MAX).await.unwrap().len(),
+                records,
+                "no record of the failed batch"
+            );
+            let near = store
+                .events_near("0602", now - 10, [108.0, 29.0, 108.01, 29.01])
+                .await
+                .unwrap();
+            assert_eq!(near.len(), 1, "the failed batch's report is not there");
+            // The next batch is written, numbered as if the failed one had never been.
+            let written = store
+                .write_events(&EventBatch {
+                    reports: vec![(sys.clone(), report("500114001001001", now + 3), now + 3)],
+                    changes: vec![register(now + 4, "[]")],
+                })
+                .await
+                .unwrap();
+            assert_eq!(written.created[0].case_number, "500114-20261127-00002");
+            let changed = written.changed[0].as_ref().unwrap();
+            assert_eq!(
+                (changed.case.status, changed.version),
+                (Status::Registered, 2)
+            );
+            let all = store.actions(0, i64::MAX).await.unwrap();
+            assert_eq!(all.len(), records + 2);
+            chain::verify(&all).unwrap();
+        })
+        .await;
+    }
 }
