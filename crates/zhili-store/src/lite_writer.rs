@@ -35,6 +35,7 @@ fn open(file: &std::path::Path) -> Result<Connection> {
 pub(crate) async fn write_events(store: &SqlStore, batch: &EventBatch) -> Result<EventsWritten> {
     let started = Instant::now();
     let turn = store.writer_turn.clone().lock_owned().await;
+    let turned = started.elapsed();
     let held = store
         .lite_writer
         .lock()
@@ -44,6 +45,13 @@ pub(crate) async fn write_events(store: &SqlStore, batch: &EventBatch) -> Result
     let batch = batch.clone();
     let runtime = tokio::runtime::Handle::current();
     let (conn, written) = tokio::task::spawn_blocking(move || {
+        // What a batch waited for before it began (`ZHILI_LOG=zhili_store::lite_writer=debug`):
+        // the writers' turn (another writer, the checkpointer's restart) and a thread.
+        tracing::debug!(
+            turn_us = turned.as_micros() as u64,
+            thread_us = (started.elapsed() - turned).as_micros() as u64,
+            "event batch starting"
+        );
         let mut conn = match held {
             Some(conn) => conn,
             None => match open(&file) {
