@@ -21,6 +21,8 @@ use std::time::Duration;
 const EVERY: Duration = Duration::from_millis(200);
 /// Frames (4 KiB pages) in the log past which it is started over.
 const RESTART_AT: i64 = 16384;
+/// Frames left to copy under the writers' turn at most, when the copies beside them keep up.
+const RESTART_LEFT: i64 = 256;
 /// How long a RESTART, holding the writers' turn, waits for readers to leave the log.
 const READERS_WAIT: Duration = Duration::from_millis(100);
 
@@ -44,8 +46,8 @@ pub(crate) fn spawn_checkpointer(path: String, alive: Weak<tokio::sync::Mutex<()
         };
         loop {
             tokio::time::sleep(EVERY).await;
-            let log = match checkpoint(&mut conn, "PASSIVE").await {
-                Ok(log) => log,
+            let (log, mut left) = match checkpoint(&mut conn, "PASSIVE").await {
+                Ok(frames) => frames,
                 Err(e) => {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
                     continue;
@@ -53,6 +55,17 @@ pub(crate) fn spawn_checkpointer(path: String, alive: Weak<tokio::sync::Mutex<()
             };
             let Some(turn) = alive.upgrade() else { break };
             if log >= RESTART_AT {
+                // What was written while the log was copied is copied too, beside the writers,
+                // so the RESTART under their turn has little left to copy.
+                for _ in 0..3 {
+                    if left <= RESTART_LEFT {
+                        break;
+                    }
+                    match checkpoint(&mut conn, "PASSIVE").await {
+                        Ok((_, l)) => left = l,
+                        Err(_) => break,
+                    }
+                }
                 let _writers_wait = turn.lock().await;
                 if let Err(e) = checkpoint(&mut conn, "RESTART").await {
                     tracing::warn!(error = %e, "WAL restart failed");
@@ -67,13 +80,14 @@ pub(crate) fn spawn_checkpointer(path: String, alive: Weak<tokio::sync::Mutex<()
     });
 }
 
-/// One checkpoint in `mode`; answers the frames in the log.
+/// One checkpoint in `mode`; answers the frames in the log and those not yet copied back.
 async fn checkpoint(
     conn: &mut sqlx::sqlite::SqliteConnection,
     mode: &str,
-) -> Result<i64, sqlx::Error> {
+) -> Result<(i64, i64), sqlx::Error> {
     let row = sqlx::query(&format!("PRAGMA wal_checkpoint({mode})"))
         .fetch_one(&mut *conn)
         .await?;
-    row.try_get(1)
+    let (log, copied): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+    Ok((log, (log - copied).max(0)))
 }
