@@ -48,6 +48,7 @@ mod rows;
 mod scope_sql;
 mod sign_in;
 mod situations;
+mod snapshot;
 mod sql;
 mod stability;
 mod staffing;

@@ -3,6 +3,7 @@
 
 pub mod answer_memo;
 pub mod auth;
+pub mod backup;
 pub mod basemap;
 pub mod batch_locate;
 pub mod crypto;

@@ -15,6 +15,7 @@ use zhili_store::prelude::*;
 
 mod accounts;
 mod audit;
+mod backups;
 mod demo_city;
 mod imports;
 mod locate;
@@ -254,6 +255,12 @@ enum Command {
         #[command(subcommand)]
         action: partitions::PartitionAction,
     },
+    /// Take a consistent copy of the SQLite database while it serves, with its data key sealed
+    /// under the passphrase in ZHILI_BACKUP_PASSPHRASE, into a new directory under --to.
+    Backup(backups::BackupArgs),
+    /// Bring a backup back as a new SQLite database (--db) after checking the copy against its
+    /// manifest and verifying the whole record; its key file is written beside it.
+    Restore(backups::RestoreArgs),
 }
 
 #[derive(Args)]
@@ -484,6 +491,8 @@ pub async fn run() -> ExitCode {
         } => audit_verify(&db, full).await,
         Command::Locate(args) => locate::locate(args).await,
         Command::Partitions { action } => partitions::run(action).await,
+        Command::Backup(args) => backups::backup(args).await,
+        Command::Restore(args) => backups::restore(args).await,
     }
 }
 

@@ -367,6 +367,7 @@ mod api_keys;
 mod assessment;
 mod assessment_reviews;
 mod auth;
+mod backup;
 mod browser;
 mod cli;
 mod contract;
