@@ -57,7 +57,8 @@ struct SealedKey {
     sealed: String,
 }
 
-fn passphrase_checked(passphrase: &str) -> Result<(), String> {
+/// A passphrase long enough to seal a backup's key.
+pub fn passphrase_checked(passphrase: &str) -> Result<(), String> {
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(format!(
             "the backup passphrase ({PASSPHRASE_ENV}) must be at least {MIN_PASSPHRASE_CHARS} characters"
@@ -339,6 +340,112 @@ async fn check_restored(db: &Path, manifest: &Manifest) -> Result<(), String> {
     Ok(())
 }
 
+/// The complete backups under `under` (those with a manifest), oldest first, and the
+/// unfinished ones (a directory of a backup's name without its manifest).
+fn backups_under(under: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+    let mut complete = Vec::new();
+    let mut unfinished = Vec::new();
+    let entries =
+        std::fs::read_dir(under).map_err(|e| format!("cannot read {}: {e}", under.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let named = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.len() == 21 && n.starts_with("zhili-"));
+        if !named || !path.is_dir() {
+            continue;
+        }
+        if path.join(MANIFEST).is_file() {
+            complete.push(path);
+        } else {
+            unfinished.push(path);
+        }
+    }
+    complete.sort();
+    unfinished.sort();
+    Ok((complete, unfinished))
+}
+
+/// Keeps the newest `keep` complete backups under `under` (at least one) and removes the rest,
+/// with any unfinished one older than the newest complete; answers what was removed.
+pub fn prune(under: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
+    let (complete, unfinished) = backups_under(under)?;
+    let keep = keep.max(1);
+    let mut removed = Vec::new();
+    let newest = complete.last().cloned();
+    let old = complete.len().saturating_sub(keep);
+    for path in complete.into_iter().take(old).chain(
+        unfinished
+            .into_iter()
+            .filter(|p| newest.as_ref().is_some_and(|n| p < n)),
+    ) {
+        std::fs::remove_dir_all(&path)
+            .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        removed.push(path);
+    }
+    Ok(removed)
+}
+
+/// When the last complete backup under `under` was taken (its manifest's time), if any.
+pub fn last_taken(under: &Path) -> Option<std::time::SystemTime> {
+    let (complete, _) = backups_under(under).ok()?;
+    std::fs::metadata(complete.last()?.join(MANIFEST))
+        .ok()?
+        .modified()
+        .ok()
+}
+
+/// Scheduled backups: what `zhili serve --backup-dir` takes and keeps.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    pub under: PathBuf,
+    pub every: std::time::Duration,
+    pub keep: usize,
+    pub passphrase: String,
+}
+
+/// Takes one scheduled backup and prunes the old ones; answers the new backup's directory.
+pub async fn scheduled_round(
+    store: &SqlStore,
+    key: &DataKey,
+    schedule: &Schedule,
+    now_ms: i64,
+) -> Result<PathBuf, String> {
+    let (dir, _) = take(store, key, &schedule.passphrase, &schedule.under, now_ms).await?;
+    for removed in prune(&schedule.under, schedule.keep)? {
+        tracing::info!(path = %removed.display(), "removed an old backup");
+    }
+    Ok(dir)
+}
+
+/// Runs the schedule for as long as the server does: the first backup one `every` after the
+/// last one found (or a minute after start when none is, or it is overdue), then every `every`.
+pub fn spawn_schedule(store: std::sync::Arc<SqlStore>, key: DataKey, schedule: Schedule) {
+    tokio::spawn(async move {
+        let since_last = last_taken(&schedule.under)
+            .and_then(|t| t.elapsed().ok())
+            .unwrap_or(schedule.every);
+        let mut wait = schedule
+            .every
+            .saturating_sub(since_last)
+            .max(std::time::Duration::from_secs(60));
+        loop {
+            tokio::time::sleep(wait).await;
+            let started = std::time::Instant::now();
+            match scheduled_round(&store, &key, &schedule, crate::now_ms()).await {
+                Ok(dir) => tracing::info!(
+                    path = %dir.display(),
+                    secs = started.elapsed().as_secs_f64(),
+                    "scheduled backup taken"
+                ),
+                Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
+            }
+            wait = schedule.every;
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +469,58 @@ mod tests {
         assert!(open_key(&costly, "correct horse battery")
             .unwrap_err()
             .contains("damaged"));
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_complete_backups() {
+        let under = std::env::temp_dir().join(format!("zhili-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&under);
+        for (name, complete) in [
+            ("zhili-20261201-020000", true),
+            ("zhili-20261202-020000", false),
+            ("zhili-20261203-020000", true),
+            ("zhili-20261204-020000", true),
+            ("zhili-20261205-020000", false),
+            ("notes", true),
+        ] {
+            let dir = under.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            if complete {
+                std::fs::write(dir.join(MANIFEST), "{}").unwrap();
+            }
+        }
+        let removed = prune(&under, 2).unwrap();
+        let names = |paths: Vec<PathBuf>| -> Vec<String> {
+            let mut n: Vec<String> = paths
+                .iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(
+            names(removed),
+            ["zhili-20261201-020000", "zhili-20261202-020000"],
+            "the oldest complete one and an unfinished one older than the newest"
+        );
+        let left = names(
+            std::fs::read_dir(&under)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect(),
+        );
+        assert_eq!(
+            left,
+            [
+                "notes",
+                "zhili-20261203-020000",
+                "zhili-20261204-020000",
+                "zhili-20261205-020000"
+            ],
+            "a backup still being written and what is not a backup are left alone"
+        );
+        assert!(prune(&under, 0).unwrap().len() == 1, "at least one is kept");
+        std::fs::remove_dir_all(&under).unwrap();
     }
 
     #[test]

@@ -20,6 +20,45 @@ pub(super) struct RestoreArgs {
     db: Db,
 }
 
+/// Backups taken by `zhili serve` on a schedule.
+#[derive(Args, Clone)]
+pub(super) struct ScheduleArgs {
+    /// Take a backup of the SQLite database into this directory every --backup-every-hours
+    /// while serving, keeping the newest --backup-keep (needs ZHILI_BACKUP_PASSPHRASE).
+    #[arg(long, env = "ZHILI_BACKUP_DIR")]
+    backup_dir: Option<std::path::PathBuf>,
+    /// Hours between scheduled backups.
+    #[arg(long, env = "ZHILI_BACKUP_EVERY_HOURS", default_value_t = 24,
+        value_parser = clap::value_parser!(u64).range(1..=24 * 31))]
+    backup_every_hours: u64,
+    /// Scheduled backups kept; the oldest beyond these are removed after each new one.
+    #[arg(long, env = "ZHILI_BACKUP_KEEP", default_value_t = 7,
+        value_parser = clap::value_parser!(u64).range(1..=1000))]
+    backup_keep: u64,
+}
+
+impl ScheduleArgs {
+    /// The schedule asked for, checked before the server starts.
+    pub(super) fn schedule(&self, db: &Db) -> Result<Option<zhili::backup::Schedule>, String> {
+        let Some(under) = &self.backup_dir else {
+            return Ok(None);
+        };
+        if db.database.as_deref().is_some_and(|u| !u.is_empty()) {
+            return Err("--backup-dir: scheduled backups are of a SQLite database; back PostgreSQL up with pg_basebackup or pg_dump (docs/operating.md)".into());
+        }
+        let passphrase = passphrase()?;
+        zhili::backup::passphrase_checked(&passphrase)?;
+        std::fs::create_dir_all(under)
+            .map_err(|e| format!("--backup-dir: cannot create {}: {e}", under.display()))?;
+        Ok(Some(zhili::backup::Schedule {
+            under: under.clone(),
+            every: std::time::Duration::from_secs(self.backup_every_hours * 3600),
+            keep: self.backup_keep as usize,
+            passphrase,
+        }))
+    }
+}
+
 fn passphrase() -> Result<String, String> {
     std::env::var(zhili::backup::PASSPHRASE_ENV).map_err(|_| {
         format!(

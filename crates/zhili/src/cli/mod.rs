@@ -155,6 +155,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "ZHILI_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
+        #[command(flatten)]
+        backups: backups::ScheduleArgs,
     },
     /// Build the Qianjiang demo city (unless the database already holds it), then serve it.
     Demo {
@@ -386,7 +388,12 @@ pub async fn run() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { db, policy, bind } => serve(&db, &policy, &bind).await,
+        Command::Serve {
+            db,
+            policy,
+            bind,
+            backups,
+        } => serve(&db, &policy, &bind, &backups).await,
         Command::Demo { db, policy, demo } => run_demo(&db, &policy, demo).await,
         Command::Import {
             what: ImportWhat::Grids { file, db, dry_run },

@@ -2,12 +2,34 @@
 
 use super::*;
 
-pub(super) async fn serve(db: &Db, policy: &Policy, bind: &str) -> ExitCode {
-    let store = match open(db).await {
+pub(super) async fn serve(
+    db: &Db,
+    policy: &Policy,
+    bind: &str,
+    backups: &super::backups::ScheduleArgs,
+) -> ExitCode {
+    let schedule = match backups.schedule(db) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    serve_store(Arc::new(store), policy, bind, &db.key_file(), false).await
+    let store = match open(db).await {
+        Ok(s) => Arc::new(s),
+        Err(e) => return fail(e),
+    };
+    if let Some(schedule) = schedule {
+        let key = match zhili::crypto::DataKey::load_or_create(&db.key_file()) {
+            Ok(k) => k,
+            Err(e) => return fail(e),
+        };
+        tracing::info!(
+            dir = %schedule.under.display(),
+            hours = schedule.every.as_secs() / 3600,
+            keep = schedule.keep,
+            "scheduled backups"
+        );
+        zhili::backup::spawn_schedule(store.clone(), key, schedule);
+    }
+    serve_store(store, policy, bind, &db.key_file(), false).await
 }
 
 pub(super) async fn serve_store(

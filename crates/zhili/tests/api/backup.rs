@@ -156,6 +156,40 @@ async fn a_backup_under_load_restores_every_acknowledged_report() {
 
         let taken = s.store.actions(0, i64::MAX).await.unwrap();
         assert!(taken.iter().any(|a| a.action == "backup.take"));
+
+        // Scheduled rounds keep the newest ones.
+        let scheduled = tempfile_dir(&path, "scheduled");
+        let schedule = zhili::backup::Schedule {
+            under: scheduled.clone().into(),
+            every: std::time::Duration::from_secs(3600),
+            keep: 2,
+            passphrase: PASSPHRASE.into(),
+        };
+        let mut made = Vec::new();
+        for i in 0..3 {
+            let at = 1_796_401_805_000 + i * 3_600_000;
+            made.push(
+                zhili::backup::scheduled_round(&s.store, &s.state.key, &schedule, at)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let mut left: Vec<_> = std::fs::read_dir(&scheduled)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        left.sort();
+        assert_eq!(left, made[1..], "the oldest removed, the newest two kept");
+        let _ = std::fs::remove_dir_all(&scheduled);
+        // The server will not start with a schedule it cannot seal.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zhili"))
+            .args(["serve", "--db", &path, "--backup-dir", &scheduled])
+            .env_remove(zhili::backup::PASSPHRASE_ENV)
+            .env_remove("ZHILI_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(zhili::backup::PASSPHRASE_ENV));
         drop(back);
         s.stop().await;
         for f in [restored.clone(), format!("{restored}.key")] {
