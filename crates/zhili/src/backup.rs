@@ -160,6 +160,13 @@ fn digest(path: &Path) -> Result<(u64, String), String> {
     Ok((bytes, hex::encode(hasher.finalize())))
 }
 
+/// A file's (or a directory's entries') contents on disk.
+fn sync(path: &Path) -> Result<(), String> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| format!("cannot sync {}: {e}", path.display()))
+}
+
 fn read_small(path: &Path) -> Result<String, String> {
     let file =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -224,9 +231,13 @@ async fn write_backup(
     let copy = dir.join(DATABASE);
     let (head_seq, head_hash) = store.copy_into(&copy).await.map_err(|e| e.to_string())?;
     let hashed = copy.clone();
-    let (database_bytes, database_sha256) = tokio::task::spawn_blocking(move || digest(&hashed))
-        .await
-        .map_err(|e| e.to_string())??;
+    // On disk before the manifest says the backup is complete.
+    let (database_bytes, database_sha256) = tokio::task::spawn_blocking(move || {
+        sync(&hashed)?;
+        digest(&hashed)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
     crate::crypto::write_private(&dir.join(KEY), &seal_key(key, passphrase)?)
         .map_err(|e| format!("cannot write the sealed key: {e}"))?;
     let manifest = Manifest {
@@ -241,8 +252,11 @@ async fn write_backup(
     // Written last and whole (renamed into place): its presence says the backup is complete.
     let partial = dir.join("manifest.partial");
     std::fs::write(&partial, text).map_err(|e| format!("cannot write the manifest: {e}"))?;
+    sync(&partial)?;
+    sync(&dir.join(KEY))?;
     std::fs::rename(&partial, dir.join(MANIFEST))
         .map_err(|e| format!("cannot write the manifest: {e}"))?;
+    sync(dir)?;
     Ok(manifest)
 }
 
@@ -289,9 +303,7 @@ pub async fn restore(
     }
     let partial = db.with_extension("restoring");
     std::fs::copy(&copy, &partial).map_err(|e| format!("cannot copy the backup: {e}"))?;
-    std::fs::File::open(&partial)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| format!("cannot sync the restored copy: {e}"))?;
+    sync(&partial)?;
     std::fs::rename(&partial, db).map_err(|e| format!("cannot put the copy in place: {e}"))?;
     let checked = check_restored(db, &manifest).await;
     if let Err(e) = checked {

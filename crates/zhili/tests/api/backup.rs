@@ -27,61 +27,13 @@ async fn a_backup_under_load_restores_every_acknowledged_report() {
         };
         let s = Server::start(&db).await;
         let key = s.state.key.to_base64();
-        let worker = s.token("grid-500114001001001").await;
-        let p = deep_point("500114001001001");
-        let body =
-            json!({"channel": "grid_patrol", "category": "0701", "description": "备份时上报",
-            "location": {"lon": p.x, "lat": p.y}})
-            .to_string();
-        // Reports in a loop from four clients, each acknowledged id kept in order.
-        let acked = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let mut clients = Vec::new();
-        for _ in 0..4 {
-            let (http, base, worker, body) =
-                (s.http.clone(), s.base.clone(), worker.clone(), body.clone());
-            let (acked, stop) = (acked.clone(), stop.clone());
-            clients.push(tokio::spawn(async move {
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let resp = http
-                        .post(format!("{base}/api/v1/events"))
-                        .bearer_auth(&worker)
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(resp.status(), StatusCode::CREATED);
-                    let made: Value = resp.json().await.unwrap();
-                    acked.lock().unwrap().push(made["id"].as_i64().unwrap());
-                }
-            }));
-        }
-        while acked.lock().unwrap().len() < 40 {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        let before: Vec<i64> = acked.lock().unwrap().clone();
         let dir = tempfile_dir(&path, "backups");
-        let out = tokio::task::spawn_blocking({
+        let (before, during) = reports_during(&s, {
             let (path, dir, key) = (path.clone(), dir.clone(), key.clone());
             move || zhili(&["backup", "--db", &path, "--to", &dir], Some(&key))
         })
-        .await
-        .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let after_backup = acked.lock().unwrap().len();
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        for c in clients {
-            c.await.unwrap();
-        }
-        assert!(
-            after_backup > before.len(),
-            "reports went on during the backup"
-        );
+        .await;
+        assert!(during > 0, "reports went on during the backup");
         let taken: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -197,6 +149,120 @@ async fn a_backup_under_load_restores_every_acknowledged_report() {
         }
         let _ = SqlStore::destroy(&format!("sqlite:{restored}")).await;
         let _ = std::fs::remove_dir_all(&dir);
+        db.drop_database().await.unwrap();
+    }
+}
+
+/// Reports from four clients in a loop; once 40 are acknowledged, `copy` runs (and must
+/// succeed) while they go on. Answers the ids acknowledged before it began, and how many were
+/// acknowledged while it ran.
+async fn reports_during(
+    s: &Server,
+    copy: impl FnOnce() -> std::process::Output + Send + 'static,
+) -> (Vec<i64>, usize) {
+    let worker = s.token("grid-500114001001001").await;
+    let p = deep_point("500114001001001");
+    let body = json!({"channel": "grid_patrol", "category": "0701", "description": "备份时上报",
+        "location": {"lon": p.x, "lat": p.y}})
+    .to_string();
+    let acked = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let (http, base, worker, body) =
+            (s.http.clone(), s.base.clone(), worker.clone(), body.clone());
+        let (acked, stop) = (acked.clone(), stop.clone());
+        clients.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let resp = http
+                    .post(format!("{base}/api/v1/events"))
+                    .bearer_auth(&worker)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), StatusCode::CREATED);
+                let made: Value = resp.json().await.unwrap();
+                acked.lock().unwrap().push(made["id"].as_i64().unwrap());
+            }
+        }));
+    }
+    while acked.lock().unwrap().len() < 40 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let before: Vec<i64> = acked.lock().unwrap().clone();
+    let out = tokio::task::spawn_blocking(copy).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let during = acked.lock().unwrap().len() - before.len();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    (before, during)
+}
+
+/// PostgreSQL's own tools, as docs/operating.md gives them: `pg_dump` of the live database
+/// under the same load, `pg_restore` into a new database, then `zhili audit verify --full`.
+#[tokio::test]
+async fn postgresql_dumped_under_load_restores_every_acknowledged_report() {
+    for db in TestDb::all().await {
+        if db.url.starts_with("sqlite:") {
+            continue;
+        }
+        let admin = std::env::var("ZHILI_TEST_DATABASE_URL").unwrap();
+        let s = Server::start(&db).await;
+        let dump = std::env::temp_dir().join(format!("zhili-dump-{}.pgdump", std::process::id()));
+        let (before, during) = reports_during(&s, {
+            let (url, dump) = (db.url.clone(), dump.clone());
+            move || {
+                std::process::Command::new("pg_dump")
+                    .args(["--format=custom", "--file"])
+                    .arg(&dump)
+                    .args(["--dbname", &url])
+                    .output()
+                    .unwrap()
+            }
+        })
+        .await;
+        assert!(during > 0, "reports went on during the dump");
+        let target = TestDb::postgres(&admin).await.unwrap();
+        let out = std::process::Command::new("pg_restore")
+            .args(["--no-owner", "--exit-on-error", "--dbname", &target.url])
+            .arg(&dump)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zhili"))
+            .args(["audit", "verify", "--full", "--database", &target.url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let back = target.open().await.unwrap();
+        let all = zhili_domain::Scope::whole(zhili_domain::RegionCode::parse("500114").unwrap());
+        for id in &before {
+            assert!(
+                back.get_event(&all, *id).await.unwrap().is_some(),
+                "report {id} was acknowledged before the dump began"
+            );
+        }
+        back.pool().close().await;
+        drop(back);
+        let _ = std::fs::remove_file(&dump);
+        s.stop().await;
+        target.drop_database().await.unwrap();
         db.drop_database().await.unwrap();
     }
 }
