@@ -66,31 +66,22 @@ pub(crate) async fn apply_change<C: Exec>(
     );
     update.push(&EVENT_COLUMNS.replace("e.", ""));
     // Bound in place, NULLs too, so the text is one statement that stays prepared.
-    update.args = vec![
+    update.args = [
         Arg::Text(c.status.as_str().into()),
         Arg::Text(c.class.as_str().into()),
         Arg::Text(c.owner.to_string()),
         c.lead_unit.as_ref().map(UnitId::to_string).into(),
-        c.step_started.into(),
-        c.step_due.into(),
-        c.deferred_from.map(|s| s.as_str().to_string()).into(),
-        c.remaining_ms.into(),
-        c.pending_extension_ms.into(),
-        c.closed_at.into(),
-        Arg::Int(c.returns),
-        Arg::Int(c.reworks),
-        Arg::Int(c.escalations),
-        Arg::Int(c.supervision_level),
-        Arg::Int(c.extensions),
-        Arg::Int(c.deferrals),
-        Arg::Int(c.reopens),
-        c.satisfaction.into(),
+    ]
+    .into_iter()
+    .chain(crate::history::case_progress(c))
+    .chain([
         ch.merged_into.into(),
         Arg::Int(now),
         Arg::Int(id),
         Arg::Int(*expected_version),
         Arg::Int(late_now as i64),
-    ];
+    ])
+    .collect();
     let updated = first_row(tx, &update).await?;
     let Some(updated) = updated else {
         return conflict();

@@ -299,6 +299,27 @@ struct EventRow<'a> {
     levels: [String; 3],
 }
 
+/// Where a case stands in its loop, in the events table's column order from `step_started` to
+/// `satisfaction`: what a new row holds and what every change rewrites.
+pub(crate) fn case_progress(c: &zhili_domain::event::Case) -> [Arg; 14] {
+    [
+        c.step_started.into(),
+        c.step_due.into(),
+        c.deferred_from.map(|s| s.as_str().to_string()).into(),
+        c.remaining_ms.into(),
+        c.pending_extension_ms.into(),
+        c.closed_at.into(),
+        Arg::Int(c.returns),
+        Arg::Int(c.reworks),
+        Arg::Int(c.escalations),
+        Arg::Int(c.supervision_level),
+        Arg::Int(c.extensions),
+        Arg::Int(c.deferrals),
+        Arg::Int(c.reopens),
+        c.satisfaction.into(),
+    ]
+}
+
 impl EventRow<'_> {
     fn args(&self) -> Vec<Arg> {
         let (item, c) = (self.item, self.case);
@@ -338,26 +359,17 @@ impl EventRow<'_> {
             Arg::Int(c.limits.verify_ms),
             Arg::Int(c.limits.close_ms),
             Arg::Text(clock_str(c.limits.clock).into()),
-            c.step_started.into(),
-            c.step_due.into(),
-            c.deferred_from.map(|s| s.as_str().to_string()).into(),
-            c.remaining_ms.into(),
-            c.pending_extension_ms.into(),
-            c.closed_at.into(),
-            Arg::Int(c.returns),
-            Arg::Int(c.reworks),
-            Arg::Int(c.escalations),
-            Arg::Int(c.supervision_level),
-            Arg::Int(c.extensions),
-            Arg::Int(c.deferrals),
-            Arg::Int(c.reopens),
-            c.satisfaction.into(),
+        ]
+        .into_iter()
+        .chain(case_progress(c))
+        .chain([
             Arg::Int(self.handle_late as i64),
             Arg::Int(1 + item.changes.len() as i64),
             Arg::Int(updated_at),
             e.resident_id.into(),
             e.reporter_phone_blind.clone().into(),
             e.api_key_id.into(),
-        ]
+        ])
+        .collect()
     }
 }

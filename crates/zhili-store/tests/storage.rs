@@ -603,6 +603,45 @@ mod events {
         }
     }
 
+    /// The village station registering `a` at `at`, computed from the version read.
+    fn register_change(a: &zhili_store::EventRecord, at: i64, attachments: &str) -> ChangeRequest {
+        let op = Who {
+            role: Role::VillageOperator,
+            unit: Some("S500114001001".into()),
+            region: code("500114001001"),
+            grids: Vec::new(),
+        };
+        let out = apply(
+            &a.case,
+            &op,
+            &Command::Register {
+                class: None,
+                reason: None,
+            },
+            at,
+            &WorkingCalendar::default(),
+        )
+        .unwrap();
+        ChangeRequest {
+            actor: Actor {
+                username: "village-500114001001".into(),
+                unit: Some("S500114001001".into()),
+            },
+            id: a.id,
+            expected_version: a.version,
+            change: EventChange {
+                action: "register".into(),
+                case: out.case,
+                from: Status::Reported,
+                opinion: None,
+                attachments: attachments.into(),
+                step_done: out.step_done,
+                merged_into: None,
+            },
+            now: at,
+        }
+    }
+
     fn report(grid: &str, now: i64) -> NewEvent {
         let cal = WorkingCalendar::default();
         let grid = code(grid);
@@ -953,44 +992,7 @@ mod events {
                 .create_event(&sys, &report("500114001001001", now), now)
                 .await
                 .unwrap();
-            let op = Who {
-                role: Role::VillageOperator,
-                unit: Some("S500114001001".into()),
-                region: code("500114001001"),
-                grids: Vec::new(),
-            };
-            let actor = Actor {
-                username: "village-500114001001".into(),
-                unit: Some("S500114001001".into()),
-            };
-            let register = |at: i64| {
-                let out = apply(
-                    &a.case,
-                    &op,
-                    &Command::Register {
-                        class: None,
-                        reason: None,
-                    },
-                    at,
-                    &WorkingCalendar::default(),
-                )
-                .unwrap();
-                ChangeRequest {
-                    actor: actor.clone(),
-                    id: a.id,
-                    expected_version: a.version,
-                    change: EventChange {
-                        action: "register".into(),
-                        case: out.case,
-                        from: Status::Reported,
-                        opinion: None,
-                        attachments: "[]".into(),
-                        step_done: out.step_done,
-                        merged_into: None,
-                    },
-                    now: at,
-                }
-            };
+            let register = |at: i64| register_change(&a, at, "[]");
             let batch = EventBatch {
                 reports: vec![
                     (sys.clone(), report("500114001001001", now + 1), now + 1),
@@ -1045,43 +1047,7 @@ mod events {
                 .create_event(&sys, &report("500114001001001", now), now)
                 .await
                 .unwrap();
-            let op = Who {
-                role: Role::VillageOperator,
-                unit: Some("S500114001001".into()),
-                region: code("500114001001"),
-                grids: Vec::new(),
-            };
-            let register = |at: i64, attachments: &str| {
-                let out = apply(
-                    &a.case,
-                    &op,
-                    &Command::Register {
-                        class: None,
-                        reason: None,
-                    },
-                    at,
-                    &WorkingCalendar::default(),
-                )
-                .unwrap();
-                ChangeRequest {
-                    actor: Actor {
-                        username: "village-500114001001".into(),
-                        unit: Some("S500114001001".into()),
-                    },
-                    id: a.id,
-                    expected_version: a.version,
-                    change: EventChange {
-                        action: "register".into(),
-                        case: out.case,
-                        from: Status::Reported,
-                        opinion: None,
-                        attachments: attachments.into(),
-                        step_done: out.step_done,
-                        merged_into: None,
-                    },
-                    now: at,
-                }
-            };
+            let register = |at: i64, attachments: &str| register_change(&a, at, attachments);
             let records = store.actions(0, i64::MAX).await.unwrap().len();
             // A photo never stored: its link breaks the foreign key after the report and the
             // change's update were written in the same transaction.

@@ -67,12 +67,10 @@ async fn a_backup_under_load_restores_every_acknowledged_report() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("passphrase"));
         assert!(!std::path::Path::new(&restored).exists());
 
-        let out = zhili(&["restore", "--from", &backup, "--db", &restored], None);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&zhili(
+            &["restore", "--from", &backup, "--db", &restored],
+            None,
+        ));
         assert_eq!(
             std::fs::read_to_string(format!("{restored}.key")).unwrap(),
             key,
@@ -192,12 +190,7 @@ async fn reports_during(
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let before: Vec<i64> = acked.lock().unwrap().clone();
-    let out = tokio::task::spawn_blocking(copy).await.unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&tokio::task::spawn_blocking(copy).await.unwrap());
     let during = acked.lock().unwrap().len() - before.len();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for c in clients {
@@ -231,24 +224,19 @@ async fn postgresql_dumped_under_load_restores_every_acknowledged_report() {
         .await;
         assert!(during > 0, "reports went on during the dump");
         let target = TestDb::postgres(&admin).await.unwrap();
-        let out = std::process::Command::new("pg_restore")
-            .args(["--no-owner", "--exit-on-error", "--dbname", &target.url])
-            .arg(&dump)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeeds(
+            std::process::Command::new("pg_restore")
+                .args(["--no-owner", "--exit-on-error", "--dbname", &target.url])
+                .arg(&dump),
         );
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zhili"))
-            .args(["audit", "verify", "--full", "--database", &target.url])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeeds(
+            std::process::Command::new(env!("CARGO_BIN_EXE_zhili")).args([
+                "audit",
+                "verify",
+                "--full",
+                "--database",
+                &target.url,
+            ]),
         );
         let back = target.open().await.unwrap();
         let all = zhili_domain::Scope::whole(zhili_domain::RegionCode::parse("500114").unwrap());
@@ -265,6 +253,18 @@ async fn postgresql_dumped_under_load_restores_every_acknowledged_report() {
         target.drop_database().await.unwrap();
         db.drop_database().await.unwrap();
     }
+}
+
+fn assert_succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn succeeds(cmd: &mut std::process::Command) {
+    assert_succeeded(&cmd.output().unwrap());
 }
 
 /// A directory beside the test's database, not yet made.
