@@ -103,13 +103,8 @@ fn verify_sqlite(
 ) -> Result<Option<ChainBreak>> {
     let unreadable =
         |e: rusqlite::Error| StoreError::Internal(format!("the record is unreadable: {e}"));
-    let conn = rusqlite::Connection::open_with_flags(
-        file,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(unreadable)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(unreadable)?;
+    let conn =
+        crate::exec::open_read_only(file, std::time::Duration::from_secs(5)).map_err(unreadable)?;
     let mut statement = conn.prepare(QUERY).map_err(unreadable)?;
     let mut rows = statement.query((after, upto)).map_err(unreadable)?;
     while let Some(row) = rows.next().map_err(unreadable)? {

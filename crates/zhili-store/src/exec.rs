@@ -112,6 +112,19 @@ pub(crate) fn lite_failed(e: rusqlite::Error) -> StoreError {
     StoreError::Internal(format!("database error: {e}"))
 }
 
+/// A read-only connection through SQLite's own API, waiting up to `wait` for a writer's lock.
+pub(crate) fn open_read_only(
+    file: &std::path::Path,
+    wait: std::time::Duration,
+) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        file,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(wait)?;
+    Ok(conn)
+}
+
 impl LiteTx<'_> {
     /// The statement prepared (or taken from the connection's cache) with its arguments bound
     /// as sqlx binds them: a parameter named `$n` or `?n` takes the n-th argument, an anonymous

@@ -9,7 +9,7 @@
 use crate::exec::{lite_failed, LiteTx};
 use crate::{EventBatch, EventsWritten, Result, SqlStore, StoreError};
 use rusqlite::Connection;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The connection between batches; none before the first batch, or after one that panicked.
 pub(crate) type LiteWriter = std::sync::Arc<std::sync::Mutex<Option<Connection>>>;
@@ -18,14 +18,8 @@ pub(crate) type LiteWriter = std::sync::Arc<std::sync::Mutex<Option<Connection>>
 /// foreign keys checked, checkpoints left to the checkpointer).
 fn open(file: &std::path::Path) -> Result<Connection> {
     let conn = Connection::open(file).map_err(lite_failed)?;
-    conn.busy_timeout(Duration::from_secs(10))
+    conn.execute_batch(&crate::sql::SQLITE_SETTINGS.join(";"))
         .map_err(lite_failed)?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA mmap_size = 1073741824; PRAGMA journal_size_limit = 67108864; \
-         PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;",
-    )
-    .map_err(lite_failed)?;
     // The batch's statements: each chunk shape of each table, the change's half dozen, the
     // record and the totals.
     conn.set_prepared_statement_cache_capacity(128);

@@ -5,6 +5,7 @@
 //! beside the writers (WAL readers do not block them). The copy's chain head is read back from
 //! the copy itself, so the point a backup stands at is what the copy holds.
 
+use crate::exec::open_read_only;
 use crate::{Backend, Result, SqlStore, StoreError};
 
 fn failed(e: impl std::fmt::Display) -> StoreError {
@@ -26,24 +27,13 @@ impl SqlStore {
         let file = self.sqlite_file()?;
         let into = into.to_path_buf();
         tokio::task::spawn_blocking(move || -> Result<(i64, String)> {
-            let conn = rusqlite::Connection::open_with_flags(
-                &file,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(failed)?;
-            conn.busy_timeout(std::time::Duration::from_secs(30))
-                .map_err(failed)?;
+            let wait = std::time::Duration::from_secs(30);
+            let conn = open_read_only(&file, wait).map_err(failed)?;
             let target = into
                 .to_str()
                 .ok_or_else(|| failed("the path is not UTF-8"))?;
             conn.execute("VACUUM INTO ?1", [target]).map_err(failed)?;
-            let copy = rusqlite::Connection::open_with_flags(
-                &into,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(failed)?;
+            let copy = open_read_only(&into, wait).map_err(failed)?;
             copy.query_row("SELECT seq, hash FROM chain_head WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })

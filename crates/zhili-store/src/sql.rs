@@ -597,6 +597,24 @@ impl Store for SqlStore {
     }
 }
 
+/// How every SQLite connection of the server is set up, sqlx's and the event writer's own.
+/// WAL for concurrent readers; FULL so an acknowledged commit survives kill -9 and power loss;
+/// wait instead of failing when a writer holds the lock. Pages are read through a memory map
+/// (no copy per page read) with a larger page cache per connection than the default 2 MB.
+pub(crate) const SQLITE_SETTINGS: [&str; 8] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA mmap_size = 1073741824",
+    // Readers that never pause keep the WAL from being reset; cap what stays on disk after each
+    // checkpoint.
+    "PRAGMA journal_size_limit = 67108864",
+    "PRAGMA cache_size = -32768",
+    // Checkpoints are the checkpointer's (`wal`), not the writers'.
+    "PRAGMA wal_autocheckpoint = 0",
+];
+
 /// A pool's options; on SQLite each connection is set up for this server (WAL, durable
 /// commits, a memory map, no checkpoints of its own).
 fn pool_options(backend: Backend, connections: u32) -> AnyPoolOptions {
@@ -605,23 +623,7 @@ fn pool_options(backend: Backend, connections: u32) -> AnyPoolOptions {
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    // WAL for concurrent readers; FULL so an acknowledged commit survives
-                    // kill -9 and power loss; wait instead of failing when a writer holds the lock.
-                    // Pages are read through a memory map (no copy per page read) with a
-                    // larger page cache per connection than the default 2 MB.
-                    for pragma in [
-                        "PRAGMA journal_mode = WAL",
-                        "PRAGMA synchronous = FULL",
-                        "PRAGMA foreign_keys = ON",
-                        "PRAGMA busy_timeout = 10000",
-                        "PRAGMA mmap_size = 1073741824",
-                        // Readers that never pause keep the WAL from being reset; cap what
-                        // stays on disk after each checkpoint.
-                        "PRAGMA journal_size_limit = 67108864",
-                        "PRAGMA cache_size = -32768",
-                        // Checkpoints are the checkpointer's (`wal`), not the writer's.
-                        "PRAGMA wal_autocheckpoint = 0",
-                    ] {
+                    for pragma in SQLITE_SETTINGS {
                         conn.execute(pragma).await?;
                     }
                 }

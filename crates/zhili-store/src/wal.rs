@@ -10,9 +10,9 @@
 //! `RESTART_AT`, the task takes the writer's turn for a moment and checkpoints in RESTART mode
 //! (the last few frames, then waiting for readers to leave the log), so the next write starts
 //! the log over and it stays within about a hundred megabytes. (At 16 MB it restarted nearly
-//! every round under intake load, and the event writer waited 0.7 ms a batch for its turn.) Its wait for readers is capped
-//! (`READERS_WAIT`): a long report read must not stall every writer; a RESTART that finds
-//! readers staying gives up and is tried again on the next round.
+//! every round under intake load, and the event writer waited 0.7 ms a batch for its turn.)
+//! Its wait for readers is capped (`READERS_WAIT`): a long report read must not stall every
+//! writer; a RESTART that finds readers staying gives up and is tried again on the next round.
 
 use sqlx::{Connection, Row};
 use std::sync::Weak;

@@ -140,8 +140,10 @@ pub fn open_key(text: &str, passphrase: &str) -> Result<DataKey, String> {
     DataKey::from_base64(std::str::from_utf8(&plain).map_err(|_| damaged())?)
 }
 
-/// A file's size and SHA-256, read in blocks.
-fn digest(path: &Path) -> Result<(u64, String), String> {
+/// A file's size and SHA-256, read in blocks, each also written to `to` when given (one read
+/// of a large copy, not one to check it and another to copy it).
+fn digest(path: &Path, mut to: Option<&mut std::fs::File>) -> Result<(u64, String), String> {
+    use std::io::Write;
     let mut file =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut hasher = Sha256::new();
@@ -156,6 +158,10 @@ fn digest(path: &Path) -> Result<(u64, String), String> {
         }
         bytes += n as u64;
         hasher.update(&buf[..n]);
+        if let Some(out) = to.as_mut() {
+            out.write_all(&buf[..n])
+                .map_err(|e| format!("cannot write the restored copy: {e}"))?;
+        }
     }
     Ok((bytes, hex::encode(hasher.finalize())))
 }
@@ -234,7 +240,7 @@ async fn write_backup(
     // On disk before the manifest says the backup is complete.
     let (database_bytes, database_sha256) = tokio::task::spawn_blocking(move || {
         sync(&hashed)?;
-        digest(&hashed)
+        digest(&hashed, None)
     })
     .await
     .map_err(|e| e.to_string())??;
@@ -289,32 +295,44 @@ pub async fn restore(
     }
     let key = open_key(&read_small(&from.join(KEY))?, passphrase)?;
     let copy = from.join(DATABASE);
-    let (bytes, sha) = {
-        let copy = copy.clone();
-        tokio::task::spawn_blocking(move || digest(&copy))
-            .await
-            .map_err(|e| e.to_string())??
+    let partial = db.with_extension("restoring");
+    let read = {
+        let (copy, partial) = (copy.clone(), partial.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut out = std::fs::File::create_new(&partial)
+                .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+            let read = digest(&copy, Some(&mut out))?;
+            out.sync_all()
+                .map_err(|e| format!("cannot sync the restored copy: {e}"))?;
+            Ok::<_, String>(read)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    };
+    let (bytes, sha) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
     };
     if bytes != manifest.database_bytes || sha != manifest.database_sha256 {
+        let _ = std::fs::remove_file(&partial);
         return Err(format!(
             "{} does not match its manifest (size or SHA-256): the copy is damaged or was altered",
             copy.display()
         ));
     }
-    let partial = db.with_extension("restoring");
-    std::fs::copy(&copy, &partial).map_err(|e| format!("cannot copy the backup: {e}"))?;
-    sync(&partial)?;
     std::fs::rename(&partial, db).map_err(|e| format!("cannot put the copy in place: {e}"))?;
-    let checked = check_restored(db, &manifest).await;
-    if let Err(e) = checked {
-        let _ = SqlStore::destroy(&format!("sqlite:{}", db.display())).await;
-        return Err(e);
-    }
+    let store = match check_restored(db, &manifest).await {
+        Ok(store) => store,
+        Err(e) => {
+            let _ = SqlStore::destroy(&format!("sqlite:{}", db.display())).await;
+            return Err(e);
+        }
+    };
     crate::crypto::write_private(key_file, &key.to_base64())
         .map_err(|e| format!("cannot write the key file {}: {e}", key_file.display()))?;
-    let store = SqlStore::open(&format!("sqlite:{}", db.display()))
-        .await
-        .map_err(|e| e.to_string())?;
     let mut done = Actor::system().action(now_ms, "backup.restore", "database");
     done.opinion = Some(format!(
         "from {} taken {}: record {} {}",
@@ -327,8 +345,8 @@ pub async fn restore(
     Ok(manifest)
 }
 
-/// The restored database's record, verified whole up to the manifest's head.
-async fn check_restored(db: &Path, manifest: &Manifest) -> Result<(), String> {
+/// The restored database opened, its record verified whole up to the manifest's head.
+async fn check_restored(db: &Path, manifest: &Manifest) -> Result<SqlStore, String> {
     let store = SqlStore::open(&format!("sqlite:{}", db.display()))
         .await
         .map_err(|e| e.to_string())?;
@@ -349,7 +367,7 @@ async fn check_restored(db: &Path, manifest: &Manifest) -> Result<(), String> {
     if check.last() != (manifest.head_seq, manifest.head_hash.clone()) {
         return Err("the restored record ends before the manifest's head".into());
     }
-    Ok(())
+    Ok(store)
 }
 
 /// The complete backups under `under` (those with a manifest), oldest first, and the
