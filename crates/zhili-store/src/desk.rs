@@ -15,13 +15,13 @@ const DESK_CHANNELS: &str = "('hotline', 'walk_in')";
 pub(crate) async fn caller_events(
     store: &SqlStore,
     scope: &Scope,
-    phone_blind: &str,
+    phone_blinds: &[String],
     limit: i64,
 ) -> Result<Vec<EventRecord>> {
     let mut sql = Sql::new(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.reporter_phone_blind = "
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.reporter_phone_blind IN "
     ));
-    sql.bind_text(phone_blind);
+    sql.bind_list(phone_blinds.iter().cloned().map(Arg::Text));
     event_scope(&mut sql, scope);
     sql.push(" ORDER BY e.id DESC LIMIT ")
         .bind(Arg::Int(limit.clamp(1, 200)));

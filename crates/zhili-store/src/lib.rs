@@ -23,6 +23,7 @@ mod exec;
 mod history;
 mod history_load;
 mod ids;
+mod key_reseal;
 mod lite_writer;
 mod lookups;
 mod mediation;
@@ -158,6 +159,7 @@ pub trait Store:
     + AttachmentStore
     + ReferenceStore
     + RecordStore
+    + KeyStore
     + Loads
     + Send
     + Sync

@@ -79,6 +79,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         49,
         include_str!("../migrations/0049_events_overdue_by_group.sql"),
     ),
+    (50, include_str!("../migrations/0050_key_reseal.sql")),
 ];
 
 /// The schema version this build writes.

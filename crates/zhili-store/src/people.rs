@@ -219,10 +219,9 @@ pub(crate) async fn create_people(
     }
     let mut by_type: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for p in people {
-        by_type
-            .entry(&p.id_type)
-            .or_default()
-            .push(p.id_blind.clone());
+        let blinds = by_type.entry(&p.id_type).or_default();
+        blinds.push(p.id_blind.clone());
+        blinds.extend(p.id_blinds_older.iter().cloned());
     }
     for (id_type, blinds) in by_type {
         // Which one is not told: the caller's own area was checked before (and answered
@@ -311,6 +310,7 @@ fn person_from_row(r: &AnyRow) -> Result<PersonRecord> {
         person: NewPerson {
             id_type: r.try_get("id_type")?,
             id_blind: r.try_get("id_blind")?,
+            id_blinds_older: Vec::new(),
             id_sealed: r.try_get("id_sealed")?,
             id_masked: r.try_get("id_masked")?,
             name: r.try_get("name")?,
@@ -338,8 +338,10 @@ pub(crate) async fn list_people(
     if let Some(r) = &f.region {
         crate::sql::digit_prefix(&mut filter, "p.grid_code", r.as_str());
     }
-    if let Some(b) = &f.id_blind {
-        filter.push(" AND p.id_blind = ").bind_text(b.clone());
+    if !f.id_blinds.is_empty() {
+        filter
+            .push(" AND p.id_blind IN ")
+            .bind_list(f.id_blinds.iter().cloned().map(Arg::Text));
     }
     if let Some(t) = &f.population_type {
         filter

@@ -78,12 +78,12 @@ pub(crate) async fn code_batch(store: &SqlStore, jobs: &[CodeJob]) -> Result<Vec
     for job in jobs {
         out.push(match job {
             CodeJob::Issue {
-                phone_blind,
+                phone_blinds,
                 code_hash,
                 message,
                 now,
             } => CodeOutcome::Issued(
-                issue_code_on(&mut tx, phone_blind, code_hash, message, *now).await?,
+                issue_code_on(&mut tx, phone_blinds, code_hash, message, *now).await?,
             ),
             CodeJob::Answer { answer, now } => {
                 CodeOutcome::Answered(answer_code_on(&mut tx, answer, *now).await?)
@@ -96,31 +96,38 @@ pub(crate) async fn code_batch(store: &SqlStore, jobs: &[CodeJob]) -> Result<Vec
 
 async fn issue_code_on(
     tx: &mut AnyConnection,
-    phone_blind: &str,
+    phone_blinds: &[String],
     code_hash: &str,
     message: &NewMessage,
     now: i64,
 ) -> Result<std::result::Result<(), DomainError>> {
-    let sent: Vec<i64> = sqlx::query_scalar(
-        "SELECT issued_at FROM resident_codes WHERE phone_blind = $1 AND issued_at > $2",
-    )
-    .bind(phone_blind.to_string())
-    .bind(now - DAY_MS)
-    .fetch_all(&mut *tx)
-    .await?;
+    let Some(current) = phone_blinds.first() else {
+        return Err(StoreError::Internal("a code for no number".into()));
+    };
+    let mut sql = Sql::new("SELECT issued_at FROM resident_codes WHERE phone_blind IN ");
+    sql.bind_list(phone_blinds.iter().cloned().map(Arg::Text))
+        .push(" AND issued_at > ")
+        .bind(Arg::Int(now - DAY_MS));
+    let sent: Vec<i64> = sql
+        .query()
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()?;
     if let Err(refusal) = may_send(&sent, now) {
         return Ok(Err(refusal));
     }
     // Codes older than a day count for nothing: the number's old rows go as a new one comes.
-    sqlx::query("DELETE FROM resident_codes WHERE phone_blind = $1 AND issued_at <= $2")
-        .bind(phone_blind.to_string())
-        .bind(now - DAY_MS)
-        .execute(&mut *tx)
-        .await?;
+    let mut sql = Sql::new("DELETE FROM resident_codes WHERE phone_blind IN ");
+    sql.bind_list(phone_blinds.iter().cloned().map(Arg::Text))
+        .push(" AND issued_at <= ")
+        .bind(Arg::Int(now - DAY_MS));
+    sql.query().execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO resident_codes (phone_blind, code_hash, issued_at) VALUES ($1, $2, $3)",
     )
-    .bind(phone_blind.to_string())
+    .bind(current.clone())
     .bind(code_hash.to_string())
     .bind(now)
     .execute(&mut *tx)
@@ -139,13 +146,13 @@ async fn answer_code_on(
     a: &CodeAnswer,
     now: i64,
 ) -> Result<std::result::Result<(ResidentRecord, bool), DomainError>> {
-    let row = sqlx::query(
-        "SELECT id, code_hash, issued_at, attempts, used_at FROM resident_codes WHERE phone_blind = $1 \
-         ORDER BY issued_at DESC, id DESC LIMIT 1",
-    )
-    .bind(a.phone_blind.clone())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let mut sql = Sql::new(
+        "SELECT id, phone_blind, code_hash, issued_at, attempts, used_at FROM resident_codes \
+         WHERE phone_blind IN ",
+    );
+    sql.bind_list(a.phone_blinds.iter().cloned().map(Arg::Text))
+        .push(" ORDER BY issued_at DESC, id DESC LIMIT 1");
+    let row = sql.query().fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         return Ok(Err(DomainError::new(
             ErrorCode::CodeExpired,
@@ -155,6 +162,14 @@ async fn answer_code_on(
         .zh("请先获取验证码")));
     };
     let code_id: i64 = row.try_get("id")?;
+    // The answer hashed under the key the code was issued under.
+    let issued_under: String = row.try_get("phone_blind")?;
+    let answer_hash = a
+        .phone_blinds
+        .iter()
+        .position(|b| *b == issued_under)
+        .and_then(|i| a.answer_hashes.get(i))
+        .ok_or_else(|| StoreError::Internal("a code answer without its hash".into()))?;
     let issued = IssuedCode {
         phone: String::new(),
         hash: row.try_get("code_hash")?,
@@ -162,7 +177,7 @@ async fn answer_code_on(
         attempts: row.try_get::<i64, _>("attempts")?.clamp(0, u32::MAX as i64) as u32,
         used_at: row.try_get("used_at")?,
     };
-    let (kept, verdict) = issued.verify(&a.answer_hash, now);
+    let (kept, verdict) = issued.verify(answer_hash, now);
     if kept != issued {
         // Only from the state read: a concurrent answer that moved it first wins.
         let moved = sqlx::query(
@@ -186,19 +201,14 @@ async fn answer_code_on(
     if let Err(refusal) = verdict {
         return Ok(Err(refusal));
     }
-    let found = sqlx::query(&format!(
-        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE phone_blind = $1"
-    ))
-    .bind(a.phone_blind.clone())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let found = resident_by_blinds(&mut *tx, &a.phone_blinds).await?;
     let (record, created) = match found {
-        Some(r) => (resident(&r)?, false),
+        Some(r) => (r, false),
         None => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO residents (phone_blind, phone_sealed, phone_masked, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
             )
-            .bind(a.phone_blind.clone())
+            .bind(a.phone_blinds[0].clone())
             .bind(a.phone_sealed.clone())
             .bind(a.phone_masked.clone())
             .bind(now)
@@ -236,16 +246,33 @@ async fn answer_code_on(
     Ok(Ok((record, created)))
 }
 
-pub(crate) async fn by_phone(store: &SqlStore, blind: &str) -> Result<Option<ResidentRecord>> {
-    sqlx::query(&format!(
-        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE phone_blind = $1"
-    ))
-    .bind(blind.to_string())
-    .fetch_optional(&store.pool)
-    .await?
-    .as_ref()
-    .map(resident)
-    .transpose()
+pub(crate) async fn by_phone(
+    store: &SqlStore,
+    blinds: &[String],
+) -> Result<Option<ResidentRecord>> {
+    let mut conn = store.pool.acquire().await?;
+    resident_by_blinds(&mut conn, blinds).await
+}
+
+/// The resident whose number's blind index is one of `blinds` (one per key of the ring).
+async fn resident_by_blinds(
+    conn: &mut AnyConnection,
+    blinds: &[String],
+) -> Result<Option<ResidentRecord>> {
+    if blinds.is_empty() {
+        return Ok(None);
+    }
+    let mut sql = Sql::new(&format!(
+        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE phone_blind IN "
+    ));
+    sql.bind_list(blinds.iter().cloned().map(Arg::Text))
+        .push(" LIMIT 1");
+    sql.query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(resident)
+        .transpose()
 }
 
 pub(crate) async fn queue_message(
@@ -322,7 +349,7 @@ fn not_linkable() -> DomainError {
 pub(crate) async fn link(
     store: &SqlStore,
     r: &ResidentRecord,
-    id_blind: &str,
+    id_blinds: &[String],
     name: &str,
     max_tries: i64,
     now: i64,
@@ -356,14 +383,12 @@ pub(crate) async fn link(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    let person = sqlx::query(
-        "SELECT p.id, p.name, p.grid_code FROM people p WHERE p.id_blind = $1 AND p.id_type = '111' \
-         AND NOT EXISTS (SELECT 1 FROM residents o WHERE o.person_id = p.id AND o.id <> $2)",
-    )
-    .bind(id_blind.to_string())
-    .bind(r.id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let mut sql = Sql::new("SELECT p.id, p.name, p.grid_code FROM people p WHERE p.id_blind IN ");
+    sql.bind_list(id_blinds.iter().cloned().map(Arg::Text))
+        .push(" AND p.id_type = '111' AND NOT EXISTS (SELECT 1 FROM residents o WHERE o.person_id = p.id AND o.id <> ")
+        .bind(Arg::Int(r.id))
+        .push(") LIMIT 1");
+    let person = sql.query().fetch_optional(&mut *tx).await?;
     let found = match person {
         Some(p) if p.try_get::<String, _>("name")? == name => Some(p),
         _ => None,

@@ -90,7 +90,7 @@ pub fn seal_key(key: &DataKey, passphrase: &str) -> Result<String, String> {
         .encrypt(
             &nonce,
             Payload {
-                msg: key.to_base64().as_bytes(),
+                msg: key.to_text().as_bytes(),
                 aad: KEY_CONTEXT,
             },
         )
@@ -137,7 +137,7 @@ pub fn open_key(text: &str, passphrase: &str) -> Result<DataKey, String> {
             "the passphrase does not open the backup's key (or the key file was altered)"
                 .to_string()
         })?;
-    DataKey::from_base64(std::str::from_utf8(&plain).map_err(|_| damaged())?)
+    DataKey::from_text(std::str::from_utf8(&plain).map_err(|_| damaged())?)
 }
 
 /// A file's size and SHA-256, read in blocks, each also written to `to` when given (one read
@@ -331,7 +331,7 @@ pub async fn restore(
             return Err(e);
         }
     };
-    crate::crypto::write_private(key_file, &key.to_base64())
+    crate::crypto::write_private(key_file, &key.to_text())
         .map_err(|e| format!("cannot write the key file {}: {e}", key_file.display()))?;
     let mut done = Actor::system().action(now_ms, "backup.restore", "database");
     done.opinion = Some(format!(
@@ -487,8 +487,8 @@ mod tests {
         assert_eq!(
             open_key(&sealed, "correct horse battery")
                 .unwrap()
-                .to_base64(),
-            key.to_base64()
+                .to_text(),
+            key.to_text()
         );
         assert!(open_key(&sealed, "correct horse batterx")
             .unwrap_err()

@@ -10,6 +10,8 @@ pub mod crypto;
 pub mod demo;
 pub mod docx;
 pub mod http;
+pub mod key_rotation;
+pub mod keyring;
 pub mod open_layer;
 pub mod people;
 pub mod places;

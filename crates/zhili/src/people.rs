@@ -84,6 +84,12 @@ pub fn blind_id(key: &DataKey, number: &str) -> String {
     key.blind("id_number", &zhili_domain::id_number::normalise(number))
 }
 
+/// The blind index of an identity number under every key of the ring, the current first:
+/// what a lookup matches while a rotation re-keys.
+pub fn blind_ids(key: &DataKey, number: &str) -> Vec<String> {
+    key.blinds("id_number", &zhili_domain::id_number::normalise(number))
+}
+
 /// Checks one registration: every field on its own, so a spreadsheet row learns all that is
 /// wrong with it at once. The problems come in column order.
 pub fn prepare(
@@ -170,6 +176,7 @@ pub fn prepare(
     Ok(NewPerson {
         id_type: id_type.to_string(),
         id_blind: blind_id(key, &number),
+        id_blinds_older: blind_ids(key, &number).split_off(1),
         id_sealed: key.seal(&number, crate::crypto::Sealed::PersonIdNumber),
         id_masked: id_number::mask(&number),
         name,

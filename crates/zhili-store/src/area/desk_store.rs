@@ -41,11 +41,12 @@ pub struct ClosedDeskCase {
 
 #[async_trait]
 pub trait DeskStore {
-    /// A caller's reports in `scope`, newest first.
+    /// A caller's reports in `scope`, newest first: those whose number's blind index is one
+    /// of `phone_blinds` (the index under each key of the ring, while a rotation re-keys).
     async fn caller_events(
         &self,
         scope: &Scope,
-        phone_blind: &str,
+        phone_blinds: &[String],
         limit: i64,
     ) -> Result<Vec<EventRecord>>;
 
@@ -84,10 +85,10 @@ impl DeskStore for SqlStore {
     async fn caller_events(
         &self,
         scope: &Scope,
-        phone_blind: &str,
+        phone_blinds: &[String],
         limit: i64,
     ) -> Result<Vec<EventRecord>> {
-        crate::desk::caller_events(self, scope, phone_blind, limit).await
+        crate::desk::caller_events(self, scope, phone_blinds, limit).await
     }
 
     async fn events_by_ids(&self, scope: &Scope, ids: &[i64]) -> Result<Vec<EventRecord>> {

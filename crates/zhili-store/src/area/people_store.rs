@@ -13,6 +13,9 @@ use zhili_domain::{RegionCode, Scope};
 pub struct NewPerson {
     pub id_type: String,
     pub id_blind: String,
+    /// The number's blind index under the ring's older keys, while a rotation re-keys: a
+    /// registration under an older index is the same person (never stored; empty when read).
+    pub id_blinds_older: Vec<String>,
     pub id_sealed: String,
     pub id_masked: String,
     pub name: String,
@@ -40,8 +43,8 @@ pub struct PersonRecord {
 pub struct PeopleFilter {
     /// Part of a name or a house address.
     pub text: Option<String>,
-    /// An exact identity number, as its blind index.
-    pub id_blind: Option<String>,
+    /// An exact identity number, as its blind index under each key of the ring (empty: any).
+    pub id_blinds: Vec<String>,
     pub region: Option<RegionCode>,
     /// A population type code (registered, floating, …).
     pub population_type: Option<String>,

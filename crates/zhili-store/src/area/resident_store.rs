@@ -35,10 +35,13 @@ impl ResidentRecord {
 /// A number proving itself with a code: the right answer signs in (and signs up).
 #[derive(Clone, Debug)]
 pub struct CodeAnswer {
-    pub phone_blind: String,
+    /// The number's blind index under each key of the ring, the current first (stored).
+    pub phone_blinds: Vec<String>,
     pub phone_sealed: String,
     pub phone_masked: String,
-    pub answer_hash: String,
+    /// The answer hashed under each key of the ring, in the order of `phone_blinds`: a code
+    /// is checked under the key it was issued under.
+    pub answer_hashes: Vec<String>,
     pub token_hash: String,
     pub expires_at: i64,
 }
@@ -47,7 +50,8 @@ pub struct CodeAnswer {
 #[derive(Clone, Debug)]
 pub enum CodeJob {
     Issue {
-        phone_blind: String,
+        /// The number's blind index under each key, the current first (stored).
+        phone_blinds: Vec<String>,
         code_hash: String,
         message: NewMessage,
         now: i64,
@@ -130,7 +134,8 @@ pub trait ResidentStore {
     async fn code_batch(&self, jobs: &[CodeJob]) -> Result<Vec<CodeOutcome>>;
 
     /// The account of a number (by its blind index), if it has one.
-    async fn resident_by_phone(&self, phone_blind: &str) -> Result<Option<ResidentRecord>>;
+    /// The resident whose number has one of these blind indexes (one per key of the ring).
+    async fn resident_by_phone(&self, phone_blinds: &[String]) -> Result<Option<ResidentRecord>>;
 
     /// Queues a text message (a receipt) with its record.
     async fn queue_message(&self, actor: &Actor, message: &NewMessage, now: i64) -> Result<i64>;
@@ -153,7 +158,7 @@ pub trait ResidentStore {
     async fn link_resident(
         &self,
         resident: &ResidentRecord,
-        id_blind: &str,
+        id_blinds: &[String],
         name: &str,
         max_tries_per_day: i64,
         now: i64,
@@ -240,8 +245,8 @@ impl ResidentStore for SqlStore {
         crate::residents::code_batch(self, jobs).await
     }
 
-    async fn resident_by_phone(&self, phone_blind: &str) -> Result<Option<ResidentRecord>> {
-        crate::residents::by_phone(self, phone_blind).await
+    async fn resident_by_phone(&self, phone_blinds: &[String]) -> Result<Option<ResidentRecord>> {
+        crate::residents::by_phone(self, phone_blinds).await
     }
 
     async fn queue_message(&self, actor: &Actor, message: &NewMessage, now: i64) -> Result<i64> {
@@ -268,12 +273,12 @@ impl ResidentStore for SqlStore {
     async fn link_resident(
         &self,
         resident: &ResidentRecord,
-        id_blind: &str,
+        id_blinds: &[String],
         name: &str,
         max_tries_per_day: i64,
         now: i64,
     ) -> Result<std::result::Result<ResidentRecord, DomainError>> {
-        crate::residents::link(self, resident, id_blind, name, max_tries_per_day, now).await
+        crate::residents::link(self, resident, id_blinds, name, max_tries_per_day, now).await
     }
 
     async fn resident_events(

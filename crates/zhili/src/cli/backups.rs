@@ -76,10 +76,10 @@ pub(super) async fn backup(args: BackupArgs) -> ExitCode {
     let key_file = args.db.key_file();
     // The key must already exist: a backup never makes a new one.
     let key = match std::env::var("ZHILI_DATA_KEY") {
-        Ok(text) => zhili::crypto::DataKey::from_base64(&text),
+        Ok(text) => zhili::crypto::DataKey::from_text(&text),
         Err(_) => std::fs::read_to_string(&key_file)
             .map_err(|e| format!("cannot read the key file {}: {e}", key_file.display()))
-            .and_then(|t| zhili::crypto::DataKey::from_base64(&t)),
+            .and_then(|t| zhili::crypto::DataKey::from_text(&t)),
     };
     let key = match key {
         Ok(k) => k,

@@ -18,6 +18,7 @@ mod audit;
 mod backups;
 mod demo_city;
 mod imports;
+mod keys;
 mod locate;
 mod partitions;
 mod serving;
@@ -263,6 +264,11 @@ enum Command {
     /// Bring a backup back as a new SQLite database (--db) after checking the copy against its
     /// manifest and verifying the whole record; its key file is written beside it.
     Restore(backups::RestoreArgs),
+    /// The data key ring: rotate it, see how far the re-seal is, retire the old keys.
+    Key {
+        #[command(subcommand)]
+        action: keys::KeyAction,
+    },
 }
 
 #[derive(Args)]
@@ -500,6 +506,7 @@ pub async fn run() -> ExitCode {
         Command::Partitions { action } => partitions::run(action).await,
         Command::Backup(args) => backups::backup(args).await,
         Command::Restore(args) => backups::restore(args).await,
+        Command::Key { action } => keys::run(action).await,
     }
 }
 

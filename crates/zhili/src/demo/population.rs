@@ -162,6 +162,7 @@ pub fn generate(plan: &CityPlan, key: &DataKey, p: &PopulationParams) -> Populat
                     NewPerson {
                         id_type: "111".into(),
                         id_blind: blind_id(key, &number),
+                        id_blinds_older: Vec::new(),
                         id_sealed: key.seal(&number, crate::crypto::Sealed::PersonIdNumber),
                         id_masked: id_number::mask(&number),
                         name: format!(

@@ -236,7 +236,7 @@ async fn online(
         let phone = format!("1390000{i:04}");
         let Some(r) = state
             .store
-            .resident_by_phone(&state.key.blind("resident.phone", &phone))
+            .resident_by_phone(&state.key.blinds("resident.phone", &phone))
             .await
             .map_err(err)?
         else {

@@ -691,6 +691,7 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
     tokio::spawn(crate::webhook_delivery::run(state.clone()));
     tokio::spawn(settle_points(state.clone()));
     tokio::spawn(keep_partitions(state.clone()));
+    crate::key_rotation::spawn(state.store.clone(), state.key.clone());
     // The peer's address is where a sign-in comes from (failures are counted per place).
     axum::serve(
         listener,

@@ -175,17 +175,17 @@ async fn search_terms(
     state: &AppState,
     user: &CurrentUser,
     q: Option<&str>,
-) -> ApiResult<(Option<String>, Option<String>)> {
+) -> ApiResult<(Vec<String>, Option<String>)> {
     let q = super::error::search_text("q", q.map(str::to_string))?;
     Ok(match q.as_deref() {
         Some(t) if looks_like_id(t) => {
             state
                 .charge_lookups(&user.user.actor(), 1, "people", "search by ID number")
                 .await?;
-            (Some(crate::people::blind_id(&state.key, t)), None)
+            (crate::people::blind_ids(&state.key, t), None)
         }
-        Some(t) => (None, Some(t.to_string())),
-        None => (None, None),
+        Some(t) => (Vec::new(), Some(t.to_string())),
+        None => (Vec::new(), None),
     })
 }
 
@@ -224,10 +224,10 @@ pub async fn list(
                 .ok_or_else(|| bad("population_type", "not a population type"))
         })
         .transpose()?;
-    let (id_blind, text) = search_terms(&state, &user, q.q.as_deref()).await?;
+    let (id_blinds, text) = search_terms(&state, &user, q.q.as_deref()).await?;
     let filter = PeopleFilter {
         text,
-        id_blind,
+        id_blinds,
         region,
         population_type,
         key_group: q
@@ -378,10 +378,10 @@ pub async fn export(
         format: q.format.clone(),
     })?;
     let region = super::things::region_of(q.region.as_deref())?;
-    let (id_blind, text) = search_terms(&state, &user, q.q.as_deref()).await?;
+    let (id_blinds, text) = search_terms(&state, &user, q.q.as_deref()).await?;
     let filter = PeopleFilter {
         text,
-        id_blind,
+        id_blinds,
         region,
         population_type: None,
         key_group: None,

@@ -67,11 +67,11 @@ pub async fn find_caller(state: &AppState, user: &User, phone: &str) -> Result<C
     let scope = user.scope();
     let mut events = state
         .store
-        .caller_events(&scope, &intake::phone_blind(&state.key, &phone), 50)
+        .caller_events(&scope, &state.key.blinds("reporter_phone", &phone), 50)
         .await?;
     let resident = state
         .store
-        .resident_by_phone(&state.key.blind("resident.phone", &phone))
+        .resident_by_phone(&state.key.blinds("resident.phone", &phone))
         .await?;
     if let Some(r) = &resident {
         for e in state.store.resident_events(r.id, None, 50).await? {

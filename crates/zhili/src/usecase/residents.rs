@@ -21,8 +21,9 @@ pub const SESSION_MS: i64 = 30 * 86_400_000;
 /// Link attempts an account may make in a day.
 pub const LINK_TRIES_PER_DAY: i64 = 5;
 
-fn phone_blind(state: &AppState, phone: &str) -> String {
-    state.key.blind("resident.phone", phone)
+/// The number's blind index under each key of the ring, the current first.
+fn phone_blinds(state: &AppState, phone: &str) -> Vec<String> {
+    state.key.blinds("resident.phone", phone)
 }
 
 fn too_many(wait_ms: i64) -> super::Error {
@@ -59,7 +60,7 @@ pub async fn request_code(state: &AppState, phone: &str, from: IpAddr) -> Result
     };
     let outcome = state
         .write_code(CodeJob::Issue {
-            phone_blind: phone_blind(state, &phone),
+            phone_blinds: phone_blinds(state, &phone),
             code_hash: hash,
             message,
             now,
@@ -108,10 +109,15 @@ pub async fn answer_code(
     let token = crate::auth::new_token().replacen("zl_", "zr_", 1);
     let expires_at = now + SESSION_MS;
     let answer = CodeAnswer {
-        phone_blind: phone_blind(state, &phone),
+        phone_blinds: phone_blinds(state, &phone),
         phone_sealed: state.key.seal(&phone, Sealed::ResidentPhone),
         phone_masked: crypto::mask_phone(&phone),
-        answer_hash: rules::code_hash(&state.key.code_key(), &phone, code),
+        answer_hashes: state
+            .key
+            .code_keys()
+            .iter()
+            .map(|k| rules::code_hash(k, &phone, code))
+            .collect(),
         token_hash: crate::auth::token_hash(&token),
         expires_at,
     };
@@ -160,7 +166,7 @@ pub async fn link(
         .store
         .link_resident(
             r,
-            &crate::people::blind_id(&state.key, &number),
+            &crate::people::blind_ids(&state.key, &number),
             &name,
             LINK_TRIES_PER_DAY,
             crate::now_ms(),

@@ -26,7 +26,7 @@ async fn a_backup_under_load_restores_every_acknowledged_report() {
             continue;
         };
         let s = Server::start(&db).await;
-        let key = s.state.key.to_base64();
+        let key = s.state.key.to_text();
         let dir = tempfile_dir(&path, "backups");
         let (before, during) = reports_during(&s, {
             let (path, dir, key) = (path.clone(), dir.clone(), key.clone());

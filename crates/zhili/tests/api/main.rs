@@ -36,8 +36,11 @@ struct Server {
 
 impl Server {
     async fn start(db: &TestDb) -> Server {
+        Server::start_with_key(db, zhili::crypto::DataKey::generate()).await
+    }
+
+    async fn start_with_key(db: &TestDb, key: zhili::crypto::DataKey) -> Server {
         let store = Arc::new(db.open().await.unwrap());
-        let key = zhili::crypto::DataKey::generate();
         let load = demo::city_load(plan(), password_hash(), &key, 2026, 1_790_000_000_000);
         store
             .load_city(&Actor::system(), &load, 1_790_000_000_000)
@@ -380,6 +383,7 @@ mod feed;
 mod group_commit;
 mod history;
 mod intake;
+mod key_rotation;
 mod live;
 mod map_layers;
 mod mediation;

@@ -94,7 +94,7 @@ async fn the_demo_population_loads_and_its_overdue_visits_show() {
             None,
         );
         let filter = zhili_store::PeopleFilter {
-            id_blind: Some(zhili::people::blind_id(&key, &number)),
+            id_blinds: zhili::people::blind_ids(&key, &number),
             limit: 5,
             ..Default::default()
         };

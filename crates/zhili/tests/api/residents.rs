@@ -10,7 +10,7 @@ pub(super) fn id_for(birth: (i64, u32, u32), seq: u32) -> String {
 
 /// The latest code the outbox holds for a number ending in `last4`, as an administrator
 /// reads it (the outbox sender settles messages within moments).
-async fn code_from_outbox(s: &Server, admin: &str, last4: &str) -> String {
+pub(super) async fn code_from_outbox(s: &Server, admin: &str, last4: &str) -> String {
     for _ in 0..50 {
         let (status, list) = s
             .get(
@@ -61,7 +61,7 @@ pub(super) async fn resident_token(s: &Server, admin: &str, phone: &str) -> Stri
     session["token"].as_str().unwrap().to_string()
 }
 
-async fn post_json_open(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
+pub(super) async fn post_json_open(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
     s.post(path, None, Some("application/json"), body.to_string())
         .await
 }

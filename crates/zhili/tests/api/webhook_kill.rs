@@ -17,7 +17,7 @@ fn serve(db: &TestDb, key: &zhili::crypto::DataKey, port: u16) -> std::process::
         None => cmd.args(["--database", &db.url]),
     };
     cmd.args(["--bind", &format!("127.0.0.1:{port}")])
-        .env("ZHILI_DATA_KEY", key.to_base64())
+        .env("ZHILI_DATA_KEY", key.to_text())
         .env("ZHILI_WEBHOOK_ALLOW", "127.0.0.0/8")
         .env_remove("ZHILI_DATABASE_URL")
         .stdout(std::process::Stdio::null())

@@ -188,6 +188,7 @@ async fn party(
     p: &PartyInput,
     today: i64,
     problems: &mut Vec<DomainError>,
+    older_blinds: &mut Vec<String>,
 ) -> Result<Option<NewParty>> {
     let field = |f: &str| format!("parties[{i}].{f}");
     let mut out = NewParty {
@@ -241,7 +242,9 @@ async fn party(
             };
             match zhili_domain::person::check_document(id_type, number, today) {
                 Ok((n, _)) => {
-                    out.id_blind = Some(crate::people::blind_id(&state.key, &n));
+                    let mut blinds = crate::people::blind_ids(&state.key, &n);
+                    older_blinds.extend(blinds.split_off(1));
+                    out.id_blind = blinds.pop();
                     out.id_sealed = Some(state.key.seal(&n, Sealed::PersonIdNumber));
                     out.id_masked = Some(zhili_domain::id_number::mask(&n));
                 }
@@ -423,8 +426,11 @@ pub async fn open(state: &AppState, user: &User, o: Opening) -> Result<CaseRecor
         ));
     }
     let mut parties = Vec::with_capacity(o.parties.len());
+    // Typed numbers' indexes under the ring's older keys: an earlier case's parties may still
+    // be indexed under one while a rotation re-keys (registered people match by their id).
+    let mut older_blinds = Vec::new();
     for (i, p) in o.parties.iter().enumerate() {
-        if let Some(p) = party(state, &scope, i, p, now, &mut problems).await? {
+        if let Some(p) = party(state, &scope, i, p, now, &mut problems, &mut older_blinds).await? {
             parties.push(p);
         }
     }
@@ -445,7 +451,8 @@ pub async fn open(state: &AppState, user: &User, o: Opening) -> Result<CaseRecor
     if !problems.is_empty() {
         return Err(Error::problems(problems));
     }
-    let blinds: Vec<String> = parties.iter().filter_map(|p| p.id_blind.clone()).collect();
+    let mut blinds: Vec<String> = parties.iter().filter_map(|p| p.id_blind.clone()).collect();
+    blinds.extend(older_blinds);
     let people: Vec<i64> = parties.iter().filter_map(|p| p.person_id).collect();
     let houses: Vec<i64> = parties.iter().filter_map(|p| p.house_id).collect();
     let repeat_of = state

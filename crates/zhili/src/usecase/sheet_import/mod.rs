@@ -461,14 +461,19 @@ pub async fn import_sheet(
                 .await?;
             }
             let mut by_type: HashMap<&str, Vec<String>> = HashMap::new();
+            // An index under an older key (a rotation re-keying) stands for the row's own.
+            let mut current: HashMap<&str, &str> = HashMap::new();
             for (_, p) in good {
-                by_type
-                    .entry(&p.id_type)
-                    .or_default()
-                    .push(p.id_blind.clone());
+                let blinds = by_type.entry(&p.id_type).or_default();
+                blinds.push(p.id_blind.clone());
+                for older in &p.id_blinds_older {
+                    blinds.push(older.clone());
+                    current.insert(older, &p.id_blind);
+                }
             }
             for (id_type, blinds) in by_type {
                 for b in store.registered_blinds(&to.scope, id_type, &blinds).await? {
+                    let b = current.get(b.as_str()).copied().unwrap_or(&b);
                     taken.insert(format!("{id_type}:{b}"));
                 }
             }
