@@ -49,7 +49,13 @@ pub struct RowSink {
     text: usize,
     out: Rows,
     have_header: bool,
+    /// Rows of one cell before any of several: a sheet's title, its unit and date — or, if
+    /// no wider row follows, a sheet of one column.
+    pending: Vec<(usize, Vec<String>)>,
 }
+
+/// Rows of a single cell taken as titles above the header, at most.
+const MAX_TITLE_ROWS: usize = 5;
 
 impl RowSink {
     pub fn new(limits: Limits) -> RowSink {
@@ -58,6 +64,7 @@ impl RowSink {
             text: 0,
             out: Rows::default(),
             have_header: false,
+            pending: Vec::new(),
         }
     }
 
@@ -81,8 +88,11 @@ impl RowSink {
                 )
             } else {
                 refuse(
-                    format!("at most {} columns", self.limits.columns),
-                    format!("最多{}列", self.limits.columns),
+                    format!(
+                        "row {row}, column {name}: at most {} columns",
+                        self.limits.columns
+                    ),
+                    format!("第{row}行{name}列：最多{}列", self.limits.columns),
                 )
             });
         }
@@ -123,18 +133,26 @@ impl RowSink {
         Ok(())
     }
 
-    /// Keeps a finished row: the first non-empty one is the header, empty rows are skipped.
+    /// Keeps a finished row: the first one of several cells is the header (rows of one cell
+    /// above it are titles), empty rows are skipped.
     pub fn push(&mut self, row: usize, cells: Vec<String>) -> Result<(), DomainError> {
         if cells.iter().all(|c| c.is_empty()) {
             return Ok(());
         }
         if !self.have_header {
-            self.have_header = true;
-            let mut headers = cells;
-            while headers.last().is_some_and(|h| h.is_empty()) {
-                headers.pop();
+            // Offices head a sheet with its title (often merged across the columns, which
+            // leaves one cell): rows of one cell wait to see whether a wider one follows.
+            let single = cells.iter().filter(|c| !c.is_empty()).count() == 1;
+            if single && self.pending.len() < MAX_TITLE_ROWS {
+                self.pending.push((row, cells));
+                return Ok(());
             }
-            self.out.headers = headers;
+            if single {
+                return self.one_column(Some((row, cells)));
+            }
+            // The titles are dropped; this row is the header.
+            self.pending.clear();
+            self.header(cells);
             return Ok(());
         }
         if self.out.rows.len() >= self.limits.rows {
@@ -152,7 +170,30 @@ impl RowSink {
         Ok(())
     }
 
-    pub fn finish(self) -> Result<Rows, DomainError> {
+    fn header(&mut self, mut headers: Vec<String>) {
+        self.have_header = true;
+        while headers.last().is_some_and(|h| h.is_empty()) {
+            headers.pop();
+        }
+        self.out.headers = headers;
+    }
+
+    /// No row wider than one cell came first: a sheet of one column, its first row the header.
+    fn one_column(&mut self, then: Option<(usize, Vec<String>)>) -> Result<(), DomainError> {
+        let mut rows = std::mem::take(&mut self.pending).into_iter().chain(then);
+        if let Some((_, first)) = rows.next() {
+            self.header(first);
+        }
+        for (row, cells) in rows {
+            self.push(row, cells)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Rows, DomainError> {
+        if !self.have_header {
+            self.one_column(None)?;
+        }
         if !self.have_header {
             return Err(refuse("the sheet is empty", "表格是空的"));
         }
@@ -626,6 +667,7 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Rows, DomainError> {
     let part = path.as_str();
     let mut reader = xml(r);
     let mut sink = RowSink::new(*limits);
+    let mut merges = merged::Merges::default();
     let mut buf = Vec::new();
     let mut cells: Vec<String> = Vec::new();
     let (mut row_no, mut last_row) = (0usize, 0usize);
@@ -650,6 +692,9 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Rows, DomainError> {
             }
             Event::End(e) if e.local_name().as_ref() == b"row" => {
                 sink.push(row_no, std::mem::take(&mut cells))?;
+            }
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"mergeCell" => {
+                merges.add(&attr(&e, b"ref").unwrap_or_default())?;
             }
             Event::Start(e) if e.local_name().as_ref() == b"c" => {
                 let column = match attr(&e, b"r") {
@@ -684,7 +729,9 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Rows, DomainError> {
             _ => {}
         }
     }
-    sink.finish()
+    let mut rows = sink.finish()?;
+    merges.fill(&mut rows, limits)?;
+    Ok(rows)
 }
 
 /// The text of a `<c>` element, read up to its end.
@@ -757,5 +804,6 @@ fn cell_value<R: BufRead>(
     Ok(text.trim().to_string())
 }
 
+mod merged;
 #[cfg(test)]
 mod tests;

@@ -255,3 +255,60 @@ fn columns_dates_and_numbers() {
     assert_eq!(number_text("12"), "12");
     assert_eq!(number_text("2.5"), "2.5");
 }
+
+#[test]
+fn a_title_above_the_header_and_values_merged_down_rows_read_as_an_office_means_them() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let page = book.add_worksheet();
+    let plain = rust_xlsxwriter::Format::new();
+    page.merge_range(0, 0, 0, 3, "钱江区城东街道人口登记表", &plain)
+        .unwrap();
+    page.write(1, 0, "填报单位：文汇社区").unwrap();
+    for (c, h) in ["姓名", "证件号码", "联系电话", "网格编码"]
+        .iter()
+        .enumerate()
+    {
+        page.write(2, c as u16, *h).unwrap();
+    }
+    for (r, name) in ["张三", "李四", "王五"].iter().enumerate() {
+        page.write(3 + r as u32, 0, *name).unwrap();
+    }
+    // One grid for the three households, merged down the column.
+    page.merge_range(3, 3, 5, 3, "500114001001001", &plain)
+        .unwrap();
+    let rows = read_xlsx(&book.save_to_buffer().unwrap(), &LIMITS).unwrap();
+    assert_eq!(rows.headers, ["姓名", "证件号码", "联系电话", "网格编码"]);
+    let grids: Vec<(usize, &str, &str)> = rows
+        .rows
+        .iter()
+        .map(|(n, c)| (*n, c[0].as_str(), c.get(3).map_or("", String::as_str)))
+        .collect();
+    assert_eq!(
+        grids,
+        [
+            (4, "张三", "500114001001001"),
+            (5, "李四", "500114001001001"),
+            (6, "王五", "500114001001001")
+        ]
+    );
+}
+
+#[test]
+fn merged_ranges_are_bounded_and_checked() {
+    let rows = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>"#;
+    let with = |merges: &str| {
+        let xml = String::from_utf8(sheet(rows)).unwrap().replace(
+            "</sheetData>",
+            &format!("</sheetData><mergeCells>{merges}</mergeCells>"),
+        );
+        archive(&[("xl/worksheets/sheet1.xml", xml.as_bytes())])
+    };
+    assert!(
+        problem(read_xlsx(&with(r#"<mergeCell ref="A1:?"/>"#), &LIMITS)).contains("merged range")
+    );
+    let many = r#"<mergeCell ref="A2:A3"/>"#.repeat(10_001);
+    assert!(problem(read_xlsx(&with(&many), &LIMITS)).contains("merged ranges"));
+    // A range down the whole sheet fills only the rows there are.
+    let whole = read_xlsx(&with(r#"<mergeCell ref="A2:XFD1048576"/>"#), &LIMITS).unwrap();
+    assert_eq!(whole.rows, vec![(2, vec!["x".to_string()])]);
+}

@@ -612,3 +612,71 @@ async fn a_spreadsheet_with_bad_rows_is_explained_row_by_row_and_nothing_is_writ
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_office_sheet_with_a_title_and_a_grid_merged_down_its_rows_imports() {
+    on_every_backend(|s| async move {
+        let village = s.token("village-500114001001").await;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let plain = rust_xlsxwriter::Format::new();
+        // As a community's clerk lays it out: the title merged across, the unit under it.
+        sheet
+            .merge_range(0, 0, 0, 5, "城东街道文汇社区人口登记表", &plain)
+            .unwrap();
+        sheet
+            .write_string(1, 0, "填报单位：文汇社区居委会")
+            .unwrap();
+        for (c, h) in [
+            "证件类型",
+            "证件号码",
+            "姓名",
+            "联系电话",
+            "网格编码",
+            "人口类型",
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string(2, c as u16, *h).unwrap();
+        }
+        let people = [
+            ("郑一", id_for((1971, 4, 5), 61)),
+            ("王二", id_for((1983, 8, 9), 62)),
+            ("冯三", id_for((1995, 10, 11), 63)),
+        ];
+        for (i, (name, number)) in people.iter().enumerate() {
+            let r = 3 + i as u32;
+            sheet.write_string(r, 0, "111").unwrap();
+            sheet.write_string(r, 1, number).unwrap();
+            sheet.write_string(r, 2, *name).unwrap();
+            sheet.write_string(r, 5, "户籍人口").unwrap();
+        }
+        // One grid for the three households, merged down its column.
+        sheet
+            .merge_range(3, 4, 5, 4, "500114001001001", &plain)
+            .unwrap();
+        let (st, report) = s
+            .post(
+                "/api/v1/people/import",
+                Some(&village),
+                Some("application/octet-stream"),
+                book.save_to_buffer().unwrap(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{report}");
+        assert_eq!(
+            (report["rows"].as_i64(), report["written"].as_i64()),
+            (Some(3), Some(3)),
+            "{report}"
+        );
+        for (_, number) in &people {
+            let (_, found) = s
+                .get(&format!("/api/v1/people?q={number}"), Some(&village))
+                .await;
+            assert_eq!(found["items"][0]["grid_code"], "500114001001001", "{found}");
+        }
+        s
+    })
+    .await;
+}
