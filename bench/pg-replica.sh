@@ -9,6 +9,8 @@
 # Runs the server tools as the postgres user (root uses su, others sudo). The replica's data lives
 # in /tmp/zhili-replica-PORT and is thrown away by `stop`.
 set -euo pipefail
+# Load from a few accounts, far past a person's rate: the limits are off for the runs.
+export ZHILI_RATE_LIMITS=off
 action=${1:?start or stop}
 if [ "$action" = start ]; then primary=${2:?primary URL}; port=${3:-5433}; else port=${2:-5433}; fi
 dir=/tmp/zhili-replica-$port

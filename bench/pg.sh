@@ -10,6 +10,8 @@
 # Needs the release binary (cargo build --release -p zhili). QUICK=1 gives short runs.
 # Prints lines "name | measured" for bench/run.sh's table.
 set -euo pipefail
+# Load from a few accounts, far past a person's rate: the limits are off for the runs.
+export ZHILI_RATE_LIMITS=off
 cd "$(dirname "$0")/.."
 admin=${1:?PostgreSQL admin URL}
 replica=${2:-}

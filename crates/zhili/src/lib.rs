@@ -15,6 +15,7 @@ pub mod keyring;
 pub mod open_layer;
 pub mod people;
 pub mod places;
+pub mod rate_limit;
 pub mod reference;
 pub mod regions;
 pub mod relay;

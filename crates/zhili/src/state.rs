@@ -88,6 +88,8 @@ pub struct AppState {
     /// Code requests and code answers per address (residents sign up from anywhere).
     pub code_requests: crate::texts::AddressWindow,
     pub code_answers: crate::texts::AddressWindow,
+    /// Sign-ins, reports, reveals and exports per account and per address.
+    pub rate_limits: crate::rate_limit::RateCounter,
 }
 
 /// What a live stream tells about an event: enough to show it and to decide who may see it.
@@ -317,6 +319,7 @@ impl AppState {
             messages_queued: tokio::sync::Notify::new(),
             code_requests: crate::texts::AddressWindow::new(30, 10 * 60_000),
             code_answers: crate::texts::AddressWindow::new(60, 10 * 60_000),
+            rate_limits: crate::rate_limit::RateCounter::new(Default::default()),
         });
         if let Some(relay) = crate::relay::start(&state).await? {
             let _ = state.relay.set(relay);

@@ -114,6 +114,11 @@ struct Policy {
     /// tolerate a few seconds' lag: the dashboard's figures and trend, exported lists.
     #[arg(long, env = "ZHILI_READ_DATABASE_URL", hide_env_values = true)]
     read_database: Option<String>,
+    /// Requests a minute per account and per address at the rate-limited doors: `off`, or
+    /// the defaults with some changed, e.g. `sign_in=10/60,intake=120/3000,reveal=30/300,export=10/60`.
+    #[arg(long, env = "ZHILI_RATE_LIMITS", default_value = "",
+        value_parser = |s: &str| zhili::rate_limit::RateLimits::parse(s))]
+    rate_limits: zhili::rate_limit::RateLimits,
 }
 
 impl Policy {

@@ -61,6 +61,7 @@ pub(super) async fn serve_store(
             Err(e) => return fail(format!("--read-database: {e}")),
         }
     }
+    state.rate_limits.set(policy.rate_limits);
     state.lookup_budget.store(
         policy.lookup_budget.max(0),
         std::sync::atomic::Ordering::Relaxed,

@@ -52,12 +52,13 @@ pub struct CallerView {
 #[utoipa::path(get, path = "/api/v1/desk/callers", tag = "desk", params(CallerQuery), security(("bearer" = [])),
     responses((status = 200, body = CallerView, description = "what the desk knows of the number (each lookup charged to the operator's budget and recorded)"),
               (status = 403, body = super::error::ErrorBody, description = "the desk is the centres' operators'"),
-              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the operator's lookups for the day are spent")))]
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the operator's lookups for the day are spent, or too many lookups a minute from this account or address; `Retry-After` tells when")))]
 pub async fn caller(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Query(q): Query<CallerQuery>,
 ) -> ApiResult<axum::Json<CallerView>> {
+    user.limited(&state, crate::rate_limit::Door::Reveal)?;
     let c = uc::find_caller(&state, &user.user, &q.phone).await?;
     let now = crate::now_ms();
     Ok(axum::Json(CallerView {

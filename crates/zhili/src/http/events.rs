@@ -138,12 +138,14 @@ fn chain_of(state: &AppState, grid: &str) -> RegionChain {
 
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = NewEventRequest, security(("bearer" = [])),
     responses((status = 403, body = super::error::ErrorBody, description = "leaders have read-only access"), (status = 201, body = CreatedEvent), (status = 404, body = super::error::ErrorBody, description = "outside_coverage"),
-              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter (unknown category, channel …)")))]
+              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter (unknown category, channel …)"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: too many reports a minute from this account or address; `Retry-After` tells when")))]
 pub async fn create_event(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Json(req): Json<NewEventRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedEvent>)> {
+    user.limited(&state, crate::rate_limit::Door::Intake)?;
     let channel = Channel::parse(&req.channel)
         .filter(|c| Channel::REPORTED.contains(c))
         .ok_or_else(|| ApiError::field(ErrorCode::InvalidParameter, "channel", format!("channel {:?} is not one of grid_patrol, resident, hotline, video_alert, department, walk_in", req.channel)))?;

@@ -121,13 +121,15 @@ fn coordinate(v: Option<f64>) -> String {
 
 #[utoipa::path(get, path = "/api/v1/export/{list}", tag = "people", params(("list" = String, Path, pattern = "^(houses|orgs|things|situations)$", description = "houses, orgs, things or situations"), ListExportQuery), security(("bearer" = [])),
     responses((status = 200, description = "the list in the caller's area as .xlsx or CSV, identifiers masked"),
-              (status = 403, body = super::error::ErrorBody)))]
+              (status = 403, body = super::error::ErrorBody),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: too many exports a minute from this account or address; `Retry-After` tells when")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Path(list): Path<String>,
     Query(q): Query<ListExportQuery>,
 ) -> ApiResult<axum::response::Response> {
+    user.limited(&state, crate::rate_limit::Door::Export)?;
     let xlsx = is_xlsx(q.format.as_deref())?;
     let cx = Export {
         region: super::things::region_of(q.region.as_deref())?,

@@ -91,7 +91,7 @@ pub fn busy() -> ApiError {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = super::error::ErrorBody, description = "invalid_credentials"),
               (status = 403, body = super::error::ErrorBody, description = "account_disabled: the right password for an account an administrator stopped"),
-              (status = 429, body = super::error::ErrorBody, description = "account_locked: too many wrong passwords for this name from this place (or from places it has not signed in from); `Retry-After` tells when"),
+              (status = 429, body = super::error::ErrorBody, description = "account_locked: too many wrong passwords for this name from this place (or from places it has not signed in from); rate_limited: too many sign-ins a minute for this name or from this address; `Retry-After` tells when"),
               (status = 503, body = super::error::ErrorBody, description = "busy: every password check is taken; `Retry-After` tells when to try again")))]
 pub async fn login(
     State(state): State<Arc<AppState>>,
@@ -121,6 +121,7 @@ pub async fn login(
         )
         .zh("账号已停用，请联系系统管理员")),
         Err(Refusal::Busy) => Err(busy()),
+        Err(Refusal::Limited(e)) => Err(e.into()),
         Err(Refusal::Store(e)) => Err(e.into()),
     }
 }

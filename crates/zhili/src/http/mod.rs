@@ -117,6 +117,26 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
 pub struct CurrentUser {
     pub user: User,
     pub token_hash: String,
+    /// Where the request comes from (the client behind a trusted proxy).
+    pub place: std::net::IpAddr,
+}
+
+impl CurrentUser {
+    /// Counts this request at a rate-limited door; 429 with `Retry-After` past the rate.
+    pub fn limited(&self, state: &AppState, door: crate::rate_limit::Door) -> error::ApiResult<()> {
+        Ok(state
+            .rate_limits
+            .take(door, Some(&self.user.username), self.place, crate::now_ms())?)
+    }
+}
+
+/// The client's address: the peer, or the client a trusted proxy names.
+pub fn client_place(parts: &Parts, state: &AppState) -> std::net::IpAddr {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    state.client_address(peer, &parts.headers)
 }
 
 impl FromRequestParts<Arc<AppState>> for CurrentUser {
@@ -136,8 +156,13 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
             })?;
         let token_hash = crate::auth::token_hash(token);
         let now = crate::now_ms();
+        let place = client_place(parts, state);
         if let Some(user) = state.cached_user(&token_hash, now) {
-            return Ok(CurrentUser { user, token_hash });
+            return Ok(CurrentUser {
+                user,
+                token_hash,
+                place,
+            });
         }
         let user = state
             .store
@@ -150,7 +175,11 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
                 )
             })?;
         state.cache_user(&token_hash, &user, now);
-        Ok(CurrentUser { user, token_hash })
+        Ok(CurrentUser {
+            user,
+            token_hash,
+            place,
+        })
     }
 }
 

@@ -274,7 +274,8 @@ pub struct PersonDetail {
 
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path, minimum = 1), PersonQuery), security(("bearer" = [])),
     responses((status = 200, body = PersonDetail), (status = 404, body = super::error::ErrorBody),
-              (status = 403, body = super::error::ErrorBody, description = "reveal asked by a role that may not see full identifiers")))]
+              (status = 403, body = super::error::ErrorBody, description = "reveal asked by a role that may not see full identifiers"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: too many reveals a minute from this account or address; `Retry-After` tells when")))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
@@ -291,6 +292,7 @@ pub async fn get(
                 "this role may not see full identifiers",
             ));
         }
+        user.limited(&state, crate::rate_limit::Door::Reveal)?;
         if !(2..=200).contains(&reason.chars().count()) {
             return Err(ApiError::field(
                 ErrorCode::InvalidParameter,
@@ -367,13 +369,14 @@ pub struct ExportQuery {
 
 #[utoipa::path(get, path = "/api/v1/people/export", tag = "people", params(ExportQuery), security(("bearer" = [])),
     responses((status = 403, body = super::error::ErrorBody, description = "a role that does not work with the population registry"), (status = 200, description = "the caller's people, identifiers masked (.xlsx or CSV; cells that would be formulas start with ')"),
-              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when")))]
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: the account's daily identity-number lookups are spent, or too many exports a minute from this account or address; `Retry-After` tells when")))]
 pub async fn export(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<axum::response::Response> {
     reader(&user)?;
+    user.limited(&state, crate::rate_limit::Door::Export)?;
     let xlsx = super::imports::format_of(&super::imports::FormatQuery {
         format: q.format.clone(),
     })?;

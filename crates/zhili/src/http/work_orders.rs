@@ -104,12 +104,14 @@ const WORK_ORDER_HEADER: &[&str] = &[
 
 #[utoipa::path(get, path = "/api/v1/events/work-orders", tag = "events", params(WorkOrdersQuery), security(("bearer" = [])),
     responses((status = 200, description = "the work orders (工单) of the events named that the caller can see, as .xlsx or CSV, in the order named; reporters' phones are not in it"),
-              (status = 422, body = super::error::ErrorBody, description = "ids malformed, more than 100, or none")))]
+              (status = 422, body = super::error::ErrorBody, description = "ids malformed, more than 100, or none"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: too many exports a minute from this account or address; `Retry-After` tells when")))]
 pub async fn work_orders(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Query(q): Query<WorkOrdersQuery>,
 ) -> ApiResult<axum::response::Response> {
+    user.limited(&state, crate::rate_limit::Door::Export)?;
     let xlsx = super::export::is_xlsx(q.format.as_deref())?;
     let bad = || {
         ApiError::field(

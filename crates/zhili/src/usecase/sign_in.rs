@@ -28,6 +28,8 @@ pub enum Refusal {
     Disabled,
     /// Every password check is taken; try again shortly.
     Busy,
+    /// Too many sign-ins a minute for this name or from this address.
+    Limited(zhili_domain::DomainError),
     Store(StoreError),
 }
 
@@ -76,6 +78,19 @@ pub async fn sign_in(
     if username.is_empty() || username.len() > 64 || password.len() > 1024 {
         return Err(Refusal::Wrong);
     }
+    // Counted before any work: a script spraying names or passwords is turned away cheaply.
+    let address = place
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    state
+        .rate_limits
+        .take(
+            crate::rate_limit::Door::SignIn,
+            Some(username),
+            address,
+            crate::now_ms(),
+        )
+        .map_err(Refusal::Limited)?;
     let _turn = state
         .sign_in_turns
         .take(username)
