@@ -119,6 +119,13 @@ struct Policy {
     #[arg(long, env = "ZHILI_RATE_LIMITS", default_value = "",
         value_parser = |s: &str| zhili::rate_limit::RateLimits::parse(s))]
     rate_limits: zhili::rate_limit::RateLimits,
+    /// Serve HTTPS with this certificate chain (PEM; with --tls-key): for a small deployment
+    /// without a reverse proxy. Answers then carry HSTS.
+    #[arg(long, env = "ZHILI_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "ZHILI_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 impl Policy {

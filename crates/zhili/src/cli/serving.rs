@@ -39,6 +39,14 @@ pub(super) async fn serve_store(
     key_file: &std::path::Path,
     demo: bool,
 ) -> ExitCode {
+    // Checked before anything else starts: a wrong file is said at once.
+    let tls = match (&policy.tls_cert, &policy.tls_key) {
+        (Some(cert), Some(key)) => match http::tls::server_config(cert, key) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(e),
+        },
+        _ => None,
+    };
     let basemap = match policy.basemap().await {
         Ok(b) => b,
         Err(e) => return fail(format!("basemap: {e}")),
@@ -116,10 +124,15 @@ pub(super) async fn serve_store(
         .unwrap_or_else(|_| bind.to_string());
     let index = state.index();
     println!(
-        "zhili serving on http://{addr}/  ({} grids in the locate index)",
+        "zhili serving on {}://{addr}/  ({} grids in the locate index)",
+        if tls.is_some() { "https" } else { "http" },
         index.grids.len()
     );
-    match http::serve(state, listener).await {
+    let served = match tls {
+        Some(config) => http::serve_tls(state, listener, config).await,
+        None => http::serve(state, listener).await,
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("server stopped: {e}")),
     }

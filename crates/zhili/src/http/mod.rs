@@ -49,6 +49,7 @@ pub mod staffing;
 pub mod stream;
 pub mod surveys;
 pub mod things;
+pub mod tls;
 pub mod users;
 pub mod video_alerts;
 mod web;
@@ -705,6 +706,43 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Serves until the process is stopped; rebuilds the region index when boundaries change
 /// (an import by another process is noticed within seconds).
 pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    start_background(&state);
+    // The peer's address is where a sign-in comes from (failures are counted per place).
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
+}
+
+/// `serve` over TLS: the same router, each answer with HSTS.
+pub async fn serve_tls(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    config: Arc<tokio_rustls::rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    start_background(&state);
+    let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+    let app = router(state).layer(axum::middleware::map_response(
+        |mut response: axum::response::Response| async move {
+            response.headers_mut().insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                axum::http::HeaderValue::from_static(tls::HSTS),
+            );
+            response
+        },
+    ));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
+}
+
+/// The server's own work beside the requests: boundary changes, the risk watch, text
+/// messages, webhooks, points, partitions, the data key ring.
+fn start_background(state: &Arc<AppState>) {
     let watcher = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
@@ -721,12 +759,6 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
     tokio::spawn(settle_points(state.clone()));
     tokio::spawn(keep_partitions(state.clone()));
     crate::key_rotation::spawn(state.store.clone(), state.key.clone());
-    // The peer's address is where a sign-in comes from (failures are counted per place).
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await
 }
 
 /// PostgreSQL: makes the coming months' partitions of the events and the record ahead of

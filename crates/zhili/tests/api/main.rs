@@ -412,6 +412,7 @@ mod sim;
 mod staffing;
 mod surveys;
 mod things;
+mod tls;
 mod video_alerts;
 mod webhook_kill;
 mod webhooks;
