@@ -10048,7 +10048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description account_locked: too many wrong passwords for this name from this place (or from places it has not signed in from); `Retry-After` tells when */
+            /** @description account_locked: too many wrong passwords for this name from this place (or from places it has not signed in from); rate_limited: too many sign-ins a minute for this name or from this address; `Retry-After` tells when */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -11077,7 +11077,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description rate_limited: the operator's lookups for the day are spent */
+            /** @description rate_limited: the operator's lookups for the day are spent, or too many lookups a minute from this account or address; `Retry-After` tells when */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -11352,6 +11352,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description rate_limited: too many reports a minute from this account or address; `Retry-After` tells when */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     post_events_accept: {
@@ -11501,6 +11510,15 @@ export interface operations {
             };
             /** @description ids malformed, more than 100, or none */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many exports a minute from this account or address; `Retry-After` tells when */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11813,6 +11831,15 @@ export interface operations {
             };
             /** @description error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many exports a minute from this account or address; `Retry-After` tells when */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15281,7 +15308,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description rate_limited: the account's daily identity-number lookups are spent; `Retry-After` tells when */
+            /** @description rate_limited: the account's daily identity-number lookups are spent, or too many exports a minute from this account or address; `Retry-After` tells when */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -15559,6 +15586,15 @@ export interface operations {
             };
             /** @description error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many reveals a minute from this account or address; `Retry-After` tells when */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
