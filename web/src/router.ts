@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { signedIn } from './api'
+import { signedIn, user } from './api'
 import { residentSignedIn } from './resident'
 import LoginView from './views/LoginView.vue'
 
@@ -45,4 +45,6 @@ router.beforeEach((to) => {
     return
   }
   if (to.path !== '/login' && !signedIn()) return '/login'
+  // A password set by an administrator (or expired) is changed before anything else.
+  if (to.path !== '/login' && user.value?.must_change_password) return '/login'
 })

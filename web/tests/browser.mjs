@@ -540,6 +540,33 @@ await step('an administrator keeps dispatch rules, the calendar, accounts and gr
   await page.click(`[data-test=start-${newcomer}]`)
   await page.waitForFunction((name) => ![...document.querySelectorAll('[data-test=users] tbody tr')].some((tr) => tr.textContent.includes(name) && tr.querySelector('[data-test=account-stopped]')), newcomer)
 
+  // The newcomer's first sign-in, on a phone: the password the administrator chose is changed
+  // before anything else; a weak one is explained; then the grid worker's home opens.
+  const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', isMobile: true, hasTouch: true })
+  const first = await phone.newPage()
+  first.on('pageerror', (e) => problems.push(`${newcomer}: page error: ${e.message}`))
+  expected4xx.push({ status: 422, path: '/auth/password' })
+  await first.goto(`${base}/login`)
+  await first.fill('input[name=username]', newcomer)
+  await first.fill('input[name=password]', password)
+  await first.click('[data-test=login]')
+  await first.waitForSelector('[data-test=change-password]')
+  expect(await first.inputValue('[data-test=current-password]') === password, 'the current password is carried over')
+  await first.fill('[data-test=next-password]', 'weakpassword')
+  await first.fill('[data-test=next-password-again]', 'weakpassword')
+  await first.click('[data-test=save-password]')
+  await first.waitForSelector('[data-test=change-error]')
+  const said = await first.textContent('[data-test=change-error]')
+  expect(said.includes('3类'), `the rule is said in Chinese: ${said}`)
+  const wide = await first.evaluate(() => document.documentElement.scrollWidth)
+  expect(wide <= 360, `no sideways scroll at 360 px (${wide})`)
+  await shoot(first, { path: join(shots, 'first-sign-in-password.png') })
+  await first.fill('[data-test=next-password]', 'Qianjiang-grid-2027')
+  await first.fill('[data-test=next-password-again]', 'Qianjiang-grid-2027')
+  await first.click('[data-test=save-password]')
+  await first.waitForURL((u) => u.pathname.startsWith('/phone'))
+  await phone.close()
+
   // Grid import: a broken file is refused with every problem listed; a village's own grids pass.
   await page.goto(`${base}/admin?tab=grids`)
   expected4xx.push({ status: 422, path: '/grids/import' })

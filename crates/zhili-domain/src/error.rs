@@ -17,6 +17,9 @@ pub enum ErrorCode {
     AccountLocked,
     /// An administrator stopped the account: the right password does not sign it in.
     AccountDisabled,
+    /// The session's password must be changed first (a first sign-in, a reset by an
+    /// administrator, an expired password): only the change itself, `me` and signing out work.
+    PasswordChangeRequired,
     Forbidden,
     NotFound,
     OutsideCoverage,
@@ -58,6 +61,7 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::AccountLocked => "account_locked",
             ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::OutsideCoverage => "outside_coverage",

@@ -20,6 +20,10 @@ pub struct User {
     /// for someone away, at the time the user was read.
     #[serde(skip)]
     pub grids: Vec<RegionCode>,
+    /// The password was set by an administrator, or has expired: the session may only
+    /// change it (`ErrorCode::PasswordChangeRequired` elsewhere).
+    #[serde(skip)]
+    pub must_change_password: bool,
 }
 
 impl User {
@@ -117,6 +121,92 @@ pub fn validate_password(password: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// What a password set for an account must be (GB/T 22239-2019 asks for complexity and,
+/// where the operator wants it, periodic change): long enough, of several kinds of
+/// character, not the account's name, not one of its last few passwords (checked by the
+/// application, which holds the hashes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PasswordPolicy {
+    pub min_chars: usize,
+    /// Of lower-case letters, upper-case letters, digits and anything else.
+    pub min_classes: usize,
+    /// Earlier passwords a new one may not repeat.
+    pub history: usize,
+    /// How long a password lasts before it must be changed (`None`: it does not expire).
+    pub max_age_ms: Option<i64>,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy {
+            min_chars: 10,
+            min_classes: 3,
+            history: 5,
+            max_age_ms: None,
+        }
+    }
+}
+
+impl PasswordPolicy {
+    /// `password` as a new password of `username`, on its own (the history is the caller's).
+    pub fn check(&self, password: &str, username: &str) -> Result<(), DomainError> {
+        let refuse = |en: String, zh: String| Err(DomainError::invalid("password", en).zh(zh));
+        let chars = password.chars().count();
+        if chars < self.min_chars {
+            return refuse(
+                format!("at least {} characters", self.min_chars),
+                format!("密码至少{}位", self.min_chars),
+            );
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return refuse(
+                format!("at most {MAX_PASSWORD_CHARS} characters"),
+                format!("密码最多{MAX_PASSWORD_CHARS}位"),
+            );
+        }
+        let classes = [
+            password.chars().any(|c| c.is_lowercase()),
+            password.chars().any(|c| c.is_uppercase()),
+            password.chars().any(|c| c.is_ascii_digit()),
+            password.chars().any(|c| !c.is_alphanumeric()),
+        ]
+        .iter()
+        .filter(|&&b| b)
+        .count();
+        if classes < self.min_classes {
+            return refuse(
+                format!(
+                    "at least {} of: lower-case letters, upper-case letters, digits, other characters",
+                    self.min_classes
+                ),
+                format!("密码须包含小写字母、大写字母、数字、其他字符中的至少{}类", self.min_classes),
+            );
+        }
+        let name = username.trim().to_lowercase();
+        if name.chars().count() >= 3 && password.to_lowercase().contains(&name) {
+            return refuse(
+                "the password may not contain the account's name".into(),
+                "密码不能包含用户名".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// A password set at `changed_at` must be changed now.
+    pub fn expired(&self, changed_at: i64, now: i64) -> bool {
+        self.max_age_ms.is_some_and(|age| now - changed_at >= age)
+    }
+
+    /// A new password that repeats one of the last ones.
+    pub fn reused(&self) -> DomainError {
+        DomainError::invalid(
+            "password",
+            format!("not one of the last {} passwords", self.history),
+        )
+        .zh(format!("不能与最近{}次使用过的密码相同", self.history))
+    }
+}
+
 /// Lockout after repeated failures, counted per account *and* place (the address a sign-in
 /// comes from), as the established sign-in services count them: wrong passwords from one
 /// place lock the account there only, for a time that doubles with each further lock; the
@@ -139,6 +229,8 @@ pub struct LoginPolicy {
     /// How long a place where the account signed in stays familiar.
     pub familiar_ms: i64,
     pub token_ttl_ms: i64,
+    /// What a password set for an account must be, and how long it lasts.
+    pub password: PasswordPolicy,
 }
 
 impl Default for LoginPolicy {
@@ -179,6 +271,7 @@ impl LoginPolicy {
             max_unfamiliar_failures: max_failures * 4,
             familiar_ms: 90 * 24 * 3600 * 1000,
             token_ttl_ms,
+            password: PasswordPolicy::default(),
         }
     }
 
@@ -316,5 +409,35 @@ mod tests {
         assert!(validate_account("a b", Role::Admin, &district, None).is_err());
         assert!(validate_password("short").is_err());
         assert!(validate_password("long enough").is_ok());
+    }
+
+    #[test]
+    fn a_password_is_long_of_several_kinds_and_not_the_name() {
+        let p = PasswordPolicy::default();
+        for (bad, why) in [
+            ("Ab1-short", "at least 10"),
+            ("alllowercase-only", "at least 3 of"),
+            ("ALLUPPER12345", "at least 3 of"),
+            ("Zhangsan-2026", "name"),
+            ("xxZHANGSANxx9", "name"),
+        ] {
+            let e = p.check(bad, "zhangsan").unwrap_err();
+            assert!(e.message.contains(why), "{bad}: {}", e.message);
+            assert_eq!(e.field.as_deref(), Some("password"));
+            assert!(e.message_zh.is_some());
+        }
+        for good in ["Long-river-2026", "长江流水Abc123", "correct horse 9"] {
+            assert!(p.check(good, "zhangsan").is_ok(), "{good}");
+        }
+        assert!(p.check(&"Aa1-".repeat(65), "x").is_err(), "bounded");
+        // A name of one or two letters is in too many passwords to forbid.
+        assert!(p.check("Lu-river-2026", "lu").is_ok());
+        assert!(!p.expired(0, i64::MAX), "no expiry unless asked");
+        let yearly = PasswordPolicy {
+            max_age_ms: Some(365 * 86_400_000),
+            ..p
+        };
+        assert!(!yearly.expired(0, 364 * 86_400_000));
+        assert!(yearly.expired(0, 365 * 86_400_000));
     }
 }

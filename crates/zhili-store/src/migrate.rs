@@ -80,6 +80,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0049_events_overdue_by_group.sql"),
     ),
     (50, include_str!("../migrations/0050_key_reseal.sql")),
+    (51, include_str!("../migrations/0051_password_policy.sql")),
 ];
 
 /// The schema version this build writes.

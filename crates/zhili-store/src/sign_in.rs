@@ -184,8 +184,12 @@ pub(crate) async fn success(
     .bind(place)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+    // An expired password is kept to be changed from now on, whatever the session does.
+    sqlx::query(
+        "UPDATE users SET last_sign_in_at = $1, must_change_password = CASE WHEN $2 = 1 THEN 1 ELSE must_change_password END WHERE id = $3",
+    )
         .bind(now)
+        .bind(i64::from(user.must_change_password))
         .bind(user.id)
         .execute(&mut *tx)
         .await?;

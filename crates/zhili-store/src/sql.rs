@@ -306,7 +306,7 @@ pub(crate) fn action_from_row(r: &AnyRow) -> Result<Action> {
 }
 
 pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.username, u.display_name, u.role, u.unit_id, u.region_code, u.department";
+    "u.id, u.username, u.display_name, u.role, u.unit_id, u.region_code, u.department, u.must_change_password";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
     let role: String = row.try_get("role")?;
@@ -320,6 +320,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
         region_code: RegionCode::parse(&region).map_err(|_| corrupt("region code", &region))?,
         department: row.try_get("department")?,
         grids: Vec::new(),
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
@@ -721,8 +722,8 @@ pub(crate) async fn insert_users_in(
             }
         }
         sqlx::query(
-            "INSERT INTO users (username, display_name, role, unit_id, region_code, department, password_hash, failed_count, locked_until, created_at, phone_enc, phone_masked) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8, $9, $10)",
+            "INSERT INTO users (username, display_name, role, unit_id, region_code, department, password_hash, failed_count, locked_until, created_at, phone_enc, phone_masked, password_changed_at, must_change_password) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8, $9, $10, $8, $11)",
         )
         .bind(u.username.clone())
         .bind(u.display_name.clone())
@@ -734,6 +735,7 @@ pub(crate) async fn insert_users_in(
         .bind(now)
         .bind(u.phone_enc.clone())
         .bind(u.phone_masked.clone())
+        .bind(i64::from(u.must_change_password))
         .execute(&mut *conn)
         .await?;
         actions.push(

@@ -325,6 +325,7 @@ async fn sign_in_state_tokens_and_the_chain() {
             password_hash: "h1".into(),
             phone_enc: None,
             phone_masked: None,
+            must_change_password: false,
         };
         store
             .insert_users(&sys, std::slice::from_ref(&user), 10)
@@ -448,14 +449,43 @@ async fn sign_in_state_tokens_and_the_chain() {
             .await
             .unwrap();
         assert!(store
-            .set_password(&sys, "town-500114001", "h2", 600)
+            .set_password(
+                &sys,
+                "town-500114001",
+                &zhili_store::PasswordChange {
+                    password_hash: "h2".into(),
+                    must_change: true,
+                    keep: 5,
+                },
+                600,
+            )
             .await
             .unwrap());
         assert!(
             store.user_by_token("tok2", 700).await.unwrap().is_none(),
             "password change ends sessions"
         );
-        assert!(!store.set_password(&sys, "nobody", "h", 600).await.unwrap());
+        let login = store.find_login("town-500114001").await.unwrap().unwrap();
+        assert!(login.must_change_password && login.user.must_change_password);
+        assert_eq!(login.password_changed_at, 600);
+        assert_eq!(
+            store
+                .password_history("town-500114001", 5)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "the hash replaced is kept"
+        );
+        let nobody = zhili_store::PasswordChange {
+            password_hash: "h".into(),
+            must_change: false,
+            keep: 5,
+        };
+        assert!(!store
+            .set_password(&sys, "nobody", &nobody, 600)
+            .await
+            .unwrap());
         let after = store
             .sign_in_state("town-500114001", here, 700)
             .await
@@ -503,6 +533,7 @@ async fn concurrent_wrong_passwords_all_count() {
             password_hash: "h1".into(),
             phone_enc: None,
             phone_masked: None,
+            must_change_password: false,
         };
         store
             .insert_users(&Actor::system(), &[new], 10)
@@ -564,6 +595,7 @@ async fn concurrent_appends_keep_one_chain() {
                     password_hash: "h".into(),
                     phone_enc: None,
                     phone_masked: None,
+                    must_change_password: false,
                 };
                 store.insert_users(&Actor::system(), &[u], i).await.unwrap();
             }));

@@ -22,6 +22,9 @@ pub struct NewUser {
     /// The work phone, sealed, and its mask for lists.
     pub phone_enc: Option<String>,
     pub phone_masked: Option<String>,
+    /// The first sign-in must set a password of the user's own (an account an administrator
+    /// made); not for the demo's and tests' accounts.
+    pub must_change_password: bool,
 }
 
 /// Which accounts an administrator lists.
@@ -64,6 +67,16 @@ pub struct Contact {
     pub phone_enc: Option<String>,
 }
 
+/// A new password as stored.
+#[derive(Clone, Debug)]
+pub struct PasswordChange {
+    pub password_hash: String,
+    /// Set by an administrator: the owner changes it at the next sign-in.
+    pub must_change: bool,
+    /// Earlier hashes kept for the policy's "not one of the last N".
+    pub keep: i64,
+}
+
 /// What sign-in needs: the account and its password hash.
 #[derive(Clone, Debug)]
 pub struct LoginRecord {
@@ -71,6 +84,10 @@ pub struct LoginRecord {
     pub password_hash: String,
     /// Stopped by an administrator: the right password still does not sign it in.
     pub disabled: bool,
+    /// Set by an administrator (a new account, a reset): the owner must change it.
+    pub must_change_password: bool,
+    /// When the password was set (the account's creation for one older than the record).
+    pub password_changed_at: i64,
 }
 
 /// The sign-in failure counters of a name at a place, and at every unfamiliar place of the
@@ -118,14 +135,19 @@ pub trait UserStore: Send + Sync {
 
     async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()>;
 
-    /// Sets a new password hash; ends every session of the user. False when no such user.
+    /// Sets a new password hash (the one it replaces kept in the history, the `keep` newest
+    /// of which are kept), whether the owner must change it at the next sign-in, and ends every
+    /// session of the user. False when no such user.
     async fn set_password(
         &self,
         actor: &Actor,
         username: &str,
-        password_hash: &str,
+        change: &PasswordChange,
         now: i64,
     ) -> Result<bool>;
+
+    /// The account's earlier password hashes, newest first (at most `limit`).
+    async fn password_history(&self, username: &str, limit: i64) -> Result<Vec<String>>;
 
     async fn count_users(&self) -> Result<i64>;
 
@@ -182,7 +204,8 @@ impl UserStore for SqlStore {
 
     async fn find_login(&self, username: &str) -> Result<Option<LoginRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password_hash, u.disabled_at FROM users u WHERE u.username = $1"
+            "SELECT {USER_COLUMNS}, u.password_hash, u.disabled_at, u.must_change_password, \
+             COALESCE(u.password_changed_at, u.created_at) AS password_changed_at FROM users u WHERE u.username = $1"
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -192,6 +215,8 @@ impl UserStore for SqlStore {
                 user: user_from_row(&r)?,
                 password_hash: r.try_get("password_hash")?,
                 disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+                password_changed_at: r.try_get("password_changed_at")?,
             })
         })
         .transpose()
@@ -280,33 +305,70 @@ impl UserStore for SqlStore {
         &self,
         actor: &Actor,
         username: &str,
-        password_hash: &str,
+        change: &PasswordChange,
         now: i64,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(id) = id else { return Ok(false) };
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let Some(row) = row else { return Ok(false) };
+        let id: i64 = row.try_get("id")?;
+        let old: String = row.try_get("password_hash")?;
+        sqlx::query(
+            "INSERT INTO password_history (user_id, password_hash, set_at) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(old)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // Only the newest are kept: the rest are hashes nobody needs.
+        sqlx::query(
+            "DELETE FROM password_history WHERE user_id = $1 AND set_at < COALESCE((SELECT set_at FROM password_history \
+             WHERE user_id = $1 ORDER BY set_at DESC LIMIT 1 OFFSET $2), -1)",
+        )
+        .bind(id)
+        .bind(change.keep.max(1) - 1)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = $3 WHERE id = $4",
+        )
+        .bind(&change.password_hash)
+        .bind(now)
+        .bind(i64::from(change.must_change))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         crate::sign_in::forget(&mut tx, username).await?;
         sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        append_actions(
-            &mut tx,
-            vec![actor.action(now, "user.passwd", &format!("user:{username}"))],
-        )
-        .await?;
+        let mut done = actor.action(now, "user.passwd", &format!("user:{username}"));
+        if change.must_change {
+            done.opinion = Some("to be changed at the next sign-in".into());
+        }
+        append_actions(&mut tx, vec![done]).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn password_history(&self, username: &str, limit: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT h.password_hash FROM password_history h JOIN users u ON u.id = h.user_id \
+             WHERE u.username = $1 ORDER BY h.set_at DESC LIMIT $2",
+        )
+        .bind(username)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get("password_hash")?))
+            .collect()
     }
 
     async fn change_account(

@@ -53,8 +53,15 @@ pub(super) async fn user_command(action: UserAction) -> ExitCode {
                 password,
                 phone: None,
             };
-            match accounts::create_account(&store, &passwords, None, Caller::Operator, account)
-                .await
+            match accounts::create_account(
+                &store,
+                &passwords,
+                &user::PasswordPolicy::default(),
+                None,
+                Caller::Operator,
+                account,
+            )
+            .await
             {
                 Ok(u) => {
                     println!("Added {username} ({}).", u.role.as_str());
@@ -72,8 +79,15 @@ pub(super) async fn user_command(action: UserAction) -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
-            match accounts::set_password(&store, &passwords, Caller::Operator, &username, password)
-                .await
+            match accounts::set_password(
+                &store,
+                &passwords,
+                &user::PasswordPolicy::default(),
+                Caller::Operator,
+                &username,
+                password,
+            )
+            .await
             {
                 Ok(_) => {
                     println!("Password of {username} changed; its sessions are ended.");

@@ -99,6 +99,11 @@ struct Policy {
     /// Hours a sign-in token lives.
     #[arg(long, env = "ZHILI_TOKEN_HOURS", default_value_t = 12)]
     token_hours: i64,
+    /// Days a password lasts before its owner must change it at the next sign-in (0: it
+    /// does not expire).
+    #[arg(long, env = "ZHILI_PASSWORD_DAYS", default_value_t = 0,
+        value_parser = clap::value_parser!(i64).range(0..=3650))]
+    password_days: i64,
     /// A raster MBTiles file (png, jpg or webp tiles, WGS 84 web mercator) drawn under the
     /// boundaries, served by this server: the map stays offline.
     #[arg(long, env = "ZHILI_BASEMAP", conflicts_with = "tile_url")]
@@ -149,11 +154,14 @@ impl Policy {
     }
 
     fn login_policy(&self) -> LoginPolicy {
-        LoginPolicy::new(
+        let mut policy = LoginPolicy::new(
             self.lock_after,
             self.lock_minutes.max(0) * 60_000,
             self.token_hours.max(1) * 3_600_000,
-        )
+        );
+        policy.password.max_age_ms =
+            (self.password_days > 0).then(|| self.password_days * 86_400_000);
+        policy
     }
 }
 

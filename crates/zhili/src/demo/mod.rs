@@ -104,6 +104,8 @@ pub fn city_load(
         password_hash: password_hash.to_string(),
         phone_enc: None,
         phone_masked: None,
+        // The demo's accounts share the password the demo printed, to be tried at once.
+        must_change_password: false,
     };
     // Grid workers and station operators have a name and a work phone colleagues call
     // (the phone is synthetic: 199 and the account's number in the district).

@@ -50,6 +50,9 @@ pub struct UserView {
     pub department: Option<String>,
     /// For grid staff: the grids they serve, lead or cover now (their scope); otherwise empty.
     pub grids: Vec<String>,
+    /// The password was set by an administrator or has expired: until it is changed
+    /// (`POST /api/v1/auth/password`) every other request answers 403 `password_change_required`.
+    pub must_change_password: bool,
 }
 
 impl From<&User> for UserView {
@@ -72,6 +75,7 @@ impl From<&User> for UserView {
             } else {
                 Vec::new()
             },
+            must_change_password: u.must_change_password,
         }
     }
 }
@@ -123,6 +127,62 @@ pub async fn login(
         Err(Refusal::Busy) => Err(busy()),
         Err(Refusal::Limited(e)) => Err(e.into()),
         Err(Refusal::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    #[schema(max_length = 1024)]
+    pub current_password: String,
+    #[schema(schema_with = super::schema::password)]
+    pub new_password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChangeRequest, security(("bearer" = [])),
+    responses((status = 200, body = LoginResponse, description = "changed: every session of the account has ended, this one too; the answer is a new session"),
+              (status = 401, body = super::error::ErrorBody, description = "invalid_credentials: the current password is wrong"),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter (field password): too short, too few kinds of character, the account's name, or one of the last five"),
+              (status = 429, body = super::error::ErrorBody, description = "rate_limited: too many tries a minute for this account or from this address; `Retry-After` tells when"),
+              (status = 503, body = super::error::ErrorBody, description = "busy: every password check is taken; `Retry-After` tells when to try again")))]
+pub async fn change_password(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Json(req): Json<PasswordChangeRequest>,
+) -> ApiResult<axum::Json<LoginResponse>> {
+    use crate::usecase::sign_in::{ChangeRefusal, Refusal};
+    let place = user.place.to_string();
+    match crate::usecase::sign_in::change_own_password(
+        &state,
+        &user.user,
+        &req.current_password,
+        req.new_password,
+        &place,
+    )
+    .await
+    {
+        Ok(s) => {
+            state.forget_token(&user.token_hash);
+            Ok(axum::Json(LoginResponse {
+                token: s.token,
+                expires_at: time::rfc3339(s.expires_at),
+                user: UserView::from(&s.user),
+            }))
+        }
+        Err(ChangeRefusal::Wrong) => Err(ApiError::field(
+            ErrorCode::InvalidCredentials,
+            "current_password",
+            "the current password is wrong",
+        )
+        .zh("当前密码不正确")),
+        Err(ChangeRefusal::Invalid(e)) => Err(e.into()),
+        Err(ChangeRefusal::Refusal(Refusal::Busy)) => Err(busy()),
+        Err(ChangeRefusal::Refusal(Refusal::Limited(e))) => Err(e.into()),
+        Err(ChangeRefusal::Refusal(Refusal::Store(e))) => Err(e.into()),
+        Err(ChangeRefusal::Refusal(_)) => Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "the password could not be changed; sign in again",
+        )),
     }
 }
 

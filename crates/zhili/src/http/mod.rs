@@ -131,6 +131,28 @@ impl CurrentUser {
     }
 }
 
+/// A session whose password must change reaches only the change, `me` and signing out.
+fn must_change_first(parts: &Parts, user: User) -> Result<User, ApiError> {
+    const OPEN: [&str; 3] = [
+        "/api/v1/auth/password",
+        "/api/v1/auth/me",
+        "/api/v1/auth/logout",
+    ];
+    // Inside `/api/v1` the router sees the path without it; the original is kept aside.
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |o| o.0.path());
+    if user.must_change_password && !OPEN.contains(&path) {
+        return Err(ApiError::new(
+            ErrorCode::PasswordChangeRequired,
+            "change the password first (POST /api/v1/auth/password)",
+        )
+        .zh("请先修改密码"));
+    }
+    Ok(user)
+}
+
 /// The client's address: the peer, or the client a trusted proxy names.
 pub fn client_place(parts: &Parts, state: &AppState) -> std::net::IpAddr {
     let peer = parts
@@ -159,7 +181,7 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
         let now = crate::now_ms();
         let place = client_place(parts, state);
         if let Some(user) = state.cached_user(&token_hash, now) {
-            return Ok(CurrentUser {
+            return must_change_first(parts, user).map(|user| CurrentUser {
                 user,
                 token_hash,
                 place,
@@ -176,7 +198,7 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
                 )
             })?;
         state.cache_user(&token_hash, &user, now);
-        Ok(CurrentUser {
+        must_change_first(parts, user).map(|user| CurrentUser {
             user,
             token_hash,
             place,
@@ -249,6 +271,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/auth/me", get(me))
+        .route("/auth/password", post(change_password))
         .route("/resident/code", post(residents::request_code))
         .route(
             "/resident/session",

@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         handlers::login,
         handlers::logout,
         handlers::me,
+        handlers::change_password,
         handlers::list_regions,
         handlers::get_region,
         handlers::region_versions,
@@ -334,7 +335,7 @@ pub async fn document() -> axum::Json<&'static Value> {
 
 /// Adds what holds for every operation alike, so that each lists every status it can answer:
 /// 400 for a malformed request (JSON, query string, unknown parameter), 401 where a sign-in is
-/// required, 422 for a parameter or field out of its bounds, 413 and 415 for bodies; and the
+/// required, 403 where a staff session is (`password_change_required`), 422 for a parameter or field out of its bounds, 413 and 415 for bodies; and the
 /// text rule on every string a JSON body carries.
 fn exact(doc: &mut Value) {
     let error = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
@@ -351,6 +352,11 @@ fn exact(doc: &mut Value) {
                     .get("security")
                     .and_then(Value::as_array)
                     .is_some_and(|s| !s.is_empty());
+                // A staff session whose password must change first is refused everywhere else.
+                let staff = op
+                    .get("security")
+                    .and_then(Value::as_array)
+                    .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
                 let has_params = op
                     .get("parameters")
                     .and_then(Value::as_array)
@@ -381,6 +387,16 @@ fn exact(doc: &mut Value) {
                 add("400");
                 if secured {
                     add("401");
+                }
+                if staff
+                    && ![
+                        "/api/v1/auth/password",
+                        "/api/v1/auth/me",
+                        "/api/v1/auth/logout",
+                    ]
+                    .contains(&path.as_str())
+                {
+                    add("403");
                 }
                 if has_params || body.is_some() {
                     add("422");

@@ -186,6 +186,7 @@ pub async fn create(
     let created = accounts::create_account(
         state.store.as_ref(),
         &state.password_checks,
+        &state.policy.password,
         Some(&state.key),
         Caller::Administrator(&user.user),
         account,
@@ -202,7 +203,7 @@ pub struct NewPassword {
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path, pattern = "^[A-Za-z0-9._-]{2,64}$")), request_body = NewPassword, security(("bearer" = [])),
-    responses((status = 204, description = "set; the account's sessions are ended and a lock is lifted"),
+    responses((status = 204, description = "set; the account's sessions are ended, a lock is lifted, and its owner must change the password at the next sign-in"),
               (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
               (status = 422, body = super::error::ErrorBody)))]
 pub async fn set_password(
@@ -214,6 +215,7 @@ pub async fn set_password(
     let target = accounts::set_password(
         state.store.as_ref(),
         &state.password_checks,
+        &state.policy.password,
         Caller::Administrator(&user.user),
         &username,
         body.password,

@@ -54,9 +54,15 @@ pub fn busy() -> DomainError {
     .retry_after(1_000)
 }
 
-/// Checks a new password and answers its argon2id hash, computed within the bound.
-pub async fn hash_new_password(passwords: &PasswordChecks, password: String) -> Result<String> {
-    user::validate_password(&password)?;
+/// Checks a new password of `username` against the policy and answers its argon2id hash,
+/// computed within the bound.
+pub async fn hash_new_password(
+    passwords: &PasswordChecks,
+    policy: &user::PasswordPolicy,
+    username: &str,
+    password: String,
+) -> Result<String> {
+    policy.check(&password, username)?;
     Ok(passwords
         .run(move || crate::auth::hash_password(&password))
         .await
@@ -83,6 +89,7 @@ pub struct NewAccount {
 pub async fn create_account(
     store: &dyn Store,
     passwords: &PasswordChecks,
+    policy: &user::PasswordPolicy,
     key: Option<&DataKey>,
     caller: Caller<'_>,
     a: NewAccount,
@@ -138,7 +145,7 @@ pub async fn create_account(
                 .into(),
         );
     }
-    let password_hash = hash_new_password(passwords, a.password).await?;
+    let password_hash = hash_new_password(passwords, policy, &a.username, a.password).await?;
     let new = NewUser {
         username: a.username,
         display_name,
@@ -149,6 +156,8 @@ pub async fn create_account(
         password_hash,
         phone_enc: phone.as_ref().map(|p| p.0.clone()),
         phone_masked: phone.map(|p| p.1),
+        // A password someone else chose: its owner sets their own at the first sign-in.
+        must_change_password: true,
     };
     store
         .insert_users(&actor, std::slice::from_ref(&new), crate::now_ms())
@@ -160,20 +169,27 @@ pub async fn create_account(
     Ok(created.user)
 }
 
-/// Sets an account's password, lifts its lock and ends its sessions. Accounts outside an
-/// administrator's area do not exist for them. Answers the account.
+/// Sets an account's password, lifts its lock and ends its sessions; its owner changes it at
+/// the next sign-in. Accounts outside an administrator's area do not exist for them.
+/// Answers the account.
 pub async fn set_password(
     store: &dyn Store,
     passwords: &PasswordChecks,
+    policy: &user::PasswordPolicy,
     caller: Caller<'_>,
     username: &str,
     password: String,
 ) -> Result<User> {
     let (actor, scope) = caller.actor_and_scope()?;
     let target = account_in_reach(store, &scope, username).await?;
-    let password_hash = hash_new_password(passwords, password).await?;
+    let password_hash = hash_new_password(passwords, policy, username, password).await?;
+    let change = zhili_store::PasswordChange {
+        password_hash,
+        must_change: true,
+        keep: policy.history as i64,
+    };
     store
-        .set_password(&actor, username, &password_hash, crate::now_ms())
+        .set_password(&actor, username, &change, crate::now_ms())
         .await?;
     Ok(target)
 }

@@ -124,12 +124,27 @@ pub async fn sign_in(
     if record.disabled {
         return Err(Refusal::Disabled);
     }
+    // A password set by someone else, or past its age: the session can only change it.
+    let mut record = record;
+    record.user.must_change_password =
+        record.must_change_password || policy.password.expired(record.password_changed_at, now);
+    start_session(state, record.user, place, now).await
+}
+
+/// A session for `user` after a right password (a sign-in, or a password just changed).
+async fn start_session(
+    state: &AppState,
+    user: User,
+    place: &str,
+    now: i64,
+) -> Result<SignedIn, Refusal> {
+    let policy = &state.policy;
     let token = auth::new_token();
     let expires_at = now + policy.token_ttl_ms;
     if let Some(until) = state
         .store
         .record_login_success(
-            &record.user,
+            &user,
             place,
             &auth::token_hash(&token),
             expires_at,
@@ -141,7 +156,7 @@ pub async fn sign_in(
         // A concurrent wrong guess locked this place while the password was checked.
         return Err(Refusal::Locked { until, now });
     }
-    let mut user = record.user;
+    let mut user = user;
     // The grids grid staff work on now, as every later request reads them with the session.
     if user.role.on_the_grids() {
         user.grids = state
@@ -181,4 +196,94 @@ pub async fn sign_out(state: &AppState, user: &User, token_hash: &str) -> Result
         .store
         .revoke_token(user, token_hash, crate::now_ms())
         .await
+}
+
+/// Why a password change was refused.
+#[derive(Debug)]
+pub enum ChangeRefusal {
+    /// The current password given is wrong.
+    Wrong,
+    /// The new one breaks the policy, or repeats a recent one.
+    Invalid(zhili_domain::DomainError),
+    Refusal(Refusal),
+}
+
+impl From<StoreError> for ChangeRefusal {
+    fn from(e: StoreError) -> Self {
+        ChangeRefusal::Refusal(Refusal::Store(e))
+    }
+}
+
+/// The signed-in owner changes their own password: the current one checked, the new one
+/// checked against the policy, the account's name and its last passwords (all in one bounded
+/// job: argon2 checks are the costly part), then set. Every session of the account ends, this
+/// one too, and a new session starts with the new password: the answer is its token.
+pub async fn change_own_password(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    new: String,
+    place: &str,
+) -> Result<SignedIn, ChangeRefusal> {
+    let address = place
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    // A stolen session cannot be used to guess the password faster than a sign-in can.
+    state
+        .rate_limits
+        .take(
+            crate::rate_limit::Door::SignIn,
+            Some(&user.username),
+            address,
+            crate::now_ms(),
+        )
+        .map_err(|e| ChangeRefusal::Refusal(Refusal::Limited(e)))?;
+    let policy = state.policy.password;
+    policy
+        .check(&new, &user.username)
+        .map_err(ChangeRefusal::Invalid)?;
+    if current.len() > 1024 {
+        return Err(ChangeRefusal::Wrong);
+    }
+    let record = state
+        .store
+        .find_login(&user.username)
+        .await?
+        .ok_or(ChangeRefusal::Wrong)?;
+    let history = state
+        .store
+        .password_history(&user.username, policy.history.saturating_sub(1) as i64)
+        .await?;
+    let (current, now_hash) = (current.to_string(), record.password_hash.clone());
+    let checked = state
+        .password_checks
+        .run(move || {
+            if !auth::verify_password(&current, &now_hash) {
+                return Err(ChangeRefusal::Wrong);
+            }
+            let earlier = std::iter::once(&now_hash).chain(history.iter());
+            if earlier.clone().any(|h| auth::verify_password(&new, h)) {
+                return Err(ChangeRefusal::Invalid(policy.reused()));
+            }
+            auth::hash_password(&new)
+                .map_err(|e| ChangeRefusal::Refusal(Refusal::Store(StoreError::Internal(e))))
+        })
+        .await
+        .map_err(|_| ChangeRefusal::Refusal(Refusal::Busy))??;
+    let change = zhili_store::PasswordChange {
+        password_hash: checked,
+        must_change: false,
+        keep: policy.history as i64,
+    };
+    let now = crate::now_ms();
+    state
+        .store
+        .set_password(&user.actor(), &user.username, &change, now)
+        .await?;
+    state.forget_user(user.id);
+    let mut user = record.user;
+    user.must_change_password = false;
+    start_session(state, user, place, now)
+        .await
+        .map_err(ChangeRefusal::Refusal)
 }

@@ -84,7 +84,7 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
             "--db",
             db.to_str().unwrap(),
         ])
-        .env("ZHILI_USER_PASSWORD", "a long password")
+        .env("ZHILI_USER_PASSWORD", "A long password 1")
         .output()
         .unwrap();
     assert!(
@@ -104,7 +104,7 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
             "--db",
             db.to_str().unwrap(),
         ])
-        .env("ZHILI_USER_PASSWORD", "a long password")
+        .env("ZHILI_USER_PASSWORD", "A long password 1")
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -134,13 +134,13 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
         (
             "ops-1",
             "C500114002",
-            "a long password",
+            "A long password 1",
             "conflict (username)",
         ),
         (
             "ops-3",
             "C500114999",
-            "a long password",
+            "A long password 1",
             "not_found (unit_id)",
         ),
         (
@@ -157,7 +157,7 @@ fn cli_import_reports_every_problem_and_audit_names_the_broken_record() {
     }
     let out = zhili()
         .args(["user", "passwd", "ops-1", "--db", db.to_str().unwrap()])
-        .env("ZHILI_USER_PASSWORD", "another long one")
+        .env("ZHILI_USER_PASSWORD", "Another long one 2")
         .output()
         .unwrap();
     assert!(out.status.success());
