@@ -147,3 +147,100 @@ pub(crate) async fn grid_contacts(
         })
         .collect()
 }
+
+/// A working session: not ended, not expired, not idle past its limit.
+const WORKING: &str = "t.revoked_at IS NULL AND t.expires_at > $2 \
+     AND (t.idle_ms IS NULL OR COALESCE(t.last_seen_at, t.created_at) + t.idle_ms > $2)";
+
+pub(crate) async fn touch_sessions(store: &SqlStore, seen: &[(String, i64)]) -> Result<()> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.write_tx().await?;
+    for (hash, at) in seen {
+        sqlx::query(
+            "UPDATE tokens SET last_seen_at = $1 WHERE token_hash = $2 \
+             AND (last_seen_at IS NULL OR last_seen_at < $1)",
+        )
+        .bind(*at)
+        .bind(hash.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn sessions_of(
+    store: &SqlStore,
+    username: &str,
+    now: i64,
+) -> Result<Vec<crate::SessionRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT t.token_hash, t.created_at, t.expires_at, t.last_seen_at, t.place FROM tokens t \
+         JOIN users u ON u.id = t.user_id WHERE u.username = $1 AND {WORKING} \
+         ORDER BY t.created_at DESC LIMIT 100"
+    ))
+    .bind(username)
+    .bind(now)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::SessionRecord {
+                token_hash: r.try_get("token_hash")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                last_seen_at: r.try_get("last_seen_at")?,
+                place: r.try_get("place")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn end_sessions(
+    store: &SqlStore,
+    actor: &Actor,
+    username: &str,
+    id: Option<&str>,
+    now: i64,
+) -> Result<Vec<String>> {
+    let mut tx = store.write_tx().await?;
+    let rows = sqlx::query(&format!(
+        "SELECT t.token_hash FROM tokens t JOIN users u ON u.id = t.user_id \
+         WHERE u.username = $1 AND {WORKING}"
+    ))
+    .bind(username)
+    .bind(now)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut ended = Vec::new();
+    for r in &rows {
+        let hash: String = r.try_get("token_hash")?;
+        if id.is_some_and(|id| !hash.starts_with(id) || id.len() != 16) {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash.as_str())
+        .execute(&mut *tx)
+        .await?;
+        ended.push(hash);
+    }
+    if !ended.is_empty() {
+        append_actions(
+            &mut tx,
+            vec![actor
+                .action(now, "auth.session_end", &format!("user:{username}"))
+                .opinion(match id {
+                    Some(id) => format!("session {id}"),
+                    None => format!("all {} sessions", ended.len()),
+                })],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
+}

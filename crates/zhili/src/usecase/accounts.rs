@@ -286,3 +286,48 @@ pub async fn unlock_account(store: &dyn Store, caller: Caller<'_>, username: &st
         .await?;
     Ok(target)
 }
+
+/// An account's working sessions, for its owner or an administrator of its area.
+pub async fn sessions(
+    store: &dyn Store,
+    caller: Caller<'_>,
+    username: &str,
+) -> Result<Vec<zhili_store::SessionRecord>> {
+    let (_, scope) = caller.actor_and_scope()?;
+    account_in_reach(store, &scope, username).await?;
+    Ok(store.sessions_of(username, crate::now_ms()).await?)
+}
+
+/// The signed-in user's own working sessions.
+pub async fn own_sessions(
+    store: &dyn Store,
+    user: &User,
+) -> Result<Vec<zhili_store::SessionRecord>> {
+    Ok(store.sessions_of(&user.username, crate::now_ms()).await?)
+}
+
+/// Ends one of the user's own sessions (by its id) — another device left signed in, say.
+/// Answers the token hash ended; a session that is not theirs, or not working, is not found.
+pub async fn end_own_session(store: &dyn Store, user: &User, id: &str) -> Result<String> {
+    let ended = store
+        .end_sessions(&user.actor(), &user.username, Some(id), crate::now_ms())
+        .await?;
+    ended
+        .into_iter()
+        .next()
+        .ok_or_else(|| not_found("id", format!("no working session {id}")))
+}
+
+/// An administrator ends every session of an account in their area (a lost phone, a
+/// colleague who left); recorded. Answers the token hashes ended.
+pub async fn end_account_sessions(
+    store: &dyn Store,
+    caller: Caller<'_>,
+    username: &str,
+) -> Result<Vec<String>> {
+    let (actor, scope) = caller.actor_and_scope()?;
+    account_in_reach(store, &scope, username).await?;
+    Ok(store
+        .end_sessions(&actor, username, None, crate::now_ms())
+        .await?)
+}

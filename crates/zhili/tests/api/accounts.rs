@@ -257,3 +257,119 @@ async fn a_password_set_by_an_administrator_is_changed_at_the_first_sign_in_and_
     })
     .await;
 }
+
+#[tokio::test]
+async fn sessions_are_listed_ended_by_their_owner_or_an_administrator_and_end_when_idle() {
+    on_every_backend(|s| async move {
+        let name = "grid-500114001001001";
+        let phone = s.token(name).await;
+        let desk = s.token(name).await;
+        let (st, list) = s.get("/api/v1/auth/sessions", Some(&phone)).await;
+        assert_eq!(st, StatusCode::OK, "{list}");
+        let list = list.as_array().unwrap().clone();
+        assert!(list.len() >= 2, "{list:?}");
+        let current: Vec<_> = list.iter().filter(|x| x["current"] == true).collect();
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0]["place"], "127.0.0.1");
+        assert!(list
+            .iter()
+            .all(|x| x["id"].as_str().is_some_and(|id| id.len() == 16)));
+
+        // The owner ends the other one; it stops at once; an id not theirs is not found.
+        let other = list.iter().find(|x| x["current"] == false).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let gone = s
+            .http
+            .delete(format!("{}/api/v1/auth/sessions/{other}", s.base))
+            .bearer_auth(&phone)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+        let (st, _) = s.get("/api/v1/auth/me", Some(&desk)).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let again = s
+            .http
+            .delete(format!("{}/api/v1/auth/sessions/{other}", s.base))
+            .bearer_auth(&phone)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_FOUND);
+        let admin = s.token("admin").await;
+        let (_, admins) = s.get("/api/v1/auth/sessions", Some(&admin)).await;
+        let theirs = admins[0]["id"].as_str().unwrap().to_string();
+        let stranger = s
+            .http
+            .delete(format!("{}/api/v1/auth/sessions/{theirs}", s.base))
+            .bearer_auth(&phone)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            stranger.status(),
+            StatusCode::NOT_FOUND,
+            "another's session is not the worker's to end"
+        );
+
+        // An administrator sees the account's sessions and ends them all; nobody else may.
+        let (st, seen) = s
+            .get(&format!("/api/v1/users/{name}/sessions"), Some(&admin))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{seen}");
+        assert!(!seen.as_array().unwrap().is_empty());
+        let district = s.token("district").await;
+        let (st, b) = s
+            .get(&format!("/api/v1/users/{name}/sessions"), Some(&district))
+            .await;
+        assert_error(st, &b, 403, "forbidden");
+        let ended = s
+            .http
+            .delete(format!("{}/api/v1/users/{name}/sessions", s.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ended.status(), StatusCode::OK);
+        let ended: Value = ended.json().await.unwrap();
+        assert!(ended["ended"].as_u64().is_some_and(|n| n >= 1), "{ended}");
+        let (st, _) = s.get("/api/v1/auth/me", Some(&phone)).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let actions = s.store.actions(0, i64::MAX).await.unwrap();
+        let ends: Vec<_> = actions
+            .iter()
+            .filter(|a| a.action == "auth.session_end" && a.subject == format!("user:{name}"))
+            .collect();
+        assert_eq!(ends.len(), 2, "the owner's ending and the administrator's");
+        assert_eq!(
+            (ends[0].actor.as_str(), ends[1].actor.as_str()),
+            (name, "admin")
+        );
+
+        // Unused past the idle limit (30 minutes by default), a session ends.
+        let idle = s.token(name).await;
+        s.state.flush_sessions_seen().await.unwrap();
+        let hash = zhili::auth::token_hash(&idle);
+        let long_ago = zhili::now_ms() - 31 * 60_000;
+        sqlx::query("UPDATE tokens SET created_at = $1, last_seen_at = $1 WHERE token_hash = $2")
+            .bind(long_ago)
+            .bind(hash.as_str())
+            .execute(s.store.pool())
+            .await
+            .unwrap();
+        s.state.forget_token(&hash);
+        let (st, _) = s.get("/api/v1/auth/me", Some(&idle)).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "idle past the limit");
+        // Used within it, a session is noted as used and goes on.
+        let busy = s.token(name).await;
+        let (st, _) = s.get("/api/v1/auth/me", Some(&busy)).await;
+        assert_eq!(st, StatusCode::OK);
+        s.state.flush_sessions_seen().await.unwrap();
+        let (_, mine) = s.get("/api/v1/auth/sessions", Some(&busy)).await;
+        assert!(mine[0]["last_seen_at"].is_string(), "{mine}");
+        s
+    })
+    .await;
+}
