@@ -229,8 +229,6 @@ pub struct LoginPolicy {
     /// How long a place where the account signed in stays familiar.
     pub familiar_ms: i64,
     pub token_ttl_ms: i64,
-    /// How long a session may go unused before it ends (0: no limit).
-    pub idle_ms: i64,
     /// What a password set for an account must be, and how long it lasts.
     pub password: PasswordPolicy,
 }
@@ -273,7 +271,6 @@ impl LoginPolicy {
             max_unfamiliar_failures: max_failures * 4,
             familiar_ms: 90 * 24 * 3600 * 1000,
             token_ttl_ms,
-            idle_ms: 30 * 60 * 1000,
             password: PasswordPolicy::default(),
         }
     }

@@ -81,7 +81,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (50, include_str!("../migrations/0050_key_reseal.sql")),
     (51, include_str!("../migrations/0051_password_policy.sql")),
-    (52, include_str!("../migrations/0052_sessions.sql")),
 ];
 
 /// The schema version this build writes.

@@ -193,13 +193,11 @@ pub(crate) async fn success(
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked_at, place, last_seen_at, idle_ms) VALUES ($1, $2, $3, $4, NULL, $5, $3, $6)")
+    sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, NULL)")
         .bind(token_hash)
         .bind(user.id)
         .bind(now)
         .bind(expires_at)
-        .bind(place)
-        .bind((policy.idle_ms > 0).then_some(policy.idle_ms))
         .execute(&mut *tx)
         .await?;
     let actor: Actor = user.actor();

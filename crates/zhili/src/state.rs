@@ -90,8 +90,6 @@ pub struct AppState {
     pub code_answers: crate::texts::AddressWindow,
     /// Sign-ins, reports, reveals and exports per account and per address.
     pub rate_limits: crate::rate_limit::RateCounter,
-    /// When each session was last used here, written to the store in batches.
-    sessions_seen: Mutex<HashMap<String, i64>>,
 }
 
 /// What a live stream tells about an event: enough to show it and to decide who may see it.
@@ -322,7 +320,6 @@ impl AppState {
             code_requests: crate::texts::AddressWindow::new(30, 10 * 60_000),
             code_answers: crate::texts::AddressWindow::new(60, 10 * 60_000),
             rate_limits: crate::rate_limit::RateCounter::new(Default::default()),
-            sessions_seen: Mutex::new(HashMap::new()),
         });
         if let Some(relay) = crate::relay::start(&state).await? {
             let _ = state.relay.set(relay);
@@ -523,23 +520,6 @@ impl AppState {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|_, (u, _)| u.id != id);
-    }
-
-    /// A session was used now (kept in memory; `flush_sessions_seen` writes it).
-    pub fn note_seen(&self, token_hash: &str, now: i64) {
-        let mut seen = self.sessions_seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.len() < TOKEN_CACHE_MAX || seen.contains_key(token_hash) {
-            seen.insert(token_hash.to_string(), now);
-        }
-    }
-
-    /// Writes when sessions were last used, so idle ones end on every server.
-    pub async fn flush_sessions_seen(&self) -> Result<(), zhili_store::StoreError> {
-        let seen: Vec<(String, i64)> =
-            std::mem::take(&mut *self.sessions_seen.lock().unwrap_or_else(|e| e.into_inner()))
-                .into_iter()
-                .collect();
-        self.store.touch_sessions(&seen).await
     }
 
     pub fn forget_token(&self, token_hash: &str) {

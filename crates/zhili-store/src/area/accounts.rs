@@ -77,23 +77,6 @@ pub struct PasswordChange {
     pub keep: i64,
 }
 
-/// A session as its owner and an administrator see it. Its id is the first 16 hex digits of
-/// its token's hash: enough to name it, useless to use it.
-#[derive(Clone, Debug)]
-pub struct SessionRecord {
-    pub token_hash: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub last_seen_at: Option<i64>,
-    pub place: Option<String>,
-}
-
-impl SessionRecord {
-    pub fn id(&self) -> &str {
-        &self.token_hash[..self.token_hash.len().min(16)]
-    }
-}
-
 /// What sign-in needs: the account and its password hash.
 #[derive(Clone, Debug)]
 pub struct LoginRecord {
@@ -151,22 +134,6 @@ pub trait UserStore: Send + Sync {
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
 
     async fn revoke_token(&self, user: &User, token_hash: &str, now: i64) -> Result<()>;
-
-    /// Notes when sessions were last used (one transaction for many; never moves one back).
-    async fn touch_sessions(&self, seen: &[(String, i64)]) -> Result<()>;
-
-    /// The account's sessions that still work at `now`, newest first.
-    async fn sessions_of(&self, username: &str, now: i64) -> Result<Vec<SessionRecord>>;
-
-    /// Ends the account's working sessions (all, or the one whose id is `id`), recorded as
-    /// `actor`'s. Answers the token hashes ended.
-    async fn end_sessions(
-        &self,
-        actor: &Actor,
-        username: &str,
-        id: Option<&str>,
-        now: i64,
-    ) -> Result<Vec<String>>;
 
     /// Sets a new password hash (the one it replaces kept in the history, the `keep` newest
     /// of which are kept), whether the owner must change it at the next sign-in, and ends every
@@ -290,8 +257,7 @@ impl UserStore for SqlStore {
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled_at IS NULL \
-             AND (t.idle_ms IS NULL OR COALESCE(t.last_seen_at, t.created_at) + t.idle_ms > $2)"
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled_at IS NULL"
         ))
         .bind(token_hash)
         .bind(now)
@@ -333,24 +299,6 @@ impl UserStore for SqlStore {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn touch_sessions(&self, seen: &[(String, i64)]) -> Result<()> {
-        crate::users::touch_sessions(self, seen).await
-    }
-
-    async fn sessions_of(&self, username: &str, now: i64) -> Result<Vec<SessionRecord>> {
-        crate::users::sessions_of(self, username, now).await
-    }
-
-    async fn end_sessions(
-        &self,
-        actor: &Actor,
-        username: &str,
-        id: Option<&str>,
-        now: i64,
-    ) -> Result<Vec<String>> {
-        crate::users::end_sessions(self, actor, username, id, now).await
     }
 
     async fn set_password(

@@ -99,10 +99,6 @@ struct Policy {
     /// Hours a sign-in token lives.
     #[arg(long, env = "ZHILI_TOKEN_HOURS", default_value_t = 12)]
     token_hours: i64,
-    /// Minutes a session may go unused before it ends (0: no limit).
-    #[arg(long, env = "ZHILI_IDLE_MINUTES", default_value_t = 30,
-        value_parser = clap::value_parser!(i64).range(0..=7 * 24 * 60))]
-    idle_minutes: i64,
     /// Days a password lasts before its owner must change it at the next sign-in (0: it
     /// does not expire).
     #[arg(long, env = "ZHILI_PASSWORD_DAYS", default_value_t = 0,
@@ -165,7 +161,6 @@ impl Policy {
         );
         policy.password.max_age_ms =
             (self.password_days > 0).then(|| self.password_days * 86_400_000);
-        policy.idle_ms = self.idle_minutes * 60_000;
         policy
     }
 }

@@ -43,7 +43,6 @@ pub mod risk_meetings;
 pub mod risk_register;
 mod risk_watch;
 pub mod schema;
-pub mod sessions;
 pub mod situations;
 pub mod stability;
 pub mod staffing;
@@ -182,7 +181,6 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
         let now = crate::now_ms();
         let place = client_place(parts, state);
         if let Some(user) = state.cached_user(&token_hash, now) {
-            state.note_seen(&token_hash, now);
             return must_change_first(parts, user).map(|user| CurrentUser {
                 user,
                 token_hash,
@@ -200,7 +198,6 @@ impl FromRequestParts<Arc<AppState>> for CurrentUser {
                 )
             })?;
         state.cache_user(&token_hash, &user, now);
-        state.note_seen(&token_hash, now);
         must_change_first(parts, user).map(|user| CurrentUser {
             user,
             token_hash,
@@ -275,11 +272,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/auth/logout", post(logout))
         .route("/auth/me", get(me))
         .route("/auth/password", post(change_password))
-        .route("/auth/sessions", get(sessions::mine))
-        .route(
-            "/auth/sessions/{id}",
-            axum::routing::delete(sessions::end_mine),
-        )
         .route("/resident/code", post(residents::request_code))
         .route(
             "/resident/session",
@@ -657,10 +649,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/mediation/stats/export", get(mediation::stats::export))
         .route("/things/{id}/state", axum::routing::put(things::set_state))
         .route(
-            "/users/{username}/sessions",
-            get(sessions::of_account).delete(sessions::end_account),
-        )
-        .route(
             "/users/{username}/password",
             axum::routing::put(users::set_password),
         )
@@ -794,16 +782,6 @@ fn start_background(state: &Arc<AppState>) {
     tokio::spawn(settle_points(state.clone()));
     tokio::spawn(keep_partitions(state.clone()));
     crate::key_rotation::spawn(state.store.clone(), state.key.clone());
-    let sessions = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
-        loop {
-            tick.tick().await;
-            if let Err(e) = sessions.flush_sessions_seen().await {
-                tracing::warn!(error = %e, "could not note when sessions were last used");
-            }
-        }
-    });
 }
 
 /// PostgreSQL: makes the coming months' partitions of the events and the record ahead of
