@@ -10242,7 +10242,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description invalid_parameter (field password): too short, too few kinds of character, the account's name, or one of the last five */
+            /** @description invalid_parameter (field new_password): too short, too few kinds of character, the account's name, or one of the last five */
             422: {
                 headers: {
                     [name: string]: unknown;

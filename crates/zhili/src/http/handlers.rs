@@ -142,7 +142,7 @@ pub struct PasswordChangeRequest {
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChangeRequest, security(("bearer" = [])),
     responses((status = 200, body = LoginResponse, description = "changed: every session of the account has ended, this one too; the answer is a new session"),
               (status = 401, body = super::error::ErrorBody, description = "invalid_credentials: the current password is wrong"),
-              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter (field password): too short, too few kinds of character, the account's name, or one of the last five"),
+              (status = 422, body = super::error::ErrorBody, description = "invalid_parameter (field new_password): too short, too few kinds of character, the account's name, or one of the last five"),
               (status = 429, body = super::error::ErrorBody, description = "rate_limited: too many tries a minute for this account or from this address; `Retry-After` tells when"),
               (status = 503, body = super::error::ErrorBody, description = "busy: every password check is taken; `Retry-After` tells when to try again")))]
 pub async fn change_password(
@@ -175,7 +175,11 @@ pub async fn change_password(
             "the current password is wrong",
         )
         .zh("当前密码不正确")),
-        Err(ChangeRefusal::Invalid(e)) => Err(e.into()),
+        Err(ChangeRefusal::Invalid(mut e)) => {
+            // The policy names the password; this request calls it new_password.
+            e.field = Some("new_password".into());
+            Err(e.into())
+        }
         Err(ChangeRefusal::Refusal(Refusal::Busy)) => Err(busy()),
         Err(ChangeRefusal::Refusal(Refusal::Limited(e))) => Err(e.into()),
         Err(ChangeRefusal::Refusal(Refusal::Store(e))) => Err(e.into()),

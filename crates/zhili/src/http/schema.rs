@@ -254,7 +254,9 @@ pub fn matter_class() -> Object {
 
 pub fn password() -> Object {
     string()
-        .min_length(Some(8))
+        .min_length(Some(
+            zhili_domain::user::PasswordPolicy::default().min_chars,
+        ))
         .max_length(Some(zhili_domain::user::MAX_PASSWORD_CHARS))
         .build()
 }

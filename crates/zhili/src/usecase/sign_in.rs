@@ -79,18 +79,7 @@ pub async fn sign_in(
         return Err(Refusal::Wrong);
     }
     // Counted before any work: a script spraying names or passwords is turned away cheaply.
-    let address = place
-        .parse()
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    state
-        .rate_limits
-        .take(
-            crate::rate_limit::Door::SignIn,
-            Some(username),
-            address,
-            crate::now_ms(),
-        )
-        .map_err(Refusal::Limited)?;
+    count_try(state, username, place).map_err(Refusal::Limited)?;
     let _turn = state
         .sign_in_turns
         .take(username)
@@ -174,6 +163,23 @@ async fn start_session(
     })
 }
 
+/// A password tried for `username` from `place`, counted at the sign-in door's rate.
+fn count_try(
+    state: &AppState,
+    username: &str,
+    place: &str,
+) -> Result<(), zhili_domain::DomainError> {
+    let address = place
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    state.rate_limits.take(
+        crate::rate_limit::Door::SignIn,
+        Some(username),
+        address,
+        crate::now_ms(),
+    )
+}
+
 /// Counts a wrong password; the answer is the lock it caused, if any.
 async fn failed(state: &AppState, username: &str, user: Option<User>, place: &str) -> Refusal {
     let now = crate::now_ms();
@@ -225,18 +231,8 @@ pub async fn change_own_password(
     new: String,
     place: &str,
 ) -> Result<SignedIn, ChangeRefusal> {
-    let address = place
-        .parse()
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     // A stolen session cannot be used to guess the password faster than a sign-in can.
-    state
-        .rate_limits
-        .take(
-            crate::rate_limit::Door::SignIn,
-            Some(&user.username),
-            address,
-            crate::now_ms(),
-        )
+    count_try(state, &user.username, place)
         .map_err(|e| ChangeRefusal::Refusal(Refusal::Limited(e)))?;
     let policy = state.policy.password;
     policy

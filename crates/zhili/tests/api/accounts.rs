@@ -197,7 +197,7 @@ async fn a_password_set_by_an_administrator_is_changed_at_the_first_sign_in_and_
         for weak in ["short", "only lower letters", "grid-first-1 Secret"] {
             let (st, b) = change(&first, "Given by admin 1", weak).await;
             assert_error(st, &b, 422, "invalid_parameter");
-            assert_eq!(b["details"]["field"], "password", "{weak}: {b}");
+            assert_eq!(b["details"]["field"], "new_password", "{weak}: {b}");
         }
         let (st, b) = change(&first, "Given by admin 1", "Given by admin 1").await;
         assert_error(st, &b, 422, "invalid_parameter");
